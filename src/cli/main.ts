@@ -1,15 +1,40 @@
 /**
  * @module cli/main
- * `swirl` command line: a thin shell over the public API in src/index.ts.
+ * `swirl` command line: a thin shell over the public API in src/index.ts. Each command lives in
+ * its own file under commands/ and registers itself on the commander program.
  */
+import { Command, CommanderError } from 'commander';
 import { VERSION } from '../index.js';
+import { ExitCode } from './exit.js';
+
+
+/** Builds the commander program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command('swirl')
+    .description('Swirl: a durable Serverless Workflow 0.8 engine')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  // Commands register here, one line each (src/cli/commands/*.ts).
+  return program;
+}
 
 /** Runs the CLI with the given arguments; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === '--version') {
-    process.stdout.write(`${VERSION}\n`);
-    return 0;
+  const program = buildProgram();
+  let exitCode: number = ExitCode.Ok;
+  program.hook('postAction', (_thisCommand, actionCommand) => {
+    const code = actionCommand.getOptionValue('__exitCode');
+    if (typeof code === 'number') exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0; usage errors were already printed.
+      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    throw err;
   }
-  process.stderr.write('usage: swirl <command>\n');
-  return 2;
+  return exitCode;
 }
