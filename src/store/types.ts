@@ -1,0 +1,434 @@
+// STORE-INTERFACE-READY
+/**
+ * @module store/types
+ * The persistence port of the engine: one `Store` interface that every backend (memory, sqlite,
+ * postgres) implements, and the records it keeps. Records are opaque to the store: events and
+ * messages are JSON text with a few indexed columns copied out. Tables follow durabletask-go:
+ * instances (with a lease), history, inbox (new events with a visible-at time — how timers work)
+ * and an activity task queue (with leases). Changes after the first commit: INTERFACE-CHANGES.md.
+ */
+
+import { SwirlError } from '../errors.js';
+
+// ── statuses ────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Runtime status of an instance. Lives here (not in engine/) because the store must know which
+ * statuses are terminal for id reuse and purge, and it may import no other layer.
+ */
+export const RuntimeStatus = {
+  /** Created; its first turn has not run yet (e.g. a scheduled start in the future). */
+  PENDING: 'PENDING',
+  RUNNING: 'RUNNING',
+  SUSPENDED: 'SUSPENDED',
+  COMPLETED: 'COMPLETED',
+  FAILED: 'FAILED',
+  TERMINATED: 'TERMINATED',
+  /** Transient: the instance restarted itself with new input; seen only between turns. */
+  CONTINUED_AS_NEW: 'CONTINUED_AS_NEW',
+} as const;
+export type RuntimeStatus = (typeof RuntimeStatus)[keyof typeof RuntimeStatus];
+
+/** Statuses after which an instance never runs again (unless its id is reused). */
+export const TERMINAL_STATUSES: readonly RuntimeStatus[] = [RuntimeStatus.COMPLETED, RuntimeStatus.FAILED, RuntimeStatus.TERMINATED];
+
+/** True for COMPLETED, FAILED and TERMINATED. */
+export function isTerminalStatus(status: RuntimeStatus): boolean {
+  return status === RuntimeStatus.COMPLETED || status === RuntimeStatus.FAILED || status === RuntimeStatus.TERMINATED;
+}
+
+// ── errors ──────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Codes of the errors a store throws on purpose, as `SwirlError` (made with {@link storeError}).
+ * Anything else a backend throws (disk full, corrupt file, …) should be an `InfrastructureError`.
+ */
+export const StoreErrorCode = {
+  /** createInstance: the id exists and the reuse policy refuses it. */
+  INSTANCE_EXISTS: 'INSTANCE_EXISTS',
+  /** enqueueMessages: a target instance does not exist. */
+  INSTANCE_NOT_FOUND: 'INSTANCE_NOT_FOUND',
+  /**
+   * commitTurn / completeActivity / abandon* / renew*: the lease named in the call is no longer
+   * held (another worker claimed the item after expiry, or the instance/task was deleted).
+   * Nothing of the call was written.
+   */
+  LEASE_LOST: 'LEASE_LOST',
+  /** commitTurn: `firstSeq` does not equal the instance's current history length. Nothing written. */
+  HISTORY_CONFLICT: 'HISTORY_CONFLICT',
+} as const;
+export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
+
+/** Builds the error a store throws for a {@link StoreErrorCode}. */
+export function storeError(code: StoreErrorCode, message: string): SwirlError {
+  return new SwirlError(code, message);
+}
+
+// ── records ─────────────────────────────────────────────────────────────────────────────────────
+// Conventions for every record below:
+//  - times are milliseconds since the Unix epoch (`…At`), always supplied by the caller: a store
+//    never reads the wall clock, so a ManualClock drives every backend the same way;
+//  - payload fields (`data`, `input`, `output`, `customStatus`, `failure`) are JSON text that the
+//    store keeps byte-for-byte and never parses;
+//  - absent optional values are `undefined` (a SQL backend maps NULL to undefined, never to null).
+
+/** One row of the instances table, as read back. */
+export interface InstanceRecord {
+  instanceId: string;
+  /** Changes on continue-as-new and on id reuse; messages carry it so stale ones can be dropped. */
+  executionId: string;
+  /** Registered orchestration name. Indexed (query by name). */
+  name: string;
+  /** Indexed (query by status). */
+  status: RuntimeStatus;
+  /** Indexed (query by created-time range, paging order). Kept across continue-as-new. */
+  createdAt: number;
+  lastUpdatedAt: number;
+  /** Set when the instance reaches a terminal status. */
+  completedAt?: number;
+  /** When the instance was asked to start (scheduled start), if later than createdAt. */
+  scheduledStartAt?: number;
+  input?: string;
+  output?: string;
+  customStatus?: string;
+  /** Failure details of a FAILED instance (JSON of the engine's failure record). */
+  failure?: string;
+  /** Set for sub-orchestrations. Indexed (recursive terminate/purge look children up). */
+  parentInstanceId?: string;
+  /** Number of history rows stored for the current execution; the next appended `seq`. */
+  historyLength: number;
+}
+
+/** The mutable columns of an instance that a turn rewrites (all of them, every turn). */
+export interface InstanceState {
+  executionId: string;
+  name: string;
+  status: RuntimeStatus;
+  lastUpdatedAt: number;
+  completedAt?: number;
+  input?: string;
+  output?: string;
+  customStatus?: string;
+  failure?: string;
+}
+
+/** One history row. `(instanceId, seq)` is the primary key: the idempotency guard of a turn. */
+export interface HistoryRecord {
+  /** 0-based position in the current execution's history; contiguous. */
+  seq: number;
+  /** The event's type name (e.g. 'TaskScheduled'); copied out of `data` for inspection. */
+  type: string;
+  /** The event's timestamp, copied out of `data`. */
+  timestamp: number;
+  /** JSON of the whole engine event. */
+  data: string;
+}
+
+/** A message to put in an instance's inbox (a new event, a timer, a start). */
+export interface NewMessage {
+  instanceId: string;
+  /** JSON of the engine's message. */
+  data: string;
+  /**
+   * The message may be claimed only when `visibleAt <= now` of the claim. A timer is a message
+   * whose visibleAt is its fire time; an immediate message uses the current time.
+   */
+  visibleAt: number;
+}
+
+/** An inbox message as handed to a worker by {@link Store.claimOrchestrations}. */
+export interface InboxMessage {
+  /** Store-assigned, strictly increasing in insertion order (FIFO); used to consume it. */
+  id: number;
+  instanceId: string;
+  data: string;
+  visibleAt: number;
+  /** How many claims have taken this message, this one included (1 on first delivery). */
+  dequeueCount: number;
+}
+
+/** An activity task to enqueue (produced by a turn). */
+export interface NewActivityTask {
+  instanceId: string;
+  executionId: string;
+  /** The orchestration's sequence id of the TaskScheduled event. */
+  taskId: number;
+  /** Activity name (for inspection; the engine reads everything it needs from `data`). */
+  name: string;
+  /** JSON of the engine's task (name, input, attempt …). */
+  data: string;
+  /** Claimable when `visibleAt <= now`. */
+  visibleAt: number;
+}
+
+/** A claimed activity task. */
+export interface ActivityWorkItem extends NewActivityTask {
+  /** Store-assigned id of the task row. */
+  id: number;
+  /** The lease under which it was claimed (the request's leaseId). */
+  leaseId: string;
+  /** How many claims have taken this task, this one included (1 on first delivery). */
+  dequeueCount: number;
+}
+
+/** A claimed orchestration: the instance row and its visible inbox messages. */
+export interface OrchestrationWorkItem {
+  instance: InstanceRecord;
+  /** Visible messages, ascending by id (FIFO), at least one. */
+  messages: InboxMessage[];
+  /** The lease under which it was claimed (the request's leaseId). */
+  leaseId: string;
+}
+
+// ── requests ────────────────────────────────────────────────────────────────────────────────────
+
+/** What createInstance does when the id is taken. */
+export const ReusePolicy = {
+  /** Refuse if the id exists in any status (INSTANCE_EXISTS). */
+  REJECT: 'REJECT',
+  /**
+   * Default (Dapr semantics): refuse if the existing instance is not terminal (INSTANCE_EXISTS);
+   * if it is terminal, delete it (history, inbox, tasks) and create the new one in its place.
+   */
+  REPLACE_TERMINAL: 'REPLACE_TERMINAL',
+  /** Leave an existing instance untouched and report `created: false` (idempotent start). */
+  IGNORE: 'IGNORE',
+} as const;
+export type ReusePolicy = (typeof ReusePolicy)[keyof typeof ReusePolicy];
+
+/** Creates an instance row (status PENDING, historyLength 0) plus its start message. */
+export interface CreateInstanceRequest {
+  instanceId: string;
+  executionId: string;
+  name: string;
+  createdAt: number;
+  scheduledStartAt?: number;
+  input?: string;
+  parentInstanceId?: string;
+  /** The start message (ExecutionStarted), put in the new instance's inbox. */
+  startMessage: { data: string; visibleAt: number };
+  /** @default ReusePolicy.REPLACE_TERMINAL */
+  reusePolicy?: ReusePolicy;
+}
+
+/** A sub-orchestration start inside a turn. */
+export interface TurnNewInstance extends CreateInstanceRequest {
+  /**
+   * Delivered instead when the reuse policy refuses the id (typically a
+   * SubOrchestrationInstanceFailed to the parent), so that the turn itself never fails for it.
+   */
+  onConflict?: NewMessage;
+}
+
+/** Everything one orchestration turn changes, committed atomically by {@link Store.commitTurn}. */
+export interface TurnCommit {
+  instanceId: string;
+  /** Must still hold the instance's lease (see commitTurn). */
+  leaseId: string;
+  /**
+   * When true (continue-as-new), the instance's existing history rows are deleted first and
+   * `history` starts again at seq 0.
+   */
+  resetHistory?: boolean;
+  /** `seq` of `history[0]`; must equal the current historyLength (0 with resetHistory). */
+  firstSeq: number;
+  /** Rows to append, with contiguous seq starting at firstSeq. May be empty. */
+  history: HistoryRecord[];
+  /** New values of the instance's mutable columns. historyLength becomes firstSeq + history.length. */
+  state: InstanceState;
+  /** Inbox message ids (of this instance, taken under this lease) that this turn processed: deleted. */
+  consumedMessageIds: number[];
+  /**
+   * When true (the instance reached a terminal status), every other inbox message and activity
+   * task of this instance is deleted too, so timers and queued activities do not linger.
+   * Applied before `messages`/`tasks` are inserted.
+   */
+  dropPendingWork?: boolean;
+  /** Activity tasks to enqueue. */
+  tasks: NewActivityTask[];
+  /**
+   * Messages to enqueue: timers for itself, events for other instances, completions for the
+   * parent. A message whose target instance does not exist is silently dropped.
+   */
+  messages: NewMessage[];
+  /** Sub-orchestrations to create (with their start messages). */
+  newInstances: TurnNewInstance[];
+}
+
+/** Claims orchestrations with work; see {@link Store.claimOrchestrations}. */
+export interface ClaimOrchestrationsRequest {
+  /** Unique per claim call (the engine makes it); recorded as the lease holder. */
+  leaseId: string;
+  /** The caller's clock: visibility and lease expiry are judged against it. */
+  now: number;
+  /** Lease duration: the items are locked until now + leaseMs. */
+  leaseMs: number;
+  /** Most instances to return. */
+  limit: number;
+  /** Most messages per instance (the rest wait for the next claim). @default 1000 */
+  maxMessagesPerInstance?: number;
+}
+
+/** Claims activity tasks; see {@link Store.claimActivities}. */
+export interface ClaimActivitiesRequest {
+  leaseId: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+}
+
+/** Completes a claimed activity; see {@link Store.completeActivity}. */
+export interface CompleteActivityRequest {
+  /** The task row id ({@link ActivityWorkItem.id}). */
+  taskRowId: number;
+  leaseId: string;
+  /** The TaskCompleted/TaskFailed message for the orchestration's inbox. */
+  message: NewMessage;
+}
+
+/** Filter and page of {@link Store.queryInstances}. All given criteria must hold (AND). */
+export interface InstanceQuery {
+  name?: string;
+  /** Any of these statuses. Empty or absent: all. */
+  statuses?: RuntimeStatus[];
+  /** createdAt >= createdFrom (inclusive). */
+  createdFrom?: number;
+  /** createdAt < createdTo (exclusive). */
+  createdTo?: number;
+  parentInstanceId?: string;
+  /** @default 100; a store may cap it at 1000. */
+  pageSize?: number;
+  /** The nextPageToken of the previous page. Opaque; only valid with the same filter. */
+  pageToken?: string;
+}
+
+/** One page of instances, ordered by (createdAt, instanceId) ascending. */
+export interface InstancePage {
+  instances: InstanceRecord[];
+  /** Present when more instances may follow. */
+  nextPageToken?: string;
+}
+
+// ── the interface ───────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The persistence contract of the engine.
+ *
+ * Concurrency and durability, for every method:
+ * - Calls may be made concurrently (the engine does not await one before issuing the next).
+ * - Every write method is atomic on its own: all of it or nothing of it is written.
+ * - A write's promise resolves only after the change is durable (sqlite: committed with
+ *   synchronous=FULL). An acknowledged write survives kill -9 and power loss.
+ * - Group commit: a backend may put concurrent write calls (commitTurn, completeActivity,
+ *   createInstance, enqueueMessages …) into ONE transaction to share one fsync. One call's
+ *   failure (LEASE_LOST, HISTORY_CONFLICT, INSTANCE_EXISTS) must not fail or undo the others in
+ *   the batch (sqlite: a SAVEPOINT per call).
+ * - Reads see every write whose promise has resolved.
+ *
+ * Leases: an orchestration claim locks the instance row (lockedBy = leaseId, lock expiry =
+ * now + leaseMs) and marks the messages it returns. While the lock is unexpired no other claim
+ * takes the instance. After expiry another claim may take it (a new leaseId), together with all
+ * its visible messages, including ones an earlier claim returned. A call made under an older
+ * lease then fails with LEASE_LOST. A call whose lease time has passed but that nobody has
+ * re-claimed still succeeds: the lock owner, not the clock, decides. Activity leases work the
+ * same way per task row.
+ */
+export interface Store {
+  /** Backend name for logs and diagnostics, e.g. 'memory', 'sqlite'. */
+  readonly kind: string;
+
+  /**
+   * Creates an instance (status PENDING, historyLength 0, no lock) and puts `startMessage` in its
+   * inbox with the given visibleAt (a scheduled start is a future visibleAt). An existing id is
+   * handled by `reusePolicy` (default REPLACE_TERMINAL): refused with INSTANCE_EXISTS, replaced
+   * (old history, inbox and tasks deleted), or left untouched (IGNORE).
+   * @returns `created: false` only under IGNORE when the id existed.
+   */
+  createInstance(request: CreateInstanceRequest): Promise<{ created: boolean }>;
+
+  /**
+   * Appends messages to existing instances' inboxes (raise event, suspend, resume, terminate).
+   * Atomic: if any target instance does not exist, throws INSTANCE_NOT_FOUND and writes nothing.
+   * Messages to terminal instances are accepted (the engine drops them when it processes them).
+   */
+  enqueueMessages(messages: NewMessage[]): Promise<void>;
+
+  /**
+   * Leases up to `limit` instances that have at least one visible message (visibleAt <= now) and
+   * no unexpired lock. For each, returns the instance row and its visible messages in id order
+   * (at most maxMessagesPerInstance), increments their dequeueCount and records the leaseId on
+   * the instance and the returned messages. Messages that become visible or arrive later stay in
+   * the inbox for a later claim. Should prefer instances whose oldest visible message is oldest,
+   * so no instance starves. Returns [] when there is no work.
+   */
+  claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]>;
+
+  /**
+   * Commits one turn atomically (see {@link TurnCommit}), and releases the instance's lock.
+   * Checks, in this order, writing nothing if one fails:
+   * 1. the instance exists and is locked by `leaseId` — else LEASE_LOST;
+   * 2. `firstSeq` equals historyLength (or 0 with resetHistory) — else HISTORY_CONFLICT.
+   * Then: resetHistory → delete history; append `history`; rewrite the mutable columns from
+   * `state`; set historyLength; delete `consumedMessageIds`; dropPendingWork → delete the rest of
+   * the instance's inbox and its tasks; insert `tasks`; insert `messages` (dropping those whose
+   * target does not exist); create `newInstances` (reuse policy, onConflict). Messages that
+   * arrived during the turn and were not consumed stay in the inbox.
+   * May be group-committed with other concurrent calls (see the interface doc).
+   */
+  commitTurn(turn: TurnCommit): Promise<void>;
+
+  /**
+   * Releases an orchestration lease without consuming anything (the worker is stopping, or the
+   * turn failed for an infrastructure reason). The messages taken under the lease become visible
+   * again at `visibleAt` (default: unchanged). LEASE_LOST if the lease is no longer held.
+   */
+  abandonOrchestration(instanceId: string, leaseId: string, visibleAt?: number): Promise<void>;
+
+  /** Extends an orchestration lease to now + leaseMs. LEASE_LOST if it is no longer held. */
+  renewOrchestrationLease(instanceId: string, leaseId: string, now: number, leaseMs: number): Promise<void>;
+
+  /**
+   * Leases up to `limit` activity tasks with visibleAt <= now and no unexpired lock, in id order;
+   * increments dequeueCount and records the leaseId. Returns [] when there is none.
+   */
+  claimActivities(request: ClaimActivitiesRequest): Promise<ActivityWorkItem[]>;
+
+  /**
+   * Atomically deletes the task row and appends `message` to the orchestration's inbox (the task's
+   * result). LEASE_LOST (nothing written) if the task row is gone or locked by another lease; the
+   * message is silently dropped if its target instance no longer exists. Group-committable.
+   */
+  completeActivity(request: CompleteActivityRequest): Promise<void>;
+
+  /** Releases an activity lease; the task becomes claimable at `visibleAt` (default: now-visible as before). LEASE_LOST if not held. */
+  abandonActivity(taskRowId: number, leaseId: string, visibleAt?: number): Promise<void>;
+
+  /** Extends an activity lease to now + leaseMs (heartbeat of a long activity). LEASE_LOST if not held. */
+  renewActivityLease(taskRowId: number, leaseId: string, now: number, leaseMs: number): Promise<void>;
+
+  /** The instance row, or undefined. */
+  getInstance(instanceId: string): Promise<InstanceRecord | undefined>;
+
+  /** The current execution's history rows with seq >= fromSeq (default 0), ascending by seq. [] if unknown. */
+  loadHistory(instanceId: string, fromSeq?: number): Promise<HistoryRecord[]>;
+
+  /** One page of instances matching the filter, ordered by (createdAt, instanceId). */
+  queryInstances(query: InstanceQuery): Promise<InstancePage>;
+
+  /**
+   * Deletes the listed instances that exist and are terminal — row, history, inbox and tasks —
+   * in one transaction. Ids that do not exist or are not terminal are skipped (the engine checks
+   * and reports them before calling). Returns the ids actually deleted.
+   */
+  purgeInstances(instanceIds: string[]): Promise<string[]>;
+
+  /**
+   * The earliest time after `now` at which an inbox message or activity task becomes visible, or
+   * a lock expires; undefined if none. Lets an idle worker sleep until the next timer instead of
+   * polling blindly. (Work already visible at `now` is claimed, not reported here.)
+   */
+  nextWakeAt(now: number): Promise<number | undefined>;
+
+  /** Flushes pending batches and releases the backend's resources. Further calls reject. */
+  close(): Promise<void>;
+}
