@@ -56,6 +56,8 @@ export const StoreErrorCode = {
   LEASE_LOST: 'LEASE_LOST',
   /** commitTurn: `firstSeq` does not equal the instance's current history length. Nothing written. */
   HISTORY_CONFLICT: 'HISTORY_CONFLICT',
+  /** queryInstances: the page token is not one this store issued. */
+  INVALID_PAGE_TOKEN: 'INVALID_PAGE_TOKEN',
 } as const;
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 

@@ -1,0 +1,41 @@
+/**
+ * @module store
+ * Opens a Store from a URL: `memory`, or `sqlite:<path>` (the SQLite backend is loaded on demand
+ * so that users of the memory store never load the native module).
+ */
+
+import { DefinitionError, InfrastructureError } from '../errors.js';
+import { MemoryStore } from './memory.js';
+import type { Store } from './types.js';
+
+export * from './types.js';
+export { MemoryStore } from './memory.js';
+
+/** A store URL: `'memory'` or `'sqlite:<path>'` (relative paths resolve against the working directory). */
+export type StoreUrl = 'memory' | `sqlite:${string}`;
+
+/**
+ * Opens (and migrates) the store named by `url`.
+ * @throws DefinitionError `INVALID_STORE_URL` for an unknown scheme;
+ *         InfrastructureError `STORE_UNAVAILABLE` when the backend module cannot be loaded.
+ */
+export async function openStore(url: string): Promise<Store> {
+  if (url === 'memory') return new MemoryStore();
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path.length === 0) throw new DefinitionError('INVALID_STORE_URL', `store URL '${url}' has no file path (expected 'sqlite:<path>')`);
+    let mod: { openSqliteStore?: (path: string) => Promise<Store> | Store };
+    try {
+      // A computed specifier keeps TypeScript from requiring the module before it exists.
+      const specifier = './sqlite.js';
+      mod = (await import(specifier)) as typeof mod;
+    } catch (e) {
+      throw new InfrastructureError('STORE_UNAVAILABLE', `the sqlite store backend could not be loaded (src/store/sqlite.ts): ${(e as Error).message}`, { cause: e });
+    }
+    if (typeof mod.openSqliteStore !== 'function') {
+      throw new InfrastructureError('STORE_UNAVAILABLE', "src/store/sqlite.ts does not export openSqliteStore(path): Promise<Store>");
+    }
+    return await mod.openSqliteStore(path);
+  }
+  throw new DefinitionError('INVALID_STORE_URL', `unknown store URL '${url}': expected 'memory' or 'sqlite:<path>'`);
+}
