@@ -1,0 +1,122 @@
+/**
+ * @module store/migrations
+ * The versioned schema of the SQL stores: an ordered list of migrations, each with its SQLite and
+ * PostgreSQL statements. A backend records applied versions in `swirl_schema_version` and applies
+ * the missing ones on open; a database newer than this list is refused (an older engine must not
+ * write a schema it does not know). Tables follow durabletask-go: instances (with the lease),
+ * history, inbox (new events with a visible-at time — how timers work) and an activity task queue.
+ */
+
+/** One schema step. Versions are contiguous from 1; a released migration is never edited. */
+export interface Migration {
+  /** 1, 2, 3 … in order. */
+  version: number;
+  /** Short name recorded next to the version, for humans reading the database. */
+  name: string;
+  /** Statements for SQLite, run in one transaction. */
+  sqlite: string[];
+  /** Statements for PostgreSQL; empty until the postgres backend exists. */
+  postgres: string[];
+}
+
+/** Name of the table that records applied migrations (one row per version). */
+export const SCHEMA_VERSION_TABLE = 'swirl_schema_version';
+
+/**
+ * Every migration, oldest first.
+ *
+ * Column notes for version 1 (why they look the way they do):
+ * - times are INTEGER milliseconds since the epoch, supplied by the engine's clock;
+ * - payloads are TEXT (JSON kept byte-for-byte; the store never parses it);
+ * - `history` is WITHOUT ROWID keyed by (instance_id, seq): the key is the idempotency guard of a
+ *   turn and the table is read only by that key, so a separate rowid index would only cost bytes;
+ * - `inbox.id` and `tasks.id` are AUTOINCREMENT so ids stay strictly increasing even after the
+ *   newest row is deleted (the engine may rely on FIFO ids never being reused);
+ * - partial indexes on lock/visibility columns keep `nextWakeAt` and claims index-only.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'instances, history, inbox, tasks',
+    sqlite: [
+      `CREATE TABLE instances (
+        instance_id        TEXT PRIMARY KEY,
+        execution_id       TEXT NOT NULL,
+        name               TEXT NOT NULL,
+        status             TEXT NOT NULL,
+        created_at         INTEGER NOT NULL,
+        last_updated_at    INTEGER NOT NULL,
+        completed_at       INTEGER,
+        scheduled_start_at INTEGER,
+        input              TEXT,
+        output             TEXT,
+        custom_status      TEXT,
+        failure            TEXT,
+        parent_instance_id TEXT,
+        history_length     INTEGER NOT NULL DEFAULT 0,
+        locked_by          TEXT,
+        lock_expires_at    INTEGER
+      )`,
+      `CREATE INDEX instances_by_created ON instances (created_at, instance_id)`,
+      `CREATE INDEX instances_by_status ON instances (status, created_at, instance_id)`,
+      `CREATE INDEX instances_by_name ON instances (name, created_at, instance_id)`,
+      `CREATE INDEX instances_by_parent ON instances (parent_instance_id) WHERE parent_instance_id IS NOT NULL`,
+      `CREATE INDEX instances_by_lock ON instances (lock_expires_at) WHERE lock_expires_at IS NOT NULL`,
+      `CREATE TABLE history (
+        instance_id TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        type        TEXT NOT NULL,
+        timestamp   INTEGER NOT NULL,
+        data        TEXT NOT NULL,
+        PRIMARY KEY (instance_id, seq)
+      ) WITHOUT ROWID`,
+      `CREATE TABLE inbox (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        instance_id   TEXT NOT NULL,
+        visible_at    INTEGER NOT NULL,
+        dequeue_count INTEGER NOT NULL DEFAULT 0,
+        locked_by     TEXT,
+        data          TEXT NOT NULL
+      )`,
+      `CREATE INDEX inbox_by_instance ON inbox (instance_id, id)`,
+      `CREATE INDEX inbox_by_visible ON inbox (visible_at, id)`,
+      `CREATE TABLE tasks (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        instance_id     TEXT NOT NULL,
+        execution_id    TEXT NOT NULL,
+        task_id         INTEGER NOT NULL,
+        name            TEXT NOT NULL,
+        visible_at      INTEGER NOT NULL,
+        dequeue_count   INTEGER NOT NULL DEFAULT 0,
+        locked_by       TEXT,
+        lock_expires_at INTEGER,
+        data            TEXT NOT NULL
+      )`,
+      `CREATE INDEX tasks_by_instance ON tasks (instance_id)`,
+      `CREATE INDEX tasks_by_visible ON tasks (visible_at, id)`,
+      `CREATE INDEX tasks_by_lock ON tasks (lock_expires_at) WHERE lock_expires_at IS NOT NULL`,
+    ],
+    postgres: [],
+  },
+];
+
+/** The schema version this build of Swirl writes. */
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/**
+ * The migrations to apply to a database at `currentVersion`, in order. Throws when the database is
+ * newer than this build (the caller wraps it in its backend's error) or when the list itself is
+ * not contiguous (a programming error caught by the first test run).
+ */
+export function pendingMigrations(currentVersion: number): Migration[] {
+  MIGRATIONS.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration list is not contiguous at index ${i} (version ${m.version})`);
+  });
+  if (currentVersion > LATEST_SCHEMA_VERSION) {
+    throw new RangeError(
+      `database schema version ${currentVersion} is newer than this Swirl build supports (${LATEST_SCHEMA_VERSION}); ` +
+        'upgrade Swirl, or open a copy of the database made before the upgrade',
+    );
+  }
+  return MIGRATIONS.filter((m) => m.version > currentVersion);
+}

@@ -1,0 +1,131 @@
+/**
+ * @module store/sqlite-statements
+ * Every SQL statement of the SQLite store, prepared once per connection. Keeping the SQL in one
+ * place makes it easy to check each query against the indexes declared in migrations.ts.
+ */
+
+import type Database from 'better-sqlite3';
+import { INSTANCE_COLUMNS } from './sqlite-rows.js';
+
+/**
+ * The prepared statements. Lock rule used throughout: a lock is unexpired while
+ * `lock_expires_at > now`; at `lock_expires_at <= now` the row may be claimed again.
+ */
+export class SqliteStatements {
+  private readonly dynamic = new Map<string, Database.Statement>();
+
+  // instances
+  readonly instanceExists: Database.Statement;
+  readonly instanceStatus: Database.Statement;
+  readonly instanceLock: Database.Statement;
+  readonly getInstance: Database.Statement;
+  readonly insertInstance: Database.Statement;
+  readonly updateInstance: Database.Statement;
+  readonly deleteInstance: Database.Statement;
+  readonly claimableInstances: Database.Statement;
+  readonly lockInstance: Database.Statement;
+  readonly unlockInstance: Database.Statement;
+  readonly renewInstanceLock: Database.Statement;
+  // history
+  readonly insertHistory: Database.Statement;
+  readonly loadHistory: Database.Statement;
+  readonly deleteHistory: Database.Statement;
+  // inbox
+  readonly insertMessage: Database.Statement;
+  readonly insertMessageIfExists: Database.Statement;
+  readonly takeMessages: Database.Statement;
+  readonly releaseMessages: Database.Statement;
+  readonly releaseMessagesAt: Database.Statement;
+  readonly deleteMessage: Database.Statement;
+  readonly deleteInbox: Database.Statement;
+  // tasks
+  readonly insertTask: Database.Statement;
+  readonly claimTasks: Database.Statement;
+  readonly deleteLockedTask: Database.Statement;
+  readonly unlockTask: Database.Statement;
+  readonly renewTaskLock: Database.Statement;
+  readonly deleteTasks: Database.Statement;
+  // timers
+  readonly nextWake: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.instanceExists = db.prepare('SELECT 1 FROM instances WHERE instance_id = ?');
+    this.instanceStatus = db.prepare('SELECT status FROM instances WHERE instance_id = ?');
+    this.instanceLock = db.prepare('SELECT locked_by, history_length FROM instances WHERE instance_id = ?');
+    this.getInstance = db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`);
+    this.insertInstance = db.prepare(
+      `INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input, parent_instance_id, history_length)
+       VALUES (@id, @exec, @name, @status, @created, @created, @scheduled, @input, @parent, 0)`,
+    );
+    this.updateInstance = db.prepare(
+      `UPDATE instances SET execution_id = @exec, name = @name, status = @status, last_updated_at = @updated,
+         completed_at = @completed, input = @input, output = @output, custom_status = @custom, failure = @failure,
+         history_length = @length, locked_by = NULL, lock_expires_at = NULL
+       WHERE instance_id = @id`,
+    );
+    this.deleteInstance = db.prepare('DELETE FROM instances WHERE instance_id = ?');
+    // Drives the claim: visible messages in (visible_at, id) order via inbox_by_visible, joined to
+    // unlocked (or expired) instances. The caller stops after `limit` distinct instances.
+    this.claimableInstances = db.prepare(
+      `SELECT m.instance_id FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
+       WHERE m.visible_at <= @now AND (i.locked_by IS NULL OR i.lock_expires_at <= @now)
+       ORDER BY m.visible_at, m.id`,
+    );
+    this.lockInstance = db.prepare(
+      `UPDATE instances SET locked_by = @lease, lock_expires_at = @expires WHERE instance_id = @id RETURNING ${INSTANCE_COLUMNS}`,
+    );
+    this.unlockInstance = db.prepare('UPDATE instances SET locked_by = NULL, lock_expires_at = NULL WHERE instance_id = ? AND locked_by = ?');
+    this.renewInstanceLock = db.prepare('UPDATE instances SET lock_expires_at = ? WHERE instance_id = ? AND locked_by = ?');
+
+    this.insertHistory = db.prepare('INSERT INTO history (instance_id, seq, type, timestamp, data) VALUES (?, ?, ?, ?, ?)');
+    this.loadHistory = db.prepare('SELECT seq, type, timestamp, data FROM history WHERE instance_id = ? AND seq >= ? ORDER BY seq');
+    this.deleteHistory = db.prepare('DELETE FROM history WHERE instance_id = ?');
+
+    this.insertMessage = db.prepare('INSERT INTO inbox (instance_id, visible_at, data) VALUES (?, ?, ?)');
+    this.insertMessageIfExists = db.prepare(
+      `INSERT INTO inbox (instance_id, visible_at, data)
+       SELECT @id, @visible, @data WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = @id)`,
+    );
+    this.takeMessages = db.prepare(
+      `UPDATE inbox SET dequeue_count = dequeue_count + 1, locked_by = @lease
+       WHERE id IN (SELECT id FROM inbox WHERE instance_id = @id AND visible_at <= @now ORDER BY id LIMIT @limit)
+       RETURNING id, instance_id, visible_at, dequeue_count, data`,
+    );
+    this.releaseMessages = db.prepare('UPDATE inbox SET locked_by = NULL WHERE instance_id = ? AND locked_by = ?');
+    this.releaseMessagesAt = db.prepare('UPDATE inbox SET locked_by = NULL, visible_at = ? WHERE instance_id = ? AND locked_by = ?');
+    this.deleteMessage = db.prepare('DELETE FROM inbox WHERE id = ? AND instance_id = ?');
+    this.deleteInbox = db.prepare('DELETE FROM inbox WHERE instance_id = ?');
+
+    this.insertTask = db.prepare('INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, data) VALUES (?, ?, ?, ?, ?, ?)');
+    this.claimTasks = db.prepare(
+      `UPDATE tasks SET locked_by = @lease, lock_expires_at = @expires, dequeue_count = dequeue_count + 1
+       WHERE id IN (SELECT id FROM tasks WHERE visible_at <= @now AND (locked_by IS NULL OR lock_expires_at <= @now) ORDER BY id LIMIT @limit)
+       RETURNING id, instance_id, execution_id, task_id, name, visible_at, dequeue_count, locked_by, data`,
+    );
+    this.deleteLockedTask = db.prepare('DELETE FROM tasks WHERE id = ? AND locked_by = ?');
+    this.unlockTask = db.prepare(
+      'UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, visible_at = COALESCE(?, visible_at) WHERE id = ? AND locked_by = ?',
+    );
+    this.renewTaskLock = db.prepare('UPDATE tasks SET lock_expires_at = ? WHERE id = ? AND locked_by = ?');
+    this.deleteTasks = db.prepare('DELETE FROM tasks WHERE instance_id = ?');
+
+    // Each arm is an index range scan (inbox_by_visible, tasks_by_visible, instances_by_lock, tasks_by_lock).
+    this.nextWake = db.prepare(
+      `SELECT MIN(t) AS t FROM (
+         SELECT MIN(visible_at) AS t FROM inbox WHERE visible_at > @now
+         UNION ALL SELECT MIN(visible_at) FROM tasks WHERE visible_at > @now
+         UNION ALL SELECT MIN(lock_expires_at) FROM instances WHERE lock_expires_at > @now
+         UNION ALL SELECT MIN(lock_expires_at) FROM tasks WHERE lock_expires_at > @now)`,
+    );
+  }
+
+  /** A statement built at run time (instance queries), prepared once per distinct text. */
+  cached(text: string): Database.Statement {
+    let statement = this.dynamic.get(text);
+    if (statement === undefined) {
+      statement = this.db.prepare(text);
+      this.dynamic.set(text, statement);
+    }
+    return statement;
+  }
+}

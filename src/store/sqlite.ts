@@ -1,0 +1,411 @@
+/**
+ * @module store/sqlite
+ * The embedded SQLite backend of the {@link Store} port (better-sqlite3, WAL, synchronous=FULL by
+ * default). Every write goes through a {@link GroupCommitter}: writes issued concurrently by the
+ * engine share one transaction and one fsync, each in its own SAVEPOINT, and are acknowledged only
+ * after COMMIT. Reads run directly on the connection and see every acknowledged write.
+ */
+
+import type Database from 'better-sqlite3';
+import { InfrastructureError, SwirlError } from '../errors.js';
+import { GroupCommitter, type GroupCommitStats } from './sqlite-group-commit.js';
+import {
+  decodePageToken,
+  encodePageToken,
+  INSTANCE_COLUMNS,
+  toActivityWorkItem,
+  toHistoryRecord,
+  toInboxMessage,
+  toInstanceRecord,
+  type HistoryRow,
+  type InboxRow,
+  type InstanceRow,
+  type TaskRow,
+} from './sqlite-rows.js';
+import { openSqliteDatabase, SqliteSynchronous } from './sqlite-schema.js';
+import { SqliteStatements } from './sqlite-statements.js';
+import {
+  isTerminalStatus,
+  ReusePolicy,
+  RuntimeStatus,
+  StoreErrorCode,
+  storeError,
+  type ActivityWorkItem,
+  type ClaimActivitiesRequest,
+  type ClaimOrchestrationsRequest,
+  type CompleteActivityRequest,
+  type CreateInstanceRequest,
+  type HistoryRecord,
+  type InstancePage,
+  type InstanceQuery,
+  type InstanceRecord,
+  type NewMessage,
+  type OrchestrationWorkItem,
+  type Store,
+  type TurnCommit,
+} from './types.js';
+
+export { SqliteSynchronous } from './sqlite-schema.js';
+
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Database file (created if missing), or ':memory:'. */
+  path: string;
+  /**
+   * Durability of a commit. FULL (fsync per commit) is what makes an acknowledged change survive
+   * power loss; group commit is how it stays fast.
+   * @default SqliteSynchronous.FULL
+   */
+  synchronous?: SqliteSynchronous;
+  /** Most write calls per shared transaction. @default 1000 */
+  maxBatch?: number;
+  /** How long a write waits for another process holding the database lock. @default 5000 */
+  busyTimeoutMs?: number;
+}
+
+/** Page size when the query gives none, and the cap on what it may ask for. */
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+const DEFAULT_MAX_MESSAGES_PER_INSTANCE = 1000;
+
+/**
+ * Opens (creating and migrating as needed) a SQLite store. Throws InfrastructureError
+ * `STORE_SCHEMA_TOO_NEW` for a database written by a newer Swirl.
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  return new SqliteStore(options);
+}
+
+/** The SQLite {@link Store}. Create it with {@link openSqliteStore}. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  /** The file this store writes (or ':memory:'). */
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly writer: GroupCommitter;
+  private readonly sql: SqliteStatements;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    this.path = options.path;
+    this.db = openSqliteDatabase({
+      path: options.path,
+      synchronous: options.synchronous ?? SqliteSynchronous.FULL,
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+    });
+    this.writer = new GroupCommitter(this.db, options.maxBatch ?? 1000);
+    this.sql = new SqliteStatements(this.db);
+  }
+
+  /** Batching counters (commits, operations, largest batch) since open. */
+  get commitStats(): GroupCommitStats {
+    return { ...this.writer.stats };
+  }
+
+  // ── writes (all group-committed) ────────────────────────────────────────────────────────────
+
+  createInstance(request: CreateInstanceRequest): Promise<{ created: boolean }> {
+    return this.write(() => this.createInstanceNow(request));
+  }
+
+  enqueueMessages(messages: NewMessage[]): Promise<void> {
+    return this.write(() => {
+      for (const m of messages) {
+        if (!this.sql.instanceExists.get(m.instanceId)) {
+          throw storeError(StoreErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${m.instanceId}'`);
+        }
+        this.sql.insertMessage.run(m.instanceId, m.visibleAt, m.data);
+      }
+    });
+  }
+
+  claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]> {
+    return this.write(() => this.claimOrchestrationsNow(request));
+  }
+
+  commitTurn(turn: TurnCommit): Promise<void> {
+    return this.write(() => this.commitTurnNow(turn));
+  }
+
+  abandonOrchestration(instanceId: string, leaseId: string, visibleAt?: number): Promise<void> {
+    return this.write(() => {
+      const changed = this.sql.unlockInstance.run(instanceId, leaseId).changes;
+      if (changed === 0) throw leaseLost('instance', instanceId, leaseId);
+      if (visibleAt === undefined) this.sql.releaseMessages.run(instanceId, leaseId);
+      else this.sql.releaseMessagesAt.run(visibleAt, instanceId, leaseId);
+    });
+  }
+
+  renewOrchestrationLease(instanceId: string, leaseId: string, now: number, leaseMs: number): Promise<void> {
+    return this.write(() => {
+      if (this.sql.renewInstanceLock.run(now + leaseMs, instanceId, leaseId).changes === 0) {
+        throw leaseLost('instance', instanceId, leaseId);
+      }
+    });
+  }
+
+  claimActivities(request: ClaimActivitiesRequest): Promise<ActivityWorkItem[]> {
+    return this.write(() => {
+      const rows = this.sql.claimTasks.all({
+        lease: request.leaseId,
+        expires: request.now + request.leaseMs,
+        now: request.now,
+        limit: request.limit,
+      }) as TaskRow[];
+      // RETURNING does not promise an order; the contract does (id order).
+      return rows.sort((a, b) => a.id - b.id).map(toActivityWorkItem);
+    });
+  }
+
+  completeActivity(request: CompleteActivityRequest): Promise<void> {
+    return this.write(() => {
+      if (this.sql.deleteLockedTask.run(request.taskRowId, request.leaseId).changes === 0) {
+        throw leaseLost('activity task', String(request.taskRowId), request.leaseId);
+      }
+      this.insertMessageIfTargetExists(request.message);
+    });
+  }
+
+  abandonActivity(taskRowId: number, leaseId: string, visibleAt?: number): Promise<void> {
+    return this.write(() => {
+      if (this.sql.unlockTask.run(visibleAt ?? null, taskRowId, leaseId).changes === 0) {
+        throw leaseLost('activity task', String(taskRowId), leaseId);
+      }
+    });
+  }
+
+  renewActivityLease(taskRowId: number, leaseId: string, now: number, leaseMs: number): Promise<void> {
+    return this.write(() => {
+      if (this.sql.renewTaskLock.run(now + leaseMs, taskRowId, leaseId).changes === 0) {
+        throw leaseLost('activity task', String(taskRowId), leaseId);
+      }
+    });
+  }
+
+  purgeInstances(instanceIds: string[]): Promise<string[]> {
+    return this.write(() => {
+      const deleted: string[] = [];
+      for (const id of instanceIds) {
+        const row = this.sql.instanceStatus.get(id) as { status: RuntimeStatus } | undefined;
+        if (row === undefined || !isTerminalStatus(row.status)) continue;
+        this.deleteInstanceNow(id);
+        deleted.push(id);
+      }
+      return deleted;
+    });
+  }
+
+  // ── reads (direct) ──────────────────────────────────────────────────────────────────────────
+
+  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    this.assertOpen();
+    const row = this.sql.getInstance.get(instanceId) as InstanceRow | undefined;
+    return row === undefined ? undefined : toInstanceRecord(row);
+  }
+
+  async loadHistory(instanceId: string, fromSeq = 0): Promise<HistoryRecord[]> {
+    this.assertOpen();
+    return (this.sql.loadHistory.all(instanceId, fromSeq) as HistoryRow[]).map(toHistoryRecord);
+  }
+
+  async queryInstances(query: InstanceQuery): Promise<InstancePage> {
+    this.assertOpen();
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.name !== undefined) {
+      where.push('name = ?');
+      params.push(query.name);
+    }
+    if (query.statuses !== undefined && query.statuses.length > 0) {
+      where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
+      params.push(...query.statuses);
+    }
+    if (query.createdFrom !== undefined) {
+      where.push('created_at >= ?');
+      params.push(query.createdFrom);
+    }
+    if (query.createdTo !== undefined) {
+      where.push('created_at < ?');
+      params.push(query.createdTo);
+    }
+    if (query.parentInstanceId !== undefined) {
+      where.push('parent_instance_id = ?');
+      params.push(query.parentInstanceId);
+    }
+    if (query.pageToken !== undefined) {
+      let after: [number, string];
+      try {
+        after = decodePageToken(query.pageToken);
+      } catch (cause) {
+        throw new SwirlError('INVALID_PAGE_TOKEN', (cause as Error).message, { cause });
+      }
+      where.push('(created_at, instance_id) > (?, ?)');
+      params.push(...after);
+    }
+    const pageSize = Math.min(Math.max(1, query.pageSize ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
+    const text =
+      `SELECT ${INSTANCE_COLUMNS} FROM instances` +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY created_at, instance_id LIMIT ?';
+    // One row more than the page tells whether another page exists without a COUNT.
+    const rows = this.sql.cached(text).all(...params, pageSize + 1) as InstanceRow[];
+    const page: InstancePage = { instances: rows.slice(0, pageSize).map(toInstanceRecord) };
+    if (rows.length > pageSize) {
+      const last = rows[pageSize - 1];
+      page.nextPageToken = encodePageToken(last.created_at, last.instance_id);
+    }
+    return page;
+  }
+
+  async nextWakeAt(now: number): Promise<number | undefined> {
+    this.assertOpen();
+    const row = this.sql.nextWake.get({ now }) as { t: number | null };
+    return row.t ?? undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.writer.close();
+    this.closed = true;
+    this.db.close();
+  }
+
+  // ── the bodies of the writes (run inside the batch transaction, under a savepoint) ──────────
+
+  private createInstanceNow(request: CreateInstanceRequest): { created: boolean } {
+    const existing = this.sql.instanceStatus.get(request.instanceId) as { status: RuntimeStatus } | undefined;
+    if (existing !== undefined) {
+      const policy = request.reusePolicy ?? ReusePolicy.REPLACE_TERMINAL;
+      switch (policy) {
+        case ReusePolicy.IGNORE:
+          return { created: false };
+        case ReusePolicy.REJECT:
+          throw storeError(StoreErrorCode.INSTANCE_EXISTS, `an instance with id '${request.instanceId}' already exists (${existing.status})`);
+        case ReusePolicy.REPLACE_TERMINAL:
+          if (!isTerminalStatus(existing.status)) {
+            throw storeError(
+              StoreErrorCode.INSTANCE_EXISTS,
+              `an instance with id '${request.instanceId}' is already ${existing.status}; only a completed, failed or terminated instance can be replaced`,
+            );
+          }
+          this.deleteInstanceNow(request.instanceId);
+          break;
+        default: {
+          const never: never = policy;
+          throw new SwirlError('INVALID_ARGUMENT', `unknown reuse policy ${String(never)}`);
+        }
+      }
+    }
+    this.sql.insertInstance.run({
+      id: request.instanceId,
+      exec: request.executionId,
+      name: request.name,
+      status: RuntimeStatus.PENDING,
+      created: request.createdAt,
+      scheduled: request.scheduledStartAt ?? null,
+      input: request.input ?? null,
+      parent: request.parentInstanceId ?? null,
+    });
+    this.sql.insertMessage.run(request.instanceId, request.startMessage.visibleAt, request.startMessage.data);
+    return { created: true };
+  }
+
+  private claimOrchestrationsNow(request: ClaimOrchestrationsRequest): OrchestrationWorkItem[] {
+    if (request.limit <= 0) return [];
+    // Walk visible messages oldest-visible first and pick the first `limit` distinct instances
+    // that are not locked: no GROUP BY over the whole inbox, and no instance starves.
+    const ids: string[] = [];
+    const seen = new Set<string>();
+    for (const row of this.sql.claimableInstances.iterate({ now: request.now }) as IterableIterator<{ instance_id: string }>) {
+      if (seen.has(row.instance_id)) continue;
+      seen.add(row.instance_id);
+      ids.push(row.instance_id);
+      if (ids.length >= request.limit) break;
+    }
+    const maxMessages = request.maxMessagesPerInstance ?? DEFAULT_MAX_MESSAGES_PER_INSTANCE;
+    const items: OrchestrationWorkItem[] = [];
+    for (const id of ids) {
+      const row = this.sql.lockInstance.get({ lease: request.leaseId, expires: request.now + request.leaseMs, id }) as InstanceRow;
+      const messages = (this.sql.takeMessages.all({ lease: request.leaseId, id, now: request.now, limit: maxMessages }) as InboxRow[])
+        .sort((a, b) => a.id - b.id)
+        .map(toInboxMessage);
+      items.push({ instance: toInstanceRecord(row), messages, leaseId: request.leaseId });
+    }
+    return items;
+  }
+
+  private commitTurnNow(turn: TurnCommit): void {
+    const current = this.sql.instanceLock.get(turn.instanceId) as { locked_by: string | null; history_length: number } | undefined;
+    if (current === undefined || current.locked_by !== turn.leaseId) throw leaseLost('instance', turn.instanceId, turn.leaseId);
+    const expectedSeq = turn.resetHistory ? 0 : current.history_length;
+    if (turn.firstSeq !== expectedSeq) {
+      throw storeError(
+        StoreErrorCode.HISTORY_CONFLICT,
+        `turn of '${turn.instanceId}' starts at seq ${turn.firstSeq} but the stored history has ${expectedSeq} events`,
+      );
+    }
+    if (turn.resetHistory) this.sql.deleteHistory.run(turn.instanceId);
+    turn.history.forEach((event, i) => {
+      // The primary key (instance_id, seq) refuses a duplicate append even if the checks above were bypassed.
+      this.sql.insertHistory.run(turn.instanceId, turn.firstSeq + i, event.type, event.timestamp, event.data);
+    });
+    const s = turn.state;
+    this.sql.updateInstance.run({
+      id: turn.instanceId,
+      exec: s.executionId,
+      name: s.name,
+      status: s.status,
+      updated: s.lastUpdatedAt,
+      completed: s.completedAt ?? null,
+      input: s.input ?? null,
+      output: s.output ?? null,
+      custom: s.customStatus ?? null,
+      failure: s.failure ?? null,
+      length: turn.firstSeq + turn.history.length,
+    });
+    for (const messageId of turn.consumedMessageIds) this.sql.deleteMessage.run(messageId, turn.instanceId);
+    if (turn.dropPendingWork) {
+      this.sql.deleteInbox.run(turn.instanceId);
+      this.sql.deleteTasks.run(turn.instanceId);
+    }
+    for (const t of turn.tasks) this.sql.insertTask.run(t.instanceId, t.executionId, t.taskId, t.name, t.visibleAt, t.data);
+    for (const m of turn.messages) this.insertMessageIfTargetExists(m);
+    for (const child of turn.newInstances) {
+      // A nested savepoint: a refused child must not leave half of itself behind, and must not fail the turn.
+      this.db.exec('SAVEPOINT child');
+      try {
+        this.createInstanceNow(child);
+        this.db.exec('RELEASE child');
+      } catch (error) {
+        this.db.exec('ROLLBACK TO child');
+        this.db.exec('RELEASE child');
+        if (!(error instanceof SwirlError && error.code === StoreErrorCode.INSTANCE_EXISTS)) throw error;
+        if (child.onConflict !== undefined) this.insertMessageIfTargetExists(child.onConflict);
+      }
+    }
+  }
+
+  private insertMessageIfTargetExists(message: NewMessage): void {
+    this.sql.insertMessageIfExists.run({ id: message.instanceId, visible: message.visibleAt, data: message.data });
+  }
+
+  private deleteInstanceNow(instanceId: string): void {
+    this.sql.deleteHistory.run(instanceId);
+    this.sql.deleteInbox.run(instanceId);
+    this.sql.deleteTasks.run(instanceId);
+    this.sql.deleteInstance.run(instanceId);
+  }
+
+  private write<T>(body: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new InfrastructureError('STORE_CLOSED', 'the SQLite store is closed'));
+    return this.writer.submit(body);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InfrastructureError('STORE_CLOSED', 'the SQLite store is closed');
+  }
+}
+
+function leaseLost(what: string, id: string, leaseId: string): SwirlError {
+  return storeError(StoreErrorCode.LEASE_LOST, `${what} '${id}' is not held by lease '${leaseId}' (expired and claimed by another worker, or deleted)`);
+}
