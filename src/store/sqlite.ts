@@ -69,11 +69,12 @@ const MAX_PAGE_SIZE = 1000;
 const DEFAULT_MAX_MESSAGES_PER_INSTANCE = 1000;
 
 /**
- * Opens (creating and migrating as needed) a SQLite store. Throws InfrastructureError
- * `STORE_SCHEMA_TOO_NEW` for a database written by a newer Swirl.
+ * Opens (creating and migrating as needed) a SQLite store; `openStore('sqlite:<path>')` calls it
+ * with the bare path. Throws InfrastructureError `STORE_SCHEMA_TOO_NEW` for a database written by
+ * a newer Swirl.
  */
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  return new SqliteStore(options);
+export async function openSqliteStore(options: string | SqliteStoreOptions): Promise<SqliteStore> {
+  return new SqliteStore(typeof options === 'string' ? { path: options } : options);
 }
 
 /** The SQLite {@link Store}. Create it with {@link openSqliteStore}. */
@@ -237,7 +238,7 @@ export class SqliteStore implements Store {
       try {
         after = decodePageToken(query.pageToken);
       } catch (cause) {
-        throw new SwirlError('INVALID_PAGE_TOKEN', (cause as Error).message, { cause });
+        throw storeError(StoreErrorCode.INVALID_PAGE_TOKEN, (cause as Error).message);
       }
       where.push('(created_at, instance_id) > (?, ?)');
       params.push(...after);
@@ -344,11 +345,16 @@ export class SqliteStore implements Store {
         `turn of '${turn.instanceId}' starts at seq ${turn.firstSeq} but the stored history has ${expectedSeq} events`,
       );
     }
-    if (turn.resetHistory) this.sql.deleteHistory.run(turn.instanceId);
     turn.history.forEach((event, i) => {
-      // The primary key (instance_id, seq) refuses a duplicate append even if the checks above were bypassed.
-      this.sql.insertHistory.run(turn.instanceId, turn.firstSeq + i, event.type, event.timestamp, event.data);
+      if (event.seq !== turn.firstSeq + i) {
+        throw storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}': history seq ${event.seq} is not contiguous (expected ${turn.firstSeq + i})`);
+      }
     });
+    if (turn.resetHistory) this.sql.deleteHistory.run(turn.instanceId);
+    for (const event of turn.history) {
+      // The primary key (instance_id, seq) refuses a duplicate append even if the checks above were bypassed.
+      this.sql.insertHistory.run(turn.instanceId, event.seq, event.type, event.timestamp, event.data);
+    }
     const s = turn.state;
     this.sql.updateInstance.run({
       id: turn.instanceId,
