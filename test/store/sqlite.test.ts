@@ -1,0 +1,116 @@
+/**
+ * @module test/store/sqlite.test
+ * Runs the store contract suite on the SQLite backend (a temp file per test, all deleted after),
+ * then the SQLite-only promises: versioned migrations, refusal of a newer schema, WAL +
+ * synchronous=FULL by default, group commit (many concurrent turns, one transaction) and the
+ * `openStore('sqlite:…')` factory.
+ */
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { openStore } from '../../src/store/index.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_VERSION_TABLE } from '../../src/store/migrations.js';
+import { openSqliteStore, SqliteStore } from '../../src/store/sqlite.js';
+import { storeContract } from './contract.js';
+import { createRequest, rejectsWithCode, turnFor } from './contract-helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'swirl-sqlite-store-'));
+let counter = 0;
+const freshPath = (): string => join(dir, `store-${++counter}.db`);
+
+storeContract('sqlite', {
+  async create() {
+    return openSqliteStore(freshPath());
+  },
+  async reopen(closed) {
+    return openSqliteStore((closed as SqliteStore).path);
+  },
+});
+
+// One temp directory for the whole file, removed when every suite in it has run.
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('SQLite store specifics', () => {
+  it('records every migration in the version table on open, and reopening applies nothing twice', async () => {
+    const path = freshPath();
+    await (await openSqliteStore(path)).close();
+    await (await openSqliteStore(path)).close();
+    const db = new Database(path, { readonly: true });
+    const rows = db.prepare(`SELECT version, name FROM ${SCHEMA_VERSION_TABLE} ORDER BY version`).all();
+    db.close();
+    assert.deepEqual(
+      rows,
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+    );
+  });
+
+  it('refuses a database written by a newer Swirl with STORE_SCHEMA_TOO_NEW, leaving it untouched', async () => {
+    const path = freshPath();
+    await (await openSqliteStore(path)).close();
+    const db = new Database(path);
+    db.prepare(`INSERT INTO ${SCHEMA_VERSION_TABLE} (version, name, applied_at) VALUES (?, 'from the future', 0)`).run(LATEST_SCHEMA_VERSION + 1);
+    db.close();
+    await assert.rejects(openSqliteStore(path), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'STORE_SCHEMA_TOO_NEW');
+      assert.match(e.message, new RegExp(`schema version ${LATEST_SCHEMA_VERSION + 1} is newer than this Swirl build supports \\(${LATEST_SCHEMA_VERSION}\\)`));
+      return true;
+    });
+  });
+
+  it('opens in WAL mode with synchronous=FULL by default', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore(path);
+    // A second connection sees the journal mode; synchronous is per connection, so read the store's own.
+    const db = new Database(path, { readonly: true });
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+    assert.equal((store as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true }), 2, 'FULL is 2');
+    await store.close();
+  });
+
+  it('group-commits concurrent turns of many instances into few transactions', async () => {
+    const store = await openSqliteStore(freshPath());
+    const ids = Array.from({ length: 200 }, (_, i) => `g${i}`);
+    await Promise.all(ids.map((id) => store.createInstance(createRequest(id))));
+    const items = await store.claimOrchestrations({ leaseId: 'L', now: 1000, leaseMs: 30_000, limit: 500 });
+    assert.equal(items.length, 200);
+    const before = store.commitStats;
+    await Promise.all(items.map((item) => store.commitTurn(turnFor(item, 'RUNNING', 3))));
+    const after = store.commitStats;
+    assert.equal(after.operations - before.operations, 200);
+    assert.equal(after.commits - before.commits, 1, '200 turns submitted together share one transaction');
+    for (const id of ids.slice(0, 5)) assert.equal((await store.loadHistory(id)).length, 3);
+    await store.close();
+  });
+
+  it('close() commits the writes still queued before it releases the file', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore(path);
+    const pending = Promise.all(Array.from({ length: 10 }, (_, i) => store.createInstance(createRequest(`c${i}`))));
+    await store.close();
+    await pending;
+    const reopened = await openSqliteStore(path);
+    assert.equal((await reopened.queryInstances({})).instances.length, 10);
+    await reopened.close();
+  });
+
+  it('is what openStore("sqlite:<path>") returns', async () => {
+    const store = await openStore(`sqlite:${freshPath()}`);
+    assert.equal(store.kind, 'sqlite');
+    await store.createInstance(createRequest('a'));
+    await rejectsWithCode(store.createInstance(createRequest('a', 1000, { reusePolicy: 'REJECT' })), 'INSTANCE_EXISTS');
+    await store.close();
+  });
+
+  it('reports a file it cannot open as STORE_OPEN_FAILED', async () => {
+    await assert.rejects(openSqliteStore(join(dir, 'no-such-dir', 'x.db')), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'STORE_OPEN_FAILED');
+      assert.match(e.message, /cannot open SQLite database/);
+      return true;
+    });
+  });
+});
