@@ -1,0 +1,132 @@
+/**
+ * @module test/durability/crash-workload
+ * What the crash test runs and how it judges the result: the workload's constants and expected
+ * output, an integrity check of one instance's history (contiguous seqs and action ids, every
+ * scheduled task and timer completed exactly once, nothing completed that was not scheduled) and
+ * a check of the activity execution log (every re-execution is a redelivery of the same key).
+ */
+
+import type { HistoryRecord } from '../../src/store/types.js';
+
+/** Prefix of every instance id; the suffix is the instance's input. */
+export const INSTANCE_PREFIX = 'crash-';
+/** The durable timer inside the workflow, so that kills also land while instances sleep. */
+export const TIMER_MS = 300;
+/** Simulated activity work, so that activities are in flight when a kill lands. */
+export const ACTIVITY_MS = 5;
+/** Activities per instance: 2 chained + 4 fanned out + 1 final. */
+export const ACTIVITIES_PER_INSTANCE = 7;
+
+/** The output of instance `crash-<n>`: n → n+2 → Σ(n+2+k)² for k = 0..3 → +1. */
+export function expectedOutput(n: number): number {
+  let sum = 0;
+  for (let k = 0; k < 4; k++) sum += (n + 2 + k) ** 2;
+  return sum + 1;
+}
+
+interface ParsedEvent {
+  seq: number;
+  type: string;
+  eventId: number;
+  taskScheduledId?: number;
+  timerId?: number;
+  logicalTaskId?: number;
+  status?: string;
+}
+
+/** Keys `<instanceId>:<logical task id>` of every TaskScheduled in the history. */
+export function scheduledKeys(instanceId: string, history: HistoryRecord[]): string[] {
+  return history
+    .map((h) => JSON.parse(h.data) as ParsedEvent)
+    .filter((e) => e.type === 'TaskScheduled')
+    .map((e) => `${instanceId}:${e.logicalTaskId ?? e.eventId}`);
+}
+
+/** Everything wrong with one completed instance's history; [] when it is sound. */
+export function historyProblems(instanceId: string, history: HistoryRecord[]): string[] {
+  const problems: string[] = [];
+  const say = (p: string): void => {
+    problems.push(`${instanceId}: ${p}`);
+  };
+  history.forEach((h, i) => {
+    if (h.seq !== i) say(`seq ${h.seq} at position ${i} (missing or duplicated event)`);
+  });
+  const events = history.map((h) => ({ ...(JSON.parse(h.data) as ParsedEvent), seq: h.seq }));
+  events.forEach((e, i) => {
+    if (e.type !== history[i].type) say(`row type ${history[i].type} differs from event type ${e.type}`);
+  });
+  const count = (type: string): number => events.filter((e) => e.type === type).length;
+  if (count('ExecutionStarted') !== 1) say(`${count('ExecutionStarted')} ExecutionStarted events`);
+  if (count('ExecutionCompleted') !== 1) say(`${count('ExecutionCompleted')} ExecutionCompleted events`);
+  if (count('TaskScheduled') !== ACTIVITIES_PER_INSTANCE) say(`${count('TaskScheduled')} TaskScheduled events, expected ${ACTIVITIES_PER_INSTANCE}`);
+  if (count('TimerCreated') !== 1) say(`${count('TimerCreated')} TimerCreated events`);
+
+  // Action ids (TaskScheduled, TimerCreated, ExecutionCompleted …) are 1..k without gaps or repeats.
+  const ids = events.filter((e) => e.eventId !== -1).map((e) => e.eventId);
+  const sorted = [...ids].sort((a, b) => a - b);
+  if (sorted.some((id, i) => id !== i + 1)) say(`action eventIds are not 1..${ids.length}: [${ids.join(', ')}]`);
+
+  // Each scheduled task / timer is answered exactly once, after it was scheduled; nothing else is.
+  const pair = (scheduled: string, answers: string[], ref: (e: ParsedEvent) => number | undefined): void => {
+    const origins = new Map(events.filter((e) => e.type === scheduled).map((e) => [e.eventId, e.seq]));
+    const answered = new Map<number, number>();
+    for (const e of events.filter((x) => answers.includes(x.type))) {
+      const id = ref(e);
+      if (id === undefined || !origins.has(id)) say(`${e.type} at seq ${e.seq} answers unknown ${scheduled} ${String(id)}`);
+      else if (origins.get(id)! > e.seq) say(`${e.type} at seq ${e.seq} precedes its ${scheduled}`);
+      answered.set(id ?? -1, (answered.get(id ?? -1) ?? 0) + 1);
+    }
+    for (const id of origins.keys()) {
+      const n = answered.get(id) ?? 0;
+      if (n !== 1) say(`${scheduled} ${id} answered ${n} times`);
+    }
+  };
+  pair('TaskScheduled', ['TaskCompleted', 'TaskFailed'], (e) => e.taskScheduledId);
+  pair('TimerCreated', ['TimerFired'], (e) => e.timerId);
+  if (count('TaskFailed') !== 0) say(`${count('TaskFailed')} TaskFailed events (no activity of this workload fails)`);
+  return problems;
+}
+
+/** One line of the child's execution log. */
+export interface Execution {
+  key: string;
+  name: string;
+  attempt: number;
+  deliveryCount: number;
+  pid: number;
+}
+
+/** Parses the execution log (one tab-separated line per activity execution). */
+export function parseExecutionLog(text: string): Execution[] {
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const [key, name, attempt, deliveryCount, pid] = line.split('\t');
+      return { key, name, attempt: Number(attempt), deliveryCount: Number(deliveryCount), pid: Number(pid) };
+    });
+}
+
+/**
+ * Problems with the execution log against the scheduled task keys: an execution of a task that
+ * was never scheduled, a scheduled task never executed, or a re-execution that is not a later
+ * delivery of the same key (which would be a duplicate the engine cannot see).
+ */
+export function executionProblems(executions: Execution[], scheduled: Set<string>): string[] {
+  const problems: string[] = [];
+  const byKey = new Map<string, Execution[]>();
+  for (const x of executions) {
+    if (!scheduled.has(x.key)) problems.push(`activity executed for unscheduled key ${x.key}`);
+    byKey.set(x.key, [...(byKey.get(x.key) ?? []), x]);
+  }
+  for (const key of scheduled) if (!byKey.has(key)) problems.push(`scheduled task ${key} never executed`);
+  for (const [key, runs] of byKey) {
+    for (let i = 1; i < runs.length; i++) {
+      if (runs[i].deliveryCount <= runs[i - 1].deliveryCount) {
+        problems.push(`${key}: execution ${i + 1} has deliveryCount ${runs[i].deliveryCount} after ${runs[i - 1].deliveryCount} (not a redelivery)`);
+      }
+      if (runs[i].attempt !== runs[0].attempt) problems.push(`${key}: attempt changed from ${runs[0].attempt} to ${runs[i].attempt} without a retry policy`);
+    }
+  }
+  return problems;
+}
