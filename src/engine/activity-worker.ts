@@ -1,0 +1,188 @@
+/**
+ * @module engine/activity-worker
+ * Runs activities: claims tasks (leased; the lease is renewed while the function runs), calls the
+ * registered function with its context (idempotency key, attempt, abort signal), and commits the
+ * result into the orchestration's inbox atomically with deleting the task. At-least-once: a crash
+ * before that commit re-delivers the task with the same idempotency key and a higher deliveryCount.
+ */
+
+import { EventType, fromPayload, toFailureDetails, type HistoryEvent } from './history.js';
+import { LogEvent } from './logger.js';
+import { encodeMessage, type ActivityTaskData } from './messages.js';
+import type { CompiledEngineOptions } from './options.js';
+import type { ActivityContext, Registry } from './registry.js';
+import { StoreErrorCode, type ActivityWorkItem, type Store } from '../store/types.js';
+import { EngineErrorCode } from './error-codes.js';
+import { serializePayload } from './validation.js';
+import { Wakeup } from './wakeup.js';
+
+interface Running {
+  item: ActivityWorkItem;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class ActivityWorker {
+  /** Activity executions started by this worker (benchmarks, tests). */
+  executions = 0;
+  private readonly wakeup = new Wakeup();
+  private readonly running = new Map<number, Running>();
+  private active = false;
+  private loopDone: Promise<void> | undefined;
+  private leaseCounter = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly registry: Registry,
+    private readonly opts: CompiledEngineOptions,
+    /** Called after a completion reached an orchestration's inbox. */
+    private readonly completed: () => void,
+  ) {}
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.loopDone = this.loop();
+  }
+
+  notify(): void {
+    this.wakeup.notify();
+  }
+
+  /**
+   * Stops claiming; waits up to shutdownTimeoutMs for running activities, then aborts the rest and
+   * releases their tasks so another worker (or the next start) runs them.
+   */
+  async stop(): Promise<void> {
+    this.active = false;
+    this.wakeup.notify();
+    await this.loopDone;
+    const all = [...this.running.values()];
+    if (all.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, this.opts.shutdownTimeoutMs)));
+    await Promise.race([Promise.allSettled(all.map((r) => r.done)), timeout]);
+    clearTimeout(timer);
+    for (const r of this.running.values()) r.controller.abort(new Error('the engine is stopping'));
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  private async loop(): Promise<void> {
+    let idleMs = 1;
+    while (this.active) {
+      const capacity = this.opts.activityConcurrency - this.running.size;
+      if (capacity <= 0) {
+        await this.wakeup.wait(this.opts.pollIntervalMs);
+        continue;
+      }
+      let items: ActivityWorkItem[] = [];
+      const now = this.opts.clock.now();
+      try {
+        items = await this.store.claimActivities({ leaseId: `${this.opts.workerId}:a${++this.leaseCounter}`, now, leaseMs: this.opts.leaseMs, limit: capacity });
+      } catch (e) {
+        if (!this.active) break;
+        this.opts.logger.error('claiming activities failed', { event: LogEvent.workerError, error: String(e) });
+        await this.wakeup.wait(this.opts.pollIntervalMs);
+        continue;
+      }
+      for (const item of items) this.launch(item);
+      if (items.length > 0) {
+        idleMs = 1;
+        continue;
+      }
+      let sleep = Math.min(idleMs, this.opts.pollIntervalMs);
+      idleMs = Math.min(idleMs * 2, this.opts.pollIntervalMs);
+      if (this.running.size === 0) sleep = this.opts.pollIntervalMs;
+      try {
+        const next = await this.store.nextWakeAt(now);
+        if (next !== undefined) sleep = Math.min(sleep, Math.max(next - this.opts.clock.now(), 0));
+      } catch {
+        // reported by the next claim
+      }
+      if (this.active) await this.wakeup.wait(sleep);
+    }
+  }
+
+  private launch(item: ActivityWorkItem): void {
+    const controller = new AbortController();
+    const entry: Running = { item, controller, done: Promise.resolve() };
+    entry.done = this.run(item, controller).finally(() => {
+      this.running.delete(item.id);
+      this.wakeup.notify();
+    });
+    this.running.set(item.id, entry);
+  }
+
+  private async run(item: ActivityWorkItem, controller: AbortController): Promise<void> {
+    const data = JSON.parse(item.data) as ActivityTaskData;
+    const fn = this.registry.activity(data.name);
+    // Heartbeat: keep the lease while the function runs, so a long activity is not re-delivered.
+    const renewEvery = Math.max(50, Math.floor(this.opts.leaseMs / 3));
+    const heartbeat = setInterval(() => {
+      this.store.renewActivityLease(item.id, item.leaseId, this.opts.clock.now(), this.opts.leaseMs).catch(() => undefined);
+    }, renewEvery);
+    let event: HistoryEvent;
+    try {
+      if (!fn) {
+        event = this.failed(item, {
+          errorType: 'SwirlError',
+          code: EngineErrorCode.ACTIVITY_NOT_REGISTERED,
+          message: `no activity named '${data.name}' is registered with this engine`,
+          nonRetryable: true,
+        });
+      } else {
+        const ctx: ActivityContext = {
+          instanceId: item.instanceId,
+          name: data.name,
+          taskId: data.logicalTaskId,
+          idempotencyKey: `${item.instanceId}:${data.logicalTaskId}`,
+          attempt: data.attempt,
+          deliveryCount: item.dequeueCount,
+          signal: controller.signal,
+        };
+        this.executions += 1;
+        try {
+          const value: unknown = await fn(fromPayload(data.input), ctx);
+          const result = serializePayload(value, `result of activity '${data.name}'`, this.opts.maxPayloadBytes);
+          event = { type: EventType.TaskCompleted, eventId: -1, timestamp: this.opts.clock.now(), taskScheduledId: item.taskId };
+          if (result !== undefined) event.result = result;
+        } catch (err) {
+          if (controller.signal.aborted) {
+            // Stopped mid-flight: give the task back rather than record a failure nobody caused.
+            await this.store.abandonActivity(item.id, item.leaseId).catch(() => undefined);
+            return;
+          }
+          const failure = toFailureDetails(err);
+          if (failure.code === EngineErrorCode.PAYLOAD_TOO_LARGE || failure.code === EngineErrorCode.PAYLOAD_NOT_SERIALIZABLE) failure.nonRetryable = true;
+          this.opts.logger.debug(`activity '${data.name}' failed: ${failure.message}`, { event: LogEvent.activityFailed, instanceId: item.instanceId, taskId: item.taskId });
+          event = this.failed(item, failure);
+        }
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (controller.signal.aborted) {
+      await this.store.abandonActivity(item.id, item.leaseId).catch(() => undefined);
+      return;
+    }
+    try {
+      await this.store.completeActivity({
+        taskRowId: item.id,
+        leaseId: item.leaseId,
+        message: { instanceId: item.instanceId, data: encodeMessage({ executionId: item.executionId, event }), visibleAt: this.opts.clock.now() },
+      });
+      this.completed();
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      this.opts.logger[code === StoreErrorCode.LEASE_LOST ? 'warn' : 'error'](`result of activity '${data.name}' for '${item.instanceId}' not recorded: ${(e as Error).message}`, {
+        event: LogEvent.activityCompletionLost,
+        instanceId: item.instanceId,
+        taskId: item.taskId,
+      });
+    }
+  }
+
+  private failed(item: ActivityWorkItem, failure: ReturnType<typeof toFailureDetails>): HistoryEvent {
+    return { type: EventType.TaskFailed, eventId: -1, timestamp: this.opts.clock.now(), taskScheduledId: item.taskId, failure };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * @module engine/cache
+ * The live-orchestration cache: a size-capped LRU of runtimes between turns, so a step applies
+ * only its new events instead of replaying the whole history. An entry is trusted only if the
+ * store's history length and execution id still match what the runtime has seen.
+ */
+
+import type { OrchestrationRuntime } from './replay/runtime.js';
+
+/** A cached runtime and the history length it corresponds to. */
+export interface CachedOrchestration {
+  runtime: OrchestrationRuntime;
+  executionId: string;
+  historyLength: number;
+}
+
+/** LRU map (a Map keeps insertion order; a hit re-inserts the key at the end). */
+export class OrchestrationCache {
+  private readonly map = new Map<string, CachedOrchestration>();
+  constructor(private readonly capacity: number) {}
+
+  /** The entry if it matches the store's view of the instance; a stale entry is dropped. */
+  take(instanceId: string, executionId: string, historyLength: number): CachedOrchestration | undefined {
+    const e = this.map.get(instanceId);
+    if (!e) return undefined;
+    this.map.delete(instanceId);
+    if (e.executionId !== executionId || e.historyLength !== historyLength) return undefined;
+    return e;
+  }
+
+  put(instanceId: string, entry: CachedOrchestration): void {
+    if (this.capacity <= 0) return;
+    this.map.delete(instanceId);
+    this.map.set(instanceId, entry);
+    while (this.map.size > this.capacity) {
+      const oldest = this.map.keys().next().value as string;
+      this.map.delete(oldest);
+    }
+  }
+
+  delete(instanceId: string): void {
+    this.map.delete(instanceId);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * @module engine/client
+ * Instance management: start, get, list/query, history, raise event, suspend, resume, terminate,
+ * purge and wait. Every call validates its input first (ids, names, payload sizes) and turns into
+ * store operations; it never runs orchestration code itself.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { SwirlError } from '../errors.js';
+import {
+  ReusePolicy,
+  RuntimeStatus,
+  StoreErrorCode,
+  TERMINAL_STATUSES,
+  isTerminalStatus,
+  type InstanceRecord,
+  type Store,
+} from '../store/types.js';
+import { EngineErrorCode } from './error-codes.js';
+import { EventType, fromPayload, type FailureDetails, type HistoryEvent } from './history.js';
+import { encodeMessage, fromHistoryRecord } from './messages.js';
+import type { CompiledEngineOptions } from './options.js';
+import type { Registry } from './registry.js';
+import { executionStarted } from './turn.js';
+import { checkInstanceId, checkName, serializePayload } from './validation.js';
+
+/** Options of {@link EngineClient.start}. */
+export interface StartOptions {
+  /** The instance id. @default a random UUID */
+  instanceId?: string;
+  /** Start at this time instead of now (scheduled start; the instance stays PENDING until then). */
+  startAt?: Date | number;
+  /** What to do when the id is taken. @default ReusePolicy.REPLACE_TERMINAL (refuse a running duplicate, replace a finished one) */
+  reusePolicy?: ReusePolicy;
+}
+
+/** An instance as clients see it. */
+export interface InstanceMetadata {
+  instanceId: string;
+  name: string;
+  runtimeStatus: RuntimeStatus;
+  executionId: string;
+  createdAt: Date;
+  lastUpdatedAt: Date;
+  completedAt?: Date;
+  scheduledStartAt?: Date;
+  parentInstanceId?: string;
+  input: unknown;
+  output: unknown;
+  customStatus: unknown;
+  failure?: FailureDetails;
+  /** The payloads as stored (JSON text), for callers that pass them through unparsed. */
+  serializedInput?: string;
+  serializedOutput?: string;
+  serializedCustomStatus?: string;
+}
+
+/** Filter of {@link EngineClient.list} and {@link EngineClient.purgeInstances}. */
+export interface InstanceFilter {
+  name?: string;
+  statuses?: RuntimeStatus[];
+  /** createdAt >= createdFrom. */
+  createdFrom?: Date | number;
+  /** createdAt < createdTo. */
+  createdTo?: Date | number;
+  /** Only children of this instance. */
+  parentInstanceId?: string;
+}
+
+/** One page of {@link EngineClient.list}. */
+export interface InstanceList {
+  instances: InstanceMetadata[];
+  /** Pass it back as `pageToken` for the next page; absent on the last page. */
+  nextPageToken?: string;
+}
+
+/** Things the client needs from the engine. */
+export interface ClientHost {
+  store(): Store;
+  registry: Registry;
+  opts: CompiledEngineOptions;
+  /** Resolves when `instanceId` commits a turn, or after `ms`. */
+  waitForChange(instanceId: string, ms: number): Promise<void>;
+  /** Work was enqueued. */
+  notify(): void;
+}
+
+const toMs = (t: Date | number): number => (typeof t === 'number' ? t : t.getTime());
+
+function toMetadata(r: InstanceRecord): InstanceMetadata {
+  const m: InstanceMetadata = {
+    instanceId: r.instanceId,
+    name: r.name,
+    runtimeStatus: r.status,
+    executionId: r.executionId,
+    createdAt: new Date(r.createdAt),
+    lastUpdatedAt: new Date(r.lastUpdatedAt),
+    input: fromPayload(r.input),
+    output: fromPayload(r.output),
+    customStatus: fromPayload(r.customStatus),
+  };
+  if (r.completedAt !== undefined) m.completedAt = new Date(r.completedAt);
+  if (r.scheduledStartAt !== undefined) m.scheduledStartAt = new Date(r.scheduledStartAt);
+  if (r.parentInstanceId !== undefined) m.parentInstanceId = r.parentInstanceId;
+  if (r.failure !== undefined) m.failure = JSON.parse(r.failure) as FailureDetails;
+  if (r.input !== undefined) m.serializedInput = r.input;
+  if (r.output !== undefined) m.serializedOutput = r.output;
+  if (r.customStatus !== undefined) m.serializedCustomStatus = r.customStatus;
+  return m;
+}
+
+/** The management API of an engine (`engine.client`). */
+export class EngineClient {
+  constructor(private readonly host: ClientHost) {}
+
+  private get store(): Store {
+    return this.host.store();
+  }
+  private get max(): number {
+    return this.host.opts.maxPayloadBytes;
+  }
+  private now(): number {
+    return this.host.opts.clock.now();
+  }
+
+  /**
+   * Starts an orchestration; returns its instance id.
+   * @throws SwirlError ORCHESTRATION_NOT_REGISTERED, INVALID_INSTANCE_ID, PAYLOAD_TOO_LARGE,
+   *   INSTANCE_EXISTS (the id belongs to an instance that has not finished).
+   */
+  async start(name: string, input?: unknown, options: StartOptions = {}): Promise<string> {
+    checkName(name, 'orchestration name');
+    const reg = this.host.registry.orchestration(name);
+    if (!reg) {
+      const known = this.host.registry.orchestrationNames();
+      throw new SwirlError(
+        EngineErrorCode.ORCHESTRATION_NOT_REGISTERED,
+        `no orchestration named '${name}' is registered` + (known.length > 0 ? ` (registered: ${known.slice(0, 10).join(', ')})` : ''),
+      );
+    }
+    const instanceId = options.instanceId ?? randomUUID();
+    checkInstanceId(instanceId);
+    const text = serializePayload(input, `input of '${name}'`, this.max);
+    const now = this.now();
+    const startAt = options.startAt !== undefined ? toMs(options.startAt) : undefined;
+    if (startAt !== undefined && !Number.isFinite(startAt)) throw new SwirlError(EngineErrorCode.INVALID_ARGUMENT, `invalid startAt ${String(options.startAt)}`);
+    const executionId = randomUUID();
+    const start = executionStarted({
+      instanceId,
+      executionId,
+      name,
+      input: text,
+      timestamp: now,
+      ...(startAt !== undefined ? { scheduledStartTime: startAt } : {}),
+      ...(reg.version !== undefined ? { version: reg.version } : {}),
+      ...(reg.definitionHash !== undefined ? { definitionHash: reg.definitionHash } : {}),
+    });
+    await this.store.createInstance({
+      instanceId,
+      executionId,
+      name,
+      createdAt: now,
+      ...(startAt !== undefined ? { scheduledStartAt: startAt } : {}),
+      ...(text !== undefined ? { input: text } : {}),
+      startMessage: { data: encodeMessage({ executionId, event: start }), visibleAt: Math.max(now, startAt ?? now) },
+      reusePolicy: options.reusePolicy ?? ReusePolicy.REPLACE_TERMINAL,
+    });
+    this.host.notify();
+    return instanceId;
+  }
+
+  /** The instance, or undefined if it does not exist. */
+  async get(instanceId: string): Promise<InstanceMetadata | undefined> {
+    checkInstanceId(instanceId);
+    const r = await this.store.getInstance(instanceId);
+    return r ? toMetadata(r) : undefined;
+  }
+
+  /** One page of instances matching `filter`, oldest first. */
+  async list(filter: InstanceFilter = {}, page: { pageSize?: number; pageToken?: string } = {}): Promise<InstanceList> {
+    const res = await this.store.queryInstances({
+      ...(filter.name !== undefined ? { name: filter.name } : {}),
+      ...(filter.statuses !== undefined ? { statuses: filter.statuses } : {}),
+      ...(filter.createdFrom !== undefined ? { createdFrom: toMs(filter.createdFrom) } : {}),
+      ...(filter.createdTo !== undefined ? { createdTo: toMs(filter.createdTo) } : {}),
+      ...(filter.parentInstanceId !== undefined ? { parentInstanceId: filter.parentInstanceId } : {}),
+      ...(page.pageSize !== undefined ? { pageSize: page.pageSize } : {}),
+      ...(page.pageToken !== undefined ? { pageToken: page.pageToken } : {}),
+    });
+    const out: InstanceList = { instances: res.instances.map(toMetadata) };
+    if (res.nextPageToken !== undefined) out.nextPageToken = res.nextPageToken;
+    return out;
+  }
+
+  /** The current execution's history. @throws SwirlError INSTANCE_NOT_FOUND */
+  async history(instanceId: string): Promise<HistoryEvent[]> {
+    await this.require(instanceId);
+    return (await this.store.loadHistory(instanceId)).map(fromHistoryRecord);
+  }
+
+  /**
+   * Delivers an external event. Buffered by the instance if it is not waiting for it yet.
+   * @throws SwirlError INSTANCE_NOT_FOUND, INVALID_INSTANCE_ID, PAYLOAD_TOO_LARGE
+   */
+  async raiseEvent(instanceId: string, eventName: string, data?: unknown): Promise<void> {
+    checkInstanceId(instanceId);
+    checkName(eventName, 'event name');
+    const text = serializePayload(data, `data of event '${eventName}'`, this.max);
+    const event: HistoryEvent = { type: EventType.EventRaised, eventId: -1, timestamp: this.now(), name: eventName };
+    if (text !== undefined) event.input = text;
+    await this.send(instanceId, event);
+  }
+
+  /** Suspends the instance: it records but does not act on new events until resumed. */
+  async suspend(instanceId: string, reason?: string): Promise<void> {
+    checkInstanceId(instanceId);
+    const event: HistoryEvent = { type: EventType.ExecutionSuspended, eventId: -1, timestamp: this.now() };
+    if (reason !== undefined) event.reason = reason;
+    await this.send(instanceId, event);
+  }
+
+  /** Resumes a suspended instance. */
+  async resume(instanceId: string, reason?: string): Promise<void> {
+    checkInstanceId(instanceId);
+    const event: HistoryEvent = { type: EventType.ExecutionResumed, eventId: -1, timestamp: this.now() };
+    if (reason !== undefined) event.reason = reason;
+    await this.send(instanceId, event);
+  }
+
+  /**
+   * Terminates the instance (status TERMINATED, `output` as its output) and, unless
+   * `recursive: false`, its running sub-orchestrations. A finished instance is left as it is.
+   */
+  async terminate(instanceId: string, options: { output?: unknown; reason?: string; recursive?: boolean } = {}): Promise<void> {
+    const r = await this.require(instanceId);
+    if (isTerminalStatus(r.status)) return;
+    const text = serializePayload(options.output, 'termination output', this.max);
+    const event: HistoryEvent = { type: EventType.ExecutionTerminated, eventId: -1, timestamp: this.now(), recurse: options.recursive ?? true };
+    if (text !== undefined) event.input = text;
+    if (options.reason !== undefined) event.reason = options.reason;
+    await this.send(instanceId, event);
+  }
+
+  /**
+   * Deletes a finished instance (and, unless `recursive: false`, its sub-orchestrations).
+   * @throws SwirlError INSTANCE_NOT_FOUND, INSTANCE_NOT_TERMINAL (it or a child is still running; nothing is deleted)
+   */
+  async purge(instanceId: string, options: { recursive?: boolean } = {}): Promise<{ deletedInstanceCount: number }> {
+    const root = await this.require(instanceId);
+    const ids = options.recursive === false ? [root] : await this.subtree(root);
+    const running = ids.find((r) => !isTerminalStatus(r.status));
+    if (running) {
+      throw new SwirlError(
+        EngineErrorCode.INSTANCE_NOT_TERMINAL,
+        running.instanceId === instanceId
+          ? `cannot purge instance '${instanceId}': it is ${running.status}; only COMPLETED, FAILED or TERMINATED instances can be purged`
+          : `cannot purge instance '${instanceId}': its sub-orchestration '${running.instanceId}' is ${running.status}`,
+      );
+    }
+    const deleted = await this.store.purgeInstances(ids.map((r) => r.instanceId));
+    return { deletedInstanceCount: deleted.length };
+  }
+
+  /**
+   * Deletes every finished instance matching `filter` (statuses default to all terminal ones),
+   * with their sub-orchestrations. Instances with a running child are skipped.
+   * @throws SwirlError INVALID_ARGUMENT if the filter names a non-terminal status
+   */
+  async purgeInstances(filter: Omit<InstanceFilter, 'parentInstanceId'> & { recursive?: boolean }): Promise<{ deletedInstanceCount: number }> {
+    const statuses = filter.statuses && filter.statuses.length > 0 ? filter.statuses : [...TERMINAL_STATUSES];
+    const bad = statuses.find((s) => !isTerminalStatus(s));
+    if (bad) throw new SwirlError(EngineErrorCode.INVALID_ARGUMENT, `purge filter status ${bad} is not terminal: only COMPLETED, FAILED and TERMINATED instances can be purged`);
+    let deleted = 0;
+    let pageToken: string | undefined;
+    do {
+      const page = await this.list({ ...filter, statuses }, { pageSize: 500, ...(pageToken !== undefined ? { pageToken } : {}) });
+      pageToken = page.nextPageToken;
+      for (const m of page.instances) {
+        const r = await this.store.getInstance(m.instanceId);
+        if (!r) continue; // already deleted as someone's child
+        const ids = filter.recursive === false ? [r] : await this.subtree(r);
+        if (ids.some((x) => !isTerminalStatus(x.status))) continue;
+        deleted += (await this.store.purgeInstances(ids.map((x) => x.instanceId))).length;
+      }
+    } while (pageToken !== undefined);
+    return { deletedInstanceCount: deleted };
+  }
+
+  /**
+   * Waits until the instance is COMPLETED, FAILED or TERMINATED and returns it.
+   * @throws SwirlError WAIT_TIMEOUT after `timeoutMs` (wall-clock), INSTANCE_NOT_FOUND
+   */
+  async waitForCompletion(instanceId: string, options: { timeoutMs?: number } = {}): Promise<InstanceMetadata> {
+    return this.waitFor(instanceId, options.timeoutMs, (s) => isTerminalStatus(s), 'to complete');
+  }
+
+  /** Waits until the instance has left PENDING and returns it. @throws SwirlError WAIT_TIMEOUT, INSTANCE_NOT_FOUND */
+  async waitForStart(instanceId: string, options: { timeoutMs?: number } = {}): Promise<InstanceMetadata> {
+    return this.waitFor(instanceId, options.timeoutMs, (s) => s !== RuntimeStatus.PENDING, 'to start');
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────────
+
+  private async waitFor(instanceId: string, timeoutMs: number | undefined, done: (s: RuntimeStatus) => boolean, what: string): Promise<InstanceMetadata> {
+    checkInstanceId(instanceId);
+    const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
+    for (;;) {
+      const r = await this.store.getInstance(instanceId);
+      if (!r) throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`);
+      if (done(r.status)) return toMetadata(r);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new SwirlError(EngineErrorCode.WAIT_TIMEOUT, `instance '${instanceId}' did not finish waiting ${what} within ${timeoutMs} ms (status ${r.status})`);
+      }
+      await this.host.waitForChange(instanceId, Math.min(left, this.host.opts.pollIntervalMs));
+    }
+  }
+
+  private async require(instanceId: string): Promise<InstanceRecord> {
+    checkInstanceId(instanceId);
+    const r = await this.store.getInstance(instanceId);
+    if (!r) throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`);
+    return r;
+  }
+
+  private async send(instanceId: string, event: HistoryEvent): Promise<void> {
+    try {
+      await this.store.enqueueMessages([{ instanceId, data: encodeMessage({ event }), visibleAt: this.now() }]);
+    } catch (e) {
+      if ((e as SwirlError).code === StoreErrorCode.INSTANCE_NOT_FOUND) {
+        throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`, { cause: e });
+      }
+      throw e;
+    }
+    this.host.notify();
+  }
+
+  /** The instance and all its descendants (children first is not required: purge is one transaction). */
+  private async subtree(root: InstanceRecord): Promise<InstanceRecord[]> {
+    const out: InstanceRecord[] = [root];
+    const seen = new Set([root.instanceId]);
+    for (let i = 0; i < out.length; i++) {
+      let pageToken: string | undefined;
+      do {
+        const page = await this.store.queryInstances({ parentInstanceId: out[i]!.instanceId, pageSize: 1000, ...(pageToken !== undefined ? { pageToken } : {}) });
+        for (const c of page.instances) {
+          if (seen.has(c.instanceId)) continue;
+          seen.add(c.instanceId);
+          out.push(c);
+        }
+        pageToken = page.nextPageToken;
+      } while (pageToken !== undefined);
+    }
+    return out;
+  }
+}

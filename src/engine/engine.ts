@@ -1,0 +1,152 @@
+/**
+ * @module engine/engine
+ * The embedded engine: `createEngine(options)` opens the store, `register*` adds code, `start()`
+ * runs the orchestration and activity workers, `client` manages instances, `stop()` shuts down
+ * gracefully (finishes turns, waits for or releases running activities, closes an owned store).
+ */
+
+import { SwirlError } from '../errors.js';
+import { openStore } from '../store/index.js';
+import type { RuntimeStatus, Store } from '../store/types.js';
+import { ActivityWorker } from './activity-worker.js';
+import { EngineClient } from './client.js';
+import { EngineErrorCode } from './error-codes.js';
+import { LogEvent } from './logger.js';
+import { OrchestrationWorker } from './orchestration-worker.js';
+import { withDefaults, type CompiledEngineOptions, type EngineOptions } from './options.js';
+import type { OrchestrationFunction } from './replay/context.js';
+import { Registry, type ActivityFunction, type OrchestrationRegistration } from './registry.js';
+
+/** Counters for benchmarks and diagnostics. */
+export interface EngineStats {
+  /** Orchestration turns committed by this engine. */
+  turns: number;
+  /** Turns that had to rebuild a runtime by replaying stored history (restart or eviction). */
+  replays: number;
+  /** History events replayed by those rebuilds. */
+  replayedEvents: number;
+  /** Turns served from the live-orchestration cache. */
+  cacheHits: number;
+  /** Live orchestrations in memory right now. */
+  cachedInstances: number;
+  /** Activity executions started by this engine. */
+  activityExecutions: number;
+}
+
+/** A running Swirl engine. */
+export class Engine {
+  /** Instance management. Usable before start() (instances wait for a worker). */
+  readonly client: EngineClient;
+  /** The resolved options. */
+  readonly options: CompiledEngineOptions;
+  private readonly registry = new Registry();
+  private readonly orchestrations: OrchestrationWorker;
+  private readonly activities: ActivityWorker;
+  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly ownsStore: boolean;
+  private state: 'created' | 'running' | 'stopped' = 'created';
+  private unsubscribeClock: (() => void) | undefined;
+
+  /** Use {@link createEngine}. */
+  constructor(
+    readonly store: Store,
+    options: CompiledEngineOptions,
+  ) {
+    this.options = options;
+    this.ownsStore = typeof options.store === 'string';
+    this.orchestrations = new OrchestrationWorker(store, this.registry, options, {
+      committed: (id, status) => this.changed(id, status),
+      activitiesEnqueued: () => this.activities.notify(),
+    });
+    this.activities = new ActivityWorker(store, this.registry, options, () => this.orchestrations.notify());
+    this.client = new EngineClient({
+      store: () => {
+        if (this.state === 'stopped') throw new SwirlError(EngineErrorCode.ENGINE_STOPPED, 'the engine has been stopped');
+        return this.store;
+      },
+      registry: this.registry,
+      opts: options,
+      waitForChange: (id, ms) => this.waitForChange(id, ms),
+      notify: () => this.orchestrations.notify(),
+    });
+  }
+
+  /** Registers an orchestration (a generator function) under `name`. */
+  registerOrchestration<TIn = any, TOut = any>(name: string, fn: OrchestrationFunction<TIn, TOut>, options?: OrchestrationRegistration): this {
+    this.registry.addOrchestration(name, fn as OrchestrationFunction, options);
+    return this;
+  }
+
+  /** Registers an activity function under `name`. */
+  registerActivity<TIn = any, TOut = any>(name: string, fn: ActivityFunction<TIn, TOut>): this {
+    this.registry.addActivity(name, fn as ActivityFunction);
+    return this;
+  }
+
+  /** Starts the workers. Idempotent. */
+  async start(): Promise<void> {
+    if (this.state === 'stopped') throw new SwirlError(EngineErrorCode.ENGINE_STOPPED, 'a stopped engine cannot be started again; create a new one');
+    if (this.state === 'running') return;
+    this.state = 'running';
+    this.unsubscribeClock = this.options.clock.onAdvance?.(() => {
+      this.orchestrations.notify();
+      this.activities.notify();
+    });
+    this.orchestrations.start();
+    this.activities.start();
+    this.options.logger.info('engine started', { event: LogEvent.engineStarted, store: this.store.kind, workerId: this.options.workerId });
+  }
+
+  /**
+   * Graceful stop: no new work is claimed; turns in flight finish; running activities get
+   * shutdownTimeoutMs to finish, then are aborted and their tasks released for another worker.
+   * Closes the store if the engine opened it from a URL.
+   */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'stopped';
+    this.unsubscribeClock?.();
+    if (wasRunning) await Promise.all([this.orchestrations.stop(), this.activities.stop()]);
+    for (const set of this.listeners.values()) for (const l of set) l();
+    this.listeners.clear();
+    if (this.ownsStore) await this.store.close();
+    this.options.logger.info('engine stopped', { event: LogEvent.engineStopped });
+  }
+
+  /** Counters (turns, replays, cache hits, activity executions). */
+  stats(): EngineStats {
+    return { ...this.orchestrations.stats, cachedInstances: this.orchestrations.cachedInstances, activityExecutions: this.activities.executions };
+  }
+
+  private changed(instanceId: string, _status: RuntimeStatus): void {
+    const set = this.listeners.get(instanceId);
+    if (!set) return;
+    this.listeners.delete(instanceId);
+    for (const l of set) l();
+  }
+
+  private waitForChange(instanceId: string, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let set = this.listeners.get(instanceId);
+      if (!set) this.listeners.set(instanceId, (set = new Set()));
+      const done = (): void => {
+        clearTimeout(timer);
+        this.listeners.get(instanceId)?.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+}
+
+/**
+ * Creates an engine: validates the options, opens (and migrates) the store. Call `start()` to run
+ * workers. `store`: 'memory' (default), 'sqlite:<path>', or a Store object.
+ */
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const compiled = withDefaults(options);
+  const store = typeof compiled.store === 'string' ? await openStore(compiled.store) : compiled.store;
+  return new Engine(store, compiled);
+}

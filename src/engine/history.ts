@@ -1,0 +1,231 @@
+/**
+ * @module engine/history
+ * The history of an instance: an append-only list of typed events in the Durable Task vocabulary
+ * (durabletask-notes §1.5), so that the Durable Task gRPC protocol maps onto it without loss.
+ * Every event is plain JSON; payloads (inputs, results) are JSON *text*, kept byte-for-byte.
+ */
+
+import type { RuntimeStatus } from '../store/types.js';
+
+/** Engine version recorded in every ExecutionStarted (replay-behaviour changes key off it). */
+export const ENGINE_VERSION = '0.1.0';
+
+/** Serialized failure of an activity, sub-orchestration or orchestration. */
+export interface FailureDetails {
+  /** Error class or WorkflowError name, e.g. 'TypeError', 'TaskFailedError'. */
+  errorType: string;
+  message: string;
+  /** The SwirlError code when the error had one. */
+  code?: string;
+  stackTrace?: string;
+  /** WorkflowError details, when JSON-serializable. */
+  details?: unknown;
+  /** A retry policy does not retry a failure marked non-retryable. */
+  nonRetryable?: boolean;
+  /** The failure that caused this one (e.g. the activity failure under a sub-orchestration failure). */
+  inner?: FailureDetails;
+}
+
+/** Names of the history event types (const-object enum). */
+export const EventType = {
+  ExecutionStarted: 'ExecutionStarted',
+  ExecutionCompleted: 'ExecutionCompleted',
+  ExecutionTerminated: 'ExecutionTerminated',
+  ExecutionSuspended: 'ExecutionSuspended',
+  ExecutionResumed: 'ExecutionResumed',
+  ContinueAsNew: 'ContinueAsNew',
+  OrchestratorStarted: 'OrchestratorStarted',
+  OrchestratorCompleted: 'OrchestratorCompleted',
+  TaskScheduled: 'TaskScheduled',
+  TaskCompleted: 'TaskCompleted',
+  TaskFailed: 'TaskFailed',
+  TimerCreated: 'TimerCreated',
+  TimerFired: 'TimerFired',
+  EventRaised: 'EventRaised',
+  EventSent: 'EventSent',
+  SubOrchestrationInstanceCreated: 'SubOrchestrationInstanceCreated',
+  SubOrchestrationInstanceCompleted: 'SubOrchestrationInstanceCompleted',
+  SubOrchestrationInstanceFailed: 'SubOrchestrationInstanceFailed',
+  GenericEvent: 'GenericEvent',
+} as const;
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+/**
+ * Fields of every event. `eventId` is the sequence id of the action that produced the event for
+ * TaskScheduled, TimerCreated, SubOrchestrationInstanceCreated, EventSent, ExecutionCompleted and
+ * ContinueAsNew (ids start at 1 per execution); every other event has eventId -1.
+ * `timestamp` is milliseconds since the Unix epoch.
+ */
+interface EventBase {
+  eventId: number;
+  timestamp: number;
+}
+
+/** The parent of a sub-orchestration, as recorded in the child's ExecutionStarted. */
+export interface ParentInstance {
+  instanceId: string;
+  executionId: string;
+  name: string;
+  /** The parent's SubOrchestrationInstanceCreated event id (the task the child completes). */
+  taskScheduledId: number;
+}
+
+export interface ExecutionStartedEvent extends EventBase {
+  type: 'ExecutionStarted';
+  name: string;
+  instanceId: string;
+  executionId: string;
+  input?: string;
+  parent?: ParentInstance;
+  /** When the start was asked to happen (scheduled start), if given. */
+  scheduledStartTime?: number;
+  engineVersion: string;
+  /** Version tag of the orchestration code/definition, from registerOrchestration. */
+  version?: string;
+  /** Hash of the workflow definition the instance runs (set by the Serverless Workflow interpreter). */
+  definitionHash?: string;
+}
+export interface ExecutionCompletedEvent extends EventBase {
+  type: 'ExecutionCompleted';
+  status: typeof RuntimeStatus.COMPLETED | typeof RuntimeStatus.FAILED | typeof RuntimeStatus.TERMINATED;
+  result?: string;
+  failure?: FailureDetails;
+}
+export interface ExecutionTerminatedEvent extends EventBase {
+  type: 'ExecutionTerminated';
+  /** The output the terminated instance reports (durabletask calls it `input`). */
+  input?: string;
+  reason?: string;
+  /** Terminate running sub-orchestrations too. */
+  recurse: boolean;
+}
+export interface ExecutionSuspendedEvent extends EventBase {
+  type: 'ExecutionSuspended';
+  reason?: string;
+}
+export interface ExecutionResumedEvent extends EventBase {
+  type: 'ExecutionResumed';
+  reason?: string;
+}
+export interface ContinueAsNewEvent extends EventBase {
+  type: 'ContinueAsNew';
+  input?: string;
+}
+export interface OrchestratorStartedEvent extends EventBase {
+  type: 'OrchestratorStarted';
+}
+export interface OrchestratorCompletedEvent extends EventBase {
+  type: 'OrchestratorCompleted';
+}
+export interface TaskScheduledEvent extends EventBase {
+  type: 'TaskScheduled';
+  name: string;
+  input?: string;
+  /** 1-based attempt number under a retry policy. */
+  attempt: number;
+  /** The task id of the first attempt (the logical call); equals eventId on attempt 1. */
+  logicalTaskId: number;
+}
+export interface TaskCompletedEvent extends EventBase {
+  type: 'TaskCompleted';
+  taskScheduledId: number;
+  result?: string;
+}
+export interface TaskFailedEvent extends EventBase {
+  type: 'TaskFailed';
+  taskScheduledId: number;
+  failure: FailureDetails;
+}
+export interface TimerCreatedEvent extends EventBase {
+  type: 'TimerCreated';
+  fireAt: number;
+}
+export interface TimerFiredEvent extends EventBase {
+  type: 'TimerFired';
+  timerId: number;
+  fireAt: number;
+}
+export interface EventRaisedEvent extends EventBase {
+  type: 'EventRaised';
+  name: string;
+  input?: string;
+}
+export interface EventSentEvent extends EventBase {
+  type: 'EventSent';
+  instanceId: string;
+  name: string;
+  input?: string;
+}
+export interface SubOrchestrationInstanceCreatedEvent extends EventBase {
+  type: 'SubOrchestrationInstanceCreated';
+  name: string;
+  instanceId: string;
+  input?: string;
+}
+export interface SubOrchestrationInstanceCompletedEvent extends EventBase {
+  type: 'SubOrchestrationInstanceCompleted';
+  taskScheduledId: number;
+  result?: string;
+}
+export interface SubOrchestrationInstanceFailedEvent extends EventBase {
+  type: 'SubOrchestrationInstanceFailed';
+  taskScheduledId: number;
+  failure: FailureDetails;
+}
+export interface GenericEvent extends EventBase {
+  type: 'GenericEvent';
+  data?: string;
+}
+
+/** One history event (discriminated on `type`). */
+export type HistoryEvent =
+  | ExecutionStartedEvent
+  | ExecutionCompletedEvent
+  | ExecutionTerminatedEvent
+  | ExecutionSuspendedEvent
+  | ExecutionResumedEvent
+  | ContinueAsNewEvent
+  | OrchestratorStartedEvent
+  | OrchestratorCompletedEvent
+  | TaskScheduledEvent
+  | TaskCompletedEvent
+  | TaskFailedEvent
+  | TimerCreatedEvent
+  | TimerFiredEvent
+  | EventRaisedEvent
+  | EventSentEvent
+  | SubOrchestrationInstanceCreatedEvent
+  | SubOrchestrationInstanceCompletedEvent
+  | SubOrchestrationInstanceFailedEvent
+  | GenericEvent;
+
+/** Serializes a JS value as payload text; `undefined` stays absent. */
+export function toPayload(value: unknown): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
+}
+
+/** Parses payload text; absent or empty text is `undefined`. */
+export function fromPayload(text: string | undefined): unknown {
+  return text === undefined || text === '' ? undefined : JSON.parse(text);
+}
+
+/** Turns any thrown value into FailureDetails (error name, message, code, stack, details). */
+export function toFailureDetails(error: unknown): FailureDetails {
+  if (error instanceof Error) {
+    const e = error as Error & { code?: unknown; details?: unknown; nonRetryable?: unknown; failure?: FailureDetails };
+    const f: FailureDetails = { errorType: e.name, message: e.message };
+    if (typeof e.code === 'string') f.code = e.code;
+    if (e.stack !== undefined) f.stackTrace = e.stack;
+    if (e.details !== undefined) {
+      try {
+        f.details = JSON.parse(JSON.stringify(e.details));
+      } catch {
+        // details that are not JSON-serializable are left out rather than failing the failure
+      }
+    }
+    if (e.nonRetryable === true) f.nonRetryable = true;
+    if (e.failure !== undefined) f.inner = e.failure;
+    return f;
+  }
+  return { errorType: typeof error, message: String(error) };
+}

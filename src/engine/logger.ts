@@ -1,0 +1,42 @@
+/**
+ * @module engine/logger
+ * The tiny logging interface the engine takes by injection (never console.* in library code), and
+ * the stable names of its lifecycle log events: programs match on `event`, people read `msg`.
+ */
+
+/** Structured fields of a log line. */
+export type LogMeta = Record<string, unknown>;
+
+/** What the engine logs to. Every method receives a message and structured fields. */
+export interface Logger {
+  debug(msg: string, meta?: LogMeta): void;
+  info(msg: string, meta?: LogMeta): void;
+  warn(msg: string, meta?: LogMeta): void;
+  error(msg: string, meta?: LogMeta): void;
+}
+
+/** Drops everything (the default). */
+export const noopLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** Stable event names, passed as `meta.event` on every engine log line. */
+export const LogEvent = {
+  engineStarted: 'engine.started',
+  engineStopped: 'engine.stopped',
+  instanceStarted: 'instance.started',
+  instanceCompleted: 'instance.completed',
+  instanceFailed: 'instance.failed',
+  instanceTerminated: 'instance.terminated',
+  instanceContinuedAsNew: 'instance.continued-as-new',
+  nonDeterminism: 'instance.non-determinism',
+  turnFailed: 'turn.failed',
+  leaseLost: 'lease.lost',
+  activityFailed: 'activity.failed',
+  activityCompletionLost: 'activity.completion-lost',
+  workerError: 'worker.error',
+} as const;
+export type LogEvent = (typeof LogEvent)[keyof typeof LogEvent];

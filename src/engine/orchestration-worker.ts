@@ -1,0 +1,325 @@
+/**
+ * @module engine/orchestration-worker
+ * Runs orchestration turns: claims instances with visible inbox messages (leased, so a crashed
+ * worker's instances come back after the lease), runs up to `workerConcurrency` turns at once —
+ * their commits reach the store together and share transactions — and keeps live runtimes in an
+ * LRU cache between turns. Waits for work via in-process notifications plus a backoff poll.
+ */
+
+import { NonDeterminismError, SwirlError, WorkflowError } from '../errors.js';
+import { RuntimeStatus, StoreErrorCode, isTerminalStatus, type InboxMessage, type InstanceRecord, type OrchestrationWorkItem, type Store } from '../store/types.js';
+import { OrchestrationCache } from './cache.js';
+import { EventType, toFailureDetails, type HistoryEvent } from './history.js';
+import { LogEvent } from './logger.js';
+import { decodeMessage, fromHistoryRecord } from './messages.js';
+import type { CompiledEngineOptions } from './options.js';
+import type { Registry } from './registry.js';
+import { OrchestrationRuntime, type ExecutionOutcome } from './replay/runtime.js';
+import { buildTurn, consumeOnly, type DescribeOrchestration } from './turn.js';
+import { EngineErrorCode } from './error-codes.js';
+import { checkPayloadSize } from './validation.js';
+import { Wakeup } from './wakeup.js';
+
+/** Callbacks into the engine. */
+export interface OrchestrationWorkerHooks {
+  /** A turn of `instanceId` committed (wakes waitForCompletion). */
+  committed(instanceId: string, status: RuntimeStatus): void;
+  /** Activity tasks were enqueued. */
+  activitiesEnqueued(): void;
+}
+
+/** Counters for benchmarks and diagnostics. */
+export interface OrchestrationWorkerStats {
+  turns: number;
+  replays: number;
+  replayedEvents: number;
+  cacheHits: number;
+}
+
+export class OrchestrationWorker {
+  readonly stats: OrchestrationWorkerStats = { turns: 0, replays: 0, replayedEvents: 0, cacheHits: 0 };
+  private readonly cache: OrchestrationCache;
+  private readonly wakeup = new Wakeup();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly active = new Set<string>();
+  private running = false;
+  private loopDone: Promise<void> | undefined;
+  private leaseCounter = 0;
+  private readonly describe: DescribeOrchestration;
+
+  constructor(
+    private readonly store: Store,
+    private readonly registry: Registry,
+    private readonly opts: CompiledEngineOptions,
+    private readonly hooks: OrchestrationWorkerHooks,
+  ) {
+    this.cache = new OrchestrationCache(opts.cacheSize);
+    this.describe = (name) => {
+      const r = registry.orchestration(name);
+      if (!r) return undefined;
+      const d: { version?: string; definitionHash?: string } = {};
+      if (r.version !== undefined) d.version = r.version;
+      if (r.definitionHash !== undefined) d.definitionHash = r.definitionHash;
+      return d;
+    };
+  }
+
+  /** Number of live orchestrations cached. */
+  get cachedInstances(): number {
+    return this.cache.size;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Stops claiming, then waits for the turns in flight (they are short: no user I/O runs in a turn). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeup.notify();
+    await this.loopDone;
+    await Promise.allSettled([...this.inflight]);
+    this.cache.clear();
+  }
+
+  /** Work may be available now. */
+  notify(): void {
+    this.wakeup.notify();
+  }
+
+  private async loop(): Promise<void> {
+    let idleMs = 1;
+    while (this.running) {
+      const capacity = this.opts.workerConcurrency - this.inflight.size;
+      if (capacity <= 0) {
+        await this.wakeup.wait(this.opts.pollIntervalMs);
+        continue;
+      }
+      let items: OrchestrationWorkItem[] = [];
+      const now = this.opts.clock.now();
+      try {
+        items = await this.store.claimOrchestrations({ leaseId: `${this.opts.workerId}:o${++this.leaseCounter}`, now, leaseMs: this.opts.leaseMs, limit: capacity });
+      } catch (e) {
+        if (!this.running) break;
+        this.opts.logger.error('claiming orchestrations failed', { event: LogEvent.workerError, error: String(e) });
+        await this.wakeup.wait(this.opts.pollIntervalMs);
+        continue;
+      }
+      for (const item of items) this.track(this.runTurn(item));
+      if (items.length > 0) {
+        idleMs = 1;
+        continue;
+      }
+      // Idle: sleep until notified, the next due timer, or the poll interval (backoff from 1 ms).
+      let sleep = Math.min(idleMs, this.opts.pollIntervalMs);
+      idleMs = Math.min(idleMs * 2, this.opts.pollIntervalMs);
+      try {
+        const next = await this.store.nextWakeAt(now);
+        if (next !== undefined) sleep = Math.min(Math.max(next - this.opts.clock.now(), 0), this.opts.pollIntervalMs);
+        else sleep = this.inflight.size > 0 ? sleep : this.opts.pollIntervalMs;
+      } catch {
+        // a failing store is reported by the next claim
+      }
+      if (this.running) await this.wakeup.wait(sleep);
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.inflight.add(p);
+    void p.finally(() => {
+      this.inflight.delete(p);
+      this.wakeup.notify();
+    });
+  }
+
+  /** One turn of one instance; never throws (errors are logged and the lease released). */
+  private async runTurn(item: OrchestrationWorkItem): Promise<void> {
+    const { instance, leaseId } = item;
+    const id = instance.instanceId;
+    if (this.active.has(id)) {
+      // Our own earlier lease expired while its turn still runs: let that turn finish first.
+      await this.store.abandonOrchestration(id, leaseId).catch(() => undefined);
+      return;
+    }
+    this.active.add(id);
+    try {
+      await this.turn(item);
+    } catch (e) {
+      this.cache.delete(id);
+      const code = (e as { code?: string }).code;
+      if (code === StoreErrorCode.LEASE_LOST || code === StoreErrorCode.HISTORY_CONFLICT) {
+        this.opts.logger.warn(`turn of '${id}' discarded: ${(e as Error).message}`, { event: LogEvent.leaseLost, instanceId: id });
+      } else {
+        this.opts.logger.error(`turn of '${id}' failed: ${(e as Error).message}`, { event: LogEvent.turnFailed, instanceId: id, error: String(e) });
+        const retryAt = this.opts.clock.now() + this.opts.pollIntervalMs;
+        await this.store.abandonOrchestration(id, leaseId, retryAt).catch(() => undefined);
+      }
+    } finally {
+      this.active.delete(id);
+    }
+  }
+
+  private async turn(item: OrchestrationWorkItem): Promise<void> {
+    const { instance, leaseId } = item;
+    const id = instance.instanceId;
+    const consumed = item.messages.map((m) => m.id);
+    if (isTerminalStatus(instance.status)) {
+      // Late events for a finished instance: consume them and change nothing.
+      await this.store.commitTurn(consumeOnly(instance, leaseId, consumed));
+      return;
+    }
+    const events = this.freshEvents(instance, item.messages);
+    const now = this.opts.clock.now();
+    let runtime: OrchestrationRuntime | undefined;
+    let forced: ExecutionOutcome | undefined;
+
+    if (instance.historyLength === 0) {
+      const startIdx = events.findIndex((e) => e.type === EventType.ExecutionStarted);
+      if (startIdx < 0) {
+        if (events.some((e) => e.type === EventType.ExecutionTerminated)) {
+          forced = terminatedOutcome(events);
+        } else {
+          // Events for an instance whose (scheduled) start is not due yet: keep them for later.
+          const retryAt = instance.scheduledStartAt !== undefined && instance.scheduledStartAt > now ? instance.scheduledStartAt : now + this.opts.pollIntervalMs;
+          await this.store.abandonOrchestration(id, leaseId, retryAt);
+          return;
+        }
+      } else if (startIdx > 0) {
+        events.unshift(...events.splice(startIdx, 1));
+      }
+    }
+
+    if (!forced) {
+      const cached = this.cache.take(id, instance.executionId, instance.historyLength);
+      if (cached) {
+        runtime = cached.runtime;
+        this.stats.cacheHits += 1;
+      } else {
+        const made = this.newRuntime(instance.name);
+        if ('failure' in made) forced = failedOutcome(made.failure);
+        else {
+          runtime = made.runtime;
+          if (instance.historyLength > 0) {
+            const past = (await this.store.loadHistory(id)).map(fromHistoryRecord);
+            this.stats.replays += 1;
+            this.stats.replayedEvents += past.length;
+            try {
+              runtime.apply(past, true);
+            } catch (e) {
+              forced = this.nonDeterminism(instance, e);
+            }
+          }
+        }
+      }
+    }
+
+    const newEvents: HistoryEvent[] = [{ type: EventType.OrchestratorStarted, eventId: -1, timestamp: now }, ...events];
+    if (runtime && !forced) {
+      try {
+        runtime.apply(newEvents, false);
+      } catch (e) {
+        forced = this.nonDeterminism(instance, e);
+      }
+    }
+    const rt = forced ? undefined : runtime;
+    const built = buildTurn({
+      instance,
+      leaseId,
+      now,
+      newEvents,
+      consumedMessageIds: consumed,
+      actions: rt ? rt.takeActions() : [],
+      outcome: forced ?? rt?.outcome,
+      customStatus: rt ? rt.customStatus : instance.customStatus,
+      suspended: rt?.suspended ?? false,
+      parent: runtime?.parent ?? parentOf(events),
+      openChildren: runtime ? runtime.openChildren() : [],
+      describe: this.describe,
+    });
+    await this.store.commitTurn(built.commit);
+    this.stats.turns += 1;
+    if (rt && !rt.outcome && !rt.isIdle(now + this.opts.cacheIdleTimerMs)) {
+      this.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength: built.commit.firstSeq + built.commit.history.length });
+    }
+    this.logOutcome(instance, built.status, forced ?? rt?.outcome);
+    this.hooks.committed(id, built.status);
+    if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
+    if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
+  }
+
+  /** Decodes messages; drops those pinned to another execution (stale timers/completions). */
+  private freshEvents(instance: InstanceRecord, messages: InboxMessage[]): HistoryEvent[] {
+    const out: HistoryEvent[] = [];
+    for (const m of messages) {
+      const env = decodeMessage(m);
+      if (env.executionId !== undefined && env.executionId !== instance.executionId) continue;
+      out.push(env.event);
+    }
+    return out;
+  }
+
+  private newRuntime(name: string): { runtime: OrchestrationRuntime } | { failure: ReturnType<typeof toFailureDetails> } {
+    const reg = this.registry.orchestration(name);
+    if (!reg) {
+      return {
+        failure: {
+          errorType: 'SwirlError',
+          code: EngineErrorCode.ORCHESTRATION_NOT_REGISTERED,
+          message: `no orchestration named '${name}' is registered with this engine`,
+        },
+      };
+    }
+    const max = this.opts.maxPayloadBytes;
+    const runtime = new OrchestrationRuntime({
+      fn: reg.fn,
+      guardPayload: (text, what) => {
+        try {
+          checkPayloadSize(text, what, max);
+        } catch (e) {
+          // Inside orchestration code the limit is a business failure the code may catch.
+          throw new WorkflowError((e as SwirlError).code, (e as Error).message, { nonRetryable: true });
+        }
+      },
+    });
+    return { runtime };
+  }
+
+  private nonDeterminism(instance: InstanceRecord, e: unknown): ExecutionOutcome {
+    if (!(e instanceof NonDeterminismError)) throw e;
+    this.opts.logger.error(e.message, { event: LogEvent.nonDeterminism, instanceId: instance.instanceId });
+    return failedOutcome(toFailureDetails(e));
+  }
+
+  private logOutcome(instance: InstanceRecord, status: RuntimeStatus, outcome: ExecutionOutcome | undefined): void {
+    const meta = { instanceId: instance.instanceId, name: instance.name };
+    if (instance.status === RuntimeStatus.PENDING) this.opts.logger.debug(`instance '${instance.instanceId}' started`, { event: LogEvent.instanceStarted, ...meta });
+    if (!outcome) return;
+    const event =
+      status === RuntimeStatus.COMPLETED
+        ? LogEvent.instanceCompleted
+        : status === RuntimeStatus.FAILED
+          ? LogEvent.instanceFailed
+          : status === RuntimeStatus.TERMINATED
+            ? LogEvent.instanceTerminated
+            : LogEvent.instanceContinuedAsNew;
+    this.opts.logger.info(`instance '${instance.instanceId}' ${status.toLowerCase()}`, { event, ...meta });
+  }
+}
+
+function failedOutcome(failure: ReturnType<typeof toFailureDetails>): ExecutionOutcome {
+  return { status: 'FAILED', failure, actionId: -1 };
+}
+
+function terminatedOutcome(events: HistoryEvent[]): ExecutionOutcome {
+  const t = events.find((e) => e.type === EventType.ExecutionTerminated);
+  const o: ExecutionOutcome = { status: 'TERMINATED', actionId: -1, recurse: false };
+  if (t && t.type === EventType.ExecutionTerminated && t.input !== undefined) o.result = t.input;
+  return o;
+}
+
+function parentOf(events: HistoryEvent[]) {
+  const s = events.find((e) => e.type === EventType.ExecutionStarted);
+  return s && s.type === EventType.ExecutionStarted ? s.parent : undefined;
+}

@@ -1,0 +1,85 @@
+/**
+ * @module engine/replay/context
+ * What orchestration code sees: the OrchestrationContext (the only door to time, randomness,
+ * activities, timers, events and children) and the shape of an orchestration function.
+ */
+
+import type { ParentInstance } from '../history.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { Task } from './task.js';
+
+/** Options of {@link OrchestrationContext.callActivity}. */
+export interface CallActivityOptions {
+  /** Retry a failed activity durably (timers in this orchestration's history). */
+  retry?: RetryPolicy;
+}
+
+/** Options of {@link OrchestrationContext.callSubOrchestrator}. */
+export interface CallSubOrchestratorOptions {
+  /** The child's instance id. @default `${parentInstanceId}:${taskId as 4 hex digits}` */
+  instanceId?: string;
+  /** Retry a failed child (same child id, replaced on each attempt). */
+  retry?: RetryPolicy;
+}
+
+/** Options of {@link OrchestrationContext.continueAsNew}. */
+export interface ContinueAsNewOptions {
+  /** Carry external events received but not yet consumed into the new execution. @default true */
+  saveEvents?: boolean;
+}
+
+/**
+ * The API of orchestration code. Everything here is deterministic: time is the history's time,
+ * ids come from history, and every scheduling call gets the next sequence id.
+ */
+export interface OrchestrationContext {
+  readonly instanceId: string;
+  /** Changes on continue-as-new. */
+  readonly executionId: string;
+  /** The registered orchestration name. */
+  readonly name: string;
+  /** Set when this instance is a sub-orchestration. */
+  readonly parent: ParentInstance | undefined;
+  /** True while the code re-executes events already in history (use it to silence side logs). */
+  readonly isReplaying: boolean;
+  /** The time of the current turn, from history (OrchestratorStarted). */
+  readonly currentTime: Date;
+  /** {@link currentTime} in milliseconds since the epoch. */
+  readonly currentTimeMs: number;
+
+  /** Schedules an activity; the task completes with its result or fails with a TaskFailedError. */
+  callActivity<T = any>(name: string, input?: unknown, options?: CallActivityOptions): Task<T>;
+  /** A durable timer: `fireAt` is an absolute time (Date) or a delay in milliseconds (number). */
+  createTimer(fireAt: Date | number): Task<void>;
+  /**
+   * Waits for an external event. Names match case-insensitively. Events that arrived before
+   * anyone waited are buffered and handed out first-in first-out per name.
+   */
+  waitForExternalEvent<T = any>(name: string): Task<T>;
+  /** Starts a sub-orchestration; the task completes with its output or fails with its failure. */
+  callSubOrchestrator<T = any>(name: string, input?: unknown, options?: CallSubOrchestratorOptions): Task<T>;
+  /** Sends an external event to another instance (fire-and-forget; dropped if it does not exist). */
+  sendEvent(instanceId: string, name: string, data?: unknown): void;
+  /** Completes with all results in order, or fails with the first failure. */
+  whenAll<T>(tasks: Task<T>[]): Task<T[]>;
+  /**
+   * Completes with the first task that completes (the Task itself). External-event waits among the
+   * losers are withdrawn, so a later event is buffered rather than swallowed by a stale wait.
+   */
+  whenAny<T>(tasks: Task<T>[]): Task<Task<T>>;
+  /** Ends this execution and starts a fresh one (empty history) with `input`. */
+  continueAsNew(input?: unknown, options?: ContinueAsNewOptions): void;
+  /** Sets the custom status visible to clients (any JSON value; undefined clears it). */
+  setCustomStatus(status: unknown): void;
+  /** A deterministic UUID (v5 over instance id, execution id and a counter). */
+  newGuid(): string;
+}
+
+/**
+ * An orchestration: a generator function that yields Tasks and returns the output. A plain
+ * function returning a value (no yields) is accepted too.
+ */
+export type OrchestrationFunction<TIn = any, TOut = any> = (
+  ctx: OrchestrationContext,
+  input: TIn,
+) => Generator<Task<any>, TOut, any> | TOut;

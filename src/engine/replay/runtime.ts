@@ -1,0 +1,597 @@
+/**
+ * @module engine/replay/runtime
+ * The replay executor: a live orchestration (its generator, open tasks and buffers) that consumes
+ * history events and produces actions. Pure: it reads no clock, does no I/O and has no randomness;
+ * the same events always give the same actions. The worker keeps a runtime cached between turns,
+ * so a step costs only its new events; after a restart or eviction it is rebuilt by replaying history.
+ */
+
+import { NonDeterminismError, WorkflowError, assertNever } from '../../errors.js';
+import {
+  EventType,
+  fromPayload,
+  toFailureDetails,
+  type EventRaisedEvent,
+  type FailureDetails,
+  type HistoryEvent,
+  type ParentInstance,
+} from '../history.js';
+import { ActionType, type CompleteOrchestrationAction, type OrchestratorAction } from './actions.js';
+import type {
+  CallActivityOptions,
+  CallSubOrchestratorOptions,
+  ContinueAsNewOptions,
+  OrchestrationContext,
+  OrchestrationFunction,
+} from './context.js';
+import { uuidV5 } from './guid.js';
+import { compileRetryPolicy, nextRetryDelay, type CompiledRetryPolicy } from './retry-policy.js';
+import { Task, TaskFailedError, WhenAllTask, WhenAnyTask } from './task.js';
+
+/** How an execution ended. TERMINATED comes from an ExecutionTerminated event, not from the code. */
+export interface ExecutionOutcome {
+  status: 'COMPLETED' | 'FAILED' | 'CONTINUED_AS_NEW' | 'TERMINATED';
+  /** Output (COMPLETED, TERMINATED) or the new input (CONTINUED_AS_NEW), as payload text. */
+  result?: string;
+  failure?: FailureDetails;
+  /** CONTINUED_AS_NEW: buffered external events to carry over. */
+  carryoverEvents?: EventRaisedEvent[];
+  /** TERMINATED: terminate running sub-orchestrations too. */
+  recurse?: boolean;
+  /** The sequence id of the completing action (-1 for TERMINATED). */
+  actionId: number;
+}
+
+/** Retry bookkeeping of one logical activity/sub-orchestration call with a retry policy. */
+interface RetryState {
+  policy: CompiledRetryPolicy;
+  firstAttemptAt: number;
+  attempt: number;
+  logicalTaskId: number;
+  /** Schedules the next attempt and returns its sequence id. */
+  scheduleAttempt: (attempt: number) => number;
+}
+
+type OpenKind = 'activity' | 'timer' | 'sub';
+
+/** A task waiting for a completion event, keyed by its sequence id. */
+interface OpenTask {
+  kind: OpenKind;
+  name: string;
+  task: Task<unknown>;
+  /** Set when this attempt (or the timer between attempts) belongs to a retried call. */
+  retry?: RetryState;
+  /** sub: the child instance id. */
+  childInstanceId?: string;
+  /** timer: when it fires. */
+  fireAt?: number;
+}
+
+/** Checks payload sizes inside orchestration code (throws a catchable WorkflowError). */
+export type PayloadGuard = (text: string | undefined, what: string) => void;
+
+/** Construction parameters of an {@link OrchestrationRuntime}. */
+export interface RuntimeOptions {
+  /** The function to run (looked up by the worker from ExecutionStarted.name). */
+  fn: OrchestrationFunction;
+  /** Payload size check; defaults to no limit. */
+  guardPayload?: PayloadGuard;
+}
+
+/** A live orchestration execution. Feed it events with {@link apply}; read actions with {@link takeActions}. */
+export class OrchestrationRuntime {
+  instanceId = '';
+  executionId = '';
+  name = '';
+  parent: ParentInstance | undefined;
+  /** Payload text of the custom status (undefined when unset). */
+  customStatus: string | undefined;
+  /** Set once the execution has ended. */
+  outcome: ExecutionOutcome | undefined;
+  suspended = false;
+  /** Number of history events applied so far (the worker's cache check). */
+  appliedEvents = 0;
+
+  private readonly fn: OrchestrationFunction;
+  private readonly guardPayload: PayloadGuard;
+  private generator: Generator<Task<any>, unknown, any> | undefined;
+  private current: Task<unknown> | undefined;
+  private started = false;
+  private seq = 0;
+  private guidCounter = 0;
+  private replaying = true;
+  private nowMs = 0;
+  private readonly pending = new Map<number, OrchestratorAction>();
+  private readonly open = new Map<number, OpenTask>();
+  private readonly waiters = new Map<string, Task<unknown>[]>();
+  private readonly waiterNames = new Map<Task<unknown>, string>();
+  private readonly buffered: EventRaisedEvent[] = [];
+  private readonly suspendedEvents: HistoryEvent[] = [];
+  private readonly ctx: OrchestrationContext;
+
+  constructor(options: RuntimeOptions) {
+    this.fn = options.fn;
+    this.guardPayload = options.guardPayload ?? (() => undefined);
+    this.ctx = this.makeContext();
+  }
+
+  /** True once ExecutionStarted has been applied. */
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  /** Current history time of the execution (ms). */
+  get currentTimeMs(): number {
+    return this.nowMs;
+  }
+
+  /**
+   * Applies events in order. `replaying` tells the code (ctx.isReplaying) whether these events
+   * were already in history before this turn. Throws NonDeterminismError on a mismatch.
+   */
+  apply(events: readonly HistoryEvent[], replaying: boolean): void {
+    this.replaying = replaying;
+    for (const e of events) {
+      this.applyOne(e);
+      this.appliedEvents += 1;
+    }
+  }
+
+  /** The actions decided since the last call (not yet in history), in sequence order; clears them. */
+  takeActions(): OrchestratorAction[] {
+    const actions = [...this.pending.values()].sort((a, b) => a.id - b.id);
+    this.pending.clear();
+    return actions;
+  }
+
+  /** Actions decided but not yet confirmed by history (without clearing them). */
+  peekActions(): OrchestratorAction[] {
+    return [...this.pending.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** Instance ids of sub-orchestrations started (in history) and not yet finished. */
+  openChildren(): string[] {
+    const out: string[] = [];
+    for (const [id, o] of this.open) {
+      if (o.kind === 'sub' && o.childInstanceId !== undefined && !this.pending.has(id)) out.push(o.childInstanceId);
+    }
+    return out;
+  }
+
+  /**
+   * True when the execution waits only on timers (none due before `dueBefore`) and external events,
+   * not on activities or children: the worker evicts such idle instances from its cache.
+   */
+  isIdle(dueBefore: number): boolean {
+    for (const o of this.open.values()) {
+      if (o.kind !== 'timer') return false;
+      if (o.fireAt !== undefined && o.fireAt < dueBefore) return false;
+    }
+    return true;
+  }
+
+  // ── event handling ───────────────────────────────────────────────────────────────────────────
+
+  private applyOne(e: HistoryEvent): void {
+    switch (e.type) {
+      case EventType.OrchestratorStarted:
+        this.nowMs = e.timestamp;
+        return;
+      case EventType.OrchestratorCompleted:
+      case EventType.GenericEvent:
+        return;
+      case EventType.ExecutionStarted:
+        this.start(e.name, e.instanceId, e.executionId, e.parent, fromPayload(e.input));
+        return;
+      case EventType.TaskScheduled:
+        this.confirm(e.eventId, ActionType.ScheduleTask, e.type, e.name);
+        return;
+      case EventType.TimerCreated:
+        this.confirm(e.eventId, ActionType.CreateTimer, e.type, undefined);
+        return;
+      case EventType.SubOrchestrationInstanceCreated:
+        this.confirm(e.eventId, ActionType.CreateSubOrchestration, e.type, e.name);
+        return;
+      case EventType.EventSent:
+        this.confirm(e.eventId, ActionType.SendEvent, e.type, e.name);
+        return;
+      case EventType.ExecutionCompleted:
+      case EventType.ContinueAsNew:
+        if (e.eventId > 0) this.confirm(e.eventId, ActionType.CompleteOrchestration, e.type, undefined);
+        return;
+      case EventType.ExecutionSuspended:
+        if (!this.outcome) this.suspended = true;
+        return;
+      case EventType.ExecutionResumed: {
+        this.suspended = false;
+        const held = this.suspendedEvents.splice(0);
+        for (const h of held) this.deliver(h);
+        return;
+      }
+      case EventType.ExecutionTerminated:
+        if (this.outcome) return;
+        this.outcome = { status: 'TERMINATED', result: e.input, recurse: e.recurse, actionId: -1 };
+        // Pending actions of a terminated execution are never carried out.
+        this.pending.clear();
+        this.generator = undefined;
+        return;
+      case EventType.TaskCompleted:
+      case EventType.TaskFailed:
+      case EventType.TimerFired:
+      case EventType.SubOrchestrationInstanceCompleted:
+      case EventType.SubOrchestrationInstanceFailed:
+      case EventType.EventRaised:
+        // Suspension holds back what the code would observe; resume releases it in order.
+        if (this.suspended) this.suspendedEvents.push(e);
+        else this.deliver(e);
+        return;
+      default:
+        assertNever(e, 'history event');
+    }
+  }
+
+  /** Delivers a completion or an external event to the code. */
+  private deliver(e: HistoryEvent): void {
+    if (this.outcome) return;
+    switch (e.type) {
+      case EventType.TaskCompleted:
+        this.completeOpen(e.taskScheduledId, 'activity', fromPayload(e.result));
+        break;
+      case EventType.TaskFailed:
+        this.failOpen(e.taskScheduledId, 'activity', e.failure);
+        break;
+      case EventType.TimerFired:
+        this.timerFired(e.timerId);
+        break;
+      case EventType.SubOrchestrationInstanceCompleted:
+        this.completeOpen(e.taskScheduledId, 'sub', fromPayload(e.result));
+        break;
+      case EventType.SubOrchestrationInstanceFailed:
+        this.failOpen(e.taskScheduledId, 'sub', e.failure);
+        break;
+      case EventType.EventRaised:
+        this.eventRaised(e);
+        break;
+      default:
+        return;
+    }
+    this.resume();
+  }
+
+  private start(name: string, instanceId: string, executionId: string, parent: ParentInstance | undefined, input: unknown): void {
+    if (this.started) {
+      throw new NonDeterminismError(`instance '${instanceId}': a second ExecutionStarted in one execution's history`);
+    }
+    this.started = true;
+    this.name = name;
+    this.instanceId = instanceId;
+    this.executionId = executionId;
+    this.parent = parent;
+    let result: unknown;
+    try {
+      result = this.fn(this.ctx, input);
+    } catch (err) {
+      this.finish('FAILED', undefined, toFailureDetails(err));
+      return;
+    }
+    if (isGenerator(result)) {
+      this.generator = result;
+      this.resume();
+    } else if (result instanceof Promise) {
+      void result.catch(() => undefined);
+      this.finish('FAILED', undefined, {
+        errorType: 'TypeError',
+        code: 'ASYNC_ORCHESTRATION',
+        message: `orchestration '${name}' returned a Promise: orchestrations must be generator functions (function*) that yield ctx tasks`,
+      });
+    } else {
+      this.finishWithOutput(result);
+    }
+  }
+
+  /** Matches a history event against the action the code decided at the same sequence id. */
+  private confirm(id: number, expected: ActionType, eventType: string, name: string | undefined): void {
+    const action = this.pending.get(id);
+    const found = `${eventType} #${id}${name !== undefined ? ` '${name}'` : ''}`;
+    if (!action) {
+      throw new NonDeterminismError(
+        `orchestration '${this.name}' (instance '${this.instanceId}'): history has ${found}, but the code did not schedule anything with id ${id}` +
+          ` (it scheduled ${this.seq} action(s) so far). The orchestration code or definition probably changed while this instance was running.`,
+      );
+    }
+    const actionName = 'name' in action ? action.name : undefined;
+    if (action.type !== expected || (name !== undefined && actionName !== name)) {
+      throw new NonDeterminismError(
+        `orchestration '${this.name}' (instance '${this.instanceId}'): history has ${found}, but the code now does ` +
+          `${action.type} #${id}${actionName !== undefined ? ` '${actionName}'` : ''}. ` +
+          'The orchestration code or definition probably changed while this instance was running.',
+      );
+    }
+    this.pending.delete(id);
+  }
+
+  private completeOpen(id: number, kind: OpenKind, value: unknown): void {
+    const o = this.open.get(id);
+    // Unknown or mismatched completions are stale duplicates (at-least-once delivery): ignore them.
+    if (!o || o.kind !== kind) return;
+    this.open.delete(id);
+    o.task.complete(value);
+  }
+
+  private failOpen(id: number, kind: OpenKind, failure: FailureDetails): void {
+    const o = this.open.get(id);
+    if (!o || o.kind !== kind) return;
+    this.open.delete(id);
+    const r = o.retry;
+    if (r && !failure.nonRetryable) {
+      const delay = nextRetryDelay(r.policy, r.attempt, this.nowMs, r.firstAttemptAt);
+      if (delay !== undefined) {
+        const fireAt = this.nowMs + delay;
+        const timerId = this.addTimer(fireAt);
+        this.open.set(timerId, { kind: 'timer', name: o.name, task: o.task, retry: r, fireAt });
+        return;
+      }
+    }
+    const what = kind === 'activity' ? `activity '${o.name}'` : `sub-orchestration '${o.name}'`;
+    const attempts = r ? ` after ${r.attempt} attempt(s)` : '';
+    o.task.fail(
+      new TaskFailedError(`${what} (task #${r ? r.logicalTaskId : id}) failed${attempts}: ${failure.message}`, id, failure, kind === 'activity' ? 'TASK_FAILED' : 'SUB_ORCHESTRATION_FAILED'),
+    );
+  }
+
+  private timerFired(timerId: number): void {
+    const o = this.open.get(timerId);
+    if (!o || o.kind !== 'timer') return;
+    this.open.delete(timerId);
+    if (o.retry) {
+      o.retry.attempt += 1;
+      o.retry.scheduleAttempt(o.retry.attempt);
+      return;
+    }
+    o.task.complete(undefined);
+  }
+
+  private eventRaised(e: EventRaisedEvent): void {
+    const key = e.name.toLowerCase();
+    const queue = this.waiters.get(key);
+    const waiter = queue?.shift();
+    if (queue && queue.length === 0) this.waiters.delete(key);
+    if (waiter) {
+      this.waiterNames.delete(waiter);
+      waiter.complete(fromPayload(e.input));
+    } else {
+      this.buffered.push(e);
+    }
+  }
+
+  /** Runs the code until it waits on an incomplete task or ends. */
+  private resume(): void {
+    const gen = this.generator;
+    if (!gen || this.outcome) return;
+    for (;;) {
+      let step: IteratorResult<Task<any>, unknown>;
+      const t = this.current;
+      try {
+        if (t === undefined) step = gen.next();
+        else if (!t.isComplete) return;
+        else if (t.isFailed) step = gen.throw(t.getException());
+        else step = gen.next(t.getResult());
+      } catch (err) {
+        if (err instanceof NonDeterminismError) throw err;
+        this.finish('FAILED', undefined, toFailureDetails(err));
+        return;
+      }
+      if (this.outcome) return; // continueAsNew was called inside the step
+      if (step.done) {
+        this.finishWithOutput(step.value);
+        return;
+      }
+      if (!(step.value instanceof Task)) {
+        this.finish('FAILED', undefined, {
+          errorType: 'TypeError',
+          code: 'INVALID_YIELD',
+          message: `orchestration '${this.name}' yielded ${describe(step.value)}: yield only tasks from ctx (callActivity, createTimer, whenAll …)`,
+        });
+        return;
+      }
+      this.current = step.value;
+    }
+  }
+
+  private finishWithOutput(value: unknown): void {
+    let text: string | undefined;
+    try {
+      text = value === undefined ? undefined : JSON.stringify(value);
+      this.guardPayload(text, `output of orchestration '${this.name}'`);
+    } catch (err) {
+      this.finish('FAILED', undefined, toFailureDetails(err));
+      return;
+    }
+    this.finish('COMPLETED', text, undefined);
+  }
+
+  private finish(status: CompleteOrchestrationAction['status'], result: string | undefined, failure: FailureDetails | undefined, carryover?: EventRaisedEvent[]): void {
+    if (this.outcome) return;
+    const id = ++this.seq;
+    const action: CompleteOrchestrationAction = { type: ActionType.CompleteOrchestration, id, status };
+    if (result !== undefined) action.result = result;
+    if (failure !== undefined) action.failure = failure;
+    if (carryover !== undefined) action.carryoverEvents = carryover;
+    this.pending.set(id, action);
+    this.outcome = { status, actionId: id };
+    if (result !== undefined) this.outcome.result = result;
+    if (failure !== undefined) this.outcome.failure = failure;
+    if (carryover !== undefined) this.outcome.carryoverEvents = carryover;
+    this.generator = undefined;
+  }
+
+  // ── scheduling (called from orchestration code through the context) ──────────────────────────
+
+  private addTimer(fireAt: number): number {
+    const id = ++this.seq;
+    this.pending.set(id, { type: ActionType.CreateTimer, id, fireAt });
+    return id;
+  }
+
+  private scheduleActivity(name: string, input: string | undefined, attempt: number, logicalTaskId: number | undefined): number {
+    const id = ++this.seq;
+    const action: OrchestratorAction = { type: ActionType.ScheduleTask, id, name, attempt, logicalTaskId: logicalTaskId ?? id };
+    if (input !== undefined) action.input = input;
+    this.pending.set(id, action);
+    return id;
+  }
+
+  private scheduleSub(name: string, instanceId: string | undefined, input: string | undefined): { id: number; childId: string } {
+    const id = ++this.seq;
+    const childId = instanceId ?? `${this.instanceId}:${id.toString(16).padStart(4, '0')}`;
+    const action: OrchestratorAction = { type: ActionType.CreateSubOrchestration, id, name, instanceId: childId };
+    if (input !== undefined) action.input = input;
+    this.pending.set(id, action);
+    return { id, childId };
+  }
+
+  /** Creates the task of a (possibly retried) call; `first` schedules attempt 1 and returns its id. */
+  private retried(kind: 'activity' | 'sub', name: string, policy: CompiledRetryPolicy | undefined, schedule: (attempt: number, logical: number | undefined) => { id: number; childId?: string }): Task<any> {
+    const task = new Task<unknown>();
+    if (!policy) {
+      const { id, childId } = schedule(1, undefined);
+      this.open.set(id, { kind, name, task, childInstanceId: childId });
+      return task;
+    }
+    const state: RetryState = {
+      policy,
+      firstAttemptAt: this.nowMs,
+      attempt: 1,
+      logicalTaskId: 0,
+      scheduleAttempt: (attempt) => {
+        const { id, childId } = schedule(attempt, state.logicalTaskId);
+        this.open.set(id, { kind, name, task, retry: state, childInstanceId: childId });
+        return id;
+      },
+    };
+    const first = schedule(1, undefined);
+    state.logicalTaskId = first.id;
+    this.open.set(first.id, { kind, name, task, retry: state, childInstanceId: first.childId });
+    return task;
+  }
+
+  private makeContext(): OrchestrationContext {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context is a view over this runtime
+    const rt = this;
+    const serialize = (value: unknown, what: string): string | undefined => {
+      const text = value === undefined ? undefined : JSON.stringify(value);
+      rt.guardPayload(text, what);
+      return text;
+    };
+    return {
+      get instanceId() {
+        return rt.instanceId;
+      },
+      get executionId() {
+        return rt.executionId;
+      },
+      get name() {
+        return rt.name;
+      },
+      get parent() {
+        return rt.parent;
+      },
+      get isReplaying() {
+        return rt.replaying;
+      },
+      get currentTime() {
+        return new Date(rt.nowMs);
+      },
+      get currentTimeMs() {
+        return rt.nowMs;
+      },
+      callActivity(name: string, input?: unknown, options?: CallActivityOptions) {
+        const text = serialize(input, `input of activity '${name}'`);
+        const policy = options?.retry ? compileRetryPolicy(options.retry) : undefined;
+        return rt.retried('activity', name, policy, (attempt, logical) => ({ id: rt.scheduleActivity(name, text, attempt, logical) }));
+      },
+      createTimer(fireAt: Date | number) {
+        const at = typeof fireAt === 'number' ? rt.nowMs + Math.max(0, fireAt) : fireAt.getTime();
+        if (!Number.isFinite(at)) throw new WorkflowError('INVALID_TIMER', `createTimer: invalid fire time ${String(fireAt)}`);
+        const task = new Task<void>();
+        const id = rt.addTimer(at);
+        rt.open.set(id, { kind: 'timer', name: 'timer', task: task as Task<unknown>, fireAt: at });
+        return task;
+      },
+      waitForExternalEvent(name: string) {
+        const key = name.toLowerCase();
+        const task = new Task<any>();
+        const idx = rt.buffered.findIndex((b) => b.name.toLowerCase() === key);
+        if (idx >= 0) {
+          const [e] = rt.buffered.splice(idx, 1);
+          task.complete(fromPayload(e!.input));
+          return task;
+        }
+        const queue = rt.waiters.get(key) ?? [];
+        queue.push(task);
+        rt.waiters.set(key, queue);
+        rt.waiterNames.set(task, key);
+        return task;
+      },
+      callSubOrchestrator(name: string, input?: unknown, options?: CallSubOrchestratorOptions) {
+        const text = serialize(input, `input of sub-orchestration '${name}'`);
+        const policy = options?.retry ? compileRetryPolicy(options.retry) : undefined;
+        let childId = options?.instanceId;
+        return rt.retried('sub', name, policy, () => {
+          const r = rt.scheduleSub(name, childId, text);
+          childId = r.childId; // retries reuse the first attempt's child id
+          return r;
+        });
+      },
+      sendEvent(instanceId: string, name: string, data?: unknown) {
+        const text = serialize(data, `event '${name}' sent to '${instanceId}'`);
+        const id = ++rt.seq;
+        const action: OrchestratorAction = { type: ActionType.SendEvent, id, instanceId, name };
+        if (text !== undefined) action.input = text;
+        rt.pending.set(id, action);
+      },
+      whenAll<T>(tasks: Task<T>[]) {
+        return new WhenAllTask<T>(tasks);
+      },
+      whenAny<T>(tasks: Task<T>[]) {
+        return new WhenAnyTask<T>(tasks, (losers) => rt.withdrawWaiters(losers as Task<unknown>[]));
+      },
+      continueAsNew(input?: unknown, options?: ContinueAsNewOptions) {
+        const text = serialize(input, `continue-as-new input of '${rt.name}'`);
+        const carry = options?.saveEvents === false ? [] : rt.buffered.splice(0);
+        rt.finish('CONTINUED_AS_NEW', text, undefined, carry);
+      },
+      setCustomStatus(status: unknown) {
+        rt.customStatus = serialize(status, 'custom status');
+      },
+      newGuid() {
+        rt.guidCounter += 1;
+        return uuidV5(`${rt.instanceId}:${rt.executionId}:${rt.guidCounter}`);
+      },
+    };
+  }
+
+  /** Withdraws whenAny losers that wait for external events, so they cannot swallow later events. */
+  private withdrawWaiters(losers: Task<unknown>[]): void {
+    for (const t of losers) {
+      const key = this.waiterNames.get(t);
+      if (key === undefined) continue;
+      this.waiterNames.delete(t);
+      const queue = this.waiters.get(key);
+      if (!queue) continue;
+      const i = queue.indexOf(t);
+      if (i >= 0) queue.splice(i, 1);
+      if (queue.length === 0) this.waiters.delete(key);
+    }
+  }
+}
+
+function isGenerator(value: unknown): value is Generator<Task<any>, unknown, any> {
+  return typeof value === 'object' && value !== null && typeof (value as Generator).next === 'function' && typeof (value as Generator).throw === 'function';
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Promise) return 'a Promise';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object that is not a Task' : `a ${typeof value}`;
+}

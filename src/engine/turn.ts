@@ -1,0 +1,247 @@
+/**
+ * @module engine/turn
+ * Turns the result of one orchestration step into the store's TurnCommit: the history to append
+ * (new events, one event per action, OrchestratorCompleted), the activity tasks, timers, messages
+ * to other instances, sub-orchestration starts and the instance's new status — all committed in
+ * one transaction. Side-effect free; the worker does the I/O.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { assertNever } from '../errors.js';
+import { RuntimeStatus, type InstanceRecord, type InstanceState, type NewMessage, type TurnCommit, type TurnNewInstance } from '../store/types.js';
+import { ENGINE_VERSION, EventType, type FailureDetails, type HistoryEvent, type ParentInstance } from './history.js';
+import { encodeMessage, toHistoryRecord, type ActivityTaskData } from './messages.js';
+import type { OrchestratorAction } from './replay/actions.js';
+import type { ExecutionOutcome } from './replay/runtime.js';
+
+/** Registration facts the turn copies into a child's ExecutionStarted. */
+export type DescribeOrchestration = (name: string) => { version?: string; definitionHash?: string } | undefined;
+
+/** Everything a turn decided, as the worker hands it over. */
+export interface TurnInput {
+  instance: InstanceRecord;
+  leaseId: string;
+  now: number;
+  /** The events this turn applied: OrchestratorStarted followed by the inbox events. */
+  newEvents: HistoryEvent[];
+  consumedMessageIds: number[];
+  /** The actions the code decided this turn (in sequence order). */
+  actions: OrchestratorAction[];
+  /** How the execution ended, if it did. */
+  outcome: ExecutionOutcome | undefined;
+  customStatus: string | undefined;
+  suspended: boolean;
+  /** The execution's parent (from ExecutionStarted), if a sub-orchestration. */
+  parent: ParentInstance | undefined;
+  /** Running children (for recursive terminate). */
+  openChildren: string[];
+  describe: DescribeOrchestration;
+}
+
+/** The commit plus what the worker needs to know about it afterwards. */
+export interface BuiltTurn {
+  commit: TurnCommit;
+  /** The instance's status after the commit. */
+  status: RuntimeStatus;
+}
+
+function message(instanceId: string, executionId: string | undefined, event: HistoryEvent, visibleAt: number): NewMessage {
+  return { instanceId, data: encodeMessage(executionId === undefined ? { event } : { executionId, event }), visibleAt };
+}
+
+/** Builds a child's ExecutionStarted message (also used by the client's start). */
+export function executionStarted(params: {
+  instanceId: string;
+  executionId: string;
+  name: string;
+  input: string | undefined;
+  timestamp: number;
+  parent?: ParentInstance;
+  scheduledStartTime?: number;
+  version?: string;
+  definitionHash?: string;
+}): HistoryEvent {
+  const e: HistoryEvent = {
+    type: EventType.ExecutionStarted,
+    eventId: -1,
+    timestamp: params.timestamp,
+    name: params.name,
+    instanceId: params.instanceId,
+    executionId: params.executionId,
+    engineVersion: ENGINE_VERSION,
+  };
+  if (params.input !== undefined) e.input = params.input;
+  if (params.parent !== undefined) e.parent = params.parent;
+  if (params.scheduledStartTime !== undefined) e.scheduledStartTime = params.scheduledStartTime;
+  if (params.version !== undefined) e.version = params.version;
+  if (params.definitionHash !== undefined) e.definitionHash = params.definitionHash;
+  return e;
+}
+
+/** Builds the TurnCommit of one turn. */
+export function buildTurn(t: TurnInput): BuiltTurn {
+  const { instance, now } = t;
+  const self = instance.instanceId;
+  const exec = instance.executionId;
+  const history: HistoryEvent[] = [...t.newEvents];
+  const commit: TurnCommit = {
+    instanceId: self,
+    leaseId: t.leaseId,
+    firstSeq: instance.historyLength,
+    history: [],
+    state: baseState(instance, now),
+    consumedMessageIds: t.consumedMessageIds,
+    tasks: [],
+    messages: [],
+    newInstances: [],
+  };
+  if (t.customStatus !== undefined) commit.state.customStatus = t.customStatus;
+  else delete commit.state.customStatus;
+
+  // A terminated execution carries out none of its pending actions.
+  const actions = t.outcome?.status === 'TERMINATED' ? [] : t.actions;
+  for (const a of actions) {
+    switch (a.type) {
+      case 'ScheduleTask': {
+        const e: HistoryEvent = { type: EventType.TaskScheduled, eventId: a.id, timestamp: now, name: a.name, attempt: a.attempt, logicalTaskId: a.logicalTaskId };
+        if (a.input !== undefined) e.input = a.input;
+        history.push(e);
+        const data: ActivityTaskData = { name: a.name, attempt: a.attempt, logicalTaskId: a.logicalTaskId };
+        if (a.input !== undefined) data.input = a.input;
+        commit.tasks.push({ instanceId: self, executionId: exec, taskId: a.id, name: a.name, data: JSON.stringify(data), visibleAt: now });
+        break;
+      }
+      case 'CreateTimer':
+        history.push({ type: EventType.TimerCreated, eventId: a.id, timestamp: now, fireAt: a.fireAt });
+        commit.messages.push(message(self, exec, { type: EventType.TimerFired, eventId: -1, timestamp: a.fireAt, timerId: a.id, fireAt: a.fireAt }, a.fireAt));
+        break;
+      case 'CreateSubOrchestration': {
+        const e: HistoryEvent = { type: EventType.SubOrchestrationInstanceCreated, eventId: a.id, timestamp: now, name: a.name, instanceId: a.instanceId };
+        if (a.input !== undefined) e.input = a.input;
+        history.push(e);
+        commit.newInstances.push(childStart(t, a.id, a.name, a.instanceId, a.input));
+        break;
+      }
+      case 'SendEvent': {
+        const e: HistoryEvent = { type: EventType.EventSent, eventId: a.id, timestamp: now, instanceId: a.instanceId, name: a.name };
+        if (a.input !== undefined) e.input = a.input;
+        history.push(e);
+        const raised: HistoryEvent = { type: EventType.EventRaised, eventId: -1, timestamp: now, name: a.name };
+        if (a.input !== undefined) raised.input = a.input;
+        commit.messages.push(message(a.instanceId, undefined, raised, now));
+        break;
+      }
+      case 'CompleteOrchestration':
+        break; // handled through the outcome below
+      default:
+        assertNever(a, 'action');
+    }
+  }
+
+  let status: RuntimeStatus = t.suspended ? RuntimeStatus.SUSPENDED : RuntimeStatus.RUNNING;
+  const o = t.outcome;
+  if (o) {
+    switch (o.status) {
+      case 'COMPLETED':
+      case 'FAILED':
+      case 'TERMINATED': {
+        status = o.status;
+        const e: HistoryEvent = { type: EventType.ExecutionCompleted, eventId: o.actionId, timestamp: now, status: o.status };
+        if (o.result !== undefined) e.result = o.result;
+        if (o.failure !== undefined) e.failure = o.failure;
+        history.push(e);
+        commit.state.completedAt = now;
+        if (o.result !== undefined) commit.state.output = o.result;
+        if (o.failure !== undefined) commit.state.failure = JSON.stringify(o.failure);
+        commit.dropPendingWork = true;
+        if (o.status === 'TERMINATED' && o.recurse) {
+          for (const child of t.openChildren) {
+            commit.messages.push(message(child, undefined, { type: EventType.ExecutionTerminated, eventId: -1, timestamp: now, recurse: true, reason: `parent '${self}' was terminated` }, now));
+          }
+        }
+        if (t.parent) commit.messages.push(parentNotice(t.parent, o, self, now));
+        break;
+      }
+      case 'CONTINUED_AS_NEW': {
+        status = RuntimeStatus.CONTINUED_AS_NEW;
+        // The new execution starts from an empty history with a fresh id; its ExecutionStarted
+        // (and the carried-over events) wait in the inbox for the next turn. Only sent events
+        // leave this turn: tasks and timers belong to the ending execution.
+        const newExec = randomUUID();
+        const reg = t.describe(instance.name);
+        const start = executionStarted({ instanceId: self, executionId: newExec, name: instance.name, input: o.result, timestamp: now, parent: t.parent, ...reg });
+        commit.resetHistory = true;
+        commit.firstSeq = 0;
+        history.length = 0;
+        commit.tasks = [];
+        commit.newInstances = [];
+        commit.messages = commit.messages.filter((m) => m.instanceId !== self);
+        commit.messages.push(message(self, newExec, start, now));
+        for (const ev of o.carryoverEvents ?? []) commit.messages.push(message(self, newExec, ev, now));
+        commit.state.executionId = newExec;
+        if (o.result !== undefined) commit.state.input = o.result;
+        else delete commit.state.input;
+        break;
+      }
+      default:
+        assertNever(o.status, 'outcome');
+    }
+  }
+  if (history.length > 0) history.push({ type: EventType.OrchestratorCompleted, eventId: -1, timestamp: now });
+  commit.history = history.map((e, i) => toHistoryRecord(e, commit.firstSeq + i));
+  commit.state.status = status;
+  return { commit, status };
+}
+
+/** A commit that only consumes messages (for an instance that already ended), leaving it unchanged. */
+export function consumeOnly(instance: InstanceRecord, leaseId: string, consumedMessageIds: number[]): TurnCommit {
+  const state = baseState(instance, instance.lastUpdatedAt);
+  return { instanceId: instance.instanceId, leaseId, firstSeq: instance.historyLength, history: [], state, consumedMessageIds, tasks: [], messages: [], newInstances: [] };
+}
+
+function baseState(instance: InstanceRecord, now: number): InstanceState {
+  const s: InstanceState = { executionId: instance.executionId, name: instance.name, status: instance.status, lastUpdatedAt: now };
+  if (instance.completedAt !== undefined) s.completedAt = instance.completedAt;
+  if (instance.input !== undefined) s.input = instance.input;
+  if (instance.output !== undefined) s.output = instance.output;
+  if (instance.customStatus !== undefined) s.customStatus = instance.customStatus;
+  if (instance.failure !== undefined) s.failure = instance.failure;
+  return s;
+}
+
+function childStart(t: TurnInput, taskId: number, name: string, childId: string, input: string | undefined): TurnNewInstance {
+  const { instance, now } = t;
+  const childExec = randomUUID();
+  const parent: ParentInstance = { instanceId: instance.instanceId, executionId: instance.executionId, name: instance.name, taskScheduledId: taskId };
+  const start = executionStarted({ instanceId: childId, executionId: childExec, name, input, timestamp: now, parent, ...t.describe(name) });
+  const failure: FailureDetails = {
+    errorType: 'SwirlError',
+    code: 'INSTANCE_EXISTS',
+    message: `cannot start sub-orchestration '${name}': an instance with id '${childId}' is already running`,
+  };
+  const req: TurnNewInstance = {
+    instanceId: childId,
+    executionId: childExec,
+    name,
+    createdAt: now,
+    parentInstanceId: instance.instanceId,
+    startMessage: { data: encodeMessage({ executionId: childExec, event: start }), visibleAt: now },
+    onConflict: message(instance.instanceId, instance.executionId, { type: EventType.SubOrchestrationInstanceFailed, eventId: -1, timestamp: now, taskScheduledId: taskId, failure }, now),
+  };
+  if (input !== undefined) req.input = input;
+  return req;
+}
+
+/** The message that tells a parent how its child ended. */
+function parentNotice(parent: ParentInstance, o: ExecutionOutcome, self: string, now: number): NewMessage {
+  if (o.status === 'COMPLETED') {
+    const e: HistoryEvent = { type: EventType.SubOrchestrationInstanceCompleted, eventId: -1, timestamp: now, taskScheduledId: parent.taskScheduledId };
+    if (o.result !== undefined) e.result = o.result;
+    return message(parent.instanceId, parent.executionId, e, now);
+  }
+  const failure: FailureDetails =
+    o.status === 'TERMINATED'
+      ? { errorType: 'TerminatedError', code: 'TERMINATED', message: `sub-orchestration '${self}' was terminated` }
+      : (o.failure ?? { errorType: 'Error', message: `sub-orchestration '${self}' failed` });
+  return message(parent.instanceId, parent.executionId, { type: EventType.SubOrchestrationInstanceFailed, eventId: -1, timestamp: now, taskScheduledId: parent.taskScheduledId, failure }, now);
+}

@@ -1,0 +1,38 @@
+/**
+ * @module engine/wakeup
+ * How an idle worker loop sleeps: until notified (work was enqueued in this process, or the
+ * ManualClock moved) or until a timeout (poll for other processes and due timers). A notify that
+ * arrives while nobody waits is remembered, so a wake-up is never lost between check and sleep.
+ */
+
+export class Wakeup {
+  private pending = false;
+  private resolve: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  /** Wakes the waiter now, or the next wait() if nobody waits. */
+  notify(): void {
+    if (this.resolve) this.release();
+    else this.pending = true;
+  }
+
+  /** Resolves on notify() or after `ms`. */
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      this.resolve = resolve;
+      this.timer = setTimeout(() => this.release(), Math.max(0, ms));
+    });
+  }
+
+  private release(): void {
+    const r = this.resolve;
+    this.resolve = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    r?.();
+  }
+}
