@@ -14,5 +14,34 @@ export type { WorkflowErrorData } from './errors.js';
 // ── expressions (src/expressions) ─────────────────────────────────────────────────────────────
 
 // ── engine and stores (src/engine, src/store) ──────────────────────────────────────────────────
+export { createEngine, Engine } from './engine/engine.js';
+export type { EngineStats } from './engine/engine.js';
+export { EngineClient } from './engine/client.js';
+export type { StartOptions, InstanceMetadata, InstanceFilter, InstanceList } from './engine/client.js';
+export { ENGINE_DEFAULTS, withDefaults as engineOptionsWithDefaults } from './engine/options.js';
+export type { EngineOptions, CompiledEngineOptions } from './engine/options.js';
+export { ManualClock, systemClock } from './engine/clock.js';
+export type { Clock } from './engine/clock.js';
+export { LogEvent, noopLogger } from './engine/logger.js';
+export type { Logger, LogMeta } from './engine/logger.js';
+export { EngineErrorCode } from './engine/error-codes.js';
+export { INSTANCE_ID_PATTERN } from './engine/validation.js';
+export { ENGINE_VERSION, EventType } from './engine/history.js';
+export type { HistoryEvent, FailureDetails, ParentInstance } from './engine/history.js';
+export type { ActivityContext, ActivityFunction, OrchestrationRegistration } from './engine/registry.js';
+export type {
+  OrchestrationContext,
+  OrchestrationFunction,
+  CallActivityOptions,
+  CallSubOrchestratorOptions,
+  ContinueAsNewOptions,
+} from './engine/replay/context.js';
+export { Task, TaskFailedError } from './engine/replay/task.js';
+export type { RetryPolicy as TaskRetryPolicy } from './engine/replay/retry-policy.js';
+export { execute as executeOrchestration } from './engine/replay/execute.js';
+export type { ExecuteResult } from './engine/replay/execute.js';
+export type { OrchestratorAction } from './engine/replay/actions.js';
+export { openStore, MemoryStore, RuntimeStatus, ReusePolicy, StoreErrorCode, TERMINAL_STATUSES, isTerminalStatus } from './store/index.js';
+export type { Store, StoreUrl, InstanceRecord, HistoryRecord, InstanceQuery, InstancePage } from './store/index.js';
 
 export const VERSION: string = '0.1.0';
