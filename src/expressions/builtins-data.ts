@@ -1,0 +1,348 @@
+/**
+ * @module expressions/builtins-data
+ * Native builtins over values: length, type, keys, has, contains, sorting and grouping, entries,
+ * flatten, JSON text, search (`indices`), numbers and math.
+ */
+import { fromOne, type Code } from './code.js';
+import { define, define0, defineN, onLoad } from './builtins.js';
+import { indicesOf, iterValues, length } from './operators.js';
+import { fail } from './runtime.js';
+import { compare, compareStrings, describe, equals, getKey, hasKey, isObject, setKey, sortedKeys, toJson, toStringValue, typeOf, type Value } from './values.js';
+import { parseJsonText } from './json-text.js';
+
+function keysOf(x: Value, sorted: boolean): Value {
+  if (isObject(x)) return sorted ? sortedKeys(x) : Object.keys(x);
+  if (Array.isArray(x)) return x.map((_, i) => i);
+  return fail(`${describe(x)} has no keys`);
+}
+
+/** jq `contains`: substring for strings, recursive containment for arrays and objects. */
+export function contains(a: Value, b: Value): boolean {
+  const ta = typeOf(a);
+  const tb = typeOf(b);
+  if (ta === 'object' && tb === 'object') {
+    const ao = a as Record<string, Value>;
+    const bo = b as Record<string, Value>;
+    return Object.keys(bo).every((k) => hasKey(ao, k) && contains(ao[k], bo[k]));
+  }
+  if (ta === 'array' && tb === 'array') {
+    return (b as Value[]).every((y) => (a as Value[]).some((x) => contains(x, y)));
+  }
+  if (ta === 'string' && tb === 'string') return (a as string).includes(b as string);
+  if (ta === tb) return equals(a, b);
+  return fail(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
+}
+
+function requireArray(x: Value, what: string): Value[] {
+  if (!Array.isArray(x)) fail(`${describe(x)} cannot be ${what}, as it is not an array`);
+  return x as Value[];
+}
+
+/** Stable sort of values by precomputed keys, in jq order. */
+function sortByKeys(items: Value[], keys: Value[]): Value[] {
+  const idx = items.map((_, i) => i);
+  idx.sort((i, j) => compare(keys[i], keys[j]) || i - j);
+  return idx.map((i) => items[i]);
+}
+
+/** The `[f]` key of each element (jq's `_sort_by_impl` keys are arrays of all outputs). */
+function keysBy(items: Value[], f: Code, env: Parameters<NonNullable<Code['one']>>[1]): Value[] {
+  return items.map((v) => {
+    if (f.one) return [f.one(v, env)];
+    const out: Value[] = [];
+    f.run(v, env, (k) => out.push(k));
+    return out;
+  });
+}
+
+function byFamily(name: string, impl: (items: Value[], keys: Value[]) => Value): void {
+  define(name, 1, (ctx) => {
+    const f = ctx.compileArg(0);
+    return fromOne((x, env) => {
+      const items = requireArray(x, 'sorted');
+      return impl(items, keysBy(items, f, env));
+    });
+  });
+}
+
+function groupSorted(items: Value[], keys: Value[]): Value[][] {
+  const idx = items.map((_, i) => i).sort((i, j) => compare(keys[i], keys[j]) || i - j);
+  const groups: Value[][] = [];
+  let prev: Value;
+  for (let n = 0; n < idx.length; n++) {
+    const i = idx[n];
+    if (n === 0 || compare(prev, keys[i]) !== 0) groups.push([]);
+    groups[groups.length - 1].push(items[i]);
+    prev = keys[i];
+  }
+  return groups;
+}
+
+function flatten(x: Value[], depth: number): Value[] {
+  const out: Value[] = [];
+  for (const v of x) {
+    if (Array.isArray(v) && depth > 0) out.push(...flatten(v, depth - 1));
+    else out.push(v);
+  }
+  return out;
+}
+
+function toNumber(x: Value): Value {
+  if (typeof x === 'number') return x;
+  if (typeof x === 'string') {
+    const s = x;
+    if (/^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(s)) return Number(s);
+    if (s === 'nan' || s === '-nan') return NaN;
+    return fail(`${describe(x)} cannot be parsed as a number`);
+  }
+  return fail(`${describe(x)} cannot be parsed as a number`);
+}
+
+function fromEntries(x: Value): Value {
+  const out: Record<string, Value> = {};
+  for (const e of iterValues(x)) {
+    let k: Value;
+    let v: Value = null;
+    if (isObject(e)) {
+      k = hasKey(e, 'key') && e.key !== null && e.key !== false ? e.key : hasKey(e, 'k') && e.k !== null && e.k !== false ? e.k : hasKey(e, 'name') && e.name !== null && e.name !== false ? e.name : hasKey(e, 'Name') && e.Name !== null && e.Name !== false ? e.Name : hasKey(e, 'K') && e.K !== null && e.K !== false ? e.K : hasKey(e, 'Key') ? e.Key : (getKey(e, 'key') ?? null);
+      if (hasKey(e, 'value')) v = e.value;
+      else if (hasKey(e, 'v')) v = e.v;
+      else if (hasKey(e, 'Value')) v = e.Value;
+      else if (hasKey(e, 'V')) v = e.V;
+    } else {
+      k = getKeyOf(e);
+    }
+    if (typeof k === 'string') setKey(out, k, v);
+    else if (typeof k === 'number' || typeof k === 'boolean') setKey(out, toJson(k), v);
+    else fail(`Cannot use ${describe(k)} as object key`);
+  }
+  return out;
+}
+
+function getKeyOf(e: Value): Value {
+  return fail(`Cannot index ${typeOf(e)} with "key"`);
+}
+
+const frexp = (x: number): [number, number] => {
+  if (x === 0 || !Number.isFinite(x)) return [x, 0];
+  let e = Math.max(-1073, Math.floor(Math.log2(Math.abs(x))) + 1);
+  let m = x * Math.pow(2, -e);
+  while (Math.abs(m) < 0.5) {
+    m *= 2;
+    e--;
+  }
+  while (Math.abs(m) >= 1) {
+    m /= 2;
+    e++;
+  }
+  return [m, e];
+};
+
+function num(x: Value, name: string): number {
+  if (typeof x !== 'number') fail(`${describe(x)} number required`);
+  void name;
+  return x as number;
+}
+
+const MATH0: Record<string, (x: number) => number> = {
+  floor: Math.floor,
+  ceil: Math.ceil,
+  sqrt: Math.sqrt,
+  fabs: Math.abs,
+  round: (x) => (x < 0 ? -Math.round(-x) : Math.round(x)),
+  trunc: Math.trunc,
+  exp: Math.exp,
+  exp2: (x) => Math.pow(2, x),
+  exp10: (x) => Math.pow(10, x),
+  expm1: Math.expm1,
+  log: Math.log,
+  log2: Math.log2,
+  log10: Math.log10,
+  log1p: Math.log1p,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  tanh: Math.tanh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  cbrt: Math.cbrt,
+  rint: roundHalfEven,
+  nearbyint: roundHalfEven,
+  significand: (x) => (x === 0 || !Number.isFinite(x) ? x : frexp(x)[0] * 2),
+  logb: (x) => (x === 0 ? -Infinity : !Number.isFinite(x) ? Math.abs(x) : frexp(x)[1] - 1),
+};
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+const MATH2: Record<string, (a: number, b: number) => number> = {
+  pow: Math.pow,
+  atan2: Math.atan2,
+  fmin: Math.min,
+  fmax: Math.max,
+  fmod: (a, b) => a % b,
+  hypot: Math.hypot,
+  copysign: (a, b) => (Math.sign(b) < 0 || Object.is(b, -0) ? -Math.abs(a) : Math.abs(a)),
+  fdim: (a, b) => (a - b > 0 ? a - b : 0),
+  ldexp: (a, b) => a * Math.pow(2, Math.trunc(b)),
+  scalb: (a, b) => a * Math.pow(2, b),
+  scalbln: (a, b) => a * Math.pow(2, Math.trunc(b)),
+};
+
+onLoad(() => {
+  define0('length', length);
+  define0('utf8bytelength', (x) => (typeof x === 'string' ? Buffer.byteLength(x, 'utf8') : fail(`${describe(x)} only strings have UTF-8 byte length`)));
+  define0('type', typeOf);
+  define0('keys', (x) => keysOf(x, true));
+  define0('keys_unsorted', (x) => keysOf(x, false));
+  defineN('has', 1, (x, k) => {
+    if (isObject(x)) {
+      if (typeof k === 'string') return hasKey(x, k);
+      return fail(`Cannot check whether object has a ${typeOf(k)} key`);
+    }
+    if (Array.isArray(x)) {
+      if (typeof k === 'number') return k >= 0 && k < x.length;
+      return fail(`Cannot check whether array has a ${typeOf(k)} key`);
+    }
+    return fail(`Cannot check whether ${typeOf(x)} has a ${typeOf(k)} key`);
+  });
+  defineN('contains', 1, (x, b) => contains(x, b));
+  define0('sort', (x) => requireArray(x, 'sorted').slice().sort(compare));
+  byFamily('sort_by', sortByKeys);
+  byFamily('group_by', groupSorted);
+  byFamily('unique_by', (items, keys) => groupSorted(items, keys).map((g) => g[0]));
+  define0('unique', (x) => {
+    const sorted = requireArray(x, 'sorted').slice().sort(compare);
+    return sorted.filter((v, i) => i === 0 || compare(sorted[i - 1], v) !== 0);
+  });
+  const minMax = (items: Value[], keys: Value[], isMax: boolean): Value => {
+    if (items.length === 0) return null;
+    let best = 0;
+    for (let i = 1; i < items.length; i++) {
+      const c = compare(keys[i], keys[best]);
+      if (isMax ? c >= 0 : c < 0) best = i;
+    }
+    return items[best];
+  };
+  define0('min', (x) => minMax(requireArray(x, 'sorted'), x as Value[], false));
+  define0('max', (x) => minMax(requireArray(x, 'sorted'), x as Value[], true));
+  byFamily('min_by', (items, keys) => minMax(items, keys, false));
+  byFamily('max_by', (items, keys) => minMax(items, keys, true));
+  define0('reverse', (x) => {
+    if (typeof x === 'string') return Array.from(x).reverse().join('');
+    if (x === null) return [];
+    if (Array.isArray(x)) return x.slice().reverse();
+    return fail(`Cannot reverse ${describe(x)}`);
+  });
+  define0('to_entries', (x) => {
+    const ks = keysOf(x, false) as Value[];
+    return ks.map((k) => ({ key: k, value: isObject(x) ? x[k as string] : (x as Value[])[k as number] }));
+  });
+  define0('from_entries', fromEntries);
+  define0('flatten', (x) => flatten(requireArray(x, 'flattened'), Infinity));
+  defineN('flatten', 1, (x, d) => {
+    if (typeof d !== 'number') return fail('flatten depth must not be negative');
+    if (d < 0) return fail('flatten depth must not be negative');
+    return flatten(requireArray(x, 'flattened'), d);
+  });
+  define0('tostring', toStringValue);
+  define0('tojson', toJson);
+  define0('tonumber', toNumber);
+  define0('fromjson', (x) => (typeof x === 'string' ? parseJsonText(x) : fail(`${describe(x)} only strings can be parsed`)));
+  define0('toboolean', (x) => {
+    if (typeof x === 'boolean') return x;
+    if (x === 'true') return true;
+    if (x === 'false') return false;
+    return fail(`${describe(x)} cannot be parsed as a boolean`);
+  });
+  const search = (x: Value, t: Value): Value => {
+    if (x === null) return null;
+    if (typeof x === 'string' && typeof t === 'string') {
+      if (t === '') return null;
+      const out: number[] = [];
+      const xb = Buffer.from(x, 'utf8');
+      const tb = Buffer.from(t, 'utf8');
+      // jq reports byte offsets for strings.
+      for (let i = xb.indexOf(tb); i >= 0; i = xb.indexOf(tb, i + 1)) out.push(i);
+      return out;
+    }
+    if (Array.isArray(x) && Array.isArray(t)) return indicesOf(x, t);
+    if (Array.isArray(x)) return indicesOf(x, [t]);
+    return fail(`Cannot determine indices of ${describe(t)} in ${describe(x)}`);
+  };
+  defineN('indices', 1, search);
+  defineN('index', 1, (x, t) => {
+    const r = search(x, t);
+    return Array.isArray(r) ? (r.length ? r[0] : null) : null;
+  });
+  defineN('rindex', 1, (x, t) => {
+    const r = search(x, t);
+    return Array.isArray(r) ? (r.length ? r[r.length - 1] : null) : null;
+  });
+  define0('transpose', (x) => {
+    const rows = requireArray(x, 'transposed') as Value[][];
+    const n = rows.reduce((m, r) => Math.max(m, length(r) as number), 0);
+    const out: Value[][] = [];
+    for (let i = 0; i < n; i++) out.push(rows.map((r) => (Array.isArray(r) && i < r.length ? r[i] : null)));
+    return out;
+  });
+  define0('infinite', () => Infinity);
+  define0('nan', () => NaN);
+  define0('isinfinite', (x) => num(x, 'isinfinite') === Infinity || x === -Infinity);
+  define0('isnan', (x) => Number.isNaN(num(x, 'isnan')));
+  define0('isnormal', (x) => {
+    const n = num(x, 'isnormal');
+    return Number.isFinite(n) && n !== 0 && Math.abs(n) >= 2.2250738585072014e-308;
+  });
+  define0('abs', (x) => (typeof x === 'number' ? (x < 0 ? -x : x) : typeof x === 'string' ? x : fail(`${describe(x)} cannot be negated`)));
+  for (const [name, f] of Object.entries(MATH0)) define0(name, (x) => f(num(x, name)));
+  for (const [name, f] of Object.entries(MATH2)) defineN(name, 2, (_x, a, b) => f(num(a, name), num(b, name)));
+  define0('frexp', (x) => frexp(num(x, 'frexp')));
+  define0('modf', (x) => {
+    const n = num(x, 'modf');
+    if (!Number.isFinite(n)) return [Number.isNaN(n) ? n : 0 * Math.sign(n), n];
+    const i = Math.trunc(n);
+    return [n - i, i];
+  });
+  defineN('join', 1, (x, sep) => {
+    const items = iterValues(x);
+    let out = '';
+    for (let i = 0; i < items.length; i++) {
+      const v = items[i];
+      let s: string;
+      if (v === null) s = '';
+      else if (typeof v === 'string') s = v;
+      else if (typeof v === 'number' || typeof v === 'boolean') s = toJson(v);
+      else return fail(`Cannot join with ${describe(v)}`);
+      if (i > 0) {
+        if (typeof sep !== 'string') return fail(`${describe(out)} and ${describe(sep)} cannot be added`);
+        out += sep;
+      }
+      out += s;
+    }
+    if (items.length === 1 && typeof sep !== 'string' && sep !== null) return out;
+    return out;
+  });
+  defineN('bsearch', 1, (x, t) => {
+    const arr = requireArray(x, 'searched from');
+    let lo = 0;
+    let hi = arr.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = compare(arr[mid], t);
+      if (c === 0) return mid;
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1 - lo;
+  });
+  void compareStrings;
+});

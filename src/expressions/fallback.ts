@@ -1,0 +1,103 @@
+/**
+ * @module expressions/fallback
+ * jq-wasm 3.0.0-jq-1.8.2 as the transparent fallback for constructs the compiler does not handle, and
+ * as the oracle in tests. jq-wasm runs jq's whole CLI per call (~1 ms + ~25 µs per KB, see
+ * reference/jq-notes.md), so it is never the hot path; it only becomes synchronous after `loadJq()`
+ * resolved, which is why {@link loadFallback} must be awaited once at startup.
+ */
+import { loadJq, type Jq } from 'jq-wasm';
+import { ExpressionError, ExpressionErrorCode, positionAt, type SourcePosition } from './errors.js';
+
+let handle: Jq | undefined;
+let loading: Promise<Jq> | undefined;
+
+/** Loads jq-wasm once (about 85 ms the first time); later calls return the same promise. */
+export function loadFallback(): Promise<void> {
+  loading ??= loadJq().then((jq) => (handle = jq));
+  return loading.then(() => undefined);
+}
+
+/** True once {@link loadFallback} has resolved, i.e. fallback evaluation can run synchronously. */
+export function fallbackLoaded(): boolean {
+  return handle !== undefined;
+}
+
+const RUNTIME_PREFIX = /^jq: error \(at [^)]*\)(?: \(not a string\))?: /;
+
+/**
+ * Runs `src` on `input` through jq-wasm and returns every output. `first` stops at the first output
+ * when there was one even if jq failed later, to match the lazy compiled `evaluate`.
+ */
+export function runFallback(src: string, input: unknown, vars: Record<string, unknown> | undefined, first: boolean): unknown[] {
+  if (handle === undefined) throw notLoaded(src, 'this expression');
+  const flags = ['-c'];
+  if (vars) {
+    for (const name of Object.keys(vars)) {
+      const text = JSON.stringify(vars[name]);
+      flags.push('--argjson', name, text === undefined ? 'null' : text);
+    }
+  }
+  const text = JSON.stringify(input);
+  const result = handle.raw(text === undefined ? 'null' : text, src, flags);
+  const outputs: unknown[] = [];
+  for (const line of result.stdout.split('\n')) {
+    if (line.length > 0) outputs.push(JSON.parse(line));
+  }
+  if (result.exitCode === 0 || (first && outputs.length > 0)) return outputs;
+  throw fallbackError(src, result.stderr, result.exitCode);
+}
+
+/** Maps jq's stderr text to an ExpressionError with jq's own message (and value, where recoverable). */
+function fallbackError(src: string, stderr: string, exitCode: number): ExpressionError {
+  const text = stderr.trim();
+  if (exitCode === 3) {
+    const m = /^jq: error: (.*?)(?: at <top-level>, line (\d+), column (\d+):)?$/m.exec(text);
+    const message = m ? m[1] : text;
+    let position: SourcePosition | undefined;
+    if (m && m[2] !== undefined) position = lineColumnToPosition(src, Number(m[2]), Number(m[3]));
+    return new ExpressionError(ExpressionErrorCode.Compile, `${message} in jq expression ${JSON.stringify(src)}`, {
+      expression: src,
+      ...(position ? { position } : {}),
+    });
+  }
+  const firstLine = text.split('\n')[0] ?? '';
+  if (RUNTIME_PREFIX.test(text)) {
+    const notString = text.includes('(not a string): ');
+    const body = text.replace(RUNTIME_PREFIX, '');
+    let value: unknown = body;
+    let message = body;
+    if (notString) {
+      try {
+        value = JSON.parse(body);
+      } catch {
+        value = body;
+      }
+      message = `${body} (not a string)`;
+    }
+    return new ExpressionError(ExpressionErrorCode.Runtime, message, { expression: src, value });
+  }
+  // halt_error prints its message without a prefix.
+  return new ExpressionError(ExpressionErrorCode.Runtime, firstLine || `jq exited with code ${exitCode}`, {
+    expression: src,
+    value: firstLine,
+  });
+}
+
+function lineColumnToPosition(src: string, line: number, column: number): SourcePosition {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = src.indexOf('\n', offset);
+    if (nl < 0) break;
+    offset = nl + 1;
+  }
+  return positionAt(src, Math.min(src.length, offset + column - 1));
+}
+
+/** The error for a construct that needs the fallback while jq-wasm has not been loaded. */
+export function notLoaded(src: string, what: string): ExpressionError {
+  return new ExpressionError(
+    ExpressionErrorCode.Compile,
+    `${what} needs the jq-wasm fallback, which is not loaded: await initExpressions() once at startup (jq expression ${JSON.stringify(src)})`,
+    { expression: src },
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * @module expressions/formats
+ * jq's `@format` string formatters: @text @json @html @uri @csv @tsv @sh @base64 @base64d. Other
+ * formats (@base32, @base32d) are left to the jq-wasm fallback.
+ */
+import { Unsupported, fail } from './runtime.js';
+import { describe, formatNumber, toJson, toStringValue, typeOf, type Value } from './values.js';
+
+const KNOWN = new Set(['text', 'json', 'html', 'uri', 'csv', 'tsv', 'sh', 'base64', 'base64d']);
+
+function csvField(v: Value): string {
+  switch (typeOf(v)) {
+    case 'number':
+      return formatNumber(v as number);
+    case 'string':
+      return `"${(v as string).replace(/"/g, '""')}"`;
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'null':
+      return '';
+    default:
+      return fail(`${describe(v)} is not valid in a csv row`);
+  }
+}
+
+function tsvField(v: Value): string {
+  switch (typeOf(v)) {
+    case 'number':
+      return formatNumber(v as number);
+    case 'string':
+      return (v as string).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'null':
+      return '';
+    default:
+      return fail(`${describe(v)} is not valid in a tsv row`);
+  }
+}
+
+function shWord(v: Value): string {
+  switch (typeOf(v)) {
+    case 'string':
+      return `'${(v as string).replace(/'/g, "'\\''")}'`;
+    case 'array':
+    case 'object':
+      return fail(`${describe(v)} can not be escaped for shell`);
+    default:
+      return toJson(v);
+  }
+}
+
+const UNRESERVED = /[A-Za-z0-9\-_.~]/;
+
+/**
+ * Applies format `name` to `v`. With `checkOnly`, only verifies at compile time that the format is
+ * handled natively (an unknown one throws Unsupported, so jq-wasm reports it exactly like jq).
+ */
+export function applyFormat(name: string, v: Value, checkOnly = false): Value {
+  if (!KNOWN.has(name)) throw new Unsupported(`format @${name}`);
+  if (checkOnly) return null;
+  switch (name) {
+    case 'text':
+      return toStringValue(v);
+    case 'json':
+      return toJson(v);
+    case 'html':
+      return toStringValue(v).replace(/[<>&'"]/g, (c) =>
+        c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c === "'" ? '&#39;' : '&quot;',
+      );
+    case 'uri': {
+      let out = '';
+      for (const ch of toStringValue(v)) {
+        if (UNRESERVED.test(ch)) out += ch;
+        else for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+      }
+      return out;
+    }
+    case 'csv':
+      if (!Array.isArray(v)) return fail(`${describe(v)} cannot be csv-formatted, only an array can be`);
+      return v.map(csvField).join(',');
+    case 'tsv':
+      if (!Array.isArray(v)) return fail(`${describe(v)} cannot be tsv-formatted, only an array can be`);
+      return v.map(tsvField).join('\t');
+    case 'sh':
+      return Array.isArray(v) ? v.map(shWord).join(' ') : shWord(v);
+    case 'base64':
+      return Buffer.from(toStringValue(v), 'utf8').toString('base64');
+    case 'base64d': {
+      const s = toStringValue(v);
+      return Buffer.from(s, 'base64').toString('utf8');
+    }
+    default:
+      throw new Unsupported(`format @${name}`);
+  }
+}

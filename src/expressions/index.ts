@@ -1,0 +1,158 @@
+/**
+ * @module expressions
+ * jq for workflows: `compileExpression(src)` parses jq 1.8 and compiles it to JS closures over live
+ * values (no JSON text round trip, inputs never mutated), cached per source. Constructs the compiler
+ * does not handle run on jq-wasm 3.0.0-jq-1.8.2 instead, transparently; this fallback is synchronous
+ * only once loaded, so call `await initExpressions()` once at startup. Decisions:
+ * - `evaluate` returns the first output and stops there (later outputs and errors are not computed);
+ *   no output at all gives `null`.
+ * - `$ENV` / `env` are `vars.ENV` when given, else `{}`: the process environment never leaks into
+ *   workflow data (it may hold secrets, and it differs between the machines that replay a workflow).
+ * - `now` is `vars.NOW` (seconds since the epoch) when given, else the wall clock; the interpreter
+ *   passes the orchestration time so replays are deterministic.
+ * - `input` raises "No more inputs", `inputs` is empty, `input_filename` is null, `$__prog_args` and
+ *   modules (`import`, `include`) are not supported.
+ * See DEVIATIONS.md for the differences from jq 1.8.2 that remain.
+ */
+import { CompileError, compileProgram, type Program } from './compiler.js';
+import { ExpressionError, ExpressionErrorCode, positionAt } from './errors.js';
+import { fallbackLoaded, loadFallback, notLoaded, runFallback } from './fallback.js';
+import { SyntaxErrorAt } from './lexer.js';
+import { parse } from './parser.js';
+import { JqError, Unsupported } from './runtime.js';
+import { normalizeOutput } from './values.js';
+
+export { ExpressionError, ExpressionErrorCode } from './errors.js';
+export type { SourcePosition } from './errors.js';
+
+/** A compiled jq expression; safe to share and to call concurrently. */
+export interface CompiledExpression {
+  readonly source: string;
+  /** First output (the value a workflow uses); `null` when there is no output. */
+  evaluate(input: unknown, vars?: Record<string, unknown>): unknown;
+  /** Every output, in order. */
+  evaluateAll(input: unknown, vars?: Record<string, unknown>): unknown[];
+  /** True when this expression runs on the jq-wasm fallback. */
+  readonly usesFallback: boolean;
+}
+
+/** Options of {@link compileExpression}. `engine: 'wasm'` forces jq-wasm (tests compare against it). */
+export interface CompileOptions {
+  readonly engine?: 'auto' | 'wasm';
+}
+
+/** A fallback notice, sent once per expression to the logger of {@link setExpressionLogger}. */
+export interface ExpressionLogEvent {
+  readonly message: string;
+  readonly expression: string;
+  readonly reason: string;
+}
+
+let logger: ((event: ExpressionLogEvent) => void) | undefined;
+const cache = new Map<string, CompiledExpression>();
+const stats = { compiled: 0, fallbacks: 0, fallbackEvaluations: 0 };
+const CACHE_LIMIT = 10_000;
+
+/** Installs (or removes, with `undefined`) the hook that hears about fallbacks. */
+export function setExpressionLogger(fn: ((event: ExpressionLogEvent) => void) | undefined): void {
+  logger = fn;
+}
+
+/** Counters: expressions compiled to closures, expressions on the fallback, fallback evaluations. */
+export function expressionStats(): { compiled: number; fallbacks: number; fallbackEvaluations: number } {
+  return { ...stats };
+}
+
+/** Loads jq-wasm once; must be awaited before expressions that need the fallback compile. */
+export function initExpressions(): Promise<void> {
+  return loadFallback();
+}
+
+/**
+ * Compiles `src` (cached per source). Throws an ExpressionError with code `EXPRESSION_COMPILE` and
+ * the position on a syntax error, or when the expression needs the fallback and it is not loaded.
+ */
+export function compileExpression(src: string, options?: CompileOptions): CompiledExpression {
+  if (options?.engine === 'wasm') return fallbackExpression(src, 'forced', false);
+  const hit = cache.get(src);
+  if (hit) return hit;
+  const compiled = compileFresh(src);
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(src, compiled);
+  return compiled;
+}
+
+function compileFresh(src: string): CompiledExpression {
+  let program: Program;
+  try {
+    program = compileProgram(parse(src), src);
+  } catch (err) {
+    if (err instanceof SyntaxErrorAt || err instanceof CompileError) {
+      const position = positionAt(src, err.offset);
+      throw new ExpressionError(
+        ExpressionErrorCode.Compile,
+        `${err.message} at line ${position.line}, column ${position.column} of jq expression ${JSON.stringify(src)}`,
+        { expression: src, position },
+      );
+    }
+    if (err instanceof ExpressionError) throw err;
+    if (err instanceof Unsupported) return fallbackExpression(src, err.message, true);
+    throw err;
+  }
+  stats.compiled++;
+  return compiledExpression(src, program);
+}
+
+function compiledExpression(src: string, program: Program): CompiledExpression {
+  return {
+    source: src,
+    usesFallback: false,
+    evaluate(input, vars) {
+      try {
+        return normalizeOutput(program.first(input ?? null, vars));
+      } catch (err) {
+        throw runtimeError(src, err);
+      }
+    },
+    evaluateAll(input, vars) {
+      try {
+        return program.all(input ?? null, vars).map(normalizeOutput);
+      } catch (err) {
+        throw runtimeError(src, err);
+      }
+    },
+  };
+}
+
+function runtimeError(src: string, err: unknown): unknown {
+  if (err instanceof JqError) {
+    return new ExpressionError(ExpressionErrorCode.Runtime, err.message, { expression: src, value: err.value });
+  }
+  if (err instanceof ExpressionError) return err;
+  if (err instanceof RangeError) {
+    // A deep recursion in the jq program (e.g. an unbounded recursive def) overflows the JS stack.
+    return new ExpressionError(ExpressionErrorCode.Runtime, `jq program exceeded the call depth: ${err.message}`, { expression: src, cause: err });
+  }
+  return err;
+}
+
+function fallbackExpression(src: string, reason: string, count: boolean): CompiledExpression {
+  if (!fallbackLoaded()) throw notLoaded(src, `this expression (${reason})`);
+  if (count) {
+    stats.fallbacks++;
+    logger?.({ message: `jq expression runs on the jq-wasm fallback: ${reason}`, expression: src, reason });
+  }
+  return {
+    source: src,
+    usesFallback: true,
+    evaluate(input, vars) {
+      if (count) stats.fallbackEvaluations++;
+      const out = runFallback(src, input ?? null, vars, true);
+      return out.length === 0 ? null : normalizeOutput(out[0]);
+    },
+    evaluateAll(input, vars) {
+      if (count) stats.fallbackEvaluations++;
+      return runFallback(src, input ?? null, vars, false).map(normalizeOutput);
+    },
+  };
+}

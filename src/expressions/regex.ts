@@ -1,0 +1,283 @@
+/**
+ * @module expressions/regex
+ * jq's Oniguruma regex builtins on JS RegExp: `test`, `match`, `capture`, `scan`, `split/2`,
+ * `splits`, `sub`, `gsub`. Flags: g (all matches), i, x (extended: whitespace and # comments
+ * ignored), s (dot matches newline), n (drop empty matches), p (= s), l (accepted, no effect).
+ * Offsets and lengths are in code points, as in jq.
+ */
+import { fromOne, type Code } from './code.js';
+import { define, defineN, onLoad } from './builtins.js';
+import { Unsupported, fail } from './runtime.js';
+import { codePointLength, describe, setKey, type Value } from './values.js';
+
+interface Compiled {
+  readonly re: RegExp;
+  readonly global: boolean;
+  readonly dropEmpty: boolean;
+}
+
+const cache = new Map<string, Compiled>();
+
+function stripExtended(src: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      out += c + (src[i + 1] ?? '');
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+    } else if (c === '#') {
+      while (i < src.length && src[i] !== '\n') i++;
+    } else if (!/\s/.test(c)) out += c;
+  }
+  return out;
+}
+
+/** Compiles a jq regex with flags (null = none). */
+export function compileRegex(re: Value, flags: Value): Compiled {
+  if (typeof re !== 'string') fail(`${describe(re)} cannot be matched, as it is not a string`);
+  if (flags !== null && typeof flags !== 'string') fail(`${describe(flags)} is not a string`);
+  const key = `${flags ?? ''}/${re as string}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  let js = 'u';
+  let global = false;
+  let dropEmpty = false;
+  let source = re as string;
+  for (const f of (flags as string | null) ?? '') {
+    switch (f) {
+      case 'g':
+        global = true;
+        break;
+      case 'i':
+        js += 'i';
+        break;
+      case 'x':
+        source = stripExtended(source);
+        break;
+      case 's':
+      case 'p':
+        if (!js.includes('s')) js += 's';
+        break;
+      case 'n':
+        dropEmpty = true;
+        break;
+      case 'l':
+        break;
+      default:
+        fail(`${flags as string} is not a valid modifier string`);
+    }
+  }
+  // Oniguruma's \A, \z and \Z have JS equivalents only as ^ / $ without the m flag.
+  source = source.replace(/\\A/g, '^').replace(/\\[zZ]/g, '$');
+  let regexp: RegExp;
+  try {
+    regexp = new RegExp(source, `${js}g`);
+  } catch (e) {
+    return fail(`${re as string} (at offset 0) is not a valid regex: ${(e as Error).message}`);
+  }
+  const compiled = { re: regexp, global, dropEmpty };
+  if (cache.size > 1000) cache.clear();
+  cache.set(key, compiled);
+  return compiled;
+}
+
+interface MatchObject {
+  offset: number;
+  length: number;
+  string: string;
+  captures: { offset: number; length: number; string: string | null; name: string | null }[];
+}
+
+/** Every match of `re` in `s` (only the first without the g flag), as jq match objects. */
+export function matches(s: Value, re: Value, flags: Value, forceGlobal = false): MatchObject[] {
+  if (typeof s !== 'string') fail(`${describe(s)} cannot be matched, as it is not a string`);
+  const str = s as string;
+  const { re: regexp, global, dropEmpty } = compileRegex(re, flags);
+  const names = groupNames(regexp);
+  const out: MatchObject[] = [];
+  regexp.lastIndex = 0;
+  const cp = (i: number): number => codePointLength(str.slice(0, i));
+  while (true) {
+    const m = regexp.exec(str);
+    if (!m) break;
+    if (m[0] === '') regexp.lastIndex = m.index + (str.codePointAt(m.index)! > 0xffff ? 2 : 1);
+    if (!(dropEmpty && m[0] === '')) {
+      const captures: MatchObject['captures'] = [];
+      const indices = groupStarts(m);
+      for (let g = 1; g < m.length; g++) {
+        const text = m[g];
+        captures.push(
+          text === undefined
+            ? { offset: -1, length: 0, string: null, name: names[g] ?? null }
+            : { offset: cp(indices[g]), length: codePointLength(text), string: text, name: names[g] ?? null },
+        );
+      }
+      out.push({ offset: cp(m.index), length: codePointLength(m[0]), string: m[0], captures });
+    }
+    if (!(global || forceGlobal)) break;
+    if (m.index >= str.length) break;
+  }
+  return out;
+}
+
+/** Start offsets of each group: JS gives them only with the d flag, so find them by search. */
+function groupStarts(m: RegExpExecArray): number[] {
+  const starts: number[] = [m.index];
+  let from = m.index;
+  for (let g = 1; g < m.length; g++) {
+    const t = m[g];
+    if (t === undefined) {
+      starts.push(-1);
+      continue;
+    }
+    const at = m.input.indexOf(t, from);
+    starts.push(at < 0 ? m.index : at);
+    if (at >= 0) from = at;
+  }
+  return starts;
+}
+
+const namesCache = new WeakMap<RegExp, (string | undefined)[]>();
+
+function groupNames(re: RegExp): (string | undefined)[] {
+  const hit = namesCache.get(re);
+  if (hit) return hit;
+  const names: (string | undefined)[] = [undefined];
+  const src = re.source;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      while (i < src.length && src[i] !== ']') {
+        if (src[i] === '\\') i++;
+        i++;
+      }
+      continue;
+    }
+    if (c !== '(') continue;
+    if (src[i + 1] !== '?') names.push(undefined);
+    else {
+      const m = /^\(\?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(src.slice(i));
+      if (m) names.push(m[1]);
+    }
+  }
+  namesCache.set(re, names);
+  return names;
+}
+
+function captureObject(m: MatchObject): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const c of m.captures) if (c.name !== null) setKey(out, c.name, c.string);
+  return out;
+}
+
+function splitByRegex(s: Value, re: Value, flags: Value): string[] {
+  const str = s as string;
+  const ms = matches(s, re, flags, true);
+  const cps = Array.from(str);
+  const out: string[] = [];
+  let prev = 0;
+  for (const m of ms) {
+    out.push(cps.slice(prev, m.offset).join(''));
+    prev = m.offset + m.length;
+  }
+  out.push(cps.slice(prev).join(''));
+  return out;
+}
+
+function defineSub(name: string, arity: number, global: boolean): void {
+  define(name, arity, (ctx) => {
+    const re = ctx.compileArg(0);
+    const repl = ctx.compileArg(1);
+    const flags: Code = arity === 3 ? ctx.compileArg(2) : fromOne(() => null);
+    if (!re.one || !repl.one || !flags.one) throw new Unsupported(`${name} with several regexes or replacements`);
+    const reOne = re.one;
+    const replOne = repl.one;
+    const flagsOne = flags.one;
+    return fromOne((x, env) => {
+      const f = flagsOne(x, env);
+      const fl = global ? `${typeof f === 'string' ? f : ''}g` : f;
+      if (typeof x !== 'string') fail(`${describe(x)} cannot be matched, as it is not a string`);
+      const ms = matches(x, reOne(x, env), fl);
+      const cps = Array.from(x as string);
+      let out = '';
+      let prev = 0;
+      for (const m of ms) {
+        out += cps.slice(prev, m.offset).join('');
+        const r = replOne(captureObject(m), env);
+        if (typeof r !== 'string') fail(`${describe(out)} and ${describe(r)} cannot be added`);
+        out += r as string;
+        prev = m.offset + m.length;
+      }
+      return out + cps.slice(prev).join('');
+    });
+  });
+}
+
+onLoad(() => {
+  defineN('test', 1, (x, re) => matches(x, re, null).length > 0);
+  defineN('test', 2, (x, re, flags) => matches(x, re, flags).length > 0);
+  const matchGen = (arity: number): void =>
+    define('match', arity, (ctx) => {
+      const re = ctx.compileArg(0);
+      const flags: Code = arity === 2 ? ctx.compileArg(1) : fromOne(() => null);
+      return {
+        run: (x, env, emit) =>
+          flags.run(x, env, (f) =>
+            re.run(x, env, (r) => {
+              if (Array.isArray(r)) for (const m of matches(x, r[0], r[1] ?? null)) emit(m);
+              else for (const m of matches(x, r, f)) emit(m);
+            }),
+          ),
+      };
+    });
+  matchGen(1);
+  matchGen(2);
+  const captureGen = (ctxArity: number): void =>
+    define('capture', ctxArity, (ctx) => {
+      const re = ctx.compileArg(0);
+      const flags: Code = ctxArity === 2 ? ctx.compileArg(1) : fromOne(() => null);
+      return { run: (x, env, emit) => flags.run(x, env, (f) => re.run(x, env, (r) => matches(x, r, f).forEach((m) => emit(captureObject(m))))) };
+    });
+  captureGen(1);
+  captureGen(2);
+  const scanGen = (arity: number): void =>
+    define('scan', arity, (ctx) => {
+      const re = ctx.compileArg(0);
+      const flags: Code = arity === 2 ? ctx.compileArg(1) : fromOne(() => null);
+      return {
+        run: (x, env, emit) =>
+          flags.run(x, env, (f) =>
+            re.run(x, env, (r) => {
+              for (const m of matches(x, r, f, true)) emit(m.captures.length ? m.captures.map((c) => c.string) : m.string);
+            }),
+          ),
+      };
+    });
+  scanGen(1);
+  scanGen(2);
+  defineN('split', 2, (x, re, flags) => splitByRegex(x, re, flags));
+  define('splits', 1, (ctx) => {
+    const re = ctx.compileArg(0);
+    return { run: (x, env, emit) => re.run(x, env, (r) => splitByRegex(x, r, null).forEach((s) => emit(s))) };
+  });
+  define('splits', 2, (ctx) => {
+    const re = ctx.compileArg(0);
+    const flags = ctx.compileArg(1);
+    return { run: (x, env, emit) => flags.run(x, env, (f) => re.run(x, env, (r) => splitByRegex(x, r, f).forEach((s) => emit(s)))) };
+  });
+  defineSub('sub', 2, false);
+  defineSub('sub', 3, false);
+  defineSub('gsub', 2, true);
+  defineSub('gsub', 3, true);
+});
