@@ -41,9 +41,16 @@ export type Node =
   | { readonly kind: 'Literal'; readonly value: unknown; readonly pos: number }
   | { readonly kind: 'Str'; readonly parts: readonly (string | Node)[]; readonly format: string | undefined; readonly pos: number }
   | { readonly kind: 'Format'; readonly name: string; readonly pos: number }
-  | { readonly kind: 'Index'; readonly target: Node; readonly index: Node; readonly pos: number }
-  | { readonly kind: 'Slice'; readonly target: Node; readonly from: Node | undefined; readonly to: Node | undefined; readonly pos: number }
-  | { readonly kind: 'Iterate'; readonly target: Node; readonly pos: number }
+  | { readonly kind: 'Index'; readonly target: Node; readonly index: Node; readonly optional?: boolean; readonly pos: number }
+  | {
+      readonly kind: 'Slice';
+      readonly target: Node;
+      readonly from: Node | undefined;
+      readonly to: Node | undefined;
+      readonly optional?: boolean;
+      readonly pos: number;
+    }
+  | { readonly kind: 'Iterate'; readonly target: Node; readonly optional?: boolean; readonly pos: number }
   | { readonly kind: 'Try'; readonly body: Node; readonly handler: Node | undefined; readonly pos: number }
   | { readonly kind: 'Array'; readonly body: Node | undefined; readonly pos: number }
   | { readonly kind: 'Object'; readonly entries: readonly ObjectEntry[]; readonly pos: number }

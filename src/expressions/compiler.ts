@@ -170,11 +170,11 @@ export function compileNode(node: Node, scope: Scope, src: string): Code {
       return fromOne((x) => applyFormat(name, x));
     }
     case 'Index':
-      return compileIndex(compileNode(node.target, scope, src), compileNode(node.index, scope, src));
+      return compileIndex(compileNode(node.target, scope, src), compileNode(node.index, scope, src), node.optional === true);
     case 'Slice':
       return compileSlice(node, scope, src);
     case 'Iterate':
-      return compileIterate(compileNode(node.target, scope, src));
+      return compileIterate(compileNode(node.target, scope, src), node.optional === true);
     case 'Try':
       return compileTry(compileNode(node.body, scope, src), node.handler ? compileNode(node.handler, scope, src) : undefined);
     case 'Array':
@@ -302,25 +302,44 @@ function compileComma(left: Code, right: Code): Code {
   };
 }
 
-function compileIndex(target: Code, idx: Code): Code {
+/** Applies `op`, dropping the output when it raises a jq error (an optional suffix `?`). */
+function tryOp<T>(op: () => T, optional: boolean): T | typeof SKIP {
+  if (!optional) return op();
+  try {
+    return op();
+  } catch (e) {
+    if (e instanceof JqError) return SKIP;
+    throw e;
+  }
+}
+
+const SKIP = Symbol('skip');
+
+function compileIndex(target: Code, idx: Code, optional: boolean): Code {
   const tpath = pathOf(target);
   const path: Code['path'] = (x, p, env, emit) => {
     const withKey = (k: Value): void =>
       tpath(x, p, env, (v, q) => {
         if (q === INVALID_PATH) invalidPath(v);
-        emit(v === null ? null : index(v, k), [...q, k]);
+        const r = tryOp(() => (v === null ? null : index(v, k)), optional);
+        if (r !== SKIP) emit(r, [...q, k]);
       });
     if (idx.one) withKey(idx.one(x, env));
     else idx.run(x, env, withKey);
   };
-  if (target.one && idx.one) {
+  if (target.one && idx.one && !optional) {
     const t = target.one;
     const i = idx.one;
     return fromOne((x, env) => index(t(x, env), i(x, env)), path);
   }
   return {
     run: (x, env, emit) => {
-      idx.run(x, env, (k) => target.run(x, env, (v) => emit(index(v, k))));
+      idx.run(x, env, (k) =>
+        target.run(x, env, (v) => {
+          const r = tryOp(() => index(v, k), optional);
+          if (r !== SKIP) emit(r);
+        }),
+      );
     },
     path,
   };
@@ -332,28 +351,36 @@ function compileSlice(node: Extract<Node, { kind: 'Slice' }>, scope: Scope, src:
   const from = node.from ? compileNode(node.from, scope, src) : nullCode;
   const to = node.to ? compileNode(node.to, scope, src) : nullCode;
   const tpath = pathOf(target);
+  const optional = node.optional === true;
   // jq evaluates `to` outermost, then `from`, then the target.
   const path: Code['path'] = (x, p, env, emit) => {
     cartesian([to, from], x, env, ([t, f]) =>
       tpath(x, p, env, (v, q) => {
         if (q === INVALID_PATH) invalidPath(v);
-        emit(slice(v, f, t), [...q, { start: f, end: t }]);
+        const r = tryOp(() => slice(v, f, t), optional);
+        if (r !== SKIP) emit(r, [...q, { start: f, end: t }]);
       }),
     );
   };
-  if (target.one && from.one && to.one) {
+  if (target.one && from.one && to.one && !optional) {
     const tg = target.one;
     const f = from.one;
     const t = to.one;
     return fromOne((x, env) => slice(tg(x, env), f(x, env), t(x, env)), path);
   }
   return {
-    run: (x, env, emit) => cartesian([to, from], x, env, ([t, f]) => target.run(x, env, (v) => emit(slice(v, f, t)))),
+    run: (x, env, emit) =>
+      cartesian([to, from], x, env, ([t, f]) =>
+        target.run(x, env, (v) => {
+          const r = tryOp(() => slice(v, f, t), optional);
+          if (r !== SKIP) emit(r);
+        }),
+      ),
     path,
   };
 }
 
-function compileIterate(target: Code): Code {
+function compileIterate(target: Code, optional: boolean): Code {
   const tpath = pathOf(target);
   const path: Code['path'] = (x, p, env, emit) =>
     tpath(x, p, env, (v, q) => {
@@ -363,23 +390,20 @@ function compileIterate(target: Code): Code {
         for (let i = 0; i < v.length; i++) emit(v[i], [...q, i]);
       } else if (isObject(v)) {
         for (const k of Object.keys(v)) emit(v[k], [...q, k]);
-      } else iterValues(v);
+      } else if (!optional) iterValues(v);
     });
+  const each = (v: Value, emit: Emit): void => {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) emit(v[i]);
+    } else if (isObject(v)) {
+      for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) emit(v[k]);
+    } else if (!optional) iterValues(v);
+  };
   if (target.one) {
     const t = target.one;
-    return {
-      run: (x, env, emit) => {
-        const v = t(x, env);
-        if (Array.isArray(v)) {
-          for (let i = 0; i < v.length; i++) emit(v[i]);
-        } else if (isObject(v)) {
-          for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) emit(v[k]);
-        } else iterValues(v);
-      },
-      path,
-    };
+    return { run: (x, env, emit) => each(t(x, env), emit), path };
   }
-  return { run: (x, env, emit) => target.run(x, env, (v) => iterValues(v).forEach((e) => emit(e))), path };
+  return { run: (x, env, emit) => target.run(x, env, (v) => each(v, emit)), path };
 }
 
 function compileTry(body: Code, handler: Code | undefined): Code {

@@ -49,6 +49,8 @@ export function parse(src: string): Node {
 
 class Parser {
   private i = 0;
+  /** Set by parsePrimary when the term it returned is itself an index suffix (`.a`, `."a"`, `.[…]`). */
+  private primarySuffix = false;
   constructor(
     private readonly src: string,
     private readonly toks: Token[],
@@ -147,7 +149,12 @@ class Parser {
     const t = this.peek();
     if (t.kind === TokenKind.Punct && t.value === '-') {
       this.next();
-      return { kind: 'Neg', operand: this.parseUnary(), pos: t.pos };
+      const operand = this.parseUnary();
+      // jq folds a negated number literal into a literal (so `-0` prints as 0, not -0).
+      if (operand.kind === 'Literal' && typeof operand.value === 'number') {
+        return { kind: 'Literal', value: operand.value === 0 ? 0 : -operand.value, pos: t.pos };
+      }
+      return { kind: 'Neg', operand, pos: t.pos };
     }
     if (t.kind === TokenKind.Keyword) {
       if (t.value === 'def') return this.parseFuncDef();
@@ -199,8 +206,20 @@ class Parser {
   /** Postfix suffixes; with `allowAs`, also `Term as $x | body`. */
   private parsePostfix(term: Node, allowAs: boolean): Node {
     let node = term;
+    // `?` right after an index suffix makes only that suffix optional (jq's gen_index_opt): errors
+    // of the term before it still propagate. After anything else it is `try` of the whole term.
+    let suffix = this.primarySuffix;
+    this.primarySuffix = false;
     while (true) {
       const t = this.peek();
+      const wasSuffix = suffix;
+      suffix = false;
+      if (t.kind === TokenKind.Punct && t.value === '?' && wasSuffix && (node.kind === 'Index' || node.kind === 'Slice' || node.kind === 'Iterate')) {
+        this.next();
+        node = { ...node, optional: true };
+        continue;
+      }
+      if (t.kind !== TokenKind.Punct || t.value !== '?') suffix = true;
       if (t.kind === TokenKind.Field) {
         this.next();
         node = { kind: 'Index', target: node, index: { kind: 'Literal', value: t.value, pos: t.pos }, pos: t.pos };
@@ -270,6 +289,7 @@ class Parser {
         if (this.peek().kind === TokenKind.String) return this.parseString(this.next(), t.value);
         return { kind: 'Format', name: t.value, pos: t.pos };
       case TokenKind.Field:
+        this.primarySuffix = true;
         return { kind: 'Index', target: { kind: 'Identity', pos: t.pos }, index: { kind: 'Literal', value: t.value, pos: t.pos }, pos: t.pos };
       case TokenKind.Var:
         if (t.value === '__loc__') return { kind: 'Loc', line: this.lineOf(t.pos), pos: t.pos };
@@ -375,6 +395,7 @@ class Parser {
         const after = this.peek();
         if (after.kind === TokenKind.String) {
           const s = this.parseString(this.next(), undefined);
+          this.primarySuffix = true;
           return { kind: 'Index', target: { kind: 'Identity', pos: t.pos }, index: s, pos: t.pos };
         }
         return { kind: 'Identity', pos: t.pos };
