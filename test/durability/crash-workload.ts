@@ -11,9 +11,9 @@ import type { HistoryRecord } from '../../src/store/types.js';
 /** Prefix of every instance id; the suffix is the instance's input. */
 export const INSTANCE_PREFIX = 'crash-';
 /** The durable timer inside the workflow, so that kills also land while instances sleep. */
-export const TIMER_MS = 300;
+export const TIMER_MS = 500;
 /** Simulated activity work, so that activities are in flight when a kill lands. */
-export const ACTIVITY_MS = 5;
+export const ACTIVITY_MS = 20;
 /** Activities per instance: 2 chained + 4 fanned out + 1 final. */
 export const ACTIVITIES_PER_INSTANCE = 7;
 
