@@ -14,7 +14,7 @@ import { EngineErrorCode } from './error-codes.js';
 import { LogEvent } from './logger.js';
 import { OrchestrationWorker } from './orchestration-worker.js';
 import { withDefaults, type CompiledEngineOptions, type EngineOptions } from './options.js';
-import type { OrchestrationFunction } from './replay/context.js';
+import type { AnyOrchestrationFunction, OrchestrationFunction, PlainOrchestrationFunction } from './replay/context.js';
 import { Registry, type ActivityFunction, type OrchestrationRegistration } from './registry.js';
 
 /** Counters for benchmarks and diagnostics. */
@@ -71,9 +71,12 @@ export class Engine {
     });
   }
 
-  /** Registers an orchestration (a generator function) under `name`. */
-  registerOrchestration<TIn = any, TOut = any>(name: string, fn: OrchestrationFunction<TIn, TOut>, options?: OrchestrationRegistration): this {
-    this.registry.addOrchestration(name, fn as OrchestrationFunction, options);
+  /** Registers an orchestration (a generator function yielding ctx tasks) under `name`. */
+  registerOrchestration<TIn = any, TOut = any>(name: string, fn: OrchestrationFunction<TIn, TOut>, options?: OrchestrationRegistration): this;
+  /** Registers an orchestration that waits for nothing (a plain function) under `name`. */
+  registerOrchestration<TIn = any, TOut = any>(name: string, fn: PlainOrchestrationFunction<TIn, TOut>, options?: OrchestrationRegistration): this;
+  registerOrchestration(name: string, fn: AnyOrchestrationFunction, options?: OrchestrationRegistration): this {
+    this.registry.addOrchestration(name, fn, options);
     return this;
   }
 

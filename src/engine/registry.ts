@@ -5,7 +5,7 @@
 
 import { SwirlError } from '../errors.js';
 import { EngineErrorCode } from './error-codes.js';
-import type { OrchestrationFunction } from './replay/context.js';
+import type { AnyOrchestrationFunction } from './replay/context.js';
 
 /** What an activity receives besides its input. */
 export interface ActivityContext {
@@ -38,7 +38,7 @@ export interface OrchestrationRegistration {
 
 export interface RegisteredOrchestration extends OrchestrationRegistration {
   name: string;
-  fn: OrchestrationFunction;
+  fn: AnyOrchestrationFunction;
 }
 
 /** Name → function maps with clear errors for duplicates. */
@@ -46,7 +46,7 @@ export class Registry {
   private readonly orchestrations = new Map<string, RegisteredOrchestration>();
   private readonly activities = new Map<string, ActivityFunction>();
 
-  addOrchestration(name: string, fn: OrchestrationFunction, options: OrchestrationRegistration = {}): void {
+  addOrchestration(name: string, fn: AnyOrchestrationFunction, options: OrchestrationRegistration = {}): void {
     check(name, typeof fn === 'function', 'orchestration');
     if (this.orchestrations.has(name)) throw new SwirlError(EngineErrorCode.INVALID_REGISTRATION, `an orchestration named '${name}' is already registered`);
     this.orchestrations.set(name, { name, fn, ...options });

@@ -76,10 +76,14 @@ export interface OrchestrationContext {
 }
 
 /**
- * An orchestration: a generator function that yields Tasks and returns the output. A plain
- * function returning a value (no yields) is accepted too.
+ * An orchestration: a generator function that yields Tasks and returns the output. (A separate
+ * type from {@link PlainOrchestrationFunction}, not a union, so that TypeScript types `yield`
+ * expressions from context instead of reporting TS7057 in strict mode.)
  */
-export type OrchestrationFunction<TIn = any, TOut = any> = (
-  ctx: OrchestrationContext,
-  input: TIn,
-) => Generator<Task<any>, TOut, any> | TOut;
+export type OrchestrationFunction<TIn = any, TOut = any> = (ctx: OrchestrationContext, input: TIn) => Generator<Task<any>, TOut, any>;
+
+/** An orchestration that waits for nothing: a plain function returning its output. */
+export type PlainOrchestrationFunction<TIn = any, TOut = any> = (ctx: OrchestrationContext, input: TIn) => TOut;
+
+/** Either form, as the engine stores and runs it. */
+export type AnyOrchestrationFunction = OrchestrationFunction | PlainOrchestrationFunction;

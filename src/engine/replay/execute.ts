@@ -7,7 +7,7 @@
 
 import type { HistoryEvent } from '../history.js';
 import type { OrchestratorAction } from './actions.js';
-import type { OrchestrationFunction } from './context.js';
+import type { AnyOrchestrationFunction } from './context.js';
 import { OrchestrationRuntime, type ExecutionOutcome, type PayloadGuard } from './runtime.js';
 
 /** What one execution step decided. */
@@ -25,7 +25,7 @@ export interface ExecuteResult {
  * Replays `pastEvents` (ctx.isReplaying = true), then applies `newEvents`, and returns the actions
  * decided that history does not contain yet. Throws NonDeterminismError on a mismatch.
  */
-export function execute(fn: OrchestrationFunction, pastEvents: readonly HistoryEvent[], newEvents: readonly HistoryEvent[], guardPayload?: PayloadGuard): ExecuteResult {
+export function execute(fn: AnyOrchestrationFunction, pastEvents: readonly HistoryEvent[], newEvents: readonly HistoryEvent[], guardPayload?: PayloadGuard): ExecuteResult {
   const rt = new OrchestrationRuntime(guardPayload ? { fn, guardPayload } : { fn });
   rt.apply(pastEvents, true);
   rt.apply(newEvents, false);

@@ -22,7 +22,7 @@ import type {
   CallSubOrchestratorOptions,
   ContinueAsNewOptions,
   OrchestrationContext,
-  OrchestrationFunction,
+  AnyOrchestrationFunction,
 } from './context.js';
 import { uuidV5 } from './guid.js';
 import { compileRetryPolicy, nextRetryDelay, type CompiledRetryPolicy } from './retry-policy.js';
@@ -73,7 +73,7 @@ export type PayloadGuard = (text: string | undefined, what: string) => void;
 /** Construction parameters of an {@link OrchestrationRuntime}. */
 export interface RuntimeOptions {
   /** The function to run (looked up by the worker from ExecutionStarted.name). */
-  fn: OrchestrationFunction;
+  fn: AnyOrchestrationFunction;
   /** Payload size check; defaults to no limit. */
   guardPayload?: PayloadGuard;
 }
@@ -92,7 +92,7 @@ export class OrchestrationRuntime {
   /** Number of history events applied so far (the worker's cache check). */
   appliedEvents = 0;
 
-  private readonly fn: OrchestrationFunction;
+  private readonly fn: AnyOrchestrationFunction;
   private readonly guardPayload: PayloadGuard;
   private generator: Generator<Task<any>, unknown, any> | undefined;
   private current: Task<unknown> | undefined;
