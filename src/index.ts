@@ -32,6 +32,7 @@ export type { ActivityContext, ActivityFunction, OrchestrationRegistration } fro
 export type {
   OrchestrationContext,
   OrchestrationFunction,
+  PlainOrchestrationFunction,
   CallActivityOptions,
   CallSubOrchestratorOptions,
   ContinueAsNewOptions,
