@@ -151,6 +151,8 @@ function coreMessage(message: string): string {
 interface Tally {
   pairs: number;
   same: number;
+  /** Same up to 2 ulp in some number (libm vs V8 Math): allowed, reported. */
+  ulp: number;
   bothError: number;
   messageDiffers: number;
   knownDiffer: number;
@@ -172,14 +174,17 @@ interface SuiteResult {
   disagreements: Failure[];
   staleKnown: Pair[];
   manualMismatches: string[];
+  ulpPairs: string[];
   messageSamples: string[];
 }
 
+const FALLBACK_PROBLEM = 'ran via the jq-wasm fallback (not in fallback-allowed.json)';
+
 function runPairs(oracle: Oracle, pairs: Pair[]): SuiteResult {
-  const r: SuiteResult = { tallies: new Map(), failures: [], disagreements: [], staleKnown: [], manualMismatches: [], messageSamples: [] };
+  const r: SuiteResult = { tallies: new Map(), failures: [], disagreements: [], staleKnown: [], manualMismatches: [], ulpPairs: [], messageSamples: [] };
   for (const p of pairs) {
     let t = r.tallies.get(p.category);
-    if (!t) r.tallies.set(p.category, (t = { pairs: 0, same: 0, bothError: 0, messageDiffers: 0, knownDiffer: 0, newDiffer: 0, fallback: 0 }));
+    if (!t) r.tallies.set(p.category, (t = { pairs: 0, same: 0, ulp: 0, bothError: 0, messageDiffers: 0, knownDiffer: 0, newDiffer: 0, fallback: 0 }));
     t.pairs++;
     const o = oracle.run(p.program, p.input, p.vars);
     if (p.expected && !p.oracleDiffers) {
@@ -194,6 +199,10 @@ function runPairs(oracle: Oracle, pairs: Pair[]): SuiteResult {
     const problems: string[] = [];
     const verdict = compareOutcomes(o, c.outcome, p.keyOrder);
     if (verdict === Verdict.Same) t.same++;
+    if (verdict === Verdict.Ulp) {
+      t.ulp++;
+      r.ulpPairs.push(`${p.program} on ${canonical(p.input, true)}: jq ${describeOutcome(o)}, compiled ${describeOutcome(c.outcome)}`);
+    }
     if (verdict === Verdict.BothError) {
       t.bothError++;
       if (!c.outcome.ok && !o.ok && !c.outcome.message.includes(coreMessage(o.message))) {
@@ -206,7 +215,7 @@ function runPairs(oracle: Oracle, pairs: Pair[]): SuiteResult {
       problems.push(`compiled code threw a non-ExpressionError (${c.crash})`);
     }
     if (c.mutatedInput) problems.push('compiled evaluation mutated its input');
-    if (c.usesFallback && !allowedFallback.has(p.program)) problems.push('ran via the jq-wasm fallback (not in fallback-allowed.json)');
+    if (c.usesFallback && !allowedFallback.has(p.program)) problems.push(FALLBACK_PROBLEM);
     if (problems.length === 0) {
       if (known) r.staleKnown.push(p);
       continue;
@@ -234,10 +243,10 @@ function describeFailure(f: Failure): string {
 }
 
 function tallyTable(title: string, r: SuiteResult): string {
-  const rows = [`${title}`, 'category           pairs  same  both-error (msg differs)  known-differ  NEW-differ  fallback'];
-  const total: Tally = { pairs: 0, same: 0, bothError: 0, messageDiffers: 0, knownDiffer: 0, newDiffer: 0, fallback: 0 };
+  const rows = [`${title}`, 'category           pairs  same  ulp  both-error (msg differs)  known-differ  NEW-differ  fallback'];
+  const total: Tally = { pairs: 0, same: 0, ulp: 0, bothError: 0, messageDiffers: 0, knownDiffer: 0, newDiffer: 0, fallback: 0 };
   const row = (name: string, t: Tally): string =>
-    `${name.padEnd(18)} ${String(t.pairs).padStart(5)} ${String(t.same).padStart(5)} ${String(t.bothError).padStart(11)} (${t.messageDiffers})`.padEnd(49) +
+    `${name.padEnd(18)} ${String(t.pairs).padStart(5)} ${String(t.same).padStart(5)} ${String(t.ulp).padStart(4)} ${String(t.bothError).padStart(11)} (${t.messageDiffers})`.padEnd(54) +
     `${String(t.knownDiffer).padStart(13)} ${String(t.newDiffer).padStart(11)} ${String(t.fallback).padStart(9)}`;
   for (const [name, t] of [...r.tallies].sort()) {
     rows.push(row(name, t));
@@ -270,8 +279,21 @@ function writeDisagreements(): void {
   ];
   for (const { title, r } of disagreementLog) {
     lines.push(`## ${title}`, '', '```', tallyTable(title, r), '```', '');
-    for (const f of r.disagreements) {
+    const fallbackOnly = r.disagreements.filter((f) => f.problem === FALLBACK_PROBLEM);
+    const real = r.disagreements.filter((f) => f.problem !== FALLBACK_PROBLEM);
+    lines.push(`### Different results (${real.length} pairs)`, '');
+    for (const f of real) {
       lines.push('```', describeFailure(f) + (f.known ? `\n  KNOWN (${f.known.kind}): ${f.known.reason}` : ''), '```', '');
+    }
+    if (fallbackOnly.length > 0) {
+      const byProgram = new Map<string, number>();
+      for (const f of fallbackOnly) byProgram.set(f.pair.program, (byProgram.get(f.pair.program) ?? 0) + 1);
+      lines.push(`### Same results, but via the jq-wasm fallback (${fallbackOnly.length} pairs, ${byProgram.size} programs)`, '', '```');
+      for (const [program, n] of byProgram) lines.push(`${program}${n > 1 ? `   (${n} inputs)` : ''}`);
+      lines.push('```', '');
+    }
+    if (r.ulpPairs.length > 0) {
+      lines.push(`### Allowed: numbers within 2 ulp (${r.ulpPairs.length} pairs, libm vs V8 Math)`, '', '```', ...r.ulpPairs, '```', '');
     }
   }
   writeFileSync(new URL('./DISAGREEMENTS.md', import.meta.url), lines.join('\n'));
@@ -306,7 +328,7 @@ test('random programs: compiled jq agrees with jq 1.8.2', () => {
 });
 
 test('coverage: every jq 1.8.2 builtin appears in at least two corpus pairs', () => {
-  const builtins = oracle.run('[builtins] | sort | .[]', null);
+  const builtins = oracle.run('builtins | sort | .[]', null);
   assert.ok(builtins.ok);
   const excluded = new Map(
     readCorpusJson<{ entries: { builtin: string; reason: string }[] }>('builtins-excluded.json').entries.map((e) => [e.builtin, e.reason]),

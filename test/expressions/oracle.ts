@@ -91,6 +91,12 @@ export const Verdict = {
   Same: 'same',
   /** Both raised an error (the messages may still differ: see `messageDiffers`). */
   BothError: 'both-error',
+  /**
+   * Same outputs except numbers that differ by at most 2 ulp: jq's math builtins are C libm (musl in
+   * jq-wasm) and JS's are V8's; both are correct to about 1 ulp and the results need not be identical.
+   * Counted and reported on its own, not a failure.
+   */
+  Ulp: 'ulp',
   /** Different outputs, or an error on one side only. */
   Differ: 'differ',
 } as const;
@@ -102,7 +108,30 @@ export function compareOutcomes(oracle: JqOutcome, compiled: JqOutcome, keepKeyO
   if (oracle.ok !== compiled.ok) return Verdict.Differ;
   const a = oracle.outputs.map((v) => canonical(v, keepKeyOrder));
   const b = compiled.outputs.map((v) => canonical(v, keepKeyOrder));
-  return a.length === b.length && a.every((x, i) => x === b[i]) ? Verdict.Same : Verdict.Differ;
+  if (a.length === b.length && a.every((x, i) => x === b[i])) return Verdict.Same;
+  const near = oracle.outputs.length === compiled.outputs.length && oracle.outputs.every((v, i) => nearlyEqual(v, compiled.outputs[i], keepKeyOrder));
+  return near ? Verdict.Ulp : Verdict.Differ;
+}
+
+/** Structural equality where numbers may differ by 2 ulp (see Verdict.Ulp). */
+function nearlyEqual(x: unknown, y: unknown, keepKeyOrder: boolean): boolean {
+  if (typeof x === 'number' && typeof y === 'number') {
+    if (canonicalNumber(x) === canonicalNumber(y)) return true;
+    return Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= 2 * Number.EPSILON * Math.max(Math.abs(x), Math.abs(y));
+  }
+  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => nearlyEqual(v, y[i], keepKeyOrder));
+  if (x && y && typeof x === 'object' && typeof y === 'object' && !Array.isArray(x) && !Array.isArray(y)) {
+    const kx = Object.keys(x);
+    const ky = Object.keys(y);
+    if (!keepKeyOrder) {
+      kx.sort();
+      ky.sort();
+    }
+    const ox = x as Record<string, unknown>;
+    const oy = y as Record<string, unknown>;
+    return kx.length === ky.length && kx.every((k, i) => k === ky[i] && nearlyEqual(ox[k], oy[k], keepKeyOrder));
+  }
+  return canonical(x, keepKeyOrder) === canonical(y, keepKeyOrder);
 }
 
 /** One-line rendering of an outcome for failure reports. */
