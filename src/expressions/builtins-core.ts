@@ -115,27 +115,13 @@ onLoad(() => {
   });
   define('getpath', 1, (ctx) => {
     const arg = ctx.compileArg(0);
-    const code = valueCall([arg], (x, p) => {
-      try {
-        return getPath(x, p);
-      } catch (e) {
-        if (e instanceof JqError && Array.isArray(p)) return null;
-        throw e;
-      }
-    });
+    const code = valueCall([arg], (x, p) => getPath(x, p));
     return {
       ...code,
       path: (x, p, env, emit) =>
         arg.run(x, env, (q) => {
           if (!Array.isArray(q)) fail('Path must be specified as an array');
-          let v: Value;
-          try {
-            v = getPath(x, q);
-          } catch (e) {
-            if (!(e instanceof JqError)) throw e;
-            v = null;
-          }
-          emit(v, [...p, ...q]);
+          emit(getPath(x, q), [...p, ...q]);
         }),
     };
   });
@@ -260,9 +246,9 @@ onLoad(() => {
   });
   define('repeat', 1, (ctx) => {
     const f = ctx.compileArg(0);
+    // jq 1.8: the outputs of f on the same input, over and over.
     const run = (x: Value, env: Env, emit: Emit): void => {
-      emit(x);
-      f.run(x, env, (v) => run(v, env, emit));
+      while (true) f.run(x, env, emit);
     };
     return { run };
   });
@@ -309,7 +295,6 @@ onLoad(() => {
     });
   });
   define0('add', (x) => {
-    if (x === null) return null;
     const vals = iterValues(x);
     if (vals.length === 0) return null;
     let acc = vals[0];

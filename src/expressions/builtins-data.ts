@@ -5,9 +5,9 @@
  */
 import { fromOne, type Code } from './code.js';
 import { define, define0, defineN, onLoad } from './builtins.js';
-import { indicesOf, iterValues, length } from './operators.js';
+import { index, indicesOf, iterValues, length } from './operators.js';
 import { fail } from './runtime.js';
-import { compare, compareStrings, describe, equals, getKey, hasKey, isObject, setKey, sortedKeys, toJson, toStringValue, typeOf, type Value } from './values.js';
+import { codePointLength, compare, compareStrings, describe, equals, getKey, hasKey, isObject, setKey, sortedKeys, toJson, toStringValue, typeOf, type Value } from './values.js';
 import { parseJsonText } from './json-text.js';
 
 function keysOf(x: Value, sorted: boolean): Value {
@@ -18,15 +18,21 @@ function keysOf(x: Value, sorted: boolean): Value {
 
 /** jq `contains`: substring for strings, recursive containment for arrays and objects. */
 export function contains(a: Value, b: Value): boolean {
+  if (typeOf(a) !== typeOf(b)) return fail(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
+  return containsNested(a, b);
+}
+
+function containsNested(a: Value, b: Value): boolean {
   const ta = typeOf(a);
   const tb = typeOf(b);
+  if (ta !== tb) return false;
   if (ta === 'object' && tb === 'object') {
     const ao = a as Record<string, Value>;
     const bo = b as Record<string, Value>;
-    return Object.keys(bo).every((k) => hasKey(ao, k) && contains(ao[k], bo[k]));
+    return Object.keys(bo).every((k) => hasKey(ao, k) && containsNested(ao[k], bo[k]));
   }
   if (ta === 'array' && tb === 'array') {
-    return (b as Value[]).every((y) => (a as Value[]).some((x) => contains(x, y)));
+    return (b as Value[]).every((y) => (a as Value[]).some((x) => containsNested(x, y)));
   }
   if (ta === 'string' && tb === 'string') return (a as string).includes(b as string);
   if (ta === tb) return equals(a, b);
@@ -212,6 +218,7 @@ onLoad(() => {
       if (typeof k === 'number') return k >= 0 && k < x.length;
       return fail(`Cannot check whether array has a ${typeOf(k)} key`);
     }
+    if (x === null) return false;
     return fail(`Cannot check whether ${typeOf(x)} has a ${typeOf(k)} key`);
   });
   defineN('contains', 1, (x, b) => contains(x, b));
@@ -237,8 +244,8 @@ onLoad(() => {
   byFamily('min_by', (items, keys) => minMax(items, keys, false));
   byFamily('max_by', (items, keys) => minMax(items, keys, true));
   define0('reverse', (x) => {
-    if (typeof x === 'string') return Array.from(x).reverse().join('');
     if (x === null) return [];
+    if (typeof x === 'string') return x === '' ? [] : fail(`Cannot index string with number (${codePointLength(x) - 1})`);
     if (Array.isArray(x)) return x.slice().reverse();
     return fail(`Cannot reverse ${describe(x)}`);
   });
@@ -247,11 +254,11 @@ onLoad(() => {
     return ks.map((k) => ({ key: k, value: isObject(x) ? x[k as string] : (x as Value[])[k as number] }));
   });
   define0('from_entries', fromEntries);
-  define0('flatten', (x) => flatten(requireArray(x, 'flattened'), Infinity));
+  define0('flatten', (x) => flatten(iterValues(x), Infinity));
   defineN('flatten', 1, (x, d) => {
     if (typeof d !== 'number') return fail('flatten depth must not be negative');
     if (d < 0) return fail('flatten depth must not be negative');
-    return flatten(requireArray(x, 'flattened'), d);
+    return flatten(iterValues(x), d);
   });
   define0('tostring', toStringValue);
   define0('tojson', toJson);
@@ -266,17 +273,14 @@ onLoad(() => {
   const search = (x: Value, t: Value): Value => {
     if (x === null) return null;
     if (typeof x === 'string' && typeof t === 'string') {
-      if (t === '') return null;
+      if (t === '') return [];
       const out: number[] = [];
-      const xb = Buffer.from(x, 'utf8');
-      const tb = Buffer.from(t, 'utf8');
-      // jq reports byte offsets for strings.
-      for (let i = xb.indexOf(tb); i >= 0; i = xb.indexOf(tb, i + 1)) out.push(i);
+      for (let i = x.indexOf(t); i >= 0; i = x.indexOf(t, i + 1)) out.push(codePointLength(x.slice(0, i)));
       return out;
     }
-    if (Array.isArray(x) && Array.isArray(t)) return indicesOf(x, t);
+    if (Array.isArray(x) && Array.isArray(t)) return t.length === 0 ? [] : indicesOf(x, t);
     if (Array.isArray(x)) return indicesOf(x, [t]);
-    return fail(`Cannot determine indices of ${describe(t)} in ${describe(x)}`);
+    return index(x, t);
   };
   defineN('indices', 1, search);
   defineN('index', 1, (x, t) => {
@@ -296,12 +300,9 @@ onLoad(() => {
   });
   define0('infinite', () => Infinity);
   define0('nan', () => NaN);
-  define0('isinfinite', (x) => num(x, 'isinfinite') === Infinity || x === -Infinity);
-  define0('isnan', (x) => Number.isNaN(num(x, 'isnan')));
-  define0('isnormal', (x) => {
-    const n = num(x, 'isnormal');
-    return Number.isFinite(n) && n !== 0 && Math.abs(n) >= 2.2250738585072014e-308;
-  });
+  define0('isinfinite', (x) => x === Infinity || x === -Infinity);
+  define0('isnan', (x) => typeof x === 'number' && Number.isNaN(x));
+  define0('isnormal', (x) => typeof x === 'number' && Number.isFinite(x) && x !== 0 && Math.abs(x) >= 2.2250738585072014e-308);
   define0('abs', (x) => (typeof x === 'number' ? (x < 0 ? -x : x) : typeof x === 'string' ? x : fail(`${describe(x)} cannot be negated`)));
   for (const [name, f] of Object.entries(MATH0)) define0(name, (x) => f(num(x, name)));
   for (const [name, f] of Object.entries(MATH2)) defineN(name, 2, (_x, a, b) => f(num(a, name), num(b, name)));

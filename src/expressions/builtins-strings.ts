@@ -12,7 +12,7 @@ function requireStrings(x: Value, s: Value, what: string): void {
   if (typeof x !== 'string' || typeof s !== 'string') fail(`${what}() requires string inputs`);
 }
 
-const WS = /^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g;
+const WS = /^\s+|\s+$/g;
 
 onLoad(() => {
   defineN('startswith', 1, (x, s) => {
@@ -42,8 +42,8 @@ onLoad(() => {
   const trimmer = (name: string, re: RegExp) =>
     define0(name, (x) => (typeof x === 'string' ? x.replace(re, '') : fail(`${name} input must be a string`)));
   trimmer('trim', WS);
-  trimmer('ltrim', /^[ \t\n\r\f\v]+/);
-  trimmer('rtrim', /[ \t\n\r\f\v]+$/);
+  trimmer('ltrim', /^\s+/);
+  trimmer('rtrim', /\s+$/);
   define0('ascii_downcase', (x) => (typeof x === 'string' ? x.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : fail('explode input must be a string')));
   define0('ascii_upcase', (x) => (typeof x === 'string' ? x.replace(/[a-z]+/g, (m) => m.toUpperCase()) : fail('explode input must be a string')));
   define0('explode', (x) => (typeof x === 'string' ? Array.from(x, (c) => c.codePointAt(0)!) : fail('explode input must be a string')));

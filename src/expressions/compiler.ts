@@ -30,6 +30,8 @@ interface FuncInfo {
   /** Frames in scope at the definition; `global` functions run in the empty environment. */
   readonly depth: number;
   readonly global: boolean;
+  compileBody?: () => Code;
+  compiling?: boolean;
 }
 
 type Binding =
@@ -546,45 +548,32 @@ function compileString(parts: readonly (string | Node)[], format: string | undef
 
 function compileAlt(left: Code, right: Code): Code {
   // `a // b`: the truthy outputs of a (errors in a are ignored), or else all outputs of b.
+  // jq 1.8.2 lets errors of `a` propagate (the manual's "errors are suppressed" is not what it does).
   const run = (x: Value, env: Env, emit: Emit): void => {
     let any = false;
-    try {
-      left.run(x, env, (v) => {
-        if (isTruthy(v)) {
-          any = true;
-          emit(v);
-        }
-      });
-    } catch (e) {
-      if (!(e instanceof JqError)) throw e;
-    }
+    left.run(x, env, (v) => {
+      if (isTruthy(v)) {
+        any = true;
+        emit(v);
+      }
+    });
     if (!any) right.run(x, env, emit);
   };
   const path: Code['path'] = (x, p, env, emit) => {
     let any = false;
-    try {
-      pathOf(left)(x, p, env, (v, q) => {
-        if (isTruthy(v)) {
-          any = true;
-          emit(v, q);
-        }
-      });
-    } catch (e) {
-      if (!(e instanceof JqError)) throw e;
-    }
+    pathOf(left)(x, p, env, (v, q) => {
+      if (isTruthy(v)) {
+        any = true;
+        emit(v, q);
+      }
+    });
     if (!any) pathOf(right)(x, p, env, emit);
   };
   if (left.one && right.one) {
     const l = left.one;
     const r = right.one;
     return fromOne((x, env) => {
-      let v: Value;
-      try {
-        v = l(x, env);
-      } catch (e) {
-        if (!(e instanceof JqError)) throw e;
-        return r(x, env);
-      }
+      const v = l(x, env);
       return isTruthy(v) ? v : r(x, env);
     }, path);
   }
@@ -911,7 +900,8 @@ function compileLabel(node: Extract<Node, { kind: 'Label' }>, scope: Scope, src:
 function compileFuncDef(node: Extract<Node, { kind: 'FuncDef' }>, scope: Scope, src: string): Code {
   const info: FuncInfo = { name: node.name, arity: node.params.length, params: node.params, body: undefined, depth: scope.depth, global: false };
   const withSelf = push(scope, { kind: 'func', info }, false);
-  info.body = compileFuncBody(info, withSelf, node.body, src);
+  // Compiled on first call, like jq which never binds the body of an unused def.
+  info.compileBody = () => compileFuncBody(info, withSelf, node.body, src);
   return compileNode(node.rest, withSelf, src);
 }
 
@@ -937,6 +927,10 @@ export function compileFuncBody(info: { params: readonly { name: string; isVar: 
 }
 
 function callFunc(info: FuncInfo, args: Code[], scope: Scope): Code {
+  if (!info.body && info.compileBody && !info.compiling) {
+    info.compiling = true;
+    info.body = info.compileBody();
+  }
   const hops = scope.depth - info.depth;
   const isGlobal = info.global;
   const makeEnv = (env: Env): Env => {
@@ -1018,6 +1012,11 @@ function globalFunction(name: string, arity: number): FuncInfo | undefined {
   if (!def) return undefined;
   const info: FuncInfo = { name, arity, params: def.params, body: undefined, depth: 0, global: true };
   globals.set(key, info);
-  info.body = compileFuncBody(info, push(ROOT, { kind: 'func', info }, false), def.body, PRELUDE_SRC);
+  try {
+    info.body = compileFuncBody(info, push(ROOT, { kind: 'func', info }, false), def.body, PRELUDE_SRC);
+  } catch (e) {
+    globals.delete(key);
+    throw e;
+  }
   return info;
 }

@@ -66,7 +66,7 @@ export function applyFormat(name: string, v: Value, checkOnly = false): Value {
       return toJson(v);
     case 'html':
       return toStringValue(v).replace(/[<>&'"]/g, (c) =>
-        c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c === "'" ? '&#39;' : '&quot;',
+        c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c === "'" ? '&apos;' : '&quot;',
       );
     case 'uri': {
       let out = '';
@@ -88,6 +88,7 @@ export function applyFormat(name: string, v: Value, checkOnly = false): Value {
       return Buffer.from(toStringValue(v), 'utf8').toString('base64');
     case 'base64d': {
       const s = toStringValue(v);
+      if (!/^[A-Za-z0-9+/]*=*$/.test(s)) return fail(`${describe(v)} is not valid base64 data`);
       return Buffer.from(s, 'base64').toString('utf8');
     }
     default:

@@ -100,7 +100,8 @@ export function modulo(a: Value, b: Value): Value {
 
 /** jq unary minus. */
 export function negate(v: Value): Value {
-  if (typeof v === 'number') return -v;
+  // jq computes unary minus as 0 - v (so -0 stays 0).
+  if (typeof v === 'number') return 0 - v;
   return fail(`${describe(v)} cannot be negated`);
 }
 

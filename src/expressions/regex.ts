@@ -8,7 +8,7 @@
 import { fromOne, type Code } from './code.js';
 import { define, defineN, onLoad } from './builtins.js';
 import { Unsupported, fail } from './runtime.js';
-import { codePointLength, describe, setKey, type Value } from './values.js';
+import { codePointLength, describe, setKey, typeOf, type Value } from './values.js';
 
 interface Compiled {
   readonly re: RegExp;
@@ -41,7 +41,7 @@ function stripExtended(src: string): string {
 
 /** Compiles a jq regex with flags (null = none). */
 export function compileRegex(re: Value, flags: Value): Compiled {
-  if (typeof re !== 'string') fail(`${describe(re)} cannot be matched, as it is not a string`);
+  if (typeof re !== 'string') fail(`${typeOf(re)} not a string or array`);
   if (flags !== null && typeof flags !== 'string') fail(`${describe(flags)} is not a string`);
   const key = `${flags ?? ''}/${re as string}`;
   const hit = cache.get(key);

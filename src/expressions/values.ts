@@ -68,7 +68,8 @@ export function compareStrings(a: string, b: string): number {
       // A surrogate (astral code point) sorts above every BMP code unit at or above 0xE000.
       const xs = x >= 0xd800 && x <= 0xdfff;
       const ys = y >= 0xd800 && y <= 0xdfff;
-      if (xs !== ys) return xs ? (y >= 0xe000 ? 1 : -1) : x >= 0xe000 ? -1 : 1;
+      // An astral code point (surrogate pair) sorts above every BMP code point.
+      if (xs !== ys) return xs ? 1 : -1;
       return x < y ? -1 : 1;
     }
   }
@@ -225,7 +226,6 @@ export function normalizeOutput(v: Value): Value {
     if (v !== v) return null;
     if (v === Infinity) return Number.MAX_VALUE;
     if (v === -Infinity) return -Number.MAX_VALUE;
-    if (v === 0) return 0;
   }
   return v === undefined ? null : v;
 }
