@@ -275,6 +275,10 @@ function writeDisagreements(): void {
     'Written by `SWIRL_JQ_DISAGREEMENTS=1 npm test -- expressions/differential` (test/expressions/differential.test.ts).',
     'Each entry: program, input, what jq 1.8.2 (jq-wasm) gives and what the compiled expression gives.',
     'Entries marked KNOWN are listed in test/expressions/corpus/known-failures.json with a reason.',
+    'A deliberate difference belongs in src/expressions/DEVIATIONS.md (one `##` heading each, naming the programs',
+    'or constructs it affects); the corpus turns each into a `deviation` entry of known-failures.json citing it.',
+    'Numbers are compared as jq prints them (NaN as null, ±infinity as ±1.7976931348623157e+308, -0 kept);',
+    'object key order is ignored unless the case sets keyOrder. Error messages need not match (counted only).',
     '',
   ];
   for (const { title, r } of disagreementLog) {

@@ -38,10 +38,11 @@ export async function loadOracle(): Promise<Oracle> {
     run(program, input, vars) {
       const flags = ['-c'];
       for (const [name, value] of Object.entries(vars ?? {})) {
-        flags.push('--argjson', name, JSON.stringify(value));
+        flags.push('--argjson', name, canonical(value, true));
       }
-      // A JS string given to jq-wasm is taken as raw JSON text, so every input goes in as text.
-      const r = jq.raw(JSON.stringify(input) ?? 'null', program, flags);
+      // A JS string given to jq-wasm is taken as raw JSON text, so every input goes in as text;
+      // canonical() rather than JSON.stringify keeps -0 (jq reads `-0` as negative zero, as JSON.parse does).
+      const r = jq.raw(canonical(input, true), program, flags);
       const outputs = r.stdout === '' ? [] : r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown);
       // `debug`/`stderr` write to stderr and exit 0: success is the exit code, not an empty stderr.
       if (r.exitCode === 0) return { ok: true, outputs };
