@@ -8,10 +8,24 @@ export { SwirlError, DefinitionError, WorkflowError, InfrastructureError, NonDet
 export type { WorkflowErrorData } from './errors.js';
 
 // ── definitions and validation (src/definition) ────────────────────────────────────────────────
+export { validateText, validateFile, validateFiles, findDefinitionFiles } from './definition/validate.js';
+export type { ValidationResult, ValidateOptions } from './definition/validate.js';
+export { DiagnosticCode, Severity, formatDiagnostic, hasErrors } from './definition/diagnostic.js';
+export type { Diagnostic } from './definition/diagnostic.js';
+export { parseDuration } from './definition/duration.js';
+export type * as Definition from './definition/types.js';
+export type { Workflow } from './definition/types.js';
 
 // ── graph (src/graph) ───────────────────────────────────────────────────────────────────────────
+export { compileWorkflow, definitionHash } from './graph/compile.js';
+export { loadWorkflow, loadWorkflowText } from './graph/load.js';
+export { renderMermaid } from './graph/render-mermaid.js';
+export { EdgeKind } from './graph/types.js';
+export type { WorkflowGraph, StateNode, Edge, CompiledEnd, RetryPolicy, StateTimeouts, WorkflowTimeouts } from './graph/types.js';
 
 // ── expressions (src/expressions) ─────────────────────────────────────────────────────────────
+export { compileExpression, initExpressions, expressionStats, setExpressionLogger, ExpressionError, ExpressionErrorCode } from './expressions/index.js';
+export type { CompiledExpression, CompileOptions, ExpressionLogEvent, SourcePosition } from './expressions/index.js';
 
 // ── engine and stores (src/engine, src/store) ──────────────────────────────────────────────────
 export { createEngine, Engine } from './engine/engine.js';

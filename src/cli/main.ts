@@ -5,6 +5,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../index.js';
+import { registerEval } from './commands/eval.js';
+import { registerGraph } from './commands/graph.js';
+import { registerValidate } from './commands/validate.js';
 import { ExitCode } from './exit.js';
 
 
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   // Commands register here, one line each (src/cli/commands/*.ts).
+  registerEval(program);
+  registerValidate(program);
+  registerGraph(program);
   return program;
 }
 
