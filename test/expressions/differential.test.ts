@@ -108,6 +108,8 @@ interface CompiledRun {
   /** A throw that is not an ExpressionError (a crash of the compiled code). */
   crash?: string;
   mutatedInput: boolean;
+  /** What `evaluate` (the first output, the value a workflow uses) gave. */
+  first: { ok: true; value: unknown } | { ok: false; message: string };
 }
 
 function runCompiled(p: Pair): CompiledRun {
@@ -115,7 +117,8 @@ function runCompiled(p: Pair): CompiledRun {
   try {
     compiled = compileExpression(p.program);
   } catch (e) {
-    return { outcome: errorOutcome(e, true), usesFallback: false, crash: crashText(e), mutatedInput: false };
+    const message = e instanceof Error ? e.message : String(e);
+    return { outcome: errorOutcome(e, true), usesFallback: false, crash: crashText(e), mutatedInput: false, first: { ok: false, message } };
   }
   const before = canonical(p.input, true);
   let outcome: JqOutcome;
@@ -126,7 +129,28 @@ function runCompiled(p: Pair): CompiledRun {
     outcome = errorOutcome(e, false);
     crash = crashText(e);
   }
-  return { outcome, usesFallback: compiled.usesFallback, crash, mutatedInput: canonical(p.input, true) !== before };
+  let first: CompiledRun['first'];
+  try {
+    first = { ok: true, value: compiled.evaluate(p.input, p.vars ?? {}) };
+  } catch (e) {
+    first = { ok: false, message: e instanceof Error ? e.message : String(e) };
+    crash ??= crashText(e);
+  }
+  return { outcome, usesFallback: compiled.usesFallback, crash, mutatedInput: canonical(p.input, true) !== before, first };
+}
+
+/**
+ * `evaluate` must give jq's first output (stopping there, so a later error does not matter), `null`
+ * when jq has no output, and throw when jq fails before its first output. Undefined: not checked.
+ */
+function evaluateProblem(o: JqOutcome, first: CompiledRun['first']): string | undefined {
+  if (o.outputs.length > 0) {
+    if (!first.ok) return `evaluate() threw (${first.message.split('\n')[0]}) where jq's first output is ${canonical(o.outputs[0], true)}`;
+    const same = compareOutcomes({ ok: true, outputs: [o.outputs[0]] }, { ok: true, outputs: [first.value] });
+    return same === Verdict.Differ ? `evaluate() gave ${canonical(first.value, true)}, jq's first output is ${canonical(o.outputs[0], true)}` : undefined;
+  }
+  if (o.ok) return first.ok && first.value === null ? undefined : `evaluate() gave ${first.ok ? canonical(first.value, true) : 'an error'} where jq has no output (want null)`;
+  return first.ok ? `evaluate() gave ${canonical(first.value, true)} where jq fails` : undefined;
 }
 
 function errorOutcome(e: unknown, compileError: boolean): JqOutcome {
@@ -215,6 +239,9 @@ function runPairs(oracle: Oracle, pairs: Pair[]): SuiteResult {
       problems.push(`compiled code threw a non-ExpressionError (${c.crash})`);
     }
     if (c.mutatedInput) problems.push('compiled evaluation mutated its input');
+    // Only where evaluateAll agrees: otherwise the outputs differ already and this would repeat it.
+    const firstProblem = verdict === Verdict.Differ ? undefined : evaluateProblem(o, c.first);
+    if (firstProblem) problems.push(firstProblem);
     if (c.usesFallback && !allowedFallback.has(p.program)) problems.push(FALLBACK_PROBLEM);
     if (problems.length === 0) {
       if (known) r.staleKnown.push(p);
