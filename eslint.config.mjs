@@ -83,11 +83,21 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': forbidLayers(['definition', 'graph', 'interpreter', 'engine', 'store', 'api', 'cli'], 'components/ are side effects behind small interfaces') },
   },
   {
+    // api/ and cli/ are thin shells over the public API (src/index.ts): they may import their own
+    // files and ../index.js, never a layer directly.
     files: ['src/api/**/*.ts', 'src/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^\\.\\./(?!index\\.js$)', message: 'api/ and cli/ are thin shells: import only ../index.js (the public API).' }] },
+        {
+          patterns: [
+            {
+              regex: '^\\.\\.?/(\\.\\./)*(definition|graph|expressions|interpreter|engine|store|components)/',
+              message: 'api/ and cli/ are thin shells: import the public API (src/index.ts) only (layer rule, DESIGN.md §1)',
+            },
+            { regex: '^\\.\\.?/(\\.\\./)*errors\\.js$', message: 'import errors from the public API (src/index.ts)' },
+          ],
+        },
       ],
     },
   },

@@ -1,0 +1,57 @@
+/**
+ * @module definition/checks/expressions
+ * Every workflow expression compiles as jq, and every `fn:name` it calls is an `expression` function.
+ * Positions inside a one-line expression are mapped into the file (column of the value + offset).
+ */
+import { compileExpression, ExpressionError } from '../../expressions/index.js';
+import { DiagnosticCode } from '../diagnostic.js';
+import { expressionSites, functionExpressionSites, FUNCTION_CALL, type ExpressionSite } from '../expression-sites.js';
+import type { Reporter } from '../report.js';
+import { closest } from '../suggest.js';
+import type { CheckContext } from './context.js';
+
+export function checkExpressions(ctx: CheckContext): void {
+  const expressionFunctions = new Set(
+    [...(ctx.functions.byName?.values() ?? [])].filter((f) => f.type === 'expression').map((f) => String(f.name)),
+  );
+  for (const site of expressionSites(ctx.doc)) {
+    checkSite(site, ctx.r, ctx.functions.byName ? expressionFunctions : undefined);
+  }
+}
+
+/** Checks the operations of expression functions in an external functions file. */
+export function checkFunctionExpressions(functions: unknown[], r: Reporter): void {
+  for (const site of functionExpressionSites(functions, '/functions')) checkSite(site, r, undefined);
+}
+
+/**
+ * Compiles one site. `fn:` calls are checked against `fns` (when known) and replaced by `(.)` for the
+ * syntax check: the interpreter inlines the function's own (separately checked) expression there.
+ */
+function checkSite(site: ExpressionSite, r: Reporter, fns: ReadonlySet<string> | undefined): void {
+  const owner = r.ownerOf(site.pointer);
+  let jq = site.jq;
+  if (jq.includes('fn:')) {
+    for (const m of jq.matchAll(FUNCTION_CALL)) {
+      if (fns && !fns.has(m[1])) {
+        const suggestion = closest(m[1], fns);
+        r.error(DiagnosticCode.UnknownFunction, site.pointer, `${owner}: 'fn:${m[1]}' calls no expression function named '${m[1]}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`, {
+          hint: "fn: calls functions of type 'expression'",
+        });
+      }
+    }
+    // Same length, so positions inside the expression stay right.
+    jq = jq.replace(FUNCTION_CALL, (call) => '.'.padEnd(call.length, ' '));
+  }
+  if (jq.trim() === '') {
+    r.error(DiagnosticCode.InvalidExpression, site.pointer, `${owner}: empty expression '${site.text}'`);
+    return;
+  }
+  try {
+    compileExpression(jq);
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) throw err;
+    const reason = (err as Error).message.replace(/\s+/g, ' ').trim();
+    r.error(DiagnosticCode.InvalidExpression, site.pointer, `${owner}: invalid expression '${site.text.trim()}': ${reason}`);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * @module definition/diagnostic
+ * What the validator reports: a Diagnostic names what is wrong and exactly where (file, line,
+ * column, JSON pointer), with a stable code that programs and tests can rely on.
+ */
+
+/** How bad a finding is: errors make a definition invalid, warnings do not. */
+export const Severity = { Error: 'error', Warning: 'warning' } as const;
+export type Severity = (typeof Severity)[keyof typeof Severity];
+
+/**
+ * Every diagnostic code, with what it means. Codes are stable: add new ones, never rename.
+ * The table doubles as documentation (`swirl validate --help` and specs/diagnostics.md list it).
+ */
+export const DiagnosticCode = {
+  /** The text is not well-formed YAML/JSON. */
+  Syntax: 'SYNTAX',
+  /** The document (or an external file) is not a JSON object at the top. */
+  NotAnObject: 'NOT_AN_OBJECT',
+  /** A file given on the command line or referenced by the definition cannot be read. */
+  FileNotFound: 'FILE_NOT_FOUND',
+  /** `specVersion` is not "0.8". */
+  SpecVersion: 'SPEC_VERSION',
+  /** A required property is missing (schema). */
+  MissingProperty: 'MISSING_PROPERTY',
+  /** A property that the schema does not allow at that place. */
+  UnknownProperty: 'UNKNOWN_PROPERTY',
+  /** A value of the wrong JSON type (schema). */
+  WrongType: 'WRONG_TYPE',
+  /** A value outside the allowed set (schema enum/const). */
+  InvalidValue: 'INVALID_VALUE',
+  /** Any other schema violation (lengths, item counts, exclusive alternatives). */
+  SchemaViolation: 'SCHEMA',
+  /** A state `type` that is not one of the eight 0.8 state types. */
+  UnknownStateType: 'UNKNOWN_STATE_TYPE',
+  /** Two states share a name. */
+  DuplicateState: 'DUPLICATE_STATE',
+  /** Two functions / events / retries / errors share a name. */
+  DuplicateDefinition: 'DUPLICATE_DEFINITION',
+  /** start / transition / defaultCondition / onErrors / compensatedBy names a state that does not exist. */
+  UnknownState: 'UNKNOWN_STATE',
+  /** A functionRef names no function in `functions`. */
+  UnknownFunction: 'UNKNOWN_FUNCTION',
+  /** An eventRef / onEvents / eventConditions names no event in `events`. */
+  UnknownEvent: 'UNKNOWN_EVENT',
+  /** A retryRef names no retry in `retries`. */
+  UnknownRetry: 'UNKNOWN_RETRY',
+  /** An errorRef / errorRefs / retryableErrors names no error in `errors`. */
+  UnknownError: 'UNKNOWN_ERROR',
+  /** A subFlowRef names a workflow id that is not among the definitions validated together (warning). */
+  UnknownSubflow: 'UNKNOWN_SUBFLOW',
+  /** A produced event is consumed, or a consumed event is produced. */
+  EventKind: 'EVENT_KIND',
+  /** A state has neither `end` nor `transition`, or both. */
+  EndOrTransition: 'END_OR_TRANSITION',
+  /** No path from the start state reaches this state (warning). */
+  Unreachable: 'UNREACHABLE_STATE',
+  /** Compensation rules of spec §Workflow Compensation are broken. */
+  Compensation: 'COMPENSATION',
+  /** A duration that is not a valid ISO-8601 duration. */
+  InvalidDuration: 'INVALID_DURATION',
+  /** A workflow expression (jq) that does not compile. */
+  InvalidExpression: 'INVALID_EXPRESSION',
+  /** A function type Swirl does not run yet (rpc, graphql, asyncapi, odata). */
+  UnsupportedFunctionType: 'UNSUPPORTED_FUNCTION_TYPE',
+  /** A `custom` function whose operation is not one of Swirl's custom operations. */
+  InvalidOperation: 'INVALID_OPERATION',
+  /** A start schedule whose cron or interval does not parse. */
+  InvalidSchedule: 'INVALID_SCHEDULE',
+  /** A switch state that is neither data- nor event-based, or mixes both. */
+  InvalidSwitch: 'INVALID_SWITCH',
+} as const;
+export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];
+
+/** One finding about a definition. Lines and columns are 1-based. */
+export interface Diagnostic {
+  severity: Severity;
+  code: DiagnosticCode;
+  message: string;
+  /** The file the finding is in (as given by the caller), or `<input>` for text without a file. */
+  file: string;
+  line: number;
+  column: number;
+  /** RFC 6901 JSON pointer into the document, e.g. `/states/0/transition`. */
+  pointer: string;
+  /** How to fix it, when we can tell. */
+  hint?: string;
+}
+
+/** true when any diagnostic is an error. */
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === Severity.Error);
+}
+
+/** Orders diagnostics by file, then position, then code — the order a compiler prints them. */
+export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code),
+  );
+}
+
+/** `file:line:col: error CODE message` — the one-line form `swirl validate` prints. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const head = `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code} ${d.message}`;
+  return d.hint ? `${head}\n    hint: ${d.hint}` : head;
+}

@@ -1,0 +1,129 @@
+/**
+ * @module definition/expression-sites
+ * Where a 0.8 document holds workflow expressions, and how each is written (spec §Workflow
+ * Expressions; decision in specs/semantics.md):
+ * - fields that are always expressions (filters, conditions, inputCollection, toStateData, expression
+ *   function operations, string `data` selectors) accept `${ … }` or bare jq;
+ * - value fields (arguments, inject data, object `data`, contextAttributes, version) hold an
+ *   expression only when the whole string is `${ … }`; any other string is a literal.
+ */
+import { joinPointer } from './json-pointer.js';
+import { actionsOf, arrayOrEmpty, endsOf, isObject, states, transitionObjectsOf } from './walk.js';
+
+/** One expression in a document. */
+export interface ExpressionSite {
+  pointer: string;
+  /** The text as written. */
+  text: string;
+  /** The jq program (without `${ }`). */
+  jq: string;
+  /** Offset of the jq program within `text` (for positions inside the expression). */
+  offset: number;
+}
+
+const WRAPPED = /^(\s*\$\{)([\s\S]*)\}\s*$/;
+
+/** The jq of an always-expression field. */
+export function alwaysExpression(text: string): { jq: string; offset: number } {
+  const m = WRAPPED.exec(text);
+  return m ? { jq: m[2], offset: m[1].length } : { jq: text, offset: 0 };
+}
+
+/** The jq of a value field, or undefined when the string is a literal. */
+export function valueExpression(text: string): { jq: string; offset: number } | undefined {
+  const m = WRAPPED.exec(text);
+  return m ? { jq: m[2], offset: m[1].length } : undefined;
+}
+
+type Obj = Record<string, unknown>;
+
+/** Every expression site of a workflow document (functions given inline included). */
+export function expressionSites(doc: Obj): ExpressionSite[] {
+  const out: ExpressionSite[] = [];
+  const always = (v: unknown, pointer: string) => {
+    if (typeof v === 'string') out.push({ pointer, text: v, ...alwaysExpression(v) });
+  };
+  const value = (v: unknown, pointer: string) => {
+    if (typeof v === 'string') {
+      const e = valueExpression(v);
+      if (e) out.push({ pointer, text: v, ...e });
+    } else if (Array.isArray(v)) v.forEach((x, i) => value(x, joinPointer(pointer, i)));
+    else if (isObject(v)) for (const [k, x] of Object.entries(v)) value(x, joinPointer(pointer, k));
+  };
+  const data = (v: unknown, pointer: string) => (typeof v === 'string' ? always(v, pointer) : value(v, pointer));
+  const eventDataFilter = (f: unknown, pointer: string) => {
+    if (!isObject(f)) return;
+    always(f.data, joinPointer(pointer, 'data'));
+    always(f.toStateData, joinPointer(pointer, 'toStateData'));
+  };
+  const produceEvents = (list: unknown, pointer: string) =>
+    arrayOrEmpty(list).forEach((p, i) => {
+      if (!isObject(p)) return;
+      data(p.data, joinPointer(pointer, i, 'data'));
+      value(p.contextAttributes, joinPointer(pointer, i, 'contextAttributes'));
+    });
+
+  value(doc.version, '/version');
+  for (const { state, pointer } of states(doc)) {
+    if (isObject(state.stateDataFilter)) {
+      always(state.stateDataFilter.input, joinPointer(pointer, 'stateDataFilter', 'input'));
+      always(state.stateDataFilter.output, joinPointer(pointer, 'stateDataFilter', 'output'));
+    }
+    for (const { action, pointer: ap } of actionsOf(state, pointer)) {
+      always(action.condition, joinPointer(ap, 'condition'));
+      const f = action.actionDataFilter;
+      if (isObject(f)) for (const k of ['fromStateData', 'results', 'toStateData']) always(f[k], joinPointer(ap, 'actionDataFilter', k));
+      if (isObject(action.functionRef)) value(action.functionRef.arguments, joinPointer(ap, 'functionRef', 'arguments'));
+      if (isObject(action.eventRef)) {
+        data(action.eventRef.data, joinPointer(ap, 'eventRef', 'data'));
+        value(action.eventRef.contextAttributes, joinPointer(ap, 'eventRef', 'contextAttributes'));
+      }
+    }
+    arrayOrEmpty(state.onEvents).forEach((on, i) => isObject(on) && eventDataFilter(on.eventDataFilter, joinPointer(pointer, 'onEvents', i, 'eventDataFilter')));
+    arrayOrEmpty(state.eventConditions).forEach((c, i) => isObject(c) && eventDataFilter(c.eventDataFilter, joinPointer(pointer, 'eventConditions', i, 'eventDataFilter')));
+    arrayOrEmpty(state.dataConditions).forEach((c, i) => isObject(c) && always(c.condition, joinPointer(pointer, 'dataConditions', i, 'condition')));
+    if (state.type === 'callback') eventDataFilter(state.eventDataFilter, joinPointer(pointer, 'eventDataFilter'));
+    if (state.type === 'foreach') {
+      always(state.inputCollection, joinPointer(pointer, 'inputCollection'));
+      always(state.outputCollection, joinPointer(pointer, 'outputCollection'));
+      value(state.batchSize, joinPointer(pointer, 'batchSize'));
+    }
+    if (state.type === 'parallel') value(state.numCompleted, joinPointer(pointer, 'numCompleted'));
+    if (state.type === 'inject') value(state.data, joinPointer(pointer, 'data'));
+    for (const { end, pointer: ep } of endsOf(state, pointer)) {
+      if (!isObject(end)) continue;
+      produceEvents(end.produceEvents, joinPointer(ep, 'produceEvents'));
+      if (isObject(end.continueAs)) data(end.continueAs.data, joinPointer(ep, 'continueAs', 'data'));
+    }
+    for (const { transition, pointer: tp } of transitionObjectsOf(state, pointer)) produceEvents(transition.produceEvents, joinPointer(tp, 'produceEvents'));
+  }
+  if (Array.isArray(doc.functions)) out.push(...functionExpressionSites(doc.functions, '/functions'));
+  if (Array.isArray(doc.events)) out.push(...eventExpressionSites(doc.events, '/events'));
+  return out;
+}
+
+/** Operations of `expression` functions, from a functions list at `base`. */
+export function functionExpressionSites(functions: unknown[], base: string): ExpressionSite[] {
+  return functions.flatMap((fn, i) =>
+    isObject(fn) && fn.type === 'expression' && typeof fn.operation === 'string'
+      ? [{ pointer: joinPointer(base, i, 'operation'), text: fn.operation, ...alwaysExpression(fn.operation) }]
+      : [],
+  );
+}
+
+/** Correlation values written as `${ … }`, from an events list at `base`. */
+export function eventExpressionSites(events: unknown[], base: string): ExpressionSite[] {
+  const out: ExpressionSite[] = [];
+  events.forEach((ev, i) => {
+    if (!isObject(ev)) return;
+    arrayOrEmpty(ev.correlation).forEach((c, j) => {
+      if (!isObject(c) || typeof c.contextAttributeValue !== 'string') return;
+      const e = valueExpression(c.contextAttributeValue);
+      if (e) out.push({ pointer: joinPointer(base, i, 'correlation', j, 'contextAttributeValue'), text: c.contextAttributeValue, ...e });
+    });
+  });
+  return out;
+}
+
+/** `fn:name` references inside an expression (spec §Workflow Expressions: expression functions). */
+export const FUNCTION_CALL = /\bfn:([A-Za-z0-9_][A-Za-z0-9_-]*)/g;

@@ -1,0 +1,285 @@
+/**
+ * @module definition/validate
+ * The validator's front door: text or file → Diagnostics (+ the document with its external
+ * sections inlined, ready for graph/compile). Order: parse → specVersion → schema → external files →
+ * semantic checks. Semantic checks run even when the schema fails (they tolerate any shape), so an
+ * author sees every problem in one pass.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { Ajv } from 'ajv';
+import { initExpressions } from '../expressions/index.js';
+import { checkDurations, checkRetry } from './checks/durations.js';
+import { checkExpressions, checkFunctionExpressions } from './checks/expressions.js';
+import { checkFlow } from './checks/flow.js';
+import { checkFunctionDefs } from './checks/functions.js';
+import { checkReferences } from './checks/references.js';
+import { checkSchedule } from './checks/schedule.js';
+import { checkDuplicateDefinitions, checkStates } from './checks/states.js';
+import { checkTargets } from './checks/targets.js';
+import { sectionOf, type CheckContext } from './checks/context.js';
+import { DiagnosticCode, Severity, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostic.js';
+import { explainDuration, parseDuration } from './duration.js';
+import { loadReference } from './external.js';
+import { joinPointer } from './json-pointer.js';
+import { parseDocument, type ParsedDocument } from './parse.js';
+import { Reporter } from './report.js';
+import { checkSchema, checkSectionItems, type SectionName } from './schema.js';
+import type { Workflow } from './types.js';
+import { isObject } from './walk.js';
+
+/** Result of validating one definition. */
+export interface ValidationResult {
+  file: string;
+  /** true when no diagnostic is an error. */
+  valid: boolean;
+  diagnostics: Diagnostic[];
+  /**
+   * The document with external functions/events/retries/errors/constants inlined and an external
+   * dataInputSchema loaded; present whenever the text parsed to an object (even if invalid).
+   */
+  workflow?: Workflow;
+}
+
+export interface ValidateOptions {
+  /** Workflow ids known to the host (subFlowRef / continueAs targets). Undefined: not checked. */
+  workflowIds?: ReadonlySet<string>;
+}
+
+/** Validates a definition given as text. `file` names it in diagnostics and anchors relative references. */
+export async function validateText(text: string, file = '<input>', options: ValidateOptions = {}): Promise<ValidationResult> {
+  const parsed = parseDocument(text, file);
+  if (!parsed.ok) return { file, valid: false, diagnostics: [parsed.diagnostic] };
+  return validateDocument(parsed.document, options);
+}
+
+/** Validates a definition file. */
+export async function validateFile(path: string, options: ValidateOptions = {}): Promise<ValidationResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    return {
+      file: path,
+      valid: false,
+      diagnostics: [{ severity: Severity.Error, code: DiagnosticCode.FileNotFound, message: `cannot read '${path}': ${reason}`, file: path, line: 1, column: 1, pointer: '' }],
+    };
+  }
+  return validateText(text, path, options);
+}
+
+/** Definition files under the given paths: files as given, directories searched for *.yaml|*.yml|*.json. */
+export async function findDefinitionFiles(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string) => {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(p);
+      else if (['.yaml', '.yml', '.json'].includes(extname(entry.name).toLowerCase()) && (await looksLikeWorkflow(p))) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    const s = await stat(p).catch(() => undefined);
+    if (s?.isDirectory()) await walk(p);
+    else out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Inside directories, only documents that declare `specVersion` and `states` are definitions;
+ * function/event files, inputs and component files that live beside them are not.
+ */
+async function looksLikeWorkflow(path: string): Promise<boolean> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return /(^|["'\s{,])specVersion["']?\s*:/m.test(text) && /(^|["'\s{,])states["']?\s*:/m.test(text);
+}
+
+/**
+ * Validates several files together: subFlowRef / continueAs targets are checked against the ids of
+ * all of them (plus `options.workflowIds`).
+ */
+export async function validateFiles(paths: string[], options: ValidateOptions = {}): Promise<ValidationResult[]> {
+  const files = await findDefinitionFiles(paths);
+  const texts = await Promise.all(files.map(async (f) => ({ f, text: await readFile(f, 'utf8').catch(() => undefined) })));
+  const ids = new Set(options.workflowIds ?? []);
+  for (const { f, text } of texts) {
+    if (text === undefined) continue;
+    const p = parseDocument(text, f);
+    if (p.ok && isObject(p.document.value)) {
+      const { id, key } = p.document.value;
+      if (typeof id === 'string') ids.add(id);
+      else if (typeof key === 'string') ids.add(key);
+    }
+  }
+  return Promise.all(texts.map(({ f, text }) => (text === undefined ? validateFile(f) : validateText(text, f, { workflowIds: ids }))));
+}
+
+async function validateDocument(document: ParsedDocument, options: ValidateOptions): Promise<ValidationResult> {
+  const { file, value } = document;
+  const r = new Reporter(file, document.source, value);
+  if (!isObject(value)) {
+    r.error(DiagnosticCode.NotAnObject, '', `a workflow definition must be an object with 'id', 'specVersion' and 'states'`);
+    return finish(file, r.diagnostics);
+  }
+  const doc: Record<string, unknown> = { ...value };
+  const extra: Diagnostic[] = [];
+  // jq constructs the compiler does not handle yet are checked by jq-wasm, which loads once.
+  await initExpressions();
+
+  checkSpecVersion(doc, r);
+  checkSchema({ ...doc, specVersion: '0.8' }, r);
+
+  // External sections: load, check inside their own file, inline.
+  const sections: Partial<Record<SectionName, unknown[]>> = {};
+  for (const section of ['functions', 'events', 'retries', 'errors'] as const) {
+    const v = doc[section];
+    if (Array.isArray(v)) sections[section] = v;
+    else if (typeof v === 'string') {
+      const items = await loadSection(section, v, document, extra);
+      if (items) {
+        sections[section] = items;
+        doc[section] = items;
+      }
+    }
+  }
+  if (typeof doc.constants === 'string') {
+    const loaded = await loadReference(doc.constants, document, '/constants', 'constants');
+    if (!loaded.ok) extra.push(...loaded.diagnostics);
+    else if (!isObject(loaded.document.value)) extra.push(notAnObject(loaded.document, 'constants'));
+    else doc.constants = loaded.document.value;
+  }
+  await checkDataInputSchema(doc, document, r, extra);
+
+  // Checks read the document as written (so findings in external files are not reported twice,
+  // at pointers that do not exist here); references resolve through the loaded sections.
+  const ctx: CheckContext = {
+    doc: value,
+    r,
+    functions: sectionOf(sections.functions),
+    events: sectionOf(sections.events),
+    retries: sectionOf(sections.retries),
+    errors: sectionOf(sections.errors),
+    workflowIds: options.workflowIds,
+  };
+  if (Array.isArray(value.functions)) checkFunctionDefs(value.functions, '/functions', r);
+  checkStates(ctx);
+  checkDuplicateDefinitions(ctx);
+  checkTargets(ctx);
+  checkReferences(ctx);
+  checkDurations(ctx);
+  checkSchedule(ctx);
+  checkExpressions(ctx);
+  checkFlow(ctx);
+  return finish(file, [...r.diagnostics, ...extra], doc as unknown as Workflow);
+}
+
+function checkSpecVersion(doc: Record<string, unknown>, r: Reporter): void {
+  const v = doc.specVersion;
+  if (v === undefined) {
+    r.error(DiagnosticCode.MissingProperty, '', "workflow: missing required property 'specVersion'", { hint: "add specVersion: '0.8'" });
+  } else if (v === 0.8) {
+    r.error(DiagnosticCode.SpecVersion, '/specVersion', 'specVersion must be the string "0.8", not the number 0.8', {
+      hint: "quote it in YAML: specVersion: '0.8'",
+    });
+  } else if (v !== '0.8') {
+    r.error(DiagnosticCode.SpecVersion, '/specVersion', `specVersion '${String(v)}' is not supported; Swirl runs Serverless Workflow 0.8`, {
+      hint: "set specVersion: '0.8'",
+    });
+  }
+}
+
+/** Loads an external functions/events/retries/errors file (`{"functions": [...]}`) and checks it. */
+async function loadSection(section: SectionName, ref: string, from: ParsedDocument, out: Diagnostic[]): Promise<unknown[] | undefined> {
+  const loaded = await loadReference(ref, from, `/${section}`, section);
+  if (!loaded.ok) {
+    out.push(...loaded.diagnostics);
+    return undefined;
+  }
+  const ext = loaded.document;
+  const r = new Reporter(ext.file, ext.source, ext.value);
+  const items = isObject(ext.value) ? ext.value[section] : undefined;
+  if (!Array.isArray(items)) {
+    r.error(DiagnosticCode.NotAnObject, '', `an external ${section} file must be an object with a '${section}' array`, {
+      hint: `e.g. {"${section}": [ ... ]}`,
+    });
+    out.push(...r.diagnostics);
+    return undefined;
+  }
+  checkSectionItems(section, items, `/${section}`, r);
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (!isObject(item) || typeof item.name !== 'string') return;
+    if (seen.has(item.name)) r.error(DiagnosticCode.DuplicateDefinition, joinPointer(`/${section}`, i, 'name'), `name '${item.name}' is defined twice`);
+    seen.add(item.name);
+  });
+  if (section === 'functions') {
+    checkFunctionDefs(items, '/functions', r);
+    checkFunctionExpressions(items, r);
+  }
+  if (section === 'retries') {
+    items.forEach((retry, i) =>
+      checkRetry(retry, `/retries/${i}`, (v, pointer, what) => {
+        if (typeof v === 'string' && parseDuration(v) === undefined) {
+          r.error(DiagnosticCode.InvalidDuration, pointer, `${r.ownerOf(pointer)}: ${what} '${v}' is not an ISO-8601 duration`, { hint: explainDuration(v) });
+        }
+      }),
+    );
+  }
+  out.push(...r.diagnostics);
+  return items;
+}
+
+/** dataInputSchema: an inline or external JSON Schema that must itself be a valid schema. */
+async function checkDataInputSchema(doc: Record<string, unknown>, from: ParsedDocument, r: Reporter, out: Diagnostic[]): Promise<void> {
+  const dis = doc.dataInputSchema;
+  const ref = typeof dis === 'string' ? dis : isObject(dis) ? dis.schema : undefined;
+  const pointer = typeof dis === 'string' ? '/dataInputSchema' : '/dataInputSchema/schema';
+  let schema: unknown;
+  let schemaFile: ParsedDocument | undefined;
+  if (typeof ref === 'string') {
+    const loaded = await loadReference(ref, from, pointer, 'dataInputSchema');
+    if (!loaded.ok) {
+      out.push(...loaded.diagnostics);
+      return;
+    }
+    schemaFile = loaded.document;
+    schema = loaded.document.value;
+  } else if (isObject(ref)) schema = ref;
+  else return;
+  const where = schemaFile ? new Reporter(schemaFile.file, schemaFile.source, schema) : r;
+  const at = schemaFile ? '' : pointer;
+  if (!isObject(schema)) {
+    where.error(DiagnosticCode.NotAnObject, at, 'dataInputSchema must be a JSON Schema object');
+  } else {
+    try {
+      new Ajv({ strict: false, allErrors: true }).compile(schema);
+      const resolved = typeof dis === 'string' ? { schema, failOnValidationErrors: true } : { ...(dis as object), schema };
+      doc.dataInputSchema = resolved;
+    } catch (err) {
+      where.error(DiagnosticCode.SchemaViolation, at, `dataInputSchema is not a valid JSON Schema: ${(err as Error).message}`);
+    }
+  }
+  if (schemaFile) out.push(...where.diagnostics);
+}
+
+function notAnObject(doc: ParsedDocument, what: string): Diagnostic {
+  return { severity: Severity.Error, code: DiagnosticCode.NotAnObject, message: `${what} file must hold a JSON object`, file: doc.file, line: 1, column: 1, pointer: '' };
+}
+
+/** Dedupes (same file, pointer and code), sorts, and decides validity. */
+function finish(file: string, diagnostics: Diagnostic[], workflow?: Workflow): ValidationResult {
+  const seen = new Set<string>();
+  const unique = diagnostics.filter((d) => {
+    const key = `${d.file}|${d.pointer}|${d.code}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const sorted = sortDiagnostics(unique);
+  const result: ValidationResult = { file, valid: !hasErrors(sorted), diagnostics: sorted };
+  if (workflow) result.workflow = workflow;
+  return result;
+}
