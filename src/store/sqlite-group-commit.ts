@@ -12,6 +12,8 @@ import { InfrastructureError, SwirlError } from '../errors.js';
 /** A queued write: runs synchronously inside the batch transaction. */
 interface PendingOp {
   run: () => unknown;
+  /** False for bookkeeping that may skip the fsync (see {@link RelaxedCommit}). */
+  durable: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -19,10 +21,22 @@ interface PendingOp {
 /** Outcome of one operation inside a batch, delivered after COMMIT. */
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/**
+ * How to commit a batch made only of non-durable operations (lease claims) without an fsync:
+ * `enter` runs before BEGIN and `exit` after COMMIT/ROLLBACK (the SQLite store switches
+ * `synchronous` off and auto-checkpointing off for that one transaction, then back).
+ */
+export interface RelaxedCommit {
+  enter(): void;
+  exit(): void;
+}
+
 /** Counters for benchmarks and tests: how well batching is working. */
 export interface GroupCommitStats {
-  /** Transactions committed (≈ fsyncs with synchronous=FULL). */
+  /** Transactions committed. */
   commits: number;
+  /** Of those, transactions committed without an fsync (only non-durable operations in them). */
+  relaxedCommits: number;
   /** Operations that ran in those transactions. */
   operations: number;
   /** Largest batch seen. */
@@ -48,16 +62,18 @@ export class GroupCommitter {
   private readonly release: Database.Statement;
   private readonly rollbackTo: Database.Statement;
   /** Running totals; see {@link GroupCommitStats}. */
-  readonly stats: GroupCommitStats = { commits: 0, operations: 0, maxBatch: 0 };
+  readonly stats: GroupCommitStats = { commits: 0, relaxedCommits: 0, operations: 0, maxBatch: 0 };
 
   /**
    * @param db the connection (used by nobody else for writes while batches run)
    * @param maxBatch most operations per transaction; the rest go to the next one, so a burst
    *   does not build one huge transaction with a long tail latency
+   * @param relaxed how to commit a batch with no durable operation; absent: like any other
    */
   constructor(
     private readonly db: Database.Database,
     private readonly maxBatch = 1000,
+    private readonly relaxed?: RelaxedCommit,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -67,11 +83,15 @@ export class GroupCommitter {
     this.rollbackTo = db.prepare('ROLLBACK TO op');
   }
 
-  /** Queues `run` for the next batch; resolves with its result once the batch has committed. */
-  submit<T>(run: () => T): Promise<T> {
+  /**
+   * Queues `run` for the next batch; resolves with its result once the batch has committed.
+   * `durable: false` marks bookkeeping whose loss on power failure is harmless; a batch made only
+   * of such operations commits the relaxed way (no fsync), any durable operation makes it durable.
+   */
+  submit<T>(run: () => T, durable = true): Promise<T> {
     if (this.closed) return Promise.reject(new InfrastructureError('STORE_CLOSED', 'the store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ run, durable, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -97,6 +117,16 @@ export class GroupCommitter {
     const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
     this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatch);
     if (batch.length === 0) return;
+    const relaxed = this.relaxed !== undefined && !batch.some((op) => op.durable) ? this.relaxed : undefined;
+    relaxed?.enter();
+    try {
+      this.runBatch(batch, relaxed !== undefined);
+    } finally {
+      relaxed?.exit();
+    }
+  }
+
+  private runBatch(batch: PendingOp[], relaxed: boolean): void {
     const outcomes: Outcome[] = [];
     try {
       this.begin.run();
@@ -131,6 +161,7 @@ export class GroupCommitter {
       return;
     }
     this.stats.commits++;
+    if (relaxed) this.stats.relaxedCommits++;
     this.stats.operations += batch.length;
     if (batch.length > this.stats.maxBatch) this.stats.maxBatch = batch.length;
     batch.forEach((op, i) => {

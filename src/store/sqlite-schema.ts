@@ -19,6 +19,9 @@ export const SqliteSynchronous = {
 } as const;
 export type SqliteSynchronous = (typeof SqliteSynchronous)[keyof typeof SqliteSynchronous];
 
+/** WAL frames after which a commit checkpoints the WAL into the database (SQLite's default). */
+export const WAL_AUTOCHECKPOINT_PAGES = 1000;
+
 /** Connection settings used by {@link openSqliteDatabase}. */
 export interface SqliteConnectionOptions {
   /** Database file path, or ':memory:'. */
@@ -46,6 +49,7 @@ export function openSqliteDatabase(options: SqliteConnectionOptions): Database.D
     // one fsync of the WAL; synchronous is set per connection, so it is applied on every open.
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous ?? SqliteSynchronous.FULL}`);
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma('foreign_keys = OFF');
     migrate(db);
     return db;

@@ -41,6 +41,7 @@ export class SqliteStatements {
   // tasks
   readonly insertTask: Database.Statement;
   readonly claimTasks: Database.Statement;
+  readonly anyClaimableTask: Database.Statement;
   readonly deleteLockedTask: Database.Statement;
   readonly unlockTask: Database.Statement;
   readonly renewTaskLock: Database.Statement;
@@ -102,6 +103,7 @@ export class SqliteStatements {
        WHERE id IN (SELECT id FROM tasks WHERE visible_at <= @now AND (locked_by IS NULL OR lock_expires_at <= @now) ORDER BY id LIMIT @limit)
        RETURNING id, instance_id, execution_id, task_id, name, visible_at, dequeue_count, locked_by, data`,
     );
+    this.anyClaimableTask = db.prepare('SELECT 1 FROM tasks WHERE visible_at <= @now AND (locked_by IS NULL OR lock_expires_at <= @now) LIMIT 1');
     this.deleteLockedTask = db.prepare('DELETE FROM tasks WHERE id = ? AND locked_by = ?');
     this.unlockTask = db.prepare(
       'UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, visible_at = COALESCE(?, visible_at) WHERE id = ? AND locked_by = ?',

@@ -8,7 +8,7 @@
 
 import type Database from 'better-sqlite3';
 import { InfrastructureError, SwirlError } from '../errors.js';
-import { GroupCommitter, type GroupCommitStats } from './sqlite-group-commit.js';
+import { GroupCommitter, type GroupCommitStats, type RelaxedCommit } from './sqlite-group-commit.js';
 import {
   decodePageToken,
   encodePageToken,
@@ -22,7 +22,7 @@ import {
   type InstanceRow,
   type TaskRow,
 } from './sqlite-rows.js';
-import { openSqliteDatabase, SqliteSynchronous } from './sqlite-schema.js';
+import { openSqliteDatabase, SqliteSynchronous, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-schema.js';
 import { SqliteStatements } from './sqlite-statements.js';
 import {
   isTerminalStatus,
@@ -61,6 +61,16 @@ export interface SqliteStoreOptions {
   maxBatch?: number;
   /** How long a write waits for another process holding the database lock. @default 5000 */
   busyTimeoutMs?: number;
+  /**
+   * Whether lease claims (claimOrchestrations / claimActivities) fsync too. When false, a batch
+   * made only of claims commits without an fsync: it survives kill -9 (the WAL write is in the OS)
+   * but may vanish on power loss — harmless, since every lease holder dies with the machine and
+   * the work is simply claimed again (its dequeueCount may then be one lower). Every other write,
+   * and any batch that contains one, keeps the full `synchronous` level. Halves the fsyncs on
+   * the latency path of a step (claim → run → commit).
+   * @default false
+   */
+  durableClaims?: boolean;
 }
 
 /** Page size when the query gives none, and the cap on what it may ask for. */
@@ -94,7 +104,12 @@ export class SqliteStore implements Store {
       synchronous: options.synchronous ?? SqliteSynchronous.FULL,
       busyTimeoutMs: options.busyTimeoutMs ?? 5000,
     });
-    this.writer = new GroupCommitter(this.db, options.maxBatch ?? 1000);
+    const synchronous = options.synchronous ?? SqliteSynchronous.FULL;
+    this.writer = new GroupCommitter(
+      this.db,
+      options.maxBatch ?? 1000,
+      options.durableClaims === true || synchronous === SqliteSynchronous.OFF ? undefined : relaxedCommit(this.db, synchronous),
+    );
     this.sql = new SqliteStatements(this.db);
   }
 
@@ -121,7 +136,9 @@ export class SqliteStore implements Store {
   }
 
   claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]> {
-    return this.write(() => this.claimOrchestrationsNow(request));
+    // Idle workers poll often: answer "nothing to do" from a read, without joining a batch.
+    if (!this.closed && this.sql.claimableInstances.get({ now: request.now }) === undefined) return Promise.resolve([]);
+    return this.write(() => this.claimOrchestrationsNow(request), false);
   }
 
   commitTurn(turn: TurnCommit): Promise<void> {
@@ -146,6 +163,7 @@ export class SqliteStore implements Store {
   }
 
   claimActivities(request: ClaimActivitiesRequest): Promise<ActivityWorkItem[]> {
+    if (!this.closed && this.sql.anyClaimableTask.get({ now: request.now }) === undefined) return Promise.resolve([]);
     return this.write(() => {
       const rows = this.sql.claimTasks.all({
         lease: request.leaseId,
@@ -155,7 +173,7 @@ export class SqliteStore implements Store {
       }) as TaskRow[];
       // RETURNING does not promise an order; the contract does (id order).
       return rows.sort((a, b) => a.id - b.id).map(toActivityWorkItem);
-    });
+    }, false);
   }
 
   completeActivity(request: CompleteActivityRequest): Promise<void> {
@@ -402,14 +420,29 @@ export class SqliteStore implements Store {
     this.sql.deleteInstance.run(instanceId);
   }
 
-  private write<T>(body: () => T): Promise<T> {
+  private write<T>(body: () => T, durable = true): Promise<T> {
     if (this.closed) return Promise.reject(new InfrastructureError('STORE_CLOSED', 'the SQLite store is closed'));
-    return this.writer.submit(body);
+    return this.writer.submit(body, durable);
   }
 
   private assertOpen(): void {
     if (this.closed) throw new InfrastructureError('STORE_CLOSED', 'the SQLite store is closed');
   }
+}
+
+/**
+ * Commits a claim-only batch without an fsync. Auto-checkpointing is switched off for that
+ * transaction too: a checkpoint run under synchronous=OFF would copy frames into the database
+ * file without syncing it, and a later writer could then recycle the WAL before the data is on
+ * disk. The next durable commit runs the checkpoint instead, with the configured level.
+ */
+function relaxedCommit(db: Database.Database, synchronous: SqliteSynchronous): RelaxedCommit {
+  const off = [db.prepare('PRAGMA synchronous = OFF'), db.prepare('PRAGMA wal_autocheckpoint = 0')];
+  const back = [db.prepare(`PRAGMA synchronous = ${synchronous}`), db.prepare(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)];
+  return {
+    enter: () => off.forEach((p) => p.run()),
+    exit: () => back.forEach((p) => p.run()),
+  };
 }
 
 function leaseLost(what: string, id: string, leaseId: string): SwirlError {

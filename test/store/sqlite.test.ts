@@ -87,6 +87,29 @@ describe('SQLite store specifics', () => {
     await store.close();
   });
 
+  it('commits claim-only batches without an fsync (unless durableClaims), and every other batch with one', async () => {
+    const relaxed = await openSqliteStore(freshPath());
+    const db = (relaxed as unknown as { db: Database.Database }).db;
+    await relaxed.createInstance(createRequest('a'));
+    const s0 = relaxed.commitStats;
+    const [item] = await relaxed.claimOrchestrations({ leaseId: 'L', now: 1000, leaseMs: 1000, limit: 1 });
+    const s1 = relaxed.commitStats;
+    assert.equal(s1.relaxedCommits - s0.relaxedCommits, 1, 'the claim alone committed relaxed');
+    assert.equal(db.pragma('synchronous', { simple: true }), 2, 'FULL again after the relaxed commit');
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000, 'auto-checkpoint back on');
+    await Promise.all([relaxed.commitTurn(turnFor(item, 'RUNNING', 1)), relaxed.claimActivities({ leaseId: 'T', now: 1000, leaseMs: 1, limit: 1 })]);
+    assert.equal(relaxed.commitStats.relaxedCommits, s1.relaxedCommits, 'a batch with a turn in it is durable');
+    assert.deepEqual(await relaxed.claimOrchestrations({ leaseId: 'L2', now: 1000, leaseMs: 1000, limit: 1 }), [], 'nothing to claim');
+    assert.equal(relaxed.commitStats.commits, s1.commits + 1, 'an empty claim is answered without a transaction');
+    await relaxed.close();
+
+    const strict = await openSqliteStore({ path: freshPath(), durableClaims: true });
+    await strict.createInstance(createRequest('a'));
+    await strict.claimOrchestrations({ leaseId: 'L', now: 1000, leaseMs: 1000, limit: 1 });
+    assert.equal(strict.commitStats.relaxedCommits, 0);
+    await strict.close();
+  });
+
   it('close() commits the writes still queued before it releases the file', async () => {
     const path = freshPath();
     const store = await openSqliteStore(path);
