@@ -68,7 +68,6 @@ export class ActivityWorker {
   }
 
   private async loop(): Promise<void> {
-    let idleMs = 1;
     while (this.active) {
       const capacity = this.opts.activityConcurrency - this.running.size;
       if (capacity <= 0) {
@@ -86,13 +85,10 @@ export class ActivityWorker {
         continue;
       }
       for (const item of items) this.launch(item);
-      if (items.length > 0) {
-        idleMs = 1;
-        continue;
-      }
-      let sleep = Math.min(idleMs, this.opts.pollIntervalMs);
-      idleMs = Math.min(idleMs * 2, this.opts.pollIntervalMs);
-      if (this.running.size === 0) sleep = this.opts.pollIntervalMs;
+      if (items.length > 0) continue;
+      // Idle: sleep until notified (tasks enqueued in this process), the next delayed task, or the
+      // poll interval (tasks from other processes, expired leases).
+      let sleep = this.opts.pollIntervalMs;
       try {
         const next = await this.store.nextWakeAt(now);
         if (next !== undefined) sleep = Math.min(sleep, Math.max(next - this.opts.clock.now(), 0));

@@ -79,8 +79,11 @@ export interface ClientHost {
   store(): Store;
   registry: Registry;
   opts: CompiledEngineOptions;
-  /** Resolves when `instanceId` commits a turn, or after `ms`. */
-  waitForChange(instanceId: string, ms: number): Promise<void>;
+  /**
+   * Subscribes to the next committed turn of `instanceId` (or `ms` passing). Subscribe before
+   * reading the status, so a change between the read and the wait is not missed.
+   */
+  waitForChange(instanceId: string, ms: number): { changed: Promise<RuntimeStatus | undefined>; cancel: () => void };
   /** Work was enqueued. */
   notify(): void;
 }
@@ -304,15 +307,35 @@ export class EngineClient {
   private async waitFor(instanceId: string, timeoutMs: number | undefined, done: (s: RuntimeStatus) => boolean, what: string): Promise<InstanceMetadata> {
     checkInstanceId(instanceId);
     const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
+    let read = true;
+    let last: InstanceRecord | undefined;
     for (;;) {
-      const r = await this.store.getInstance(instanceId);
-      if (!r) throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`);
-      if (done(r.status)) return toMetadata(r);
       const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new SwirlError(EngineErrorCode.WAIT_TIMEOUT, `instance '${instanceId}' did not finish waiting ${what} within ${timeoutMs} ms (status ${r.status})`);
+      const sub = this.host.waitForChange(instanceId, Math.max(0, Math.min(left, this.host.opts.pollIntervalMs)));
+      if (read) {
+        try {
+          last = await this.store.getInstance(instanceId);
+        } catch (e) {
+          sub.cancel();
+          throw e;
+        }
+        if (!last) {
+          sub.cancel();
+          throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`);
+        }
+        if (done(last.status)) {
+          sub.cancel();
+          return toMetadata(last);
+        }
       }
-      await this.host.waitForChange(instanceId, Math.min(left, this.host.opts.pollIntervalMs));
+      if (left <= 0) {
+        sub.cancel();
+        throw new SwirlError(EngineErrorCode.WAIT_TIMEOUT, `instance '${instanceId}' did not finish waiting ${what} within ${timeoutMs} ms (status ${last?.status})`);
+      }
+      // A local commit tells us the new status: read the store only when it is the one we wait
+      // for, or when the wait timed out (the change may have come from another process).
+      const status = await sub.changed;
+      read = status === undefined || done(status);
     }
   }
 

@@ -42,7 +42,7 @@ export class Engine {
   private readonly registry = new Registry();
   private readonly orchestrations: OrchestrationWorker;
   private readonly activities: ActivityWorker;
-  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly listeners = new Map<string, Set<(status?: RuntimeStatus) => void>>();
   private readonly ownsStore: boolean;
   private state: 'created' | 'running' | 'stopped' = 'created';
   private unsubscribeClock: (() => void) | undefined;
@@ -122,25 +122,27 @@ export class Engine {
     return { ...this.orchestrations.stats, cachedInstances: this.orchestrations.cachedInstances, activityExecutions: this.activities.executions };
   }
 
-  private changed(instanceId: string, _status: RuntimeStatus): void {
+  private changed(instanceId: string, status: RuntimeStatus): void {
     const set = this.listeners.get(instanceId);
     if (!set) return;
-    this.listeners.delete(instanceId);
-    for (const l of set) l();
+    for (const l of [...set]) l(status);
   }
 
-  private waitForChange(instanceId: string, ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      let set = this.listeners.get(instanceId);
-      if (!set) this.listeners.set(instanceId, (set = new Set()));
-      const done = (): void => {
-        clearTimeout(timer);
-        this.listeners.get(instanceId)?.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      set.add(done);
-    });
+  private waitForChange(instanceId: string, ms: number): { changed: Promise<RuntimeStatus | undefined>; cancel: () => void } {
+    let set = this.listeners.get(instanceId);
+    if (!set) this.listeners.set(instanceId, (set = new Set()));
+    let resolve!: (status: RuntimeStatus | undefined) => void;
+    const changed = new Promise<RuntimeStatus | undefined>((r) => (resolve = r));
+    const done = (status?: RuntimeStatus): void => {
+      clearTimeout(timer);
+      const s = this.listeners.get(instanceId);
+      s?.delete(done);
+      if (s && s.size === 0) this.listeners.delete(instanceId);
+      resolve(status);
+    };
+    const timer = setTimeout(() => done(), ms);
+    set.add(done);
+    return { changed, cancel: done };
   }
 }
 

@@ -90,7 +90,6 @@ export class OrchestrationWorker {
   }
 
   private async loop(): Promise<void> {
-    let idleMs = 1;
     while (this.running) {
       const capacity = this.opts.workerConcurrency - this.inflight.size;
       if (capacity <= 0) {
@@ -108,17 +107,13 @@ export class OrchestrationWorker {
         continue;
       }
       for (const item of items) this.track(this.runTurn(item));
-      if (items.length > 0) {
-        idleMs = 1;
-        continue;
-      }
-      // Idle: sleep until notified, the next due timer, or the poll interval (backoff from 1 ms).
-      let sleep = Math.min(idleMs, this.opts.pollIntervalMs);
-      idleMs = Math.min(idleMs * 2, this.opts.pollIntervalMs);
+      if (items.length > 0) continue;
+      // Idle: sleep until notified (work enqueued in this process, a turn finished, the clock
+      // moved), until the next timer is due, or for the poll interval (work from other processes).
+      let sleep = this.opts.pollIntervalMs;
       try {
         const next = await this.store.nextWakeAt(now);
-        if (next !== undefined) sleep = Math.min(Math.max(next - this.opts.clock.now(), 0), this.opts.pollIntervalMs);
-        else sleep = this.inflight.size > 0 ? sleep : this.opts.pollIntervalMs;
+        if (next !== undefined) sleep = Math.min(Math.max(next - this.opts.clock.now(), 0), sleep);
       } catch {
         // a failing store is reported by the next claim
       }
