@@ -262,7 +262,7 @@ function describeFailure(f: Failure): string {
   const vars = f.pair.vars ? `\n  vars:     ${canonical(f.pair.vars, true)}` : '';
   return [
     `[${f.pair.category}] ${f.problem}`,
-    `  program:  ${f.pair.program}`,
+    `  program:  ${f.pair.program.includes('\n') ? JSON.stringify(f.pair.program) : f.pair.program}`,
     `  input:    ${canonical(f.pair.input, true)}${vars}`,
     `  oracle:   ${describeOutcome(f.oracle)}`,
     `  compiled: ${describeOutcome(f.compiled.outcome)}${f.compiled.usesFallback ? ' (via fallback)' : ''}`,

@@ -206,8 +206,24 @@ class ProgramGen {
   }
 }
 
+/**
+ * Value-semantics programs (ordering, equality, containment, printing) to run on random JSON: these
+ * find comparison and formatting bugs that hand-picked inputs miss.
+ */
+const VALUE_PROGRAMS = [
+  'sort', 'unique', 'keys?', 'tojson', 'tostring', '[.[]?] | sort', 'add?', 'min?, max?', 'group_by(type)?', 'unique_by(tojson)?',
+  'sort_by(type, .)?', '[paths]', '[tostream]', 'fromstream(tostream)', '[leaf_paths?]', 'flatten?', 'to_entries?', 'length?',
+  '[.. | scalars]', '[.. | strings] | sort', '[.. | numbers] | add', '[.[]? | . == $x]', '. == (tojson | fromjson)', 'contains(.)?',
+  'inside(.)?', '[.[]?] | contains([.[0]?])?', '. < $x, . > $x', '[., $x] | sort', '[., $x] | unique | length', 'walk(if type == "array" then sort else . end)',
+  '[.. | tostring?] | join(",")', '@json', '@text', '[.. | strings | @base64]', '[.. | strings | explode | implode]', '[.. | strings | ascii_downcase]',
+  '[.. | strings | utf8bytelength]', '[.. | strings | length]', 'del(..|nulls?)', '[.. | select(type == "object") | keys_unsorted]', 'map_values(type)?',
+  'with_entries(.key |= ascii_upcase)?', '[splits(",")?]', 'any, all', '[.[]? | numbers] | [min, max, add]', 'tojson | length', '[getpath(["a"], ["items", 0])?]',
+  'to_entries? | from_entries', 'indices(1)?', '[.[]? | type] | unique', 'map(tostring)? | sort', '[.. | numbers | floor]', '[.. | numbers | tostring]',
+] as const;
+
 /** Top-level shapes: a category per construct family, so the report says where disagreements cluster. */
 const SHAPES: readonly { shape: string; make: (g: ProgramGen, r: XorShift32) => string }[] = [
+  { shape: 'values', make: (_g, r) => r.pick(VALUE_PROGRAMS) },
   { shape: 'path', make: (g, r) => (r.chance(0.5) ? g.expr(0) : `${g.expr(0)} | ${g.expr(0)}`) },
   { shape: 'small', make: (g) => g.expr(1) },
   { shape: 'medium', make: (g) => g.expr(2) },
@@ -221,8 +237,10 @@ export function generatePairs(seed: number, count: number): GeneratedPair[] {
   for (let i = 0; i < count; i++) {
     const { shape, make } = SHAPES[i % SHAPES.length];
     const program = make(new ProgramGen(rng), rng);
-    const input = rng.chance(0.6) ? stateLikeInput(rng) : randomJson(rng, 3);
-    out.push({ shape, program, input });
+    const input = shape !== 'values' && rng.chance(0.6) ? stateLikeInput(rng) : randomJson(rng, 3);
+    // `$x`, a second random value, is bound for the value programs (and harmless elsewhere).
+    const x = randomJson(rng, 2);
+    out.push({ shape, program: program.includes('$x') ? `${JSON.stringify(x)} as $x | ${program}` : program, input });
   }
   return out;
 }
