@@ -50,6 +50,7 @@ function recurseAll(v: Value, emit: Emit): void {
 
 function recursePaths(v: Value, p: Path, emit: (v: Value, p: Path) => void): void {
   emit(v, p);
+  if (p === INVALID_PATH && (Array.isArray(v) || isObject(v))) invalidPath(v);
   if (Array.isArray(v)) for (let i = 0; i < v.length; i++) recursePaths(v[i], [...p, i], emit);
   else if (isObject(v)) for (const k of Object.keys(v)) recursePaths(v[k], [...p, k], emit);
 }
@@ -120,6 +121,7 @@ onLoad(() => {
       ...code,
       path: (x, p, env, emit) =>
         arg.run(x, env, (q) => {
+          if (p === INVALID_PATH) invalidPath(x);
           if (!Array.isArray(q)) fail('Path must be specified as an array');
           emit(getPath(x, q), [...p, ...q]);
         }),
@@ -347,12 +349,12 @@ onLoad(() => {
   define('first', 0, () => ({
     one: (x) => (x === null ? null : indexFirst(x, 0)),
     run: (x, _e, emit) => emit(x === null ? null : indexFirst(x, 0)),
-    path: (x, p, _e, emit) => emit(x === null ? null : indexFirst(x, 0), [...p, 0]),
+    path: (x, p, _e, emit) => (p === INVALID_PATH ? invalidPath(x) : emit(x === null ? null : indexFirst(x, 0), [...p, 0])),
   }));
   define('last', 0, () => ({
     one: (x) => (x === null ? null : indexFirst(x, -1)),
     run: (x, _e, emit) => emit(x === null ? null : indexFirst(x, -1)),
-    path: (x, p, _e, emit) => emit(x === null ? null : indexFirst(x, -1), [...p, -1]),
+    path: (x, p, _e, emit) => (p === INVALID_PATH ? invalidPath(x) : emit(x === null ? null : indexFirst(x, -1), [...p, -1])),
   }));
   define('input', 0, () => fromOne(() => fail('No more inputs')));
   define('inputs', 0, () => ({ run: () => undefined }));

@@ -104,29 +104,17 @@ function toNumber(x: Value): Value {
   return fail(`${describe(x)} cannot be parsed as a number`);
 }
 
+/** jq 1.8.2's `from_entries`: key from `key` (or `Key`), value from `value` (or `Value`). */
 function fromEntries(x: Value): Value {
   const out: Record<string, Value> = {};
   for (const e of iterValues(x)) {
-    let k: Value;
-    let v: Value = null;
-    if (isObject(e)) {
-      k = hasKey(e, 'key') && e.key !== null && e.key !== false ? e.key : hasKey(e, 'k') && e.k !== null && e.k !== false ? e.k : hasKey(e, 'name') && e.name !== null && e.name !== false ? e.name : hasKey(e, 'Name') && e.Name !== null && e.Name !== false ? e.Name : hasKey(e, 'K') && e.K !== null && e.K !== false ? e.K : hasKey(e, 'Key') ? e.Key : (getKey(e, 'key') ?? null);
-      if (hasKey(e, 'value')) v = e.value;
-      else if (hasKey(e, 'v')) v = e.v;
-      else if (hasKey(e, 'Value')) v = e.Value;
-      else if (hasKey(e, 'V')) v = e.V;
-    } else {
-      k = getKeyOf(e);
-    }
-    if (typeof k === 'string') setKey(out, k, v);
-    else if (typeof k === 'number' || typeof k === 'boolean') setKey(out, toJson(k), v);
-    else fail(`Cannot use ${describe(k)} as object key`);
+    const k0 = index(e, 'key');
+    const k = k0 !== null && k0 !== false ? k0 : index(e, 'Key');
+    const v = isObject(e) && hasKey(e, 'value') ? e.value : index(e, 'Value');
+    if (typeof k !== 'string') return fail(`Cannot use ${describe(k)} as object key`);
+    setKey(out, k, v);
   }
   return out;
-}
-
-function getKeyOf(e: Value): Value {
-  return fail(`Cannot index ${typeOf(e)} with "key"`);
 }
 
 const frexp = (x: number): [number, number] => {
@@ -199,7 +187,6 @@ const MATH2: Record<string, (a: number, b: number) => number> = {
   copysign: (a, b) => (Math.sign(b) < 0 || Object.is(b, -0) ? -Math.abs(a) : Math.abs(a)),
   fdim: (a, b) => (a - b > 0 ? a - b : 0),
   ldexp: (a, b) => a * Math.pow(2, Math.trunc(b)),
-  scalb: (a, b) => a * Math.pow(2, b),
   scalbln: (a, b) => a * Math.pow(2, Math.trunc(b)),
 };
 
@@ -292,10 +279,10 @@ onLoad(() => {
     return Array.isArray(r) ? (r.length ? r[r.length - 1] : null) : null;
   });
   define0('transpose', (x) => {
-    const rows = requireArray(x, 'transposed') as Value[][];
-    const n = rows.reduce((m, r) => Math.max(m, length(r) as number), 0);
+    const rows = iterValues(x);
+    const n = rows.reduce((m: number, r) => Math.max(m, length(r) as number), 0);
     const out: Value[][] = [];
-    for (let i = 0; i < n; i++) out.push(rows.map((r) => (Array.isArray(r) && i < r.length ? r[i] : null)));
+    for (let i = 0; i < n; i++) out.push(rows.map((r) => index(r, i)));
     return out;
   });
   define0('infinite', () => Infinity);

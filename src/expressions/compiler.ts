@@ -264,10 +264,8 @@ function compilePipe(left: Code, right: Code): Code {
     lp || rp
       ? (x, p, env, emit) => {
           const rpath = pathOf(right);
-          pathOf(left)(x, p, env, (v, q) => {
-            if (q === INVALID_PATH && right.path) invalidPath(v);
-            rpath(v, q, env, emit);
-          })
+          // An invalid path (a value, not a path) flows on; only path operations on it fail.
+          pathOf(left)(x, p, env, (v, q) => rpath(v, q, env, emit));
         }
       : undefined;
   if (left.one && right.one) {

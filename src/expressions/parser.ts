@@ -448,6 +448,7 @@ class Parser {
       let shorthand: Node | undefined;
       switch (t.kind) {
         case TokenKind.Var:
+          if (this.isPunct(':')) this.fail(this.peek(), "'}'");
           if (t.value === '__loc__') {
             key = { kind: 'Literal', value: '__loc__', pos: t.pos };
             shorthand = { kind: 'Loc', line: this.lineOf(t.pos), pos: t.pos };

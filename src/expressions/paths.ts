@@ -117,7 +117,8 @@ function deleteKey(v: Value, k: Value): Value {
       delete out[k];
       return out;
     }
-    return fail(`Cannot delete field at object index of ${typeOf(v)}`);
+    if (Array.isArray(v)) return fail(`Cannot delete ${typeOf(k)} element of array`);
+    return fail(`Cannot delete fields from ${typeOf(v)}`);
   }
   if (typeof k === 'number') {
     if (Array.isArray(v)) {
@@ -126,7 +127,8 @@ function deleteKey(v: Value, k: Value): Value {
       if (n < 0 || n >= v.length) return v;
       return v.slice(0, n).concat(v.slice(n + 1));
     }
-    return fail(`Cannot delete field at index of ${typeOf(v)}`);
+    if (isObject(v)) return fail(`Cannot delete ${typeOf(k)} field of object`);
+    return fail(`Cannot delete fields from ${typeOf(v)}`);
   }
   if (isSliceKey(k)) {
     if (Array.isArray(v)) {

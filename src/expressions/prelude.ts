@@ -26,7 +26,7 @@ def recurse(f; cond): def r: ., (f | select(cond) | r); r;
 def in(xs): . as $x | xs | has($x);
 def inside(xs): . as $x | xs | contains($x);
 def paths: path(..) | select(length > 0);
-def paths(node_filter): . as $dot | paths | select(. as $p | $dot | getpath($p) | node_filter);
+def paths(node_filter): path(.. | select(node_filter)) | select(length > 0);
 def del(f): delpaths([path(f)]);
 def todate: strftime("%Y-%m-%dT%H:%M:%SZ");
 def todateiso8601: strftime("%Y-%m-%dT%H:%M:%SZ");

@@ -74,8 +74,11 @@ export function compileRegex(re: Value, flags: Value): Compiled {
         fail(`${flags as string} is not a valid modifier string`);
     }
   }
-  // Oniguruma's \A, \z and \Z have JS equivalents only as ^ / $ without the m flag.
-  source = source.replace(/\\A/g, '^').replace(/\\[zZ]/g, '$');
+  if (source.startsWith('(?i)')) {
+    source = source.slice(4);
+    if (!js.includes('i')) js += 'i';
+  }
+  source = translate(source);
   let regexp: RegExp;
   try {
     regexp = new RegExp(source, `${js}g`);
@@ -86,6 +89,51 @@ export function compileRegex(re: Value, flags: Value): Compiled {
   if (cache.size > 1000) cache.clear();
   cache.set(key, compiled);
   return compiled;
+}
+
+const WORD = '\\p{L}\\p{M}\\p{Nd}\\p{Pc}';
+const ESCAPES_OUTSIDE: Record<string, string> = {
+  w: `[${WORD}]`,
+  W: `[^${WORD}]`,
+  d: '\\p{Nd}',
+  D: '\\P{Nd}',
+  h: '[0-9a-fA-F]',
+  H: '[^0-9a-fA-F]',
+  b: `(?:(?<=[${WORD}])(?![${WORD}])|(?<![${WORD}])(?=[${WORD}]))`,
+  B: `(?:(?<=[${WORD}])(?=[${WORD}])|(?<![${WORD}])(?![${WORD}]))`,
+  A: '^',
+  z: '$',
+  Z: '(?=\\n?$)',
+};
+const ESCAPES_INSIDE: Record<string, string> = { w: WORD, d: '\\p{Nd}', D: '\\P{Nd}', h: '0-9a-fA-F' };
+
+/**
+ * Rewrites Oniguruma (Perl_NT syntax, Unicode) constructs that JS spells differently: Unicode
+ * `\w \d \b`, `\A \z \Z \h`, and `$`, which also matches before a final newline.
+ */
+function translate(src: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\' && i + 1 < src.length) {
+      const e = src[i + 1];
+      const rep = inClass ? ESCAPES_INSIDE[e] : ESCAPES_OUTSIDE[e];
+      out += rep ?? c + e;
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (src[i + 1] === '^') out += src[++i];
+      if (src[i + 1] === ']') out += `\\${src[++i]}`;
+    } else if (c === '$') {
+      out += '(?=\\n?$)';
+    } else out += c;
+  }
+  return out;
 }
 
 interface MatchObject {

@@ -143,7 +143,7 @@ export function formatNumber(n: number): string {
   if (n === Infinity) return '1.7976931348623157e+308';
   if (n === -Infinity) return '-1.7976931348623157e+308';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
-  if (Number.isInteger(n) && Math.abs(n) < 1e17) return String(n);
+  if (Number.isInteger(n) && Math.abs(n) < 1e16) return String(n);
   const exp = n.toExponential();
   const neg = exp.charCodeAt(0) === 45;
   const ePos = exp.indexOf('e');
