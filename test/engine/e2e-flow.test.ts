@@ -81,6 +81,25 @@ for (const kind of STORE_KINDS) {
       const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
       assert.equal(r.output, startAt);
     });
+    it('terminates a scheduled instance before it starts', async () => {
+      const clock = new ManualClock();
+      const engine = await makeEngine(kind, { clock });
+      let ran = false;
+      engine.registerOrchestration('never-runs', () => {
+        ran = true;
+        return 1;
+      });
+      await engine.start();
+      const id = await engine.client.start('never-runs', undefined, { startAt: clock.now() + 60_000 });
+      await engine.client.terminate(id, { output: 'cancelled' });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      assert.equal(r.runtimeStatus, 'TERMINATED');
+      assert.equal(r.output, 'cancelled');
+      clock.advance(120_000);
+      await new Promise((res) => setTimeout(res, 60));
+      assert.equal(ran, false);
+      assert.equal((await engine.client.get(id))?.runtimeStatus, 'TERMINATED');
+    });
   });
 
   describe(`sub-orchestrations and lifecycle (${kind})`, () => {
@@ -110,6 +129,32 @@ for (const kind of STORE_KINDS) {
       assert.equal((await engine.client.get('p1-bad'))?.runtimeStatus, 'FAILED');
       const children = await engine.client.list({ parentInstanceId: 'p1' });
       assert.equal(children.instances.length, 4);
+    });
+
+    it('fails the parent task for an unregistered child and for a child id that is taken', async () => {
+      const engine = await makeEngine(kind);
+      engine.registerOrchestration('wait', function* (ctx) {
+        return yield ctx.waitForExternalEvent('go');
+      });
+      engine.registerOrchestration('parent', function* (ctx) {
+        const errors: string[] = [];
+        for (const [name, id] of [['ghost', 'child-ghost'], ['wait', 'busy']] as const) {
+          try {
+            yield ctx.callSubOrchestrator(name, undefined, { instanceId: id });
+          } catch (e) {
+            errors.push((e as Error).message);
+          }
+        }
+        return errors;
+      });
+      await engine.start();
+      await engine.client.start('wait', undefined, { instanceId: 'busy' });
+      const r = await engine.client.waitForCompletion(await engine.client.start('parent'), { timeoutMs: 5000 });
+      assert.deepEqual(r.output, [
+        "sub-orchestration 'ghost' (task #1) failed: no orchestration named 'ghost' is registered with this engine",
+        "sub-orchestration 'wait' (task #2) failed: cannot start sub-orchestration 'wait': an instance with id 'busy' is already running",
+      ]);
+      assert.equal((await engine.client.get('busy'))?.parentInstanceId, undefined, 'the running instance was not touched');
     });
 
     it('continues as new with a fresh history, carrying unconsumed events', async () => {
