@@ -24,7 +24,10 @@ export interface EngineOptions {
   pollIntervalMs?: number;
   /** Most live orchestrations kept in memory between turns (LRU). 0 disables caching. @default 1000 */
   cacheSize?: number;
-  /** Instances waiting only on events or on timers further away than this are evicted from the cache after their turn. @default 2000 */
+  /**
+   * Instances waiting only on events or on timers further away than this are evicted from the
+   * cache after their turn (unless their history has 200+ events, where a replay costs more). @default 2000
+   */
   cacheIdleTimerMs?: number;
   /** Largest payload (input, output, event data, activity result, custom status) in UTF-8 bytes. @default 4194304 (4 MiB) */
   maxPayloadBytes?: number;

@@ -20,6 +20,12 @@ import { EngineErrorCode } from './error-codes.js';
 import { checkPayloadSize } from './validation.js';
 import { Wakeup } from './wakeup.js';
 
+/**
+ * History length from which an idle instance stays cached (LRU-bounded): below it a replay costs
+ * well under a millisecond, so memory wins; above it the step-cost-vs-history-length goal wins.
+ */
+const IDLE_KEEP_HISTORY = 200;
+
 /** Callbacks into the engine. */
 export interface OrchestrationWorkerHooks {
   /** A turn of `instanceId` committed (wakes waitForCompletion). */
@@ -235,8 +241,11 @@ export class OrchestrationWorker {
     });
     await this.store.commitTurn(built.commit);
     this.stats.turns += 1;
-    if (rt && !rt.outcome && !rt.isIdle(now + this.opts.cacheIdleTimerMs)) {
-      this.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength: built.commit.firstSeq + built.commit.history.length });
+    const historyLength = built.commit.firstSeq + built.commit.history.length;
+    // Idle instances (waiting only on events or far timers) leave memory, unless their history is
+    // long enough that replaying it on the next event would cost more than keeping them.
+    if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !rt.isIdle(now + this.opts.cacheIdleTimerMs))) {
+      this.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength });
     }
     this.logOutcome(instance, built.status, forced ?? rt?.outcome);
     this.hooks.committed(id, built.status);
