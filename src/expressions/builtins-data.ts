@@ -7,7 +7,7 @@ import { fromOne, type Code } from './code.js';
 import { define, define0, defineN, onLoad } from './builtins.js';
 import { index, indicesOf, iterValues, length } from './operators.js';
 import { fail } from './runtime.js';
-import { codePointLength, compare, compareStrings, describe, equals, getKey, hasKey, isObject, setKey, sortedKeys, toJson, toStringValue, typeOf, type Value } from './values.js';
+import { codePointLength, compare, compareStrings, describe, equals, hasKey, isObject, setKey, sortedKeys, toJson, toStringValue, typeOf, type Value } from './values.js';
 import { parseJsonText } from './json-text.js';
 
 function keysOf(x: Value, sorted: boolean): Value {
@@ -104,12 +104,15 @@ function toNumber(x: Value): Value {
   return fail(`${describe(x)} cannot be parsed as a number`);
 }
 
-/** jq 1.8.2's `from_entries`: key from `key` (or `Key`), value from `value` (or `Value`). */
+/** jq 1.8.2's `from_entries`: key from `key`, `Key`, `name` or `Name`; value from `value` or `Value`. */
 function fromEntries(x: Value): Value {
   const out: Record<string, Value> = {};
   for (const e of iterValues(x)) {
-    const k0 = index(e, 'key');
-    const k = k0 !== null && k0 !== false ? k0 : index(e, 'Key');
+    let k: Value = null;
+    for (const name of ['key', 'Key', 'name', 'Name']) {
+      k = index(e, name);
+      if (k !== null && k !== false) break;
+    }
     const v = isObject(e) && hasKey(e, 'value') ? e.value : index(e, 'Value');
     if (typeof k !== 'string') return fail(`Cannot use ${describe(k)} as object key`);
     setKey(out, k, v);

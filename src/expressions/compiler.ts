@@ -385,7 +385,6 @@ function compileIterate(target: Code, optional: boolean): Code {
   const path: Code['path'] = (x, p, env, emit) =>
     tpath(x, p, env, (v, q) => {
       if (q === INVALID_PATH) invalidPath(v);
-      if (v === null) return;
       if (Array.isArray(v)) {
         for (let i = 0; i < v.length; i++) emit(v[i], [...q, i]);
       } else if (isObject(v)) {

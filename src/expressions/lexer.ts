@@ -79,8 +79,21 @@ function skipSpace(src: string, i: number, end: number): number {
     const c = src.charCodeAt(i);
     if (c === 32 || c === 9 || c === 10 || c === 13) i++;
     else if (c === 35) {
-      // `#` comment to end of line
-      while (i < end && src.charCodeAt(i) !== 10) i++;
+      // `#` comment to end of line; jq 1.8 continues it when the line ends in an odd number of `\`.
+      while (i < end) {
+        const d = src.charCodeAt(i);
+        if (d === 10) {
+          let k = i - 1;
+          if (k >= 0 && src.charCodeAt(k) === 13) k--;
+          let slashes = 0;
+          while (k >= 0 && src.charCodeAt(k) === 92) {
+            slashes++;
+            k--;
+          }
+          if (slashes % 2 === 0) break;
+        }
+        i++;
+      }
     } else break;
   }
   return i;

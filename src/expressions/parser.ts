@@ -51,6 +51,8 @@ class Parser {
   private i = 0;
   /** Set by parsePrimary when the term it returned is itself an index suffix (`.a`, `."a"`, `.[…]`). */
   private primarySuffix = false;
+  /** Inside an object value, where jq's grammar has no `Term as $x | …`. */
+  private noAs = false;
   constructor(
     private readonly src: string,
     private readonly toks: Token[],
@@ -88,13 +90,19 @@ class Parser {
 
   /** Pipe level: `a | b`, plus `def` which scopes over the rest of the pipe. */
   parsePipe(): Node {
-    if (this.isKeyword('def')) return this.parseFuncDef();
-    const left = this.parseBinary(2);
-    if (this.isPunct('|')) {
-      const t = this.next();
-      return { kind: 'Pipe', left, right: this.parsePipe(), pos: t.pos };
+    const saved = this.noAs;
+    this.noAs = false;
+    try {
+      if (this.isKeyword('def')) return this.parseFuncDef();
+      const left = this.parseBinary(2);
+      if (this.isPunct('|')) {
+        const t = this.next();
+        return { kind: 'Pipe', left, right: this.parsePipe(), pos: t.pos };
+      }
+      return left;
+    } finally {
+      this.noAs = saved;
     }
-    return left;
   }
 
   private binaryOp(): OpInfo | undefined {
@@ -149,12 +157,21 @@ class Parser {
     const t = this.peek();
     if (t.kind === TokenKind.Punct && t.value === '-') {
       this.next();
-      const operand = this.parseUnary();
-      // jq folds a negated number literal into a literal (so `-0` prints as 0, not -0).
-      if (operand.kind === 'Literal' && typeof operand.value === 'number') {
-        return { kind: 'Literal', value: operand.value === 0 ? 0 : -operand.value, pos: t.pos };
+      const saved = this.noAs;
+      this.noAs = true;
+      let operand: Node;
+      try {
+        operand = this.parseUnary();
+      } finally {
+        this.noAs = saved;
       }
-      return { kind: 'Neg', operand, pos: t.pos };
+      // jq folds a negated number literal into a literal (so `-0` prints as 0, not -0).
+      const neg: Node =
+        operand.kind === 'Literal' && typeof operand.value === 'number'
+          ? { kind: 'Literal', value: operand.value === 0 ? 0 : -operand.value, pos: t.pos }
+          : { kind: 'Neg', operand, pos: t.pos };
+      // `-1 as $x | …` binds -1: unary minus is tighter than `as`.
+      return this.noAs ? neg : this.parsePostfix(neg, true);
     }
     if (t.kind === TokenKind.Keyword) {
       if (t.value === 'def') return this.parseFuncDef();
@@ -239,7 +256,7 @@ class Parser {
       } else if (t.kind === TokenKind.Punct && t.value === '?') {
         this.next();
         node = { kind: 'Try', body: node, handler: undefined, pos: t.pos };
-      } else if (allowAs && t.kind === TokenKind.Keyword && t.value === 'as') {
+      } else if (allowAs && !this.noAs && t.kind === TokenKind.Keyword && t.value === 'as') {
         this.next();
         const patterns = [this.parsePattern()];
         while (this.isPunct('?//')) {
@@ -496,28 +513,26 @@ class Parser {
   }
 
   private formatKey(t: Token): Node {
-    if (this.peek().kind === TokenKind.String) return this.parseString(this.next(), t.value);
-    return { kind: 'Format', name: t.value, pos: t.pos };
+    if (this.peek().kind !== TokenKind.String) this.fail(this.peek(), 'a string after the format');
+    return this.parseString(this.next(), t.value);
   }
 
-  /** Object values are jq's `ExpD`: terms (with unary minus) joined by `|`. */
+  /** Object values (jq 1.8): expressions above `,`, joined by `|`, without `as`, `def` or `label`. */
   private parseObjectValue(): Node {
-    let left = this.parseObjectValueTerm();
-    while (this.isPunct('|')) {
-      const t = this.next();
-      left = { kind: 'Pipe', left, right: this.parseObjectValueTerm(), pos: t.pos };
+    const saved = this.noAs;
+    this.noAs = true;
+    try {
+      const t = this.peek();
+      if (t.kind === TokenKind.Keyword && (t.value === 'label' || t.value === 'def')) this.fail(t);
+      let left = this.parseBinary(3);
+      while (this.isPunct('|')) {
+        const p = this.next();
+        left = { kind: 'Pipe', left, right: this.parseBinary(3), pos: p.pos };
+      }
+      return left;
+    } finally {
+      this.noAs = saved;
     }
-    return left;
-  }
-
-  private parseObjectValueTerm(): Node {
-    const t = this.peek();
-    if (t.kind === TokenKind.Punct && t.value === '-') {
-      this.next();
-      return { kind: 'Neg', operand: this.parseObjectValueTerm(), pos: t.pos };
-    }
-    if (t.kind === TokenKind.Keyword && (t.value === 'try' || t.value === 'label' || t.value === 'def')) return this.parseUnary();
-    return this.parsePostfix(this.parsePrimary(), false);
   }
 
   private parsePattern(): Pattern {
