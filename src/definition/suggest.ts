@@ -20,10 +20,11 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `name`, if it is close enough to be a plausible typo:
- * at most a third of the name's length (and at least 1, at most 4) edits away.
+ * at most a third of the name's length (at least 1, at most 4) edits away. Names shorter than three
+ * characters only match by case ('b' is no typo of 'a').
  */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
-  const limit = Math.min(4, Math.max(1, Math.floor(name.length / 3)));
+  const limit = name.length < 3 ? 0 : Math.min(4, Math.max(1, Math.floor(name.length / 3)));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
