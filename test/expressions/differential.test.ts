@@ -381,4 +381,26 @@ test('coverage: every jq 1.8.2 builtin appears in at least two corpus pairs', ()
   assert.deepEqual(missing, [], 'builtins without enough corpus pairs');
 });
 
+test('harness: jq-style comparison of outcomes (numbers as jq prints them, key order, errors)', () => {
+  const ok = (...outputs: unknown[]): JqOutcome => ({ ok: true, outputs });
+  const err: JqOutcome = { ok: false, outputs: [], message: 'x', compileError: false };
+  assert.equal(compareOutcomes(ok(NaN), ok(null)), Verdict.Same, 'nan prints as null');
+  assert.equal(compareOutcomes(ok(Infinity), ok(Number.MAX_VALUE)), Verdict.Same, 'infinite prints as the largest double');
+  assert.equal(compareOutcomes(ok(-0), ok(0)), Verdict.Differ, '-0 prints as -0');
+  assert.equal(compareOutcomes(ok({ a: 1, b: 2 }), ok({ b: 2, a: 1 })), Verdict.Same);
+  assert.equal(compareOutcomes(ok({ a: 1, b: 2 }), ok({ b: 2, a: 1 }), true), Verdict.Differ, 'keyOrder compares insertion order');
+  assert.equal(compareOutcomes(ok(1.762747174039086), ok(1.7627471740390859)), Verdict.Ulp);
+  assert.equal(compareOutcomes(ok(1, 2), ok(2, 1)), Verdict.Differ, 'output order matters');
+  assert.equal(compareOutcomes(ok(1), ok(1, 1)), Verdict.Differ);
+  assert.equal(compareOutcomes(err, err), Verdict.BothError);
+  assert.equal(compareOutcomes(ok(), err), Verdict.Differ, 'no output is not an error');
+});
+
+test('harness: the generator is deterministic per seed', () => {
+  assert.deepEqual(generatePairs(7, 50), generatePairs(7, 50));
+  assert.notDeepEqual(generatePairs(7, 50), generatePairs(8, 50));
+  const programs = generatePairs(DEFAULT_SEED, 500).map((g) => g.program);
+  assert.ok(new Set(programs).size > 400, 'programs are varied');
+});
+
 test.after(() => writeDisagreements());
