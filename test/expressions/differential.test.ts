@@ -328,6 +328,23 @@ function writeDisagreements(): void {
     }
   }
   writeFileSync(new URL('./DISAGREEMENTS.md', import.meta.url), lines.join('\n'));
+  // Machine-readable copy, for maintaining known-failures.json and fallback-allowed.json.
+  const jsonPath = process.env.SWIRL_JQ_DISAGREEMENTS_JSON;
+  if (jsonPath) {
+    const all = disagreementLog.flatMap(({ r }) =>
+      r.disagreements.map((f) => ({
+        category: f.pair.category,
+        program: f.pair.program,
+        input: f.pair.input,
+        problem: f.problem,
+        fallbackOnly: f.problem === FALLBACK_PROBLEM,
+        known: f.known?.kind,
+        oracle: describeOutcome(f.oracle),
+        compiled: describeOutcome(f.compiled.outcome),
+      })),
+    );
+    writeFileSync(jsonPath, JSON.stringify(all, null, 1));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
