@@ -20,6 +20,7 @@ import './builtins-core.js';
 import './builtins-data.js';
 import './builtins-strings.js';
 import './regex.js';
+import './dates.js';
 
 /** A `def`: its parameters and (once compiled) body. */
 interface FuncInfo {

@@ -6,7 +6,7 @@
 import { Unsupported, fail } from './runtime.js';
 import { describe, formatNumber, toJson, toStringValue, typeOf, type Value } from './values.js';
 
-const KNOWN = new Set(['text', 'json', 'html', 'uri', 'csv', 'tsv', 'sh', 'base64', 'base64d']);
+const KNOWN = new Set(['text', 'json', 'html', 'uri', 'urid', 'csv', 'tsv', 'sh', 'base64', 'base64d']);
 
 function csvField(v: Value): string {
   switch (typeOf(v)) {
@@ -75,6 +75,27 @@ export function applyFormat(name: string, v: Value, checkOnly = false): Value {
         else for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
       }
       return out;
+    }
+    case 'urid': {
+      const s = toStringValue(v);
+      const bytes: number[] = [];
+      for (let i = 0; i < s.length; i++) {
+        if (s[i] === '%') {
+          const hex = s.slice(i + 1, i + 3);
+          if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return fail(`${describe(v)} is not a valid uri encoding`);
+          bytes.push(parseInt(hex, 16));
+          i += 2;
+        } else {
+          const cp = s.codePointAt(i)!;
+          if (cp > 0xffff) i++;
+          bytes.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+        }
+      }
+      try {
+        return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+      } catch {
+        return fail(`${describe(v)} is not a valid uri encoding`);
+      }
     }
     case 'csv':
       if (!Array.isArray(v)) return fail(`${describe(v)} cannot be csv-formatted, only an array can be`);
