@@ -14,7 +14,7 @@ import type { Value } from './values.js';
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-const FORMAT_OK = new Set('YmdHMSjaAbBeTDFRyIpsuw%zZ'.split(''));
+const FORMAT_OK = new Set('YmdHMSjaAbBeTDFRyIpsuw%z'.split(''));
 const PARSE_OK = new Set('YmdeHMSTFzZaAbB%'.split(''));
 
 function utcDate(y: number, m: number, d: number, hh: number, mm: number, ss: number): Date {
@@ -109,7 +109,6 @@ export function strftime(x: Value, fmt: Value): Value {
       case 'u': out += String(w === 0 ? 7 : w); break;
       case 'w': out += String(w); break;
       case 'z': out += '+0000'; break;
-      case 'Z': out += 'UTC'; break;
       case '%': out += '%'; break;
       default: return fail(`strftime/1: unknown conversion %${f ?? ''}`);
     }
@@ -194,8 +193,9 @@ export function strptime(x: Value, fmt: Value): Value {
     }
   }
   if (i !== s.length) mismatch();
+  // Like jq (timegm), an impossible day such as Feb 29 of a common year rolls over.
   const date = utcDate(Y, mo, d, H, M, S);
-  return [Y, mo, d, H, M, S, date.getUTCDay(), dayOfYear(date)];
+  return [date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), H, M, S, date.getUTCDay(), dayOfYear(date)];
 }
 
 /** The literal format of a date builtin call, or Unsupported (→ fallback) when it is not one we handle. */
