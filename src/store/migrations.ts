@@ -98,6 +98,20 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
     postgres: [],
   },
+  {
+    version: 2,
+    name: 'claim indexes on untaken messages and tasks',
+    // A claim used to walk every visible message, including those of instances leased right now
+    // (the oldest ones, so always first). Untaken rows get their own partial indexes; rows of an
+    // expired lease are found through the lock-expiry indexes instead. Every message visible in
+    // the future is untaken, so nextWakeAt uses the partial index too.
+    sqlite: [
+      `CREATE INDEX inbox_untaken ON inbox (visible_at, id) WHERE locked_by IS NULL`,
+      `DROP INDEX inbox_by_visible`,
+      `CREATE INDEX tasks_untaken ON tasks (id) WHERE locked_by IS NULL`,
+    ],
+    postgres: [],
+  },
 ];
 
 /** The schema version this build of Swirl writes. */

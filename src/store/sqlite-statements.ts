@@ -23,6 +23,8 @@ export class SqliteStatements {
   readonly updateInstance: Database.Statement;
   readonly deleteInstance: Database.Statement;
   readonly claimableInstances: Database.Statement;
+  readonly expiredInstances: Database.Statement;
+  readonly anyClaimableInstance: Database.Statement;
   readonly lockInstance: Database.Statement;
   readonly unlockInstance: Database.Statement;
   readonly renewInstanceLock: Database.Statement;
@@ -40,7 +42,9 @@ export class SqliteStatements {
   readonly deleteInbox: Database.Statement;
   // tasks
   readonly insertTask: Database.Statement;
-  readonly claimTasks: Database.Statement;
+  readonly untakenTaskIds: Database.Statement;
+  readonly expiredTaskIds: Database.Statement;
+  readonly lockTask: Database.Statement;
   readonly anyClaimableTask: Database.Statement;
   readonly deleteLockedTask: Database.Statement;
   readonly unlockTask: Database.Statement;
@@ -65,12 +69,26 @@ export class SqliteStatements {
        WHERE instance_id = @id`,
     );
     this.deleteInstance = db.prepare('DELETE FROM instances WHERE instance_id = ?');
-    // Drives the claim: visible messages in (visible_at, id) order via inbox_by_visible, joined to
-    // unlocked (or expired) instances. The caller stops after `limit` distinct instances.
+    // Claim candidates, in two parts. Untaken visible messages in (visible_at, id) order through
+    // the partial index inbox_untaken, joined to unlocked instances (a message that arrived during
+    // another worker's turn is untaken but its instance is locked). And instances whose lease
+    // expired (a dead worker) with visible messages, through instances_by_lock. Invariant kept by
+    // every write: a message is taken (locked_by set) only while its instance is locked.
     this.claimableInstances = db.prepare(
       `SELECT m.instance_id FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
-       WHERE m.visible_at <= @now AND (i.locked_by IS NULL OR i.lock_expires_at <= @now)
+       WHERE m.locked_by IS NULL AND m.visible_at <= @now AND (i.locked_by IS NULL OR i.lock_expires_at <= @now)
        ORDER BY m.visible_at, m.id`,
+    );
+    this.expiredInstances = db.prepare(
+      `SELECT i.instance_id FROM instances i
+       WHERE i.lock_expires_at <= @now AND EXISTS (SELECT 1 FROM inbox m WHERE m.instance_id = i.instance_id AND m.visible_at <= @now)
+       ORDER BY i.lock_expires_at LIMIT @limit`,
+    );
+    this.anyClaimableInstance = db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
+                      WHERE m.locked_by IS NULL AND m.visible_at <= @now AND (i.locked_by IS NULL OR i.lock_expires_at <= @now))
+           OR EXISTS (SELECT 1 FROM instances i WHERE i.lock_expires_at <= @now
+                      AND EXISTS (SELECT 1 FROM inbox m WHERE m.instance_id = i.instance_id AND m.visible_at <= @now)) AS found`,
     );
     this.lockInstance = db.prepare(
       `UPDATE instances SET locked_by = @lease, lock_expires_at = @expires WHERE instance_id = @id RETURNING ${INSTANCE_COLUMNS}`,
@@ -98,12 +116,19 @@ export class SqliteStatements {
     this.deleteInbox = db.prepare('DELETE FROM inbox WHERE instance_id = ?');
 
     this.insertTask = db.prepare('INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, data) VALUES (?, ?, ?, ?, ?, ?)');
-    this.claimTasks = db.prepare(
-      `UPDATE tasks SET locked_by = @lease, lock_expires_at = @expires, dequeue_count = dequeue_count + 1
-       WHERE id IN (SELECT id FROM tasks WHERE visible_at <= @now AND (locked_by IS NULL OR lock_expires_at <= @now) ORDER BY id LIMIT @limit)
+    // Task claims: untaken visible tasks in id order (tasks_untaken), plus tasks whose lease
+    // expired (tasks_by_lock); the caller merges both by id.
+    this.untakenTaskIds = db.prepare('SELECT id FROM tasks WHERE locked_by IS NULL AND visible_at <= @now ORDER BY id LIMIT @limit');
+    // Ordered by expiry, not id, so that the planner walks tasks_by_lock instead of the whole table.
+    this.expiredTaskIds = db.prepare('SELECT id FROM tasks WHERE lock_expires_at <= @now AND visible_at <= @now ORDER BY lock_expires_at LIMIT @limit');
+    this.lockTask = db.prepare(
+      `UPDATE tasks SET locked_by = @lease, lock_expires_at = @expires, dequeue_count = dequeue_count + 1 WHERE id = @id
        RETURNING id, instance_id, execution_id, task_id, name, visible_at, dequeue_count, locked_by, data`,
     );
-    this.anyClaimableTask = db.prepare('SELECT 1 FROM tasks WHERE visible_at <= @now AND (locked_by IS NULL OR lock_expires_at <= @now) LIMIT 1');
+    this.anyClaimableTask = db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM tasks INDEXED BY tasks_untaken WHERE locked_by IS NULL AND visible_at <= @now)
+           OR EXISTS (SELECT 1 FROM tasks WHERE lock_expires_at <= @now AND visible_at <= @now) AS found`,
+    );
     this.deleteLockedTask = db.prepare('DELETE FROM tasks WHERE id = ? AND locked_by = ?');
     this.unlockTask = db.prepare(
       'UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, visible_at = COALESCE(?, visible_at) WHERE id = ? AND locked_by = ?',
@@ -111,10 +136,11 @@ export class SqliteStatements {
     this.renewTaskLock = db.prepare('UPDATE tasks SET lock_expires_at = ? WHERE id = ? AND locked_by = ?');
     this.deleteTasks = db.prepare('DELETE FROM tasks WHERE instance_id = ?');
 
-    // Each arm is an index range scan (inbox_by_visible, tasks_by_visible, instances_by_lock, tasks_by_lock).
+    // Each arm is an index range scan (inbox_untaken, tasks_by_visible, instances_by_lock, tasks_by_lock).
+    // A message visible after `now` is never taken (claims take visible messages only).
     this.nextWake = db.prepare(
       `SELECT MIN(t) AS t FROM (
-         SELECT MIN(visible_at) AS t FROM inbox WHERE visible_at > @now
+         SELECT MIN(visible_at) AS t FROM inbox WHERE locked_by IS NULL AND visible_at > @now
          UNION ALL SELECT MIN(visible_at) FROM tasks WHERE visible_at > @now
          UNION ALL SELECT MIN(lock_expires_at) FROM instances WHERE lock_expires_at > @now
          UNION ALL SELECT MIN(lock_expires_at) FROM tasks WHERE lock_expires_at > @now)`,

@@ -137,7 +137,7 @@ export class SqliteStore implements Store {
 
   claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]> {
     // Idle workers poll often: answer "nothing to do" from a read, without joining a batch.
-    if (!this.closed && this.sql.claimableInstances.get({ now: request.now }) === undefined) return Promise.resolve([]);
+    if (!this.closed && !found(this.sql.anyClaimableInstance, request.now)) return Promise.resolve([]);
     return this.write(() => this.claimOrchestrationsNow(request), false);
   }
 
@@ -163,16 +163,15 @@ export class SqliteStore implements Store {
   }
 
   claimActivities(request: ClaimActivitiesRequest): Promise<ActivityWorkItem[]> {
-    if (!this.closed && this.sql.anyClaimableTask.get({ now: request.now }) === undefined) return Promise.resolve([]);
+    if (!this.closed && !found(this.sql.anyClaimableTask, request.now)) return Promise.resolve([]);
     return this.write(() => {
-      const rows = this.sql.claimTasks.all({
-        lease: request.leaseId,
-        expires: request.now + request.leaseMs,
-        now: request.now,
-        limit: request.limit,
-      }) as TaskRow[];
-      // RETURNING does not promise an order; the contract does (id order).
-      return rows.sort((a, b) => a.id - b.id).map(toActivityWorkItem);
+      if (request.limit <= 0) return [];
+      const params = { now: request.now, limit: request.limit };
+      const untaken = this.sql.untakenTaskIds.pluck().all(params) as number[];
+      const expired = this.sql.expiredTaskIds.pluck().all(params) as number[];
+      const ids = [...new Set([...expired, ...untaken])].sort((a, b) => a - b).slice(0, request.limit);
+      const lock = { lease: request.leaseId, expires: request.now + request.leaseMs };
+      return ids.map((id) => toActivityWorkItem(this.sql.lockTask.get({ ...lock, id }) as TaskRow));
     }, false);
   }
 
@@ -331,11 +330,13 @@ export class SqliteStore implements Store {
 
   private claimOrchestrationsNow(request: ClaimOrchestrationsRequest): OrchestrationWorkItem[] {
     if (request.limit <= 0) return [];
-    // Walk visible messages oldest-visible first and pick the first `limit` distinct instances
-    // that are not locked: no GROUP BY over the whole inbox, and no instance starves.
-    const ids: string[] = [];
-    const seen = new Set<string>();
+    // Instances of dead workers first (their work has waited a full lease), then untaken
+    // messages oldest-visible first, until `limit` distinct instances: no GROUP BY over the whole
+    // inbox, and no instance starves.
+    const ids = this.sql.expiredInstances.pluck().all({ now: request.now, limit: request.limit }) as string[];
+    const seen = new Set<string>(ids);
     for (const row of this.sql.claimableInstances.iterate({ now: request.now }) as IterableIterator<{ instance_id: string }>) {
+      if (ids.length >= request.limit) break;
       if (seen.has(row.instance_id)) continue;
       seen.add(row.instance_id);
       ids.push(row.instance_id);
@@ -388,6 +389,8 @@ export class SqliteStore implements Store {
       length: turn.firstSeq + turn.history.length,
     });
     for (const messageId of turn.consumedMessageIds) this.sql.deleteMessage.run(messageId, turn.instanceId);
+    // Messages taken but not consumed go back to the untaken pool with the lock (see the claim invariant).
+    this.sql.releaseMessages.run(turn.instanceId, turn.leaseId);
     if (turn.dropPendingWork) {
       this.sql.deleteInbox.run(turn.instanceId);
       this.sql.deleteTasks.run(turn.instanceId);
@@ -443,6 +446,11 @@ function relaxedCommit(db: Database.Database, synchronous: SqliteSynchronous): R
     enter: () => off.forEach((p) => p.run()),
     exit: () => back.forEach((p) => p.run()),
   };
+}
+
+/** Runs an `EXISTS … AS found` probe at `now`. */
+function found(probe: Database.Statement, now: number): boolean {
+  return (probe.get({ now }) as { found: number }).found === 1;
 }
 
 function leaseLost(what: string, id: string, leaseId: string): SwirlError {

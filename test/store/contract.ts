@@ -213,6 +213,19 @@ export function storeContract(name: string, backend: ContractBackend): void {
         );
       });
 
+      it('a message taken but not consumed by the turn is claimable again right after it', async () => {
+        await store.createInstance(createRequest('a'));
+        await store.enqueueMessages([{ instanceId: 'a', data: 'later', visibleAt: 1000 }]);
+        const item = await claimOne(store, 'a', 1000);
+        assert.equal(item.messages.length, 2);
+        await store.commitTurn(turnFor(item, 'RUNNING', 1, { consumedMessageIds: [item.messages[0].id] }));
+        const again = await claimOne(store, 'a', 1000, 'L2');
+        assert.deepEqual(
+          again.messages.map((m) => [m.data, m.dequeueCount]),
+          [['later', 2]],
+        );
+      });
+
       it('enqueues tasks and messages, drops messages to unknown targets, creates children', async () => {
         await store.createInstance(createRequest('parent'));
         const item = await claimOne(store, 'parent', 1000);

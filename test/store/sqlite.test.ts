@@ -48,6 +48,28 @@ describe('SQLite store specifics', () => {
     );
   });
 
+  it('upgrades a version-1 database in place, keeping its data', async () => {
+    const path = freshPath();
+    const db = new Database(path);
+    db.exec(`CREATE TABLE ${SCHEMA_VERSION_TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+    for (const sql of MIGRATIONS[0].sqlite) db.exec(sql);
+    db.prepare(`INSERT INTO ${SCHEMA_VERSION_TABLE} VALUES (1, ?, 0)`).run(MIGRATIONS[0].name);
+    db.prepare(`INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at) VALUES ('old', 'e', 'wf', 'PENDING', 5, 5)`).run();
+    db.prepare(`INSERT INTO inbox (instance_id, visible_at, data) VALUES ('old', 5, 'start')`).run();
+    db.close();
+    const store = await openSqliteStore(path);
+    const [item] = await store.claimOrchestrations({ leaseId: 'L', now: 10, leaseMs: 100, limit: 10 });
+    assert.equal(item.instance.instanceId, 'old');
+    assert.deepEqual(
+      item.messages.map((m) => m.data),
+      ['start'],
+    );
+    await store.close();
+    const check = new Database(path, { readonly: true });
+    assert.deepEqual(check.prepare(`SELECT MAX(version) AS v FROM ${SCHEMA_VERSION_TABLE}`).get(), { v: LATEST_SCHEMA_VERSION });
+    check.close();
+  });
+
   it('refuses a database written by a newer Swirl with STORE_SCHEMA_TOO_NEW, leaving it untouched', async () => {
     const path = freshPath();
     await (await openSqliteStore(path)).close();
