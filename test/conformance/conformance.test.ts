@@ -1,0 +1,65 @@
+/**
+ * @module test/conformance/conformance.test
+ * The Serverless Workflow 0.8 conformance suite: every case under cases/ runs concurrently on one
+ * engine (memory store) with one loopback stub server. Known interpreter gaps run as "todo".
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createEngine, initExpressions, type Engine } from '../../src/index.js';
+import { loadCases } from './case-format.js';
+import { runCase, type RegisterWorkflow, type SuiteContext } from './harness.js';
+import { KNOWN_FAILURES } from './known-failures.js';
+import { StubServer } from './stub-services.js';
+
+const casesDir = fileURLToPath(new URL('./cases', import.meta.url));
+const cases = loadCases(casesDir);
+
+// One engine runs every case, so workflow ids must be unique across the suite.
+const owners = new Map<string, string>();
+for (const c of cases) {
+  for (const w of [c.workflow, ...c.workflows]) {
+    const key = `${String(w.id)}@${String(w.version ?? '')}`;
+    const other = owners.get(key);
+    if (other !== undefined && other !== c.name) throw new Error(`workflow id '${String(w.id)}' is used by both ${other} and ${c.name}`);
+    owners.set(key, c.name);
+  }
+}
+for (const name of Object.keys(KNOWN_FAILURES)) {
+  if (!cases.some((c) => c.name === name)) throw new Error(`known-failures.ts names '${name}', which is not a case`);
+}
+
+describe('Serverless Workflow 0.8 conformance', { concurrency: true }, () => {
+  let ctx: SuiteContext | undefined;
+  let engine: Engine | undefined;
+  const stub = new StubServer();
+  const tmpDir = mkdtempSync(join(tmpdir(), 'swirl-conformance-'));
+
+  before(async () => {
+    await initExpressions();
+    await stub.start();
+    engine = await createEngine({ store: 'memory', pollIntervalMs: 50 });
+    // Imported by path at run time so the suite loads (and reports) even before the interpreter exists.
+    const entry = '../../src/interpreter/index.js';
+    const mod = (await import(entry)) as { registerWorkflow: RegisterWorkflow };
+    await engine.start();
+    ctx = { engine, stub, tmpDir, registerWorkflow: mod.registerWorkflow };
+  });
+
+  after(async () => {
+    await engine?.stop();
+    await stub.stop();
+    rmSync(tmpDir, { recursive: true, force: true });
+  });
+
+  for (const c of cases) {
+    const todo = KNOWN_FAILURES[c.name];
+    it(c.name, todo !== undefined ? { todo } : {}, async () => {
+      if (!ctx) throw new Error('suite set-up failed (see the before hook)');
+      await runCase(ctx, c);
+    });
+  }
+});
