@@ -199,6 +199,7 @@ interface SuiteResult {
   staleKnown: Pair[];
   manualMismatches: string[];
   ulpPairs: string[];
+  /** Pairs where both sides fail with different messages: `program: jq "…" vs "…"`. */
   messageSamples: string[];
 }
 
@@ -231,7 +232,7 @@ function runPairs(oracle: Oracle, pairs: Pair[]): SuiteResult {
       t.bothError++;
       if (!c.outcome.ok && !o.ok && !c.outcome.message.includes(coreMessage(o.message))) {
         t.messageDiffers++;
-        if (r.messageSamples.length < 15) r.messageSamples.push(`${p.program}: jq "${coreMessage(o.message)}" vs "${c.outcome.message.split('\n')[0]}"`);
+        r.messageSamples.push(`${p.program}: jq "${coreMessage(o.message)}" vs "${c.outcome.message.split('\n')[0]}"`);
       }
     }
     if (verdict === Verdict.Differ) problems.push('outputs differ');
@@ -291,7 +292,7 @@ function report(title: string, r: SuiteResult): void {
   if (r.staleKnown.length > 0) {
     console.log(`known failures that now agree (remove them from known-failures.json):\n  ${r.staleKnown.map((p) => `${p.program} on ${canonical(p.input, true)}`).join('\n  ')}`);
   }
-  if (r.messageSamples.length > 0) console.log(`error messages that differ (samples):\n  ${r.messageSamples.join('\n  ')}`);
+  if (r.messageSamples.length > 0) console.log(`error messages that differ (first 15 of ${r.messageSamples.length}):\n  ${r.messageSamples.slice(0, 15).join('\n  ')}`);
 }
 
 function writeDisagreements(): void {
@@ -322,6 +323,9 @@ function writeDisagreements(): void {
       lines.push(`### Same results, but via the jq-wasm fallback (${fallbackOnly.length} pairs, ${byProgram.size} programs)`, '', '```');
       for (const [program, n] of byProgram) lines.push(`${program}${n > 1 ? `   (${n} inputs)` : ''}`);
       lines.push('```', '');
+    }
+    if (r.messageSamples.length > 0) {
+      lines.push(`### Both fail, with different error messages (${r.messageSamples.length} pairs; not a failure)`, '', '```', ...r.messageSamples, '```', '');
     }
     if (r.ulpPairs.length > 0) {
       lines.push(`### Allowed: numbers within 2 ulp (${r.ulpPairs.length} pairs, libm vs V8 Math)`, '', '```', ...r.ulpPairs, '```', '');

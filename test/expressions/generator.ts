@@ -219,6 +219,9 @@ const VALUE_PROGRAMS = [
   '[.. | strings | utf8bytelength]', '[.. | strings | length]', 'del(..|nulls?)', '[.. | select(type == "object") | keys_unsorted]', 'map_values(type)?',
   'with_entries(.key |= ascii_upcase)?', '[splits(",")?]', 'any, all', '[.[]? | numbers] | [min, max, add]', 'tojson | length', '[getpath(["a"], ["items", 0])?]',
   'to_entries? | from_entries', 'indices(1)?', '[.[]? | type] | unique', 'map(tostring)? | sort', '[.. | numbers | floor]', '[.. | numbers | tostring]',
+  // Computed numbers print in jq's own format (17 significant digits, e-07 style exponents).
+  '[.. | numbers | . * 1.1 | tostring]', '[.. | numbers | . / 7 | tojson]', '[.. | numbers | . * 1e-9, . * 1e25] | tostring',
+  '[.. | numbers | pow(.; 3)] | tostring', '[.. | numbers | sqrt?] | tostring', '[.. | numbers | -. % 3]', '[.. | numbers | log?] | tostring',
 ] as const;
 
 /** Top-level shapes: a category per construct family, so the report says where disagreements cluster. */
