@@ -37,6 +37,8 @@ export class ActivityWorker {
     private readonly opts: CompiledEngineOptions,
     /** Called after a completion reached an orchestration's inbox. */
     private readonly completed: () => void,
+    /** Records the result together with the orchestration's next turn, if it can (false: it did not). */
+    private readonly completeInline: (item: ActivityWorkItem, event: HistoryEvent) => Promise<boolean> = async () => false,
   ) {}
 
   start(): void {
@@ -85,7 +87,13 @@ export class ActivityWorker {
         continue;
       }
       for (const item of items) this.launch(item);
-      if (items.length > 0) continue;
+      if (items.length >= capacity) continue; // there may be more: claim again at once
+      if (items.length > 0) {
+        // The store had no more visible work: wait for a notification (work enqueued here, an
+        // item finished) or the poll interval, instead of a claim that would come back empty.
+        await this.wakeup.wait(this.opts.pollIntervalMs);
+        continue;
+      }
       // Idle: sleep until notified (tasks enqueued in this process), the next delayed task, or the
       // poll interval (tasks from other processes, expired leases).
       let sleep = this.opts.pollIntervalMs;
@@ -161,6 +169,7 @@ export class ActivityWorker {
       await this.store.abandonActivity(item.id, item.leaseId).catch(() => undefined);
       return;
     }
+    if (await this.completeInline(item, event)) return;
     try {
       await this.store.completeActivity({
         taskRowId: item.id,

@@ -58,7 +58,13 @@ export class Engine {
       committed: (id, status) => this.changed(id, status),
       activitiesEnqueued: () => this.activities.notify(),
     });
-    this.activities = new ActivityWorker(store, this.registry, options, () => this.orchestrations.notify());
+    this.activities = new ActivityWorker(
+      store,
+      this.registry,
+      options,
+      () => this.orchestrations.notify(),
+      (item, event) => this.orchestrations.completeActivityInline(item, event),
+    );
     this.client = new EngineClient({
       store: () => {
         if (this.state === 'stopped') throw new SwirlError(EngineErrorCode.ENGINE_STOPPED, 'the engine has been stopped');

@@ -7,7 +7,7 @@
  */
 
 import { NonDeterminismError, SwirlError, WorkflowError } from '../errors.js';
-import { RuntimeStatus, StoreErrorCode, isTerminalStatus, type InboxMessage, type InstanceRecord, type OrchestrationWorkItem, type Store } from '../store/types.js';
+import { RuntimeStatus, StoreErrorCode, isTerminalStatus, type ActivityWorkItem, type InboxMessage, type InstanceRecord, type OrchestrationWorkItem, type Store } from '../store/types.js';
 import { OrchestrationCache } from './cache.js';
 import { EventType, toFailureDetails, type HistoryEvent } from './history.js';
 import { LogEvent } from './logger.js';
@@ -32,6 +32,13 @@ export interface OrchestrationWorkerHooks {
   committed(instanceId: string, status: RuntimeStatus): void;
   /** Activity tasks were enqueued. */
   activitiesEnqueued(): void;
+}
+
+/** An activity result recorded directly in a turn (see completeActivityInline). */
+interface InlineCompletion {
+  /** The TaskCompleted/TaskFailed event; absent when it belongs to an execution that has ended. */
+  event?: HistoryEvent;
+  completedTasks: Array<{ taskRowId: number; leaseId: string }>;
 }
 
 /** Counters for benchmarks and diagnostics. */
@@ -112,8 +119,14 @@ export class OrchestrationWorker {
         await this.wakeup.wait(this.opts.pollIntervalMs);
         continue;
       }
-      for (const item of items) this.track(this.runTurn(item));
-      if (items.length > 0) continue;
+      for (const item of items) this.track(this.runTurn(item).then(() => undefined));
+      if (items.length >= capacity) continue; // there may be more: claim again at once
+      if (items.length > 0) {
+        // The store had no more visible work: wait for a notification (work enqueued here, an
+        // item finished) or the poll interval, instead of a claim that would come back empty.
+        await this.wakeup.wait(this.opts.pollIntervalMs);
+        continue;
+      }
       // Idle: sleep until notified (work enqueued in this process, a turn finished, the clock
       // moved), until the next timer is due, or for the poll interval (work from other processes).
       let sleep = this.opts.pollIntervalMs;
@@ -135,43 +148,82 @@ export class OrchestrationWorker {
     });
   }
 
-  /** One turn of one instance; never throws (errors are logged and the lease released). */
-  private async runTurn(item: OrchestrationWorkItem): Promise<void> {
+  /**
+   * Records an activity's result together with the orchestration's next turn in ONE commit (store
+   * feature `inlineActivityCompletion`): claim that instance, apply the result as a new event,
+   * delete the task in the turn's transaction. Returns false when that did not happen (feature
+   * missing, worker stopping, instance busy here or leased elsewhere, commit failed); the caller
+   * then records the result with completeActivity as usual.
+   */
+  async completeActivityInline(task: ActivityWorkItem, event: HistoryEvent): Promise<boolean> {
+    if (!this.store.features?.inlineActivityCompletion || !this.running || this.active.has(task.instanceId)) return false;
+    let items: OrchestrationWorkItem[];
+    try {
+      items = await this.store.claimOrchestrations({
+        leaseId: `${this.opts.workerId}:o${++this.leaseCounter}`,
+        now: this.opts.clock.now(),
+        leaseMs: this.opts.leaseMs,
+        limit: 1,
+        instanceIds: [task.instanceId],
+      });
+    } catch {
+      return false;
+    }
+    const item = items[0];
+    if (!item) return false;
+    const extra: InlineCompletion = { completedTasks: [{ taskRowId: task.id, leaseId: task.leaseId }] };
+    // A result for an execution that has ended (continue-as-new, reuse) is dropped; the task row goes.
+    if (task.executionId === item.instance.executionId) extra.event = event;
+    const done = this.runTurn(item, extra);
+    this.track(done.then(() => undefined));
+    const ok = await done;
+    this.wakeup.notify(); // messages that arrived meanwhile are still in the inbox
+    return ok;
+  }
+
+  /** One turn of one instance; never throws (errors are logged and the lease released). True if it committed. */
+  private async runTurn(item: OrchestrationWorkItem, inline?: InlineCompletion): Promise<boolean> {
     const { instance, leaseId } = item;
     const id = instance.instanceId;
     if (this.active.has(id)) {
       // Our own earlier lease expired while its turn still runs: let that turn finish first.
       await this.store.abandonOrchestration(id, leaseId).catch(() => undefined);
-      return;
+      return false;
     }
     this.active.add(id);
     try {
-      await this.turn(item);
+      return await this.turn(item, inline);
     } catch (e) {
       this.cache.delete(id);
       const code = (e as { code?: string }).code;
       if (code === StoreErrorCode.LEASE_LOST || code === StoreErrorCode.HISTORY_CONFLICT) {
         this.opts.logger.warn(`turn of '${id}' discarded: ${(e as Error).message}`, { event: LogEvent.leaseLost, instanceId: id });
+        // With an inline completion the lost lease may be the task's, not ours: release ours.
+        if (inline) await this.store.abandonOrchestration(id, leaseId).catch(() => undefined);
       } else {
         this.opts.logger.error(`turn of '${id}' failed: ${(e as Error).message}`, { event: LogEvent.turnFailed, instanceId: id, error: String(e) });
         const retryAt = this.opts.clock.now() + this.opts.pollIntervalMs;
         await this.store.abandonOrchestration(id, leaseId, retryAt).catch(() => undefined);
       }
+      return false;
     } finally {
       this.active.delete(id);
     }
   }
 
-  private async turn(item: OrchestrationWorkItem): Promise<void> {
+  private async turn(item: OrchestrationWorkItem, inline?: InlineCompletion): Promise<boolean> {
     const { instance, leaseId } = item;
     const id = instance.instanceId;
     const consumed = item.messages.map((m) => m.id);
     if (isTerminalStatus(instance.status)) {
       // Late events for a finished instance: consume them and change nothing.
-      await this.store.commitTurn(consumeOnly(instance, leaseId, consumed));
-      return;
+      const commit = consumeOnly(instance, leaseId, consumed);
+      if (inline) commit.completedTasks = inline.completedTasks;
+      await this.store.commitTurn(commit);
+      return true;
     }
     const events = this.freshEvents(instance, item.messages);
+    if (inline?.event) events.push(inline.event);
     const now = this.opts.clock.now();
     let runtime: OrchestrationRuntime | undefined;
     let forced: ExecutionOutcome | undefined;
@@ -185,7 +237,7 @@ export class OrchestrationWorker {
           // Events for an instance whose (scheduled) start is not due yet: keep them for later.
           const retryAt = instance.scheduledStartAt !== undefined && instance.scheduledStartAt > now ? instance.scheduledStartAt : now + this.opts.pollIntervalMs;
           await this.store.abandonOrchestration(id, leaseId, retryAt);
-          return;
+          return false;
         }
       } else if (startIdx > 0) {
         events.unshift(...events.splice(startIdx, 1));
@@ -239,6 +291,7 @@ export class OrchestrationWorker {
       openChildren: runtime ? runtime.openChildren() : [],
       describe: this.describe,
     });
+    if (inline) built.commit.completedTasks = inline.completedTasks;
     await this.store.commitTurn(built.commit);
     this.stats.turns += 1;
     const historyLength = built.commit.firstSeq + built.commit.history.length;
@@ -251,6 +304,7 @@ export class OrchestrationWorker {
     this.hooks.committed(id, built.status);
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
+    return true;
   }
 
   /** Decodes messages; drops those pinned to another execution (stale timers/completions). */

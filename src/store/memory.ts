@@ -55,6 +55,7 @@ function copyInstance(r: InstanceRecord): InstanceRecord {
 /** In-memory Store. Single process; all operations complete synchronously behind promises. */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
+  readonly features = { inlineActivityCompletion: true };
   private readonly instances = new Map<string, InstanceRow>();
   private readonly history = new Map<string, HistoryRecord[]>();
   /** Insertion order = id order, which is the FIFO order the contract asks for. */
@@ -84,8 +85,17 @@ export class MemoryStore implements Store {
     const maxMessages = request.maxMessagesPerInstance ?? 1000;
     const picked: string[] = [];
     const seen = new Set<string>();
+    if (request.instanceIds) {
+      for (const id of request.instanceIds) {
+        const row = this.instances.get(id);
+        if (!row || seen.has(id) || picked.length >= limit) continue;
+        if (row.lockedBy !== undefined && (row.lockExpiresAt ?? 0) > now) continue;
+        seen.add(id);
+        picked.push(id);
+      }
+    }
     // Walking the inbox in id order visits instances by their oldest message: no starvation.
-    for (const m of this.inbox.values()) {
+    for (const m of request.instanceIds ? [] : this.inbox.values()) {
       if (picked.length >= limit) break;
       if (m.visibleAt > now || seen.has(m.instanceId)) continue;
       seen.add(m.instanceId);
@@ -129,6 +139,10 @@ export class MemoryStore implements Store {
         throw storeError(StoreErrorCode.HISTORY_CONFLICT, `instance '${turn.instanceId}': history seq ${h.seq} is not contiguous`);
       }
     });
+    for (const c of turn.completedTasks ?? []) {
+      const t = this.tasks.get(c.taskRowId);
+      if (!t || t.lockedBy !== c.leaseId) throw storeError(StoreErrorCode.LEASE_LOST, `lease '${c.leaseId}' on task ${c.taskRowId} is no longer held`);
+    }
     // All checks passed: from here on nothing throws, so the turn is all-or-nothing.
     const rows = turn.resetHistory ? [] : this.history.get(turn.instanceId) ?? [];
     for (const h of turn.history) rows.push({ ...h });
@@ -147,6 +161,7 @@ export class MemoryStore implements Store {
       const m = this.inbox.get(id);
       if (m && m.instanceId === turn.instanceId) this.deleteMessage(id);
     }
+    for (const c of turn.completedTasks ?? []) this.tasks.delete(c.taskRowId);
     if (turn.dropPendingWork) this.dropWork(turn.instanceId);
     for (const t of turn.tasks) this.insertTask(t);
     for (const m of turn.messages) {

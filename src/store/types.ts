@@ -255,6 +255,12 @@ export interface TurnCommit {
   messages: NewMessage[];
   /** Sub-orchestrations to create (with their start messages). */
   newInstances: TurnNewInstance[];
+  /**
+   * Feature `inlineActivityCompletion`: activity tasks whose results this turn records directly in
+   * its history (instead of via completeActivity + the inbox). They are deleted in the same
+   * transaction; if any row is gone or held by another lease, the whole turn fails with LEASE_LOST.
+   */
+  completedTasks?: Array<{ taskRowId: number; leaseId: string }>;
 }
 
 /** Claims orchestrations with work; see {@link Store.claimOrchestrations}. */
@@ -269,6 +275,12 @@ export interface ClaimOrchestrationsRequest {
   limit: number;
   /** Most messages per instance (the rest wait for the next claim). @default 1000 */
   maxMessagesPerInstance?: number;
+  /**
+   * Feature `inlineActivityCompletion`: claim only these instances. Each listed instance that exists
+   * and has no unexpired lock is leased and returned with its visible messages — possibly none
+   * (the caller brings the event itself). Unknown or locked ones are skipped.
+   */
+  instanceIds?: string[];
 }
 
 /** Claims activity tasks; see {@link Store.claimActivities}. */
@@ -286,6 +298,16 @@ export interface CompleteActivityRequest {
   leaseId: string;
   /** The TaskCompleted/TaskFailed message for the orchestration's inbox. */
   message: NewMessage;
+}
+
+/** Optional capabilities of a backend; an absent flag means "not supported". */
+export interface StoreFeatures {
+  /**
+   * `claimOrchestrations` honours `instanceIds` and `commitTurn` honours `completedTasks`, so an
+   * activity's result and the orchestration's next turn commit in ONE transaction (one fsync less
+   * per step on the latency path; the engine falls back to completeActivity without it).
+   */
+  inlineActivityCompletion?: boolean;
 }
 
 /** Filter and page of {@link Store.queryInstances}. All given criteria must hold (AND). */
@@ -338,6 +360,9 @@ export interface InstancePage {
 export interface Store {
   /** Backend name for logs and diagnostics, e.g. 'memory', 'sqlite'. */
   readonly kind: string;
+
+  /** Optional capabilities (see {@link StoreFeatures}); absent means none. */
+  readonly features?: StoreFeatures;
 
   /**
    * Creates an instance (status PENDING, historyLength 0, no lock) and puts `startMessage` in its
