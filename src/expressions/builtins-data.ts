@@ -64,9 +64,10 @@ function keysBy(items: Value[], f: Code, env: Parameters<NonNullable<Code['one']
 function byFamily(name: string, impl: (items: Value[], keys: Value[]) => Value): void {
   define(name, 1, (ctx) => {
     const f = ctx.compileArg(0);
+    // jq computes `map([f])` first (so non-iterables fail to iterate), then sorts (objects fail).
     return fromOne((x, env) => {
-      const items = requireArray(x, 'sorted');
-      return impl(items, keysBy(items, f, env));
+      const keys = keysBy(iterValues(x), f, env);
+      return impl(requireArray(x, 'sorted'), keys);
     });
   });
 }
@@ -293,7 +294,11 @@ onLoad(() => {
   define0('isinfinite', (x) => x === Infinity || x === -Infinity);
   define0('isnan', (x) => typeof x === 'number' && Number.isNaN(x));
   define0('isnormal', (x) => typeof x === 'number' && Number.isFinite(x) && x !== 0 && Math.abs(x) >= 2.2250738585072014e-308);
-  define0('abs', (x) => (typeof x === 'number' ? (x < 0 ? -x : x) : typeof x === 'string' ? x : fail(`${describe(x)} cannot be negated`)));
+  define0('abs', (x) => {
+    if (typeof x === 'number') return x < 0 ? -x : x + 0;
+    if (x === null || typeof x === 'boolean') return fail(`${describe(x)} cannot be negated`);
+    return x;
+  });
   for (const [name, f] of Object.entries(MATH0)) define0(name, (x) => f(num(x, name)));
   for (const [name, f] of Object.entries(MATH2)) defineN(name, 2, (_x, a, b) => f(num(a, name), num(b, name)));
   define0('frexp', (x) => frexp(num(x, 'frexp')));

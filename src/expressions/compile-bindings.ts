@@ -9,9 +9,9 @@ import { fromOne, type Code, type Env, type PathEmit } from './code.js';
 import { compileNode } from './compiler.js';
 import { index } from './operators.js';
 import type { Path } from './paths.js';
-import { BreakSignal, JqError, fail } from './runtime.js';
+import { BreakSignal, JqError, Passthrough, fail } from './runtime.js';
 import { compileError, envObject, frameReader, lookup, push, runtimeVars, type Scope } from './scope.js';
-import { getKey, isObject, typeOf, type Value } from './values.js';
+import { typeOf, type Value } from './values.js';
 
 export function compileVar(name: string, scope: Scope, src: string, pos: number): Code {
   const found = lookup(scope, (b) => b.kind === 'var' && b.name === name);
@@ -66,13 +66,13 @@ function compilePattern(p: Pattern, names: string[], scope: Scope, src: string):
     }
     case 'PArray': {
       const items = p.items.map((it) => compilePattern(it, names, scope, src));
+      // jq destructures array patterns from the last element to the first.
       return (value, x, env, vals, f) => {
-        if (value !== null && !Array.isArray(value)) fail(`Cannot index ${typeOf(value)} with number (0)`);
         const step = (i: number): void => {
-          if (i === items.length) return f();
-          items[i](value === null ? null : index(value, i), x, env, vals, () => step(i + 1));
+          if (i < 0) return f();
+          items[i](index(value, i), x, env, vals, () => step(i - 1));
         };
-        step(0);
+        step(items.length - 1);
       };
     }
     case 'PObject': {
@@ -87,8 +87,7 @@ function compilePattern(p: Pattern, names: string[], scope: Scope, src: string):
           const e = entries[i];
           e.key.run(x, env, (k) => {
             if (typeof k !== 'string') fail(`Cannot index ${typeOf(value)} with ${typeOf(k)}`);
-            if (value !== null && !isObject(value)) fail(`Cannot index ${typeOf(value)} with "${k}"`);
-            const v = value === null ? null : getKey(value as Record<string, Value>, k);
+            const v = index(value, k);
             if (e.slot >= 0) vals[e.slot] = v;
             if (e.sub) e.sub(v, x, env, vals, () => step(i + 1));
             else step(i + 1);
@@ -148,7 +147,11 @@ export function compileAs(node: Extract<Node, { kind: 'As' }>, scope: Scope, src
           matchers[i](v, x, env, vals, () => go(bindEnv(env, vals)));
           return;
         } catch (e) {
-          if (!(e instanceof JqError) || i === matchers.length - 1) throw e;
+          // Like jq, any error after the binding (in the body, downstream, even a `break`) moves on
+          // to the next alternative; the last alternative's errors propagate.
+          let inner = e;
+          while (inner instanceof Passthrough) inner = inner.error;
+          if (!(inner instanceof JqError || inner instanceof BreakSignal) || i === matchers.length - 1) throw e;
         }
       }
     });

@@ -163,7 +163,7 @@ export function strptime(x: Value, fmt: Value): Value {
     }
     const f = fmt[++k];
     switch (f) {
-      case 'Y': Y = num(4, true); break;
+      case 'Y': Y = num(4, true, 1000); break;
       case 'm': mo = num(2, false, 1, 12) - 1; break;
       case 'd': d = num(2, false, 1, 31); break;
       case 'e':

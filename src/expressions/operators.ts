@@ -191,7 +191,7 @@ export function slice(v: Value, from: Value, to: Value): Value {
     const [s, e] = sliceBounds(cps.length, from, to);
     return cps.slice(s, e).join('');
   }
-  return fail(`Cannot index ${typeOf(v)} with object`);
+  return fail(`Cannot index ${typeOf(v)} with ${describe({ start: from, end: to })}`);
 }
 
 /** The values `.[]` iterates: array elements or object values. */

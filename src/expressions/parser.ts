@@ -176,12 +176,20 @@ class Parser {
     if (t.kind === TokenKind.Keyword) {
       if (t.value === 'def') return this.parseFuncDef();
       if (t.value === 'try') {
+        // `try A catch B as $x | …` binds the whole try: neither A nor B takes the `as`.
         this.next();
-        const body = this.parseUnary();
+        const saved = this.noAs;
+        this.noAs = true;
+        let body: Node;
         let handler: Node | undefined;
-        if (this.isKeyword('catch')) {
-          this.next();
-          handler = this.parseUnary();
+        try {
+          body = this.parseUnary();
+          if (this.isKeyword('catch')) {
+            this.next();
+            handler = this.parseUnary();
+          }
+        } finally {
+          this.noAs = saved;
         }
         return this.parsePostfix({ kind: 'Try', body, handler, pos: t.pos }, true);
       }
