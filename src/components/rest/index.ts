@@ -1,0 +1,84 @@
+/**
+ * @module components/rest
+ * The `rest` function type (spec §Using Functions for RESTful Service Invocations): operation
+ * `<openapi-doc-uri>#<operationId>`. Arguments whose names are path, query or header parameters of
+ * the operation go there; the remaining ones form the JSON body (A30). Calls use undici. A failure
+ * status raises WorkflowError with code = the status ("404"); network trouble InfrastructureError.
+ */
+import { request } from 'undici';
+import { InfrastructureError, WorkflowError } from '../../errors.js';
+import { OpenApiCache, documentUrl, findOperation } from './openapi.js';
+
+/** One call of a rest function. */
+export interface RestCall {
+  /** `<doc-uri>#<operationId>`. */
+  operation: string;
+  /** Directory relative document URIs are resolved against (the workflow file's directory). */
+  baseDir: string;
+  arguments: Record<string, unknown>;
+  /** Sent as the `Idempotency-Key` header. */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+/** Calls rest functions. */
+export interface RestCaller {
+  call(req: RestCall): Promise<unknown>;
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** Creates a caller with its own document cache. */
+export function createRestCaller(): RestCaller {
+  const cache = new OpenApiCache();
+  return {
+    async call(req: RestCall): Promise<unknown> {
+      const hash = req.operation.lastIndexOf('#');
+      if (hash <= 0) throw new WorkflowError('INVALID_OPERATION', `rest operation '${req.operation}' is not '<openapi-doc-uri>#<operationId>'`, { nonRetryable: true });
+      const url = documentUrl(req.operation.slice(0, hash), req.baseDir);
+      const op = findOperation(await cache.load(url), req.operation.slice(hash + 1), url);
+      const rest: Record<string, unknown> = { ...req.arguments };
+      let path = op.path;
+      const query = new URLSearchParams();
+      const headers: Record<string, string> = { accept: 'application/json' };
+      for (const p of op.parameters) {
+        if (!(p.name in rest)) continue;
+        const v = rest[p.name];
+        delete rest[p.name];
+        if (p.in === 'path') path = path.replace(`{${p.name}}`, encodeURIComponent(text(v)));
+        else if (p.in === 'query') for (const x of Array.isArray(v) ? v : [v]) query.append(p.name, text(x));
+        else if (p.in === 'header') headers[p.name.toLowerCase()] = text(v);
+      }
+      if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
+      const qs = query.toString();
+      const target = `${op.server.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`;
+      let body: string | undefined;
+      if (Object.keys(rest).length > 0 && op.method !== 'GET' && op.method !== 'HEAD') {
+        body = JSON.stringify(rest);
+        headers['content-type'] = 'application/json';
+      }
+      let res;
+      try {
+        res = await request(target, { method: op.method as 'GET', headers, body, signal: req.signal });
+      } catch (err) {
+        throw new InfrastructureError('NETWORK_ERROR', `${op.method} ${target}: ${(err as Error).message}`, { cause: err });
+      }
+      const raw = await res.body.text();
+      let data: unknown = raw === '' ? null : raw;
+      const type = String(res.headers['content-type'] ?? '');
+      if (raw !== '' && (type.includes('json') || /^[[{"]/.test(raw.trim()))) {
+        try {
+          data = JSON.parse(raw);
+        } catch {
+          // not JSON after all: keep the text
+        }
+      }
+      if (res.statusCode >= 400) {
+        throw new WorkflowError(String(res.statusCode), `${op.method} ${target} returned HTTP ${res.statusCode}`, { details: { status: res.statusCode, body: data } });
+      }
+      return data;
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * @module interpreter/actions
+ * One action (spec §Action Definition): condition, sleep before/after, fromStateData, the invocation
+ * (functionRef, eventRef or subFlowRef) with retries and actionExecTimeout, then results/toStateData
+ * merged into the state data (§1.16b of the notes). Side effects run in activities.
+ */
+import type { Action, FunctionRef, SubFlowRef } from '../definition/types.js';
+import { parseDuration } from '../definition/duration.js';
+import { SwirlError, WorkflowError } from '../errors.js';
+import { mergeInto } from './data.js';
+import { errorCode, errorMessage, randomFromGuid, retryDelay, retryPolicyFor } from './error-handling.js';
+import { buildCloudEvent, listen, produceEvent, waitForEvents } from './events.js';
+import { TIMEOUT, WorkflowTimeoutSignal, type Deadline, type RunContext, type Step } from './run-context.js';
+
+/** Where an action runs: its state, the deadlines in force, and the action timeout. */
+export interface ActionScope {
+  stateName: string;
+  deadlines: readonly Deadline[];
+  actionExecMs?: number;
+}
+
+/** Result of one action: the new state data and the (filtered) result, `ran` false when skipped. */
+export interface ActionOutcome {
+  data: unknown;
+  result: unknown;
+  ran: boolean;
+}
+
+/** What an async subflow must do when the parent completes. */
+export interface AsyncChild {
+  instanceId: string;
+  terminate: boolean;
+}
+
+/** Human name of an action for messages. */
+export function actionLabel(action: Action, pointer: string): string {
+  if (action.name) return action.name;
+  if (action.functionRef) return typeof action.functionRef === 'string' ? action.functionRef : action.functionRef.refName;
+  if (action.subFlowRef) return typeof action.subFlowRef === 'string' ? action.subFlowRef : action.subFlowRef.workflowId;
+  if (action.eventRef) return action.eventRef.triggerEventRef;
+  return pointer;
+}
+
+/** Wraps a failure so its message names the action, keeping the code that onErrors matches. */
+function annotate(err: unknown, label: string): unknown {
+  if (err instanceof WorkflowTimeoutSignal) return err;
+  const code = errorCode(err) ?? 'INTERNAL_ERROR';
+  const details = err instanceof WorkflowError ? err.details : (err as { failure?: { details?: unknown } }).failure?.details;
+  return new WorkflowError(code, `action '${label}': ${errorMessage(err)}`, { cause: err, details });
+}
+
+function ms(duration: string | undefined): number | undefined {
+  return duration === undefined ? undefined : parseDuration(duration);
+}
+
+/** Runs one action against the state data; async children are appended to `children`. */
+export function* runAction(rc: RunContext, action: Action, pointer: string, data: unknown, scope: ActionScope, children: AsyncChild[]): Step<ActionOutcome> {
+  const label = actionLabel(action, pointer);
+  try {
+    if (action.condition !== undefined) {
+      // A15: the condition sees the state data; only `true` runs the action.
+      if (rc.evaluate(`${pointer}/condition`, data, 'action condition') !== true) {
+        rc.log('debug', `action '${label}' skipped: condition is not true`, { state: scope.stateName, action: label });
+        return { data, result: undefined, ran: false };
+      }
+    }
+    const before = ms(action.sleep?.before);
+    if (before) yield* rc.wait(rc.ctx.createTimer(rc.ctx.currentTimeMs + before), scope.deadlines);
+    const filter = action.actionDataFilter;
+    const input = filter?.fromStateData !== undefined ? rc.evaluate(`${pointer}/actionDataFilter/fromStateData`, data, 'fromStateData') : data;
+    rc.log('info', `action '${label}'`, { state: scope.stateName, action: label });
+    const { result, async } = yield* invokeWithRetries(rc, action, pointer, input, scope, children, label);
+    const after = ms(action.sleep?.after);
+    if (after) yield* rc.wait(rc.ctx.createTimer(rc.ctx.currentTimeMs + after), scope.deadlines);
+    if (async || filter?.useResults === false) return { data, result: undefined, ran: true };
+    const selected = filter?.results !== undefined ? rc.evaluate(`${pointer}/actionDataFilter/results`, result, 'actionDataFilter.results') : result;
+    if (selected === undefined) return { data, result: selected, ran: true };
+    const toState = filter?.toStateData !== undefined ? `${pointer}/actionDataFilter/toStateData` : undefined;
+    return { data: mergeInto(rc, data, selected, toState, `result of action '${label}'`), result: selected, ran: true };
+  } catch (err) {
+    throw annotate(err, label);
+  }
+}
+
+function* invokeWithRetries(
+  rc: RunContext,
+  action: Action,
+  pointer: string,
+  input: unknown,
+  scope: ActionScope,
+  children: AsyncChild[],
+  label: string,
+): Step<{ result: unknown; async: boolean }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return yield* invokeOnce(rc, action, pointer, input, scope, children);
+    } catch (err) {
+      if (err instanceof WorkflowTimeoutSignal || !(err instanceof SwirlError)) throw err;
+      // A deadline of the state (not this action's own timeout) ends the retries too.
+      rc.checkDeadlines(scope.deadlines);
+      const policy = retryPolicyFor(rc.graph, action, err);
+      const delay = policy ? retryDelay(policy, attempt, policy.jitter ? randomFromGuid(rc.ctx.newGuid()) : 0) : undefined;
+      if (delay === undefined) {
+        if (policy) throw new WorkflowError(errorCode(err) ?? 'INTERNAL_ERROR', `failed after ${attempt} attempt(s): ${errorMessage(err)}`, { cause: err });
+        throw err;
+      }
+      rc.log('warn', `action '${label}' failed (attempt ${attempt}): ${errorMessage(err)}; retrying in ${delay} ms`, { state: scope.stateName, action: label, attempt, code: errorCode(err) });
+      yield* rc.wait(rc.ctx.createTimer(rc.ctx.currentTimeMs + delay), scope.deadlines);
+    }
+  }
+}
+
+function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unknown, scope: ActionScope, children: AsyncChild[]): Step<{ result: unknown; async: boolean }> {
+  const label = actionLabel(action, pointer);
+  const deadlines = scope.actionExecMs !== undefined ? [...scope.deadlines, rc.deadline(scope.actionExecMs, `actionExecTimeout of action '${label}'`)] : scope.deadlines;
+  if (action.functionRef !== undefined) {
+    const ref: FunctionRef = typeof action.functionRef === 'string' ? { refName: action.functionRef } : action.functionRef;
+    const fn = rc.graph.functions.get(ref.refName);
+    if (!fn) throw new WorkflowError('UNKNOWN_FUNCTION', `function '${ref.refName}' is not defined`);
+    const args = ref.arguments !== undefined ? rc.resolveValue(ref.arguments, `${pointer}/functionRef/arguments`, input, 'argument') : undefined;
+    if (fn.type === 'expression') {
+      const index = (rc.graph.definition.functions as { name: string }[]).findIndex((f) => f.name === fn.name);
+      // Decision: an expression function's input is its arguments object when given, else the action data.
+      return { result: rc.evaluate(`/functions/${index}/operation`, args ?? input, `function '${fn.name}'`), async: false };
+    }
+    const task = rc.ctx.callActivity(rc.activities.call, { workflow: rc.workflowName, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label });
+    if (ref.invoke === 'async') return { result: undefined, async: true };
+    return { result: yield* rc.wait(task, deadlines), async: false };
+  }
+  if (action.eventRef !== undefined) {
+    const ref = action.eventRef;
+    const isAsync = ref.invoke === 'async';
+    // Subscribe before triggering, so a fast reply is not missed.
+    const waits = isAsync ? [] : listen(rc, ref.resultEventRef);
+    const data = ref.data === undefined ? input : rc.resolveValue(ref.data, `${pointer}/eventRef/data`, input, 'eventRef data');
+    const attrs = ref.contextAttributes ? (rc.resolveValue(ref.contextAttributes, `${pointer}/eventRef/contextAttributes`, input, 'contextAttributes') as Record<string, unknown>) : undefined;
+    yield* produceEvent(rc, ref.triggerEventRef, buildCloudEvent(rc, ref.triggerEventRef, data, attrs));
+    if (isAsync) return { result: undefined, async: true };
+    const timeoutMs = ms(ref.resultEventTimeout) ?? scope.actionExecMs;
+    const evDeadlines = timeoutMs !== undefined ? [...scope.deadlines, rc.deadline(timeoutMs, `resultEventTimeout of action '${label}' (waiting for '${ref.resultEventRef}')`)] : scope.deadlines;
+    const arrival = yield* waitForEvents(rc, [{ name: ref.resultEventRef, waits }], undefined, evDeadlines);
+    if ('timedOut' in arrival) throw new WorkflowError(TIMEOUT, `no '${ref.resultEventRef}' event in time`);
+    return { result: arrival.payload, async: false };
+  }
+  if (action.subFlowRef !== undefined) {
+    const ref: SubFlowRef = typeof action.subFlowRef === 'string' ? { workflowId: action.subFlowRef } : action.subFlowRef;
+    const target = rc.resolveWorkflow(ref.workflowId, ref.version);
+    if (!target) {
+      throw new WorkflowError('SUBFLOW_NOT_FOUND', `subflow '${ref.workflowId}'${ref.version ? ` version '${ref.version}'` : ''} is not known (pass it in InterpreterOptions.workflows / --workflows)`, { nonRetryable: true });
+    }
+    const instanceId = `${rc.ctx.instanceId}:${rc.ctx.newGuid().slice(0, 8)}`;
+    const task = rc.ctx.callSubOrchestrator(target, input, { instanceId });
+    if (ref.invoke === 'async') {
+      children.push({ instanceId, terminate: (ref.onParentComplete ?? 'terminate') === 'terminate' });
+      return { result: undefined, async: true };
+    }
+    return { result: yield* rc.wait(task, deadlines), async: false };
+  }
+  throw new WorkflowError('INVALID_ACTION', 'the action has no functionRef, eventRef or subFlowRef');
+}

@@ -1,0 +1,145 @@
+/**
+ * @module interpreter/activities
+ * The side effects of a workflow, run as engine activities (at-least-once, each with an
+ * idempotency key): rest and custom function calls, publishing produced events, terminating
+ * instances (async subflows, workflowExecTimeout) and reading secrets. The orchestration program
+ * only schedules them.
+ */
+import type { FunctionDef } from '../definition/types.js';
+import type { WorkflowGraph } from '../graph/types.js';
+import type { Engine } from '../engine/engine.js';
+import type { ActivityContext } from '../engine/registry.js';
+import type { CloudEventJson, ComponentHost } from '../components/types.js';
+import type { RestCaller } from '../components/rest/index.js';
+import { WorkflowError } from '../errors.js';
+import type { ActivityNames } from './run-context.js';
+
+/** Activity names (shared by every workflow registered on an engine). */
+export const ACTIVITY_NAMES: ActivityNames = {
+  call: 'swirl.function',
+  publish: 'swirl.publish',
+  terminate: 'swirl.terminate',
+  secrets: 'swirl.secrets',
+};
+
+/** What the activities need from one registered workflow. */
+export interface ActivityWorkflow {
+  graph: WorkflowGraph;
+  components?: ComponentHost;
+  secrets: (name: string) => Promise<string | undefined>;
+  rest: RestCaller;
+  baseDir: string;
+  log?: (msg: string, meta: Record<string, unknown>) => void;
+}
+
+/** Input of the function-call activity. */
+export interface CallInput {
+  workflow: string;
+  function: string;
+  arguments?: Record<string, unknown>;
+  /** The action data, when the functionRef has no arguments. */
+  input?: unknown;
+  state: string;
+  action: string;
+}
+
+const CUSTOM = /^(invoke|binding|publish):([A-Za-z0-9][A-Za-z0-9._-]*)\/(\S+)$/;
+
+function noComponents(fn: FunctionDef): never {
+  throw new WorkflowError('COMPONENTS_NOT_CONFIGURED', `function '${fn.name}' (${fn.operation}) needs components, but none are configured (InterpreterOptions.components)`, {
+    nonRetryable: true,
+  });
+}
+
+/** Calls a custom function through the component host (grammar: specs/custom-operations.md). */
+async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, actx: ActivityContext): Promise<unknown> {
+  const m = CUSTOM.exec(fn.operation);
+  if (!m) throw new WorkflowError('INVALID_OPERATION', `custom function '${fn.name}': operation '${fn.operation}' is not invoke:, binding: or publish:`, { nonRetryable: true });
+  const host = w.components ?? noComponents(fn);
+  const [, kind, name, rest] = m;
+  const { httpVerb, ...metadata } = fn.metadata ?? {};
+  switch (kind) {
+    case 'invoke': {
+      const res = await host.invokeService({ appId: name, method: rest, verb: httpVerb, data, idempotencyKey: actx.idempotencyKey, signal: actx.signal });
+      return res.data;
+    }
+    case 'binding': {
+      const res = await host.invokeBinding({ name, operation: rest, data, metadata, idempotencyKey: actx.idempotencyKey, signal: actx.signal });
+      return res.data;
+    }
+    default: {
+      const event: CloudEventJson = {
+        specversion: '1.0',
+        // The idempotency key makes redeliveries of this activity publish the same event id.
+        id: actx.idempotencyKey,
+        source: `/swirl/${w.graph.id}`,
+        type: (metadata.type as string | undefined) ?? rest,
+        datacontenttype: 'application/json',
+        data,
+      };
+      await host.publish({ pubsub: name, topic: rest, event, signal: actx.signal });
+      return null;
+    }
+  }
+}
+
+/** Registers the shared activities on an engine, resolving the workflow by orchestration name. */
+export function registerActivities(engine: Engine, lookup: (workflow: string) => ActivityWorkflow | undefined): void {
+  const workflowOf = (name: string): ActivityWorkflow => {
+    const w = lookup(name);
+    if (!w) throw new WorkflowError('UNKNOWN_WORKFLOW', `workflow '${name}' is not registered in this process`);
+    return w;
+  };
+  engine.registerActivity(ACTIVITY_NAMES.call, async (input: CallInput, actx: ActivityContext) => {
+    const w = workflowOf(input.workflow);
+    const fn = w.graph.functions.get(input.function);
+    if (!fn) throw new WorkflowError('UNKNOWN_FUNCTION', `function '${input.function}' is not defined`, { nonRetryable: true });
+    const type = fn.type ?? 'rest';
+    switch (type) {
+      case 'rest':
+        return w.rest.call({ operation: fn.operation, baseDir: w.baseDir, arguments: input.arguments ?? {}, idempotencyKey: actx.idempotencyKey, signal: actx.signal });
+      case 'custom':
+        return callCustom(w, fn, input.arguments ?? input.input, actx);
+      case 'expression':
+      case 'rpc':
+      case 'graphql':
+      case 'odata':
+      case 'asyncapi':
+        throw new WorkflowError('UNSUPPORTED_FUNCTION_TYPE', `function type '${type}' (function '${fn.name}') is not supported yet`, { nonRetryable: true });
+      default:
+        throw new WorkflowError('UNSUPPORTED_FUNCTION_TYPE', `unknown function type '${String(type)}'`, { nonRetryable: true });
+    }
+  });
+  engine.registerActivity(ACTIVITY_NAMES.publish, async (input: { workflow: string; eventRef: string; event: CloudEventJson }, actx: ActivityContext) => {
+    const w = workflowOf(input.workflow);
+    const def = w.graph.events.get(input.eventRef);
+    const pubsub = def?.metadata?.pubsub;
+    // Routing: an event definition's metadata `pubsub` names the pub/sub component, `topic` the
+    // topic (default: the event type). Without a pubsub the event is only logged.
+    if (pubsub && w.components) {
+      await w.components.publish({ pubsub, topic: def?.metadata?.topic ?? input.event.type, event: input.event, signal: actx.signal });
+      return { published: true };
+    }
+    w.log?.(`event '${input.eventRef}' produced (no pubsub configured for it)`, { event: input.event });
+    return { published: false };
+  });
+  engine.registerActivity(ACTIVITY_NAMES.terminate, async (input: { instanceIds: string[]; reason: string; output?: unknown }) => {
+    for (const id of input.instanceIds) {
+      try {
+        await engine.client.terminate(id, { reason: input.reason, output: input.output, recursive: true });
+      } catch {
+        // Already finished or purged: nothing left to terminate.
+      }
+    }
+    return null;
+  });
+  engine.registerActivity(ACTIVITY_NAMES.secrets, async (input: { workflow: string }) => {
+    const w = workflowOf(input.workflow);
+    const out: Record<string, string> = {};
+    for (const name of w.graph.secrets) {
+      const v = await w.secrets(name);
+      if (v !== undefined) out[name] = v;
+    }
+    return out;
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * @module interpreter/fibers
+ * Concurrency inside one deterministic orchestration: several step generators (parallel branches,
+ * foreach iterations, parallel actions) advanced as their tasks complete. The engine delivers one
+ * history event at a time, so which fiber advances next is decided by history order alone.
+ */
+import { Task } from '../engine/replay/task.js';
+import type { Step } from './run-context.js';
+
+/**
+ * A task completing with the index of the first of `tasks` to complete. Unlike ctx.whenAny it
+ * withdraws nothing: the other fibers keep waiting on their tasks (events included).
+ */
+class FirstOf extends Task<number> {
+  constructor(tasks: Task<unknown>[]) {
+    super();
+    const first = tasks.findIndex((t) => t.isComplete);
+    if (first >= 0) {
+      this.complete(first);
+      return;
+    }
+    tasks.forEach((t, i) => t.addParent({ onChildCompleted: () => this.complete(i) }));
+  }
+}
+
+/** Outcome of {@link runFibers}: each fiber's result, `undefined` where it did not finish. */
+export interface FiberResults<T> {
+  results: (T | undefined)[];
+  finished: boolean[];
+}
+
+/**
+ * Runs the fibers concurrently until `needed` of them have finished (default: all). The first
+ * fiber to throw fails the whole group (fail-fast); unfinished fibers are abandoned (their pending
+ * activities may still run, their results are ignored).
+ */
+export function* runFibers<T>(fibers: Step<T>[], needed = fibers.length): Step<FiberResults<T>> {
+  const results: (T | undefined)[] = fibers.map(() => undefined);
+  const finished = fibers.map(() => false);
+  const current: (Task<unknown> | undefined)[] = fibers.map(() => undefined);
+  let done = 0;
+
+  // Advances fiber i with a resumption until it waits on an incomplete task or finishes.
+  const advance = (i: number, resume: { value?: unknown; error?: unknown; first?: boolean }): void => {
+    let r = resume;
+    for (;;) {
+      const step = r.first ? fibers[i].next() : r.error !== undefined ? fibers[i].throw(r.error) : fibers[i].next(r.value);
+      if (step.done) {
+        results[i] = step.value;
+        finished[i] = true;
+        current[i] = undefined;
+        done += 1;
+        return;
+      }
+      const t = step.value;
+      if (!t.isComplete) {
+        current[i] = t;
+        return;
+      }
+      r = t.isFailed ? { error: t.getException() } : { value: t.getResult() };
+    }
+  };
+
+  for (let i = 0; i < fibers.length && done < needed; i++) advance(i, { first: true });
+  while (done < needed) {
+    const waiting = current.flatMap((t, i) => (t ? [{ t, i }] : []));
+    if (waiting.length === 0) break;
+    const k = (yield new FirstOf(waiting.map((w) => w.t))) as number;
+    const { t, i } = waiting[k];
+    current[i] = undefined;
+    advance(i, t.isFailed ? { error: t.getException() } : { value: t.getResult() });
+  }
+  return { results, finished };
+}

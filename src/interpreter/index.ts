@@ -1,0 +1,157 @@
+/**
+ * @module interpreter
+ * Public entry of the Serverless Workflow 0.8 interpreter: registers a compiled workflow graph on
+ * an engine as an orchestration (plus the activities its side effects run in).
+ */
+import type { WorkflowGraph } from '../graph/types.js';
+import type { Engine } from '../engine/engine.js';
+import type { OrchestrationContext } from '../engine/replay/context.js';
+import type { Logger } from '../engine/logger.js';
+import type { ComponentHost } from '../components/types.js';
+import { createRestCaller, type RestCaller } from '../components/rest/index.js';
+import { DefinitionError } from '../errors.js';
+import { ACTIVITY_NAMES, registerActivities, type ActivityWorkflow } from './activities.js';
+import { CONTINUE_AS_KEY, runWorkflow, type ContinueAsEnvelope } from './program.js';
+import { RunContext, type Step } from './run-context.js';
+
+export { mergeData } from './data.js';
+export { retryDelay } from './error-handling.js';
+export { nextScheduleTimes } from './schedule.js';
+
+/** Options of {@link registerWorkflow}. */
+export interface InterpreterOptions {
+  /** Custom functions (`invoke:`/`binding:`/`publish:`) and produced events; absent → calling one fails with a clear error. */
+  components?: ComponentHost;
+  /** $SECRETS values. @default components.getSecret when components are given, else process.env */
+  secrets?: Record<string, string> | ((name: string) => Promise<string | undefined>);
+  /** Subflow and continueAs targets by id (and version). */
+  workflows?: (id: string, version?: string) => WorkflowGraph | undefined;
+  /** Progress: state entered, retries, waits. */
+  logger?: Logger;
+  /** Directory that relative OpenAPI document URIs are resolved against. @default process.cwd() */
+  baseDir?: string;
+}
+
+interface Registered extends ActivityWorkflow {
+  resolve: (id: string, version?: string) => string | undefined;
+  logger?: Logger;
+}
+
+/** Per engine: orchestration name → registered workflow. */
+const engines = new WeakMap<Engine, Map<string, Registered>>();
+
+function orchestrationNames(graph: WorkflowGraph): string[] {
+  return graph.version !== undefined ? [`${graph.id}@${graph.version}`, graph.id] : [graph.id];
+}
+
+function secretsOf(options: InterpreterOptions): (name: string) => Promise<string | undefined> {
+  const s = options.secrets;
+  if (typeof s === 'function') return s;
+  if (s) return async (name) => s[name];
+  if (options.components) {
+    const c = options.components;
+    return (name) => c.getSecret(name);
+  }
+  return async (name) => process.env[name];
+}
+
+/**
+ * Registers the graph as an orchestration named `graph.id` (and `${id}@${version}` when
+ * versioned) plus the activities it needs, on an engine. Subflow and continueAs targets found
+ * through `options.workflows` are registered too. Returns the orchestration name to start.
+ */
+export function registerWorkflow(engine: Engine, graph: WorkflowGraph, options: InterpreterOptions = {}): string {
+  let map = engines.get(engine);
+  if (!map) {
+    const m = new Map<string, Registered>();
+    engines.set(engine, m);
+    map = m;
+    registerActivities(engine, (name) => m.get(name));
+  }
+  const rest: RestCaller = createRestCaller();
+  return register(engine, map, graph, options, rest);
+}
+
+function register(engine: Engine, map: Map<string, Registered>, graph: WorkflowGraph, options: InterpreterOptions, rest: RestCaller): string {
+  const names = orchestrationNames(graph);
+  const existing = map.get(names[0]);
+  if (existing) {
+    if (existing.graph.hash !== graph.hash) throw new DefinitionError('WORKFLOW_REGISTERED', `another definition of workflow '${names[0]}' is already registered on this engine`);
+    return graph.id;
+  }
+  const resolve = (id: string, version?: string): string | undefined => {
+    const key = version !== undefined ? `${id}@${version}` : id;
+    if (map.has(key)) return key;
+    return undefined;
+  };
+  const entry: Registered = {
+    graph,
+    components: options.components,
+    secrets: secretsOf(options),
+    rest,
+    baseDir: options.baseDir ?? process.cwd(),
+    resolve,
+    logger: options.logger,
+    log: options.logger ? (msg, meta) => options.logger!.info(msg, meta) : undefined,
+  };
+  for (const name of names) {
+    // A second version of the same id keeps the plain id for the first one registered.
+    if (map.has(name)) continue;
+    map.set(name, entry);
+    engine.registerOrchestration(name, orchestration(map, name), { version: graph.version, definitionHash: graph.hash });
+  }
+  // Subflows and continueAs targets must be startable by name from inside the program.
+  for (const { id, version } of targetsOf(graph)) {
+    if (resolve(id, version)) continue;
+    const target = options.workflows?.(id, version);
+    if (target) register(engine, map, target, options, rest);
+  }
+  return graph.id;
+}
+
+function targetsOf(graph: WorkflowGraph): { id: string; version?: string }[] {
+  const out: { id: string; version?: string }[] = [];
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if ('subFlowRef' in o) {
+        const s = o.subFlowRef;
+        if (typeof s === 'string') out.push({ id: s });
+        else if (s && typeof s === 'object') out.push({ id: (s as { workflowId: string }).workflowId, version: (s as { version?: string }).version });
+      }
+      if ('continueAs' in o) {
+        const c = o.continueAs;
+        if (typeof c === 'string') out.push({ id: c });
+        else if (c && typeof c === 'object') out.push({ id: (c as { workflowId: string }).workflowId, version: (c as { version?: string }).version });
+      }
+      for (const x of Object.values(o)) visit(x);
+    }
+  };
+  visit(graph.definition.states);
+  return out;
+}
+
+function isEnvelope(input: unknown): input is ContinueAsEnvelope {
+  return input !== null && typeof input === 'object' && CONTINUE_AS_KEY in input;
+}
+
+function orchestration(map: Map<string, Registered>, name: string) {
+  return function* swirlWorkflow(ctx: OrchestrationContext, input: unknown): Step<unknown> {
+    let target = name;
+    let data = input;
+    let timeoutMs: number | undefined;
+    if (isEnvelope(input)) {
+      const e = input[CONTINUE_AS_KEY];
+      target = e.workflow;
+      data = e.input;
+      timeoutMs = e.workflowExecTimeoutMs;
+    }
+    const entry = map.get(target);
+    if (!entry) throw new DefinitionError('UNKNOWN_WORKFLOW', `workflow '${target}' is not registered in this process`);
+    let secrets: Record<string, string> = {};
+    if (entry.graph.secrets.length > 0) secrets = (yield ctx.callActivity(ACTIVITY_NAMES.secrets, { workflow: target })) as Record<string, string>;
+    const rc = new RunContext(ctx, target, entry.graph, ACTIVITY_NAMES, entry.resolve, entry.logger, secrets);
+    return yield* runWorkflow(rc, data, { workflowExecTimeoutMs: timeoutMs });
+  };
+}

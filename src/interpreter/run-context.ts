@@ -1,0 +1,141 @@
+/**
+ * @module interpreter/run-context
+ * What every state module needs while one instance runs: the engine context, the graph, the
+ * expression variables ($CONST, $SECRETS, NOW from history time), replay-safe logging, and waiting
+ * on a task under the deadlines (timeouts) that are in force.
+ */
+import type { CompiledExpression } from '../expressions/index.js';
+import { joinPointer } from '../definition/json-pointer.js';
+import type { WorkflowGraph } from '../graph/types.js';
+import type { OrchestrationContext } from '../engine/replay/context.js';
+import type { Task } from '../engine/replay/task.js';
+import type { Logger } from '../engine/logger.js';
+import { WorkflowError } from '../errors.js';
+
+/** Error code of a runtime expression failure. */
+export const EXPRESSION_ERROR = 'EXPRESSION_ERROR';
+/** Error code raised when a state/action/branch/result-event timeout expires (catchable by onErrors). */
+export const TIMEOUT = 'timeout';
+
+/** A running timeout: a timer task and what it limits. */
+export interface Deadline {
+  task: Task<void>;
+  /** e.g. "stateExecTimeout of state 'X' (PT5S)". */
+  label: string;
+  /** The workflowExecTimeout: ends the instance, never catchable by onErrors. */
+  workflow?: boolean;
+}
+
+/** Thrown (not a WorkflowError, so onErrors never sees it) when workflowExecTimeout expires. */
+export class WorkflowTimeoutSignal extends Error {
+  constructor(label: string) {
+    super(`${label} expired`);
+    this.name = 'WorkflowTimeoutSignal';
+  }
+}
+
+/** The generator type every interpreter step is written as. */
+export type Step<T> = Generator<Task<unknown>, T, unknown>;
+
+/** Names of the activities registerWorkflow registers for one orchestration. */
+export interface ActivityNames {
+  call: string;
+  publish: string;
+  terminate: string;
+  secrets: string;
+}
+
+/** Per-instance context shared by the state modules. */
+export class RunContext {
+  /** State names already running in this instance's current path (for log context). */
+  currentState = '';
+
+  constructor(
+    readonly ctx: OrchestrationContext,
+    /** The registered orchestration name of the running workflow (activities look it up by it). */
+    readonly workflowName: string,
+    readonly graph: WorkflowGraph,
+    readonly activities: ActivityNames,
+    /** Orchestration name of a subflow/continueAs target, or undefined when unknown. */
+    readonly resolveWorkflow: (id: string, version?: string) => string | undefined,
+    private readonly logger: Logger | undefined,
+    private readonly secrets: Record<string, string>,
+  ) {}
+
+  /** Variables of every expression: $CONST, $SECRETS, and `now` from history time. */
+  vars(): Record<string, unknown> {
+    return { CONST: this.graph.constants, SECRETS: this.secrets, NOW: this.ctx.currentTimeMs / 1000 };
+  }
+
+  /** Progress log (silent during replay). */
+  log(level: 'debug' | 'info' | 'warn', msg: string, meta: Record<string, unknown> = {}): void {
+    if (this.logger && !this.ctx.isReplaying) this.logger[level](msg, { instanceId: this.ctx.instanceId, workflow: this.graph.id, ...meta });
+  }
+
+  /** The compiled expression at a pointer (compiled by graph/compile). */
+  expression(pointer: string): CompiledExpression {
+    const e = this.graph.expressions.get(pointer);
+    if (!e) throw new WorkflowError(EXPRESSION_ERROR, `internal: no compiled expression at ${pointer}`);
+    return e;
+  }
+
+  /** Evaluates the expression at `pointer`; failures become EXPRESSION_ERROR naming the expression. */
+  evaluate(pointer: string, input: unknown, what: string): unknown {
+    return this.evaluateCompiled(this.expression(pointer), input, pointer, what);
+  }
+
+  /** Evaluates a compiled expression with the workflow variables. */
+  evaluateCompiled(expr: CompiledExpression, input: unknown, pointer: string, what: string): unknown {
+    try {
+      return expr.evaluate(input, this.vars());
+    } catch (err) {
+      throw new WorkflowError(EXPRESSION_ERROR, `${what} expression '${expr.source.trim()}' (${pointer}) failed: ${(err as Error).message}`, {
+        cause: err,
+        details: { pointer, expression: expr.source },
+      });
+    }
+  }
+
+  /**
+   * Resolves a value field (arguments, inject data, event data objects, contextAttributes): strings
+   * that are a whole `${ … }` were compiled at their pointer and are evaluated; the rest is literal.
+   */
+  resolveValue(value: unknown, pointer: string, input: unknown, what: string): unknown {
+    if (typeof value === 'string') return this.graph.expressions.has(pointer) ? this.evaluate(pointer, input, what) : value;
+    if (Array.isArray(value)) return value.map((v, i) => this.resolveValue(v, joinPointer(pointer, i), input, what));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = this.resolveValue(v, joinPointer(pointer, k), input, what);
+      return out;
+    }
+    return value;
+  }
+
+  /** A timer `ms` from now, as a deadline. */
+  deadline(ms: number, label: string): Deadline {
+    return { task: this.ctx.createTimer(this.ctx.currentTimeMs + ms), label };
+  }
+
+  /**
+   * Waits for `task` unless a deadline fires first: then throws WorkflowError code "timeout" (or the
+   * WorkflowTimeoutSignal for the workflow deadline). Losing external-event waits are withdrawn.
+   */
+  *wait<T>(task: Task<T>, deadlines: readonly Deadline[]): Step<T> {
+    if (deadlines.length === 0 || task.isComplete) return (yield task as Task<unknown>) as T;
+    const winner = (yield this.ctx.whenAny<unknown>([task as Task<unknown>, ...deadlines.map((d) => d.task as Task<unknown>)])) as Task<unknown>;
+    if (winner === task) return task.getResult();
+    const d = deadlines.find((x) => x.task === winner)!;
+    if (d.workflow) throw new WorkflowTimeoutSignal(d.label);
+    throw new WorkflowError(TIMEOUT, `${d.label} expired`, { details: { timeout: d.label } });
+  }
+
+  /** Throws if a deadline already fired (checked between steps that do not wait). */
+  checkDeadlines(deadlines: readonly Deadline[]): void {
+    for (const d of deadlines) {
+      if (d.task.isComplete) {
+        if (d.workflow) throw new WorkflowTimeoutSignal(d.label);
+        throw new WorkflowError(TIMEOUT, `${d.label} expired`, { details: { timeout: d.label } });
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * @module test/interpreter/harness
+ * Runs workflow definitions (objects) on a memory engine for the interpreter's unit tests.
+ */
+import { afterEach } from 'node:test';
+import { createEngine, type Engine } from '../../src/engine/engine.js';
+import type { InstanceMetadata } from '../../src/engine/client.js';
+import { initExpressions } from '../../src/expressions/index.js';
+import { loadWorkflowText } from '../../src/graph/load.js';
+import type { WorkflowGraph } from '../../src/graph/types.js';
+import { registerWorkflow, type InterpreterOptions } from '../../src/interpreter/index.js';
+
+const live: Engine[] = [];
+afterEach(async () => {
+  await Promise.all(live.splice(0).map((e) => e.stop()));
+});
+
+/** Compiles a definition object (specVersion filled in). */
+export async function graphOf(def: Record<string, unknown>): Promise<WorkflowGraph> {
+  await initExpressions();
+  return loadWorkflowText(JSON.stringify({ specVersion: '0.8', ...def }), `${String(def.id)}.json`);
+}
+
+/** A started memory engine, stopped after the test. */
+export async function engine(): Promise<Engine> {
+  const e = await createEngine({ store: 'memory', pollIntervalMs: 10 });
+  live.push(e);
+  return e;
+}
+
+export interface RunOptions extends InterpreterOptions {
+  /** Subflows and continueAs targets (definition objects). */
+  others?: Record<string, unknown>[];
+  /** Events raised (in order) once the instance has started, each after `delayMs`. */
+  events?: { name: string; data?: unknown; delayMs?: number }[];
+  timeoutMs?: number;
+}
+
+/** Runs a definition to completion; returns the instance metadata and the engine. */
+export async function run(def: Record<string, unknown>, input?: unknown, options: RunOptions = {}): Promise<InstanceMetadata & { engine: Engine }> {
+  const e = await engine();
+  const others = await Promise.all((options.others ?? []).map(graphOf));
+  const workflows = (id: string, version?: string) => others.find((g) => g.id === id && (version === undefined || g.version === version));
+  const name = registerWorkflow(e, await graphOf(def), { workflows, ...options });
+  await e.start();
+  const id = await e.client.start(name, input);
+  for (const ev of options.events ?? []) {
+    await new Promise((r) => setTimeout(r, ev.delayMs ?? 20));
+    await e.client.raiseEvent(id, ev.name, ev.data);
+  }
+  const r = await e.client.waitForCompletion(id, { timeoutMs: options.timeoutMs ?? 10_000 });
+  return { ...r, engine: e };
+}
+
+/** Shorthand: an `expression` function. */
+export function exprFn(name: string, operation: string): Record<string, unknown> {
+  return { name, type: 'expression', operation };
+}
