@@ -23,6 +23,12 @@ export { renderMermaid } from './graph/render-mermaid.js';
 export { EdgeKind } from './graph/types.js';
 export type { WorkflowGraph, StateNode, Edge, CompiledEnd, RetryPolicy, StateTimeouts, WorkflowTimeouts } from './graph/types.js';
 
+// ── interpreter (src/interpreter) ─────────────────────────────────────────────────────────────
+export { registerWorkflow, mergeData, retryDelay, nextScheduleTimes } from './interpreter/index.js';
+export type { InterpreterOptions } from './interpreter/index.js';
+export { createRestCaller } from './components/rest/index.js';
+export type { RestCaller, RestCall } from './components/rest/index.js';
+
 // ── expressions (src/expressions) ─────────────────────────────────────────────────────────────
 export { compileExpression, initExpressions, expressionStats, setExpressionLogger, ExpressionError, ExpressionErrorCode } from './expressions/index.js';
 export type { CompiledExpression, CompileOptions, ExpressionLogEvent, SourcePosition } from './expressions/index.js';
