@@ -22,6 +22,7 @@ export type RegisterWorkflow = (
     components?: unknown;
     secrets?: Record<string, string>;
     workflows?: (id: string, version?: string) => WorkflowGraph | undefined;
+    baseDir?: string;
   },
 ) => string;
 
@@ -104,15 +105,16 @@ export async function runCase(ctx: SuiteContext, c: ConformanceCase): Promise<vo
     const { main, others } = await loadGraphs(c, dir);
     const byId = new Map<string, WorkflowGraph>();
     for (const g of [main, ...others]) {
-      byId.set(g.id, g);
+      if (!byId.has(g.id)) byId.set(g.id, g);
       if (g.version !== undefined) byId.set(`${g.id}@${g.version}`, g);
     }
     const options = {
       components: caseComponentHost(services),
       secrets: c.secrets,
-      workflows: (id: string, version?: string) => (version !== undefined ? byId.get(`${id}@${version}`) : undefined) ?? byId.get(id),
+      workflows: (id: string, version?: string) => byId.get(version !== undefined ? `${id}@${version}` : id),
+      baseDir: dir,
     };
-    for (const g of others) ctx.registerWorkflow(ctx.engine, g, options);
+    // Subflow and continueAs targets are registered by the interpreter through `workflows`.
     const name = ctx.registerWorkflow(ctx.engine, main, options);
     const id = await ctx.engine.client.start(name, c.input);
 
