@@ -8,6 +8,7 @@
 
 import type Database from 'better-sqlite3';
 import { InfrastructureError, SwirlError } from '../errors.js';
+import type { WalSync } from './sqlite-wal-sync.js';
 
 /** A queued write: runs synchronously inside the batch transaction. */
 interface PendingOp {
@@ -69,11 +70,15 @@ export class GroupCommitter {
    * @param maxBatch most operations per transaction; the rest go to the next one, so a burst
    *   does not build one huge transaction with a long tail latency
    * @param relaxed how to commit a batch with no durable operation; absent: like any other
+   * @param walSync when given, COMMIT does not sync: callers are acknowledged once this has
+   *   synced the WAL past their commit (durable batches) or past everything they could have seen
+   *   (batches of claims only), so nothing not yet on disk is ever reported
    */
   constructor(
     private readonly db: Database.Database,
     private readonly maxBatch = 1000,
     private readonly relaxed?: RelaxedCommit,
+    private readonly walSync?: WalSync,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -164,10 +169,19 @@ export class GroupCommitter {
     if (relaxed) this.stats.relaxedCommits++;
     this.stats.operations += batch.length;
     if (batch.length > this.stats.maxBatch) this.stats.maxBatch = batch.length;
-    batch.forEach((op, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) op.resolve(outcome.value);
-      else op.reject(outcome.error);
+    const settle = (): void =>
+      batch.forEach((op, i) => {
+        const outcome = outcomes[i];
+        if (outcome.ok) op.resolve(outcome.value);
+        else op.reject(outcome.error);
+      });
+    if (this.walSync === undefined) {
+      settle();
+      return;
+    }
+    const gen = batch.some((op) => op.durable) ? this.walSync.committed() : this.walSync.latest;
+    this.walSync.whenDurable(gen).then(settle, (error: unknown) => {
+      for (const op of batch) op.reject(error);
     });
   }
 

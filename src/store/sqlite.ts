@@ -24,6 +24,7 @@ import {
 } from './sqlite-rows.js';
 import { openSqliteDatabase, SqliteSynchronous, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-schema.js';
 import { SqliteStatements } from './sqlite-statements.js';
+import { WalSync } from './sqlite-wal-sync.js';
 import {
   isTerminalStatus,
   ReusePolicy,
@@ -71,6 +72,14 @@ export interface SqliteStoreOptions {
    * @default false
    */
   durableClaims?: boolean;
+  /**
+   * With synchronous=FULL on a file: run the connection at NORMAL and fdatasync the WAL on the
+   * thread pool before acknowledging (see sqlite-wal-sync.ts), instead of letting SQLite fsync
+   * inside COMMIT on Node's JS thread. Same guarantee, but the event loop keeps working during
+   * the disk flush and commits that arrive meanwhile share the next sync.
+   * @default true
+   */
+  syncOffThread?: boolean;
 }
 
 /** Page size when the query gives none, and the cap on what it may ask for. */
@@ -95,27 +104,29 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly writer: GroupCommitter;
   private readonly sql: SqliteStatements;
+  private readonly walSync: WalSync | undefined;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
     this.path = options.path;
+    const synchronous = options.synchronous ?? SqliteSynchronous.FULL;
+    const offThread = synchronous === SqliteSynchronous.FULL && options.syncOffThread !== false && !isMemoryPath(options.path);
     this.db = openSqliteDatabase({
       path: options.path,
-      synchronous: options.synchronous ?? SqliteSynchronous.FULL,
+      synchronous: offThread ? SqliteSynchronous.NORMAL : synchronous,
       busyTimeoutMs: options.busyTimeoutMs ?? 5000,
     });
-    const synchronous = options.synchronous ?? SqliteSynchronous.FULL;
-    this.writer = new GroupCommitter(
-      this.db,
-      options.maxBatch ?? 1000,
-      options.durableClaims === true || synchronous === SqliteSynchronous.OFF ? undefined : relaxedCommit(this.db, synchronous),
-    );
+    if (offThread) this.walSync = new WalSync(`${options.path}-wal`);
+    // Claim-only batches need no sync of their own off-thread (only NORMAL commits happen on the
+    // JS thread); with SQLite's blocking FULL they commit the relaxed way unless durableClaims.
+    const relaxed = offThread || options.durableClaims === true || synchronous === SqliteSynchronous.OFF ? undefined : relaxedCommit(this.db, synchronous);
+    this.writer = new GroupCommitter(this.db, options.maxBatch ?? 1000, relaxed, this.walSync);
     this.sql = new SqliteStatements(this.db);
   }
 
-  /** Batching counters (commits, operations, largest batch) since open. */
-  get commitStats(): GroupCommitStats {
-    return { ...this.writer.stats };
+  /** Batching counters (commits, operations, largest batch, WAL syncs off-thread) since open. */
+  get commitStats(): GroupCommitStats & { walSyncs: number } {
+    return { ...this.writer.stats, walSyncs: this.walSync?.syncs ?? 0 };
   }
 
   // ── writes (all group-committed) ────────────────────────────────────────────────────────────
@@ -215,19 +226,39 @@ export class SqliteStore implements Store {
 
   // ── reads (direct) ──────────────────────────────────────────────────────────────────────────
 
-  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
-    this.assertOpen();
-    const row = this.sql.getInstance.get(instanceId) as InstanceRow | undefined;
-    return row === undefined ? undefined : toInstanceRecord(row);
+  getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    return this.read(() => {
+      const row = this.sql.getInstance.get(instanceId) as InstanceRow | undefined;
+      return row === undefined ? undefined : toInstanceRecord(row);
+    });
   }
 
-  async loadHistory(instanceId: string, fromSeq = 0): Promise<HistoryRecord[]> {
-    this.assertOpen();
-    return (this.sql.loadHistory.all(instanceId, fromSeq) as HistoryRow[]).map(toHistoryRecord);
+  loadHistory(instanceId: string, fromSeq = 0): Promise<HistoryRecord[]> {
+    return this.read(() => (this.sql.loadHistory.all(instanceId, fromSeq) as HistoryRow[]).map(toHistoryRecord));
   }
 
-  async queryInstances(query: InstanceQuery): Promise<InstancePage> {
-    this.assertOpen();
+  queryInstances(query: InstanceQuery): Promise<InstancePage> {
+    return this.read(() => this.queryInstancesNow(query));
+  }
+
+  nextWakeAt(now: number): Promise<number | undefined> {
+    return this.read(() => (this.sql.nextWake.get({ now }) as { t: number | null }).t ?? undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.writer.close();
+    this.closed = true;
+    try {
+      await this.walSync?.close();
+    } finally {
+      this.db.close();
+    }
+  }
+
+  // ── the bodies of the reads and writes (writes run inside the batch transaction, under a savepoint)
+
+  private queryInstancesNow(query: InstanceQuery): InstancePage {
     const where: string[] = [];
     const params: unknown[] = [];
     if (query.name !== undefined) {
@@ -274,21 +305,6 @@ export class SqliteStore implements Store {
     }
     return page;
   }
-
-  async nextWakeAt(now: number): Promise<number | undefined> {
-    this.assertOpen();
-    const row = this.sql.nextWake.get({ now }) as { t: number | null };
-    return row.t ?? undefined;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.writer.close();
-    this.closed = true;
-    this.db.close();
-  }
-
-  // ── the bodies of the writes (run inside the batch transaction, under a savepoint) ──────────
 
   private createInstanceNow(request: CreateInstanceRequest): { created: boolean } {
     const existing = this.sql.instanceStatus.get(request.instanceId) as { status: RuntimeStatus } | undefined;
@@ -428,8 +444,20 @@ export class SqliteStore implements Store {
     return this.writer.submit(body, durable);
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new InfrastructureError('STORE_CLOSED', 'the SQLite store is closed');
+  /**
+   * Runs a read now and answers once everything it could have seen is on disk: with off-thread
+   * syncing a read may see a commit whose sync is still running, and must not report it earlier.
+   */
+  private read<T>(body: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new InfrastructureError('STORE_CLOSED', 'the SQLite store is closed'));
+    let value: T;
+    try {
+      value = body();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.walSync === undefined) return Promise.resolve(value);
+    return this.walSync.whenDurable(this.walSync.latest).then(() => value);
   }
 }
 
@@ -446,6 +474,11 @@ function relaxedCommit(db: Database.Database, synchronous: SqliteSynchronous): R
     enter: () => off.forEach((p) => p.run()),
     exit: () => back.forEach((p) => p.run()),
   };
+}
+
+/** True for SQLite's in-memory database names (no WAL file to sync). */
+function isMemoryPath(path: string): boolean {
+  return path === ':memory:' || path === '' || path.startsWith('file::memory:');
 }
 
 /** Runs an `EXISTS … AS found` probe at `now`. */

@@ -31,6 +31,16 @@ storeContract('sqlite', {
   },
 });
 
+// The same contract with SQLite's own blocking fsync inside COMMIT (and relaxed claim commits).
+storeContract('sqlite, syncOffThread: false', {
+  async create() {
+    return openSqliteStore({ path: freshPath(), syncOffThread: false });
+  },
+  async reopen(closed) {
+    return openSqliteStore({ path: (closed as SqliteStore).path, syncOffThread: false });
+  },
+});
+
 // One temp directory for the whole file, removed when every suite in it has run.
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -83,15 +93,26 @@ describe('SQLite store specifics', () => {
     });
   });
 
-  it('opens in WAL mode with synchronous=FULL by default', async () => {
+  it('is durable by default: WAL, and every acknowledged write has had the WAL synced after it (off the JS thread)', async () => {
     const path = freshPath();
     const store = await openSqliteStore(path);
-    // A second connection sees the journal mode; synchronous is per connection, so read the store's own.
     const db = new Database(path, { readonly: true });
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
-    assert.equal((store as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true }), 2, 'FULL is 2');
+    const own = (store as unknown as { db: Database.Database }).db;
+    assert.equal(own.pragma('synchronous', { simple: true }), 1, 'COMMIT itself runs at NORMAL; the store syncs the WAL');
+    const before = store.commitStats.walSyncs;
+    await store.createInstance(createRequest('a'));
+    assert.equal(store.commitStats.walSyncs, before + 1, 'acknowledged only after a WAL sync');
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.createInstance(createRequest(`b${i}`))));
+    assert.ok(store.commitStats.walSyncs <= before + 3, `50 concurrent creates share syncs (${store.commitStats.walSyncs - before - 1} used)`);
     await store.close();
+
+    const blocking = await openSqliteStore({ path: freshPath(), syncOffThread: false });
+    assert.equal((blocking as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true }), 2, 'syncOffThread: false is SQLite FULL');
+    await blocking.createInstance(createRequest('a'));
+    assert.equal(blocking.commitStats.walSyncs, 0);
+    await blocking.close();
   });
 
   it('group-commits concurrent turns of many instances into few transactions', async () => {
@@ -109,8 +130,22 @@ describe('SQLite store specifics', () => {
     await store.close();
   });
 
-  it('commits claim-only batches without an fsync (unless durableClaims), and every other batch with one', async () => {
-    const relaxed = await openSqliteStore(freshPath());
+  it('never syncs for a batch of claims only; a batch with any durable write is synced', async () => {
+    const store = await openSqliteStore(freshPath());
+    await store.createInstance(createRequest('a'));
+    const s0 = store.commitStats;
+    const [item] = await store.claimOrchestrations({ leaseId: 'L', now: 1000, leaseMs: 1000, limit: 1 });
+    assert.equal(store.commitStats.walSyncs, s0.walSyncs, 'the claim alone caused no sync');
+    await store.commitTurn(turnFor(item, 'RUNNING', 1));
+    assert.equal(store.commitStats.walSyncs, s0.walSyncs + 1);
+    const s1 = store.commitStats;
+    assert.deepEqual(await store.claimOrchestrations({ leaseId: 'L2', now: 1000, leaseMs: 1000, limit: 1 }), [], 'nothing to claim');
+    assert.equal(store.commitStats.commits, s1.commits, 'an empty claim is answered without a transaction');
+    await store.close();
+  });
+
+  it('with SQLite blocking FULL, claim-only batches commit without an fsync unless durableClaims', async () => {
+    const relaxed = await openSqliteStore({ path: freshPath(), syncOffThread: false });
     const db = (relaxed as unknown as { db: Database.Database }).db;
     await relaxed.createInstance(createRequest('a'));
     const s0 = relaxed.commitStats;
@@ -121,11 +156,9 @@ describe('SQLite store specifics', () => {
     assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000, 'auto-checkpoint back on');
     await Promise.all([relaxed.commitTurn(turnFor(item, 'RUNNING', 1)), relaxed.claimActivities({ leaseId: 'T', now: 1000, leaseMs: 1, limit: 1 })]);
     assert.equal(relaxed.commitStats.relaxedCommits, s1.relaxedCommits, 'a batch with a turn in it is durable');
-    assert.deepEqual(await relaxed.claimOrchestrations({ leaseId: 'L2', now: 1000, leaseMs: 1000, limit: 1 }), [], 'nothing to claim');
-    assert.equal(relaxed.commitStats.commits, s1.commits + 1, 'an empty claim is answered without a transaction');
     await relaxed.close();
 
-    const strict = await openSqliteStore({ path: freshPath(), durableClaims: true });
+    const strict = await openSqliteStore({ path: freshPath(), syncOffThread: false, durableClaims: true });
     await strict.createInstance(createRequest('a'));
     await strict.claimOrchestrations({ leaseId: 'L', now: 1000, leaseMs: 1000, limit: 1 });
     assert.equal(strict.commitStats.relaxedCommits, 0);
