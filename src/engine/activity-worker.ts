@@ -14,7 +14,7 @@ import type { ActivityContext, Registry } from './registry.js';
 import { StoreErrorCode, type ActivityWorkItem, type Store } from '../store/types.js';
 import { EngineErrorCode } from './error-codes.js';
 import { serializePayload } from './validation.js';
-import { Wakeup } from './wakeup.js';
+import { PollBackoff, Wakeup } from './wakeup.js';
 
 interface Running {
   item: ActivityWorkItem;
@@ -70,6 +70,7 @@ export class ActivityWorker {
   }
 
   private async loop(): Promise<void> {
+    const backoff = new PollBackoff(this.opts.pollIntervalMs);
     while (this.active) {
       const capacity = this.opts.activityConcurrency - this.running.size;
       if (capacity <= 0) {
@@ -87,16 +88,17 @@ export class ActivityWorker {
         continue;
       }
       for (const item of items) this.launch(item);
+      if (items.length > 0) backoff.reset();
       if (items.length >= capacity) continue; // there may be more: claim again at once
       if (items.length > 0) {
         // The store had no more visible work: wait for a notification (work enqueued here, an
-        // item finished) or the poll interval, instead of a claim that would come back empty.
-        await this.wakeup.wait(this.opts.pollIntervalMs);
+        // item finished) or the next poll, instead of a claim that would come back empty.
+        await this.wakeup.wait(backoff.next());
         continue;
       }
       // Idle: sleep until notified (tasks enqueued in this process), the next delayed task, or the
-      // poll interval (tasks from other processes, expired leases).
-      let sleep = this.opts.pollIntervalMs;
+      // next poll (tasks from other processes, expired leases; backoff up to pollIntervalMs).
+      let sleep = backoff.next();
       try {
         const next = await this.store.nextWakeAt(now);
         if (next !== undefined) sleep = Math.min(sleep, Math.max(next - this.opts.clock.now(), 0));

@@ -18,7 +18,7 @@ import { OrchestrationRuntime, type ExecutionOutcome } from './replay/runtime.js
 import { buildTurn, consumeOnly, type DescribeOrchestration } from './turn.js';
 import { EngineErrorCode } from './error-codes.js';
 import { checkPayloadSize } from './validation.js';
-import { Wakeup } from './wakeup.js';
+import { PollBackoff, Wakeup } from './wakeup.js';
 
 /**
  * History length from which an idle instance stays cached (LRU-bounded): below it a replay costs
@@ -103,6 +103,7 @@ export class OrchestrationWorker {
   }
 
   private async loop(): Promise<void> {
+    const backoff = new PollBackoff(this.opts.pollIntervalMs);
     while (this.running) {
       const capacity = this.opts.workerConcurrency - this.inflight.size;
       if (capacity <= 0) {
@@ -120,16 +121,17 @@ export class OrchestrationWorker {
         continue;
       }
       for (const item of items) this.track(this.runTurn(item).then(() => undefined));
+      if (items.length > 0) backoff.reset();
       if (items.length >= capacity) continue; // there may be more: claim again at once
       if (items.length > 0) {
         // The store had no more visible work: wait for a notification (work enqueued here, an
-        // item finished) or the poll interval, instead of a claim that would come back empty.
-        await this.wakeup.wait(this.opts.pollIntervalMs);
+        // item finished) or the next poll, instead of a claim that would come back empty.
+        await this.wakeup.wait(backoff.next());
         continue;
       }
       // Idle: sleep until notified (work enqueued in this process, a turn finished, the clock
-      // moved), until the next timer is due, or for the poll interval (work from other processes).
-      let sleep = this.opts.pollIntervalMs;
+      // moved), until the next timer is due, or for the next poll (work from other processes; backoff up to pollIntervalMs).
+      let sleep = backoff.next();
       try {
         const next = await this.store.nextWakeAt(now);
         if (next !== undefined) sleep = Math.min(Math.max(next - this.opts.clock.now(), 0), sleep);
@@ -332,6 +334,7 @@ export class OrchestrationWorker {
     const max = this.opts.maxPayloadBytes;
     const runtime = new OrchestrationRuntime({
       fn: reg.fn,
+      logger: this.opts.logger,
       guardPayload: (text, what) => {
         try {
           checkPayloadSize(text, what, max);

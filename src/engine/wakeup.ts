@@ -36,3 +36,30 @@ export class Wakeup {
     r?.();
   }
 }
+
+/**
+ * The idle poll schedule: after work, the first empty poll comes soon (pollIntervalMs / 16), then
+ * each further empty poll waits twice as long, up to pollIntervalMs — quick to notice work from
+ * other processes after activity, cheap when idle for long.
+ */
+export class PollBackoff {
+  private readonly minMs: number;
+  private current: number;
+
+  constructor(private readonly maxMs: number) {
+    this.minMs = Math.max(1, Math.ceil(maxMs / 16));
+    this.current = this.minMs;
+  }
+
+  /** The sleep before the next poll. */
+  next(): number {
+    const v = this.current;
+    this.current = Math.min(this.current * 2, this.maxMs);
+    return v;
+  }
+
+  /** Work was found: start again from the shortest sleep. */
+  reset(): void {
+    this.current = this.minMs;
+  }
+}

@@ -179,6 +179,18 @@ describe('executor: timers, time and ids', () => {
     assert.deepEqual(seen, [true, false]);
   });
 
+  it('ctx.logger writes only outside replay, tagged with the instance', () => {
+    const lines: Array<[string, unknown]> = [];
+    const logger = { debug: () => undefined, info: (m: string, meta?: unknown) => lines.push([m, meta]), warn: () => undefined, error: () => undefined };
+    const fn: OrchestrationFunction = function* (ctx) {
+      ctx.logger.info('before');
+      yield ctx.callActivity('a');
+      ctx.logger.info('after', { n: 1 });
+    };
+    execute(fn, [ev.orchStarted(), ev.started(), ev.scheduled(1, 'a')], [ev.orchStarted(), ev.completed(1)], { logger });
+    assert.deepEqual(lines, [['after', { n: 1, instanceId: ID, orchestration: 'wf' }]]);
+  });
+
   it('records the custom status', () => {
     const fn: OrchestrationFunction = function* (ctx) {
       ctx.setCustomStatus({ stage: 'waiting' });
@@ -284,6 +296,25 @@ describe('executor: lifecycle', () => {
     assert.equal(r.outcome?.status, 'CONTINUED_AS_NEW');
     assert.equal(r.outcome?.result, '2');
     assert.deepEqual(r.outcome?.carryoverEvents?.map((e) => e.name), ['keep']);
+  });
+
+  it('carries over an event that arrives in the same turn right after continueAsNew', () => {
+    const fn: OrchestrationFunction = function* (ctx, n: number) {
+      yield ctx.createTimer(10);
+      ctx.continueAsNew(n + 1);
+    };
+    const past = [ev.orchStarted(), ev.started(1), ev.timerCreated(1, T0 + 10)];
+    const r = execute(fn, past, [ev.orchStarted(T0 + 10), ev.timerFired(1, T0 + 10), ev.raised('late', 1)]);
+    assert.deepEqual(r.outcome?.carryoverEvents?.map((e) => e.name), ['late']);
+    const dropped = execute(
+      function* (ctx) {
+        yield ctx.createTimer(10);
+        ctx.continueAsNew(0, { saveEvents: false });
+      },
+      past,
+      [ev.orchStarted(T0 + 10), ev.timerFired(1, T0 + 10), ev.raised('late', 1)],
+    );
+    assert.deepEqual(dropped.outcome?.carryoverEvents, []);
   });
 
   it('holds events while suspended and delivers them on resume', () => {

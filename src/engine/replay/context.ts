@@ -5,6 +5,7 @@
  */
 
 import type { ParentInstance } from '../history.js';
+import type { Logger } from '../logger.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { Task } from './task.js';
 
@@ -46,6 +47,11 @@ export interface OrchestrationContext {
   readonly currentTime: Date;
   /** {@link currentTime} in milliseconds since the epoch. */
   readonly currentTimeMs: number;
+  /**
+   * The engine's logger, replay-safe: lines are dropped while replaying (so a replay does not
+   * repeat them) and carry `instanceId` and `orchestration` in their meta.
+   */
+  readonly logger: Logger;
 
   /** Schedules an activity; the task completes with its result or fails with a TaskFailedError. */
   callActivity<T = any>(name: string, input?: unknown, options?: CallActivityOptions): Task<T>;

@@ -8,7 +8,7 @@
 import type { HistoryEvent } from '../history.js';
 import type { OrchestratorAction } from './actions.js';
 import type { AnyOrchestrationFunction } from './context.js';
-import { OrchestrationRuntime, type ExecutionOutcome, type PayloadGuard } from './runtime.js';
+import { OrchestrationRuntime, type ExecutionOutcome, type RuntimeOptions } from './runtime.js';
 
 /** What one execution step decided. */
 export interface ExecuteResult {
@@ -25,8 +25,13 @@ export interface ExecuteResult {
  * Replays `pastEvents` (ctx.isReplaying = true), then applies `newEvents`, and returns the actions
  * decided that history does not contain yet. Throws NonDeterminismError on a mismatch.
  */
-export function execute(fn: AnyOrchestrationFunction, pastEvents: readonly HistoryEvent[], newEvents: readonly HistoryEvent[], guardPayload?: PayloadGuard): ExecuteResult {
-  const rt = new OrchestrationRuntime(guardPayload ? { fn, guardPayload } : { fn });
+export function execute(
+  fn: AnyOrchestrationFunction,
+  pastEvents: readonly HistoryEvent[],
+  newEvents: readonly HistoryEvent[],
+  options: Omit<RuntimeOptions, 'fn'> = {},
+): ExecuteResult {
+  const rt = new OrchestrationRuntime({ ...options, fn });
   rt.apply(pastEvents, true);
   rt.apply(newEvents, false);
   return { actions: rt.takeActions(), outcome: rt.outcome, customStatus: rt.customStatus, suspended: rt.suspended };

@@ -25,6 +25,7 @@ import type {
   AnyOrchestrationFunction,
 } from './context.js';
 import { uuidV5 } from './guid.js';
+import type { LogMeta, Logger } from '../logger.js';
 import { compileRetryPolicy, nextRetryDelay, type CompiledRetryPolicy } from './retry-policy.js';
 import { Task, TaskFailedError, WhenAllTask, WhenAnyTask } from './task.js';
 
@@ -76,6 +77,8 @@ export interface RuntimeOptions {
   fn: AnyOrchestrationFunction;
   /** Payload size check; defaults to no limit. */
   guardPayload?: PayloadGuard;
+  /** Where ctx.logger writes (outside replay). Defaults to nowhere. */
+  logger?: Logger;
 }
 
 /** A live orchestration execution. Feed it events with {@link apply}; read actions with {@link takeActions}. */
@@ -94,11 +97,14 @@ export class OrchestrationRuntime {
 
   private readonly fn: AnyOrchestrationFunction;
   private readonly guardPayload: PayloadGuard;
+  private readonly logger: Logger | undefined;
   private generator: Generator<Task<any>, unknown, any> | undefined;
   private current: Task<unknown> | undefined;
   private started = false;
   private seq = 0;
   private guidCounter = 0;
+  /** continueAsNew was called with saveEvents (the default). */
+  private saveEvents = false;
   private replaying = true;
   private nowMs = 0;
   private readonly pending = new Map<number, OrchestratorAction>();
@@ -112,6 +118,7 @@ export class OrchestrationRuntime {
   constructor(options: RuntimeOptions) {
     this.fn = options.fn;
     this.guardPayload = options.guardPayload ?? (() => undefined);
+    this.logger = options.logger;
     this.ctx = this.makeContext();
   }
 
@@ -232,7 +239,12 @@ export class OrchestrationRuntime {
 
   /** Delivers a completion or an external event to the code. */
   private deliver(e: HistoryEvent): void {
-    if (this.outcome) return;
+    if (this.outcome) {
+      // An external event that arrives in the same turn right after continueAsNew (saveEvents)
+      // belongs to the next execution, like the ones buffered before it.
+      if (e.type === EventType.EventRaised && this.outcome.status === 'CONTINUED_AS_NEW' && this.saveEvents) this.outcome.carryoverEvents?.push(e);
+      return;
+    }
     switch (e.type) {
       case EventType.TaskCompleted:
         this.completeOpen(e.taskScheduledId, 'activity', fromPayload(e.result));
@@ -478,6 +490,12 @@ export class OrchestrationRuntime {
   private makeContext(): OrchestrationContext {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context is a view over this runtime
     const rt = this;
+    const log =
+      (level: keyof Logger) =>
+      (msg: string, meta?: LogMeta): void => {
+        if (!rt.replaying && rt.logger) rt.logger[level](msg, { ...meta, instanceId: rt.instanceId, orchestration: rt.name });
+      };
+    const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
     const serialize = (value: unknown, what: string): string | undefined => {
       const text = value === undefined ? undefined : JSON.stringify(value);
       rt.guardPayload(text, what);
@@ -505,6 +523,7 @@ export class OrchestrationRuntime {
       get currentTimeMs() {
         return rt.nowMs;
       },
+      logger,
       callActivity(name: string, input?: unknown, options?: CallActivityOptions) {
         const text = serialize(input, `input of activity '${name}'`);
         const policy = options?.retry ? compileRetryPolicy(options.retry) : undefined;
@@ -558,7 +577,8 @@ export class OrchestrationRuntime {
       },
       continueAsNew(input?: unknown, options?: ContinueAsNewOptions) {
         const text = serialize(input, `continue-as-new input of '${rt.name}'`);
-        const carry = options?.saveEvents === false ? [] : rt.buffered.splice(0);
+        rt.saveEvents = options?.saveEvents !== false;
+        const carry = rt.saveEvents ? rt.buffered.splice(0) : [];
         rt.finish('CONTINUED_AS_NEW', text, undefined, carry);
       },
       setCustomStatus(status: unknown) {
