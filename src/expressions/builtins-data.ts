@@ -5,9 +5,9 @@
  */
 import { fromOne, type Code } from './code.js';
 import { define, define0, defineN, onLoad } from './builtins.js';
-import { index, indicesOf, iterValues, length } from './operators.js';
+import { add, index, indicesOf, iterValues, length } from './operators.js';
 import { fail } from './runtime.js';
-import { codePointLength, compare, compareStrings, describe, equals, hasKey, isObject, setKey, sortedKeys, toJson, toStringValue, typeOf, type Value } from './values.js';
+import { codePointLength, compare, formatNumber, compareStrings, describe, equals, hasKey, isObject, setKey, sortedKeys, toJson, toStringValue, typeOf, type Value } from './values.js';
 import { parseJsonText } from './json-text.js';
 
 function keysOf(x: Value, sorted: boolean): Value {
@@ -230,15 +230,17 @@ onLoad(() => {
     }
     return items[best];
   };
-  define0('min', (x) => minMax(requireArray(x, 'sorted'), x as Value[], false));
-  define0('max', (x) => minMax(requireArray(x, 'sorted'), x as Value[], true));
+  const minMaxInput = (x: Value): Value[] => (Array.isArray(x) ? x : fail(`${describe(x)} and ${describe(x)} cannot be iterated over`));
+  define0('min', (x) => minMax(minMaxInput(x), x as Value[], false));
+  define0('max', (x) => minMax(minMaxInput(x), x as Value[], true));
   byFamily('min_by', (items, keys) => minMax(items, keys, false));
   byFamily('max_by', (items, keys) => minMax(items, keys, true));
+  // jq 1.8.2: [.[length - 1 - range(0; length)]], so only arrays (and empty values) reverse.
   define0('reverse', (x) => {
-    if (x === null) return [];
-    if (typeof x === 'string') return x === '' ? [] : fail(`Cannot index string with number (${codePointLength(x) - 1})`);
     if (Array.isArray(x)) return x.slice().reverse();
-    return fail(`Cannot reverse ${describe(x)}`);
+    const n = length(x) as number;
+    if (n <= 0) return [];
+    return fail(`Cannot index ${typeOf(x)} with number (${formatNumber(n - 1)})`);
   });
   define0('to_entries', (x) => {
     const ks = keysOf(x, false) as Value[];
@@ -308,24 +310,15 @@ onLoad(() => {
     const i = Math.trunc(n);
     return [n - i, i];
   });
+  // jq 1.8.2: reduce .[] as $i (null; (if . == null then "" else . + $sep end) + ($i | scalars as text)) // "".
   defineN('join', 1, (x, sep) => {
-    const items = iterValues(x);
-    let out = '';
-    for (let i = 0; i < items.length; i++) {
-      const v = items[i];
-      let s: string;
-      if (v === null) s = '';
-      else if (typeof v === 'string') s = v;
-      else if (typeof v === 'number' || typeof v === 'boolean') s = toJson(v);
-      else return fail(`Cannot join with ${describe(v)}`);
-      if (i > 0) {
-        if (typeof sep !== 'string') return fail(`${describe(out)} and ${describe(sep)} cannot be added`);
-        out += sep;
-      }
-      out += s;
+    let acc: Value = null;
+    for (const v of iterValues(x)) {
+      const prefix = acc === null ? '' : add(acc, sep);
+      const s = v === null ? '' : typeof v === 'number' || typeof v === 'boolean' ? toJson(v) : v;
+      acc = add(prefix, s);
     }
-    if (items.length === 1 && typeof sep !== 'string' && sep !== null) return out;
-    return out;
+    return acc === null || acc === false ? '' : acc;
   });
   defineN('bsearch', 1, (x, t) => {
     const arr = requireArray(x, 'searched from');

@@ -60,7 +60,11 @@ export function valueCall(args: Code[], f: (x: Value, ...args: Value[]) => Value
         return f(x, a0(x, env), v1);
       });
     }
-    return fromOne((x, env) => f(x, ...ones.map((a) => a(x, env))));
+    return fromOne((x, env) => {
+      const vals: Value[] = new Array(ones.length);
+      for (let i = ones.length - 1; i >= 0; i--) vals[i] = ones[i](x, env);
+      return f(x, ...vals);
+    });
   }
   return {
     run: (x, env, emit) => {

@@ -7,10 +7,10 @@ import type { Node } from './ast.js';
 import { cartesian, fromOne, pathOf, type Code, type Emit } from './code.js';
 import { compileNode } from './compiler.js';
 import { index, iterValues, slice } from './operators.js';
-import { INVALID_PATH, invalidPath } from './paths.js';
-import { JqError } from './runtime.js';
+import { INVALID_PATH } from './paths.js';
+import { JqError, fail } from './runtime.js';
 import type { Scope } from './scope.js';
-import { isObject, type Value } from './values.js';
+import { dumpShort, isObject, toJson, type Value } from './values.js';
 
 /** Applies `op`, dropping the output when it raises a jq error (an optional suffix `?`). */
 function tryOp<T>(op: () => T, optional: boolean): T | typeof SKIP {
@@ -30,8 +30,10 @@ export function compileIndex(target: Code, idx: Code, optional: boolean): Code {
   const path: Code['path'] = (x, p, env, emit) => {
     const withKey = (k: Value): void =>
       tpath(x, p, env, (v, q) => {
-        if (q === INVALID_PATH) invalidPath(v);
-        const r = tryOp(() => (v === null ? null : index(v, k)), optional);
+        const r = tryOp(() => {
+          if (q === INVALID_PATH) fail(`Invalid path expression near attempt to access element ${toJson(k)} of ${dumpShort(v)}`);
+          return v === null ? null : index(v, k);
+        }, optional);
         if (r !== SKIP) emit(r, [...q, k]);
       });
     if (idx.one) withKey(idx.one(x, env));
@@ -40,7 +42,10 @@ export function compileIndex(target: Code, idx: Code, optional: boolean): Code {
   if (target.one && idx.one && !optional) {
     const t = target.one;
     const i = idx.one;
-    return fromOne((x, env) => index(t(x, env), i(x, env)), path);
+    return fromOne((x, env) => {
+      const k = i(x, env);
+      return index(t(x, env), k);
+    }, path);
   }
   return {
     run: (x, env, emit) => {
@@ -66,8 +71,10 @@ export function compileSlice(node: Extract<Node, { kind: 'Slice' }>, scope: Scop
   const path: Code['path'] = (x, p, env, emit) => {
     cartesian([to, from], x, env, ([t, f]) =>
       tpath(x, p, env, (v, q) => {
-        if (q === INVALID_PATH) invalidPath(v);
-        const r = tryOp(() => slice(v, f, t), optional);
+        const r = tryOp(() => {
+          if (q === INVALID_PATH) fail(`Invalid path expression near attempt to access element ${toJson({ start: f, end: t })} of ${dumpShort(v)}`);
+          return slice(v, f, t);
+        }, optional);
         if (r !== SKIP) emit(r, [...q, { start: f, end: t }]);
       }),
     );
@@ -76,7 +83,11 @@ export function compileSlice(node: Extract<Node, { kind: 'Slice' }>, scope: Scop
     const tg = target.one;
     const f = from.one;
     const t = to.one;
-    return fromOne((x, env) => slice(tg(x, env), f(x, env), t(x, env)), path);
+    return fromOne((x, env) => {
+      const to = t(x, env);
+      const from = f(x, env);
+      return slice(tg(x, env), from, to);
+    }, path);
   }
   return {
     run: (x, env, emit) =>
@@ -94,7 +105,10 @@ export function compileIterate(target: Code, optional: boolean): Code {
   const tpath = pathOf(target);
   const path: Code['path'] = (x, p, env, emit) =>
     tpath(x, p, env, (v, q) => {
-      if (q === INVALID_PATH) invalidPath(v);
+      if (q === INVALID_PATH) {
+        if (optional) return;
+        fail(`Invalid path expression near attempt to iterate through ${dumpShort(v)}`);
+      }
       if (Array.isArray(v)) {
         for (let i = 0; i < v.length; i++) emit(v[i], [...q, i]);
       } else if (isObject(v)) {

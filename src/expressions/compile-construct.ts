@@ -70,9 +70,13 @@ export function compileString(parts: readonly (string | Node)[], format: string 
   const codes = parts.map((p) => (typeof p === 'string' ? p : compileNode(p, scope, src)));
   const render = (v: Value): string => (fmt === 'text' ? toStringValue(v) : (applyFormat(fmt, v) as string));
   if (codes.every((c) => typeof c === 'string' || c.one)) {
+    // The last interpolation is evaluated first, as in jq.
     return fromOne((x, env) => {
       let s = '';
-      for (const c of codes) s += typeof c === 'string' ? c : render(c.one!(x, env));
+      for (let i = codes.length - 1; i >= 0; i--) {
+        const c = codes[i];
+        s = (typeof c === 'string' ? c : render(c.one!(x, env))) + s;
+      }
       return s;
     });
   }

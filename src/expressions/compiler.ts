@@ -16,7 +16,7 @@ import { compileAssign } from './assign.js';
 import { applyFormat } from './formats.js';
 import { add, divide, modulo, multiply, negate, subtract } from './operators.js';
 import { INVALID_PATH, type Path } from './paths.js';
-import { BreakSignal, JqError, Passthrough } from './runtime.js';
+import { BreakSignal, JqError, Passthrough, StopSignal } from './runtime.js';
 import { compileError, frameReader, lookup, ROOT, setRuntimeVars, type Scope } from './scope.js';
 import { compare, equals, isTruthy, type Value } from './values.js';
 import './builtins-core.js';
@@ -33,7 +33,7 @@ export interface Program {
   all(input: Value, vars: Record<string, unknown> | undefined): Value[];
 }
 
-const STOP = new BreakSignal({});
+const STOP = new StopSignal();
 
 /** Compiles a parsed program. Throws Unsupported (→ fallback) or JqError-free compile errors. */
 export function compileProgram(ast: Node, src: string): Program {
@@ -341,14 +341,18 @@ function compileBinary(op: string, left: Code, right: Code): Code {
   if (left.one && right.one) {
     const l = left.one;
     const r = right.one;
+    // jq evaluates the right operand first (it is the outer loop).
     if (op === '+') {
       return fromOne((x, env) => {
-        const a = l(x, env);
         const b = r(x, env);
+        const a = l(x, env);
         return typeof a === 'number' && typeof b === 'number' ? a + b : add(a, b);
       });
     }
-    return fromOne((x, env) => f(l(x, env), r(x, env)));
+    return fromOne((x, env) => {
+      const b = r(x, env);
+      return f(l(x, env), b);
+    });
   }
   // The right operand varies slowest.
   return { run: (x, env, emit) => right.run(x, env, (b) => left.run(x, env, (a) => emit(f(a, b)))) };

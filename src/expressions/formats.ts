@@ -1,9 +1,9 @@
 /**
  * @module expressions/formats
- * jq's `@format` string formatters: @text @json @html @uri @csv @tsv @sh @base64 @base64d. Other
- * formats (@base32, @base32d) are left to the jq-wasm fallback.
+ * jq's `@format` string formatters: @text @json @html @uri @urid @csv @tsv @sh @base64 @base64d.
+ * Any other name is "not a valid format" at run time, as in jq-wasm 1.8.2 (which lacks @base32).
  */
-import { Unsupported, fail } from './runtime.js';
+import { fail } from './runtime.js';
 import { describe, formatNumber, toJson, toStringValue, typeOf, type Value } from './values.js';
 
 const KNOWN = new Set(['text', 'json', 'html', 'uri', 'urid', 'csv', 'tsv', 'sh', 'base64', 'base64d']);
@@ -34,7 +34,7 @@ function tsvField(v: Value): string {
     case 'null':
       return '';
     default:
-      return fail(`${describe(v)} is not valid in a tsv row`);
+      return fail(`${describe(v)} is not valid in a csv row`);
   }
 }
 
@@ -57,8 +57,8 @@ const UNRESERVED = /[A-Za-z0-9\-_.~]/;
  * handled natively (an unknown one throws Unsupported, so jq-wasm reports it exactly like jq).
  */
 export function applyFormat(name: string, v: Value, checkOnly = false): Value {
-  if (!KNOWN.has(name)) throw new Unsupported(`format @${name}`);
   if (checkOnly) return null;
+  if (!KNOWN.has(name)) return fail(`${name} is not a valid format`);
   switch (name) {
     case 'text':
       return toStringValue(v);
@@ -98,10 +98,10 @@ export function applyFormat(name: string, v: Value, checkOnly = false): Value {
       }
     }
     case 'csv':
-      if (!Array.isArray(v)) return fail(`${describe(v)} cannot be csv-formatted, only an array can be`);
+      if (!Array.isArray(v)) return fail(`${describe(v)} cannot be csv-formatted, only array`);
       return v.map(csvField).join(',');
     case 'tsv':
-      if (!Array.isArray(v)) return fail(`${describe(v)} cannot be tsv-formatted, only an array can be`);
+      if (!Array.isArray(v)) return fail(`${describe(v)} cannot be tsv-formatted, only array`);
       return v.map(tsvField).join('\t');
     case 'sh':
       return Array.isArray(v) ? v.map(shWord).join(' ') : shWord(v);
@@ -113,6 +113,6 @@ export function applyFormat(name: string, v: Value, checkOnly = false): Value {
       return Buffer.from(s, 'base64').toString('utf8');
     }
     default:
-      throw new Unsupported(`format @${name}`);
+      return fail(`${name} is not a valid format`);
   }
 }

@@ -23,6 +23,9 @@ export class BreakSignal {
   constructor(readonly label: object) {}
 }
 
+/** Ends an evaluation after its first output (`evaluate`); unlike `break`, nothing may catch it. */
+export class StopSignal {}
+
 /** An error thrown downstream of a `try` body, passed through that `try` untouched. */
 export class Passthrough {
   constructor(

@@ -206,10 +206,15 @@ export function toStringValue(v: Value): string {
   return typeof v === 'string' ? v : toJson(v);
 }
 
-/** The short dump jq puts in error messages: JSON truncated to 25 characters plus `...`. */
+/**
+ * The short dump jq puts in error messages: JSON cut to 25 characters plus `...`, then the closing
+ * quote or bracket of the value (jq 1.8's jv_dump_string_trunc).
+ */
 export function dumpShort(v: Value): string {
   const s = toJson(v);
-  return s.length > 28 ? `${s.slice(0, 25)}...` : s;
+  if (s.length <= 28) return s;
+  const close = typeof v === 'string' ? '"' : Array.isArray(v) ? ']' : isObject(v) ? '}' : '';
+  return `${s.slice(0, 25)}...${close}`;
 }
 
 /** `type (dump)` as jq writes a value into error messages. */
