@@ -18,6 +18,7 @@ interface FanRun {
   c1: LoopResult;
   c10: LoopResult;
   commitsPerInstance: number;
+  syncsPerInstance: number;
   historyLength: number;
 }
 
@@ -46,7 +47,7 @@ async function runOnce(): Promise<FanRun> {
     const c10 = await closedLoop(50, 10, one);
     const after = store.commitStats;
     const historyLength = (await store.getInstance(lastId))!.historyLength;
-    return { c1, c10, commitsPerInstance: (after.commits - before.commits) / 50, historyLength };
+    return { c1, c10, commitsPerInstance: (after.commits - before.commits) / 50, syncsPerInstance: (after.walSyncs - before.walSyncs) / 50, historyLength };
   } finally {
     await engine.stop();
     await store.close();
@@ -60,7 +61,7 @@ for (let r = 0; r < REPETITIONS; r++) {
   runs.push(run);
   console.log(
     `rep ${r + 1}: conc 1: ${fmt(1000 / run.c1.perSecond, 1)} ms per instance (p50 ${fmt(run.c1.p50Ms, 1)}, p99 ${fmt(run.c1.p99Ms, 1)}); ` +
-      `conc 10: ${fmt(run.c10.perSecond * WIDTH, 0)} activities/s, p50 ${fmt(run.c10.p50Ms, 1)} ms; ${fmt(run.commitsPerInstance, 1)} store txns per instance; history ${run.historyLength} events`,
+      `conc 10: ${fmt(run.c10.perSecond * WIDTH, 0)} activities/s, p50 ${fmt(run.c10.p50Ms, 1)} ms; ${fmt(run.commitsPerInstance, 1)} store txns and ${fmt(run.syncsPerInstance, 1)} WAL syncs per instance; history ${run.historyLength} events`,
   );
 }
 console.log(`\n| fan-out/fan-in of ${WIDTH} activities, SQLite synchronous=FULL (median of ${REPETITIONS}) | value |`);
@@ -70,4 +71,5 @@ console.log(`| time per instance at concurrency 1, p99 (ms) | ${fmt(median(runs.
 console.log(`| activities/s at concurrency 1 | ${fmt(median(runs.map((r) => r.c1.perSecond * WIDTH)), 0)} |`);
 console.log(`| activities/s at concurrency 10 (10 fan-outs at once) | ${fmt(median(runs.map((r) => r.c10.perSecond * WIDTH)), 0)} |`);
 console.log(`| store transactions per instance at concurrency 10 | ${fmt(median(runs.map((r) => r.commitsPerInstance)), 1)} |`);
+console.log(`| WAL syncs (fsyncs) per instance at concurrency 10 | ${fmt(median(runs.map((r) => r.syncsPerInstance)), 1)} |`);
 console.log(`| history events per instance | ${runs[0].historyLength} |`);
