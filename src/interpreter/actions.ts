@@ -17,6 +17,8 @@ export interface ActionScope {
   stateName: string;
   deadlines: readonly Deadline[];
   actionExecMs?: number;
+  /** foreach iterations: results merge into the iteration data only with an explicit toStateData. */
+  mergeOnlyWithToStateData?: boolean;
 }
 
 /** Result of one action: the new state data and the (filtered) result, `ran` false when skipped. */
@@ -65,17 +67,18 @@ export function* runAction(rc: RunContext, action: Action, pointer: string, data
       }
     }
     const before = ms(action.sleep?.before);
-    if (before) yield* rc.wait(rc.ctx.createTimer(rc.ctx.currentTimeMs + before), scope.deadlines);
+    if (before) yield* rc.wait(rc.ctx.createTimer(before), scope.deadlines);
     const filter = action.actionDataFilter;
     const input = filter?.fromStateData !== undefined ? rc.evaluate(`${pointer}/actionDataFilter/fromStateData`, data, 'fromStateData') : data;
     rc.log('info', `action '${label}'`, { state: scope.stateName, action: label });
     const { result, async } = yield* invokeWithRetries(rc, action, pointer, input, scope, children, label);
     const after = ms(action.sleep?.after);
-    if (after) yield* rc.wait(rc.ctx.createTimer(rc.ctx.currentTimeMs + after), scope.deadlines);
+    if (after) yield* rc.wait(rc.ctx.createTimer(after), scope.deadlines);
     if (async || filter?.useResults === false) return { data, result: undefined, ran: true };
     const selected = filter?.results !== undefined ? rc.evaluate(`${pointer}/actionDataFilter/results`, result, 'actionDataFilter.results') : result;
     if (selected === undefined) return { data, result: selected, ran: true };
     const toState = filter?.toStateData !== undefined ? `${pointer}/actionDataFilter/toStateData` : undefined;
+    if (toState === undefined && scope.mergeOnlyWithToStateData) return { data, result: selected, ran: true };
     return { data: mergeInto(rc, data, selected, toState, `result of action '${label}'`), result: selected, ran: true };
   } catch (err) {
     throw annotate(err, label);
@@ -105,7 +108,7 @@ function* invokeWithRetries(
         throw err;
       }
       rc.log('warn', `action '${label}' failed (attempt ${attempt}): ${errorMessage(err)}; retrying in ${delay} ms`, { state: scope.stateName, action: label, attempt, code: errorCode(err) });
-      yield* rc.wait(rc.ctx.createTimer(rc.ctx.currentTimeMs + delay), scope.deadlines);
+      yield* rc.wait(rc.ctx.createTimer(delay), scope.deadlines);
     }
   }
 }

@@ -113,7 +113,7 @@ export class RunContext {
 
   /** A timer `ms` from now, as a deadline. */
   deadline(ms: number, label: string): Deadline {
-    return { task: this.ctx.createTimer(this.ctx.currentTimeMs + ms), label };
+    return { task: this.ctx.createTimer(ms), label };
   }
 
   /**

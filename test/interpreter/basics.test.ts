@@ -35,7 +35,7 @@ describe('interpreter basics', () => {
   });
 
   it('takes the first true data condition, else the default', async () => {
-    const def = (x: number) => ({
+    const def = {
       id: 'sw',
       states: [
         {
@@ -52,10 +52,10 @@ describe('interpreter basics', () => {
         { name: 'Medium', type: 'inject', data: { size: 'medium' }, end: true },
         { name: 'Small', type: 'inject', data: { size: 'small' }, end: true },
       ],
-    });
-    assert.deepEqual((await run(def(20), { x: 20 })).output, { x: 20, size: 'big' });
-    assert.deepEqual((await run(def(7), { x: 7 })).output, { x: 7, size: 'medium' });
-    assert.deepEqual((await run(def(-1), { x: -1 })).output, { x: -1, size: 'small' });
+    };
+    assert.deepEqual((await run(def, { x: 20 })).output, { x: 20, size: 'big' });
+    assert.deepEqual((await run(def, { x: 7 })).output, { x: 7, size: 'medium' });
+    assert.deepEqual((await run(def, { x: -1 })).output, { x: -1, size: 'small' });
   });
 
   it('merges results deeply, arrays unique-concatenated, and fails on type mismatch', async () => {

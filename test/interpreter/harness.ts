@@ -8,6 +8,7 @@ import type { InstanceMetadata } from '../../src/engine/client.js';
 import { initExpressions } from '../../src/expressions/index.js';
 import { loadWorkflowText } from '../../src/graph/load.js';
 import type { WorkflowGraph } from '../../src/graph/types.js';
+import { WorkflowError } from '../../src/errors.js';
 import { registerWorkflow, type InterpreterOptions } from '../../src/interpreter/index.js';
 
 const live: Engine[] = [];
@@ -55,4 +56,43 @@ export async function run(def: Record<string, unknown>, input?: unknown, options
 /** Shorthand: an `expression` function. */
 export function exprFn(name: string, operation: string): Record<string, unknown> {
   return { name, type: 'expression', operation };
+}
+
+/** A fake ComponentHost: `invoke:<app>/<method>` calls `handlers[method](data)`; records every call. */
+export function fakeHost(handlers: Record<string, (data: unknown, n: number) => unknown>) {
+  const calls: { method: string; data: unknown; idempotencyKey?: string }[] = [];
+  const published: { pubsub: string; topic: string; event: Record<string, unknown> }[] = [];
+  const counts = new Map<string, number>();
+  const host = {
+    calls,
+    published,
+    async invokeService(req: { appId: string; method: string; data?: unknown; idempotencyKey?: string }) {
+      calls.push({ method: req.method, data: req.data, idempotencyKey: req.idempotencyKey });
+      const n = (counts.get(req.method) ?? 0) + 1;
+      counts.set(req.method, n);
+      const h = handlers[req.method];
+      if (!h) throw new WorkflowError('404', `no method ${req.method}`);
+      return { status: 200, data: await h(req.data, n), headers: {} };
+    },
+    async invokeBinding(req: { name: string; operation: string; data?: unknown }) {
+      calls.push({ method: `${req.name}/${req.operation}`, data: req.data });
+      return { data: { bound: req.data }, metadata: {} };
+    },
+    async publish(req: { pubsub: string; topic: string; event: Record<string, unknown> }) {
+      published.push(req);
+    },
+    async subscribe() {
+      return { close: async () => undefined };
+    },
+    async getSecret(name: string) {
+      return name === 'API_KEY' ? 'k-123' : undefined;
+    },
+    async close() {},
+  };
+  return host;
+}
+
+/** A custom function definition calling the fake host's method. */
+export function invokeFn(name: string, method = name): Record<string, unknown> {
+  return { name, type: 'custom', operation: `invoke:svc/${method}` };
 }

@@ -20,7 +20,7 @@ export function* runEventState(rc: RunContext, node: StateNode, data: unknown, s
   const entries = def.onEvents.flatMap((on, onIndex) => on.eventRefs.map((ref) => ({ ref, onIndex })));
   const events = entries.map((e) => ({ name: e.ref, waits: listen(rc, e.ref) }));
   const timeoutMs = scope.isStart ? undefined : node.timeouts.eventMs;
-  const timeout = timeoutMs !== undefined ? rc.ctx.createTimer(rc.ctx.currentTimeMs + timeoutMs) : undefined;
+  const timeout = timeoutMs !== undefined ? rc.ctx.createTimer(timeoutMs) : undefined;
   const actionScope = { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs };
   const filterPointer = (onIndex: number) => `${node.pointer}/onEvents/${onIndex}/eventDataFilter`;
   rc.log('info', `state '${node.name}': waiting for ${entries.map((e) => `'${e.ref}'`).join(def.exclusive === false ? ' and ' : ' or ')}`, { state: node.name });

@@ -1,7 +1,8 @@
 /**
  * @module interpreter/states/foreach
  * ForEach state (spec §ForEach State). Each iteration runs the actions on the state data plus
- * `{<iterationParam>: element}` (A7); its result is its last executed action's filtered result.
+ * `{<iterationParam>: element}` (A7); its result is its last executed action's filtered result,
+ * which merges into the iteration data only when the action has a toStateData (Kogito's choice).
  * outputCollection receives the results in input order whatever the mode; iterations' own merges
  * stay in the iteration, and the iteration parameter does not remain in the state data. Parallel
  * mode runs waves of batchSize iterations (l.2950).
@@ -37,7 +38,7 @@ export function* runForeach(rc: RunContext, node: StateNode, data: unknown, scop
     throw new WorkflowError('INVALID_STATE_DATA', `foreach '${node.name}': state data must be an object to add the iteration parameter`);
   }
   const param = def.iterationParam ?? DEFAULT_ITERATION_PARAM;
-  const scopeOf = { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs };
+  const scopeOf = { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs, mergeOnlyWithToStateData: true };
   const iteration = (el: unknown) =>
     runActions(rc, def.actions, `${node.pointer}/actions`, 'sequential', { ...structuredClone(data as Record<string, unknown>), [param]: el }, scopeOf, scope.children);
   rc.log('info', `state '${node.name}': ${collection.length} iteration(s), ${def.mode ?? 'parallel'}`, { state: node.name });

@@ -10,6 +10,6 @@ import type { StateOutcome, StateScope } from './state-types.js';
 export function* runSleep(rc: RunContext, node: StateNode, data: unknown, scope: StateScope): Step<StateOutcome> {
   const ms = node.sleepMs ?? 0;
   rc.log('info', `state '${node.name}': sleeping ${ms} ms`, { state: node.name, ms });
-  yield* rc.wait(rc.ctx.createTimer(rc.ctx.currentTimeMs + ms), scope.deadlines);
+  yield* rc.wait(rc.ctx.createTimer(ms), scope.deadlines);
   return { data };
 }

@@ -28,7 +28,7 @@ export function* runSwitch(rc: RunContext, node: StateNode, data: unknown, scope
   const conditions = def.eventConditions ?? [];
   if (conditions.length === 0) throw new WorkflowError('INVALID_STATE', `switch '${node.name}' has no conditions`);
   const events = conditions.map((c) => ({ name: c.eventRef, waits: listen(rc, c.eventRef) }));
-  const timeout = node.timeouts.eventMs !== undefined ? rc.ctx.createTimer(rc.ctx.currentTimeMs + node.timeouts.eventMs) : undefined;
+  const timeout = node.timeouts.eventMs !== undefined ? rc.ctx.createTimer(node.timeouts.eventMs) : undefined;
   rc.log('info', `switch '${node.name}': waiting for ${conditions.map((c) => `'${c.eventRef}'`).join(' or ')}`, { state: node.name });
   const arrival = yield* waitForEvents(rc, events, timeout, scope.deadlines);
   if ('timedOut' in arrival) {
