@@ -150,6 +150,39 @@ for (const kind of STORE_KINDS) {
       await store.close();
     });
 
+    it('two engines on one store share the work without doing any of it twice', async () => {
+      const store = await sharedStore(kind);
+      const executions = new Map<string, number>();
+      const setup = (e: Engine): void => {
+        e.registerActivity('inc', (x: number, ctx) => {
+          executions.set(ctx.idempotencyKey, (executions.get(ctx.idempotencyKey) ?? 0) + 1);
+          return x + 1;
+        });
+        e.registerOrchestration('chain', function* (ctx, x: number) {
+          let v = x;
+          for (let i = 0; i < 4; i++) v = yield ctx.callActivity('inc', v);
+          return v;
+        });
+      };
+      const a = await engineOn(store, setup, { workerConcurrency: 8, activityConcurrency: 8 });
+      const b = await engineOn(store, setup, { workerConcurrency: 8, activityConcurrency: 8 });
+      const ids = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).client.start('chain', i, { instanceId: `shared-${i}` })));
+      const results = await Promise.all(ids.map((id) => a.client.waitForCompletion(id, { timeoutMs: 15_000 })));
+      assert.deepEqual(results.map((r) => r.output), ids.map((_, i) => i + 4));
+      assert.equal(executions.size, 240);
+      assert.ok([...executions.values()].every((n) => n === 1), 'every activity ran exactly once');
+      assert.ok(a.stats().turns > 0 && b.stats().turns > 0, `both engines worked (${a.stats().turns} / ${b.stats().turns} turns)`);
+      for (const id of ids) {
+        const h = await a.client.history(id);
+        const scheduled = h.filter((e) => e.type === 'TaskScheduled').map((e) => e.eventId);
+        assert.deepEqual(scheduled, [1, 2, 3, 4], `history of ${id} has each action once`);
+        assert.equal(h.filter((e) => e.type === 'TaskCompleted').length, 4);
+      }
+      await a.stop();
+      await b.stop();
+      await store.close();
+    });
+
     it('stop() aborts activities that outlive shutdownTimeoutMs and releases them to the next engine', async () => {
       const store = await sharedStore(kind);
       let aborted = 0;
