@@ -203,20 +203,25 @@ onLoad(() => {
         }),
     };
   });
+  // jq 1.8.2: label $go | (g | false, break $go), true — a generator, because a `?//` inside g
+  // may catch the break and produce again.
   define('isempty', 1, (ctx) => {
     const f = ctx.compileArg(0);
-    return fromOne((x, env) => {
-      const token = new BreakSignal({});
-      try {
-        f.run(x, env, () => {
-          throw token;
-        });
-      } catch (e) {
-        if (e === token) return false;
-        throw e;
-      }
-      return true;
-    });
+    return {
+      run: (x, env, emit) => {
+        const token = new BreakSignal({});
+        try {
+          f.run(x, env, () => {
+            emit(false);
+            throw token;
+          });
+        } catch (e) {
+          if (e === token) return;
+          throw e;
+        }
+        emit(true);
+      },
+    };
   });
   define('until', 2, (ctx) => {
     const cond = ctx.compileArg(0);

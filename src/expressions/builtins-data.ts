@@ -294,6 +294,7 @@ onLoad(() => {
   define0('infinite', () => Infinity);
   define0('nan', () => NaN);
   define0('isinfinite', (x) => x === Infinity || x === -Infinity);
+  define0('isfinite', (x) => typeof x === 'number' && x !== Infinity && x !== -Infinity);
   define0('isnan', (x) => typeof x === 'number' && Number.isNaN(x));
   define0('isnormal', (x) => typeof x === 'number' && Number.isFinite(x) && x !== 0 && Math.abs(x) >= 2.2250738585072014e-308);
   define0('abs', (x) => {

@@ -3,7 +3,7 @@
  * jq's date builtins in UTC: `gmtime`, `mktime`, `strftime`, `strptime`, `todate`/`fromdate` (in the
  * prelude) and `localtime` (UTC: workflows must not depend on the host's time zone). `strftime` and
  * `strptime` compile natively when the format is a literal made of the common conversions below;
- * any other format runs on the jq-wasm fallback.
+ * any other format (including those jq-wasm's libc rejects, such as %k, %l, %Z) runs on the fallback.
  */
 import type { Node } from './ast.js';
 import { fromOne } from './code.js';
@@ -14,7 +14,7 @@ import type { Value } from './values.js';
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-const FORMAT_OK = new Set('YmdHMSjaAbBeTDFRyIpsuw%z'.split(''));
+const FORMAT_OK = new Set('YmdHMSjaAbBeTDFRyIpsuw%zCntcxXr'.split(''));
 const PARSE_OK = new Set('YmdeHMSTFzZaAbB%'.split(''));
 
 function utcDate(y: number, m: number, d: number, hh: number, mm: number, ss: number): Date {
@@ -109,6 +109,13 @@ export function strftime(x: Value, fmt: Value): Value {
       case 'u': out += String(w === 0 ? 7 : w); break;
       case 'w': out += String(w); break;
       case 'z': out += '+0000'; break;
+      case 'C': out += pad(Math.floor(Y / 100), 2); break;
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'c': out += `${DAYS[w].slice(0, 3)} ${MONTHS[mo].slice(0, 3)} ${pad(d, 2, ' ')} ${pad(H, 2)}:${pad(M, 2)}:${pad(S, 2)} ${Y}`; break;
+      case 'x': out += `${pad(mo + 1, 2)}/${pad(d, 2)}/${pad(Y % 100, 2)}`; break;
+      case 'X': out += `${pad(H, 2)}:${pad(M, 2)}:${pad(S, 2)}`; break;
+      case 'r': out += `${pad(H % 12 === 0 ? 12 : H % 12, 2)}:${pad(M, 2)}:${pad(S, 2)} ${H < 12 ? 'AM' : 'PM'}`; break;
       case '%': out += '%'; break;
       default: return fail(`strftime/1: unknown conversion %${f ?? ''}`);
     }
