@@ -112,10 +112,16 @@ export class ActivityWorker {
   private launch(item: ActivityWorkItem): void {
     const controller = new AbortController();
     const entry: Running = { item, controller, done: Promise.resolve() };
-    entry.done = this.run(item, controller).finally(() => {
-      this.running.delete(item.id);
-      this.wakeup.notify();
-    });
+    entry.done = this.run(item, controller)
+      .catch((e: unknown) => {
+        // Only a corrupt task row gets here (run() handles the function's own errors); its lease
+        // expires and the store hands it out again with a higher dequeueCount.
+        this.opts.logger.error(`activity task ${item.id} of '${item.instanceId}' could not run: ${String(e)}`, { event: LogEvent.workerError, instanceId: item.instanceId });
+      })
+      .finally(() => {
+        this.running.delete(item.id);
+        this.wakeup.notify();
+      });
     this.running.set(item.id, entry);
   }
 
