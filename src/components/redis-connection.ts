@@ -1,0 +1,43 @@
+/**
+ * @module components/redis-connection
+ * Opens an ioredis client from Dapr's Redis metadata (`redisHost`, `redisPassword`,
+ * `redisUsername`, `redisDB`, `enableTLS`, `redisMaxRetries`, `dialTimeout`) shared by
+ * `bindings.redis` and `pubsub.redis`. The first connection must succeed (an unreachable Redis is a
+ * start-up error naming `redisHost`); after that the client reconnects on its own.
+ */
+import { Redis } from 'ioredis';
+import { ComponentErrorCode, describeCause } from './failures.js';
+import type { ComponentMetadata } from './metadata.js';
+
+/** Connects and pings; throws a COMPONENT_UNREACHABLE error pointing at `redisHost` on failure. */
+export async function connectRedis(md: ComponentMetadata, connectTimeoutMs: number): Promise<Redis> {
+  const hostPort = md.required('redisHost');
+  const m = /^(?:redis:\/\/)?\[?([^\]]*?)\]?(?::(\d+))?$/.exec(hostPort.trim());
+  if (!m || m[1] === '') throw md.error('redisHost', `expected 'host:port', found '${hostPort}'`);
+  const maxRetries = md.int('redisMaxRetries', 3);
+  let started = false;
+  const client = new Redis({
+    host: m[1],
+    port: m[2] ? Number(m[2]) : 6379,
+    username: md.string('redisUsername'),
+    password: md.string('redisPassword'),
+    db: md.int('redisDB', 0),
+    tls: md.bool('enableTLS', false) ? {} : undefined,
+    connectTimeout: md.durationMs('dialTimeout', connectTimeoutMs),
+    lazyConnect: true,
+    maxRetriesPerRequest: maxRetries,
+    // Before the first successful connection: give up at once (start-up error). After: back off up to 2 s.
+    retryStrategy: (times) => (started ? Math.min(times * 100, 2000) : null),
+  });
+  // Unhandled 'error' events would crash the process; failures surface through commands instead.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (err) {
+    client.disconnect();
+    throw md.error('redisHost', `cannot connect to Redis at ${hostPort}: ${describeCause(err)}`, ComponentErrorCode.Unreachable, err);
+  }
+  started = true;
+  return client;
+}

@@ -1,0 +1,95 @@
+/**
+ * @module components/registry
+ * The component types Swirl implements, by Dapr `spec.type`, and how each is built from its
+ * resolved metadata. A type missing here is a COMPONENT_UNKNOWN_TYPE error at start that lists
+ * the supported ones.
+ */
+import { createHttpBinding } from './bindings/http.js';
+import { createMqttBinding } from './bindings/mqtt3.js';
+import { createPostgresBinding } from './bindings/postgresql.js';
+import { createRabbitMqBinding } from './bindings/rabbitmq.js';
+import { createRedisBinding } from './bindings/redis.js';
+import { readStaticAppIds } from './invoke/static-resolver.js';
+import type { ComponentMetadata } from './metadata.js';
+import { createMqttPubSub } from './pubsub/mqtt3.js';
+import { createJetStreamPubSub } from './pubsub/nats-jetstream.js';
+import { createRabbitMqPubSub } from './pubsub/rabbitmq.js';
+import { createRedisPubSub } from './pubsub/redis-streams.js';
+import { createLocalEnvSecretStore } from './secrets/local-env.js';
+import { createLocalFileSecretStore, type LocalFileSecretStore } from './secrets/local-file.js';
+import type { OutputBinding, PubSub, SecretStore } from './types.js';
+import { ComponentErrorCode } from './failures.js';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+
+/** The four kinds of building block a component file can configure. */
+export const ComponentKind = {
+  Binding: 'binding',
+  PubSub: 'pubsub',
+  SecretStore: 'secretstore',
+  NameResolution: 'nameresolution',
+} as const;
+export type ComponentKind = (typeof ComponentKind)[keyof typeof ComponentKind];
+
+/** What building a component yields. */
+export type BuiltComponent =
+  | { kind: typeof ComponentKind.Binding; binding: OutputBinding }
+  | { kind: typeof ComponentKind.PubSub; pubsub: PubSub }
+  | { kind: typeof ComponentKind.SecretStore; store: SecretStore | LocalFileSecretStore }
+  | { kind: typeof ComponentKind.NameResolution; appIds: Map<string, string> };
+
+/** Settings every factory may use. */
+export interface BuildContext {
+  appId: string;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  env: NodeJS.ProcessEnv;
+}
+
+type Factory = (md: ComponentMetadata, ctx: BuildContext) => Promise<BuiltComponent>;
+
+const binding = (f: (md: ComponentMetadata, ctx: BuildContext) => OutputBinding | Promise<OutputBinding>): Factory => async (md, ctx) => ({ kind: ComponentKind.Binding, binding: await f(md, ctx) });
+const pubsub = (f: (md: ComponentMetadata, ctx: BuildContext) => Promise<PubSub>): Factory => async (md, ctx) => ({ kind: ComponentKind.PubSub, pubsub: await f(md, ctx) });
+
+/** Supported `spec.type` values (all `v1`). `pubsub.jetstream` is Dapr's name for NATS JetStream. */
+export const COMPONENT_FACTORIES: Readonly<Record<string, Factory>> = {
+  'bindings.http': binding((md, ctx) => createHttpBinding(md, ctx)),
+  'bindings.redis': binding((md, ctx) => createRedisBinding(md, ctx)),
+  'bindings.postgresql': binding((md, ctx) => createPostgresBinding(md, ctx)),
+  'bindings.postgres': binding((md, ctx) => createPostgresBinding(md, ctx)),
+  'bindings.rabbitmq': binding((md, ctx) => createRabbitMqBinding(md, ctx)),
+  'bindings.mqtt3': binding((md, ctx) => createMqttBinding(md, ctx)),
+  'pubsub.redis': pubsub((md, ctx) => createRedisPubSub(md, ctx)),
+  'pubsub.mqtt3': pubsub((md, ctx) => createMqttPubSub(md, ctx)),
+  'pubsub.rabbitmq': pubsub((md, ctx) => createRabbitMqPubSub(md, ctx)),
+  'pubsub.nats': pubsub((md, ctx) => createJetStreamPubSub(md, ctx)),
+  'pubsub.jetstream': pubsub((md, ctx) => createJetStreamPubSub(md, ctx)),
+  'secretstores.local.env': async (md, ctx) => ({ kind: ComponentKind.SecretStore, store: createLocalEnvSecretStore({ prefix: md.string('prefix'), env: ctx.env }) }),
+  'secretstores.local.file': async (md) => {
+    const file = md.required('secretsFile');
+    const path = resolveSecretsFile(file, md.manifest.file);
+    try {
+      const store = await createLocalFileSecretStore({ secretsFile: path, nestedSeparator: md.string('nestedSeparator'), multiValued: md.bool('multiValued', false) });
+      return { kind: ComponentKind.SecretStore, store };
+    } catch (err) {
+      throw md.error('secretsFile', `cannot read secrets file '${path}': ${(err as Error).message}`, ComponentErrorCode.BadMetadata, err);
+    }
+  },
+  'nameresolution.static': async (md) => ({ kind: ComponentKind.NameResolution, appIds: readStaticAppIds(md) }),
+};
+
+/** Supported types, sorted (for messages and docs). */
+export function supportedComponentTypes(): string[] {
+  return Object.keys(COMPONENT_FACTORIES).sort();
+}
+
+/**
+ * Dapr resolves a relative `secretsFile` against the working directory; Swirl does too, and falls
+ * back to the component file's folder so a components folder with its secrets file is portable.
+ */
+function resolveSecretsFile(file: string, componentFile: string): string {
+  if (isAbsolute(file)) return file;
+  const fromCwd = resolve(file);
+  if (existsSync(fromCwd)) return fromCwd;
+  return resolve(dirname(componentFile), file);
+}
