@@ -55,7 +55,7 @@ describe('subflows and continueAs', () => {
     assert.deepEqual(r.output, { x: 1 });
     const children = await r.engine.client.list({ parentInstanceId: r.instanceId });
     const deadline = Date.now() + 3000;
-    let status = children.instances[0]?.runtimeStatus;
+    let status: string | undefined = children.instances[0]?.runtimeStatus;
     while (status !== 'TERMINATED' && Date.now() < deadline) {
       await new Promise((res) => setTimeout(res, 20));
       status = (await r.engine.client.get(children.instances[0].instanceId))?.runtimeStatus;
