@@ -8,7 +8,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
+import { loadAll } from 'js-yaml';
 import { ComponentErrorCode, componentError } from './failures.js';
 
 /** One `spec.metadata` entry. Exactly one of `value` / `secretKeyRef` is set. */
@@ -51,7 +51,7 @@ export async function readComponentFile(file: string): Promise<ComponentManifest
 export function parseComponentText(text: string, file: string): ComponentManifest[] {
   let docs: unknown[];
   try {
-    docs = yaml.loadAll(text);
+    docs = loadAll(text);
   } catch (err) {
     const mark = (err as { mark?: { line?: number } }).mark;
     throw componentError(

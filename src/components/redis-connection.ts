@@ -30,13 +30,16 @@ export async function connectRedis(md: ComponentMetadata, connectTimeoutMs: numb
     retryStrategy: (times) => (started ? Math.min(times * 100, 2000) : null),
   });
   // Unhandled 'error' events would crash the process; failures surface through commands instead.
-  client.on('error', () => {});
+  // The last one explains a failed first connect better than ioredis' "Connection is closed".
+  let lastError: unknown;
+  client.on('error', (err) => (lastError = err));
   try {
     await client.connect();
     await client.ping();
   } catch (err) {
     client.disconnect();
-    throw md.error('redisHost', `cannot connect to Redis at ${hostPort}: ${describeCause(err)}`, ComponentErrorCode.Unreachable, err);
+    const cause = lastError ?? err;
+    throw md.error('redisHost', `cannot connect to Redis at ${hostPort}: ${describeCause(cause)}`, ComponentErrorCode.Unreachable, cause);
   }
   started = true;
   return client;
