@@ -47,6 +47,16 @@ export function runFallback(src: string, input: unknown, vars: Record<string, un
   throw fallbackError(src, result.stderr, result.exitCode);
 }
 
+/**
+ * Asks jq whether `src` compiles, without running it (it is wrapped in an unused `def`). Used only
+ * when Swirl's parser rejects an expression, as a safety net against parser gaps.
+ */
+export function jqAccepts(src: string): boolean {
+  if (handle === undefined) return false;
+  const result = handle.raw('null', `def __swirl_syntax_check: (${src}\n); empty`, ['-n']);
+  return result.exitCode === 0;
+}
+
 /** Maps jq's stderr text to an ExpressionError with jq's own message (and value, where recoverable). */
 function fallbackError(src: string, stderr: string, exitCode: number): ExpressionError {
   const text = stderr.trim();

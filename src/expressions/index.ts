@@ -16,7 +16,7 @@
  */
 import { CompileError, compileProgram, type Program } from './compiler.js';
 import { ExpressionError, ExpressionErrorCode, positionAt } from './errors.js';
-import { fallbackLoaded, loadFallback, notLoaded, runFallback } from './fallback.js';
+import { fallbackLoaded, jqAccepts, loadFallback, notLoaded, runFallback } from './fallback.js';
 import { SyntaxErrorAt } from './lexer.js';
 import { parse } from './parser.js';
 import { JqError, Unsupported } from './runtime.js';
@@ -87,6 +87,10 @@ function compileFresh(src: string): CompiledExpression {
   try {
     program = compileProgram(parse(src), src);
   } catch (err) {
+    if (err instanceof SyntaxErrorAt && jqAccepts(src)) {
+      // jq itself accepts what our parser rejected: a parser gap, so run it on jq-wasm instead.
+      return fallbackExpression(src, `parser: ${err.message}`, true);
+    }
     if (err instanceof SyntaxErrorAt || err instanceof CompileError) {
       const position = positionAt(src, err.offset);
       throw new ExpressionError(
