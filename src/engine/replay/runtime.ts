@@ -6,7 +6,7 @@
  * so a step costs only its new events; after a restart or eviction it is rebuilt by replaying history.
  */
 
-import { NonDeterminismError, WorkflowError, assertNever } from '../../errors.js';
+import { NonDeterminismError, assertNever } from '../../errors.js';
 import {
   EventType,
   fromPayload,
@@ -17,17 +17,12 @@ import {
   type ParentInstance,
 } from '../history.js';
 import { ActionType, type CompleteOrchestrationAction, type OrchestratorAction } from './actions.js';
-import type {
-  CallActivityOptions,
-  CallSubOrchestratorOptions,
-  ContinueAsNewOptions,
-  OrchestrationContext,
-  AnyOrchestrationFunction,
-} from './context.js';
-import { uuidV5 } from './guid.js';
-import type { LogMeta, Logger } from '../logger.js';
-import { compileRetryPolicy, nextRetryDelay, type CompiledRetryPolicy } from './retry-policy.js';
-import { Task, TaskFailedError, WhenAllTask, WhenAnyTask } from './task.js';
+import type { AnyOrchestrationFunction, OrchestrationContext } from './context.js';
+import { createContext } from './context-impl.js';
+import { ExternalEvents } from './external-events.js';
+import type { Logger } from '../logger.js';
+import { nextRetryDelay, type CompiledRetryPolicy } from './retry-policy.js';
+import { Task, TaskFailedError } from './task.js';
 
 /** How an execution ended. TERMINATED comes from an ExecutionTerminated event, not from the code. */
 export interface ExecutionOutcome {
@@ -44,7 +39,7 @@ export interface ExecutionOutcome {
 }
 
 /** Retry bookkeeping of one logical activity/sub-orchestration call with a retry policy. */
-interface RetryState {
+export interface RetryState {
   policy: CompiledRetryPolicy;
   firstAttemptAt: number;
   attempt: number;
@@ -53,10 +48,10 @@ interface RetryState {
   scheduleAttempt: (attempt: number) => number;
 }
 
-type OpenKind = 'activity' | 'timer' | 'sub';
+export type OpenKind = 'activity' | 'timer' | 'sub';
 
 /** A task waiting for a completion event, keyed by its sequence id. */
-interface OpenTask {
+export interface OpenTask {
   kind: OpenKind;
   name: string;
   task: Task<unknown>;
@@ -96,22 +91,29 @@ export class OrchestrationRuntime {
   appliedEvents = 0;
 
   private readonly fn: AnyOrchestrationFunction;
-  private readonly guardPayload: PayloadGuard;
-  private readonly logger: Logger | undefined;
+  /** @internal */
+  readonly guardPayload: PayloadGuard;
+  /** @internal */
+  readonly logger: Logger | undefined;
   private generator: Generator<Task<any>, unknown, any> | undefined;
   private current: Task<unknown> | undefined;
   private started = false;
-  private seq = 0;
-  private guidCounter = 0;
+  /** @internal Last sequence id handed out. */
+  seq = 0;
+  /** @internal */
+  guidCounter = 0;
   /** continueAsNew was called with saveEvents (the default). */
-  private saveEvents = false;
-  private replaying = true;
-  private nowMs = 0;
-  private readonly pending = new Map<number, OrchestratorAction>();
-  private readonly open = new Map<number, OpenTask>();
-  private readonly waiters = new Map<string, Task<unknown>[]>();
-  private readonly waiterNames = new Map<Task<unknown>, string>();
-  private readonly buffered: EventRaisedEvent[] = [];
+  saveEvents = false;
+  /** @internal */
+  replaying = true;
+  /** @internal History time of the current turn (ms). */
+  nowMs = 0;
+  /** @internal Actions decided and not yet confirmed by history, by sequence id. */
+  readonly pending = new Map<number, OrchestratorAction>();
+  /** @internal Tasks waiting for a completion event, by sequence id. */
+  readonly open = new Map<number, OpenTask>();
+  /** @internal External-event waits and buffer. */
+  readonly events = new ExternalEvents();
   private readonly suspendedEvents: HistoryEvent[] = [];
   private readonly ctx: OrchestrationContext;
 
@@ -119,7 +121,7 @@ export class OrchestrationRuntime {
     this.fn = options.fn;
     this.guardPayload = options.guardPayload ?? (() => undefined);
     this.logger = options.logger;
-    this.ctx = this.makeContext();
+    this.ctx = createContext(this);
   }
 
   /** True once ExecutionStarted has been applied. */
@@ -262,7 +264,7 @@ export class OrchestrationRuntime {
         this.failOpen(e.taskScheduledId, 'sub', e.failure);
         break;
       case EventType.EventRaised:
-        this.eventRaised(e);
+        this.events.deliver(e);
         break;
       default:
         return;
@@ -363,19 +365,6 @@ export class OrchestrationRuntime {
     o.task.complete(undefined);
   }
 
-  private eventRaised(e: EventRaisedEvent): void {
-    const key = e.name.toLowerCase();
-    const queue = this.waiters.get(key);
-    const waiter = queue?.shift();
-    if (queue && queue.length === 0) this.waiters.delete(key);
-    if (waiter) {
-      this.waiterNames.delete(waiter);
-      waiter.complete(fromPayload(e.input));
-    } else {
-      this.buffered.push(e);
-    }
-  }
-
   /** Runs the code until it waits on an incomplete task or ends. */
   private resume(): void {
     const gen = this.generator;
@@ -422,7 +411,8 @@ export class OrchestrationRuntime {
     this.finish('COMPLETED', text, undefined);
   }
 
-  private finish(status: CompleteOrchestrationAction['status'], result: string | undefined, failure: FailureDetails | undefined, carryover?: EventRaisedEvent[]): void {
+  /** @internal Ends the execution (completed, failed or continued as new). */
+  finish(status: CompleteOrchestrationAction['status'], result: string | undefined, failure: FailureDetails | undefined, carryover?: EventRaisedEvent[]): void {
     if (this.outcome) return;
     const id = ++this.seq;
     const action: CompleteOrchestrationAction = { type: ActionType.CompleteOrchestration, id, status };
@@ -439,13 +429,15 @@ export class OrchestrationRuntime {
 
   // ── scheduling (called from orchestration code through the context) ──────────────────────────
 
-  private addTimer(fireAt: number): number {
+  /** @internal */
+  addTimer(fireAt: number): number {
     const id = ++this.seq;
     this.pending.set(id, { type: ActionType.CreateTimer, id, fireAt });
     return id;
   }
 
-  private scheduleActivity(name: string, input: string | undefined, attempt: number, logicalTaskId: number | undefined): number {
+  /** @internal */
+  scheduleActivity(name: string, input: string | undefined, attempt: number, logicalTaskId: number | undefined): number {
     const id = ++this.seq;
     const action: OrchestratorAction = { type: ActionType.ScheduleTask, id, name, attempt, logicalTaskId: logicalTaskId ?? id };
     if (input !== undefined) action.input = input;
@@ -453,7 +445,8 @@ export class OrchestrationRuntime {
     return id;
   }
 
-  private scheduleSub(name: string, instanceId: string | undefined, input: string | undefined): { id: number; childId: string } {
+  /** @internal */
+  scheduleSub(name: string, instanceId: string | undefined, input: string | undefined): { id: number; childId: string } {
     const id = ++this.seq;
     const childId = instanceId ?? `${this.instanceId}:${id.toString(16).padStart(4, '0')}`;
     const action: OrchestratorAction = { type: ActionType.CreateSubOrchestration, id, name, instanceId: childId };
@@ -462,8 +455,8 @@ export class OrchestrationRuntime {
     return { id, childId };
   }
 
-  /** Creates the task of a (possibly retried) call; `first` schedules attempt 1 and returns its id. */
-  private retried(kind: 'activity' | 'sub', name: string, policy: CompiledRetryPolicy | undefined, schedule: (attempt: number, logical: number | undefined) => { id: number; childId?: string }): Task<any> {
+  /** @internal Creates the task of a (possibly retried) call. */
+  retried(kind: 'activity' | 'sub', name: string, policy: CompiledRetryPolicy | undefined, schedule: (attempt: number, logical: number | undefined) => { id: number; childId?: string }): Task<any> {
     const task = new Task<unknown>();
     if (!policy) {
       const { id, childId } = schedule(1, undefined);
@@ -487,123 +480,6 @@ export class OrchestrationRuntime {
     return task;
   }
 
-  private makeContext(): OrchestrationContext {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context is a view over this runtime
-    const rt = this;
-    const log =
-      (level: keyof Logger) =>
-      (msg: string, meta?: LogMeta): void => {
-        if (!rt.replaying && rt.logger) rt.logger[level](msg, { ...meta, instanceId: rt.instanceId, orchestration: rt.name });
-      };
-    const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
-    const serialize = (value: unknown, what: string): string | undefined => {
-      const text = value === undefined ? undefined : JSON.stringify(value);
-      rt.guardPayload(text, what);
-      return text;
-    };
-    return {
-      get instanceId() {
-        return rt.instanceId;
-      },
-      get executionId() {
-        return rt.executionId;
-      },
-      get name() {
-        return rt.name;
-      },
-      get parent() {
-        return rt.parent;
-      },
-      get isReplaying() {
-        return rt.replaying;
-      },
-      get currentTime() {
-        return new Date(rt.nowMs);
-      },
-      get currentTimeMs() {
-        return rt.nowMs;
-      },
-      logger,
-      callActivity(name: string, input?: unknown, options?: CallActivityOptions) {
-        const text = serialize(input, `input of activity '${name}'`);
-        const policy = options?.retry ? compileRetryPolicy(options.retry) : undefined;
-        return rt.retried('activity', name, policy, (attempt, logical) => ({ id: rt.scheduleActivity(name, text, attempt, logical) }));
-      },
-      createTimer(fireAt: Date | number) {
-        const at = typeof fireAt === 'number' ? rt.nowMs + Math.max(0, fireAt) : fireAt.getTime();
-        if (!Number.isFinite(at)) throw new WorkflowError('INVALID_TIMER', `createTimer: invalid fire time ${String(fireAt)}`);
-        const task = new Task<void>();
-        const id = rt.addTimer(at);
-        rt.open.set(id, { kind: 'timer', name: 'timer', task: task as Task<unknown>, fireAt: at });
-        return task;
-      },
-      waitForExternalEvent(name: string) {
-        const key = name.toLowerCase();
-        const task = new Task<any>();
-        const idx = rt.buffered.findIndex((b) => b.name.toLowerCase() === key);
-        if (idx >= 0) {
-          const [e] = rt.buffered.splice(idx, 1);
-          task.complete(fromPayload(e!.input));
-          return task;
-        }
-        const queue = rt.waiters.get(key) ?? [];
-        queue.push(task);
-        rt.waiters.set(key, queue);
-        rt.waiterNames.set(task, key);
-        return task;
-      },
-      callSubOrchestrator(name: string, input?: unknown, options?: CallSubOrchestratorOptions) {
-        const text = serialize(input, `input of sub-orchestration '${name}'`);
-        const policy = options?.retry ? compileRetryPolicy(options.retry) : undefined;
-        let childId = options?.instanceId;
-        return rt.retried('sub', name, policy, () => {
-          const r = rt.scheduleSub(name, childId, text);
-          childId = r.childId; // retries reuse the first attempt's child id
-          return r;
-        });
-      },
-      sendEvent(instanceId: string, name: string, data?: unknown) {
-        const text = serialize(data, `event '${name}' sent to '${instanceId}'`);
-        const id = ++rt.seq;
-        const action: OrchestratorAction = { type: ActionType.SendEvent, id, instanceId, name };
-        if (text !== undefined) action.input = text;
-        rt.pending.set(id, action);
-      },
-      whenAll<T>(tasks: Task<T>[]) {
-        return new WhenAllTask<T>(tasks);
-      },
-      whenAny<T>(tasks: Task<T>[]) {
-        return new WhenAnyTask<T>(tasks, (losers) => rt.withdrawWaiters(losers as Task<unknown>[]));
-      },
-      continueAsNew(input?: unknown, options?: ContinueAsNewOptions) {
-        const text = serialize(input, `continue-as-new input of '${rt.name}'`);
-        rt.saveEvents = options?.saveEvents !== false;
-        const carry = rt.saveEvents ? rt.buffered.splice(0) : [];
-        rt.finish('CONTINUED_AS_NEW', text, undefined, carry);
-      },
-      setCustomStatus(status: unknown) {
-        rt.customStatus = serialize(status, 'custom status');
-      },
-      newGuid() {
-        rt.guidCounter += 1;
-        return uuidV5(`${rt.instanceId}:${rt.executionId}:${rt.guidCounter}`);
-      },
-    };
-  }
-
-  /** Withdraws whenAny losers that wait for external events, so they cannot swallow later events. */
-  private withdrawWaiters(losers: Task<unknown>[]): void {
-    for (const t of losers) {
-      const key = this.waiterNames.get(t);
-      if (key === undefined) continue;
-      this.waiterNames.delete(t);
-      const queue = this.waiters.get(key);
-      if (!queue) continue;
-      const i = queue.indexOf(t);
-      if (i >= 0) queue.splice(i, 1);
-      if (queue.length === 0) this.waiters.delete(key);
-    }
-  }
 }
 
 function isGenerator(value: unknown): value is Generator<Task<any>, unknown, any> {

@@ -1,0 +1,64 @@
+/**
+ * @module engine/replay/external-events
+ * External events inside one execution: waits by name (case-insensitive), events nobody waits
+ * for yet buffered first-in first-out per name, and withdrawal of waits that lost a whenAny.
+ */
+
+import { fromPayload, type EventRaisedEvent } from '../history.js';
+import { Task } from './task.js';
+
+export class ExternalEvents {
+  private readonly waiters = new Map<string, Task<unknown>[]>();
+  private readonly waiterNames = new Map<Task<unknown>, string>();
+  private readonly buffered: EventRaisedEvent[] = [];
+
+  /** A task for the next event named `name`: completed now from the buffer, or when it arrives. */
+  wait(name: string): Task<any> {
+    const key = name.toLowerCase();
+    const task = new Task<unknown>();
+    const idx = this.buffered.findIndex((b) => b.name.toLowerCase() === key);
+    if (idx >= 0) {
+      const [e] = this.buffered.splice(idx, 1);
+      task.complete(fromPayload(e!.input));
+      return task;
+    }
+    const queue = this.waiters.get(key) ?? [];
+    queue.push(task);
+    this.waiters.set(key, queue);
+    this.waiterNames.set(task, key);
+    return task;
+  }
+
+  /** Hands an arrived event to the oldest wait for its name, or buffers it. */
+  deliver(e: EventRaisedEvent): void {
+    const key = e.name.toLowerCase();
+    const queue = this.waiters.get(key);
+    const waiter = queue?.shift();
+    if (queue && queue.length === 0) this.waiters.delete(key);
+    if (waiter) {
+      this.waiterNames.delete(waiter);
+      waiter.complete(fromPayload(e.input));
+    } else {
+      this.buffered.push(e);
+    }
+  }
+
+  /** Withdraws whenAny losers that wait for external events, so they cannot swallow later events. */
+  withdraw(losers: Task<unknown>[]): void {
+    for (const t of losers) {
+      const key = this.waiterNames.get(t);
+      if (key === undefined) continue;
+      this.waiterNames.delete(t);
+      const queue = this.waiters.get(key);
+      if (!queue) continue;
+      const i = queue.indexOf(t);
+      if (i >= 0) queue.splice(i, 1);
+      if (queue.length === 0) this.waiters.delete(key);
+    }
+  }
+
+  /** Removes and returns every buffered event (carried over by continue-as-new). */
+  takeBuffered(): EventRaisedEvent[] {
+    return this.buffered.splice(0);
+  }
+}
