@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../index.js';
 import { registerEval } from './commands/eval.js';
 import { registerGraph } from './commands/graph.js';
+import { registerRun } from './commands/run.js';
 import { registerValidate } from './commands/validate.js';
 import { ExitCode } from './exit.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerValidate(program);
   registerGraph(program);
+  registerRun(program);
   return program;
 }
 
