@@ -54,6 +54,13 @@ export function parseCloudEvent(body: string | Buffer, fallback: { id: string; s
 }
 
 function checked(attrs: Record<string, unknown>): CloudEventJson {
+  // The cloudevents constructor fills in a missing/empty id and time; a given event must carry its own.
+  for (const a of ['id', 'source', 'type', 'specversion'] as const) {
+    if (typeof attrs[a] !== 'string' || attrs[a] === '') {
+      throw new WorkflowError('INVALID_CLOUDEVENT', `invalid CloudEvent: '${a}' must be a non-empty string`, { nonRetryable: true });
+    }
+  }
+  if (attrs.specversion !== '1.0') throw new WorkflowError('INVALID_CLOUDEVENT', `invalid CloudEvent: specversion must be '1.0', found '${String(attrs.specversion)}'`, { nonRetryable: true });
   try {
     const ev = new CloudEvent(attrs as never, true);
     // toJSON keeps extensions and data as given (not stringified).
