@@ -93,7 +93,8 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
   const logger = stderrLogger(opts.verbose ?? false);
   let engine;
   try {
-    engine = await createEngine({ store: opts.store, logger: engineLogger() });
+    // One process owns the store: a short lease lets a re-run resume soon after a crash.
+    engine = await createEngine({ store: opts.store, logger: engineLogger(), leaseMs: 10_000 });
   } catch (err) {
     process.stderr.write(`swirl run: cannot open store '${opts.store}': ${(err as Error).message}\n`);
     return ExitCode.Usage;
