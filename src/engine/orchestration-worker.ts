@@ -226,6 +226,14 @@ export class OrchestrationWorker {
     }
     const events = this.freshEvents(instance, item.messages);
     if (inline?.event) events.push(inline.event);
+    if (events.length === 0 && instance.historyLength > 0) {
+      // Only stale messages (for an execution that has ended): consume them, write no turn. The
+      // cached runtime (if any) stays valid: the history did not change.
+      const commit = consumeOnly(instance, leaseId, consumed);
+      if (inline) commit.completedTasks = inline.completedTasks;
+      await this.store.commitTurn(commit);
+      return true;
+    }
     const now = this.opts.clock.now();
     let runtime: OrchestrationRuntime | undefined;
     let forced: ExecutionOutcome | undefined;
