@@ -159,7 +159,7 @@ export async function runCase(ctx: SuiteContext, c: ConformanceCase): Promise<vo
     if (exp.calls) {
       if (exp.settleMs) await sleep(exp.settleMs);
       // Async invocations may land after the instance finished: give them a moment.
-      const deadline = Date.now() + 1000;
+      const deadline = Date.now() + 3000;
       while (!callsMatch(exp.calls, services.calls, exp.callOrder ?? 'exact') && Date.now() < deadline) await sleep(20);
       assert.ok(
         callsMatch(exp.calls, services.calls, exp.callOrder ?? 'exact'),
