@@ -249,6 +249,16 @@ onLoad(() => {
           update.run(x, env, (v) => run(v, env, emit));
         }
       });
+    if (cond.one && update.one) {
+      // A loop, not a recursion: long `while` chains must not exhaust the JS stack.
+      const c = cond.one;
+      const u = update.one;
+      return {
+        run: (x, env, emit) => {
+          for (let v = x; isTruthy(c(v, env)); v = u(v, env)) emit(v);
+        },
+      };
+    }
     return { run };
   });
   define('repeat', 1, (ctx) => {

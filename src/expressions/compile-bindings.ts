@@ -172,6 +172,14 @@ export function compileReduce(node: Extract<Node, { kind: 'Reduce' }>, scope: Sc
   const simple = node.pattern.kind === 'PVar';
   const reduceFrom = (x: Value, env: Env, start: Value): Value => {
     let acc = start;
+    if (simple && update.one) {
+      // The common `reduce .[] as $x (init; single-output update)`: no closure per element.
+      const u = update.one;
+      source.run(x, env, (v) => {
+        acc = u(acc, { v, up: env });
+      });
+      return acc;
+    }
     source.run(x, env, (v) => {
       const step = (env2: Env): void => {
         if (update.one) acc = update.one(acc, env2);

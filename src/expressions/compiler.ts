@@ -371,6 +371,11 @@ function compileIf(cond: Code, then: Code, otherwise: Code | undefined): Code {
     const o = other.one;
     return fromOne((x, env) => (isTruthy(c(x, env)) ? t(x, env) : o(x, env)), path);
   }
+  if (cond.one) {
+    // Fewer JS frames per level keeps deep jq recursion (`def f: if … then … | f else … end`) viable.
+    const c = cond.one;
+    return { run: (x, env, emit) => (isTruthy(c(x, env)) ? then : other).run(x, env, emit), ...(path ? { path } : {}) };
+  }
   return {
     run: (x, env, emit) => cond.run(x, env, (c) => (isTruthy(c) ? then : other).run(x, env, emit)),
     ...(path ? { path } : {}),

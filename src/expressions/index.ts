@@ -115,6 +115,7 @@ function compiledExpression(src: string, program: Program): CompiledExpression {
       try {
         return normalizeOutput(program.first(input ?? null, vars));
       } catch (err) {
+        if (err instanceof RangeError && fallbackLoaded()) return deepFallback(src, input, vars, true)[0] ?? null;
         throw runtimeError(src, err);
       }
     },
@@ -122,10 +123,20 @@ function compiledExpression(src: string, program: Program): CompiledExpression {
       try {
         return program.all(input ?? null, vars).map(normalizeOutput);
       } catch (err) {
+        if (err instanceof RangeError && fallbackLoaded()) return deepFallback(src, input, vars, false);
         throw runtimeError(src, err);
       }
     },
   };
+}
+
+/**
+ * A program that recursed deeper than the JS stack allows (thousands of jq call levels) is re-run
+ * on jq-wasm, which has no such limit; counted as a fallback evaluation.
+ */
+function deepFallback(src: string, input: unknown, vars: Record<string, unknown> | undefined, first: boolean): unknown[] {
+  stats.fallbackEvaluations++;
+  return runFallback(src, input ?? null, vars, first).map(normalizeOutput);
 }
 
 function runtimeError(src: string, err: unknown): unknown {
