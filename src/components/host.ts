@@ -60,7 +60,7 @@ export class DefaultComponentHost implements ComponentHost {
       throw requestError('ERR_INVOKE_OUTPUT_BINDING', `binding '${req.name}' has no operation '${req.operation}' (supported: ${binding.operations.join(', ')})`, { binding: req.name, operation: req.operation });
     }
     return guard(`binding ${req.name}/${req.operation}`, () =>
-      binding.invoke({ operation: req.operation, data: req.data, metadata: req.metadata ?? {}, idempotencyKey: req.idempotencyKey, traceparent: req.traceparent, signal: req.signal }),
+      binding.invoke({ operation: req.operation, data: req.data, metadata: stringMap(req.metadata), idempotencyKey: req.idempotencyKey, traceparent: req.traceparent, signal: req.signal }),
     );
   }
 
@@ -70,7 +70,7 @@ export class DefaultComponentHost implements ComponentHost {
     if (!req.topic) throw requestError('ERR_TOPIC_NAME_EMPTY', `publish to '${req.pubsub}': the topic is empty`);
     const event = validateCloudEvent(req.event);
     if (req.signal?.aborted) throw networkError(`publish ${req.pubsub}/${req.topic}`, req.signal.reason);
-    await guard(`publish ${req.pubsub}/${req.topic}`, () => ps.publish(req.topic, event, req.metadata ?? {}, req.signal));
+    await guard(`publish ${req.pubsub}/${req.topic}`, () => ps.publish(req.topic, event, stringMap(req.metadata), req.signal));
   }
 
   async subscribe(req: SubscribeRequest): Promise<Subscription> {
@@ -124,6 +124,20 @@ export class DefaultComponentHost implements ComponentHost {
   private checkOpen(): void {
     if (this.closed) throw new SwirlError('COMPONENTS_CLOSED', 'the component host is closed');
   }
+}
+
+/**
+ * Dapr metadata is string → string. Workflow function metadata comes from YAML/JSON and may hold
+ * numbers, booleans or arrays (`ttlInSeconds: 60`, `params: [1, 2]`): scalars become their text,
+ * structures their JSON, null/undefined entries are dropped.
+ */
+function stringMap(meta: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta ?? {})) {
+    if (v === undefined || v === null) continue;
+    out[k] = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  return out;
 }
 
 /** Runs a client call; typed Swirl errors pass, anything else is network trouble. */

@@ -49,6 +49,9 @@ describe('bindings.postgresql', { skip: svc.skip }, () => {
       [2, 'pear', null, null],
     ]);
     assert.equal(res.metadata.operation, 'query');
+    // Workflow function metadata is YAML: params may arrive as a list rather than JSON text.
+    const fromYaml = await host.invokeBinding({ name: 'db', operation: 'query', metadata: { sql: `SELECT item FROM ${schema}.orders WHERE id = $1`, params: [2] } as never });
+    assert.deepEqual(fromYaml.data, [['pear']]);
   });
 
   it('a statement the database rejects is a WorkflowError coded by SQLSTATE', async () => {
