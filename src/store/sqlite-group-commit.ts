@@ -32,6 +32,25 @@ export interface RelaxedCommit {
   exit(): void;
 }
 
+/** Options of {@link GroupCommitter}. */
+export interface GroupCommitOptions {
+  /**
+   * Most operations per transaction; the rest go to the next one, so a burst does not build one
+   * huge transaction with a long tail latency. @default 1000
+   */
+  maxBatch?: number;
+  /** How to commit a batch with no durable operation; absent: like any other. */
+  relaxed?: RelaxedCommit;
+  /**
+   * When given, COMMIT does not sync: callers are acknowledged once this has synced the WAL past
+   * their commit (durable batches) or past everything they could have seen (batches of claims
+   * only), so nothing not yet on disk is ever reported.
+   */
+  walSync?: WalSync;
+  /** Called after every successful COMMIT (the checkpointer counts them). */
+  afterCommit?: () => void;
+}
+
 /** Counters for benchmarks and tests: how well batching is working. */
 export interface GroupCommitStats {
   /** Transactions committed. */
@@ -65,21 +84,20 @@ export class GroupCommitter {
   /** Running totals; see {@link GroupCommitStats}. */
   readonly stats: GroupCommitStats = { commits: 0, relaxedCommits: 0, operations: 0, maxBatch: 0 };
 
-  /**
-   * @param db the connection (used by nobody else for writes while batches run)
-   * @param maxBatch most operations per transaction; the rest go to the next one, so a burst
-   *   does not build one huge transaction with a long tail latency
-   * @param relaxed how to commit a batch with no durable operation; absent: like any other
-   * @param walSync when given, COMMIT does not sync: callers are acknowledged once this has
-   *   synced the WAL past their commit (durable batches) or past everything they could have seen
-   *   (batches of claims only), so nothing not yet on disk is ever reported
-   */
+  private readonly maxBatch: number;
+  private readonly relaxed: RelaxedCommit | undefined;
+  private readonly walSync: WalSync | undefined;
+  private readonly afterCommit: (() => void) | undefined;
+
+  /** @param db the connection (used by nobody else for writes while batches run) */
   constructor(
     private readonly db: Database.Database,
-    private readonly maxBatch = 1000,
-    private readonly relaxed?: RelaxedCommit,
-    private readonly walSync?: WalSync,
+    options: GroupCommitOptions = {},
   ) {
+    this.maxBatch = options.maxBatch ?? 1000;
+    this.relaxed = options.relaxed;
+    this.walSync = options.walSync;
+    this.afterCommit = options.afterCommit;
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -166,6 +184,7 @@ export class GroupCommitter {
       return;
     }
     this.stats.commits++;
+    this.afterCommit?.();
     if (relaxed) this.stats.relaxedCommits++;
     this.stats.operations += batch.length;
     if (batch.length > this.stats.maxBatch) this.stats.maxBatch = batch.length;

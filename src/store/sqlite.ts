@@ -25,6 +25,7 @@ import {
 import { openSqliteDatabase, SqliteSynchronous, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-schema.js';
 import { SqliteStatements } from './sqlite-statements.js';
 import { WalSync } from './sqlite-wal-sync.js';
+import { Checkpointer } from './sqlite-checkpointer.js';
 import {
   isTerminalStatus,
   ReusePolicy,
@@ -76,11 +77,18 @@ export interface SqliteStoreOptions {
    * With synchronous=FULL on a file: run the connection at NORMAL and fdatasync the WAL on the
    * thread pool before acknowledging (see sqlite-wal-sync.ts), instead of letting SQLite fsync
    * inside COMMIT on Node's JS thread. Same guarantee, but the event loop keeps working during
-   * the disk flush and commits that arrive meanwhile share the next sync.
+   * the disk flush and commits that arrive meanwhile share the next sync. WAL checkpoints move to
+   * a worker thread as well (see sqlite-checkpointer.ts).
    * @default true
    */
   syncOffThread?: boolean;
 }
+
+/**
+ * Auto-checkpoint threshold while the checkpointer thread runs: only a backstop (~40 MB of WAL)
+ * in case the thread falls behind; normally it never triggers on the JS thread.
+ */
+const WAL_BACKSTOP_PAGES = 10_000;
 
 /** Page size when the query gives none, and the cap on what it may ask for. */
 const DEFAULT_PAGE_SIZE = 100;
@@ -105,6 +113,7 @@ export class SqliteStore implements Store {
   private readonly writer: GroupCommitter;
   private readonly sql: SqliteStatements;
   private readonly walSync: WalSync | undefined;
+  private readonly checkpointer: Checkpointer | undefined;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -116,11 +125,24 @@ export class SqliteStore implements Store {
       synchronous: offThread ? SqliteSynchronous.NORMAL : synchronous,
       busyTimeoutMs: options.busyTimeoutMs ?? 5000,
     });
-    if (offThread) this.walSync = new WalSync(`${options.path}-wal`);
+    if (offThread) {
+      this.walSync = new WalSync(`${options.path}-wal`);
+      this.checkpointer = new Checkpointer(
+        options.path,
+        () => this.db.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`),
+        () => this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`),
+      );
+    }
     // Claim-only batches need no sync of their own off-thread (only NORMAL commits happen on the
     // JS thread); with SQLite's blocking FULL they commit the relaxed way unless durableClaims.
     const relaxed = offThread || options.durableClaims === true || synchronous === SqliteSynchronous.OFF ? undefined : relaxedCommit(this.db, synchronous);
-    this.writer = new GroupCommitter(this.db, options.maxBatch ?? 1000, relaxed, this.walSync);
+    const checkpointer = this.checkpointer;
+    this.writer = new GroupCommitter(this.db, {
+      maxBatch: options.maxBatch ?? 1000,
+      relaxed,
+      walSync: this.walSync,
+      afterCommit: checkpointer === undefined ? undefined : () => checkpointer.noteCommit(),
+    });
     this.sql = new SqliteStatements(this.db);
   }
 
@@ -250,6 +272,7 @@ export class SqliteStore implements Store {
     this.writer.close();
     this.closed = true;
     try {
+      await this.checkpointer?.close();
       await this.walSync?.close();
     } finally {
       this.db.close();

@@ -7,10 +7,11 @@
  */
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_VERSION_TABLE } from '../../src/store/migrations.js';
@@ -163,6 +164,22 @@ describe('SQLite store specifics', () => {
     await strict.claimOrchestrations({ leaseId: 'L', now: 1000, leaseMs: 1000, limit: 1 });
     assert.equal(strict.commitStats.relaxedCommits, 0);
     await strict.close();
+  });
+
+  it('checkpoints the WAL from a worker thread once the store is busy, and stops it on close', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore(path);
+    const initial = statSync(path).size;
+    for (let i = 0; i < 300; i++) await store.createInstance(createRequest(`k${i}`)); // 300 separate commits
+    const own = (store as unknown as { db: Database.Database }).db;
+    assert.equal(own.pragma('wal_autocheckpoint', { simple: true }), 10_000, 'auto-checkpoint on the JS thread is only a backstop now');
+    const deadline = Date.now() + 5000;
+    while (statSync(path).size <= initial && Date.now() < deadline) await sleep(20);
+    assert.ok(statSync(path).size > initial, 'the worker copied WAL pages into the database file');
+    await store.close();
+    const reopened = await openSqliteStore(path);
+    assert.equal((await reopened.queryInstances({ pageSize: 1000 })).instances.length, 300);
+    await reopened.close();
   });
 
   it('close() commits the writes still queued before it releases the file', async () => {
