@@ -22,7 +22,7 @@ import { encodeMessage, fromHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 import { executionStarted } from './turn.js';
-import { checkInstanceId, checkName, serializePayload } from './validation.js';
+import { checkInstanceId, checkName, checkPayloadSize, serializePayload } from './validation.js';
 
 /** Options of {@link EngineClient.start}. */
 export interface StartOptions {
@@ -218,7 +218,10 @@ export class EngineClient {
   async suspend(instanceId: string, reason?: string): Promise<void> {
     checkInstanceId(instanceId);
     const event: HistoryEvent = { type: EventType.ExecutionSuspended, eventId: -1, timestamp: this.now() };
-    if (reason !== undefined) event.reason = reason;
+    if (reason !== undefined) {
+      checkPayloadSize(reason, 'reason', this.max);
+      event.reason = reason;
+    }
     await this.send(instanceId, event);
   }
 
@@ -226,7 +229,10 @@ export class EngineClient {
   async resume(instanceId: string, reason?: string): Promise<void> {
     checkInstanceId(instanceId);
     const event: HistoryEvent = { type: EventType.ExecutionResumed, eventId: -1, timestamp: this.now() };
-    if (reason !== undefined) event.reason = reason;
+    if (reason !== undefined) {
+      checkPayloadSize(reason, 'reason', this.max);
+      event.reason = reason;
+    }
     await this.send(instanceId, event);
   }
 
@@ -240,7 +246,10 @@ export class EngineClient {
     const text = serializePayload(options.output, 'termination output', this.max);
     const event: HistoryEvent = { type: EventType.ExecutionTerminated, eventId: -1, timestamp: this.now(), recurse: options.recursive ?? true };
     if (text !== undefined) event.input = text;
-    if (options.reason !== undefined) event.reason = options.reason;
+    if (options.reason !== undefined) {
+      checkPayloadSize(options.reason, 'termination reason', this.max);
+      event.reason = options.reason;
+    }
     await this.send(instanceId, event);
   }
 
