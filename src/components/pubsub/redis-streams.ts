@@ -104,9 +104,13 @@ class StreamSubscription implements Subscription {
     while (!this.stopped) {
       let entries: Entry[] = [];
       try {
-        const res = (await this.reader.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', this.count, 'BLOCK', cursor === '>' ? 1000 : 0, 'STREAMS', this.topic, cursor)) as
-          | Array<[string, Entry[]]>
-          | null;
+        // New entries: block up to 1 s so close() is noticed. Own pending history (cursor ≠ '>'):
+        // Redis answers at once, so no BLOCK.
+        const res = (
+          cursor === '>'
+            ? await this.reader.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', this.count, 'BLOCK', 1000, 'STREAMS', this.topic, cursor)
+            : await this.reader.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', this.count, 'STREAMS', this.topic, cursor)
+        ) as Array<[string, Entry[]]> | null;
         entries = res?.[0]?.[1] ?? [];
       } catch {
         if (this.stopped) return;
