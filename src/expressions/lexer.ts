@@ -48,11 +48,46 @@ const KEYWORDS = new Set([
   'import', 'include', 'and', 'or', '__loc__',
 ]);
 
-// Longest first, so that `?//` wins over `?` and `//=` over `//`.
-const PUNCTS = [
-  '?//', '//=', '|=', '+=', '-=', '*=', '/=', '%=', '==', '!=', '<=', '>=', '//', '..',
-  '.', '[', ']', '{', '}', '(', ')', '|', ',', ':', ';', '=', '<', '>', '+', '-', '*', '/', '%', '?', '$',
-];
+const OP_ASSIGN: Record<string, string> = { '|': '|=', '+': '+=', '-': '-=', '*': '*=', '%': '%=', '=': '==', '!': '!=', '<': '<=', '>': '>=' };
+
+/** The punctuation token at `i`, longest match first (`?//` over `?`, `//=` over `//`). */
+function punctAt(src: string, i: number, end: number): string | undefined {
+  const c = src[i];
+  const n = i + 1 < end ? src[i + 1] : '';
+  switch (c) {
+    case '?':
+      return n === '/' && i + 2 < end && src[i + 2] === '/' ? '?//' : '?';
+    case '/':
+      if (n === '/') return i + 2 < end && src[i + 2] === '=' ? '//=' : '//';
+      return n === '=' ? '/=' : '/';
+    case '.':
+      return n === '.' ? '..' : '.';
+    case '|':
+    case '+':
+    case '-':
+    case '*':
+    case '%':
+    case '=':
+    case '<':
+    case '>':
+      return n === '=' ? OP_ASSIGN[c] : c;
+    case '!':
+      return n === '=' ? '!=' : undefined;
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '(':
+    case ')':
+    case ',':
+    case ':':
+    case ';':
+    case '$':
+      return c;
+    default:
+      return undefined;
+  }
+}
 
 const isIdentStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isIdentChar = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57);
@@ -133,9 +168,8 @@ function lexOne(src: string, i: number, end: number): Token {
     if (j === i + 1) throw new SyntaxErrorAt('syntax error: @ must be followed by a format name', i);
     return { kind: TokenKind.Format, value: src.slice(i + 1, j), pos: i, end: j };
   }
-  for (const p of PUNCTS) {
-    if (src.startsWith(p, i) && i + p.length <= end) return { kind: TokenKind.Punct, value: p, pos: i, end: i + p.length };
-  }
+  const p = punctAt(src, i, end);
+  if (p !== undefined) return { kind: TokenKind.Punct, value: p, pos: i, end: i + p.length };
   throw new SyntaxErrorAt(`syntax error: unexpected character ${JSON.stringify(src[i])}`, i);
 }
 
