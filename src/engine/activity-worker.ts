@@ -22,6 +22,7 @@ interface Running {
   done: Promise<void>;
 }
 
+/** Claims and runs activity tasks; see the module doc. */
 export class ActivityWorker {
   /** Activity executions started by this worker (benchmarks, tests). */
   executions = 0;

@@ -70,6 +70,7 @@ export interface ParentInstance {
   taskScheduledId: number;
 }
 
+/** The first event of an execution: what runs, with which input, for whom. */
 export interface ExecutionStartedEvent extends EventBase {
   type: 'ExecutionStarted';
   name: string;
@@ -85,12 +86,14 @@ export interface ExecutionStartedEvent extends EventBase {
   /** Hash of the workflow definition the instance runs (set by the Serverless Workflow interpreter). */
   definitionHash?: string;
 }
+/** The last event of an execution that completed, failed or was terminated. */
 export interface ExecutionCompletedEvent extends EventBase {
   type: 'ExecutionCompleted';
   status: typeof RuntimeStatus.COMPLETED | typeof RuntimeStatus.FAILED | typeof RuntimeStatus.TERMINATED;
   result?: string;
   failure?: FailureDetails;
 }
+/** A request to terminate (from a client or a terminated parent). */
 export interface ExecutionTerminatedEvent extends EventBase {
   type: 'ExecutionTerminated';
   /** The output the terminated instance reports (durabletask calls it `input`). */
@@ -99,24 +102,30 @@ export interface ExecutionTerminatedEvent extends EventBase {
   /** Terminate running sub-orchestrations too. */
   recurse: boolean;
 }
+/** A request to suspend: later events are recorded but held back from the code. */
 export interface ExecutionSuspendedEvent extends EventBase {
   type: 'ExecutionSuspended';
   reason?: string;
 }
+/** A request to resume a suspended execution. */
 export interface ExecutionResumedEvent extends EventBase {
   type: 'ExecutionResumed';
   reason?: string;
 }
+/** The execution restarted itself with new input (the next execution starts a new history). */
 export interface ContinueAsNewEvent extends EventBase {
   type: 'ContinueAsNew';
   input?: string;
 }
+/** Opens every turn; its timestamp is the orchestration's current time for the turn. */
 export interface OrchestratorStartedEvent extends EventBase {
   type: 'OrchestratorStarted';
 }
+/** Closes every turn. */
 export interface OrchestratorCompletedEvent extends EventBase {
   type: 'OrchestratorCompleted';
 }
+/** An activity call (eventId = its sequence id). */
 export interface TaskScheduledEvent extends EventBase {
   type: 'TaskScheduled';
   name: string;
@@ -126,52 +135,62 @@ export interface TaskScheduledEvent extends EventBase {
   /** The task id of the first attempt (the logical call); equals eventId on attempt 1. */
   logicalTaskId: number;
 }
+/** An activity result. */
 export interface TaskCompletedEvent extends EventBase {
   type: 'TaskCompleted';
   taskScheduledId: number;
   result?: string;
 }
+/** An activity failure. */
 export interface TaskFailedEvent extends EventBase {
   type: 'TaskFailed';
   taskScheduledId: number;
   failure: FailureDetails;
 }
+/** A durable timer (eventId = its sequence id). */
 export interface TimerCreatedEvent extends EventBase {
   type: 'TimerCreated';
   fireAt: number;
 }
+/** A timer that came due. */
 export interface TimerFiredEvent extends EventBase {
   type: 'TimerFired';
   timerId: number;
   fireAt: number;
 }
+/** An external event delivered to the instance. */
 export interface EventRaisedEvent extends EventBase {
   type: 'EventRaised';
   name: string;
   input?: string;
 }
+/** An external event this instance sent to another (eventId = its sequence id). */
 export interface EventSentEvent extends EventBase {
   type: 'EventSent';
   instanceId: string;
   name: string;
   input?: string;
 }
+/** A sub-orchestration start (eventId = its sequence id). */
 export interface SubOrchestrationInstanceCreatedEvent extends EventBase {
   type: 'SubOrchestrationInstanceCreated';
   name: string;
   instanceId: string;
   input?: string;
 }
+/** A sub-orchestration output. */
 export interface SubOrchestrationInstanceCompletedEvent extends EventBase {
   type: 'SubOrchestrationInstanceCompleted';
   taskScheduledId: number;
   result?: string;
 }
+/** A sub-orchestration failure (or termination). */
 export interface SubOrchestrationInstanceFailedEvent extends EventBase {
   type: 'SubOrchestrationInstanceFailed';
   taskScheduledId: number;
   failure: FailureDetails;
 }
+/** Free-form data (reserved; never produced by the engine today). */
 export interface GenericEvent extends EventBase {
   type: 'GenericEvent';
   data?: string;

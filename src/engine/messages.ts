@@ -23,18 +23,22 @@ export interface ActivityTaskData {
   logicalTaskId: number;
 }
 
+/** The store row text of an inbox message. */
 export function encodeMessage(envelope: MessageEnvelope): string {
   return JSON.stringify(envelope);
 }
 
+/** Parses an inbox message row back into its envelope. */
 export function decodeMessage(message: InboxMessage): MessageEnvelope {
   return JSON.parse(message.data) as MessageEnvelope;
 }
 
+/** A history event as a store row at position `seq` (type and timestamp copied out for inspection). */
 export function toHistoryRecord(event: HistoryEvent, seq: number): HistoryRecord {
   return { seq, type: event.type, timestamp: event.timestamp, data: JSON.stringify(event) };
 }
 
+/** Parses a history row back into its event. */
 export function fromHistoryRecord(record: HistoryRecord): HistoryEvent {
   return JSON.parse(record.data) as HistoryEvent;
 }

@@ -49,6 +49,7 @@ export interface OrchestrationWorkerStats {
   cacheHits: number;
 }
 
+/** Claims instances and runs their turns; see the module doc. */
 export class OrchestrationWorker {
   readonly stats: OrchestrationWorkerStats = { turns: 0, replays: 0, replayedEvents: 0, cacheHits: 0 };
   private readonly cache: OrchestrationCache;

@@ -5,6 +5,7 @@
  * arrives while nobody waits is remembered, so a wake-up is never lost between check and sleep.
  */
 
+/** A one-slot wake-up signal with a timeout (see the module doc). */
 export class Wakeup {
   private pending = false;
   private resolve: (() => void) | undefined;
