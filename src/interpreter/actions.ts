@@ -7,7 +7,7 @@
 import type { Action, FunctionRef, SubFlowRef } from '../definition/types.js';
 import { parseDuration } from '../definition/duration.js';
 import { SwirlError, WorkflowError } from '../errors.js';
-import { mergeInto } from './data.js';
+import { canMerge, mergeInto } from './data.js';
 import { errorCode, errorMessage, randomFromGuid, retryDelay, retryPolicyFor } from './error-handling.js';
 import { buildCloudEvent, listen, produceEvent, waitForEvents } from './events.js';
 import { TIMEOUT, WorkflowTimeoutSignal, type Deadline, type RunContext, type Step } from './run-context.js';
@@ -17,8 +17,10 @@ export interface ActionScope {
   stateName: string;
   deadlines: readonly Deadline[];
   actionExecMs?: number;
-  /** foreach iterations: results merge into the iteration data only with an explicit toStateData. */
-  mergeOnlyWithToStateData?: boolean;
+  /** foreach iterations: a result that cannot merge at the top level is only the iteration's result. */
+  iteration?: boolean;
+  /** Told the state data after each merge (what an onErrors target receives on a later failure). */
+  onData?: (data: unknown) => void;
 }
 
 /** Result of one action: the new state data and the (filtered) result, `ran` false when skipped. */
@@ -78,8 +80,10 @@ export function* runAction(rc: RunContext, action: Action, pointer: string, data
     const selected = filter?.results !== undefined ? rc.evaluate(`${pointer}/actionDataFilter/results`, result, 'actionDataFilter.results') : result;
     if (selected === undefined) return { data, result: selected, ran: true };
     const toState = filter?.toStateData !== undefined ? `${pointer}/actionDataFilter/toStateData` : undefined;
-    if (toState === undefined && scope.mergeOnlyWithToStateData) return { data, result: selected, ran: true };
-    return { data: mergeInto(rc, data, selected, toState, `result of action '${label}'`), result: selected, ran: true };
+    if (toState === undefined && scope.iteration && !canMerge(data, selected)) return { data, result: selected, ran: true };
+    const merged = mergeInto(rc, data, selected, toState, `result of action '${label}'`);
+    scope.onData?.(merged);
+    return { data: merged, result: selected, ran: true };
   } catch (err) {
     throw annotate(err, label);
   }

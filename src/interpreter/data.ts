@@ -42,14 +42,15 @@ export function jsonEqual(a: Json, b: Json): boolean {
 /**
  * Merges `incoming` into `existing` (spec §Data Merging) and returns the result without changing
  * either: objects merge deeply (incoming wins per key), arrays concatenate keeping unique elements
- * (existing first), scalars and null are replaced. Object/array/scalar mixes throw MERGE_ERROR.
+ * (existing first), scalars of the same type and null are replaced. Any other mix of types (object,
+ * array, string, number, boolean) throws MERGE_ERROR.
  */
 export function mergeData(existing: Json, incoming: Json, where = 'state data'): Json {
   const ke = kindOf(existing);
   const ki = kindOf(incoming);
   if (ke === 'null' || ki === 'null') return incoming === undefined ? existing : incoming;
-  if (ke === 'scalar' && ki === 'scalar') return incoming;
-  if (ke !== ki) {
+  if (ke === 'scalar' && ki === 'scalar' && typeof existing === typeof incoming) return incoming;
+  if (ke !== ki || ke === 'scalar') {
     throw new WorkflowError(MERGE_ERROR, `cannot merge ${describeKind(incoming)} into ${describeKind(existing)} (${where}): merging values of different types is an error`, {
       details: { existing: ke, incoming: ki },
     });
@@ -64,6 +65,14 @@ export function mergeData(existing: Json, incoming: Json, where = 'state data'):
     out[k] = k in out ? mergeData(out[k], v, `${where}.${k}`) : v;
   }
   return out;
+}
+
+/** True when {@link mergeData} would accept the two values at the top level. */
+export function canMerge(existing: Json, incoming: Json): boolean {
+  const ke = kindOf(existing);
+  const ki = kindOf(incoming);
+  if (ke === 'null' || ki === 'null') return true;
+  return ke === ki && (ke !== 'scalar' || typeof existing === typeof incoming);
 }
 
 function describeKind(v: Json): string {

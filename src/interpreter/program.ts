@@ -64,7 +64,9 @@ function* runState(rc: RunContext, node: StateNode, input: unknown, deadlines: r
   rc.log('info', `state '${node.name}' (${node.type})`, { state: node.name, type: node.type });
   const stateDeadlines = node.timeouts.stateExecMs !== undefined ? [...deadlines, rc.deadline(node.timeouts.stateExecMs, `stateExecTimeout of state '${node.name}'`)] : deadlines;
   const scope: StateScope = { deadlines: stateDeadlines, children, isStart };
+  rc.stateData = input;
   const data = applyStateFilter(rc, node.pointer, 'input', input, node.definition.stateDataFilter?.input !== undefined);
+  rc.stateData = data;
   let out: StateOutcome;
   switch (node.type) {
     case 'operation':
@@ -148,8 +150,8 @@ function* walk(rc: RunContext, from: string, input: unknown, deadlines: readonly
       const handler = findErrorEdge(rc.graph, node, err);
       if (!handler) throw failure(node.name, err);
       rc.log('warn', `state '${node.name}' failed with ${errorCode(err)}: handled by onErrors`, { state: node.name, code: errorCode(err) });
-      // A16: the handler's target receives the failed state's data input.
-      out = { data, edge: handler };
+      // A16: the handler's target receives the state data at the time of failure (no output filter).
+      out = { data: rc.stateData, edge: handler };
     }
     isStart = false;
     const edge = out.edge ?? ownEdge(node);

@@ -49,6 +49,8 @@ export interface ActivityNames {
 export class RunContext {
   /** State names already running in this instance's current path (for log context). */
   currentState = '';
+  /** The running state's data as of its last merge: what an onErrors target receives (A16). */
+  stateData: unknown;
 
   constructor(
     readonly ctx: OrchestrationContext,

@@ -60,7 +60,9 @@ function field(text: string, min: number, max: number): Set<number> {
 
 function cronTimes(expr: string, afterMs: number, count: number, untilMs: number | undefined): number[] {
   const f = expr.trim().split(/\s+/);
-  if (f.length !== 5 && f.length !== 6) throw new DefinitionError('INVALID_SCHEDULE', `cron '${expr}' must have 5 or 6 fields`);
+  // Quartz allows a 7th field (year): years are not restricted here.
+  if (f.length === 7) f.pop();
+  if (f.length !== 5 && f.length !== 6) throw new DefinitionError('INVALID_SCHEDULE', `cron '${expr}' must have 5, 6 or 7 fields`);
   const withSeconds = f.length === 6;
   const [sec, min, hour, dom, mon, dow] = withSeconds ? f : ['0', ...f];
   const S = field(sec, 0, 59);

@@ -9,7 +9,7 @@ const fail = (code: string) => () => {
 };
 
 describe('errors and retries', () => {
-  it('handles a function error by code with onErrors (transition), passing the state input on', async () => {
+  it('handles a function error by code with onErrors (transition), passing the state data on', async () => {
     const host = fakeHost({ charge: fail('503') });
     const r = await run(
       {

@@ -16,7 +16,7 @@ import type { StateOutcome, StateScope } from './state-types.js';
 export function* runCallback(rc: RunContext, node: StateNode, data: unknown, scope: StateScope): Step<StateOutcome> {
   const def = node.definition as CallbackState;
   const waits = listen(rc, def.eventRef);
-  const r = yield* runAction(rc, def.action, `${node.pointer}/action`, data, { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs }, scope.children);
+  const r = yield* runAction(rc, def.action, `${node.pointer}/action`, data, { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs, onData: (d) => (rc.stateData = d) }, scope.children);
   const timeout = node.timeouts.eventMs !== undefined ? rc.ctx.createTimer(node.timeouts.eventMs) : undefined;
   rc.log('info', `state '${node.name}': waiting for callback '${def.eventRef}'`, { state: node.name });
   const arrival = yield* waitForEvents(rc, [{ name: def.eventRef, waits }], timeout, scope.deadlines);

@@ -3,8 +3,8 @@
  * Event state (spec §Event State). exclusive (default): the first event of any onEvents wins, its
  * data is merged per that onEvents' eventDataFilter, then its actions run. Non-exclusive: every
  * event of every onEvents must arrive (A20: AND across onEvents too); then, per onEvents in order,
- * each event's data is merged and the actions run. eventTimeout (not on the start state) moves on
- * without running any action (l.5614).
+ * each event's data is merged and the actions run. eventTimeout moves on without running any action
+ * (l.5614) — on the start state too, since Swirl instances exist before their first event.
  */
 import type { EventState } from '../../definition/types.js';
 import type { StateNode } from '../../graph/types.js';
@@ -19,9 +19,10 @@ export function* runEventState(rc: RunContext, node: StateNode, data: unknown, s
   const def = node.definition as EventState;
   const entries = def.onEvents.flatMap((on, onIndex) => on.eventRefs.map((ref) => ({ ref, onIndex })));
   const events = entries.map((e) => ({ name: e.ref, waits: listen(rc, e.ref) }));
-  const timeoutMs = scope.isStart ? undefined : node.timeouts.eventMs;
+  // The instance already exists when a start event state waits, so its eventTimeout applies too.
+  const timeoutMs = node.timeouts.eventMs;
   const timeout = timeoutMs !== undefined ? rc.ctx.createTimer(timeoutMs) : undefined;
-  const actionScope = { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs };
+  const actionScope = { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs, onData: (d: unknown) => (rc.stateData = d) };
   const filterPointer = (onIndex: number) => `${node.pointer}/onEvents/${onIndex}/eventDataFilter`;
   rc.log('info', `state '${node.name}': waiting for ${entries.map((e) => `'${e.ref}'`).join(def.exclusive === false ? ' and ' : ' or ')}`, { state: node.name });
 
@@ -34,6 +35,7 @@ export function* runEventState(rc: RunContext, node: StateNode, data: unknown, s
     const { onIndex } = entries[arrival.index];
     const on = def.onEvents[onIndex];
     const merged = applyEventDataFilter(rc, filterPointer(onIndex), on.eventDataFilter, data, arrival.payload);
+    rc.stateData = merged;
     const r = yield* runActions(rc, on.actions ?? [], `${node.pointer}/onEvents/${onIndex}/actions`, on.actionMode, merged, actionScope, scope.children);
     return { data: r.data };
   }
@@ -55,6 +57,7 @@ export function* runEventState(rc: RunContext, node: StateNode, data: unknown, s
     entries.forEach((e, i) => {
       if (e.onIndex === onIndex) data = applyEventDataFilter(rc, filterPointer(onIndex), on.eventDataFilter, data, payloads[i]);
     });
+    rc.stateData = data;
     const r = yield* runActions(rc, on.actions ?? [], `${node.pointer}/onEvents/${onIndex}/actions`, on.actionMode, data, actionScope, scope.children);
     data = r.data;
   }

@@ -1,8 +1,9 @@
 /**
  * @module interpreter/states/foreach
  * ForEach state (spec §ForEach State). Each iteration runs the actions on the state data plus
- * `{<iterationParam>: element}` (A7); its result is its last executed action's filtered result,
- * which merges into the iteration data only when the action has a toStateData (Kogito's choice).
+ * `{<iterationParam>: element}` (A7); actions merge into the iteration data one after another (a
+ * result that cannot merge at the top level, e.g. a number, is only the iteration's result); the
+ * iteration's result is its last executed action's filtered result.
  * outputCollection receives the results in input order whatever the mode; iterations' own merges
  * stay in the iteration, and the iteration parameter does not remain in the state data. Parallel
  * mode runs waves of batchSize iterations (l.2950).
@@ -10,7 +11,7 @@
 import type { ForeachState } from '../../definition/types.js';
 import type { StateNode } from '../../graph/types.js';
 import { WorkflowError } from '../../errors.js';
-import { getPath, setPath, targetPath } from '../data.js';
+import { getPath, mergeData, setPath, targetPath } from '../data.js';
 import { runFibers } from '../fibers.js';
 import type { RunContext, Step } from '../run-context.js';
 import { runActions } from './operation.js';
@@ -38,7 +39,7 @@ export function* runForeach(rc: RunContext, node: StateNode, data: unknown, scop
     throw new WorkflowError('INVALID_STATE_DATA', `foreach '${node.name}': state data must be an object to add the iteration parameter`);
   }
   const param = def.iterationParam ?? DEFAULT_ITERATION_PARAM;
-  const scopeOf = { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs, mergeOnlyWithToStateData: true };
+  const scopeOf = { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs, iteration: true };
   const iteration = (el: unknown) =>
     runActions(rc, def.actions, `${node.pointer}/actions`, 'sequential', { ...structuredClone(data as Record<string, unknown>), [param]: el }, scopeOf, scope.children);
   rc.log('info', `state '${node.name}': ${collection.length} iteration(s), ${def.mode ?? 'parallel'}`, { state: node.name });
@@ -58,8 +59,8 @@ export function* runForeach(rc: RunContext, node: StateNode, data: unknown, scop
   if (def.outputCollection !== undefined) {
     const path = targetPath(rc, `${node.pointer}/outputCollection`, 'outputCollection');
     const existing = getPath(out, path);
-    // Decision: results are appended to an existing array as they are (no de-duplication), else set.
-    out = setPath(out, path, Array.isArray(existing) ? [...existing, ...results] : results);
+    // Like every merge: an existing array gets the results' unique elements appended.
+    out = setPath(out, path, existing === undefined ? results : mergeData(existing, results, `outputCollection of state '${node.name}'`));
   }
   return { data: out };
 }

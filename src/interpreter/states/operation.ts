@@ -29,7 +29,9 @@ export function* runActions(
   children: AsyncChild[],
 ): Step<ActionsOutcome> {
   if (mode === 'parallel' && actions.length > 1) {
-    const fibers = actions.map((a, i) => runAction(rc, a, `${base}/${i}`, structuredClone(data), scope, children));
+    // Copies run side by side: none of them is "the" state data until they merge back.
+    const fiberScope = { ...scope, onData: undefined };
+    const fibers = actions.map((a, i) => runAction(rc, a, `${base}/${i}`, structuredClone(data), fiberScope, children));
     const { results } = yield* runFibers(fibers);
     let acc = data;
     let lastResult: unknown = null;
@@ -38,6 +40,7 @@ export function* runActions(
       acc = mergeData(acc, r.data, 'state data');
       lastResult = r.result;
     }
+    scope.onData?.(acc);
     return { data: acc, lastResult };
   }
   let lastResult: unknown = null;
@@ -52,7 +55,7 @@ export function* runActions(
 /** Runs an operation state: all its actions, then its transition. */
 export function* runOperation(rc: RunContext, node: StateNode, data: unknown, scope: StateScope): Step<StateOutcome> {
   const def = node.definition as OperationState;
-  const actionScope: ActionScope = { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs };
+  const actionScope: ActionScope = { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs, onData: (d) => (rc.stateData = d) };
   const r = yield* runActions(rc, def.actions, `${node.pointer}/actions`, def.actionMode, data, actionScope, scope.children);
   return { data: r.data };
 }
