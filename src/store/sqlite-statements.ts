@@ -23,6 +23,7 @@ export class SqliteStatements {
   readonly updateInstance: Database.Statement;
   readonly deleteInstance: Database.Statement;
   readonly claimableInstances: Database.Statement;
+  readonly instanceUnlocked: Database.Statement;
   readonly expiredInstances: Database.Statement;
   readonly anyClaimableInstance: Database.Statement;
   readonly lockInstance: Database.Statement;
@@ -79,6 +80,7 @@ export class SqliteStatements {
        WHERE m.locked_by IS NULL AND m.visible_at <= @now AND (i.locked_by IS NULL OR i.lock_expires_at <= @now)
        ORDER BY m.visible_at, m.id`,
     );
+    this.instanceUnlocked = db.prepare('SELECT 1 FROM instances WHERE instance_id = ? AND (locked_by IS NULL OR lock_expires_at <= ?)');
     this.expiredInstances = db.prepare(
       `SELECT i.instance_id FROM instances i
        WHERE i.lock_expires_at <= @now AND EXISTS (SELECT 1 FROM inbox m WHERE m.instance_id = i.instance_id AND m.visible_at <= @now)

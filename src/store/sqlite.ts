@@ -107,6 +107,8 @@ export async function openSqliteStore(options: string | SqliteStoreOptions): Pro
 /** The SQLite {@link Store}. Create it with {@link openSqliteStore}. */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
+  /** Claim by instance ids and complete tasks inside a turn (see INTERFACE-CHANGES.md). */
+  readonly features = { inlineActivityCompletion: true };
   /** The file this store writes (or ':memory:'). */
   readonly path: string;
   private readonly db: Database.Database;
@@ -170,7 +172,7 @@ export class SqliteStore implements Store {
 
   claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]> {
     // Idle workers poll often: answer "nothing to do" from a read, without joining a batch.
-    if (!this.closed && !found(this.sql.anyClaimableInstance, request.now)) return Promise.resolve([]);
+    if (!this.closed && request.instanceIds === undefined && !found(this.sql.anyClaimableInstance, request.now)) return Promise.resolve([]);
     return this.write(() => this.claimOrchestrationsNow(request), false);
   }
 
@@ -369,18 +371,7 @@ export class SqliteStore implements Store {
 
   private claimOrchestrationsNow(request: ClaimOrchestrationsRequest): OrchestrationWorkItem[] {
     if (request.limit <= 0) return [];
-    // Instances of dead workers first (their work has waited a full lease), then untaken
-    // messages oldest-visible first, until `limit` distinct instances: no GROUP BY over the whole
-    // inbox, and no instance starves.
-    const ids = this.sql.expiredInstances.pluck().all({ now: request.now, limit: request.limit }) as string[];
-    const seen = new Set<string>(ids);
-    for (const row of this.sql.claimableInstances.iterate({ now: request.now }) as IterableIterator<{ instance_id: string }>) {
-      if (ids.length >= request.limit) break;
-      if (seen.has(row.instance_id)) continue;
-      seen.add(row.instance_id);
-      ids.push(row.instance_id);
-      if (ids.length >= request.limit) break;
-    }
+    const ids = request.instanceIds !== undefined ? this.listedClaimable(request.instanceIds, request.now, request.limit) : this.claimableIds(request.now, request.limit);
     const maxMessages = request.maxMessagesPerInstance ?? DEFAULT_MAX_MESSAGES_PER_INSTANCE;
     const items: OrchestrationWorkItem[] = [];
     for (const id of ids) {
@@ -391,6 +382,33 @@ export class SqliteStore implements Store {
       items.push({ instance: toInstanceRecord(row), messages, leaseId: request.leaseId });
     }
     return items;
+  }
+
+  /**
+   * Instances of dead workers first (their work has waited a full lease), then untaken messages
+   * oldest-visible first, until `limit` distinct instances: no GROUP BY over the whole inbox, and
+   * no instance starves.
+   */
+  private claimableIds(now: number, limit: number): string[] {
+    const ids = this.sql.expiredInstances.pluck().all({ now, limit }) as string[];
+    const seen = new Set<string>(ids);
+    for (const row of this.sql.claimableInstances.iterate({ now }) as IterableIterator<{ instance_id: string }>) {
+      if (ids.length >= limit) break;
+      if (seen.has(row.instance_id)) continue;
+      seen.add(row.instance_id);
+      ids.push(row.instance_id);
+    }
+    return ids;
+  }
+
+  /** inlineActivityCompletion: the listed instances that exist and are not locked, with or without messages. */
+  private listedClaimable(instanceIds: string[], now: number, limit: number): string[] {
+    const ids: string[] = [];
+    for (const id of new Set(instanceIds)) {
+      if (ids.length >= limit) break;
+      if (this.sql.instanceUnlocked.get(id, now) !== undefined) ids.push(id);
+    }
+    return ids;
   }
 
   private commitTurnNow(turn: TurnCommit): void {
@@ -408,6 +426,13 @@ export class SqliteStore implements Store {
         throw storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}': history seq ${event.seq} is not contiguous (expected ${turn.firstSeq + i})`);
       }
     });
+    // inlineActivityCompletion: the results recorded in this turn's history retire their tasks
+    // here, so result and next turn are one write. A task lost to another lease undoes the turn.
+    for (const done of turn.completedTasks ?? []) {
+      if (this.sql.deleteLockedTask.run(done.taskRowId, done.leaseId).changes === 0) {
+        throw leaseLost('activity task', String(done.taskRowId), done.leaseId);
+      }
+    }
     if (turn.resetHistory) this.sql.deleteHistory.run(turn.instanceId);
     for (const event of turn.history) {
       // The primary key (instance_id, seq) refuses a duplicate append even if the checks above were bypassed.
