@@ -38,7 +38,8 @@ export class AmqpLink {
   connection(): Promise<Model> {
     if (this.closed) return Promise.reject(new Error('connection closed'));
     this.model ??= (async () => {
-      const m = await amqp.connect(this.url, { timeout: this.connectTimeoutMs });
+      // noDelay: without it Nagle + delayed ACKs add ~40 ms to every confirmed publish.
+      const m = await amqp.connect(this.url, { timeout: this.connectTimeoutMs, noDelay: true });
       const reset = () => {
         this.model = undefined;
         this.confirm = undefined;
