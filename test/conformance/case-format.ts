@@ -46,6 +46,11 @@ export interface CaseEvent {
   afterCalls?: number;
   /** Then wait this long (wall clock) before raising. */
   delayMs?: number;
+  /**
+   * Raise while the instance is still PENDING (it is started 300 ms in the future), before it runs any
+   * state. `afterCalls` / `delayMs` do not apply.
+   */
+  beforeStart?: boolean;
 }
 
 /** An expected stub call; only the fields given are compared. */
@@ -166,7 +171,7 @@ export function parseCase(file: string, name: string): ConformanceCase {
   for (const [op, v] of Object.entries(customRaw)) custom[op] = responses(file, `services.custom.${op}`, v);
 
   const events = (raw.events ?? []) as CaseEvent[];
-  if (!Array.isArray(events) || !events.every((e) => isObject(e) && typeof e.name === 'string')) fail(file, 'events', 'must be a list of {name, data?, afterCalls?, delayMs?}');
+  if (!Array.isArray(events) || !events.every((e) => isObject(e) && typeof e.name === 'string')) fail(file, 'events', 'must be a list of {name, data?, afterCalls?, delayMs?, beforeStart?}');
 
   const expect = raw.expect;
   if (!isObject(expect)) fail(file, 'expect', 'required');

@@ -116,10 +116,12 @@ export async function runCase(ctx: SuiteContext, c: ConformanceCase): Promise<vo
     };
     // Subflow and continueAs targets are registered by the interpreter through `workflows`.
     const name = ctx.registerWorkflow(ctx.engine, main, options);
-    const id = await ctx.engine.client.start(name, c.input);
+    const early = c.events.filter((e) => e.beforeStart);
+    const id = await ctx.engine.client.start(name, c.input, early.length > 0 ? { startAt: Date.now() + 300 } : {});
+    for (const ev of early) await ctx.engine.client.raiseEvent(id, ev.name, ev.data);
 
     const raised = (async () => {
-      for (const ev of c.events) {
+      for (const ev of c.events.filter((e) => !e.beforeStart)) {
         if (ev.afterCalls) await services.callsReached(ev.afterCalls, stopEvents.signal);
         if (ev.delayMs) await sleep(ev.delayMs, undefined, { signal: stopEvents.signal }).catch(() => undefined);
         if (stopEvents.signal.aborted) return;
