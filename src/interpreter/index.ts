@@ -9,7 +9,7 @@ import type { OrchestrationContext } from '../engine/replay/context.js';
 import type { Logger } from '../engine/logger.js';
 import type { ComponentHost } from '../components/types.js';
 import { createRestCaller, type RestCaller } from '../components/rest/index.js';
-import { DefinitionError } from '../errors.js';
+import { DefinitionError, WorkflowError } from '../errors.js';
 import { ACTIVITY_NAMES, registerActivities, type ActivityWorkflow } from './activities.js';
 import { CONTINUE_AS_KEY, runWorkflow, type ContinueAsEnvelope } from './program.js';
 import { RunContext, type Step } from './run-context.js';
@@ -150,7 +150,14 @@ function orchestration(map: Map<string, Registered>, name: string) {
     const entry = map.get(target);
     if (!entry) throw new DefinitionError('UNKNOWN_WORKFLOW', `workflow '${target}' is not registered in this process`);
     let secrets: Record<string, string> = {};
-    if (entry.graph.secrets.length > 0) secrets = (yield ctx.callActivity(ACTIVITY_NAMES.secrets, { workflow: target })) as Record<string, string>;
+    if (entry.graph.secrets.length > 0) {
+      secrets = (yield ctx.callActivity(ACTIVITY_NAMES.secrets, { workflow: target })) as Record<string, string>;
+      // A declared secret nobody supplies is a configuration error, never an empty string.
+      const missing = entry.graph.secrets.filter((n) => secrets[n] === undefined);
+      if (missing.length > 0) {
+        throw new WorkflowError('SECRET_NOT_FOUND', `workflow '${entry.graph.id}' declares secret(s) ${missing.map((n) => `'${n}'`).join(', ')} that no secret source provides`, { nonRetryable: true });
+      }
+    }
     const rc = new RunContext(ctx, target, entry.graph, ACTIVITY_NAMES, entry.resolve, entry.logger, secrets);
     return yield* runWorkflow(rc, data, { workflowExecTimeoutMs: timeoutMs });
   };

@@ -113,6 +113,12 @@ describe('data, constants, secrets, events produced', () => {
     assert.deepEqual(r.output, { amount: 21, total: 42, key: 'k-1' });
   });
 
+  it('fails naming a declared secret that no source provides', async () => {
+    const r = await run({ id: 'nosecret', secrets: ['NOT_THERE'], states: [{ name: 'Use', type: 'inject', data: { t: '${ $SECRETS.NOT_THERE }' }, end: true }] }, {}, { secrets: {} });
+    assert.equal(r.failure?.code, 'SECRET_NOT_FOUND');
+    assert.match(r.failure!.message, /'NOT_THERE'/);
+  });
+
   it('publishes produceEvents of the end through the configured pubsub', async () => {
     const host = fakeHost({});
     const r = await run(
@@ -166,6 +172,23 @@ describe('timeouts and keepActive', () => {
     assert.equal(r.runtimeStatus, 'FAILED');
     assert.equal(r.failure?.code, 'timeout');
     assert.match(r.failure!.message, /state 'Slow'.*stateExecTimeout of state 'Slow' expired/);
+  });
+
+  it('retries an action whose attempt exceeded actionExecTimeout when "timeout" is retryable', async () => {
+    const host = fakeHost({ slowOnce: async (_d, n) => (n === 1 ? new Promise((res) => setTimeout(() => res({ attempt: 1 }), 1500)) : { attempt: n }) });
+    const r = await run(
+      {
+        id: 'retrytimeout',
+        errors: [{ name: 'TooSlow', code: 'timeout' }],
+        retries: [{ name: 'twice', maxAttempts: 2, delay: 'PT0.05S' }],
+        functions: [invokeFn('slowOnce')],
+        states: [{ name: 'Call', type: 'operation', timeouts: { actionExecTimeout: 'PT0.2S' }, actions: [{ functionRef: 'slowOnce', retryRef: 'twice', retryableErrors: ['TooSlow'] }], end: true }],
+      },
+      {},
+      { components: host as never },
+    );
+    assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+    assert.deepEqual(r.output, { attempt: 2 });
   });
 
   it('workflowExecTimeout terminates the instance after running runBefore', async () => {
