@@ -45,7 +45,7 @@ export class DefaultComponentHost implements ComponentHost {
 
   constructor(private readonly parts: HostParts) {}
 
-  invokeService(req: InvokeServiceRequest): Promise<InvokeServiceResponse> {
+  async invokeService(req: InvokeServiceRequest): Promise<InvokeServiceResponse> {
     this.checkOpen();
     return invokeService({ resolver: this.parts.resolver, dispatcher: this.parts.agent, timeoutMs: this.parts.timeoutMs, callerAppId: this.parts.appId }, req);
   }
