@@ -9,7 +9,7 @@
  */
 
 import { join } from 'node:path';
-import { createEngine } from '../src/index.js';
+import { createEngine } from '../src/engine/engine.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { closedLoop, describeLoop, fmt, median, tempDir, type LoopResult } from './engine-common.js';
 import { FLOOR_TRANSITIONS_PER_WORKFLOW, runNaiveFloor } from './engine-floor.js';

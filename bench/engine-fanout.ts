@@ -7,7 +7,7 @@
  */
 
 import { join } from 'node:path';
-import { createEngine } from '../src/index.js';
+import { createEngine } from '../src/engine/engine.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { closedLoop, fmt, median, tempDir, type LoopResult } from './engine-common.js';
 

@@ -10,7 +10,7 @@
 
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createEngine } from '../src/index.js';
+import { createEngine } from '../src/engine/engine.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { fmt, percentile, tempDir } from './engine-common.js';
 

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
-import { createEngine } from '../src/index.js';
+import { createEngine } from '../src/engine/engine.js';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.js';
 import { collectGarbage, fmt, tempDir } from './engine-common.js';
 
