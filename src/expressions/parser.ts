@@ -5,7 +5,8 @@
  * comparisons (nonassoc), `+ -`, `* / %`, unary `-`, postfix (`.a`, `[…]`, `?`), and `Term as $x | …`,
  * `label`, `def` which extend as far right as possible.
  */
-import type { AssignOp, BinaryOp, Node, ObjectEntry, Param, Pattern, PObjectEntry } from './ast.js';
+import type { AssignOp, BinaryOp, Node, Param, Pattern } from './ast.js';
+import { parseObject, parsePattern } from './parser-structures.js';
 import { SyntaxErrorAt, TokenKind, tokenize, type Token } from './lexer.js';
 
 interface OpInfo {
@@ -47,36 +48,37 @@ export function parse(src: string): Node {
   return node;
 }
 
-class Parser {
+/** The recursive-descent parser; object and pattern syntax live in parser-structures.ts. */
+export class Parser {
   private i = 0;
   /** Set by parsePrimary when the term it returned is itself an index suffix (`.a`, `."a"`, `.[…]`). */
   private primarySuffix = false;
   /** Inside an object value, where jq's grammar has no `Term as $x | …`. */
-  private noAs = false;
+  noAs = false;
   constructor(
     private readonly src: string,
     private readonly toks: Token[],
   ) {}
 
-  private peek(): Token {
+  peek(): Token {
     return this.toks[this.i];
   }
-  private next(): Token {
+  next(): Token {
     return this.toks[this.i++];
   }
-  private isPunct(v: string): boolean {
+  isPunct(v: string): boolean {
     const t = this.toks[this.i];
     return t.kind === TokenKind.Punct && t.value === v;
   }
-  private isKeyword(v: string): boolean {
+  isKeyword(v: string): boolean {
     const t = this.toks[this.i];
     return t.kind === TokenKind.Keyword && t.value === v;
   }
-  private fail(t: Token, what?: string): never {
+  fail(t: Token, what?: string): never {
     const found = t.kind === TokenKind.End ? 'end of file' : JSON.stringify(this.src.slice(t.pos, t.end));
     throw new SyntaxErrorAt(`syntax error: unexpected ${found}${what ? `, expected ${what}` : ''}`, t.pos);
   }
-  private expectPunct(v: string): Token {
+  expectPunct(v: string): Token {
     if (!this.isPunct(v)) this.fail(this.peek(), `'${v}'`);
     return this.next();
   }
@@ -113,7 +115,7 @@ class Parser {
     return undefined;
   }
 
-  private parseBinary(minPrec: number): Node {
+  parseBinary(minPrec: number): Node {
     let left = this.parseUnary();
     while (true) {
       const info = this.binaryOp();
@@ -153,7 +155,7 @@ class Parser {
     }
   }
 
-  private parseUnary(): Node {
+  parseUnary(): Node {
     const t = this.peek();
     if (t.kind === TokenKind.Punct && t.value === '-') {
       this.next();
@@ -330,7 +332,7 @@ class Parser {
     }
   }
 
-  private lineOf(pos: number): number {
+  lineOf(pos: number): number {
     let line = 1;
     for (let i = 0; i < pos; i++) if (this.src.charCodeAt(i) === 10) line++;
     return line;
@@ -449,7 +451,7 @@ class Parser {
   }
 
   /** Builds a Str node from a string token, parsing each interpolation as its own program. */
-  private parseString(t: Token, format: string | undefined): Node {
+  parseString(t: Token, format: string | undefined): Node {
     const parts: (string | Node)[] = [];
     for (const part of t.parts ?? []) {
       if (typeof part === 'string') parts.push(part);
@@ -466,123 +468,10 @@ class Parser {
   }
 
   private parseObject(open: Token): Node {
-    const entries: ObjectEntry[] = [];
-    while (!this.isPunct('}')) {
-      const t = this.next();
-      let key: Node;
-      let shorthand: Node | undefined;
-      switch (t.kind) {
-        case TokenKind.Var:
-          if (this.isPunct(':')) this.fail(this.peek(), "'}'");
-          if (t.value === '__loc__') {
-            key = { kind: 'Literal', value: '__loc__', pos: t.pos };
-            shorthand = { kind: 'Loc', line: this.lineOf(t.pos), pos: t.pos };
-          } else {
-            key = { kind: 'Literal', value: t.value, pos: t.pos };
-            shorthand = { kind: 'Var', name: t.value, pos: t.pos };
-          }
-          break;
-        case TokenKind.Ident:
-        case TokenKind.Keyword:
-          key = { kind: 'Literal', value: t.value, pos: t.pos };
-          shorthand = { kind: 'Index', target: { kind: 'Identity', pos: t.pos }, index: key, pos: t.pos };
-          break;
-        case TokenKind.String:
-        case TokenKind.Format: {
-          key = t.kind === TokenKind.String ? this.parseString(t, undefined) : this.formatKey(t);
-          shorthand = { kind: 'Index', target: { kind: 'Identity', pos: t.pos }, index: key, pos: t.pos };
-          break;
-        }
-        case TokenKind.Number:
-          key = { kind: 'Literal', value: Number(t.value), pos: t.pos };
-          break;
-        case TokenKind.Punct:
-          if (t.value !== '(') this.fail(t);
-          key = this.parsePipe();
-          this.expectPunct(')');
-          break;
-        default:
-          return this.fail(t);
-      }
-      let value: Node;
-      if (this.isPunct(':')) {
-        this.next();
-        value = this.parseObjectValue();
-      } else {
-        if (!shorthand) this.fail(this.peek(), "':'");
-        value = shorthand;
-      }
-      entries.push({ key, value });
-      if (this.isPunct(',')) this.next();
-      else if (!this.isPunct('}')) this.fail(this.peek(), "',' or '}'");
-    }
-    this.next();
-    return { kind: 'Object', entries, pos: open.pos };
+    return parseObject(this, open);
   }
 
-  private formatKey(t: Token): Node {
-    if (this.peek().kind !== TokenKind.String) this.fail(this.peek(), 'a string after the format');
-    return this.parseString(this.next(), t.value);
-  }
-
-  /** Object values (jq 1.8): expressions above `,`, joined by `|`, without `as`, `def` or `label`. */
-  private parseObjectValue(): Node {
-    const saved = this.noAs;
-    this.noAs = true;
-    try {
-      const t = this.peek();
-      if (t.kind === TokenKind.Keyword && (t.value === 'label' || t.value === 'def')) this.fail(t);
-      let left = this.parseBinary(3);
-      while (this.isPunct('|')) {
-        const p = this.next();
-        left = { kind: 'Pipe', left, right: this.parseBinary(3), pos: p.pos };
-      }
-      return left;
-    } finally {
-      this.noAs = saved;
-    }
-  }
-
-  private parsePattern(): Pattern {
-    const t = this.next();
-    if (t.kind === TokenKind.Var) return { kind: 'PVar', name: t.value, pos: t.pos };
-    if (t.kind === TokenKind.Punct && t.value === '[') {
-      const items: Pattern[] = [];
-      while (true) {
-        items.push(this.parsePattern());
-        if (this.isPunct(',')) this.next();
-        else break;
-      }
-      this.expectPunct(']');
-      return { kind: 'PArray', items, pos: t.pos };
-    }
-    if (t.kind === TokenKind.Punct && t.value === '{') {
-      const entries: PObjectEntry[] = [];
-      while (true) {
-        const k = this.next();
-        if (k.kind === TokenKind.Var) {
-          const key: Node = { kind: 'Literal', value: k.value, pos: k.pos };
-          if (this.isPunct(':')) {
-            this.next();
-            entries.push({ key, bindVar: k.value, pattern: this.parsePattern() });
-          } else entries.push({ key, bindVar: k.value });
-        } else {
-          let key: Node;
-          if (k.kind === TokenKind.Ident || k.kind === TokenKind.Keyword) key = { kind: 'Literal', value: k.value, pos: k.pos };
-          else if (k.kind === TokenKind.String) key = this.parseString(k, undefined);
-          else if (k.kind === TokenKind.Punct && k.value === '(') {
-            key = this.parsePipe();
-            this.expectPunct(')');
-          } else return this.fail(k, 'an object pattern key');
-          this.expectPunct(':');
-          entries.push({ key, pattern: this.parsePattern() });
-        }
-        if (this.isPunct(',')) this.next();
-        else break;
-      }
-      this.expectPunct('}');
-      return { kind: 'PObject', entries, pos: t.pos };
-    }
-    return this.fail(t, 'a pattern');
+  parsePattern(): Pattern {
+    return parsePattern(this);
   }
 }
