@@ -60,7 +60,7 @@ async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, a
   const { httpVerb, ...metadata } = fn.metadata ?? {};
   switch (kind) {
     case 'invoke': {
-      const res = await host.invokeService({ appId: name, method: rest, verb: httpVerb, data, idempotencyKey: actx.idempotencyKey, signal: actx.signal });
+      const res = await host.invokeService({ appId: name, method: rest, verb: httpVerb ?? 'POST', data, idempotencyKey: actx.idempotencyKey, signal: actx.signal });
       return res.data;
     }
     case 'binding': {
