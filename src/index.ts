@@ -65,4 +65,21 @@ export type { OrchestratorAction } from './engine/replay/actions.js';
 export { openStore, MemoryStore, RuntimeStatus, ReusePolicy, StoreErrorCode, TERMINAL_STATUSES, isTerminalStatus } from './store/index.js';
 export type { Store, StoreUrl, InstanceRecord, HistoryRecord, InstanceQuery, InstancePage } from './store/index.js';
 
+// ── api/host (src/host, src/api) ─────────────────────────────────────────────────────────────
+// host/ wires the layers into a running server; api/ is the HTTP shell over it (imports this file
+// only: its modules touch these bindings inside functions, never at load, so the cycle is safe).
+export { createHost, SwirlHost } from './host/host.js';
+export type { HostOptions, HostMetrics } from './host/host.js';
+export type { WorkflowInfo, CatalogLoadReport } from './host/catalog.js';
+export type { EventOutcome } from './host/event-router.js';
+export { correlatedInstanceId } from './host/event-router.js';
+export { scheduledInstanceId } from './host/scheduler.js';
+export { STORE_LATENCY_BUCKETS } from './host/store-timing.js';
+export type { StoreTimings, OperationTiming } from './host/store-timing.js';
+export type { CloudEventJson, ComponentHost, ComponentSummary } from './components/index.js';
+export { createApp } from './api/app.js';
+export type { App, AppOptions } from './api/app.js';
+export { startServer } from './api/server.js';
+export type { RunningServer } from './api/server.js';
+
 export const VERSION: string = '0.1.0';

@@ -1,0 +1,33 @@
+/**
+ * @module api/body
+ * Request bodies of the workflow routes. daprd passes start input and event data through as raw
+ * bytes; Swirl's instances hold JSON values, so the body is decoded once here and a malformed
+ * body is refused with 400 before anything is started or raised.
+ */
+import { HttpError } from './http-error.js';
+
+/**
+ * The JSON value of a body: undefined when empty; `application/json` (or no content type) must
+ * parse; `text/plain` is JSON when it parses (the Dapr SDK sends numbers and booleans as
+ * text/plain) and the string itself otherwise.
+ */
+export async function readJsonBody(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (text.length === 0) return undefined;
+  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/plain') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
+    throw new HttpError(400, 'ERR_MALFORMED_REQUEST', `unsupported content type '${type}': send application/json (or text/plain for a string)`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new HttpError(400, 'ERR_MALFORMED_REQUEST', `the request body is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * @module api/dapr-routes
+ * The Dapr workflow HTTP API (daprd pkg/api/http/workflow.go), registered under `v1.0`,
+ * `v1.0-beta1` and `v1.0-alpha1`, so `DaprClient.workflow` of the Dapr SDKs works unchanged:
+ * start (202 `{"instanceID"}`), get (200, protojson GetWorkflowResponse), raiseEvent, terminate
+ * (recursive), pause, resume, purge (recursive) — each 202 `{}` — and `GET /v1.0/metadata`.
+ * The workflow name is the definition id; `{workflowComponent}` is accepted as daprd does.
+ */
+import { VERSION, type InstanceMetadata, type SwirlHost } from '../index.js';
+import { readJsonBody } from './body.js';
+import { HttpError, json, toErrorResponse, type DaprOperationName } from './http-error.js';
+import type { Router } from './router.js';
+
+/** The API versions daprd registers every workflow route under. */
+export const DAPR_WORKFLOW_API_VERSIONS = ['v1.0', 'v1.0-beta1', 'v1.0-alpha1'] as const;
+
+/** daprd's limit on new instance ids (pkg/api/universal/workflow.go). */
+const MAX_INSTANCE_ID_LENGTH = 64;
+const INSTANCE_ID_CHARS = /^[A-Za-z0-9_-]+$/;
+
+function checkNewInstanceId(id: string): void {
+  if (id.length > MAX_INSTANCE_ID_LENGTH) throw new HttpError(400, 'ERR_INSTANCE_ID_TOO_LONG', `workflow instance id exceeds the max length of ${MAX_INSTANCE_ID_LENGTH} characters`);
+  if (!INSTANCE_ID_CHARS.test(id)) throw new HttpError(400, 'ERR_INSTANCE_ID_INVALID', `workflow instance id ${id} is invalid; must contain only alphanumeric and underscore characters`);
+}
+
+function requireInstanceId(id: string | undefined): string {
+  if (!id) throw new HttpError(400, 'ERR_INSTANCE_ID_PROVIDED_MISSING', 'no instance id provided');
+  return id;
+}
+
+/** An RFC 3339 timestamp as protojson writes it. */
+const timestamp = (d: Date): string => d.toISOString();
+
+/** The GET body: protojson of dapr.proto.runtime.v1.GetWorkflowResponse (empty fields omitted). */
+export function toDaprWorkflowState(m: InstanceMetadata): Record<string, unknown> {
+  const properties: Record<string, string> = {};
+  if (m.serializedInput !== undefined) properties['dapr.workflow.input'] = m.serializedInput;
+  // daprd omits the output when the instance carries failure details.
+  if (m.serializedOutput !== undefined && !m.failure) properties['dapr.workflow.output'] = m.serializedOutput;
+  if (m.serializedCustomStatus !== undefined) properties['dapr.workflow.custom_status'] = m.serializedCustomStatus;
+  if (m.failure) {
+    properties['dapr.workflow.failure.error_type'] = m.failure.errorType;
+    properties['dapr.workflow.failure.error_message'] = m.failure.message;
+    if (m.failure.stackTrace) properties['dapr.workflow.failure.stack_trace'] = m.failure.stackTrace;
+  }
+  const body: Record<string, unknown> = {
+    instanceID: m.instanceId,
+    workflowName: m.name,
+    createdAt: timestamp(m.createdAt),
+    lastUpdatedAt: timestamp(m.lastUpdatedAt),
+    runtimeStatus: m.runtimeStatus,
+  };
+  if (Object.keys(properties).length > 0) body.properties = properties;
+  return body;
+}
+
+/** Runs a handler, mapping failures to daprd's errors for `op`. */
+async function guarded(op: DaprOperationName, subject: string, fn: () => Promise<Response>): Promise<Response> {
+  try {
+    return await fn();
+  } catch (err) {
+    return toErrorResponse(err, { op, subject });
+  }
+}
+
+const accepted = (): Response => json(202, {});
+
+/** Registers the Dapr workflow routes and `/v1.0/metadata`. */
+export function registerDaprRoutes(router: Router, host: SwirlHost): void {
+  const client = host.engine.client;
+  for (const v of DAPR_WORKFLOW_API_VERSIONS) {
+    const base = `/${v}/workflows/:component`;
+    router.on('POST', `${base}/:name/start`, (req, p, url) =>
+      guarded('start', p.name ?? '', async () => {
+        if (!p.name) throw new HttpError(400, 'ERR_WORKFLOW_NAME_MISSING', 'workflow name is not configured');
+        const requested = url.searchParams.get('instanceID');
+        if (requested !== null && requested !== '') checkNewInstanceId(requested);
+        const input = await readJsonBody(req);
+        const instanceID = await client.start(p.name, input, requested ? { instanceId: requested } : {});
+        return json(202, { instanceID });
+      }),
+    );
+    router.on('GET', `${base}/:id`, (_req, p) =>
+      guarded('get', p.id ?? '', async () => {
+        const m = await client.get(requireInstanceId(p.id));
+        if (!m) throw new HttpError(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance id: ${p.id}`);
+        return json(200, toDaprWorkflowState(m));
+      }),
+    );
+    router.on('POST', `${base}/:id/raiseEvent/:event`, (req, p) =>
+      guarded('raise', p.id ?? '', async () => {
+        const id = requireInstanceId(p.id);
+        if (!p.event) throw new HttpError(400, 'ERR_WORKFLOW_EVENT_NAME_MISSING', 'missing workflow event name');
+        await client.raiseEvent(id, p.event, await readJsonBody(req));
+        return accepted();
+      }),
+    );
+    router.on('POST', `${base}/:id/terminate`, (_req, p) =>
+      guarded('terminate', p.id ?? '', async () => {
+        await client.terminate(requireInstanceId(p.id), { recursive: true });
+        return accepted();
+      }),
+    );
+    router.on('POST', `${base}/:id/pause`, (_req, p) =>
+      guarded('pause', p.id ?? '', async () => {
+        await client.suspend(requireInstanceId(p.id));
+        return accepted();
+      }),
+    );
+    router.on('POST', `${base}/:id/resume`, (_req, p) =>
+      guarded('resume', p.id ?? '', async () => {
+        await client.resume(requireInstanceId(p.id));
+        return accepted();
+      }),
+    );
+    router.on('POST', `${base}/:id/purge`, (_req, p) =>
+      guarded('purge', p.id ?? '', async () => {
+        await client.purge(requireInstanceId(p.id), { recursive: true });
+        return accepted();
+      }),
+    );
+  }
+  // daprd's metadata API (the SDK polls it before its first call to see that the sidecar is up).
+  router.on('GET', '/v1.0/metadata', () =>
+    json(200, {
+      id: host.appId,
+      runtimeVersion: `swirl-${VERSION}`,
+      enabledFeatures: [],
+      actors: [],
+      components: host.describeComponents().map((c) => ({ name: c.name, type: c.type, version: c.version, capabilities: [] })),
+      httpEndpoints: [],
+      subscriptions: [],
+      extended: { 'swirl.workflows': host.workflows().map((w) => w.id).join(',') },
+    }),
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * @module api/http-error
+ * The one error → HTTP status map. Dapr workflow routes answer exactly as daprd does
+ * (pkg/api/http/workflow.go, pkg/messages/predefined.go): `{"errorCode","message"}` bodies,
+ * 400 for bad ids/names/input, 404 only where daprd gives it (get, terminate, purge), 500 with
+ * the operation's code for everything else. Swirl's own routes use the same body shape.
+ */
+import { SwirlError } from '../index.js';
+
+/** An error with its HTTP status and error code decided where it is raised. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** The Dapr workflow operations, each with daprd's failure code and message prefix. */
+export const DaprOperation = {
+  start: { code: 'ERR_START_WORKFLOW', prefix: (x: string) => `error starting workflow '${x}'` },
+  get: { code: 'ERR_GET_WORKFLOW', prefix: (x: string) => `error while getting workflow info on instance '${x}'` },
+  raise: { code: 'ERR_RAISE_EVENT_WORKFLOW', prefix: (x: string) => `error raising event on workflow '${x}'` },
+  terminate: { code: 'ERR_TERMINATE_WORKFLOW', prefix: (x: string) => `error terminating workflow '${x}'` },
+  pause: { code: 'ERR_PAUSE_WORKFLOW', prefix: (x: string) => `error pausing workflow ${x}` },
+  resume: { code: 'ERR_RESUME_WORKFLOW', prefix: (x: string) => `error resuming workflow ${x}` },
+  purge: { code: 'ERR_PURGE_WORKFLOW', prefix: (x: string) => `error purging workflow ${x}` },
+} as const;
+export type DaprOperationName = keyof typeof DaprOperation;
+
+/** Operations where daprd answers an unknown instance with 404 (the others give their 500 code). */
+const NOT_FOUND_IS_404: ReadonlySet<DaprOperationName> = new Set(['get', 'terminate', 'purge']);
+
+/** A JSON response. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+/** An error body response. */
+export function errorBody(status: number, errorCode: string, message: string): Response {
+  return json(status, { errorCode, message });
+}
+
+/** Maps any thrown value to a response. `dapr` names the Dapr operation and its subject (workflow name or instance id). */
+export function toErrorResponse(err: unknown, dapr?: { op: DaprOperationName; subject: string }): Response {
+  if (err instanceof HttpError) return errorBody(err.status, err.errorCode, err.message);
+  const code = err instanceof SwirlError ? err.code : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  switch (code) {
+    case 'INVALID_INSTANCE_ID':
+      return errorBody(400, 'ERR_INSTANCE_ID_INVALID', message);
+    case 'PAYLOAD_TOO_LARGE':
+    case 'PAYLOAD_NOT_SERIALIZABLE':
+    case 'INVALID_ARGUMENT':
+      return errorBody(400, 'ERR_MALFORMED_REQUEST', message);
+    case 'INVALID_CLOUDEVENT':
+      return errorBody(400, 'ERR_CLOUDEVENT_INVALID', message);
+    case 'INSTANCE_NOT_FOUND':
+      if (!dapr || NOT_FOUND_IS_404.has(dapr.op)) return errorBody(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance id: ${dapr?.subject ?? ''}`.trimEnd());
+      break;
+    case 'WORKFLOW_REGISTERED':
+      if (!dapr) return errorBody(409, 'ERR_WORKFLOW_REGISTERED', message);
+      break;
+    case 'INSTANCE_NOT_TERMINAL':
+      if (!dapr) return errorBody(409, 'ERR_INSTANCE_NOT_TERMINAL', message);
+      break;
+    case 'ENGINE_STOPPED':
+      return errorBody(503, 'ERR_SHUTTING_DOWN', message);
+    default:
+      break;
+  }
+  if (dapr) {
+    const op = DaprOperation[dapr.op];
+    return errorBody(500, op.code, `${op.prefix(dapr.subject)}: ${message}`);
+  }
+  return errorBody(500, 'ERR_INTERNAL', message);
+}

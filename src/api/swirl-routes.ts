@@ -1,0 +1,142 @@
+/**
+ * @module api/swirl-routes
+ * Swirl's own API under `/api/v1` (specs/http-api.openapi.yaml): instances (list with filters and
+ * pages, one instance, history, bulk purge), workflow definitions (list, get, register, validate
+ * with the same diagnostics as `swirl validate`) and CloudEvents ingress.
+ */
+import { RuntimeStatus, type InstanceMetadata, type SwirlHost, type ValidationResult } from '../index.js';
+import { postEvents } from './events-route.js';
+import { HttpError, json } from './http-error.js';
+import type { Router } from './router.js';
+
+const MAX_PAGE_SIZE = 1000;
+
+function parseStatuses(values: string[]): RuntimeStatus[] | undefined {
+  const all = values.flatMap((v) => v.split(',')).map((s) => s.trim().toUpperCase()).filter(Boolean);
+  if (all.length === 0) return undefined;
+  const known = Object.values(RuntimeStatus) as string[];
+  for (const s of all) if (!known.includes(s)) throw new HttpError(400, 'ERR_BAD_REQUEST', `unknown status '${s}' (one of ${known.join(', ')})`);
+  return all as RuntimeStatus[];
+}
+
+function parseTime(name: string, value: string | null): number | undefined {
+  if (value === null || value === '') return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new HttpError(400, 'ERR_BAD_REQUEST', `${name} '${value}' is not an RFC 3339 date-time`);
+  return t;
+}
+
+function parsePageSize(value: string | null): number | undefined {
+  if (value === null || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) throw new HttpError(400, 'ERR_BAD_REQUEST', `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, not '${value}'`);
+  return n;
+}
+
+/** The filter shared by list and bulk purge. */
+interface Filter {
+  name?: string;
+  statuses?: RuntimeStatus[];
+  createdFrom?: number;
+  createdTo?: number;
+}
+
+function filterFrom(get: (k: string) => string | null, getAll: (k: string) => string[]): Filter {
+  const f: Filter = {};
+  const workflow = get('workflow');
+  if (workflow) f.name = workflow;
+  const statuses = parseStatuses(getAll('status'));
+  if (statuses) f.statuses = statuses;
+  const from = parseTime('createdFrom', get('createdFrom'));
+  if (from !== undefined) f.createdFrom = from;
+  const to = parseTime('createdTo', get('createdTo'));
+  if (to !== undefined) f.createdTo = to;
+  return f;
+}
+
+const summary = (m: InstanceMetadata) => ({
+  instanceID: m.instanceId,
+  workflowName: m.name,
+  runtimeStatus: m.runtimeStatus,
+  createdAt: m.createdAt.toISOString(),
+  lastUpdatedAt: m.lastUpdatedAt.toISOString(),
+});
+
+function detail(m: InstanceMetadata): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...summary(m) };
+  if (m.completedAt) out.completedAt = m.completedAt.toISOString();
+  if (m.scheduledStartAt) out.scheduledStartAt = m.scheduledStartAt.toISOString();
+  if (m.parentInstanceId !== undefined) out.parentInstanceID = m.parentInstanceId;
+  if (m.input !== undefined) out.input = m.input;
+  if (m.output !== undefined) out.output = m.output;
+  if (m.customStatus !== undefined) out.customStatus = m.customStatus;
+  if (m.failure) out.failure = m.failure;
+  return out;
+}
+
+const diagnosticsBody = (r: ValidationResult) => ({ valid: r.valid, diagnostics: r.diagnostics });
+
+async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
+  const text = await req.text();
+  if (text.trim() === '') return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, 'ERR_MALFORMED_REQUEST', `the request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'ERR_MALFORMED_REQUEST', 'the request body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
+/** Registers `/api/v1/*`. */
+export function registerSwirlRoutes(router: Router, host: SwirlHost): void {
+  const client = host.engine.client;
+
+  router.on('GET', '/api/v1/instances', async (_req, _p, url) => {
+    const q = url.searchParams;
+    const filter = filterFrom((k) => q.get(k), (k) => q.getAll(k));
+    const pageSize = parsePageSize(q.get('pageSize'));
+    const pageToken = q.get('pageToken');
+    const page = await client.list(filter, { ...(pageSize !== undefined ? { pageSize } : {}), ...(pageToken ? { pageToken } : {}) });
+    return json(200, { instances: page.instances.map(summary), ...(page.nextPageToken !== undefined ? { nextPageToken: page.nextPageToken } : {}) });
+  });
+
+  // Bulk purge: the same filter as the list, in a JSON body; only finished instances are deleted.
+  router.on('POST', '/api/v1/instances/purge', async (req) => {
+    const body = await readJsonObject(req);
+    const str = (k: string): string | null => (typeof body[k] === 'string' ? (body[k] as string) : body[k] === undefined ? null : String(body[k]));
+    const statuses = Array.isArray(body.status) ? (body.status as unknown[]).map(String) : str('status') !== null ? [str('status')!] : [];
+    const filter = filterFrom(str, () => statuses);
+    const res = await client.purgeInstances({ ...filter, recursive: body.recursive !== false });
+    return json(200, res);
+  });
+
+  router.on('GET', '/api/v1/instances/:id', async (_req, p) => {
+    const m = await client.get(p.id!);
+    if (!m) throw new HttpError(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance id: ${p.id}`);
+    return json(200, detail(m));
+  });
+
+  router.on('GET', '/api/v1/instances/:id/history', async (_req, p) => json(200, { instanceID: p.id, events: await client.history(p.id!) }));
+
+  router.on('GET', '/api/v1/workflows', () => json(200, { workflows: host.workflows() }));
+
+  router.on('GET', '/api/v1/workflows/:id', (_req, p) => {
+    const graph = host.catalog.graph(p.id!);
+    const info = host.workflows().find((w) => w.id === p.id);
+    if (!graph || !info) throw new HttpError(404, 'ERR_WORKFLOW_NOT_FOUND', `no workflow definition with id '${p.id}' is registered`);
+    return json(200, { ...info, definition: graph.definition });
+  });
+
+  // Register: the body is the definition (YAML or JSON text). 201 when registered, 400 with diagnostics when invalid.
+  router.on('POST', '/api/v1/workflows', async (req) => {
+    const { result, workflow } = await host.catalog.register(await req.text());
+    if (!workflow) return json(400, { errorCode: 'ERR_DEFINITION_INVALID', message: `the definition is invalid: ${result.diagnostics.filter((d) => d.severity === 'error').length} error(s)`, ...diagnosticsBody(result) });
+    return json(201, { workflow, ...diagnosticsBody(result) });
+  });
+
+  router.on('POST', '/api/v1/workflows/validate', async (req) => json(200, diagnosticsBody(await host.catalog.validate(await req.text()))));
+
+  router.on('POST', '/api/v1/events', (req) => postEvents(req, host));
+}

@@ -1,0 +1,193 @@
+/**
+ * @module host/host
+ * A running Swirl host: one engine on a store, the components of a folder, the definitions of a
+ * folder validated and registered by id, CloudEvent routing, pub/sub subscriptions and start
+ * schedules. `swirl serve` and the HTTP API sit on top of it; tests build one in memory.
+ */
+import { createEngine, expressionStats, initExpressions, noopLogger, type Engine, type EngineOptions, type Logger, type Store } from '../index.js';
+import { loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
+import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
+import { EventRouter, type EventOutcome } from './event-router.js';
+import { Scheduler } from './scheduler.js';
+import { timedStore, type StoreTimings } from './store-timing.js';
+import { openStore } from '../index.js';
+
+/** Options of {@link createHost}. */
+export interface HostOptions {
+  /** `memory` or `sqlite:<path>` (or a Store). @default 'memory' */
+  store?: string | Store;
+  /** Folder of workflow definitions loaded at start. */
+  workflowsDir?: string;
+  /** Folder of Dapr component files. */
+  componentsDir?: string;
+  /** Components built elsewhere (tests); wins over componentsDir. */
+  components?: ComponentHost;
+  /** This app's id (Dapr metadata, pub/sub consumer id). @default 'swirl' */
+  appId?: string;
+  logger?: Logger;
+  /** Extra engine options (workers, timeouts, clock). */
+  engine?: Omit<EngineOptions, 'store' | 'logger'>;
+  /** Schedule check period. @default 1000 */
+  scheduleTickMs?: number;
+}
+
+/** Counters the metrics endpoint reports (all measured, none estimated). */
+export interface HostMetrics {
+  /** Engine counters since start. */
+  engine: ReturnType<Engine['stats']>;
+  /** jq expression counters (process-wide). */
+  expressions: ReturnType<typeof expressionStats>;
+  /** Store call latency by operation. */
+  store: StoreTimings;
+  /** CloudEvents accepted since start. */
+  eventsReceived: number;
+  /** Seconds since the host started. */
+  uptimeSeconds: number;
+}
+
+/** Properties of the metrics snapshot, as `/metrics` reads them. */
+export type { StoreTimings };
+
+/** A Swirl host. Create with {@link createHost}, then `start()`. */
+export class SwirlHost {
+  readonly catalog: WorkflowCatalog;
+  readonly events: EventRouter;
+  readonly scheduler: Scheduler;
+  /** What loading `workflowsDir` produced (refused definitions with their diagnostics). */
+  loadReport: CatalogLoadReport = { loaded: [], refused: [] };
+  private readonly subscriptions: Subscription[] = [];
+  private readonly seenEvents = new Set<string>();
+  private eventsReceived = 0;
+  private startedAt = Date.now();
+  private state: 'created' | 'running' | 'stopped' = 'created';
+
+  /** Use {@link createHost}. */
+  constructor(
+    readonly engine: Engine,
+    readonly components: ComponentHost | undefined,
+    readonly appId: string,
+    private readonly timings: () => StoreTimings,
+    private readonly logger: Logger,
+    private readonly options: HostOptions,
+  ) {
+    this.catalog = new WorkflowCatalog(engine, components, logger);
+    this.events = new EventRouter(engine, this.catalog, logger);
+    this.scheduler = new Scheduler(engine, { logger, ...(options.scheduleTickMs !== undefined ? { tickMs: options.scheduleTickMs } : {}) });
+    this.catalog.onRegistered((g) => {
+      this.scheduler.add(g);
+      if (this.state === 'running') void this.subscribe(g.id).catch((err) => logger.error(`subscribing for '${g.id}' failed: ${(err as Error).message}`));
+    });
+  }
+
+  /** Loads the definitions folder, starts the engine, subscriptions and schedules. */
+  async start(): Promise<void> {
+    if (this.state !== 'created') return;
+    if (this.options.workflowsDir !== undefined) this.loadReport = await this.catalog.loadFolder(this.options.workflowsDir);
+    await this.engine.start();
+    this.state = 'running';
+    this.startedAt = Date.now();
+    for (const w of this.catalog.list()) await this.subscribe(w.id);
+    this.scheduler.start();
+  }
+
+  /** Graceful stop: schedules and subscriptions first, then the engine (turns in flight finish), then components. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    await this.scheduler.stop();
+    await Promise.all(this.subscriptions.splice(0).map((s) => s.close().catch(() => undefined)));
+    await this.engine.stop();
+    await this.components?.close();
+  }
+
+  /** Registered definitions. */
+  workflows(): WorkflowInfo[] {
+    return this.catalog.list();
+  }
+
+  /** The configured components (Dapr metadata). */
+  describeComponents(): ComponentSummary[] {
+    return this.components?.describe?.() ?? [];
+  }
+
+  /**
+   * Validates CloudEvents (JSON form) and routes each. Throws a WorkflowError INVALID_CLOUDEVENT
+   * naming what is wrong before any event is routed, so a bad batch changes nothing.
+   */
+  async ingest(events: CloudEventJson[]): Promise<EventOutcome[]> {
+    const valid = events.map((e) => validateCloudEvent(e));
+    const out: EventOutcome[] = [];
+    for (const e of valid) {
+      this.eventsReceived += 1;
+      out.push(await this.events.route(e));
+    }
+    return out;
+  }
+
+  /** A snapshot of the counters. */
+  metrics(): HostMetrics {
+    return {
+      engine: this.engine.stats(),
+      expressions: expressionStats(),
+      store: this.timings(),
+      eventsReceived: this.eventsReceived,
+      uptimeSeconds: (Date.now() - this.startedAt) / 1000,
+    };
+  }
+
+  /**
+   * Subscribes to the pub/sub topics a workflow's consumed events name in their metadata
+   * (`metadata: { pubsub: <component>, topic: <topic> }`). Deliveries are de-duplicated by
+   * source + id (the components deliver at least once).
+   */
+  private async subscribe(workflowId: string): Promise<void> {
+    const graph = this.catalog.graph(workflowId);
+    if (!graph || !this.components) return;
+    for (const def of graph.events.values()) {
+      const meta = (def as { metadata?: Record<string, unknown> }).metadata;
+      if ((def.kind ?? 'consumed') !== 'consumed' || typeof meta?.pubsub !== 'string' || typeof meta.topic !== 'string') continue;
+      const sub = await this.components.subscribe({
+        pubsub: meta.pubsub,
+        topic: meta.topic,
+        handler: async (event) => {
+          const key = `${event.source}\n${event.id}`;
+          if (this.seenEvents.has(key)) return;
+          await this.ingest([event]);
+          this.seenEvents.add(key);
+          if (this.seenEvents.size > 100_000) this.seenEvents.delete(this.seenEvents.values().next().value as string);
+        },
+      });
+      this.subscriptions.push(sub);
+    }
+  }
+}
+
+/**
+ * Creates a host: opens the store (timed, for the metrics), loads components (a bad component
+ * file fails here, naming the file and field), creates the engine. Call `start()` next.
+ */
+export async function createHost(options: HostOptions = {}): Promise<SwirlHost> {
+  await initExpressions();
+  const logger = options.logger ?? noopLogger;
+  const raw = typeof options.store === 'object' ? options.store : await openStore((options.store ?? 'memory') as Parameters<typeof openStore>[0]);
+  const { store, timings } = timedStore(raw);
+  const appId = options.appId ?? 'swirl';
+  const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId }) : undefined);
+  let engine: Engine;
+  try {
+    engine = await createEngine({ ...options.engine, store, logger });
+  } catch (err) {
+    await components?.close();
+    throw err;
+  }
+  const ownsStore = typeof options.store !== 'object';
+  const host = new SwirlHost(engine, components, appId, timings, logger, options);
+  if (ownsStore) {
+    const stop = host.stop.bind(host);
+    host.stop = async () => {
+      await stop();
+      await raw.close();
+    };
+  }
+  return host;
+}
