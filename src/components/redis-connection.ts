@@ -24,6 +24,8 @@ export async function connectRedis(md: ComponentMetadata, connectTimeoutMs: numb
     db: md.int('redisDB', 0),
     tls: md.bool('enableTLS', false) ? {} : undefined,
     connectTimeout: md.durationMs('dialTimeout', connectTimeoutMs),
+    // Named so operators (and tests) can tell Swirl's connections apart in CLIENT LIST.
+    connectionName: `swirl-${md.manifest.name}`,
     lazyConnect: true,
     maxRetriesPerRequest: maxRetries,
     // Before the first successful connection: give up at once (start-up error). After: back off up to 2 s.

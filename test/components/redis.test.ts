@@ -128,6 +128,37 @@ describe('redis components', { skip: svc.skip }, () => {
     await d.cleanup();
   });
 
+  it('pubsub: a subscription survives a dropped connection (reconnects and keeps consuming)', async () => {
+    const topic = `${prefix}_drop`;
+    const d = await componentDir({ 'e.yaml': componentYaml(`${prefix}_drop`, 'pubsub.redis', { redisHost: redisHostOf(svc.url), consumerID: `${prefix}_dropgroup` }) });
+    const h = await loadComponents(d.dir, { env: {} });
+    const got: CloudEventJson[] = [];
+    await h.subscribe({ pubsub: `${prefix}_drop`, topic, handler: async (e) => void got.push(e) });
+    const first = toCloudEvent({ source: 'test', type: 't', data: 1 });
+    await h.publish({ pubsub: `${prefix}_drop`, topic, event: first });
+    await waitFor(() => got.length === 1, 5000, 'first delivery');
+    // Kill this component's connections only (publisher and blocked reader, named swirl-<component>),
+    // as a Redis restart would; other users of the shared Redis are left alone.
+    const list = (await raw.call('CLIENT', 'LIST')) as string;
+    const ids = list.split('\n').filter((l) => l.includes(` name=swirl-${prefix}_drop `)).map((l) => /id=(\d+)/.exec(l)![1]);
+    assert.equal(ids.length, 2);
+    for (const id of ids) await raw.call('CLIENT', 'KILL', 'ID', id);
+    const second = toCloudEvent({ source: 'test', type: 't', data: 2 });
+    for (let i = 0; ; i++) {
+      try {
+        await h.publish({ pubsub: `${prefix}_drop`, topic, event: second });
+        break;
+      } catch (err) {
+        if (i > 20) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await waitFor(() => got.length === 2, 8000, 'delivery after reconnect');
+    assert.equal(got[1].id, second.id);
+    await h.close();
+    await d.cleanup();
+  });
+
   it('a raw (non-CloudEvent) entry is wrapped with a stable id', async () => {
     const topic = `${prefix}_raw`;
     const got: CloudEventJson[] = [];
