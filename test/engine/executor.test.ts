@@ -261,6 +261,19 @@ describe('executor: whenAll / whenAny / sub-orchestrations', () => {
     assert.equal(r3.outcome?.result, '[1,4,9]');
   });
 
+  it('refuses an invalid explicit child id with a catchable error', () => {
+    const fn: OrchestrationFunction = function* (ctx) {
+      try {
+        yield ctx.callSubOrchestrator('child', 1, { instanceId: 'no spaces allowed' });
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    };
+    const r = execute(fn, [], [ev.orchStarted(), ev.started()]);
+    assert.equal(r.outcome?.result, '"INVALID_INSTANCE_ID"');
+    assert.deepEqual(r.actions.map((a) => a.type), ['CompleteOrchestration']);
+  });
+
   it('whenAll fails fast on the first failure', () => {
     const fn: OrchestrationFunction = function* (ctx) {
       yield ctx.whenAll([ctx.callActivity('a'), ctx.callActivity('b')]);

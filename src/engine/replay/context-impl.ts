@@ -12,6 +12,7 @@ import { uuidV5 } from './guid.js';
 import { compileRetryPolicy } from './retry-policy.js';
 import type { OrchestrationRuntime } from './runtime.js';
 import { Task, WhenAllTask, WhenAnyTask } from './task.js';
+import { INSTANCE_ID_PATTERN } from '../validation.js';
 
 /** Builds the context of `rt` (once per runtime). */
 export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
@@ -69,6 +70,9 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
       const text = serialize(input, `input of sub-orchestration '${name}'`);
       const policy = options?.retry ? compileRetryPolicy(options.retry) : undefined;
       let childId = options?.instanceId;
+      if (childId !== undefined && !INSTANCE_ID_PATTERN.test(childId)) {
+        throw new WorkflowError('INVALID_INSTANCE_ID', `invalid sub-orchestration instance id '${childId}': use 1-200 characters from A-Z a-z 0-9 _ - . :`, { nonRetryable: true });
+      }
       return rt.retried('sub', name, policy, () => {
         const r = rt.scheduleSub(name, childId, text);
         childId = r.childId; // retries reuse the first attempt's child id
