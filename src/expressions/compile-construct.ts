@@ -9,7 +9,7 @@ import { compileNode } from './compiler.js';
 import { applyFormat } from './formats.js';
 import { fail } from './runtime.js';
 import type { Scope } from './scope.js';
-import { isObject, setKey, toStringValue, type Value } from './values.js';
+import { describe, setKey, toStringValue, type Value } from './values.js';
 
 export function compileArray(body: Code | undefined): Code {
   if (!body) return fromOne(() => []);
@@ -22,14 +22,19 @@ export function compileArray(body: Code | undefined): Code {
 
 export function compileObject(node: Extract<Node, { kind: 'Object' }>, scope: Scope, src: string): Code {
   const entries = node.entries.map((e) => ({ key: compileNode(e.key, scope, src), value: compileNode(e.value, scope, src) }));
-  const checkKey = (k: Value): string => {
-    if (typeof k !== 'string') {
-      if (isObject(k) || Array.isArray(k) || k === null || typeof k !== 'object') {
-        fail(`Object keys must be strings`);
-      }
-    }
-    return k as string;
-  };
+  const checkKey = (k: Value): string => (typeof k === 'string' ? k : fail(`Cannot use ${describe(k)} as object key`));
+  const literalKeys = node.entries.map((e) => (e.key.kind === 'Literal' && typeof e.key.value === 'string' && e.key.value !== '__proto__' ? e.key.value : undefined));
+  if (entries.every((e) => e.value.one) && literalKeys.every((k) => k !== undefined)) {
+    // The common `{a: …, b: …}`: constant keys, one value each.
+    const keys = literalKeys as string[];
+    const values = entries.map((e) => e.value.one!);
+    const n = entries.length;
+    return fromOne((x, env) => {
+      const out: Record<string, Value> = {};
+      for (let i = 0; i < n; i++) out[keys[i]] = values[i](x, env);
+      return out;
+    });
+  }
   if (entries.every((e) => e.key.one && e.value.one)) {
     const keys = entries.map((e) => e.key.one!);
     const values = entries.map((e) => e.value.one!);
