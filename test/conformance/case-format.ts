@@ -62,6 +62,9 @@ export interface ExpectedCall {
   headers?: Record<string, unknown>;
   body?: unknown;
   data?: unknown;
+  /** Custom invoke: the HTTP verb; binding: the request metadata. */
+  verb?: string;
+  metadata?: Record<string, unknown>;
   /** For publish: the CloudEvent's fields that must match (type, data, extension attributes…). */
   event?: Record<string, unknown>;
 }

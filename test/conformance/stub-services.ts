@@ -20,6 +20,7 @@ export interface RecordedCall {
   headers?: Record<string, string>;
   body?: unknown;
   data?: unknown;
+  verb?: string;
   metadata?: Record<string, string>;
   event?: Record<string, unknown>;
 }
@@ -223,6 +224,7 @@ export function caseComponentHost(services: CaseServices): Record<string, unknow
       const op = `invoke:${req.appId}/${req.method}`;
       const call: RecordedCall = { op };
       if (req.data !== undefined) call.data = req.data;
+      if (req.verb !== undefined) call.verb = req.verb;
       const answer = services.record(call, custom[op]);
       const request = { data: req.data ?? null, verb: req.verb ?? null, inflight: ++services.inflight };
       try {
