@@ -41,18 +41,28 @@ export class MqttLink {
         () => {},
       );
     };
+    // Own listeners are removed by reference afterwards: mqtt.js has 'close'/'error' listeners of its
+    // own (its reconnect logic), which removeAllListeners would silently disable.
+    let onConnect!: () => void;
+    let onError!: (err: Error) => void;
+    let onClose!: () => void;
     try {
       await new Promise<void>((resolve, reject) => {
-        client.once('connect', () => resolve());
-        client.once('error', reject);
-        client.once('close', () => reject(new Error('connection closed by the broker')));
+        onConnect = () => resolve();
+        onError = reject;
+        onClose = () => reject(new Error('connection closed by the broker'));
+        client.once('connect', onConnect);
+        client.once('error', onError);
+        client.once('close', onClose);
       });
     } catch (err) {
       client.end(true);
       throw md.error('url', `cannot connect to MQTT broker at ${url}: ${describeCause(err)}`, ComponentErrorCode.Unreachable, err);
+    } finally {
+      client.off('connect', onConnect);
+      client.off('error', onError);
+      client.off('close', onClose);
     }
-    client.removeAllListeners('error');
-    client.removeAllListeners('close');
     client.on('error', () => {});
     // Connected once: from now on reconnect on our own schedule.
     client.options.reconnectPeriod = 1000;
