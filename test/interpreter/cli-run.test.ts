@@ -13,13 +13,20 @@ const dir = mkdtempSync(join(tmpdir(), 'swirl-run-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const sqliteAvailable = existsSync(new URL('../../src/store/sqlite.ts', import.meta.url));
 
-function swirl(args: string[], killAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string; killed: boolean }> {
+function swirl(args: string[], killAfterMs?: number, interruptOn?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string; killed: boolean }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [tsx, cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (c) => (stdout += c));
-    p.stderr.on('data', (c) => (stderr += c));
+    p.stderr.on('data', (c) => {
+      stderr += c;
+      // Ctrl-C once the run reached the given progress line.
+      if (interruptOn?.test(stderr)) {
+        interruptOn = undefined;
+        p.kill('SIGINT');
+      }
+    });
     const t = killAfterMs !== undefined ? setTimeout(() => p.kill('SIGKILL'), killAfterMs) : undefined;
     p.on('exit', (code, signal) => {
       if (t) clearTimeout(t);
@@ -70,7 +77,7 @@ describe('swirl run', () => {
     assert.equal(r3.code, 2);
   });
 
-  it('resumes an interrupted instance with the same --store and --instance-id', { skip: sqliteAvailable ? false : 'needs sqlite' }, async () => {
+  it('Ctrl-C stops cleanly; re-running with the same --store and --instance-id resumes', { skip: sqliteAvailable ? false : 'needs sqlite' }, async () => {
     const slow = write('slow.json', {
       id: 'slow',
       specVersion: '0.8',
@@ -81,8 +88,10 @@ describe('swirl run', () => {
       ],
     });
     const store = `sqlite:${join(dir, 'resume.db')}`;
-    const first = await swirl(['run', slow, '--store', store, '--instance-id', 'resume-1'], 2500);
-    assert.ok(first.killed, 'the first run was killed while sleeping');
+    const first = await swirl(['run', slow, '--store', store, '--instance-id', 'resume-1'], undefined, /sleeping/);
+    assert.equal(first.code, 1, 'Ctrl-C stops cleanly with exit 1');
+    assert.equal(first.stdout, '');
+    assert.match(first.stderr, /interrupted; instance resume-1 is still running/);
     const second = await swirl(['run', slow, '--store', store, '--instance-id', 'resume-1']);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stderr, /resuming instance resume-1/);
