@@ -81,6 +81,24 @@ describe('rabbitmq components', { skip: svc.skip }, () => {
     assert.deepEqual(new Set(ids), new Set([event.id]));
     await sub.close();
   });
+
+  it('pubsub: a consumer cancelled by the broker (queue deleted) is re-established', async () => {
+    const topic = `${prefix}_cancel`;
+    const got: CloudEventJson[] = [];
+    const sub = await host.subscribe({ pubsub: 'bus', topic, handler: async (e) => void got.push(e) });
+    await ch.deleteQueue(`${prefix}_app-${topic}`);
+    const event = toCloudEvent({ source: 'test', type: 't', data: 'again' });
+    // Until the subscription has re-declared its queue, a fanout publish reaches no queue: retry.
+    const end = Date.now() + 8000;
+    while (got.length === 0 && Date.now() < end) {
+      // The auto-delete exchange may vanish with its last queue; a failed publish re-declares next time.
+      await host.publish({ pubsub: 'bus', topic, event }).catch(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.ok(got.length >= 1, 'no delivery after the consumer was cancelled');
+    assert.equal(got[0].id, event.id);
+    await sub.close();
+  });
 });
 
 async function waitMessage(ch: { get: (q: string, o?: { noAck?: boolean }) => Promise<false | amqp.GetMessage> }, queue: string): Promise<amqp.GetMessage> {

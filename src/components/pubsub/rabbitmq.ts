@@ -117,7 +117,12 @@ class RabbitSubscription implements Subscription {
     if (this.o.prefetch > 0) await ch.prefetch(this.o.prefetch);
     this.channel = ch;
     await ch.consume(this.queue, (msg) => {
-      if (!msg) return; // consumer cancelled by the broker; the 'close' path restarts
+      if (!msg) {
+        // The broker cancelled the consumer (queue deleted, node failover): closing the channel
+        // takes the 'close' path, which re-declares the queue and consumes again.
+        void ch.close().catch(() => {});
+        return;
+      }
       const p = this.deliver(ch, msg).finally(() => this.inflight.delete(p));
       this.inflight.add(p);
     }, { noAck: false });
