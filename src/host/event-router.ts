@@ -69,6 +69,13 @@ export function correlatedInstanceId(workflowId: string, key: [string, string][]
   return `${prefix}-${digest}`;
 }
 
+/** The instance input carries the correlation key as top-level fields (the fallback for instances not started by an event). */
+function inputHasKey(input: unknown, key: [string, string][]): boolean {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return false;
+  const o = input as Record<string, unknown>;
+  return key.every(([k, v]) => o[k] !== undefined && o[k] !== null && String(o[k]) === v);
+}
+
 /** Delivers CloudEvents into the engine on behalf of the catalog's workflows. */
 export class EventRouter {
   private readonly kept = new Map<string, { eventName: string; event: CloudEventJson }[]>();
@@ -107,6 +114,14 @@ export class EventRouter {
       return;
     }
     if (existing && key.length === 0) return; // a redelivered start event of a finished instance
+    if (key.length > 0) {
+      // An instance started over the API waits at its start state with the key in its input.
+      const waiting = await this.scan(graph, (input) => inputHasKey(input, key));
+      if (waiting.length > 0) {
+        for (const id of waiting) await this.raise(id, def, event, outcome);
+        return;
+      }
+    }
     try {
       await this.engine.client.start(graph.id, {}, { instanceId });
     } catch (err) {
@@ -134,7 +149,7 @@ export class EventRouter {
         return;
       }
       // Instances started otherwise (Dapr API, schedule) correlate by the same-named input field.
-      const matched = await this.scan(graph, (input) => key.every(([k, v]) => input !== null && typeof input === 'object' && String((input as Record<string, unknown>)[k]) === v));
+      const matched = await this.scan(graph, (input) => inputHasKey(input, key));
       for (const id of matched) await this.raise(id, def, event, outcome);
       if (matched.length === 0 && !inst && graph.nodes.get(graph.start)?.type === 'event') this.keep(bound, def.name, event, outcome);
       return;
