@@ -41,7 +41,7 @@ function stripExtended(src: string): string {
 
 /** Compiles a jq regex with flags (null = none). */
 export function compileRegex(re: Value, flags: Value): Compiled {
-  if (typeof re !== 'string') fail(`${typeOf(re)} not a string or array`);
+  if (typeof re !== 'string') fail(`${describe(re)} is not a string`);
   if (flags !== null && typeof flags !== 'string') fail(`${describe(flags)} is not a string`);
   const key = `${flags ?? ''}/${re as string}`;
   const hit = cache.get(key);
@@ -223,6 +223,15 @@ function groupNames(re: RegExp): (string | undefined)[] {
   return names;
 }
 
+/** The one-argument forms (`test`, `match`, `capture`) also take `[regex, flags]`. */
+function regexArg(re: Value): [Value, Value] {
+  if (typeof re === 'string') return [re, null];
+  if (!Array.isArray(re)) return fail(`${typeOf(re)} not a string or array`);
+  if (re.length > 1) return [re[0], re[1]];
+  if (re.length === 1) return [re[0], null];
+  return fail('array not a string or array');
+}
+
 function captureObject(m: MatchObject): Record<string, Value> {
   const out: Record<string, Value> = {};
   for (const c of m.captures) if (c.name !== null) setKey(out, c.name, c.string);
@@ -273,7 +282,7 @@ function defineSub(name: string, arity: number, global: boolean): void {
 }
 
 onLoad(() => {
-  defineN('test', 1, (x, re) => matches(x, re, null).length > 0);
+  defineN('test', 1, (x, re) => matches(x, ...regexArg(re)).length > 0);
   defineN('test', 2, (x, re, flags) => matches(x, re, flags).length > 0);
   const matchGen = (arity: number): void =>
     define('match', arity, (ctx) => {
@@ -283,8 +292,7 @@ onLoad(() => {
         run: (x, env, emit) =>
           flags.run(x, env, (f) =>
             re.run(x, env, (r) => {
-              if (Array.isArray(r)) for (const m of matches(x, r[0], r[1] ?? null)) emit(m);
-              else for (const m of matches(x, r, f)) emit(m);
+              for (const m of matches(x, ...(arity === 1 ? regexArg(r) : ([r, f] as [Value, Value])))) emit(m);
             }),
           ),
       };
@@ -295,7 +303,10 @@ onLoad(() => {
     define('capture', ctxArity, (ctx) => {
       const re = ctx.compileArg(0);
       const flags: Code = ctxArity === 2 ? ctx.compileArg(1) : fromOne(() => null);
-      return { run: (x, env, emit) => flags.run(x, env, (f) => re.run(x, env, (r) => matches(x, r, f).forEach((m) => emit(captureObject(m))))) };
+      return {
+        run: (x, env, emit) =>
+          flags.run(x, env, (f) => re.run(x, env, (r) => matches(x, ...(ctxArity === 1 ? regexArg(r) : ([r, f] as [Value, Value]))).forEach((m) => emit(captureObject(m))))),
+      };
     });
   captureGen(1);
   captureGen(2);
