@@ -1,7 +1,7 @@
 /**
  * @module test/conformance/conformance.test
  * The Serverless Workflow 0.8 conformance suite: every case under cases/ runs concurrently on one
- * engine (memory store) with one loopback stub server. Known interpreter gaps run as "todo".
+ * engine (memory store unless SWIRL_CONFORMANCE_STORE says otherwise) with one loopback stub server. Known interpreter gaps run as "todo".
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +20,8 @@ import { StubServer } from './stub-services.js';
  * cases (0.2–1.5 s deadlines) past their deadlines; 24 keeps the suite fast and the timings honest.
  */
 const CONCURRENCY = Number(process.env.SWIRL_CONFORMANCE_CONCURRENCY ?? 24);
+/** The store the engine runs on; `sqlite:<path>` runs the same cases durably. */
+const STORE = process.env.SWIRL_CONFORMANCE_STORE ?? 'memory';
 const casesDir = fileURLToPath(new URL('./cases', import.meta.url));
 // SWIRL_CONFORMANCE_FILTER=<substring> runs only the matching cases (e.g. `examples/` or `retry`).
 const filter = process.env.SWIRL_CONFORMANCE_FILTER;
@@ -49,7 +51,7 @@ describe('Serverless Workflow 0.8 conformance', { concurrency: CONCURRENCY }, ()
   before(async () => {
     await initExpressions();
     await stub.start();
-    engine = await createEngine({ store: 'memory', pollIntervalMs: 50 });
+    engine = await createEngine({ store: STORE, pollIntervalMs: 50 });
     // Imported by path at run time so the suite loads (and reports) even before the interpreter exists.
     const entry = '../../src/interpreter/index.js';
     const mod = (await import(entry)) as { registerWorkflow: RegisterWorkflow };
