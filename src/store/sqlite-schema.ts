@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { InfrastructureError } from '../errors.js';
 import { pendingMigrations, SCHEMA_VERSION_TABLE } from './migrations.js';
+import type { RelaxedCommit } from './sqlite-group-commit.js';
 
 /** SQLite `synchronous` levels the store accepts. */
 export const SqliteSynchronous = {
@@ -86,4 +87,19 @@ function migrate(db: Database.Database): void {
 export function schemaVersion(db: Database.Database): number {
   const row = db.prepare(`SELECT MAX(version) AS v FROM ${SCHEMA_VERSION_TABLE}`).get() as { v: number | null };
   return row.v ?? 0;
+}
+
+/**
+ * Commits a claim-only batch without an fsync. Auto-checkpointing is switched off for that
+ * transaction too: a checkpoint run under synchronous=OFF would copy frames into the database
+ * file without syncing it, and a later writer could then recycle the WAL before the data is on
+ * disk. The next durable commit runs the checkpoint instead, with the configured level.
+ */
+export function relaxedCommit(db: Database.Database, synchronous: SqliteSynchronous): RelaxedCommit {
+  const off = [db.prepare('PRAGMA synchronous = OFF'), db.prepare('PRAGMA wal_autocheckpoint = 0')];
+  const back = [db.prepare(`PRAGMA synchronous = ${synchronous}`), db.prepare(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)];
+  return {
+    enter: () => off.forEach((p) => p.run()),
+    exit: () => back.forEach((p) => p.run()),
+  };
 }

@@ -8,11 +8,8 @@
 
 import type Database from 'better-sqlite3';
 import { InfrastructureError, SwirlError } from '../errors.js';
-import { GroupCommitter, type GroupCommitStats, type RelaxedCommit } from './sqlite-group-commit.js';
+import { GroupCommitter, type GroupCommitStats } from './sqlite-group-commit.js';
 import {
-  decodePageToken,
-  encodePageToken,
-  INSTANCE_COLUMNS,
   toActivityWorkItem,
   toHistoryRecord,
   toInboxMessage,
@@ -22,7 +19,8 @@ import {
   type InstanceRow,
   type TaskRow,
 } from './sqlite-rows.js';
-import { openSqliteDatabase, SqliteSynchronous, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-schema.js';
+import { openSqliteDatabase, relaxedCommit, SqliteSynchronous, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-schema.js';
+import { queryInstances } from './sqlite-query.js';
 import { SqliteStatements } from './sqlite-statements.js';
 import { WalSync } from './sqlite-wal-sync.js';
 import { Checkpointer } from './sqlite-checkpointer.js';
@@ -90,9 +88,6 @@ export interface SqliteStoreOptions {
  */
 const WAL_BACKSTOP_PAGES = 10_000;
 
-/** Page size when the query gives none, and the cap on what it may ask for. */
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
 const DEFAULT_MAX_MESSAGES_PER_INSTANCE = 1000;
 
 /**
@@ -262,7 +257,7 @@ export class SqliteStore implements Store {
   }
 
   queryInstances(query: InstanceQuery): Promise<InstancePage> {
-    return this.read(() => this.queryInstancesNow(query));
+    return this.read(() => queryInstances(this.sql, query));
   }
 
   nextWakeAt(now: number): Promise<number | undefined> {
@@ -283,53 +278,7 @@ export class SqliteStore implements Store {
 
   // ── the bodies of the reads and writes (writes run inside the batch transaction, under a savepoint)
 
-  private queryInstancesNow(query: InstanceQuery): InstancePage {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.name !== undefined) {
-      where.push('name = ?');
-      params.push(query.name);
-    }
-    if (query.statuses !== undefined && query.statuses.length > 0) {
-      where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
-      params.push(...query.statuses);
-    }
-    if (query.createdFrom !== undefined) {
-      where.push('created_at >= ?');
-      params.push(query.createdFrom);
-    }
-    if (query.createdTo !== undefined) {
-      where.push('created_at < ?');
-      params.push(query.createdTo);
-    }
-    if (query.parentInstanceId !== undefined) {
-      where.push('parent_instance_id = ?');
-      params.push(query.parentInstanceId);
-    }
-    if (query.pageToken !== undefined) {
-      let after: [number, string];
-      try {
-        after = decodePageToken(query.pageToken);
-      } catch (cause) {
-        throw storeError(StoreErrorCode.INVALID_PAGE_TOKEN, (cause as Error).message);
-      }
-      where.push('(created_at, instance_id) > (?, ?)');
-      params.push(...after);
-    }
-    const pageSize = Math.min(Math.max(1, query.pageSize ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
-    const text =
-      `SELECT ${INSTANCE_COLUMNS} FROM instances` +
-      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-      ' ORDER BY created_at, instance_id LIMIT ?';
-    // One row more than the page tells whether another page exists without a COUNT.
-    const rows = this.sql.cached(text).all(...params, pageSize + 1) as InstanceRow[];
-    const page: InstancePage = { instances: rows.slice(0, pageSize).map(toInstanceRecord) };
-    if (rows.length > pageSize) {
-      const last = rows[pageSize - 1];
-      page.nextPageToken = encodePageToken(last.created_at, last.instance_id);
-    }
-    return page;
-  }
+
 
   private createInstanceNow(request: CreateInstanceRequest): { created: boolean } {
     const existing = this.sql.instanceStatus.get(request.instanceId) as { status: RuntimeStatus } | undefined;
@@ -507,21 +456,6 @@ export class SqliteStore implements Store {
     if (this.walSync === undefined) return Promise.resolve(value);
     return this.walSync.whenDurable(this.walSync.latest).then(() => value);
   }
-}
-
-/**
- * Commits a claim-only batch without an fsync. Auto-checkpointing is switched off for that
- * transaction too: a checkpoint run under synchronous=OFF would copy frames into the database
- * file without syncing it, and a later writer could then recycle the WAL before the data is on
- * disk. The next durable commit runs the checkpoint instead, with the configured level.
- */
-function relaxedCommit(db: Database.Database, synchronous: SqliteSynchronous): RelaxedCommit {
-  const off = [db.prepare('PRAGMA synchronous = OFF'), db.prepare('PRAGMA wal_autocheckpoint = 0')];
-  const back = [db.prepare(`PRAGMA synchronous = ${synchronous}`), db.prepare(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)];
-  return {
-    enter: () => off.forEach((p) => p.run()),
-    exit: () => back.forEach((p) => p.run()),
-  };
 }
 
 /** True for SQLite's in-memory database names (no WAL file to sync). */

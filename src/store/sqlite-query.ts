@@ -1,0 +1,63 @@
+/**
+ * @module store/sqlite-query
+ * `queryInstances` for the SQLite store: the filter becomes a WHERE clause over the indexed
+ * instance columns, paging is keyset paging on (created_at, instance_id) — stable under inserts,
+ * no OFFSET scans — and the page token is that key, base64url-encoded.
+ */
+
+import { decodePageToken, encodePageToken, INSTANCE_COLUMNS, toInstanceRecord, type InstanceRow } from './sqlite-rows.js';
+import type { SqliteStatements } from './sqlite-statements.js';
+import { StoreErrorCode, storeError, type InstancePage, type InstanceQuery } from './types.js';
+
+/** Page size when the query gives none, and the cap on what it may ask for. */
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+
+/** Runs one page of `query` (statements are prepared once per distinct filter shape). */
+export function queryInstances(sql: SqliteStatements, query: InstanceQuery): InstancePage {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.name !== undefined) {
+    where.push('name = ?');
+    params.push(query.name);
+  }
+  if (query.statuses !== undefined && query.statuses.length > 0) {
+    where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
+    params.push(...query.statuses);
+  }
+  if (query.createdFrom !== undefined) {
+    where.push('created_at >= ?');
+    params.push(query.createdFrom);
+  }
+  if (query.createdTo !== undefined) {
+    where.push('created_at < ?');
+    params.push(query.createdTo);
+  }
+  if (query.parentInstanceId !== undefined) {
+    where.push('parent_instance_id = ?');
+    params.push(query.parentInstanceId);
+  }
+  if (query.pageToken !== undefined) {
+    let after: [number, string];
+    try {
+      after = decodePageToken(query.pageToken);
+    } catch (cause) {
+      throw storeError(StoreErrorCode.INVALID_PAGE_TOKEN, (cause as Error).message);
+    }
+    where.push('(created_at, instance_id) > (?, ?)');
+    params.push(...after);
+  }
+  const pageSize = Math.min(Math.max(1, query.pageSize ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
+  const text =
+    `SELECT ${INSTANCE_COLUMNS} FROM instances` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ' ORDER BY created_at, instance_id LIMIT ?';
+  // One row more than the page tells whether another page exists without a COUNT.
+  const rows = sql.cached(text).all(...params, pageSize + 1) as InstanceRow[];
+  const page: InstancePage = { instances: rows.slice(0, pageSize).map(toInstanceRecord) };
+  if (rows.length > pageSize) {
+    const last = rows[pageSize - 1];
+    page.nextPageToken = encodePageToken(last.created_at, last.instance_id);
+  }
+  return page;
+}
