@@ -78,8 +78,10 @@ export function* runAction(rc: RunContext, action: Action, pointer: string, data
     if (after) yield* rc.wait(rc.ctx.createTimer(after), scope.deadlines);
     if (async || filter?.useResults === false) return { data, result: undefined, ran: true };
     const selected = filter?.results !== undefined ? rc.evaluate(`${pointer}/actionDataFilter/results`, result, 'actionDataFilter.results') : result;
-    if (selected === undefined) return { data, result: selected, ran: true };
     const toState = filter?.toStateData !== undefined ? `${pointer}/actionDataFilter/toStateData` : undefined;
+    // A3: a result that is nothing (an empty response, a filter selecting nothing) merges nothing
+    // into the state data as a whole; with toStateData it is stored as null.
+    if (selected === undefined || (selected === null && toState === undefined)) return { data, result: selected ?? null, ran: true };
     if (toState === undefined && scope.iteration && !canMerge(data, selected)) return { data, result: selected, ran: true };
     const merged = mergeInto(rc, data, selected, toState, `result of action '${label}'`);
     scope.onData?.(merged);

@@ -152,6 +152,6 @@ export function applyEventDataFilter(
 ): Json {
   if (filter?.useData === false) return data;
   const selected = filter?.data !== undefined ? rc.evaluate(`${filterPointer}/data`, payload, 'eventDataFilter.data') : payload;
-  if (selected === undefined) return data;
+  if (selected === undefined || (selected === null && filter?.toStateData === undefined)) return data;
   return mergeInto(rc, data, selected, filter?.toStateData !== undefined ? `${filterPointer}/toStateData` : undefined, 'event data');
 }

@@ -77,6 +77,11 @@ describe('interpreter basics', () => {
     assert.match(bad.failure!.message, /state 'M': action 'getString': cannot merge a string into an object/);
   });
 
+  it('merges nothing when a result is null (no toStateData)', async () => {
+    const r = await run({ id: 'nullres', functions: [exprFn('nothing', 'null'), exprFn('n2', 'null')], states: [{ name: 'N', type: 'operation', actions: [{ functionRef: 'nothing' }, { functionRef: 'n2', actionDataFilter: { toStateData: '${ .z }' } }], end: true }] }, { keep: 1 });
+    assert.deepEqual(r.output, { keep: 1, z: null });
+  });
+
   it('fails with a message naming the state and the expression when an expression fails', async () => {
     const r = await run({ id: 'exprfail', states: [{ name: 'Check', type: 'switch', dataConditions: [{ condition: '${ .a | error("boom") }', transition: 'X' }], defaultCondition: { end: true } }, { name: 'X', type: 'inject', data: {}, end: true }] }, { a: 1 });
     assert.equal(r.runtimeStatus, 'FAILED');
