@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../index.js';
 import { registerEval } from './commands/eval.js';
 import { registerGraph } from './commands/graph.js';
+import { registerServe } from './commands/serve.js';
 import { registerRun } from './commands/run.js';
 import { registerValidate } from './commands/validate.js';
 import { ExitCode } from './exit.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerValidate(program);
   registerGraph(program);
+  registerServe(program);
   registerRun(program);
   return program;
 }

@@ -1,0 +1,120 @@
+/**
+ * @module cli/commands/serve
+ * `swirl serve`: the Dapr-compatible workflow server. Opens the store (SQLite file in the working
+ * directory by default), loads components, validates and registers the definitions of
+ * `--workflows` (samples/ when absent; invalid ones are refused with their diagnostics, the rest
+ * load), serves the HTTP API, and shuts down gracefully on SIGTERM/SIGINT. Instances left
+ * running by a previous process resume where they were.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { createApp, createHost, startServer, type Logger, type LogMeta } from '../../index.js';
+import { ExitCode, setExitCode } from '../exit.js';
+
+interface ServeOptions {
+  port: string;
+  host: string;
+  workflows?: string;
+  components?: string;
+  store: string;
+  apiToken?: string;
+  appId: string;
+  verbose?: boolean;
+}
+
+/** samples/ of the working directory, else the samples shipped with the package. */
+function defaultWorkflowsDir(): string | undefined {
+  const local = resolve('samples');
+  if (existsSync(local)) return local;
+  const packaged = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'samples');
+  return existsSync(packaged) ? packaged : undefined;
+}
+
+/** Log lines on stderr: warnings and errors always, the rest with --verbose. */
+function stderrLogger(verbose: boolean): Logger {
+  const line = (level: string, msg: string, meta?: LogMeta) => process.stderr.write(`${new Date().toISOString()} ${level} ${msg}${meta?.instanceId ? ` [${String(meta.instanceId)}]` : ''}\n`);
+  return {
+    debug: () => undefined,
+    info: (msg, meta) => (verbose ? line('info', msg, meta) : undefined),
+    warn: (msg, meta) => line('warn', msg, meta),
+    error: (msg, meta) => line('error', msg, meta),
+  };
+}
+
+/** Resolves when the process is asked to stop. */
+function shutdownSignal(): Promise<string> {
+  return new Promise((done) => {
+    const on = (sig: string) => () => done(sig);
+    process.once('SIGTERM', on('SIGTERM'));
+    process.once('SIGINT', on('SIGINT'));
+  });
+}
+
+/** Adds the `serve` command to the program. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the workflow server: Dapr workflow HTTP API, Swirl API, CloudEvents ingress, schedules')
+    .option('-p, --port <port>', 'HTTP port (0: any free port)', '3500')
+    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .option('--workflows <dir>', 'folder of workflow definitions (default: ./samples)')
+    .option('--components <dir>', 'folder of Dapr component files')
+    .option('--store <url>', 'sqlite:<path> or memory', 'sqlite:swirl.db')
+    .option('--api-token <token>', 'require this dapr-api-token header on every route but health (default: $DAPR_API_TOKEN)')
+    .option('--app-id <id>', 'app id reported by /v1.0/metadata and used as pub/sub consumer id', 'swirl')
+    .option('--verbose', 'log engine and host events on stderr')
+    .action(async (opts: ServeOptions, command: Command) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        process.stderr.write(`swirl serve: --port must be a port number, not '${opts.port}'\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      if (opts.store !== 'memory' && !opts.store.startsWith('sqlite:')) {
+        process.stderr.write(`swirl serve: --store must be sqlite:<path> or memory, not '${opts.store}'\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      const workflowsDir = opts.workflows ?? defaultWorkflowsDir();
+      if (workflowsDir !== undefined && !existsSync(workflowsDir)) {
+        process.stderr.write(`swirl serve: the workflows folder '${workflowsDir}' does not exist\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      const logger = stderrLogger(opts.verbose === true);
+      const stopRequested = shutdownSignal();
+      let host;
+      try {
+        host = await createHost({
+          store: opts.store,
+          appId: opts.appId,
+          logger,
+          ...(workflowsDir !== undefined ? { workflowsDir } : {}),
+          ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
+        });
+        await host.start();
+      } catch (err) {
+        process.stderr.write(`swirl serve: ${(err as Error).message}\n`);
+        await host?.stop().catch(() => undefined);
+        setExitCode(command, ExitCode.Failure);
+        return;
+      }
+      for (const r of host.loadReport.refused) {
+        for (const m of r.messages) process.stderr.write(m + '\n');
+        process.stderr.write(`refused ${r.file}: invalid definition\n`);
+      }
+      const loaded = host.workflows();
+      process.stdout.write(`loaded ${loaded.length} workflow${loaded.length === 1 ? '' : 's'}${workflowsDir ? ` from ${workflowsDir}` : ''}: ${loaded.map((w) => w.id).join(', ') || '(none)'}\n`);
+      const token = opts.apiToken ?? process.env.DAPR_API_TOKEN;
+      const server = await startServer(createApp(host, token ? { apiToken: token } : {}), { port, host: opts.host });
+      process.stdout.write(`swirl serve listening on http://${opts.host}:${server.port} (store ${opts.store}${token ? ', api token required' : ''})\n`);
+      const signal = await stopRequested;
+      process.stdout.write(`${signal}: shutting down\n`);
+      await server.close();
+      await host.stop();
+      process.stdout.write('stopped\n');
+      setExitCode(command, ExitCode.Ok);
+    });
+}
