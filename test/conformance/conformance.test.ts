@@ -22,6 +22,11 @@ import { StubServer } from './stub-services.js';
 const CONCURRENCY = Number(process.env.SWIRL_CONFORMANCE_CONCURRENCY ?? 24);
 /** The store the engine runs on; `sqlite:<path>` runs the same cases durably. */
 const STORE = process.env.SWIRL_CONFORMANCE_STORE ?? 'memory';
+/**
+ * Live orchestrations the engine caches. `SWIRL_CONFORMANCE_CACHE=0` replays every instance from its
+ * history on every turn, which checks that the interpreter is deterministic under replay.
+ */
+const CACHE = process.env.SWIRL_CONFORMANCE_CACHE !== undefined ? Number(process.env.SWIRL_CONFORMANCE_CACHE) : undefined;
 const casesDir = fileURLToPath(new URL('./cases', import.meta.url));
 // SWIRL_CONFORMANCE_FILTER=<substring> runs only the matching cases (e.g. `examples/` or `retry`).
 const filter = process.env.SWIRL_CONFORMANCE_FILTER;
@@ -51,7 +56,7 @@ describe('Serverless Workflow 0.8 conformance', { concurrency: CONCURRENCY }, ()
   before(async () => {
     await initExpressions();
     await stub.start();
-    engine = await createEngine({ store: STORE, pollIntervalMs: 50 });
+    engine = await createEngine({ store: STORE, pollIntervalMs: 50, ...(CACHE !== undefined ? { cacheSize: CACHE } : {}) });
     // Imported by path at run time so the suite loads (and reports) even before the interpreter exists.
     const entry = '../../src/interpreter/index.js';
     const mod = (await import(entry)) as { registerWorkflow: RegisterWorkflow };
