@@ -7,7 +7,7 @@ import { fromOne, type Code } from './code.js';
 import { define, define0, defineN, onLoad } from './builtins.js';
 import { add, index, indicesOf, iterValues, length } from './operators.js';
 import { fail } from './runtime.js';
-import { codePointLength, compare, formatNumber, compareStrings, describe, equals, hasKey, isObject, setKey, sortedKeys, toJson, toStringValue, typeOf, type Value } from './values.js';
+import { codePointLength, compare, formatNumber, describe, equals, hasKey, isObject, setKey, sortedKeys, toJson, toStringValue, typeOf, type Value } from './values.js';
 import { parseJsonText } from './json-text.js';
 
 function keysOf(x: Value, sorted: boolean): Value {
@@ -334,5 +334,4 @@ onLoad(() => {
     }
     return -1 - lo;
   });
-  void compareStrings;
 });

@@ -4,7 +4,7 @@
  * that build them. The families live in builtins-*.ts; builtins written in jq are in prelude.ts.
  */
 import type { Node } from './ast.js';
-import { fromOne, type Code, type Env } from './code.js';
+import { fromOne, type Code } from './code.js';
 import type { Scope } from './compiler.js';
 import type { Value } from './values.js';
 
@@ -104,5 +104,3 @@ function ensureLoaded(): void {
   for (const f of loaders) f();
 }
 
-/** Shared no-env helper type for families. */
-export type EnvT = Env;

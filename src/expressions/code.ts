@@ -43,13 +43,6 @@ export function pathOf(code: Code): NonNullable<Code['path']> {
   return code.path ?? valuePath(code);
 }
 
-/** The frame `n` levels up. */
-export function frameAt(env: Env, n: number): { readonly v: unknown; readonly up: Env } {
-  let e = env;
-  for (let i = 0; i < n; i++) e = e!.up;
-  return e!;
-}
-
 /** Collects every output of `code` on `x`. */
 export function collect(code: Code, x: Value, env: Env): Value[] {
   if (code.one) return [code.one(x, env)];
