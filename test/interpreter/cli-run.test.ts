@@ -65,15 +65,14 @@ describe('swirl run', () => {
 
   it('exits 1 with the failure on stderr, 2 on definition or usage errors', async () => {
     const failing = write('failing.json', { id: 'failing', specVersion: '0.8', states: [{ name: 'Boom', type: 'switch', dataConditions: [{ condition: '${ error("bad") }', end: true }], defaultCondition: { end: true } }] });
-    const r1 = await swirl(['run', failing]);
+    const invalid = write('invalid.json', { id: 'invalid', specVersion: '0.8', states: [{ name: 'A', type: 'inject', data: {}, transition: 'Nowhere' }] });
+    // Independent processes: run them side by side.
+    const [r1, r2, r3] = await Promise.all([swirl(['run', failing]), swirl(['run', invalid]), swirl(['run', main, '--input', '{not json'])]);
     assert.equal(r1.code, 1);
     assert.equal(r1.stdout, '');
     assert.match(r1.stderr, /FAILED \(code EXPRESSION_ERROR\): state 'Boom'/);
-    const invalid = write('invalid.json', { id: 'invalid', specVersion: '0.8', states: [{ name: 'A', type: 'inject', data: {}, transition: 'Nowhere' }] });
-    const r2 = await swirl(['run', invalid]);
     assert.equal(r2.code, 2);
     assert.match(r2.stderr, /unknown state 'Nowhere'/);
-    const r3 = await swirl(['run', main, '--input', '{not json']);
     assert.equal(r3.code, 2);
   });
 
