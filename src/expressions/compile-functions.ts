@@ -53,11 +53,14 @@ function callFunc(info: FuncInfo, args: Code[], scope: Scope): Code {
     for (const a of args) e = { v: { code: a, env } satisfies Closure, up: e };
     return e;
   };
+  const path: Code['path'] = (x, p, env, emit) => pathOf(info.body!)(x, p, makeEnv(env), emit);
+  const bodyOne = info.body?.one;
+  if (bodyOne) {
+    // A single-output body (known once compiled, i.e. not a call inside its own recursion).
+    return { one: (x, env) => bodyOne(x, makeEnv(env)), run: (x, env, emit) => emit(bodyOne(x, makeEnv(env))), path };
+  }
   // The body may not be compiled yet (recursion); read it at run time.
-  return {
-    run: (x, env, emit) => info.body!.run(x, makeEnv(env), emit),
-    path: (x, p, env, emit) => pathOf(info.body!)(x, p, makeEnv(env), emit),
-  };
+  return { run: (x, env, emit) => info.body!.run(x, makeEnv(env), emit), path };
 }
 
 export function compileCall(node: Extract<Node, { kind: 'Call' }>, scope: Scope, src: string): Code {
