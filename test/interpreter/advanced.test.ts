@@ -210,6 +210,19 @@ describe('timeouts and keepActive', () => {
     assert.deepEqual(host.calls.map((c) => c.method), ['cleanup']);
   });
 
+  it('workflowExecTimeout with interrupt false lets the running state finish, then terminates', async () => {
+    const r = await run({
+      id: 'nointerrupt',
+      timeouts: { workflowExecTimeout: { duration: 'PT0.05S', interrupt: false } },
+      states: [
+        { name: 'Nap', type: 'sleep', duration: 'PT0.2S', transition: 'After' },
+        { name: 'After', type: 'inject', data: { reached: true }, end: true },
+      ],
+    });
+    assert.equal(r.runtimeStatus, 'TERMINATED');
+    assert.deepEqual(r.output, {});
+  });
+
   it('keepActive with an event start state keeps consuming events until workflowExecTimeout', async () => {
     const r = await run(
       {
