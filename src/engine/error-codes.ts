@@ -27,6 +27,8 @@ export const EngineErrorCode = {
   WAIT_TIMEOUT: 'WAIT_TIMEOUT',
   /** A call on an engine that has been stopped. */
   ENGINE_STOPPED: 'ENGINE_STOPPED',
+  /** An instance whose turn kept throwing (a corrupt message, an engine bug) was failed. */
+  TURN_FAILED: 'TURN_FAILED',
   /** An invalid engine option or argument. */
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
 } as const;

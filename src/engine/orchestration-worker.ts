@@ -6,12 +6,12 @@
  * LRU cache between turns. Waits for work via in-process notifications plus a backoff poll.
  */
 
-import { NonDeterminismError, SwirlError, WorkflowError } from '../errors.js';
+import { InfrastructureError, NonDeterminismError, SwirlError, WorkflowError } from '../errors.js';
 import { RuntimeStatus, StoreErrorCode, isTerminalStatus, type ActivityWorkItem, type InboxMessage, type InstanceRecord, type OrchestrationWorkItem, type Store } from '../store/types.js';
 import { OrchestrationCache } from './cache.js';
-import { EventType, toFailureDetails, type HistoryEvent } from './history.js';
+import { EventType, toFailureDetails, type FailureDetails, type HistoryEvent } from './history.js';
 import { LogEvent } from './logger.js';
-import { decodeMessage, fromHistoryRecord } from './messages.js';
+import { decodeMessage, fromHistoryRecord, toHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 import { OrchestrationRuntime, type ExecutionOutcome } from './replay/runtime.js';
@@ -25,6 +25,9 @@ import { PollBackoff, Wakeup } from './wakeup.js';
  * well under a millisecond, so memory wins; above it the step-cost-vs-history-length goal wins.
  */
 const IDLE_KEEP_HISTORY = 200;
+
+/** A turn that throws (not a store error) this many deliveries in a row fails its instance. */
+const POISON_TURN_ATTEMPTS = 5;
 
 /** Callbacks into the engine. */
 export interface OrchestrationWorkerHooks {
@@ -205,6 +208,12 @@ export class OrchestrationWorker {
         if (inline) await this.store.abandonOrchestration(id, leaseId).catch(() => undefined);
       } else {
         this.opts.logger.error(`turn of '${id}' failed: ${(e as Error).message}`, { event: LogEvent.turnFailed, instanceId: id, error: String(e) });
+        const attempts = Math.max(0, ...item.messages.map((m) => m.dequeueCount));
+        if (!(e instanceof InfrastructureError) && attempts >= POISON_TURN_ATTEMPTS) {
+          // Not the store's fault and not going away (a corrupt message, an engine bug): end the
+          // instance with the error instead of retrying it forever.
+          if (await this.failPoisoned(item, e)) return false;
+        }
         const retryAt = this.opts.clock.now() + this.opts.pollIntervalMs;
         await this.store.abandonOrchestration(id, leaseId, retryAt).catch(() => undefined);
       }
@@ -315,6 +324,33 @@ export class OrchestrationWorker {
     this.hooks.committed(id, built.status);
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
+    return true;
+  }
+
+  /** Commits FAILED (code TURN_FAILED) for an instance whose turn keeps throwing. True if committed. */
+  private async failPoisoned(item: OrchestrationWorkItem, error: unknown): Promise<boolean> {
+    const { instance } = item;
+    const now = this.opts.clock.now();
+    const failure: FailureDetails = {
+      errorType: 'SwirlError',
+      code: EngineErrorCode.TURN_FAILED,
+      message: `instance '${instance.instanceId}' failed ${POISON_TURN_ATTEMPTS} turns in a row: ${(error as Error)?.message ?? String(error)}`,
+    };
+    const commit = consumeOnly(instance, item.leaseId, item.messages.map((m) => m.id));
+    const events: HistoryEvent[] = [
+      { type: EventType.OrchestratorStarted, eventId: -1, timestamp: now },
+      { type: EventType.ExecutionCompleted, eventId: -1, timestamp: now, status: RuntimeStatus.FAILED, failure },
+      { type: EventType.OrchestratorCompleted, eventId: -1, timestamp: now },
+    ];
+    commit.history = events.map((ev, i) => toHistoryRecord(ev, commit.firstSeq + i));
+    commit.state = { ...commit.state, status: RuntimeStatus.FAILED, lastUpdatedAt: now, completedAt: now, failure: JSON.stringify(failure) };
+    commit.dropPendingWork = true;
+    try {
+      await this.store.commitTurn(commit);
+    } catch {
+      return false;
+    }
+    this.hooks.committed(instance.instanceId, RuntimeStatus.FAILED);
     return true;
   }
 

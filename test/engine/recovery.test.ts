@@ -150,6 +150,24 @@ for (const kind of STORE_KINDS) {
       await store.close();
     });
 
+    it('fails an instance whose turn keeps throwing (a corrupt inbox message) instead of retrying forever', async () => {
+      const store = await sharedStore(kind);
+      const engine = await engineOn(store, (e) => {
+        e.registerOrchestration('wait', function* (ctx) {
+          return yield ctx.waitForExternalEvent('go');
+        });
+      });
+      const id = await engine.client.start('wait');
+      await engine.client.waitForStart(id, { timeoutMs: 5000 });
+      await store.enqueueMessages([{ instanceId: id, data: 'this is not JSON', visibleAt: Date.now() }]);
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+      assert.equal(r.runtimeStatus, 'FAILED');
+      assert.equal(r.failure?.code, 'TURN_FAILED');
+      assert.match(r.failure!.message, /failed 5 turns in a row: .*JSON/);
+      await engine.stop();
+      await store.close();
+    });
+
     it('two engines on one store share the work without doing any of it twice', async () => {
       const store = await sharedStore(kind);
       const executions = new Map<string, number>();
