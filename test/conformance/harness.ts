@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { loadWorkflowText, type Engine, type FailureDetails, type InstanceMetadata, type WorkflowGraph } from '../../src/index.js';
 import type { ConformanceCase, ExpectedCall } from './case-format.js';
-import { caseComponentHost, CaseServices, type RecordedCall, type StubServer } from './stub-services.js';
+import { caseComponentHost, CaseServices, withStubUrl, type RecordedCall, type StubServer } from './stub-services.js';
 
 /** The interpreter entry the suite drives (src/interpreter/index.ts). */
 export type RegisterWorkflow = (
@@ -45,10 +45,11 @@ function writeCaseFile(path: string, content: unknown): void {
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
 }
 
-async function loadGraphs(c: ConformanceCase, dir: string): Promise<{ main: WorkflowGraph; others: WorkflowGraph[] }> {
-  const main = await loadWorkflowText(JSON.stringify(c.workflow), join(dir, 'workflow.json'));
+async function loadGraphs(c: ConformanceCase, dir: string, stubUrl: string): Promise<{ main: WorkflowGraph; others: WorkflowGraph[] }> {
+  const text = (w: unknown): string => JSON.stringify(w).replaceAll('{{stub}}', stubUrl);
+  const main = await loadWorkflowText(text(c.workflow), join(dir, 'workflow.json'));
   const others: WorkflowGraph[] = [];
-  for (const [i, w] of c.workflows.entries()) others.push(await loadWorkflowText(JSON.stringify(w), join(dir, `workflow-${i + 1}.json`)));
+  for (const [i, w] of c.workflows.entries()) others.push(await loadWorkflowText(text(w), join(dir, `workflow-${i + 1}.json`)));
   return { main, others };
 }
 
@@ -99,10 +100,10 @@ export async function runCase(ctx: SuiteContext, c: ConformanceCase): Promise<vo
   mkdirSync(dir, { recursive: true });
   const services = new CaseServices(c);
   const docs = ctx.stub.mount(prefix, services);
-  for (const [name, content] of Object.entries({ ...c.files, ...docs })) writeCaseFile(join(dir, name), content);
+  for (const [name, content] of Object.entries({ ...c.files, ...docs })) writeCaseFile(join(dir, name), withStubUrl(content, ctx.stub.baseUrl(prefix)));
   const stopEvents = new AbortController();
   try {
-    const { main, others } = await loadGraphs(c, dir);
+    const { main, others } = await loadGraphs(c, dir, ctx.stub.baseUrl(prefix));
     const byId = new Map<string, WorkflowGraph>();
     for (const g of [main, ...others]) {
       if (!byId.has(g.id)) byId.set(g.id, g);

@@ -63,6 +63,12 @@ export class CaseServices {
   }
 }
 
+/** Replaces `{{stub}}` in a string, or in every string of a JSON value, by the case's stub base URL. */
+export function withStubUrl(value: unknown, url: string): unknown {
+  if (typeof value === 'string') return value.replaceAll('{{stub}}', url);
+  return JSON.parse(JSON.stringify(value).replaceAll('{{stub}}', url)) as unknown;
+}
+
 /** Computes the body of a canned answer: `jq` over the request, else `body`, else the request echoed. */
 function answerBody(answer: CannedResponse | undefined, request: unknown, echo: unknown): unknown {
   if (answer?.jq !== undefined) return compileExpression(answer.jq).evaluate(request);
@@ -74,7 +80,12 @@ function answerBody(answer: CannedResponse | undefined, request: unknown, echo: 
 export class StubServer {
   private server: Server | undefined;
   private port = 0;
-  private readonly cases = new Map<string, { services: CaseServices; ops: RestOperation[] }>();
+  private readonly cases = new Map<string, { services: CaseServices; ops: RestOperation[]; files: Record<string, unknown> }>();
+
+  /** Base URL of a case's stubs: `{{stub}}` in a case's definitions is replaced by it. */
+  baseUrl(prefix: string): string {
+    return `http://127.0.0.1:${this.port}/${prefix}`;
+  }
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
@@ -93,7 +104,11 @@ export class StubServer {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
-  /** Serves the case's REST operations under `/<prefix>`; returns the OpenAPI documents to write, by file name. */
+  /**
+   * Serves the case's REST operations under `/<prefix>`, and its files and generated OpenAPI documents
+   * under `/<prefix>/files/<name>` (for definitions that refer to them by http URI). Returns the OpenAPI
+   * documents to write next to the workflow, by file name.
+   */
   mount(prefix: string, services: CaseServices): Record<string, unknown> {
     const docs: Record<string, unknown> = {};
     const ops: RestOperation[] = [];
@@ -120,7 +135,9 @@ export class StubServer {
         paths,
       };
     }
-    this.cases.set(prefix, { services, ops });
+    const files: Record<string, unknown> = {};
+    for (const [name, content] of Object.entries(services.c.files)) files[name] = withStubUrl(content, this.baseUrl(prefix));
+    this.cases.set(prefix, { services, ops, files: { ...files, ...docs } });
     return docs;
   }
 
@@ -137,6 +154,13 @@ export class StubServer {
     const text = Buffer.concat(chunks).toString('utf8');
     if (!mounted) return reply(res, 404, { error: `no case mounted at /${prefix}` });
     const path = `/${rest.join('/')}`;
+    if (req.method === 'GET' && rest[0] === 'files' && rest.length === 2) {
+      const content = mounted.files[decodeURIComponent(rest[1]!)];
+      if (content === undefined) return reply(res, 404, { error: `no file ${rest[1]}` });
+      res.writeHead(200, { 'content-type': typeof content === 'string' ? 'text/plain' : 'application/json' });
+      res.end(typeof content === 'string' ? content : JSON.stringify(content));
+      return;
+    }
     for (const op of mounted.ops) {
       if (op.method.toUpperCase() !== req.method) continue;
       const params = matchPath(op.path, path);
