@@ -53,6 +53,16 @@ export class ActivityWorker {
   }
 
   /**
+   * The instance ended (completed, failed, terminated): abort the signals of its activities still
+   * running here — their results would be dropped anyway, so let them stop early.
+   */
+  instanceEnded(instanceId: string): void {
+    for (const r of this.running.values()) {
+      if (r.item.instanceId === instanceId) r.controller.abort(new Error(`instance '${instanceId}' has ended`));
+    }
+  }
+
+  /**
    * Stops claiming; waits up to shutdownTimeoutMs for running activities, then aborts the rest and
    * releases their tasks so another worker (or the next start) runs them.
    */

@@ -7,7 +7,7 @@
 
 import { SwirlError } from '../errors.js';
 import { openStore } from '../store/index.js';
-import type { RuntimeStatus, Store } from '../store/types.js';
+import { isTerminalStatus, type RuntimeStatus, type Store } from '../store/types.js';
 import { ActivityWorker } from './activity-worker.js';
 import { EngineClient } from './client.js';
 import { EngineErrorCode } from './error-codes.js';
@@ -55,7 +55,10 @@ export class Engine {
     this.options = options;
     this.ownsStore = typeof options.store === 'string';
     this.orchestrations = new OrchestrationWorker(store, this.registry, options, {
-      committed: (id, status) => this.changed(id, status),
+      committed: (id, status) => {
+        if (isTerminalStatus(status)) this.activities.instanceEnded(id);
+        this.changed(id, status);
+      },
       activitiesEnqueued: () => this.activities.notify(),
     });
     this.activities = new ActivityWorker(

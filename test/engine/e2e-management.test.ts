@@ -37,6 +37,29 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual((await engine.client.get(id))?.output, { reason: 'operator' });
     });
 
+    it('aborts the signal of an activity still running when its instance is terminated', async () => {
+      const engine = await makeEngine(kind);
+      let started = false;
+      let abortedWith = '';
+      engine.registerActivity('long', (_x: unknown, ctx) => {
+        started = true;
+        return new Promise((resolve) => ctx.signal.addEventListener('abort', () => {
+          abortedWith = String((ctx.signal.reason as Error).message);
+          resolve('stopped');
+        }));
+      });
+      engine.registerOrchestration('runs-long', function* (ctx) {
+        return yield ctx.callActivity('long');
+      });
+      await engine.start();
+      const id = await engine.client.start('runs-long');
+      await until(() => started, 5000, 'activity started');
+      await engine.client.terminate(id);
+      assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 5000 })).runtimeStatus, 'TERMINATED');
+      await until(() => abortedWith !== '', 5000, 'abort');
+      assert.equal(abortedWith, `instance '${id}' has ended`);
+    });
+
     it('terminates a non-recursive instance only', async () => {
       const engine = await managed(kind);
       const id = await engine.client.start('tree', undefined, { instanceId: 'tree-2' });
