@@ -22,7 +22,7 @@ export { nextScheduleTimes } from './schedule.js';
 export interface InterpreterOptions {
   /** Custom functions (`invoke:`/`binding:`/`publish:`) and produced events; absent → calling one fails with a clear error. */
   components?: ComponentHost;
-  /** $SECRETS values. @default components.getSecret when components are given, else process.env */
+  /** $SECRETS values. @default components.getSecret (when components are given), then process.env */
   secrets?: Record<string, string> | ((name: string) => Promise<string | undefined>);
   /** Subflow and continueAs targets by id (and version). */
   workflows?: (id: string, version?: string) => WorkflowGraph | undefined;
@@ -50,7 +50,7 @@ function secretsOf(options: InterpreterOptions): (name: string) => Promise<strin
   if (s) return async (name) => s[name];
   if (options.components) {
     const c = options.components;
-    return (name) => c.getSecret(name);
+    return async (name) => (await c.getSecret(name)) ?? process.env[name];
   }
   return async (name) => process.env[name];
 }
