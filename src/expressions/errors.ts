@@ -44,15 +44,21 @@ export class ExpressionError extends SwirlError {
   readonly position: SourcePosition | undefined;
   /** The jq error value (runtime errors only). */
   readonly value: unknown;
+  /**
+   * True when the expression is valid jq but needs the jq-wasm fallback, which was not loaded
+   * (`await initExpressions()` was not called): a setup problem, not a bad expression.
+   */
+  readonly needsFallback: boolean;
   constructor(
     code: ExpressionErrorCode,
     message: string,
-    options: { expression: string; position?: SourcePosition; value?: unknown; cause?: unknown },
+    options: { expression: string; position?: SourcePosition; value?: unknown; cause?: unknown; needsFallback?: boolean },
   ) {
     super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ExpressionError';
     this.expression = options.expression;
     this.position = options.position;
     this.value = options.value;
+    this.needsFallback = options.needsFallback ?? false;
   }
 }

@@ -108,6 +108,6 @@ export function notLoaded(src: string, what: string): ExpressionError {
   return new ExpressionError(
     ExpressionErrorCode.Compile,
     `${what} needs the jq-wasm fallback, which is not loaded: await initExpressions() once at startup (jq expression ${JSON.stringify(src)})`,
-    { expression: src },
+    { expression: src, needsFallback: true },
   );
 }

@@ -4,6 +4,7 @@
  * semantics, paths and updates, generators/backtracking, vars, and the jq-wasm fallback path.
  * Where convenient, outputs are compared with jq 1.8.2 itself (the forced wasm engine).
  */
+import { spawnSync } from 'node:child_process';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileExpression, expressionStats, ExpressionError, initExpressions, setExpressionLogger, type ExpressionLogEvent } from '../../src/expressions/index.js';
@@ -130,6 +131,21 @@ test('regex, formats and strings agree with jq', () => {
   agrees('@base64, @uri, @html, @sh, @json, (@base64 | @base64d)', "<a href='x'>é & ü</a>");
   agrees('@csv, @tsv', [1, 'a"b', null, true, 'tab\there']);
   agrees('[.[] | tostring], (map(tostring) | join("-")), (.[1] | length), (.[1] | utf8bytelength)', [1, 'héllo😀', null]);
+});
+
+test('without jq-wasm loaded, a construct that needs the fallback is a clear setup error', () => {
+  // A separate process, where initExpressions() was never awaited.
+  const script = `
+    import { compileExpression } from './src/expressions/index.ts';
+    const native = compileExpression('.a + 1').usesFallback;
+    try { compileExpression('[sub("a"; "x", "y")]'); console.log(JSON.stringify({ native })); }
+    catch (e) { console.log(JSON.stringify({ native, code: e.code, needsFallback: e.needsFallback, message: e.message })); }`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../..', import.meta.url), encoding: 'utf8' });
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { native: boolean; code?: string; needsFallback?: boolean; message?: string };
+  assert.equal(out.native, false);
+  assert.equal(out.code, 'EXPRESSION_COMPILE');
+  assert.equal(out.needsFallback, true);
+  assert.match(out.message ?? '', /await initExpressions\(\)/);
 });
 
 test('the fallback runs what the compiler does not handle, counted and logged once', () => {
