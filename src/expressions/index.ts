@@ -12,6 +12,10 @@
  *   passes the orchestration time so replays are deterministic.
  * - `input` raises "No more inputs", `inputs` is empty, `input_filename` is null, `$__prog_args` and
  *   modules (`import`, `include`) are not supported.
+ * - Outputs may share structure with the input (jq values are immutable: nothing here mutates
+ *   them); callers must not mutate inputs or outputs either.
+ * - Without `initExpressions()`, compiling a construct that needs jq-wasm throws an ExpressionError
+ *   with `needsFallback: true`; a program that recurses deeper than the JS stack re-runs on jq-wasm.
  * See DEVIATIONS.md for the differences from jq 1.8.2 that remain.
  */
 import { CompileError, compileProgram, type Program } from './compiler.js';
