@@ -333,27 +333,22 @@ onLoad(() => {
       return acc;
     });
   });
+  // any/all stop at the first deciding value; `found` is thrown to end the generators early.
   const anyAll = (isAny: boolean, gen: Code | undefined, cond: Code | undefined): Code =>
     fromOne((x, env) => {
-      const token = new BreakSignal({});
-      let result = !isAny;
-      const test = (v: Value): void => {
-        const check = (c: Value): void => {
-          if (isTruthy(c) === isAny) {
-            result = isAny;
-            throw token;
-          }
-        };
-        if (cond) cond.run(v, env, check);
-        else check(v);
+      const found = new BreakSignal({});
+      const check = (c: Value): void => {
+        if (isTruthy(c) === isAny) throw found;
       };
+      const test = cond ? (v: Value): void => cond.run(v, env, check) : check;
       try {
         if (gen) gen.run(x, env, test);
         else for (const v of iterValues(x)) test(v);
       } catch (e) {
-        if (e !== token) throw e;
+        if (e !== found) throw e;
+        return isAny;
       }
-      return result;
+      return !isAny;
     });
   define('any', 0, () => anyAll(true, undefined, undefined));
   define('all', 0, () => anyAll(false, undefined, undefined));
