@@ -2,7 +2,9 @@
  * @module bench/engine-timers
  * 10,000 instances waiting on durable timers (10 minutes away) on SQLite: resident memory and JS
  * heap per idle instance (goal ≤ 2 KB resident: idle instances are evicted from the cache), and
- * store bytes per idle instance. Needs --expose-gc for stable heap numbers.
+ * store bytes per idle instance. Needs --expose-gc for stable heap numbers. The baseline is taken
+ * after an equal number of warm-up sleepers, so RSS growth is retained memory, not the high-water
+ * mark of the start burst.
  *
  * Run: `node --expose-gc --import tsx bench/engine-timers.ts [instances=10000]`
  */
@@ -15,7 +17,9 @@ import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.js';
 import { collectGarbage, fmt, tempDir } from './engine-common.js';
 
 const INSTANCES = Number(process.argv[2] ?? 10_000);
-const WARMUP = 500;
+// As many warm-up sleepers as measured ones: the start burst's transient garbage grows the heap to
+// its high-water mark before the baseline, so the measured RSS growth is what idle instances keep.
+const WARMUP = INSTANCES;
 const SLEEP_MS = 10 * 60_000;
 
 /** Database bytes after folding the WAL into the main file. */
