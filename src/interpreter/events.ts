@@ -42,20 +42,55 @@ export function* waitForEvents(
   timeout: Task<void> | undefined,
   deadlines: readonly Deadline[],
 ): Step<EventArrival> {
-  const all: Task<unknown>[] = [];
-  const owner: number[] = [];
-  events.forEach((e, i) => e.waits.forEach((w) => (all.push(w), owner.push(i))));
   const extra: Task<unknown>[] = [...(timeout ? [timeout as Task<unknown>] : []), ...deadlines.map((d) => d.task as Task<unknown>)];
-  const winner = (yield rc.ctx.whenAny<unknown>([...all, ...extra])) as Task<unknown>;
-  const k = all.indexOf(winner);
-  if (k >= 0) {
-    const def = eventDef(rc, events[owner[k]].name);
-    return { index: owner[k], payload: eventPayload(winner.getResult(), def.dataOnly ?? true) };
+  for (;;) {
+    const all: Task<unknown>[] = [];
+    const owner: number[] = [];
+    events.forEach((e, i) => e.waits.forEach((w) => (all.push(w), owner.push(i))));
+    const winner = (yield rc.ctx.whenAny<unknown>([...all, ...extra])) as Task<unknown>;
+    const k = all.indexOf(winner);
+    if (k < 0) {
+      if (winner === timeout) return { timedOut: true };
+      const d = deadlines.find((x) => x.task === winner)!;
+      if (d.workflow) throw new WorkflowTimeoutSignal(d.label);
+      throw new WorkflowError(TIMEOUT, `${d.label} expired`, { details: { timeout: d.label } });
+    }
+    const name = events[owner[k]].name;
+    const def = eventDef(rc, name);
+    const raw = winner.getResult();
+    if (correlates(rc, name, raw)) return { index: owner[k], payload: eventPayload(raw, def.dataOnly ?? true) };
+    rc.log('warn', `event '${name}' ignored: its context attributes do not match the correlation of this instance`, { event: name });
+    // whenAny withdrew the other waits: wait again for every event.
+    for (const e of events) e.waits = listen(rc, e.name);
   }
-  if (winner === timeout) return { timedOut: true };
-  const d = deadlines.find((x) => x.task === winner)!;
-  if (d.workflow) throw new WorkflowTimeoutSignal(d.label);
-  throw new WorkflowError(TIMEOUT, `${d.label} expired`, { details: { timeout: d.label } });
+}
+
+/**
+ * Correlation (spec §Correlation Definition): a CloudEvent must carry every correlation attribute
+ * of its definition; with a `contextAttributeValue` it must equal it (a `${ }` value is evaluated
+ * against the state data), without one it must equal the value of the first correlated event this
+ * instance consumed (which fixes it). Plain payloads (not CloudEvents) carry no attributes and
+ * are not checked: the host already routed them to this instance.
+ */
+function correlates(rc: RunContext, eventName: string, raw: unknown): boolean {
+  const def = eventDef(rc, eventName);
+  if (!def.correlation?.length || raw === null || typeof raw !== 'object' || !('specversion' in raw)) return true;
+  const attrs = raw as Record<string, unknown>;
+  const index = (rc.graph.definition.events as { name: string }[]).findIndex((e) => e.name === def.name);
+  const fixed: [string, string][] = [];
+  for (const [j, rule] of def.correlation.entries()) {
+    const key = rule.contextAttributeName.toLowerCase();
+    const value = attrs[key];
+    if (value === undefined) return false;
+    if (rule.contextAttributeValue !== undefined) {
+      const expected = rc.resolveValue(rule.contextAttributeValue, `/events/${index}/correlation/${j}/contextAttributeValue`, rc.stateData, 'correlation value');
+      if (String(expected) !== String(value)) return false;
+    } else if (rc.correlation.has(key)) {
+      if (rc.correlation.get(key) !== String(value)) return false;
+    } else fixed.push([key, String(value)]);
+  }
+  for (const [k, v] of fixed) rc.correlation.set(k, v);
+  return true;
 }
 
 /** Builds a CloudEvent for a produced event definition (spec §Event Definition; the runtime supplies `source`). */

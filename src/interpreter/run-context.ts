@@ -51,6 +51,8 @@ export class RunContext {
   currentState = '';
   /** The running state's data as of its last merge: what an onErrors target receives (A16). */
   stateData: unknown;
+  /** Correlation attribute values fixed by the first correlated event (spec §Correlation Definition). */
+  readonly correlation = new Map<string, string>();
 
   constructor(
     readonly ctx: OrchestrationContext,

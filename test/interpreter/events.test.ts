@@ -61,6 +61,28 @@ describe('event states', () => {
   });
 });
 
+describe('correlation', () => {
+  const ce = (type: string, patientid: string, data: unknown) => ({ specversion: '1.0', id: `${type}-${patientid}`, source: 'monitor', type, patientid, data });
+  it('ignores CloudEvents whose correlation attribute differs from the one the instance first consumed', async () => {
+    const r = await run(
+      {
+        id: 'correlate',
+        events: [
+          { name: 'Temp', type: 'temp', source: 'monitor', correlation: [{ contextAttributeName: 'patientId' }] },
+          { name: 'Pulse', type: 'pulse', source: 'monitor', correlation: [{ contextAttributeName: 'patientId' }] },
+        ],
+        states: [
+          { name: 'First', type: 'event', onEvents: [{ eventRefs: ['Temp'], eventDataFilter: { toStateData: '${ .temp }' } }], transition: 'Second' },
+          { name: 'Second', type: 'event', onEvents: [{ eventRefs: ['Pulse'], eventDataFilter: { toStateData: '${ .pulse }' } }], end: true },
+        ],
+      },
+      {},
+      { events: [{ name: 'temp', data: ce('temp', 'p1', 38) }, { name: 'pulse', data: ce('pulse', 'p2', 200) }, { name: 'pulse', data: ce('pulse', 'p1', 80) }] },
+    );
+    assert.deepEqual(r.output, { temp: 38, pulse: 80 });
+  });
+});
+
 describe('event-based switch and callback', () => {
   const switchDef = {
     id: 'evswitch',
