@@ -20,6 +20,8 @@ interface Running {
   item: ActivityWorkItem;
   controller: AbortController;
   done: Promise<void>;
+  /** The function has returned or thrown (only its result is still being recorded). */
+  returned: boolean;
 }
 
 /** Claims and runs activity tasks; see the module doc. */
@@ -58,7 +60,7 @@ export class ActivityWorker {
    */
   instanceEnded(instanceId: string): void {
     for (const r of this.running.values()) {
-      if (r.item.instanceId === instanceId) r.controller.abort(new Error(`instance '${instanceId}' has ended`));
+      if (r.item.instanceId === instanceId && !r.returned) r.controller.abort(new Error(`instance '${instanceId}' has ended`));
     }
   }
 
@@ -122,8 +124,8 @@ export class ActivityWorker {
 
   private launch(item: ActivityWorkItem): void {
     const controller = new AbortController();
-    const entry: Running = { item, controller, done: Promise.resolve() };
-    entry.done = this.run(item, controller)
+    const entry: Running = { item, controller, done: Promise.resolve(), returned: false };
+    entry.done = this.run(entry)
       .catch((e: unknown) => {
         // Only a corrupt task row gets here (run() handles the function's own errors); its lease
         // expires and the store hands it out again with a higher dequeueCount.
@@ -136,7 +138,8 @@ export class ActivityWorker {
     this.running.set(item.id, entry);
   }
 
-  private async run(item: ActivityWorkItem, controller: AbortController): Promise<void> {
+  private async run(entry: Running): Promise<void> {
+    const { item, controller } = entry;
     const data = JSON.parse(item.data) as ActivityTaskData;
     const fn = this.registry.activity(data.name);
     // Heartbeat: keep the lease while the function runs, so a long activity is not re-delivered.
@@ -165,7 +168,12 @@ export class ActivityWorker {
         };
         this.executions += 1;
         try {
-          const value: unknown = await fn(fromPayload(data.input), ctx);
+          let value: unknown;
+          try {
+            value = await fn(fromPayload(data.input), ctx);
+          } finally {
+            entry.returned = true;
+          }
           const result = serializePayload(value, `result of activity '${data.name}'`, this.opts.maxPayloadBytes);
           event = { type: EventType.TaskCompleted, eventId: -1, timestamp: this.opts.clock.now(), taskScheduledId: item.taskId };
           if (result !== undefined) event.result = result;

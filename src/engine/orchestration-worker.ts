@@ -15,7 +15,7 @@ import { decodeMessage, fromHistoryRecord, toHistoryRecord } from './messages.js
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 import { OrchestrationRuntime, type ExecutionOutcome } from './replay/runtime.js';
-import { buildTurn, consumeOnly, type DescribeOrchestration } from './turn.js';
+import { buildTurn, consumeOnly, parentNotice, type DescribeOrchestration } from './turn.js';
 import { EngineErrorCode } from './error-codes.js';
 import { checkPayloadSize } from './validation.js';
 import { PollBackoff, Wakeup } from './wakeup.js';
@@ -346,6 +346,12 @@ export class OrchestrationWorker {
     commit.state = { ...commit.state, status: RuntimeStatus.FAILED, lastUpdatedAt: now, completedAt: now, failure: JSON.stringify(failure) };
     commit.dropPendingWork = true;
     try {
+      // Tell the parent, as any ending would (its ExecutionStarted is the first history event).
+      const first = instance.historyLength > 0 ? (await this.store.loadHistory(instance.instanceId))[0] : undefined;
+      const started = first ? fromHistoryRecord(first) : undefined;
+      if (started?.type === EventType.ExecutionStarted && started.parent) {
+        commit.messages.push(parentNotice(started.parent, { status: 'FAILED', failure, actionId: -1 }, instance.instanceId, now));
+      }
       await this.store.commitTurn(commit);
     } catch {
       return false;

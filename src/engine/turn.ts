@@ -233,7 +233,7 @@ function childStart(t: TurnInput, taskId: number, name: string, childId: string,
 }
 
 /** The message that tells a parent how its child ended. */
-function parentNotice(parent: ParentInstance, o: ExecutionOutcome, self: string, now: number): NewMessage {
+export function parentNotice(parent: ParentInstance, o: ExecutionOutcome, self: string, now: number): NewMessage {
   if (o.status === 'COMPLETED') {
     const e: HistoryEvent = { type: EventType.SubOrchestrationInstanceCompleted, eventId: -1, timestamp: now, taskScheduledId: parent.taskScheduledId };
     if (o.result !== undefined) e.result = o.result;
