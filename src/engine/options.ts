@@ -20,7 +20,7 @@ export interface EngineOptions {
   activityConcurrency?: number;
   /** Lease on claimed work: a crashed worker's work is picked up this long after it claimed it. @default 30000 */
   leaseMs?: number;
-  /** Longest sleep of an idle worker before it polls the store again (other processes, missed wake-ups). @default 500 */
+  /** Longest sleep of an idle worker before it polls the store again (work of other processes); idle polls back off from pollIntervalMs/16 to this. @default 500 */
   pollIntervalMs?: number;
   /** Most live orchestrations kept in memory between turns (LRU). 0 disables caching. @default 1000 */
   cacheSize?: number;
