@@ -148,7 +148,12 @@ function responses(file: string, field: string, v: unknown): CannedResponse[] {
 
 /** Parses and shape-checks one case file. */
 export function parseCase(file: string, name: string): ConformanceCase {
-  const raw = load(readFileSync(file, 'utf8'));
+  let raw: unknown;
+  try {
+    raw = load(readFileSync(file, 'utf8'));
+  } catch (err) {
+    fail(file, '(yaml)', (err as Error).message.split('\n')[0] ?? String(err));
+  }
   if (!isObject(raw)) fail(file, '(root)', 'a case is a YAML mapping');
   for (const k of Object.keys(raw)) if (!TOP_KEYS.has(k)) fail(file, k, `unknown key (allowed: ${[...TOP_KEYS].join(', ')})`);
   if (!isObject(raw.workflow)) fail(file, 'workflow', 'required: the workflow definition');
