@@ -224,9 +224,51 @@ const VALUE_PROGRAMS = [
   '[.. | numbers | pow(.; 3)] | tostring', '[.. | numbers | sqrt?] | tostring', '[.. | numbers | -. % 3]', '[.. | numbers | log?] | tostring',
 ] as const;
 
+/** Path expressions usable on the left of an update (`|=`, `+=`, `del`, `path`). */
+const UPDATE_PATHS = [
+  '.a', '.a.b', '.[0]', '.[-1]', '.items[0].price', '.items[].price', '.items[]?.tags[0]', '(.a, .b)', '.[1:3]', '.items[1:]',
+  '(.. | numbers)', '(.. | strings)', '(.[]? | select(type == "number"))', '.a?', '.items | first', '(.c // .a)', 'getpath(["a", "b"])',
+  '.items[] | select(.price > 1) | .name', '.missing.deep[2]', '.["tags"]',
+] as const;
+
+/** Right-hand sides and arguments for updates and string programs. */
+const UPDATE_VALUES = ['1', '. + 1', 'tostring', 'null', 'empty', '(1, 2)', '[.]', '{x: .}', 'length', '. * 2', '"s"', 'not', 'type', 'error("u")', '.[0]?'] as const;
+
+const STRING_PROGRAMS = [
+  'split(",")', 'split(", *"; null)', '[splits("[;,]")]', 'join(",")', 'ascii_downcase', 'ascii_upcase', 'ltrimstr("a")', 'rtrimstr("c")',
+  'trimstr("x")', 'trim', 'ltrim', 'rtrim', 'explode', 'explode | implode', '@csv', '@tsv', '@sh', '@html', '@uri', '@base64', '@base64 | @base64d',
+  '@json', '@text', 'test("a"; "i")', '[match("[a-z]+"; "g") | .string]', 'capture("(?<x>\\\\d+)")', '[scan("\\\\w")]', 'sub("a"; "<\\(.)>")',
+  'gsub("(?<c>[aeiou])"; "\\(.c | ascii_upcase)")', 'indices(",")', 'index("b"), rindex("b")', 'startswith("a"), endswith("c")', 'utf8bytelength',
+  'length', '.[1:]', '.[:-1]', '.[2:4]', 'tojson | fromjson', 'tonumber', '. * 2', '. / ","', '. + "!"', 'contains("b")', 'inside("abc,d")',
+  '"<\\(.)>"', '@json "v=\\(.)"', '@sh "echo \\(.)"', 'ascii_downcase | test("é")', 'fromjson', 'todate', 'fromdate',
+] as const;
+
 /** Top-level shapes: a category per construct family, so the report says where disagreements cluster. */
 const SHAPES: readonly { shape: string; make: (g: ProgramGen, r: XorShift32) => string }[] = [
   { shape: 'values', make: (_g, r) => r.pick(VALUE_PROGRAMS) },
+  {
+    shape: 'updates',
+    make: (_g, r) => {
+      const path = r.pick(UPDATE_PATHS);
+      switch (r.int(6)) {
+        case 0:
+          return `${path} |= ${r.pick(UPDATE_VALUES)}`;
+        case 1:
+          return `${path} ${r.pick(['+=', '-=', '*=', '/=', '%=', '//='])} ${r.pick(['1', '"x"', '[1]', '{"k": 1}', 'null', '.a'])}`;
+        case 2:
+          return `${path} = ${r.pick(UPDATE_VALUES)}`;
+        case 3:
+          return `del(${path})`;
+        case 4:
+          return `[path(${path})]`;
+        default:
+          return `[paths] as $p | getpath($p[${r.int(4)}]? // []) | ${path} |= ${r.pick(UPDATE_VALUES)}`;
+      }
+    },
+  },
+  // Errors become a constant: error/no-error per element is compared, not the message (DEVIATIONS.md 14).
+  { shape: 'strings', make: (_g, r) => `[.. | strings] | map(try (${r.pick(STRING_PROGRAMS)}) catch "E")` },
+  { shape: 'strings', make: (_g, r) => `.name | ${r.pick(STRING_PROGRAMS)}` },
   { shape: 'path', make: (g, r) => (r.chance(0.5) ? g.expr(0) : `${g.expr(0)} | ${g.expr(0)}`) },
   { shape: 'small', make: (g) => g.expr(1) },
   { shape: 'medium', make: (g) => g.expr(2) },
