@@ -21,6 +21,8 @@ export interface ActionScope {
   iteration?: boolean;
   /** Told the state data after each merge (what an onErrors target receives on a later failure). */
   onData?: (data: unknown) => void;
+  /** Collects the instance ids of subflows started here (a parallel branch, to cancel it). */
+  subflows?: string[];
 }
 
 /** Result of one action: the new state data and the (filtered) result, `ran` false when skipped. */
@@ -159,6 +161,7 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
     }
     const instanceId = `${rc.ctx.instanceId}:${rc.ctx.newGuid().slice(0, 8)}`;
     const task = rc.ctx.callSubOrchestrator(target, input, { instanceId });
+    scope.subflows?.push(instanceId);
     if (ref.invoke === 'async') {
       children.push({ instanceId, terminate: (ref.onParentComplete ?? 'terminate') === 'terminate' });
       return { result: undefined, async: true };

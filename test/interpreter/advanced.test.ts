@@ -44,6 +44,31 @@ describe('subflows and continueAs', () => {
     assert.deepEqual(r.output, { n: 1, child: { n: 2 } });
   });
 
+  it('parallel atLeast terminates the subflows of the branches it abandons', async () => {
+    const slow = { id: 'slowchild', states: [{ name: 'Nap', type: 'sleep', duration: 'PT30S', end: true }] };
+    const r = await run(
+      {
+        id: 'cancelbranch',
+        functions: [exprFn('fast', '{fast: true}')],
+        states: [
+          {
+            name: 'P',
+            type: 'parallel',
+            completionType: 'atLeast',
+            numCompleted: 1,
+            branches: [{ name: 'Slow', actions: [{ subFlowRef: 'slowchild' }] }, { name: 'Fast', actions: [{ functionRef: 'fast', sleep: { before: 'PT0.1S' } }] }],
+            end: true,
+          },
+        ],
+      },
+      {},
+      { others: [slow] },
+    );
+    assert.deepEqual(r.output, { fast: true });
+    const [child] = (await r.engine.client.list({ parentInstanceId: r.instanceId })).instances;
+    assert.equal((await r.engine.client.waitForCompletion(child.instanceId, { timeoutMs: 3000 })).runtimeStatus, 'TERMINATED');
+  });
+
   it('fails clearly when the subflow is unknown', async () => {
     const r = await run({ id: 'orphan', states: [{ name: 'Call', type: 'operation', actions: [{ subFlowRef: 'nobody' }], end: true }] }, {});
     assert.equal(r.failure?.code, 'SUBFLOW_NOT_FOUND');

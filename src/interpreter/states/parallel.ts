@@ -27,14 +27,19 @@ function numCompleted(rc: RunContext, node: StateNode, def: ParallelState, data:
 export function* runParallel(rc: RunContext, node: StateNode, data: unknown, scope: StateScope): Step<StateOutcome> {
   const def = node.definition as ParallelState;
   const needed = def.completionType === 'atLeast' ? numCompleted(rc, node, def, data) : def.branches.length;
+  const subflows: string[][] = def.branches.map(() => []);
   const fibers = def.branches.map((b, i) => {
     const branchMs = b.timeouts?.branchExecTimeout !== undefined ? parseDuration(b.timeouts.branchExecTimeout) : node.timeouts.branchExecMs;
     const actionMs = b.timeouts?.actionExecTimeout !== undefined ? parseDuration(b.timeouts.actionExecTimeout) : node.timeouts.actionExecMs;
     const deadlines = branchMs !== undefined ? [...scope.deadlines, rc.deadline(branchMs, `branchExecTimeout of branch '${b.name}'`)] : scope.deadlines;
-    return runActions(rc, b.actions, `${node.pointer}/branches/${i}/actions`, 'sequential', structuredClone(data), { stateName: node.name, deadlines, actionExecMs: actionMs }, scope.children);
+    return runActions(rc, b.actions, `${node.pointer}/branches/${i}/actions`, 'sequential', structuredClone(data), { stateName: node.name, deadlines, actionExecMs: actionMs, subflows: subflows[i] }, scope.children);
   });
   rc.log('info', `state '${node.name}': ${def.branches.length} branches (${needed === def.branches.length ? 'allOf' : `atLeast ${needed}`})`, { state: node.name });
   const { results, finished } = yield* runFibers(fibers, needed);
+  // Unfinished branches are cancelled: their subflows are terminated (their running activities
+  // cannot be recalled; their results are ignored).
+  const cancel = subflows.flatMap((ids, i) => (finished[i] ? [] : ids));
+  if (cancel.length > 0) yield rc.ctx.callActivity(rc.activities.terminate, { instanceIds: cancel, reason: `parallel state '${node.name}' completed without this branch` });
   let out = data;
   results.forEach((r, i) => {
     if (finished[i] && r) out = mergeData(out, r.data, `data of branch '${def.branches[i].name}'`);
