@@ -7,6 +7,7 @@
  */
 import { loadJq, type Jq } from 'jq-wasm';
 import { ExpressionError, ExpressionErrorCode, positionAt, type SourcePosition } from './errors.js';
+import { TokenKind, tokenize, type Token } from './lexer.js';
 
 let handle: Jq | undefined;
 let loading: Promise<Jq> | undefined;
@@ -28,9 +29,16 @@ const RUNTIME_PREFIX = /^jq: error \(at [^)]*\)(?: \(not a string\))?: /;
  * Runs `src` on `input` through jq-wasm and returns every output. `first` stops at the first output
  * when there was one even if jq failed later, to match the lazy compiled `evaluate`.
  */
-export function runFallback(src: string, input: unknown, vars: Record<string, unknown> | undefined, first: boolean): unknown[] {
+export function runFallback(
+  src: string,
+  input: unknown,
+  vars: Record<string, unknown> | undefined,
+  first: boolean,
+  deterministic = false,
+): unknown[] {
   if (handle === undefined) throw notLoaded(src, 'this expression');
   const flags = ['-c'];
+  const program = deterministic ? deterministicProgram(src, vars, flags) : src;
   if (vars) {
     for (const name of Object.keys(vars)) {
       const text = JSON.stringify(vars[name]);
@@ -38,7 +46,7 @@ export function runFallback(src: string, input: unknown, vars: Record<string, un
     }
   }
   const text = JSON.stringify(input);
-  const result = handle.raw(text === undefined ? 'null' : text, src, flags);
+  const result = handle.raw(text === undefined ? 'null' : text, program, flags);
   const outputs: unknown[] = [];
   for (const line of result.stdout.split('\n')) {
     if (line.length > 0) outputs.push(JSON.parse(line));
@@ -55,6 +63,41 @@ export function jqAccepts(src: string): boolean {
   if (handle === undefined) return false;
   const result = handle.raw('null', `def __swirl_syntax_check: (${src}\n); empty`, ['-n']);
   return result.exitCode === 0;
+}
+
+/**
+ * Gives a fallback run the compiled engine's determinism (see index.ts): `$ENV`/`env` become
+ * `vars.ENV` (or `{}`) and `now` becomes `vars.NOW` when given. The definitions are prepended on the
+ * same line, so `$__loc__` lines and error texts are unchanged.
+ */
+function deterministicProgram(src: string, vars: Record<string, unknown> | undefined, flags: string[]): string {
+  const env = vars?.ENV;
+  flags.push('--argjson', '__swirl_ENV', JSON.stringify(env !== null && typeof env === 'object' && !Array.isArray(env) ? env : {}));
+  let prefix = 'def env: $__swirl_ENV; ';
+  if (typeof vars?.NOW === 'number') {
+    flags.push('--argjson', '__swirl_NOW', JSON.stringify(vars.NOW));
+    prefix += 'def now: $__swirl_NOW; ';
+  }
+  const positions: number[] = [];
+  collectEnvVars(src, 0, src.length, positions);
+  let out = src;
+  for (let i = positions.length - 1; i >= 0; i--) out = `${out.slice(0, positions[i])}$__swirl_ENV${out.slice(positions[i] + 4)}`;
+  return prefix + out;
+}
+
+/** Offsets of every `$ENV` variable token, including inside string interpolations. */
+function collectEnvVars(src: string, start: number, end: number, out: number[]): void {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(src, start, end);
+  } catch {
+    return;
+  }
+  for (const t of tokens) {
+    if (t.kind === TokenKind.Var && t.value === 'ENV') out.push(t.pos);
+    for (const part of t.parts ?? []) if (typeof part !== 'string') collectEnvVars(src, part.start, part.end, out);
+  }
+  out.sort((a, b) => a - b);
 }
 
 /** Maps jq's stderr text to an ExpressionError with jq's own message (and value, where recoverable). */

@@ -140,7 +140,7 @@ function compiledExpression(src: string, program: Program): CompiledExpression {
  */
 function deepFallback(src: string, input: unknown, vars: Record<string, unknown> | undefined, first: boolean): unknown[] {
   stats.fallbackEvaluations++;
-  return runFallback(src, input ?? null, vars, first).map(normalizeOutput);
+  return runFallback(src, input ?? null, vars, first, true).map(normalizeOutput);
 }
 
 function runtimeError(src: string, err: unknown): unknown {
@@ -166,12 +166,12 @@ function fallbackExpression(src: string, reason: string, count: boolean): Compil
     usesFallback: true,
     evaluate(input, vars) {
       if (count) stats.fallbackEvaluations++;
-      const out = runFallback(src, input ?? null, vars, true);
+      const out = runFallback(src, input ?? null, vars, true, count);
       return out.length === 0 ? null : normalizeOutput(out[0]);
     },
     evaluateAll(input, vars) {
       if (count) stats.fallbackEvaluations++;
-      return runFallback(src, input ?? null, vars, false).map(normalizeOutput);
+      return runFallback(src, input ?? null, vars, false, count).map(normalizeOutput);
     },
   };
 }
