@@ -91,7 +91,7 @@ export interface ConformanceCase {
   /** `<area>/<file name without .yaml>`; unique. */
   name: string;
   file: string;
-  description?: string;
+  description: string;
   /** Why the expectation is what it is, where the spec left a choice (cites the decision). */
   why?: string;
   /** The workflow to start. */
@@ -156,6 +156,7 @@ export function parseCase(file: string, name: string): ConformanceCase {
   }
   if (!isObject(raw)) fail(file, '(root)', 'a case is a YAML mapping');
   for (const k of Object.keys(raw)) if (!TOP_KEYS.has(k)) fail(file, k, `unknown key (allowed: ${[...TOP_KEYS].join(', ')})`);
+  if (typeof raw.description !== 'string' || raw.description.trim() === '') fail(file, 'description', 'required: what the case shows, in one line');
   if (!isObject(raw.workflow)) fail(file, 'workflow', 'required: the workflow definition');
   const workflows = raw.workflows ?? [];
   if (!Array.isArray(workflows) || !workflows.every(isObject)) fail(file, 'workflows', 'must be a list of definitions');
@@ -194,6 +195,7 @@ export function parseCase(file: string, name: string): ConformanceCase {
   const c: ConformanceCase = {
     name,
     file,
+    description: raw.description,
     workflow: raw.workflow,
     workflows: workflows as Record<string, unknown>[],
     files,
@@ -205,7 +207,6 @@ export function parseCase(file: string, name: string): ConformanceCase {
     timeoutMs: typeof raw.timeoutMs === 'number' ? raw.timeoutMs : 15_000,
   };
   if ('input' in raw) c.input = raw.input;
-  if (typeof raw.description === 'string') c.description = raw.description;
   if (typeof raw.why === 'string') c.why = raw.why;
   return c;
 }

@@ -24,6 +24,7 @@ function wrongCase(expect: Expectation, status = 200): ConformanceCase {
   return {
     name: `self/${id}`,
     file: `${id}.yaml`,
+    description: 'a deliberately wrong expectation',
     workflow: {
       id,
       specVersion: '0.8',
@@ -86,9 +87,9 @@ describe('conformance harness rejects wrong expectations', { concurrency: true }
 
   it('the loader names the file and field of a malformed case', () => {
     const file = join(tmpDir, 'bad-case.yaml');
-    writeFileSync(file, 'workflow: { id: x, specVersion: "0.8", states: [] }\nexpect: { output: 1, failure: { status: FAILED } }\n');
+    writeFileSync(file, 'description: d\nworkflow: { id: x, specVersion: "0.8", states: [] }\nexpect: { output: 1, failure: { status: FAILED } }\n');
     assert.throws(() => parseCase(file, 'bad-case'), /bad-case\.yaml: expect: exactly one of output \/ failure/);
-    writeFileSync(file, 'workflow: { id: x }\nexpect: { output: 1 }\nsurprise: true\n');
+    writeFileSync(file, 'description: d\nworkflow: { id: x }\nexpect: { output: 1 }\nsurprise: true\n');
     assert.throws(() => parseCase(file, 'bad-case'), /bad-case\.yaml: surprise: unknown key/);
   });
 });
