@@ -15,7 +15,8 @@ const sqliteAvailable = existsSync(new URL('../../src/store/sqlite.ts', import.m
 
 function swirl(args: string[], killAfterMs?: number, interruptOn?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string; killed: boolean }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [tsx, cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // In the temp dir: the default store (sqlite:swirl.db) lands there, not in the repository.
+    const p = spawn(process.execPath, [tsx, cli, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (c) => (stdout += c));

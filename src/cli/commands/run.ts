@@ -151,7 +151,7 @@ export function registerRun(program: Command): void {
     .argument('<file>', 'workflow definition (YAML or JSON)')
     .option('-i, --input <json>', 'workflow input JSON, or @file to read it from a file')
     .option('-w, --workflows <dir>', 'directory with the definitions subflows and continueAs refer to')
-    .option('-s, --store <url>', 'store: memory or sqlite:<path> (a persistent store makes runs resumable)', 'memory')
+    .option('-s, --store <url>', 'store: sqlite:<path> (embedded, durable: runs are resumable) or memory', 'sqlite:swirl.db')
     .option('--instance-id <id>', 'instance id (re-run with the same id and store to resume)')
     .option('--verbose', 'also log debug progress')
     .action(async (file: string, opts: RunOptions, command: Command) => {
