@@ -16,6 +16,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Largest request body accepted (the engine's payload limit applies after decoding). */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+class BodyTooLarge extends Error {}
+
 async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
@@ -27,7 +32,12 @@ async function toRequest(req: IncomingMessage, origin: string): Promise<Request>
   let body: Buffer | undefined;
   if (method !== 'GET' && method !== 'HEAD') {
     const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > MAX_BODY_BYTES) throw new BodyTooLarge(`the request body is larger than ${MAX_BODY_BYTES} bytes`);
+      chunks.push(c as Buffer);
+    }
     body = Buffer.concat(chunks);
   }
   return new Request(new URL(req.url ?? '/', origin), { method, headers, ...(body ? { body } : {}) });
@@ -49,8 +59,9 @@ export function startServer(app: App, options: { port: number; host?: string }):
       .then((r) => app.fetch(r))
       .then((response) => send(res, response))
       .catch((err: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ errorCode: 'ERR_INTERNAL', message: (err as Error).message }));
+        const tooLarge = err instanceof BodyTooLarge;
+        if (!res.headersSent) res.writeHead(tooLarge ? 413 : 500, { 'content-type': 'application/json', ...(tooLarge ? { connection: 'close' } : {}) });
+        res.end(JSON.stringify({ errorCode: tooLarge ? 'ERR_REQUEST_TOO_LARGE' : 'ERR_INTERNAL', message: (err as Error).message }));
       });
   });
   return new Promise((resolve, reject) => {

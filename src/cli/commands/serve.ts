@@ -84,7 +84,6 @@ export function registerServe(program: Command): void {
         return;
       }
       const logger = stderrLogger(opts.verbose === true);
-      const stopRequested = shutdownSignal();
       let host;
       try {
         host = await createHost({
@@ -108,6 +107,7 @@ export function registerServe(program: Command): void {
       const loaded = host.workflows();
       process.stdout.write(`loaded ${loaded.length} workflow${loaded.length === 1 ? '' : 's'}${workflowsDir ? ` from ${workflowsDir}` : ''}: ${loaded.map((w) => w.id).join(', ') || '(none)'}\n`);
       const token = opts.apiToken ?? process.env.DAPR_API_TOKEN;
+      const stopRequested = shutdownSignal();
       const server = await startServer(createApp(host, token ? { apiToken: token } : {}), { port, host: opts.host });
       process.stdout.write(`swirl serve listening on http://${opts.host}:${server.port} (store ${opts.store}${token ? ', api token required' : ''})\n`);
       const signal = await stopRequested;
