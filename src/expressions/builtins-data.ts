@@ -61,13 +61,14 @@ function keysBy(items: Value[], f: Code, env: Parameters<NonNullable<Code['one']
   });
 }
 
-function byFamily(name: string, impl: (items: Value[], keys: Value[]) => Value): void {
+function byFamily(name: string, impl: (items: Value[], keys: Value[]) => Value, verb = 'sorted, as they are not both arrays'): void {
   define(name, 1, (ctx) => {
     const f = ctx.compileArg(0);
     // jq computes `map([f])` first (so non-iterables fail to iterate), then sorts (objects fail).
     return fromOne((x, env) => {
       const keys = keysBy(iterValues(x), f, env);
-      return impl(requireArray(x, 'sorted'), keys);
+      if (!Array.isArray(x)) return fail(`${describe(x)} and ${describe(keys)} cannot be ${verb}`);
+      return impl(x, keys);
     });
   });
 }
@@ -233,8 +234,8 @@ onLoad(() => {
   const minMaxInput = (x: Value): Value[] => (Array.isArray(x) ? x : fail(`${describe(x)} and ${describe(x)} cannot be iterated over`));
   define0('min', (x) => minMax(minMaxInput(x), x as Value[], false));
   define0('max', (x) => minMax(minMaxInput(x), x as Value[], true));
-  byFamily('min_by', (items, keys) => minMax(items, keys, false));
-  byFamily('max_by', (items, keys) => minMax(items, keys, true));
+  byFamily('min_by', (items, keys) => minMax(items, keys, false), 'iterated over');
+  byFamily('max_by', (items, keys) => minMax(items, keys, true), 'iterated over');
   // jq 1.8.2: [.[length - 1 - range(0; length)]], so only arrays (and empty values) reverse.
   define0('reverse', (x) => {
     if (Array.isArray(x)) return x.slice().reverse();
