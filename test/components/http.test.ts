@@ -60,7 +60,7 @@ describe('service invocation and bindings.http', () => {
   });
 
   after(async () => {
-    await host.close();
+    await host?.close();
     await cleanup();
     await new Promise((r) => server.close(r));
   });

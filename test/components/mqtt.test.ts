@@ -10,7 +10,7 @@ import { componentDir, componentYaml, serviceUrl, uniqueName, waitFor } from './
 
 const svc = serviceUrl('mqtt');
 
-describe('mqtt3 components', { skip: svc.skip }, () => {
+describe('mqtt3 components', { skip: svc.skip, timeout: 60_000 }, () => {
   let host: ComponentHost;
   let cleanup: () => Promise<void>;
   let watcher: MqttClient;
@@ -32,7 +32,7 @@ describe('mqtt3 components', { skip: svc.skip }, () => {
   after(async () => {
     await watcher.publishAsync(`${prefix}/retained`, '', { retain: true, qos: 1 }); // clear the retained message
     await watcher.endAsync();
-    await host.close();
+    await host?.close();
     await cleanup();
   });
 
@@ -76,11 +76,12 @@ describe('mqtt3 components', { skip: svc.skip }, () => {
     await sub.close();
   });
 
-  it('pubsub: after the broker drops the connection, the client reconnects and resubscribes', async () => {
+  it('pubsub: after the broker drops the connection, the client reconnects and resubscribes', async (t) => {
     const topic = `${prefix}/drop`;
     const clientId = `${prefix}_drop`;
     const d = await componentDir({ 'bus.yaml': componentYaml('bus', 'pubsub.mqtt3', { url: svc.url, consumerID: clientId, cleanSession: 'true' }) });
     const h = await loadComponents(d.dir, { env: {} });
+    t.after(() => h.close()); // also when an assertion fails: open sockets would keep the test process alive
     const got: CloudEventJson[] = [];
     await h.subscribe({ pubsub: 'bus', topic, handler: async (e) => void got.push(e) });
     // A second client with the same id makes the broker disconnect ours (MQTT 3.1.1 §3.1.4).
@@ -100,16 +101,18 @@ describe('mqtt3 components', { skip: svc.skip }, () => {
     await d.cleanup();
   });
 
-  it('pubsub with cleanSession false: events published while the subscriber is down arrive on restart', async () => {
+  it('pubsub with cleanSession false: events published while the subscriber is down arrive on restart', async (t) => {
     const topic = `${prefix}/durable`;
     const files = { 'bus.yaml': componentYaml('bus', 'pubsub.mqtt3', { url: svc.url, consumerID: `${prefix}_durable` }) };
     const d = await componentDir(files);
     const first = await loadComponents(d.dir, { env: {} });
+    t.after(() => first.close()); // also when an assertion fails: open sockets would keep the test process alive
     await first.subscribe({ pubsub: 'bus', topic, handler: async () => {} });
     await first.close(); // the session (and its subscription) stays on the broker
     const event = toCloudEvent({ source: 'test', type: 't', data: 'while away' });
     await host.publish({ pubsub: 'bus', topic, event });
     const second = await loadComponents(d.dir, { env: {} });
+    t.after(() => second.close()); // also when an assertion fails: open sockets would keep the test process alive
     const got: CloudEventJson[] = [];
     await second.subscribe({ pubsub: 'bus', topic, handler: async (e) => void got.push(e) });
     await waitFor(() => got.length === 1, 5000, 'queued delivery');

@@ -10,7 +10,7 @@ import { componentDir, componentYaml, serviceUrl, uniqueName, waitFor } from './
 
 const svc = serviceUrl('nats');
 
-describe('pubsub.nats (JetStream)', { skip: svc.skip }, () => {
+describe('pubsub.nats (JetStream)', { skip: svc.skip, timeout: 60_000 }, () => {
   let host: ComponentHost;
   let cleanup: () => Promise<void>;
   let nc: NatsConnection;
@@ -29,7 +29,7 @@ describe('pubsub.nats (JetStream)', { skip: svc.skip }, () => {
   });
 
   after(async () => {
-    await host.close();
+    await host?.close();
     await jsm.streams.delete(stream).catch(() => false);
     await nc.close();
     await cleanup();

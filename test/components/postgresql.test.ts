@@ -10,7 +10,7 @@ import { componentDir, componentYaml, serviceUrl, uniqueName } from './support.j
 
 const svc = serviceUrl('postgres');
 
-describe('bindings.postgresql', { skip: svc.skip }, () => {
+describe('bindings.postgresql', { skip: svc.skip, timeout: 60_000 }, () => {
   let host: ComponentHost;
   let cleanup: () => Promise<void>;
   const schema = uniqueName('swirl_test');
@@ -28,7 +28,7 @@ describe('bindings.postgresql', { skip: svc.skip }, () => {
 
   after(async () => {
     await exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await host.close();
+    await host?.close();
     await cleanup();
   });
 

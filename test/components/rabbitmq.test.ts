@@ -5,12 +5,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import amqp from 'amqplib';
+import { execFileSync } from 'node:child_process';
 import { loadComponents, toCloudEvent, type CloudEventJson, type ComponentHost } from '../../src/components/index.js';
 import { componentDir, componentYaml, serviceUrl, uniqueName, waitFor } from './support.js';
 
 const svc = serviceUrl('rabbitmq');
 
-describe('rabbitmq components', { skip: svc.skip }, () => {
+describe('rabbitmq components', { skip: svc.skip, timeout: 60_000 }, () => {
   let host: ComponentHost;
   let cleanup: () => Promise<void>;
   let conn: Awaited<ReturnType<typeof amqp.connect>>;
@@ -30,7 +31,7 @@ describe('rabbitmq components', { skip: svc.skip }, () => {
   });
 
   after(async () => {
-    await host.close();
+    await host?.close();
     await ch.deleteQueue(queue).catch(() => {});
     await conn.close();
     await cleanup();
@@ -49,13 +50,14 @@ describe('rabbitmq components', { skip: svc.skip }, () => {
     assert.equal(m2.content.toString(), 'second');
   });
 
-  it('pubsub: every consumerID gets each event once; the event arrives intact', async () => {
+  it('pubsub: every consumerID gets each event once; the event arrives intact', async (t) => {
     const topic = `${prefix}_orders`;
     const got: CloudEventJson[] = [];
     const sub = await host.subscribe({ pubsub: 'bus', topic, handler: async (e) => void got.push(e) });
     // A second app (another consumerID) gets its own copy.
     const d2 = await componentDir({ 'bus.yaml': componentYaml('bus', 'pubsub.rabbitmq', { connectionString: svc.url, consumerID: `${prefix}_other` }) });
     const other = await loadComponents(d2.dir, { env: {} });
+    t.after(() => other.close()); // also when an assertion fails: open sockets would keep the test process alive
     const gotOther: CloudEventJson[] = [];
     await other.subscribe({ pubsub: 'bus', topic, handler: async (e) => void gotOther.push(e) });
     const event = toCloudEvent({ source: 'test', type: 'order.created', data: { id: 9 } });
@@ -99,7 +101,48 @@ describe('rabbitmq components', { skip: svc.skip }, () => {
     assert.equal(got[0].id, event.id);
     await sub.close();
   });
+
+  it('pubsub and binding survive the broker closing their connection', { skip: svc.skip || hasRabbitmqctl() ? false : 'skipped: needs rabbitmqctl to close a connection' }, async (t) => {
+    const name = `${prefix}_conn`;
+    const d = await componentDir({
+      'bus.yaml': componentYaml(name, 'pubsub.rabbitmq', { connectionString: svc.url, consumerID: `${prefix}_conn` }),
+      'out.yaml': componentYaml(`${name}_out`, 'bindings.rabbitmq', { host: svc.url, queueName: `${prefix}_conn_q`, deleteWhenUnused: 'true' }),
+    });
+    const h = await loadComponents(d.dir, { env: {} });
+    t.after(() => h.close()); // also when an assertion fails: open sockets would keep the test process alive
+    try {
+      const topic = `${prefix}_conn_topic`;
+      const got: CloudEventJson[] = [];
+      await h.subscribe({ pubsub: name, topic, handler: async (e) => void got.push(e) });
+      await h.invokeBinding({ name: `${name}_out`, operation: 'create', data: 'before' });
+      // Close Swirl's connections from the broker side, as a broker restart would.
+      const rows = execFileSync('rabbitmqctl', ['-q', 'list_connections', '--no-table-headers', 'pid', 'client_properties'], { encoding: 'utf8' }).split('\n');
+      const pids = rows.filter((r) => r.includes(`"swirl-${name}`)).map((r) => r.split('\t')[0]);
+      assert.equal(pids.length, 2, rows.join('\n'));
+      for (const pid of pids) execFileSync('rabbitmqctl', ['-q', 'close_connection', pid, 'swirl test'], { encoding: 'utf8' });
+      const event = toCloudEvent({ source: 'test', type: 't', data: 'after' });
+      const end = Date.now() + 10_000;
+      while (got.length === 0 && Date.now() < end) {
+        await h.publish({ pubsub: name, topic, event }).catch(() => {});
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      assert.ok(got.length >= 1, 'no delivery after the connection was closed');
+      await h.invokeBinding({ name: `${name}_out`, operation: 'create', data: 'after' });
+    } finally {
+      await h.close();
+      await d.cleanup();
+    }
+  });
 });
+
+function hasRabbitmqctl(): boolean {
+  try {
+    execFileSync('rabbitmqctl', ['-q', 'status'], { stdio: 'ignore', timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function waitMessage(ch: { get: (q: string, o?: { noAck?: boolean }) => Promise<false | amqp.GetMessage> }, queue: string): Promise<amqp.GetMessage> {
   const end = Date.now() + 5000;

@@ -11,7 +11,7 @@ import { componentDir, componentYaml, redisHostOf, serviceUrl, uniqueName, waitF
 
 const svc = serviceUrl('redis');
 
-describe('redis components', { skip: svc.skip }, () => {
+describe('redis components', { skip: svc.skip, timeout: 60_000 }, () => {
   let host: ComponentHost;
   let raw: Redis;
   let cleanup: () => Promise<void>;
@@ -30,7 +30,7 @@ describe('redis components', { skip: svc.skip }, () => {
   });
 
   after(async () => {
-    await host.close();
+    await host?.close();
     await cleanup();
     const keys = await raw.keys(`${prefix}*`);
     if (keys.length) await raw.del(...keys);
@@ -106,11 +106,12 @@ describe('redis components', { skip: svc.skip }, () => {
     await sub.close();
   });
 
-  it('pubsub: a message delivered but not acked before a crash is delivered again after restart', async () => {
+  it('pubsub: a message delivered but not acked before a crash is delivered again after restart', async (t) => {
     const topic = `${prefix}_crash`;
     const group = `${prefix}_crashgroup`;
     const d = await componentDir({ 'e.yaml': componentYaml('events', 'pubsub.redis', { redisHost: redisHostOf(svc.url), consumerID: group, redeliverInterval: '0' }) });
     const first = await loadComponents(d.dir, { env: {} });
+    t.after(() => first.close()); // also when an assertion fails: open sockets would keep the test process alive
     let started = false;
     let release!: () => void;
     await first.subscribe({ pubsub: 'events', topic, handler: () => { started = true; return new Promise<void>((_, reject) => (release = () => reject(new Error('crash')))); } });
@@ -120,6 +121,7 @@ describe('redis components', { skip: svc.skip }, () => {
     release(); // the handler fails: not acked
     await first.close();
     const second = await loadComponents(d.dir, { env: {} });
+    t.after(() => second.close()); // also when an assertion fails: open sockets would keep the test process alive
     const got: CloudEventJson[] = [];
     await second.subscribe({ pubsub: 'events', topic, handler: async (e) => void got.push(e) });
     await waitFor(() => got.length === 1, 5000, 'redelivery after restart');
@@ -128,10 +130,11 @@ describe('redis components', { skip: svc.skip }, () => {
     await d.cleanup();
   });
 
-  it('pubsub: a subscription survives a dropped connection (reconnects and keeps consuming)', async () => {
+  it('pubsub: a subscription survives a dropped connection (reconnects and keeps consuming)', async (t) => {
     const topic = `${prefix}_drop`;
     const d = await componentDir({ 'e.yaml': componentYaml(`${prefix}_drop`, 'pubsub.redis', { redisHost: redisHostOf(svc.url), consumerID: `${prefix}_dropgroup` }) });
     const h = await loadComponents(d.dir, { env: {} });
+    t.after(() => h.close()); // also when an assertion fails: open sockets would keep the test process alive
     const got: CloudEventJson[] = [];
     await h.subscribe({ pubsub: `${prefix}_drop`, topic, handler: async (e) => void got.push(e) });
     const first = toCloudEvent({ source: 'test', type: 't', data: 1 });

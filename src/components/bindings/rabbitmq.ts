@@ -23,7 +23,7 @@ export async function createRabbitMqBinding(md: ComponentMetadata, opts: { conne
   const args: Record<string, unknown> = {};
   if (queueTtl > 0) args['x-message-ttl'] = queueTtl * 1000;
   if (maxPriority > 0) args['x-max-priority'] = maxPriority;
-  const link = new AmqpLink(url, opts.connectTimeoutMs);
+  const link = new AmqpLink(url, opts.connectTimeoutMs, `swirl-${md.manifest.name}`);
   await link.start(md, md.string('host') !== undefined ? 'host' : 'connectionString');
   const declare = async () => {
     const ch = await link.confirmChannel();

@@ -25,7 +25,7 @@ export async function createRabbitMqPubSub(md: ComponentMetadata, opts: { appId:
   const prefetch = md.int('prefetchCount', 0);
   const requeue = md.bool('requeueInFailure', true);
   const requeueDelayMs = md.durationMs('requeueDelay', 1000);
-  const link = new AmqpLink(url, opts.connectTimeoutMs);
+  const link = new AmqpLink(url, opts.connectTimeoutMs, `swirl-${md.manifest.name}`);
   await link.start(md, md.string('connectionString') !== undefined ? 'connectionString' : 'host');
   const declared = new Set<string>();
   const subs = new Set<RabbitSubscription>();
