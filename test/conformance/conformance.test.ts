@@ -56,7 +56,7 @@ describe('Serverless Workflow 0.8 conformance', { concurrency: CONCURRENCY }, ()
   before(async () => {
     await initExpressions();
     await stub.start();
-    engine = await createEngine({ store: STORE, pollIntervalMs: 50, ...(CACHE !== undefined ? { cacheSize: CACHE } : {}) });
+    engine = await createEngine({ store: STORE, pollIntervalMs: 50, shutdownTimeoutMs: 1000, ...(CACHE !== undefined ? { cacheSize: CACHE } : {}) });
     // Imported by path at run time so the suite loads (and reports) even before the interpreter exists.
     const entry = '../../src/interpreter/index.js';
     const mod = (await import(entry)) as { registerWorkflow: RegisterWorkflow };
@@ -65,8 +65,9 @@ describe('Serverless Workflow 0.8 conformance', { concurrency: CONCURRENCY }, ()
   });
 
   after(async () => {
-    await engine?.stop();
+    // Stub first: it drops answers still being delayed, so stop() does not wait for their activities.
     await stub.stop();
+    await engine?.stop();
     rmSync(tmpDir, { recursive: true, force: true });
   });
 

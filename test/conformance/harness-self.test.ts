@@ -51,15 +51,16 @@ describe('conformance harness rejects wrong expectations', { concurrency: true }
   before(async () => {
     await initExpressions();
     await stub.start();
-    engine = await createEngine({ store: 'memory', pollIntervalMs: 50 });
+    engine = await createEngine({ store: 'memory', pollIntervalMs: 50, shutdownTimeoutMs: 1000 });
     const entry = '../../src/interpreter/index.js';
     const mod = (await import(entry)) as { registerWorkflow: RegisterWorkflow };
     await engine.start();
     ctx = { engine, stub, tmpDir, registerWorkflow: mod.registerWorkflow };
   });
   after(async () => {
-    await engine?.stop();
+    // Stub first: it drops answers still being delayed, so stop() does not wait for their activities.
     await stub.stop();
+    await engine?.stop();
     rmSync(tmpDir, { recursive: true, force: true });
   });
 
