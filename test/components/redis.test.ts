@@ -162,6 +162,19 @@ describe('redis components', { skip: svc.skip, timeout: 60_000 }, () => {
     await d.cleanup();
   });
 
+  it('pubsub: a stream deleted under a subscription (Redis restarted without persistence) is re-created', async () => {
+    const topic = `${prefix}_wiped`;
+    const got: CloudEventJson[] = [];
+    const sub = await host.subscribe({ pubsub: 'events', topic, handler: async (e) => void got.push(e) });
+    await raw.del(topic);
+    const event = toCloudEvent({ source: 'test', type: 't', data: 'after wipe' });
+    // The reader gets NOGROUP and re-creates the group from '0', so an entry added before that is still read.
+    await host.publish({ pubsub: 'events', topic, event });
+    await waitFor(() => got.length === 1, 5000, 'delivery after the stream was re-created');
+    assert.equal(got[0].id, event.id);
+    await sub.close();
+  });
+
   it('a raw (non-CloudEvent) entry is wrapped with a stable id', async () => {
     const topic = `${prefix}_raw`;
     const got: CloudEventJson[] = [];

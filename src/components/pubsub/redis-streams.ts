@@ -38,13 +38,10 @@ export async function createRedisPubSub(md: ComponentMetadata, opts: { appId: st
       const conn = client.duplicate();
       conn.on('error', () => {});
       try {
-        await client.xgroup('CREATE', topic, group, '0', 'MKSTREAM');
+        await ensureGroup(client, topic, group);
       } catch (err) {
-        // BUSYGROUP: the group exists already (another instance or an earlier run) — that is the point of groups.
-        if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) {
-          conn.disconnect();
-          throw networkError(`subscribe ${name}/${topic}`, err);
-        }
+        conn.disconnect();
+        throw networkError(`subscribe ${name}/${topic}`, err);
       }
       const sub = new StreamSubscription(conn, client, topic, group, `${group}`, queueDepth, processingTimeoutMs, redeliverIntervalMs, handler, name);
       subs.add(sub);
@@ -65,6 +62,15 @@ export async function createRedisPubSub(md: ComponentMetadata, opts: { appId: st
 }
 
 type Entry = [id: string, fields: string[]];
+
+/** Creates the consumer group (and the stream) unless it exists — BUSYGROUP is the normal case. */
+async function ensureGroup(client: Redis, topic: string, group: string): Promise<void> {
+  try {
+    await client.xgroup('CREATE', topic, group, '0', 'MKSTREAM');
+  } catch (err) {
+    if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
+  }
+}
 
 /** One consumer loop over one stream. */
 class StreamSubscription implements Subscription {
@@ -112,9 +118,12 @@ class StreamSubscription implements Subscription {
             : await this.reader.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', this.count, 'STREAMS', this.topic, cursor)
         ) as Array<[string, Entry[]]> | null;
         entries = res?.[0]?.[1] ?? [];
-      } catch {
+      } catch (err) {
         if (this.stopped) return;
-        await sleep(200); // Redis down: the client reconnects; poll again shortly.
+        // NOGROUP: the stream or group vanished (a Redis restart without persistence, a DEL):
+        // re-create it, from '0' so nothing published since is missed.
+        if (err instanceof Error && err.message.includes('NOGROUP')) await ensureGroup(this.client, this.topic, this.group).catch(() => {});
+        else await sleep(200); // Redis down: the client reconnects; poll again shortly.
         continue;
       }
       if (cursor === '0' && entries.length === 0) {
