@@ -161,7 +161,9 @@ export class ActivityWorker {
           instanceId: item.instanceId,
           name: data.name,
           taskId: data.logicalTaskId,
-          idempotencyKey: `${item.instanceId}:${data.logicalTaskId}`,
+          // The execution id keeps keys unique across continue-as-new, where task ids restart at 1:
+          // a receiver that de-duplicates by key must not drop the next execution's first call.
+          idempotencyKey: `${item.instanceId}:${item.executionId}:${data.logicalTaskId}`,
           attempt: data.attempt,
           deliveryCount: item.dequeueCount,
           signal: controller.signal,

@@ -14,7 +14,7 @@ import { executionProblems, expectedOutput, historyProblems, parseExecutionLog, 
 function soundHistory(): HistoryRecord[] {
   const e: object[] = [
     { type: 'OrchestratorStarted', eventId: -1 },
-    { type: 'ExecutionStarted', eventId: -1 },
+    { type: 'ExecutionStarted', eventId: -1, executionId: 'e1' },
     { type: 'TaskScheduled', eventId: 1, logicalTaskId: 1 },
     { type: 'TaskCompleted', eventId: -1, taskScheduledId: 1 },
     { type: 'TaskScheduled', eventId: 2, logicalTaskId: 2 },
@@ -35,7 +35,7 @@ const renumber = (h: HistoryRecord[]): HistoryRecord[] => h.map((r, seq) => ({ .
 describe('crash-test judges', () => {
   it('accept a sound history and compute the expected output', () => {
     assert.deepEqual(historyProblems('i', soundHistory()), []);
-    assert.deepEqual(scheduledKeys('i', soundHistory()), ['i:1', 'i:2', 'i:4', 'i:5', 'i:6', 'i:7', 'i:8']);
+    assert.deepEqual(scheduledKeys('i', soundHistory()), ['i:e1:1', 'i:e1:2', 'i:e1:4', 'i:e1:5', 'i:e1:6', 'i:e1:7', 'i:e1:8']);
     assert.equal(expectedOutput(0), 2 ** 2 + 3 ** 2 + 4 ** 2 + 5 ** 2 + 1);
   });
 

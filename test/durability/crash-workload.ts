@@ -32,14 +32,14 @@ interface ParsedEvent {
   timerId?: number;
   logicalTaskId?: number;
   status?: string;
+  executionId?: string;
 }
 
-/** Keys `<instanceId>:<logical task id>` of every TaskScheduled in the history. */
+/** Idempotency keys `<instanceId>:<executionId>:<logical task id>` of every TaskScheduled in the history. */
 export function scheduledKeys(instanceId: string, history: HistoryRecord[]): string[] {
-  return history
-    .map((h) => JSON.parse(h.data) as ParsedEvent)
-    .filter((e) => e.type === 'TaskScheduled')
-    .map((e) => `${instanceId}:${e.logicalTaskId ?? e.eventId}`);
+  const events = history.map((h) => JSON.parse(h.data) as ParsedEvent);
+  const executionId = events.find((e) => e.type === 'ExecutionStarted')?.executionId;
+  return events.filter((e) => e.type === 'TaskScheduled').map((e) => `${instanceId}:${executionId}:${e.logicalTaskId ?? e.eventId}`);
 }
 
 /** Everything wrong with one completed instance's history; [] when it is sound. */

@@ -82,10 +82,11 @@ for (const kind of STORE_KINDS) {
       const id = await engine.client.start('retrying', 4, { instanceId: 'retry-1' });
       const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
       assert.equal(r.output, 40);
+      const key = `retry-1:${(await engine.client.get(id))!.executionId}:1`;
       assert.deepEqual(seen, [
-        { idempotencyKey: 'retry-1:1', attempt: 1, taskId: 1 },
-        { idempotencyKey: 'retry-1:1', attempt: 2, taskId: 1 },
-        { idempotencyKey: 'retry-1:1', attempt: 3, taskId: 1 },
+        { idempotencyKey: key, attempt: 1, taskId: 1 },
+        { idempotencyKey: key, attempt: 2, taskId: 1 },
+        { idempotencyKey: key, attempt: 3, taskId: 1 },
       ]);
       const history = await engine.client.history(id);
       assert.equal(history.filter((e) => e.type === 'TimerCreated').length, 2, 'one durable timer between attempts');

@@ -179,6 +179,31 @@ for (const kind of STORE_KINDS) {
       assert.equal(started[0]?.type === 'ExecutionStarted' && started[0].input, '3');
     });
 
+    it('gives every execution after continue-as-new its own idempotency keys', async () => {
+      const engine = await makeEngine(kind);
+      const keys: string[] = [];
+      engine.registerActivity('step', (n: number, actx) => {
+        keys.push(actx.idempotencyKey);
+        return n + 1;
+      });
+      engine.registerOrchestration('looping', function* (ctx, n: number) {
+        const next: number = yield ctx.callActivity('step', n);
+        if (next < 3) {
+          ctx.continueAsNew(next);
+          return;
+        }
+        return next;
+      });
+      await engine.start();
+      const id = await engine.client.start('looping', 0, { instanceId: 'loop-keys' });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      assert.equal(r.output, 3);
+      assert.equal(keys.length, 3);
+      // task #1 in each of three executions: same instance, same task id, different keys
+      assert.equal(new Set(keys).size, 3, keys.join(', '));
+      for (const k of keys) assert.match(k, /^loop-keys:[0-9a-f-]{36}:1$/);
+    });
+
     it('shows the custom status while running', async () => {
       const engine = await makeEngine(kind);
       engine.registerOrchestration('status', function* (ctx) {
