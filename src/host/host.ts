@@ -90,14 +90,20 @@ export class SwirlHost {
     this.scheduler.start();
   }
 
-  /** Graceful stop: schedules and subscriptions first, then the engine (turns in flight finish), then components. */
+  /**
+   * Graceful stop: schedules first, then the engine (turns in flight finish, running activities
+   * get their shutdown timeout), then the components. Subscriptions are not unsubscribed: the
+   * components end them keeping their durable state (Redis group, MQTT session, JetStream
+   * consumer), so events published while the host is down are delivered after the restart; an
+   * event arriving during the stop fails its handler and is redelivered.
+   */
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     await this.scheduler.stop();
-    await Promise.all(this.subscriptions.splice(0).map((s) => s.close().catch(() => undefined)));
     await this.engine.stop();
     await this.components?.close();
+    this.subscriptions.length = 0;
   }
 
   /** Registered definitions. */
