@@ -14,17 +14,17 @@ import type { Router } from './router.js';
 /** The API versions daprd registers every workflow route under. */
 export const DAPR_WORKFLOW_API_VERSIONS = ['v1.0', 'v1.0-beta1', 'v1.0-alpha1'] as const;
 
-/** daprd's limit on new instance ids (pkg/api/universal/workflow.go). */
+/** daprd's limit on new instance ids (pkg/api/universal/workflow.go); messages are daprd's (pkg/messages/predefined.go). */
 const MAX_INSTANCE_ID_LENGTH = 64;
 const INSTANCE_ID_CHARS = /^[A-Za-z0-9_-]+$/;
 
 function checkNewInstanceId(id: string): void {
-  if (id.length > MAX_INSTANCE_ID_LENGTH) throw new HttpError(400, 'ERR_INSTANCE_ID_TOO_LONG', `workflow instance id exceeds the max length of ${MAX_INSTANCE_ID_LENGTH} characters`);
-  if (!INSTANCE_ID_CHARS.test(id)) throw new HttpError(400, 'ERR_INSTANCE_ID_INVALID', `workflow instance id ${id} is invalid; must contain only alphanumeric and underscore characters`);
+  if (id.length > MAX_INSTANCE_ID_LENGTH) throw new HttpError(400, 'ERR_INSTANCE_ID_TOO_LONG', `workflow instance ID exceeds the max length of ${MAX_INSTANCE_ID_LENGTH} characters`);
+  if (!INSTANCE_ID_CHARS.test(id)) throw new HttpError(400, 'ERR_INSTANCE_ID_INVALID', `workflow instance ID '${id}' is invalid: only alphanumeric and underscore characters are allowed`);
 }
 
 function requireInstanceId(id: string | undefined): string {
-  if (!id) throw new HttpError(400, 'ERR_INSTANCE_ID_PROVIDED_MISSING', 'no instance id provided');
+  if (!id) throw new HttpError(400, 'ERR_INSTANCE_ID_PROVIDED_MISSING', 'no instance ID was provided');
   return id;
 }
 
@@ -83,7 +83,7 @@ export function registerDaprRoutes(router: Router, host: SwirlHost): void {
     router.on('GET', `${base}/:id`, (_req, p) =>
       guarded('get', p.id ?? '', async () => {
         const m = await client.get(requireInstanceId(p.id));
-        if (!m) throw new HttpError(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance id: ${p.id}`);
+        if (!m) throw new HttpError(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance ID: ${p.id}`);
         return json(200, toDaprWorkflowState(m));
       }),
     );

@@ -47,7 +47,9 @@ export function errorBody(status: number, errorCode: string, message: string): R
 /** Maps any thrown value to a response. `dapr` names the Dapr operation and its subject (workflow name or instance id). */
 export function toErrorResponse(err: unknown, dapr?: { op: DaprOperationName; subject: string }): Response {
   if (err instanceof HttpError) return errorBody(err.status, err.errorCode, err.message);
-  const code = err instanceof SwirlError ? err.code : undefined;
+  let code = err instanceof SwirlError ? err.code : undefined;
+  // daprd checks ids only when creating; any other id it cannot find is simply not found.
+  if (code === 'INVALID_INSTANCE_ID' && dapr && dapr.op !== 'start') code = 'INSTANCE_NOT_FOUND';
   const message = err instanceof Error ? err.message : String(err);
   switch (code) {
     case 'INVALID_INSTANCE_ID':
@@ -59,7 +61,7 @@ export function toErrorResponse(err: unknown, dapr?: { op: DaprOperationName; su
     case 'INVALID_CLOUDEVENT':
       return errorBody(400, 'ERR_CLOUDEVENT_INVALID', message);
     case 'INSTANCE_NOT_FOUND':
-      if (!dapr || NOT_FOUND_IS_404.has(dapr.op)) return errorBody(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance id: ${dapr?.subject ?? ''}`.trimEnd());
+      if (!dapr || NOT_FOUND_IS_404.has(dapr.op)) return errorBody(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance ID: ${dapr?.subject ?? ''}`.trimEnd());
       break;
     case 'WORKFLOW_REGISTERED':
       if (!dapr) return errorBody(409, 'ERR_WORKFLOW_REGISTERED', message);

@@ -114,7 +114,7 @@ export function registerSwirlRoutes(router: Router, host: SwirlHost): void {
 
   router.on('GET', '/api/v1/instances/:id', async (_req, p) => {
     const m = await client.get(p.id!);
-    if (!m) throw new HttpError(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance id: ${p.id}`);
+    if (!m) throw new HttpError(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance ID: ${p.id}`);
     return json(200, detail(m));
   });
 

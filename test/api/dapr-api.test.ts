@@ -64,12 +64,12 @@ describe('Dapr workflow API: start', () => {
   });
 
   test('invalid and too long instance ids', async () => {
-    await expectError(await call('POST', '/v1.0/workflows/dapr/echo/start?instanceID=a.b', '{}'), 400, 'ERR_INSTANCE_ID_INVALID', /a\.b is invalid/);
-    await expectError(await call('POST', `/v1.0/workflows/dapr/echo/start?instanceID=${'x'.repeat(65)}`, '{}'), 400, 'ERR_INSTANCE_ID_TOO_LONG', /max length of 64/);
+    await expectError(await call('POST', '/v1.0/workflows/dapr/echo/start?instanceID=a.b', '{}'), 400, 'ERR_INSTANCE_ID_INVALID', /^workflow instance ID 'a\.b' is invalid: only alphanumeric and underscore characters are allowed$/);
+    await expectError(await call('POST', `/v1.0/workflows/dapr/echo/start?instanceID=${'x'.repeat(65)}`, '{}'), 400, 'ERR_INSTANCE_ID_TOO_LONG', /^workflow instance ID exceeds the max length of 64 characters$/);
   });
 
   test('empty workflow name', async () => {
-    await expectError(await call('POST', '/v1.0/workflows/dapr//start', '{}'), 400, 'ERR_WORKFLOW_NAME_MISSING');
+    await expectError(await call('POST', '/v1.0/workflows/dapr//start', '{}'), 400, 'ERR_WORKFLOW_NAME_MISSING', /^workflow name is not configured$/);
   });
 
   test('unknown workflow: 500 ERR_START_WORKFLOW naming it', async () => {
@@ -100,8 +100,9 @@ describe('Dapr workflow API: instance operations', () => {
   });
 
   test('unknown instance: 404 for get, terminate, purge; 500 with the operation code for the rest', async () => {
-    await expectError(await call('GET', '/v1.0/workflows/dapr/ghost'), 404, 'ERR_INSTANCE_ID_NOT_FOUND', /ghost/);
+    await expectError(await call('GET', '/v1.0/workflows/dapr/ghost'), 404, 'ERR_INSTANCE_ID_NOT_FOUND', /^unable to find workflow with the provided instance ID: ghost$/);
     await expectError(await call('POST', '/v1.0/workflows/dapr/ghost/terminate'), 404, 'ERR_INSTANCE_ID_NOT_FOUND');
+    await expectError(await call('GET', '/v1.0/workflows/dapr/%C3%A9t%C3%A9%20x'), 404, 'ERR_INSTANCE_ID_NOT_FOUND', /été x$/);
     await expectError(await call('POST', '/v1.0/workflows/dapr/ghost/purge'), 404, 'ERR_INSTANCE_ID_NOT_FOUND');
     await expectError(await call('POST', '/v1.0/workflows/dapr/ghost/pause'), 500, 'ERR_PAUSE_WORKFLOW', /error pausing workflow ghost/);
     await expectError(await call('POST', '/v1.0/workflows/dapr/ghost/resume'), 500, 'ERR_RESUME_WORKFLOW');
