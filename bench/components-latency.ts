@@ -1,11 +1,11 @@
 /**
  * @module test/components/latency-probe
  * Not a test: measures publish→handler round trips per pub/sub and output-binding call latency
- * against the real services (run: source .ci/services.sh && npx tsx test/components/latency-probe.ts).
+ * against the real services (run: source .ci/services.sh && npx tsx bench/components-latency.ts).
  * Belongs in bench/ (owned by another engineer); kept here so the numbers in the report reproduce.
  */
-import { loadComponents, toCloudEvent } from '../../src/components/index.js';
-import { componentDir, componentYaml, redisHostOf, uniqueName } from './support.js';
+import { loadComponents, toCloudEvent } from '../src/components/index.js';
+import { componentDir, componentYaml, redisHostOf, uniqueName } from '../test/components/support.js';
 import { Redis } from 'ioredis';
 const N = 300;
 const p = uniqueName('swirl_bench');
