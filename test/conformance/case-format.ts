@@ -103,6 +103,8 @@ export interface ConformanceCase {
   /** Workflow input; absent means the instance is started without input. */
   input?: unknown;
   secrets: Record<string, string>;
+  /** Environment variables set in the test process before the case starts (names must be unique to the case). */
+  env: Record<string, string>;
   rest: RestService[];
   /** Custom operations (`invoke:…`, `binding:…`, `publish:…`) → answers. Unlisted ones answer 200 with the data echoed. */
   custom: Record<string, CannedResponse[]>;
@@ -112,7 +114,7 @@ export interface ConformanceCase {
   timeoutMs: number;
 }
 
-const TOP_KEYS = new Set(['description', 'why', 'workflow', 'workflows', 'files', 'input', 'secrets', 'services', 'events', 'expect', 'timeoutMs']);
+const TOP_KEYS = new Set(['description', 'why', 'workflow', 'workflows', 'files', 'input', 'secrets', 'env', 'services', 'events', 'expect', 'timeoutMs']);
 
 /** Reads every `*.yaml` case under `dir` (recursively), sorted by name. */
 export function loadCases(dir: string): ConformanceCase[] {
@@ -189,6 +191,8 @@ export function parseCase(file: string, name: string): ConformanceCase {
 
   const secrets = raw.secrets ?? {};
   if (!isObject(secrets)) fail(file, 'secrets', 'must map names to strings');
+  const env = raw.env ?? {};
+  if (!isObject(env) || !Object.values(env).every((v) => typeof v === 'string')) fail(file, 'env', 'must map variable names to strings');
   const files = raw.files ?? {};
   if (!isObject(files)) fail(file, 'files', 'must map file names to contents');
 
@@ -200,6 +204,7 @@ export function parseCase(file: string, name: string): ConformanceCase {
     workflows: workflows as Record<string, unknown>[],
     files,
     secrets: secrets as Record<string, string>,
+    env: env as Record<string, string>,
     rest,
     custom,
     events,

@@ -35,6 +35,7 @@ function wrongCase(expect: Expectation, status = 200): ConformanceCase {
     files: {},
     input: { a: 1 },
     secrets: {},
+    env: {},
     rest: [{ doc: 'api.json', operations: [{ operationId: 'get', method: 'get', path: '/get', responses: [{ status, body: { v: 2 } }] }] }],
     custom: {},
     events: [],

@@ -109,9 +109,11 @@ export async function runCase(ctx: SuiteContext, c: ConformanceCase): Promise<vo
       if (!byId.has(g.id)) byId.set(g.id, g);
       if (g.version !== undefined) byId.set(`${g.id}@${g.version}`, g);
     }
+    for (const [k, v] of Object.entries(c.env)) process.env[k] = v;
     const options = {
       components: caseComponentHost(services),
-      secrets: c.secrets,
+      // Only cases that list secrets pass them; the others exercise the default sources (host, then environment).
+      ...(Object.keys(c.secrets).length > 0 ? { secrets: c.secrets } : {}),
       workflows: (id: string, version?: string) => byId.get(version !== undefined ? `${id}@${version}` : id),
       baseDir: dir,
     };
