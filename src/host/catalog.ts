@@ -40,6 +40,8 @@ export interface CatalogLoadReport {
   loaded: WorkflowInfo[];
   /** Invalid or refused definitions, each with its diagnostics (already formatted). */
   refused: { file: string; messages: string[] }[];
+  /** Warnings of the definitions that loaded (formatted like `swirl validate`). */
+  warnings: string[];
 }
 
 interface Entry {
@@ -108,7 +110,7 @@ export class WorkflowCatalog {
     const results = await validateFiles([dir]);
     // Subflow targets may live in sibling files: validate once more knowing every id.
     const ids = new Set(results.flatMap((r) => (r.workflow?.id !== undefined ? [r.workflow.id] : [])));
-    const report: CatalogLoadReport = { loaded: [], refused: [] };
+    const report: CatalogLoadReport = { loaded: [], refused: [], warnings: [] };
     for (const r of results) {
       if (!r.valid) {
         report.refused.push({ file: r.file, messages: r.diagnostics.map(formatDiagnostic) });
@@ -117,6 +119,7 @@ export class WorkflowCatalog {
       try {
         const graph = await loadWorkflow(r.file, { workflowIds: ids });
         report.loaded.push(this.add(graph, r.file));
+        report.warnings.push(...r.diagnostics.map(formatDiagnostic));
       } catch (err) {
         report.refused.push({ file: r.file, messages: [`${r.file}: error ${(err as DefinitionError).code ?? 'INVALID_DEFINITION'} ${(err as Error).message}`] });
       }

@@ -54,7 +54,7 @@ export class SwirlHost {
   readonly events: EventRouter;
   readonly scheduler: Scheduler;
   /** What loading `workflowsDir` produced (refused definitions with their diagnostics). */
-  loadReport: CatalogLoadReport = { loaded: [], refused: [] };
+  loadReport: CatalogLoadReport = { loaded: [], refused: [], warnings: [] };
   private readonly subscriptions: Subscription[] = [];
   private readonly seenEvents = new Set<string>();
   private eventsReceived = 0;

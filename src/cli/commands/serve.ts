@@ -100,6 +100,7 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Failure);
         return;
       }
+      for (const w of host.loadReport.warnings) process.stderr.write(w + '\n');
       for (const r of host.loadReport.refused) {
         for (const m of r.messages) process.stderr.write(m + '\n');
         process.stderr.write(`refused ${r.file}: invalid definition\n`);
