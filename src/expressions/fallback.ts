@@ -39,14 +39,31 @@ export function runFallback(
   if (handle === undefined) throw notLoaded(src, 'this expression');
   const flags = ['-c'];
   const program = deterministic ? deterministicProgram(src, vars, flags) : src;
-  if (vars) {
-    for (const name of Object.keys(vars)) {
-      const text = JSON.stringify(vars[name]);
-      flags.push('--argjson', name, text === undefined ? 'null' : text);
+  let text: string | undefined;
+  try {
+    if (vars) {
+      for (const name of Object.keys(vars)) {
+        const value = JSON.stringify(vars[name]);
+        flags.push('--argjson', name, value === undefined ? 'null' : value);
+      }
     }
+    text = JSON.stringify(input);
+  } catch (err) {
+    throw new ExpressionError(ExpressionErrorCode.Runtime, `the input cannot be passed to jq-wasm: ${(err as Error).message}`, { expression: src, cause: err });
   }
-  const text = JSON.stringify(input);
-  const result = handle.raw(text === undefined ? 'null' : text, program, flags);
+  let result: ReturnType<Jq['raw']>;
+  try {
+    result = handle.raw(text === undefined ? 'null' : text, program, flags);
+  } catch (err) {
+    // A wasm trap (e.g. "memory access out of bounds" on very deep nesting) leaves the instance
+    // unusable: a later call would hang. Drop it and load a fresh one in the background.
+    handle = undefined;
+    loading = loadJq().then((jq) => (handle = jq));
+    throw new ExpressionError(ExpressionErrorCode.Runtime, `the jq-wasm fallback crashed (${(err as Error).message}); it is being reloaded`, {
+      expression: src,
+      cause: err,
+    });
+  }
   const outputs: unknown[] = [];
   for (const line of result.stdout.split('\n')) {
     if (line.length > 0) outputs.push(JSON.parse(line));
@@ -60,9 +77,14 @@ export function runFallback(
  * when Swirl's parser rejects an expression, as a safety net against parser gaps.
  */
 export function jqAccepts(src: string): boolean {
-  if (handle === undefined) return false;
-  const result = handle.raw('null', `def __swirl_syntax_check: (${src}\n); empty`, ['-n']);
-  return result.exitCode === 0;
+  if (handle === undefined || nestingDepth(src) > 300) return false;
+  try {
+    return handle.raw('null', `def __swirl_syntax_check: (${src}\n); empty`, ['-n']).exitCode === 0;
+  } catch {
+    handle = undefined;
+    loading = loadJq().then((jq) => (handle = jq));
+    return false;
+  }
 }
 
 /**
@@ -98,6 +120,23 @@ function collectEnvVars(src: string, start: number, end: number, out: number[]):
     for (const part of t.parts ?? []) if (typeof part !== 'string') collectEnvVars(src, part.start, part.end, out);
   }
   out.sort((a, b) => a - b);
+}
+
+/** Deepest nesting of `( [ {` in a jq program (jq-wasm 1.8.2 traps somewhere below 1,000 levels). */
+export function nestingDepth(src: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '(' || c === '[' || c === '{') max = Math.max(max, ++depth);
+    else if (c === ')' || c === ']' || c === '}') depth--;
+  }
+  return max;
 }
 
 /** Maps jq's stderr text to an ExpressionError with jq's own message (and value, where recoverable). */

@@ -20,7 +20,7 @@
  */
 import { CompileError, compileProgram, type Program } from './compiler.js';
 import { ExpressionError, ExpressionErrorCode, positionAt } from './errors.js';
-import { fallbackLoaded, jqAccepts, loadFallback, notLoaded, runFallback } from './fallback.js';
+import { fallbackLoaded, jqAccepts, loadFallback, nestingDepth, notLoaded, runFallback } from './fallback.js';
 import { SyntaxErrorAt } from './lexer.js';
 import { parse } from './parser.js';
 import { JqError, Unsupported } from './runtime.js';
@@ -105,6 +105,9 @@ function compileFresh(src: string): CompiledExpression {
     }
     if (err instanceof ExpressionError) throw err;
     if (err instanceof Unsupported) return fallbackExpression(src, err.message, true);
+    if (isStackOverflow(err)) {
+      throw new ExpressionError(ExpressionErrorCode.Compile, `jq expression is nested too deeply: ${JSON.stringify(src.slice(0, 60))}…`, { expression: src });
+    }
     throw err;
   }
   stats.compiled++;
@@ -119,7 +122,7 @@ function compiledExpression(src: string, program: Program): CompiledExpression {
       try {
         return normalizeOutput(program.first(input ?? null, vars));
       } catch (err) {
-        if (err instanceof RangeError && fallbackLoaded()) return deepFallback(src, input, vars, true)[0] ?? null;
+        if (isStackOverflow(err) && fallbackLoaded()) return deepFallback(src, input, vars, true)[0] ?? null;
         throw runtimeError(src, err);
       }
     },
@@ -127,11 +130,16 @@ function compiledExpression(src: string, program: Program): CompiledExpression {
       try {
         return program.all(input ?? null, vars).map(normalizeOutput);
       } catch (err) {
-        if (err instanceof RangeError && fallbackLoaded()) return deepFallback(src, input, vars, false);
+        if (isStackOverflow(err) && fallbackLoaded()) return deepFallback(src, input, vars, false);
         throw runtimeError(src, err);
       }
     },
   };
+}
+
+/** Only a JS stack overflow (not e.g. "Invalid string length" from `"x" * 1e12`). */
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message.includes('call stack');
 }
 
 /**
@@ -148,14 +156,24 @@ function runtimeError(src: string, err: unknown): unknown {
     return new ExpressionError(ExpressionErrorCode.Runtime, err.message, { expression: src, value: err.value });
   }
   if (err instanceof ExpressionError) return err;
-  if (err instanceof RangeError) {
+  if (isStackOverflow(err)) {
     // A deep recursion in the jq program (e.g. an unbounded recursive def) overflows the JS stack.
-    return new ExpressionError(ExpressionErrorCode.Runtime, `jq program exceeded the call depth: ${err.message}`, { expression: src, cause: err });
+    return new ExpressionError(ExpressionErrorCode.Runtime, 'jq program exceeded the call depth', { expression: src, cause: err });
+  }
+  if (err instanceof RangeError) {
+    // e.g. a string or array too large for JS ("Invalid string length").
+    return new ExpressionError(ExpressionErrorCode.Runtime, err.message, { expression: src, cause: err });
   }
   return err;
 }
 
+/** Programs nested deeper than this never go to jq-wasm, which traps (and is then unusable) on them. */
+const MAX_FALLBACK_NESTING = 300;
+
 function fallbackExpression(src: string, reason: string, count: boolean): CompiledExpression {
+  if (nestingDepth(src) > MAX_FALLBACK_NESTING) {
+    throw new ExpressionError(ExpressionErrorCode.Compile, `jq expression is nested too deeply (${reason}): ${JSON.stringify(src.slice(0, 60))}…`, { expression: src });
+  }
   if (!fallbackLoaded()) throw notLoaded(src, `this expression (${reason})`);
   if (count) {
     stats.fallbacks++;
