@@ -74,7 +74,7 @@ export type { WorkflowInfo, CatalogLoadReport } from './host/catalog.js';
 export type { EventOutcome } from './host/event-router.js';
 export { correlatedInstanceId } from './host/event-router.js';
 export { scheduledInstanceId } from './host/scheduler.js';
-export { STORE_LATENCY_BUCKETS } from './host/store-timing.js';
+export { STORE_LATENCY_BUCKETS, LatencyRecorder } from './host/store-timing.js';
 export type { StoreTimings, OperationTiming } from './host/store-timing.js';
 export type { CloudEventJson, ComponentHost, ComponentSummary } from './components/index.js';
 export { createApp } from './api/app.js';

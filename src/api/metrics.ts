@@ -2,7 +2,8 @@
  * @module api/metrics
  * `GET /metrics` in the Prometheus text exposition format (0.0.4). Only what the host measures:
  * instances by status (counted in the store), engine counters (turns, replays, cache, activity
- * executions), jq fallback counters, CloudEvents received, and store call latency histograms.
+ * executions), jq fallback counters, CloudEvents received, and store call and activity latency
+ * histograms.
  * Rates such as turns/s are left to Prometheus (`rate(swirl_turns_total[1m])`).
  */
 import { RuntimeStatus, STORE_LATENCY_BUCKETS, type SwirlHost } from '../index.js';
@@ -63,6 +64,14 @@ export async function renderMetrics(host: SwirlHost): Promise<string> {
     lines.push(`swirl_store_operation_seconds_bucket{${l},le="+Inf"} ${t.count}`);
     lines.push(`swirl_store_operation_seconds_sum{${l}} ${t.sumSeconds}`);
     lines.push(`swirl_store_operation_seconds_count{${l}} ${t.count}`);
+  }
+  metric('swirl_activity_seconds', 'histogram', 'Activity execution latency in this process, by activity name.');
+  for (const [op, t] of Object.entries(m.activities).sort(([a], [b]) => a.localeCompare(b))) {
+    const l = `activity="${label(op)}"`;
+    STORE_LATENCY_BUCKETS.forEach((b, i) => lines.push(`swirl_activity_seconds_bucket{${l},le="${b}"} ${t.buckets[i]}`));
+    lines.push(`swirl_activity_seconds_bucket{${l},le="+Inf"} ${t.count}`);
+    lines.push(`swirl_activity_seconds_sum{${l}} ${t.sumSeconds}`);
+    lines.push(`swirl_activity_seconds_count{${l}} ${t.count}`);
   }
   metric('swirl_store_operation_errors_total', 'counter', 'Store calls that failed, by operation.');
   for (const [op, t] of Object.entries(m.store)) lines.push(`swirl_store_operation_errors_total{operation="${label(op)}"} ${t.errors}`);

@@ -9,7 +9,7 @@ import { loadComponents, validateCloudEvent, type CloudEventJson, type Component
 import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
 import { EventRouter, type EventOutcome } from './event-router.js';
 import { Scheduler } from './scheduler.js';
-import { timedStore, type StoreTimings } from './store-timing.js';
+import { timeActivities, timedStore, type StoreTimings } from './store-timing.js';
 import { openStore } from '../index.js';
 
 /** Options of {@link createHost}. */
@@ -39,6 +39,8 @@ export interface HostMetrics {
   expressions: ReturnType<typeof expressionStats>;
   /** Store call latency by operation. */
   store: StoreTimings;
+  /** Activity execution latency by activity name. */
+  activities: StoreTimings;
   /** CloudEvents accepted since start. */
   eventsReceived: number;
   /** Seconds since the host started. */
@@ -67,6 +69,7 @@ export class SwirlHost {
     readonly components: ComponentHost | undefined,
     readonly appId: string,
     private readonly timings: () => StoreTimings,
+    private readonly activityTimings: () => StoreTimings,
     private readonly logger: Logger,
     private readonly options: HostOptions,
   ) {
@@ -136,6 +139,7 @@ export class SwirlHost {
       engine: this.engine.stats(),
       expressions: expressionStats(),
       store: this.timings(),
+      activities: this.activityTimings(),
       eventsReceived: this.eventsReceived,
       uptimeSeconds: (Date.now() - this.startedAt) / 1000,
     };
@@ -187,7 +191,8 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
     throw err;
   }
   const ownsStore = typeof options.store !== 'object';
-  const host = new SwirlHost(engine, components, appId, timings, logger, options);
+  const activityTimings = timeActivities(engine);
+  const host = new SwirlHost(engine, components, appId, timings, activityTimings, logger, options);
   if (ownsStore) {
     const stop = host.stop.bind(host);
     host.stop = async () => {

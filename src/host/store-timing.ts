@@ -1,14 +1,14 @@
 /**
  * @module host/store-timing
- * Measures the store as the engine uses it: a proxy that times every async Store call by
- * operation (count, total and max seconds, and a latency histogram), for `/metrics`.
+ * Latency measurement for `/metrics`: a recorder of per-operation histograms, a proxy that times
+ * every async Store call as the engine makes it, and a wrapper that times activity executions.
  */
-import type { Store } from '../index.js';
+import type { ActivityFunction, Engine, Store } from '../index.js';
 
 /** Prometheus-style histogram bucket bounds in seconds. */
-export const STORE_LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+export const STORE_LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10] as const;
 
-/** Latency of one store operation. */
+/** Latency of one operation. */
 export interface OperationTiming {
   count: number;
   errors: number;
@@ -17,21 +17,46 @@ export interface OperationTiming {
   buckets: number[];
 }
 
-/** Store latency by operation name (`commitTurn`, `claimOrchestrations`, …). */
+/** Latency by operation name (`commitTurn`, `claimOrchestrations`, … or an activity name). */
 export type StoreTimings = Record<string, OperationTiming>;
 
-/** Wraps a store; `timings()` returns a copy of the counters so far. */
-export function timedStore(store: Store): { store: Store; timings: () => StoreTimings } {
-  const stats: StoreTimings = {};
-  const record = (op: string, seconds: number, failed: boolean): void => {
-    const s = (stats[op] ??= { count: 0, errors: 0, sumSeconds: 0, buckets: STORE_LATENCY_BUCKETS.map(() => 0) });
+/** Records durations by operation. */
+export class LatencyRecorder {
+  private readonly stats: StoreTimings = {};
+
+  /** Adds one observation. */
+  record(op: string, seconds: number, failed: boolean): void {
+    const s = (this.stats[op] ??= { count: 0, errors: 0, sumSeconds: 0, buckets: STORE_LATENCY_BUCKETS.map(() => 0) });
     s.count += 1;
     if (failed) s.errors += 1;
     s.sumSeconds += seconds;
     STORE_LATENCY_BUCKETS.forEach((b, i) => {
       if (seconds <= b) s.buckets[i]! += 1;
     });
-  };
+  }
+
+  /** Times a promise-returning call. */
+  async time<T>(op: string, run: () => Promise<T> | T): Promise<T> {
+    const t0 = process.hrtime.bigint();
+    try {
+      const v = await run();
+      this.record(op, Number(process.hrtime.bigint() - t0) / 1e9, false);
+      return v;
+    } catch (e) {
+      this.record(op, Number(process.hrtime.bigint() - t0) / 1e9, true);
+      throw e;
+    }
+  }
+
+  /** A copy of the counters so far. */
+  snapshot(): StoreTimings {
+    return structuredClone(this.stats);
+  }
+}
+
+/** Wraps a store; `timings()` returns a copy of the counters so far. */
+export function timedStore(store: Store): { store: Store; timings: () => StoreTimings } {
+  const rec = new LatencyRecorder();
   const proxy = new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -39,16 +64,29 @@ export function timedStore(store: Store): { store: Store; timings: () => StoreTi
       return (...args: unknown[]) => {
         const t0 = process.hrtime.bigint();
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        // Synchronous members (if any) pass through untimed.
         if (!(result instanceof Promise)) return result;
         return result.then(
-          (v) => (record(prop, Number(process.hrtime.bigint() - t0) / 1e9, false), v),
+          (v) => (rec.record(prop, Number(process.hrtime.bigint() - t0) / 1e9, false), v),
           (e: unknown) => {
-            record(prop, Number(process.hrtime.bigint() - t0) / 1e9, true);
+            rec.record(prop, Number(process.hrtime.bigint() - t0) / 1e9, true);
             throw e;
           },
         );
       };
     },
   });
-  return { store: proxy, timings: () => structuredClone(stats) };
+  return { store: proxy, timings: () => rec.snapshot() };
+}
+
+/**
+ * Times every activity registered on `engine` from now on (the interpreter's activities are
+ * registered with the first workflow), by activity name. The engine exposes no activity timing
+ * of its own; this measures the function's execution in this process.
+ */
+export function timeActivities(engine: Engine): () => StoreTimings {
+  const rec = new LatencyRecorder();
+  const register = engine.registerActivity.bind(engine);
+  engine.registerActivity = ((name: string, fn: ActivityFunction) => register(name, (input, ctx) => rec.time(name, () => fn(input, ctx)))) as Engine['registerActivity'];
+  return () => rec.snapshot();
 }

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApp, createHost, correlatedInstanceId, type App, type SwirlHost } from '../../src/index.js';
+import { createApp, createHost, correlatedInstanceId, type App, type OrchestrationContext, type SwirlHost } from '../../src/index.js';
 
 let host: SwirlHost;
 let app: App;
@@ -245,7 +245,13 @@ describe('CloudEvents ingress', () => {
 });
 
 describe('metrics', () => {
-  test('Prometheus text with instances by status, engine, jq and store series', async () => {
+  test('Prometheus text with instances by status, engine, jq, store and activity series', async () => {
+    host.engine.registerActivity('probe', async (n: number) => n + 1);
+    host.engine.registerOrchestration('probing', function* (ctx: OrchestrationContext): Generator<unknown, unknown, any> {
+      return yield ctx.callActivity('probe', 1);
+    });
+    const id = await host.engine.client.start('probing');
+    assert.equal((await host.engine.client.waitForCompletion(id, { timeoutMs: 5000 })).output, 2);
     const res = await req('GET', '/metrics');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type')!, /^text\/plain; version=0.0.4/);
@@ -255,5 +261,7 @@ describe('metrics', () => {
     assert.match(text, /^swirl_jq_fallback_evaluations_total \d+$/m);
     assert.match(text, /^swirl_store_operation_seconds_count\{operation="commitTurn"\} [1-9]\d*$/m);
     assert.match(text, /^swirl_cloudevents_received_total [1-9]\d*$/m);
+    assert.match(text, /^swirl_activity_seconds_count\{activity="probe"\} 1$/m);
+    assert.match(text, /^swirl_activity_seconds_bucket\{activity="probe",le="\+Inf"\} 1$/m);
   });
 });
