@@ -165,6 +165,10 @@ test('the fallback runs what the compiler does not handle, counted and logged on
     assert.equal(after.fallbackEvaluations, before.fallbackEvaluations + 2);
     assert.equal(events.filter((e) => e.expression === src).length, 1, 'logged once per expression');
     assert.throws(() => c.evaluate(1), (err: unknown) => err instanceof ExpressionError && err.code === 'EXPRESSION_RUNTIME');
+    // jq-wasm traps (and then hangs) on programs nested ~1,000 deep: they never reach it.
+    const deep = `${'['.repeat(1000)}1${']'.repeat(1000)}`;
+    assert.throws(() => compileExpression(deep, { engine: 'wasm' }), (err: unknown) => err instanceof ExpressionError && /nested too deeply/.test(err.message));
+    assert.deepEqual(c.evaluate('a'), ['x', 'y'], 'the fallback still works');
   } finally {
     setExpressionLogger(undefined);
   }
