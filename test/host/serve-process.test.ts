@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'test', 'cli', 'run-cli.ts');
 let dir: string;
+/** Every server process started, so a failing assertion never leaves one running. */
+const started: ChildProcess[] = [];
 
 const WAIT_FOR_APPROVAL = `
 id: approve
@@ -59,6 +61,7 @@ interface Server {
 function serve(): Promise<Server> {
   // node --import tsx (not the tsx launcher, which would leave its child running after a SIGKILL).
   const proc = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--workflows', join(dir, 'workflows'), '--store', `sqlite:${join(dir, 'swirl.db')}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(proc);
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -99,7 +102,10 @@ before(() => {
   writeFileSync(join(wf, 'nap.yaml'), NAP);
   writeFileSync(join(wf, 'broken.yaml'), NAP.replace('id: nap', 'id: broken').replace('transition: Done', 'transition: Dne'));
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test('serve: invalid definitions refused, SIGTERM graceful, SIGKILL restart resumes waits and timers', async () => {
   // 1. First process: the broken definition is refused with its diagnostic, the others load.
