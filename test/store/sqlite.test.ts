@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_VERSION_TABLE } from '../../src/store/migrations.js';
 import { openSqliteStore, SqliteStore } from '../../src/store/sqlite.js';
+import { WalSync } from '../../src/store/sqlite-wal-sync.js';
 import { storeContract } from './contract.js';
 import { createRequest, rejectsWithCode, turnFor } from './contract-helpers.js';
 
@@ -180,6 +181,17 @@ describe('SQLite store specifics', () => {
     const reopened = await openSqliteStore(path);
     assert.equal((await reopened.queryInstances({ pageSize: 1000 })).instances.length, 300);
     await reopened.close();
+  });
+
+  it('fails every waiting and later acknowledgement once a WAL sync fails (nothing is reported durable after it)', async () => {
+    const sync = new WalSync(join(dir, 'missing-dir', 'x.db-wal'));
+    const first = sync.whenDurable(sync.committed());
+    await assert.rejects(first, (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'STORE_WRITE_FAILED');
+      assert.match(e.message, /cannot sync the SQLite WAL/);
+      return true;
+    });
+    await assert.rejects(sync.whenDurable(0), /cannot sync the SQLite WAL/, 'even what was durable before is not acknowledged any more');
   });
 
   it('close() commits the writes still queued before it releases the file', async () => {
