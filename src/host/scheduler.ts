@@ -52,9 +52,13 @@ export class Scheduler {
     this.now = options.now ?? Date.now;
   }
 
-  /** Adds a workflow; ignored when it has no schedule. */
+  /**
+   * Adds a workflow; ignored when it has no schedule, or when its start state is an event state:
+   * such instances are created by their start event (spec §Schedule Definition), not by time.
+   */
   add(graph: WorkflowGraph): void {
     if (!graph.schedule || (!graph.schedule.cron && !graph.schedule.interval)) return;
+    if (graph.nodes.get(graph.start)?.type === 'event') return;
     this.tracked.set(graph.id, { graph, initialised: false });
   }
 
