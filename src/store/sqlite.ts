@@ -276,9 +276,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  // ── the bodies of the reads and writes (writes run inside the batch transaction, under a savepoint)
-
-
+  // ── the bodies of the writes (run inside the batch transaction, under a savepoint) ──────────
 
   private createInstanceNow(request: CreateInstanceRequest): { created: boolean } {
     const existing = this.sql.instanceStatus.get(request.instanceId) as { status: RuntimeStatus } | undefined;
