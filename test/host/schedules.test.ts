@@ -82,3 +82,28 @@ test('cron schedule (Quartz seconds field) starts runs while the host runs', asy
   assert.ok(done.length >= 1, `completed runs: ${done.length}`);
   for (const m of done) assert.equal(due(m, 'cronjob') % 1000, 0);
 });
+
+test('a scheduled workflow that starts with an event state is started by its events, not by time', async () => {
+  const host = await createHost({ store: 'memory', scheduleTickMs: 50 });
+  const { workflow } = await host.catalog.register(`
+id: bids
+specVersion: '0.8'
+start: { stateName: Bid, schedule: R/PT1S }
+events:
+  - { name: BidMade, type: bid.made, source: /auction }
+states:
+  - name: Bid
+    type: event
+    onEvents: [{ eventRefs: [BidMade] }]
+    end: true
+`);
+  assert.ok(workflow);
+  await host.start();
+  await sleep(1200);
+  assert.deepEqual((await runs(host, 'bids')).length, 0);
+  const [outcome] = await host.ingest([{ specversion: '1.0', id: 'b1', source: '/auction', type: 'bid.made', data: { amount: 5 } }]);
+  assert.equal(outcome!.started.length, 1);
+  const done = await host.engine.client.waitForCompletion(outcome!.started[0]!, { timeoutMs: 5000 });
+  await host.stop();
+  assert.deepEqual(done.output, { amount: 5 });
+});
