@@ -4,13 +4,12 @@
  * folder validated and registered by id, CloudEvent routing, pub/sub subscriptions and start
  * schedules. `swirl serve` and the HTTP API sit on top of it; tests build one in memory.
  */
-import { createEngine, expressionStats, initExpressions, noopLogger, type Engine, type EngineOptions, type Logger, type Store } from '../index.js';
+import { createEngine, expressionStats, initExpressions, noopLogger, openStore, type Engine, type EngineOptions, type Logger, type Store } from '../index.js';
 import { loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
 import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
 import { EventRouter, type EventOutcome } from './event-router.js';
 import { Scheduler } from './scheduler.js';
-import { timeActivities, timedStore, type StoreTimings } from './store-timing.js';
-import { openStore } from '../index.js';
+import { timeActivities, timedStore, type StoreTimings } from './latency.js';
 
 /** Options of {@link createHost}. */
 export interface HostOptions {

@@ -1,5 +1,5 @@
 /**
- * @module host/store-timing
+ * @module host/latency
  * Latency measurement for `/metrics`: a recorder of per-operation histograms, a proxy that times
  * every async Store call as the engine makes it, and a wrapper that times activity executions.
  */
