@@ -80,6 +80,8 @@ function inputHasKey(input: unknown, key: [string, string][]): boolean {
 export class EventRouter {
   private readonly kept = new Map<string, { eventName: string; event: CloudEventJson }[]>();
   private keptCount = 0;
+  /** Events are routed one at a time: a start and a keep for the same key must not interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly engine: Engine,
@@ -87,8 +89,14 @@ export class EventRouter {
     private readonly logger: Logger | undefined,
   ) {}
 
-  /** Routes one (already validated) CloudEvent. */
-  async route(event: CloudEventJson): Promise<EventOutcome> {
+  /** Routes one (already validated) CloudEvent, after the events routed before it. */
+  route(event: CloudEventJson): Promise<EventOutcome> {
+    const run = this.queue.then(() => this.routeNow(event));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async routeNow(event: CloudEventJson): Promise<EventOutcome> {
     const outcome: EventOutcome = { id: event.id, type: event.type, source: event.source, started: [], delivered: [], kept: [] };
     for (const graph of this.catalog.graphs()) {
       const defs = [...graph.events.values()].filter((d) => matches(d, event));

@@ -58,6 +58,7 @@ export class SwirlHost {
   loadReport: CatalogLoadReport = { loaded: [], refused: [], warnings: [] };
   private readonly subscriptions: Subscription[] = [];
   private readonly seenEvents = new Set<string>();
+  private readonly inflightEvents = new Map<string, Promise<void>>();
   private eventsReceived = 0;
   private startedAt = Date.now();
   private state: 'created' | 'running' | 'stopped' = 'created';
@@ -160,10 +161,18 @@ export class SwirlHost {
         topic: meta.topic,
         handler: async (event) => {
           const key = `${event.source}\n${event.id}`;
+          // A copy delivered while the first is being routed waits for it (and fails with it, to be redelivered).
+          const inflight = this.inflightEvents.get(key);
+          if (inflight) return inflight;
           if (this.seenEvents.has(key)) return;
-          await this.ingest([event]);
-          this.seenEvents.add(key);
-          if (this.seenEvents.size > 100_000) this.seenEvents.delete(this.seenEvents.values().next().value as string);
+          const routed = this.ingest([event])
+            .then(() => {
+              this.seenEvents.add(key);
+              if (this.seenEvents.size > 100_000) this.seenEvents.delete(this.seenEvents.values().next().value as string);
+            })
+            .finally(() => this.inflightEvents.delete(key));
+          this.inflightEvents.set(key, routed);
+          return routed;
         },
       });
       this.subscriptions.push(sub);
