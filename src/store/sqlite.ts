@@ -111,6 +111,12 @@ export class SqliteStore implements Store {
   private readonly sql: SqliteStatements;
   private readonly walSync: WalSync | undefined;
   private readonly checkpointer: Checkpointer | undefined;
+  /**
+   * Message ids each claim of this store took, by instance: a turn that consumes all of them can
+   * skip releasing leftovers. Only a shortcut — without an entry (another process claimed, or the
+   * lease was re-claimed) the release statement runs as usual.
+   */
+  private readonly taken = new Map<string, { leaseId: string; ids: number[] }>();
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -326,6 +332,7 @@ export class SqliteStore implements Store {
       const messages = (this.sql.takeMessages.all({ lease: request.leaseId, id, now: request.now, limit: maxMessages }) as InboxRow[])
         .sort((a, b) => a.id - b.id)
         .map(toInboxMessage);
+      this.taken.set(id, { leaseId: request.leaseId, ids: messages.map((m) => m.id) });
       items.push({ instance: toInstanceRecord(row), messages, leaseId: request.leaseId });
     }
     return items;
@@ -401,13 +408,17 @@ export class SqliteStore implements Store {
     });
     for (const messageId of turn.consumedMessageIds) this.sql.deleteMessage.run(messageId, turn.instanceId);
     // Messages taken but not consumed go back to the untaken pool with the lock (see the claim invariant).
-    this.sql.releaseMessages.run(turn.instanceId, turn.leaseId);
+    if (!this.consumedAllTaken(turn)) this.sql.releaseMessages.run(turn.instanceId, turn.leaseId);
     if (turn.dropPendingWork) {
       this.sql.deleteInbox.run(turn.instanceId);
       this.sql.deleteTasks.run(turn.instanceId);
     }
     for (const t of turn.tasks) this.sql.insertTask.run(t.instanceId, t.executionId, t.taskId, t.name, t.visibleAt, t.data);
-    for (const m of turn.messages) this.insertMessageIfTargetExists(m);
+    for (const m of turn.messages) {
+      // The turn's own instance exists (its lock was checked above): no existence probe needed.
+      if (m.instanceId === turn.instanceId) this.sql.insertMessage.run(m.instanceId, m.visibleAt, m.data);
+      else this.insertMessageIfTargetExists(m);
+    }
     for (const child of turn.newInstances) {
       // A nested savepoint: a refused child must not leave half of itself behind, and must not fail the turn.
       this.db.exec('SAVEPOINT child');
@@ -421,6 +432,16 @@ export class SqliteStore implements Store {
         if (child.onConflict !== undefined) this.insertMessageIfTargetExists(child.onConflict);
       }
     }
+  }
+
+  /** True when this store's claim under the turn's lease took only messages the turn consumed. */
+  private consumedAllTaken(turn: TurnCommit): boolean {
+    const entry = this.taken.get(turn.instanceId);
+    this.taken.delete(turn.instanceId);
+    if (entry === undefined || entry.leaseId !== turn.leaseId) return false;
+    if (entry.ids.length === 0) return true;
+    const consumed = new Set(turn.consumedMessageIds);
+    return entry.ids.every((id) => consumed.has(id));
   }
 
   private insertMessageIfTargetExists(message: NewMessage): void {
