@@ -67,7 +67,8 @@ export interface SqliteStoreOptions {
    * but may vanish on power loss — harmless, since every lease holder dies with the machine and
    * the work is simply claimed again (its dequeueCount may then be one lower). Every other write,
    * and any batch that contains one, keeps the full `synchronous` level. Halves the fsyncs on
-   * the latency path of a step (claim → run → commit).
+   * the latency path of a step (claim → run → commit). True makes claims durable writes in both
+   * sync modes.
    * @default false
    */
   durableClaims?: boolean;
@@ -117,10 +118,13 @@ export class SqliteStore implements Store {
    * lease was re-claimed) the release statement runs as usual.
    */
   private readonly taken = new Map<string, { leaseId: string; ids: number[] }>();
+  /** Claims count as durable writes (option durableClaims). */
+  private readonly claimsDurable: boolean;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
     this.path = options.path;
+    this.claimsDurable = options.durableClaims === true;
     const synchronous = options.synchronous ?? SqliteSynchronous.FULL;
     const offThread = synchronous === SqliteSynchronous.FULL && options.syncOffThread !== false && !isMemoryPath(options.path);
     this.db = openSqliteDatabase({
@@ -174,7 +178,7 @@ export class SqliteStore implements Store {
   claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]> {
     // Idle workers poll often: answer "nothing to do" from a read, without joining a batch.
     if (!this.closed && request.instanceIds === undefined && !found(this.sql.anyClaimableInstance, request.now)) return Promise.resolve([]);
-    return this.write(() => this.claimOrchestrationsNow(request), false);
+    return this.write(() => this.claimOrchestrationsNow(request), this.claimsDurable);
   }
 
   commitTurn(turn: TurnCommit): Promise<void> {
@@ -208,7 +212,7 @@ export class SqliteStore implements Store {
       const ids = [...new Set([...expired, ...untaken])].sort((a, b) => a - b).slice(0, request.limit);
       const lock = { lease: request.leaseId, expires: request.now + request.leaseMs };
       return ids.map((id) => toActivityWorkItem(this.sql.lockTask.get({ ...lock, id }) as TaskRow));
-    }, false);
+    }, this.claimsDurable);
   }
 
   completeActivity(request: CompleteActivityRequest): Promise<void> {

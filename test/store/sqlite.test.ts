@@ -144,6 +144,13 @@ describe('SQLite store specifics', () => {
     assert.deepEqual(await store.claimOrchestrations({ leaseId: 'L2', now: 1000, leaseMs: 1000, limit: 1 }), [], 'nothing to claim');
     assert.equal(store.commitStats.commits, s1.commits, 'an empty claim is answered without a transaction');
     await store.close();
+
+    const strict = await openSqliteStore({ path: freshPath(), durableClaims: true });
+    await strict.createInstance(createRequest('a'));
+    const before = strict.commitStats.walSyncs;
+    await strict.claimOrchestrations({ leaseId: 'L', now: 1000, leaseMs: 1000, limit: 1 });
+    assert.equal(strict.commitStats.walSyncs, before + 1, 'durableClaims: the claim is synced like any write');
+    await strict.close();
   });
 
   it('with SQLite blocking FULL, claim-only batches commit without an fsync unless durableClaims', async () => {
