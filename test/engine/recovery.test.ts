@@ -145,7 +145,8 @@ for (const kind of STORE_KINDS) {
       gate = false;
       const r = await e.client.waitForCompletion(id, { timeoutMs: 5000 });
       assert.equal(r.output, 'done');
-      assert.deepEqual(deliveries, [['redeliver-1:1', 2]], 'one execution, the second delivery, same key');
+      const key = `redeliver-1:${(await e.client.get(id))!.executionId}:1`;
+      assert.deepEqual(deliveries, [[key, 2]], 'one execution, the second delivery, same key');
       await e.stop();
       await store.close();
     });
