@@ -31,10 +31,11 @@ export interface FiberResults<T> {
 
 /**
  * Runs the fibers concurrently until `needed` of them have finished (default: all). The first
- * fiber to throw fails the whole group (fail-fast); unfinished fibers are abandoned (their pending
- * activities may still run, their results are ignored).
+ * fiber to throw fails the whole group (fail-fast); unfinished fibers are abandoned: `abandon`
+ * receives the tasks they were waiting on, so the caller can withdraw their event waits (their
+ * pending activities may still run; their results are ignored).
  */
-export function* runFibers<T>(fibers: Step<T>[], needed = fibers.length): Step<FiberResults<T>> {
+export function* runFibers<T>(fibers: Step<T>[], abandon: (tasks: Task<unknown>[]) => void, needed = fibers.length): Step<FiberResults<T>> {
   const results: (T | undefined)[] = fibers.map(() => undefined);
   const finished = fibers.map(() => false);
   const current: (Task<unknown> | undefined)[] = fibers.map(() => undefined);
@@ -61,14 +62,20 @@ export function* runFibers<T>(fibers: Step<T>[], needed = fibers.length): Step<F
     }
   };
 
-  for (let i = 0; i < fibers.length && done < needed; i++) advance(i, { first: true });
-  while (done < needed) {
-    const waiting = current.flatMap((t, i) => (t ? [{ t, i }] : []));
-    if (waiting.length === 0) break;
-    const k = (yield new FirstOf(waiting.map((w) => w.t))) as number;
-    const { t, i } = waiting[k];
-    current[i] = undefined;
-    advance(i, t.isFailed ? { error: t.getException() } : { value: t.getResult() });
+  try {
+    for (let i = 0; i < fibers.length && done < needed; i++) advance(i, { first: true });
+    while (done < needed) {
+      const waiting = current.flatMap((t, i) => (t ? [{ t, i }] : []));
+      if (waiting.length === 0) break;
+      const k = (yield new FirstOf(waiting.map((w) => w.t))) as number;
+      const { t, i } = waiting[k];
+      current[i] = undefined;
+      advance(i, t.isFailed ? { error: t.getException() } : { value: t.getResult() });
+    }
+  } finally {
+    // Whether enough fibers finished or one failed the group: nobody waits for the rest any more.
+    const left = current.filter((t): t is Task<unknown> => t !== undefined && !t.isComplete);
+    if (left.length > 0) abandon(left);
   }
   return { results, finished };
 }

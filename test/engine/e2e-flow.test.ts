@@ -179,6 +179,23 @@ for (const kind of STORE_KINDS) {
       assert.equal(started[0]?.type === 'ExecutionStarted' && started[0].input, '3');
     });
 
+    it('abandon withdraws event waits (also inside composites), so the next wait gets the event', async () => {
+      const engine = await makeEngine(kind);
+      engine.registerOrchestration('abandoning', function* (ctx) {
+        const stale = ctx.whenAll([ctx.waitForExternalEvent('x'), ctx.waitForExternalEvent('y')]);
+        yield ctx.createTimer(1);
+        ctx.abandon([stale]);
+        const x = yield ctx.waitForExternalEvent('x');
+        return { x, staleDone: stale.isComplete };
+      });
+      await engine.start();
+      const id = await engine.client.start('abandoning', undefined);
+      await until(async () => (await engine.client.history(id)).some((h) => h.type === 'TimerFired'), 5000, 'the timer');
+      await engine.client.raiseEvent(id, 'x', 42);
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      assert.deepEqual(r.output, { x: 42, staleDone: false });
+    });
+
     it('gives every execution after continue-as-new its own idempotency keys', async () => {
       const engine = await makeEngine(kind);
       const keys: string[] = [];

@@ -92,6 +92,9 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
     whenAny<T>(tasks: Task<T>[]) {
       return new WhenAnyTask<T>(tasks, (losers) => rt.events.withdraw(losers as Task<unknown>[]));
     },
+    abandon(tasks: readonly Task<unknown>[]) {
+      rt.events.withdraw(tasks);
+    },
     continueAsNew(input?: unknown, options?: ContinueAsNewOptions) {
       const text = serialize(input, `continue-as-new input of '${rt.name}'`);
       rt.saveEvents = options?.saveEvents !== false;

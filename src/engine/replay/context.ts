@@ -73,6 +73,13 @@ export interface OrchestrationContext {
    * losers are withdrawn, so a later event is buffered rather than swallowed by a stale wait.
    */
   whenAny<T>(tasks: Task<T>[]): Task<Task<T>>;
+  /**
+   * Declares that the orchestration will never wait on `tasks` again (an abandoned branch): the
+   * external-event waits among them (also inside whenAll/whenAny) are withdrawn, so a later event
+   * of that name is buffered for the next wait instead of being swallowed. Activities and timers
+   * already scheduled still run; their results are ignored. Records nothing in history.
+   */
+  abandon(tasks: readonly Task<unknown>[]): void;
   /** Ends this execution and starts a fresh one (empty history) with `input`. */
   continueAsNew(input?: unknown, options?: ContinueAsNewOptions): void;
   /** Sets the custom status visible to clients (any JSON value; undefined clears it). */

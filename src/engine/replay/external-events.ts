@@ -43,11 +43,18 @@ export class ExternalEvents {
     }
   }
 
-  /** Withdraws whenAny losers that wait for external events, so they cannot swallow later events. */
-  withdraw(losers: Task<unknown>[]): void {
+  /**
+   * Withdraws the external-event waits among `losers` — whenAny losers, or tasks the orchestration
+   * abandoned — including those inside composite tasks, so they cannot swallow later events.
+   */
+  withdraw(losers: readonly Task<unknown>[]): void {
     for (const t of losers) {
+      if (t.isComplete) continue;
       const key = this.waiterNames.get(t);
-      if (key === undefined) continue;
+      if (key === undefined) {
+        this.withdraw(t.waitsOn());
+        continue;
+      }
       this.waiterNames.delete(t);
       const queue = this.waiters.get(key);
       if (!queue) continue;

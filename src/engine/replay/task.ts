@@ -76,6 +76,14 @@ export class Task<T> {
     this.parents.push(parent);
   }
 
+  /**
+   * The tasks this one waits on (composites: their children; a plain task: none). Lets the
+   * runtime find the external-event waits inside a task the orchestration abandons.
+   */
+  waitsOn(): readonly Task<unknown>[] {
+    return [];
+  }
+
   private notify(): void {
     const parents = this.parents;
     this.parents = [];
@@ -110,6 +118,9 @@ export class WhenAllTask<T> extends Task<T[]> implements TaskParent {
     this.remaining -= 1;
     if (this.remaining === 0) this.complete(this.children.map((c) => c.getResult()));
   }
+  override waitsOn(): readonly Task<unknown>[] {
+    return this.children as Task<unknown>[];
+  }
 }
 
 /**
@@ -135,5 +146,8 @@ export class WhenAnyTask<T> extends Task<Task<T>> implements TaskParent {
     if (this.isComplete) return;
     this.complete(child as Task<T>);
     this.onDecided(this.children.filter((c) => c !== (child as Task<T>) && !c.isComplete));
+  }
+  override waitsOn(): readonly Task<unknown>[] {
+    return this.children as Task<unknown>[];
   }
 }

@@ -51,7 +51,7 @@ export function* runForeach(rc: RunContext, node: StateNode, data: unknown, scop
     const size = batchSize(rc, node, def, data, collection.length);
     for (let start = 0; start < collection.length; start += size) {
       const wave = collection.slice(start, start + size).map((el) => iteration(el));
-      const { results: r } = yield* runFibers(wave);
+      const { results: r } = yield* runFibers(wave, (t) => rc.ctx.abandon(t));
       for (const x of r) results.push(x?.lastResult ?? null);
     }
   }

@@ -32,7 +32,7 @@ export function* runActions(
     // Copies run side by side: none of them is "the" state data until they merge back.
     const fiberScope = { ...scope, onData: undefined };
     const fibers = actions.map((a, i) => runAction(rc, a, `${base}/${i}`, structuredClone(data), fiberScope, children));
-    const { results } = yield* runFibers(fibers);
+    const { results } = yield* runFibers(fibers, (t) => rc.ctx.abandon(t));
     let acc = data;
     let lastResult: unknown = null;
     for (const r of results) {

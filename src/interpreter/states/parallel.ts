@@ -35,7 +35,7 @@ export function* runParallel(rc: RunContext, node: StateNode, data: unknown, sco
     return runActions(rc, b.actions, `${node.pointer}/branches/${i}/actions`, 'sequential', structuredClone(data), { stateName: node.name, deadlines, actionExecMs: actionMs, subflows: subflows[i] }, scope.children);
   });
   rc.log('info', `state '${node.name}': ${def.branches.length} branches (${needed === def.branches.length ? 'allOf' : `atLeast ${needed}`})`, { state: node.name });
-  const { results, finished } = yield* runFibers(fibers, needed);
+  const { results, finished } = yield* runFibers(fibers, (t) => rc.ctx.abandon(t), needed);
   // Unfinished branches are cancelled: their subflows are terminated (their running activities
   // cannot be recalled; their results are ignored).
   const cancel = subflows.flatMap((ids, i) => (finished[i] ? [] : ids));
