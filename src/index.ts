@@ -24,7 +24,7 @@ export { EdgeKind } from './graph/types.js';
 export type { WorkflowGraph, StateNode, Edge, CompiledEnd, RetryPolicy, StateTimeouts, WorkflowTimeouts } from './graph/types.js';
 
 // ── interpreter (src/interpreter) ─────────────────────────────────────────────────────────────
-export { registerWorkflow, mergeData, retryDelay, nextScheduleTimes } from './interpreter/index.js';
+export { registerWorkflow, secretsReady, mergeData, retryDelay, nextScheduleTimes } from './interpreter/index.js';
 export type { InterpreterOptions } from './interpreter/index.js';
 export { createRestCaller } from './components/rest/index.js';
 export type { RestCaller, RestCall } from './components/rest/index.js';

@@ -2,8 +2,8 @@
  * @module interpreter/activities
  * The side effects of a workflow, run as engine activities (at-least-once, each with an
  * idempotency key): rest and custom function calls, publishing produced events, terminating
- * instances (async subflows, workflowExecTimeout) and reading secrets. The orchestration program
- * only schedules them.
+ * instances (async subflows, workflowExecTimeout) and waiting for the secrets table (it returns
+ * the names of missing secrets, never values). The orchestration program only schedules them.
  */
 import type { FunctionDef } from '../definition/types.js';
 import type { WorkflowGraph } from '../graph/types.js';
@@ -13,6 +13,7 @@ import type { CloudEventJson, ComponentHost } from '../components/types.js';
 import type { RestCaller } from '../components/rest/index.js';
 import { WorkflowError } from '../errors.js';
 import type { ActivityNames } from './run-context.js';
+import type { SecretTable } from './secrets.js';
 
 /** Activity names (shared by every workflow registered on an engine). */
 export const ACTIVITY_NAMES: ActivityNames = {
@@ -26,10 +27,16 @@ export const ACTIVITY_NAMES: ActivityNames = {
 export interface ActivityWorkflow {
   graph: WorkflowGraph;
   components?: ComponentHost;
-  secrets: (name: string) => Promise<string | undefined>;
+  /** $SECRETS values, resolved outside the orchestration (never in history). */
+  secrets: SecretTable;
   rest: RestCaller;
   baseDir: string;
   log?: (msg: string, meta: Record<string, unknown>) => void;
+}
+
+/** Result of the secrets activity: the declared secrets no source provides. */
+export interface SecretsCheck {
+  missing: string[];
 }
 
 /** Input of the function-call activity. */
@@ -133,13 +140,10 @@ export function registerActivities(engine: Engine, lookup: (workflow: string) =>
     }
     return null;
   });
-  engine.registerActivity(ACTIVITY_NAMES.secrets, async (input: { workflow: string }) => {
+  // Waits until this process has looked the declared secrets up; only the missing NAMES go to history.
+  engine.registerActivity(ACTIVITY_NAMES.secrets, async (input: { workflow: string }): Promise<SecretsCheck> => {
     const w = workflowOf(input.workflow);
-    const out: Record<string, string> = {};
-    for (const name of w.graph.secrets) {
-      const v = await w.secrets(name);
-      if (v !== undefined) out[name] = v;
-    }
-    return out;
+    await w.secrets.ready();
+    return { missing: w.secrets.missing() };
   });
 }

@@ -9,10 +9,11 @@ import type { OrchestrationContext } from '../engine/replay/context.js';
 import type { Logger } from '../engine/logger.js';
 import type { ComponentHost } from '../components/types.js';
 import { createRestCaller, type RestCaller } from '../components/rest/index.js';
-import { DefinitionError, WorkflowError } from '../errors.js';
-import { ACTIVITY_NAMES, registerActivities, type ActivityWorkflow } from './activities.js';
+import { DefinitionError, NonDeterminismError, WorkflowError } from '../errors.js';
+import { ACTIVITY_NAMES, registerActivities, type ActivityWorkflow, type SecretsCheck } from './activities.js';
 import { CONTINUE_AS_KEY, runWorkflow, type ContinueAsEnvelope } from './program.js';
 import { RunContext, type Step } from './run-context.js';
+import { SecretTable, type SecretSource } from './secrets.js';
 
 export { mergeData } from './data.js';
 export { retryDelay } from './error-handling.js';
@@ -23,7 +24,7 @@ export interface InterpreterOptions {
   /** Custom functions (`invoke:`/`binding:`/`publish:`) and produced events; absent → calling one fails with a clear error. */
   components?: ComponentHost;
   /** $SECRETS values. @default components.getSecret (when components are given), then process.env */
-  secrets?: Record<string, string> | ((name: string) => Promise<string | undefined>);
+  secrets?: SecretSource;
   /** Subflow and continueAs targets by id (and version). */
   workflows?: (id: string, version?: string) => WorkflowGraph | undefined;
   /** Progress: state entered, retries, waits. */
@@ -44,15 +45,15 @@ function orchestrationNames(graph: WorkflowGraph): string[] {
   return graph.version !== undefined ? [`${graph.id}@${graph.version}`, graph.id] : [graph.id];
 }
 
-function secretsOf(options: InterpreterOptions): (name: string) => Promise<string | undefined> {
-  const s = options.secrets;
-  if (typeof s === 'function') return s;
-  if (s) return async (name) => s[name];
-  if (options.components) {
-    const c = options.components;
-    return async (name) => (await c.getSecret(name)) ?? process.env[name];
-  }
-  return async (name) => process.env[name];
+/**
+ * Resolves when every workflow registered on `engine` so far has its `$SECRETS` values loaded
+ * (asynchronous sources are prefetched when the workflow is registered). Hosts await it before
+ * `engine.start()`, so instances recovered from the store find their secrets in this process.
+ */
+export async function secretsReady(engine: Engine): Promise<void> {
+  const map = engines.get(engine);
+  if (!map) return;
+  await Promise.all([...new Set(map.values())].map((w) => w.secrets.settled()));
 }
 
 /**
@@ -87,7 +88,7 @@ function register(engine: Engine, map: Map<string, Registered>, graph: WorkflowG
   const entry: Registered = {
     graph,
     components: options.components,
-    secrets: secretsOf(options),
+    secrets: SecretTable.create(graph.secrets, options.secrets, options.components),
     rest,
     baseDir: options.baseDir ?? process.cwd(),
     resolve,
@@ -151,9 +152,16 @@ function orchestration(map: Map<string, Registered>, name: string) {
     if (!entry) throw new DefinitionError('UNKNOWN_WORKFLOW', `workflow '${target}' is not registered in this process`);
     let secrets: Record<string, string> = {};
     if (entry.graph.secrets.length > 0) {
-      secrets = (yield ctx.callActivity(ACTIVITY_NAMES.secrets, { workflow: target })) as Record<string, string>;
+      // The activity waits for this process's secret table and records only the missing names.
+      const check = (yield ctx.callActivity(ACTIVITY_NAMES.secrets, { workflow: target })) as SecretsCheck;
+      if (!entry.secrets.isLoaded) {
+        // Replaying in a process whose prefetch has not finished (the host did not await
+        // secretsReady): fail this turn only; the engine retries it once the values are there.
+        throw new NonDeterminismError(`secrets of workflow '${target}' are not loaded in this process yet (await secretsReady(engine) before engine.start())`);
+      }
+      secrets = entry.secrets.record();
       // A declared secret nobody supplies is a configuration error, never an empty string.
-      const missing = entry.graph.secrets.filter((n) => secrets[n] === undefined);
+      const missing = Array.isArray(check?.missing) ? check.missing : [];
       if (missing.length > 0) {
         throw new WorkflowError('SECRET_NOT_FOUND', `workflow '${entry.graph.id}' declares secret(s) ${missing.map((n) => `'${n}'`).join(', ')} that no secret source provides`, { nonRetryable: true });
       }

@@ -17,6 +17,7 @@ import {
   initExpressions,
   loadWorkflow,
   registerWorkflow,
+  secretsReady,
   type InstanceMetadata,
   type Logger,
   type WorkflowGraph,
@@ -108,6 +109,8 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
     await engine.stop();
     return err instanceof DefinitionError ? ExitCode.Usage : ExitCode.Failure;
   }
+  // Asynchronous secret sources are prefetched at registration; a resumed instance needs them.
+  await secretsReady(engine);
   await engine.start();
   const instanceId = opts.instanceId ?? randomUUID();
   let interrupted = false;
