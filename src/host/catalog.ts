@@ -2,7 +2,9 @@
  * @module host/catalog
  * The workflow definitions a host serves: loaded from a folder at start or registered over the
  * API, validated (diagnostics as `swirl validate` prints them), compiled and registered on the
- * engine by id. The workflow name in the Dapr API is the definition id.
+ * engine by id. The workflow name in the Dapr API is the definition id. Definitions registered
+ * over the API are persisted (host/definition-store) before the registration is answered, and
+ * reloaded at start after the folder; an id the folder also defines is served from the folder.
  */
 import { dirname } from 'node:path';
 import {
@@ -11,6 +13,7 @@ import {
   loadWorkflow,
   loadWorkflowText,
   registerWorkflow,
+  secretsReady,
   validateFiles,
   validateText,
   type Engine,
@@ -19,6 +22,7 @@ import {
   type WorkflowGraph,
 } from '../index.js';
 import type { ComponentHost } from '../components/index.js';
+import type { DefinitionStore } from './definition-store.js';
 
 /** A registered definition, as the API lists it. */
 export interface WorkflowInfo {
@@ -80,6 +84,8 @@ export class WorkflowCatalog {
     private readonly engine: Engine,
     private readonly components: ComponentHost | undefined,
     private readonly logger: Logger | undefined,
+    /** Where definitions registered over the API are kept; none: they live as long as the process. */
+    private readonly persisted?: DefinitionStore,
   ) {}
 
   /** Called for every definition registered from now on (the scheduler and event router listen). */
@@ -124,6 +130,40 @@ export class WorkflowCatalog {
         report.refused.push({ file: r.file, messages: [`${r.file}: error ${(err as DefinitionError).code ?? 'INVALID_DEFINITION'} ${(err as Error).message}`] });
       }
     }
+    // $SECRETS from the components are prefetched at registration: have them before the engine starts.
+    await secretsReady(this.engine);
+    return report;
+  }
+
+  /**
+   * Registers the definitions persisted by earlier {@link register} calls (at start, after
+   * {@link loadFolder}). One whose id the folder already serves with a different definition is
+   * not registered: the folder wins (a warning says so); the file stays, so removing the folder's
+   * copy brings it back. One that no longer validates is refused with its diagnostics.
+   */
+  async loadPersisted(): Promise<CatalogLoadReport> {
+    const report: CatalogLoadReport = { loaded: [], refused: [], warnings: [] };
+    if (!this.persisted) return report;
+    const files = this.persisted.load();
+    const ids = new Set(this.entries.keys());
+    const graphs: { file: string; text: string; result: ValidationResult }[] = [];
+    for (const f of files) graphs.push({ ...f, result: await validateText(f.text, '<api>') });
+    for (const g of graphs) if (g.result.workflow?.id !== undefined) ids.add(g.result.workflow.id);
+    for (const { file, text } of graphs) {
+      // Validated as '<api>', like when it was posted, so relative references resolve the same way.
+      const result = await validateText(text, '<api>', { workflowIds: ids });
+      if (!result.valid) {
+        report.refused.push({ file, messages: result.diagnostics.map(formatDiagnostic) });
+        continue;
+      }
+      const graph = await loadWorkflowText(text, '<api>', { workflowIds: ids });
+      const existing = this.entries.get(graph.id);
+      if (existing && existing.graph.hash !== graph.hash) {
+        report.warnings.push(`${file}: warning workflow '${graph.id}' registered over the API is not served: ${existing.info.source} defines the same id and wins`);
+        continue;
+      }
+      report.loaded.push(this.add(graph, '<api>'));
+    }
     return report;
   }
 
@@ -141,15 +181,27 @@ export class WorkflowCatalog {
     const result = await this.validate(text, file);
     if (!result.valid) return { result };
     const graph = await loadWorkflowText(text, file, { workflowIds: new Set(this.entries.keys()) });
+    const existing = this.entries.get(graph.id);
+    if (existing?.graph.hash === graph.hash) return { result, workflow: existing.info };
+    this.refuseConflict(graph);
+    // Durable before it is registered (and before the API answers): a crash after the answer
+    // must not lose a workflow whose instances may already be running.
+    this.persisted?.save(graph.id, text);
     return { result, workflow: this.add(graph, file) };
+  }
+
+  /** @throws DefinitionError WORKFLOW_REGISTERED when another definition has the id of `graph` */
+  private refuseConflict(graph: WorkflowGraph): void {
+    const existing = this.entries.get(graph.id);
+    if (existing && existing.graph.hash !== graph.hash) {
+      throw new DefinitionError('WORKFLOW_REGISTERED', `workflow '${graph.id}' is already registered from ${existing.info.source}; a changed definition needs a new id`);
+    }
   }
 
   private add(graph: WorkflowGraph, source: string): WorkflowInfo {
     const existing = this.entries.get(graph.id);
-    if (existing) {
-      if (existing.graph.hash === graph.hash) return existing.info;
-      throw new DefinitionError('WORKFLOW_REGISTERED', `workflow '${graph.id}' is already registered from ${existing.info.source}; a changed definition needs a new version or a restart`);
-    }
+    if (existing?.graph.hash === graph.hash) return existing.info;
+    this.refuseConflict(graph);
     registerWorkflow(this.engine, graph, {
       ...(this.components ? { components: this.components } : {}),
       ...(this.logger ? { logger: this.logger } : {}),
