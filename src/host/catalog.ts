@@ -164,6 +164,7 @@ export class WorkflowCatalog {
       }
       report.loaded.push(this.add(graph, '<api>'));
     }
+    if (report.loaded.length > 0) await secretsReady(this.engine);
     return report;
   }
 

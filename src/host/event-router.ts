@@ -6,12 +6,14 @@
  * instance whose correlation matches. Correlation keys without a fixed `contextAttributeValue`
  * bind an instance when its start event arrives: the instance id is derived from the key, so
  * later events find it in O(1), a repeated start event reaches the same instance, and events that
- * arrive before the instance exists are kept until it is started.
+ * arrive before the instance exists are held durably in a mailbox (host/event-mailbox) until it
+ * is started.
  */
 import { createHash } from 'node:crypto';
 import { RuntimeStatus, SwirlError, type Definition, type Engine, type Logger, type WorkflowGraph } from '../index.js';
 import type { CloudEventJson } from '../components/index.js';
 import type { WorkflowCatalog } from './catalog.js';
+import type { EventMailboxes } from './event-mailbox.js';
 
 /** What happened to one event. */
 export interface EventOutcome {
@@ -29,8 +31,6 @@ export interface EventOutcome {
 type EventDef = Definition.EventDef;
 
 const WAITING: RuntimeStatus[] = [RuntimeStatus.PENDING, RuntimeStatus.RUNNING, RuntimeStatus.SUSPENDED];
-/** Events kept for an instance that does not exist yet, per instance id (bounded: oldest dropped). */
-const KEPT_LIMIT = 10_000;
 
 function matches(def: EventDef, event: CloudEventJson): boolean {
   if ((def.kind ?? 'consumed') !== 'consumed') return false;
@@ -78,8 +78,6 @@ function inputHasKey(input: unknown, key: [string, string][]): boolean {
 
 /** Delivers CloudEvents into the engine on behalf of the catalog's workflows. */
 export class EventRouter {
-  private readonly kept = new Map<string, { eventName: string; event: CloudEventJson }[]>();
-  private keptCount = 0;
   /** Events are routed one at a time: a start and a keep for the same key must not interleave. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -87,13 +85,35 @@ export class EventRouter {
     private readonly engine: Engine,
     private readonly catalog: WorkflowCatalog,
     private readonly logger: Logger | undefined,
+    /** Durable holding of events for instances that do not exist yet. */
+    readonly mailboxes: EventMailboxes,
   ) {}
+
+  /** Runs `fn` in the routing queue (after the events routed before it, before those after). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
 
   /** Routes one (already validated) CloudEvent, after the events routed before it. */
   route(event: CloudEventJson): Promise<EventOutcome> {
-    const run = this.queue.then(() => this.routeNow(event));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial(() => this.routeNow(event));
+  }
+
+  /** Rebuilds the held-event bookkeeping from the store (at start, after the engine started). */
+  recover(): Promise<void> {
+    return this.serial(() =>
+      this.mailboxes.recover(async (target) => {
+        const inst = await this.engine.client.get(target);
+        return inst !== undefined && WAITING.includes(inst.runtimeStatus);
+      }),
+    );
+  }
+
+  /** Drops held events older than the time-to-live. */
+  expire(): Promise<number> {
+    return this.serial(() => this.mailboxes.expire());
   }
 
   private async routeNow(event: CloudEventJson): Promise<EventOutcome> {
@@ -139,12 +159,8 @@ export class EventRouter {
     this.logger?.info(`event '${event.type}' started instance '${instanceId}' of '${graph.id}'`, { event: 'host.event-start', instanceId });
     // The start state waits for this event; raised now, the engine buffers it until it does.
     await this.engine.client.raiseEvent(instanceId, def.name, event);
-    const kept = this.kept.get(instanceId);
-    if (kept) {
-      this.kept.delete(instanceId);
-      this.keptCount -= kept.length;
-      for (const k of kept) await this.engine.client.raiseEvent(instanceId, k.eventName, k.event);
-    }
+    // Then the events that came before it: the mailbox sends them in a later turn of its own.
+    await this.mailboxes.release(instanceId);
   }
 
   /** Raises the event on every waiting instance of the graph whose correlation matches. */
@@ -153,13 +169,14 @@ export class EventRouter {
       const bound = correlatedInstanceId(graph.id, key, event);
       const inst = await this.engine.client.get(bound);
       if (inst && WAITING.includes(inst.runtimeStatus)) {
+        if (this.mailboxes.has(bound)) await this.mailboxes.release(bound);
         await this.raise(bound, def, event, outcome);
         return;
       }
       // Instances started otherwise (Dapr API, schedule) correlate by the same-named input field.
       const matched = await this.scan(graph, (input) => inputHasKey(input, key));
       for (const id of matched) await this.raise(id, def, event, outcome);
-      if (matched.length === 0 && !inst && graph.nodes.get(graph.start)?.type === 'event') this.keep(bound, def.name, event, outcome);
+      if (matched.length === 0 && !inst && graph.nodes.get(graph.start)?.type === 'event') await this.keep(bound, def.name, event, outcome);
       return;
     }
     for (const id of await this.scan(graph, () => true)) await this.raise(id, def, event, outcome);
@@ -181,18 +198,8 @@ export class EventRouter {
     if (!outcome.delivered.includes(instanceId)) outcome.delivered.push(instanceId);
   }
 
-  private keep(instanceId: string, eventName: string, event: CloudEventJson, outcome: EventOutcome): void {
-    const list = this.kept.get(instanceId) ?? [];
-    if (list.some((k) => k.event.id === event.id && k.event.source === event.source)) return;
-    list.push({ eventName, event });
-    this.kept.set(instanceId, list);
-    this.keptCount += 1;
-    if (this.keptCount > KEPT_LIMIT) {
-      const oldest = this.kept.keys().next().value as string;
-      this.keptCount -= this.kept.get(oldest)!.length;
-      this.kept.delete(oldest);
-      this.logger?.warn(`dropped events kept for '${oldest}': more than ${KEPT_LIMIT} events wait for instances that were never started`, { event: 'host.events-dropped' });
-    }
+  private async keep(instanceId: string, eventName: string, event: CloudEventJson, outcome: EventOutcome): Promise<void> {
+    await this.mailboxes.keep(instanceId, eventName, event);
     outcome.kept.push(instanceId);
   }
 }

@@ -8,6 +8,8 @@ import { createEngine, expressionStats, initExpressions, noopLogger, openStore, 
 import { loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
 import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
 import { EventRouter, type EventOutcome } from './event-router.js';
+import { EventMailboxes, type MailboxOptions } from './event-mailbox.js';
+import { DefinitionStore } from './definition-store.js';
 import { Scheduler } from './scheduler.js';
 import { timeActivities, timedStore, type StoreTimings } from './latency.js';
 
@@ -28,6 +30,13 @@ export interface HostOptions {
   engine?: Omit<EngineOptions, 'store' | 'logger'>;
   /** Schedule check period. @default 1000 */
   scheduleTickMs?: number;
+  /**
+   * Folder where definitions registered over the API are persisted and reloaded from at start.
+   * @default `<path>.workflows` for a `sqlite:<path>` store; none for memory or a given Store
+   */
+  definitionsDir?: string;
+  /** Limits of the events held for instances that do not exist yet (count, time-to-live). */
+  heldEvents?: MailboxOptions;
 }
 
 /** Counters the metrics endpoint reports (all measured, none estimated). */
@@ -62,6 +71,7 @@ export class SwirlHost {
   private eventsReceived = 0;
   private startedAt = Date.now();
   private state: 'created' | 'running' | 'stopped' = 'created';
+  private expirySweep: ReturnType<typeof setInterval> | undefined;
 
   /** Use {@link createHost}. */
   constructor(
@@ -73,8 +83,10 @@ export class SwirlHost {
     private readonly logger: Logger,
     private readonly options: HostOptions,
   ) {
-    this.catalog = new WorkflowCatalog(engine, components, logger);
-    this.events = new EventRouter(engine, this.catalog, logger);
+    const definitionsDir = options.definitionsDir ?? (typeof options.store === 'string' && options.store.startsWith('sqlite:') ? `${options.store.slice('sqlite:'.length)}.workflows` : undefined);
+    this.catalog = new WorkflowCatalog(engine, components, logger, definitionsDir !== undefined ? new DefinitionStore(definitionsDir) : undefined);
+    // Registered before the engine starts, so mailboxes left by a previous process resume.
+    this.events = new EventRouter(engine, this.catalog, logger, new EventMailboxes(engine, logger, options.heldEvents));
     this.scheduler = new Scheduler(engine, { logger, ...(options.scheduleTickMs !== undefined ? { tickMs: options.scheduleTickMs } : {}) });
     this.catalog.onRegistered((g) => {
       this.scheduler.add(g);
@@ -86,7 +98,15 @@ export class SwirlHost {
   async start(): Promise<void> {
     if (this.state !== 'created') return;
     if (this.options.workflowsDir !== undefined) this.loadReport = await this.catalog.loadFolder(this.options.workflowsDir);
+    const persisted = await this.catalog.loadPersisted();
+    this.loadReport.loaded.push(...persisted.loaded);
+    this.loadReport.refused.push(...persisted.refused);
+    this.loadReport.warnings.push(...persisted.warnings);
     await this.engine.start();
+    await this.events.recover();
+    const ttl = this.events.mailboxes.heldEventTtlMs;
+    this.expirySweep = setInterval(() => void this.events.expire().catch((err) => this.logger.error(`expiring held events failed: ${(err as Error).message}`)), Math.min(Math.max(ttl / 2, 1000), 60_000));
+    this.expirySweep.unref();
     this.state = 'running';
     this.startedAt = Date.now();
     for (const w of this.catalog.list()) await this.subscribe(w.id);
@@ -103,6 +123,7 @@ export class SwirlHost {
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
+    clearInterval(this.expirySweep);
     await this.scheduler.stop();
     await this.engine.stop();
     await this.components?.close();

@@ -1,0 +1,239 @@
+/**
+ * @module host/event-mailbox
+ * Durable mailboxes for CloudEvents that arrive before the instance they correlate to exists.
+ * Each such instance gets a mailbox: a built-in orchestration (`swirl.mailbox`) whose instance id
+ * is `swirl.mailbox:<target id>`. A held event is raised on the mailbox, so it is committed in the
+ * host's store before the ingress answers 202 and survives SIGTERM and kill -9. When the target
+ * starts, the host sends the mailbox `release`; the orchestration hands every held event, oldest
+ * first, to the target with `ctx.sendEvent` and completes, and the host purges it.
+ *
+ * The backlog is bounded (`maxHeldEvents`, over it {@link EVENT_BACKLOG_FULL}) and held events
+ * expire (`heldEventTtlMs` after they arrived). Bookkeeping of what is held lives in memory and is
+ * rebuilt from the mailboxes' histories at start; every change to it runs inside the event
+ * router's one-at-a-time queue, so a keep, a release and an expiry sweep never interleave.
+ */
+import { EventType, RuntimeStatus, SwirlError, type Engine, type Logger, type OrchestrationContext, type Task } from '../index.js';
+import type { CloudEventJson } from '../components/index.js';
+
+/** The orchestration name of mailboxes. */
+export const MAILBOX_ORCHESTRATION = 'swirl.mailbox';
+/** The one external event name a mailbox listens to (its messages carry an `op`). */
+const MAILBOX_EVENT = 'swirl.mailbox';
+/** Error code when the backlog of held events is full (HTTP 429). */
+export const EVENT_BACKLOG_FULL = 'EVENT_BACKLOG_FULL';
+
+/** Default limits (documented in samples/README.md and the OpenAPI spec). */
+export const MAILBOX_DEFAULTS = {
+  /** Events held at most, over all instances that do not exist yet. */
+  maxHeldEvents: 10_000,
+  /** A held event is dropped (logged) this long after it arrived if its instance never started: 24 h. */
+  heldEventTtlMs: 24 * 60 * 60 * 1000,
+} as const;
+
+/** A message to a mailbox. */
+type MailboxMessage =
+  | { op: 'keep'; eventName: string; event: CloudEventJson; keptAt: number }
+  | { op: 'release'; cutoff: number };
+
+interface Held {
+  eventName: string;
+  event: CloudEventJson;
+  keptAt: number;
+}
+
+/** The mailbox instance id of a target instance id. */
+export function mailboxId(target: string): string {
+  return `${MAILBOX_ORCHESTRATION}:${target}`;
+}
+
+/**
+ * The mailbox orchestration: collects `keep` messages in order; on `release` sends the ones not
+ * older than the cutoff to the target and completes with what it did. Deterministic: it reads
+ * nothing but its messages.
+ */
+function* mailbox(ctx: OrchestrationContext, input: { target: string }): Generator<Task<unknown>, { delivered: number; expired: number }, unknown> {
+  const held: Held[] = [];
+  for (;;) {
+    const msg = (yield ctx.waitForExternalEvent<MailboxMessage>(MAILBOX_EVENT)) as MailboxMessage;
+    if (msg.op === 'keep') {
+      held.push({ eventName: msg.eventName, event: msg.event, keptAt: msg.keptAt });
+      continue;
+    }
+    const due = held.filter((h) => h.keptAt >= msg.cutoff);
+    for (const h of due) ctx.sendEvent(input.target, h.eventName, h.event);
+    return { delivered: due.length, expired: held.length - due.length };
+  }
+}
+
+/** What the host knows about one mailbox. */
+interface Box {
+  /** Arrival times of held events (ms), oldest first. */
+  keptAt: number[];
+  /** `source\nid` of held events, so a redelivered event is held once. */
+  keys: Set<string>;
+  /** Expiry counts from here: the last arrival, or the restart that recovered the mailbox. */
+  touchedAt: number;
+}
+
+/** Options of {@link EventMailboxes}. */
+export interface MailboxOptions {
+  /** @default MAILBOX_DEFAULTS.maxHeldEvents */
+  maxHeldEvents?: number;
+  /** @default MAILBOX_DEFAULTS.heldEventTtlMs */
+  heldEventTtlMs?: number;
+}
+
+/** The host's mailboxes. Call every method from inside the event router's queue. */
+export class EventMailboxes {
+  private readonly boxes = new Map<string, Box>();
+  private heldCount = 0;
+  readonly maxHeldEvents: number;
+  readonly heldEventTtlMs: number;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly logger: Logger | undefined,
+    options: MailboxOptions = {},
+  ) {
+    this.maxHeldEvents = options.maxHeldEvents ?? MAILBOX_DEFAULTS.maxHeldEvents;
+    this.heldEventTtlMs = options.heldEventTtlMs ?? MAILBOX_DEFAULTS.heldEventTtlMs;
+    engine.registerOrchestration(MAILBOX_ORCHESTRATION, mailbox);
+  }
+
+  /** Events held now (over all mailboxes). */
+  get held(): number {
+    return this.heldCount;
+  }
+
+  /**
+   * Holds `event` for `target` durably: returns once it is committed in the store.
+   * @returns false when the same event (source + id) is already held for the target
+   * @throws SwirlError EVENT_BACKLOG_FULL when `maxHeldEvents` are held already
+   */
+  async keep(target: string, eventName: string, event: CloudEventJson): Promise<boolean> {
+    const box = this.boxes.get(target);
+    const key = `${event.source}\n${event.id}`;
+    if (box?.keys.has(key)) return false;
+    if (this.heldCount >= this.maxHeldEvents) {
+      await this.expire();
+      if (this.heldCount >= this.maxHeldEvents) {
+        throw new SwirlError(
+          EVENT_BACKLOG_FULL,
+          `event '${event.id}' from '${event.source}' is not accepted: ${this.heldCount} events already wait for instances that do not exist yet (limit ${this.maxHeldEvents}); retry later`,
+        );
+      }
+    }
+    const id = mailboxId(target);
+    if (!box) {
+      try {
+        await this.engine.client.start(MAILBOX_ORCHESTRATION, { target }, { instanceId: id });
+      } catch (err) {
+        // Left by a process that stopped before it raised anything into it: reuse it.
+        if ((err as SwirlError).code !== 'INSTANCE_EXISTS') throw err;
+      }
+    }
+    const keptAt = Date.now();
+    const msg: MailboxMessage = { op: 'keep', eventName, event, keptAt };
+    await this.engine.client.raiseEvent(id, MAILBOX_EVENT, msg);
+    const b = box ?? { keptAt: [], keys: new Set<string>(), touchedAt: keptAt };
+    b.keptAt.push(keptAt);
+    b.touchedAt = Math.max(b.touchedAt, keptAt);
+    b.keys.add(key);
+    this.boxes.set(target, b);
+    this.heldCount += 1;
+    return true;
+  }
+
+  /** True when events are held for `target`. */
+  has(target: string): boolean {
+    return this.boxes.has(target);
+  }
+
+  /**
+   * Hands the events held for `target` over to it (the target exists now). The mailbox sends
+   * them in a turn of its own, after anything raised on the target before this call, and is
+   * purged once it has completed.
+   */
+  async release(target: string): Promise<number> {
+    const box = this.boxes.get(target);
+    if (!box) return 0;
+    const msg: MailboxMessage = { op: 'release', cutoff: Date.now() - this.heldEventTtlMs };
+    await this.engine.client.raiseEvent(mailboxId(target), MAILBOX_EVENT, msg);
+    this.forget(target, box);
+    void this.purgeWhenDone(mailboxId(target));
+    return box.keptAt.length;
+  }
+
+  /** Drops mailboxes whose every event has expired (terminated and purged, logged). */
+  async expire(now = Date.now()): Promise<number> {
+    const cutoff = now - this.heldEventTtlMs;
+    let dropped = 0;
+    for (const [target, box] of [...this.boxes]) {
+      if (box.touchedAt >= cutoff) continue;
+      this.forget(target, box);
+      dropped += box.keptAt.length;
+      await this.drop(mailboxId(target));
+      this.logger?.warn(`dropped ${box.keptAt.length} held event(s) for '${target}': the instance did not start within ${this.heldEventTtlMs} ms`, { event: 'host.held-events-expired', instanceId: target });
+    }
+    return dropped;
+  }
+
+  /**
+   * Rebuilds the bookkeeping from the store (at start, after the engine started): every open
+   * mailbox is read back from its history; finished ones are purged; one whose target exists
+   * already (the process stopped between starting the target and releasing) is released.
+   */
+  async recover(targetExists: (target: string) => Promise<boolean>): Promise<void> {
+    let pageToken: string | undefined;
+    const open: string[] = [];
+    do {
+      const page = await this.engine.client.list({ name: MAILBOX_ORCHESTRATION }, { pageSize: 500, ...(pageToken !== undefined ? { pageToken } : {}) });
+      for (const m of page.instances) {
+        if (m.runtimeStatus === RuntimeStatus.COMPLETED || m.runtimeStatus === RuntimeStatus.TERMINATED || m.runtimeStatus === RuntimeStatus.FAILED) {
+          await this.engine.client.purge(m.instanceId).catch(() => undefined);
+        } else open.push(m.instanceId);
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    for (const id of open) {
+      const target = id.slice(MAILBOX_ORCHESTRATION.length + 1);
+      // Expiry restarts from now: messages raised before the stop but not yet run by the mailbox
+      // are in its inbox, not its history, and their arrival times are unknown until it runs them.
+      const box: Box = { keptAt: [], keys: new Set(), touchedAt: Date.now() };
+      for (const h of await this.engine.client.history(id)) {
+        if (h.type !== EventType.EventRaised || h.input === undefined) continue;
+        const msg = JSON.parse(h.input) as MailboxMessage;
+        if (msg.op !== 'keep') continue;
+        box.keptAt.push(msg.keptAt);
+        box.keys.add(`${msg.event.source}\n${msg.event.id}`);
+      }
+      // (Such unprocessed messages are not counted against the limit until the next restart.)
+      this.boxes.set(target, box);
+      this.heldCount += box.keptAt.length;
+      if (await targetExists(target)) await this.release(target);
+    }
+  }
+
+  private forget(target: string, box: Box): void {
+    this.boxes.delete(target);
+    this.heldCount -= box.keptAt.length;
+  }
+
+  private async drop(id: string): Promise<void> {
+    try {
+      await this.engine.client.terminate(id, { reason: 'held events expired' });
+      void this.purgeWhenDone(id);
+    } catch (err) {
+      this.logger?.warn(`could not drop mailbox '${id}': ${(err as Error).message}`, { event: 'host.mailbox-drop-failed' });
+    }
+  }
+
+  private async purgeWhenDone(id: string): Promise<void> {
+    try {
+      await this.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
+      await this.engine.client.purge(id);
+    } catch {
+      // Stopping, or slow: the next start's recover() purges finished mailboxes.
+    }
+  }
+}
