@@ -117,6 +117,8 @@ function* invokeWithRetries(
       }
       rc.log('warn', `action '${label}' failed (attempt ${attempt}): ${errorMessage(err)}; retrying in ${delay} ms`, { state: scope.stateName, action: label, attempt, code: errorCode(err) });
       yield* rc.wait(rc.ctx.createTimer(delay), scope.deadlines);
+      // stateExecTimeout: `single` bounds each attempt (a fresh window now), `total` all of them.
+      rc.restartAttemptWindows(scope.deadlines);
     }
   }
 }

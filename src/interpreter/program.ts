@@ -62,7 +62,13 @@ function validateInput(rc: RunContext, input: unknown): void {
 function* runState(rc: RunContext, node: StateNode, input: unknown, deadlines: readonly Deadline[], children: AsyncChild[], isStart: boolean): Step<StateOutcome> {
   rc.currentState = node.name;
   rc.log('info', `state '${node.name}' (${node.type})`, { state: node.name, type: node.type });
-  const stateDeadlines = node.timeouts.stateExecMs !== undefined ? [...deadlines, rc.deadline(node.timeouts.stateExecMs, `stateExecTimeout of state '${node.name}'`)] : deadlines;
+  const t = node.timeouts;
+  const stateDeadlines = [...deadlines];
+  // stateExecTimeout: `total` limits the whole state including retries, `single` one attempt.
+  if (t.stateExecMs !== undefined) stateDeadlines.push(rc.deadline(t.stateExecMs, `stateExecTimeout of state '${node.name}'`));
+  if (t.stateExecSingleMs !== undefined) {
+    stateDeadlines.push({ ...rc.deadline(t.stateExecSingleMs, `stateExecTimeout.single of state '${node.name}'`), restartMs: t.stateExecSingleMs });
+  }
   const scope: StateScope = { deadlines: stateDeadlines, children, isStart };
   rc.stateData = input;
   const data = applyStateFilter(rc, node.pointer, 'input', input, node.definition.stateDataFilter?.input !== undefined);

@@ -24,6 +24,12 @@ export interface Deadline {
   label: string;
   /** The workflowExecTimeout: ends the instance, never catchable by onErrors. */
   workflow?: boolean;
+  /**
+   * stateExecTimeout.single: the window of one attempt of the state. When an action of the state
+   * is retried, {@link RunContext.restartAttemptWindows} replaces `task` with a fresh timer of this
+   * length (waits already in progress keep the window they started in).
+   */
+  restartMs?: number;
 }
 
 /** Thrown (not a WorkflowError, so onErrors never sees it) when workflowExecTimeout expires. */
@@ -126,11 +132,18 @@ export class RunContext {
    */
   *wait<T>(task: Task<T>, deadlines: readonly Deadline[]): Step<T> {
     if (deadlines.length === 0 || task.isComplete) return (yield task as Task<unknown>) as T;
-    const winner = (yield this.ctx.whenAny<unknown>([task as Task<unknown>, ...deadlines.map((d) => d.task as Task<unknown>)])) as Task<unknown>;
+    // The timers as armed now: a window restarted meanwhile still bounds this wait.
+    const armed = deadlines.map((d) => d.task);
+    const winner = (yield this.ctx.whenAny<unknown>([task as Task<unknown>, ...(armed as Task<unknown>[])])) as Task<unknown>;
     if (winner === task) return task.getResult();
-    const d = deadlines.find((x) => x.task === winner)!;
+    const d = deadlines[armed.indexOf(winner as Task<void>)];
     if (d.workflow) throw new WorkflowTimeoutSignal(d.label);
     throw new WorkflowError(TIMEOUT, `${d.label} expired`, { details: { timeout: d.label } });
+  }
+
+  /** A new attempt of the state begins (an action retries): stateExecTimeout.single windows start over. */
+  restartAttemptWindows(deadlines: readonly Deadline[]): void {
+    for (const d of deadlines) if (d.restartMs !== undefined) d.task = this.ctx.createTimer(d.restartMs);
   }
 
   /** Throws if a deadline already fired (checked between steps that do not wait). */
