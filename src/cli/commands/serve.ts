@@ -3,14 +3,16 @@
  * `swirl serve`: the Dapr-compatible workflow server. Opens the store (SQLite file in the working
  * directory by default), loads components, validates and registers the definitions of
  * `--workflows` (samples/ when absent; invalid ones are refused with their diagnostics, the rest
- * load), serves the HTTP API, and shuts down gracefully on SIGTERM/SIGINT. Instances left
- * running by a previous process resume where they were.
+ * load), reloads the definitions registered over the API (kept in `<store file>.workflows/`),
+ * serves the HTTP API, and shuts down gracefully on SIGTERM/SIGINT. Instances left running by a
+ * previous process resume where they were, and CloudEvents held for instances not started yet
+ * are still held.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { createApp, createHost, startServer, type Logger, type LogMeta } from '../../index.js';
+import { createApp, createHost, parseDuration, startServer, type Logger, type LogMeta } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
 
 interface ServeOptions {
@@ -21,6 +23,8 @@ interface ServeOptions {
   store: string;
   apiToken?: string;
   appId: string;
+  maxHeldEvents: string;
+  heldEventTtl: string;
   verbose?: boolean;
 }
 
@@ -64,6 +68,8 @@ export function registerServe(program: Command): void {
     .option('--store <url>', 'sqlite:<path> or memory', 'sqlite:swirl.db')
     .option('--api-token <token>', 'require this dapr-api-token header on every route but health (default: $DAPR_API_TOKEN)')
     .option('--app-id <id>', 'app id reported by /v1.0/metadata and used as pub/sub consumer id', 'swirl')
+    .option('--max-held-events <n>', 'CloudEvents held at most for instances that do not exist yet (more: 429)', '10000')
+    .option('--held-event-ttl <duration>', 'ISO-8601 duration after which a held CloudEvent whose instance never started is dropped', 'P1D')
     .option('--verbose', 'log engine and host events on stderr')
     .action(async (opts: ServeOptions, command: Command) => {
       const port = Number(opts.port);
@@ -74,6 +80,18 @@ export function registerServe(program: Command): void {
       }
       if (opts.store !== 'memory' && !opts.store.startsWith('sqlite:')) {
         process.stderr.write(`swirl serve: --store must be sqlite:<path> or memory, not '${opts.store}'\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      const maxHeldEvents = Number(opts.maxHeldEvents);
+      if (!Number.isInteger(maxHeldEvents) || maxHeldEvents < 0) {
+        process.stderr.write(`swirl serve: --max-held-events must be a whole number, not '${opts.maxHeldEvents}'\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      const heldEventTtlMs = parseDuration(opts.heldEventTtl);
+      if (heldEventTtlMs === undefined || heldEventTtlMs <= 0) {
+        process.stderr.write(`swirl serve: --held-event-ttl must be an ISO-8601 duration such as PT1H or P1D, not '${opts.heldEventTtl}'\n`);
         setExitCode(command, ExitCode.Usage);
         return;
       }
@@ -90,6 +108,7 @@ export function registerServe(program: Command): void {
           store: opts.store,
           appId: opts.appId,
           logger,
+          heldEvents: { maxHeldEvents, heldEventTtlMs },
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),
           ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
         });
