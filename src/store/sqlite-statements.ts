@@ -20,7 +20,12 @@ export class SqliteStatements {
   readonly instanceLock: Database.Statement;
   readonly getInstance: Database.Statement;
   readonly insertInstance: Database.Statement;
-  readonly updateInstance: Database.Statement;
+  /**
+   * The end-of-turn update, indexed by [name changes][status changes]: SQLite rewrites the entries
+   * of every index whose column a SET assigns, changed or not, so an unchanged name or status
+   * (most turns) is left out of the statement.
+   */
+  readonly updateInstance: Database.Statement[][];
   readonly deleteInstance: Database.Statement;
   readonly claimableInstances: Database.Statement;
   readonly instanceUnlocked: Database.Statement;
@@ -36,6 +41,7 @@ export class SqliteStatements {
   // inbox
   readonly insertMessage: Database.Statement;
   readonly insertMessageIfExists: Database.Statement;
+  readonly visibleMessages: Database.Statement;
   readonly takeMessages: Database.Statement;
   readonly releaseMessages: Database.Statement;
   readonly releaseMessagesAt: Database.Statement;
@@ -57,17 +63,21 @@ export class SqliteStatements {
   constructor(private readonly db: Database.Database) {
     this.instanceExists = db.prepare('SELECT 1 FROM instances WHERE instance_id = ?');
     this.instanceStatus = db.prepare('SELECT status FROM instances WHERE instance_id = ?');
-    this.instanceLock = db.prepare('SELECT locked_by, history_length FROM instances WHERE instance_id = ?');
+    this.instanceLock = db.prepare('SELECT locked_by, history_length, name, status FROM instances WHERE instance_id = ?');
     this.getInstance = db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`);
     this.insertInstance = db.prepare(
       `INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input, parent_instance_id, history_length)
        VALUES (@id, @exec, @name, @status, @created, @created, @scheduled, @input, @parent, 0)`,
     );
-    this.updateInstance = db.prepare(
-      `UPDATE instances SET execution_id = @exec, name = @name, status = @status, last_updated_at = @updated,
-         completed_at = @completed, input = @input, output = @output, custom_status = @custom, failure = @failure,
-         history_length = @length, locked_by = NULL, lock_expires_at = NULL
-       WHERE instance_id = @id`,
+    this.updateInstance = [false, true].map((setName) =>
+      [false, true].map((setStatus) =>
+        db.prepare(
+          `UPDATE instances SET execution_id = @exec, ${setName ? 'name = @name, ' : ''}${setStatus ? 'status = @status, ' : ''}last_updated_at = @updated,
+             completed_at = @completed, input = @input, output = @output, custom_status = @custom, failure = @failure,
+             history_length = @length, locked_by = NULL, lock_expires_at = NULL
+           WHERE instance_id = @id`,
+        ),
+      ),
     );
     this.deleteInstance = db.prepare('DELETE FROM instances WHERE instance_id = ?');
     // Claim candidates, in two parts. Untaken visible messages in (visible_at, id) order through
@@ -107,10 +117,15 @@ export class SqliteStatements {
       `INSERT INTO inbox (instance_id, visible_at, data)
        SELECT @id, @visible, @data WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = @id)`,
     );
+    // Taking messages is a read and, only when it found some, one range update: an UPDATE … WHERE
+    // id IN (subquery) RETURNING builds two ephemeral tables per call even when nothing matches,
+    // which is the common case of a claim made to record an activity result inline.
+    this.visibleMessages = db.prepare(
+      'SELECT id, instance_id, visible_at, dequeue_count, data FROM inbox WHERE instance_id = @id AND visible_at <= @now ORDER BY id LIMIT @limit',
+    );
+    // Exactly the rows visibleMessages returned: the first `limit` visible ones by id end at @last.
     this.takeMessages = db.prepare(
-      `UPDATE inbox SET dequeue_count = dequeue_count + 1, locked_by = @lease
-       WHERE id IN (SELECT id FROM inbox WHERE instance_id = @id AND visible_at <= @now ORDER BY id LIMIT @limit)
-       RETURNING id, instance_id, visible_at, dequeue_count, data`,
+      'UPDATE inbox SET dequeue_count = dequeue_count + 1, locked_by = @lease WHERE instance_id = @id AND visible_at <= @now AND id <= @last',
     );
     this.releaseMessages = db.prepare('UPDATE inbox SET locked_by = NULL WHERE instance_id = ? AND locked_by = ?');
     this.releaseMessagesAt = db.prepare('UPDATE inbox SET locked_by = NULL, visible_at = ? WHERE instance_id = ? AND locked_by = ?');

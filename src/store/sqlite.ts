@@ -333,9 +333,10 @@ export class SqliteStore implements Store {
     const items: OrchestrationWorkItem[] = [];
     for (const id of ids) {
       const row = this.sql.lockInstance.get({ lease: request.leaseId, expires: request.now + request.leaseMs, id }) as InstanceRow;
-      const messages = (this.sql.takeMessages.all({ lease: request.leaseId, id, now: request.now, limit: maxMessages }) as InboxRow[])
-        .sort((a, b) => a.id - b.id)
-        .map(toInboxMessage);
+      const rows = this.sql.visibleMessages.all({ id, now: request.now, limit: maxMessages }) as InboxRow[];
+      if (rows.length > 0) this.sql.takeMessages.run({ lease: request.leaseId, id, now: request.now, last: rows[rows.length - 1].id });
+      // The rows were read before the update counted this delivery.
+      const messages = rows.map((row) => ({ ...toInboxMessage(row), dequeueCount: row.dequeue_count + 1 }));
       this.taken.set(id, { leaseId: request.leaseId, ids: messages.map((m) => m.id) });
       items.push({ instance: toInstanceRecord(row), messages, leaseId: request.leaseId });
     }
@@ -370,7 +371,7 @@ export class SqliteStore implements Store {
   }
 
   private commitTurnNow(turn: TurnCommit): void {
-    const current = this.sql.instanceLock.get(turn.instanceId) as { locked_by: string | null; history_length: number } | undefined;
+    const current = this.sql.instanceLock.get(turn.instanceId) as { locked_by: string | null; history_length: number; name: string; status: string } | undefined;
     if (current === undefined || current.locked_by !== turn.leaseId) throw leaseLost('instance', turn.instanceId, turn.leaseId);
     const expectedSeq = turn.resetHistory ? 0 : current.history_length;
     if (turn.firstSeq !== expectedSeq) {
@@ -397,7 +398,7 @@ export class SqliteStore implements Store {
       this.sql.insertHistory.run(turn.instanceId, event.seq, event.type, event.timestamp, event.data);
     }
     const s = turn.state;
-    this.sql.updateInstance.run({
+    this.sql.updateInstance[s.name !== current.name ? 1 : 0][s.status !== current.status ? 1 : 0].run({
       id: turn.instanceId,
       exec: s.executionId,
       name: s.name,
