@@ -20,6 +20,14 @@ class FirstOf extends Task<number> {
       return;
     }
     tasks.forEach((t, i) => t.addParent({ onChildCompleted: () => this.complete(i) }));
+    this.tasks = tasks;
+  }
+
+  private readonly tasks: Task<unknown>[] = [];
+
+  /** The fibers' tasks: abandoning a group nested in an abandoned fiber withdraws their event waits too. */
+  override waitsOn(): readonly Task<unknown>[] {
+    return this.tasks;
   }
 }
 
@@ -33,7 +41,8 @@ export interface FiberResults<T> {
  * Runs the fibers concurrently until `needed` of them have finished (default: all). The first
  * fiber to throw fails the whole group (fail-fast); unfinished fibers are abandoned: `abandon`
  * receives the tasks they were waiting on, so the caller can withdraw their event waits (their
- * pending activities may still run; their results are ignored).
+ * pending activities may still run; their results are ignored), and the fibers are closed, so
+ * nothing they have not started yet ever starts.
  */
 export function* runFibers<T>(fibers: Step<T>[], abandon: (tasks: Task<unknown>[]) => void, needed = fibers.length): Step<FiberResults<T>> {
   const results: (T | undefined)[] = fibers.map(() => undefined);
@@ -76,6 +85,11 @@ export function* runFibers<T>(fibers: Step<T>[], abandon: (tasks: Task<unknown>[
     // Whether enough fibers finished or one failed the group: nobody waits for the rest any more.
     const left = current.filter((t): t is Task<unknown> => t !== undefined && !t.isComplete);
     if (left.length > 0) abandon(left);
+    // Close the unfinished fibers (started or not): their later steps — the next action, a retry,
+    // a sleep — can never be scheduled. Their finally blocks run (nested groups abandon theirs).
+    fibers.forEach((f, i) => {
+      if (!finished[i]) f.return(undefined as T);
+    });
   }
   return { results, finished };
 }
