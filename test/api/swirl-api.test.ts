@@ -261,6 +261,7 @@ describe('metrics', () => {
     assert.match(text, /^swirl_jq_fallback_evaluations_total \d+$/m);
     assert.match(text, /^swirl_store_operation_seconds_count\{operation="commitTurn"\} [1-9]\d*$/m);
     assert.match(text, /^swirl_cloudevents_received_total [1-9]\d*$/m);
+    assert.match(text, /^swirl_held_events 0$/m);
     assert.match(text, /^swirl_activity_seconds_count\{activity="probe"\} 1$/m);
     assert.match(text, /^swirl_activity_seconds_bucket\{activity="probe",le="\+Inf"\} 1$/m);
   });

@@ -59,6 +59,7 @@ interface Server {
   proc: ChildProcess;
   base: string;
   stdout: () => string;
+  stderr: () => string;
   exited: Promise<number | null>;
 }
 
@@ -74,7 +75,7 @@ function serve(extra: string[] = []): Promise<Server> {
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ proc, base: `http://127.0.0.1:${m[1]}`, stdout: () => out, exited });
+      if (m) resolve({ proc, base: `http://127.0.0.1:${m[1]}`, stdout: () => out, stderr: () => err, exited });
     });
     void exited.then((code) => reject(new Error(`swirl serve exited with ${code} before listening:\n${out}\n${err}`)));
   });
@@ -153,18 +154,28 @@ test('serve: a held CloudEvent and an API-registered definition survive kill -9;
   assert.equal(await s.exited, 0);
 });
 
-test('serve: a --workflows definition wins over an API-registered one with the same id', async () => {
+test('serve: a --workflows definition wins over an API-registered one; a held event survives SIGTERM', async () => {
   // The folder now defines greet-api too, differently: it is served, the persisted copy is not.
   writeFileSync(join(dir, 'workflows', 'greet.yaml'), GREET.replace('Hello', 'Hi'));
-  const s = await serve();
-  try {
-    assert.ok(existsSync(join(`${join(dir, 'swirl.db')}.workflows`, 'greet-api.yaml')));
-    const info = (await (await fetch(`${s.base}/api/v1/workflows/greet-api`)).json()) as { source: string };
-    assert.match(info.source, /greet\.yaml$/);
-    assert.equal((await fetch(`${s.base}/v1.0/workflows/dapr/greet-api/start?instanceID=g2`, { method: 'POST' })).status, 202);
-    assert.deepEqual((await until(s.base, 'g2', 'COMPLETED')).output, { greeting: 'Hi' });
-  } finally {
-    s.proc.kill('SIGTERM');
-    await s.exited;
-  }
+  let s = await serve();
+  assert.ok(existsSync(join(`${join(dir, 'swirl.db')}.workflows`, 'greet-api.yaml')));
+  assert.match(s.stderr(), /greet-api\.yaml: warning workflow 'greet-api' registered over the API is not served: .*greet\.yaml defines the same id and wins/);
+  const info = (await (await fetch(`${s.base}/api/v1/workflows/greet-api`)).json()) as { source: string };
+  assert.match(info.source, /greet\.yaml$/);
+  assert.equal((await fetch(`${s.base}/v1.0/workflows/dapr/greet-api/start?instanceID=g2`, { method: 'POST' })).status, 202);
+  assert.deepEqual((await until(s.base, 'g2', 'COMPLETED')).output, { greeting: 'Hi' });
+
+  // An event held, then a graceful stop: still held after the restart.
+  const early = await sendEvent(s.base, vitals('p9', 99));
+  assert.equal(early.status, 202);
+  const target = ((await early.json()) as { events: { kept: string[] }[] }).events[0]!.kept[0]!;
+  s.proc.kill('SIGTERM');
+  assert.equal(await s.exited, 0);
+  s = await serve();
+  // p9's, and p2's (held at the end of the first test).
+  assert.match(await (await fetch(`${s.base}/metrics`)).text(), /^swirl_held_events 2$/m);
+  assert.equal((await sendEvent(s.base, admitted('p9', 4))).status, 202);
+  assert.deepEqual((await until(s.base, target, 'COMPLETED')).output, { admission: { bed: 4 }, vitals: { pulse: 99 } });
+  s.proc.kill('SIGTERM');
+  assert.equal(await s.exited, 0);
 });
