@@ -21,12 +21,13 @@ import { EventType, fromPayload, type FailureDetails, type HistoryEvent } from '
 import { encodeMessage, fromHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
+import { newInstanceId } from './instance-id.js';
 import { executionStarted } from './turn.js';
 import { checkInstanceId, checkName, checkPayloadSize, serializePayload } from './validation.js';
 
 /** Options of {@link EngineClient.start}. */
 export interface StartOptions {
-  /** The instance id. @default a random UUID */
+  /** The instance id. @default a new UUIDv7 (time-ordered, 74 random bits; see instance-id.ts) */
   instanceId?: string;
   /** Start at this time instead of now (scheduled start; the instance stays PENDING until then). */
   startAt?: Date | number;
@@ -141,7 +142,7 @@ export class EngineClient {
         `no orchestration named '${name}' is registered` + (known.length > 0 ? ` (registered: ${known.slice(0, 10).join(', ')})` : ''),
       );
     }
-    const instanceId = options.instanceId ?? randomUUID();
+    const instanceId = options.instanceId ?? newInstanceId();
     checkInstanceId(instanceId);
     const text = serializePayload(input, `input of '${name}'`, this.max);
     const now = this.now();
