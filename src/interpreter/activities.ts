@@ -14,6 +14,7 @@ import type { RestCaller } from '../components/rest/index.js';
 import { WorkflowError } from '../errors.js';
 import type { ActivityNames } from './run-context.js';
 import type { SecretTable } from './secrets.js';
+import { functionAuth } from './auth.js';
 
 /** Activity names (shared by every workflow registered on an engine). */
 export const ACTIVITY_NAMES: ActivityNames = {
@@ -103,8 +104,20 @@ export function registerActivities(engine: Engine, lookup: (workflow: string) =>
     if (!fn) throw new WorkflowError('UNKNOWN_FUNCTION', `function '${input.function}' is not defined`, { nonRetryable: true });
     const type = fn.type ?? 'rest';
     switch (type) {
-      case 'rest':
-        return w.rest.call({ operation: fn.operation, baseDir: w.baseDir, arguments: input.arguments ?? {}, idempotencyKey: actx.idempotencyKey, signal: actx.signal });
+      case 'rest': {
+        // Credentials are resolved here, in the activity: secret values never reach the history.
+        await w.secrets.ready();
+        const auth = functionAuth(w.graph, fn, w.secrets.record());
+        return w.rest.call({
+          operation: fn.operation,
+          baseDir: w.baseDir,
+          arguments: input.arguments ?? {},
+          resourceAuth: auth.resource,
+          invocationAuth: auth.invocation,
+          idempotencyKey: actx.idempotencyKey,
+          signal: actx.signal,
+        });
+      }
       case 'custom':
         return callCustom(w, fn, input.arguments ?? input.input, actx);
       case 'expression':

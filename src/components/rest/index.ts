@@ -4,10 +4,14 @@
  * `<openapi-doc-uri>#<operationId>`. Arguments whose names are path, query or header parameters of
  * the operation go there; the remaining ones form the JSON body (A30). Calls use undici. A failure
  * status raises WorkflowError with code = the status ("404"); network trouble InfrastructureError.
+ * Credentials (auth.ts) apply to the document fetch and/or the invocation, as the caller says.
  */
 import { request } from 'undici';
 import { InfrastructureError, WorkflowError } from '../../errors.js';
+import { AuthorizationProvider, type HttpAuth } from './auth.js';
 import { OpenApiCache, documentUrl, findOperation } from './openapi.js';
+
+export type { HttpAuth } from './auth.js';
 
 /** One call of a rest function. */
 export interface RestCall {
@@ -16,6 +20,10 @@ export interface RestCall {
   /** Directory relative document URIs are resolved against (the workflow file's directory). */
   baseDir: string;
   arguments: Record<string, unknown>;
+  /** Credentials for fetching the OpenAPI document (spec §Auth Definition: `authRef`). */
+  resourceAuth?: HttpAuth;
+  /** Credentials for invoking the operation (`authRef.invocation`). */
+  invocationAuth?: HttpAuth;
   /** Sent as the `Idempotency-Key` header. */
   idempotencyKey?: string;
   signal?: AbortSignal;
@@ -33,12 +41,14 @@ function text(v: unknown): string {
 /** Creates a caller with its own document cache. */
 export function createRestCaller(): RestCaller {
   const cache = new OpenApiCache();
+  const auth = new AuthorizationProvider();
   return {
     async call(req: RestCall): Promise<unknown> {
       const hash = req.operation.lastIndexOf('#');
       if (hash <= 0) throw new WorkflowError('INVALID_OPERATION', `rest operation '${req.operation}' is not '<openapi-doc-uri>#<operationId>'`, { nonRetryable: true });
       const url = documentUrl(req.operation.slice(0, hash), req.baseDir);
-      const op = findOperation(await cache.load(url), req.operation.slice(hash + 1), url);
+      const docAuth = req.resourceAuth && url.protocol !== 'file:' ? await auth.header(req.resourceAuth, req.signal) : undefined;
+      const op = findOperation(await cache.load(url, docAuth), req.operation.slice(hash + 1), url);
       const rest: Record<string, unknown> = { ...req.arguments };
       let path = op.path;
       const query = new URLSearchParams();
@@ -52,6 +62,7 @@ export function createRestCaller(): RestCaller {
         else if (p.in === 'header') headers[p.name.toLowerCase()] = text(v);
       }
       if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
+      if (req.invocationAuth) headers.authorization = await auth.header(req.invocationAuth, req.signal);
       const qs = query.toString();
       const target = `${op.server.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`;
       let body: string | undefined;

@@ -36,7 +36,7 @@ export function documentUrl(uri: string, baseDir: string): URL {
   return new URL(`file://${path}`);
 }
 
-async function fetchText(url: URL): Promise<string> {
+async function fetchText(url: URL, authorization?: string): Promise<string> {
   if (url.protocol === 'file:') {
     try {
       return await readFile(fileURLToPath(url), 'utf8');
@@ -46,7 +46,7 @@ async function fetchText(url: URL): Promise<string> {
   }
   let res;
   try {
-    res = await request(url, { method: 'GET' });
+    res = await request(url, { method: 'GET', headers: authorization ? { authorization } : {} });
   } catch (err) {
     throw new InfrastructureError('OPENAPI_UNREACHABLE', `cannot fetch OpenAPI document ${url.href}: ${(err as Error).message}`, { cause: err });
   }
@@ -91,11 +91,11 @@ export function findOperation(doc: Obj, operationId: string, url: URL): OpenApiO
 export class OpenApiCache {
   private readonly docs = new Map<string, Promise<Obj>>();
 
-  /** The parsed document at `url` (JSON or YAML). */
-  load(url: URL): Promise<Obj> {
+  /** The parsed document at `url` (JSON or YAML), fetched with `authorization` when given. */
+  load(url: URL, authorization?: string): Promise<Obj> {
     let p = this.docs.get(url.href);
     if (!p) {
-      p = fetchText(url).then((text) => {
+      p = fetchText(url, authorization).then((text) => {
         const doc = load(text) as Obj;
         if (!doc || typeof doc !== 'object') throw new WorkflowError('INVALID_OPENAPI', `${url.href} is not an OpenAPI document`, { nonRetryable: true });
         return doc;
