@@ -47,6 +47,8 @@ export const DiagnosticCode = {
   UnknownRetry: 'UNKNOWN_RETRY',
   /** An errorRef / errorRefs / retryableErrors names no error in `errors`. */
   UnknownError: 'UNKNOWN_ERROR',
+  /** A function's authRef (or metadata.invocationAuthRef) names no auth definition in `auth`. */
+  UnknownAuth: 'UNKNOWN_AUTH',
   /** A subFlowRef names a workflow id that is not among the definitions validated together (warning). */
   UnknownSubflow: 'UNKNOWN_SUBFLOW',
   /** A produced event is consumed, or a consumed event is produced. */

@@ -4,7 +4,8 @@
  * eventConditions / callback / produceEvents → `events` (with the right kind: triggers and produced
  * events must be `produced`, everything awaited must be `consumed`, spec §Event Definition), retryRef →
  * `retries`, errorRef(s) and retryable/nonRetryableErrors → `errors`, subFlowRef / continueAs → the
- * workflows validated together (a warning: the host may know more workflows).
+ * workflows validated together (a warning: the host may know more workflows), a function's authRef
+ * (and Swirl's `metadata.invocationAuthRef`) → inline `auth`.
  */
 import { DiagnosticCode } from '../diagnostic.js';
 import { joinPointer } from '../json-pointer.js';
@@ -15,6 +16,7 @@ import type { CheckContext, Section } from './context.js';
 type Obj = Record<string, unknown>;
 
 export function checkReferences(ctx: CheckContext): void {
+  checkAuthRefs(ctx);
   for (const { state, pointer } of states(ctx.doc)) {
     const owner = `state '${String(state.name)}'`;
     for (const { action, pointer: ap } of actionsOf(state, pointer)) checkAction(ctx, owner, action, ap);
@@ -72,6 +74,32 @@ function checkAction(ctx: CheckContext, owner: string, action: Obj, pointer: str
       if (typeof e === 'string') checkName(ctx, ctx.errors, 'error', owner, e, joinPointer(pointer, key, i));
     });
   }
+}
+
+/** authRef names resolve in the inline `auth` array (an external `auth` file is not read here). */
+function checkAuthRefs(ctx: CheckContext): void {
+  const functions = ctx.doc.functions;
+  if (!Array.isArray(functions)) return;
+  const auth = ctx.doc.auth;
+  if (typeof auth === 'string') return;
+  const names = new Set(arrayOrEmpty(auth).flatMap((a) => (isObject(a) && typeof a.name === 'string' ? [a.name] : [])));
+  functions.forEach((fn, i) => {
+    if (!isObject(fn)) return;
+    const owner = `function '${String(fn.name)}'`;
+    const refs: { name: unknown; pointer: string }[] = [{ name: fn.authRef, pointer: joinPointer('/functions', i, 'authRef') }];
+    if (isObject(fn.metadata)) refs.push({ name: fn.metadata.invocationAuthRef, pointer: joinPointer('/functions', i, 'metadata', 'invocationAuthRef') });
+    for (const { name, pointer } of refs) {
+      if (typeof name !== 'string' || names.has(name)) continue;
+      if (auth === undefined) {
+        ctx.r.error(DiagnosticCode.UnknownAuth, pointer, `${owner}: auth '${name}' is not defined: the workflow has no 'auth'`);
+        continue;
+      }
+      const suggestion = closest(name, names);
+      ctx.r.error(DiagnosticCode.UnknownAuth, pointer, `${owner}: unknown auth '${name}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`, {
+        hint: suggestion || names.size === 0 ? undefined : `defined: ${[...names].join(', ')}`,
+      });
+    }
+  });
 }
 
 function checkProduceEvents(ctx: CheckContext, owner: string, list: unknown, pointer: string): void {
