@@ -52,6 +52,11 @@ export function openSqliteDatabase(options: SqliteConnectionOptions): Database.D
     db.pragma(`synchronous = ${options.synchronous ?? SqliteSynchronous.FULL}`);
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma('foreign_keys = OFF');
+    // Group commit runs every write in its own SAVEPOINT, and SQLite copies each page an operation
+    // first touches into a statement sub-journal so that ROLLBACK TO can restore it. Past 64 KiB
+    // that sub-journal spills to a temp file: two pwrite calls per page, ~60 per workflow. It only
+    // serves rollbacks inside an open transaction (crash recovery uses the WAL), so memory is enough.
+    db.pragma('temp_store = MEMORY');
     migrate(db);
     return db;
   } catch (cause) {
