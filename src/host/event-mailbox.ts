@@ -67,13 +67,18 @@ function* mailbox(ctx: OrchestrationContext, input: { target: string }): Generat
 
 /** What the host knows about one mailbox. */
 interface Box {
-  /** Arrival times of held events (ms), oldest first. */
-  keptAt: number[];
-  /** `source\nid` of held events, so a redelivered event is held once. */
-  keys: Set<string>;
+  /** Held events by `source\nid` (so a redelivered event is held once), with their arrival time (ms). */
+  held: Map<string, number>;
   /** Expiry counts from here: the last arrival, or the restart that recovered the mailbox. */
   touchedAt: number;
+  /**
+   * Recovered at start: messages raised before the stop but not yet run by the mailbox are in its
+   * inbox, not its history, so it is read again once it has had time to run them.
+   */
+  recount: boolean;
 }
+
+const keyOf = (event: CloudEventJson): string => `${event.source}\n${event.id}`;
 
 /** Options of {@link EventMailboxes}. */
 export interface MailboxOptions {
@@ -111,9 +116,8 @@ export class EventMailboxes {
    * @throws SwirlError EVENT_BACKLOG_FULL when `maxHeldEvents` are held already
    */
   async keep(target: string, eventName: string, event: CloudEventJson): Promise<boolean> {
-    const box = this.boxes.get(target);
-    const key = `${event.source}\n${event.id}`;
-    if (box?.keys.has(key)) return false;
+    const key = keyOf(event);
+    if (this.boxes.get(target)?.held.has(key)) return false;
     if (this.heldCount >= this.maxHeldEvents) {
       await this.expire();
       if (this.heldCount >= this.maxHeldEvents) {
@@ -124,6 +128,7 @@ export class EventMailboxes {
       }
     }
     const id = mailboxId(target);
+    const box = this.boxes.get(target);
     if (!box) {
       try {
         await this.engine.client.start(MAILBOX_ORCHESTRATION, { target }, { instanceId: id });
@@ -135,10 +140,9 @@ export class EventMailboxes {
     const keptAt = Date.now();
     const msg: MailboxMessage = { op: 'keep', eventName, event, keptAt };
     await this.engine.client.raiseEvent(id, MAILBOX_EVENT, msg);
-    const b = box ?? { keptAt: [], keys: new Set<string>(), touchedAt: keptAt };
-    b.keptAt.push(keptAt);
+    const b = box ?? { held: new Map<string, number>(), touchedAt: keptAt, recount: false };
+    b.held.set(key, keptAt);
     b.touchedAt = Math.max(b.touchedAt, keptAt);
-    b.keys.add(key);
     this.boxes.set(target, b);
     this.heldCount += 1;
     return true;
@@ -161,19 +165,27 @@ export class EventMailboxes {
     await this.engine.client.raiseEvent(mailboxId(target), MAILBOX_EVENT, msg);
     this.forget(target, box);
     void this.purgeWhenDone(mailboxId(target));
-    return box.keptAt.length;
+    return box.held.size;
   }
 
-  /** Drops mailboxes whose every event has expired (terminated and purged, logged). */
+  /**
+   * Drops mailboxes whose every event has expired (terminated and purged, logged). First reads
+   * recovered mailboxes again, so the count includes what they held only in their inbox.
+   */
   async expire(now = Date.now()): Promise<number> {
+    for (const [target, box] of this.boxes) {
+      if (!box.recount) continue;
+      box.recount = false;
+      await this.readHistory(target, box);
+    }
     const cutoff = now - this.heldEventTtlMs;
     let dropped = 0;
     for (const [target, box] of [...this.boxes]) {
       if (box.touchedAt >= cutoff) continue;
       this.forget(target, box);
-      dropped += box.keptAt.length;
+      dropped += box.held.size;
       await this.drop(mailboxId(target));
-      this.logger?.warn(`dropped ${box.keptAt.length} held event(s) for '${target}': the instance did not start within ${this.heldEventTtlMs} ms`, { event: 'host.held-events-expired', instanceId: target });
+      this.logger?.warn(`dropped ${box.held.size} held event(s) for '${target}': the instance did not start within ${this.heldEventTtlMs} ms`, { event: 'host.held-events-expired', instanceId: target });
     }
     return dropped;
   }
@@ -197,26 +209,31 @@ export class EventMailboxes {
     } while (pageToken !== undefined);
     for (const id of open) {
       const target = id.slice(MAILBOX_ORCHESTRATION.length + 1);
-      // Expiry restarts from now: messages raised before the stop but not yet run by the mailbox
-      // are in its inbox, not its history, and their arrival times are unknown until it runs them.
-      const box: Box = { keptAt: [], keys: new Set(), touchedAt: Date.now() };
-      for (const h of await this.engine.client.history(id)) {
-        if (h.type !== EventType.EventRaised || h.input === undefined) continue;
-        const msg = JSON.parse(h.input) as MailboxMessage;
-        if (msg.op !== 'keep') continue;
-        box.keptAt.push(msg.keptAt);
-        box.keys.add(`${msg.event.source}\n${msg.event.id}`);
-      }
-      // (Such unprocessed messages are not counted against the limit until the next restart.)
+      // Expiry restarts from now: the arrival times of messages still in the inbox are unknown.
+      const box: Box = { held: new Map(), touchedAt: Date.now(), recount: true };
       this.boxes.set(target, box);
-      this.heldCount += box.keptAt.length;
+      await this.readHistory(target, box);
       if (await targetExists(target)) await this.release(target);
+    }
+  }
+
+  /** Adds the `keep` messages of the mailbox's history to `box` (those already known count once). */
+  private async readHistory(target: string, box: Box): Promise<void> {
+    for (const h of await this.engine.client.history(mailboxId(target)).catch(() => [])) {
+      if (h.type !== EventType.EventRaised || h.input === undefined) continue;
+      const msg = JSON.parse(h.input) as MailboxMessage;
+      if (msg.op !== 'keep') continue;
+      const key = keyOf(msg.event);
+      if (!box.held.has(key)) {
+        box.held.set(key, msg.keptAt);
+        this.heldCount += 1;
+      }
     }
   }
 
   private forget(target: string, box: Box): void {
     this.boxes.delete(target);
-    this.heldCount -= box.keptAt.length;
+    this.heldCount -= box.held.size;
   }
 
   private async drop(id: string): Promise<void> {

@@ -72,6 +72,7 @@ export class SwirlHost {
   private startedAt = Date.now();
   private state: 'created' | 'running' | 'stopped' = 'created';
   private expirySweep: ReturnType<typeof setInterval> | undefined;
+  private firstSweep: ReturnType<typeof setTimeout> | undefined;
 
   /** Use {@link createHost}. */
   constructor(
@@ -107,6 +108,9 @@ export class SwirlHost {
     const ttl = this.events.mailboxes.heldEventTtlMs;
     this.expirySweep = setInterval(() => void this.events.expire().catch((err) => this.logger.error(`expiring held events failed: ${(err as Error).message}`)), Math.min(Math.max(ttl / 2, 1000), 60_000));
     this.expirySweep.unref();
+    // Once soon after start as well: it also recounts the mailboxes recovered from the store.
+    this.firstSweep = setTimeout(() => void this.events.expire().catch(() => undefined), 1000);
+    this.firstSweep.unref();
     this.state = 'running';
     this.startedAt = Date.now();
     for (const w of this.catalog.list()) await this.subscribe(w.id);
@@ -124,6 +128,7 @@ export class SwirlHost {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     clearInterval(this.expirySweep);
+    clearTimeout(this.firstSweep);
     await this.scheduler.stop();
     await this.engine.stop();
     await this.components?.close();
