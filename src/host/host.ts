@@ -39,6 +39,13 @@ export interface HostOptions {
   heldEvents?: MailboxOptions;
 }
 
+/** `<file>.workflows` next to a SQLite file; none for memory stores (SQLite's `:memory:` included). */
+function defaultDefinitionsDir(store: HostOptions['store']): string | undefined {
+  if (typeof store !== 'string' || !store.startsWith('sqlite:')) return undefined;
+  const file = store.slice('sqlite:'.length);
+  return file === ':memory:' || file === '' ? undefined : `${file}.workflows`;
+}
+
 /** Counters the metrics endpoint reports (all measured, none estimated). */
 export interface HostMetrics {
   /** Engine counters since start. */
@@ -84,7 +91,7 @@ export class SwirlHost {
     private readonly logger: Logger,
     private readonly options: HostOptions,
   ) {
-    const definitionsDir = options.definitionsDir ?? (typeof options.store === 'string' && options.store.startsWith('sqlite:') ? `${options.store.slice('sqlite:'.length)}.workflows` : undefined);
+    const definitionsDir = options.definitionsDir ?? defaultDefinitionsDir(options.store);
     this.catalog = new WorkflowCatalog(engine, components, logger, definitionsDir !== undefined ? new DefinitionStore(definitionsDir) : undefined);
     // Registered before the engine starts, so mailboxes left by a previous process resume.
     this.events = new EventRouter(engine, this.catalog, logger, new EventMailboxes(engine, logger, options.heldEvents));
