@@ -197,6 +197,8 @@ interface SuiteResult {
   failures: Failure[];
   disagreements: Failure[];
   staleKnown: Pair[];
+  /** Programs of fallback-allowed.json that ran here and compiled (their entry can go). */
+  staleFallback: string[];
   manualMismatches: string[];
   ulpPairs: string[];
   /** Pairs where both sides fail with different messages: `program: jq "…" vs "…"`. */
@@ -206,7 +208,7 @@ interface SuiteResult {
 const FALLBACK_PROBLEM = 'ran via the jq-wasm fallback (not in fallback-allowed.json)';
 
 function runPairs(oracle: Oracle, pairs: Pair[]): SuiteResult {
-  const r: SuiteResult = { tallies: new Map(), failures: [], disagreements: [], staleKnown: [], manualMismatches: [], ulpPairs: [], messageSamples: [] };
+  const r: SuiteResult = { tallies: new Map(), failures: [], disagreements: [], staleKnown: [], staleFallback: [], manualMismatches: [], ulpPairs: [], messageSamples: [] };
   for (const p of pairs) {
     let t = r.tallies.get(p.category);
     if (!t) r.tallies.set(p.category, (t = { pairs: 0, same: 0, ulp: 0, bothError: 0, messageDiffers: 0, knownDiffer: 0, newDiffer: 0, fallback: 0 }));
@@ -256,6 +258,8 @@ function runPairs(oracle: Oracle, pairs: Pair[]): SuiteResult {
       r.failures.push(f);
     }
   }
+  const fellBack = new Set(pairs.map((p) => p.program).filter((prog) => allowedFallback.has(prog) && compileExpression(prog).usesFallback));
+  r.staleFallback = [...new Set(pairs.map((p) => p.program))].filter((prog) => allowedFallback.has(prog) && !fellBack.has(prog));
   return r;
 }
 
@@ -291,6 +295,9 @@ function report(title: string, r: SuiteResult): void {
   console.log(tallyTable(title, r));
   if (r.staleKnown.length > 0) {
     console.log(`known failures that now agree (remove them from known-failures.json):\n  ${r.staleKnown.map((p) => `${p.program} on ${canonical(p.input, true)}`).join('\n  ')}`);
+  }
+  if (r.staleFallback.length > 0) {
+    console.log(`allowed fallbacks that now compile (remove them from fallback-allowed.json):\n  ${r.staleFallback.join('\n  ')}`);
   }
   if (r.messageSamples.length > 0) console.log(`error messages that differ (first 15 of ${r.messageSamples.length}):\n  ${r.messageSamples.slice(0, 15).join('\n  ')}`);
 }
