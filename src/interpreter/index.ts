@@ -9,7 +9,7 @@ import type { OrchestrationContext } from '../engine/replay/context.js';
 import type { Logger } from '../engine/logger.js';
 import type { ComponentHost } from '../components/types.js';
 import { createRestCaller, type RestCaller } from '../components/rest/index.js';
-import { DefinitionError, NonDeterminismError, WorkflowError } from '../errors.js';
+import { DefinitionError, WorkflowError } from '../errors.js';
 import { ACTIVITY_NAMES, registerActivities, type ActivityWorkflow, type SecretsCheck } from './activities.js';
 import { CONTINUE_AS_KEY, runWorkflow, type ContinueAsEnvelope } from './program.js';
 import { RunContext, type Step } from './run-context.js';
@@ -155,9 +155,18 @@ function orchestration(map: Map<string, Registered>, name: string) {
       // The activity waits for this process's secret table and records only the missing names.
       const check = (yield ctx.callActivity(ACTIVITY_NAMES.secrets, { workflow: target })) as SecretsCheck;
       if (!entry.secrets.isLoaded) {
-        // Replaying in a process whose prefetch has not finished (the host did not await
-        // secretsReady): fail this turn only; the engine retries it once the values are there.
-        throw new NonDeterminismError(`secrets of workflow '${target}' are not loaded in this process yet (await secretsReady(engine) before engine.start())`);
+        // Only when replaying in a process whose prefetch has not finished: the host did not await
+        // secretsReady before engine.start(). An orchestration cannot wait outside history, and
+        // running on without the values could take another path than the one recorded. (Failing
+        // during a replay surfaces as NON_DETERMINISM; the log line says why.)
+        entry.logger?.error(`secrets of workflow '${target}' were not loaded when instance '${ctx.instanceId}' resumed: await secretsReady(engine) before engine.start()`, {
+          instanceId: ctx.instanceId,
+        });
+        throw new WorkflowError(
+          'SECRETS_NOT_LOADED',
+          `secrets of workflow '${target}' were not loaded in this process when the instance resumed: the host must await secretsReady(engine) before engine.start()`,
+          { nonRetryable: true },
+        );
       }
       secrets = entry.secrets.record();
       // A declared secret nobody supplies is a configuration error, never an empty string.

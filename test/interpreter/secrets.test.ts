@@ -73,3 +73,61 @@ describe('secrets', () => {
     assert.ok(!JSON.stringify(await missing.engine.client.history(missing.instanceId)).includes(VALUE));
   });
 });
+
+describe('secrets after a restart', () => {
+  const napping = {
+    id: 'nap-secret',
+    secrets: ['API_KEY'],
+    states: [
+      { name: 'Nap', type: 'sleep', duration: 'PT0.2S', transition: 'Use' },
+      { name: 'Use', type: 'inject', data: { keyLength: '${ $SECRETS.API_KEY | length }' }, end: true },
+    ],
+  };
+  const slow = async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    return VALUE;
+  };
+
+  /** Starts an instance in a first process, stops it during the nap, and resumes it in a second one. */
+  const logged: string[] = [];
+  async function resume(awaitSecrets: boolean) {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createEngine } = await import('../../src/engine/engine.js');
+    const store = `sqlite:${join(mkdtempSync(join(tmpdir(), 'swirl-secrets-')), 's.db')}`;
+    const first = await createEngine({ store, pollIntervalMs: 10 });
+    const name = registerWorkflow(first, await graphOf(napping), { secrets: { API_KEY: VALUE } });
+    await first.start();
+    const id = await first.client.start(name, {});
+    await new Promise((r) => setTimeout(r, 100));
+    await first.stop();
+    // The nap is over before the second process starts: its first turn replays at once.
+    await new Promise((r) => setTimeout(r, 250));
+    const second = await createEngine({ store, pollIntervalMs: 10 });
+    try {
+      registerWorkflow(second, await graphOf(napping), { secrets: slow, logger: { debug() {}, info() {}, warn() {}, error: (m: string) => void logged.push(m) } });
+      if (awaitSecrets) await secretsReady(second);
+      await second.start();
+      const r = await second.client.waitForCompletion(id, { timeoutMs: 10_000 });
+      return { r, history: JSON.stringify(await second.client.history(id)) };
+    } finally {
+      await second.stop();
+    }
+  }
+
+  it('an instance resumed by a new process gets the values again (never from history)', async () => {
+    const { r, history } = await resume(true);
+    assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+    assert.deepEqual(r.output, { keyLength: VALUE.length });
+    assert.ok(!history.includes(VALUE));
+  });
+
+  it('a host that resumes instances before awaiting secretsReady gets a clear failure, not a run without secrets', async () => {
+    const { r } = await resume(false);
+    assert.equal(r.runtimeStatus, 'FAILED');
+    // Failing inside a replay is reported by the engine as non-determinism; the interpreter's log says why.
+    assert.ok(r.failure?.code === 'SECRETS_NOT_LOADED' || r.failure?.code === 'NON_DETERMINISM', JSON.stringify(r.failure));
+    assert.ok(logged.some((m) => /secretsReady/.test(m)), logged.join('\n'));
+  });
+});
