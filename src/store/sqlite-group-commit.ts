@@ -1,9 +1,10 @@
 /**
  * @module store/sqlite-group-commit
  * Group commit for a synchronous SQLite connection: write operations submitted while a batch is
- * forming run inside ONE transaction (one fsync for all of them), each inside its own SAVEPOINT so
- * that one operation's failure undoes only its own writes. Every caller's promise settles after
- * the COMMIT, so nothing is acknowledged before it is durable.
+ * forming run inside ONE transaction (one fsync for all of them), and one operation's failure
+ * undoes only its own writes (the batch then re-runs with a SAVEPOINT per operation, see
+ * runBatch). Every caller's promise settles after the COMMIT, so nothing is acknowledged before
+ * it is durable.
  */
 
 import type Database from 'better-sqlite3';
@@ -150,31 +151,19 @@ export class GroupCommitter {
   }
 
   private runBatch(batch: PendingOp[], relaxed: boolean): void {
-    const outcomes: Outcome[] = [];
-    try {
-      this.begin.run();
-    } catch (cause) {
-      const error = new InfrastructureError('STORE_WRITE_FAILED', `cannot begin a SQLite transaction: ${String(cause)}`, { cause });
-      for (const op of batch) op.reject(error);
-      return;
-    }
-    for (const op of batch) {
-      this.savepoint.run();
-      try {
-        const value = op.run();
-        this.release.run();
-        outcomes.push({ ok: true, value });
-      } catch (error) {
-        if (!this.db.inTransaction) {
-          // SQLite rolled the whole transaction back (disk full, I/O error): the earlier
-          // operations of the batch are undone too, so every caller in it must hear about it.
-          this.failBatch(batch, error);
-          return;
-        }
-        this.rollbackTo.run();
-        this.release.run();
-        outcomes.push({ ok: false, error: wrapUnexpected(error) });
-      }
+    if (!this.beginBatch(batch)) return;
+    // Optimistic pass without savepoints: a SAVEPOINT makes SQLite copy every page an operation
+    // first touches into a sub-journal, and operations almost never fail. If one does, the whole
+    // transaction is rolled back (nothing of the batch was written) and the batch runs again with
+    // a savepoint per operation. Operation bodies only read and write the database, so running
+    // one twice is like running it once.
+    let outcomes = this.runOptimistic(batch);
+    if (outcomes === 'failed') return;
+    if (outcomes === 'retry') {
+      this.rollback.run();
+      if (!this.beginBatch(batch)) return;
+      outcomes = this.runWithSavepoints(batch);
+      if (outcomes === 'failed') return;
     }
     try {
       this.commit.run();
@@ -202,6 +191,58 @@ export class GroupCommitter {
     this.walSync.whenDurable(gen).then(settle, (error: unknown) => {
       for (const op of batch) op.reject(error);
     });
+  }
+
+  private beginBatch(batch: PendingOp[]): boolean {
+    try {
+      this.begin.run();
+      return true;
+    } catch (cause) {
+      const error = new InfrastructureError('STORE_WRITE_FAILED', `cannot begin a SQLite transaction: ${String(cause)}`, { cause });
+      for (const op of batch) op.reject(error);
+      return false;
+    }
+  }
+
+  /** Runs every operation with no savepoint; 'retry' when one threw and the transaction is still open. */
+  private runOptimistic(batch: PendingOp[]): Outcome[] | 'retry' | 'failed' {
+    const outcomes: Outcome[] = [];
+    for (const op of batch) {
+      try {
+        outcomes.push({ ok: true, value: op.run() });
+      } catch (error) {
+        if (!this.db.inTransaction) {
+          this.failBatch(batch, error);
+          return 'failed';
+        }
+        return 'retry';
+      }
+    }
+    return outcomes;
+  }
+
+  /** Runs each operation in its own savepoint, so that a failing one undoes only its own writes. */
+  private runWithSavepoints(batch: PendingOp[]): Outcome[] | 'failed' {
+    const outcomes: Outcome[] = [];
+    for (const op of batch) {
+      this.savepoint.run();
+      try {
+        const value = op.run();
+        this.release.run();
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        if (!this.db.inTransaction) {
+          // SQLite rolled the whole transaction back (disk full, I/O error): the earlier
+          // operations of the batch are undone too, so every caller in it must hear about it.
+          this.failBatch(batch, error);
+          return 'failed';
+        }
+        this.rollbackTo.run();
+        this.release.run();
+        outcomes.push({ ok: false, error: wrapUnexpected(error) });
+      }
+    }
+    return outcomes;
   }
 
   private failBatch(batch: PendingOp[], cause: unknown): void {

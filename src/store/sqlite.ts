@@ -2,7 +2,7 @@
  * @module store/sqlite
  * The embedded SQLite backend of the {@link Store} port (better-sqlite3, WAL, synchronous=FULL by
  * default). Every write goes through a {@link GroupCommitter}: writes issued concurrently by the
- * engine share one transaction and one fsync, each in its own SAVEPOINT, and are acknowledged only
+ * engine share one transaction and one fsync (a failing one undoes only its own writes), and are acknowledged only
  * after COMMIT. Reads run directly on the connection and see every acknowledged write.
  */
 
