@@ -59,9 +59,9 @@ describe('Serverless Workflow 0.8 conformance', { concurrency: CONCURRENCY }, ()
     engine = await createEngine({ store: STORE, pollIntervalMs: 50, shutdownTimeoutMs: 1000, ...(CACHE !== undefined ? { cacheSize: CACHE } : {}) });
     // Imported by path at run time so the suite loads (and reports) even before the interpreter exists.
     const entry = '../../src/interpreter/index.js';
-    const mod = (await import(entry)) as { registerWorkflow: RegisterWorkflow };
+    const mod = (await import(entry)) as { registerWorkflow: RegisterWorkflow; secretsReady?: (engine: Engine) => Promise<void> };
     await engine.start();
-    ctx = { engine, stub, tmpDir, registerWorkflow: mod.registerWorkflow };
+    ctx = { engine, stub, tmpDir, registerWorkflow: mod.registerWorkflow, ...(mod.secretsReady ? { secretsReady: mod.secretsReady } : {}) };
   });
 
   after(async () => {

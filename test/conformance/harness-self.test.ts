@@ -54,9 +54,9 @@ describe('conformance harness rejects wrong expectations', { concurrency: true }
     await stub.start();
     engine = await createEngine({ store: 'memory', pollIntervalMs: 50, shutdownTimeoutMs: 1000 });
     const entry = '../../src/interpreter/index.js';
-    const mod = (await import(entry)) as { registerWorkflow: RegisterWorkflow };
+    const mod = (await import(entry)) as { registerWorkflow: RegisterWorkflow; secretsReady?: (engine: Engine) => Promise<void> };
     await engine.start();
-    ctx = { engine, stub, tmpDir, registerWorkflow: mod.registerWorkflow };
+    ctx = { engine, stub, tmpDir, registerWorkflow: mod.registerWorkflow, ...(mod.secretsReady ? { secretsReady: mod.secretsReady } : {}) };
   });
   after(async () => {
     // Stub first: it drops answers still being delayed, so stop() does not wait for their activities.

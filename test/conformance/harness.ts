@@ -33,6 +33,8 @@ export interface SuiteContext {
   /** Temp directory; each case writes under `<tmpDir>/<prefix>/`. */
   tmpDir: string;
   registerWorkflow: RegisterWorkflow;
+  /** Waits until the secrets of registered workflows are loaded (interpreter contract before instances run). */
+  secretsReady?: (engine: Engine) => Promise<void>;
 }
 
 /** The file-system and URL-safe prefix of a case. */
@@ -119,6 +121,7 @@ export async function runCase(ctx: SuiteContext, c: ConformanceCase): Promise<vo
     };
     // Subflow and continueAs targets are registered by the interpreter through `workflows`.
     const name = ctx.registerWorkflow(ctx.engine, main, options);
+    await ctx.secretsReady?.(ctx.engine);
     const early = c.events.filter((e) => e.beforeStart);
     const id = await ctx.engine.client.start(name, c.input, early.length > 0 ? { startAt: Date.now() + 300 } : {});
     for (const ev of early) await ctx.engine.client.raiseEvent(id, ev.name, ev.data);
