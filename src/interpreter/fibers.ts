@@ -93,3 +93,41 @@ export function* runFibers<T>(fibers: Step<T>[], abandon: (tasks: Task<unknown>[
   }
   return { results, finished };
 }
+
+/** What {@link runCancellable} needs from the run: abandoning tasks and terminating subflows. */
+export interface CancelPort {
+  abandon(tasks: Task<unknown>[]): void;
+  terminate(instanceIds: string[], reason: string): Step<void>;
+}
+
+/**
+ * {@link runFibers} for fibers that may start subflows (parallel branches, foreach iterations,
+ * parallel actions). Each fiber gets its own list to record subflow instance ids in; when the group
+ * ends — `needed` finished (atLeast) or one failed (fail-fast) — the subflows of the fibers that did
+ * not finish are terminated (specs/semantics.md, "cancelled").
+ */
+export function* runCancellable<T>(port: CancelPort, makeFibers: ((subflows: string[]) => Step<T>)[], reason: { completed: string; failed: string }, needed = makeFibers.length): Step<FiberResults<T>> {
+  const subflows: string[][] = makeFibers.map(() => []);
+  const ended = makeFibers.map(() => false);
+  function* tracked(i: number, fiber: Step<T>): Step<T> {
+    const r = yield* fiber;
+    ended[i] = true;
+    return r;
+  }
+  const unfinished = () => subflows.flatMap((ids, i) => (ended[i] ? [] : ids));
+  let outcome: FiberResults<T>;
+  try {
+    outcome = yield* runFibers(
+      makeFibers.map((make, i) => tracked(i, make(subflows[i]))),
+      (t) => port.abandon(t),
+      needed,
+    );
+  } catch (err) {
+    const ids = unfinished();
+    if (ids.length > 0) yield* port.terminate(ids, reason.failed);
+    throw err;
+  }
+  const ids = unfinished();
+  if (ids.length > 0) yield* port.terminate(ids, reason.completed);
+  return outcome;
+}

@@ -11,6 +11,7 @@ import type { OrchestrationContext } from '../engine/replay/context.js';
 import type { Task } from '../engine/replay/task.js';
 import type { Logger } from '../engine/logger.js';
 import { WorkflowError } from '../errors.js';
+import type { CancelPort } from './fibers.js';
 
 /** Error code of a runtime expression failure. */
 export const EXPRESSION_ERROR = 'EXPRESSION_ERROR';
@@ -139,6 +140,18 @@ export class RunContext {
     const d = deadlines[armed.indexOf(winner as Task<void>)];
     if (d.workflow) throw new WorkflowTimeoutSignal(d.label);
     throw new WorkflowError(TIMEOUT, `${d.label} expired`, { details: { timeout: d.label } });
+  }
+
+  /** Abandoning and terminating for groups of fibers that get cancelled (fibers.ts runCancellable). */
+  cancelPort(): CancelPort {
+    const terminate = this.activities.terminate;
+    const ctx = this.ctx;
+    return {
+      abandon: (tasks) => ctx.abandon(tasks),
+      *terminate(instanceIds, reason) {
+        yield ctx.callActivity(terminate, { instanceIds, reason });
+      },
+    };
   }
 
   /** A new attempt of the state begins (an action retries): stateExecTimeout.single windows start over. */

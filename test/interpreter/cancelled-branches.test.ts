@@ -81,4 +81,51 @@ describe('cancelled parallel branches', () => {
       ['flaky'],
     );
   });
+
+  const boomHost = () =>
+    fakeHost({
+      boom: async () => {
+        await sleep(100);
+        throw new WorkflowError('500', 'exploded', { nonRetryable: true });
+      },
+    });
+
+  async function childOf(r: { engine: { client: { list(f: { parentInstanceId: string }): Promise<{ instances: { instanceId: string }[] }>; waitForCompletion(id: string, o: { timeoutMs: number }): Promise<{ runtimeStatus: string }> } }; instanceId: string }) {
+    const [child] = (await r.engine.client.list({ parentInstanceId: r.instanceId })).instances;
+    assert.ok(child, 'a subflow was started');
+    return (await r.engine.client.waitForCompletion(child.instanceId, { timeoutMs: 3000 })).runtimeStatus;
+  }
+
+  it('fail-fast in actionMode parallel: a failing action cancels its siblings\' subflows', async () => {
+    const r = await run(
+      { id: 'paractions', functions: [invokeFn('boom')], states: [{ name: 'Both', type: 'operation', actionMode: 'parallel', actions: [{ subFlowRef: 'slowchild' }, { functionRef: 'boom' }], end: true }] },
+      {},
+      { others: [slowChild], components: boomHost() as never },
+    );
+    assert.equal(r.failure?.code, '500');
+    assert.equal(await childOf(r), 'TERMINATED');
+  });
+
+  it('fail-fast in a parallel foreach: a failing iteration cancels the subflows of the others', async () => {
+    const r = await run(
+      {
+        id: 'foreachcancel',
+        functions: [invokeFn('boom')],
+        states: [
+          {
+            name: 'Each',
+            type: 'foreach',
+            inputCollection: '${ .items }',
+            iterationParam: 'it',
+            actions: [{ condition: '${ .it == 1 }', subFlowRef: 'slowchild' }, { condition: '${ .it == 2 }', functionRef: 'boom' }],
+            end: true,
+          },
+        ],
+      },
+      { items: [1, 2] },
+      { others: [slowChild], components: boomHost() as never },
+    );
+    assert.equal(r.failure?.code, '500');
+    assert.equal(await childOf(r), 'TERMINATED');
+  });
 });

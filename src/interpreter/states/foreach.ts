@@ -12,7 +12,7 @@ import type { ForeachState } from '../../definition/types.js';
 import type { StateNode } from '../../graph/types.js';
 import { WorkflowError } from '../../errors.js';
 import { getPath, mergeData, setPath, targetPath } from '../data.js';
-import { runFibers } from '../fibers.js';
+import { runCancellable } from '../fibers.js';
 import type { RunContext, Step } from '../run-context.js';
 import { runActions } from './operation.js';
 import type { StateOutcome, StateScope } from './state-types.js';
@@ -40,8 +40,8 @@ export function* runForeach(rc: RunContext, node: StateNode, data: unknown, scop
   }
   const param = def.iterationParam ?? DEFAULT_ITERATION_PARAM;
   const scopeOf = { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs, iteration: true };
-  const iteration = (el: unknown) =>
-    runActions(rc, def.actions, `${node.pointer}/actions`, 'sequential', { ...structuredClone(data as Record<string, unknown>), [param]: el }, scopeOf, scope.children);
+  const iteration = (el: unknown, subflows?: string[]) =>
+    runActions(rc, def.actions, `${node.pointer}/actions`, 'sequential', { ...structuredClone(data as Record<string, unknown>), [param]: el }, { ...scopeOf, subflows }, scope.children);
   rc.log('info', `state '${node.name}': ${collection.length} iteration(s), ${def.mode ?? 'parallel'}`, { state: node.name });
 
   const results: unknown[] = [];
@@ -50,8 +50,10 @@ export function* runForeach(rc: RunContext, node: StateNode, data: unknown, scop
   } else {
     const size = batchSize(rc, node, def, data, collection.length);
     for (let start = 0; start < collection.length; start += size) {
-      const wave = collection.slice(start, start + size).map((el) => iteration(el));
-      const { results: r } = yield* runFibers(wave, (t) => rc.ctx.abandon(t));
+      const wave = collection.slice(start, start + size).map((el) => (subflows: string[]) => iteration(el, subflows));
+      // Fail-fast: when an iteration fails, the others of its wave are cancelled (as parallel branches are).
+      const reason = `foreach state '${node.name}' failed in another iteration`;
+      const { results: r } = yield* runCancellable(rc.cancelPort(), wave, { completed: reason, failed: reason });
       for (const x of r) results.push(x?.lastResult ?? null);
     }
   }

@@ -8,7 +8,7 @@ import type { Action, OperationState } from '../../definition/types.js';
 import type { StateNode } from '../../graph/types.js';
 import { runAction, type ActionScope, type AsyncChild } from '../actions.js';
 import { mergeData } from '../data.js';
-import { runFibers } from '../fibers.js';
+import { runCancellable } from '../fibers.js';
 import type { RunContext, Step } from '../run-context.js';
 import type { StateOutcome, StateScope } from './state-types.js';
 
@@ -31,8 +31,10 @@ export function* runActions(
   if (mode === 'parallel' && actions.length > 1) {
     // Copies run side by side: none of them is "the" state data until they merge back.
     const fiberScope = { ...scope, onData: undefined };
-    const fibers = actions.map((a, i) => runAction(rc, a, `${base}/${i}`, structuredClone(data), fiberScope, children));
-    const { results } = yield* runFibers(fibers, (t) => rc.ctx.abandon(t));
+    const fibers = actions.map((a, i) => (subflows: string[]) => runAction(rc, a, `${base}/${i}`, structuredClone(data), { ...fiberScope, subflows }, children));
+    // Fail-fast: when one action fails, the others are cancelled (as parallel branches are).
+    const reason = `a parallel action of state '${scope.stateName}' failed`;
+    const { results } = yield* runCancellable(rc.cancelPort(), fibers, { completed: reason, failed: reason });
     let acc = data;
     let lastResult: unknown = null;
     for (const r of results) {

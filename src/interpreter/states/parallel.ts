@@ -10,9 +10,9 @@ import { parseDuration } from '../../definition/duration.js';
 import type { StateNode } from '../../graph/types.js';
 import { WorkflowError } from '../../errors.js';
 import { mergeData } from '../data.js';
-import { runFibers } from '../fibers.js';
+import { runCancellable } from '../fibers.js';
 import type { RunContext, Step } from '../run-context.js';
-import { runActions, type ActionsOutcome } from './operation.js';
+import { runActions } from './operation.js';
 import type { StateOutcome, StateScope } from './state-types.js';
 
 function numCompleted(rc: RunContext, node: StateNode, def: ParallelState, data: unknown): number {
@@ -27,37 +27,21 @@ function numCompleted(rc: RunContext, node: StateNode, def: ParallelState, data:
 export function* runParallel(rc: RunContext, node: StateNode, data: unknown, scope: StateScope): Step<StateOutcome> {
   const def = node.definition as ParallelState;
   const needed = def.completionType === 'atLeast' ? numCompleted(rc, node, def, data) : def.branches.length;
-  const subflows: string[][] = def.branches.map(() => []);
-  const ended = def.branches.map(() => false);
-  function* tracked(i: number, branch: Step<ActionsOutcome>): Step<ActionsOutcome> {
-    const r = yield* branch;
-    ended[i] = true;
-    return r;
-  }
-  const fibers = def.branches.map((b, i) => {
+  const fibers = def.branches.map((b, i) => (subflows: string[]) => {
     const branchMs = b.timeouts?.branchExecTimeout !== undefined ? parseDuration(b.timeouts.branchExecTimeout) : node.timeouts.branchExecMs;
     const actionMs = b.timeouts?.actionExecTimeout !== undefined ? parseDuration(b.timeouts.actionExecTimeout) : node.timeouts.actionExecMs;
     const deadlines = branchMs !== undefined ? [...scope.deadlines, rc.deadline(branchMs, `branchExecTimeout of branch '${b.name}'`)] : scope.deadlines;
-    return tracked(i, runActions(rc, b.actions, `${node.pointer}/branches/${i}/actions`, 'sequential', structuredClone(data), { stateName: node.name, deadlines, actionExecMs: actionMs, subflows: subflows[i] }, scope.children));
+    return runActions(rc, b.actions, `${node.pointer}/branches/${i}/actions`, 'sequential', structuredClone(data), { stateName: node.name, deadlines, actionExecMs: actionMs, subflows }, scope.children);
   });
   rc.log('info', `state '${node.name}': ${def.branches.length} branches (${needed === def.branches.length ? 'allOf' : `atLeast ${needed}`})`, { state: node.name });
-  // Unfinished branches are cancelled (specs/semantics.md "Cancelled branches"): runFibers withdraws
-  // their event waits and closes them so their later actions never start; here their subflows are
-  // terminated. Activities already running cannot be recalled: they finish, their results ignored.
-  const cancel = function* (reason: string): Step<void> {
-    const ids = subflows.flatMap((list, i) => (ended[i] ? [] : list));
-    if (ids.length > 0) yield rc.ctx.callActivity(rc.activities.terminate, { instanceIds: ids, reason });
-  };
-  let outcome;
-  try {
-    outcome = yield* runFibers(fibers, (t) => rc.ctx.abandon(t), needed);
-  } catch (err) {
-    // Fail-fast: one branch failed the state; the others are cancelled the same way.
-    yield* cancel(`parallel state '${node.name}' failed in another branch`);
-    throw err;
-  }
-  const { results, finished } = outcome;
-  yield* cancel(`parallel state '${node.name}' completed without this branch`);
+  // Unfinished branches are cancelled (specs/semantics.md): event waits withdrawn, not-yet-started
+  // work never starts, subflows terminated. Running activities cannot be recalled; results ignored.
+  const { results, finished } = yield* runCancellable(
+    rc.cancelPort(),
+    fibers,
+    { completed: `parallel state '${node.name}' completed without this branch`, failed: `parallel state '${node.name}' failed in another branch` },
+    needed,
+  );
   let out = data;
   results.forEach((r, i) => {
     if (finished[i] && r) out = mergeData(out, r.data, `data of branch '${def.branches[i].name}'`);
