@@ -333,7 +333,7 @@ export class SqliteStore implements Store {
     const items: OrchestrationWorkItem[] = [];
     for (const id of ids) {
       const row = this.sql.lockInstance.get({ lease: request.leaseId, expires: request.now + request.leaseMs, id }) as InstanceRow;
-      const rows = this.sql.visibleMessages.all({ id, now: request.now, limit: maxMessages }) as InboxRow[];
+      const rows = this.sql.visibleMessages(maxMessages).all({ id, now: request.now }) as InboxRow[];
       if (rows.length > 0) this.sql.takeMessages.run({ lease: request.leaseId, id, now: request.now, last: rows[rows.length - 1].id });
       // The rows were read before the update counted this delivery.
       const messages = rows.map((row) => ({ ...toInboxMessage(row), dequeueCount: row.dequeue_count + 1 }));
