@@ -160,7 +160,12 @@ export class GroupCommitter {
     let outcomes = this.runOptimistic(batch);
     if (outcomes === 'failed') return;
     if (outcomes === 'retry') {
-      this.rollback.run();
+      try {
+        this.rollback.run();
+      } catch (error) {
+        this.failBatch(batch, error);
+        return;
+      }
       if (!this.beginBatch(batch)) return;
       outcomes = this.runWithSavepoints(batch);
       if (outcomes === 'failed') return;
@@ -246,7 +251,12 @@ export class GroupCommitter {
   }
 
   private failBatch(batch: PendingOp[], cause: unknown): void {
-    if (this.db.inTransaction) this.rollback.run();
+    try {
+      if (this.db.inTransaction) this.rollback.run();
+    } catch {
+      // The connection refuses even the rollback: every caller still hears of the failure below,
+      // and nothing of the batch was committed.
+    }
     const error = new InfrastructureError('STORE_WRITE_FAILED', `SQLite transaction failed, nothing of it was written: ${String(cause)}`, { cause });
     for (const op of batch) op.reject(error);
   }
