@@ -3,6 +3,7 @@
  * instances (list with filters and pages, detail, history, bulk purge), CloudEvents ingress in
  * structured, batch and binary modes with correlation, and the metrics page.
  */
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApp, createHost, correlatedInstanceId, type App, type OrchestrationContext, type SwirlHost } from '../../src/index.js';
@@ -25,32 +26,7 @@ states:
 
 // A start event state: each patient's admission starts an instance; vitals correlate by the
 // `patientid` extension attribute.
-const PATIENT = `
-id: patient
-specVersion: '0.8'
-events:
-  - name: Admitted
-    type: hospital.admitted
-    source: /ward
-    correlation: [{ contextAttributeName: patientid }]
-  - name: Vitals
-    type: hospital.vitals
-    source: /monitor
-    correlation: [{ contextAttributeName: patientid }]
-states:
-  - name: Admit
-    type: event
-    onEvents:
-      - eventRefs: [Admitted]
-        eventDataFilter: { data: '\${ .admission }', toStateData: '\${ .admission }' }
-    transition: Watch
-  - name: Watch
-    type: event
-    onEvents:
-      - eventRefs: [Vitals]
-        eventDataFilter: { data: '\${ .vitals }', toStateData: '\${ .vitals }' }
-    end: true
-`;
+const PATIENT = readFileSync(new URL('../host/fixtures/patient.yaml', import.meta.url), 'utf8');
 
 // A start event state too, but instances are started over the API: the payment event reaches the
 // one whose input has the same orderid instead of starting another.

@@ -4,36 +4,12 @@
  * (dropped with a warning, never delivered late), and a batch that overflows the backlog is a 429
  * naming the limit while the events before the overflow stay held.
  */
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApp, createHost, correlatedInstanceId, type App, type Logger, type SwirlHost } from '../../src/index.js';
 
-const PATIENT = `
-id: patient
-specVersion: '0.8'
-events:
-  - name: Admitted
-    type: hospital.admitted
-    source: /ward
-    correlation: [{ contextAttributeName: patientid }]
-  - name: Vitals
-    type: hospital.vitals
-    source: /monitor
-    correlation: [{ contextAttributeName: patientid }]
-states:
-  - name: Admit
-    type: event
-    onEvents:
-      - eventRefs: [Admitted]
-        eventDataFilter: { data: '\${ .admission }', toStateData: '\${ .admission }' }
-    transition: Watch
-  - name: Watch
-    type: event
-    onEvents:
-      - eventRefs: [Vitals]
-        eventDataFilter: { data: '\${ .vitals }', toStateData: '\${ .vitals }' }
-    end: true
-`;
+const PATIENT = readFileSync(new URL('./fixtures/patient.yaml', import.meta.url), 'utf8');
 
 const TTL_MS = 300;
 let host: SwirlHost;

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,32 +18,7 @@ let dir: string;
 const started: ChildProcess[] = [];
 
 // Admission (start event) creates the instance bound to the patient id; vitals correlate by it.
-const PATIENT = `
-id: patient
-specVersion: '0.8'
-events:
-  - name: Admitted
-    type: hospital.admitted
-    source: /ward
-    correlation: [{ contextAttributeName: patientid }]
-  - name: Vitals
-    type: hospital.vitals
-    source: /monitor
-    correlation: [{ contextAttributeName: patientid }]
-states:
-  - name: Admit
-    type: event
-    onEvents:
-      - eventRefs: [Admitted]
-        eventDataFilter: { data: '\${ .admission }', toStateData: '\${ .admission }' }
-    transition: Watch
-  - name: Watch
-    type: event
-    onEvents:
-      - eventRefs: [Vitals]
-        eventDataFilter: { data: '\${ .vitals }', toStateData: '\${ .vitals }' }
-    end: true
-`;
+const PATIENT = readFileSync(new URL('./fixtures/patient.yaml', import.meta.url), 'utf8');
 
 const GREET = `
 id: greet-api
