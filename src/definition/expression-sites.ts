@@ -10,7 +10,7 @@
 import { joinPointer } from './json-pointer.js';
 import { actionsOf, arrayOrEmpty, endsOf, isObject, states, transitionObjectsOf } from './walk.js';
 
-/** One expression in a document. */
+/** One expression in a document (or, with `literal`, a value string that only looks like one). */
 export interface ExpressionSite {
   pointer: string;
   /** The text as written. */
@@ -21,24 +21,85 @@ export interface ExpressionSite {
   offset: number;
 }
 
-const WRAPPED = /^(\s*\$\{)([\s\S]*)\}\s*$/;
+/** A value-field string that contains `${ … }` but is not one whole expression: used literally. */
+export interface LiteralLookalike {
+  pointer: string;
+  text: string;
+}
 
-/** The jq of an always-expression field. */
+/**
+ * The jq inside a string that is one whole `${ … }`: the `}` that closes the opening `${` must be
+ * the last character (spaces aside). `'${ .a } and ${ .b }'` is therefore not one expression (0.8
+ * defines no string interpolation of several expressions: it is a literal in value fields). Braces
+ * inside jq string literals, `\( … )` interpolations and comments do not count.
+ */
+export function wholeExpression(text: string): { jq: string; offset: number } | undefined {
+  const start = text.search(/\S/);
+  if (start < 0 || !text.startsWith('${', start)) return undefined;
+  const end = closingBrace(text, start + 2);
+  if (end < 0) {
+    // Unbalanced (an unterminated jq string, a missing brace): meant as one expression, broken —
+    // take everything up to the last `}` so the jq compiler reports what is wrong.
+    const last = text.trimEnd();
+    return last.endsWith('}') ? { jq: last.slice(start + 2, -1), offset: start + 2 } : undefined;
+  }
+  if (text.slice(end + 1).trim() !== '') return undefined;
+  return { jq: text.slice(start + 2, end), offset: start + 2 };
+}
+
+/** True when a string holds `${ … }` text without being one whole expression (a literal that looks like one). */
+export function looksLikeInterpolation(text: string): boolean {
+  return wholeExpression(text) === undefined && /\$\{[\s\S]*\}/.test(text);
+}
+
+/** Index of the `}` closing a `{` opened just before `from`, or -1. */
+function closingBrace(text: string, from: number): number {
+  // Each frame is code (counting braces and, inside interpolations, parentheses) or a string.
+  type Frame = { kind: 'code'; braces: number; parens: number; interpolation: boolean } | { kind: 'string' };
+  const stack: Frame[] = [{ kind: 'code', braces: 1, parens: 0, interpolation: false }];
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    const top = stack[stack.length - 1];
+    if (top.kind === 'string') {
+      if (c === '\\') {
+        if (text[i + 1] === '(') {
+          stack.push({ kind: 'code', braces: 0, parens: 1, interpolation: true });
+        }
+        i++;
+      } else if (c === '"') stack.pop();
+      continue;
+    }
+    if (c === '"') stack.push({ kind: 'string' });
+    else if (c === '#') {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl;
+    } else if (c === '{') top.braces++;
+    else if (c === '}') {
+      top.braces--;
+      if (top.braces === 0 && stack.length === 1) return i;
+    } else if (top.interpolation && c === '(') top.parens++;
+    else if (top.interpolation && c === ')') {
+      top.parens--;
+      if (top.parens === 0) stack.pop();
+    }
+  }
+  return -1;
+}
+
+/** The jq of an always-expression field: the inside of a whole `${ … }`, else the text as jq. */
 export function alwaysExpression(text: string): { jq: string; offset: number } {
-  const m = WRAPPED.exec(text);
-  return m ? { jq: m[2], offset: m[1].length } : { jq: text, offset: 0 };
+  return wholeExpression(text) ?? { jq: text, offset: 0 };
 }
 
 /** The jq of a value field, or undefined when the string is a literal. */
 export function valueExpression(text: string): { jq: string; offset: number } | undefined {
-  const m = WRAPPED.exec(text);
-  return m ? { jq: m[2], offset: m[1].length } : undefined;
+  return wholeExpression(text);
 }
 
 type Obj = Record<string, unknown>;
 
 /** Every expression site of a workflow document (functions given inline included). */
-export function expressionSites(doc: Obj): ExpressionSite[] {
+export function expressionSites(doc: Obj, lookalikes: LiteralLookalike[] = []): ExpressionSite[] {
   const out: ExpressionSite[] = [];
   const always = (v: unknown, pointer: string) => {
     if (typeof v === 'string') out.push({ pointer, text: v, ...alwaysExpression(v) });
@@ -47,6 +108,7 @@ export function expressionSites(doc: Obj): ExpressionSite[] {
     if (typeof v === 'string') {
       const e = valueExpression(v);
       if (e) out.push({ pointer, text: v, ...e });
+      else if (looksLikeInterpolation(v)) lookalikes.push({ pointer, text: v });
     } else if (Array.isArray(v)) v.forEach((x, i) => value(x, joinPointer(pointer, i)));
     else if (isObject(v)) for (const [k, x] of Object.entries(v)) value(x, joinPointer(pointer, k));
   };

@@ -5,7 +5,7 @@
  */
 import { compileExpression, ExpressionError } from '../../expressions/index.js';
 import { DiagnosticCode } from '../diagnostic.js';
-import { expressionSites, functionExpressionSites, FUNCTION_CALL, type ExpressionSite } from '../expression-sites.js';
+import { expressionSites, functionExpressionSites, FUNCTION_CALL, type ExpressionSite, type LiteralLookalike } from '../expression-sites.js';
 import type { Reporter } from '../report.js';
 import { closest } from '../suggest.js';
 import type { CheckContext } from './context.js';
@@ -14,8 +14,14 @@ export function checkExpressions(ctx: CheckContext): void {
   const expressionFunctions = new Set(
     [...(ctx.functions.byName?.values() ?? [])].filter((f) => f.type === 'expression').map((f) => String(f.name)),
   );
-  for (const site of expressionSites(ctx.doc)) {
+  const lookalikes: LiteralLookalike[] = [];
+  for (const site of expressionSites(ctx.doc, lookalikes)) {
     checkSite(site, ctx.r, ctx.functions.byName ? expressionFunctions : undefined);
+  }
+  for (const l of lookalikes) {
+    ctx.r.warning(DiagnosticCode.InvalidExpression, l.pointer, `${ctx.r.ownerOf(l.pointer)}: '${l.text}' is not one \${ } expression, so it is used as literal text`, {
+      hint: '0.8 has no string interpolation of several expressions; write one expression, e.g. \'${ "\\(.a) and \\(.b)" }\'',
+    });
   }
 }
 
