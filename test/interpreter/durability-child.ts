@@ -1,5 +1,5 @@
 // Child process of the durability test: runs (or resumes) instance argv[3] on sqlite store argv[2]
-// and prints its output JSON. The parent SIGKILLs it at random moments.
+// and prints `running`, then its output JSON. The parent SIGKILLs it at random moments of the run.
 import { createEngine } from '../../src/engine/engine.js';
 import { initExpressions } from '../../src/expressions/index.js';
 import { loadWorkflowText } from '../../src/graph/load.js';
@@ -12,6 +12,8 @@ const engine = await createEngine({ store: `sqlite:${store}`, pollIntervalMs: 20
 const name = registerWorkflow(engine, await loadWorkflowText(JSON.stringify(DURABLE_WORKFLOW)), { components: flakyHost() as never });
 await engine.start();
 if (!(await engine.client.get(instanceId))) await engine.client.start(name, {}, { instanceId });
+// The parent times its kill from here, so it lands inside the run however long start-up took.
+process.stdout.write('running\n');
 const r = await engine.client.waitForCompletion(instanceId, { timeoutMs: 60_000 });
 process.stdout.write(`${JSON.stringify({ status: r.runtimeStatus, output: r.output, failure: r.failure?.message })}\n`);
 await engine.stop();

@@ -15,15 +15,22 @@ const child = fileURLToPath(new URL('./durability-child.ts', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
 const sqliteAvailable = existsSync(new URL('../../src/store/sqlite.ts', import.meta.url));
 
+/**
+ * Runs the child; with `killAfterMs`, SIGKILLs it that long after it reports `running` (so the kill
+ * lands inside the workflow run, whatever process start-up cost). `stdout` is the output JSON line.
+ */
 function runChild(store: string, id: string, killAfterMs: number | undefined): Promise<{ killed: boolean; stdout: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [tsx, child, store, id], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
-    p.stdout.on('data', (c) => (stdout += c));
-    const timer = killAfterMs !== undefined ? setTimeout(() => p.kill('SIGKILL'), killAfterMs) : undefined;
+    let timer: NodeJS.Timeout | undefined;
+    p.stdout.on('data', (c) => {
+      stdout += c;
+      if (killAfterMs !== undefined && timer === undefined && stdout.includes('running\n')) timer = setTimeout(() => p.kill('SIGKILL'), killAfterMs);
+    });
     p.on('exit', (_code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ killed: signal === 'SIGKILL', stdout });
+      resolve({ killed: signal === 'SIGKILL', stdout: stdout.replace(/^running\n/gm, '') });
     });
   });
 }
@@ -43,9 +50,9 @@ describe('durability', { skip: sqliteAvailable ? false : 'needs the sqlite store
     try {
       const store = join(dir, 'store.db');
       let kills = 0;
-      // Process start (tsx) takes ~1-2 s; kill somewhere in the run, three times.
+      // The workflow runs ~1.5 s (sleeps, retries); kill somewhere inside it, three times.
       for (let i = 0; i < 3; i++) {
-        const r = await runChild(store, 'durable-1', 1200 + Math.floor(Math.random() * 1500));
+        const r = await runChild(store, 'durable-1', 50 + Math.floor(Math.random() * 600));
         if (r.killed) kills += 1;
         else {
           assert.deepEqual(JSON.parse(r.stdout), { status: 'COMPLETED', output: reference.output });
