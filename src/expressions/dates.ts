@@ -35,7 +35,8 @@ export function gmtime(x: Value): Value {
   // jq converts to time_t, truncating toward zero.
   const whole = Math.trunc(x);
   const date = new Date(whole * 1000);
-  if (Number.isNaN(date.getTime())) return fail('gmtime() requires numeric inputs');
+  // Beyond JS dates' ±8.64e15 ms jq prints a garbage date; Swirl says so (DEVIATIONS.md 17).
+  if (Number.isNaN(date.getTime())) return fail(`gmtime(): time ${x} is out of range`);
   return [
     date.getUTCFullYear(),
     date.getUTCMonth(),

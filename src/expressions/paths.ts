@@ -75,7 +75,9 @@ function setAt(v: Value, p: Value[], i: number, x: Value): Value {
     if (v === null || v === undefined || Array.isArray(v)) {
       const arr = (v ?? []) as Value[];
       const [s, e] = sliceBounds(arr.length, getKey(k, 'start'), getKey(k, 'end'));
-      const replacement = setAt(arr.slice(s, e), p, i + 1, x);
+      // Like jq's jv_get: a slice of null is null (so `.[:-1].a = 1` on null fails as in jq).
+      const current = v === null || v === undefined ? null : arr.slice(s, e);
+      const replacement = setAt(current, p, i + 1, x);
       if (!Array.isArray(replacement)) return fail('A slice of an array can only be assigned another array');
       return arr.slice(0, s).concat(replacement, arr.slice(e));
     }
