@@ -67,7 +67,7 @@ function handLoop(d: { i: number; values: number[]; label?: string; sum?: number
 }
 
 /** Baseline (b): the same loop as a code orchestration (one turn per instance, like the workflow). */
-function* codeWorkflow(_ctx: unknown, input: { loops: number }): Generator<never, unknown, unknown> {
+function codeWorkflow(_ctx: unknown, input: { loops: number }): unknown {
   return handLoop({ i: 0, values: [1, 2, 3] }, input.loops);
 }
 
