@@ -95,6 +95,10 @@ export function registerDaprRoutes(router: Router, host: SwirlHost): void {
         return accepted();
       }),
     );
+    // `…/raiseEvent/` (no name): daprd answers 400, not 404.
+    router.on('POST', `${base}/:id/raiseEvent`, () => {
+      throw new HttpError(400, 'ERR_WORKFLOW_EVENT_NAME_MISSING', 'missing workflow event name');
+    });
     router.on('POST', `${base}/:id/terminate`, (_req, p) =>
       guarded('terminate', p.id ?? '', async () => {
         await client.terminate(requireInstanceId(p.id), { recursive: true });

@@ -93,6 +93,11 @@ describe('Dapr workflow API: instance operations', () => {
     assert.deepEqual(done.output, { ok: true });
   });
 
+  test('raiseEvent without an event name is a 400, as in daprd', async () => {
+    await expectError(await call('POST', '/v1.0/workflows/dapr/raise-x/raiseEvent/', '{}'), 400, 'ERR_WORKFLOW_EVENT_NAME_MISSING');
+    await expectError(await call('POST', '/v1.0-beta1/workflows/dapr/raise-x/raiseEvent', '{}'), 400, 'ERR_WORKFLOW_EVENT_NAME_MISSING');
+  });
+
   test('raiseEvent with malformed JSON is a 400', async () => {
     await call('POST', '/v1.0/workflows/dapr/waiter/start?instanceID=raise-2');
     await expectError(await call('POST', '/v1.0/workflows/dapr/raise-2/raiseEvent/go', '{oops'), 400, 'ERR_MALFORMED_REQUEST');
