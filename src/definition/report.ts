@@ -61,6 +61,7 @@ export class Reporter {
       events: 'event',
       retries: 'retry',
       errors: 'error',
+      auth: 'auth',
     };
     const kind = kinds[section];
     if (kind && index !== undefined) {

@@ -54,14 +54,15 @@ const STATE_VALIDATORS: Record<string, string> = {
 };
 
 /** Sections validated item by item, with their item validator. */
-const SECTIONS: Record<'functions' | 'events' | 'retries' | 'errors', string> = {
+const SECTIONS: Record<'functions' | 'events' | 'retries' | 'errors' | 'auth', string> = {
   functions: 'Function',
   events: 'Eventdef',
   retries: 'Retrydef',
   errors: 'Errordef',
+  auth: 'Authdef',
 };
 
-export type SectionName = 'functions' | 'events' | 'retries' | 'errors';
+export type SectionName = 'functions' | 'events' | 'retries' | 'errors' | 'auth';
 
 /** Validates the items of a named section (inline, or the array of an external file at `base`). */
 export function checkSectionItems(section: SectionName, items: unknown[], base: string, r: Reporter): boolean {
@@ -299,7 +300,7 @@ function translate(e: AjvError, data: unknown, prefix: string, v: ValidateFn, r:
 function describeProperty(instancePath: string): string {
   const parts = splitPointer(instancePath);
   // Owner sections (/states/N) are named by the reporter; describe what is below them.
-  const rest = parts.length >= 2 && ['states', 'functions', 'events', 'retries', 'errors'].includes(parts[0]) && /^\d+$/.test(parts[1]) ? parts.slice(2) : parts;
+  const rest = parts.length >= 2 && ['states', 'functions', 'events', 'retries', 'errors', 'auth'].includes(parts[0]) && /^\d+$/.test(parts[1]) ? parts.slice(2) : parts;
   if (rest.length === 0) return '';
   const path = rest.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
   return `property '${path}'`;

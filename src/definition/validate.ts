@@ -134,7 +134,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
 
   // External sections: load, check inside their own file, inline.
   const sections: Partial<Record<SectionName, unknown[]>> = {};
-  for (const section of ['functions', 'events', 'retries', 'errors'] as const) {
+  for (const section of ['functions', 'events', 'retries', 'errors', 'auth'] as const) {
     const v = doc[section];
     if (Array.isArray(v)) sections[section] = v;
     else if (typeof v === 'string') {
@@ -162,6 +162,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
     events: sectionOf(sections.events),
     retries: sectionOf(sections.retries),
     errors: sectionOf(sections.errors),
+    auth: sectionOf(sections.auth),
     workflowIds: options.workflowIds,
   };
   if (Array.isArray(value.functions)) checkFunctionDefs(value.functions, '/functions', r);

@@ -32,7 +32,7 @@ export function compileWorkflow(workflow: Workflow): WorkflowGraph {
   const id = workflow.id ?? workflow.key;
   if (!id) throw new DefinitionError('INVALID_DEFINITION', "the workflow has neither 'id' nor 'key'");
   if (!Array.isArray(workflow.states) || workflow.states.length === 0) throw new DefinitionError('INVALID_DEFINITION', `workflow '${id}' has no states`);
-  for (const section of ['functions', 'events', 'retries', 'errors'] as const) {
+  for (const section of ['functions', 'events', 'retries', 'errors', 'auth'] as const) {
     if (typeof workflow[section] === 'string') throw new DefinitionError('INVALID_DEFINITION', `workflow '${id}': external ${section} were not loaded; compile what validate returned`);
   }
   const functions = byName((workflow.functions as FunctionDef[] | undefined) ?? []);

@@ -73,7 +73,7 @@ function list(v: unknown, vars: Obj, where: string): string[] | undefined {
 
 function definitionOf(graph: WorkflowGraph, name: string, fn: FunctionDef): Obj {
   const auth = graph.definition.auth;
-  if (typeof auth === 'string') throw authError('UNSUPPORTED_AUTH', `function '${fn.name}': auth definitions in an external file ('${auth}') are not supported yet; define them inline`);
+  if (typeof auth === 'string') throw authError('UNSUPPORTED_AUTH', `function '${fn.name}': the auth file '${auth}' was not loaded (run what validateFile / loadWorkflow return, which inline it)`);
   const def = (auth ?? []).find((a): a is Obj => a !== null && typeof a === 'object' && (a as Obj).name === name);
   if (!def) throw authError('AUTH_NOT_FOUND', `function '${fn.name}': auth '${name}' is not defined`);
   return def;

@@ -21,6 +21,7 @@ export interface CheckContext {
   events: Section;
   retries: Section;
   errors: Section;
+  auth: Section;
   /** Workflow ids validated together (for subFlowRef / continueAs); undefined = do not check. */
   workflowIds: ReadonlySet<string> | undefined;
 }

@@ -76,13 +76,14 @@ function checkAction(ctx: CheckContext, owner: string, action: Obj, pointer: str
   }
 }
 
-/** authRef names resolve in the inline `auth` array (an external `auth` file is not read here). */
+/** authRef names of inline functions resolve in `auth` (inline, or loaded from its file). */
 function checkAuthRefs(ctx: CheckContext): void {
   const functions = ctx.doc.functions;
   if (!Array.isArray(functions)) return;
   const auth = ctx.doc.auth;
-  if (typeof auth === 'string') return;
-  const names = new Set(arrayOrEmpty(auth).flatMap((a) => (isObject(a) && typeof a.name === 'string' ? [a.name] : [])));
+  // An external auth file that could not be read was reported where it is referenced.
+  if (typeof auth === 'string' && !ctx.auth.byName) return;
+  const names = new Set(ctx.auth.byName?.keys() ?? []);
   functions.forEach((fn, i) => {
     if (!isObject(fn)) return;
     const owner = `function '${String(fn.name)}'`;
