@@ -3,6 +3,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { run } from './harness.js';
 
 const DOC_AUTH = `Basic ${Buffer.from('docs:pa55').toString('base64')}`;
@@ -52,6 +55,19 @@ describe('auth definitions', () => {
     states: [{ name: 'Call', type: 'operation', actions: Array.from({ length: calls }, () => ({ functionRef: 'hello' })), end: true }],
   });
   const secrets = { DOC_PASSWORD: 'pa55', API_TOKEN: TOKEN, CLIENT_SECRET: 'cl1ent-s3cret' };
+
+  it('auth definitions from an external file (auth: <path>) are loaded and applied', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swirl-auth-'));
+    const file = join(dir, 'auth.json');
+    writeFileSync(file, JSON.stringify({ auth: [basicDocs] }));
+    try {
+      const r = await run(workflow('docs', file as never), {}, { secrets });
+      assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+      assert.equal(seen.find((x) => x.path === '/api.json')?.authorization, DOC_AUTH);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('authRef as a string authenticates fetching the OpenAPI document only (spec §Auth Definition)', async () => {
     const r = await run(workflow('docs', [basicDocs]), {}, { secrets });
