@@ -14,7 +14,8 @@ import type { ActivityContext, Registry } from './registry.js';
 import { StoreErrorCode, type ActivityWorkItem, type Store } from '../store/types.js';
 import { EngineErrorCode } from './error-codes.js';
 import { serializePayload } from './validation.js';
-import { PollBackoff, Wakeup } from './wakeup.js';
+import { runClaimLoop } from './claim-loop.js';
+import { Wakeup } from './wakeup.js';
 
 interface Running {
   item: ActivityWorkItem;
@@ -82,44 +83,19 @@ export class ActivityWorker {
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
 
-  private async loop(): Promise<void> {
-    const backoff = new PollBackoff(this.opts.pollIntervalMs);
-    while (this.active) {
-      const capacity = this.opts.activityConcurrency - this.running.size;
-      if (capacity <= 0) {
-        await this.wakeup.wait(this.opts.pollIntervalMs);
-        continue;
-      }
-      let items: ActivityWorkItem[] = [];
-      const now = this.opts.clock.now();
-      try {
-        items = await this.store.claimActivities({ leaseId: `${this.opts.workerId}:a${++this.leaseCounter}`, now, leaseMs: this.opts.leaseMs, limit: capacity });
-      } catch (e) {
-        if (!this.active) break;
-        this.opts.logger.error('claiming activities failed', { event: LogEvent.workerError, error: String(e) });
-        await this.wakeup.wait(this.opts.pollIntervalMs);
-        continue;
-      }
-      for (const item of items) this.launch(item);
-      if (items.length > 0) backoff.reset();
-      if (items.length >= capacity) continue; // there may be more: claim again at once
-      if (items.length > 0) {
-        // The store had no more visible work: wait for a notification (work enqueued here, an
-        // item finished) or the next poll, instead of a claim that would come back empty.
-        await this.wakeup.wait(backoff.next());
-        continue;
-      }
-      // Idle: sleep until notified (tasks enqueued in this process), the next delayed task, or the
-      // next poll (tasks from other processes, expired leases; backoff up to pollIntervalMs).
-      let sleep = backoff.next();
-      try {
-        const next = await this.store.nextWakeAt(now);
-        if (next !== undefined) sleep = Math.min(sleep, Math.max(next - this.opts.clock.now(), 0));
-      } catch {
-        // reported by the next claim
-      }
-      if (this.active) await this.wakeup.wait(sleep);
-    }
+  private loop(): Promise<void> {
+    return runClaimLoop(
+      {
+        what: 'activities',
+        isActive: () => this.active,
+        capacity: () => this.opts.activityConcurrency - this.running.size,
+        claim: (now, limit) => this.store.claimActivities({ leaseId: `${this.opts.workerId}:a${++this.leaseCounter}`, now, leaseMs: this.opts.leaseMs, limit }),
+        launch: (item) => this.launch(item),
+      },
+      this.store,
+      this.wakeup,
+      this.opts,
+    );
   }
 
   private launch(item: ActivityWorkItem): void {

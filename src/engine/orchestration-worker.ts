@@ -18,7 +18,8 @@ import { OrchestrationRuntime, type ExecutionOutcome } from './replay/runtime.js
 import { buildTurn, consumeOnly, parentNotice, type DescribeOrchestration } from './turn.js';
 import { EngineErrorCode } from './error-codes.js';
 import { checkPayloadSize } from './validation.js';
-import { PollBackoff, Wakeup } from './wakeup.js';
+import { runClaimLoop } from './claim-loop.js';
+import { Wakeup } from './wakeup.js';
 
 /**
  * History length from which an idle instance stays cached (LRU-bounded): below it a replay costs
@@ -106,44 +107,19 @@ export class OrchestrationWorker {
     this.wakeup.notify();
   }
 
-  private async loop(): Promise<void> {
-    const backoff = new PollBackoff(this.opts.pollIntervalMs);
-    while (this.running) {
-      const capacity = this.opts.workerConcurrency - this.inflight.size;
-      if (capacity <= 0) {
-        await this.wakeup.wait(this.opts.pollIntervalMs);
-        continue;
-      }
-      let items: OrchestrationWorkItem[] = [];
-      const now = this.opts.clock.now();
-      try {
-        items = await this.store.claimOrchestrations({ leaseId: `${this.opts.workerId}:o${++this.leaseCounter}`, now, leaseMs: this.opts.leaseMs, limit: capacity });
-      } catch (e) {
-        if (!this.running) break;
-        this.opts.logger.error('claiming orchestrations failed', { event: LogEvent.workerError, error: String(e) });
-        await this.wakeup.wait(this.opts.pollIntervalMs);
-        continue;
-      }
-      for (const item of items) this.track(this.runTurn(item).then(() => undefined));
-      if (items.length > 0) backoff.reset();
-      if (items.length >= capacity) continue; // there may be more: claim again at once
-      if (items.length > 0) {
-        // The store had no more visible work: wait for a notification (work enqueued here, an
-        // item finished) or the next poll, instead of a claim that would come back empty.
-        await this.wakeup.wait(backoff.next());
-        continue;
-      }
-      // Idle: sleep until notified (work enqueued in this process, a turn finished, the clock
-      // moved), until the next timer is due, or for the next poll (work from other processes; backoff up to pollIntervalMs).
-      let sleep = backoff.next();
-      try {
-        const next = await this.store.nextWakeAt(now);
-        if (next !== undefined) sleep = Math.min(Math.max(next - this.opts.clock.now(), 0), sleep);
-      } catch {
-        // a failing store is reported by the next claim
-      }
-      if (this.running) await this.wakeup.wait(sleep);
-    }
+  private loop(): Promise<void> {
+    return runClaimLoop(
+      {
+        what: 'orchestrations',
+        isActive: () => this.running,
+        capacity: () => this.opts.workerConcurrency - this.inflight.size,
+        claim: (now, limit) => this.store.claimOrchestrations({ leaseId: `${this.opts.workerId}:o${++this.leaseCounter}`, now, leaseMs: this.opts.leaseMs, limit }),
+        launch: (item) => this.track(this.runTurn(item).then(() => undefined)),
+      },
+      this.store,
+      this.wakeup,
+      this.opts,
+    );
   }
 
   private track(p: Promise<void>): void {
