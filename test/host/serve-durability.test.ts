@@ -6,14 +6,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startServe, type Server } from './serve-child.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(root, 'test', 'cli', 'run-cli.ts');
 let dir: string;
 const started: ChildProcess[] = [];
 
@@ -30,30 +28,8 @@ states:
     end: true
 `;
 
-interface Server {
-  proc: ChildProcess;
-  base: string;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
 function serve(extra: string[] = []): Promise<Server> {
-  const args = ['--import', 'tsx', cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--workflows', join(dir, 'workflows'), '--store', `sqlite:${join(dir, 'swirl.db')}`, ...extra];
-  const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(proc);
-  let out = '';
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ proc, base: `http://127.0.0.1:${m[1]}`, stdout: () => out, stderr: () => err, exited });
-    });
-    void exited.then((code) => reject(new Error(`swirl serve exited with ${code} before listening:\n${out}\n${err}`)));
-  });
+  return startServe(dir, started, extra);
 }
 
 async function kill9(s: Server): Promise<void> {

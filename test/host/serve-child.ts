@@ -1,0 +1,40 @@
+/**
+ * Starts `swirl serve` as a real child process (node --import tsx, not the tsx launcher, which
+ * would leave its child running after a SIGKILL) on an ephemeral loopback port, with the workflows
+ * and the SQLite store of `dir`. Every process started is recorded in `started`, so a failing
+ * assertion never leaves one running.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = join(root, 'test', 'cli', 'run-cli.ts');
+
+/** A running `swirl serve` child. */
+export interface Server {
+  proc: ChildProcess;
+  base: string;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Resolves once the server prints its address; rejects if it exits before. */
+export function startServe(dir: string, started: ChildProcess[], extra: string[] = []): Promise<Server> {
+  const args = ['--import', 'tsx', cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--workflows', join(dir, 'workflows'), '--store', `sqlite:${join(dir, 'swirl.db')}`, ...extra];
+  const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(proc);
+  let out = '';
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve({ proc, base: `http://127.0.0.1:${m[1]}`, stdout: () => out, stderr: () => err, exited });
+    });
+    void exited.then((code) => reject(new Error(`swirl serve exited with ${code} before listening:\n${out}\n${err}`)));
+  });
+}
