@@ -8,10 +8,8 @@
  * Run: `npx tsx bench/engine-chain.ts [repetitions=3]`
  */
 
-import { join } from 'node:path';
-import { createEngine } from '../src/engine/engine.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
-import { closedLoop, describeLoop, fmt, median, tempDir, type LoopResult } from './engine-common.js';
+import { closedLoop, describeLoop, fmt, median, startChainEngine, type LoopResult } from './engine-common.js';
 import { FLOOR_TRANSITIONS_PER_WORKFLOW, runNaiveFloor } from './engine-floor.js';
 
 const REPETITIONS = Number(process.argv[2] ?? 3);
@@ -28,21 +26,7 @@ interface EngineRun {
 
 /** One engine measurement on a fresh database: warm-up, conc 1, conc 100. */
 async function runEngine(): Promise<EngineRun> {
-  const tmp = tempDir('swirl-bench-chain-');
-  const store = await openSqliteStore(join(tmp.dir, 'chain.db'));
-  const engine = await createEngine({ store });
-  engine.registerActivity('inc', async (x: number) => x + 1);
-  engine.registerOrchestration('chain', function* (ctx, x: number) {
-    let v = x;
-    for (let i = 0; i < 3; i++) v = (yield ctx.callActivity('inc', v)) as number;
-    return v;
-  });
-  await engine.start();
-  const one = async (i: number): Promise<void> => {
-    const id = await engine.client.start('chain', i);
-    const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
-    if (r.runtimeStatus !== 'COMPLETED' || r.output !== i + 3) throw new Error(`chain ${id} ended ${r.runtimeStatus} with ${JSON.stringify(r.output)}`);
-  };
+  const { store, one, close } = await startChainEngine('swirl-bench-chain-');
   try {
     await closedLoop(300, 100, one); // warm-up: JIT, caches, WAL file growth
     const c1 = await closedLoop(C1_RUNS, 1, one);
@@ -58,9 +42,7 @@ async function runEngine(): Promise<EngineRun> {
       bytesPerWorkflow: pages / (300 + C1_RUNS + C100_RUNS),
     };
   } finally {
-    await engine.stop();
-    await store.close();
-    tmp.remove();
+    await close();
   }
 }
 

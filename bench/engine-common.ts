@@ -1,13 +1,16 @@
 /**
  * @module bench/engine-common
  * Shared pieces of the engine benchmarks: a closed-loop driver (C workers pulling the next run),
- * percentiles, process CPU and RSS sampling, temp directories and result formatting.
+ * percentiles, process CPU and RSS sampling, temp directories, result formatting, and the 3-step
+ * chain workload on SQLite.
  */
 
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createEngine } from '../src/engine/engine.js';
+import { openSqliteStore } from '../src/store/sqlite.js';
 
 /** Outcome of one closed-loop run. */
 export interface LoopResult {
@@ -95,4 +98,36 @@ export function collectGarbage(): void {
     gc();
     gc();
   }
+}
+
+/**
+ * The 3-step activity chain of the engine benchmarks on a fresh SQLite database: `one(i)` runs one
+ * workflow to completion and checks its output; `close()` stops the engine and removes the files.
+ */
+export async function startChainEngine(prefix: string): Promise<{
+  store: Awaited<ReturnType<typeof openSqliteStore>>;
+  one: (i: number) => Promise<void>;
+  close: () => Promise<void>;
+}> {
+  const tmp = tempDir(prefix);
+  const store = await openSqliteStore(join(tmp.dir, 'chain.db'));
+  const engine = await createEngine({ store });
+  engine.registerActivity('inc', async (x: number) => x + 1);
+  engine.registerOrchestration('chain', function* (ctx, x: number) {
+    let v = x;
+    for (let i = 0; i < 3; i++) v = (yield ctx.callActivity('inc', v)) as number;
+    return v;
+  });
+  await engine.start();
+  const one = async (i: number): Promise<void> => {
+    const id = await engine.client.start('chain', i);
+    const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
+    if (r.runtimeStatus !== 'COMPLETED' || r.output !== i + 3) throw new Error(`chain ${id} ended ${r.runtimeStatus} with ${JSON.stringify(r.output)}`);
+  };
+  const close = async (): Promise<void> => {
+    await engine.stop();
+    await store.close();
+    tmp.remove();
+  };
+  return { store, one, close };
 }
