@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createEngine, initExpressions, type Engine } from '../../src/index.js';
 import { loadCases } from './case-format.js';
-import { runCase, type RegisterWorkflow, type SuiteContext } from './harness.js';
+import { openSuite, runCase, type SuiteContext } from './harness.js';
 import { KNOWN_FAILURES } from './known-failures.js';
 import { StubServer } from './stub-services.js';
 
@@ -49,25 +48,16 @@ for (const name of Object.keys(KNOWN_FAILURES)) {
 
 describe('Serverless Workflow 0.8 conformance', { concurrency: CONCURRENCY }, () => {
   let ctx: SuiteContext | undefined;
-  let engine: Engine | undefined;
+  let close: (() => Promise<void>) | undefined;
   const stub = new StubServer();
   const tmpDir = mkdtempSync(join(tmpdir(), 'swirl-conformance-'));
 
   before(async () => {
-    await initExpressions();
-    await stub.start();
-    engine = await createEngine({ store: STORE, pollIntervalMs: 50, shutdownTimeoutMs: 1000, ...(CACHE !== undefined ? { cacheSize: CACHE } : {}) });
-    // Imported by path at run time so the suite loads (and reports) even before the interpreter exists.
-    const entry = '../../src/interpreter/index.js';
-    const mod = (await import(entry)) as { registerWorkflow: RegisterWorkflow; secretsReady?: (engine: Engine) => Promise<void> };
-    await engine.start();
-    ctx = { engine, stub, tmpDir, registerWorkflow: mod.registerWorkflow, ...(mod.secretsReady ? { secretsReady: mod.secretsReady } : {}) };
+    ({ ctx, close } = await openSuite(stub, tmpDir, { store: STORE, ...(CACHE !== undefined ? { cacheSize: CACHE } : {}) }));
   });
 
   after(async () => {
-    // Stub first: it drops answers still being delayed, so stop() does not wait for their activities.
-    await stub.stop();
-    await engine?.stop();
+    await close?.();
     rmSync(tmpDir, { recursive: true, force: true });
   });
 

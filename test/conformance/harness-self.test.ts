@@ -10,9 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createEngine, initExpressions, type Engine } from '../../src/index.js';
 import { parseCase, type ConformanceCase, type Expectation } from './case-format.js';
-import { runCase, type RegisterWorkflow, type SuiteContext } from './harness.js';
+import { openSuite, runCase, type SuiteContext } from './harness.js';
 import { StubServer } from './stub-services.js';
 
 const tmpDir = mkdtempSync(join(tmpdir(), 'swirl-conformance-self-'));
@@ -46,22 +45,14 @@ function wrongCase(expect: Expectation, status = 200): ConformanceCase {
 
 describe('conformance harness rejects wrong expectations', { concurrency: true }, () => {
   const stub = new StubServer();
-  let engine: Engine | undefined;
   let ctx: SuiteContext | undefined;
+  let close: (() => Promise<void>) | undefined;
 
   before(async () => {
-    await initExpressions();
-    await stub.start();
-    engine = await createEngine({ store: 'memory', pollIntervalMs: 50, shutdownTimeoutMs: 1000 });
-    const entry = '../../src/interpreter/index.js';
-    const mod = (await import(entry)) as { registerWorkflow: RegisterWorkflow; secretsReady?: (engine: Engine) => Promise<void> };
-    await engine.start();
-    ctx = { engine, stub, tmpDir, registerWorkflow: mod.registerWorkflow, ...(mod.secretsReady ? { secretsReady: mod.secretsReady } : {}) };
+    ({ ctx, close } = await openSuite(stub, tmpDir));
   });
   after(async () => {
-    // Stub first: it drops answers still being delayed, so stop() does not wait for their activities.
-    await stub.stop();
-    await engine?.stop();
+    await close?.();
     rmSync(tmpDir, { recursive: true, force: true });
   });
 

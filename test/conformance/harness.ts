@@ -10,7 +10,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { loadWorkflowText, type Engine, type FailureDetails, type InstanceMetadata, type WorkflowGraph } from '../../src/index.js';
+import {
+  createEngine,
+  initExpressions,
+  loadWorkflowText,
+  registerWorkflow,
+  secretsReady,
+  type EngineOptions,
+  type Engine,
+  type FailureDetails,
+  type InstanceMetadata,
+  type WorkflowGraph,
+} from '../../src/index.js';
 import type { ConformanceCase, ExpectedCall } from './case-format.js';
 import { caseComponentHost, CaseServices, withStubUrl, type RecordedCall, type StubServer } from './stub-services.js';
 
@@ -34,7 +45,28 @@ export interface SuiteContext {
   tmpDir: string;
   registerWorkflow: RegisterWorkflow;
   /** Waits until the secrets of registered workflows are loaded (interpreter contract before instances run). */
-  secretsReady?: (engine: Engine) => Promise<void>;
+  secretsReady: (engine: Engine) => Promise<void>;
+}
+
+/**
+ * Starts what a suite shares: jq, the stub server and one engine (`engineOptions.store`, memory by
+ * default). `close` stops the stub first — it drops answers still being delayed, so the engine's
+ * stop does not wait for their activities — then the engine.
+ */
+export async function openSuite(stub: StubServer, tmpDir: string, engineOptions: EngineOptions = {}): Promise<{ ctx: SuiteContext; close: () => Promise<void> }> {
+  await initExpressions();
+  await stub.start();
+  const engine = await createEngine({ store: 'memory', pollIntervalMs: 50, shutdownTimeoutMs: 1000, ...engineOptions });
+  await engine.start();
+  // The case host answers custom operations with plain objects; the suite's narrower signature says so.
+  const ctx: SuiteContext = { engine, stub, tmpDir, registerWorkflow: registerWorkflow as unknown as RegisterWorkflow, secretsReady };
+  return {
+    ctx,
+    close: async () => {
+      await stub.stop();
+      await engine.stop();
+    },
+  };
 }
 
 /** The file-system and URL-safe prefix of a case. */
@@ -121,7 +153,7 @@ export async function runCase(ctx: SuiteContext, c: ConformanceCase): Promise<vo
     };
     // Subflow and continueAs targets are registered by the interpreter through `workflows`.
     const name = ctx.registerWorkflow(ctx.engine, main, options);
-    await ctx.secretsReady?.(ctx.engine);
+    await ctx.secretsReady(ctx.engine);
     const early = c.events.filter((e) => e.beforeStart);
     const id = await ctx.engine.client.start(name, c.input, early.length > 0 ? { startAt: Date.now() + 300 } : {});
     for (const ev of early) await ctx.engine.client.raiseEvent(id, ev.name, ev.data);
