@@ -284,57 +284,39 @@ function defineSub(name: string, arity: number, global: boolean): void {
 onLoad(() => {
   defineN('test', 1, (x, re) => matches(x, ...regexArg(re)).length > 0);
   defineN('test', 2, (x, re, flags) => matches(x, re, flags).length > 0);
-  const matchGen = (arity: number): void =>
-    define('match', arity, (ctx) => {
+  /**
+   * Defines `name/arity` as a generator over every output of its arguments: arity 1 takes `re`
+   * (or, with `pairArg`, jq's `[re, flags]` form), arity 2 takes `re; flags`.
+   */
+  const regexGenerator = (name: string, arity: number, pairArg: boolean, each: (x: Value, re: Value, flags: Value, emit: (v: Value) => void) => void): void =>
+    define(name, arity, (ctx) => {
       const re = ctx.compileArg(0);
       const flags: Code = arity === 2 ? ctx.compileArg(1) : fromOne(() => null);
       return {
         run: (x, env, emit) =>
           flags.run(x, env, (f) =>
             re.run(x, env, (r) => {
-              for (const m of matches(x, ...(arity === 1 ? regexArg(r) : ([r, f] as [Value, Value])))) emit(m);
+              const [pattern, fl] = arity === 1 && pairArg ? regexArg(r) : [r, f];
+              each(x, pattern, fl, emit);
             }),
           ),
       };
     });
-  matchGen(1);
-  matchGen(2);
-  const captureGen = (ctxArity: number): void =>
-    define('capture', ctxArity, (ctx) => {
-      const re = ctx.compileArg(0);
-      const flags: Code = ctxArity === 2 ? ctx.compileArg(1) : fromOne(() => null);
-      return {
-        run: (x, env, emit) =>
-          flags.run(x, env, (f) => re.run(x, env, (r) => matches(x, ...(ctxArity === 1 ? regexArg(r) : ([r, f] as [Value, Value]))).forEach((m) => emit(captureObject(m))))),
-      };
+  for (const arity of [1, 2]) {
+    regexGenerator('match', arity, true, (x, re, flags, emit) => {
+      for (const m of matches(x, re, flags)) emit(m);
     });
-  captureGen(1);
-  captureGen(2);
-  const scanGen = (arity: number): void =>
-    define('scan', arity, (ctx) => {
-      const re = ctx.compileArg(0);
-      const flags: Code = arity === 2 ? ctx.compileArg(1) : fromOne(() => null);
-      return {
-        run: (x, env, emit) =>
-          flags.run(x, env, (f) =>
-            re.run(x, env, (r) => {
-              for (const m of matches(x, r, f, true)) emit(m.captures.length ? m.captures.map((c) => c.string) : m.string);
-            }),
-          ),
-      };
+    regexGenerator('capture', arity, true, (x, re, flags, emit) => {
+      for (const m of matches(x, re, flags)) emit(captureObject(m));
     });
-  scanGen(1);
-  scanGen(2);
+    regexGenerator('scan', arity, false, (x, re, flags, emit) => {
+      for (const m of matches(x, re, flags, true)) emit(m.captures.length ? m.captures.map((c) => c.string) : m.string);
+    });
+    regexGenerator('splits', arity, false, (x, re, flags, emit) => {
+      for (const part of splitByRegex(x, re, flags)) emit(part);
+    });
+  }
   defineN('split', 2, (x, re, flags) => splitByRegex(x, re, flags));
-  define('splits', 1, (ctx) => {
-    const re = ctx.compileArg(0);
-    return { run: (x, env, emit) => re.run(x, env, (r) => splitByRegex(x, r, null).forEach((s) => emit(s))) };
-  });
-  define('splits', 2, (ctx) => {
-    const re = ctx.compileArg(0);
-    const flags = ctx.compileArg(1);
-    return { run: (x, env, emit) => flags.run(x, env, (f) => re.run(x, env, (r) => splitByRegex(x, r, f).forEach((s) => emit(s)))) };
-  });
   defineSub('sub', 2, false);
   defineSub('sub', 3, false);
   defineSub('gsub', 2, true);
