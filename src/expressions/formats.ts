@@ -8,12 +8,16 @@ import { describe, formatNumber, toJson, toStringValue, typeOf, type Value } fro
 
 const KNOWN = new Set(['text', 'json', 'html', 'uri', 'urid', 'csv', 'tsv', 'sh', 'base64', 'base64d']);
 
-function csvField(v: Value): string {
+/**
+ * One field of an @csv / @tsv row: numbers, booleans and null print alike; strings are quoted the
+ * row's way.
+ */
+function rowField(v: Value, quote: (s: string) => string): string {
   switch (typeOf(v)) {
     case 'number':
       return formatNumber(v as number);
     case 'string':
-      return `"${(v as string).replace(/"/g, '""')}"`;
+      return quote(v as string);
     case 'boolean':
       return v ? 'true' : 'false';
     case 'null':
@@ -23,20 +27,8 @@ function csvField(v: Value): string {
   }
 }
 
-function tsvField(v: Value): string {
-  switch (typeOf(v)) {
-    case 'number':
-      return formatNumber(v as number);
-    case 'string':
-      return (v as string).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'null':
-      return '';
-    default:
-      return fail(`${describe(v)} is not valid in a csv row`);
-  }
-}
+const csvQuote = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+const tsvQuote = (s: string): string => s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 
 function shWord(v: Value): string {
   switch (typeOf(v)) {
@@ -99,10 +91,10 @@ export function applyFormat(name: string, v: Value, checkOnly = false): Value {
     }
     case 'csv':
       if (!Array.isArray(v)) return fail(`${describe(v)} cannot be csv-formatted, only array`);
-      return v.map(csvField).join(',');
+      return v.map((f) => rowField(f, csvQuote)).join(',');
     case 'tsv':
       if (!Array.isArray(v)) return fail(`${describe(v)} cannot be tsv-formatted, only array`);
-      return v.map(tsvField).join('\t');
+      return v.map((f) => rowField(f, tsvQuote)).join('\t');
     case 'sh':
       return Array.isArray(v) ? v.map(shWord).join(' ') : shWord(v);
     case 'base64':
