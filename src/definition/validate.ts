@@ -9,19 +9,17 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { initExpressions } from '../expressions/index.js';
-import { checkDurations, checkRetry } from './checks/durations.js';
+import { checkDurations, checkRetryDurations } from './checks/durations.js';
 import { checkExpressions, checkFunctionExpressions } from './checks/expressions.js';
 import { checkFlow } from './checks/flow.js';
 import { checkFunctionDefs } from './checks/functions.js';
 import { checkReferences } from './checks/references.js';
 import { checkSchedule } from './checks/schedule.js';
-import { checkDuplicateDefinitions, checkStates } from './checks/states.js';
+import { checkDuplicateDefinitions, checkDuplicateNames, checkStates } from './checks/states.js';
 import { checkTargets } from './checks/targets.js';
 import { sectionOf, type CheckContext } from './checks/context.js';
 import { DiagnosticCode, Severity, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostic.js';
-import { explainDuration, parseDuration } from './duration.js';
 import { loadReference } from './external.js';
-import { joinPointer } from './json-pointer.js';
 import { parseDocument, type ParsedDocument } from './parse.js';
 import { Reporter } from './report.js';
 import { checkSchema, checkSectionItems, type SectionName } from './schema.js';
@@ -210,25 +208,12 @@ async function loadSection(section: SectionName, ref: string, from: ParsedDocume
     return undefined;
   }
   checkSectionItems(section, items, `/${section}`, r);
-  const seen = new Set<string>();
-  items.forEach((item, i) => {
-    if (!isObject(item) || typeof item.name !== 'string') return;
-    if (seen.has(item.name)) r.error(DiagnosticCode.DuplicateDefinition, joinPointer(`/${section}`, i, 'name'), `name '${item.name}' is defined twice`);
-    seen.add(item.name);
-  });
+  checkDuplicateNames(items, `/${section}`, 'name', r);
   if (section === 'functions') {
     checkFunctionDefs(items, '/functions', r);
     checkFunctionExpressions(items, r);
   }
-  if (section === 'retries') {
-    items.forEach((retry, i) =>
-      checkRetry(retry, `/retries/${i}`, (v, pointer, what) => {
-        if (typeof v === 'string' && parseDuration(v) === undefined) {
-          r.error(DiagnosticCode.InvalidDuration, pointer, `${r.ownerOf(pointer)}: ${what} '${v}' is not an ISO-8601 duration`, { hint: explainDuration(v) });
-        }
-      }),
-    );
-  }
+  if (section === 'retries') checkRetryDurations(items, r);
   out.push(...r.diagnostics);
   return items;
 }

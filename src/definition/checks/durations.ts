@@ -8,19 +8,25 @@ import { explainDuration, parseDuration } from '../duration.js';
 import { joinPointer } from '../json-pointer.js';
 import { actionsOf, arrayOrEmpty, endsOf, isObject, states } from '../walk.js';
 import type { CheckContext } from './context.js';
+import type { Reporter } from '../report.js';
 
 type Obj = Record<string, unknown>;
 
-export function checkDurations(ctx: CheckContext): void {
-  const { doc } = ctx;
-  const check = (value: unknown, pointer: string, what: string) => {
+/** A check that reports a string at `pointer` that is not an ISO-8601 duration. */
+function durationCheck(r: Reporter): Check {
+  return (value, pointer, what) => {
     if (typeof value !== 'string') return;
     if (parseDuration(value) === undefined) {
-      ctx.r.error(DiagnosticCode.InvalidDuration, pointer, `${ctx.r.ownerOf(pointer)}: ${what} '${value}' is not an ISO-8601 duration`, {
+      r.error(DiagnosticCode.InvalidDuration, pointer, `${r.ownerOf(pointer)}: ${what} '${value}' is not an ISO-8601 duration`, {
         hint: explainDuration(value),
       });
     }
   };
+}
+
+export function checkDurations(ctx: CheckContext): void {
+  const { doc } = ctx;
+  const check = durationCheck(ctx.r);
   checkTimeouts(doc.timeouts, '/timeouts', check);
   for (const { state, pointer } of states(doc)) {
     if (state.type === 'sleep') check(state.duration, joinPointer(pointer, 'duration'), 'duration');
@@ -39,13 +45,19 @@ export function checkDurations(ctx: CheckContext): void {
       }
     }
   }
-  if (Array.isArray(doc.retries)) doc.retries.forEach((retry, i) => checkRetry(retry, `/retries/${i}`, check));
+  if (Array.isArray(doc.retries)) checkRetryDurations(doc.retries, ctx.r);
+}
+
+/** The durations of a retries list (inline, or the array of an external file), reported into `r`. */
+export function checkRetryDurations(retries: unknown[], r: Reporter): void {
+  const check = durationCheck(r);
+  retries.forEach((retry, i) => checkRetry(retry, `/retries/${i}`, check));
 }
 
 type Check = (value: unknown, pointer: string, what: string) => void;
 
 /** Retry delays; `jitter` may be a fraction (number) or a duration (string). */
-export function checkRetry(retry: unknown, pointer: string, check: Check): void {
+function checkRetry(retry: unknown, pointer: string, check: Check): void {
   if (!isObject(retry)) return;
   for (const key of ['delay', 'maxDelay', 'increment', 'jitter'] as const) check(retry[key], joinPointer(pointer, key), key);
 }

@@ -8,6 +8,7 @@ import { DiagnosticCode } from '../diagnostic.js';
 import { joinPointer } from '../json-pointer.js';
 import { isObject, states } from '../walk.js';
 import type { CheckContext } from './context.js';
+import type { Reporter } from '../report.js';
 
 export function checkStates(ctx: CheckContext): void {
   const { doc, r } = ctx;
@@ -52,13 +53,16 @@ export function checkDuplicateDefinitions(ctx: CheckContext): void {
   for (const [section, kind] of Object.entries(kinds)) {
     const items = ctx.doc[section];
     if (!Array.isArray(items)) continue; // external files are checked where they are loaded
-    const seen = new Set<string>();
-    items.forEach((item, i) => {
-      if (!isObject(item) || typeof item.name !== 'string') return;
-      if (seen.has(item.name)) {
-        ctx.r.error(DiagnosticCode.DuplicateDefinition, `/${section}/${i}/name`, `${kind} name '${item.name}' is defined twice`);
-      }
-      seen.add(item.name);
-    });
+    checkDuplicateNames(items, `/${section}`, `${kind} name`, ctx.r);
   }
+}
+
+/** Reports every item of `items` (at pointer `base`) whose `name` an earlier item already has. */
+export function checkDuplicateNames(items: unknown[], base: string, label: string, r: Reporter): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (!isObject(item) || typeof item.name !== 'string') return;
+    if (seen.has(item.name)) r.error(DiagnosticCode.DuplicateDefinition, joinPointer(base, i, 'name'), `${label} '${item.name}' is defined twice`);
+    seen.add(item.name);
+  });
 }
