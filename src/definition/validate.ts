@@ -101,18 +101,28 @@ async function looksLikeWorkflow(path: string): Promise<boolean> {
  */
 export async function validateFiles(paths: string[], options: ValidateOptions = {}): Promise<ValidationResult[]> {
   const files = await findDefinitionFiles(paths);
-  const texts = await Promise.all(files.map(async (f) => ({ f, text: await readFile(f, 'utf8').catch(() => undefined) })));
+  // Each file is read and parsed once: the ids come from the parsed documents that are then validated.
+  const parsed = await Promise.all(
+    files.map(async (f) => {
+      const text = await readFile(f, 'utf8').catch(() => undefined);
+      return { f, parsed: text === undefined ? undefined : parseDocument(text, f) };
+    }),
+  );
   const ids = new Set(options.workflowIds ?? []);
-  for (const { f, text } of texts) {
-    if (text === undefined) continue;
-    const p = parseDocument(text, f);
-    if (p.ok && isObject(p.document.value)) {
+  for (const { parsed: p } of parsed) {
+    if (p?.ok && isObject(p.document.value)) {
       const { id, key } = p.document.value;
       if (typeof id === 'string') ids.add(id);
       else if (typeof key === 'string') ids.add(key);
     }
   }
-  return Promise.all(texts.map(({ f, text }) => (text === undefined ? validateFile(f) : validateText(text, f, { workflowIds: ids }))));
+  return Promise.all(
+    parsed.map(({ f, parsed: p }) => {
+      if (p === undefined) return validateFile(f); // unreadable: reported by validateFile
+      if (!p.ok) return { file: f, valid: false, diagnostics: [p.diagnostic] };
+      return validateDocument(p.document, { workflowIds: ids });
+    }),
+  );
 }
 
 async function validateDocument(document: ParsedDocument, options: ValidateOptions): Promise<ValidationResult> {
