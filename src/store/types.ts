@@ -61,6 +61,28 @@ export const StoreErrorCode = {
 } as const;
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 
+/**
+ * Codes of the `InfrastructureError`s a backend throws for its own faults (never for a caller's
+ * mistake). The engine treats every InfrastructureError as "try again later" except STORE_FAILED,
+ * which means the node must stop (see {@link Store.onFatal}).
+ */
+export const StoreFaultCode = {
+  /** A read failed (I/O error, busy database …). Nothing was changed; retry later. */
+  STORE_READ_FAILED: 'STORE_READ_FAILED',
+  /** A write failed before anything could have been committed. Nothing was changed. */
+  STORE_WRITE_FAILED: 'STORE_WRITE_FAILED',
+  /**
+   * A write may or may not have been committed (e.g. the fsync after COMMIT failed). The caller
+   * must not report it as failed: a start may exist, a turn may have been applied.
+   */
+  WRITE_OUTCOME_UNKNOWN: 'WRITE_OUTCOME_UNKNOWN',
+  /** The backend refuses every further write (after a failed fsync): the process must restart. */
+  STORE_FAILED: 'STORE_FAILED',
+  /** The store was closed. */
+  STORE_CLOSED: 'STORE_CLOSED',
+} as const;
+export type StoreFaultCode = (typeof StoreFaultCode)[keyof typeof StoreFaultCode];
+
 /** Builds the error a store throws for a {@link StoreErrorCode}. */
 export function storeError(code: StoreErrorCode, message: string): SwirlError {
   return new SwirlError(code, message);
@@ -99,6 +121,13 @@ export interface InstanceRecord {
   parentInstanceId?: string;
   /** Number of history rows stored for the current execution; the next appended `seq`. */
   historyLength: number;
+  /**
+   * Hash of the definition the current execution runs (the engine's registration hash), so that a
+   * re-registered definition never changes a running instance. Indexed (query by definitionHash).
+   */
+  definitionHash?: string;
+  /** Version tag of that definition, for display. */
+  definitionVersion?: string;
 }
 
 /** The mutable columns of an instance that a turn rewrites (all of them, every turn). */
@@ -112,6 +141,9 @@ export interface InstanceState {
   output?: string;
   customStatus?: string;
   failure?: string;
+  /** Rewritten like the rest (continue-as-new may move the instance to the current definition). */
+  definitionHash?: string;
+  definitionVersion?: string;
 }
 
 /** One history row. `(instanceId, seq)` is the primary key: the idempotency guard of a turn. */
@@ -138,7 +170,10 @@ export interface NewMessage {
   visibleAt: number;
 }
 
-/** An inbox message as handed to a worker by {@link Store.claimOrchestrations}. */
+/**
+ * An inbox message as handed to a worker by {@link Store.claimOrchestrations}. Messages carry no
+ * lock of their own: the instance's lease owns its whole inbox (see the Store doc).
+ */
 export interface InboxMessage {
   /** Store-assigned, strictly increasing in insertion order (FIFO); used to consume it. */
   id: number;
@@ -176,10 +211,16 @@ export interface ActivityWorkItem extends NewActivityTask {
 /** A claimed orchestration: the instance row and its visible inbox messages. */
 export interface OrchestrationWorkItem {
   instance: InstanceRecord;
-  /** Visible messages, ascending by id (FIFO), at least one. */
+  /** Visible messages, ascending by id (FIFO), at least one (except for an `instanceIds` claim). */
   messages: InboxMessage[];
   /** The lease under which it was claimed (the request's leaseId). */
   leaseId: string;
+  /**
+   * The instance's lease epoch after this claim: the store increments it on every claim of the
+   * instance, so it is strictly increasing per instance. Calls made under the lease pass it back
+   * (TurnCommit.epoch); one that does not match the row's current epoch fails with LEASE_LOST.
+   */
+  epoch: number;
 }
 
 // ── requests ────────────────────────────────────────────────────────────────────────────────────
@@ -203,6 +244,9 @@ export interface CreateInstanceRequest {
   instanceId: string;
   executionId: string;
   name: string;
+  /** The definition the instance runs (see {@link InstanceRecord.definitionHash}). */
+  definitionHash?: string;
+  definitionVersion?: string;
   createdAt: number;
   scheduledStartAt?: number;
   input?: string;
@@ -227,6 +271,8 @@ export interface TurnCommit {
   instanceId: string;
   /** Must still hold the instance's lease (see commitTurn). */
   leaseId: string;
+  /** The lease epoch of the claim ({@link OrchestrationWorkItem.epoch}); when given, must match too. */
+  epoch?: number;
   /**
    * When true (continue-as-new), the instance's existing history rows are deleted first and
    * `history` starts again at seq 0.
@@ -273,8 +319,16 @@ export interface ClaimOrchestrationsRequest {
   leaseMs: number;
   /** Most instances to return. */
   limit: number;
-  /** Most messages per instance (the rest wait for the next claim). @default 1000 */
+  /**
+   * Most messages per instance returned (the rest stay in the inbox, unlocked, for the next turn:
+   * they belong to the same lease, so nothing is stranded when a window shrinks). @default 1000
+   */
   maxMessagesPerInstance?: number;
+  /**
+   * Claim only instances whose orchestration name is in this list (the names this worker can run).
+   * Absent: any name. Work for names nobody serves waits; it is never failed by the store.
+   */
+  names?: readonly string[];
   /**
    * Feature `inlineActivityCompletion`: claim only these instances. Each listed instance that exists
    * and has no unexpired lock is leased and returned with its visible messages — possibly none
@@ -289,6 +343,8 @@ export interface ClaimActivitiesRequest {
   now: number;
   leaseMs: number;
   limit: number;
+  /** Claim only tasks whose activity name is in this list. Absent: any name. */
+  names?: readonly string[];
 }
 
 /** Completes a claimed activity; see {@link Store.completeActivity}. */
@@ -298,6 +354,44 @@ export interface CompleteActivityRequest {
   leaseId: string;
   /** The TaskCompleted/TaskFailed message for the orchestration's inbox. */
   message: NewMessage;
+}
+
+/**
+ * A workflow definition version kept in the store: the text an instance runs, by hash, so that a
+ * restarted (or another) node replays every running instance on the definition it started with.
+ */
+export interface DefinitionRecord {
+  /** The engine's definition hash (sha256 of the normalized definition). Primary key. */
+  hash: string;
+  /** Workflow (orchestration) id. Indexed. */
+  id: string;
+  version?: string;
+  /** The definition text as registered (YAML or JSON). */
+  text: string;
+  /** Where it came from: a file path, or `<api>`. */
+  source: string;
+  registeredAt: number;
+}
+
+/** Work queued for one orchestration or activity name ({@link Store.queuedWork}). */
+export interface QueuedWorkCount {
+  /** 'orchestration': instances with visible inbox messages; 'activity': visible tasks. */
+  kind: 'orchestration' | 'activity';
+  name: string;
+  /** Items visible at `now` (ready to be claimed by a worker that serves the name). */
+  ready: number;
+  /** Of those, the visible-at time of the oldest (how long the work has waited). */
+  oldestVisibleAt: number;
+}
+
+/** What one instance has queued, for `get` ("waiting for …"); see {@link Store.pendingWork}. */
+export interface PendingWork {
+  /** Inbox messages, visible or not. */
+  inboxMessages: number;
+  /** The earliest visible-at time of an inbox message that is not visible at `now` (a timer). */
+  nextMessageAt?: number;
+  /** The instance's queued activity tasks. */
+  tasks: { taskId: number; name: string; visibleAt: number; leased: boolean; dequeueCount: number }[];
 }
 
 /** Optional capabilities of a backend; an absent flag means "not supported". */
@@ -320,6 +414,8 @@ export interface InstanceQuery {
   /** createdAt < createdTo (exclusive). */
   createdTo?: number;
   parentInstanceId?: string;
+  /** Only instances whose current execution runs this definition hash. */
+  definitionHash?: string;
   /** @default 100; a store may cap it at 1000. */
   pageSize?: number;
   /** The nextPageToken of the previous page. Opaque; only valid with the same filter. */
@@ -350,12 +446,23 @@ export interface InstancePage {
  * - Reads see every write whose promise has resolved.
  *
  * Leases: an orchestration claim locks the instance row (lockedBy = leaseId, lock expiry =
- * now + leaseMs) and marks the messages it returns. While the lock is unexpired no other claim
- * takes the instance. After expiry another claim may take it (a new leaseId), together with all
- * its visible messages, including ones an earlier claim returned. A call made under an older
- * lease then fails with LEASE_LOST. A call whose lease time has passed but that nobody has
- * re-claimed still succeeds: the lock owner, not the clock, decides. Activity leases work the
- * same way per task row.
+ * now + leaseMs, lease epoch + 1). The lease owns the instance's WHOLE inbox: messages have no
+ * locks of their own, so whatever a claim did not return (over maxMessagesPerInstance, not yet
+ * visible, arrived during the turn) simply stays in the inbox and is seen by the next claim of
+ * the instance — there is no per-message state that a lease takeover could strand. While the lock
+ * is unexpired no other claim takes the instance. After expiry another claim may take it (a new
+ * leaseId, a higher epoch), together with all its visible messages, including ones an earlier
+ * claim returned. A call made under an older lease then fails with LEASE_LOST. A call whose lease
+ * time has passed but that nobody has re-claimed still succeeds: the lock owner, not the clock,
+ * decides. Activity leases work the same way per task row.
+ *
+ * Claims and wake-up probes are index-driven: their cost does not grow with the number of
+ * messages queued for instances that are leased right now, nor with work for names the caller
+ * does not serve.
+ *
+ * Faults: a backend failure is an `InfrastructureError` with a {@link StoreFaultCode}, reads
+ * included. A backend that can no longer guarantee durability (a failed fsync) refuses every later
+ * write with STORE_FAILED and reports it once through {@link Store.onFatal}.
  */
 export interface Store {
   /** Backend name for logs and diagnostics, e.g. 'memory', 'sqlite'. */
@@ -415,6 +522,14 @@ export interface Store {
   renewOrchestrationLease(instanceId: string, leaseId: string, now: number, leaseMs: number): Promise<void>;
 
   /**
+   * Releases, at once, every orchestration and activity lease whose leaseId starts with
+   * `leasePrefix` (a restarted node releasing what its previous incarnation held when it was
+   * killed, instead of waiting for the leases to expire). The work becomes claimable immediately.
+   * Returns how many instance and task leases were released.
+   */
+  releaseLeases(leasePrefix: string): Promise<{ instances: number; tasks: number }>;
+
+  /**
    * Leases up to `limit` activity tasks with visibleAt <= now and no unexpired lock, in id order;
    * increments dequeueCount and records the leaseId. Returns [] when there is none.
    */
@@ -436,6 +551,30 @@ export interface Store {
   /** The instance row, or undefined. */
   getInstance(instanceId: string): Promise<InstanceRecord | undefined>;
 
+  /** What the instance has queued (inbox size, next timer, activity tasks); zeros if unknown. */
+  pendingWork(instanceId: string, now: number): Promise<PendingWork>;
+
+  /**
+   * Ready work grouped by orchestration / activity name (visible at `now`), for metrics and for
+   * reporting work that no worker serves. Bounded by the number of distinct names.
+   */
+  queuedWork(now: number): Promise<QueuedWorkCount[]>;
+
+  /** Stores a definition version (idempotent by hash: an existing hash is left unchanged). */
+  putDefinition(definition: DefinitionRecord): Promise<void>;
+
+  /** The definition version with this hash, or undefined. */
+  getDefinition(hash: string): Promise<DefinitionRecord | undefined>;
+
+  /** Every stored definition version (optionally of one workflow id), oldest registration first. */
+  listDefinitions(id?: string): Promise<DefinitionRecord[]>;
+
+  /**
+   * Deletes the listed definition versions that no non-terminal instance runs (by
+   * InstanceRecord.definitionHash). Returns the hashes actually deleted.
+   */
+  deleteUnusedDefinitions(hashes: string[]): Promise<string[]>;
+
   /** The current execution's history rows with seq >= fromSeq (default 0), ascending by seq. [] if unknown. */
   loadHistory(instanceId: string, fromSeq?: number): Promise<HistoryRecord[]>;
 
@@ -455,6 +594,13 @@ export interface Store {
    * polling blindly. (Work already visible at `now` is claimed, not reported here.)
    */
   nextWakeAt(now: number): Promise<number | undefined>;
+
+  /**
+   * Registers a listener for the backend's fatal fault (STORE_FAILED: durability can no longer be
+   * guaranteed). Called at most once per store; after it, every write rejects with STORE_FAILED.
+   * Returns an unsubscribe function. A backend without fatal faults never calls it.
+   */
+  onFatal(listener: (error: Error) => void): () => void;
 
   /** Flushes pending batches and releases the backend's resources. Further calls reject. */
   close(): Promise<void>;
