@@ -164,6 +164,12 @@ export interface NewMessage {
   /** JSON of the engine's message. */
   data: string;
   /**
+   * The execution the message belongs to (timers, activity results), copied out of `data` so that
+   * {@link TurnCommit.dropWorkOf} can delete an ended execution's leftovers. Absent: the message
+   * belongs to the instance, whatever its execution (external events, terminate, suspend …).
+   */
+  executionId?: string;
+  /**
    * The message may be claimed only when `visibleAt <= now` of the claim. A timer is a message
    * whose visibleAt is its fire time; an immediate message uses the current time.
    */
@@ -288,10 +294,18 @@ export interface TurnCommit {
   consumedMessageIds: number[];
   /**
    * When true (the instance reached a terminal status), every other inbox message and activity
-   * task of this instance is deleted too, so timers and queued activities do not linger.
-   * Applied before `messages`/`tasks` are inserted.
+   * task of this instance is deleted too, so timers and queued activities do not linger. Applied
+   * before `messages`/`tasks` are inserted, and the turn's own `tasks` and the `messages` it
+   * addresses to itself are discarded as well: nothing created in a final turn outlives it.
    */
   dropPendingWork?: boolean;
+  /**
+   * Continue-as-new: delete the instance's activity tasks and inbox messages whose executionId is
+   * this (the ending execution's timers, task results, queued activities), keeping messages that
+   * belong to the instance (external events that arrived during the turn). Applied before
+   * `messages`/`tasks` are inserted.
+   */
+  dropWorkOf?: string;
   /** Activity tasks to enqueue. */
   tasks: NewActivityTask[];
   /**
