@@ -125,7 +125,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // leased, else visible_at. (3) lease_epoch fences commits; claim_last_id/claim_now record the
     // window a claim returned (what abandon(visibleAt) delays). (4) Definitions by hash, and the
     // definition each instance runs. (5) Messages copy out their execution id (dropWorkOf).
-    // Lock columns get partial indexes on locked_by (releaseLeases reads only locked rows).
+    // instances_by_lease (partial, locked rows only) serves releaseLeases; the tasks table holds
+    // only queued work, so releaseLeases scans it rather than paying an index on every task lock.
     sqlite: [
       `ALTER TABLE instances ADD COLUMN ready_at INTEGER`,
       `ALTER TABLE instances ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0`,
@@ -152,7 +153,6 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX instances_by_definition ON instances (definition_hash, created_at, instance_id) WHERE definition_hash IS NOT NULL`,
       `CREATE INDEX tasks_by_ready ON tasks (ready_at, id)`,
       `CREATE INDEX tasks_by_name_ready ON tasks (name, ready_at, id)`,
-      `CREATE INDEX tasks_by_lease ON tasks (locked_by) WHERE locked_by IS NOT NULL`,
       `CREATE TABLE definitions (
         hash          TEXT PRIMARY KEY,
         id            TEXT NOT NULL,

@@ -17,6 +17,12 @@ interface ReadyRow {
   ready_at: number;
 }
 
+/** A claim candidate: the instance and its current ready_at (NULL: empty inbox, instanceIds claims only). */
+interface Candidate {
+  instance_id: string;
+  ready_at: number | null;
+}
+
 /**
  * The `limit` oldest-ready rows: one range scan without names, else one per served name merged
  * by ready time (a single `name IN (…)` query would either walk unserved rows through the plain
@@ -51,18 +57,19 @@ export function anyClaimableTask(sql: SqliteStatements, now: number, names: read
 /** The claim body (runs inside a batch transaction). */
 export function claimOrchestrationsNow(sql: SqliteStatements, request: ClaimOrchestrationsRequest): OrchestrationWorkItem[] {
   if (request.limit <= 0) return [];
-  const ids =
+  const candidates: Candidate[] =
     request.instanceIds !== undefined
       ? listedClaimable(sql, request)
-      : oldestReady<ReadyRow & { instance_id: string }>(sql.readyInstances, sql.readyInstancesNamed, request, (a, b) => a.ready_at - b.ready_at).map(
-          (r) => r.instance_id,
-        );
+      : oldestReady<ReadyRow & { instance_id: string }>(sql.readyInstances, sql.readyInstancesNamed, request, (a, b) => a.ready_at - b.ready_at);
   const maxMessages = request.maxMessagesPerInstance ?? DEFAULT_MAX_MESSAGES_PER_INSTANCE;
   const lock = request.now + request.leaseMs;
-  return ids.map((id) => {
+  return candidates.map(({ instance_id: id, ready_at: ready }) => {
     const rows = sql.visibleMessages(maxMessages).all({ id, now: request.now }) as InboxRow[];
     const last = rows.length > 0 ? rows[rows.length - 1].id : null;
-    const row = sql.lockInstance.get({ lease: request.leaseId, lock, id, last, now: request.now }) as InstanceRow & { lease_epoch: number };
+    // ready_at becomes MAX(lock, oldest message): the lock when a message is visible now; NULL
+    // stays NULL (empty inbox); only future-only inboxes need the subquery.
+    const statement = rows.length > 0 ? sql.lockInstance.atLock : ready === null ? sql.lockInstance.keep : sql.lockInstance.recompute;
+    const row = statement.get({ lease: request.leaseId, lock, id, last, now: request.now }) as InstanceRow & { lease_epoch: number };
     if (last !== null) sql.takeMessages.run({ id, now: request.now, last });
     // The rows were read before the update counted this delivery.
     const messages = rows.map((m) => ({ ...toInboxMessage(m), dequeueCount: m.dequeue_count + 1 }));
@@ -71,15 +78,15 @@ export function claimOrchestrationsNow(sql: SqliteStatements, request: ClaimOrch
 }
 
 /** inlineActivityCompletion: the listed instances that exist, are not locked and are served, with or without messages. */
-function listedClaimable(sql: SqliteStatements, request: ClaimOrchestrationsRequest): string[] {
+function listedClaimable(sql: SqliteStatements, request: ClaimOrchestrationsRequest): Candidate[] {
   const names = request.names === undefined ? undefined : new Set(request.names);
-  const ids: string[] = [];
+  const out: Candidate[] = [];
   for (const id of new Set(request.instanceIds)) {
-    if (ids.length >= request.limit) break;
-    const row = sql.instanceUnlocked.get(id, request.now) as { name: string } | undefined;
-    if (row !== undefined && (names === undefined || names.has(row.name))) ids.push(id);
+    if (out.length >= request.limit) break;
+    const row = sql.instanceUnlocked.get(id, request.now) as { name: string; ready_at: number | null } | undefined;
+    if (row !== undefined && (names === undefined || names.has(row.name))) out.push({ instance_id: id, ready_at: row.ready_at });
   }
-  return ids;
+  return out;
 }
 
 /** The activity claim body: oldest-ready tasks first (ready time, then id). */

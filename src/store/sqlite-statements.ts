@@ -15,6 +15,18 @@ import { INSTANCE_COLUMNS } from './sqlite-rows.js';
 const READY_FROM_INBOX = `(SELECT CASE WHEN @lock IS NULL THEN MIN(m.visible_at) ELSE MAX(@lock, MIN(m.visible_at)) END
    FROM inbox m WHERE m.instance_id = @id)`;
 
+/** How the end-of-turn update sets ready_at (see {@link SqliteStatements.updateInstance}). */
+export const ReadyUpdate = {
+  /** From the inbox (a subquery): the general case. */
+  RECOMPUTE: 'RECOMPUTE',
+  /** To `@ready`, computed by the caller. */
+  VALUE: 'VALUE',
+  /** Not assigned: known unchanged. */
+  KEEP: 'KEEP',
+} as const;
+export type ReadyUpdate = (typeof ReadyUpdate)[keyof typeof ReadyUpdate];
+const READY_UPDATES: readonly ReadyUpdate[] = [ReadyUpdate.RECOMPUTE, ReadyUpdate.VALUE, ReadyUpdate.KEEP];
+
 /**
  * The prepared statements. Lock rule used throughout: a lock is unexpired while
  * `lock_expires_at > now`; at `lock_expires_at <= now` the row may be claimed again.
@@ -23,6 +35,7 @@ const READY_FROM_INBOX = `(SELECT CASE WHEN @lock IS NULL THEN MIN(m.visible_at)
  */
 export class SqliteStatements {
   private readonly dynamic = new Map<string, Database.Statement>();
+  private readonly updates: Array<Database.Statement | undefined> = [];
 
   // instances
   readonly instanceExists: Database.Statement;
@@ -36,7 +49,7 @@ export class SqliteStatements {
   readonly anyReadyInstance: Database.Statement;
   readonly anyReadyInstanceNamed: Database.Statement;
   readonly instanceUnlocked: Database.Statement;
-  readonly lockInstance: Database.Statement;
+  readonly lockInstance: { atLock: Database.Statement; keep: Database.Statement; recompute: Database.Statement };
   readonly claimWindow: Database.Statement;
   readonly unlockInstance: Database.Statement;
   readonly renewInstanceLock: Database.Statement;
@@ -76,7 +89,7 @@ export class SqliteStatements {
   constructor(private readonly db: Database.Database) {
     this.instanceExists = db.prepare('SELECT 1 FROM instances WHERE instance_id = ?');
     this.instanceStatus = db.prepare('SELECT status FROM instances WHERE instance_id = ?');
-    this.instanceLock = db.prepare('SELECT locked_by, lease_epoch, history_length, name, status, definition_hash FROM instances WHERE instance_id = ?');
+    this.instanceLock = db.prepare('SELECT locked_by, lease_epoch, history_length, name, status, definition_hash, ready_at FROM instances WHERE instance_id = ?');
     this.getInstance = db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`);
     this.insertInstance = db.prepare(
       `INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input, parent_instance_id,
@@ -94,12 +107,16 @@ export class SqliteStatements {
     );
     this.anyReadyInstance = db.prepare('SELECT EXISTS (SELECT 1 FROM instances WHERE ready_at <= @now) AS found');
     this.anyReadyInstanceNamed = db.prepare('SELECT EXISTS (SELECT 1 FROM instances WHERE name = @name AND ready_at <= @now) AS found');
-    this.instanceUnlocked = db.prepare('SELECT name FROM instances WHERE instance_id = ? AND (locked_by IS NULL OR lock_expires_at <= ?)');
-    this.lockInstance = db.prepare(
-      `UPDATE instances SET locked_by = @lease, lock_expires_at = @lock, lease_epoch = lease_epoch + 1, claim_last_id = @last, claim_now = @now,
-         ready_at = ${READY_FROM_INBOX}
-       WHERE instance_id = @id RETURNING ${INSTANCE_COLUMNS}, lease_epoch`,
-    );
+    this.instanceUnlocked = db.prepare('SELECT name, ready_at FROM instances WHERE instance_id = ? AND (locked_by IS NULL OR lock_expires_at <= ?)');
+    // Three forms of the claim's lock, by what ready_at becomes (assigning an indexed column costs
+    // index writes even when the value is unchanged): the lock expiry when the claim returned
+    // messages; unchanged (NULL) for an empty inbox — the inline-completion hot path; else recomputed.
+    const lock = (ready: string): Database.Statement =>
+      db.prepare(
+        `UPDATE instances SET locked_by = @lease, lock_expires_at = @lock, lease_epoch = lease_epoch + 1, claim_last_id = @last, claim_now = @now${ready}
+         WHERE instance_id = @id RETURNING ${INSTANCE_COLUMNS}, lease_epoch`,
+      );
+    this.lockInstance = { atLock: lock(', ready_at = @lock'), keep: lock(''), recompute: lock(`, ready_at = ${READY_FROM_INBOX}`) };
     this.claimWindow = db.prepare('SELECT claim_last_id, claim_now FROM instances WHERE instance_id = ? AND locked_by = ?');
     this.unlockInstance = db.prepare(
       `UPDATE instances SET locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${READY_FROM_INBOX}
@@ -180,18 +197,42 @@ export class SqliteStatements {
   }
 
   /**
-   * The end-of-turn update: rewrites the state, releases the lock and recomputes ready_at (the
-   * turn's inbox changes have run). SQLite rewrites the entries of every index whose column a SET
-   * assigns, changed or not, so name, status and definition hash are set only when they change
-   * (most turns change none of them): one prepared statement per combination.
+   * The end-of-turn update: rewrites the state, releases the lock and sets ready_at (the turn's
+   * inbox changes have run) as `ready` says: recomputed from the inbox, `@ready` (computed by the
+   * caller), or left alone (known unchanged). SQLite rewrites the entries of every index whose
+   * column a SET assigns, changed or not, so name, status, definition hash and ready_at are set
+   * only when they may change (most turns change none): one prepared statement per combination.
    */
-  updateInstance(setName: boolean, setStatus: boolean, setHash: boolean): Database.Statement {
-    return this.cached(
+  updateInstance(setName: boolean, setStatus: boolean, setHash: boolean, ready: ReadyUpdate = ReadyUpdate.RECOMPUTE): Database.Statement {
+    const key = ((setName ? 4 : 0) + (setStatus ? 2 : 0) + (setHash ? 1 : 0)) * 3 + READY_UPDATES.indexOf(ready);
+    // Looked up by number: building and hashing the SQL text on every commit showed in profiles.
+    let statement = this.updates[key];
+    if (statement === undefined) statement = this.updates[key] = this.prepareUpdate(setName, setStatus, setHash, ready);
+    return statement;
+  }
+
+  private prepareUpdate(setName: boolean, setStatus: boolean, setHash: boolean, ready: ReadyUpdate): Database.Statement {
+    let readySql: string;
+    switch (ready) {
+      case ReadyUpdate.RECOMPUTE:
+        readySql = ', ready_at = (SELECT MIN(m.visible_at) FROM inbox m WHERE m.instance_id = @id)';
+        break;
+      case ReadyUpdate.VALUE:
+        readySql = ', ready_at = @ready';
+        break;
+      case ReadyUpdate.KEEP:
+        readySql = '';
+        break;
+      default: {
+        const never: never = ready;
+        throw new Error(`unknown ready update ${String(never)}`);
+      }
+    }
+    return this.db.prepare(
       `UPDATE instances SET execution_id = @exec, ${setName ? 'name = @name, ' : ''}${setStatus ? 'status = @status, ' : ''}${setHash ? 'definition_hash = @hash, ' : ''}
          definition_version = @version, last_updated_at = @updated, completed_at = @completed, input = @input, output = @output,
          custom_status = @custom, failure = @failure, history_length = @length,
-         locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL,
-         ready_at = (SELECT MIN(m.visible_at) FROM inbox m WHERE m.instance_id = @id)
+         locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL${readySql}
        WHERE instance_id = @id`,
     );
   }

@@ -7,7 +7,7 @@
 
 import type Database from 'better-sqlite3';
 import { SwirlError } from '../errors.js';
-import type { SqliteStatements } from './sqlite-statements.js';
+import { ReadyUpdate, type SqliteStatements } from './sqlite-statements.js';
 import { isTerminalStatus, ReusePolicy, RuntimeStatus, StoreErrorCode, storeError, type CreateInstanceRequest, type NewMessage, type TurnCommit } from './types.js';
 
 /** The write bodies that touch instances and their inboxes. */
@@ -79,7 +79,15 @@ export class SqliteTurnWriter {
   /** commitTurn: the checks of the Store doc in order, then the turn's writes; the lock is released last. */
   commitTurn(turn: TurnCommit): void {
     const current = this.sql.instanceLock.get(turn.instanceId) as
-      | { locked_by: string | null; lease_epoch: number; history_length: number; name: string; status: string; definition_hash: string | null }
+      | {
+          locked_by: string | null;
+          lease_epoch: number;
+          history_length: number;
+          name: string;
+          status: string;
+          definition_hash: string | null;
+          ready_at: number | null;
+        }
       | undefined;
     if (current === undefined || current.locked_by !== turn.leaseId) throw leaseLost('instance', turn.instanceId, turn.leaseId);
     if (turn.epoch !== undefined && turn.epoch !== current.lease_epoch) {
@@ -122,16 +130,28 @@ export class SqliteTurnWriter {
         this.sql.insertTask.run({ instance: t.instanceId, exec: t.executionId, task: t.taskId, name: t.name, visible: t.visibleAt, data: t.data });
       }
     }
+    // ready_at NULL while locked means the inbox was empty at the claim and nothing arrived since
+    // (every arrival sets it): then the inbox after this turn is exactly its own self-messages,
+    // and ready_at is their earliest visible-at, computed here — on the hot path of an inline
+    // activity completion (no messages at all) it is not assigned, sparing its two indexes.
+    let ownEarliest: number | undefined;
     for (const m of turn.messages) {
       if (m.instanceId !== turn.instanceId) this.deliver(m);
-      // The turn's own instance exists (its lock was checked) and its ready_at is recomputed below.
-      else if (!turn.dropPendingWork) this.sql.insertMessage.run(messageParams(m));
+      else if (!turn.dropPendingWork) {
+        // The turn's own instance exists (its lock was checked); its ready_at is set below.
+        this.sql.insertMessage.run(messageParams(m));
+        if (ownEarliest === undefined || m.visibleAt < ownEarliest) ownEarliest = m.visibleAt;
+      }
     }
-    for (const child of turn.newInstances) this.createChild(child);
+    let deliveredToSelf = false;
+    for (const child of turn.newInstances) deliveredToSelf = this.createChild(child, turn.instanceId) || deliveredToSelf;
+    const ready =
+      current.ready_at !== null || deliveredToSelf ? ReadyUpdate.RECOMPUTE : ownEarliest === undefined ? ReadyUpdate.KEEP : ReadyUpdate.VALUE;
     const s = turn.state;
     const hash = s.definitionHash ?? null;
-    this.sql.updateInstance(s.name !== current.name, s.status !== current.status, hash !== current.definition_hash).run({
+    this.sql.updateInstance(s.name !== current.name, s.status !== current.status, hash !== current.definition_hash, ready).run({
       id: turn.instanceId,
+      ready: ownEarliest ?? null,
       exec: s.executionId,
       name: s.name,
       status: s.status,
@@ -155,17 +175,23 @@ export class SqliteTurnWriter {
     return (this.sql.deleteInstance.get(instanceId) as { lease_epoch: number } | undefined)?.lease_epoch;
   }
 
-  /** A child of a turn, in a nested savepoint: a refused child leaves nothing behind and does not fail the turn. */
-  private createChild(child: TurnCommit['newInstances'][number]): void {
+  /**
+   * A child of a turn, in a nested savepoint: a refused child leaves nothing behind and does not
+   * fail the turn. True when its onConflict message went to `self` (the turn's instance).
+   */
+  private createChild(child: TurnCommit['newInstances'][number], self: string): boolean {
     this.db.exec('SAVEPOINT child');
     try {
       this.createInstance(child);
       this.db.exec('RELEASE child');
+      return false;
     } catch (error) {
       this.db.exec('ROLLBACK TO child');
       this.db.exec('RELEASE child');
       if (!(error instanceof SwirlError && error.code === StoreErrorCode.INSTANCE_EXISTS)) throw error;
-      if (child.onConflict !== undefined) this.deliver(child.onConflict);
+      if (child.onConflict === undefined) return false;
+      this.deliver(child.onConflict);
+      return child.onConflict.instanceId === self;
     }
   }
 }

@@ -109,6 +109,36 @@ export function leaseContract(current: () => Store): void {
         ['during'],
       );
     });
+
+    it('an instance claimed with an empty inbox (instanceIds) sees its own timer, events that arrived during the turn, and onConflict to itself', async (t) => {
+      const store = current();
+      if (!store.features?.inlineActivityCompletion) return t.skip(`${store.kind} does not declare inlineActivityCompletion`);
+      await store.createInstance(createRequest('a'));
+      await store.commitTurn(turnFor(await claimOne(store, 'a', 1000), 'RUNNING', 1));
+      const listed = async (lease: string): Promise<OrchestrationWorkItem> => {
+        const [item] = await store.claimOrchestrations({ leaseId: lease, now: 1000, leaseMs: 100, limit: 1, instanceIds: ['a'] });
+        assert.equal(item.messages.length, 0);
+        return item;
+      };
+      await store.commitTurn(turnFor(await listed('I1'), 'RUNNING', 1, { messages: [{ instanceId: 'a', data: 'own-timer', visibleAt: 5000 }] }));
+      assert.equal(await store.nextWakeAt(1000), 5000);
+      await store.commitTurn(turnFor(await claimOne(store, 'a', 5000), 'RUNNING', 1));
+      const during = await listed('I2');
+      await store.enqueueMessages([{ instanceId: 'a', data: 'arrived', visibleAt: 1000 }]);
+      await store.commitTurn(turnFor(during, 'RUNNING', 1));
+      await store.commitTurn(turnFor(await claimOne(store, 'a', 1000), 'RUNNING', 1));
+      await store.createInstance(createRequest('taken'));
+      await store.commitTurn(turnFor(await claimOne(store, 'taken', 1000), 'RUNNING', 1));
+      await store.commitTurn(
+        turnFor(await listed('I3'), 'RUNNING', 1, {
+          newInstances: [{ ...createRequest('taken'), onConflict: { instanceId: 'a', data: 'child-refused', visibleAt: 1000 } }],
+        }),
+      );
+      assert.deepEqual(
+        (await claimOne(store, 'a', 1000)).messages.map((m) => m.data),
+        ['child-refused'],
+      );
+    });
   });
 
   describe('lease epoch', () => {
