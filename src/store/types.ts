@@ -223,8 +223,9 @@ export interface OrchestrationWorkItem {
   leaseId: string;
   /**
    * The instance's lease epoch after this claim: the store increments it on every claim of the
-   * instance, so it is strictly increasing per instance. Calls made under the lease pass it back
-   * (TurnCommit.epoch); one that does not match the row's current epoch fails with LEASE_LOST.
+   * instance, so it is strictly increasing per instance (persisted; it keeps counting when a
+   * terminal id is replaced). Calls made under the lease pass it back (TurnCommit.epoch); one that
+   * does not match the row's current epoch fails with LEASE_LOST.
    */
   epoch: number;
 }
@@ -340,13 +341,14 @@ export interface ClaimOrchestrationsRequest {
   maxMessagesPerInstance?: number;
   /**
    * Claim only instances whose orchestration name is in this list (the names this worker can run).
-   * Absent: any name. Work for names nobody serves waits; it is never failed by the store.
+   * Absent: any name; empty: none. Work for names nobody serves waits; it is never failed by the
+   * store. Applies to `instanceIds` claims too.
    */
   names?: readonly string[];
   /**
-   * Feature `inlineActivityCompletion`: claim only these instances. Each listed instance that exists
-   * and has no unexpired lock is leased and returned with its visible messages — possibly none
-   * (the caller brings the event itself). Unknown or locked ones are skipped.
+   * Feature `inlineActivityCompletion`: claim only these instances. Each listed instance that exists,
+   * has no unexpired lock (and is of a served name) is leased and returned with its visible
+   * messages — possibly none (the caller brings the event itself). Unknown or locked ones are skipped.
    */
   instanceIds?: string[];
 }
@@ -357,7 +359,7 @@ export interface ClaimActivitiesRequest {
   now: number;
   leaseMs: number;
   limit: number;
-  /** Claim only tasks whose activity name is in this list. Absent: any name. */
+  /** Claim only tasks whose activity name is in this list. Absent: any name; empty: none. */
   names?: readonly string[];
 }
 
@@ -392,9 +394,15 @@ export interface QueuedWorkCount {
   /** 'orchestration': instances with visible inbox messages; 'activity': visible tasks. */
   kind: 'orchestration' | 'activity';
   name: string;
-  /** Items visible at `now` (ready to be claimed by a worker that serves the name). */
+  /**
+   * Items claimable at `now` by a worker that serves the name: visible and not held by an
+   * unexpired lease (an instance being run right now is not queued work).
+   */
   ready: number;
-  /** Of those, the visible-at time of the oldest (how long the work has waited). */
+  /**
+   * Of those, the earliest time one became claimable (how long the work has waited): a task's or
+   * message's visible-at, or for work whose lease expired, that expiry if later.
+   */
   oldestVisibleAt: number;
 }
 
@@ -404,7 +412,7 @@ export interface PendingWork {
   inboxMessages: number;
   /** The earliest visible-at time of an inbox message that is not visible at `now` (a timer). */
   nextMessageAt?: number;
-  /** The instance's queued activity tasks. */
+  /** The instance's queued activity tasks, in id order; `leased`: held by a lease unexpired at `now`. */
   tasks: { taskId: number; name: string; visibleAt: number; leased: boolean; dequeueCount: number }[];
 }
 
@@ -502,33 +510,38 @@ export interface Store {
   enqueueMessages(messages: NewMessage[]): Promise<void>;
 
   /**
-   * Leases up to `limit` instances that have at least one visible message (visibleAt <= now) and
-   * no unexpired lock. For each, returns the instance row and its visible messages in id order
-   * (at most maxMessagesPerInstance), increments their dequeueCount and records the leaseId on
-   * the instance and the returned messages. Messages that become visible or arrive later stay in
-   * the inbox for a later claim. Should prefer instances whose oldest visible message is oldest,
-   * so no instance starves. Returns [] when there is no work.
+   * Leases up to `limit` instances (of the served `names`) that have at least one visible message
+   * (visibleAt <= now) and no unexpired lock. For each, returns the instance row and its visible
+   * messages in id order (at most maxMessagesPerInstance), increments their dequeueCount, records
+   * the leaseId and the new epoch on the instance. Messages stay unlocked: those not returned,
+   * or that become visible or arrive later, stay in the inbox for a later claim. Prefers the
+   * instances that became claimable earliest (oldest ready first), so no instance starves.
+   * Returns [] when there is no work.
    */
   claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]>;
 
   /**
    * Commits one turn atomically (see {@link TurnCommit}), and releases the instance's lock.
    * Checks, in this order, writing nothing if one fails:
-   * 1. the instance exists and is locked by `leaseId` — else LEASE_LOST;
-   * 2. `firstSeq` equals historyLength (or 0 with resetHistory) — else HISTORY_CONFLICT.
+   * 1. the instance exists and is locked by `leaseId` (at `epoch`, when given) — else LEASE_LOST;
+   * 2. `firstSeq` equals historyLength (or 0 with resetHistory) — else HISTORY_CONFLICT;
+   * 3. every `completedTasks` row is held by its lease — else LEASE_LOST.
    * Then: resetHistory → delete history; append `history`; rewrite the mutable columns from
    * `state`; set historyLength; delete `consumedMessageIds`; dropPendingWork → delete the rest of
-   * the instance's inbox and its tasks; insert `tasks`; insert `messages` (dropping those whose
-   * target does not exist); create `newInstances` (reuse policy, onConflict). Messages that
-   * arrived during the turn and were not consumed stay in the inbox.
+   * the instance's inbox and its tasks; dropWorkOf → delete that execution's messages and tasks;
+   * insert `tasks` and `messages` (dropping those whose target does not exist; with
+   * dropPendingWork the turn's own tasks and self-messages are discarded); create `newInstances`
+   * (reuse policy, onConflict). Messages that arrived during the turn and were not consumed stay
+   * in the inbox, claimable once the lock is released.
    * May be group-committed with other concurrent calls (see the interface doc).
    */
   commitTurn(turn: TurnCommit): Promise<void>;
 
   /**
    * Releases an orchestration lease without consuming anything (the worker is stopping, or the
-   * turn failed for an infrastructure reason). The messages taken under the lease become visible
-   * again at `visibleAt` (default: unchanged). LEASE_LOST if the lease is no longer held.
+   * turn failed for an infrastructure reason). The messages the claim returned become visible
+   * again at `visibleAt` (default: unchanged); the rest of the inbox is untouched (claimable at
+   * once if visible). LEASE_LOST if the lease is no longer held.
    */
   abandonOrchestration(instanceId: string, leaseId: string, visibleAt?: number): Promise<void>;
 
@@ -544,7 +557,8 @@ export interface Store {
   releaseLeases(leasePrefix: string): Promise<{ instances: number; tasks: number }>;
 
   /**
-   * Leases up to `limit` activity tasks with visibleAt <= now and no unexpired lock, in id order;
+   * Leases up to `limit` activity tasks (of the served `names`) with visibleAt <= now and no
+   * unexpired lock, oldest ready first (visible-at, or the expiry of a dead lease; then id);
    * increments dequeueCount and records the leaseId. Returns [] when there is none.
    */
   claimActivities(request: ClaimActivitiesRequest): Promise<ActivityWorkItem[]>;
@@ -603,16 +617,20 @@ export interface Store {
   purgeInstances(instanceIds: string[]): Promise<string[]>;
 
   /**
-   * The earliest time after `now` at which an inbox message or activity task becomes visible, or
-   * a lock expires; undefined if none. Lets an idle worker sleep until the next timer instead of
-   * polling blindly. (Work already visible at `now` is claimed, not reported here.)
+   * The earliest time after `now` at which an instance or activity task becomes claimable — a
+   * message or task becomes visible, or the lease of an instance with messages (or of a task)
+   * expires; undefined if none. Lets an idle worker sleep until the next timer instead of polling
+   * blindly. (Work claimable at `now` is claimed, not reported here; a lease expiring on an empty
+   * inbox makes nothing claimable and is not reported.)
    */
   nextWakeAt(now: number): Promise<number | undefined>;
 
   /**
    * Registers a listener for the backend's fatal fault (STORE_FAILED: durability can no longer be
-   * guaranteed). Called at most once per store; after it, every write rejects with STORE_FAILED.
-   * Returns an unsubscribe function. A backend without fatal faults never calls it.
+   * guaranteed). Called at most once per store, with the STORE_FAILED error; after it, every write
+   * rejects with STORE_FAILED (reads keep working). A listener registered after the fault is called
+   * at once (next microtask). Returns an unsubscribe function. A backend without fatal faults
+   * never calls it.
    */
   onFatal(listener: (error: Error) => void): () => void;
 

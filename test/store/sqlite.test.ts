@@ -2,12 +2,13 @@
  * @module test/store/sqlite.test
  * Runs the store contract suite on the SQLite backend (a temp file per test, all deleted after),
  * then the SQLite-only promises: versioned migrations, refusal of a newer schema, WAL +
- * synchronous=FULL by default, group commit (many concurrent turns, one transaction) and the
- * `openStore('sqlite:…')` factory.
+ * synchronous=FULL by default, group commit (many concurrent turns, one transaction), the
+ * `openStore('sqlite:…')` factory, index-only plans of the claim/probe/wake-up paths, and the
+ * fault contract (a failed sync: WRITE_OUTCOME_UNKNOWN, onFatal once, then STORE_FAILED).
  */
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { fdatasync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -15,10 +16,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_VERSION_TABLE } from '../../src/store/migrations.js';
-import { openSqliteStore, SqliteStore } from '../../src/store/sqlite.js';
+import { openSqliteStore, SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite.js';
 import { WalSync } from '../../src/store/sqlite-wal-sync.js';
 import { storeContract } from './contract.js';
-import { createRequest, rejectsWithCode, turnFor } from './contract-helpers.js';
+import { claimOne, createRequest, rejectsWithCode, turnFor } from './contract-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swirl-sqlite-store-'));
 let counter = 0;
@@ -194,7 +195,7 @@ describe('SQLite store specifics', () => {
     const sync = new WalSync(join(dir, 'missing-dir', 'x.db-wal'));
     const first = sync.whenDurable(sync.committed());
     await assert.rejects(first, (e: Error & { code?: string }) => {
-      assert.equal(e.code, 'STORE_WRITE_FAILED');
+      assert.equal(e.code, 'WRITE_OUTCOME_UNKNOWN', 'the commit happened; only its durability is unknown');
       assert.match(e.message, /cannot sync the SQLite WAL/);
       return true;
     });
@@ -226,5 +227,161 @@ describe('SQLite store specifics', () => {
       assert.match(e.message, /cannot open SQLite database/);
       return true;
     });
+  });
+});
+
+describe('SQLite store: index-driven claims and wake-ups (finding 12)', () => {
+  it('claims, idle probes, nextWakeAt and queuedWork are index searches: no full SCAN of instances, inbox or tasks, no sort', async () => {
+    const store = await openSqliteStore(freshPath());
+    const own = store as unknown as {
+      db: Database.Database;
+      sql: Record<string, Database.Statement> & {
+        visibleMessages(n: number): Database.Statement;
+        updateInstance(a: boolean, b: boolean, c: boolean): Database.Statement;
+        lockInstance: { recompute: Database.Statement };
+      };
+      inspection: Record<string, Database.Statement>;
+    };
+    const statements: Record<string, Database.Statement> = {
+      visibleMessages: own.sql.visibleMessages(1000),
+      endOfTurnUpdate: own.sql.updateInstance(false, false, false),
+      lockInstance: own.sql.lockInstance.recompute,
+      // (releaseTasks scans on purpose: the tasks table holds only queued work; see migration 3.)
+    };
+    for (const key of ['readyInstances', 'readyInstancesNamed', 'anyReadyInstance', 'anyReadyInstanceNamed', 'readyTasks', 'readyTasksNamed', 'anyReadyTask', 'anyReadyTaskNamed', 'nextWake', 'noteMessage', 'takeMessages', 'unlockInstance', 'renewInstanceLock', 'delayWindow', 'releaseInstances']) {
+      statements[key] = own.sql[key];
+    }
+    for (const key of ['readyInstancesByName', 'readyTasksByName', 'inboxSummary', 'deleteUnusedDefinition']) statements[key] = own.inspection[key];
+    const params = { now: 1, limit: 10, name: 'x', id: 'a', lease: 'l', lock: 5, last: 3, visible: 1, prefix: 'p', expires: 1, exec: 'e', status: 's', hash: 'h', version: 'v', updated: 1, completed: 1, input: 'i', output: 'o', custom: 'c', failure: 'f', length: 1 };
+    for (const [key, statement] of Object.entries(statements)) {
+      assert.ok(statement, key);
+      const plan = (own.db.prepare(`EXPLAIN QUERY PLAN ${statement.source}`).all(params) as Array<{ detail: string }>).map((row) => row.detail);
+      for (const step of plan) {
+        // Allowed: the constant row of EXISTS and the recursive CTE's own queue of names.
+        assert.doesNotMatch(step, /^SCAN (?!CONSTANT ROW|names\b)/, `${key} scans: ${plan.join(' | ')}`);
+        assert.doesNotMatch(step, /TEMP B-TREE/, `${key} sorts: ${plan.join(' | ')}`);
+      }
+    }
+    await store.close();
+  });
+});
+
+describe('SQLite store: faults', () => {
+  /** An fdatasync that fails (EIO) while `state.fail` is set. */
+  function faultySync(state: { fail: boolean }): NonNullable<NonNullable<SqliteStoreOptions['testHooks']>['fdatasync']> {
+    return (fd, callback) => {
+      if (state.fail) callback(Object.assign(new Error('EIO: i/o error, fdatasync (injected)'), { code: 'EIO' }));
+      else fdatasync(fd, callback);
+    };
+  }
+
+  /** The fault contract after the write `lost` hit a failed sync. */
+  async function checkFailedStore(store: SqliteStore, lost: Promise<unknown>, calls: () => number, reopen: () => Promise<SqliteStore>): Promise<void> {
+    await rejectsWithCode(lost, 'WRITE_OUTCOME_UNKNOWN');
+    assert.equal(calls(), 1, 'onFatal is called once');
+    await rejectsWithCode(store.createInstance(createRequest('after')), 'STORE_FAILED');
+    await rejectsWithCode(store.enqueueMessages([{ instanceId: 'before', data: 'x', visibleAt: 1000 }]), 'STORE_FAILED');
+    await rejectsWithCode(store.claimOrchestrations({ leaseId: 'L', now: 1000, leaseMs: 100, limit: 10 }), 'STORE_FAILED');
+    assert.equal(calls(), 1, 'still once');
+    assert.equal((await store.getInstance('lost'))?.status, 'PENDING', 'reads keep working (and see the committed batch)');
+    let late = 0;
+    store.onFatal(() => late++);
+    await Promise.resolve();
+    assert.equal(late, 1, 'a listener registered afterwards hears of it at once');
+    await store.close();
+    const reopened = await reopen();
+    assert.ok(await reopened.getInstance('before'));
+    assert.ok(await reopened.getInstance('lost'), 'the batch was committed: it is there after reopen');
+    assert.equal(await reopened.getInstance('after'), undefined);
+    await reopened.close();
+  }
+
+  it('a failed WAL fsync: the batch rejects WRITE_OUTCOME_UNKNOWN, onFatal fires once, later writes STORE_FAILED, reads work', async () => {
+    const path = freshPath();
+    const state = { fail: false };
+    const store = await openSqliteStore({ path, testHooks: { fdatasync: faultySync(state) } });
+    let calls = 0;
+    store.onFatal((error) => {
+      calls++;
+      assert.equal((error as Error & { code?: string }).code, 'STORE_FAILED');
+    });
+    await store.createInstance(createRequest('before'));
+    state.fail = true;
+    const lost = store.createInstance(createRequest('lost'));
+    await checkFailedStore(store, lost, () => calls, () => openSqliteStore(path));
+  });
+
+  it("with SQLite's blocking FULL, a failed commit-time sync is reported the same way", async () => {
+    const path = freshPath();
+    let fail = false;
+    const commit = (run: () => void): void => {
+      run();
+      if (fail) throw Object.assign(new Error('disk I/O error (injected after COMMIT)'), { code: 'SQLITE_IOERR_FSYNC' });
+    };
+    const store = await openSqliteStore({ path, syncOffThread: false, testHooks: { commit } });
+    let calls = 0;
+    store.onFatal(() => calls++);
+    await store.createInstance(createRequest('before'));
+    fail = true;
+    const lost = store.createInstance(createRequest('lost'));
+    await checkFailedStore(store, lost, () => calls, () => openSqliteStore({ path, syncOffThread: false }));
+  });
+
+  it('a failing read is STORE_READ_FAILED and a write that fails before COMMIT is STORE_WRITE_FAILED; neither is fatal', async () => {
+    const store = await openSqliteStore(freshPath());
+    await store.createInstance(createRequest('a'));
+    let calls = 0;
+    store.onFatal(() => calls++);
+    const own = store as unknown as { db: Database.Database; walSync: WalSync | undefined };
+    own.db.close(); // the connection fails every statement from here on
+    await rejectsWithCode(store.getInstance('a'), 'STORE_READ_FAILED');
+    await rejectsWithCode(store.nextWakeAt(0), 'STORE_READ_FAILED');
+    await rejectsWithCode(store.claimOrchestrations({ leaseId: 'L', now: 1000, leaseMs: 100, limit: 1 }), 'STORE_READ_FAILED');
+    await rejectsWithCode(store.createInstance(createRequest('b')), 'STORE_WRITE_FAILED');
+    assert.equal(calls, 0);
+    await own.walSync?.close();
+  });
+});
+
+describe('SQLite store: migration 3', () => {
+  it('upgrades a version-2 database whose inbox rows were stranded by a dead lease (finding 1): they are claimable again', async () => {
+    const path = freshPath();
+    const db = new Database(path);
+    db.exec(`CREATE TABLE ${SCHEMA_VERSION_TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+    for (const m of MIGRATIONS.slice(0, 2)) {
+      for (const sql of m.sqlite) db.exec(sql);
+      db.prepare(`INSERT INTO ${SCHEMA_VERSION_TABLE} VALUES (?, ?, 0)`).run(m.version, m.name);
+    }
+    db.prepare(`INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, history_length) VALUES ('w', 'e', 'wf', 'RUNNING', 5, 5, 3)`).run();
+    const insert = db.prepare(`INSERT INTO inbox (instance_id, visible_at, data, locked_by, dequeue_count) VALUES ('w', 5, ?, ?, ?)`);
+    insert.run('e998', 'dead-lease', 1); // the wedge: locked rows of an unlocked instance
+    insert.run('e999', 'dead-lease', 1);
+    db.prepare(`INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, data, locked_by, lock_expires_at) VALUES ('w', 'e', 1, 'act', 5, '{}', 'gone', 50)`).run();
+    db.close();
+    const store = await openSqliteStore(path);
+    const item = await claimOne(store, 'w', 10);
+    assert.deepEqual(
+      item.messages.map((m) => [m.data, m.dequeueCount]),
+      [
+        ['e998', 2],
+        ['e999', 2],
+      ],
+    );
+    assert.equal(await store.nextWakeAt(10), 50, 'the leased task is ready when its lease expires');
+    assert.equal((await store.claimActivities({ leaseId: 'T', now: 50, leaseMs: 10, limit: 10 })).length, 1);
+    await store.close();
+  });
+
+  it('keeps lease epochs across a reopen', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore(path);
+    await store.createInstance(createRequest('a'));
+    const first = await claimOne(store, 'a', 1000);
+    await store.commitTurn(turnFor(first, 'RUNNING', 1, { messages: [{ instanceId: 'a', data: 'again', visibleAt: 1000 }] }));
+    await store.close();
+    const reopened = await openSqliteStore(path);
+    const second = await claimOne(reopened, 'a', 1000);
+    assert.ok(second.epoch > first.epoch, `${second.epoch} > ${first.epoch}`);
+    await reopened.close();
   });
 });
