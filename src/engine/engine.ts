@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { SwirlError } from '../errors.js';
 import { openStore } from '../store/index.js';
-import { isTerminalStatus, type RuntimeStatus, type Store } from '../store/types.js';
+import { isTerminalStatus, type QueuedWorkCount, type RuntimeStatus, type Store } from '../store/types.js';
 import { ActivityWorker } from './activity-worker.js';
 import { EngineClient } from './client.js';
 import { EngineErrorCode } from './error-codes.js';
@@ -33,6 +33,12 @@ export interface EngineStats {
   cachedInstances: number;
   /** Activity executions started by this engine. */
   activityExecutions: number;
+}
+
+/** Ready work of one name, and whether this engine serves it; see {@link Engine.queuedWork}. */
+export interface QueuedWork extends QueuedWorkCount {
+  /** This engine has a registration for the name (false: the work waits for another node). */
+  served: boolean;
 }
 
 /** Whether the engine can do its work; see {@link Engine.health}. */
@@ -174,6 +180,18 @@ export class Engine {
     if (fatal) queueMicrotask(() => listener(fatal));
     else this.fatalListeners.add(listener);
     return () => this.fatalListeners.delete(listener);
+  }
+
+  /**
+   * Work ready in the store now, by kind and name, each marked with whether this engine serves it.
+   * Unserved work is never failed here: it waits for a node registered for it (metrics show it).
+   */
+  async queuedWork(): Promise<QueuedWork[]> {
+    const counts = await this.store.queuedWork(this.options.clock.now());
+    return counts.map((c) => ({
+      ...c,
+      served: c.kind === 'orchestration' ? this.registry.orchestration(c.name) !== undefined : this.registry.activity(c.name) !== undefined,
+    }));
   }
 
   /** Counters (turns, replays, cache hits, activity executions). */

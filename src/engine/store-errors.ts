@@ -26,3 +26,18 @@ export function asReadError<T>(p: Promise<T>, what: string): Promise<T> {
 export function asWriteError<T>(p: Promise<T>, what: string): Promise<T> {
   return wrap(p, StoreFaultCode.WRITE_OUTCOME_UNKNOWN, what);
 }
+
+/**
+ * Rethrows what a management write (start, raise event …) threw. An outcome the store could not
+ * tell (WRITE_OUTCOME_UNKNOWN, or an error it did not classify) stays WRITE_OUTCOME_UNKNOWN, with
+ * a message that says so and how to retry safely, and the instance id attached: reporting it as
+ * failed would make a client retry without the id and create a duplicate.
+ * @param what e.g. "the start of instance 'x'"
+ * @param retry e.g. "retry with the same instance id 'x'"
+ */
+export function rethrowWrite(e: unknown, what: string, retry: string, instanceId: string): never {
+  if (e instanceof SwirlError && e.code !== StoreFaultCode.WRITE_OUTCOME_UNKNOWN) throw e;
+  const cause = e instanceof Error ? e.message : String(e);
+  const err = new InfrastructureError(StoreFaultCode.WRITE_OUTCOME_UNKNOWN, `${what} may have been recorded (${cause}): ${retry}`, { cause: e });
+  throw Object.assign(err, { instanceId });
+}
