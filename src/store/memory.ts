@@ -1,13 +1,17 @@
 /**
  * @module store/memory
  * The reference backend: every table of the Store contract in plain Maps, for tests and examples.
- * Not durable (a process exit loses everything); otherwise it honours the whole contract.
+ * Not durable (a process exit loses everything); otherwise it honours the whole contract, lease
+ * semantics included (the instance lease owns its whole inbox; messages carry no lock).
  */
 
 import { InfrastructureError } from '../errors.js';
+import { MemoryDefinitions } from './memory-definitions.js';
+import { compareText, queryRecords } from './memory-query.js';
 import {
   ReusePolicy,
   StoreErrorCode,
+  StoreFaultCode,
   isTerminalStatus,
   storeError,
   type ActivityWorkItem,
@@ -15,6 +19,7 @@ import {
   type ClaimOrchestrationsRequest,
   type CompleteActivityRequest,
   type CreateInstanceRequest,
+  type DefinitionRecord,
   type HistoryRecord,
   type InboxMessage,
   type InstancePage,
@@ -23,6 +28,8 @@ import {
   type NewActivityTask,
   type NewMessage,
   type OrchestrationWorkItem,
+  type PendingWork,
+  type QueuedWorkCount,
   type Store,
   type TurnCommit,
 } from './types.js';
@@ -31,10 +38,18 @@ interface InstanceRow {
   record: InstanceRecord;
   lockedBy?: string;
   lockExpiresAt?: number;
+  /** Lease epoch: +1 on every claim of the instance. */
+  epoch: number;
+  /**
+   * The window the current claim returned: every message with id <= claimLastId that was visible
+   * at claimNow (what abandonOrchestration(visibleAt) delays). Re-selecting it needs no list of ids.
+   */
+  claimLastId?: number;
+  claimNow?: number;
 }
 
 interface InboxRow extends InboxMessage {
-  lockedBy?: string;
+  executionId?: string;
 }
 
 interface TaskRow extends NewActivityTask {
@@ -44,8 +59,7 @@ interface TaskRow extends NewActivityTask {
   lockExpiresAt?: number;
 }
 
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
+const DEFAULT_MAX_MESSAGES_PER_INSTANCE = 1000;
 
 /** Copies a record so callers can never mutate the store's state through it. */
 function copyInstance(r: InstanceRecord): InstanceRecord {
@@ -60,8 +74,10 @@ export class MemoryStore implements Store {
   private readonly history = new Map<string, HistoryRecord[]>();
   /** Insertion order = id order, which is the FIFO order the contract asks for. */
   private readonly inbox = new Map<number, InboxRow>();
+  /** Message ids per instance, in id order (inserted in increasing id order). */
   private readonly inboxByInstance = new Map<string, Set<number>>();
   private readonly tasks = new Map<number, TaskRow>();
+  private readonly definitions = new MemoryDefinitions();
   private nextMessageId = 1;
   private nextTaskId = 1;
   private closed = false;
@@ -81,54 +97,36 @@ export class MemoryStore implements Store {
 
   async claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]> {
     this.checkOpen();
-    const { now, leaseId, leaseMs, limit } = request;
-    const maxMessages = request.maxMessagesPerInstance ?? 1000;
-    const picked: string[] = [];
-    const seen = new Set<string>();
+    const { now, limit } = request;
+    const names = request.names === undefined ? undefined : new Set(request.names);
+    const serves = (row: InstanceRow): boolean => names === undefined || names.has(row.record.name);
+    const picked: InstanceRow[] = [];
     if (request.instanceIds) {
-      for (const id of request.instanceIds) {
+      for (const id of new Set(request.instanceIds)) {
         const row = this.instances.get(id);
-        if (!row || seen.has(id) || picked.length >= limit) continue;
+        if (!row || picked.length >= limit || !serves(row)) continue;
         if (row.lockedBy !== undefined && (row.lockExpiresAt ?? 0) > now) continue;
-        seen.add(id);
-        picked.push(id);
+        picked.push(row);
       }
-    }
-    // Walking the inbox in id order visits instances by their oldest message: no starvation.
-    for (const m of request.instanceIds ? [] : this.inbox.values()) {
-      if (picked.length >= limit) break;
-      if (m.visibleAt > now || seen.has(m.instanceId)) continue;
-      seen.add(m.instanceId);
-      const row = this.instances.get(m.instanceId);
-      if (!row) continue;
-      if (row.lockedBy !== undefined && (row.lockExpiresAt ?? 0) > now) continue;
-      picked.push(m.instanceId);
-    }
-    const items: OrchestrationWorkItem[] = [];
-    for (const instanceId of picked) {
-      const row = this.instances.get(instanceId)!;
-      row.lockedBy = leaseId;
-      row.lockExpiresAt = now + leaseMs;
-      const messages: InboxMessage[] = [];
-      for (const id of this.inboxByInstance.get(instanceId) ?? []) {
-        const m = this.inbox.get(id)!;
-        if (m.visibleAt > now) continue;
-        m.dequeueCount += 1;
-        m.lockedBy = leaseId;
-        messages.push({ id: m.id, instanceId: m.instanceId, data: m.data, visibleAt: m.visibleAt, dequeueCount: m.dequeueCount });
-        if (messages.length >= maxMessages) break;
+    } else {
+      // Oldest-ready first (the same order as the SQL backends' ready_at index): no starvation.
+      const ready: Array<{ row: InstanceRow; at: number }> = [];
+      for (const row of this.instances.values()) {
+        if (!serves(row)) continue;
+        const at = this.readyAt(row);
+        if (at !== undefined && at <= now) ready.push({ row, at });
       }
-      messages.sort((a, b) => a.id - b.id);
-      items.push({ instance: copyInstance(row.record), messages, leaseId });
+      ready.sort((a, b) => a.at - b.at);
+      for (const r of ready.slice(0, Math.max(0, limit))) picked.push(r.row);
     }
-    return items;
+    return picked.map((row) => this.lease(row, request));
   }
 
   async commitTurn(turn: TurnCommit): Promise<void> {
     this.checkOpen();
-    const row = this.instances.get(turn.instanceId);
-    if (!row || row.lockedBy !== turn.leaseId) {
-      throw storeError(StoreErrorCode.LEASE_LOST, `lease '${turn.leaseId}' on instance '${turn.instanceId}' is no longer held`);
+    const row = this.heldInstance(turn.instanceId, turn.leaseId);
+    if (turn.epoch !== undefined && turn.epoch !== row.epoch) {
+      throw storeError(StoreErrorCode.LEASE_LOST, `lease '${turn.leaseId}' on instance '${turn.instanceId}' is at epoch ${row.epoch}, not ${turn.epoch}`);
     }
     const expected = turn.resetHistory ? 0 : row.record.historyLength;
     if (turn.firstSeq !== expected) {
@@ -147,24 +145,27 @@ export class MemoryStore implements Store {
     const rows = turn.resetHistory ? [] : this.history.get(turn.instanceId) ?? [];
     for (const h of turn.history) rows.push({ ...h });
     this.history.set(turn.instanceId, rows);
-    row.record = {
+    const record: InstanceRecord = {
       ...turn.state,
       instanceId: row.record.instanceId,
       createdAt: row.record.createdAt,
-      scheduledStartAt: row.record.scheduledStartAt,
-      parentInstanceId: row.record.parentInstanceId,
       historyLength: rows.length,
     };
-    row.lockedBy = undefined;
-    row.lockExpiresAt = undefined;
+    if (row.record.scheduledStartAt !== undefined) record.scheduledStartAt = row.record.scheduledStartAt;
+    if (row.record.parentInstanceId !== undefined) record.parentInstanceId = row.record.parentInstanceId;
+    row.record = record;
+    unlock(row);
     for (const id of turn.consumedMessageIds) {
       const m = this.inbox.get(id);
       if (m && m.instanceId === turn.instanceId) this.deleteMessage(id);
     }
     for (const c of turn.completedTasks ?? []) this.tasks.delete(c.taskRowId);
     if (turn.dropPendingWork) this.dropWork(turn.instanceId);
-    for (const t of turn.tasks) this.insertTask(t);
+    if (turn.dropWorkOf !== undefined) this.dropWork(turn.instanceId, turn.dropWorkOf);
+    // A final turn's own work would outlive the instance: discarded (messages to others still go).
+    if (!turn.dropPendingWork) for (const t of turn.tasks) this.insertTask(t);
     for (const m of turn.messages) {
+      if (turn.dropPendingWork && m.instanceId === turn.instanceId) continue;
       if (this.instances.has(m.instanceId)) this.insertMessage(m);
     }
     for (const child of turn.newInstances) {
@@ -175,37 +176,55 @@ export class MemoryStore implements Store {
 
   async abandonOrchestration(instanceId: string, leaseId: string, visibleAt?: number): Promise<void> {
     this.checkOpen();
-    const row = this.instances.get(instanceId);
-    if (!row || row.lockedBy !== leaseId) throw storeError(StoreErrorCode.LEASE_LOST, `lease '${leaseId}' on instance '${instanceId}' is no longer held`);
-    row.lockedBy = undefined;
-    row.lockExpiresAt = undefined;
-    for (const id of this.inboxByInstance.get(instanceId) ?? []) {
-      const m = this.inbox.get(id)!;
-      if (m.lockedBy === leaseId) {
-        m.lockedBy = undefined;
-        if (visibleAt !== undefined) m.visibleAt = visibleAt;
+    const row = this.heldInstance(instanceId, leaseId);
+    if (visibleAt !== undefined && row.claimLastId !== undefined) {
+      for (const id of this.inboxByInstance.get(instanceId) ?? []) {
+        const m = this.inbox.get(id)!;
+        if (m.id <= row.claimLastId && m.visibleAt <= (row.claimNow ?? 0)) m.visibleAt = visibleAt;
       }
     }
+    unlock(row);
   }
 
   async renewOrchestrationLease(instanceId: string, leaseId: string, now: number, leaseMs: number): Promise<void> {
     this.checkOpen();
-    const row = this.instances.get(instanceId);
-    if (!row || row.lockedBy !== leaseId) throw storeError(StoreErrorCode.LEASE_LOST, `lease '${leaseId}' on instance '${instanceId}' is no longer held`);
-    row.lockExpiresAt = now + leaseMs;
+    this.heldInstance(instanceId, leaseId).lockExpiresAt = now + leaseMs;
+  }
+
+  async releaseLeases(leasePrefix: string): Promise<{ instances: number; tasks: number }> {
+    this.checkOpen();
+    let instances = 0;
+    let tasks = 0;
+    for (const row of this.instances.values()) {
+      if (row.lockedBy === undefined || !row.lockedBy.startsWith(leasePrefix)) continue;
+      unlock(row);
+      instances++;
+    }
+    for (const t of this.tasks.values()) {
+      if (t.lockedBy === undefined || !t.lockedBy.startsWith(leasePrefix)) continue;
+      t.lockedBy = undefined;
+      t.lockExpiresAt = undefined;
+      tasks++;
+    }
+    return { instances, tasks };
   }
 
   async claimActivities(request: ClaimActivitiesRequest): Promise<ActivityWorkItem[]> {
     this.checkOpen();
-    const out: ActivityWorkItem[] = [];
+    const names = request.names === undefined ? undefined : new Set(request.names);
+    const ready: Array<{ t: TaskRow; at: number }> = [];
     for (const t of this.tasks.values()) {
-      if (out.length >= request.limit) break;
-      if (t.visibleAt > request.now) continue;
-      if (t.lockedBy !== undefined && (t.lockExpiresAt ?? 0) > request.now) continue;
+      if (names !== undefined && !names.has(t.name)) continue;
+      const at = taskReadyAt(t);
+      if (at <= request.now) ready.push({ t, at });
+    }
+    // (ready time, id): the order of the SQL backends' tasks ready index.
+    ready.sort((a, b) => a.at - b.at || a.t.id - b.t.id);
+    return ready.slice(0, Math.max(0, request.limit)).map(({ t }) => {
       t.lockedBy = request.leaseId;
       t.lockExpiresAt = request.now + request.leaseMs;
       t.dequeueCount += 1;
-      out.push({
+      return {
         id: t.id,
         instanceId: t.instanceId,
         executionId: t.executionId,
@@ -215,23 +234,20 @@ export class MemoryStore implements Store {
         visibleAt: t.visibleAt,
         leaseId: request.leaseId,
         dequeueCount: t.dequeueCount,
-      });
-    }
-    return out;
+      };
+    });
   }
 
   async completeActivity(request: CompleteActivityRequest): Promise<void> {
     this.checkOpen();
-    const t = this.tasks.get(request.taskRowId);
-    if (!t || t.lockedBy !== request.leaseId) throw storeError(StoreErrorCode.LEASE_LOST, `lease '${request.leaseId}' on task ${request.taskRowId} is no longer held`);
+    this.heldTask(request.taskRowId, request.leaseId);
     this.tasks.delete(request.taskRowId);
     if (this.instances.has(request.message.instanceId)) this.insertMessage(request.message);
   }
 
   async abandonActivity(taskRowId: number, leaseId: string, visibleAt?: number): Promise<void> {
     this.checkOpen();
-    const t = this.tasks.get(taskRowId);
-    if (!t || t.lockedBy !== leaseId) throw storeError(StoreErrorCode.LEASE_LOST, `lease '${leaseId}' on task ${taskRowId} is no longer held`);
+    const t = this.heldTask(taskRowId, leaseId);
     t.lockedBy = undefined;
     t.lockExpiresAt = undefined;
     if (visibleAt !== undefined) t.visibleAt = visibleAt;
@@ -239,15 +255,75 @@ export class MemoryStore implements Store {
 
   async renewActivityLease(taskRowId: number, leaseId: string, now: number, leaseMs: number): Promise<void> {
     this.checkOpen();
-    const t = this.tasks.get(taskRowId);
-    if (!t || t.lockedBy !== leaseId) throw storeError(StoreErrorCode.LEASE_LOST, `lease '${leaseId}' on task ${taskRowId} is no longer held`);
-    t.lockExpiresAt = now + leaseMs;
+    this.heldTask(taskRowId, leaseId).lockExpiresAt = now + leaseMs;
   }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
     this.checkOpen();
     const row = this.instances.get(instanceId);
     return row ? copyInstance(row.record) : undefined;
+  }
+
+  async pendingWork(instanceId: string, now: number): Promise<PendingWork> {
+    this.checkOpen();
+    const ids = [...(this.inboxByInstance.get(instanceId) ?? [])];
+    let nextMessageAt: number | undefined;
+    for (const id of ids) {
+      const v = this.inbox.get(id)!.visibleAt;
+      if (v > now && (nextMessageAt === undefined || v < nextMessageAt)) nextMessageAt = v;
+    }
+    const tasks = [...this.tasks.values()]
+      .filter((t) => t.instanceId === instanceId)
+      .map((t) => ({ taskId: t.taskId, name: t.name, visibleAt: t.visibleAt, leased: t.lockedBy !== undefined && (t.lockExpiresAt ?? 0) > now, dequeueCount: t.dequeueCount }));
+    const work: PendingWork = { inboxMessages: ids.length, tasks };
+    if (nextMessageAt !== undefined) work.nextMessageAt = nextMessageAt;
+    return work;
+  }
+
+  async queuedWork(now: number): Promise<QueuedWorkCount[]> {
+    this.checkOpen();
+    const counts = new Map<string, QueuedWorkCount>();
+    const count = (kind: QueuedWorkCount['kind'], name: string, at: number): void => {
+      const key = `${kind}\u0000${name}`;
+      const c = counts.get(key);
+      if (c === undefined) counts.set(key, { kind, name, ready: 1, oldestVisibleAt: at });
+      else {
+        c.ready++;
+        if (at < c.oldestVisibleAt) c.oldestVisibleAt = at;
+      }
+    };
+    for (const row of this.instances.values()) {
+      const at = this.readyAt(row);
+      if (at !== undefined && at <= now) count('orchestration', row.record.name, at);
+    }
+    for (const t of this.tasks.values()) {
+      const at = taskReadyAt(t);
+      if (at <= now) count('activity', t.name, at);
+    }
+    return [...counts.values()].sort((a, b) => (a.kind === b.kind ? compareText(a.name, b.name) : a.kind === 'orchestration' ? -1 : 1));
+  }
+
+  async putDefinition(definition: DefinitionRecord): Promise<void> {
+    this.checkOpen();
+    this.definitions.put(definition);
+  }
+
+  async getDefinition(hash: string): Promise<DefinitionRecord | undefined> {
+    this.checkOpen();
+    return this.definitions.get(hash);
+  }
+
+  async listDefinitions(id?: string): Promise<DefinitionRecord[]> {
+    this.checkOpen();
+    return this.definitions.list(id);
+  }
+
+  async deleteUnusedDefinitions(hashes: string[]): Promise<string[]> {
+    this.checkOpen();
+    return this.definitions.deleteUnused(hashes, (hash) => {
+      for (const { record } of this.instances.values()) if (record.definitionHash === hash && !isTerminalStatus(record.status)) return true;
+      return false;
+    });
   }
 
   async loadHistory(instanceId: string, fromSeq = 0): Promise<HistoryRecord[]> {
@@ -257,23 +333,7 @@ export class MemoryStore implements Store {
 
   async queryInstances(query: InstanceQuery): Promise<InstancePage> {
     this.checkOpen();
-    const pageSize = Math.min(Math.max(1, query.pageSize ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
-    const after = query.pageToken !== undefined ? decodePageToken(query.pageToken) : undefined;
-    const statuses = query.statuses && query.statuses.length > 0 ? new Set(query.statuses) : undefined;
-    const matches: InstanceRecord[] = [];
-    for (const { record: r } of this.instances.values()) {
-      if (query.name !== undefined && r.name !== query.name) continue;
-      if (statuses && !statuses.has(r.status)) continue;
-      if (query.createdFrom !== undefined && r.createdAt < query.createdFrom) continue;
-      if (query.createdTo !== undefined && r.createdAt >= query.createdTo) continue;
-      if (query.parentInstanceId !== undefined && r.parentInstanceId !== query.parentInstanceId) continue;
-      if (after && compareKey(r.createdAt, r.instanceId, after.createdAt, after.instanceId) <= 0) continue;
-      matches.push(r);
-    }
-    matches.sort((a, b) => compareKey(a.createdAt, a.instanceId, b.createdAt, b.instanceId));
-    const page = matches.slice(0, pageSize).map(copyInstance);
-    const last = page[page.length - 1];
-    return matches.length > pageSize && last ? { instances: page, nextPageToken: encodePageToken(last.createdAt, last.instanceId) } : { instances: page };
+    return queryRecords([...this.instances.values()].map((row) => row.record), query);
   }
 
   async purgeInstances(instanceIds: string[]): Promise<string[]> {
@@ -294,10 +354,17 @@ export class MemoryStore implements Store {
     const consider = (t: number | undefined): void => {
       if (t !== undefined && t > now && (next === undefined || t < next)) next = t;
     };
-    for (const m of this.inbox.values()) consider(m.visibleAt);
-    for (const t of this.tasks.values()) consider(t.lockedBy !== undefined ? t.lockExpiresAt : t.visibleAt);
-    for (const row of this.instances.values()) if (row.lockedBy !== undefined) consider(row.lockExpiresAt);
+    // The instance's ready time, not each message: a message of a leased instance becomes
+    // claimable only when the lease ends, and an empty inbox makes nothing claimable.
+    for (const row of this.instances.values()) consider(this.readyAt(row));
+    for (const t of this.tasks.values()) consider(taskReadyAt(t));
     return next;
+  }
+
+  /** The memory store has no fatal faults: the listener is never called. */
+  onFatal(listener: (error: Error) => void): () => void {
+    void listener;
+    return () => undefined;
   }
 
   async close(): Promise<void> {
@@ -307,7 +374,52 @@ export class MemoryStore implements Store {
   // ── internals ──────────────────────────────────────────────────────────────────────────────
 
   private checkOpen(): void {
-    if (this.closed) throw new InfrastructureError('STORE_CLOSED', 'the memory store is closed');
+    if (this.closed) throw new InfrastructureError(StoreFaultCode.STORE_CLOSED, 'the memory store is closed');
+  }
+
+  /**
+   * When the instance next becomes claimable (the SQL backends' `ready_at` column): undefined with
+   * an empty inbox; else its earliest message visible-at, and never before the lock expires.
+   */
+  private readyAt(row: InstanceRow): number | undefined {
+    let min: number | undefined;
+    for (const id of this.inboxByInstance.get(row.record.instanceId) ?? []) {
+      const v = this.inbox.get(id)!.visibleAt;
+      if (min === undefined || v < min) min = v;
+    }
+    if (min === undefined) return undefined;
+    return row.lockedBy !== undefined && row.lockExpiresAt !== undefined ? Math.max(min, row.lockExpiresAt) : min;
+  }
+
+  /** Locks `row` for the claim and takes its first visible messages (the instance's whole inbox belongs to the lease). */
+  private lease(row: InstanceRow, request: ClaimOrchestrationsRequest): OrchestrationWorkItem {
+    const maxMessages = request.maxMessagesPerInstance ?? DEFAULT_MAX_MESSAGES_PER_INSTANCE;
+    row.lockedBy = request.leaseId;
+    row.lockExpiresAt = request.now + request.leaseMs;
+    row.epoch += 1;
+    const messages: InboxMessage[] = [];
+    for (const id of this.inboxByInstance.get(row.record.instanceId) ?? []) {
+      if (messages.length >= maxMessages) break;
+      const m = this.inbox.get(id)!;
+      if (m.visibleAt > request.now) continue;
+      m.dequeueCount += 1;
+      messages.push({ id: m.id, instanceId: m.instanceId, data: m.data, visibleAt: m.visibleAt, dequeueCount: m.dequeueCount });
+    }
+    row.claimLastId = messages.length > 0 ? messages[messages.length - 1].id : undefined;
+    row.claimNow = request.now;
+    return { instance: copyInstance(row.record), messages, leaseId: request.leaseId, epoch: row.epoch };
+  }
+
+  private heldInstance(instanceId: string, leaseId: string): InstanceRow {
+    const row = this.instances.get(instanceId);
+    if (!row || row.lockedBy !== leaseId) throw storeError(StoreErrorCode.LEASE_LOST, `lease '${leaseId}' on instance '${instanceId}' is no longer held`);
+    return row;
+  }
+
+  private heldTask(taskRowId: number, leaseId: string): TaskRow {
+    const t = this.tasks.get(taskRowId);
+    if (!t || t.lockedBy !== leaseId) throw storeError(StoreErrorCode.LEASE_LOST, `lease '${leaseId}' on task ${taskRowId} is no longer held`);
+    return t;
   }
 
   /** Applies the reuse policy; throws INSTANCE_EXISTS when it refuses. */
@@ -336,7 +448,10 @@ export class MemoryStore implements Store {
     if (request.scheduledStartAt !== undefined) record.scheduledStartAt = request.scheduledStartAt;
     if (request.input !== undefined) record.input = request.input;
     if (request.parentInstanceId !== undefined) record.parentInstanceId = request.parentInstanceId;
-    this.instances.set(request.instanceId, { record });
+    if (request.definitionHash !== undefined) record.definitionHash = request.definitionHash;
+    if (request.definitionVersion !== undefined) record.definitionVersion = request.definitionVersion;
+    // A replaced id keeps counting epochs, so an old lease's epoch can never match the new row.
+    this.instances.set(request.instanceId, { record, epoch: existing?.epoch ?? 0 });
     this.insertMessage({ instanceId: request.instanceId, data: request.startMessage.data, visibleAt: request.startMessage.visibleAt });
     return true;
   }
@@ -353,7 +468,9 @@ export class MemoryStore implements Store {
 
   private insertMessage(m: NewMessage): void {
     const id = this.nextMessageId++;
-    this.inbox.set(id, { id, instanceId: m.instanceId, data: m.data, visibleAt: m.visibleAt, dequeueCount: 0 });
+    const row: InboxRow = { id, instanceId: m.instanceId, data: m.data, visibleAt: m.visibleAt, dequeueCount: 0 };
+    if (m.executionId !== undefined) row.executionId = m.executionId;
+    this.inbox.set(id, row);
     let set = this.inboxByInstance.get(m.instanceId);
     if (!set) this.inboxByInstance.set(m.instanceId, (set = new Set()));
     set.add(id);
@@ -373,9 +490,14 @@ export class MemoryStore implements Store {
     this.tasks.set(id, { ...t, id, dequeueCount: 0 });
   }
 
-  private dropWork(instanceId: string): void {
-    for (const id of [...(this.inboxByInstance.get(instanceId) ?? [])]) this.deleteMessage(id);
-    for (const [id, t] of this.tasks) if (t.instanceId === instanceId) this.tasks.delete(id);
+  /** Deletes the instance's inbox messages and tasks; with `executionId`, only those of that execution. */
+  private dropWork(instanceId: string, executionId?: string): void {
+    for (const id of [...(this.inboxByInstance.get(instanceId) ?? [])]) {
+      if (executionId === undefined || this.inbox.get(id)!.executionId === executionId) this.deleteMessage(id);
+    }
+    for (const [id, t] of this.tasks) {
+      if (t.instanceId === instanceId && (executionId === undefined || t.executionId === executionId)) this.tasks.delete(id);
+    }
   }
 
   private deleteInstance(instanceId: string): void {
@@ -385,22 +507,14 @@ export class MemoryStore implements Store {
   }
 }
 
-/** Keyset order of queryInstances: (createdAt, instanceId). */
-function compareKey(aAt: number, aId: string, bAt: number, bId: string): number {
-  if (aAt !== bAt) return aAt - bAt;
-  return aId < bId ? -1 : aId > bId ? 1 : 0;
+function unlock(row: InstanceRow): void {
+  row.lockedBy = undefined;
+  row.lockExpiresAt = undefined;
+  row.claimLastId = undefined;
+  row.claimNow = undefined;
 }
 
-function encodePageToken(createdAt: number, instanceId: string): string {
-  return Buffer.from(JSON.stringify([createdAt, instanceId])).toString('base64url');
-}
-
-function decodePageToken(token: string): { createdAt: number; instanceId: string } {
-  try {
-    const [createdAt, instanceId] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [number, string];
-    if (typeof createdAt === 'number' && typeof instanceId === 'string') return { createdAt, instanceId };
-  } catch {
-    // fall through to the error below
-  }
-  throw storeError(StoreErrorCode.INVALID_PAGE_TOKEN, `invalid page token '${token}'`);
+/** When a task is next claimable: its lock expiry while leased, else its visible-at. */
+function taskReadyAt(t: TaskRow): number {
+  return t.lockedBy !== undefined && t.lockExpiresAt !== undefined ? t.lockExpiresAt : t.visibleAt;
 }

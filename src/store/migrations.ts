@@ -112,6 +112,59 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
     postgres: [],
   },
+  {
+    version: 3,
+    name: 'inbox owned by the instance lease; ready_at claims; epochs; definitions',
+    // Issue 9. (1) Messages lose their lock: the instance lease owns its whole inbox, so a takeover
+    // whose window is smaller than the dead lease's can no longer strand rows (finding 1; rows a
+    // v2 database stranded become claimable again here). (2) `ready_at` = when the row is next
+    // claimable, kept by every write that touches its inbox or lock: claims, the idle probe and
+    // nextWakeAt become range scans of (name,) ready_at, whose cost does not grow with messages of
+    // leased instances or work for unserved names (finding 12). Instances: NULL with an empty
+    // inbox, else MAX(lock_expires_at, MIN(inbox.visible_at)). Tasks: lock_expires_at while
+    // leased, else visible_at. (3) lease_epoch fences commits; claim_last_id/claim_now record the
+    // window a claim returned (what abandon(visibleAt) delays). (4) Definitions by hash, and the
+    // definition each instance runs. (5) Messages copy out their execution id (dropWorkOf).
+    // Lock columns get partial indexes on locked_by (releaseLeases reads only locked rows).
+    sqlite: [
+      `ALTER TABLE instances ADD COLUMN ready_at INTEGER`,
+      `ALTER TABLE instances ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE instances ADD COLUMN claim_last_id INTEGER`,
+      `ALTER TABLE instances ADD COLUMN claim_now INTEGER`,
+      `ALTER TABLE instances ADD COLUMN definition_hash TEXT`,
+      `ALTER TABLE instances ADD COLUMN definition_version TEXT`,
+      `ALTER TABLE inbox ADD COLUMN execution_id TEXT`,
+      `ALTER TABLE tasks ADD COLUMN ready_at INTEGER`,
+      `DROP INDEX inbox_untaken`,
+      `ALTER TABLE inbox DROP COLUMN locked_by`,
+      `CREATE INDEX inbox_by_instance_visible ON inbox (instance_id, visible_at)`,
+      `UPDATE instances SET ready_at = (
+         SELECT CASE WHEN instances.lock_expires_at IS NULL THEN MIN(m.visible_at) ELSE MAX(instances.lock_expires_at, MIN(m.visible_at)) END
+         FROM inbox m WHERE m.instance_id = instances.instance_id)`,
+      `UPDATE tasks SET ready_at = COALESCE(lock_expires_at, visible_at)`,
+      `DROP INDEX instances_by_lock`,
+      `DROP INDEX tasks_by_lock`,
+      `DROP INDEX tasks_by_visible`,
+      `DROP INDEX tasks_untaken`,
+      `CREATE INDEX instances_by_ready ON instances (ready_at) WHERE ready_at IS NOT NULL`,
+      `CREATE INDEX instances_by_name_ready ON instances (name, ready_at) WHERE ready_at IS NOT NULL`,
+      `CREATE INDEX instances_by_lease ON instances (locked_by) WHERE locked_by IS NOT NULL`,
+      `CREATE INDEX instances_by_definition ON instances (definition_hash, created_at, instance_id) WHERE definition_hash IS NOT NULL`,
+      `CREATE INDEX tasks_by_ready ON tasks (ready_at, id)`,
+      `CREATE INDEX tasks_by_name_ready ON tasks (name, ready_at, id)`,
+      `CREATE INDEX tasks_by_lease ON tasks (locked_by) WHERE locked_by IS NOT NULL`,
+      `CREATE TABLE definitions (
+        hash          TEXT PRIMARY KEY,
+        id            TEXT NOT NULL,
+        version       TEXT,
+        text          TEXT NOT NULL,
+        source        TEXT NOT NULL,
+        registered_at INTEGER NOT NULL
+      )`,
+      `CREATE INDEX definitions_by_id ON definitions (id, registered_at)`,
+    ],
+    postgres: [],
+  },
 ];
 
 /** The schema version this build of Swirl writes. */

@@ -10,6 +10,7 @@
 import type Database from 'better-sqlite3';
 import { InfrastructureError, SwirlError } from '../errors.js';
 import type { WalSync } from './sqlite-wal-sync.js';
+import { StoreFaultCode } from './types.js';
 
 /** A queued write: runs synchronously inside the batch transaction. */
 interface PendingOp {
@@ -50,6 +51,16 @@ export interface GroupCommitOptions {
   walSync?: WalSync;
   /** Called after every successful COMMIT (the checkpointer counts them). */
   afterCommit?: () => void;
+  /**
+   * Called once when durability is lost (a failed COMMIT or WAL sync), with the STORE_FAILED
+   * error every later submit is refused with.
+   */
+  onFatal?: (error: InfrastructureError) => void;
+  /**
+   * Test hook: runs the COMMIT statement (`commit()`); a hook that throws after calling it models
+   * a commit whose sync failed (SQLite FULL). Never set in production.
+   */
+  commitHook?: (commit: () => void) => void;
 }
 
 /** Counters for benchmarks and tests: how well batching is working. */
@@ -89,6 +100,10 @@ export class GroupCommitter {
   private readonly relaxed: RelaxedCommit | undefined;
   private readonly walSync: WalSync | undefined;
   private readonly afterCommit: (() => void) | undefined;
+  private readonly onFatal: ((error: InfrastructureError) => void) | undefined;
+  private readonly commitHook: ((commit: () => void) => void) | undefined;
+  /** Set once durability is lost: every later write is refused with it (STORE_FAILED). */
+  private fatal: InfrastructureError | undefined;
 
   /** @param db the connection (used by nobody else for writes while batches run) */
   constructor(
@@ -99,6 +114,8 @@ export class GroupCommitter {
     this.relaxed = options.relaxed;
     this.walSync = options.walSync;
     this.afterCommit = options.afterCommit;
+    this.onFatal = options.onFatal;
+    this.commitHook = options.commitHook;
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -113,11 +130,17 @@ export class GroupCommitter {
    * of such operations commits the relaxed way (no fsync), any durable operation makes it durable.
    */
   submit<T>(run: () => T, durable = true): Promise<T> {
-    if (this.closed) return Promise.reject(new InfrastructureError('STORE_CLOSED', 'the store is closed'));
+    if (this.closed) return Promise.reject(new InfrastructureError(StoreFaultCode.STORE_CLOSED, 'the store is closed'));
+    if (this.fatal) return Promise.reject(this.fatal);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run, durable, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
+  }
+
+  /** The STORE_FAILED error once durability was lost, else undefined. */
+  get failure(): InfrastructureError | undefined {
+    return this.fatal;
   }
 
   /** Runs every queued operation now and stops accepting new ones. */
@@ -141,6 +164,11 @@ export class GroupCommitter {
     const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
     this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatch);
     if (batch.length === 0) return;
+    if (this.fatal) {
+      // Queued before durability was lost: refused, never run (nothing of it is written).
+      for (const op of batch) op.reject(this.fatal);
+      return;
+    }
     const relaxed = this.relaxed !== undefined && !batch.some((op) => op.durable) ? this.relaxed : undefined;
     relaxed?.enter();
     try {
@@ -171,10 +199,17 @@ export class GroupCommitter {
       if (outcomes === 'failed') return;
     }
     try {
-      this.commit.run();
+      if (this.commitHook === undefined) this.commit.run();
+      else this.commitHook(() => this.commit.run());
     } catch (error) {
-      if (this.db.inTransaction) this.rollback.run();
-      this.failBatch(batch, error);
+      // A COMMIT that fails may still have reached the WAL (e.g. its fsync failed after the
+      // frames were written): the outcome is unknown, and durability can no longer be promised.
+      try {
+        if (this.db.inTransaction) this.rollback.run();
+      } catch {
+        // The outcome is reported as unknown either way.
+      }
+      this.outcomeUnknown(batch, error);
       return;
     }
     this.stats.commits++;
@@ -193,9 +228,27 @@ export class GroupCommitter {
       return;
     }
     const gen = batch.some((op) => op.durable) ? this.walSync.committed() : this.walSync.latest;
-    this.walSync.whenDurable(gen).then(settle, (error: unknown) => {
-      for (const op of batch) op.reject(error);
-    });
+    this.walSync.whenDurable(gen).then(settle, (error: unknown) => this.outcomeUnknown(batch, error));
+  }
+
+  /**
+   * The batch committed (or may have) but is not known to be durable: every caller hears
+   * WRITE_OUTCOME_UNKNOWN — never a plain failure, a retry could duplicate it — and the store fails.
+   */
+  private outcomeUnknown(batch: PendingOp[], cause: unknown): void {
+    const error = new InfrastructureError(
+      StoreFaultCode.WRITE_OUTCOME_UNKNOWN,
+      `a SQLite commit may have been written but is not known to be durable (${String(cause)}); its outcome is unknown`,
+      { cause },
+    );
+    for (const op of batch) op.reject(error);
+    if (this.fatal) return;
+    this.fatal = new InfrastructureError(
+      StoreFaultCode.STORE_FAILED,
+      `the SQLite store refuses every write since durability was lost (${String(cause)}); restart the process to recover from the WAL`,
+      { cause },
+    );
+    this.onFatal?.(this.fatal);
   }
 
   private beginBatch(batch: PendingOp[]): boolean {
@@ -203,7 +256,7 @@ export class GroupCommitter {
       this.begin.run();
       return true;
     } catch (cause) {
-      const error = new InfrastructureError('STORE_WRITE_FAILED', `cannot begin a SQLite transaction: ${String(cause)}`, { cause });
+      const error = new InfrastructureError(StoreFaultCode.STORE_WRITE_FAILED, `cannot begin a SQLite transaction: ${String(cause)}`, { cause });
       for (const op of batch) op.reject(error);
       return false;
     }
@@ -257,7 +310,7 @@ export class GroupCommitter {
       // The connection refuses even the rollback: every caller still hears of the failure below,
       // and nothing of the batch was committed.
     }
-    const error = new InfrastructureError('STORE_WRITE_FAILED', `SQLite transaction failed, nothing of it was written: ${String(cause)}`, { cause });
+    const error = new InfrastructureError(StoreFaultCode.STORE_WRITE_FAILED, `SQLite transaction failed, nothing of it was written: ${String(cause)}`, { cause });
     for (const op of batch) op.reject(error);
   }
 }
@@ -265,5 +318,5 @@ export class GroupCommitter {
 /** Store errors (LEASE_LOST …) pass through; anything else SQLite throws is infrastructure trouble. */
 function wrapUnexpected(error: unknown): unknown {
   if (error instanceof SwirlError) return error;
-  return new InfrastructureError('STORE_WRITE_FAILED', `SQLite write failed: ${String(error)}`, { cause: error });
+  return new InfrastructureError(StoreFaultCode.STORE_WRITE_FAILED, `SQLite write failed: ${String(error)}`, { cause: error });
 }

@@ -37,6 +37,10 @@ export function queryInstances(sql: SqliteStatements, query: InstanceQuery): Ins
     where.push('parent_instance_id = ?');
     params.push(query.parentInstanceId);
   }
+  if (query.definitionHash !== undefined) {
+    where.push('definition_hash = ?');
+    params.push(query.definitionHash);
+  }
   if (query.pageToken !== undefined) {
     let after: [number, string];
     try {

@@ -4,7 +4,7 @@
  * camelCase fields, NULL to `undefined` (never `null`), as store/types.ts requires.
  */
 
-import type { HistoryRecord, InboxMessage, InstanceRecord, ActivityWorkItem, RuntimeStatus } from './types.js';
+import type { ActivityWorkItem, DefinitionRecord, HistoryRecord, InboxMessage, InstanceRecord, RuntimeStatus } from './types.js';
 
 /** A row of `instances` as SELECT * returns it. */
 export interface InstanceRow {
@@ -22,17 +22,17 @@ export interface InstanceRow {
   failure: string | null;
   parent_instance_id: string | null;
   history_length: number;
-  locked_by: string | null;
-  lock_expires_at: number | null;
+  definition_hash: string | null;
+  definition_version: string | null;
 }
 
-/** Columns of `instances` that make an InstanceRecord (the lock columns stay private). */
+/** Columns of `instances` that make an InstanceRecord (lock, epoch and ready_at stay private). */
 export const INSTANCE_COLUMNS =
   'instance_id, execution_id, name, status, created_at, last_updated_at, completed_at, scheduled_start_at, ' +
-  'input, output, custom_status, failure, parent_instance_id, history_length';
+  'input, output, custom_status, failure, parent_instance_id, history_length, definition_hash, definition_version';
 
 /** Maps an instances row to the record the engine sees. */
-export function toInstanceRecord(row: Omit<InstanceRow, 'locked_by' | 'lock_expires_at'>): InstanceRecord {
+export function toInstanceRecord(row: InstanceRow): InstanceRecord {
   const record: InstanceRecord = {
     instanceId: row.instance_id,
     executionId: row.execution_id,
@@ -49,6 +49,8 @@ export function toInstanceRecord(row: Omit<InstanceRow, 'locked_by' | 'lock_expi
   if (row.custom_status !== null) record.customStatus = row.custom_status;
   if (row.failure !== null) record.failure = row.failure;
   if (row.parent_instance_id !== null) record.parentInstanceId = row.parent_instance_id;
+  if (row.definition_hash !== null) record.definitionHash = row.definition_hash;
+  if (row.definition_version !== null) record.definitionVersion = row.definition_version;
   return record;
 }
 
@@ -105,6 +107,23 @@ export function toActivityWorkItem(row: TaskRow): ActivityWorkItem {
     leaseId: row.locked_by,
     dequeueCount: row.dequeue_count,
   };
+}
+
+/** A row of `definitions`. */
+export interface DefinitionRow {
+  hash: string;
+  id: string;
+  version: string | null;
+  text: string;
+  source: string;
+  registered_at: number;
+}
+
+/** Maps a definitions row to its record. */
+export function toDefinitionRecord(row: DefinitionRow): DefinitionRecord {
+  const record: DefinitionRecord = { hash: row.hash, id: row.id, text: row.text, source: row.source, registeredAt: row.registered_at };
+  if (row.version !== null) record.version = row.version;
+  return record;
 }
 
 /** Encodes the (createdAt, instanceId) position after the last row of a page. */

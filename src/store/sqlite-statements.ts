@@ -1,15 +1,25 @@
 /**
  * @module store/sqlite-statements
  * Every SQL statement of the SQLite store, prepared once per connection. Keeping the SQL in one
- * place makes it easy to check each query against the indexes declared in migrations.ts.
+ * place makes it easy to check each query against the indexes declared in migrations.ts (and
+ * test/store/sqlite.test.ts checks the plans of the claim, probe and wake-up paths).
  */
 
 import type Database from 'better-sqlite3';
 import { INSTANCE_COLUMNS } from './sqlite-rows.js';
 
 /**
+ * `ready_at` of an instance from its inbox: NULL when empty, else the earliest visible-at, and
+ * never before its lock expires. `@lock` is the lock expiry the row has (or gets), NULL unlocked.
+ */
+const READY_FROM_INBOX = `(SELECT CASE WHEN @lock IS NULL THEN MIN(m.visible_at) ELSE MAX(@lock, MIN(m.visible_at)) END
+   FROM inbox m WHERE m.instance_id = @id)`;
+
+/**
  * The prepared statements. Lock rule used throughout: a lock is unexpired while
  * `lock_expires_at > now`; at `lock_expires_at <= now` the row may be claimed again.
+ * `ready_at` invariant (instances and tasks): every statement that changes a row's inbox or lock
+ * keeps it equal to "when this row is next claimable" (see migration 3).
  */
 export class SqliteStatements {
   private readonly dynamic = new Map<string, Database.Statement>();
@@ -20,20 +30,19 @@ export class SqliteStatements {
   readonly instanceLock: Database.Statement;
   readonly getInstance: Database.Statement;
   readonly insertInstance: Database.Statement;
-  /**
-   * The end-of-turn update, indexed by [name changes][status changes]: SQLite rewrites the entries
-   * of every index whose column a SET assigns, changed or not, so an unchanged name or status
-   * (most turns) is left out of the statement.
-   */
-  readonly updateInstance: Database.Statement[][];
   readonly deleteInstance: Database.Statement;
-  readonly claimableInstances: Database.Statement;
+  readonly readyInstances: Database.Statement;
+  readonly readyInstancesNamed: Database.Statement;
+  readonly anyReadyInstance: Database.Statement;
+  readonly anyReadyInstanceNamed: Database.Statement;
   readonly instanceUnlocked: Database.Statement;
-  readonly expiredInstances: Database.Statement;
-  readonly anyClaimableInstance: Database.Statement;
   readonly lockInstance: Database.Statement;
+  readonly claimWindow: Database.Statement;
   readonly unlockInstance: Database.Statement;
   readonly renewInstanceLock: Database.Statement;
+  readonly releaseInstances: Database.Statement;
+  /** Recomputes ready_at of an unlocked instance from its inbox (after deletes). */
+  readonly refreshReady: Database.Statement;
   // history
   readonly insertHistory: Database.Statement;
   readonly loadHistory: Database.Statement;
@@ -41,122 +50,145 @@ export class SqliteStatements {
   // inbox
   readonly insertMessage: Database.Statement;
   readonly insertMessageIfExists: Database.Statement;
+  /** Lowers the target's ready_at for one new message (never below its lock expiry). */
+  readonly noteMessage: Database.Statement;
   readonly takeMessages: Database.Statement;
-  readonly releaseMessages: Database.Statement;
-  readonly releaseMessagesAt: Database.Statement;
+  readonly delayWindow: Database.Statement;
   readonly deleteMessage: Database.Statement;
   readonly deleteInbox: Database.Statement;
+  readonly deleteInboxOf: Database.Statement;
   // tasks
   readonly insertTask: Database.Statement;
-  readonly untakenTaskIds: Database.Statement;
-  readonly expiredTaskIds: Database.Statement;
+  readonly readyTasks: Database.Statement;
+  readonly readyTasksNamed: Database.Statement;
+  readonly anyReadyTask: Database.Statement;
+  readonly anyReadyTaskNamed: Database.Statement;
   readonly lockTask: Database.Statement;
-  readonly anyClaimableTask: Database.Statement;
   readonly deleteLockedTask: Database.Statement;
   readonly unlockTask: Database.Statement;
   readonly renewTaskLock: Database.Statement;
+  readonly releaseTasks: Database.Statement;
   readonly deleteTasks: Database.Statement;
+  readonly deleteTasksOf: Database.Statement;
   // timers
   readonly nextWake: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.instanceExists = db.prepare('SELECT 1 FROM instances WHERE instance_id = ?');
     this.instanceStatus = db.prepare('SELECT status FROM instances WHERE instance_id = ?');
-    this.instanceLock = db.prepare('SELECT locked_by, history_length, name, status FROM instances WHERE instance_id = ?');
+    this.instanceLock = db.prepare('SELECT locked_by, lease_epoch, history_length, name, status, definition_hash FROM instances WHERE instance_id = ?');
     this.getInstance = db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`);
     this.insertInstance = db.prepare(
-      `INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input, parent_instance_id, history_length)
-       VALUES (@id, @exec, @name, @status, @created, @created, @scheduled, @input, @parent, 0)`,
+      `INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input, parent_instance_id,
+                              history_length, definition_hash, definition_version, lease_epoch, ready_at)
+       VALUES (@id, @exec, @name, @status, @created, @created, @scheduled, @input, @parent, 0, @hash, @version, @epoch, @ready)`,
     );
-    this.updateInstance = [false, true].map((setName) =>
-      [false, true].map((setStatus) =>
-        db.prepare(
-          `UPDATE instances SET execution_id = @exec, ${setName ? 'name = @name, ' : ''}${setStatus ? 'status = @status, ' : ''}last_updated_at = @updated,
-             completed_at = @completed, input = @input, output = @output, custom_status = @custom, failure = @failure,
-             history_length = @length, locked_by = NULL, lock_expires_at = NULL
-           WHERE instance_id = @id`,
-        ),
-      ),
+    this.deleteInstance = db.prepare('DELETE FROM instances WHERE instance_id = ? RETURNING lease_epoch');
+
+    // Claims: the oldest-ready rows through instances_by_ready, or per served name through
+    // instances_by_name_ready. Leased instances (ready_at = lock expiry) and empty inboxes
+    // (NULL) are outside the range, however many messages they hold.
+    this.readyInstances = db.prepare('SELECT instance_id, ready_at FROM instances WHERE ready_at <= @now ORDER BY ready_at LIMIT @limit');
+    this.readyInstancesNamed = db.prepare(
+      'SELECT instance_id, ready_at FROM instances WHERE name = @name AND ready_at <= @now ORDER BY ready_at LIMIT @limit',
     );
-    this.deleteInstance = db.prepare('DELETE FROM instances WHERE instance_id = ?');
-    // Claim candidates, in two parts. Untaken visible messages in (visible_at, id) order through
-    // the partial index inbox_untaken, joined to unlocked instances (a message that arrived during
-    // another worker's turn is untaken but its instance is locked). And instances whose lease
-    // expired (a dead worker) with visible messages, through instances_by_lock. Invariant kept by
-    // every write: a message is taken (locked_by set) only while its instance is locked.
-    this.claimableInstances = db.prepare(
-      `SELECT m.instance_id FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
-       WHERE m.locked_by IS NULL AND m.visible_at <= @now AND (i.locked_by IS NULL OR i.lock_expires_at <= @now)
-       ORDER BY m.visible_at, m.id`,
-    );
-    this.instanceUnlocked = db.prepare('SELECT 1 FROM instances WHERE instance_id = ? AND (locked_by IS NULL OR lock_expires_at <= ?)');
-    this.expiredInstances = db.prepare(
-      `SELECT i.instance_id FROM instances i
-       WHERE i.lock_expires_at <= @now AND EXISTS (SELECT 1 FROM inbox m WHERE m.instance_id = i.instance_id AND m.visible_at <= @now)
-       ORDER BY i.lock_expires_at LIMIT @limit`,
-    );
-    this.anyClaimableInstance = db.prepare(
-      `SELECT EXISTS (SELECT 1 FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
-                      WHERE m.locked_by IS NULL AND m.visible_at <= @now AND (i.locked_by IS NULL OR i.lock_expires_at <= @now))
-           OR EXISTS (SELECT 1 FROM instances i WHERE i.lock_expires_at <= @now
-                      AND EXISTS (SELECT 1 FROM inbox m WHERE m.instance_id = i.instance_id AND m.visible_at <= @now)) AS found`,
-    );
+    this.anyReadyInstance = db.prepare('SELECT EXISTS (SELECT 1 FROM instances WHERE ready_at <= @now) AS found');
+    this.anyReadyInstanceNamed = db.prepare('SELECT EXISTS (SELECT 1 FROM instances WHERE name = @name AND ready_at <= @now) AS found');
+    this.instanceUnlocked = db.prepare('SELECT name FROM instances WHERE instance_id = ? AND (locked_by IS NULL OR lock_expires_at <= ?)');
     this.lockInstance = db.prepare(
-      `UPDATE instances SET locked_by = @lease, lock_expires_at = @expires WHERE instance_id = @id RETURNING ${INSTANCE_COLUMNS}`,
+      `UPDATE instances SET locked_by = @lease, lock_expires_at = @lock, lease_epoch = lease_epoch + 1, claim_last_id = @last, claim_now = @now,
+         ready_at = ${READY_FROM_INBOX}
+       WHERE instance_id = @id RETURNING ${INSTANCE_COLUMNS}, lease_epoch`,
     );
-    this.unlockInstance = db.prepare('UPDATE instances SET locked_by = NULL, lock_expires_at = NULL WHERE instance_id = ? AND locked_by = ?');
-    this.renewInstanceLock = db.prepare('UPDATE instances SET lock_expires_at = ? WHERE instance_id = ? AND locked_by = ?');
+    this.claimWindow = db.prepare('SELECT claim_last_id, claim_now FROM instances WHERE instance_id = ? AND locked_by = ?');
+    this.unlockInstance = db.prepare(
+      `UPDATE instances SET locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${READY_FROM_INBOX}
+       WHERE instance_id = @id AND locked_by = @lease`,
+    );
+    this.renewInstanceLock = db.prepare(
+      `UPDATE instances SET lock_expires_at = @lock, ready_at = ${READY_FROM_INBOX} WHERE instance_id = @id AND locked_by = @lease`,
+    );
+    // substr, not LIKE: '_' and '%' in a lease id are ordinary characters here.
+    this.releaseInstances = db.prepare(
+      `UPDATE instances SET locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL,
+         ready_at = (SELECT MIN(m.visible_at) FROM inbox m WHERE m.instance_id = instances.instance_id)
+       WHERE locked_by IS NOT NULL AND substr(locked_by, 1, length(@prefix)) = @prefix`,
+    );
+    this.refreshReady = db.prepare('UPDATE instances SET ready_at = (SELECT MIN(m.visible_at) FROM inbox m WHERE m.instance_id = @id) WHERE instance_id = @id');
 
     this.insertHistory = db.prepare('INSERT INTO history (instance_id, seq, type, timestamp, data) VALUES (?, ?, ?, ?, ?)');
     this.loadHistory = db.prepare('SELECT seq, type, timestamp, data FROM history WHERE instance_id = ? AND seq >= ? ORDER BY seq');
     this.deleteHistory = db.prepare('DELETE FROM history WHERE instance_id = ?');
 
-    this.insertMessage = db.prepare('INSERT INTO inbox (instance_id, visible_at, data) VALUES (?, ?, ?)');
+    this.insertMessage = db.prepare('INSERT INTO inbox (instance_id, execution_id, visible_at, data) VALUES (@id, @exec, @visible, @data)');
     this.insertMessageIfExists = db.prepare(
-      `INSERT INTO inbox (instance_id, visible_at, data)
-       SELECT @id, @visible, @data WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = @id)`,
+      `INSERT INTO inbox (instance_id, execution_id, visible_at, data)
+       SELECT @id, @exec, @visible, @data WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = @id)`,
     );
-    // Taking messages is a read (visibleMessages) and, only when it found some, one range update: an UPDATE … WHERE
-    // id IN (subquery) RETURNING builds two ephemeral tables per call even when nothing matches,
-    // which is the common case of a claim made to record an activity result inline.
-    // Exactly the rows visibleMessages returned: the first `limit` visible ones by id end at @last.
-    this.takeMessages = db.prepare(
-      'UPDATE inbox SET dequeue_count = dequeue_count + 1, locked_by = @lease WHERE instance_id = @id AND visible_at <= @now AND id <= @last',
+    // ready_at is MIN(visible_at) (unlocked) or MAX(lock, MIN(visible_at)) (locked); both are
+    // monotone in the inbox minimum, so one new message needs no look at the rest of the inbox.
+    this.noteMessage = db.prepare(
+      `UPDATE instances SET ready_at = CASE WHEN lock_expires_at IS NULL THEN MIN(COALESCE(ready_at, @visible), @visible)
+                                            ELSE MAX(lock_expires_at, MIN(COALESCE(ready_at, @visible), @visible)) END
+       WHERE instance_id = @id`,
     );
-    this.releaseMessages = db.prepare('UPDATE inbox SET locked_by = NULL WHERE instance_id = ? AND locked_by = ?');
-    this.releaseMessagesAt = db.prepare('UPDATE inbox SET locked_by = NULL, visible_at = ? WHERE instance_id = ? AND locked_by = ?');
+    // Counting this delivery: exactly the rows visibleMessages returned (the first `limit`
+    // visible ones by id end at @last). A range update, not UPDATE … WHERE id IN (…) RETURNING,
+    // which builds two ephemeral tables per call even when nothing matches.
+    this.takeMessages = db.prepare('UPDATE inbox SET dequeue_count = dequeue_count + 1 WHERE instance_id = @id AND visible_at <= @now AND id <= @last');
+    // abandon(visibleAt): the same window again (visible at the claim's now, id <= its last).
+    this.delayWindow = db.prepare('UPDATE inbox SET visible_at = @visible WHERE instance_id = @id AND id <= @last AND visible_at <= @now');
     this.deleteMessage = db.prepare('DELETE FROM inbox WHERE id = ? AND instance_id = ?');
     this.deleteInbox = db.prepare('DELETE FROM inbox WHERE instance_id = ?');
+    this.deleteInboxOf = db.prepare('DELETE FROM inbox WHERE instance_id = ? AND execution_id = ?');
 
-    this.insertTask = db.prepare('INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, data) VALUES (?, ?, ?, ?, ?, ?)');
-    // Task claims: untaken visible tasks in id order (tasks_untaken), plus tasks whose lease
-    // expired (tasks_by_lock); the caller merges both by id.
-    this.untakenTaskIds = db.prepare('SELECT id FROM tasks WHERE locked_by IS NULL AND visible_at <= @now ORDER BY id LIMIT @limit');
-    // Ordered by expiry, not id, so that the planner walks tasks_by_lock instead of the whole table.
-    this.expiredTaskIds = db.prepare('SELECT id FROM tasks WHERE lock_expires_at <= @now AND visible_at <= @now ORDER BY lock_expires_at LIMIT @limit');
-    this.lockTask = db.prepare(
-      `UPDATE tasks SET locked_by = @lease, lock_expires_at = @expires, dequeue_count = dequeue_count + 1 WHERE id = @id
-       RETURNING id, instance_id, execution_id, task_id, name, visible_at, dequeue_count, locked_by, data`,
+    this.insertTask = db.prepare(
+      'INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, data) VALUES (@instance, @exec, @task, @name, @visible, @visible, @data)',
     );
-    this.anyClaimableTask = db.prepare(
-      `SELECT EXISTS (SELECT 1 FROM tasks INDEXED BY tasks_untaken WHERE locked_by IS NULL AND visible_at <= @now)
-           OR EXISTS (SELECT 1 FROM tasks WHERE lock_expires_at <= @now AND visible_at <= @now) AS found`,
+    // Tasks: ready_at = lock expiry while leased, else visible_at; claims are oldest-ready first.
+    this.readyTasks = db.prepare('SELECT id, ready_at FROM tasks WHERE ready_at <= @now ORDER BY ready_at, id LIMIT @limit');
+    this.readyTasksNamed = db.prepare('SELECT id, ready_at FROM tasks WHERE name = @name AND ready_at <= @now ORDER BY ready_at, id LIMIT @limit');
+    this.anyReadyTask = db.prepare('SELECT EXISTS (SELECT 1 FROM tasks WHERE ready_at <= @now) AS found');
+    this.anyReadyTaskNamed = db.prepare('SELECT EXISTS (SELECT 1 FROM tasks WHERE name = @name AND ready_at <= @now) AS found');
+    this.lockTask = db.prepare(
+      `UPDATE tasks SET locked_by = @lease, lock_expires_at = @expires, ready_at = @expires, dequeue_count = dequeue_count + 1 WHERE id = @id
+       RETURNING id, instance_id, execution_id, task_id, name, visible_at, dequeue_count, locked_by, data`,
     );
     this.deleteLockedTask = db.prepare('DELETE FROM tasks WHERE id = ? AND locked_by = ?');
     this.unlockTask = db.prepare(
-      'UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, visible_at = COALESCE(?, visible_at) WHERE id = ? AND locked_by = ?',
+      `UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, visible_at = COALESCE(@visible, visible_at), ready_at = COALESCE(@visible, visible_at)
+       WHERE id = @id AND locked_by = @lease`,
     );
-    this.renewTaskLock = db.prepare('UPDATE tasks SET lock_expires_at = ? WHERE id = ? AND locked_by = ?');
+    this.renewTaskLock = db.prepare('UPDATE tasks SET lock_expires_at = @expires, ready_at = @expires WHERE id = @id AND locked_by = @lease');
+    this.releaseTasks = db.prepare(
+      `UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, ready_at = visible_at
+       WHERE locked_by IS NOT NULL AND substr(locked_by, 1, length(@prefix)) = @prefix`,
+    );
     this.deleteTasks = db.prepare('DELETE FROM tasks WHERE instance_id = ?');
+    this.deleteTasksOf = db.prepare('DELETE FROM tasks WHERE instance_id = ? AND execution_id = ?');
 
-    // Each arm is an index range scan (inbox_untaken, tasks_by_visible, instances_by_lock, tasks_by_lock).
-    // A message visible after `now` is never taken (claims take visible messages only).
+    // Two index seeks (instances_by_ready, tasks_by_ready).
     this.nextWake = db.prepare(
       `SELECT MIN(t) AS t FROM (
-         SELECT MIN(visible_at) AS t FROM inbox WHERE locked_by IS NULL AND visible_at > @now
-         UNION ALL SELECT MIN(visible_at) FROM tasks WHERE visible_at > @now
-         UNION ALL SELECT MIN(lock_expires_at) FROM instances WHERE lock_expires_at > @now
-         UNION ALL SELECT MIN(lock_expires_at) FROM tasks WHERE lock_expires_at > @now)`,
+         SELECT MIN(ready_at) AS t FROM instances WHERE ready_at > @now
+         UNION ALL SELECT MIN(ready_at) FROM tasks WHERE ready_at > @now)`,
+    );
+  }
+
+  /**
+   * The end-of-turn update: rewrites the state, releases the lock and recomputes ready_at (the
+   * turn's inbox changes have run). SQLite rewrites the entries of every index whose column a SET
+   * assigns, changed or not, so name, status and definition hash are set only when they change
+   * (most turns change none of them): one prepared statement per combination.
+   */
+  updateInstance(setName: boolean, setStatus: boolean, setHash: boolean): Database.Statement {
+    return this.cached(
+      `UPDATE instances SET execution_id = @exec, ${setName ? 'name = @name, ' : ''}${setStatus ? 'status = @status, ' : ''}${setHash ? 'definition_hash = @hash, ' : ''}
+         definition_version = @version, last_updated_at = @updated, completed_at = @completed, input = @input, output = @output,
+         custom_status = @custom, failure = @failure, history_length = @length,
+         locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL,
+         ready_at = (SELECT MIN(m.visible_at) FROM inbox m WHERE m.instance_id = @id)
+       WHERE instance_id = @id`,
     );
   }
 

@@ -10,6 +10,10 @@
 
 import { closeSync, fdatasync, openSync } from 'node:fs';
 import { InfrastructureError } from '../errors.js';
+import { StoreFaultCode } from './types.js';
+
+/** The sync call: `fs.fdatasync`, or a test's fault point (see SqliteStoreOptions.testHooks). */
+export type SyncFunction = (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void;
 
 interface Waiter {
   gen: number;
@@ -30,8 +34,19 @@ export class WalSync {
   /** fdatasync calls completed. */
   syncs = 0;
 
-  /** @param walPath the `-wal` file next to the database (it exists once the database is in WAL mode and written) */
-  constructor(private readonly walPath: string) {}
+  /**
+   * @param walPath the `-wal` file next to the database (it exists once the database is in WAL mode and written)
+   * @param sync the sync call (a test injects failures here)
+   */
+  constructor(
+    private readonly walPath: string,
+    private readonly sync: SyncFunction = fdatasync,
+  ) {}
+
+  /** True once a sync failed (nothing is acknowledged after it). */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
 
   /** Records a commit that must reach the disk before its callers hear of it; returns its number. */
   committed(): number {
@@ -56,7 +71,8 @@ export class WalSync {
   /** Waits for every commit so far, then releases the file. */
   async close(): Promise<void> {
     try {
-      await this.whenDurable(this.committedGen);
+      // After a failed sync there is nothing left to wait for: close anyway.
+      if (!this.failure) await this.whenDurable(this.committedGen);
     } finally {
       if (this.fd !== undefined) closeSync(this.fd);
       this.fd = undefined;
@@ -75,7 +91,7 @@ export class WalSync {
     }
     const target = this.committedGen;
     this.inFlight = true;
-    fdatasync(this.fd, (error) => {
+    this.sync(this.fd, (error) => {
       this.inFlight = false;
       if (error) {
         this.fail(error);
@@ -93,9 +109,10 @@ export class WalSync {
   /**
    * A failed fsync leaves committed data of unknown durability; after it nothing may be
    * acknowledged any more (the kernel may have dropped the dirty pages), so the store fails.
+   * Waiters hear WRITE_OUTCOME_UNKNOWN: their commits happened, their durability is unknown.
    */
   private fail(cause: unknown): void {
-    this.failure = new InfrastructureError('STORE_WRITE_FAILED', `cannot sync the SQLite WAL '${this.walPath}': ${String(cause)}`, { cause });
+    this.failure = new InfrastructureError(StoreFaultCode.WRITE_OUTCOME_UNKNOWN, `cannot sync the SQLite WAL '${this.walPath}': ${String(cause)}`, { cause });
     for (const w of this.waiters) w.reject(this.failure);
     this.waiters = [];
   }

@@ -10,7 +10,10 @@ import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { ReusePolicy, type Store } from '../../src/store/types.js';
 import { claimOne, createAndRun, createRequest, events, rejectsWithCode, task, turnFor, type ContractBackend } from './contract-helpers.js';
+import { definitionContract } from './contract-definitions.js';
+import { leaseContract } from './contract-leases.js';
 import { queueContract } from './contract-queues.js';
+import { workContract } from './contract-work.js';
 
 export type { ContractBackend } from './contract-helpers.js';
 
@@ -314,6 +317,9 @@ export function storeContract(name: string, backend: ContractBackend): void {
     });
 
     queueContract(current);
+    leaseContract(current);
+    definitionContract(current);
+    workContract(current);
 
     describe('queryInstances', () => {
       beforeEach(async () => {

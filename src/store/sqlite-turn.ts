@@ -1,0 +1,181 @@
+/**
+ * @module store/sqlite-turn
+ * The instance-changing write bodies of the SQLite store — create (with its reuse policy), the
+ * turn commit, message delivery and instance deletion — run inside a group-commit batch. Each
+ * keeps the instance's `ready_at` in step with its inbox and lock (see migration 3).
+ */
+
+import type Database from 'better-sqlite3';
+import { SwirlError } from '../errors.js';
+import type { SqliteStatements } from './sqlite-statements.js';
+import { isTerminalStatus, ReusePolicy, RuntimeStatus, StoreErrorCode, storeError, type CreateInstanceRequest, type NewMessage, type TurnCommit } from './types.js';
+
+/** The write bodies that touch instances and their inboxes. */
+export class SqliteTurnWriter {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sql: SqliteStatements,
+  ) {}
+
+  /** createInstance: the reuse policy, then the row (ready at its start message) and the start message. */
+  createInstance(request: CreateInstanceRequest): { created: boolean } {
+    const existing = this.sql.instanceStatus.get(request.instanceId) as { status: RuntimeStatus } | undefined;
+    let epoch = 0;
+    if (existing !== undefined) {
+      const policy = request.reusePolicy ?? ReusePolicy.REPLACE_TERMINAL;
+      switch (policy) {
+        case ReusePolicy.IGNORE:
+          return { created: false };
+        case ReusePolicy.REJECT:
+          throw storeError(StoreErrorCode.INSTANCE_EXISTS, `an instance with id '${request.instanceId}' already exists (${existing.status})`);
+        case ReusePolicy.REPLACE_TERMINAL:
+          if (!isTerminalStatus(existing.status)) {
+            throw storeError(
+              StoreErrorCode.INSTANCE_EXISTS,
+              `an instance with id '${request.instanceId}' is already ${existing.status}; only a completed, failed or terminated instance can be replaced`,
+            );
+          }
+          // A replaced id keeps counting epochs, so an old lease's epoch can never match the new row.
+          epoch = this.deleteInstance(request.instanceId) ?? 0;
+          break;
+        default: {
+          const never: never = policy;
+          throw new SwirlError('INVALID_ARGUMENT', `unknown reuse policy ${String(never)}`);
+        }
+      }
+    }
+    this.sql.insertInstance.run({
+      id: request.instanceId,
+      exec: request.executionId,
+      name: request.name,
+      status: RuntimeStatus.PENDING,
+      created: request.createdAt,
+      scheduled: request.scheduledStartAt ?? null,
+      input: request.input ?? null,
+      parent: request.parentInstanceId ?? null,
+      hash: request.definitionHash ?? null,
+      version: request.definitionVersion ?? null,
+      epoch,
+      ready: request.startMessage.visibleAt,
+    });
+    this.sql.insertMessage.run({ id: request.instanceId, exec: null, visible: request.startMessage.visibleAt, data: request.startMessage.data });
+    return { created: true };
+  }
+
+  /** enqueueMessages: atomic, INSTANCE_NOT_FOUND for an unknown target (the batch savepoint undoes the rest). */
+  enqueue(messages: NewMessage[]): void {
+    for (const m of messages) {
+      if (!this.sql.instanceExists.get(m.instanceId)) throw storeError(StoreErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${m.instanceId}'`);
+      this.sql.insertMessage.run(messageParams(m));
+      this.sql.noteMessage.run({ id: m.instanceId, visible: m.visibleAt });
+    }
+  }
+
+  /** Delivers `message` if its target exists (a turn's or an activity's output); silently drops it otherwise. */
+  deliver(message: NewMessage): void {
+    if (this.sql.insertMessageIfExists.run(messageParams(message)).changes > 0) this.sql.noteMessage.run({ id: message.instanceId, visible: message.visibleAt });
+  }
+
+  /** commitTurn: the checks of the Store doc in order, then the turn's writes; the lock is released last. */
+  commitTurn(turn: TurnCommit): void {
+    const current = this.sql.instanceLock.get(turn.instanceId) as
+      | { locked_by: string | null; lease_epoch: number; history_length: number; name: string; status: string; definition_hash: string | null }
+      | undefined;
+    if (current === undefined || current.locked_by !== turn.leaseId) throw leaseLost('instance', turn.instanceId, turn.leaseId);
+    if (turn.epoch !== undefined && turn.epoch !== current.lease_epoch) {
+      throw storeError(StoreErrorCode.LEASE_LOST, `instance '${turn.instanceId}' is at lease epoch ${current.lease_epoch}, not ${turn.epoch} (claimed again since)`);
+    }
+    const expectedSeq = turn.resetHistory ? 0 : current.history_length;
+    if (turn.firstSeq !== expectedSeq) {
+      throw storeError(
+        StoreErrorCode.HISTORY_CONFLICT,
+        `turn of '${turn.instanceId}' starts at seq ${turn.firstSeq} but the stored history has ${expectedSeq} events`,
+      );
+    }
+    turn.history.forEach((event, i) => {
+      if (event.seq !== turn.firstSeq + i) {
+        throw storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}': history seq ${event.seq} is not contiguous (expected ${turn.firstSeq + i})`);
+      }
+    });
+    // inlineActivityCompletion: the results recorded in this turn's history retire their tasks
+    // here, so result and next turn are one write. A task lost to another lease undoes the turn.
+    for (const done of turn.completedTasks ?? []) {
+      if (this.sql.deleteLockedTask.run(done.taskRowId, done.leaseId).changes === 0) throw leaseLost('activity task', String(done.taskRowId), done.leaseId);
+    }
+    if (turn.resetHistory) this.sql.deleteHistory.run(turn.instanceId);
+    for (const event of turn.history) {
+      // The primary key (instance_id, seq) refuses a duplicate append even if the checks above were bypassed.
+      this.sql.insertHistory.run(turn.instanceId, event.seq, event.type, event.timestamp, event.data);
+    }
+    for (const messageId of turn.consumedMessageIds) this.sql.deleteMessage.run(messageId, turn.instanceId);
+    if (turn.dropPendingWork) {
+      this.sql.deleteInbox.run(turn.instanceId);
+      this.sql.deleteTasks.run(turn.instanceId);
+    }
+    if (turn.dropWorkOf !== undefined) {
+      this.sql.deleteInboxOf.run(turn.instanceId, turn.dropWorkOf);
+      this.sql.deleteTasksOf.run(turn.instanceId, turn.dropWorkOf);
+    }
+    // A final turn's own tasks and self-messages would outlive the instance: discarded.
+    if (!turn.dropPendingWork) {
+      for (const t of turn.tasks) {
+        this.sql.insertTask.run({ instance: t.instanceId, exec: t.executionId, task: t.taskId, name: t.name, visible: t.visibleAt, data: t.data });
+      }
+    }
+    for (const m of turn.messages) {
+      if (m.instanceId !== turn.instanceId) this.deliver(m);
+      // The turn's own instance exists (its lock was checked) and its ready_at is recomputed below.
+      else if (!turn.dropPendingWork) this.sql.insertMessage.run(messageParams(m));
+    }
+    for (const child of turn.newInstances) this.createChild(child);
+    const s = turn.state;
+    const hash = s.definitionHash ?? null;
+    this.sql.updateInstance(s.name !== current.name, s.status !== current.status, hash !== current.definition_hash).run({
+      id: turn.instanceId,
+      exec: s.executionId,
+      name: s.name,
+      status: s.status,
+      hash,
+      version: s.definitionVersion ?? null,
+      updated: s.lastUpdatedAt,
+      completed: s.completedAt ?? null,
+      input: s.input ?? null,
+      output: s.output ?? null,
+      custom: s.customStatus ?? null,
+      failure: s.failure ?? null,
+      length: turn.firstSeq + turn.history.length,
+    });
+  }
+
+  /** Deletes the instance with its history, inbox and tasks; returns its lease epoch (undefined if absent). */
+  deleteInstance(instanceId: string): number | undefined {
+    this.sql.deleteHistory.run(instanceId);
+    this.sql.deleteInbox.run(instanceId);
+    this.sql.deleteTasks.run(instanceId);
+    return (this.sql.deleteInstance.get(instanceId) as { lease_epoch: number } | undefined)?.lease_epoch;
+  }
+
+  /** A child of a turn, in a nested savepoint: a refused child leaves nothing behind and does not fail the turn. */
+  private createChild(child: TurnCommit['newInstances'][number]): void {
+    this.db.exec('SAVEPOINT child');
+    try {
+      this.createInstance(child);
+      this.db.exec('RELEASE child');
+    } catch (error) {
+      this.db.exec('ROLLBACK TO child');
+      this.db.exec('RELEASE child');
+      if (!(error instanceof SwirlError && error.code === StoreErrorCode.INSTANCE_EXISTS)) throw error;
+      if (child.onConflict !== undefined) this.deliver(child.onConflict);
+    }
+  }
+}
+
+/** Named parameters of the inbox inserts. */
+function messageParams(m: NewMessage): { id: string; exec: string | null; visible: number; data: string } {
+  return { id: m.instanceId, exec: m.executionId ?? null, visible: m.visibleAt, data: m.data };
+}
+
+/** The LEASE_LOST error of every lease check. */
+export function leaseLost(what: string, id: string, leaseId: string): SwirlError {
+  return storeError(StoreErrorCode.LEASE_LOST, `${what} '${id}' is not held by lease '${leaseId}' (expired and claimed by another worker, or deleted)`);
+}
