@@ -12,7 +12,7 @@ import { EventType, fromPayload, toFailureDetails, type HistoryEvent } from './h
 import { LogEvent } from './logger.js';
 import { encodeMessage, type ActivityTaskData } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
-import type { ActivityContext, Registry } from './registry.js';
+import type { ActivityContext, ActivityFunction, Registry } from './registry.js';
 import { StoreErrorCode, type ActivityWorkItem, type Store } from '../store/types.js';
 import { EngineErrorCode } from './error-codes.js';
 import { serializePayload } from './validation.js';
@@ -195,6 +195,19 @@ export class ActivityWorker {
           taskId: item.taskId,
         }),
     ).start();
+    try {
+      await this.execute(entry, fn, data);
+    } finally {
+      heartbeat.stop();
+    }
+  }
+
+  /**
+   * Runs the function and records its result. Runs under the heartbeat until the result is
+   * recorded: an inline completion runs a whole orchestration turn, which may outlast the lease.
+   */
+  private async execute(entry: Running, fn: ActivityFunction, data: ActivityTaskData): Promise<void> {
+    const { item, controller } = entry;
     const ctx: ActivityContext = {
       instanceId: item.instanceId,
       name: data.name,
@@ -228,8 +241,6 @@ export class ActivityWorker {
       if (failure.code === EngineErrorCode.PAYLOAD_TOO_LARGE || failure.code === EngineErrorCode.PAYLOAD_NOT_SERIALIZABLE) failure.nonRetryable = true;
       this.opts.logger.debug(`activity '${data.name}' failed: ${failure.message}`, { event: LogEvent.activityFailed, instanceId: item.instanceId, taskId: item.taskId });
       event = this.failed(item, failure);
-    } finally {
-      heartbeat.stop();
     }
     if (entry.detached) return;
     if (controller.signal.aborted) {
