@@ -170,7 +170,7 @@ export class ActivityWorker {
   }
 
   private async run(entry: Running): Promise<void> {
-    const { item, controller } = entry;
+    const { item } = entry;
     const data = JSON.parse(item.data) as ActivityTaskData;
     const fn = this.registry.activity(data.name);
     if (!fn) {
