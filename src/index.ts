@@ -35,9 +35,9 @@ export type { CompiledExpression, CompileOptions, ExpressionLogEvent, SourcePosi
 
 // ── engine and stores (src/engine, src/store) ──────────────────────────────────────────────────
 export { createEngine, Engine } from './engine/engine.js';
-export type { EngineStats } from './engine/engine.js';
+export type { EngineStats, EngineHealth, QueuedWork } from './engine/engine.js';
 export { EngineClient } from './engine/client.js';
-export type { StartOptions, InstanceMetadata, InstanceFilter, InstanceList } from './engine/client.js';
+export type { StartOptions, InstanceMetadata, InstanceFilter, InstanceList, UnservedWork } from './engine/client.js';
 export { ENGINE_DEFAULTS, withDefaults as engineOptionsWithDefaults } from './engine/options.js';
 export type { EngineOptions, CompiledEngineOptions } from './engine/options.js';
 export { ManualClock, systemClock } from './engine/clock.js';

@@ -35,10 +35,17 @@ function tokenMatches(expected: Buffer, given: string | null): boolean {
 /** Builds the app over a host. */
 export function createApp(host: SwirlHost, options: AppOptions = {}): App {
   const router = new Router();
-  const health = (status: number) => () => (status === 204 ? new Response(null, { status }) : json(status, { status: 'ok' }));
-  router.on('GET', '/healthz', health(200));
-  // daprd's health endpoint answers 204 with no body.
-  router.on('GET', '/v1.0/healthz', health(204));
+  // Unhealthy (503, with the reason) once the store has failed: the node cannot commit anything
+  // and a load balancer or supervisor must take it out / restart it.
+  router.on('GET', '/healthz', () => {
+    const h = host.health();
+    return h.healthy ? json(200, { status: 'ok' }) : json(503, { status: 'unhealthy', reason: h.reason });
+  });
+  // daprd's health endpoint answers 204 with no body when healthy.
+  router.on('GET', '/v1.0/healthz', () => {
+    const h = host.health();
+    return h.healthy ? new Response(null, { status: 204 }) : errorBody(503, 'ERR_UNHEALTHY', h.reason);
+  });
   router.on('GET', '/metrics', async () => new Response(await renderMetrics(host), { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }));
   registerDaprRoutes(router, host);
   registerSwirlRoutes(router, host);

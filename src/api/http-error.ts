@@ -4,6 +4,8 @@
  * (pkg/api/http/workflow.go, pkg/messages/predefined.go): `{"errorCode","message"}` bodies,
  * 400 for bad ids/names/input, 404 only where daprd gives it (get, terminate, purge), 500 with
  * the operation's code for everything else. Swirl's own routes use the same body shape.
+ * Store faults are 503 on every route (retry later; specs/engine.md "Faults"), and a write whose
+ * outcome is unknown has its own code, so a client never takes "may have happened" for "failed".
  */
 import { SwirlError } from '../index.js';
 
@@ -74,6 +76,19 @@ export function toErrorResponse(err: unknown, dapr?: { op: DaprOperationName; su
       return errorBody(429, 'ERR_EVENT_BACKLOG_FULL', message);
     case 'ENGINE_STOPPED':
       return errorBody(503, 'ERR_SHUTTING_DOWN', message);
+    case 'WRITE_OUTCOME_UNKNOWN': {
+      // Not a failure: the start (or event) may have been recorded. The id lets the client retry
+      // idempotently instead of starting a duplicate under a new id.
+      const instanceId = (err as { instanceId?: unknown }).instanceId;
+      return json(503, { errorCode: 'ERR_OUTCOME_UNKNOWN', message, ...(typeof instanceId === 'string' ? { instanceID: instanceId } : {}) });
+    }
+    case 'STORE_FAILED':
+      return errorBody(503, 'ERR_STORE_FAILED', message);
+    case 'STORE_READ_FAILED':
+    case 'STORE_WRITE_FAILED':
+    case 'STORE_CLOSED':
+      // Nothing was changed: retrying later is safe.
+      return errorBody(503, 'ERR_STORE_UNAVAILABLE', message);
     default:
       break;
   }

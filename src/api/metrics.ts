@@ -2,8 +2,8 @@
  * @module api/metrics
  * `GET /metrics` in the Prometheus text exposition format (0.0.4). Only what the host measures:
  * instances by status (counted in the store), engine counters (turns, replays, cache, activity
- * executions), jq fallback counters, CloudEvents received, and store call and activity latency
- * histograms.
+ * executions), jq fallback counters, CloudEvents received, store call and activity latency
+ * histograms, health, and ready work by name (with the part no registration here serves).
  * Rates such as turns/s are left to Prometheus (`rate(swirl_turns_total[1m])`).
  */
 import { RuntimeStatus, STORE_LATENCY_BUCKETS, type SwirlHost } from '../index.js';
@@ -77,6 +77,13 @@ export async function renderMetrics(host: SwirlHost): Promise<string> {
   }
   metric('swirl_store_operation_errors_total', 'counter', 'Store calls that failed, by operation.');
   for (const [op, t] of Object.entries(m.store)) lines.push(`swirl_store_operation_errors_total{operation="${label(op)}"} ${t.errors}`);
+  metric('swirl_healthy', 'gauge', '1 while the node is healthy, 0 once its store has failed (it must be restarted).');
+  lines.push(`swirl_healthy ${host.health().healthy ? 1 : 0}`);
+  const queued = await host.engine.queuedWork();
+  metric('swirl_queued_work', 'gauge', 'Work ready in the store by kind (orchestration, activity) and name.');
+  for (const q of queued) lines.push(`swirl_queued_work{kind="${q.kind}",name="${label(q.name)}"} ${q.ready}`);
+  metric('swirl_unserved_work', 'gauge', 'Ready work this node has no registration for, by kind and name: it waits for a node that serves the name.');
+  for (const q of queued) if (!q.served) lines.push(`swirl_unserved_work{kind="${q.kind}",name="${label(q.name)}"} ${q.ready}`);
   metric('swirl_uptime_seconds', 'gauge', 'Seconds since the host started.');
   lines.push(`swirl_uptime_seconds ${m.uptimeSeconds}`);
   return lines.join('\n') + '\n';

@@ -71,6 +71,8 @@ function detail(m: InstanceMetadata): Record<string, unknown> {
   if (m.output !== undefined) out.output = m.output;
   if (m.customStatus !== undefined) out.customStatus = m.customStatus;
   if (m.failure) out.failure = m.failure;
+  if (m.waitingFor !== undefined) out.waitingFor = m.waitingFor;
+  if (m.unserved) out.unserved = m.unserved;
   return out;
 }
 

@@ -4,25 +4,37 @@
  * registered function with its context (idempotency key, attempt, abort signal), and commits the
  * result into the orchestration's inbox atomically with deleting the task. At-least-once: a crash
  * before that commit re-delivers the task with the same idempotency key and a higher deliveryCount.
+ * Never two local runs of one task: a task this worker claims again while still running it (its
+ * lease expired, e.g. renewals failed) keeps its one run, which adopts the new lease.
  */
 
 import { EventType, fromPayload, toFailureDetails, type HistoryEvent } from './history.js';
 import { LogEvent } from './logger.js';
 import { encodeMessage, type ActivityTaskData } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
-import type { ActivityContext, Registry } from './registry.js';
+import type { ActivityContext, ActivityFunction, Registry } from './registry.js';
 import { StoreErrorCode, type ActivityWorkItem, type Store } from '../store/types.js';
 import { EngineErrorCode } from './error-codes.js';
 import { serializePayload } from './validation.js';
 import { runClaimLoop } from './claim-loop.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { Wakeup } from './wakeup.js';
 
+/**
+ * After stop() aborts the activities still running, how long it waits for them to settle before
+ * releasing their tasks anyway: an activity that ignores its signal must not hang the shutdown.
+ */
+const ABORT_GRACE_MS = 1000;
+
 interface Running {
+  /** The claim; `leaseId` is replaced when the task is claimed again while it runs (adopted). */
   item: ActivityWorkItem;
   controller: AbortController;
   done: Promise<void>;
   /** The function has returned or thrown (only its result is still being recorded). */
   returned: boolean;
+  /** stop() gave up on it and released its task: whatever it returns later is dropped. */
+  detached: boolean;
 }
 
 /** Claims and runs activity tasks; see the module doc. */
@@ -34,6 +46,7 @@ export class ActivityWorker {
   private active = false;
   private loopDone: Promise<void> | undefined;
   private leaseCounter = 0;
+  private readonly unservedLogged = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -43,7 +56,15 @@ export class ActivityWorker {
     private readonly completed: () => void,
     /** Records the result together with the orchestration's next turn, if it can (false: it did not). */
     private readonly completeInline: (item: ActivityWorkItem, event: HistoryEvent) => Promise<boolean> = async () => false,
+    /** `<workerId>:<incarnation>:` (see OrchestrationWorker). */
+    private readonly leasePrefix = `${opts.workerId}:`,
   ) {}
+
+  /** Stops claiming at once without waiting (the store has failed). */
+  halt(): void {
+    this.active = false;
+    this.wakeup.notify();
+  }
 
   start(): void {
     if (this.active) return;
@@ -80,7 +101,23 @@ export class ActivityWorker {
     await Promise.race([Promise.allSettled(all.map((r) => r.done)), timeout]);
     clearTimeout(timer);
     for (const r of this.running.values()) r.controller.abort(new Error('the engine is stopping'));
-    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    const grace = new Promise<void>((r) => (timer = setTimeout(r, ABORT_GRACE_MS)));
+    await Promise.race([Promise.allSettled([...this.running.values()].map((r) => r.done)), grace]);
+    clearTimeout(timer);
+    // Still running: the function ignores its abort signal. Release the task for another worker
+    // and stop waiting; its eventual result is dropped (the task may run again elsewhere, as after
+    // a crash: at-least-once with the same idempotency key).
+    const stuck = [...this.running.values()];
+    for (const r of stuck) {
+      r.detached = true;
+      this.opts.logger.error(`activity task ${r.item.id} ('${r.item.name}' of '${r.item.instanceId}') ignored its abort signal for ${ABORT_GRACE_MS} ms: its task was released without waiting for it`, {
+        event: LogEvent.activityAbandoned,
+        instanceId: r.item.instanceId,
+        taskId: r.item.taskId,
+      });
+    }
+    await Promise.allSettled(stuck.map((r) => this.store.abandonActivity(r.item.id, r.item.leaseId)));
+    this.running.clear();
   }
 
   private loop(): Promise<void> {
@@ -89,7 +126,12 @@ export class ActivityWorker {
         what: 'activities',
         isActive: () => this.active,
         capacity: () => this.opts.activityConcurrency - this.running.size,
-        claim: (now, limit) => this.store.claimActivities({ leaseId: `${this.opts.workerId}:a${++this.leaseCounter}`, now, leaseMs: this.opts.leaseMs, limit }),
+        claim: async (now, limit) => {
+          // Only activities registered here (read at each claim, so later registrations count).
+          const names = this.registry.activityNames();
+          if (names.length === 0) return [];
+          return this.store.claimActivities({ leaseId: `${this.leasePrefix}a${++this.leaseCounter}`, now, leaseMs: this.opts.leaseMs, limit, names });
+        },
         launch: (item) => this.launch(item),
       },
       this.store,
@@ -99,8 +141,21 @@ export class ActivityWorker {
   }
 
   private launch(item: ActivityWorkItem): void {
+    const current = this.running.get(item.id);
+    if (current) {
+      // Our own lease on a task we are still running expired and we claimed it again: the store
+      // now knows it by the new lease, so the one run takes that over (renewals and completion
+      // use it) instead of a second run sharing one bookkeeping entry.
+      current.item = { ...current.item, leaseId: item.leaseId, dequeueCount: item.dequeueCount };
+      this.opts.logger.warn(`activity task ${item.id} ('${item.name}' of '${item.instanceId}') was claimed again while running here: its run adopts the new lease`, {
+        event: LogEvent.activityLeaseAdopted,
+        instanceId: item.instanceId,
+        taskId: item.taskId,
+      });
+      return;
+    }
     const controller = new AbortController();
-    const entry: Running = { item, controller, done: Promise.resolve(), returned: false };
+    const entry: Running = { item, controller, done: Promise.resolve(), returned: false, detached: false };
     entry.done = this.run(entry)
       .catch((e: unknown) => {
         // Only a corrupt task row gets here (run() handles the function's own errors); its lease
@@ -108,77 +163,95 @@ export class ActivityWorker {
         this.opts.logger.error(`activity task ${item.id} of '${item.instanceId}' could not run: ${String(e)}`, { event: LogEvent.workerError, instanceId: item.instanceId });
       })
       .finally(() => {
-        this.running.delete(item.id);
+        if (this.running.get(item.id) === entry) this.running.delete(item.id);
         this.wakeup.notify();
       });
     this.running.set(item.id, entry);
   }
 
   private async run(entry: Running): Promise<void> {
-    const { item, controller } = entry;
+    const { item } = entry;
     const data = JSON.parse(item.data) as ActivityTaskData;
     const fn = this.registry.activity(data.name);
-    // Heartbeat: keep the lease while the function runs, so a long activity is not re-delivered.
-    const renewEvery = Math.max(50, Math.floor(this.opts.leaseMs / 3));
-    const heartbeat = setInterval(() => {
-      this.store.renewActivityLease(item.id, item.leaseId, this.opts.clock.now(), this.opts.leaseMs).catch(() => undefined);
-    }, renewEvery);
-    let event: HistoryEvent;
-    try {
-      if (!fn) {
-        event = this.failed(item, {
-          errorType: 'SwirlError',
-          code: EngineErrorCode.ACTIVITY_NOT_REGISTERED,
-          message: `no activity named '${data.name}' is registered with this engine`,
-          nonRetryable: true,
-        });
-      } else {
-        const ctx: ActivityContext = {
-          instanceId: item.instanceId,
-          name: data.name,
-          taskId: data.logicalTaskId,
-          // The execution id keeps keys unique across continue-as-new, where task ids restart at 1:
-          // a receiver that de-duplicates by key must not drop the next execution's first call.
-          idempotencyKey: `${item.instanceId}:${item.executionId}:${data.logicalTaskId}`,
-          attempt: data.attempt,
-          deliveryCount: item.dequeueCount,
-          signal: controller.signal,
-        };
-        this.executions += 1;
-        try {
-          let value: unknown;
-          try {
-            value = await fn(fromPayload(data.input), ctx);
-          } finally {
-            entry.returned = true;
-          }
-          const result = serializePayload(value, `result of activity '${data.name}'`, this.opts.maxPayloadBytes);
-          event = { type: EventType.TaskCompleted, eventId: -1, timestamp: this.opts.clock.now(), taskScheduledId: item.taskId };
-          if (result !== undefined) event.result = result;
-        } catch (err) {
-          if (controller.signal.aborted) {
-            // Stopped mid-flight: give the task back rather than record a failure nobody caused.
-            await this.store.abandonActivity(item.id, item.leaseId).catch(() => undefined);
-            return;
-          }
-          const failure = toFailureDetails(err);
-          if (failure.code === EngineErrorCode.PAYLOAD_TOO_LARGE || failure.code === EngineErrorCode.PAYLOAD_NOT_SERIALIZABLE) failure.nonRetryable = true;
-          this.opts.logger.debug(`activity '${data.name}' failed: ${failure.message}`, { event: LogEvent.activityFailed, instanceId: item.instanceId, taskId: item.taskId });
-          event = this.failed(item, failure);
-        }
+    if (!fn) {
+      // Claimed although not served here (a store that ignores `names`): the task waits for a
+      // worker that has the activity; failing it would fail a healthy instance.
+      if (!this.unservedLogged.has(data.name)) {
+        this.unservedLogged.add(data.name);
+        this.opts.logger.warn(`no activity named '${data.name}' is registered here: its tasks wait for a node that serves it`, { event: LogEvent.workUnserved, instanceId: item.instanceId, name: data.name });
       }
-    } finally {
-      clearInterval(heartbeat);
-    }
-    if (controller.signal.aborted) {
-      await this.store.abandonActivity(item.id, item.leaseId).catch(() => undefined);
+      await this.store.abandonActivity(item.id, item.leaseId, this.opts.clock.now() + this.opts.pollIntervalMs).catch(() => undefined);
       return;
     }
-    if (await this.completeInline(item, event)) return;
+    // Heartbeat: keep the lease while the function runs, so a long activity is not re-delivered.
+    // It reads entry.item at each renewal: an adopted lease (see launch) is the one renewed.
+    const heartbeat = new LeaseKeeper(
+      () => this.store.renewActivityLease(entry.item.id, entry.item.leaseId, this.opts.clock.now(), this.opts.leaseMs),
+      LeaseKeeper.intervalFor(this.opts.leaseMs),
+      (e, lost) =>
+        this.opts.logger[lost ? 'warn' : 'debug'](`renewing the lease of activity task ${item.id} ('${data.name}' of '${item.instanceId}') failed: ${(e as Error).message}`, {
+          event: LogEvent.leaseRenewFailed,
+          instanceId: item.instanceId,
+          taskId: item.taskId,
+        }),
+    ).start();
+    try {
+      await this.execute(entry, fn, data);
+    } finally {
+      heartbeat.stop();
+    }
+  }
+
+  /**
+   * Runs the function and records its result. Runs under the heartbeat until the result is
+   * recorded: an inline completion runs a whole orchestration turn, which may outlast the lease.
+   */
+  private async execute(entry: Running, fn: ActivityFunction, data: ActivityTaskData): Promise<void> {
+    const { item, controller } = entry;
+    const ctx: ActivityContext = {
+      instanceId: item.instanceId,
+      name: data.name,
+      taskId: data.logicalTaskId,
+      // The execution id keeps keys unique across continue-as-new, where task ids restart at 1:
+      // a receiver that de-duplicates by key must not drop the next execution's first call.
+      idempotencyKey: `${item.instanceId}:${item.executionId}:${data.logicalTaskId}`,
+      attempt: data.attempt,
+      deliveryCount: item.dequeueCount,
+      signal: controller.signal,
+    };
+    this.executions += 1;
+    let event: HistoryEvent;
+    try {
+      let value: unknown;
+      try {
+        value = await fn(fromPayload(data.input), ctx);
+      } finally {
+        entry.returned = true;
+      }
+      const result = serializePayload(value, `result of activity '${data.name}'`, this.opts.maxPayloadBytes);
+      event = { type: EventType.TaskCompleted, eventId: -1, timestamp: this.opts.clock.now(), taskScheduledId: item.taskId };
+      if (result !== undefined) event.result = result;
+    } catch (err) {
+      if (controller.signal.aborted) {
+        // Stopped mid-flight: give the task back rather than record a failure nobody caused.
+        if (!entry.detached) await this.store.abandonActivity(entry.item.id, entry.item.leaseId).catch(() => undefined);
+        return;
+      }
+      const failure = toFailureDetails(err);
+      if (failure.code === EngineErrorCode.PAYLOAD_TOO_LARGE || failure.code === EngineErrorCode.PAYLOAD_NOT_SERIALIZABLE) failure.nonRetryable = true;
+      this.opts.logger.debug(`activity '${data.name}' failed: ${failure.message}`, { event: LogEvent.activityFailed, instanceId: item.instanceId, taskId: item.taskId });
+      event = this.failed(item, failure);
+    }
+    if (entry.detached) return;
+    if (controller.signal.aborted) {
+      await this.store.abandonActivity(entry.item.id, entry.item.leaseId).catch(() => undefined);
+      return;
+    }
+    if (await this.completeInline(entry.item, event)) return;
     try {
       await this.store.completeActivity({
         taskRowId: item.id,
-        leaseId: item.leaseId,
+        leaseId: entry.item.leaseId,
         message: { instanceId: item.instanceId, data: encodeMessage({ executionId: item.executionId, event }), visibleAt: this.opts.clock.now() },
       });
       this.completed();

@@ -23,6 +23,7 @@ import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 import { newInstanceId } from './instance-id.js';
 import { executionStarted } from './turn.js';
+import { rethrowWrite } from './store-errors.js';
 import { checkInstanceId, checkName, checkPayloadSize, serializePayload } from './validation.js';
 
 /** Options of {@link EngineClient.start}. */
@@ -54,6 +55,16 @@ export interface InstanceMetadata {
   serializedInput?: string;
   serializedOutput?: string;
   serializedCustomStatus?: string;
+  /** Work of this instance that no worker of this engine is registered for (it waits for one). */
+  unserved?: UnservedWork[];
+  /** Why the instance is not progressing, e.g. "no worker registered for 'charge' (activity, on this node)". */
+  waitingFor?: string;
+}
+
+/** An orchestration or activity name with work waiting that this engine cannot run. */
+export interface UnservedWork {
+  kind: 'orchestration' | 'activity';
+  name: string;
 }
 
 /** Filter of {@link EngineClient.list} and {@link EngineClient.purgeInstances}. */
@@ -130,7 +141,9 @@ export class EngineClient {
   /**
    * Starts an orchestration; returns its instance id.
    * @throws SwirlError ORCHESTRATION_NOT_REGISTERED, INVALID_INSTANCE_ID, PAYLOAD_TOO_LARGE,
-   *   INSTANCE_EXISTS (the id belongs to an instance that has not finished).
+   *   INSTANCE_EXISTS (the id belongs to an instance that has not finished); InfrastructureError
+   *   WRITE_OUTCOME_UNKNOWN (the start may have been recorded: retry with the same instance id,
+   *   which the error carries as `instanceId`, and a REPLACE_TERMINAL/IGNORE policy).
    */
   async start(name: string, input?: unknown, options: StartOptions = {}): Promise<string> {
     checkName(name, 'orchestration name');
@@ -159,7 +172,7 @@ export class EngineClient {
       ...(reg.version !== undefined ? { version: reg.version } : {}),
       ...(reg.definitionHash !== undefined ? { definitionHash: reg.definitionHash } : {}),
     });
-    await this.store.createInstance({
+    const created = this.store.createInstance({
       instanceId,
       executionId,
       name,
@@ -169,15 +182,28 @@ export class EngineClient {
       startMessage: { data: encodeMessage({ executionId, event: start }), visibleAt: Math.max(now, startAt ?? now) },
       reusePolicy: options.reusePolicy ?? ReusePolicy.REPLACE_TERMINAL,
     });
+    await created.catch((e: unknown) => rethrowWrite(e, `the start of instance '${instanceId}'`, `retry with the same instance id '${instanceId}'`, instanceId));
     this.host.notify();
     return instanceId;
   }
 
-  /** The instance, or undefined if it does not exist. */
+  /**
+   * The instance, or undefined if it does not exist. A running instance with work that no worker
+   * here can run reports it in `unserved` and `waitingFor` (it waits; it is never failed for it).
+   */
   async get(instanceId: string): Promise<InstanceMetadata | undefined> {
     checkInstanceId(instanceId);
     const r = await this.store.getInstance(instanceId);
-    return r ? toMetadata(r) : undefined;
+    if (!r) return undefined;
+    const m = toMetadata(r);
+    if (!isTerminalStatus(r.status)) {
+      const unserved = await this.unserved(r);
+      if (unserved.length > 0) {
+        m.unserved = unserved;
+        m.waitingFor = unserved.map((u) => `no worker registered for '${u.name}' (${u.kind}, on this node)`).join('; ');
+      }
+    }
+    return m;
   }
 
   /** One page of instances matching `filter`, oldest first. */
@@ -349,6 +375,23 @@ export class EngineClient {
     }
   }
 
+  /** The orchestration and ready activity names of `r` that this engine has no registration for. */
+  private async unserved(r: InstanceRecord): Promise<UnservedWork[]> {
+    const out: UnservedWork[] = [];
+    const registry = this.host.registry;
+    if (!registry.orchestration(r.name)) out.push({ kind: 'orchestration', name: r.name });
+    let tasks: { name: string; visibleAt: number; leased: boolean }[] = [];
+    try {
+      tasks = (await this.store.pendingWork(r.instanceId, this.now())).tasks;
+    } catch {
+      // Inspection only: a get must not fail because this extra read did.
+    }
+    const now = this.now();
+    const names = new Set(tasks.filter((t) => !t.leased && t.visibleAt <= now && !registry.activity(t.name)).map((t) => t.name));
+    for (const name of names) out.push({ kind: 'activity', name });
+    return out;
+  }
+
   private async require(instanceId: string): Promise<InstanceRecord> {
     checkInstanceId(instanceId);
     const r = await this.store.getInstance(instanceId);
@@ -363,7 +406,7 @@ export class EngineClient {
       if ((e as SwirlError).code === StoreErrorCode.INSTANCE_NOT_FOUND) {
         throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`, { cause: e });
       }
-      throw e;
+      rethrowWrite(e, `the ${event.type} for instance '${instanceId}'`, 'check the instance (get, history) before sending it again', instanceId);
     }
     this.host.notify();
   }

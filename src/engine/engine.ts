@@ -3,11 +3,13 @@
  * The embedded engine: `createEngine(options)` opens the store, `register*` adds code, `start()`
  * runs the orchestration and activity workers, `client` manages instances, `stop()` shuts down
  * gracefully (finishes turns, waits for or releases running activities, closes an owned store).
+ * A fatal store fault (onFatal) makes the engine unhealthy: it stops claiming and reports it.
  */
 
+import { randomBytes } from 'node:crypto';
 import { SwirlError } from '../errors.js';
 import { openStore } from '../store/index.js';
-import { isTerminalStatus, type RuntimeStatus, type Store } from '../store/types.js';
+import { isTerminalStatus, type QueuedWorkCount, type RuntimeStatus, type Store } from '../store/types.js';
 import { ActivityWorker } from './activity-worker.js';
 import { EngineClient } from './client.js';
 import { EngineErrorCode } from './error-codes.js';
@@ -33,6 +35,15 @@ export interface EngineStats {
   activityExecutions: number;
 }
 
+/** Ready work of one name, and whether this engine serves it; see {@link Engine.queuedWork}. */
+export interface QueuedWork extends QueuedWorkCount {
+  /** This engine has a registration for the name (false: the work waits for another node). */
+  served: boolean;
+}
+
+/** Whether the engine can do its work; see {@link Engine.health}. */
+export type EngineHealth = { healthy: true } | { healthy: false; reason: string; error: Error };
+
 /** A running Swirl engine. */
 export class Engine {
   /** Instance management. Usable before start() (instances wait for a worker). */
@@ -46,6 +57,15 @@ export class Engine {
   private readonly ownsStore: boolean;
   private state: 'created' | 'running' | 'stopped' = 'created';
   private unsubscribeClock: (() => void) | undefined;
+  private readonly unsubscribeFatal: () => void;
+  private fatal: Error | undefined;
+  private readonly fatalListeners = new Set<(error: Error) => void>();
+  /**
+   * `<workerId>:<incarnation>:`, the prefix of every lease this engine takes. The incarnation is
+   * new at each process start, so leases stay unique across restarts with a stable workerId and
+   * `<workerId>:` names every incarnation's (see start()).
+   */
+  private readonly leasePrefix: string;
 
   /** Use {@link createEngine}. */
   constructor(
@@ -54,20 +74,30 @@ export class Engine {
   ) {
     this.options = options;
     this.ownsStore = typeof options.store === 'string';
-    this.orchestrations = new OrchestrationWorker(store, this.registry, options, {
-      committed: (id, status) => {
-        if (isTerminalStatus(status)) this.activities.instanceEnded(id);
-        this.changed(id, status);
+    this.leasePrefix = `${options.workerId}:${Date.now().toString(36)}${randomBytes(3).toString('hex')}:`;
+    this.orchestrations = new OrchestrationWorker(
+      store,
+      this.registry,
+      options,
+      {
+        committed: (id, status) => {
+          if (isTerminalStatus(status)) this.activities.instanceEnded(id);
+          this.changed(id, status);
+        },
+        activitiesEnqueued: () => this.activities.notify(),
       },
-      activitiesEnqueued: () => this.activities.notify(),
-    });
+      this.leasePrefix,
+    );
     this.activities = new ActivityWorker(
       store,
       this.registry,
       options,
       () => this.orchestrations.notify(),
       (item, event) => this.orchestrations.completeActivityInline(item, event),
+      this.leasePrefix,
     );
+    // Guarded: a Store written against the interface before onFatal existed has no fatal faults.
+    this.unsubscribeFatal = typeof store.onFatal === 'function' ? store.onFatal((error) => this.storeFailed(error)) : () => undefined;
     this.client = new EngineClient({
       store: () => {
         if (this.state === 'stopped') throw new SwirlError(EngineErrorCode.ENGINE_STOPPED, 'the engine has been stopped');
@@ -86,12 +116,15 @@ export class Engine {
   registerOrchestration<TIn = any, TOut = any>(name: string, fn: PlainOrchestrationFunction<TIn, TOut>, options?: OrchestrationRegistration): this;
   registerOrchestration(name: string, fn: AnyOrchestrationFunction, options?: OrchestrationRegistration): this {
     this.registry.addOrchestration(name, fn, options);
+    // Claims are filtered by the registered names: instances of this name may be waiting already.
+    this.orchestrations.notify();
     return this;
   }
 
   /** Registers an activity function under `name`. */
   registerActivity<TIn = any, TOut = any>(name: string, fn: ActivityFunction<TIn, TOut>): this {
     this.registry.addActivity(name, fn as ActivityFunction);
+    this.activities.notify();
     return this;
   }
 
@@ -100,6 +133,7 @@ export class Engine {
     if (this.state === 'stopped') throw new SwirlError(EngineErrorCode.ENGINE_STOPPED, 'a stopped engine cannot be started again; create a new one');
     if (this.state === 'running') return;
     this.state = 'running';
+    if (this.options.stableWorkerId) await this.releasePreviousLeases();
     this.unsubscribeClock = this.options.clock.onAdvance?.(() => {
       this.orchestrations.notify();
       this.activities.notify();
@@ -119,6 +153,7 @@ export class Engine {
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
     this.unsubscribeClock?.();
+    this.unsubscribeFatal();
     if (wasRunning) await Promise.all([this.orchestrations.stop(), this.activities.stop()]);
     for (const set of this.listeners.values()) for (const l of set) l();
     this.listeners.clear();
@@ -126,9 +161,77 @@ export class Engine {
     this.options.logger.info('engine stopped', { event: LogEvent.engineStopped });
   }
 
+  /**
+   * Healthy unless the store reported a fatal fault (a failed fsync: durability can no longer be
+   * guaranteed). Then nothing is claimed any more, every write fails, and the process must be
+   * restarted (`swirl serve` exits with its own code for a supervisor to act on).
+   */
+  health(): EngineHealth {
+    if (!this.fatal) return { healthy: true };
+    return { healthy: false, reason: `the store failed and refuses every write: ${this.fatal.message}; restart the process`, error: this.fatal };
+  }
+
+  /**
+   * Calls `listener` once when the store reports a fatal fault (at once, asynchronously, if it
+   * already has). Returns an unsubscribe function.
+   */
+  onFatal(listener: (error: Error) => void): () => void {
+    const fatal = this.fatal;
+    if (fatal) queueMicrotask(() => listener(fatal));
+    else this.fatalListeners.add(listener);
+    return () => this.fatalListeners.delete(listener);
+  }
+
+  /**
+   * Work ready in the store now, by kind and name, each marked with whether this engine serves it.
+   * Unserved work is never failed here: it waits for a node registered for it (metrics show it).
+   */
+  async queuedWork(): Promise<QueuedWork[]> {
+    const counts = await this.store.queuedWork(this.options.clock.now());
+    return counts.map((c) => ({
+      ...c,
+      served: c.kind === 'orchestration' ? this.registry.orchestration(c.name) !== undefined : this.registry.activity(c.name) !== undefined,
+    }));
+  }
+
   /** Counters (turns, replays, cache hits, activity executions). */
   stats(): EngineStats {
     return { ...this.orchestrations.stats, cachedInstances: this.orchestrations.cachedInstances, activityExecutions: this.activities.executions };
+  }
+
+  private storeFailed(error: Error): void {
+    if (this.fatal) return;
+    this.fatal = error;
+    // One line that names the cause; the node keeps serving reads and health (503) until restarted.
+    this.options.logger.error(`store failed: ${error.message}; this node stops claiming work and must be restarted`, {
+      event: LogEvent.storeFailed,
+      store: this.store.kind,
+      code: (error as { code?: string }).code,
+    });
+    this.orchestrations.halt();
+    this.activities.halt();
+    for (const l of [...this.fatalListeners]) l(error);
+    this.fatalListeners.clear();
+  }
+
+  /**
+   * With a stable (configured) workerId, leases held by a previous incarnation of this node are
+   * released at once: after kill -9 its instances and tasks resume now, not leaseMs later.
+   */
+  private async releasePreviousLeases(): Promise<void> {
+    const prefix = `${this.options.workerId}:`;
+    try {
+      const released = await this.store.releaseLeases(prefix);
+      if (released.instances > 0 || released.tasks > 0) {
+        this.options.logger.info(`released ${released.instances} instance and ${released.tasks} task leases of a previous run of worker '${this.options.workerId}'`, {
+          event: LogEvent.leasesReleased,
+          ...released,
+        });
+      }
+    } catch (e) {
+      // Not fatal: those leases still expire after leaseMs.
+      this.options.logger.warn(`releasing the leases of a previous run of worker '${this.options.workerId}' failed: ${(e as Error).message}`, { event: LogEvent.leasesReleased });
+    }
   }
 
   private changed(instanceId: string, status: RuntimeStatus): void {

@@ -38,5 +38,17 @@ export const LogEvent = {
   activityFailed: 'activity.failed',
   activityCompletionLost: 'activity.completion-lost',
   workerError: 'worker.error',
+  /** start(): leases a previous incarnation of this workerId held were released. */
+  leasesReleased: 'lease.released-at-start',
+  /** A lease could not be renewed while its work runs (LEASE_LOST: another worker may take it over). */
+  leaseRenewFailed: 'lease.renew-failed',
+  /** An activity's own lease expired and this worker claimed the task again while still running it. */
+  activityLeaseAdopted: 'activity.lease-adopted',
+  /** stop(): an activity ignored its abort signal; its task was released without waiting for it. */
+  activityAbandoned: 'activity.abandoned',
+  /** Claimed work this node has no registration for (a store that ignores `names`): released. */
+  workUnserved: 'work.unserved',
+  /** The store reported a fatal fault (STORE_FAILED): the node stops claiming and must restart. */
+  storeFailed: 'store.failed',
 } as const;
 export type LogEvent = (typeof LogEvent)[keyof typeof LogEvent];

@@ -37,7 +37,14 @@ export interface EngineOptions {
   logger?: Logger;
   /** Source of time (a ManualClock in tests). @default the system clock */
   clock?: Clock;
-  /** Identifies this engine in lease ids. @default a random UUID */
+  /**
+   * Identifies this node in lease ids (`<workerId>:<incarnation>:o<n>`). Must be unique among the
+   * live nodes on one store and must not contain ':'. When given, it is treated as stable across
+   * restarts: start() releases every lease a previous incarnation of the same workerId still holds
+   * (a node killed with -9 gets its work back at once instead of after leaseMs), so two live
+   * nodes with the same workerId would release each other's leases.
+   * @default a random UUID (nothing is released at start)
+   */
   workerId?: string;
 }
 
@@ -55,6 +62,8 @@ export interface CompiledEngineOptions {
   logger: Logger;
   clock: Clock;
   workerId: string;
+  /** True when workerId was configured (stable across restarts), not generated. */
+  stableWorkerId: boolean;
 }
 
 /** Default values of {@link EngineOptions}. */
@@ -78,6 +87,15 @@ function integer(name: string, value: number | undefined, fallback: number, min:
   return v;
 }
 
+function workerIdOf(value: string | undefined): string {
+  if (value === undefined) return randomUUID();
+  // ':' separates the parts of a lease id: a workerId containing one could be a prefix of another's.
+  if (typeof value !== 'string' || value === '' || value.length > 200 || value.includes(':')) {
+    throw new DefinitionError('INVALID_OPTION', `engine option workerId must be a non-empty string of at most 200 characters without ':', got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 /** Validates `options` (DefinitionError INVALID_OPTION) and fills in defaults. */
 export function withDefaults(options: EngineOptions = {}): CompiledEngineOptions {
   const store = options.store ?? ENGINE_DEFAULTS.store;
@@ -96,6 +114,7 @@ export function withDefaults(options: EngineOptions = {}): CompiledEngineOptions
     shutdownTimeoutMs: integer('shutdownTimeoutMs', options.shutdownTimeoutMs, ENGINE_DEFAULTS.shutdownTimeoutMs, 0),
     logger: options.logger ?? noopLogger,
     clock: options.clock ?? systemClock,
-    workerId: options.workerId ?? randomUUID(),
+    workerId: workerIdOf(options.workerId),
+    stableWorkerId: options.workerId !== undefined,
   };
 }

@@ -7,7 +7,17 @@
  */
 
 import { InfrastructureError, NonDeterminismError, SwirlError, WorkflowError } from '../errors.js';
-import { RuntimeStatus, StoreErrorCode, isTerminalStatus, type ActivityWorkItem, type InboxMessage, type InstanceRecord, type OrchestrationWorkItem, type Store } from '../store/types.js';
+import {
+  RuntimeStatus,
+  StoreErrorCode,
+  isTerminalStatus,
+  type ActivityWorkItem,
+  type InboxMessage,
+  type InstanceRecord,
+  type OrchestrationWorkItem,
+  type Store,
+  type TurnCommit,
+} from '../store/types.js';
 import { OrchestrationCache } from './cache.js';
 import { EventType, toFailureDetails, type FailureDetails, type HistoryEvent } from './history.js';
 import { LogEvent } from './logger.js';
@@ -19,6 +29,8 @@ import { buildTurn, consumeOnly, parentNotice, type DescribeOrchestration } from
 import { EngineErrorCode } from './error-codes.js';
 import { checkPayloadSize } from './validation.js';
 import { runClaimLoop } from './claim-loop.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { asReadError, asWriteError } from './store-errors.js';
 import { Wakeup } from './wakeup.js';
 
 /**
@@ -27,8 +39,16 @@ import { Wakeup } from './wakeup.js';
  */
 const IDLE_KEEP_HISTORY = 200;
 
-/** A turn that throws (not a store error) this many deliveries in a row fails its instance. */
+/**
+ * A turn that throws this many times in a row on this node for a reason that is not the store's
+ * (a corrupt message, an engine bug) fails its instance. Counted here, not from the messages'
+ * dequeueCount: that also grows with store faults and lease takeovers, which must never fail an
+ * instance.
+ */
 const POISON_TURN_ATTEMPTS = 5;
+
+/** Most instances whose failed turns are counted at once (oldest forgotten first). */
+const MAX_TRACKED_FAILURES = 10_000;
 
 /** Callbacks into the engine. */
 export interface OrchestrationWorkerHooks {
@@ -64,12 +84,21 @@ export class OrchestrationWorker {
   private loopDone: Promise<void> | undefined;
   private leaseCounter = 0;
   private readonly describe: DescribeOrchestration;
+  /** Consecutive non-store turn failures per instance (see POISON_TURN_ATTEMPTS). */
+  private readonly failures = new Map<string, number>();
+  /** Unregistered names already logged (once per name, not once per poll). */
+  private readonly unservedLogged = new Set<string>();
 
+  /**
+   * @param leasePrefix `<workerId>:<incarnation>:`, unique per engine start, so that a restarted
+   *   node can release its previous incarnation's leases by prefix and never mistakes them for its own.
+   */
   constructor(
     private readonly store: Store,
     private readonly registry: Registry,
     private readonly opts: CompiledEngineOptions,
     private readonly hooks: OrchestrationWorkerHooks,
+    private readonly leasePrefix = `${opts.workerId}:`,
   ) {
     this.cache = new OrchestrationCache(opts.cacheSize);
     this.describe = (name) => {
@@ -102,9 +131,22 @@ export class OrchestrationWorker {
     this.cache.clear();
   }
 
+  /**
+   * Stops claiming at once without waiting (the store has failed: nothing more can be committed).
+   * Turns in flight fail on their own.
+   */
+  halt(): void {
+    this.running = false;
+    this.wakeup.notify();
+  }
+
   /** Work may be available now. */
   notify(): void {
     this.wakeup.notify();
+  }
+
+  private newLeaseId(): string {
+    return `${this.leasePrefix}o${++this.leaseCounter}`;
   }
 
   private loop(): Promise<void> {
@@ -113,7 +155,13 @@ export class OrchestrationWorker {
         what: 'orchestrations',
         isActive: () => this.running,
         capacity: () => this.opts.workerConcurrency - this.inflight.size,
-        claim: (now, limit) => this.store.claimOrchestrations({ leaseId: `${this.opts.workerId}:o${++this.leaseCounter}`, now, leaseMs: this.opts.leaseMs, limit }),
+        claim: async (now, limit) => {
+          // Only names registered here (read at each claim, so later registrations count): work
+          // for another node's orchestrations waits for that node instead of failing here.
+          const names = this.registry.orchestrationNames();
+          if (names.length === 0) return [];
+          return this.store.claimOrchestrations({ leaseId: this.newLeaseId(), now, leaseMs: this.opts.leaseMs, limit, names });
+        },
         launch: (item) => this.track(this.runTurn(item).then(() => undefined)),
       },
       this.store,
@@ -142,11 +190,14 @@ export class OrchestrationWorker {
     let items: OrchestrationWorkItem[];
     try {
       items = await this.store.claimOrchestrations({
-        leaseId: `${this.opts.workerId}:o${++this.leaseCounter}`,
+        leaseId: this.newLeaseId(),
         now: this.opts.clock.now(),
         leaseMs: this.opts.leaseMs,
         limit: 1,
         instanceIds: [task.instanceId],
+        // The activity may be all this node serves of that instance: never claim an orchestration
+        // it cannot run.
+        names: this.registry.orchestrationNames(),
       });
     } catch {
       return false;
@@ -173,21 +224,34 @@ export class OrchestrationWorker {
       return false;
     }
     this.active.add(id);
+    // A turn may outlast the lease (a slow replay of a long history, a slow disk): keep renewing it
+    // so no other worker takes the instance over and replays it again meanwhile.
+    const keeper = new LeaseKeeper(
+      () => this.store.renewOrchestrationLease(id, leaseId, this.opts.clock.now(), this.opts.leaseMs),
+      LeaseKeeper.intervalFor(this.opts.leaseMs),
+      (e, lost) =>
+        this.opts.logger[lost ? 'warn' : 'debug'](`renewing the lease of '${id}' failed: ${(e as Error).message}`, { event: LogEvent.leaseRenewFailed, instanceId: id }),
+    ).start();
     try {
-      return await this.turn(item, inline);
+      const committed = await this.turn(item, inline);
+      this.failures.delete(id);
+      return committed;
     } catch (e) {
+      keeper.stop();
       this.cache.delete(id);
       const code = (e as { code?: string }).code;
       if (code === StoreErrorCode.LEASE_LOST || code === StoreErrorCode.HISTORY_CONFLICT) {
         this.opts.logger.warn(`turn of '${id}' discarded: ${(e as Error).message}`, { event: LogEvent.leaseLost, instanceId: id });
-        // With an inline completion the lost lease may be the task's, not ours: release ours.
-        if (inline) await this.store.abandonOrchestration(id, leaseId).catch(() => undefined);
+        // HISTORY_CONFLICT is checked after the lease, so the lease is still ours: release it now
+        // rather than sit on it for leaseMs. With an inline completion the lost lease may be the
+        // task's, not ours: release ours too.
+        if (code === StoreErrorCode.HISTORY_CONFLICT || inline) await this.store.abandonOrchestration(id, leaseId).catch(() => undefined);
       } else {
         this.opts.logger.error(`turn of '${id}' failed: ${(e as Error).message}`, { event: LogEvent.turnFailed, instanceId: id, error: String(e) });
-        const attempts = Math.max(0, ...item.messages.map((m) => m.dequeueCount));
-        if (!(e instanceof InfrastructureError) && attempts >= POISON_TURN_ATTEMPTS) {
+        if (!(e instanceof InfrastructureError) && this.countFailure(id) >= POISON_TURN_ATTEMPTS) {
           // Not the store's fault and not going away (a corrupt message, an engine bug): end the
           // instance with the error instead of retrying it forever.
+          this.failures.delete(id);
           if (await this.failPoisoned(item, e)) return false;
         }
         const retryAt = this.opts.clock.now() + this.opts.pollIntervalMs;
@@ -195,8 +259,42 @@ export class OrchestrationWorker {
       }
       return false;
     } finally {
+      keeper.stop();
       this.active.delete(id);
     }
+  }
+
+  /** Counts one more non-store failure of `instanceId`'s turn; returns the consecutive count. */
+  private countFailure(instanceId: string): number {
+    const n = (this.failures.get(instanceId) ?? 0) + 1;
+    this.failures.delete(instanceId); // re-insert: the Map's order is the eviction order
+    this.failures.set(instanceId, n);
+    if (this.failures.size > MAX_TRACKED_FAILURES) this.failures.delete(this.failures.keys().next().value as string);
+    return n;
+  }
+
+  /** Commits a turn under the claim's lease epoch (fencing: a stale claim's commit is refused). */
+  private async commit(item: OrchestrationWorkItem, commit: TurnCommit): Promise<void> {
+    if (item.epoch !== undefined) commit.epoch = item.epoch;
+    await asWriteError(this.store.commitTurn(commit), 'commitTurn');
+  }
+
+  /**
+   * Releases a claim of an orchestration this node has no registration for (a store that ignores
+   * `names`, an inline claim, a registration gone): the instance waits for a node that serves it.
+   */
+  private async releaseUnserved(item: OrchestrationWorkItem): Promise<false> {
+    const { name, instanceId } = item.instance;
+    if (!this.unservedLogged.has(name)) {
+      this.unservedLogged.add(name);
+      this.opts.logger.warn(`no orchestration named '${name}' is registered here: '${instanceId}' (and any other instance of it) waits for a node that serves it`, {
+        event: LogEvent.workUnserved,
+        instanceId,
+        name,
+      });
+    }
+    await this.store.abandonOrchestration(instanceId, item.leaseId, this.opts.clock.now() + this.opts.pollIntervalMs).catch(() => undefined);
+    return false;
   }
 
   private async turn(item: OrchestrationWorkItem, inline?: InlineCompletion): Promise<boolean> {
@@ -207,7 +305,7 @@ export class OrchestrationWorker {
       // Late events for a finished instance: consume them and change nothing.
       const commit = consumeOnly(instance, leaseId, consumed);
       if (inline) commit.completedTasks = inline.completedTasks;
-      await this.store.commitTurn(commit);
+      await this.commit(item, commit);
       return true;
     }
     const events = this.freshEvents(instance, item.messages);
@@ -217,7 +315,7 @@ export class OrchestrationWorker {
       // cached runtime (if any) stays valid: the history did not change.
       const commit = consumeOnly(instance, leaseId, consumed);
       if (inline) commit.completedTasks = inline.completedTasks;
-      await this.store.commitTurn(commit);
+      await this.commit(item, commit);
       return true;
     }
     const now = this.opts.clock.now();
@@ -246,12 +344,13 @@ export class OrchestrationWorker {
         runtime = cached.runtime;
         this.stats.cacheHits += 1;
       } else {
+        if (!this.registry.orchestration(instance.name)) return this.releaseUnserved(item);
         const made = this.newRuntime(instance.name);
         if ('failure' in made) forced = failedOutcome(made.failure);
         else {
           runtime = made.runtime;
           if (instance.historyLength > 0) {
-            const past = (await this.store.loadHistory(id)).map(fromHistoryRecord);
+            const past = (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord);
             this.stats.replays += 1;
             this.stats.replayedEvents += past.length;
             try {
@@ -288,7 +387,7 @@ export class OrchestrationWorker {
       describe: this.describe,
     });
     if (inline) built.commit.completedTasks = inline.completedTasks;
-    await this.store.commitTurn(built.commit);
+    await this.commit(item, built.commit);
     this.stats.turns += 1;
     const historyLength = built.commit.firstSeq + built.commit.history.length;
     // Idle instances (waiting only on events or far timers) leave memory, unless their history is
@@ -328,7 +427,7 @@ export class OrchestrationWorker {
       if (started?.type === EventType.ExecutionStarted && started.parent) {
         commit.messages.push(parentNotice(started.parent, { status: 'FAILED', failure, actionId: -1 }, instance.instanceId, now));
       }
-      await this.store.commitTurn(commit);
+      await this.commit(item, commit);
     } catch {
       return false;
     }

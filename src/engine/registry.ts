@@ -69,6 +69,11 @@ export class Registry {
   orchestrationNames(): string[] {
     return [...this.orchestrations.keys()];
   }
+
+  /** Names of the registered activities (the activity worker claims only these). */
+  activityNames(): string[] {
+    return [...this.activities.keys()];
+  }
 }
 
 function check(name: unknown, isFunction: boolean, what: string): void {

@@ -166,6 +166,19 @@ export class SwirlHost {
     return out;
   }
 
+  /**
+   * The node's health: unhealthy once the store has failed (see Engine.health). Health probes
+   * (`/healthz`) answer 503 with the reason; `swirl serve` exits so a supervisor restarts it.
+   */
+  health(): ReturnType<Engine['health']> {
+    return this.engine.health();
+  }
+
+  /** Calls `listener` once when the store fails fatally (see Engine.onFatal). */
+  onFatal(listener: (error: Error) => void): () => void {
+    return this.engine.onFatal(listener);
+  }
+
   /** A snapshot of the counters. */
   metrics(): HostMetrics {
     return {

@@ -6,9 +6,12 @@
  * load), reloads the definitions registered over the API (kept in `<store file>.workflows/`),
  * serves the HTTP API, and shuts down gracefully on SIGTERM/SIGINT. Instances left running by a
  * previous process resume where they were, and CloudEvents held for instances not started yet
- * are still held.
+ * are still held. When the store fails fatally (a failed fsync) the node turns unhealthy, logs the
+ * cause and exits with code 3 (ExitCode.StoreFailed) so that a supervisor restarts it.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -25,7 +28,19 @@ interface ServeOptions {
   appId: string;
   maxHeldEvents: string;
   heldEventTtl: string;
+  workerId?: string;
   verbose?: boolean;
+}
+
+/**
+ * The default worker id: this host and the store file, so a restart of the same node on the same
+ * store has the same id and takes its previous leases back at once. Two live nodes on one store
+ * file must not share it (pass --worker-id). A hash keeps ':' and long paths out of lease ids.
+ */
+function defaultWorkerId(store: string): string {
+  const where = store === 'memory' ? 'memory' : resolve(store.slice('sqlite:'.length));
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'host';
+  return `${host}-${createHash('sha256').update(where).digest('hex').slice(0, 12)}`;
 }
 
 /** samples/ of the working directory, else the samples shipped with the package. */
@@ -70,6 +85,7 @@ export function registerServe(program: Command): void {
     .option('--app-id <id>', 'app id reported by /v1.0/metadata and used as pub/sub consumer id', 'swirl')
     .option('--max-held-events <n>', 'CloudEvents held at most for instances that do not exist yet (more: 429)', '10000')
     .option('--held-event-ttl <duration>', 'ISO-8601 duration after which a held CloudEvent whose instance never started is dropped', 'P1D')
+    .option('--worker-id <id>', "this node's id in lease ids; must be unique among live nodes on one store (default: hostname + store path, stable across restarts)")
     .option('--verbose', 'log engine and host events on stderr')
     .action(async (opts: ServeOptions, command: Command) => {
       const port = Number(opts.port);
@@ -101,6 +117,12 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
+      const workerId = opts.workerId ?? defaultWorkerId(opts.store);
+      if (workerId === '' || workerId.includes(':')) {
+        process.stderr.write(`swirl serve: --worker-id must be non-empty and must not contain ':', not '${workerId}'\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
       const logger = stderrLogger(opts.verbose === true);
       let host;
       try {
@@ -109,6 +131,7 @@ export function registerServe(program: Command): void {
           appId: opts.appId,
           logger,
           heldEvents: { maxHeldEvents, heldEventTtlMs },
+          engine: { workerId },
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),
           ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
         });
@@ -130,11 +153,16 @@ export function registerServe(program: Command): void {
       const stopRequested = shutdownSignal();
       const server = await startServer(createApp(host, token ? { apiToken: token } : {}), { port, host: opts.host });
       process.stdout.write(`swirl serve listening on http://${opts.host}:${server.port} (store ${opts.store}${token ? ', api token required' : ''})\n`);
-      const signal = await stopRequested;
-      process.stdout.write(`${signal}: shutting down\n`);
+      // The store failing (the engine logs the cause) ends the process too, with its own exit code.
+      let unsubscribe: () => void = () => undefined;
+      const storeFailed = new Promise<Error>((done) => (unsubscribe = host.onFatal(done)));
+      const ended = await Promise.race([stopRequested.then((signal) => ({ signal })), storeFailed.then((error) => ({ error }))]);
+      unsubscribe();
+      if ('error' in ended) process.stderr.write(`swirl serve: the store failed (${ended.error.message}); exiting with code ${ExitCode.StoreFailed} so that a supervisor restarts this node\n`);
+      else process.stdout.write(`${ended.signal}: shutting down\n`);
       await server.close();
-      await host.stop();
+      await host.stop().catch((err: unknown) => process.stderr.write(`swirl serve: stopping: ${(err as Error).message}\n`));
       process.stdout.write('stopped\n');
-      setExitCode(command, ExitCode.Ok);
+      setExitCode(command, 'error' in ended ? ExitCode.StoreFailed : ExitCode.Ok);
     });
 }
