@@ -163,7 +163,8 @@ export class MemoryStore implements Store {
     if (turn.dropPendingWork) this.dropWork(turn.instanceId);
     if (turn.dropWorkOf !== undefined) this.dropWork(turn.instanceId, turn.dropWorkOf);
     // A final turn's own work would outlive the instance: discarded (messages to others still go).
-    if (!turn.dropPendingWork) for (const t of turn.tasks) this.insertTask(t);
+    // A final turn's own tasks would outlive the instance, except fire-and-forget ones (meant to).
+    for (const t of turn.tasks) if (!turn.dropPendingWork || t.detached === true) this.insertTask(t);
     for (const m of turn.messages) {
       if (turn.dropPendingWork && m.instanceId === turn.instanceId) continue;
       if (this.instances.has(m.instanceId)) this.insertMessage(m);
@@ -234,6 +235,7 @@ export class MemoryStore implements Store {
         visibleAt: t.visibleAt,
         leaseId: request.leaseId,
         dequeueCount: t.dequeueCount,
+        ...(t.detached === true ? { detached: true } : {}),
       };
     });
   }
@@ -490,18 +492,22 @@ export class MemoryStore implements Store {
     this.tasks.set(id, { ...t, id, dequeueCount: 0 });
   }
 
-  /** Deletes the instance's inbox messages and tasks; with `executionId`, only those of that execution. */
-  private dropWork(instanceId: string, executionId?: string): void {
+  /**
+   * Deletes the instance's inbox messages and tasks; with `executionId`, only those of that
+   * execution. Detached (fire-and-forget) tasks stay unless `withDetached` (the instance is deleted).
+   */
+  private dropWork(instanceId: string, executionId?: string, withDetached = false): void {
     for (const id of [...(this.inboxByInstance.get(instanceId) ?? [])]) {
       if (executionId === undefined || this.inbox.get(id)!.executionId === executionId) this.deleteMessage(id);
     }
     for (const [id, t] of this.tasks) {
-      if (t.instanceId === instanceId && (executionId === undefined || t.executionId === executionId)) this.tasks.delete(id);
+      if (t.instanceId !== instanceId || (t.detached === true && !withDetached)) continue;
+      if (executionId === undefined || t.executionId === executionId) this.tasks.delete(id);
     }
   }
 
   private deleteInstance(instanceId: string): void {
-    this.dropWork(instanceId);
+    this.dropWork(instanceId, undefined, true);
     this.instances.delete(instanceId);
     this.history.delete(instanceId);
   }

@@ -124,7 +124,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // inbox, else MAX(lock_expires_at, MIN(inbox.visible_at)). Tasks: lock_expires_at while
     // leased, else visible_at. (3) lease_epoch fences commits; claim_last_id/claim_now record the
     // window a claim returned (what abandon(visibleAt) delays). (4) Definitions by hash, and the
-    // definition each instance runs. (5) Messages copy out their execution id (dropWorkOf).
+    // definition each instance runs. (5) Messages copy out their execution id (dropWorkOf);
+    // fire-and-forget tasks are marked `detached` (they survive their instance's end).
     // instances_by_lease (partial, locked rows only) serves releaseLeases; the tasks table holds
     // only queued work, so releaseLeases scans it rather than paying an index on every task lock.
     sqlite: [
@@ -136,6 +137,7 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE instances ADD COLUMN definition_version TEXT`,
       `ALTER TABLE inbox ADD COLUMN execution_id TEXT`,
       `ALTER TABLE tasks ADD COLUMN ready_at INTEGER`,
+      `ALTER TABLE tasks ADD COLUMN detached INTEGER NOT NULL DEFAULT 0`,
       `DROP INDEX inbox_untaken`,
       `ALTER TABLE inbox DROP COLUMN locked_by`,
       `CREATE INDEX inbox_by_instance_visible ON inbox (instance_id, visible_at)`,

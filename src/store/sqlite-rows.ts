@@ -91,6 +91,7 @@ export interface TaskRow {
   visible_at: number;
   dequeue_count: number;
   locked_by: string;
+  detached: number;
   data: string;
 }
 
@@ -106,6 +107,7 @@ export function toActivityWorkItem(row: TaskRow): ActivityWorkItem {
     visibleAt: row.visible_at,
     leaseId: row.locked_by,
     dequeueCount: row.dequeue_count,
+    ...(row.detached === 1 ? { detached: true } : {}),
   };
 }
 

@@ -83,6 +83,7 @@ export class SqliteStatements {
   readonly releaseTasks: Database.Statement;
   readonly deleteTasks: Database.Statement;
   readonly deleteTasksOf: Database.Statement;
+  readonly deleteAttachedTasks: Database.Statement;
   // timers
   readonly nextWake: Database.Statement;
 
@@ -164,7 +165,7 @@ export class SqliteStatements {
     this.deleteInboxOf = db.prepare('DELETE FROM inbox WHERE instance_id = ? AND execution_id = ?');
 
     this.insertTask = db.prepare(
-      'INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, data) VALUES (@instance, @exec, @task, @name, @visible, @visible, @data)',
+      'INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data) VALUES (@instance, @exec, @task, @name, @visible, @visible, @detached, @data)',
     );
     // Tasks: ready_at = lock expiry while leased, else visible_at; claims are oldest-ready first.
     this.readyTasks = db.prepare('SELECT id, ready_at FROM tasks WHERE ready_at <= @now ORDER BY ready_at, id LIMIT @limit');
@@ -173,7 +174,7 @@ export class SqliteStatements {
     this.anyReadyTaskNamed = db.prepare('SELECT EXISTS (SELECT 1 FROM tasks WHERE name = @name AND ready_at <= @now) AS found');
     this.lockTask = db.prepare(
       `UPDATE tasks SET locked_by = @lease, lock_expires_at = @expires, ready_at = @expires, dequeue_count = dequeue_count + 1 WHERE id = @id
-       RETURNING id, instance_id, execution_id, task_id, name, visible_at, dequeue_count, locked_by, data`,
+       RETURNING id, instance_id, execution_id, task_id, name, visible_at, dequeue_count, locked_by, detached, data`,
     );
     this.deleteLockedTask = db.prepare('DELETE FROM tasks WHERE id = ? AND locked_by = ?');
     this.unlockTask = db.prepare(
@@ -186,7 +187,9 @@ export class SqliteStatements {
        WHERE locked_by IS NOT NULL AND substr(locked_by, 1, length(@prefix)) = @prefix`,
     );
     this.deleteTasks = db.prepare('DELETE FROM tasks WHERE instance_id = ?');
-    this.deleteTasksOf = db.prepare('DELETE FROM tasks WHERE instance_id = ? AND execution_id = ?');
+    // An ended execution's tasks, but not fire-and-forget ones (they outlive the instance).
+    this.deleteAttachedTasks = db.prepare('DELETE FROM tasks WHERE instance_id = ? AND detached = 0');
+    this.deleteTasksOf = db.prepare('DELETE FROM tasks WHERE instance_id = ? AND execution_id = ? AND detached = 0');
 
     // Two index seeks (instances_by_ready, tasks_by_ready).
     this.nextWake = db.prepare(

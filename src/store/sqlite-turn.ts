@@ -118,17 +118,17 @@ export class SqliteTurnWriter {
     for (const messageId of turn.consumedMessageIds) this.sql.deleteMessage.run(messageId, turn.instanceId);
     if (turn.dropPendingWork) {
       this.sql.deleteInbox.run(turn.instanceId);
-      this.sql.deleteTasks.run(turn.instanceId);
+      this.sql.deleteAttachedTasks.run(turn.instanceId);
     }
     if (turn.dropWorkOf !== undefined) {
       this.sql.deleteInboxOf.run(turn.instanceId, turn.dropWorkOf);
       this.sql.deleteTasksOf.run(turn.instanceId, turn.dropWorkOf);
     }
-    // A final turn's own tasks and self-messages would outlive the instance: discarded.
-    if (!turn.dropPendingWork) {
-      for (const t of turn.tasks) {
-        this.sql.insertTask.run({ instance: t.instanceId, exec: t.executionId, task: t.taskId, name: t.name, visible: t.visibleAt, data: t.data });
-      }
+    // A final turn's own tasks and self-messages would outlive the instance: discarded — except
+    // fire-and-forget tasks, which are meant to.
+    for (const t of turn.tasks) {
+      if (turn.dropPendingWork && t.detached !== true) continue;
+      this.sql.insertTask.run({ instance: t.instanceId, exec: t.executionId, task: t.taskId, name: t.name, visible: t.visibleAt, detached: t.detached === true ? 1 : 0, data: t.data });
     }
     // ready_at NULL while locked means the inbox was empty at the claim and nothing arrived since
     // (every arrival sets it): then the inbox after this turn is exactly its own self-messages,

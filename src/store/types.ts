@@ -202,6 +202,12 @@ export interface NewActivityTask {
   data: string;
   /** Claimable when `visibleAt <= now`. */
   visibleAt: number;
+  /**
+   * Fire-and-forget (SW `invoke: async`): the task outlives its instance. `dropPendingWork` and
+   * `dropWorkOf` leave it queued, and a final turn still inserts it; only deleting the instance
+   * (purge, id reuse) removes it. Absent: false.
+   */
+  detached?: boolean;
 }
 
 /** A claimed activity task. */
@@ -297,12 +303,13 @@ export interface TurnCommit {
    * When true (the instance reached a terminal status), every other inbox message and activity
    * task of this instance is deleted too, so timers and queued activities do not linger. Applied
    * before `messages`/`tasks` are inserted, and the turn's own `tasks` and the `messages` it
-   * addresses to itself are discarded as well: nothing created in a final turn outlives it.
+   * addresses to itself are discarded as well: nothing created in a final turn outlives it —
+   * except detached tasks ({@link NewActivityTask.detached}), which are kept and inserted.
    */
   dropPendingWork?: boolean;
   /**
-   * Continue-as-new: delete the instance's activity tasks and inbox messages whose executionId is
-   * this (the ending execution's timers, task results, queued activities), keeping messages that
+   * Continue-as-new: delete the instance's (not detached) activity tasks and inbox messages whose
+   * executionId is this (the ending execution's timers, task results, queued activities), keeping messages that
    * belong to the instance (external events that arrived during the turn). Applied before
    * `messages`/`tasks` are inserted.
    */

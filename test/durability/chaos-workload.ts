@@ -21,7 +21,7 @@ export const CHAOS = {
   eventsPerCollector: 1000,
   loopers: 10,
   /** Executions per looper (continue-as-new between them). */
-  loopIterations: 60,
+  loopIterations: 150,
   loopTimerMs: 20,
   parents: 10,
   childrenPerParent: 3,

@@ -113,7 +113,7 @@ async function raiseAll(client: Engine['client'], collectors: string[]): Promise
     // Spread over several seconds, so that kills land between (and during) the raises.
     for (let i = 0; i < values.length; i += 20) {
       await Promise.all(values.slice(i, i + 20).map((v) => client.raiseEvent(id, 'item', v)));
-      await sleep(60);
+      await sleep(80);
     }
   }
 }
@@ -122,7 +122,7 @@ async function raiseAll(client: Engine['client'], collectors: string[]): Promise
 async function suspendResume(client: Engine['client'], sleepers: string[]): Promise<void> {
   for (const id of sleepers.slice(0, 10)) {
     await client.suspend(id, 'chaos');
-    await sleep(300);
+    await sleep(400);
     await client.resume(id, 'chaos');
   }
 }

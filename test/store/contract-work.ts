@@ -135,6 +135,39 @@ export function workContract(current: () => Store): void {
       await store.commitTurn(turnFor(peer, 'RUNNING', 1));
       assert.equal(await store.nextWakeAt(1000), undefined);
     });
+
+    it('detached (fire-and-forget) tasks outlive the instance: kept by dropPendingWork and dropWorkOf, inserted by a final turn', async () => {
+      const store = current();
+      await store.createInstance(createRequest('a'));
+      const first = await claimOne(store, 'a', 1000);
+      // Turn 1 queues a detached task and an ordinary one; continue-as-new drops only the ordinary one.
+      await store.commitTurn(turnFor(first, 'RUNNING', 1, { tasks: [{ ...task('a', 1), detached: true }, task('a', 2)] }));
+      await store.enqueueMessages([{ instanceId: 'a', data: 'go', visibleAt: 1000 }]);
+      const second = await claimOne(store, 'a', 1000);
+      const base = turnFor(second, 'RUNNING', 0);
+      await store.commitTurn({ ...base, resetHistory: true, firstSeq: 0, history: [], state: { ...base.state, executionId: 'a-exec-2' }, dropWorkOf: 'a-exec-1' });
+      assert.deepEqual(
+        (await store.pendingWork('a', 1000)).tasks.map((t) => t.taskId),
+        [1],
+      );
+      // The final turn: its own detached task is inserted, its ordinary one discarded, the old detached one kept.
+      await store.enqueueMessages([{ instanceId: 'a', data: 'end', visibleAt: 1000 }]);
+      const last = await claimOne(store, 'a', 1000);
+      await store.commitTurn(
+        turnFor(last, 'COMPLETED', 1, { dropPendingWork: true, tasks: [{ ...task('a', 3), executionId: 'a-exec-2', detached: true }, { ...task('a', 4), executionId: 'a-exec-2' }] }),
+      );
+      const claimed = await store.claimActivities({ leaseId: 'T', now: 10_000, leaseMs: 100, limit: 10 });
+      assert.deepEqual(
+        claimed.map((t) => [t.taskId, t.detached]),
+        [
+          [1, true],
+          [3, true],
+        ],
+      );
+      // Deleting the instance (purge) deletes its detached tasks too.
+      assert.deepEqual(await store.purgeInstances(['a']), ['a']);
+      assert.deepEqual(await store.claimActivities({ leaseId: 'T2', now: 20_000, leaseMs: 100, limit: 10 }), []);
+    });
   });
 
   describe('faults', () => {
