@@ -63,8 +63,7 @@ for (const kind of STORE_KINDS) {
 
     it('finding 6: carried-over events come before events that arrived while the continue-as-new turn ran', async () => {
       let armed: string | undefined;
-      let inner: Store | undefined;
-      inner = await openStore(freshStoreUrl(kind));
+      const inner = await openStore(freshStoreUrl(kind));
       const store = interceptClaims(inner, async (items) => {
         const id = armed;
         if (id === undefined) return;
@@ -73,7 +72,7 @@ for (const kind of STORE_KINDS) {
         armed = undefined;
         // x=2 arrives after the claim, before the commit: during the turn that continues as new.
         const x2: HistoryEvent = { type: EventType.EventRaised, eventId: -1, timestamp: Date.now(), name: 'x', input: '2' };
-        await inner!.enqueueMessages([{ instanceId: id, data: encodeMessage({ event: x2 }), visibleAt: Date.now() }]);
+        await inner.enqueueMessages([{ instanceId: id, data: encodeMessage({ event: x2 }), visibleAt: Date.now() }]);
       });
       const engine = track(await createEngine({ store, pollIntervalMs: 20 }));
       engine.registerOrchestration('order', function* (ctx, n: number) {
