@@ -12,6 +12,7 @@ import { errorCode, errorMessage, randomFromGuid, retryDelay, retryPolicyFor } f
 import { buildCloudEvent, listen, produceEvent, waitForEvents } from './events.js';
 import { TIMEOUT, WorkflowTimeoutSignal, type Deadline, type RunContext, type Step } from './run-context.js';
 import { EngineFlag } from '../engine/flags.js';
+import type { Task } from '../engine/replay/task.js';
 
 /** Where an action runs: its state, the deadlines in force, and the action timeout. */
 export interface ActionScope {
@@ -33,10 +34,15 @@ export interface ActionOutcome {
   ran: boolean;
 }
 
-/** What an async subflow must do when the parent completes. */
+/**
+ * What the instance must do about its async work when it ends: an async subflow is terminated
+ * (or left running); an async function call (`call`) is waited for, so the call is made before the
+ * instance ends (a final turn creates no activity tasks; flag AwaitAsyncCalls).
+ */
 export interface AsyncChild {
-  instanceId: string;
+  instanceId?: string;
   terminate: boolean;
+  call?: Task<unknown>;
 }
 
 /** Human name of an action for messages. */
@@ -138,7 +144,10 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
       return { result: rc.evaluate(`/functions/${index}/operation`, args ?? input, `function '${fn.name}'`), async: false };
     }
     const task = rc.ctx.callActivity(rc.activities.call, { workflow: rc.workflowName, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label });
-    if (ref.invoke === 'async') return { result: undefined, async: true };
+    if (ref.invoke === 'async') {
+      if (rc.ctx.hasFlag(EngineFlag.AwaitAsyncCalls)) children.push({ terminate: false, call: task as Task<unknown> });
+      return { result: undefined, async: true };
+    }
     return { result: yield* rc.wait(task, deadlines), async: false };
   }
   if (action.eventRef !== undefined) {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { STORE_KINDS, freshStoreUrl, makeEngine, track, until } from './harness.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { EventType, type HistoryEvent } from '../../src/engine/history.js';
+import { EventType, type EventRaisedEvent, type HistoryEvent } from '../../src/engine/history.js';
 import { CURRENT_FLAGS } from '../../src/engine/flags.js';
 import { decodeMessage, encodeMessage } from '../../src/engine/messages.js';
 import { buildTurn } from '../../src/engine/turn.js';
@@ -175,7 +175,7 @@ for (const kind of STORE_KINDS) {
 describe('continue-as-new commit (buildTurn)', () => {
   const instance: InstanceRecord = { instanceId: 'loop', executionId: 'exec-old', name: 'loop', status: 'RUNNING', createdAt: 0, lastUpdatedAt: 0, historyLength: 5 };
   const now = 1_000;
-  const raised = (name: string, input: string): HistoryEvent => ({ type: EventType.EventRaised, eventId: -1, timestamp: now, name, input });
+  const raised = (name: string, input: string): EventRaisedEvent => ({ type: EventType.EventRaised, eventId: -1, timestamp: now, name, input });
 
   it('finding 5: drops the ending execution\'s work (dropWorkOf) and pins its timers to it', () => {
     const timerTurn = buildTurn({

@@ -47,7 +47,7 @@ describe('event waits of composite tasks (executor)', () => {
   it('whenAny losers, also nested inside a whenAll loser, are withdrawn', () => {
     const fn: OrchestrationFunction = function* (ctx) {
       const timer = ctx.createTimer(1000);
-      const winner: unknown = yield ctx.whenAny([ctx.whenAll([ctx.waitForExternalEvent('a'), ctx.waitForExternalEvent('b')]), timer]);
+      const winner: unknown = yield ctx.whenAny<unknown>([ctx.whenAll([ctx.waitForExternalEvent('a'), ctx.waitForExternalEvent('b')]), timer]);
       assert.equal(winner, timer);
       const a: unknown = yield ctx.waitForExternalEvent('a');
       const b: unknown = yield ctx.waitForExternalEvent('b');
