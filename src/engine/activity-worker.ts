@@ -10,7 +10,7 @@
 
 import { EventType, fromPayload, toFailureDetails, type HistoryEvent } from './history.js';
 import { LogEvent } from './logger.js';
-import { encodeMessage, type ActivityTaskData } from './messages.js';
+import { newMessage, type ActivityTaskData } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { ActivityContext, ActivityFunction, Registry } from './registry.js';
 import { StoreErrorCode, type ActivityWorkItem, type Store } from '../store/types.js';
@@ -252,7 +252,7 @@ export class ActivityWorker {
       await this.store.completeActivity({
         taskRowId: item.id,
         leaseId: entry.item.leaseId,
-        message: { instanceId: item.instanceId, data: encodeMessage({ executionId: item.executionId, event }), visibleAt: this.opts.clock.now() },
+        message: newMessage(item.instanceId, { executionId: item.executionId, event }, this.opts.clock.now()),
       });
       this.completed();
     } catch (e) {

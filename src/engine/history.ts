@@ -85,6 +85,11 @@ export interface ExecutionStartedEvent extends EventBase {
   version?: string;
   /** Hash of the workflow definition the instance runs (set by the Serverless Workflow interpreter). */
   definitionHash?: string;
+  /**
+   * Replay-behaviour flags of this execution (see engine/flags.ts). Absent in histories written
+   * before flags existed: such executions replay with none set.
+   */
+  flags?: string[];
 }
 /** The last event of an execution that completed, failed or was terminated. */
 export interface ExecutionCompletedEvent extends EventBase {
@@ -101,6 +106,13 @@ export interface ExecutionTerminatedEvent extends EventBase {
   reason?: string;
   /** Terminate running sub-orchestrations too. */
   recurse: boolean;
+  /**
+   * Set when a terminated parent sends it to its children: the parent execution. The receiver
+   * ignores it unless that is its own parent (its ExecutionStarted.parent / parentInstanceId), so
+   * a child id that turned out to belong to an unrelated instance never terminates that instance.
+   * Absent for a client's terminate.
+   */
+  sender?: { instanceId: string; executionId: string };
 }
 /** A request to suspend: later events are recorded but held back from the code. */
 export interface ExecutionSuspendedEvent extends EventBase {

@@ -21,7 +21,7 @@ import {
 import { OrchestrationCache } from './cache.js';
 import { EventType, toFailureDetails, type FailureDetails, type HistoryEvent } from './history.js';
 import { LogEvent } from './logger.js';
-import { decodeMessage, fromHistoryRecord, toHistoryRecord } from './messages.js';
+import { fromHistoryRecord, inboxEvents, toHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 import { OrchestrationRuntime, type ExecutionOutcome } from './replay/runtime.js';
@@ -435,15 +435,13 @@ export class OrchestrationWorker {
     return true;
   }
 
-  /** Decodes messages; drops those pinned to another execution (stale timers/completions). */
+  /**
+   * Decodes messages; drops those pinned to another execution (stale timers/completions) and
+   * terminates sent by an instance that is not this one's parent; puts a start (with the events
+   * it carries over) first. See {@link inboxEvents}.
+   */
   private freshEvents(instance: InstanceRecord, messages: InboxMessage[]): HistoryEvent[] {
-    const out: HistoryEvent[] = [];
-    for (const m of messages) {
-      const env = decodeMessage(m);
-      if (env.executionId !== undefined && env.executionId !== instance.executionId) continue;
-      out.push(env.event);
-    }
-    return out;
+    return inboxEvents(instance, messages);
   }
 
   private newRuntime(name: string): { runtime: OrchestrationRuntime } | { failure: ReturnType<typeof toFailureDetails> } {

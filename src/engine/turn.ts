@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { assertNever } from '../errors.js';
 import { RuntimeStatus, type InstanceRecord, type InstanceState, type NewMessage, type TurnCommit, type TurnNewInstance } from '../store/types.js';
 import { ENGINE_VERSION, EventType, type FailureDetails, type HistoryEvent, type ParentInstance } from './history.js';
-import { encodeMessage, toHistoryRecord, type ActivityTaskData } from './messages.js';
+import { CURRENT_FLAGS } from './flags.js';
+import { encodeMessage, newMessage, toHistoryRecord, type ActivityTaskData } from './messages.js';
 import type { OrchestratorAction } from './replay/actions.js';
 import type { ExecutionOutcome } from './replay/runtime.js';
 
@@ -46,7 +47,7 @@ export interface BuiltTurn {
 }
 
 function message(instanceId: string, executionId: string | undefined, event: HistoryEvent, visibleAt: number): NewMessage {
-  return { instanceId, data: encodeMessage(executionId === undefined ? { event } : { executionId, event }), visibleAt };
+  return newMessage(instanceId, executionId === undefined ? { event } : { executionId, event }, visibleAt);
 }
 
 /** Builds a child's ExecutionStarted message (also used by the client's start). */
@@ -69,6 +70,7 @@ export function executionStarted(params: {
     instanceId: params.instanceId,
     executionId: params.executionId,
     engineVersion: ENGINE_VERSION,
+    flags: [...CURRENT_FLAGS],
   };
   if (params.input !== undefined) e.input = params.input;
   if (params.parent !== undefined) e.parent = params.parent;
@@ -154,9 +156,16 @@ export function buildTurn(t: TurnInput): BuiltTurn {
         if (o.result !== undefined) commit.state.output = o.result;
         if (o.failure !== undefined) commit.state.failure = JSON.stringify(o.failure);
         commit.dropPendingWork = true;
+        // Nothing created in a final turn may outlive the instance: no activity tasks, no timers,
+        // no events to itself (the store discards them too, with dropPendingWork). The history
+        // still records the actions, so a replay of the finished history matches the code.
+        commit.tasks = [];
+        commit.messages = commit.messages.filter((m) => m.instanceId !== self);
         if (o.status === 'TERMINATED' && o.recurse) {
+          // The sender lets a child ignore it unless we really are its parent (finding 3).
+          const sender = { instanceId: self, executionId: exec };
           for (const child of t.openChildren) {
-            commit.messages.push(message(child, undefined, { type: EventType.ExecutionTerminated, eventId: -1, timestamp: now, recurse: true, reason: `parent '${self}' was terminated` }, now));
+            commit.messages.push(message(child, undefined, { type: EventType.ExecutionTerminated, eventId: -1, timestamp: now, recurse: true, reason: `parent '${self}' was terminated`, sender }, now));
           }
         }
         if (t.parent) commit.messages.push(parentNotice(t.parent, o, self, now));
@@ -165,19 +174,24 @@ export function buildTurn(t: TurnInput): BuiltTurn {
       case 'CONTINUED_AS_NEW': {
         status = RuntimeStatus.CONTINUED_AS_NEW;
         // The new execution starts from an empty history with a fresh id; its ExecutionStarted
-        // (and the carried-over events) wait in the inbox for the next turn. Only sent events
-        // leave this turn: tasks and timers belong to the ending execution.
+        // waits in the inbox for the next turn, with the carried-over events INSIDE it, so they
+        // are applied before anything that arrived while this turn ran (per-name order, finding 6).
+        // Tasks and timers belong to the ending execution: none are created now, and the store
+        // deletes the ones queued earlier (dropWorkOf, finding 5). Sent events leave this turn,
+        // including those sent to itself: they are instance-level and reach the new execution
+        // (finding 4).
         const newExec = randomUUID();
         const reg = t.describe(instance.name);
         const start = executionStarted({ instanceId: self, executionId: newExec, name: instance.name, input: o.result, timestamp: now, parent: t.parent, ...reg });
         commit.resetHistory = true;
         commit.firstSeq = 0;
+        commit.dropWorkOf = exec;
         history.length = 0;
         commit.tasks = [];
         commit.newInstances = [];
-        commit.messages = commit.messages.filter((m) => m.instanceId !== self);
-        commit.messages.push(message(self, newExec, start, now));
-        for (const ev of o.carryoverEvents ?? []) commit.messages.push(message(self, newExec, ev, now));
+        commit.messages = commit.messages.filter((m) => !(m.instanceId === self && m.executionId !== undefined));
+        const carried = o.carryoverEvents ?? [];
+        commit.messages.push(newMessage(self, carried.length > 0 ? { executionId: newExec, event: start, carried } : { executionId: newExec, event: start }, now));
         commit.state.executionId = newExec;
         if (o.result !== undefined) commit.state.input = o.result;
         else delete commit.state.input;

@@ -11,6 +11,8 @@ import { canMerge, mergeInto } from './data.js';
 import { errorCode, errorMessage, randomFromGuid, retryDelay, retryPolicyFor } from './error-handling.js';
 import { buildCloudEvent, listen, produceEvent, waitForEvents } from './events.js';
 import { TIMEOUT, WorkflowTimeoutSignal, type Deadline, type RunContext, type Step } from './run-context.js';
+import { EngineFlag } from '../engine/flags.js';
+import type { Task } from '../engine/replay/task.js';
 
 /** Where an action runs: its state, the deadlines in force, and the action timeout. */
 export interface ActionScope {
@@ -32,10 +34,15 @@ export interface ActionOutcome {
   ran: boolean;
 }
 
-/** What an async subflow must do when the parent completes. */
+/**
+ * What the instance must do about its async work when it ends: an async subflow is terminated
+ * (or left running); an async function call (`call`) is waited for, so the call is made before the
+ * instance ends (a final turn creates no activity tasks; flag AwaitAsyncCalls).
+ */
 export interface AsyncChild {
-  instanceId: string;
+  instanceId?: string;
   terminate: boolean;
+  call?: Task<unknown>;
 }
 
 /** Human name of an action for messages. */
@@ -137,7 +144,10 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
       return { result: rc.evaluate(`/functions/${index}/operation`, args ?? input, `function '${fn.name}'`), async: false };
     }
     const task = rc.ctx.callActivity(rc.activities.call, { workflow: rc.workflowName, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label });
-    if (ref.invoke === 'async') return { result: undefined, async: true };
+    if (ref.invoke === 'async') {
+      if (rc.ctx.hasFlag(EngineFlag.AwaitAsyncCalls)) children.push({ terminate: false, call: task as Task<unknown> });
+      return { result: undefined, async: true };
+    }
     return { result: yield* rc.wait(task, deadlines), async: false };
   }
   if (action.eventRef !== undefined) {
@@ -161,7 +171,7 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
     if (!target) {
       throw new WorkflowError('SUBFLOW_NOT_FOUND', `subflow '${ref.workflowId}'${ref.version ? ` version '${ref.version}'` : ''} is not known (pass it in InterpreterOptions.workflows / --workflows)`, { nonRetryable: true });
     }
-    const instanceId = `${rc.ctx.instanceId}:${rc.ctx.newGuid().slice(0, 8)}`;
+    const instanceId = subflowInstanceId(rc.ctx.instanceId, rc.ctx.newGuid(), rc.ctx.hasFlag(EngineFlag.UniqueSubflowIds));
     const task = rc.ctx.callSubOrchestrator(target, input, { instanceId });
     scope.subflows?.push(instanceId);
     if (ref.invoke === 'async') {
@@ -171,4 +181,22 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
     return { result: yield* rc.wait(task, deadlines), async: false };
   }
   throw new WorkflowError('INVALID_ACTION', 'the action has no functionRef, eventRef or subFlowRef');
+}
+
+/** Longest instance id the engine accepts (engine/validation.ts). */
+const MAX_INSTANCE_ID = 200;
+
+/**
+ * The id of a subflow's child instance: the parent's id, ':' and a tag derived from `guid` (a
+ * ctx.newGuid(): UUIDv5 over parent id, execution id and a counter, so deterministic on replay).
+ * `unique` (flag UniqueSubflowIds): the tag is all 128 bits of the UUID in base64url (22 chars,
+ * 122 bits from the hash), so ids do not collide; the parent prefix is cut from the left when the
+ * id would exceed 200 characters (deep nesting) — the tag alone is unique. Without the flag (old
+ * histories): the first 8 hex digits, as those histories recorded them.
+ */
+export function subflowInstanceId(parentId: string, guid: string, unique: boolean): string {
+  if (!unique) return `${parentId}:${guid.slice(0, 8)}`;
+  const tag = Buffer.from(guid.replace(/-/g, ''), 'hex').toString('base64url');
+  const room = MAX_INSTANCE_ID - tag.length - 1;
+  return `${parentId.length > room ? parentId.slice(parentId.length - room) : parentId}:${tag}`;
 }

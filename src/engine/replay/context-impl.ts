@@ -13,6 +13,7 @@ import { compileRetryPolicy } from './retry-policy.js';
 import type { OrchestrationRuntime } from './runtime.js';
 import { Task, WhenAllTask, WhenAnyTask } from './task.js';
 import { INSTANCE_ID_PATTERN } from '../validation.js';
+import { EngineFlag } from '../flags.js';
 
 /** Builds the context of `rt` (once per runtime). */
 export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
@@ -87,7 +88,10 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
       rt.pending.set(id, action);
     },
     whenAll<T>(tasks: Task<T>[]) {
-      return new WhenAllTask<T>(tasks);
+      // Fail-fast leaves the other children pending; withdrawing their event waits changes which
+      // wait a later event reaches, so only executions that recorded the flag do it (finding 11).
+      const withdraw = rt.hasFlag(EngineFlag.WhenAllWithdrawsWaits) ? (pending: Task<T>[]) => rt.events.withdraw(pending as Task<unknown>[]) : undefined;
+      return new WhenAllTask<T>(tasks, withdraw);
     },
     whenAny<T>(tasks: Task<T>[]) {
       return new WhenAnyTask<T>(tasks, (losers) => rt.events.withdraw(losers as Task<unknown>[]));
@@ -103,6 +107,9 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
     },
     setCustomStatus(status: unknown) {
       rt.customStatus = serialize(status, 'custom status');
+    },
+    hasFlag(flag: EngineFlag) {
+      return rt.hasFlag(flag);
     },
     newGuid() {
       rt.guidCounter += 1;

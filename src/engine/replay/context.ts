@@ -4,6 +4,7 @@
  * activities, timers, events and children) and the shape of an orchestration function.
  */
 
+import type { EngineFlag } from '../flags.js';
 import type { ParentInstance } from '../history.js';
 import type { Logger } from '../logger.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -86,6 +87,13 @@ export interface OrchestrationContext {
   setCustomStatus(status: unknown): void;
   /** A deterministic UUID (v5 over instance id, execution id and a counter). */
   newGuid(): string;
+  /**
+   * True when this execution recorded the replay-behaviour flag `flag` in its ExecutionStarted
+   * (every new execution records all flags the engine knows; histories from before a flag do
+   * not). Code that changes behaviour in a way that would replay an old history differently
+   * branches on it (STYLE guideline 13).
+   */
+  hasFlag(flag: EngineFlag): boolean;
 }
 
 /**

@@ -23,6 +23,20 @@ import { ExternalEvents } from './external-events.js';
 import type { Logger } from '../logger.js';
 import { nextRetryDelay, type CompiledRetryPolicy } from './retry-policy.js';
 import { Task, TaskFailedError } from './task.js';
+import type { EngineFlag } from '../flags.js';
+
+/**
+ * Bounds of what continue-as-new carries over (see specs/engine.md "Continue-as-new"): an event
+ * nobody waits for would otherwise be carried by every execution forever. Events over the count
+ * are dropped oldest first; events older than the age (by their own timestamp, against the turn's
+ * history time) are dropped. Each drop is logged as a warning.
+ */
+export const CARRYOVER_LIMITS = {
+  /** Most external events one continue-as-new carries over. */
+  maxEvents: 1000,
+  /** Events raised longer ago than this are not carried over any more (30 days). */
+  maxAgeMs: 30 * 24 * 60 * 60 * 1000,
+} as const;
 
 /** How an execution ended. TERMINATED comes from an ExecutionTerminated event, not from the code. */
 export interface ExecutionOutcome {
@@ -89,6 +103,8 @@ export class OrchestrationRuntime {
   suspended = false;
   /** Number of history events applied so far (the worker's cache check). */
   appliedEvents = 0;
+  /** Replay-behaviour flags recorded in this execution's ExecutionStarted (engine/flags.ts). */
+  private flags: ReadonlySet<string> = new Set();
 
   private readonly fn: AnyOrchestrationFunction;
   /** @internal */
@@ -127,6 +143,11 @@ export class OrchestrationRuntime {
   /** True once ExecutionStarted has been applied. */
   get isStarted(): boolean {
     return this.started;
+  }
+
+  /** True when this execution's ExecutionStarted recorded `flag` (old histories have none). */
+  hasFlag(flag: EngineFlag): boolean {
+    return this.flags.has(flag);
   }
 
   /** Current history time of the execution (ms). */
@@ -190,6 +211,7 @@ export class OrchestrationRuntime {
       case EventType.GenericEvent:
         return;
       case EventType.ExecutionStarted:
+        this.flags = new Set(e.flags ?? []);
         this.start(e.name, e.instanceId, e.executionId, e.parent, fromPayload(e.input));
         return;
       case EventType.TaskScheduled:
@@ -219,8 +241,13 @@ export class OrchestrationRuntime {
       }
       case EventType.ExecutionTerminated:
         if (this.outcome) return;
+        // A terminate from a parent reaches only that parent's own children (finding 3). The
+        // worker already drops others; this keeps the rule if one is in history anyway.
+        if (e.sender !== undefined && (e.sender.instanceId !== this.parent?.instanceId || e.sender.executionId !== this.parent.executionId)) return;
         this.outcome = { status: 'TERMINATED', result: e.input, recurse: e.recurse, actionId: -1 };
-        // Pending actions of a terminated execution are never carried out.
+        // Pending actions of a terminated execution are never carried out: the children it was
+        // about to create are not open (their creation never reaches history).
+        for (const id of this.pending.keys()) this.open.delete(id);
         this.pending.clear();
         this.generator = undefined;
         return;
@@ -244,7 +271,7 @@ export class OrchestrationRuntime {
     if (this.outcome) {
       // An external event that arrives in the same turn right after continueAsNew (saveEvents)
       // belongs to the next execution, like the ones buffered before it.
-      if (e.type === EventType.EventRaised && this.outcome.status === 'CONTINUED_AS_NEW' && this.saveEvents) this.outcome.carryoverEvents?.push(e);
+      if (e.type === EventType.EventRaised && this.outcome.status === 'CONTINUED_AS_NEW' && this.saveEvents) this.carry(e);
       return;
     }
     switch (e.type) {
@@ -411,6 +438,26 @@ export class OrchestrationRuntime {
     this.finish('COMPLETED', text, undefined);
   }
 
+  /**
+   * @internal Adds an event to the continue-as-new carry-over, within {@link CARRYOVER_LIMITS}.
+   * Deterministic: the age is judged against the turn's history time.
+   */
+  carry(e: EventRaisedEvent): void {
+    const list = this.outcome?.carryoverEvents;
+    if (!list) return;
+    if (this.nowMs - e.timestamp > CARRYOVER_LIMITS.maxAgeMs) {
+      this.warnDropped(e, `it is older than ${CARRYOVER_LIMITS.maxAgeMs} ms`);
+      return;
+    }
+    list.push(e);
+    if (list.length > CARRYOVER_LIMITS.maxEvents) this.warnDropped(list.shift()!, `more than ${CARRYOVER_LIMITS.maxEvents} events are carried over`);
+  }
+
+  private warnDropped(e: EventRaisedEvent, why: string): void {
+    if (this.replaying || !this.logger) return;
+    this.logger.warn(`continue-as-new of '${this.instanceId}' drops unconsumed event '${e.name}': ${why}`, { instanceId: this.instanceId, orchestration: this.name, eventName: e.name });
+  }
+
   /** @internal Ends the execution (completed, failed or continued as new). */
   finish(status: CompleteOrchestrationAction['status'], result: string | undefined, failure: FailureDetails | undefined, carryover?: EventRaisedEvent[]): void {
     if (this.outcome) return;
@@ -418,12 +465,17 @@ export class OrchestrationRuntime {
     const action: CompleteOrchestrationAction = { type: ActionType.CompleteOrchestration, id, status };
     if (result !== undefined) action.result = result;
     if (failure !== undefined) action.failure = failure;
-    if (carryover !== undefined) action.carryoverEvents = carryover;
+    // One list shared by the action and the outcome: events delivered later in the turn join it.
+    const carried: EventRaisedEvent[] | undefined = carryover !== undefined ? [] : undefined;
+    if (carried !== undefined) action.carryoverEvents = carried;
     this.pending.set(id, action);
     this.outcome = { status, actionId: id };
     if (result !== undefined) this.outcome.result = result;
     if (failure !== undefined) this.outcome.failure = failure;
-    if (carryover !== undefined) this.outcome.carryoverEvents = carryover;
+    if (carried !== undefined) {
+      this.outcome.carryoverEvents = carried;
+      for (const e of carryover!) this.carry(e);
+    }
     this.generator = undefined;
   }
 

@@ -93,11 +93,16 @@ export class Task<T> {
 
 /**
  * Completes with all children's results in order, or fails with the first child failure
- * (fail-fast, like durabletask's whenAll).
+ * (fail-fast, like durabletask's whenAll). On that failure `onFailed` (when given) receives the
+ * children still pending, so the runtime can withdraw their external-event waits: nobody will
+ * wait on them through this whenAll any more.
  */
 export class WhenAllTask<T> extends Task<T[]> implements TaskParent {
   private remaining: number;
-  constructor(private readonly children: Task<T>[]) {
+  constructor(
+    private readonly children: Task<T>[],
+    private readonly onFailed?: (pending: Task<T>[]) => void,
+  ) {
     super();
     this.remaining = children.length;
     if (children.length === 0) {
@@ -113,6 +118,7 @@ export class WhenAllTask<T> extends Task<T[]> implements TaskParent {
     if (this.isComplete) return;
     if (child.isFailed) {
       this.fail(child.getException()!);
+      this.onFailed?.(this.children.filter((c) => !c.isComplete));
       return;
     }
     this.remaining -= 1;
