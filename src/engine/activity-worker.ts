@@ -82,7 +82,8 @@ export class ActivityWorker {
    */
   instanceEnded(instanceId: string): void {
     for (const r of this.running.values()) {
-      if (r.item.instanceId === instanceId && !r.returned) r.controller.abort(new Error(`instance '${instanceId}' has ended`));
+      // A detached (fire-and-forget) task is meant to outlive its instance: it keeps running.
+      if (r.item.instanceId === instanceId && !r.returned && r.item.detached !== true) r.controller.abort(new Error(`instance '${instanceId}' has ended`));
     }
   }
 

@@ -24,13 +24,6 @@ export const EngineFlag = {
    * keep computing the old one. @since 0.2.0
    */
   UniqueSubflowIds: 'uniqueSubflowIds',
-  /**
-   * A Serverless Workflow instance waits for its `invoke: async` function calls before it ends
-   * (results and failures ignored). A final turn creates no activity tasks (issue 9: nothing
-   * created in a final turn outlives the instance), so without the wait a fire-and-forget call in
-   * the last state would never be made. Old histories ended without the wait. @since 0.2.0
-   */
-  AwaitAsyncCalls: 'awaitAsyncCalls',
 } as const;
 export type EngineFlag = (typeof EngineFlag)[keyof typeof EngineFlag];
 

@@ -146,6 +146,8 @@ export interface TaskScheduledEvent extends EventBase {
   attempt: number;
   /** The task id of the first attempt (the logical call); equals eventId on attempt 1. */
   logicalTaskId: number;
+  /** Fire-and-forget: the task outlives the orchestration (not compared on replay). */
+  detached?: boolean;
 }
 /** An activity result. */
 export interface TaskCompletedEvent extends EventBase {

@@ -28,6 +28,8 @@ export interface ActivityTaskData {
   input?: string;
   attempt: number;
   logicalTaskId: number;
+  /** Fire-and-forget: not aborted when its instance ends. */
+  detached?: boolean;
 }
 
 /** The store row text of an inbox message. */

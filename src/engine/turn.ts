@@ -8,7 +8,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { assertNever } from '../errors.js';
-import { RuntimeStatus, type InstanceRecord, type InstanceState, type NewMessage, type TurnCommit, type TurnNewInstance } from '../store/types.js';
+import { RuntimeStatus, type InstanceRecord, type InstanceState, type NewActivityTask, type NewMessage, type TurnCommit, type TurnNewInstance } from '../store/types.js';
 import { ENGINE_VERSION, EventType, type FailureDetails, type HistoryEvent, type ParentInstance } from './history.js';
 import { CURRENT_FLAGS } from './flags.js';
 import { encodeMessage, newMessage, toHistoryRecord, type ActivityTaskData } from './messages.js';
@@ -107,10 +107,17 @@ export function buildTurn(t: TurnInput): BuiltTurn {
       case 'ScheduleTask': {
         const e: HistoryEvent = { type: EventType.TaskScheduled, eventId: a.id, timestamp: now, name: a.name, attempt: a.attempt, logicalTaskId: a.logicalTaskId };
         if (a.input !== undefined) e.input = a.input;
+        if (a.detached === true) e.detached = true;
         history.push(e);
         const data: ActivityTaskData = { name: a.name, attempt: a.attempt, logicalTaskId: a.logicalTaskId };
         if (a.input !== undefined) data.input = a.input;
-        commit.tasks.push({ instanceId: self, executionId: exec, taskId: a.id, name: a.name, data: JSON.stringify(data), visibleAt: now });
+        const task: NewActivityTask = { instanceId: self, executionId: exec, taskId: a.id, name: a.name, data: JSON.stringify(data), visibleAt: now };
+        if (a.detached === true) {
+          data.detached = true;
+          task.data = JSON.stringify(data);
+          task.detached = true;
+        }
+        commit.tasks.push(task);
         break;
       }
       case 'CreateTimer':
@@ -157,9 +164,10 @@ export function buildTurn(t: TurnInput): BuiltTurn {
         if (o.failure !== undefined) commit.state.failure = JSON.stringify(o.failure);
         commit.dropPendingWork = true;
         // Nothing created in a final turn may outlive the instance: no activity tasks, no timers,
-        // no events to itself (the store discards them too, with dropPendingWork). The history
-        // still records the actions, so a replay of the finished history matches the code.
-        commit.tasks = [];
+        // no events to itself (the store discards them too, with dropPendingWork) — except
+        // detached (fire-and-forget) tasks, which are meant to. The history still records the
+        // actions, so a replay of the finished history matches the code.
+        commit.tasks = commit.tasks.filter((task) => task.detached === true);
         commit.messages = commit.messages.filter((m) => m.instanceId !== self);
         if (o.status === 'TERMINATED' && o.recurse) {
           // The sender lets a child ignore it unless we really are its parent (finding 3).
@@ -187,7 +195,8 @@ export function buildTurn(t: TurnInput): BuiltTurn {
         commit.firstSeq = 0;
         commit.dropWorkOf = exec;
         history.length = 0;
-        commit.tasks = [];
+        // The ending execution's work goes with it, except fire-and-forget tasks (detached).
+        commit.tasks = commit.tasks.filter((task) => task.detached === true);
         commit.newInstances = [];
         commit.messages = commit.messages.filter((m) => !(m.instanceId === self && m.executionId !== undefined));
         const carried = o.carryoverEvents ?? [];

@@ -12,7 +12,6 @@ import { errorCode, errorMessage, randomFromGuid, retryDelay, retryPolicyFor } f
 import { buildCloudEvent, listen, produceEvent, waitForEvents } from './events.js';
 import { TIMEOUT, WorkflowTimeoutSignal, type Deadline, type RunContext, type Step } from './run-context.js';
 import { EngineFlag } from '../engine/flags.js';
-import type { Task } from '../engine/replay/task.js';
 
 /** Where an action runs: its state, the deadlines in force, and the action timeout. */
 export interface ActionScope {
@@ -34,15 +33,10 @@ export interface ActionOutcome {
   ran: boolean;
 }
 
-/**
- * What the instance must do about its async work when it ends: an async subflow is terminated
- * (or left running); an async function call (`call`) is waited for, so the call is made before the
- * instance ends (a final turn creates no activity tasks; flag AwaitAsyncCalls).
- */
+/** What an async subflow must do when the parent completes. */
 export interface AsyncChild {
-  instanceId?: string;
+  instanceId: string;
   terminate: boolean;
-  call?: Task<unknown>;
 }
 
 /** Human name of an action for messages. */
@@ -143,11 +137,14 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
       // Decision: an expression function's input is its arguments object when given, else the action data.
       return { result: rc.evaluate(`/functions/${index}/operation`, args ?? input, `function '${fn.name}'`), async: false };
     }
-    const task = rc.ctx.callActivity(rc.activities.call, { workflow: rc.workflowName, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label });
+    const call = { workflow: rc.workflowName, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label };
+    // invoke: async is fire-and-forget: the call is made even if the workflow ends first (a
+    // detached task outlives its instance) and the workflow never waits for it (spec §FunctionRef).
     if (ref.invoke === 'async') {
-      if (rc.ctx.hasFlag(EngineFlag.AwaitAsyncCalls)) children.push({ terminate: false, call: task as Task<unknown> });
+      rc.ctx.callActivity(rc.activities.call, call, { detached: true });
       return { result: undefined, async: true };
     }
+    const task = rc.ctx.callActivity(rc.activities.call, call);
     return { result: yield* rc.wait(task, deadlines), async: false };
   }
   if (action.eventRef !== undefined) {

@@ -176,21 +176,9 @@ function* walk(rc: RunContext, from: string, input: unknown, deadlines: readonly
   }
 }
 
-/**
- * Waits for async function calls still running (their results and failures are ignored: the
- * workflow does not use them, but the call must be made before the instance ends), then ends async
- * subflows whose onParentComplete is terminate (through an activity; the engine terminates them).
- */
+/** Ends async subflows whose onParentComplete is terminate (through an activity; the engine terminates them). */
 function* endChildren(rc: RunContext, children: AsyncChild[]): Step<void> {
-  for (const c of children) {
-    if (!c.call || c.call.isComplete) continue;
-    try {
-      yield c.call;
-    } catch {
-      // invoke: async — a failure of the call does not concern the workflow
-    }
-  }
-  const ids = children.filter((c) => c.terminate && c.instanceId !== undefined).map((c) => c.instanceId!);
+  const ids = children.filter((c) => c.terminate).map((c) => c.instanceId);
   if (ids.length > 0) yield rc.ctx.callActivity(rc.activities.terminate, { instanceIds: ids, reason: 'parent workflow completed' });
 }
 

@@ -169,6 +169,45 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(sideRuns, []);
       assert.deepEqual(await leftovers(engine.store, id), { timers: 0, messages: 0, tasks: 0 });
     });
+
+    it('detached activities outlive the instance: scheduled in the final turn or before a continue-as-new, they run once, unaborted', async () => {
+      const runs: string[] = [];
+      let aborted = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const engine = await makeEngine(kind);
+      engine.registerActivity('notify', async (x: string, ctx) => {
+        runs.push(x);
+        if (x === 'slow') await gate;
+        if (ctx.signal.aborted) aborted++;
+        return x;
+      });
+      engine.registerOrchestration('fire-and-forget', function* (ctx, n: number) {
+        yield ctx.createTimer(1);
+        if (n === 0) {
+          ctx.callActivity('notify', 'before-continue', { detached: true });
+          ctx.continueAsNew(1);
+          return undefined;
+        }
+        ctx.callActivity('notify', 'slow', { detached: true });
+        ctx.callActivity('notify', 'last', { detached: true });
+        return 'done';
+      });
+      await engine.start();
+      const id = await engine.client.start('fire-and-forget', 0);
+      // The instance completes while its slow fire-and-forget call is still running.
+      assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 3000 })).runtimeStatus, 'COMPLETED');
+      await until(() => runs.length === 3, 3000, 'the three detached calls to start');
+      release();
+      await until(async () => (await leftovers(engine.store, id)).tasks === 0, 3000, 'the detached tasks to finish');
+      assert.deepEqual([...runs].sort(), ['before-continue', 'last', 'slow']);
+      assert.equal(aborted, 0, 'a detached call is not aborted when its instance ends');
+      const scheduled = (await engine.client.history(id)).filter((e) => e.type === 'TaskScheduled');
+      assert.deepEqual(
+        scheduled.map((e) => (e as { detached?: boolean }).detached),
+        [true, true],
+      );
+    });
   });
 }
 

@@ -23,6 +23,8 @@ export interface ScheduleTaskAction {
   input?: string;
   attempt: number;
   logicalTaskId: number;
+  /** Fire-and-forget (CallActivityOptions.detached): the task outlives the orchestration. */
+  detached?: boolean;
 }
 export interface CreateTimerAction {
   type: 'CreateTimer';

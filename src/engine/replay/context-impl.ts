@@ -53,8 +53,10 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
     logger,
     callActivity(name: string, input?: unknown, options?: CallActivityOptions) {
       const text = serialize(input, `input of activity '${name}'`);
-      const policy = options?.retry ? compileRetryPolicy(options.retry) : undefined;
-      return rt.retried('activity', name, policy, (attempt, logical) => ({ id: rt.scheduleActivity(name, text, attempt, logical) }));
+      const detached = options?.detached === true;
+      // A detached call outlives the orchestration, so no retry can follow it.
+      const policy = options?.retry && !detached ? compileRetryPolicy(options.retry) : undefined;
+      return rt.retried('activity', name, policy, (attempt, logical) => ({ id: rt.scheduleActivity(name, text, attempt, logical, detached) }));
     },
     createTimer(fireAt: Date | number) {
       const at = typeof fireAt === 'number' ? rt.nowMs + Math.max(0, fireAt) : fireAt.getTime();

@@ -14,6 +14,13 @@ import type { Task } from './task.js';
 export interface CallActivityOptions {
   /** Retry a failed activity durably (timers in this orchestration's history). */
   retry?: RetryPolicy;
+  /**
+   * Fire-and-forget: the task runs even if the orchestration ends (completes, fails, continues as
+   * new) before a worker picks it up, and is not aborted when it does. Its result, if the
+   * orchestration is still there to see it, completes the returned task as usual. For Serverless
+   * Workflow `invoke: async`. Not combined with `retry` (a retry needs the orchestration). @default false
+   */
+  detached?: boolean;
 }
 
 /** Options of {@link OrchestrationContext.callSubOrchestrator}. */

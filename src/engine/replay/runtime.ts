@@ -489,10 +489,11 @@ export class OrchestrationRuntime {
   }
 
   /** @internal */
-  scheduleActivity(name: string, input: string | undefined, attempt: number, logicalTaskId: number | undefined): number {
+  scheduleActivity(name: string, input: string | undefined, attempt: number, logicalTaskId: number | undefined, detached = false): number {
     const id = ++this.seq;
     const action: OrchestratorAction = { type: ActionType.ScheduleTask, id, name, attempt, logicalTaskId: logicalTaskId ?? id };
     if (input !== undefined) action.input = input;
+    if (detached) action.detached = true;
     this.pending.set(id, action);
     return id;
   }
