@@ -54,6 +54,10 @@ export interface InstanceMetadata {
   serializedInput?: string;
   serializedOutput?: string;
   serializedCustomStatus?: string;
+  /** Hash of the definition version the current execution runs (absent for unversioned registrations). */
+  definitionHash?: string;
+  /** Version tag of that definition. */
+  definitionVersion?: string;
 }
 
 /** Filter of {@link EngineClient.list} and {@link EngineClient.purgeInstances}. */
@@ -110,6 +114,8 @@ function toMetadata(r: InstanceRecord): InstanceMetadata {
   if (r.input !== undefined) m.serializedInput = r.input;
   if (r.output !== undefined) m.serializedOutput = r.output;
   if (r.customStatus !== undefined) m.serializedCustomStatus = r.customStatus;
+  if (r.definitionHash !== undefined) m.definitionHash = r.definitionHash;
+  if (r.definitionVersion !== undefined) m.definitionVersion = r.definitionVersion;
   return m;
 }
 
@@ -134,7 +140,8 @@ export class EngineClient {
    */
   async start(name: string, input?: unknown, options: StartOptions = {}): Promise<string> {
     checkName(name, 'orchestration name');
-    const reg = this.host.registry.orchestration(name);
+    // The current version: an orchestration registered only for replay starts no new instances.
+    const reg = this.host.registry.current(name);
     if (!reg) {
       const known = this.host.registry.orchestrationNames();
       throw new SwirlError(
@@ -163,6 +170,8 @@ export class EngineClient {
       instanceId,
       executionId,
       name,
+      ...(reg.definitionHash !== undefined ? { definitionHash: reg.definitionHash } : {}),
+      ...(reg.version !== undefined ? { definitionVersion: reg.version } : {}),
       createdAt: now,
       ...(startAt !== undefined ? { scheduledStartAt: startAt } : {}),
       ...(text !== undefined ? { input: text } : {}),

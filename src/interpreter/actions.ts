@@ -136,7 +136,7 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
       // Decision: an expression function's input is its arguments object when given, else the action data.
       return { result: rc.evaluate(`/functions/${index}/operation`, args ?? input, `function '${fn.name}'`), async: false };
     }
-    const task = rc.ctx.callActivity(rc.activities.call, { workflow: rc.workflowName, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label });
+    const task = rc.ctx.callActivity(rc.activities.call, { workflow: rc.workflowName, definition: rc.graph.hash, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label });
     if (ref.invoke === 'async') return { result: undefined, async: true };
     return { result: yield* rc.wait(task, deadlines), async: false };
   }
