@@ -290,8 +290,28 @@ export class WorkflowCatalog {
     if (existing?.graph.hash === graph.hash) return { result, workflow: existing.info };
     // Durable before it is registered (and before the API answers): a crash after the answer
     // must not lose a version whose instances may already be running.
-    await this.keep(graph, text, file);
+    await this.keepNewest(graph, text, file);
     return { result, workflow: this.add(graph, file) };
+  }
+
+  /**
+   * Stores a version as the newest of its id (at start, the newest API version is current). A
+   * version stored before (a rollback to an earlier text) keeps its first registration time, so it
+   * is stored again when no instance runs it; when instances do, it is current until the next
+   * restart only (a warning says so).
+   */
+  private async keepNewest(graph: WorkflowGraph, text: string, source: string): Promise<void> {
+    const versions = await this.store.listDefinitions(graph.id);
+    const at = versions.findIndex((r) => r.hash === graph.hash);
+    if (at >= 0 && at < versions.length - 1) {
+      const deleted = await this.store.deleteUnusedDefinitions([graph.hash]);
+      if (deleted.length === 0) {
+        this.logger?.warn(`workflow '${graph.id}': version ${graph.hash.slice(0, 12)} is registered again while instances run it; after a restart the newest other version is current until it is registered once more`, {
+          workflow: graph.id,
+        });
+      }
+    }
+    await this.keep(graph, text, source);
   }
 
   /** Whether an unfinished instance runs definition `hash`. */
