@@ -50,14 +50,14 @@ export interface InstanceMetadata {
   output: unknown;
   customStatus: unknown;
   failure?: FailureDetails;
-  /** The payloads as stored (JSON text), for callers that pass them through unparsed. */
-  serializedInput?: string;
-  serializedOutput?: string;
-  serializedCustomStatus?: string;
   /** Hash of the definition version the current execution runs (absent for unversioned registrations). */
   definitionHash?: string;
   /** Version tag of that definition. */
   definitionVersion?: string;
+  /** The payloads as stored (JSON text), for callers that pass them through unparsed. */
+  serializedInput?: string;
+  serializedOutput?: string;
+  serializedCustomStatus?: string;
 }
 
 /** Filter of {@link EngineClient.list} and {@link EngineClient.purgeInstances}. */

@@ -60,12 +60,12 @@ export class OrchestrationWorker {
   private readonly wakeup = new Wakeup();
   private readonly inflight = new Set<Promise<void>>();
   private readonly active = new Set<string>();
+  /** "no worker registered for … (definition …)" reasons already logged (once each, not once per poll). */
+  private readonly waitingLogged = new Set<string>();
   private running = false;
   private loopDone: Promise<void> | undefined;
   private leaseCounter = 0;
   private readonly describe: DescribeOrchestration;
-  /** "no worker registered for … (definition …)" reasons already logged (once each, not once per poll). */
-  private readonly waitingLogged = new Set<string>();
 
   constructor(
     private readonly store: Store,
