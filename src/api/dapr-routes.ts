@@ -38,6 +38,9 @@ export function toDaprWorkflowState(m: InstanceMetadata): Record<string, unknown
   // daprd omits the output when the instance carries failure details.
   if (m.serializedOutput !== undefined && !m.failure) properties['dapr.workflow.output'] = m.serializedOutput;
   if (m.serializedCustomStatus !== undefined) properties['dapr.workflow.custom_status'] = m.serializedCustomStatus;
+  // Not daprd's: the definition version the instance runs (specs/engine.md "Definition versions").
+  if (m.definitionHash !== undefined) properties['swirl.definition.hash'] = m.definitionHash;
+  if (m.definitionVersion !== undefined) properties['swirl.definition.version'] = m.definitionVersion;
   if (m.failure) {
     properties['dapr.workflow.failure.error_type'] = m.failure.errorType;
     properties['dapr.workflow.failure.error_message'] = m.failure.message;

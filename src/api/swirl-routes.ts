@@ -67,6 +67,9 @@ function detail(m: InstanceMetadata): Record<string, unknown> {
   if (m.completedAt) out.completedAt = m.completedAt.toISOString();
   if (m.scheduledStartAt) out.scheduledStartAt = m.scheduledStartAt.toISOString();
   if (m.parentInstanceId !== undefined) out.parentInstanceID = m.parentInstanceId;
+  // The definition version this instance runs (specs/engine.md "Definition versions").
+  if (m.definitionHash !== undefined) out.definitionHash = m.definitionHash;
+  if (m.definitionVersion !== undefined) out.definitionVersion = m.definitionVersion;
   if (m.input !== undefined) out.input = m.input;
   if (m.output !== undefined) out.output = m.output;
   if (m.customStatus !== undefined) out.customStatus = m.customStatus;

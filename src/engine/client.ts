@@ -51,6 +51,10 @@ export interface InstanceMetadata {
   output: unknown;
   customStatus: unknown;
   failure?: FailureDetails;
+  /** Hash of the definition version the current execution runs (absent for unversioned registrations). */
+  definitionHash?: string;
+  /** Version tag of that definition. */
+  definitionVersion?: string;
   /** The payloads as stored (JSON text), for callers that pass them through unparsed. */
   serializedInput?: string;
   serializedOutput?: string;
@@ -121,6 +125,8 @@ function toMetadata(r: InstanceRecord): InstanceMetadata {
   if (r.input !== undefined) m.serializedInput = r.input;
   if (r.output !== undefined) m.serializedOutput = r.output;
   if (r.customStatus !== undefined) m.serializedCustomStatus = r.customStatus;
+  if (r.definitionHash !== undefined) m.definitionHash = r.definitionHash;
+  if (r.definitionVersion !== undefined) m.definitionVersion = r.definitionVersion;
   return m;
 }
 
@@ -147,7 +153,8 @@ export class EngineClient {
    */
   async start(name: string, input?: unknown, options: StartOptions = {}): Promise<string> {
     checkName(name, 'orchestration name');
-    const reg = this.host.registry.orchestration(name);
+    // The current version: an orchestration registered only for replay starts no new instances.
+    const reg = this.host.registry.current(name);
     if (!reg) {
       const known = this.host.registry.orchestrationNames();
       throw new SwirlError(
@@ -176,6 +183,8 @@ export class EngineClient {
       instanceId,
       executionId,
       name,
+      ...(reg.definitionHash !== undefined ? { definitionHash: reg.definitionHash } : {}),
+      ...(reg.version !== undefined ? { definitionVersion: reg.version } : {}),
       createdAt: now,
       ...(startAt !== undefined ? { scheduledStartAt: startAt } : {}),
       ...(text !== undefined ? { input: text } : {}),

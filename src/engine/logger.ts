@@ -33,6 +33,8 @@ export const LogEvent = {
   instanceTerminated: 'instance.terminated',
   instanceContinuedAsNew: 'instance.continued-as-new',
   nonDeterminism: 'instance.non-determinism',
+  /** An instance's definition version is not registered on this engine: it waits. */
+  definitionMissing: 'instance.definition-missing',
   turnFailed: 'turn.failed',
   leaseLost: 'lease.lost',
   activityFailed: 'activity.failed',

@@ -80,6 +80,8 @@ export class OrchestrationWorker {
   private readonly wakeup = new Wakeup();
   private readonly inflight = new Set<Promise<void>>();
   private readonly active = new Set<string>();
+  /** "no worker registered for … (definition …)" reasons already logged (once each, not once per poll). */
+  private readonly waitingLogged = new Set<string>();
   private running = false;
   private loopDone: Promise<void> | undefined;
   private leaseCounter = 0;
@@ -345,7 +347,8 @@ export class OrchestrationWorker {
         this.stats.cacheHits += 1;
       } else {
         if (!this.registry.orchestration(instance.name)) return this.releaseUnserved(item);
-        const made = this.newRuntime(instance.name);
+        const made = await this.newRuntime(instance, events);
+        if ('waiting' in made) return this.waitForDefinition(item, made.waiting);
         if ('failure' in made) forced = failedOutcome(made.failure);
         else {
           runtime = made.runtime;
@@ -444,8 +447,31 @@ export class OrchestrationWorker {
     return inboxEvents(instance, messages);
   }
 
-  private newRuntime(name: string): { runtime: OrchestrationRuntime } | { failure: ReturnType<typeof toFailureDetails> } {
-    const reg = this.registry.orchestration(name);
+  /**
+   * A runtime for `instance` on the definition version it started on: its recorded
+   * definitionHash (InstanceRecord, else — rows written before the column existed — its
+   * ExecutionStarted), never simply the newest registration. `waiting` when this engine has the
+   * name but not that version: the instance waits for a node (or a restart) that has it.
+   */
+  private async newRuntime(
+    instance: InstanceRecord,
+    events: HistoryEvent[],
+  ): Promise<{ runtime: OrchestrationRuntime } | { failure: ReturnType<typeof toFailureDetails> } | { waiting: string }> {
+    const name = instance.name;
+    let hash = instance.definitionHash;
+    if (hash === undefined) {
+      const first = instance.historyLength > 0 ? (await this.store.loadHistory(instance.instanceId))[0] : undefined;
+      const started = first ? fromHistoryRecord(first) : events.find((e) => e.type === EventType.ExecutionStarted);
+      if (started?.type === EventType.ExecutionStarted) hash = started.definitionHash;
+      // Backfill: the turn's commit copies the instance's hash into the row (turn.ts baseState).
+      if (hash !== undefined) instance.definitionHash = hash;
+      if (started?.type === EventType.ExecutionStarted && started.version !== undefined) instance.definitionVersion ??= started.version;
+    }
+    const found = this.registry.forInstance(name, hash);
+    if ('missing' in found && found.missing === 'definition') {
+      return { waiting: `no worker registered for '${name}' (definition ${shortHash(hash)})` };
+    }
+    const reg = 'registration' in found ? found.registration : undefined;
     if (!reg) {
       return {
         failure: {
@@ -471,6 +497,21 @@ export class OrchestrationWorker {
     return { runtime };
   }
 
+  /**
+   * Releases the claim of an instance whose definition version is not registered here, to be
+   * claimed again after a poll interval (never failed: the version may be registered later, or
+   * another node has it). Logged once per name and version.
+   */
+  private async waitForDefinition(item: OrchestrationWorkItem, reason: string): Promise<false> {
+    const { instanceId, name } = item.instance;
+    if (!this.waitingLogged.has(reason)) {
+      this.waitingLogged.add(reason);
+      this.opts.logger.warn(`instance '${instanceId}' waits: ${reason}`, { event: LogEvent.definitionMissing, instanceId, name, definitionHash: item.instance.definitionHash });
+    }
+    await this.store.abandonOrchestration(instanceId, item.leaseId, this.opts.clock.now() + this.opts.pollIntervalMs).catch(() => undefined);
+    return false;
+  }
+
   private nonDeterminism(instance: InstanceRecord, e: unknown): ExecutionOutcome {
     if (!(e instanceof NonDeterminismError)) throw e;
     this.opts.logger.error(e.message, { event: LogEvent.nonDeterminism, instanceId: instance.instanceId });
@@ -491,6 +532,11 @@ export class OrchestrationWorker {
             : LogEvent.instanceContinuedAsNew;
     this.opts.logger.info(`instance '${instance.instanceId}' ${status.toLowerCase()}`, { event, ...meta });
   }
+}
+
+/** The first 12 hex digits of a definition hash, for messages. */
+function shortHash(hash: string | undefined): string {
+  return hash === undefined ? '(none)' : hash.slice(0, 12);
 }
 
 function failedOutcome(failure: ReturnType<typeof toFailureDetails>): ExecutionOutcome {

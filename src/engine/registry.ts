@@ -1,6 +1,8 @@
 /**
  * @module engine/registry
- * The orchestrations and activities an engine can run, by name.
+ * The orchestrations and activities an engine can run, by name. An orchestration name may have
+ * several definition versions (by definition hash): the newest registration is *current* (new
+ * instances start on it), the others stay for the instances that started on them.
  */
 
 import { SwirlError } from '../errors.js';
@@ -32,24 +34,69 @@ export type ActivityFunction<TIn = any, TOut = any> = (input: TIn, ctx: Activity
 export interface OrchestrationRegistration {
   /** Version tag recorded in ExecutionStarted. */
   version?: string;
-  /** Hash of the definition this orchestration runs (recorded in ExecutionStarted). */
+  /**
+   * Hash of the definition this orchestration runs (recorded in ExecutionStarted and on the
+   * instance). Registering the same name again with another hash adds a version; the same hash
+   * again is idempotent.
+   */
+  definitionHash?: string;
+  /**
+   * Whether this registration becomes the one new instances start on. `false` registers a version
+   * only for the instances that already run it (e.g. an older definition loaded from the store).
+   * @default true
+   */
+  current?: boolean;
+}
+
+export interface RegisteredOrchestration {
+  name: string;
+  fn: AnyOrchestrationFunction;
+  version?: string;
   definitionHash?: string;
 }
 
-export interface RegisteredOrchestration extends OrchestrationRegistration {
-  name: string;
-  fn: AnyOrchestrationFunction;
+/** The versions of one orchestration name. */
+interface OrchestrationVersions {
+  /** What new instances start on; undefined while only replay-only versions are registered. */
+  current?: RegisteredOrchestration;
+  /** The registration without a hash (then it is the only one). */
+  unversioned?: RegisteredOrchestration;
+  /** Every hashed version, in registration order. */
+  byHash: Map<string, RegisteredOrchestration>;
 }
+
+/** Which registration an instance runs on (see {@link Registry.forInstance}). */
+export type OrchestrationLookup = { registration: RegisteredOrchestration } | { missing: 'name' | 'definition' };
 
 /** Name → function maps with clear errors for duplicates. */
 export class Registry {
-  private readonly orchestrations = new Map<string, RegisteredOrchestration>();
+  private readonly orchestrations = new Map<string, OrchestrationVersions>();
   private readonly activities = new Map<string, ActivityFunction>();
 
   addOrchestration(name: string, fn: AnyOrchestrationFunction, options: OrchestrationRegistration = {}): void {
     check(name, typeof fn === 'function', 'orchestration');
-    if (this.orchestrations.has(name)) throw new SwirlError(EngineErrorCode.INVALID_REGISTRATION, `an orchestration named '${name}' is already registered`);
-    this.orchestrations.set(name, { name, fn, ...options });
+    const reg: RegisteredOrchestration = { name, fn };
+    if (options.version !== undefined) reg.version = options.version;
+    if (options.definitionHash !== undefined) reg.definitionHash = options.definitionHash;
+    const current = options.current ?? true;
+    const versions = this.orchestrations.get(name);
+    if (!versions) {
+      const v: OrchestrationVersions = { byHash: new Map() };
+      if (reg.definitionHash === undefined) v.unversioned = reg;
+      else v.byHash.set(reg.definitionHash, reg);
+      if (current) v.current = reg;
+      this.orchestrations.set(name, v);
+      return;
+    }
+    // Without a hash there is nothing to tell versions apart: a second registration is a mistake.
+    if (reg.definitionHash === undefined || versions.unversioned) {
+      throw new SwirlError(EngineErrorCode.INVALID_REGISTRATION, `an orchestration named '${name}' is already registered (register definition versions with a definitionHash)`);
+    }
+    const known = versions.byHash.get(reg.definitionHash);
+    if (!known) versions.byHash.set(reg.definitionHash, reg);
+    // The same hash again keeps its first function (idempotent), but may make it current again
+    // (a rollback to an earlier version, or a version loaded for replay that is now deployed).
+    if (current) versions.current = known ?? reg;
   }
 
   addActivity(name: string, fn: ActivityFunction): void {
@@ -58,8 +105,42 @@ export class Registry {
     this.activities.set(name, fn);
   }
 
+  /**
+   * The registration of `name` that new executions start on: the current one, else (only
+   * replay-only versions are registered) the newest. Undefined when the name is not registered.
+   */
   orchestration(name: string): RegisteredOrchestration | undefined {
-    return this.orchestrations.get(name);
+    const v = this.orchestrations.get(name);
+    if (!v) return undefined;
+    return v.current ?? v.unversioned ?? [...v.byHash.values()].at(-1);
+  }
+
+  /** The current registration of `name` (undefined when none, or only replay-only versions, is registered). */
+  current(name: string): RegisteredOrchestration | undefined {
+    return this.orchestrations.get(name)?.current;
+  }
+
+  /**
+   * The registration an instance of `name` that started on `definitionHash` runs on: that
+   * version; the current one when the instance recorded no hash; the only registration when it
+   * has none (an engine user that does not version its code). `missing: 'definition'` when the
+   * name is registered but not that version: the instance must wait for a node that has it.
+   */
+  forInstance(name: string, definitionHash: string | undefined): OrchestrationLookup {
+    const v = this.orchestrations.get(name);
+    if (!v) return { missing: 'name' };
+    if (v.unversioned) return { registration: v.unversioned };
+    if (definitionHash === undefined) {
+      const reg = this.orchestration(name);
+      return reg ? { registration: reg } : { missing: 'name' };
+    }
+    const reg = v.byHash.get(definitionHash);
+    return reg ? { registration: reg } : { missing: 'definition' };
+  }
+
+  /** The definition hashes registered under `name`, in registration order. */
+  definitionHashes(name: string): string[] {
+    return [...(this.orchestrations.get(name)?.byHash.keys() ?? [])];
   }
 
   activity(name: string): ActivityFunction | undefined {

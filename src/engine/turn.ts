@@ -202,6 +202,12 @@ export function buildTurn(t: TurnInput): BuiltTurn {
         const carried = o.carryoverEvents ?? [];
         commit.messages.push(newMessage(self, carried.length > 0 ? { executionId: newExec, event: start, carried } : { executionId: newExec, event: start }, now));
         commit.state.executionId = newExec;
+        // The new execution runs the current definition of the name (not necessarily the one the
+        // ending execution ran): continue-as-new is where a long-running instance upgrades.
+        if (reg?.definitionHash !== undefined) commit.state.definitionHash = reg.definitionHash;
+        else delete commit.state.definitionHash;
+        if (reg?.version !== undefined) commit.state.definitionVersion = reg.version;
+        else delete commit.state.definitionVersion;
         if (o.result !== undefined) commit.state.input = o.result;
         else delete commit.state.input;
         break;
@@ -229,6 +235,8 @@ function baseState(instance: InstanceRecord, now: number): InstanceState {
   if (instance.output !== undefined) s.output = instance.output;
   if (instance.customStatus !== undefined) s.customStatus = instance.customStatus;
   if (instance.failure !== undefined) s.failure = instance.failure;
+  if (instance.definitionHash !== undefined) s.definitionHash = instance.definitionHash;
+  if (instance.definitionVersion !== undefined) s.definitionVersion = instance.definitionVersion;
   return s;
 }
 
@@ -236,7 +244,8 @@ function childStart(t: TurnInput, taskId: number, name: string, childId: string,
   const { instance, now } = t;
   const childExec = randomUUID();
   const parent: ParentInstance = { instanceId: instance.instanceId, executionId: instance.executionId, name: instance.name, taskScheduledId: taskId };
-  const start = executionStarted({ instanceId: childId, executionId: childExec, name, input, timestamp: now, parent, ...t.describe(name) });
+  const reg = t.describe(name);
+  const start = executionStarted({ instanceId: childId, executionId: childExec, name, input, timestamp: now, parent, ...reg });
   const failure: FailureDetails = {
     errorType: 'SwirlError',
     code: 'INSTANCE_EXISTS',
@@ -252,6 +261,8 @@ function childStart(t: TurnInput, taskId: number, name: string, childId: string,
     onConflict: message(instance.instanceId, instance.executionId, { type: EventType.SubOrchestrationInstanceFailed, eventId: -1, timestamp: now, taskScheduledId: taskId, failure }, now),
   };
   if (input !== undefined) req.input = input;
+  if (reg?.definitionHash !== undefined) req.definitionHash = reg.definitionHash;
+  if (reg?.version !== undefined) req.definitionVersion = reg.version;
   return req;
 }
 

@@ -2,13 +2,20 @@
  * @module host/catalog
  * The workflow definitions a host serves: loaded from a folder at start or registered over the
  * API, validated (diagnostics as `swirl validate` prints them), compiled and registered on the
- * engine by id. The workflow name in the Dapr API is the definition id. Definitions registered
- * over the API are persisted (host/definition-store) before the registration is answered, and
- * reloaded at start after the folder; an id the folder also defines is served from the folder.
+ * engine by id. The workflow name in the Dapr API is the definition id.
+ *
+ * Definition versions (DESIGN §6, specs/engine.md "Definition versions"): every definition is
+ * kept in the store by hash (`putDefinition`) before it is registered — before the API answers.
+ * Registering a changed definition under an id makes it the *current* version (new instances
+ * start on it); the earlier versions stay registered for the instances that run them. At start
+ * the host registers every stored version that unfinished instances run, then the folder's and
+ * the API's current ones, and deletes stored versions nobody runs any more.
  */
 import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import {
   DefinitionError,
+  RuntimeStatus,
   formatDiagnostic,
   loadWorkflow,
   loadWorkflowText,
@@ -18,11 +25,29 @@ import {
   validateText,
   type Engine,
   type Logger,
+  type Store,
   type ValidationResult,
   type WorkflowGraph,
 } from '../index.js';
 import type { ComponentHost } from '../components/index.js';
 import type { DefinitionStore } from './definition-store.js';
+
+/** A definition version as the store keeps it. */
+type DefinitionRecord = NonNullable<Awaited<ReturnType<Store['getDefinition']>>>;
+
+/** The source of definitions registered over HTTP. */
+const API_SOURCE = '<api>';
+
+/** Statuses of instances that may still replay their definition. */
+const UNFINISHED = [RuntimeStatus.PENDING, RuntimeStatus.RUNNING, RuntimeStatus.SUSPENDED, RuntimeStatus.CONTINUED_AS_NEW];
+
+/** An earlier version of a workflow, kept registered for the instances that run it. */
+export interface WorkflowVersionInfo {
+  hash: string;
+  version?: string;
+  /** The file it was loaded from, or `<api>`. */
+  source: string;
+}
 
 /** A registered definition, as the API lists it. */
 export interface WorkflowInfo {
@@ -37,8 +62,12 @@ export interface WorkflowInfo {
   startEvents: string[];
   /** `start.schedule`, when the definition has one. */
   schedule?: { interval?: string; cron?: string; validUntil?: string };
+  /**
+   * Earlier versions of this id still registered here: run by unfinished instances at start, or
+   * replaced since (oldest first). New instances always start on the current version above.
+   */
+  olderVersions?: WorkflowVersionInfo[];
 }
-
 /** What loading a folder produced. */
 export interface CatalogLoadReport {
   loaded: WorkflowInfo[];
@@ -77,46 +106,103 @@ function describe(graph: WorkflowGraph, source: string): WorkflowInfo {
 
 /** The definitions of one host, registered on its engine. */
 export class WorkflowCatalog {
+  /** The current version of each id. */
   private readonly entries = new Map<string, Entry>();
-  private readonly listeners: ((graph: WorkflowGraph) => void)[] = [];
+  /** Earlier versions registered for their running instances: id → hash → version. */
+  private readonly older = new Map<string, Map<string, WorkflowVersionInfo>>();
+  private readonly listeners: ((graph: WorkflowGraph, replaced: WorkflowGraph | undefined) => void)[] = [];
 
   constructor(
     private readonly engine: Engine,
     private readonly components: ComponentHost | undefined,
     private readonly logger: Logger | undefined,
-    /** Where definitions registered over the API are kept; none: they live as long as the process. */
-    private readonly persisted?: DefinitionStore,
+    /**
+     * The folder where API-registered definitions were kept before they moved into the store:
+     * read once at start ({@link loadPersisted}), migrated, and renamed `*.yaml.migrated`.
+     */
+    private readonly legacy?: DefinitionStore,
   ) {}
 
-  /** Called for every definition registered from now on (the scheduler and event router listen). */
-  onRegistered(fn: (graph: WorkflowGraph) => void): void {
+  private get store(): Store {
+    return this.engine.store;
+  }
+
+  /**
+   * Called for every definition that becomes current from now on (the scheduler and event router
+   * listen); `replaced` is the version it supersedes under the same id.
+   */
+  onRegistered(fn: (graph: WorkflowGraph, replaced: WorkflowGraph | undefined) => void): void {
     this.listeners.push(fn);
   }
 
-  /** Every registered definition, by id. */
+  /** Every registered definition (its current version, plus the older ones still registered), by id. */
   list(): WorkflowInfo[] {
-    return [...this.entries.values()].map((e) => e.info).sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.entries.values()]
+      .map((e) => {
+        const older = [...(this.older.get(e.info.id)?.values() ?? [])];
+        return older.length > 0 ? { ...e.info, olderVersions: older } : e.info;
+      })
+      .sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  /** The graph registered under `id`. */
+  /** The graph registered under `id` (its current version). */
   graph(id: string): WorkflowGraph | undefined {
     return this.entries.get(id)?.graph;
   }
 
-  /** Every registered graph. */
+  /** Every registered graph (current versions). */
   graphs(): WorkflowGraph[] {
     return [...this.entries.values()].map((e) => e.graph);
   }
 
+  /** Ids known here (current or older versions): subflow references to them validate. */
+  private knownIds(): Set<string> {
+    return new Set([...this.entries.keys(), ...this.older.keys()]);
+  }
+
   /**
-   * Validates and registers every definition under `dir`. Invalid definitions are refused (with
-   * their diagnostics); the rest load. A second definition with an id already taken is refused.
+   * Registers, for replay only, every stored definition version that unfinished instances run
+   * (at start, before {@link loadFolder}): they keep replaying it whatever the folder or the API
+   * now defines under the same id. A version that no longer compiles is refused with its
+   * diagnostics; its instances wait (they never fail for it).
+   */
+  async loadInUse(): Promise<CatalogLoadReport> {
+    const report: CatalogLoadReport = { loaded: [], refused: [], warnings: [] };
+    const records = await this.store.listDefinitions();
+    const ids = new Set([...this.knownIds(), ...records.map((r) => r.id)]);
+    for (const record of records) {
+      if (!(await this.inUse(record.hash))) continue;
+      const file = record.source === API_SOURCE ? API_SOURCE : record.source;
+      const result = await validateText(record.text, file, { workflowIds: ids });
+      if (!result.valid) {
+        report.refused.push({ file: `${record.id} (definition ${record.hash.slice(0, 12)}, from ${record.source})`, messages: result.diagnostics.map(formatDiagnostic) });
+        continue;
+      }
+      let graph = await loadWorkflowText(record.text, file, { workflowIds: ids });
+      if (graph.hash !== record.hash) {
+        // The text compiles differently now (a file it references changed): its instances recorded
+        // the stored hash, so register it under that one.
+        report.warnings.push(`${record.source}: warning definition ${record.hash.slice(0, 12)} of '${record.id}' now compiles to ${graph.hash.slice(0, 12)} (a referenced file changed?); its running instances use the stored text`);
+        graph = Object.freeze({ ...graph, hash: record.hash });
+      }
+      this.addOlder(graph, record.source);
+      report.loaded.push(describe(graph, record.source));
+    }
+    if (report.loaded.length > 0) await secretsReady(this.engine);
+    return report;
+  }
+
+  /**
+   * Validates and registers every definition under `dir` as the current version of its id (each
+   * kept in the store first). Invalid definitions are refused (with their diagnostics); the rest
+   * load. A second file with an id already loaded from this folder is refused.
    */
   async loadFolder(dir: string): Promise<CatalogLoadReport> {
     const results = await validateFiles([dir]);
     // Subflow targets may live in sibling files: validate once more knowing every id.
-    const ids = new Set(results.flatMap((r) => (r.workflow?.id !== undefined ? [r.workflow.id] : [])));
+    const ids = new Set([...this.knownIds(), ...results.flatMap((r) => (r.workflow?.id !== undefined ? [r.workflow.id] : []))]);
     const report: CatalogLoadReport = { loaded: [], refused: [], warnings: [] };
+    const fromFolder = new Map<string, string>();
     for (const r of results) {
       if (!r.valid) {
         report.refused.push({ file: r.file, messages: r.diagnostics.map(formatDiagnostic) });
@@ -124,6 +210,10 @@ export class WorkflowCatalog {
       }
       try {
         const graph = await loadWorkflow(r.file, { workflowIds: ids });
+        const first = fromFolder.get(graph.id);
+        if (first !== undefined) throw new DefinitionError('WORKFLOW_REGISTERED', `workflow '${graph.id}' is already defined by ${first}`);
+        fromFolder.set(graph.id, r.file);
+        await this.keep(graph, await readFile(r.file, 'utf8'), r.file);
         report.loaded.push(this.add(graph, r.file));
         report.warnings.push(...r.diagnostics.map(formatDiagnostic));
       } catch (err) {
@@ -136,82 +226,165 @@ export class WorkflowCatalog {
   }
 
   /**
-   * Registers the definitions persisted by earlier {@link register} calls (at start, after
-   * {@link loadFolder}). One whose id the folder already serves with a different definition is
-   * not registered: the folder wins (a warning says so); the file stays, so removing the folder's
-   * copy brings it back. One that no longer validates is refused with its diagnostics.
+   * Registers the definitions registered over the API earlier (at start, after
+   * {@link loadFolder}): for each id, its newest API version is current — unless the folder
+   * serves that id, which wins (a warning says so when they differ). Definitions still in the
+   * legacy folder (`<sqlite file>.workflows/`, from before they were kept in the store) are moved
+   * into the store first, once.
    */
   async loadPersisted(): Promise<CatalogLoadReport> {
     const report: CatalogLoadReport = { loaded: [], refused: [], warnings: [] };
-    if (!this.persisted) return report;
-    const files = this.persisted.load();
-    const ids = new Set(this.entries.keys());
-    const graphs: { file: string; text: string; result: ValidationResult }[] = [];
-    for (const f of files) graphs.push({ ...f, result: await validateText(f.text, '<api>') });
-    for (const g of graphs) if (g.result.workflow?.id !== undefined) ids.add(g.result.workflow.id);
-    for (const { file, text } of graphs) {
+    await this.migrateLegacy(report);
+    const newest = new Map<string, DefinitionRecord>();
+    for (const r of await this.store.listDefinitions()) if (r.source === API_SOURCE) newest.set(r.id, r); // oldest first: the last one wins
+    const ids = new Set([...this.knownIds(), ...(await this.store.listDefinitions()).map((r) => r.id)]);
+    for (const record of newest.values()) {
+      const existing = this.entries.get(record.id);
+      if (existing && existing.graph.hash !== record.hash) {
+        report.warnings.push(`${API_SOURCE}: warning workflow '${record.id}' registered over the API is not served: ${existing.info.source} defines the same id and wins`);
+        continue;
+      }
       // Validated as '<api>', like when it was posted, so relative references resolve the same way.
-      const result = await validateText(text, '<api>', { workflowIds: ids });
+      const result = await validateText(record.text, API_SOURCE, { workflowIds: ids });
       if (!result.valid) {
-        report.refused.push({ file, messages: result.diagnostics.map(formatDiagnostic) });
+        report.refused.push({ file: `${record.id} (${API_SOURCE})`, messages: result.diagnostics.map(formatDiagnostic) });
         continue;
       }
-      const graph = await loadWorkflowText(text, '<api>', { workflowIds: ids });
-      const existing = this.entries.get(graph.id);
-      if (existing && existing.graph.hash !== graph.hash) {
-        report.warnings.push(`${file}: warning workflow '${graph.id}' registered over the API is not served: ${existing.info.source} defines the same id and wins`);
-        continue;
-      }
-      report.loaded.push(this.add(graph, '<api>'));
+      const graph = await loadWorkflowText(record.text, API_SOURCE, { workflowIds: ids });
+      report.loaded.push(this.add(graph, API_SOURCE));
     }
     if (report.loaded.length > 0) await secretsReady(this.engine);
     return report;
   }
 
+  /**
+   * Deletes the stored definition versions that are not current here and that no unfinished
+   * instance runs (the store checks the latter in the same transaction). Returns the hashes
+   * deleted. The host calls it at start, once every current version is registered.
+   */
+  async collectUnused(): Promise<string[]> {
+    const current = new Set([...this.entries.values()].map((e) => e.graph.hash));
+    const candidates = (await this.store.listDefinitions()).filter((r) => !current.has(r.hash)).map((r) => r.hash);
+    if (candidates.length === 0) return [];
+    const deleted = await this.store.deleteUnusedDefinitions(candidates);
+    const gone = new Set(deleted);
+    for (const versions of this.older.values()) for (const h of [...versions.keys()]) if (gone.has(h)) versions.delete(h);
+    return deleted;
+  }
+
   /** Validates a definition given as text without registering it. */
-  validate(text: string, file = '<api>'): Promise<ValidationResult> {
-    return validateText(text, file, { workflowIds: new Set(this.entries.keys()) });
+  validate(text: string, file = API_SOURCE): Promise<ValidationResult> {
+    return validateText(text, file, { workflowIds: this.knownIds() });
   }
 
   /**
    * Validates and registers a definition given as text. Returns the validation result and, when
-   * it was valid, the registered workflow.
-   * @throws DefinitionError WORKFLOW_REGISTERED when another definition already has this id
+   * it was valid, the registered workflow. A changed definition under a registered id becomes its
+   * new current version; the instances already running keep the version they started on.
    */
-  async register(text: string, file = '<api>'): Promise<{ result: ValidationResult; workflow?: WorkflowInfo }> {
+  async register(text: string, file = API_SOURCE): Promise<{ result: ValidationResult; workflow?: WorkflowInfo }> {
     const result = await this.validate(text, file);
     if (!result.valid) return { result };
-    const graph = await loadWorkflowText(text, file, { workflowIds: new Set(this.entries.keys()) });
+    const graph = await loadWorkflowText(text, file, { workflowIds: this.knownIds() });
     const existing = this.entries.get(graph.id);
     if (existing?.graph.hash === graph.hash) return { result, workflow: existing.info };
-    this.refuseConflict(graph);
     // Durable before it is registered (and before the API answers): a crash after the answer
-    // must not lose a workflow whose instances may already be running.
-    this.persisted?.save(graph.id, text);
+    // must not lose a version whose instances may already be running.
+    await this.keepNewest(graph, text, file);
     return { result, workflow: this.add(graph, file) };
   }
 
-  /** @throws DefinitionError WORKFLOW_REGISTERED when another definition has the id of `graph` */
-  private refuseConflict(graph: WorkflowGraph): void {
-    const existing = this.entries.get(graph.id);
-    if (existing && existing.graph.hash !== graph.hash) {
-      throw new DefinitionError('WORKFLOW_REGISTERED', `workflow '${graph.id}' is already registered from ${existing.info.source}; a changed definition needs a new id`);
+  /**
+   * Stores a version as the newest of its id (at start, the newest API version is current). A
+   * version stored before (a rollback to an earlier text) keeps its first registration time, so it
+   * is stored again when no instance runs it; when instances do, it is current until the next
+   * restart only (a warning says so).
+   */
+  private async keepNewest(graph: WorkflowGraph, text: string, source: string): Promise<void> {
+    const versions = await this.store.listDefinitions(graph.id);
+    const at = versions.findIndex((r) => r.hash === graph.hash);
+    if (at >= 0 && at < versions.length - 1) {
+      const deleted = await this.store.deleteUnusedDefinitions([graph.hash]);
+      if (deleted.length === 0) {
+        this.logger?.warn(`workflow '${graph.id}': version ${graph.hash.slice(0, 12)} is registered again while instances run it; after a restart the newest other version is current until it is registered once more`, {
+          workflow: graph.id,
+        });
+      }
+    }
+    await this.keep(graph, text, source);
+  }
+
+  /** Whether an unfinished instance runs definition `hash`. */
+  private async inUse(hash: string): Promise<boolean> {
+    const page = await this.store.queryInstances({ definitionHash: hash, statuses: UNFINISHED, pageSize: 1 });
+    return page.instances.length > 0;
+  }
+
+  /** Stores a definition version (idempotent by hash). */
+  private async keep(graph: WorkflowGraph, text: string, source: string): Promise<void> {
+    const record: DefinitionRecord = { hash: graph.hash, id: graph.id, text, source, registeredAt: Date.now() };
+    if (graph.version !== undefined) record.version = graph.version;
+    await this.store.putDefinition(record);
+  }
+
+  /** Moves the legacy folder's definitions into the store, renaming each file once it is stored. */
+  private async migrateLegacy(report: CatalogLoadReport): Promise<void> {
+    if (!this.legacy) return;
+    const files = this.legacy.load();
+    if (files.length === 0) return;
+    // Validated as '<api>', like when they were posted; they may refer to each other.
+    const checked = await Promise.all(files.map(async (f) => ({ ...f, first: await validateText(f.text, API_SOURCE) })));
+    const ids = new Set([...this.knownIds(), ...checked.flatMap((c) => (c.first.workflow?.id !== undefined ? [c.first.workflow.id] : []))]);
+    for (const { file, text } of checked) {
+      const result = await validateText(text, API_SOURCE, { workflowIds: ids });
+      if (!result.valid) {
+        report.refused.push({ file, messages: result.diagnostics.map(formatDiagnostic) });
+        continue;
+      }
+      const graph = await loadWorkflowText(text, API_SOURCE, { workflowIds: ids });
+      await this.keep(graph, text, API_SOURCE);
+      this.legacy.markMigrated(file);
+      this.logger?.info(`moved workflow '${graph.id}' from ${file} into the store`, { workflow: graph.id, definitionHash: graph.hash });
     }
   }
 
+  /** Registers an older version for replay only (its instances), not as the id's current one. */
+  private addOlder(graph: WorkflowGraph, source: string): void {
+    if (this.entries.get(graph.id)?.graph.hash === graph.hash) return;
+    registerWorkflow(this.engine, graph, { ...this.registrationOptions(source), current: false });
+    let versions = this.older.get(graph.id);
+    if (!versions) this.older.set(graph.id, (versions = new Map()));
+    const v: WorkflowVersionInfo = { hash: graph.hash, source };
+    if (graph.version !== undefined) v.version = graph.version;
+    versions.set(graph.hash, v);
+  }
+
+  /** Registers `graph` as the current version of its id; the version it replaces stays registered. */
   private add(graph: WorkflowGraph, source: string): WorkflowInfo {
     const existing = this.entries.get(graph.id);
     if (existing?.graph.hash === graph.hash) return existing.info;
-    this.refuseConflict(graph);
-    registerWorkflow(this.engine, graph, {
-      ...(this.components ? { components: this.components } : {}),
-      ...(this.logger ? { logger: this.logger } : {}),
-      workflows: (id) => this.entries.get(id)?.graph,
-      baseDir: source.startsWith('<') ? process.cwd() : dirname(source),
-    });
+    registerWorkflow(this.engine, graph, this.registrationOptions(source));
     const info = describe(graph, source);
     this.entries.set(graph.id, { graph, info });
-    for (const l of this.listeners) l(graph);
+    const versions = this.older.get(graph.id) ?? new Map<string, WorkflowVersionInfo>();
+    versions.delete(graph.hash);
+    if (existing) {
+      const v: WorkflowVersionInfo = { hash: existing.graph.hash, source: existing.info.source };
+      if (existing.graph.version !== undefined) v.version = existing.graph.version;
+      versions.set(existing.graph.hash, v);
+    }
+    if (versions.size > 0) this.older.set(graph.id, versions);
+    else this.older.delete(graph.id);
+    for (const l of this.listeners) l(graph, existing?.graph);
     return info;
+  }
+
+  private registrationOptions(source: string) {
+    return {
+      ...(this.components ? { components: this.components } : {}),
+      ...(this.logger ? { logger: this.logger } : {}),
+      workflows: (id: string) => this.entries.get(id)?.graph,
+      baseDir: source.startsWith('<') ? process.cwd() : dirname(source),
+    };
   }
 }

@@ -31,7 +31,8 @@ export interface HostOptions {
   /** Schedule check period. @default 1000 */
   scheduleTickMs?: number;
   /**
-   * Folder where definitions registered over the API are persisted and reloaded from at start.
+   * Legacy folder of definitions registered over the API before they were kept in the store:
+   * moved into the store at start (each file renamed `*.yaml.migrated`).
    * @default `<path>.workflows` for a `sqlite:<path>` store; none for memory or a given Store
    */
   definitionsDir?: string;
@@ -96,20 +97,28 @@ export class SwirlHost {
     // Registered before the engine starts, so mailboxes left by a previous process resume.
     this.events = new EventRouter(engine, this.catalog, logger, new EventMailboxes(engine, logger, options.heldEvents));
     this.scheduler = new Scheduler(engine, { logger, ...(options.scheduleTickMs !== undefined ? { tickMs: options.scheduleTickMs } : {}) });
-    this.catalog.onRegistered((g) => {
+    this.catalog.onRegistered((g, replaced) => {
       this.scheduler.add(g);
-      if (this.state === 'running') void this.subscribe(g.id).catch((err) => logger.error(`subscribing for '${g.id}' failed: ${(err as Error).message}`));
+      // A new version of an id already served keeps that id's subscriptions (its topics as first
+      // registered here; a restart subscribes the current version's).
+      if (this.state === 'running' && !replaced) void this.subscribe(g.id).catch((err) => logger.error(`subscribing for '${g.id}' failed: ${(err as Error).message}`));
     });
   }
 
   /** Loads the definitions folder, starts the engine, subscriptions and schedules. */
   async start(): Promise<void> {
     if (this.state !== 'created') return;
+    // Definition versions (specs/engine.md): first the stored versions unfinished instances still
+    // run (for replay only), then the current ones (folder, then API), then forget the rest.
+    const inUse = await this.catalog.loadInUse();
     if (this.options.workflowsDir !== undefined) this.loadReport = await this.catalog.loadFolder(this.options.workflowsDir);
     const persisted = await this.catalog.loadPersisted();
     this.loadReport.loaded.push(...persisted.loaded);
-    this.loadReport.refused.push(...persisted.refused);
-    this.loadReport.warnings.push(...persisted.warnings);
+    // Older versions are not "loaded workflows" (serve lists those): only their problems are reported.
+    this.loadReport.refused.push(...persisted.refused, ...inUse.refused);
+    this.loadReport.warnings.push(...persisted.warnings, ...inUse.warnings);
+    const deleted = await this.catalog.collectUnused();
+    if (deleted.length > 0) this.logger.info(`deleted ${deleted.length} stored definition version(s) no instance runs any more`, { definitionHashes: deleted });
     await this.engine.start();
     await this.events.recover();
     const ttl = this.events.mailboxes.heldEventTtlMs;

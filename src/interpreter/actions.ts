@@ -137,7 +137,7 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
       // Decision: an expression function's input is its arguments object when given, else the action data.
       return { result: rc.evaluate(`/functions/${index}/operation`, args ?? input, `function '${fn.name}'`), async: false };
     }
-    const call = { workflow: rc.workflowName, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label };
+    const call = { workflow: rc.workflowName, definition: rc.graph.hash, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label };
     // invoke: async is fire-and-forget: the call is made even if the workflow ends first (a
     // detached task outlives its instance) and the workflow never waits for it (spec §FunctionRef).
     if (ref.invoke === 'async') {

@@ -43,6 +43,8 @@ export interface SecretsCheck {
 /** Input of the function-call activity. */
 export interface CallInput {
   workflow: string;
+  /** Hash of the definition version that scheduled the call (absent in histories written before versions). */
+  definition?: string;
   function: string;
   arguments?: Record<string, unknown>;
   /** The action data, when the functionRef has no arguments. */
@@ -91,15 +93,18 @@ async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, a
   }
 }
 
-/** Registers the shared activities on an engine, resolving the workflow by orchestration name. */
-export function registerActivities(engine: Engine, lookup: (workflow: string) => ActivityWorkflow | undefined): void {
-  const workflowOf = (name: string): ActivityWorkflow => {
-    const w = lookup(name);
+/**
+ * Registers the shared activities on an engine, resolving the workflow by the definition version
+ * that scheduled the call (its hash), else by orchestration name (the current version).
+ */
+export function registerActivities(engine: Engine, lookup: (workflow: string, definition?: string) => ActivityWorkflow | undefined): void {
+  const workflowOf = (name: string, definition?: string): ActivityWorkflow => {
+    const w = lookup(name, definition);
     if (!w) throw new WorkflowError('UNKNOWN_WORKFLOW', `workflow '${name}' is not registered in this process`);
     return w;
   };
   engine.registerActivity(ACTIVITY_NAMES.call, async (input: CallInput, actx: ActivityContext) => {
-    const w = workflowOf(input.workflow);
+    const w = workflowOf(input.workflow, input.definition);
     const fn = w.graph.functions.get(input.function);
     if (!fn) throw new WorkflowError('UNKNOWN_FUNCTION', `function '${input.function}' is not defined`, { nonRetryable: true });
     const type = fn.type ?? 'rest';
@@ -130,8 +135,8 @@ export function registerActivities(engine: Engine, lookup: (workflow: string) =>
         throw new WorkflowError('UNSUPPORTED_FUNCTION_TYPE', `unknown function type '${String(type)}'`, { nonRetryable: true });
     }
   });
-  engine.registerActivity(ACTIVITY_NAMES.publish, async (input: { workflow: string; eventRef: string; event: CloudEventJson }, actx: ActivityContext) => {
-    const w = workflowOf(input.workflow);
+  engine.registerActivity(ACTIVITY_NAMES.publish, async (input: { workflow: string; definition?: string; eventRef: string; event: CloudEventJson }, actx: ActivityContext) => {
+    const w = workflowOf(input.workflow, input.definition);
     const def = w.graph.events.get(input.eventRef);
     const pubsub = def?.metadata?.pubsub;
     // Routing: an event definition's metadata `pubsub` names the pub/sub component, `topic` the
@@ -154,8 +159,8 @@ export function registerActivities(engine: Engine, lookup: (workflow: string) =>
     return null;
   });
   // Waits until this process has looked the declared secrets up; only the missing NAMES go to history.
-  engine.registerActivity(ACTIVITY_NAMES.secrets, async (input: { workflow: string }): Promise<SecretsCheck> => {
-    const w = workflowOf(input.workflow);
+  engine.registerActivity(ACTIVITY_NAMES.secrets, async (input: { workflow: string; definition?: string }): Promise<SecretsCheck> => {
+    const w = workflowOf(input.workflow, input.definition);
     await w.secrets.ready();
     return { missing: w.secrets.missing() };
   });

@@ -112,7 +112,7 @@ export function buildCloudEvent(rc: RunContext, eventRef: string, data: unknown,
 
 /** Publishes a produced event through the publish activity; yields until it is handed over. */
 export function* produceEvent(rc: RunContext, eventRef: string, event: Record<string, unknown>): Step<void> {
-  yield rc.ctx.callActivity(rc.activities.publish, { workflow: rc.workflowName, eventRef, event });
+  yield rc.ctx.callActivity(rc.activities.publish, { workflow: rc.workflowName, definition: rc.graph.hash, eventRef, event });
 }
 
 /** `produceEvents` of a transition or end: data (expression or object) and contextAttributes over the state data output. */

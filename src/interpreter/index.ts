@@ -31,6 +31,12 @@ export interface InterpreterOptions {
   logger?: Logger;
   /** Directory that relative OpenAPI document URIs are resolved against. @default process.cwd() */
   baseDir?: string;
+  /**
+   * Whether new instances of the workflow's id start on this definition. `false` registers an
+   * older version only for the instances that already run it (e.g. loaded from the store after a
+   * restart): they replay it while new instances get the current one. @default true
+   */
+  current?: boolean;
 }
 
 interface Registered extends ActivityWorkflow {
@@ -38,8 +44,17 @@ interface Registered extends ActivityWorkflow {
   logger?: Logger;
 }
 
-/** Per engine: orchestration name → registered workflow. */
-const engines = new WeakMap<Engine, Map<string, Registered>>();
+/** The workflows registered on one engine. */
+interface EngineWorkflows {
+  /** Definition hash → workflow: every version registered, current or not. */
+  byHash: Map<string, Registered>;
+  /** Orchestration name → the current version's workflow. */
+  byName: Map<string, Registered>;
+  /** Every orchestration name registered (also those with only replay-only versions). */
+  names: Set<string>;
+}
+
+const engines = new WeakMap<Engine, EngineWorkflows>();
 
 function orchestrationNames(graph: WorkflowGraph): string[] {
   return graph.version !== undefined ? [`${graph.id}@${graph.version}`, graph.id] : [graph.id];
@@ -51,61 +66,69 @@ function orchestrationNames(graph: WorkflowGraph): string[] {
  * `engine.start()`, so instances recovered from the store find their secrets in this process.
  */
 export async function secretsReady(engine: Engine): Promise<void> {
-  const map = engines.get(engine);
-  if (!map) return;
-  await Promise.all([...new Set(map.values())].map((w) => w.secrets.settled()));
+  const w = engines.get(engine);
+  if (!w) return;
+  await Promise.all([...w.byHash.values()].map((x) => x.secrets.settled()));
 }
 
 /**
  * Registers the graph as an orchestration named `graph.id` (and `${id}@${version}` when
  * versioned) plus the activities it needs, on an engine. Subflow and continueAs targets found
  * through `options.workflows` are registered too. Returns the orchestration name to start.
+ *
+ * Definition versions: a graph whose id is registered already with another hash is registered as
+ * a new version (by hash). It becomes current (new instances start on it) unless
+ * `options.current` is false; instances that started on an earlier version keep replaying that
+ * one — each version's orchestration runs its own graph.
  */
 export function registerWorkflow(engine: Engine, graph: WorkflowGraph, options: InterpreterOptions = {}): string {
-  let map = engines.get(engine);
-  if (!map) {
-    const m = new Map<string, Registered>();
-    engines.set(engine, m);
-    map = m;
-    registerActivities(engine, (name) => m.get(name));
+  let w = engines.get(engine);
+  if (!w) {
+    const fresh: EngineWorkflows = { byHash: new Map(), byName: new Map(), names: new Set() };
+    engines.set(engine, fresh);
+    w = fresh;
+    registerActivities(engine, (name, definition) => (definition !== undefined ? fresh.byHash.get(definition) : undefined) ?? fresh.byName.get(name));
   }
   const rest: RestCaller = createRestCaller();
-  return register(engine, map, graph, options, rest);
+  return register(engine, w, graph, options, rest, (options.current ?? true) ? 'current' : 'replay');
 }
 
-function register(engine: Engine, map: Map<string, Registered>, graph: WorkflowGraph, options: InterpreterOptions, rest: RestCaller): string {
-  const names = orchestrationNames(graph);
-  const existing = map.get(names[0]);
-  if (existing) {
-    if (existing.graph.hash !== graph.hash) throw new DefinitionError('WORKFLOW_REGISTERED', `another definition of workflow '${names[0]}' is already registered on this engine`);
-    return graph.id;
-  }
+/**
+ * `current`: takes every name of the graph. `replay`: only registers the version. `target` (a
+ * subflow/continueAs target registered along): takes the names nobody holds yet.
+ */
+type Mode = 'current' | 'replay' | 'target';
+
+function register(engine: Engine, w: EngineWorkflows, graph: WorkflowGraph, options: InterpreterOptions, rest: RestCaller, mode: Mode): string {
   const resolve = (id: string, version?: string): string | undefined => {
     const key = version !== undefined ? `${id}@${version}` : id;
-    if (map.has(key)) return key;
-    return undefined;
+    return w.names.has(key) ? key : undefined;
   };
-  const entry: Registered = {
-    graph,
-    components: options.components,
-    secrets: SecretTable.create(graph.secrets, options.secrets, options.components),
-    rest,
-    baseDir: options.baseDir ?? process.cwd(),
-    resolve,
-    logger: options.logger,
-    log: options.logger ? (msg, meta) => options.logger!.info(msg, meta) : undefined,
-  };
-  for (const name of names) {
-    // A second version of the same id keeps the plain id for the first one registered.
-    if (map.has(name)) continue;
-    map.set(name, entry);
-    engine.registerOrchestration(name, orchestration(map, name), { version: graph.version, definitionHash: graph.hash });
+  let entry = w.byHash.get(graph.hash);
+  if (!entry) {
+    entry = {
+      graph,
+      components: options.components,
+      secrets: SecretTable.create(graph.secrets, options.secrets, options.components),
+      rest,
+      baseDir: options.baseDir ?? process.cwd(),
+      resolve,
+      logger: options.logger,
+      log: options.logger ? (msg, meta) => options.logger!.info(msg, meta) : undefined,
+    };
+    w.byHash.set(graph.hash, entry);
+  }
+  for (const name of orchestrationNames(graph)) {
+    const current = mode === 'current' || (mode === 'target' && !w.byName.has(name));
+    if (current) w.byName.set(name, entry);
+    w.names.add(name);
+    engine.registerOrchestration(name, orchestration(w, name, entry), { version: graph.version, definitionHash: graph.hash, current });
   }
   // Subflows and continueAs targets must be startable by name from inside the program.
   for (const { id, version } of targetsOf(graph)) {
     if (resolve(id, version)) continue;
     const target = options.workflows?.(id, version);
-    if (target) register(engine, map, target, options, rest);
+    if (target) register(engine, w, target, options, rest, 'target');
   }
   return graph.id;
 }
@@ -137,9 +160,15 @@ function isEnvelope(input: unknown): input is ContinueAsEnvelope {
   return input !== null && typeof input === 'object' && CONTINUE_AS_KEY in input;
 }
 
-function orchestration(map: Map<string, Registered>, name: string) {
+/**
+ * The orchestration of one definition version under one name. It runs its own graph (the engine
+ * picks the version by the hash the instance recorded), except after a continueAs into another
+ * workflow: then the envelope names that target and the version it was continued on.
+ */
+function orchestration(w: EngineWorkflows, name: string, own: Registered) {
   return function* swirlWorkflow(ctx: OrchestrationContext, input: unknown): Step<unknown> {
     let target = name;
+    let entry: Registered | undefined = own;
     let data = input;
     let timeoutMs: number | undefined;
     if (isEnvelope(input)) {
@@ -147,13 +176,13 @@ function orchestration(map: Map<string, Registered>, name: string) {
       target = e.workflow;
       data = e.input;
       timeoutMs = e.workflowExecTimeoutMs;
+      if (target !== name) entry = (e.definition !== undefined ? w.byHash.get(e.definition) : undefined) ?? (e.definition === undefined ? w.byName.get(target) : undefined);
     }
-    const entry = map.get(target);
     if (!entry) throw new DefinitionError('UNKNOWN_WORKFLOW', `workflow '${target}' is not registered in this process`);
     let secrets: Record<string, string> = {};
     if (entry.graph.secrets.length > 0) {
       // The activity waits for this process's secret table and records only the missing names.
-      const check = (yield ctx.callActivity(ACTIVITY_NAMES.secrets, { workflow: target })) as SecretsCheck;
+      const check = (yield ctx.callActivity(ACTIVITY_NAMES.secrets, { workflow: target, definition: entry.graph.hash })) as SecretsCheck;
       if (!entry.secrets.isLoaded) {
         // Only when replaying in a process whose prefetch has not finished: the host did not await
         // secretsReady before engine.start(). An orchestration cannot wait outside history, and
@@ -175,7 +204,7 @@ function orchestration(map: Map<string, Registered>, name: string) {
         throw new WorkflowError('SECRET_NOT_FOUND', `workflow '${entry.graph.id}' declares secret(s) ${missing.map((n) => `'${n}'`).join(', ')} that no secret source provides`, { nonRetryable: true });
       }
     }
-    const rc = new RunContext(ctx, target, entry.graph, ACTIVITY_NAMES, entry.resolve, entry.logger, secrets);
+    const rc = new RunContext(ctx, target, entry.graph, ACTIVITY_NAMES, entry.resolve, entry.logger, secrets, (n) => w.byName.get(n)?.graph.hash);
     return yield* runWorkflow(rc, data, { workflowExecTimeoutMs: timeoutMs });
   };
 }

@@ -29,7 +29,16 @@ export const VALIDATION_ERROR = 'VALIDATION_ERROR';
 /** Input envelope of a continueAs into another workflow (or with a new workflowExecTimeout). */
 export const CONTINUE_AS_KEY = '$swirlContinueAs';
 export interface ContinueAsEnvelope {
-  [CONTINUE_AS_KEY]: { workflow: string; input: unknown; workflowExecTimeoutMs?: number };
+  [CONTINUE_AS_KEY]: {
+    workflow: string;
+    /**
+     * Hash of the target's definition version when the continue was decided (a target other than
+     * the workflow itself), so that every replay of the new execution runs that same version.
+     */
+    definition?: string;
+    input: unknown;
+    workflowExecTimeoutMs?: number;
+  };
 }
 
 /** Per-run options of {@link runWorkflow}. */
@@ -225,7 +234,8 @@ export function* runWorkflow(rc: RunContext, input: unknown, options: RunOptions
       const next = c.data === undefined ? data : rc.resolveValue(c.data, `${r.edge.pointer}/continueAs/data`, data, 'continueAs data');
       yield* endChildren(rc, children);
       rc.log('info', `continuing as a new execution of '${target}'`);
-      const envelope: ContinueAsEnvelope = { [CONTINUE_AS_KEY]: { workflow: target, input: next, workflowExecTimeoutMs: c.workflowExecTimeoutMs } };
+      const definition = target === rc.workflowName ? undefined : rc.definitionOf(target);
+      const envelope: ContinueAsEnvelope = { [CONTINUE_AS_KEY]: { workflow: target, ...(definition !== undefined ? { definition } : {}), input: next, workflowExecTimeoutMs: c.workflowExecTimeoutMs } };
       rc.ctx.continueAsNew(envelope);
       return data;
     }

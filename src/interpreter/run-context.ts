@@ -71,6 +71,8 @@ export class RunContext {
     readonly resolveWorkflow: (id: string, version?: string) => string | undefined,
     private readonly logger: Logger | undefined,
     private readonly secrets: Record<string, string>,
+    /** Hash of the current definition version of an orchestration name (continueAs records it). */
+    readonly definitionOf: (name: string) => string | undefined = () => undefined,
   ) {}
 
   /** Variables of every expression: $CONST, $SECRETS, and `now` from history time. */

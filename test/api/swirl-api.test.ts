@@ -73,10 +73,20 @@ describe('workflow definitions', () => {
     assert.equal(one.definition.states[0].name, 'Greet');
   });
 
-  test('a changed definition under a registered id is a 409', async () => {
+  test('finding 9: a changed definition under a registered id is its new current version; the earlier one is listed while registered', async () => {
+    const before = (await jsonOf(await req('GET', '/api/v1/workflows'))).workflows.find((w: { id: string }) => w.id === 'greet');
     const res = await req('POST', '/api/v1/workflows', GREET.replace('Hello', 'Hi'));
-    assert.equal(res.status, 409);
-    assert.equal((await jsonOf(res)).errorCode, 'ERR_WORKFLOW_REGISTERED');
+    assert.equal(res.status, 201);
+    const changed = (await jsonOf(res)).workflow;
+    assert.notEqual(changed.hash, before.hash);
+    const listed = (await jsonOf(await req('GET', '/api/v1/workflows'))).workflows.find((w: { id: string }) => w.id === 'greet');
+    assert.equal(listed.hash, changed.hash);
+    assert.deepEqual(listed.olderVersions, [{ hash: before.hash, version: '1.0', source: '<api>' }]);
+    // Back to the first text (a rollback): current again, and the later tests see 'Hello'.
+    assert.equal((await req('POST', '/api/v1/workflows', GREET)).status, 201);
+    const back = (await jsonOf(await req('GET', '/api/v1/workflows'))).workflows.find((w: { id: string }) => w.id === 'greet');
+    assert.equal(back.hash, before.hash);
+    assert.deepEqual(back.olderVersions.map((v: { hash: string }) => v.hash), [changed.hash]);
   });
 
   test('an invalid definition is refused with the validator diagnostics', async () => {
