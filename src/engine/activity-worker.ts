@@ -211,6 +211,7 @@ export class ActivityWorker {
     const { item, controller } = entry;
     const ctx: ActivityContext = {
       instanceId: item.instanceId,
+      executionId: item.executionId,
       name: data.name,
       taskId: data.logicalTaskId,
       // The execution id keeps keys unique across continue-as-new, where task ids restart at 1:

@@ -276,11 +276,21 @@ export class EngineClient {
    * Terminates the instance (status TERMINATED, `output` as its output) and, unless
    * `recursive: false`, its running sub-orchestrations. A finished instance is left as it is.
    */
-  async terminate(instanceId: string, options: { output?: unknown; reason?: string; recursive?: boolean } = {}): Promise<void> {
+  async terminate(
+    instanceId: string,
+    options: { output?: unknown; reason?: string; recursive?: boolean; asParent?: { instanceId: string; executionId: string } } = {},
+  ): Promise<void> {
     const r = await this.require(instanceId);
     if (isTerminalStatus(r.status)) return;
+    // A parent terminating its child (asParent) reaches only an instance it really is the parent
+    // of: the id may belong to an unrelated instance (the child's start was refused) or have been
+    // reused since. Checked here and again by the receiving turn (the event names its sender).
+    if (options.asParent !== undefined && r.parentInstanceId !== options.asParent.instanceId) {
+      throw new SwirlError(EngineErrorCode.NOT_A_CHILD, `instance '${instanceId}' is not a child of '${options.asParent.instanceId}': not terminated`);
+    }
     const text = serializePayload(options.output, 'termination output', this.max);
     const event: HistoryEvent = { type: EventType.ExecutionTerminated, eventId: -1, timestamp: this.now(), recurse: options.recursive ?? true };
+    if (options.asParent !== undefined) event.sender = { instanceId: options.asParent.instanceId, executionId: options.asParent.executionId };
     if (text !== undefined) event.input = text;
     if (options.reason !== undefined) {
       checkPayloadSize(options.reason, 'termination reason', this.max);

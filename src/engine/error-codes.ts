@@ -23,6 +23,8 @@ export const EngineErrorCode = {
   INSTANCE_EXISTS: 'INSTANCE_EXISTS',
   /** purge: the instance (or one of its children) has not finished. */
   INSTANCE_NOT_TERMINAL: 'INSTANCE_NOT_TERMINAL',
+  /** terminate(…, { asParent }): the instance is not a child of that parent (nothing was sent). */
+  NOT_A_CHILD: 'NOT_A_CHILD',
   /** waitForCompletion / waitForStart: the timeout passed first. */
   WAIT_TIMEOUT: 'WAIT_TIMEOUT',
   /** A call on an engine that has been stopped. */

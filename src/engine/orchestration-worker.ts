@@ -347,13 +347,15 @@ export class OrchestrationWorker {
         this.stats.cacheHits += 1;
       } else {
         if (!this.registry.orchestration(instance.name)) return this.releaseUnserved(item);
-        const made = await this.newRuntime(instance, events);
+        // Read once: the replay needs it, and its ExecutionStarted names the definition of rows
+        // written before instances had a definition hash.
+        const past = instance.historyLength > 0 ? (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord) : [];
+        const made = this.newRuntime(instance, events, past);
         if ('waiting' in made) return this.waitForDefinition(item, made.waiting);
         if ('failure' in made) forced = failedOutcome(made.failure);
         else {
           runtime = made.runtime;
           if (instance.historyLength > 0) {
-            const past = (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord);
             this.stats.replays += 1;
             this.stats.replayedEvents += past.length;
             try {
@@ -453,15 +455,15 @@ export class OrchestrationWorker {
    * ExecutionStarted), never simply the newest registration. `waiting` when this engine has the
    * name but not that version: the instance waits for a node (or a restart) that has it.
    */
-  private async newRuntime(
+  private newRuntime(
     instance: InstanceRecord,
     events: HistoryEvent[],
-  ): Promise<{ runtime: OrchestrationRuntime } | { failure: ReturnType<typeof toFailureDetails> } | { waiting: string }> {
+    past: HistoryEvent[],
+  ): { runtime: OrchestrationRuntime } | { failure: ReturnType<typeof toFailureDetails> } | { waiting: string } {
     const name = instance.name;
     let hash = instance.definitionHash;
     if (hash === undefined) {
-      const first = instance.historyLength > 0 ? (await this.store.loadHistory(instance.instanceId))[0] : undefined;
-      const started = first ? fromHistoryRecord(first) : events.find((e) => e.type === EventType.ExecutionStarted);
+      const started = past[0] ?? events.find((e) => e.type === EventType.ExecutionStarted);
       if (started?.type === EventType.ExecutionStarted) hash = started.definitionHash;
       // Backfill: the turn's commit copies the instance's hash into the row (turn.ts baseState).
       if (hash !== undefined) instance.definitionHash = hash;

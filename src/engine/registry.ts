@@ -13,11 +13,13 @@ import type { AnyOrchestrationFunction } from './replay/context.js';
 export interface ActivityContext {
   /** The orchestration instance that scheduled it. */
   instanceId: string;
+  /** The execution of that instance that scheduled it (changes on continue-as-new). */
+  executionId: string;
   /** The activity name. */
   name: string;
   /** The id of the logical call (the first attempt's task id; stable across retries). */
   taskId: number;
-  /** `${instanceId}:${taskId}`: pass it on (e.g. as an Idempotency-Key header) so side effects happen once. */
+  /** `${instanceId}:${executionId}:${taskId}`: pass it on (e.g. as an Idempotency-Key header) so side effects happen once. */
   idempotencyKey: string;
   /** 1-based attempt under the call's retry policy. */
   attempt: number;

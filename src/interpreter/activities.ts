@@ -148,12 +148,15 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
     w.log?.(`event '${input.eventRef}' produced (no pubsub configured for it)`, { event: input.event });
     return { published: false };
   });
-  engine.registerActivity(ACTIVITY_NAMES.terminate, async (input: { instanceIds: string[]; reason: string; output?: unknown }) => {
+  engine.registerActivity(ACTIVITY_NAMES.terminate, async (input: { instanceIds: string[]; reason: string; output?: unknown }, actx) => {
     for (const id of input.instanceIds) {
+      // Ending its async subflows, a workflow reaches only its own children (not an unrelated
+      // instance that holds a child's id: issue 9, finding 3); terminating itself needs no check.
+      const asParent = id === actx.instanceId ? undefined : { instanceId: actx.instanceId, executionId: actx.executionId };
       try {
-        await engine.client.terminate(id, { reason: input.reason, output: input.output, recursive: true });
+        await engine.client.terminate(id, { reason: input.reason, output: input.output, recursive: true, ...(asParent ? { asParent } : {}) });
       } catch {
-        // Already finished or purged: nothing left to terminate.
+        // Already finished or purged, or not our child: nothing of ours left to terminate.
       }
     }
     return null;

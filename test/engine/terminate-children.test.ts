@@ -51,6 +51,31 @@ for (const kind of STORE_KINDS) {
       await engine.client.terminate(parent);
       assert.equal((await engine.client.waitForCompletion('real-child', { timeoutMs: 3000 })).runtimeStatus, 'TERMINATED');
     });
+
+    it('finding 3: terminate as a parent (the interpreter ending its async subflows) reaches only its own children', async () => {
+      const engine = await makeEngine(kind);
+      engine.registerOrchestration('waiter', function* (ctx) {
+        return yield ctx.waitForExternalEvent('go');
+      });
+      engine.registerOrchestration('parent', function* (ctx) {
+        return yield ctx.callSubOrchestrator('waiter', undefined, { instanceId: 'kid' });
+      });
+      await engine.client.start('waiter', undefined, { instanceId: 'stranger' });
+      const parent = await engine.client.start('parent', undefined, { instanceId: 'p3' });
+      await engine.start();
+      await until(async () => (await engine.client.get('kid'))?.runtimeStatus === 'RUNNING', 3000, 'child running');
+      const p = (await engine.client.get(parent))!;
+      const asParent = { instanceId: parent, executionId: p.executionId };
+      const refused = await engine.client.terminate('stranger', { asParent }).then(
+        () => undefined,
+        (e: { code?: string }) => e.code,
+      );
+      assert.equal(refused, 'NOT_A_CHILD');
+      await engine.client.terminate('kid', { asParent });
+      assert.equal((await engine.client.waitForCompletion('kid', { timeoutMs: 3000 })).runtimeStatus, 'TERMINATED');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await engine.client.get('stranger'))?.runtimeStatus, 'RUNNING', 'the unrelated instance keeps running');
+    });
   });
 }
 

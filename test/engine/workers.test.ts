@@ -161,13 +161,14 @@ for (const kind of STORE_KINDS) {
       const id = await a.client.start('chain', 0);
       const done = await a.client.waitForCompletion(id, { timeoutMs: 20_000 });
       assert.equal(done.output, 3);
+      // Stopped first: a turn still in flight (a late claim) would count a load before its replay.
+      await a.stop();
+      await b.stop();
       assert.deepEqual(lost, [], 'no commit lost its lease');
       assert.equal(commits, a.stats().turns + b.stats().turns);
       assert.equal(loads, a.stats().replays + b.stats().replays);
       assert.ok(loads <= commits, `${loads} replays for ${commits} commits`);
       assert.ok(epochs.every((x) => typeof x === 'number' && x > 0), `every commit carries its claim's epoch: ${JSON.stringify(epochs)}`);
-      await a.stop();
-      await b.stop();
       await raw.close();
     });
 
