@@ -7,7 +7,6 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { Ajv } from 'ajv';
 import { initExpressions } from '../expressions/index.js';
 import { checkDurations, checkRetryDurations } from './checks/durations.js';
 import { checkExpressions, checkFunctionExpressions } from './checks/expressions.js';
@@ -18,6 +17,7 @@ import { checkSchedule } from './checks/schedule.js';
 import { checkDuplicateDefinitions, checkDuplicateNames, checkStates } from './checks/states.js';
 import { checkTargets } from './checks/targets.js';
 import { sectionOf, type CheckContext } from './checks/context.js';
+import { checkDataInputSchema } from './data-input-schema.js';
 import { DiagnosticCode, Severity, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { loadReference } from './external.js';
 import { parseDocument, type ParsedDocument } from './parse.js';
@@ -226,39 +226,6 @@ async function loadSection(section: SectionName, ref: string, from: ParsedDocume
   if (section === 'retries') checkRetryDurations(items, r);
   out.push(...r.diagnostics);
   return items;
-}
-
-/** dataInputSchema: an inline or external JSON Schema that must itself be a valid schema. */
-async function checkDataInputSchema(doc: Record<string, unknown>, from: ParsedDocument, r: Reporter, out: Diagnostic[]): Promise<void> {
-  const dis = doc.dataInputSchema;
-  const ref = typeof dis === 'string' ? dis : isObject(dis) ? dis.schema : undefined;
-  const pointer = typeof dis === 'string' ? '/dataInputSchema' : '/dataInputSchema/schema';
-  let schema: unknown;
-  let schemaFile: ParsedDocument | undefined;
-  if (typeof ref === 'string') {
-    const loaded = await loadReference(ref, from, pointer, 'dataInputSchema');
-    if (!loaded.ok) {
-      out.push(...loaded.diagnostics);
-      return;
-    }
-    schemaFile = loaded.document;
-    schema = loaded.document.value;
-  } else if (isObject(ref)) schema = ref;
-  else return;
-  const where = schemaFile ? new Reporter(schemaFile.file, schemaFile.source, schema) : r;
-  const at = schemaFile ? '' : pointer;
-  if (!isObject(schema)) {
-    where.error(DiagnosticCode.NotAnObject, at, 'dataInputSchema must be a JSON Schema object');
-  } else {
-    try {
-      new Ajv({ strict: false, allErrors: true }).compile(schema);
-      const resolved = typeof dis === 'string' ? { schema, failOnValidationErrors: true } : { ...(dis as object), schema };
-      doc.dataInputSchema = resolved;
-    } catch (err) {
-      where.error(DiagnosticCode.SchemaViolation, at, `dataInputSchema is not a valid JSON Schema: ${(err as Error).message}`);
-    }
-  }
-  if (schemaFile) out.push(...where.diagnostics);
 }
 
 function notAnObject(doc: ParsedDocument, what: string): Diagnostic {
