@@ -131,6 +131,7 @@ function checkState(state: unknown, pointer: string, r: Reporter): void {
     name = data ? 'Databasedswitchstate' : 'Eventbasedswitchstate';
   }
   const before = r.diagnostics.length;
+  state = withSleepBeforeAndAfter(state);
   runValidator(validator(name), state, pointer, r);
   // ajv stops at the first failing keyword; "needs end or transition" would hide a misspelt
   // property (`transtion`). Look again with the end supplied, to report what else is wrong.
@@ -138,6 +139,25 @@ function checkState(state: unknown, pointer: string, r: Reporter): void {
   if (r.diagnostics.length > before && !hasEnd && s.transition === undefined && s.type !== 'switch' && s.usedForCompensation !== true) {
     runValidator(validator(name), { ...s, end: true }, pointer, r);
   }
+}
+
+/**
+ * Spec §Sleep Definition: an action sleeps "before and/or after" it, but the 0.8 schema's `oneOf`
+ * (one form requiring `before`, one requiring `after`) rejects both. The schema sees such a `sleep`
+ * with `before` alone; `after` is checked as a duration by checks/durations.ts like every duration.
+ */
+function withSleepBeforeAndAfter(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSleepBeforeAndAfter);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const both = k === 'sleep' && v !== null && typeof v === 'object' && !Array.isArray(v) && 'before' in v && 'after' in v;
+    if (both) {
+      const { after: _after, ...rest } = v as Record<string, unknown>;
+      out[k] = rest;
+    } else out[k] = withSleepBeforeAndAfter(v);
+  }
+  return out;
 }
 
 /** Runs one validator and reports its translated errors under `prefix`. */

@@ -185,6 +185,9 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   return finish(file, [...r.diagnostics, ...extra], doc as unknown as Workflow);
 }
 
+/** `0.8` and its patch releases (`0.8.0`, …): the DSL did not change between them. */
+const SPEC_VERSION = /^0\.8(\.\d+)?$/;
+
 function checkSpecVersion(doc: Record<string, unknown>, r: Reporter): void {
   const v = doc.specVersion;
   if (v === undefined) {
@@ -193,7 +196,7 @@ function checkSpecVersion(doc: Record<string, unknown>, r: Reporter): void {
     r.error(DiagnosticCode.SpecVersion, '/specVersion', 'specVersion must be the string "0.8", not the number 0.8', {
       hint: "quote it in YAML: specVersion: '0.8'",
     });
-  } else if (v !== '0.8') {
+  } else if (typeof v !== 'string' || !SPEC_VERSION.test(v)) {
     r.error(DiagnosticCode.SpecVersion, '/specVersion', `specVersion '${String(v)}' is not supported; Swirl runs Serverless Workflow 0.8`, {
       hint: "set specVersion: '0.8'",
     });
@@ -208,22 +211,26 @@ async function loadSection(section: SectionName, ref: string, from: ParsedDocume
     return undefined;
   }
   const ext = loaded.document;
-  const r = new Reporter(ext.file, ext.source, ext.value);
-  const items = isObject(ext.value) ? ext.value[section] : undefined;
+  const r = new Reporter(ext.file, ext.source, ext.value, Array.isArray(ext.value) ? section : undefined);
+  // Spec §Workflow Definition Structure: "a resource containing an array of function definitions";
+  // the spec's own examples wrap it in an object ({"functions": [...]}). Both are accepted.
+  const bare = Array.isArray(ext.value);
+  const items = bare ? ext.value : isObject(ext.value) ? ext.value[section] : undefined;
   if (!Array.isArray(items)) {
-    r.error(DiagnosticCode.NotAnObject, '', `an external ${section} file must be an object with a '${section}' array`, {
+    r.error(DiagnosticCode.NotAnObject, '', `an external ${section} file must be an array of ${section} or an object with a '${section}' array`, {
       hint: `e.g. {"${section}": [ ... ]}`,
     });
     out.push(...r.diagnostics);
     return undefined;
   }
-  checkSectionItems(section, items, `/${section}`, r);
-  checkDuplicateNames(items, `/${section}`, 'name', r);
+  const base = bare ? '' : `/${section}`;
+  checkSectionItems(section, items, base, r);
+  checkDuplicateNames(items, base, `${section === 'retries' ? 'retry' : section.replace(/s$/, '')} name`, r);
   if (section === 'functions') {
-    checkFunctionDefs(items, '/functions', r);
-    checkFunctionExpressions(items, r);
+    checkFunctionDefs(items, base, r);
+    checkFunctionExpressions(items, r, base);
   }
-  if (section === 'retries') checkRetryDurations(items, r);
+  if (section === 'retries') checkRetryDurations(items, r, base);
   out.push(...r.diagnostics);
   return items;
 }

@@ -26,8 +26,8 @@ export function checkExpressions(ctx: CheckContext): void {
 }
 
 /** Checks the operations of expression functions in an external functions file. */
-export function checkFunctionExpressions(functions: unknown[], r: Reporter): void {
-  for (const site of functionExpressionSites(functions, '/functions')) checkSite(site, r, undefined);
+export function checkFunctionExpressions(functions: unknown[], r: Reporter, base = '/functions'): void {
+  for (const site of functionExpressionSites(functions, base)) checkSite(site, r, undefined);
 }
 
 /**

@@ -105,7 +105,7 @@ function checkAuthRefs(ctx: CheckContext): void {
 
 function checkProduceEvents(ctx: CheckContext, owner: string, list: unknown, pointer: string): void {
   arrayOrEmpty(list).forEach((p, i) => {
-    if (isObject(p) && typeof p.eventRef === 'string') checkEvent(ctx, owner, p.eventRef, joinPointer(pointer, i, 'eventRef'), 'produced');
+    if (isObject(p) && typeof p.eventRef === 'string') checkEvent(ctx, owner, p.eventRef, joinPointer(pointer, i, 'eventRef'), 'produced', true);
   });
 }
 
@@ -129,19 +129,24 @@ function checkName(ctx: CheckContext, section: Section, kind: string, owner: str
   return undefined;
 }
 
-function checkEvent(ctx: CheckContext, owner: string, name: string, pointer: string, expected: 'consumed' | 'produced'): void {
+/**
+ * An event reference resolves, and its definition's kind fits the use. `lenient`: produceEvents,
+ * where the spec only asks for a defined event, so a definition without `kind` (which defaults to
+ * consumed) is a warning; an explicit `kind: consumed` and a triggerEventRef (spec §EventRef
+ * Definition: "must be of kind produced") stay errors.
+ */
+function checkEvent(ctx: CheckContext, owner: string, name: string, pointer: string, expected: 'consumed' | 'produced', lenient = false): void {
   const def = checkName(ctx, ctx.events, 'event', owner, name, pointer);
   if (!def) return;
   const kind = def.kind === 'produced' ? 'produced' : 'consumed'; // 0.8 default kind is consumed
-  if (kind !== expected) {
-    ctx.r.error(
-      DiagnosticCode.EventKind,
-      pointer,
-      expected === 'consumed'
-        ? `${owner}: waits for event '${name}', but it is defined with kind 'produced'`
-        : `${owner}: produces event '${name}', but it is defined with kind '${kind}'`,
-      { hint: `set 'kind: ${expected}' on event '${name}' or reference another event` },
-    );
+  if (kind === expected) return;
+  const hint = `set 'kind: ${expected}' on event '${name}' or reference another event`;
+  if (expected === 'consumed') {
+    ctx.r.error(DiagnosticCode.EventKind, pointer, `${owner}: waits for event '${name}', but it is defined with kind 'produced'`, { hint });
+  } else if (lenient && def.kind === undefined) {
+    ctx.r.warning(DiagnosticCode.EventKind, pointer, `${owner}: produces event '${name}', whose definition has no 'kind' (so it defaults to 'consumed')`, { hint });
+  } else {
+    ctx.r.error(DiagnosticCode.EventKind, pointer, `${owner}: produces event '${name}', but it is defined with kind '${kind}'`, { hint });
   }
 }
 
