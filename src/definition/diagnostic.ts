@@ -63,6 +63,8 @@ export const DiagnosticCode = {
   InvalidDuration: 'INVALID_DURATION',
   /** A workflow expression (jq) that does not compile. */
   InvalidExpression: 'INVALID_EXPRESSION',
+  /** A jq `$variable` that neither the expression binds nor 0.8 defines ($CONST, $SECRETS). */
+  UndefinedVariable: 'UNDEFINED_VARIABLE',
   /** A function type Swirl does not run yet (rpc, graphql, asyncapi, odata). */
   UnsupportedFunctionType: 'UNSUPPORTED_FUNCTION_TYPE',
   /** A `custom` function whose operation is not one of Swirl's custom operations. */

@@ -3,7 +3,7 @@
  * Every workflow expression compiles as jq, and every `fn:name` it calls is an `expression` function.
  * Positions inside a one-line expression are mapped into the file (column of the value + offset).
  */
-import { compileExpression, ExpressionError } from '../../expressions/index.js';
+import { compileExpression, ExpressionError, type FreeVariable } from '../../expressions/index.js';
 import { DiagnosticCode } from '../diagnostic.js';
 import { expressionSites, functionExpressionSites, FUNCTION_CALL, type ExpressionSite, type LiteralLookalike } from '../expression-sites.js';
 import type { Reporter } from '../report.js';
@@ -31,6 +31,27 @@ export function checkFunctionExpressions(functions: unknown[], r: Reporter, base
 }
 
 /**
+ * The variables every 0.8 expression sees (spec §Workflow Expressions, §Workflow Constants,
+ * §Workflow Secrets). `$ENV` is jq's own (always `{}` in Swirl), bound by the compiler.
+ */
+const GLOBALS: ReadonlySet<string> = new Set(['CONST', 'SECRETS']);
+
+/**
+ * A `$name` neither bound by the expression (`… as $x`, reduce, foreach, `def f($a)`) nor a 0.8
+ * global fails every evaluation ("$NOPE is not defined"); jq rejects it at compile time, so do we.
+ */
+function checkVariables(free: readonly FreeVariable[], site: ExpressionSite, owner: string, r: Reporter): void {
+  for (const name of new Set(free.map((v) => v.name))) {
+    if (GLOBALS.has(name)) continue;
+    const suggestion = closest(name, GLOBALS);
+    const kogito = name === 'WORKFLOW' ? "$WORKFLOW is a Kogito extension, not Serverless Workflow 0.8; " : '';
+    r.error(DiagnosticCode.UndefinedVariable, site.pointer, `${owner}: variable '$${name}' is not defined in '${site.text.trim()}'${suggestion ? `; did you mean '$${suggestion}'?` : ''}`, {
+      hint: `${kogito}0.8 expressions have $CONST, $SECRETS and the variables they bind themselves (… as $x); state data is '.', e.g. '.${name}'`,
+    });
+  }
+}
+
+/**
  * Compiles one site. `fn:` calls are checked against `fns` (when known) and replaced by `(.)` for the
  * syntax check: the interpreter inlines the function's own (separately checked) expression there.
  */
@@ -54,7 +75,7 @@ function checkSite(site: ExpressionSite, r: Reporter, fns: ReadonlySet<string> |
     return;
   }
   try {
-    compileExpression(jq);
+    checkVariables(compileExpression(jq).freeVariables, site, owner, r);
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
     const reason = (err as Error).message.replace(/\s+/g, ' ').trim();
