@@ -84,6 +84,7 @@ export function checkSchema(doc: Record<string, unknown>, r: Reporter): boolean 
   }
   for (const section of Object.keys(SECTIONS) as SectionName[]) {
     const items = doc[section];
+    if (items === null) delete root[section]; // reported, with a better message, by checks/sections.ts
     if (!Array.isArray(items)) continue;
     checkSectionItems(section, items, `/${section}`, r);
     delete root[section]; // optional at the root; its items were checked one by one

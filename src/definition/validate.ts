@@ -14,6 +14,8 @@ import { checkFlow } from './checks/flow.js';
 import { checkFunctionDefs } from './checks/functions.js';
 import { checkReferences } from './checks/references.js';
 import { checkSchedule } from './checks/schedule.js';
+import { checkSectionShape } from './checks/sections.js';
+import { checkConcurrency } from './checks/concurrency.js';
 import { checkDuplicateDefinitions, checkDuplicateNames, checkStates } from './checks/states.js';
 import { checkTargets } from './checks/targets.js';
 import { sectionOf, type CheckContext } from './checks/context.js';
@@ -144,6 +146,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   const sections: Partial<Record<SectionName, unknown[]>> = {};
   for (const section of ['functions', 'events', 'retries', 'errors', 'auth'] as const) {
     const v = doc[section];
+    checkSectionShape(section, v, `/${section}`, r);
     if (Array.isArray(v)) sections[section] = v;
     else if (typeof v === 'string') {
       const items = await loadSection(section, v, document, extra);
@@ -180,6 +183,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   checkReferences(ctx);
   checkDurations(ctx);
   checkSchedule(ctx);
+  checkConcurrency(ctx);
   checkExpressions(ctx);
   checkFlow(ctx);
   return finish(file, [...r.diagnostics, ...extra], doc as unknown as Workflow);
@@ -224,6 +228,7 @@ async function loadSection(section: SectionName, ref: string, from: ParsedDocume
     return undefined;
   }
   const base = bare ? '' : `/${section}`;
+  checkSectionShape(section, items, base, r);
   checkSectionItems(section, items, base, r);
   checkDuplicateNames(items, base, `${section === 'retries' ? 'retry' : section.replace(/s$/, '')} name`, r);
   if (section === 'functions') {

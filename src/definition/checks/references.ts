@@ -115,7 +115,7 @@ function checkName(ctx: CheckContext, section: Section, kind: string, owner: str
     // No name table: either the section is missing altogether (an error) or an external file could
     // not be read (already reported where it is referenced; do not cascade).
     const plural = kind === 'retry' ? 'retries' : `${kind}s`;
-    if (ctx.doc[plural] === undefined) {
+    if (ctx.doc[plural] === undefined || ctx.doc[plural] === null) {
       ctx.r.error(unknownCode(kind), pointer, `${owner}: ${kind} '${name}' is not defined: the workflow has no '${plural}'`);
     }
     return undefined;
