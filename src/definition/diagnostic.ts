@@ -37,6 +37,8 @@ export const DiagnosticCode = {
   DuplicateState: 'DUPLICATE_STATE',
   /** Two functions / events / retries / errors share a name. */
   DuplicateDefinition: 'DUPLICATE_DEFINITION',
+  /** Two definitions validated together share an id (or key) and version. */
+  DuplicateWorkflow: 'DUPLICATE_WORKFLOW',
   /** start / transition / defaultCondition / onErrors / compensatedBy names a state that does not exist. */
   UnknownState: 'UNKNOWN_STATE',
   /** A functionRef names no function in `functions`. */

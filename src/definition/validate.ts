@@ -118,13 +118,46 @@ export async function validateFiles(paths: string[], options: ValidateOptions = 
       else if (typeof key === 'string') ids.add(key);
     }
   }
-  return Promise.all(
+  const results = await Promise.all(
     parsed.map(({ f, parsed: p }) => {
       if (p === undefined) return validateFile(f); // unreadable: reported by validateFile
       if (!p.ok) return { file: f, valid: false, diagnostics: [p.diagnostic] };
       return validateDocument(p.document, { workflowIds: ids });
     }),
   );
+  checkDuplicateWorkflows(parsed.flatMap(({ parsed: p }, i) => (p?.ok ? [{ document: p.document, result: results[i] }] : [])));
+  return results;
+}
+
+/**
+ * Two definitions with the same id (or key) and version in one set: a host would keep one of them
+ * silently, and which one depends on file order. Reported on every file after the first.
+ */
+function checkDuplicateWorkflows(docs: { document: ParsedDocument; result: ValidationResult }[]): void {
+  const first = new Map<string, ParsedDocument>();
+  for (const { document, result } of docs) {
+    const v = document.value;
+    if (!isObject(v)) continue;
+    const prop = typeof v.id === 'string' ? 'id' : typeof v.key === 'string' ? 'key' : undefined;
+    if (!prop) continue;
+    const version = typeof v.version === 'string' ? v.version : undefined;
+    const key = JSON.stringify([v[prop], version ?? null]);
+    const earlier = first.get(key);
+    if (!earlier) {
+      first.set(key, document);
+      continue;
+    }
+    const r = new Reporter(document.file, document.source, v);
+    const { line } = earlier.source.locate(`/${prop}`);
+    r.error(
+      DiagnosticCode.DuplicateWorkflow,
+      `/${prop}`,
+      `workflow '${String(v[prop])}'${version !== undefined ? ` version '${version}'` : ' (no version)'} is also defined in ${earlier.file}:${line}`,
+      { hint: 'give each definition its own id, or a different version' },
+    );
+    result.diagnostics = sortDiagnostics([...result.diagnostics, ...r.diagnostics]);
+    result.valid = false;
+  }
 }
 
 async function validateDocument(document: ParsedDocument, options: ValidateOptions): Promise<ValidationResult> {

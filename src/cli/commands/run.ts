@@ -61,7 +61,16 @@ function parseInput(text: string | undefined): unknown {
 async function loadWorkflowsDir(dir: string | undefined): Promise<WorkflowGraph[]> {
   if (!dir) return [];
   const files = await findDefinitionFiles([dir]);
-  return Promise.all(files.map((f) => loadWorkflow(f)));
+  const graphs = await Promise.all(files.map((f) => loadWorkflow(f)));
+  // Subflows are looked up by id and version: two files defining the same pair make the choice silent.
+  const seen = new Map<string, string>();
+  graphs.forEach((g, i) => {
+    const key = `${g.id}@${g.version ?? ''}`;
+    const earlier = seen.get(key);
+    if (earlier) throw new Error(`--workflows ${dir}: workflow '${g.id}'${g.version ? ` version '${g.version}'` : ''} is defined twice, in ${earlier} and ${files[i]}`);
+    seen.set(key, files[i]);
+  });
+  return graphs;
 }
 
 function report(meta: InstanceMetadata): ExitCode {
