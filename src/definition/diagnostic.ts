@@ -67,6 +67,12 @@ export const DiagnosticCode = {
   InvalidExpression: 'INVALID_EXPRESSION',
   /** A jq `$variable` that neither the expression binds nor 0.8 defines ($CONST, $SECRETS). */
   UndefinedVariable: 'UNDEFINED_VARIABLE',
+  /** A value-field string that reads like jq (`.symbol`) but is sent as literal text (warning). */
+  BareExpression: 'BARE_EXPRESSION',
+  /** `=` (assignment) in a condition where `==` was meant (warning). */
+  AssignmentInCondition: 'ASSIGNMENT_IN_CONDITION',
+  /** A retryRef whose retry can never happen: no retryableErrors and autoRetries off (warning). */
+  RetryNeverRetries: 'RETRY_NEVER_RETRIES',
   /** A function type Swirl does not run yet (rpc, graphql, asyncapi, odata). */
   UnsupportedFunctionType: 'UNSUPPORTED_FUNCTION_TYPE',
   /** A `custom` function whose operation is not one of Swirl's custom operations. */

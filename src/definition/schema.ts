@@ -19,6 +19,9 @@ import { STATE_TYPES } from './types.js';
 /** Timeout properties that authors put on states directly (spec example 8 does). */
 const TIMEOUT_KEYS = ['eventTimeout', 'stateExecTimeout', 'actionExecTimeout', 'branchExecTimeout', 'workflowExecTimeout'];
 
+/** Property names from other DSLs or SW versions → the 0.8 name ("did you mean"). */
+const RENAMED: Record<string, string> = { parameters: 'arguments', args: 'arguments', params: 'arguments', input: 'arguments' };
+
 /** The subset of ajv's ErrorObject we read. */
 interface AjvError {
   instancePath: string;
@@ -256,7 +259,8 @@ function translate(e: AjvError, data: unknown, prefix: string, v: ValidateFn, r:
     case 'additionalProperties': {
       const prop = String(e.params.additionalProperty);
       const known = knownProperties(v, e.schemaPath);
-      const suggestion = closest(prop, known);
+      // Renames authors carry over from other DSLs (or earlier SW versions), beyond edit distance.
+      const suggestion = RENAMED[prop] && known.includes(RENAMED[prop]) ? RENAMED[prop] : closest(prop, known);
       if (TIMEOUT_KEYS.includes(prop) && known.includes('timeouts')) {
         r.error(DiagnosticCode.UnknownProperty, joinPointer(pointer, prop), `${at}: property '${prop}' is not allowed here`, {
           atKey: true,
@@ -293,6 +297,16 @@ function translate(e: AjvError, data: unknown, prefix: string, v: ValidateFn, r:
       const obj = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
       if ('end' in obj && 'transition' in obj) {
         r.error(DiagnosticCode.EndOrTransition, pointer, `${at}: has both 'end' and 'transition'; use exactly one`);
+      } else if (e.instancePath === '' && 'id' in obj && 'key' in obj) {
+        r.error(DiagnosticCode.SchemaViolation, joinPointer(pointer, 'key'), `${at}: 'id' and 'key' are exclusive; use one of them`, {
+          atKey: true,
+          hint: "'id' is the usual identifier; 'key' is its domain-specific alternative (spec §Workflow Definition)",
+        });
+      } else if (/\/defaultCondition$/.test(e.instancePath) && (value === null || typeof value !== 'object')) {
+        const target = typeof value === 'string' ? value : '<state>';
+        r.error(DiagnosticCode.WrongType, pointer, `${at}: must be an object such as {transition: '${target}'} or {end: true}, not ${typeName(value)}`, {
+          hint: `write 'defaultCondition: { transition: ${target} }'`,
+        });
       } else if (Array.isArray(e.params.passingSchemas)) {
         r.error(DiagnosticCode.SchemaViolation, pointer, `${at}: matches more than one of its allowed forms; remove the properties of all but one`);
       } else {

@@ -4,6 +4,7 @@
  * Positions inside a one-line expression are mapped into the file (column of the value + offset).
  */
 import { compileExpression, ExpressionError, type FreeVariable } from '../../expressions/index.js';
+import { assertNever } from '../../errors.js';
 import { DiagnosticCode } from '../diagnostic.js';
 import { expressionSites, functionExpressionSites, FUNCTION_CALL, type ExpressionSite, type LiteralLookalike } from '../expression-sites.js';
 import type { Reporter } from '../report.js';
@@ -17,12 +18,67 @@ export function checkExpressions(ctx: CheckContext): void {
   const lookalikes: LiteralLookalike[] = [];
   for (const site of expressionSites(ctx.doc, lookalikes)) {
     checkSite(site, ctx.r, ctx.functions.byName ? expressionFunctions : undefined);
+    checkConditionEquals(site, ctx.r);
   }
   for (const l of lookalikes) {
-    ctx.r.warning(DiagnosticCode.InvalidExpression, l.pointer, `${ctx.r.ownerOf(l.pointer)}: '${l.text}' is not one \${ } expression, so it is used as literal text`, {
-      hint: '0.8 has no string interpolation of several expressions; write one expression, e.g. \'${ "\\(.a) and \\(.b)" }\'',
-    });
+    const owner = ctx.r.ownerOf(l.pointer);
+    switch (l.kind) {
+      case 'interpolation':
+        ctx.r.warning(DiagnosticCode.InvalidExpression, l.pointer, `${owner}: '${l.text}' is not one \${ } expression, so it is used as literal text`, {
+          hint: '0.8 has no string interpolation of several expressions; write one expression, e.g. \'${ "\\(.a) and \\(.b)" }\'',
+        });
+        break;
+      case 'unterminated':
+        ctx.r.error(DiagnosticCode.InvalidExpression, l.pointer, `${owner}: unterminated expression '${l.text.trim()}': '\${' has no closing '}'`, {
+          hint: "close it: '${ … }' (in YAML, quote a value that starts with '${')",
+        });
+        break;
+      case 'bare':
+        ctx.r.warning(DiagnosticCode.BareExpression, l.pointer, `${owner}: '${l.text.trim()}' is sent as literal text; did you mean '\${ ${l.text.trim()} }'?`, {
+          hint: 'in arguments and data, only a whole ${ … } string is evaluated; any other string is a literal',
+        });
+        break;
+      default:
+        assertNever(l.kind, 'lookalike kind');
+    }
   }
+}
+
+/**
+ * Index of a lone `=` in jq (not `==`, `!=`, `<=`, `>=`, nor an update-assignment such as `|=`),
+ * outside string literals, or -1. In a condition it assigns and yields the (truthy) input.
+ */
+export function loneEquals(jq: string): number {
+  let inString = false;
+  for (let i = 0; i < jq.length; i++) {
+    const c = jq[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '#') {
+      const eol = jq.indexOf('\n', i);
+      if (eol < 0) return -1;
+      i = eol;
+    } else if (c === '=') {
+      if (jq[i + 1] === '=') {
+        i++;
+        continue;
+      }
+      if (!/[=!<>|+\-*/%]/.test(jq[i - 1] ?? '')) return i;
+    }
+  }
+  return -1;
+}
+
+/** `=` written where `==` was meant, in a condition (spec §Switch State dataConditions, action condition). */
+function checkConditionEquals(site: ExpressionSite, r: Reporter): void {
+  if (!site.pointer.endsWith('/condition') || loneEquals(site.jq) < 0) return;
+  r.warning(DiagnosticCode.AssignmentInCondition, site.pointer, `${r.ownerOf(site.pointer)}: condition '${site.text.trim()}' assigns with '=' (so it is always true); did you mean '=='?`, {
+    hint: "jq compares with '=='; '=' is assignment and yields the updated input, which is truthy",
+  });
 }
 
 /** Checks the operations of expression functions in an external functions file. */

@@ -68,7 +68,16 @@ function checkAction(ctx: CheckContext, owner: string, action: Obj, pointer: str
   const sub = action.subFlowRef;
   if (typeof sub === 'string') checkWorkflow(ctx, owner, sub, joinPointer(pointer, 'subFlowRef'), 'subFlowRef');
   else if (isObject(sub) && typeof sub.workflowId === 'string') checkWorkflow(ctx, owner, sub.workflowId, joinPointer(pointer, 'subFlowRef', 'workflowId'), 'subFlowRef');
-  if (typeof action.retryRef === 'string') checkName(ctx, ctx.retries, 'retry', owner, action.retryRef, joinPointer(pointer, 'retryRef'));
+  if (typeof action.retryRef === 'string') {
+    checkName(ctx, ctx.retries, 'retry', owner, action.retryRef, joinPointer(pointer, 'retryRef'));
+    // Spec §Retry Definition / specs/semantics.md A14: with autoRetries false (the default), only the
+    // errors listed in retryableErrors are retried: without them the retryRef does nothing.
+    if (ctx.doc.autoRetries !== true && arrayOrEmpty(action.retryableErrors).length === 0) {
+      ctx.r.warning(DiagnosticCode.RetryNeverRetries, joinPointer(pointer, 'retryRef'), `${owner}: retryRef '${action.retryRef}' never retries: the action lists no 'retryableErrors' and the workflow's 'autoRetries' is false`, {
+        hint: "list the errors to retry in 'retryableErrors' (names from 'errors'), or set 'autoRetries: true' on the workflow to retry every error but 'nonRetryableErrors'",
+      });
+    }
+  }
   for (const key of ['retryableErrors', 'nonRetryableErrors'] as const) {
     arrayOrEmpty(action[key]).forEach((e, i) => {
       if (typeof e === 'string') checkName(ctx, ctx.errors, 'error', owner, e, joinPointer(pointer, key, i));
