@@ -73,6 +73,8 @@ export const DiagnosticCode = {
   AssignmentInCondition: 'ASSIGNMENT_IN_CONDITION',
   /** A retryRef whose retry can never happen: no retryableErrors and autoRetries off (warning). */
   RetryNeverRetries: 'RETRY_NEVER_RETRIES',
+  /** `expressionLang` other than jq (Swirl evaluates jq only). */
+  UnsupportedExpressionLang: 'UNSUPPORTED_EXPRESSION_LANG',
   /** A function type Swirl does not run yet (rpc, graphql, asyncapi, odata). */
   UnsupportedFunctionType: 'UNSUPPORTED_FUNCTION_TYPE',
   /** A `custom` function whose operation is not one of Swirl's custom operations. */

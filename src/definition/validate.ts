@@ -217,9 +217,24 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   checkDurations(ctx);
   checkSchedule(ctx);
   checkConcurrency(ctx);
-  checkExpressions(ctx);
+  // Expressions in another language would each fail as jq; one diagnostic says why instead.
+  if (checkExpressionLang(value, r)) checkExpressions(ctx);
   checkFlow(ctx);
   return finish(file, [...r.diagnostics, ...extra], doc as unknown as Workflow);
+}
+
+/**
+ * Only jq is supported (specs/semantics.md, expressionLang). Returns true when the document's
+ * expressions are jq, i.e. worth checking as such.
+ */
+function checkExpressionLang(doc: Record<string, unknown>, r: Reporter): boolean {
+  const lang = doc.expressionLang;
+  if (lang === undefined || (typeof lang === 'string' && lang.trim().toLowerCase() === 'jq')) return true;
+  if (typeof lang !== 'string') return true; // a schema WRONG_TYPE already
+  r.error(DiagnosticCode.UnsupportedExpressionLang, '/expressionLang', `expressionLang '${lang}' is not supported; Swirl evaluates workflow expressions as jq`, {
+    hint: "remove 'expressionLang' (jq is the default) and write the expressions in jq, e.g. '${ .order.items[0] }' for JSONPath '$.order.items[0]'",
+  });
+  return false;
 }
 
 /** `0.8` and its patch releases (`0.8.0`, …): the DSL did not change between them. */
