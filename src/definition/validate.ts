@@ -69,32 +69,57 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
   return validateText(text, path, options);
 }
 
+/** A file in a searched directory that is not validated, and why. */
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
 /** Definition files under the given paths: files as given, directories searched for *.yaml|*.yml|*.json. */
 export async function findDefinitionFiles(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
+  return (await findDefinitionCandidates(paths)).files;
+}
+
+/**
+ * Like {@link findDefinitionFiles}, and also the *.yaml|*.yml|*.json files of searched directories
+ * that are not definitions (no `specVersion` or no `states`), so a caller can say what it skipped.
+ */
+export async function findDefinitionCandidates(paths: string[]): Promise<{ files: string[]; skipped: SkippedFile[] }> {
+  const files: string[] = [];
+  const skipped: SkippedFile[] = [];
   const walk = async (dir: string) => {
     for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const p = join(dir, entry.name);
       if (entry.isDirectory()) await walk(p);
-      else if (['.yaml', '.yml', '.json'].includes(extname(entry.name).toLowerCase()) && (await looksLikeWorkflow(p))) out.push(p);
+      else if (['.yaml', '.yml', '.json'].includes(extname(entry.name).toLowerCase())) {
+        const reason = await notAWorkflow(p);
+        if (reason) skipped.push({ file: p, reason });
+        else files.push(p);
+      }
     }
   };
   for (const p of paths) {
     const s = await stat(p).catch(() => undefined);
     if (s?.isDirectory()) await walk(p);
-    else out.push(p);
+    else files.push(p);
   }
-  return out;
+  return { files, skipped };
 }
 
 /**
  * Inside directories, only documents that declare `specVersion` and `states` are definitions;
- * function/event files, inputs and component files that live beside them are not.
+ * function/event files, inputs and component files that live beside them are not. Returns why a
+ * file is not one, or undefined when it is.
  */
-async function looksLikeWorkflow(path: string): Promise<boolean> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return /(^|["'\s{,])specVersion["']?\s*:/m.test(text) && /(^|["'\s{,])states["']?\s*:/m.test(text);
+async function notAWorkflow(path: string): Promise<string | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return 'unreadable';
+  const spec = /(^|["'\s{,])specVersion["']?\s*:/m.test(text);
+  const states = /(^|["'\s{,])states["']?\s*:/m.test(text);
+  if (spec && states) return undefined;
+  if (!spec && !states) return "no 'specVersion' and no 'states'";
+  return spec ? "no 'states'" : "no 'specVersion'";
 }
 
 /**
