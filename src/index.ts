@@ -8,7 +8,7 @@ export { SwirlError, DefinitionError, WorkflowError, InfrastructureError, NonDet
 export type { WorkflowErrorData } from './errors.js';
 
 // ── definitions and validation (src/definition) ────────────────────────────────────────────────
-export { validateText, validateFile, validateFiles, findDefinitionFiles } from './definition/validate.js';
+export { validateText, validateFile, validateFiles, findDefinitionFiles, findDefinitionCandidates, type SkippedFile } from './definition/validate.js';
 export type { ValidationResult, ValidateOptions } from './definition/validate.js';
 export { DiagnosticCode, Severity, formatDiagnostic, hasErrors } from './definition/diagnostic.js';
 export type { Diagnostic } from './definition/diagnostic.js';

@@ -37,6 +37,8 @@ export const DiagnosticCode = {
   DuplicateState: 'DUPLICATE_STATE',
   /** Two functions / events / retries / errors share a name. */
   DuplicateDefinition: 'DUPLICATE_DEFINITION',
+  /** Two definitions validated together share an id (or key) and version. */
+  DuplicateWorkflow: 'DUPLICATE_WORKFLOW',
   /** start / transition / defaultCondition / onErrors / compensatedBy names a state that does not exist. */
   UnknownState: 'UNKNOWN_STATE',
   /** A functionRef names no function in `functions`. */
@@ -63,6 +65,16 @@ export const DiagnosticCode = {
   InvalidDuration: 'INVALID_DURATION',
   /** A workflow expression (jq) that does not compile. */
   InvalidExpression: 'INVALID_EXPRESSION',
+  /** A jq `$variable` that neither the expression binds nor 0.8 defines ($CONST, $SECRETS). */
+  UndefinedVariable: 'UNDEFINED_VARIABLE',
+  /** A value-field string that reads like jq (`.symbol`) but is sent as literal text (warning). */
+  BareExpression: 'BARE_EXPRESSION',
+  /** `=` (assignment) in a condition where `==` was meant (warning). */
+  AssignmentInCondition: 'ASSIGNMENT_IN_CONDITION',
+  /** A retryRef whose retry can never happen: no retryableErrors and autoRetries off (warning). */
+  RetryNeverRetries: 'RETRY_NEVER_RETRIES',
+  /** `expressionLang` other than jq (Swirl evaluates jq only). */
+  UnsupportedExpressionLang: 'UNSUPPORTED_EXPRESSION_LANG',
   /** A function type Swirl does not run yet (rpc, graphql, asyncapi, odata). */
   UnsupportedFunctionType: 'UNSUPPORTED_FUNCTION_TYPE',
   /** A `custom` function whose operation is not one of Swirl's custom operations. */

@@ -21,10 +21,33 @@ export interface ExpressionSite {
   offset: number;
 }
 
-/** A value-field string that contains `${ … }` but is not one whole expression: used literally. */
+/**
+ * A string that is not an expression but looks meant as one: `interpolation` — a value field with
+ * `${ … }` inside other text (used literally); `unterminated` — `${` without its closing `}`;
+ * `bare` — a value field that reads like bare jq (`.symbol`, `$CONST.x`), sent as literal text.
+ */
 export interface LiteralLookalike {
   pointer: string;
   text: string;
+  kind: 'interpolation' | 'unterminated' | 'bare';
+}
+
+/** True when `text` opens `${` and never closes it (so it is neither an expression nor meant as text). */
+export function isUnterminated(text: string): boolean {
+  const start = text.search(/\S/);
+  return start >= 0 && text.startsWith('${', start) && closingBrace(text, start + 2) < 0 && !text.trimEnd().endsWith('}');
+}
+
+/**
+ * A path or variable written without `${ }` in a value field: `.symbol`, `.order.items[0]`,
+ * `$CONST.region`, `$WORKFLOW.instanceId`. Dotted file names (`.env`) are rare in arguments; the
+ * finding is a warning.
+ */
+const BARE_JQ = /^(\.[A-Za-z_][A-Za-z0-9_]*|\$[A-Za-z_][A-Za-z0-9_]*)(\.[A-Za-z_][A-Za-z0-9_]*|\[[^\]]*\])*$/;
+
+/** True when a value-field string reads like jq that was meant to be evaluated. */
+export function looksLikeBareJq(text: string): boolean {
+  return BARE_JQ.test(text.trim());
 }
 
 /**
@@ -102,13 +125,17 @@ type Obj = Record<string, unknown>;
 export function expressionSites(doc: Obj, lookalikes: LiteralLookalike[] = []): ExpressionSite[] {
   const out: ExpressionSite[] = [];
   const always = (v: unknown, pointer: string) => {
-    if (typeof v === 'string') out.push({ pointer, text: v, ...alwaysExpression(v) });
+    if (typeof v !== 'string') return;
+    if (isUnterminated(v)) lookalikes.push({ pointer, text: v, kind: 'unterminated' });
+    else out.push({ pointer, text: v, ...alwaysExpression(v) });
   };
   const value = (v: unknown, pointer: string) => {
     if (typeof v === 'string') {
       const e = valueExpression(v);
       if (e) out.push({ pointer, text: v, ...e });
-      else if (looksLikeInterpolation(v)) lookalikes.push({ pointer, text: v });
+      else if (isUnterminated(v)) lookalikes.push({ pointer, text: v, kind: 'unterminated' });
+      else if (looksLikeInterpolation(v)) lookalikes.push({ pointer, text: v, kind: 'interpolation' });
+      else if (!/^\/version$|\/(batchSize|numCompleted)$/.test(pointer) && looksLikeBareJq(v)) lookalikes.push({ pointer, text: v, kind: 'bare' });
     } else if (Array.isArray(v)) v.forEach((x, i) => value(x, joinPointer(pointer, i)));
     else if (isObject(v)) for (const [k, x] of Object.entries(v)) value(x, joinPointer(pointer, k));
   };

@@ -6,7 +6,7 @@
  * with diagnostics pointing into *that* file.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiagnosticCode, Severity, type Diagnostic } from './diagnostic.js';
 import { parseDocument, type ParsedDocument } from './parse.js';
@@ -27,6 +27,9 @@ export function resolveReference(ref: string, fromFile: string): { kind: 'file';
       return { kind: 'file', path: resolve(base, ref.replace(/^file:\/\//i, '')) };
     }
   }
+  // Relative to a relative file: stay relative (to the working directory), so diagnostics in the
+  // external file print its path the way the user wrote the command line.
+  if (fromFile !== '<input>' && !isAbsolute(fromFile) && !isAbsolute(ref)) return { kind: 'file', path: join(dirname(fromFile), ref) };
   return { kind: 'file', path: resolve(base, ref) };
 }
 

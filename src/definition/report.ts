@@ -24,6 +24,8 @@ export class Reporter {
     readonly source: SourceMap,
     /** The parsed document, used to name owners in messages. */
     readonly document: unknown,
+    /** For an external file that is a bare array: the section its items belong to (`functions`, …). */
+    readonly rootSection?: string,
   ) {}
 
   report(code: DiagnosticCode, pointer: string, message: string, options: ReportOptions = {}): void {
@@ -54,7 +56,10 @@ export class Reporter {
    * `function 'greet'`, `event 'Order'`, `retry 'r'`, `error 'e'`, or `workflow`.
    */
   ownerOf(pointer: string): string {
-    const [section, index] = splitPointer(pointer);
+    const parts = splitPointer(pointer);
+    const bare = this.rootSection !== undefined && /^\d+$/.test(parts[0] ?? '');
+    const [section, index] = bare ? [this.rootSection as string, parts[0]] : parts;
+    const base = bare ? '' : `/${section}`;
     const kinds: Record<string, string> = {
       states: 'state',
       functions: 'function',
@@ -65,7 +70,7 @@ export class Reporter {
     };
     const kind = kinds[section];
     if (kind && index !== undefined) {
-      const name = getAtPointer(this.document, `/${section}/${index}/name`);
+      const name = getAtPointer(this.document, `${base}/${index}/name`);
       return typeof name === 'string' ? `${kind} '${name}'` : `${kind} #${Number(index) + 1}`;
     }
     return 'workflow';

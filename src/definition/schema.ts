@@ -19,6 +19,9 @@ import { STATE_TYPES } from './types.js';
 /** Timeout properties that authors put on states directly (spec example 8 does). */
 const TIMEOUT_KEYS = ['eventTimeout', 'stateExecTimeout', 'actionExecTimeout', 'branchExecTimeout', 'workflowExecTimeout'];
 
+/** Property names from other DSLs or SW versions → the 0.8 name ("did you mean"). */
+const RENAMED: Record<string, string> = { parameters: 'arguments', args: 'arguments', params: 'arguments', input: 'arguments' };
+
 /** The subset of ajv's ErrorObject we read. */
 interface AjvError {
   instancePath: string;
@@ -84,6 +87,7 @@ export function checkSchema(doc: Record<string, unknown>, r: Reporter): boolean 
   }
   for (const section of Object.keys(SECTIONS) as SectionName[]) {
     const items = doc[section];
+    if (items === null) delete root[section]; // reported, with a better message, by checks/sections.ts
     if (!Array.isArray(items)) continue;
     checkSectionItems(section, items, `/${section}`, r);
     delete root[section]; // optional at the root; its items were checked one by one
@@ -131,6 +135,7 @@ function checkState(state: unknown, pointer: string, r: Reporter): void {
     name = data ? 'Databasedswitchstate' : 'Eventbasedswitchstate';
   }
   const before = r.diagnostics.length;
+  state = withSleepBeforeAndAfter(state);
   runValidator(validator(name), state, pointer, r);
   // ajv stops at the first failing keyword; "needs end or transition" would hide a misspelt
   // property (`transtion`). Look again with the end supplied, to report what else is wrong.
@@ -138,6 +143,25 @@ function checkState(state: unknown, pointer: string, r: Reporter): void {
   if (r.diagnostics.length > before && !hasEnd && s.transition === undefined && s.type !== 'switch' && s.usedForCompensation !== true) {
     runValidator(validator(name), { ...s, end: true }, pointer, r);
   }
+}
+
+/**
+ * Spec §Sleep Definition: an action sleeps "before and/or after" it, but the 0.8 schema's `oneOf`
+ * (one form requiring `before`, one requiring `after`) rejects both. The schema sees such a `sleep`
+ * with `before` alone; `after` is checked as a duration by checks/durations.ts like every duration.
+ */
+function withSleepBeforeAndAfter(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSleepBeforeAndAfter);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const both = k === 'sleep' && v !== null && typeof v === 'object' && !Array.isArray(v) && 'before' in v && 'after' in v;
+    if (both) {
+      const { after: _after, ...rest } = v as Record<string, unknown>;
+      out[k] = rest;
+    } else out[k] = withSleepBeforeAndAfter(v);
+  }
+  return out;
 }
 
 /** Runs one validator and reports its translated errors under `prefix`. */
@@ -235,7 +259,8 @@ function translate(e: AjvError, data: unknown, prefix: string, v: ValidateFn, r:
     case 'additionalProperties': {
       const prop = String(e.params.additionalProperty);
       const known = knownProperties(v, e.schemaPath);
-      const suggestion = closest(prop, known);
+      // Renames authors carry over from other DSLs (or earlier SW versions), beyond edit distance.
+      const suggestion = RENAMED[prop] && known.includes(RENAMED[prop]) ? RENAMED[prop] : closest(prop, known);
       if (TIMEOUT_KEYS.includes(prop) && known.includes('timeouts')) {
         r.error(DiagnosticCode.UnknownProperty, joinPointer(pointer, prop), `${at}: property '${prop}' is not allowed here`, {
           atKey: true,
@@ -272,6 +297,16 @@ function translate(e: AjvError, data: unknown, prefix: string, v: ValidateFn, r:
       const obj = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
       if ('end' in obj && 'transition' in obj) {
         r.error(DiagnosticCode.EndOrTransition, pointer, `${at}: has both 'end' and 'transition'; use exactly one`);
+      } else if (e.instancePath === '' && 'id' in obj && 'key' in obj) {
+        r.error(DiagnosticCode.SchemaViolation, joinPointer(pointer, 'key'), `${at}: 'id' and 'key' are exclusive; use one of them`, {
+          atKey: true,
+          hint: "'id' is the usual identifier; 'key' is its domain-specific alternative (spec §Workflow Definition)",
+        });
+      } else if (/\/defaultCondition$/.test(e.instancePath) && (value === null || typeof value !== 'object')) {
+        const target = typeof value === 'string' ? value : '<state>';
+        r.error(DiagnosticCode.WrongType, pointer, `${at}: must be an object such as {transition: '${target}'} or {end: true}, not ${typeName(value)}`, {
+          hint: `write 'defaultCondition: { transition: ${target} }'`,
+        });
       } else if (Array.isArray(e.params.passingSchemas)) {
         r.error(DiagnosticCode.SchemaViolation, pointer, `${at}: matches more than one of its allowed forms; remove the properties of all but one`);
       } else {

@@ -19,7 +19,16 @@ export interface Workflow {
   annotations?: string[];
   specVersion: string;
   expressionLang?: string;
-  dataInputSchema?: string | { schema: string | Record<string, unknown>; failOnValidationErrors: boolean };
+  dataInputSchema?:
+    | string
+    | {
+        schema: string | Record<string, unknown>;
+        failOnValidationErrors: boolean;
+        /** Swirl, after validation: the files the schema's `$ref`s name (absolute URI → schema). */
+        refs?: Record<string, Record<string, unknown>>;
+        /** Swirl, after validation: the URI of the schema's own file. */
+        baseUri?: string;
+      };
   constants?: string | Record<string, unknown>;
   secrets?: string | string[];
   start?: string | StartDef;

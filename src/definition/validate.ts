@@ -7,7 +7,6 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { Ajv } from 'ajv';
 import { initExpressions } from '../expressions/index.js';
 import { checkDurations, checkRetryDurations } from './checks/durations.js';
 import { checkExpressions, checkFunctionExpressions } from './checks/expressions.js';
@@ -15,9 +14,12 @@ import { checkFlow } from './checks/flow.js';
 import { checkFunctionDefs } from './checks/functions.js';
 import { checkReferences } from './checks/references.js';
 import { checkSchedule } from './checks/schedule.js';
+import { checkSectionShape } from './checks/sections.js';
+import { checkConcurrency } from './checks/concurrency.js';
 import { checkDuplicateDefinitions, checkDuplicateNames, checkStates } from './checks/states.js';
 import { checkTargets } from './checks/targets.js';
 import { sectionOf, type CheckContext } from './checks/context.js';
+import { checkDataInputSchema } from './data-input-schema.js';
 import { DiagnosticCode, Severity, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { loadReference } from './external.js';
 import { parseDocument, type ParsedDocument } from './parse.js';
@@ -67,32 +69,57 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
   return validateText(text, path, options);
 }
 
+/** A file in a searched directory that is not validated, and why. */
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
 /** Definition files under the given paths: files as given, directories searched for *.yaml|*.yml|*.json. */
 export async function findDefinitionFiles(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
+  return (await findDefinitionCandidates(paths)).files;
+}
+
+/**
+ * Like {@link findDefinitionFiles}, and also the *.yaml|*.yml|*.json files of searched directories
+ * that are not definitions (no `specVersion` or no `states`), so a caller can say what it skipped.
+ */
+export async function findDefinitionCandidates(paths: string[]): Promise<{ files: string[]; skipped: SkippedFile[] }> {
+  const files: string[] = [];
+  const skipped: SkippedFile[] = [];
   const walk = async (dir: string) => {
     for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const p = join(dir, entry.name);
       if (entry.isDirectory()) await walk(p);
-      else if (['.yaml', '.yml', '.json'].includes(extname(entry.name).toLowerCase()) && (await looksLikeWorkflow(p))) out.push(p);
+      else if (['.yaml', '.yml', '.json'].includes(extname(entry.name).toLowerCase())) {
+        const reason = await notAWorkflow(p);
+        if (reason) skipped.push({ file: p, reason });
+        else files.push(p);
+      }
     }
   };
   for (const p of paths) {
     const s = await stat(p).catch(() => undefined);
     if (s?.isDirectory()) await walk(p);
-    else out.push(p);
+    else files.push(p);
   }
-  return out;
+  return { files, skipped };
 }
 
 /**
  * Inside directories, only documents that declare `specVersion` and `states` are definitions;
- * function/event files, inputs and component files that live beside them are not.
+ * function/event files, inputs and component files that live beside them are not. Returns why a
+ * file is not one, or undefined when it is.
  */
-async function looksLikeWorkflow(path: string): Promise<boolean> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return /(^|["'\s{,])specVersion["']?\s*:/m.test(text) && /(^|["'\s{,])states["']?\s*:/m.test(text);
+async function notAWorkflow(path: string): Promise<string | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return 'unreadable';
+  const spec = /(^|["'\s{,])specVersion["']?\s*:/m.test(text);
+  const states = /(^|["'\s{,])states["']?\s*:/m.test(text);
+  if (spec && states) return undefined;
+  if (!spec && !states) return "no 'specVersion' and no 'states'";
+  return spec ? "no 'states'" : "no 'specVersion'";
 }
 
 /**
@@ -116,13 +143,46 @@ export async function validateFiles(paths: string[], options: ValidateOptions = 
       else if (typeof key === 'string') ids.add(key);
     }
   }
-  return Promise.all(
+  const results = await Promise.all(
     parsed.map(({ f, parsed: p }) => {
       if (p === undefined) return validateFile(f); // unreadable: reported by validateFile
       if (!p.ok) return { file: f, valid: false, diagnostics: [p.diagnostic] };
       return validateDocument(p.document, { workflowIds: ids });
     }),
   );
+  checkDuplicateWorkflows(parsed.flatMap(({ parsed: p }, i) => (p?.ok ? [{ document: p.document, result: results[i] }] : [])));
+  return results;
+}
+
+/**
+ * Two definitions with the same id (or key) and version in one set: a host would keep one of them
+ * silently, and which one depends on file order. Reported on every file after the first.
+ */
+function checkDuplicateWorkflows(docs: { document: ParsedDocument; result: ValidationResult }[]): void {
+  const first = new Map<string, ParsedDocument>();
+  for (const { document, result } of docs) {
+    const v = document.value;
+    if (!isObject(v)) continue;
+    const prop = typeof v.id === 'string' ? 'id' : typeof v.key === 'string' ? 'key' : undefined;
+    if (!prop) continue;
+    const version = typeof v.version === 'string' ? v.version : undefined;
+    const key = JSON.stringify([v[prop], version ?? null]);
+    const earlier = first.get(key);
+    if (!earlier) {
+      first.set(key, document);
+      continue;
+    }
+    const r = new Reporter(document.file, document.source, v);
+    const { line } = earlier.source.locate(`/${prop}`);
+    r.error(
+      DiagnosticCode.DuplicateWorkflow,
+      `/${prop}`,
+      `workflow '${String(v[prop])}'${version !== undefined ? ` version '${version}'` : ' (no version)'} is also defined in ${earlier.file}:${line}`,
+      { hint: 'give each definition its own id, or a different version' },
+    );
+    result.diagnostics = sortDiagnostics([...result.diagnostics, ...r.diagnostics]);
+    result.valid = false;
+  }
 }
 
 async function validateDocument(document: ParsedDocument, options: ValidateOptions): Promise<ValidationResult> {
@@ -144,6 +204,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   const sections: Partial<Record<SectionName, unknown[]>> = {};
   for (const section of ['functions', 'events', 'retries', 'errors', 'auth'] as const) {
     const v = doc[section];
+    checkSectionShape(section, v, `/${section}`, r);
     if (Array.isArray(v)) sections[section] = v;
     else if (typeof v === 'string') {
       const items = await loadSection(section, v, document, extra);
@@ -180,10 +241,29 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   checkReferences(ctx);
   checkDurations(ctx);
   checkSchedule(ctx);
-  checkExpressions(ctx);
+  checkConcurrency(ctx);
+  // Expressions in another language would each fail as jq; one diagnostic says why instead.
+  if (checkExpressionLang(value, r)) checkExpressions(ctx);
   checkFlow(ctx);
   return finish(file, [...r.diagnostics, ...extra], doc as unknown as Workflow);
 }
+
+/**
+ * Only jq is supported (specs/semantics.md, expressionLang). Returns true when the document's
+ * expressions are jq, i.e. worth checking as such.
+ */
+function checkExpressionLang(doc: Record<string, unknown>, r: Reporter): boolean {
+  const lang = doc.expressionLang;
+  if (lang === undefined || (typeof lang === 'string' && lang.trim().toLowerCase() === 'jq')) return true;
+  if (typeof lang !== 'string') return true; // a schema WRONG_TYPE already
+  r.error(DiagnosticCode.UnsupportedExpressionLang, '/expressionLang', `expressionLang '${lang}' is not supported; Swirl evaluates workflow expressions as jq`, {
+    hint: "remove 'expressionLang' (jq is the default) and write the expressions in jq, e.g. '${ .order.items[0] }' for JSONPath '$.order.items[0]'",
+  });
+  return false;
+}
+
+/** `0.8` and its patch releases (`0.8.0`, …): the DSL did not change between them. */
+const SPEC_VERSION = /^0\.8(\.\d+)?$/;
 
 function checkSpecVersion(doc: Record<string, unknown>, r: Reporter): void {
   const v = doc.specVersion;
@@ -193,7 +273,7 @@ function checkSpecVersion(doc: Record<string, unknown>, r: Reporter): void {
     r.error(DiagnosticCode.SpecVersion, '/specVersion', 'specVersion must be the string "0.8", not the number 0.8', {
       hint: "quote it in YAML: specVersion: '0.8'",
     });
-  } else if (v !== '0.8') {
+  } else if (typeof v !== 'string' || !SPEC_VERSION.test(v)) {
     r.error(DiagnosticCode.SpecVersion, '/specVersion', `specVersion '${String(v)}' is not supported; Swirl runs Serverless Workflow 0.8`, {
       hint: "set specVersion: '0.8'",
     });
@@ -208,57 +288,29 @@ async function loadSection(section: SectionName, ref: string, from: ParsedDocume
     return undefined;
   }
   const ext = loaded.document;
-  const r = new Reporter(ext.file, ext.source, ext.value);
-  const items = isObject(ext.value) ? ext.value[section] : undefined;
+  const r = new Reporter(ext.file, ext.source, ext.value, Array.isArray(ext.value) ? section : undefined);
+  // Spec §Workflow Definition Structure: "a resource containing an array of function definitions";
+  // the spec's own examples wrap it in an object ({"functions": [...]}). Both are accepted.
+  const bare = Array.isArray(ext.value);
+  const items = bare ? ext.value : isObject(ext.value) ? ext.value[section] : undefined;
   if (!Array.isArray(items)) {
-    r.error(DiagnosticCode.NotAnObject, '', `an external ${section} file must be an object with a '${section}' array`, {
+    r.error(DiagnosticCode.NotAnObject, '', `an external ${section} file must be an array of ${section} or an object with a '${section}' array`, {
       hint: `e.g. {"${section}": [ ... ]}`,
     });
     out.push(...r.diagnostics);
     return undefined;
   }
-  checkSectionItems(section, items, `/${section}`, r);
-  checkDuplicateNames(items, `/${section}`, 'name', r);
+  const base = bare ? '' : `/${section}`;
+  checkSectionShape(section, items, base, r);
+  checkSectionItems(section, items, base, r);
+  checkDuplicateNames(items, base, `${section === 'retries' ? 'retry' : section.replace(/s$/, '')} name`, r);
   if (section === 'functions') {
-    checkFunctionDefs(items, '/functions', r);
-    checkFunctionExpressions(items, r);
+    checkFunctionDefs(items, base, r);
+    checkFunctionExpressions(items, r, base);
   }
-  if (section === 'retries') checkRetryDurations(items, r);
+  if (section === 'retries') checkRetryDurations(items, r, base);
   out.push(...r.diagnostics);
   return items;
-}
-
-/** dataInputSchema: an inline or external JSON Schema that must itself be a valid schema. */
-async function checkDataInputSchema(doc: Record<string, unknown>, from: ParsedDocument, r: Reporter, out: Diagnostic[]): Promise<void> {
-  const dis = doc.dataInputSchema;
-  const ref = typeof dis === 'string' ? dis : isObject(dis) ? dis.schema : undefined;
-  const pointer = typeof dis === 'string' ? '/dataInputSchema' : '/dataInputSchema/schema';
-  let schema: unknown;
-  let schemaFile: ParsedDocument | undefined;
-  if (typeof ref === 'string') {
-    const loaded = await loadReference(ref, from, pointer, 'dataInputSchema');
-    if (!loaded.ok) {
-      out.push(...loaded.diagnostics);
-      return;
-    }
-    schemaFile = loaded.document;
-    schema = loaded.document.value;
-  } else if (isObject(ref)) schema = ref;
-  else return;
-  const where = schemaFile ? new Reporter(schemaFile.file, schemaFile.source, schema) : r;
-  const at = schemaFile ? '' : pointer;
-  if (!isObject(schema)) {
-    where.error(DiagnosticCode.NotAnObject, at, 'dataInputSchema must be a JSON Schema object');
-  } else {
-    try {
-      new Ajv({ strict: false, allErrors: true }).compile(schema);
-      const resolved = typeof dis === 'string' ? { schema, failOnValidationErrors: true } : { ...(dis as object), schema };
-      doc.dataInputSchema = resolved;
-    } catch (err) {
-      where.error(DiagnosticCode.SchemaViolation, at, `dataInputSchema is not a valid JSON Schema: ${(err as Error).message}`);
-    }
-  }
-  if (schemaFile) out.push(...where.diagnostics);
 }
 
 function notAnObject(doc: ParsedDocument, what: string): Diagnostic {

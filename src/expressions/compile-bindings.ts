@@ -13,6 +13,28 @@ import { BreakSignal, JqError, Passthrough, fail } from './runtime.js';
 import { compileError, envObject, frameReader, lookup, push, runtimeVars, type Scope } from './scope.js';
 import { typeOf, type Value } from './values.js';
 
+/** A `$name` that no construct of the program binds (it is read from the evaluation's `vars`). */
+export interface FreeVariable {
+  readonly name: string;
+  /** Offset of the `$` in the source. */
+  readonly offset: number;
+}
+
+/** Where compileVar records free variables while {@link collectFreeVariables} runs. */
+let freeSink: FreeVariable[] | undefined;
+
+/** Runs `compile` and returns, with its result, the free variables it met (each use once). */
+export function collectFreeVariables<T>(compile: () => T): { result: T; free: FreeVariable[] } {
+  const saved = freeSink;
+  const free: FreeVariable[] = [];
+  freeSink = free;
+  try {
+    return { result: compile(), free };
+  } finally {
+    freeSink = saved;
+  }
+}
+
 export function compileVar(name: string, scope: Scope, src: string, pos: number): Code {
   const found = lookup(scope, (b) => b.kind === 'var' && b.name === name);
   if (found) {
@@ -21,6 +43,7 @@ export function compileVar(name: string, scope: Scope, src: string, pos: number)
   }
   if (name === 'ENV') return fromOne(() => envObject());
   if (name === '__prog_args') throw compileError(src, pos, `$${name} is not defined`);
+  freeSink?.push({ name, offset: pos });
   return fromOne(() => {
     const vars = runtimeVars();
     if (vars && Object.prototype.hasOwnProperty.call(vars, name)) {

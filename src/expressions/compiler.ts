@@ -9,7 +9,7 @@ import { assertNever } from '../errors.js';
 import type { Node } from './ast.js';
 import { collect, fromOne, pathOf, type Code, type Emit, type Env, type PathEmit } from './code.js';
 import { compileIndex, compileIterate, compileSlice } from './compile-access.js';
-import { compileAs, compileForeach, compileLabel, compileReduce, compileVar } from './compile-bindings.js';
+import { collectFreeVariables, compileAs, compileForeach, compileLabel, compileReduce, compileVar, type FreeVariable } from './compile-bindings.js';
 import { compileArray, compileObject, compileString } from './compile-construct.js';
 import { compileCall, compileFuncDef } from './compile-functions.js';
 import { compileAssign } from './assign.js';
@@ -31,14 +31,17 @@ export { CompileError, envObject, runtimeVars, type Scope } from './scope.js';
 export interface Program {
   first(input: Value, vars: Record<string, unknown> | undefined): Value;
   all(input: Value, vars: Record<string, unknown> | undefined): Value[];
+  /** `$names` no construct binds: they must come from the `vars` of an evaluation. */
+  readonly freeVariables: readonly FreeVariable[];
 }
 
 const STOP = new StopSignal();
 
 /** Compiles a parsed program. Throws Unsupported (→ fallback) or JqError-free compile errors. */
 export function compileProgram(ast: Node, src: string): Program {
-  const code = compileNode(ast, ROOT, src);
+  const { result: code, free } = collectFreeVariables(() => compileNode(ast, ROOT, src));
   return {
+    freeVariables: free,
     first(input, vars) {
       const saved = setRuntimeVars(vars);
       try {

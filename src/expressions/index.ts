@@ -18,6 +18,7 @@
  *   with `needsFallback: true`; a program that recurses deeper than the JS stack re-runs on jq-wasm.
  * See DEVIATIONS.md for the differences from jq 1.8.2 that remain.
  */
+import type { FreeVariable } from './compile-bindings.js';
 import { CompileError, compileProgram, type Program } from './compiler.js';
 import { ExpressionError, ExpressionErrorCode, positionAt } from './errors.js';
 import { fallbackLoaded, jqAccepts, loadFallback, nestingDepth, notLoaded, runFallback } from './fallback.js';
@@ -28,6 +29,7 @@ import { normalizeOutput } from './values.js';
 
 export { ExpressionError, ExpressionErrorCode } from './errors.js';
 export type { SourcePosition } from './errors.js';
+export type { FreeVariable } from './compile-bindings.js';
 
 /** A compiled jq expression; safe to share and to call concurrently. */
 export interface CompiledExpression {
@@ -38,6 +40,11 @@ export interface CompiledExpression {
   evaluateAll(input: unknown, vars?: Record<string, unknown>): unknown[];
   /** True when this expression runs on the jq-wasm fallback. */
   readonly usesFallback: boolean;
+  /**
+   * `$names` that no construct of the expression binds, each use with its offset in the source: an
+   * evaluation must supply them in `vars`. Empty for fallback expressions (not analysed).
+   */
+  readonly freeVariables: readonly FreeVariable[];
 }
 
 /** Options of {@link compileExpression}. `engine: 'wasm'` forces jq-wasm (tests compare against it). */
@@ -118,6 +125,7 @@ function compiledExpression(src: string, program: Program): CompiledExpression {
   return {
     source: src,
     usesFallback: false,
+    freeVariables: program.freeVariables,
     evaluate(input, vars) {
       try {
         return normalizeOutput(program.first(input ?? null, vars));
@@ -182,6 +190,7 @@ function fallbackExpression(src: string, reason: string, count: boolean): Compil
   return {
     source: src,
     usesFallback: true,
+    freeVariables: [],
     evaluate(input, vars) {
       if (count) stats.fallbackEvaluations++;
       const out = runFallback(src, input ?? null, vars, true, count);

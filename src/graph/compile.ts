@@ -72,7 +72,7 @@ export function compileWorkflow(workflow: Workflow): WorkflowGraph {
     secrets: Array.isArray(workflow.secrets) ? workflow.secrets : [],
     dataInputSchema:
       typeof dis === 'object' && dis !== null && typeof dis.schema === 'object'
-        ? { schema: dis.schema as Record<string, unknown>, failOnValidationErrors: dis.failOnValidationErrors ?? true }
+        ? { schema: dis.schema as Record<string, unknown>, failOnValidationErrors: dis.failOnValidationErrors ?? true, refs: dis.refs, baseUri: dis.baseUri }
         : undefined,
     schedule,
     expressions: compileExpressions(workflow, functions),

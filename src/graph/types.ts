@@ -121,7 +121,7 @@ export interface WorkflowGraph {
   autoRetries: boolean;
   constants: Record<string, unknown>;
   secrets: readonly string[];
-  dataInputSchema?: { schema: Record<string, unknown>; failOnValidationErrors: boolean };
+  dataInputSchema?: { schema: Record<string, unknown>; failOnValidationErrors: boolean; refs?: Record<string, Record<string, unknown>>; baseUri?: string };
   schedule?: { interval?: string; cron?: string; validUntil?: string; timezone?: string };
   /** Every workflow expression, compiled, by the JSON pointer of the field that holds it. */
   expressions: ReadonlyMap<string, CompiledExpression>;

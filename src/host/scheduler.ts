@@ -88,23 +88,40 @@ export class Scheduler {
     await this.running;
   }
 
-  /** Creates every run that is due, and the next future run, for each scheduled workflow. */
+  /**
+   * Creates every run that is due, and the next future run, for each scheduled workflow. One
+   * workflow's failure is logged under its name and does not keep the others from running; a
+   * schedule that cannot be computed (a DefinitionError) is dropped, not retried every tick.
+   */
   async tick(): Promise<void> {
-    for (const t of this.tracked.values()) {
-      if (!t.initialised) {
-        t.last = await this.latestRun(t.graph.id);
-        t.initialised = true;
+    for (const t of [...this.tracked.values()]) {
+      try {
+        await this.tickOne(t);
+      } catch (err) {
+        const invalid = (err as SwirlError).code === 'INVALID_SCHEDULE';
+        this.options.logger?.error(`schedule of workflow '${t.graph.id}' failed${invalid ? ' and is stopped' : ''}: ${(err as Error).message}`, {
+          event: 'host.schedule-failed',
+          workflow: t.graph.id,
+        });
+        if (invalid) this.tracked.delete(t.graph.id);
       }
-      const now = this.now();
-      let created = 0;
-      // Keep exactly one run ahead: create runs until the latest one lies in the future.
-      while ((t.last === undefined || t.last <= now) && created < this.maxCatchUp) {
-        const [next] = nextScheduleTimes(t.graph, t.last ?? now, 1);
-        if (next === undefined) break;
-        await this.create(t.graph, next);
-        t.last = next;
-        created += 1;
-      }
+    }
+  }
+
+  private async tickOne(t: Tracked): Promise<void> {
+    if (!t.initialised) {
+      t.last = await this.latestRun(t.graph.id);
+      t.initialised = true;
+    }
+    const now = this.now();
+    let created = 0;
+    // Keep exactly one run ahead: create runs until the latest one lies in the future.
+    while ((t.last === undefined || t.last <= now) && created < this.maxCatchUp) {
+      const [next] = nextScheduleTimes(t.graph, t.last ?? now, 1);
+      if (next === undefined) break;
+      await this.create(t.graph, next);
+      t.last = next;
+      created += 1;
     }
   }
 

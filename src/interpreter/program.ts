@@ -5,7 +5,7 @@
  * transitions and onErrors, compensate, produce events, end (terminate, continueAs, keepActive),
  * and enforce workflowExecTimeout (interrupt, runBefore).
  */
-import { Ajv } from 'ajv';
+import { compileUserSchema } from '../definition/json-schema.js';
 import type { Edge, StateNode } from '../graph/types.js';
 import { WorkflowError, assertNever } from '../errors.js';
 import { applyStateFilter } from './data.js';
@@ -47,17 +47,11 @@ export interface RunOptions {
   workflowExecTimeoutMs?: number;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const schemaCache = new WeakMap<object, ReturnType<Ajv['compile']>>();
-
 function validateInput(rc: RunContext, input: unknown): void {
   const dis = rc.graph.dataInputSchema;
   if (!dis) return;
-  let validate = schemaCache.get(dis.schema);
-  if (!validate) {
-    validate = ajv.compile(dis.schema);
-    schemaCache.set(dis.schema, validate);
-  }
+  // The same draft and $ref files as at validation (definition/json-schema.ts), cached per schema.
+  const validate = compileUserSchema(dis);
   if (validate(input)) return;
   const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');
   if (!dis.failOnValidationErrors) {

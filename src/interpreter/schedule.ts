@@ -2,12 +2,23 @@
  * @module interpreter/schedule
  * When a scheduled workflow (`start.schedule`, spec §Schedule Definition) is due: the next start
  * times after a given time, for the host (issue 6) to start instances. Interval forms
- * `R/<start>/<duration>`, `R/<duration>/<end>`, `R/<duration>`; cron with 5 fields (minute) or 6
- * (Quartz: seconds first, `?` allowed), evaluated in UTC; `validUntil` ends a cron schedule.
+ * `R/<start>/<duration>`, `R/<duration>/<end>`, `R/<duration>`; cron as definition/cron.ts reads it
+ * (crontab or Quartz, UTC unless `timezone`); `validUntil` ends a cron schedule.
  */
+import { CronSyntaxError, parseCron } from '../definition/cron.js';
 import { parseDuration } from '../definition/duration.js';
 import type { WorkflowGraph } from '../graph/types.js';
 import { DefinitionError } from '../errors.js';
+
+/** Cron run times, parsed by the validator's own cron module (definition/cron.ts). */
+function cronTimes(expr: string, timezone: string | undefined, afterMs: number, count: number, untilMs: number | undefined): number[] {
+  try {
+    return parseCron(expr, timezone).next(afterMs, count, untilMs);
+  } catch (err) {
+    if (err instanceof CronSyntaxError) throw new DefinitionError('INVALID_SCHEDULE', `cron '${expr}' ${err.message}`);
+    throw err;
+  }
+}
 
 function parseTime(text: string): number {
   const t = Date.parse(text);
@@ -40,65 +51,6 @@ function intervalTimes(spec: string, afterMs: number, count: number): number[] {
   return out;
 }
 
-function field(text: string, min: number, max: number): Set<number> {
-  const out = new Set<number>();
-  for (const part of text.split(',')) {
-    const [range, stepText] = part.split('/');
-    const step = stepText ? Number(stepText) : 1;
-    let lo = min;
-    let hi = max;
-    if (range !== '*' && range !== '?') {
-      const [a, b] = range.split('-').map(Number);
-      lo = a;
-      hi = b ?? (stepText ? max : a);
-    }
-    if (![lo, hi, step].every(Number.isInteger) || step < 1) throw new DefinitionError('INVALID_SCHEDULE', `bad cron field '${text}'`);
-    for (let v = lo; v <= hi; v += step) out.add(v);
-  }
-  return out;
-}
-
-function cronTimes(expr: string, afterMs: number, count: number, untilMs: number | undefined): number[] {
-  const f = expr.trim().split(/\s+/);
-  // Quartz allows a 7th field (year): years are not restricted here.
-  if (f.length === 7) f.pop();
-  if (f.length !== 5 && f.length !== 6) throw new DefinitionError('INVALID_SCHEDULE', `cron '${expr}' must have 5, 6 or 7 fields`);
-  const withSeconds = f.length === 6;
-  const [sec, min, hour, dom, mon, dow] = withSeconds ? f : ['0', ...f];
-  const S = field(sec, 0, 59);
-  const M = field(min, 0, 59);
-  const H = field(hour, 0, 23);
-  const D = field(dom, 1, 31);
-  const Mo = field(mon, 1, 12);
-  const W = field(dow.replace(/7/g, '0'), 0, 6);
-  const domAny = dom === '*' || dom === '?';
-  const dowAny = dow === '*' || dow === '?';
-  const out: number[] = [];
-  let t = Math.floor(afterMs / 1000) * 1000 + 1000;
-  // Minute steps are enough for 5-field crons; Quartz crons step by seconds within matching minutes.
-  const limit = afterMs + 366 * 24 * 3600 * 1000 * 5;
-  while (out.length < count && t < limit) {
-    if (untilMs !== undefined && t > untilMs) break;
-    const d = new Date(t);
-    const dayOk = domAny && dowAny ? true : domAny ? W.has(d.getUTCDay()) : dowAny ? D.has(d.getUTCDate()) : D.has(d.getUTCDate()) || W.has(d.getUTCDay());
-    if (!Mo.has(d.getUTCMonth() + 1) || !dayOk) {
-      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
-      continue;
-    }
-    if (!H.has(d.getUTCHours())) {
-      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours() + 1);
-      continue;
-    }
-    if (!M.has(d.getUTCMinutes())) {
-      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes() + 1);
-      continue;
-    }
-    if (S.has(d.getUTCSeconds())) out.push(t);
-    t += 1000;
-  }
-  return out;
-}
-
 /**
  * The next `count` due times (ms since the epoch, UTC) strictly after `afterMs`, or [] when the
  * workflow has no schedule (or it has ended). Throws DefinitionError for a malformed schedule.
@@ -106,7 +58,7 @@ function cronTimes(expr: string, afterMs: number, count: number, untilMs: number
 export function nextScheduleTimes(graph: WorkflowGraph, afterMs: number, count = 1): number[] {
   const s = graph.schedule;
   if (!s) return [];
-  if (s.cron) return cronTimes(s.cron, afterMs, count, s.validUntil ? parseTime(s.validUntil) : undefined);
+  if (s.cron) return cronTimes(s.cron, s.timezone, afterMs, count, s.validUntil ? parseTime(s.validUntil) : undefined);
   if (s.interval) return intervalTimes(s.interval, afterMs, count);
   return [];
 }

@@ -17,6 +17,7 @@ import {
   initExpressions,
   loadWorkflow,
   registerWorkflow,
+  validateFile,
   secretsReady,
   type InstanceMetadata,
   type Logger,
@@ -61,7 +62,30 @@ function parseInput(text: string | undefined): unknown {
 async function loadWorkflowsDir(dir: string | undefined): Promise<WorkflowGraph[]> {
   if (!dir) return [];
   const files = await findDefinitionFiles([dir]);
-  return Promise.all(files.map((f) => loadWorkflow(f)));
+  const graphs = await Promise.all(files.map((f) => loadWorkflow(f)));
+  // Subflows are looked up by id and version: two files defining the same pair make the choice silent.
+  const seen = new Map<string, string>();
+  graphs.forEach((g, i) => {
+    const key = `${g.id}@${g.version ?? ''}`;
+    const earlier = seen.get(key);
+    if (earlier) throw new Error(`--workflows ${dir}: workflow '${g.id}'${g.version ? ` version '${g.version}'` : ''} is defined twice, in ${earlier} and ${files[i]}`);
+    seen.set(key, files[i]);
+  });
+  return graphs;
+}
+
+/**
+ * Subflows and continueAs targets that this run cannot find would fail the instance when reached:
+ * say so before it starts, in terms of this command (the engine's own error names its options).
+ */
+async function warnUnknownSubflows(file: string, graph: WorkflowGraph, others: WorkflowGraph[], workflowsDir: string | undefined): Promise<void> {
+  const ids = new Set([graph.id, ...others.map((g) => g.id)]);
+  const { diagnostics } = await validateFile(file, { workflowIds: ids });
+  for (const d of diagnostics.filter((x) => x.code === 'UNKNOWN_SUBFLOW')) {
+    const where = workflowsDir ? `it is not in --workflows ${workflowsDir}` : 'no --workflows folder was given';
+    process.stderr.write(`swirl run: warning: ${d.file}:${d.line}:${d.column}: ${d.message.replace(/ is not among the workflows validated together/, ' is not known')}: ${where}\n`);
+    process.stderr.write(`    hint: pass the folder that holds it: swirl run ${file} --workflows <dir>\n`);
+  }
 }
 
 function report(meta: InstanceMetadata): ExitCode {
@@ -91,6 +115,7 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
     process.stderr.write(`swirl run: ${(err as Error).message}\n`);
     return ExitCode.Usage;
   }
+  await warnUnknownSubflows(file, graph, others, opts.workflows);
   const logger = stderrLogger(opts.verbose ?? false);
   let engine;
   try {

@@ -49,9 +49,9 @@ export function checkDurations(ctx: CheckContext): void {
 }
 
 /** The durations of a retries list (inline, or the array of an external file), reported into `r`. */
-export function checkRetryDurations(retries: unknown[], r: Reporter): void {
+export function checkRetryDurations(retries: unknown[], r: Reporter, base = '/retries'): void {
   const check = durationCheck(r);
-  retries.forEach((retry, i) => checkRetry(retry, `/retries/${i}`, check));
+  retries.forEach((retry, i) => checkRetry(retry, `${base}/${i}`, check));
 }
 
 type Check = (value: unknown, pointer: string, what: string) => void;

@@ -68,7 +68,16 @@ function checkAction(ctx: CheckContext, owner: string, action: Obj, pointer: str
   const sub = action.subFlowRef;
   if (typeof sub === 'string') checkWorkflow(ctx, owner, sub, joinPointer(pointer, 'subFlowRef'), 'subFlowRef');
   else if (isObject(sub) && typeof sub.workflowId === 'string') checkWorkflow(ctx, owner, sub.workflowId, joinPointer(pointer, 'subFlowRef', 'workflowId'), 'subFlowRef');
-  if (typeof action.retryRef === 'string') checkName(ctx, ctx.retries, 'retry', owner, action.retryRef, joinPointer(pointer, 'retryRef'));
+  if (typeof action.retryRef === 'string') {
+    checkName(ctx, ctx.retries, 'retry', owner, action.retryRef, joinPointer(pointer, 'retryRef'));
+    // Spec §Retry Definition / specs/semantics.md A14: with autoRetries false (the default), only the
+    // errors listed in retryableErrors are retried: without them the retryRef does nothing.
+    if (ctx.doc.autoRetries !== true && arrayOrEmpty(action.retryableErrors).length === 0) {
+      ctx.r.warning(DiagnosticCode.RetryNeverRetries, joinPointer(pointer, 'retryRef'), `${owner}: retryRef '${action.retryRef}' never retries: the action lists no 'retryableErrors' and the workflow's 'autoRetries' is false`, {
+        hint: "list the errors to retry in 'retryableErrors' (names from 'errors'), or set 'autoRetries: true' on the workflow to retry every error but 'nonRetryableErrors'",
+      });
+    }
+  }
   for (const key of ['retryableErrors', 'nonRetryableErrors'] as const) {
     arrayOrEmpty(action[key]).forEach((e, i) => {
       if (typeof e === 'string') checkName(ctx, ctx.errors, 'error', owner, e, joinPointer(pointer, key, i));
@@ -105,7 +114,7 @@ function checkAuthRefs(ctx: CheckContext): void {
 
 function checkProduceEvents(ctx: CheckContext, owner: string, list: unknown, pointer: string): void {
   arrayOrEmpty(list).forEach((p, i) => {
-    if (isObject(p) && typeof p.eventRef === 'string') checkEvent(ctx, owner, p.eventRef, joinPointer(pointer, i, 'eventRef'), 'produced');
+    if (isObject(p) && typeof p.eventRef === 'string') checkEvent(ctx, owner, p.eventRef, joinPointer(pointer, i, 'eventRef'), 'produced', true);
   });
 }
 
@@ -115,7 +124,7 @@ function checkName(ctx: CheckContext, section: Section, kind: string, owner: str
     // No name table: either the section is missing altogether (an error) or an external file could
     // not be read (already reported where it is referenced; do not cascade).
     const plural = kind === 'retry' ? 'retries' : `${kind}s`;
-    if (ctx.doc[plural] === undefined) {
+    if (ctx.doc[plural] === undefined || ctx.doc[plural] === null) {
       ctx.r.error(unknownCode(kind), pointer, `${owner}: ${kind} '${name}' is not defined: the workflow has no '${plural}'`);
     }
     return undefined;
@@ -129,19 +138,24 @@ function checkName(ctx: CheckContext, section: Section, kind: string, owner: str
   return undefined;
 }
 
-function checkEvent(ctx: CheckContext, owner: string, name: string, pointer: string, expected: 'consumed' | 'produced'): void {
+/**
+ * An event reference resolves, and its definition's kind fits the use. `lenient`: produceEvents,
+ * where the spec only asks for a defined event, so a definition without `kind` (which defaults to
+ * consumed) is a warning; an explicit `kind: consumed` and a triggerEventRef (spec §EventRef
+ * Definition: "must be of kind produced") stay errors.
+ */
+function checkEvent(ctx: CheckContext, owner: string, name: string, pointer: string, expected: 'consumed' | 'produced', lenient = false): void {
   const def = checkName(ctx, ctx.events, 'event', owner, name, pointer);
   if (!def) return;
   const kind = def.kind === 'produced' ? 'produced' : 'consumed'; // 0.8 default kind is consumed
-  if (kind !== expected) {
-    ctx.r.error(
-      DiagnosticCode.EventKind,
-      pointer,
-      expected === 'consumed'
-        ? `${owner}: waits for event '${name}', but it is defined with kind 'produced'`
-        : `${owner}: produces event '${name}', but it is defined with kind '${kind}'`,
-      { hint: `set 'kind: ${expected}' on event '${name}' or reference another event` },
-    );
+  if (kind === expected) return;
+  const hint = `set 'kind: ${expected}' on event '${name}' or reference another event`;
+  if (expected === 'consumed') {
+    ctx.r.error(DiagnosticCode.EventKind, pointer, `${owner}: waits for event '${name}', but it is defined with kind 'produced'`, { hint });
+  } else if (lenient && def.kind === undefined) {
+    ctx.r.warning(DiagnosticCode.EventKind, pointer, `${owner}: produces event '${name}', whose definition has no 'kind' (so it defaults to 'consumed')`, { hint });
+  } else {
+    ctx.r.error(DiagnosticCode.EventKind, pointer, `${owner}: produces event '${name}', but it is defined with kind '${kind}'`, { hint });
   }
 }
 

@@ -1,23 +1,14 @@
 /**
  * @module definition/checks/schedule
  * Start schedules (spec §Schedule Definition): an ISO-8601 repeating interval without a count
- * (`R/<start>/<duration>`, `R/<duration>/<end>`, `R/<duration>`) or a cron expression. The spec links
- * 5-field crontab but its examples use Quartz's 6-field form with `?`; both are accepted.
+ * (`R/<start>/<duration>`, `R/<duration>/<end>`, `R/<duration>`) or a cron expression, read by
+ * definition/cron.ts exactly as the scheduler reads it; a cron that never matches is an error too.
  */
 import { DiagnosticCode } from '../diagnostic.js';
+import { cronProblem } from '../cron.js';
 import { parseDuration } from '../duration.js';
 import { isObject } from '../walk.js';
 import type { CheckContext } from './context.js';
-
-const CRON_FIELD = /^(\*|\?|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?(?:\/\d+)?|\*\/\d+|L|[0-9]+[LW#]\d*)(?:,(?:[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?(?:\/\d+)?))*$/;
-
-/** Why a cron expression is invalid, or undefined when it is fine. */
-export function cronProblem(expr: string): string | undefined {
-  const fields = expr.trim().split(/\s+/);
-  if (fields.length < 5 || fields.length > 7) return `has ${fields.length} fields; expected 5 (crontab) or 6–7 (Quartz, with seconds)`;
-  const bad = fields.find((f) => !CRON_FIELD.test(f));
-  return bad === undefined ? undefined : `field '${bad}' is not a cron field`;
-}
 
 /** Why a repeating interval is invalid, or undefined when it is fine. */
 export function intervalProblem(text: string): string | undefined {
@@ -51,7 +42,8 @@ export function checkSchedule(ctx: CheckContext): void {
   const expr = typeof cron === 'string' ? cron : isObject(cron) && typeof cron.expression === 'string' ? cron.expression : undefined;
   const pointer = typeof cron === 'string' ? '/start/schedule/cron' : '/start/schedule/cron/expression';
   if (expr !== undefined) {
-    const p = cronProblem(expr);
+    const tz = typeof schedule.timezone === 'string' ? schedule.timezone : undefined;
+    const p = cronProblem(expr, tz, Date.now());
     if (p) report(pointer, `cron '${expr}'`, p);
   }
   if (isObject(cron) && typeof cron.validUntil === 'string' && Number.isNaN(Date.parse(cron.validUntil))) {

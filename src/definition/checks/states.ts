@@ -47,9 +47,9 @@ export function checkStates(ctx: CheckContext): void {
   }
 }
 
-/** No two functions / events / retries / errors of a document share a name. */
+/** No two functions / events / retries / errors / auth definitions of a document share a name. */
 export function checkDuplicateDefinitions(ctx: CheckContext): void {
-  const kinds = { functions: 'function', events: 'event', retries: 'retry', errors: 'error' } as const;
+  const kinds = { functions: 'function', events: 'event', retries: 'retry', errors: 'error', auth: 'auth' } as const;
   for (const [section, kind] of Object.entries(kinds)) {
     const items = ctx.doc[section];
     if (!Array.isArray(items)) continue; // external files are checked where they are loaded
