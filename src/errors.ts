@@ -26,6 +26,20 @@ export class DefinitionError extends SwirlError {
   }
 }
 
+/**
+ * Workflow input refused before an instance starts (not a JSON object, or not matching
+ * `dataInputSchema` with failOnValidationErrors): nothing was started. Code `INVALID_INPUT`.
+ */
+export class InvalidInputError extends SwirlError {
+  /** Each problem: a JSON pointer into the input (`''` for the whole input) and a message. */
+  readonly problems: readonly { pointer: string; message: string }[];
+  constructor(message: string, problems: readonly { pointer: string; message: string }[], options?: { cause?: unknown }) {
+    super('INVALID_INPUT', message, options);
+    this.name = 'InvalidInputError';
+    this.problems = problems;
+  }
+}
+
 /** Serialized form of a WorkflowError as it is written to history. */
 export interface WorkflowErrorData {
   name: string;

@@ -4,7 +4,7 @@
  */
 
 // ── errors ──────────────────────────────────────────────────────────────────────────────────────
-export { SwirlError, DefinitionError, WorkflowError, InfrastructureError, NonDeterminismError } from './errors.js';
+export { SwirlError, DefinitionError, WorkflowError, InfrastructureError, NonDeterminismError, InvalidInputError } from './errors.js';
 export type { WorkflowErrorData } from './errors.js';
 
 // ── definitions and validation (src/definition) ────────────────────────────────────────────────
@@ -20,6 +20,8 @@ export type { Workflow } from './definition/types.js';
 export { compileWorkflow, definitionHash } from './graph/compile.js';
 export { loadWorkflow, loadWorkflowText } from './graph/load.js';
 export { renderMermaid } from './graph/render-mermaid.js';
+export { inputProblems, formatInputProblems } from './graph/input.js';
+export type { InputProblem } from './graph/input.js';
 export { EdgeKind } from './graph/types.js';
 export type { WorkflowGraph, StateNode, Edge, CompiledEnd, RetryPolicy, StateTimeouts, WorkflowTimeouts } from './graph/types.js';
 

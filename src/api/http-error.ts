@@ -7,7 +7,7 @@
  * Store faults are 503 on every route (retry later; specs/engine.md "Faults"), and a write whose
  * outcome is unknown has its own code, so a client never takes "may have happened" for "failed".
  */
-import { SwirlError } from '../index.js';
+import { InvalidInputError, SwirlError } from '../index.js';
 
 /** An error with its HTTP status and error code decided where it is raised. */
 export class HttpError extends Error {
@@ -49,6 +49,8 @@ export function errorBody(status: number, errorCode: string, message: string): R
 /** Maps any thrown value to a response. `dapr` names the Dapr operation and its subject (workflow name or instance id). */
 export function toErrorResponse(err: unknown, dapr?: { op: DaprOperationName; subject: string }): Response {
   if (err instanceof HttpError) return errorBody(err.status, err.errorCode, err.message);
+  // Input the workflow would fail on: nothing was started; each problem names where in the input.
+  if (err instanceof InvalidInputError) return json(400, { errorCode: 'ERR_INVALID_INPUT', message: err.message, problems: err.problems });
   let code = err instanceof SwirlError ? err.code : undefined;
   // daprd checks ids only when creating; any other id it cannot find is simply not found.
   if (code === 'INVALID_INSTANCE_ID' && dapr && dapr.op !== 'start') code = 'INSTANCE_NOT_FOUND';

@@ -19,6 +19,11 @@ export const DiagnosticCode = {
   NotAnObject: 'NOT_AN_OBJECT',
   /** A file given on the command line or referenced by the definition cannot be read. */
   FileNotFound: 'FILE_NOT_FOUND',
+  /**
+   * A relative file reference in a definition that has no location of its own (registered over
+   * the HTTP API): there is nothing to resolve it against.
+   */
+  RelativeReference: 'RELATIVE_REFERENCE',
   /** `specVersion` is not "0.8". */
   SpecVersion: 'SPEC_VERSION',
   /** A required property is missing (schema). */

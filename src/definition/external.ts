@@ -33,6 +33,39 @@ export function resolveReference(ref: string, fromFile: string): { kind: 'file';
   return { kind: 'file', path: resolve(base, ref) };
 }
 
+/**
+ * Whether a reference needs a base to resolve against: not an http(s) URL, an absolute path or an
+ * absolute `file:` URI (`file://functions.yml`, the spec examples' way of writing a relative file,
+ * is relative).
+ */
+export function isRelativeReference(ref: string): boolean {
+  if (/^https?:\/\//i.test(ref)) return false;
+  if (/^file:/i.test(ref)) {
+    try {
+      fileURLToPath(ref);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+  return !isAbsolute(ref);
+}
+
+/** The RELATIVE_REFERENCE diagnostic for `ref` at `pointer` of a document without a location. */
+export function relativeReferenceDiagnostic(ref: string, from: ParsedDocument, pointer: string): Diagnostic {
+  const { line, column } = from.source.locate(pointer);
+  return {
+    severity: Severity.Error,
+    code: DiagnosticCode.RelativeReference,
+    message: `relative reference '${ref}' cannot be resolved for a definition registered over the API: use an absolute URL or put the file in the workflows folder`,
+    file: from.file,
+    line,
+    column,
+    pointer,
+    hint: 'write an absolute path or URL (file:///…, https://…), or serve the definition from the --workflows folder, where relative files resolve against the definition file',
+  };
+}
+
 /** Reads text from a path or URL. Throws with a readable message. */
 export async function readReference(ref: string, fromFile: string): Promise<{ name: string; text: string }> {
   const target = resolveReference(ref, fromFile);
@@ -54,6 +87,8 @@ export async function loadReference(
   pointer: string,
   what: string,
 ): Promise<LoadedReference> {
+  // Resolving against the server's working directory would work by accident, or not at all.
+  if (from.unanchored && isRelativeReference(ref)) return { ok: false, diagnostics: [relativeReferenceDiagnostic(ref, from, pointer)] };
   let loaded: { name: string; text: string };
   try {
     loaded = await readReference(ref, from.file);

@@ -13,6 +13,11 @@ export interface ParsedDocument {
   file: string;
   value: unknown;
   source: SourceMap;
+  /**
+   * The text has no location of its own (a definition registered over the HTTP API): relative
+   * references from it cannot be resolved and are refused (RELATIVE_REFERENCE).
+   */
+  unanchored?: boolean;
 }
 
 /** Result of parsing: the document, or the syntax diagnostic that stopped it. */

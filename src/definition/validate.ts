@@ -21,7 +21,7 @@ import { checkTargets } from './checks/targets.js';
 import { sectionOf, type CheckContext } from './checks/context.js';
 import { checkDataInputSchema } from './data-input-schema.js';
 import { DiagnosticCode, Severity, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostic.js';
-import { loadReference } from './external.js';
+import { isRelativeReference, loadReference, relativeReferenceDiagnostic } from './external.js';
 import { parseDocument, type ParsedDocument } from './parse.js';
 import { Reporter } from './report.js';
 import { checkSchema, checkSectionItems, type SectionName } from './schema.js';
@@ -44,12 +44,20 @@ export interface ValidationResult {
 export interface ValidateOptions {
   /** Workflow ids known to the host (subFlowRef / continueAs targets). Undefined: not checked. */
   workflowIds?: ReadonlySet<string>;
+  /**
+   * The text has no location of its own (a definition registered over the HTTP API): relative
+   * file references are refused (RELATIVE_REFERENCE) instead of resolving against the working
+   * directory. Only for {@link validateText}.
+   * @default false
+   */
+  unanchored?: boolean;
 }
 
 /** Validates a definition given as text. `file` names it in diagnostics and anchors relative references. */
 export async function validateText(text: string, file = '<input>', options: ValidateOptions = {}): Promise<ValidationResult> {
   const parsed = parseDocument(text, file);
   if (!parsed.ok) return { file, valid: false, diagnostics: [parsed.diagnostic] };
+  if (options.unanchored) parsed.document.unanchored = true;
   return validateDocument(parsed.document, options);
 }
 
@@ -221,6 +229,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
     else doc.constants = loaded.document.value;
   }
   await checkDataInputSchema(doc, document, r, extra);
+  if (document.unanchored) checkRestDocumentsAnchored(value, sections.functions, document, extra);
 
   // Checks read the document as written (so findings in external files are not reported twice,
   // at pointers that do not exist here); references resolve through the loaded sections.
@@ -278,6 +287,22 @@ function checkSpecVersion(doc: Record<string, unknown>, r: Reporter): void {
       hint: "set specVersion: '0.8'",
     });
   }
+}
+
+/**
+ * The OpenAPI documents of `rest` functions resolve against the workflow's folder at run time; a
+ * definition without one (registered over the API) must name them absolutely. Inline functions are
+ * reported at their operation, functions from an external file at `/functions`.
+ */
+function checkRestDocumentsAnchored(value: Record<string, unknown>, functions: unknown[] | undefined, document: ParsedDocument, out: Diagnostic[]): void {
+  const inline = Array.isArray(value.functions);
+  (functions ?? []).forEach((f, i) => {
+    if (!isObject(f) || (f.type !== undefined && f.type !== 'rest') || typeof f.operation !== 'string') return;
+    const hash = f.operation.lastIndexOf('#');
+    const uri = hash > 0 ? f.operation.slice(0, hash) : f.operation;
+    if (uri === '' || !isRelativeReference(uri)) return;
+    out.push(relativeReferenceDiagnostic(uri, document, inline ? `/functions/${i}/operation` : '/functions'));
+  });
 }
 
 /** Loads an external functions/events/retries/errors file (`{"functions": [...]}`) and checks it. */

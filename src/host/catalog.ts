@@ -245,6 +245,8 @@ export class WorkflowCatalog {
         continue;
       }
       // Validated as '<api>', like when it was posted, so relative references resolve the same way.
+      // Not `unanchored`: a version stored before relative references were refused at registration
+      // keeps loading (against the working directory) rather than stranding its instances.
       const result = await validateText(record.text, API_SOURCE, { workflowIds: ids });
       if (!result.valid) {
         report.refused.push({ file: `${record.id} (${API_SOURCE})`, messages: result.diagnostics.map(formatDiagnostic) });
@@ -272,9 +274,12 @@ export class WorkflowCatalog {
     return deleted;
   }
 
-  /** Validates a definition given as text without registering it. */
+  /**
+   * Validates a definition given as text without registering it. Text from the API (`file`
+   * `<api>`) has no folder: relative file references in it are refused (RELATIVE_REFERENCE).
+   */
   validate(text: string, file = API_SOURCE): Promise<ValidationResult> {
-    return validateText(text, file, { workflowIds: this.knownIds() });
+    return validateText(text, file, { workflowIds: this.knownIds(), unanchored: file === API_SOURCE });
   }
 
   /**

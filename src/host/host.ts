@@ -4,7 +4,7 @@
  * folder validated and registered by id, CloudEvent routing, pub/sub subscriptions and start
  * schedules. `swirl serve` and the HTTP API sit on top of it; tests build one in memory.
  */
-import { createEngine, expressionStats, initExpressions, noopLogger, openStore, type Engine, type EngineOptions, type Logger, type Store } from '../index.js';
+import { InvalidInputError, createEngine, expressionStats, formatInputProblems, initExpressions, inputProblems, noopLogger, openStore, type Engine, type EngineOptions, type Logger, type Store } from '../index.js';
 import { loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
 import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
 import { EventRouter, type EventOutcome } from './event-router.js';
@@ -154,6 +154,19 @@ export class SwirlHost {
   /** Registered definitions. */
   workflows(): WorkflowInfo[] {
     return this.catalog.list();
+  }
+
+  /**
+   * Refuses input that the current version of workflow `name` can only fail on (not an object, or
+   * not matching its `dataInputSchema` with failOnValidationErrors): throws InvalidInputError
+   * (code INVALID_INPUT) with every problem, before anything is started. Names the catalog does
+   * not serve (orchestrations registered as code) are not checked.
+   */
+  checkInput(name: string, input: unknown): void {
+    const graph = this.catalog.graph(name);
+    if (!graph) return;
+    const problems = inputProblems(graph, input);
+    if (problems.length > 0) throw new InvalidInputError(`input of workflow '${name}' is refused: ${formatInputProblems(problems)}`, problems);
   }
 
   /** The configured components (Dapr metadata). */

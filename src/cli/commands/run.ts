@@ -15,6 +15,7 @@ import {
   createEngine,
   findDefinitionFiles,
   initExpressions,
+  inputProblems,
   loadWorkflow,
   registerWorkflow,
   validateFile,
@@ -113,6 +114,13 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
     others = await loadWorkflowsDir(opts.workflows);
   } catch (err) {
     process.stderr.write(`swirl run: ${(err as Error).message}\n`);
+    return ExitCode.Usage;
+  }
+  // Input the workflow can only fail on is refused before anything starts, as `swirl serve` does.
+  const problems = inputProblems(graph, input);
+  if (problems.length > 0) {
+    process.stderr.write(`swirl run: --input is refused by workflow '${graph.id}':\n`);
+    for (const p of problems) process.stderr.write(`    ${p.pointer || '/'}: ${p.message}\n`);
     return ExitCode.Usage;
   }
   await warnUnknownSubflows(file, graph, others, opts.workflows);
