@@ -166,7 +166,7 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
     const ref: SubFlowRef = typeof action.subFlowRef === 'string' ? { workflowId: action.subFlowRef } : action.subFlowRef;
     const target = rc.resolveWorkflow(ref.workflowId, ref.version);
     if (!target) {
-      throw new WorkflowError('SUBFLOW_NOT_FOUND', `subflow '${ref.workflowId}'${ref.version ? ` version '${ref.version}'` : ''} is not known (pass it in InterpreterOptions.workflows / --workflows)`, { nonRetryable: true });
+      throw new WorkflowError('SUBFLOW_NOT_FOUND', `subflow '${ref.workflowId}'${ref.version ? ` version '${ref.version}'` : ''} is not known: put its definition in the folder given to --workflows (swirl run, swirl serve), or pass it to registerWorkflow's workflows option`, { nonRetryable: true });
     }
     const instanceId = subflowInstanceId(rc.ctx.instanceId, rc.ctx.newGuid(), rc.ctx.hasFlag(EngineFlag.UniqueSubflowIds));
     const task = rc.ctx.callSubOrchestrator(target, input, { instanceId });
