@@ -69,6 +69,8 @@ export interface InstanceMetadata {
 export interface UnservedWork {
   kind: 'orchestration' | 'activity';
   name: string;
+  /** For an orchestration whose name is registered but not the definition version the instance runs. */
+  definitionHash?: string;
 }
 
 /** Filter of {@link EngineClient.list} and {@link EngineClient.purgeInstances}. */
@@ -209,7 +211,9 @@ export class EngineClient {
       const unserved = await this.unserved(r);
       if (unserved.length > 0) {
         m.unserved = unserved;
-        m.waitingFor = unserved.map((u) => `no worker registered for '${u.name}' (${u.kind}, on this node)`).join('; ');
+        m.waitingFor = unserved
+          .map((u) => `no worker registered for '${u.name}' (${u.kind}${u.definitionHash !== undefined ? `, definition ${u.definitionHash.slice(0, 12)}` : ''}, on this node)`)
+          .join('; ');
       }
     }
     return m;
@@ -398,7 +402,11 @@ export class EngineClient {
   private async unserved(r: InstanceRecord): Promise<UnservedWork[]> {
     const out: UnservedWork[] = [];
     const registry = this.host.registry;
-    if (!registry.orchestration(r.name)) out.push({ kind: 'orchestration', name: r.name });
+    const found = isTerminalStatus(r.status) ? undefined : registry.forInstance(r.name, r.definitionHash);
+    if (found && 'missing' in found) {
+      // The name, or (after a redeploy elsewhere) the definition version the instance runs.
+      out.push(found.missing === 'definition' && r.definitionHash !== undefined ? { kind: 'orchestration', name: r.name, definitionHash: r.definitionHash } : { kind: 'orchestration', name: r.name });
+    }
     let tasks: { name: string; visibleAt: number; leased: boolean }[] = [];
     try {
       tasks = (await this.store.pendingWork(r.instanceId, this.now())).tasks;

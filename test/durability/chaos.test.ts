@@ -10,7 +10,6 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,57 +19,19 @@ import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import type { HistoryRecord } from '../../src/store/types.js';
 import { CHAOS, chaosExpected, chaosIds, chaosInput, chaosOrchestration, registerChaos } from './chaos-workload.js';
-import { parseExecutionLog } from './crash-workload.js';
+import { parseExecutionLog, type ParsedEvent as Event } from './crash-workload.js';
+import { startChild, waitForLine, type Child } from './child-process.js';
 
 const KILLS = 6;
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const childScript = fileURLToPath(new URL('./chaos-child.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'swirl-chaos-'));
 const dbPath = join(dir, 'chaos.db');
 const logPath = join(dir, 'executions.log');
 
-interface Child {
-  proc: ChildProcess;
-  lines: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
+function startChaosChild(): Child {
+  return startChild(childScript, [dbPath, logPath]);
 }
 
-function startChild(): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', childScript, dbPath, logPath], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let err = '';
-  let partial = '';
-  proc.stdout!.on('data', (chunk: Buffer) => {
-    const parts = (partial + chunk.toString('utf8')).split('\n');
-    partial = parts.pop()!;
-    lines.push(...parts);
-  });
-  proc.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  return { proc, lines, exited, stderr: () => err };
-}
-
-async function waitForLine(child: Child, line: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void child.exited.then(() => (exited = true));
-  while (!child.lines.includes(line)) {
-    if (exited) throw new Error(`child exited before printing '${line}'; stderr:\n${child.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`child did not print '${line}' within ${timeoutMs} ms; stderr:\n${child.stderr()}`);
-    await sleep(10);
-  }
-}
-
-interface Event {
-  seq: number;
-  type: string;
-  eventId: number;
-  taskScheduledId?: number;
-  timerId?: number;
-  logicalTaskId?: number;
-  executionId?: string;
-}
 
 /** Everything wrong with one finished history (the final execution's); [] when it is sound. */
 function historyProblems(id: string, history: HistoryRecord[]): string[] {
@@ -143,7 +104,7 @@ describe('chaos: SIGKILL a worker repeatedly under timers, fan-in, continue-as-n
 
       const kills: string[] = [];
       for (let k = 0; k < KILLS; k++) {
-        const child = startChild();
+        const child = startChaosChild();
         await waitForLine(child, 'engine-started', 30_000);
         const delayMs = 300 + Math.floor(Math.random() * 900);
         await sleep(delayMs);
@@ -158,7 +119,7 @@ describe('chaos: SIGKILL a worker repeatedly under timers, fan-in, continue-as-n
       const midFlight = kills.filter((k) => !k.includes('had finished')).length;
       assert.ok(midFlight >= KILLS - 1, `the kills should land while work is in flight:\n${kills.join('\n')}`);
 
-      const last = startChild();
+      const last = startChaosChild();
       await waitForLine(last, 'done', 150_000);
       assert.equal((await last.exited).code, 0, `the last worker should exit cleanly; stderr:\n${last.stderr()}`);
 

@@ -24,7 +24,8 @@ export function expectedOutput(n: number): number {
   return sum + 1;
 }
 
-interface ParsedEvent {
+/** The fields of a history event the durability checks read. */
+export interface ParsedEvent {
   seq: number;
   type: string;
   eventId: number;

@@ -8,7 +8,6 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from '../../src/store/sqlite.js';
+import { startChild, waitForLine, type Child } from './child-process.js';
 import type { InstanceRecord } from '../../src/store/types.js';
 import {
   ACTIVITIES_PER_INSTANCE,
@@ -29,50 +29,13 @@ import {
 
 const INSTANCES = 200;
 const KILLS = 5;
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const childScript = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'swirl-crash-'));
 const dbPath = join(dir, 'crash.db');
 const logPath = join(dir, 'executions.log');
 
-/** A running child with the lines it has printed so far. */
-interface Child {
-  proc: ChildProcess;
-  lines: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
-
-function startChild(): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', childScript, dbPath, logPath, String(INSTANCES)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let err = '';
-  let partial = '';
-  proc.stdout!.on('data', (chunk: Buffer) => {
-    const parts = (partial + chunk.toString('utf8')).split('\n');
-    partial = parts.pop()!;
-    lines.push(...parts);
-  });
-  proc.stderr!.on('data', (chunk: Buffer) => {
-    err += chunk.toString('utf8');
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  return { proc, lines, exited, stderr: () => err };
-}
-
-/** Resolves when the child printed `line`, or rejects when it exits or `timeoutMs` passes first. */
-async function waitForLine(child: Child, line: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let done = false;
-  void child.exited.then(() => (done = true));
-  while (!child.lines.includes(line)) {
-    if (done) throw new Error(`child exited before printing '${line}'; stderr:\n${child.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`child did not print '${line}' within ${timeoutMs} ms; stderr:\n${child.stderr()}`);
-    await sleep(10);
-  }
+function startCrashChild(): Child {
+  return startChild(childScript, [dbPath, logPath, String(INSTANCES)]);
 }
 
 /** Status counts of the instances in the database (no child running). */
@@ -93,7 +56,7 @@ describe('crash recovery with SIGKILL (real processes, SQLite)', () => {
     const kills: string[] = [];
     let killedMidFlight = 0;
     for (let k = 0; k < KILLS; k++) {
-      const child = startChild();
+      const child = startCrashChild();
       await waitForLine(child, 'engine-started', 20_000);
       // Spread over the workload's ~6 s: early kills hit starts and the chain, later ones the timer and fan-out.
       const delayMs = 50 + Math.floor(Math.random() * 1950);
@@ -109,7 +72,7 @@ describe('crash recovery with SIGKILL (real processes, SQLite)', () => {
     t.diagnostic(kills.join('\n'));
     assert.ok(killedMidFlight >= 3, `most kills should land while work is in flight:\n${kills.join('\n')}`);
 
-    const last = startChild();
+    const last = startCrashChild();
     await waitForLine(last, 'done', 60_000);
     const exit = await last.exited;
     assert.equal(exit.code, 0, `the final run should exit cleanly; stderr:\n${last.stderr()}`);

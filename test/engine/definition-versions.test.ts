@@ -48,6 +48,7 @@ describe('definition versions', () => {
     const waiting = await b.client.get(id);
     assert.equal(waiting?.runtimeStatus, 'PENDING');
     assert.equal(waiting?.definitionHash, 'h1');
+    assert.equal(waiting?.waitingFor, "no worker registered for 'wf' (orchestration, definition h1, on this node)");
     assert.ok(logs.some((m) => m.includes("no worker registered for 'wf' (definition h1)")), logs.join('\n'));
     // The version arrives (a deploy that loads it): the instance runs on it.
     b.registerOrchestration('wf', fn('one'), { definitionHash: 'h1', current: false });

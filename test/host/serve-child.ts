@@ -2,7 +2,8 @@
  * Starts `swirl serve` as a real child process (node --import tsx, not the tsx launcher, which
  * would leave its child running after a SIGKILL) on an ephemeral loopback port, with the workflows
  * and the SQLite store of `dir`. Every process started is recorded in `started`, so a failing
- * assertion never leaves one running.
+ * assertion never leaves one running. `launcher` replaces test/cli/run-cli.ts (a fault-injecting
+ * wrapper around it, say).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,9 +22,9 @@ export interface Server {
 }
 
 /** Resolves once the server prints its address; rejects if it exits before. */
-export function startServe(dir: string, started: ChildProcess[], extra: string[] = []): Promise<Server> {
-  const args = ['--import', 'tsx', cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--workflows', join(dir, 'workflows'), '--store', `sqlite:${join(dir, 'swirl.db')}`, ...extra];
-  const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServe(dir: string, started: ChildProcess[], extra: string[] = [], launcher = cli, env: NodeJS.ProcessEnv = process.env): Promise<Server> {
+  const args = ['--import', 'tsx', launcher, 'serve', '--port', '0', '--host', '127.0.0.1', '--workflows', join(dir, 'workflows'), '--store', `sqlite:${join(dir, 'swirl.db')}`, ...extra];
+  const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(proc);
   let out = '';
   let err = '';

@@ -38,6 +38,25 @@ function text(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/**
+ * The body in the operation's media type (A30): `application/x-www-form-urlencoded` as a form of
+ * the remaining arguments; `text/plain` as the text of the one remaining argument (JSON text of
+ * several); JSON otherwise (a JSON media type is preferred when the operation declares several).
+ */
+export function encodeBody(rest: Record<string, unknown>, mediaType: string): { body: string; type: string } {
+  const type = mediaType.split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') {
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries(rest)) for (const x of Array.isArray(v) ? v : [v]) form.append(k, text(x));
+    return { body: form.toString(), type };
+  }
+  if (type.startsWith('text/')) {
+    const values = Object.values(rest);
+    return { body: values.length === 1 ? text(values[0]) : JSON.stringify(rest), type: `${type}; charset=utf-8` };
+  }
+  return { body: JSON.stringify(rest), type: 'application/json' };
+}
+
 /** Creates a caller with its own document cache. */
 export function createRestCaller(): RestCaller {
   const cache = new OpenApiCache();
@@ -67,8 +86,7 @@ export function createRestCaller(): RestCaller {
       const target = `${op.server.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`;
       let body: string | undefined;
       if (Object.keys(rest).length > 0 && op.method !== 'GET' && op.method !== 'HEAD') {
-        body = JSON.stringify(rest);
-        headers['content-type'] = 'application/json';
+        ({ body, type: headers['content-type'] } = encodeBody(rest, op.bodyType));
       }
       let res;
       try {

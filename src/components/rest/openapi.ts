@@ -24,6 +24,8 @@ export interface OpenApiOperation {
   server: string;
   parameters: OpenApiParameter[];
   hasBody: boolean;
+  /** The request body media type the call sends: the operation's first declared one (JSON when none). */
+  bodyType: string;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -81,7 +83,10 @@ export function findOperation(doc: Obj, operationId: string, url: URL): OpenApiO
       const servers = (op.servers ?? item.servers ?? doc.servers) as { url?: string }[] | undefined;
       const rawServer = servers?.[0]?.url ?? '/';
       const server = url.protocol === 'file:' && !/^https?:/i.test(rawServer) ? rawServer : new URL(rawServer, url).href;
-      return { method: method.toUpperCase(), path, server, parameters: params, hasBody: op.requestBody !== undefined };
+      const body = resolveRef(doc, op.requestBody) as Obj | undefined;
+      const content = body && typeof body.content === 'object' && body.content !== null ? Object.keys(body.content) : [];
+      const bodyType = content.find((t) => /json/i.test(t)) ?? content[0] ?? 'application/json';
+      return { method: method.toUpperCase(), path, server, parameters: params, hasBody: op.requestBody !== undefined, bodyType };
     }
   }
   throw new WorkflowError('OPERATION_NOT_FOUND', `operationId '${operationId}' is not in OpenAPI document ${url.href}`, { nonRetryable: true });
