@@ -10,7 +10,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { DiagnosticCode, type Diagnostic } from '../diagnostic.js';
-import { isRelativeReference, readReference, resolveReference } from '../external.js';
+import { REMOTE_TIMEOUT_MS, isRelativeReference, readReference, resolveReference } from '../external.js';
 import type { ParsedDocument } from '../parse.js';
 import { parseDocument } from '../parse.js';
 import { Reporter } from '../report.js';
@@ -117,13 +117,21 @@ async function checkOne(site: RestFunctionSite, workflow: ParsedDocument, cache:
   out.push(...r.diagnostics);
 }
 
+/** Why a read or fetch failed, with undici's cause (`fetch failed` alone says nothing). */
+function fetchFailure(err: unknown): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${REMOTE_TIMEOUT_MS / 1000} s`;
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  return cause && !message.includes(cause) ? `${message} (${cause})` : message;
+}
+
 /** The dereferenced document; a string when it cannot be read or fetched; diagnostics in the document when it is no OpenAPI. */
 async function loadDocument(uri: string, workflow: ParsedDocument, remote: boolean, key: string): Promise<Obj | Diagnostic[] | string> {
   let text: { name: string; text: string };
   try {
     text = await readReference(uri, workflow.file);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : fetchFailure(err);
   }
   const parsed = parseDocument(text.text, text.name);
   if (!parsed.ok) return [parsed.diagnostic];
@@ -137,7 +145,7 @@ async function loadDocument(uri: string, workflow: ParsedDocument, remote: boole
     // Dereferencing resolves `$ref`s to other files against the document's own location, with
     // the timeout of every other remote file; the parsed object is a copy (dereference mutates).
     const base = remote ? key : pathToFileURL(key).href;
-    const api = await SwaggerParser.dereference(base, structuredClone(doc.value) as never, { resolve: { http: { timeout: 10_000 } }, dereference: { circular: 'ignore' } });
+    const api = await SwaggerParser.dereference(base, structuredClone(doc.value) as never, { resolve: { http: { timeout: REMOTE_TIMEOUT_MS } }, dereference: { circular: 'ignore' } });
     return api as unknown as Obj;
   } catch (err) {
     rep.error(DiagnosticCode.InvalidOpenApi, '', `the OpenAPI document's $refs cannot be resolved: ${(err as Error).message}`);
