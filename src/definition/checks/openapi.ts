@@ -70,8 +70,10 @@ function baseUrlOf(doc: Obj, operationId: string, remote: boolean): 'ok' | 'deri
 /** Checks one rest function's document and operationId. */
 async function checkOne(site: RestFunctionSite, workflow: ParsedDocument, cache: Map<string, Promise<Obj | Diagnostic[] | string>>, out: Diagnostic[]): Promise<void> {
   const r = new Reporter(site.at.file, site.at.source, site.at.value);
-  const hash = site.operation.lastIndexOf('#');
-  if (hash <= 0) return; // INVALID_OPERATION, reported by checks/functions.ts
+  // Not `<uri>#<operationId>` (no `#`, or a gRPC-style `a.proto#Service#Method`): INVALID_OPERATION,
+  // reported by checks/functions.ts; a document named by half of it would be a second, wrong finding.
+  if (!/^[^#]+#[^#]+$/.test(site.operation)) return;
+  const hash = site.operation.indexOf('#');
   const uri = site.operation.slice(0, hash);
   const operationId = site.operation.slice(hash + 1);
   // Unanchored (API) definitions: RELATIVE_REFERENCE, reported by validate.ts.
