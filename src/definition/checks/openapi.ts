@@ -7,10 +7,11 @@
  * and a base URL for the call must be found. An unreachable remote document is a warning.
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { DiagnosticCode, type Diagnostic } from '../diagnostic.js';
 import { REMOTE_TIMEOUT_MS, isRelativeReference, readReference, resolveReference } from '../external.js';
+import { getAtPointer, joinPointer } from '../json-pointer.js';
 import type { ParsedDocument } from '../parse.js';
 import { parseDocument } from '../parse.js';
 import { Reporter } from '../report.js';
@@ -143,16 +144,55 @@ async function loadDocument(uri: string, workflow: ParsedDocument, remote: boole
     rep.error(DiagnosticCode.InvalidOpenApi, '', "not an OpenAPI document: no 'openapi' (3.x) or 'swagger' (2.0) version field");
     return rep.diagnostics;
   }
+  // Dereferencing resolves `$ref`s to other files against the document's own location, with
+  // the timeout of every other remote file; the parsed object is a copy (dereference mutates).
+  const base = remote ? key : pathToFileURL(key).href;
   try {
-    // Dereferencing resolves `$ref`s to other files against the document's own location, with
-    // the timeout of every other remote file; the parsed object is a copy (dereference mutates).
-    const base = remote ? key : pathToFileURL(key).href;
-    const api = await SwaggerParser.dereference(base, structuredClone(doc.value) as never, { resolve: { http: { timeout: REMOTE_TIMEOUT_MS } }, dereference: { circular: 'ignore' } });
+    const api = await SwaggerParser.dereference(base, structuredClone(doc.value) as never, {
+      continueOnError: true,
+      resolve: { http: { timeout: REMOTE_TIMEOUT_MS } },
+      dereference: { circular: 'ignore' },
+    } as never);
     return api as unknown as Obj;
   } catch (err) {
-    rep.error(DiagnosticCode.InvalidOpenApi, '', `the OpenAPI document's $refs cannot be resolved: ${(err as Error).message}`);
+    for (const e of refErrors(err)) {
+      const at = e.source === base && Array.isArray(e.path) ? joinPointer('', ...e.path.map(String)) : '';
+      const ref = getAtPointer(doc.value, joinPointer(at, '$ref'));
+      // A failure in a file this one refers to is reported here, naming that file.
+      const what = typeof ref === 'string' ? `$ref '${ref}'` : e.source && e.source !== base ? `a $ref in the files it refers to (${relativeTo(base, e.source)})` : 'a $ref';
+      rep.error(DiagnosticCode.InvalidOpenApi, typeof ref === 'string' ? joinPointer(at, '$ref') : at, `${what} cannot be resolved: ${refReason(e, base)}`, {
+        hint: '$refs to other files resolve against the file they are in',
+      });
+    }
     return rep.diagnostics;
   }
+}
+
+/** A $ref failure as json-schema-ref-parser reports it (with `continueOnError`, a group of them). */
+interface RefError {
+  message: string;
+  source?: string;
+  path?: unknown[] | null;
+  ioErrorCode?: string;
+}
+
+function refErrors(err: unknown): RefError[] {
+  const group = (err as { errors?: unknown }).errors;
+  if (Array.isArray(group) && group.length > 0) return group as RefError[];
+  return [{ message: err instanceof Error ? err.message : String(err) }];
+}
+
+/** Why a $ref failed, without the machine's absolute paths (diagnostics print the same everywhere). */
+function refReason(e: RefError, base: string): string {
+  if (e.ioErrorCode === 'ENOENT') return 'no such file';
+  const dir = base.slice(0, base.lastIndexOf('/') + 1);
+  const local = dir.startsWith('file:') ? fileURLToPath(dir) : dir;
+  return e.message.split(dir).join('').split(local).join('');
+}
+
+function relativeTo(base: string, target: string): string {
+  const dir = base.slice(0, base.lastIndexOf('/') + 1);
+  return target.startsWith(dir) ? target.slice(dir.length) : target;
 }
 
 /** Checks every rest function; documents used by several functions are loaded once. */
