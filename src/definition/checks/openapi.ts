@@ -150,7 +150,10 @@ async function loadDocument(uri: string, workflow: ParsedDocument, remote: boole
   try {
     const api = await SwaggerParser.dereference(base, structuredClone(doc.value) as never, {
       continueOnError: true,
-      resolve: { http: { timeout: REMOTE_TIMEOUT_MS } },
+      // The same rules as every other remote file (external.ts `readReference`): any http(s) host,
+      // loopback and private ones too (the library's safeUrlResolver would refuse a $ref that the
+      // document itself, fetched by us, may come from). A remote document never reads local files.
+      resolve: { http: { timeout: REMOTE_TIMEOUT_MS, safeUrlResolver: false }, ...(remote ? { file: false } : {}) },
       dereference: { circular: 'ignore' },
     } as never);
     return api as unknown as Obj;
