@@ -84,6 +84,14 @@ export const DiagnosticCode = {
   UnsupportedFunctionType: 'UNSUPPORTED_FUNCTION_TYPE',
   /** A `custom` function whose operation is not one of Swirl's custom operations. */
   InvalidOperation: 'INVALID_OPERATION',
+  /** A rest function's operationId is not in its OpenAPI document. */
+  UnknownOperation: 'UNKNOWN_OPERATION',
+  /** A rest function's OpenAPI document is not OpenAPI 3.x / Swagger 2.0, or its $refs do not resolve. */
+  InvalidOpenApi: 'INVALID_OPENAPI',
+  /** A rest operation has no absolute base URL (error for a local document, warning for a remote one). */
+  OpenApiNoServer: 'OPENAPI_NO_SERVER',
+  /** A remote OpenAPI document cannot be fetched at validation (warning). */
+  OpenApiUnreachable: 'OPENAPI_UNREACHABLE',
   /** A start schedule whose cron or interval does not parse. */
   InvalidSchedule: 'INVALID_SCHEDULE',
   /** A switch state that is neither data- nor event-based, or mixes both. */

@@ -66,11 +66,14 @@ export function relativeReferenceDiagnostic(ref: string, from: ParsedDocument, p
   };
 }
 
+/** How long a remote document (external file, OpenAPI document, a `$ref` in one) may take. */
+export const REMOTE_TIMEOUT_MS = 10_000;
+
 /** Reads text from a path or URL. Throws with a readable message. */
 export async function readReference(ref: string, fromFile: string): Promise<{ name: string; text: string }> {
   const target = resolveReference(ref, fromFile);
   if (target.kind === 'url') {
-    const res = await fetch(target.url, { signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(target.url, { signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS) });
     if (!res.ok) throw new Error(`GET ${target.url} answered ${res.status}`);
     return { name: target.url, text: await res.text() };
   }

@@ -11,6 +11,7 @@ import { initExpressions } from '../expressions/index.js';
 import { checkDurations, checkRetryDurations } from './checks/durations.js';
 import { checkExpressions, checkFunctionExpressions } from './checks/expressions.js';
 import { checkFlow } from './checks/flow.js';
+import { checkRestFunctions, type RestFunctionSite } from './checks/openapi.js';
 import { checkFunctionDefs } from './checks/functions.js';
 import { checkReferences } from './checks/references.js';
 import { checkSchedule } from './checks/schedule.js';
@@ -210,12 +211,14 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
 
   // External sections: load, check inside their own file, inline.
   const sections: Partial<Record<SectionName, unknown[]>> = {};
+  // Where each external section's items are written (for diagnostics about them).
+  const origins: Partial<Record<SectionName, { document: ParsedDocument; base: string }>> = {};
   for (const section of ['functions', 'events', 'retries', 'errors', 'auth'] as const) {
     const v = doc[section];
     checkSectionShape(section, v, `/${section}`, r);
     if (Array.isArray(v)) sections[section] = v;
     else if (typeof v === 'string') {
-      const items = await loadSection(section, v, document, extra);
+      const items = await loadSection(section, v, document, extra, origins);
       if (items) {
         sections[section] = items;
         doc[section] = items;
@@ -230,6 +233,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   }
   await checkDataInputSchema(doc, document, r, extra);
   if (document.unanchored) checkRestDocumentsAnchored(value, sections.functions, document, extra);
+  await checkRestFunctions(restSites(sections.functions, origins.functions ?? { document, base: '/functions' }), document, extra);
 
   // Checks read the document as written (so findings in external files are not reported twice,
   // at pointers that do not exist here); references resolve through the loaded sections.
@@ -305,8 +309,21 @@ function checkRestDocumentsAnchored(value: Record<string, unknown>, functions: u
   });
 }
 
+/** The rest functions (type `rest` or none) with a string operation, each with where it is written. */
+function restSites(functions: unknown[] | undefined, origin: { document: ParsedDocument; base: string }): RestFunctionSite[] {
+  return (functions ?? []).flatMap((f, i) =>
+    isObject(f) && (f.type === undefined || f.type === 'rest') && typeof f.operation === 'string' ? [{ operation: f.operation, at: origin.document, pointer: `${origin.base}/${i}/operation` }] : [],
+  );
+}
+
 /** Loads an external functions/events/retries/errors file (`{"functions": [...]}`) and checks it. */
-async function loadSection(section: SectionName, ref: string, from: ParsedDocument, out: Diagnostic[]): Promise<unknown[] | undefined> {
+async function loadSection(
+  section: SectionName,
+  ref: string,
+  from: ParsedDocument,
+  out: Diagnostic[],
+  origins: Partial<Record<SectionName, { document: ParsedDocument; base: string }>>,
+): Promise<unknown[] | undefined> {
   const loaded = await loadReference(ref, from, `/${section}`, section);
   if (!loaded.ok) {
     out.push(...loaded.diagnostics);
@@ -326,6 +343,7 @@ async function loadSection(section: SectionName, ref: string, from: ParsedDocume
     return undefined;
   }
   const base = bare ? '' : `/${section}`;
+  origins[section] = { document: ext, base };
   checkSectionShape(section, items, base, r);
   checkSectionItems(section, items, base, r);
   checkDuplicateNames(items, base, `${section === 'retries' ? 'retry' : section.replace(/s$/, '')} name`, r);

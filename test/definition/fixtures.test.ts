@@ -5,6 +5,7 @@
  * Regenerate expectations after a deliberate change with SWIRL_UPDATE_FIXTURES=1 and review the diff.
  */
 import { test } from 'node:test';
+import './offline.js';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';

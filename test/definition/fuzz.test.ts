@@ -4,6 +4,7 @@
  * diagnostics or passes. Seeded, so a failure reproduces (SWIRL_FUZZ_SEED explores other seeds).
  */
 import { test } from 'node:test';
+import './offline.js';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
