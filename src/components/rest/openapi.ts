@@ -1,20 +1,30 @@
 /**
  * @module components/rest/openapi
- * Loading OpenAPI 3 documents (JSON or YAML; a file relative to the workflow, or http(s)) and
- * finding an operation by operationId: its method, path, server and parameters.
+ * Loading OpenAPI 3 and Swagger 2.0 documents (JSON or YAML; a file relative to the workflow, or
+ * http(s)) and finding an operation by operationId: its method, path, server and parameters.
+ * `$ref`s — inside the document and to other files, which resolve against the file they are in —
+ * are dereferenced by @apidevtools/swagger-parser, the same library the validator checks them
+ * with, so what validates is what runs.
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { load } from 'js-yaml';
 import { request } from 'undici';
 import { InfrastructureError, WorkflowError } from '../../errors.js';
 
-/** A parameter of an operation (path, query, header or cookie). */
+/** How long fetching a remote document (or a remote file it refers to) may take. */
+const FETCH_TIMEOUT_MS = 10_000;
+
+/** A parameter of an operation (path, query, header or cookie; Swagger 2.0's body/formData are the body). */
 export interface OpenApiParameter {
   name: string;
   in: 'path' | 'query' | 'header' | 'cookie';
 }
+
+/** Where a parameter goes, for the request builder (Swagger 2.0 `body`/`formData` are the request body). */
+const PARAMETER_PLACES: readonly string[] = ['path', 'query', 'header', 'cookie'];
 
 /** An operation resolved from a document. */
 export interface OpenApiOperation {
@@ -68,25 +78,45 @@ function resolveRef(doc: Obj, value: unknown): unknown {
   return value;
 }
 
-/** Finds `operationId` in a parsed OpenAPI 3 document loaded from `url`. */
+/** Swagger 2.0's base URL: `schemes[0]://host` + `basePath` (host defaults to the document's own). */
+function swagger2Server(doc: Obj, url: URL): string {
+  const schemes = Array.isArray(doc.schemes) ? (doc.schemes as string[]) : [];
+  const scheme = schemes.includes('https') ? 'https' : (schemes[0] ?? (url.protocol === 'file:' ? 'http' : url.protocol.slice(0, -1)));
+  const host = typeof doc.host === 'string' ? doc.host : url.protocol === 'file:' ? undefined : url.host;
+  const basePath = typeof doc.basePath === 'string' ? doc.basePath : '/';
+  return host === undefined ? basePath : `${scheme}://${host}${basePath}`;
+}
+
+/** Finds `operationId` in a parsed (dereferenced) OpenAPI 3 or Swagger 2.0 document loaded from `url`. */
 export function findOperation(doc: Obj, operationId: string, url: URL): OpenApiOperation {
   const paths = (doc.paths ?? {}) as Obj;
+  const swagger2 = typeof doc.swagger === 'string';
   for (const [path, itemRaw] of Object.entries(paths)) {
     const item = resolveRef(doc, itemRaw) as Obj;
     for (const method of METHODS) {
       const op = item?.[method] as Obj | undefined;
       if (!op || op.operationId !== operationId) continue;
-      const params = [...((item.parameters as unknown[]) ?? []), ...((op.parameters as unknown[]) ?? [])]
-        .map((p) => resolveRef(doc, p) as Obj)
-        .filter((p) => typeof p?.name === 'string')
-        .map((p) => ({ name: p.name as string, in: p.in as OpenApiParameter['in'] }));
-      const servers = (op.servers ?? item.servers ?? doc.servers) as { url?: string }[] | undefined;
-      const rawServer = servers?.[0]?.url ?? '/';
-      const server = url.protocol === 'file:' && !/^https?:/i.test(rawServer) ? rawServer : new URL(rawServer, url).href;
-      const body = resolveRef(doc, op.requestBody) as Obj | undefined;
-      const content = body && typeof body.content === 'object' && body.content !== null ? Object.keys(body.content) : [];
+      const all = [...((item.parameters as unknown[]) ?? []), ...((op.parameters as unknown[]) ?? [])].map((p) => resolveRef(doc, p) as Obj).filter((p) => typeof p?.name === 'string');
+      const params = all.filter((p) => PARAMETER_PLACES.includes(p.in as string)).map((p) => ({ name: p.name as string, in: p.in as OpenApiParameter['in'] }));
+      let server: string;
+      let hasBody: boolean;
+      let content: string[];
+      if (swagger2) {
+        server = swagger2Server(doc, url);
+        const form = all.some((p) => p.in === 'formData');
+        hasBody = form || all.some((p) => p.in === 'body');
+        const consumes = (op.consumes ?? doc.consumes) as string[] | undefined;
+        content = Array.isArray(consumes) ? consumes : form ? ['application/x-www-form-urlencoded'] : [];
+      } else {
+        const servers = (op.servers ?? item.servers ?? doc.servers) as { url?: string }[] | undefined;
+        server = servers?.[0]?.url ?? '/';
+        const body = resolveRef(doc, op.requestBody) as Obj | undefined;
+        hasBody = op.requestBody !== undefined;
+        content = body && typeof body.content === 'object' && body.content !== null ? Object.keys(body.content) : [];
+      }
+      if (!(url.protocol === 'file:' && !/^https?:/i.test(server))) server = new URL(server, url).href;
       const bodyType = content.find((t) => /json/i.test(t)) ?? content[0] ?? 'application/json';
-      return { method: method.toUpperCase(), path, server, parameters: params, hasBody: op.requestBody !== undefined, bodyType };
+      return { method: method.toUpperCase(), path, server, parameters: params, hasBody, bodyType };
     }
   }
   throw new WorkflowError('OPERATION_NOT_FOUND', `operationId '${operationId}' is not in OpenAPI document ${url.href}`, { nonRetryable: true });
@@ -100,14 +130,31 @@ export class OpenApiCache {
   load(url: URL, authorization?: string): Promise<Obj> {
     let p = this.docs.get(url.href);
     if (!p) {
-      p = fetchText(url, authorization).then((text) => {
+      p = fetchText(url, authorization).then(async (text) => {
         const doc = load(text) as Obj;
         if (!doc || typeof doc !== 'object') throw new WorkflowError('INVALID_OPENAPI', `${url.href} is not an OpenAPI document`, { nonRetryable: true });
-        return doc;
+        return dereference(url, doc, authorization);
       });
       p.catch(() => this.docs.delete(url.href));
       this.docs.set(url.href, p);
     }
     return p;
+  }
+}
+
+/**
+ * Resolves every `$ref` of `doc` (loaded from `url`), to other files too, against the file it is
+ * in — the same rules the validator applies (a remote document never reads local files).
+ */
+async function dereference(url: URL, doc: Obj, authorization?: string): Promise<Obj> {
+  const remote = url.protocol !== 'file:';
+  try {
+    const http = { timeout: FETCH_TIMEOUT_MS, safeUrlResolver: false, ...(authorization ? { headers: { authorization } } : {}) };
+    return (await SwaggerParser.dereference(url.href, doc as never, {
+      resolve: { http, ...(remote ? { file: false } : {}) },
+      dereference: { circular: 'ignore' },
+    } as never)) as unknown as Obj;
+  } catch (err) {
+    throw new WorkflowError('INVALID_OPENAPI', `OpenAPI document ${url.href}: a $ref cannot be resolved: ${(err as Error).message}`, { cause: err, nonRetryable: true });
   }
 }
