@@ -88,6 +88,25 @@ export function jqAccepts(src: string): boolean {
 }
 
 /**
+ * The `$variables` jq itself reports as not defined in `src` when only `defined` are bound (jq
+ * rejects them at compile time: "jq: error: $x is not defined"). For programs that run on the
+ * fallback, whose free variables Swirl's compiler cannot list. [] when jq-wasm is not loaded.
+ */
+export function jqUndefinedVariables(src: string, defined: readonly string[]): string[] {
+  if (handle === undefined || nestingDepth(src) > 300) return [];
+  const flags = ['-n', ...defined.flatMap((name) => ['--argjson', name, 'null'])];
+  try {
+    // Inside a branch that never runs (an unused `def` is dropped before jq binds its variables).
+    const result = handle.raw('null', `if false then (${src}\n) else empty end`, flags);
+    return [...new Set([...result.stderr.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*) is not defined/g)].map((m) => m[1]))];
+  } catch {
+    handle = undefined;
+    loading = loadJq().then((jq) => (handle = jq));
+    return [];
+  }
+}
+
+/**
  * Gives a fallback run the compiled engine's determinism (see index.ts): `$ENV`/`env` become
  * `vars.ENV` (or `{}`) and `now` becomes `vars.NOW` when given. The definitions are prepended on the
  * same line, so `$__loc__` lines and error texts are unchanged.

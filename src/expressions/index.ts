@@ -22,6 +22,7 @@ import type { FreeVariable } from './compile-bindings.js';
 import { CompileError, compileProgram, type Program } from './compiler.js';
 import { ExpressionError, ExpressionErrorCode, positionAt } from './errors.js';
 import { fallbackLoaded, jqAccepts, loadFallback, nestingDepth, notLoaded, runFallback } from './fallback.js';
+export { jqUndefinedVariables } from './fallback.js';
 import { SyntaxErrorAt } from './lexer.js';
 import { parse } from './parser.js';
 import { JqError, Unsupported } from './runtime.js';

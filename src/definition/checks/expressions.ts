@@ -3,7 +3,7 @@
  * Every workflow expression compiles as jq, and every `fn:name` it calls is an `expression` function.
  * Positions inside a one-line expression are mapped into the file (column of the value + offset).
  */
-import { compileExpression, ExpressionError, type FreeVariable } from '../../expressions/index.js';
+import { compileExpression, ExpressionError, jqUndefinedVariables, type FreeVariable } from '../../expressions/index.js';
 import { assertNever } from '../../errors.js';
 import { DiagnosticCode } from '../diagnostic.js';
 import { expressionSites, functionExpressionSites, FUNCTION_CALL, type ExpressionSite, type LiteralLookalike } from '../expression-sites.js';
@@ -131,7 +131,10 @@ function checkSite(site: ExpressionSite, r: Reporter, fns: ReadonlySet<string> |
     return;
   }
   try {
-    checkVariables(compileExpression(jq).freeVariables, site, owner, r);
+    const compiled = compileExpression(jq);
+    // A program on the jq-wasm fallback has no variable list of Swirl's: ask jq itself.
+    const free = compiled.usesFallback ? jqUndefinedVariables(jq, [...GLOBALS]).map((name) => ({ name, offset: 0 })) : compiled.freeVariables;
+    checkVariables(free, site, owner, r);
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
     const reason = (err as Error).message.replace(/\s+/g, ' ').trim();
