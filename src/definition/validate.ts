@@ -312,7 +312,9 @@ function checkRestDocumentsAnchored(value: Record<string, unknown>, functions: u
 /** The rest functions (type `rest` or none) with a string operation, each with where it is written. */
 function restSites(functions: unknown[] | undefined, origin: { document: ParsedDocument; base: string }): RestFunctionSite[] {
   return (functions ?? []).flatMap((f, i) =>
-    isObject(f) && (f.type === undefined || f.type === 'rest') && typeof f.operation === 'string' ? [{ operation: f.operation, at: origin.document, pointer: `${origin.base}/${i}/operation` }] : [],
+    isObject(f) && (f.type === undefined || f.type === 'rest') && typeof f.operation === 'string'
+      ? [{ operation: f.operation, at: origin.document, pointer: `${origin.base}/${i}/operation`, authenticated: typeof f.authRef === 'string' || isObject(f.authRef) }]
+      : [],
   );
 }
 

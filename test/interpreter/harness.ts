@@ -3,6 +3,7 @@
  * Runs workflow definitions (objects) on a memory engine for the interpreter's unit tests.
  */
 import { afterEach } from 'node:test';
+import { join } from 'node:path';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import type { InstanceMetadata } from '../../src/engine/client.js';
 import { initExpressions } from '../../src/expressions/index.js';
@@ -17,9 +18,12 @@ afterEach(async () => {
 });
 
 /** Compiles a definition object (specVersion filled in). */
-export async function graphOf(def: Record<string, unknown>): Promise<WorkflowGraph> {
+export async function graphOf(def: Record<string, unknown>, baseDir?: string): Promise<WorkflowGraph> {
   await initExpressions();
-  return loadWorkflowText(JSON.stringify({ specVersion: '0.8', ...def }), `${String(def.id)}.json`);
+  // Placed in baseDir when given, so the validator finds the files the definition names there
+  // (e.g. a rest function's OpenAPI document), as the interpreter does at run time.
+  const file = `${String(def.id)}.json`;
+  return loadWorkflowText(JSON.stringify({ specVersion: '0.8', ...def }), baseDir !== undefined ? join(baseDir, file) : file);
 }
 
 /** A started memory engine, stopped after the test. */
@@ -40,9 +44,9 @@ export interface RunOptions extends InterpreterOptions {
 /** Runs a definition to completion; returns the instance metadata and the engine. */
 export async function run(def: Record<string, unknown>, input?: unknown, options: RunOptions = {}): Promise<InstanceMetadata & { engine: Engine }> {
   const e = await engine();
-  const others = await Promise.all((options.others ?? []).map(graphOf));
+  const others = await Promise.all((options.others ?? []).map((o) => graphOf(o, options.baseDir)));
   const workflows = (id: string, version?: string) => others.find((g) => g.id === id && (version === undefined || g.version === version));
-  const name = registerWorkflow(e, await graphOf(def), { workflows, ...options });
+  const name = registerWorkflow(e, await graphOf(def, options.baseDir), { workflows, ...options });
   await e.start();
   const id = await e.client.start(name, input);
   for (const ev of options.events ?? []) {

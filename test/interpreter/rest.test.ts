@@ -128,8 +128,13 @@ describe('rest functions (OpenAPI)', () => {
     assert.equal(seen.filter((s) => s.url === '/flaky').length, 3);
   });
 
-  it('fails clearly for an unknown operationId', async () => {
-    const r = await run({ id: 'restbad', functions: [{ name: 'nope', operation: 'petstore.yaml#nope' }], states: [{ name: 'Get', type: 'operation', actions: [{ functionRef: 'nope' }], end: true }] }, {}, { baseDir: dir });
-    assert.equal(r.failure?.code, 'OPERATION_NOT_FOUND');
+  it('an unknown operationId is refused before the run (validation), with the operations the document has', async () => {
+    const bad = { id: 'restbad', functions: [{ name: 'nope', operation: 'petstore.yaml#nope' }], states: [{ name: 'Get', type: 'operation', actions: [{ functionRef: 'nope' }], end: true }] };
+    await assert.rejects(run(bad, {}, { baseDir: dir }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'INVALID_DEFINITION');
+      assert.match(e.message, /UNKNOWN_OPERATION operationId 'nope' is not in the OpenAPI document 'petstore.yaml'/);
+      assert.match(e.message, /its operations: getPet, updatePet, flaky/);
+      return true;
+    });
   });
 });

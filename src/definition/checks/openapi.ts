@@ -26,6 +26,12 @@ export interface RestFunctionSite {
   /** Where the function is written (the workflow or an external functions file). */
   at: ParsedDocument;
   pointer: string;
+  /**
+   * The function has an `authRef`: its document is fetched with credentials that exist only at run
+   * time ($SECRETS), so a remote one is not fetched here (it would answer 401 and send a request
+   * without them); it is checked at the first call.
+   */
+  authenticated?: boolean;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -81,6 +87,7 @@ async function checkOne(site: RestFunctionSite, workflow: ParsedDocument, cache:
   if (workflow.unanchored && isRelativeReference(uri)) return;
   const target = resolveReference(uri, workflow.file);
   const remote = target.kind === 'url';
+  if (remote && site.authenticated === true) return;
   const key = remote ? target.url : resolve(target.path);
   let loading = cache.get(key);
   if (!loading) cache.set(key, (loading = loadDocument(uri, workflow, remote, key)));
