@@ -347,15 +347,19 @@ export class OrchestrationWorker {
         this.stats.cacheHits += 1;
       } else {
         if (!this.registry.orchestration(instance.name)) return this.releaseUnserved(item);
-        // Read once: the replay needs it, and its ExecutionStarted names the definition of rows
-        // written before instances had a definition hash.
-        const past = instance.historyLength > 0 ? (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord) : [];
-        const made = this.newRuntime(instance, events, past);
+        // Read at most once, and only when needed: the replay needs it, and its ExecutionStarted
+        // names the definition of rows written before instances had a definition hash. A node that
+        // lacks the instance's (known) version finds out without reading it.
+        let loaded: HistoryEvent[] | undefined;
+        const loadPast = async (): Promise<HistoryEvent[]> =>
+          (loaded ??= instance.historyLength > 0 ? (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord) : []);
+        const made = await this.newRuntime(instance, events, loadPast);
         if ('waiting' in made) return this.waitForDefinition(item, made.waiting);
         if ('failure' in made) forced = failedOutcome(made.failure);
         else {
           runtime = made.runtime;
           if (instance.historyLength > 0) {
+            const past = await loadPast();
             this.stats.replays += 1;
             this.stats.replayedEvents += past.length;
             try {
@@ -455,15 +459,15 @@ export class OrchestrationWorker {
    * ExecutionStarted), never simply the newest registration. `waiting` when this engine has the
    * name but not that version: the instance waits for a node (or a restart) that has it.
    */
-  private newRuntime(
+  private async newRuntime(
     instance: InstanceRecord,
     events: HistoryEvent[],
-    past: HistoryEvent[],
-  ): { runtime: OrchestrationRuntime } | { failure: ReturnType<typeof toFailureDetails> } | { waiting: string } {
+    loadPast: () => Promise<HistoryEvent[]>,
+  ): Promise<{ runtime: OrchestrationRuntime } | { failure: ReturnType<typeof toFailureDetails> } | { waiting: string }> {
     const name = instance.name;
     let hash = instance.definitionHash;
     if (hash === undefined) {
-      const started = past[0] ?? events.find((e) => e.type === EventType.ExecutionStarted);
+      const started = (await loadPast())[0] ?? events.find((e) => e.type === EventType.ExecutionStarted);
       if (started?.type === EventType.ExecutionStarted) hash = started.definitionHash;
       // Backfill: the turn's commit copies the instance's hash into the row (turn.ts baseState).
       if (hash !== undefined) instance.definitionHash = hash;
