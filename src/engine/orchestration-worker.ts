@@ -287,15 +287,25 @@ export class OrchestrationWorker {
    */
   private async releaseUnserved(item: OrchestrationWorkItem): Promise<false> {
     const { name, instanceId } = item.instance;
-    if (!this.unservedLogged.has(name)) {
-      this.unservedLogged.add(name);
+    return this.releaseToWait(item, this.unservedLogged, name, () =>
       this.opts.logger.warn(`no orchestration named '${name}' is registered here: '${instanceId}' (and any other instance of it) waits for a node that serves it`, {
         event: LogEvent.workUnserved,
         instanceId,
         name,
-      });
+      }),
+    );
+  }
+
+  /**
+   * Logs once per `key` (not once per poll), then gives the claim back for a poll interval: the
+   * instance waits — for a node that serves it, or for its definition version — never failed.
+   */
+  private async releaseToWait(item: OrchestrationWorkItem, logged: Set<string>, key: string, log: () => void): Promise<false> {
+    if (!logged.has(key)) {
+      logged.add(key);
+      log();
     }
-    await this.store.abandonOrchestration(instanceId, item.leaseId, this.opts.clock.now() + this.opts.pollIntervalMs).catch(() => undefined);
+    await this.store.abandonOrchestration(item.instance.instanceId, item.leaseId, this.opts.clock.now() + this.opts.pollIntervalMs).catch(() => undefined);
     return false;
   }
 
@@ -510,12 +520,9 @@ export class OrchestrationWorker {
    */
   private async waitForDefinition(item: OrchestrationWorkItem, reason: string): Promise<false> {
     const { instanceId, name } = item.instance;
-    if (!this.waitingLogged.has(reason)) {
-      this.waitingLogged.add(reason);
-      this.opts.logger.warn(`instance '${instanceId}' waits: ${reason}`, { event: LogEvent.definitionMissing, instanceId, name, definitionHash: item.instance.definitionHash });
-    }
-    await this.store.abandonOrchestration(instanceId, item.leaseId, this.opts.clock.now() + this.opts.pollIntervalMs).catch(() => undefined);
-    return false;
+    return this.releaseToWait(item, this.waitingLogged, reason, () =>
+      this.opts.logger.warn(`instance '${instanceId}' waits: ${reason}`, { event: LogEvent.definitionMissing, instanceId, name, definitionHash: item.instance.definitionHash }),
+    );
   }
 
   private nonDeterminism(instance: InstanceRecord, e: unknown): ExecutionOutcome {
