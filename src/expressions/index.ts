@@ -18,6 +18,7 @@
  *   with `needsFallback: true`; a program that recurses deeper than the JS stack re-runs on jq-wasm.
  * See DEVIATIONS.md for the differences from jq 1.8.2 that remain.
  */
+import { LimitExceeded, describeLimit } from './budget.js';
 import type { FreeVariable } from './compile-bindings.js';
 import { CompileError, compileProgram, type Program } from './compiler.js';
 import { ExpressionError, ExpressionErrorCode, positionAt } from './errors.js';
@@ -29,6 +30,7 @@ import { JqError, Unsupported } from './runtime.js';
 import { normalizeOutput } from './values.js';
 
 export { ExpressionError, ExpressionErrorCode } from './errors.js';
+export { DEFAULT_EXPRESSION_LIMITS, expressionLimits, setExpressionLimits, type ExpressionLimits } from './budget.js';
 export type { SourcePosition } from './errors.js';
 export type { FreeVariable } from './compile-bindings.js';
 
@@ -161,6 +163,7 @@ function deepFallback(src: string, input: unknown, vars: Record<string, unknown>
 }
 
 function runtimeError(src: string, err: unknown): unknown {
+  if (err instanceof LimitExceeded) return limitError(src, err);
   if (err instanceof JqError) {
     return new ExpressionError(ExpressionErrorCode.Runtime, err.message, { expression: src, value: err.value });
   }
@@ -174,6 +177,15 @@ function runtimeError(src: string, err: unknown): unknown {
     return new ExpressionError(ExpressionErrorCode.Runtime, err.message, { expression: src, cause: err });
   }
   return err;
+}
+
+/** The error of an evaluation that exceeded a limit: what was exceeded, and which expression. */
+function limitError(src: string, err: LimitExceeded): ExpressionError {
+  const shown = src.length > 120 ? `${src.slice(0, 120)}…` : src;
+  return new ExpressionError(ExpressionErrorCode.Limit, `jq expression ${JSON.stringify(shown)} needed ${describeLimit(err)} (limit ${err.kind})`, {
+    expression: src,
+    value: { limit: err.kind, max: err.limit },
+  });
 }
 
 /** Programs nested deeper than this never go to jq-wasm, which traps (and is then unusable) on them. */
