@@ -159,7 +159,17 @@ function isStackOverflow(err: unknown): boolean {
  */
 function deepFallback(src: string, input: unknown, vars: Record<string, unknown> | undefined, first: boolean): unknown[] {
   stats.fallbackEvaluations++;
-  return runFallback(src, input ?? null, vars, first, true).map(normalizeOutput);
+  return boundedFallback(src, input ?? null, vars, first, true).map(normalizeOutput);
+}
+
+/** runFallback, with an overrun of the fallback time limit reported as EXPRESSION_LIMIT. */
+function boundedFallback(src: string, input: unknown, vars: Record<string, unknown> | undefined, first: boolean, deterministic: boolean): unknown[] {
+  try {
+    return runFallback(src, input, vars, first, deterministic);
+  } catch (err) {
+    if (err instanceof LimitExceeded) throw limitError(src, err);
+    throw err;
+  }
 }
 
 function runtimeError(src: string, err: unknown): unknown {
@@ -206,12 +216,12 @@ function fallbackExpression(src: string, reason: string, count: boolean): Compil
     freeVariables: [],
     evaluate(input, vars) {
       if (count) stats.fallbackEvaluations++;
-      const out = runFallback(src, input ?? null, vars, true, count);
+      const out = boundedFallback(src, input ?? null, vars, true, count);
       return out.length === 0 ? null : normalizeOutput(out[0]);
     },
     evaluateAll(input, vars) {
       if (count) stats.fallbackEvaluations++;
-      return runFallback(src, input ?? null, vars, false, count).map(normalizeOutput);
+      return boundedFallback(src, input ?? null, vars, false, count).map(normalizeOutput);
     },
   };
 }

@@ -75,6 +75,26 @@ describe('expression limits', () => {
     for (let i = 0; i < 60; i++) assert.equal(e.evaluate(big), 199999 * 200000);
   });
 
+  it('bounds the jq-wasm fallback in time: a runaway fallback program is stopped, the next one runs', () => {
+    setExpressionLimits({ fallbackTimeMs: 300 });
+    try {
+      // Unbounded recursion overflows the JS stack, so it re-runs on jq-wasm, where it never ends.
+      let t = Date.now();
+      const r = limitOf('def f: f; f');
+      assert.equal(r.limit, 'fallbackTimeMs');
+      assert.match(r.message, /more than 300 ms on the jq-wasm fallback/);
+      assert.ok(Date.now() - t < 10_000, 'stopped, not hung');
+      // A construct the compiler leaves to jq-wasm, in an endless loop.
+      t = Date.now();
+      assert.equal(limitOf('[sub("a"; "x", "y")] | until(false; .)', 'aba').limit, 'fallbackTimeMs');
+      // The worker was replaced: the fallback still answers.
+      assert.deepEqual(compileExpression('[sub("a"; "x", "y")]').evaluate('aba'), ['xba', 'yba']);
+      assert.equal(compileExpression('def f($n): if $n == 0 then 0 else f($n - 1) + 1 end; f(3000)').evaluate(null), 3000);
+    } finally {
+      setExpressionLimits({});
+    }
+  });
+
   it('is configurable, and refuses nonsense limits', () => {
     assert.deepEqual(expressionLimits(), DEFAULT_EXPRESSION_LIMITS);
     setExpressionLimits({ collectionLength: 10 });
