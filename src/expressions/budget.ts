@@ -18,6 +18,8 @@ export interface ExpressionLimits {
   readonly stringLength: number;
   /** Wall-clock bound of one evaluation on the jq-wasm fallback, in ms (not step-counted: see specs/expressions.md). */
   readonly fallbackTimeMs: number;
+  /** Wall-clock bound of one regex search that could backtrack exponentially (run off the main thread), in ms. */
+  readonly regexTimeMs: number;
 }
 
 /** Defaults: generous for workflow data (a few ms of work), far below what stalls a server. */
@@ -26,10 +28,11 @@ export const DEFAULT_EXPRESSION_LIMITS: ExpressionLimits = {
   collectionLength: 1_000_000,
   stringLength: 16 * 1024 * 1024,
   fallbackTimeMs: 2000,
+  regexTimeMs: 1000,
 };
 
 /** Which limit an evaluation hit. */
-export type LimitKind = 'steps' | 'collectionLength' | 'stringLength' | 'fallbackTimeMs' | 'callDepth';
+export type LimitKind = 'steps' | 'collectionLength' | 'stringLength' | 'fallbackTimeMs' | 'regexTimeMs';
 
 /** Thrown when an evaluation exceeds a limit; passes through jq's `try` untouched. */
 export class LimitExceeded {
@@ -95,7 +98,7 @@ export function describeLimit(e: LimitExceeded): string {
       return `a string longer than ${e.limit.toLocaleString('en-US')} characters`;
     case 'fallbackTimeMs':
       return `more than ${e.limit} ms on the jq-wasm fallback`;
-    case 'callDepth':
-      return 'a recursion deeper than the call stack allows';
+    case 'regexTimeMs':
+      return `more than ${e.limit} ms in one regex search (a pattern that backtracks heavily on this input)`;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * @module expressions/fallback-runner
- * Runs one jq-wasm evaluation synchronously but bounded in time: the evaluation runs in a worker
+ * Runs one jq-wasm evaluation (or one regex search whose backtracking could explode, see
+ * expressions/regex) synchronously but bounded in time: the work runs in a worker
  * thread while the calling thread waits on a shared word (Atomics.wait) for at most the limit. An
  * overrun terminates the worker (a runaway jq program cannot be interrupted any other way) and a
  * fresh one starts in the background. Starting a worker (loading jq-wasm there) is not counted
@@ -10,6 +11,12 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 
 /** What jq-wasm's `raw` returned, or the message of a wasm trap. */
 export type RawAnswer = { stdout: string; stderr: string; exitCode: number } | { trap: string };
+
+/** One regex match: the matched text and groups (undefined when a group did not take part), and where. */
+export interface RegexMatch {
+  readonly index: number;
+  readonly groups: readonly (string | undefined)[];
+}
 
 interface Runner {
   readonly worker: Worker;
@@ -33,7 +40,7 @@ import(jqUrl).then(async ({ loadJq }) => {
   port.on('message', (req) => {
     let answer;
     try {
-      answer = jq.raw(req.text, req.program, req.flags);
+      answer = req.kind === 'regex' ? searchAll(req) : jq.raw(req.text, req.program, req.flags);
     } catch (err) {
       answer = { trap: String(err && err.message || err) };
     }
@@ -42,6 +49,20 @@ import(jqUrl).then(async ({ loadJq }) => {
     Atomics.notify(signal, 0);
   });
 });
+// The same search loop as expressions/regex (searchHere): every match, empty ones stepping one code point.
+function searchAll({ source, flags, subject, all, max }) {
+  const re = new RegExp(source, flags);
+  const out = [];
+  re.lastIndex = 0;
+  while (out.length <= max) {
+    const m = re.exec(subject);
+    if (!m) break;
+    if (m[0] === '') re.lastIndex = m.index + (subject.codePointAt(m.index) > 0xffff ? 2 : 1);
+    out.push({ index: m.index, groups: Array.from(m) });
+    if (!all || m.index >= subject.length) break;
+  }
+  return { matches: out };
+}
 `;
 
 /** How long a new worker may take to load jq-wasm before evaluations give up on it. */
@@ -72,13 +93,27 @@ export function startFallbackWorker(): void {
  * `timeoutMs` (the worker is then replaced) or the worker could not start.
  */
 export function rawBounded(text: string, program: string, flags: string[], timeoutMs: number): RawAnswer | 'timeout' {
+  return call({ kind: 'jq', text, program, flags }, timeoutMs) as RawAnswer | 'timeout';
+}
+
+/**
+ * Every match of the JS regex `source`/`flags` (which must include `g`) in `subject` (only the
+ * first unless `all`; at most `max + 1`), searched in the worker; `'timeout'` past `timeoutMs`.
+ */
+export function regexBounded(source: string, flags: string, subject: string, all: boolean, max: number, timeoutMs: number): RegexMatch[] | { trap: string } | 'timeout' {
+  const answer = call({ kind: 'regex', source, flags, subject, all, max }, timeoutMs);
+  if (answer === 'timeout' || 'trap' in answer) return answer;
+  return (answer as { matches: RegexMatch[] }).matches;
+}
+
+function call(request: Record<string, unknown>, timeoutMs: number): RawAnswer | { matches: RegexMatch[] } | 'timeout' {
   const r = (runner ??= spawn());
   if (Atomics.load(r.signal, 1) === 0 && Atomics.wait(r.signal, 1, 0, STARTUP_MS) === 'timed-out') {
     replace(r);
     return 'timeout';
   }
   Atomics.store(r.signal, 0, 0);
-  r.port.postMessage({ text, program, flags });
+  r.port.postMessage(request);
   if (Atomics.wait(r.signal, 0, 0, timeoutMs) === 'timed-out') {
     replace(r);
     return 'timeout';
@@ -88,7 +123,7 @@ export function rawBounded(text: string, program: string, flags: string[], timeo
     replace(r);
     return { trap: 'the jq-wasm worker answered nothing' };
   }
-  const out = answer.message as RawAnswer;
+  const out = answer.message as RawAnswer | { matches: RegexMatch[] };
   // A trap leaves that jq-wasm instance unusable: start over with a fresh worker.
   if ('trap' in out) replace(r);
   return out;

@@ -16,6 +16,9 @@
  *   them); callers must not mutate inputs or outputs either.
  * - Without `initExpressions()`, compiling a construct that needs jq-wasm throws an ExpressionError
  *   with `needsFallback: true`; a program that recurses deeper than the JS stack re-runs on jq-wasm.
+ * - Every evaluation is bounded (expressions/budget, specs/expression-limits.md): steps, array and
+ *   string lengths, and the time of fallback evaluations and risky regex searches (both run in a
+ *   worker thread); exceeding a limit throws an ExpressionError `EXPRESSION_LIMIT`.
  * See DEVIATIONS.md for the differences from jq 1.8.2 that remain.
  */
 import { LimitExceeded, describeLimit } from './budget.js';

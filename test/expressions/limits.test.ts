@@ -95,6 +95,29 @@ describe('expression limits', () => {
     }
   });
 
+  it('bounds regex searches that backtrack catastrophically; ordinary regexes keep their results', () => {
+    setExpressionLimits({ regexTimeMs: 300 });
+    try {
+      const evil = `${'a'.repeat(60)}!`;
+      const t = Date.now();
+      const r = limitOf('test("(a+)+$")', evil);
+      assert.equal(r.limit, 'regexTimeMs');
+      assert.match(r.message, /more than 300 ms in one regex search/);
+      assert.equal(limitOf('[match("(a|aa)*c"; "g")]', evil).limit, 'regexTimeMs');
+      assert.ok(Date.now() - t < 10_000, 'stopped, not hung');
+      // The same risky pattern on an input where it is quick gives jq's answer (searched in the worker).
+      assert.equal(compileExpression('test("(a+)+$")').evaluate('aaa'), true);
+      assert.deepEqual(compileExpression('[match("(a+)+"; "g") | {offset, length}]').evaluate('xaaxa'), [
+        { offset: 1, length: 2 },
+        { offset: 4, length: 1 },
+      ]);
+      assert.deepEqual(compileExpression('capture("(?<y>\\\\d{4})-(?<m>\\\\d{2})")').evaluate('on 2026-12-02'), { y: '2026', m: '12' });
+      assert.equal(compileExpression('gsub("(?<x>a+)"; "<\\(.x)>") | length').evaluate('baaacaa'.repeat(500)), 'b<aaa>c<aa>'.length * 500);
+    } finally {
+      setExpressionLimits({});
+    }
+  });
+
   it('is configurable, and refuses nonsense limits', () => {
     assert.deepEqual(expressionLimits(), DEFAULT_EXPRESSION_LIMITS);
     setExpressionLimits({ collectionLength: 10 });
