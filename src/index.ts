@@ -32,8 +32,8 @@ export { createRestCaller } from './components/rest/index.js';
 export type { RestCaller, RestCall } from './components/rest/index.js';
 
 // ── expressions (src/expressions) ─────────────────────────────────────────────────────────────
-export { compileExpression, initExpressions, expressionStats, setExpressionLogger, ExpressionError, ExpressionErrorCode } from './expressions/index.js';
-export type { CompiledExpression, CompileOptions, ExpressionLogEvent, SourcePosition } from './expressions/index.js';
+export { compileExpression, initExpressions, expressionStats, setExpressionLogger, ExpressionError, ExpressionErrorCode, DEFAULT_EXPRESSION_LIMITS, expressionLimits, setExpressionLimits } from './expressions/index.js';
+export type { CompiledExpression, CompileOptions, ExpressionLimits, ExpressionLogEvent, SourcePosition } from './expressions/index.js';
 
 // ── engine and stores (src/engine, src/store) ──────────────────────────────────────────────────
 export { createEngine, Engine } from './engine/engine.js';

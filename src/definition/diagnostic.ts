@@ -15,6 +15,8 @@ export type Severity = (typeof Severity)[keyof typeof Severity];
 export const DiagnosticCode = {
   /** The text is not well-formed YAML/JSON. */
   Syntax: 'SYNTAX',
+  /** The document is too large, too deeply nested, or expands (YAML aliases) to too many values. */
+  DocumentLimit: 'DOCUMENT_LIMIT',
   /** The document (or an external file) is not a JSON object at the top. */
   NotAnObject: 'NOT_AN_OBJECT',
   /** A file given on the command line or referenced by the definition cannot be read. */

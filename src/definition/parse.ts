@@ -23,33 +23,101 @@ export interface ParsedDocument {
 /** Result of parsing: the document, or the syntax diagnostic that stopped it. */
 export type ParseResult = { ok: true; document: ParsedDocument } | { ok: false; diagnostic: Diagnostic };
 
+/**
+ * What one definition document may be: the parse is bounded so that a hostile document (a YAML
+ * alias bomb, nesting thousands deep, megabytes of text) is refused quickly with DOCUMENT_LIMIT.
+ */
+export const DOCUMENT_LIMITS = {
+  /** Characters of text (the API's body limit is 4 MiB; definitions are far smaller). */
+  length: 4 * 1024 * 1024,
+  /** YAML aliases (`*name`) in one document. */
+  aliases: 1000,
+  /** Depth of nested arrays and objects. */
+  depth: 200,
+  /** Values after aliases are expanded (each alias counts the whole subtree it repeats). */
+  values: 1_000_000,
+} as const;
+
 /** Parses YAML or JSON text. `file` is used in diagnostics and to pick JSON mode by extension. */
 export function parseDocument(text: string, file = '<input>'): ParseResult {
+  if (text.length > DOCUMENT_LIMITS.length) {
+    return { ok: false, diagnostic: limit(`the document is ${text.length.toLocaleString('en-US')} characters long; at most ${DOCUMENT_LIMITS.length.toLocaleString('en-US')} are accepted`, file, 1, 1) };
+  }
   const isJson = /\.json$/i.test(file) || /^\s*[{[]/.test(text);
   const source = SourceMap.build(text);
+  const deep = bracketDepthOffset(text);
+  if (deep !== undefined) {
+    const pos = source.positionOf(deep);
+    return { ok: false, diagnostic: limit(`the document nests arrays/objects more than ${DOCUMENT_LIMITS.depth} deep`, file, pos.line, pos.column) };
+  }
   if (isJson) {
     try {
-      return { ok: true, document: { file, value: JSON.parse(text), source } };
+      return checked({ file, value: JSON.parse(text), source });
     } catch (err) {
       // Fall through to YAML only for files that do not claim to be JSON (flow-style YAML).
       if (/\.json$/i.test(file)) return { ok: false, diagnostic: jsonError(err, text, file, source) };
     }
   }
   try {
-    const value = load(text, { filename: file, schema: isJson ? JSON_SCHEMA : CORE_SCHEMA });
-    return { ok: true, document: { file, value, source } };
+    const value = load(text, { filename: file, schema: isJson ? JSON_SCHEMA : CORE_SCHEMA, maxAliases: DOCUMENT_LIMITS.aliases, maxDepth: DOCUMENT_LIMITS.depth });
+    return checked({ file, value, source });
   } catch (err) {
     return { ok: false, diagnostic: yamlError(err, file, text) };
   }
 }
 
+/** The document, unless its value nests too deeply or expands to too many values (YAML aliases). */
+function checked(document: ParsedDocument): ParseResult {
+  let values = 0;
+  // Iterative, so that depth itself cannot overflow the stack; shared (aliased) subtrees count each time.
+  const stack: [unknown, number][] = [[document.value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (++values > DOCUMENT_LIMITS.values) {
+      return { ok: false, diagnostic: limit(`the document expands to more than ${DOCUMENT_LIMITS.values.toLocaleString('en-US')} values (YAML aliases repeat what they refer to)`, document.file, 1, 1) };
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > DOCUMENT_LIMITS.depth) {
+      return { ok: false, diagnostic: limit(`the document nests arrays/objects more than ${DOCUMENT_LIMITS.depth} deep`, document.file, 1, 1) };
+    }
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return { ok: true, document };
+}
+
+/** Where flow-style brackets (`[`, `{`) first nest deeper than the limit, outside strings; undefined if never. */
+function bracketDepthOffset(text: string): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== undefined) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") {
+      // A quote opens a string only where a scalar starts (YAML plain scalars may contain quotes).
+      const before = text[i - 1];
+      if (before === undefined || /[\s:,[{]/.test(before)) quote = c;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '[' || c === '{') {
+      if (++depth > DOCUMENT_LIMITS.depth) return i;
+    } else if (c === ']' || c === '}') {
+      if (depth > 0) depth--;
+    }
+  }
+  return undefined;
+}
+
 function yamlError(err: unknown, file: string, text: string): Diagnostic {
   if (err instanceof YAMLException) {
     const line = (err.mark?.line ?? 0) + 1;
+    // js-yaml's own bounds (maxDepth, maxAliases, maxTotalMergeKeys) say "… exceeded max…".
+    const overLimit = /exceeded max/.test(err.reason);
     const d: Diagnostic = {
       severity: Severity.Error,
-      code: DiagnosticCode.Syntax,
-      message: `invalid YAML: ${err.reason}`,
+      code: overLimit ? DiagnosticCode.DocumentLimit : DiagnosticCode.Syntax,
+      message: overLimit ? `the document is too large: ${err.reason}` : `invalid YAML: ${err.reason}`,
       file,
       line,
       column: (err.mark?.column ?? 0) + 1,
@@ -103,6 +171,10 @@ function jsonErrorOffset(message: string, text: string): number {
     else if (c === token) return i;
   }
   return 0;
+}
+
+function limit(message: string, file: string, line: number, column: number): Diagnostic {
+  return { severity: Severity.Error, code: DiagnosticCode.DocumentLimit, message, file, line, column, pointer: '', hint: 'definitions are limited in size, nesting and YAML alias expansion (specs/diagnostics.md)' };
 }
 
 function syntax(message: string, file: string, line: number, column: number): Diagnostic {

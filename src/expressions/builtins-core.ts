@@ -3,6 +3,7 @@
  * Native control and path builtins: empty, error, select, recurse, path/getpath/setpath/delpaths,
  * limit/first/last/nth/until/while/repeat/range, map, add, any/all, isempty, input(s), env, now.
  */
+import { step } from './budget.js';
 import { fromOne, pathOf, type Code, type Emit, type Env } from './code.js';
 import { define, define0, defineN, onLoad, valueCall } from './builtins.js';
 import { envObject, runtimeVars } from './compiler.js';
@@ -43,12 +44,14 @@ function pathLimited(code: Code, x: Value, p: Path, env: Env, n: number, emit: (
 }
 
 function recurseAll(v: Value, emit: Emit): void {
+  step();
   emit(v);
   if (Array.isArray(v)) for (const e of v) recurseAll(e, emit);
   else if (isObject(v)) for (const k of Object.keys(v)) recurseAll(v[k], emit);
 }
 
 function recursePaths(v: Value, p: Path, emit: (v: Value, p: Path) => void): void {
+  step();
   emit(v, p);
   if (p === INVALID_PATH && (Array.isArray(v) || isObject(v))) invalidPath(v);
   if (Array.isArray(v)) for (let i = 0; i < v.length; i++) recursePaths(v[i], [...p, i], emit);
@@ -94,10 +97,12 @@ onLoad(() => {
   define('recurse', 1, (ctx) => {
     const f = ctx.compileArg(0);
     const run = (x: Value, env: Env, emit: Emit): void => {
+      step();
       emit(x);
       f.run(x, env, (v) => run(v, env, emit));
     };
     const path = (x: Value, p: Path, env: Env, emit: (v: Value, p: Path) => void): void => {
+      step();
       emit(x, p);
       pathOf(f)(x, p, env, (v, q) => path(v, q, env, emit));
     };
@@ -226,14 +231,19 @@ onLoad(() => {
   define('until', 2, (ctx) => {
     const cond = ctx.compileArg(0);
     const update = ctx.compileArg(1);
-    const run = (x: Value, env: Env, emit: Emit): void =>
+    const run = (x: Value, env: Env, emit: Emit): void => {
+      step();
       cond.run(x, env, (c) => (isTruthy(c) ? emit(x) : update.run(x, env, (v) => run(v, env, emit))));
+    };
     if (cond.one && update.one) {
       const c = cond.one;
       const u = update.one;
       return fromOne((x, env) => {
         let v = x;
-        while (!isTruthy(c(v, env))) v = u(v, env);
+        while (!isTruthy(c(v, env))) {
+          step();
+          v = u(v, env);
+        }
         return v;
       });
     }
@@ -244,6 +254,7 @@ onLoad(() => {
     const update = ctx.compileArg(1);
     const run = (x: Value, env: Env, emit: Emit): void =>
       cond.run(x, env, (c) => {
+        step();
         if (isTruthy(c)) {
           emit(x);
           update.run(x, env, (v) => run(v, env, emit));
@@ -255,7 +266,10 @@ onLoad(() => {
       const u = update.one;
       return {
         run: (x, env, emit) => {
-          for (let v = x; isTruthy(c(v, env)); v = u(v, env)) emit(v);
+          for (let v = x; isTruthy(c(v, env)); v = u(v, env)) {
+            step();
+            emit(v);
+          }
         },
       };
     }
@@ -265,7 +279,10 @@ onLoad(() => {
     const f = ctx.compileArg(0);
     // jq 1.8: the outputs of f on the same input, over and over.
     const run = (x: Value, env: Env, emit: Emit): void => {
-      while (true) f.run(x, env, emit);
+      while (true) {
+        step();
+        f.run(x, env, emit);
+      }
     };
     return { run };
   });
@@ -274,8 +291,17 @@ onLoad(() => {
     const f = from as number;
     const u = upto as number;
     const b = by as number;
-    if (b > 0) for (let i = f; i < u; i += b) emit(i);
-    else if (b < 0) for (let i = f; i > u; i += b) emit(i);
+    if (b > 0) {
+      for (let i = f; i < u; i += b) {
+        step();
+        emit(i);
+      }
+    } else if (b < 0) {
+      for (let i = f; i > u; i += b) {
+        step();
+        emit(i);
+      }
+    }
   };
   define('range', 1, (ctx) => {
     const n = ctx.compileArg(0);

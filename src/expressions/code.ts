@@ -5,6 +5,7 @@
  * callbacks) and optionally `path` (path mode, for `path(…)`, `|=`, `del` …). Variables and filter
  * parameters live in a linked list of frames whose positions are resolved at compile time.
  */
+import { checkLength } from './budget.js';
 import { INVALID_PATH, type Path } from './paths.js';
 import type { Value } from './values.js';
 
@@ -48,7 +49,7 @@ export function collect(code: Code, x: Value, env: Env): Value[] {
   if (code.one) return [code.one(x, env)];
   const out: Value[] = [];
   code.run(x, env, (v) => {
-    out.push(v);
+    checkLength(out.push(v));
   });
   return out;
 }

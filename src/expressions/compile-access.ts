@@ -4,6 +4,7 @@
  * jq evaluates the subscript against the input of the whole term and varies it slowest.
  */
 import type { Node } from './ast.js';
+import { step } from './budget.js';
 import { cartesian, fromOne, pathOf, type Code, type Emit } from './code.js';
 import { compileNode } from './compiler.js';
 import { index, iterValues, slice } from './operators.js';
@@ -110,16 +111,29 @@ export function compileIterate(target: Code, optional: boolean): Code {
         fail(`Invalid path expression near attempt to iterate through ${dumpShort(v)}`);
       }
       if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) emit(v[i], [...q, i]);
+        for (let i = 0; i < v.length; i++) {
+          step();
+          emit(v[i], [...q, i]);
+        }
       } else if (isObject(v)) {
-        for (const k of Object.keys(v)) emit(v[k], [...q, k]);
+        for (const k of Object.keys(v)) {
+          step();
+          emit(v[k], [...q, k]);
+        }
       } else if (!optional) iterValues(v);
     });
   const each = (v: Value, emit: Emit): void => {
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) emit(v[i]);
+      for (let i = 0; i < v.length; i++) {
+        step();
+        emit(v[i]);
+      }
     } else if (isObject(v)) {
-      for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) emit(v[k]);
+      for (const k in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+        step();
+        emit(v[k]);
+      }
     } else if (!optional) iterValues(v);
   };
   if (target.one) {

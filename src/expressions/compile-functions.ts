@@ -5,6 +5,7 @@
  * prelude (compiled once, shared). A known jq builtin that is not implemented goes to the fallback.
  */
 import type { Node } from './ast.js';
+import { step } from './budget.js';
 import { lookupBuiltin, type BuiltinContext } from './builtins.js';
 import { pathOf, type Closure, type Code, type Env } from './code.js';
 import { compileNode } from './compiler.js';
@@ -49,6 +50,7 @@ function callFunc(info: FuncInfo, args: Code[], scope: Scope): Code {
   const hops = scope.depth - info.depth;
   const isGlobal = info.global;
   const makeEnv = (env: Env): Env => {
+    step();
     let e = isGlobal ? null : upN(env, hops);
     for (const a of args) e = { v: { code: a, env } satisfies Closure, up: e };
     return e;

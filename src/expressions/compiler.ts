@@ -7,6 +7,7 @@
  */
 import { assertNever } from '../errors.js';
 import type { Node } from './ast.js';
+import { endBudget, startBudget } from './budget.js';
 import { collect, fromOne, pathOf, type Code, type Emit, type Env, type PathEmit } from './code.js';
 import { compileIndex, compileIterate, compileSlice } from './compile-access.js';
 import { collectFreeVariables, compileAs, compileForeach, compileLabel, compileReduce, compileVar, type FreeVariable } from './compile-bindings.js';
@@ -44,6 +45,7 @@ export function compileProgram(ast: Node, src: string): Program {
     freeVariables: free,
     first(input, vars) {
       const saved = setRuntimeVars(vars);
+      const budget = startBudget();
       try {
         if (code.one) return code.one(input, null);
         let result: Value = null;
@@ -57,16 +59,19 @@ export function compileProgram(ast: Node, src: string): Program {
         }
         return result;
       } finally {
+        endBudget(budget);
         setRuntimeVars(saved);
       }
     },
     all(input, vars) {
       const saved = setRuntimeVars(vars);
+      const budget = startBudget();
       try {
         return collect(code, input, null);
       } catch (e) {
         throw unwrap(e);
       } finally {
+        endBudget(budget);
         setRuntimeVars(saved);
       }
     },

@@ -9,6 +9,8 @@ import { SwirlError } from '../errors.js';
 export const ExpressionErrorCode = {
   Compile: 'EXPRESSION_COMPILE',
   Runtime: 'EXPRESSION_RUNTIME',
+  /** The evaluation exceeded a limit of expressions/budget (steps, array or string length, fallback time). */
+  Limit: 'EXPRESSION_LIMIT',
 } as const;
 export type ExpressionErrorCode = (typeof ExpressionErrorCode)[keyof typeof ExpressionErrorCode];
 

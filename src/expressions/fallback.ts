@@ -6,7 +6,9 @@
  * resolved, which is why {@link loadFallback} must be awaited once at startup.
  */
 import { loadJq, type Jq } from 'jq-wasm';
+import { LimitExceeded, expressionLimits } from './budget.js';
 import { ExpressionError, ExpressionErrorCode, positionAt, type SourcePosition } from './errors.js';
+import { rawBounded, startFallbackWorker } from './fallback-runner.js';
 import { TokenKind, tokenize, type Token } from './lexer.js';
 
 let handle: Jq | undefined;
@@ -14,6 +16,7 @@ let loading: Promise<Jq> | undefined;
 
 /** Loads jq-wasm once (about 85 ms the first time); later calls return the same promise. */
 export function loadFallback(): Promise<void> {
+  startFallbackWorker();
   loading ??= loadJq().then((jq) => (handle = jq));
   return loading.then(() => undefined);
 }
@@ -27,7 +30,9 @@ const RUNTIME_PREFIX = /^jq: error \(at [^)]*\)(?: \(not a string\))?: /;
 
 /**
  * Runs `src` on `input` through jq-wasm and returns every output. `first` stops at the first output
- * when there was one even if jq failed later, to match the lazy compiled `evaluate`.
+ * when there was one even if jq failed later, to match the lazy compiled `evaluate`. Evaluations run
+ * in a worker thread (expressions/fallback-runner), bounded by the `fallbackTimeMs` limit: an
+ * overrun throws LimitExceeded. The main thread's jq-wasm only answers compile-time questions.
  */
 export function runFallback(
   src: string,
@@ -51,18 +56,11 @@ export function runFallback(
   } catch (err) {
     throw new ExpressionError(ExpressionErrorCode.Runtime, `the input cannot be passed to jq-wasm: ${(err as Error).message}`, { expression: src, cause: err });
   }
-  let result: ReturnType<Jq['raw']>;
-  try {
-    result = handle.raw(text === undefined ? 'null' : text, program, flags);
-  } catch (err) {
-    // A wasm trap (e.g. "memory access out of bounds" on very deep nesting) leaves the instance
-    // unusable: a later call would hang. Drop it and load a fresh one in the background.
-    handle = undefined;
-    loading = loadJq().then((jq) => (handle = jq));
-    throw new ExpressionError(ExpressionErrorCode.Runtime, `the jq-wasm fallback crashed (${(err as Error).message}); it is being reloaded`, {
-      expression: src,
-      cause: err,
-    });
+  const result = rawBounded(text === undefined ? 'null' : text, program, flags, expressionLimits().fallbackTimeMs);
+  if (result === 'timeout') throw new LimitExceeded('fallbackTimeMs', expressionLimits().fallbackTimeMs);
+  if ('trap' in result) {
+    // A wasm trap (e.g. "memory access out of bounds" on very deep nesting): the worker is replaced.
+    throw new ExpressionError(ExpressionErrorCode.Runtime, `the jq-wasm fallback crashed (${result.trap}); it is being reloaded`, { expression: src });
   }
   const outputs: unknown[] = [];
   for (const line of result.stdout.split('\n')) {

@@ -16,8 +16,12 @@
  *   them); callers must not mutate inputs or outputs either.
  * - Without `initExpressions()`, compiling a construct that needs jq-wasm throws an ExpressionError
  *   with `needsFallback: true`; a program that recurses deeper than the JS stack re-runs on jq-wasm.
+ * - Every evaluation is bounded (expressions/budget, specs/expression-limits.md): steps, array and
+ *   string lengths, and the time of fallback evaluations and risky regex searches (both run in a
+ *   worker thread); exceeding a limit throws an ExpressionError `EXPRESSION_LIMIT`.
  * See DEVIATIONS.md for the differences from jq 1.8.2 that remain.
  */
+import { LimitExceeded, describeLimit } from './budget.js';
 import type { FreeVariable } from './compile-bindings.js';
 import { CompileError, compileProgram, type Program } from './compiler.js';
 import { ExpressionError, ExpressionErrorCode, positionAt } from './errors.js';
@@ -29,6 +33,7 @@ import { JqError, Unsupported } from './runtime.js';
 import { normalizeOutput } from './values.js';
 
 export { ExpressionError, ExpressionErrorCode } from './errors.js';
+export { DEFAULT_EXPRESSION_LIMITS, expressionLimits, setExpressionLimits, type ExpressionLimits } from './budget.js';
 export type { SourcePosition } from './errors.js';
 export type { FreeVariable } from './compile-bindings.js';
 
@@ -157,10 +162,21 @@ function isStackOverflow(err: unknown): boolean {
  */
 function deepFallback(src: string, input: unknown, vars: Record<string, unknown> | undefined, first: boolean): unknown[] {
   stats.fallbackEvaluations++;
-  return runFallback(src, input ?? null, vars, first, true).map(normalizeOutput);
+  return boundedFallback(src, input ?? null, vars, first, true).map(normalizeOutput);
+}
+
+/** runFallback, with an overrun of the fallback time limit reported as EXPRESSION_LIMIT. */
+function boundedFallback(src: string, input: unknown, vars: Record<string, unknown> | undefined, first: boolean, deterministic: boolean): unknown[] {
+  try {
+    return runFallback(src, input, vars, first, deterministic);
+  } catch (err) {
+    if (err instanceof LimitExceeded) throw limitError(src, err);
+    throw err;
+  }
 }
 
 function runtimeError(src: string, err: unknown): unknown {
+  if (err instanceof LimitExceeded) return limitError(src, err);
   if (err instanceof JqError) {
     return new ExpressionError(ExpressionErrorCode.Runtime, err.message, { expression: src, value: err.value });
   }
@@ -174,6 +190,15 @@ function runtimeError(src: string, err: unknown): unknown {
     return new ExpressionError(ExpressionErrorCode.Runtime, err.message, { expression: src, cause: err });
   }
   return err;
+}
+
+/** The error of an evaluation that exceeded a limit: what was exceeded, and which expression. */
+function limitError(src: string, err: LimitExceeded): ExpressionError {
+  const shown = src.length > 120 ? `${src.slice(0, 120)}…` : src;
+  return new ExpressionError(ExpressionErrorCode.Limit, `jq expression ${JSON.stringify(shown)} needed ${describeLimit(err)} (limit ${err.kind})`, {
+    expression: src,
+    value: { limit: err.kind, max: err.limit },
+  });
 }
 
 /** Programs nested deeper than this never go to jq-wasm, which traps (and is then unusable) on them. */
@@ -194,12 +219,12 @@ function fallbackExpression(src: string, reason: string, count: boolean): Compil
     freeVariables: [],
     evaluate(input, vars) {
       if (count) stats.fallbackEvaluations++;
-      const out = runFallback(src, input ?? null, vars, true, count);
+      const out = boundedFallback(src, input ?? null, vars, true, count);
       return out.length === 0 ? null : normalizeOutput(out[0]);
     },
     evaluateAll(input, vars) {
       if (count) stats.fallbackEvaluations++;
-      return runFallback(src, input ?? null, vars, false, count).map(normalizeOutput);
+      return boundedFallback(src, input ?? null, vars, false, count).map(normalizeOutput);
     },
   };
 }

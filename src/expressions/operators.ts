@@ -3,6 +3,7 @@
  * jq 1.8 arithmetic (`+ - * / %`), indexing (`.[k]`, slices, `.[]`) and `length`, with jq's error
  * messages. Every operation returns a new value; inputs are never mutated.
  */
+import { checkLength, checkStringLength } from './budget.js';
 import { fail } from './runtime.js';
 import { codePointLength, copyObject, describe, equals, getKey, hasKey, isObject, setKey, typeOf, type JqObject, type Value } from './values.js';
 
@@ -11,8 +12,14 @@ export function add(a: Value, b: Value): Value {
   if (typeof a === 'number' && typeof b === 'number') return a + b;
   if (a === null) return b;
   if (b === null) return a;
-  if (typeof a === 'string' && typeof b === 'string') return a + b;
-  if (Array.isArray(a) && Array.isArray(b)) return a.concat(b);
+  if (typeof a === 'string' && typeof b === 'string') {
+    checkStringLength(a.length + b.length);
+    return a + b;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    checkLength(a.length + b.length);
+    return a.concat(b);
+  }
   if (isObject(a) && isObject(b)) {
     const out = copyObject(a);
     for (const k of Object.keys(b)) setKey(out, k, b[k]);
@@ -42,6 +49,7 @@ export function deepMerge(a: JqObject, b: JqObject): JqObject {
 function repeatString(s: string, n: number): Value {
   if (n !== n || n < 0) return null;
   const count = n > 2147483647 ? 2147483647 : Math.trunc(n);
+  checkStringLength(s.length * count);
   return s.repeat(count);
 }
 

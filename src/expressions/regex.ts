@@ -5,7 +5,9 @@
  * ignored), s (dot matches newline), n (drop empty matches), p (= s), l (accepted, no effect).
  * Offsets and lengths are in code points, as in jq.
  */
+import { LimitExceeded, checkLength, expressionLimits } from './budget.js';
 import { fromOne, type Code } from './code.js';
+import { regexBounded, type RegexMatch } from './fallback-runner.js';
 import { define, defineN, onLoad } from './builtins.js';
 import { Unsupported, fail } from './runtime.js';
 import { codePointLength, describe, setKey, typeOf, type Value } from './values.js';
@@ -14,6 +16,81 @@ interface Compiled {
   readonly re: RegExp;
   readonly global: boolean;
   readonly dropEmpty: boolean;
+  readonly risk: BacktrackRisk;
+}
+
+/** What decides whether a search may run on the main thread (see {@link searchesHere}). */
+interface BacktrackRisk {
+  /** Unbounded quantifiers (`*`, `+`, `{n,}`) outside classes. */
+  readonly quantifiers: number;
+  /** A group followed by a quantifier (`(a+)+`, `(a|b)*`): backtracking can be exponential. */
+  readonly quantifiedGroup: boolean;
+}
+
+/** Scans a JS regex source for quantifiers (escapes and classes skipped). */
+function backtrackRisk(src: string): BacktrackRisk {
+  let quantifiers = 0;
+  let quantifiedGroup = false;
+  let afterGroup = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    const groupBefore = afterGroup;
+    afterGroup = false;
+    if (c === '\\') {
+      i++;
+    } else if (c === '[') {
+      while (i < src.length && src[i] !== ']') {
+        if (src[i] === '\\') i++;
+        i++;
+      }
+    } else if (c === ')') {
+      afterGroup = true;
+    } else if (c === '*' || c === '+' || (c === '{' && /^\{\d+,\}/.test(src.slice(i)))) {
+      quantifiers++;
+      if (groupBefore) quantifiedGroup = true;
+    } else if (c === '{' && groupBefore && /^\{\d+(,\d+)?\}/.test(src.slice(i))) {
+      // `(…){n,m}` repeats a group: as risky as `(…)*` for the backtracking it allows.
+      quantifiedGroup = true;
+    }
+  }
+  return { quantifiers, quantifiedGroup };
+}
+
+/**
+ * True when a search cannot backtrack beyond about a million steps, so it runs on the main thread:
+ * no quantified group, and few enough quantifiers for the subject's length (k quantifiers cost up
+ * to n^(k+1)). Anything else runs in the worker, bounded by the `regexTimeMs` limit.
+ */
+function searchesHere(risk: BacktrackRisk, length: number): boolean {
+  if (risk.quantifiedGroup) return false;
+  if (risk.quantifiers === 0) return true;
+  if (risk.quantifiers === 1) return length <= 1024;
+  if (risk.quantifiers === 2) return length <= 100;
+  return length <= 20;
+}
+
+/** Every match of `regexp` in `str` (only the first unless `all`), on this thread or bounded in the worker. */
+function search(compiled: Compiled, str: string, all: boolean): RegexMatch[] {
+  const limits = expressionLimits();
+  if (searchesHere(compiled.risk, str.length)) {
+    const regexp = compiled.re;
+    const out: RegexMatch[] = [];
+    regexp.lastIndex = 0;
+    while (true) {
+      const m = regexp.exec(str);
+      if (!m) break;
+      if (m[0] === '') regexp.lastIndex = m.index + (str.codePointAt(m.index)! > 0xffff ? 2 : 1);
+      out.push({ index: m.index, groups: Array.from(m) });
+      checkLength(out.length);
+      if (!all || m.index >= str.length) break;
+    }
+    return out;
+  }
+  const found = regexBounded(compiled.re.source, compiled.re.flags, str, all, limits.collectionLength, limits.regexTimeMs);
+  if (found === 'timeout') throw new LimitExceeded('regexTimeMs', limits.regexTimeMs);
+  if ('trap' in found) return fail(`regex search failed: ${found.trap}`);
+  checkLength(found.length);
+  return found;
 }
 
 const cache = new Map<string, Compiled>();
@@ -85,7 +162,7 @@ export function compileRegex(re: Value, flags: Value): Compiled {
   } catch (e) {
     return fail(`${re as string} (at offset 0) is not a valid regex: ${(e as Error).message}`);
   }
-  const compiled = { re: regexp, global, dropEmpty };
+  const compiled = { re: regexp, global, dropEmpty, risk: backtrackRisk(source) };
   if (cache.size > 1000) cache.clear();
   cache.set(key, compiled);
   return compiled;
@@ -147,45 +224,40 @@ interface MatchObject {
 export function matches(s: Value, re: Value, flags: Value, forceGlobal = false): MatchObject[] {
   if (typeof s !== 'string') fail(`${describe(s)} cannot be matched, as it is not a string`);
   const str = s as string;
-  const { re: regexp, global, dropEmpty } = compileRegex(re, flags);
+  const compiled = compileRegex(re, flags);
+  const { re: regexp, global, dropEmpty } = compiled;
   const names = groupNames(regexp);
   const out: MatchObject[] = [];
-  regexp.lastIndex = 0;
   const cp = (i: number): number => codePointLength(str.slice(0, i));
-  while (true) {
-    const m = regexp.exec(str);
-    if (!m) break;
-    if (m[0] === '') regexp.lastIndex = m.index + (str.codePointAt(m.index)! > 0xffff ? 2 : 1);
-    if (!(dropEmpty && m[0] === '')) {
-      const captures: MatchObject['captures'] = [];
-      const indices = groupStarts(m);
-      for (let g = 1; g < m.length; g++) {
-        const text = m[g];
-        captures.push(
-          text === undefined
-            ? { offset: -1, length: 0, string: null, name: names[g] ?? null }
-            : { offset: cp(indices[g]), length: codePointLength(text), string: text, name: names[g] ?? null },
-        );
-      }
-      out.push({ offset: cp(m.index), length: codePointLength(m[0]), string: m[0], captures });
+  for (const m of search(compiled, str, global || forceGlobal)) {
+    const whole = m.groups[0]!;
+    if (dropEmpty && whole === '') continue;
+    const captures: MatchObject['captures'] = [];
+    const indices = groupStarts(m, str);
+    for (let g = 1; g < m.groups.length; g++) {
+      const text = m.groups[g];
+      captures.push(
+        text === undefined
+          ? { offset: -1, length: 0, string: null, name: names[g] ?? null }
+          : { offset: cp(indices[g]), length: codePointLength(text), string: text, name: names[g] ?? null },
+      );
     }
-    if (!(global || forceGlobal)) break;
-    if (m.index >= str.length) break;
+    out.push({ offset: cp(m.index), length: codePointLength(whole), string: whole, captures });
   }
   return out;
 }
 
 /** Start offsets of each group: JS gives them only with the d flag, so find them by search. */
-function groupStarts(m: RegExpExecArray): number[] {
+function groupStarts(m: RegexMatch, input: string): number[] {
   const starts: number[] = [m.index];
   let from = m.index;
-  for (let g = 1; g < m.length; g++) {
-    const t = m[g];
+  for (let g = 1; g < m.groups.length; g++) {
+    const t = m.groups[g];
     if (t === undefined) {
       starts.push(-1);
       continue;
     }
-    const at = m.input.indexOf(t, from);
+    const at = input.indexOf(t, from);
     starts.push(at < 0 ? m.index : at);
     if (at >= 0) from = at;
   }

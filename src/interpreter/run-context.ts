@@ -4,7 +4,7 @@
  * expression variables ($CONST, $SECRETS, NOW from history time), replay-safe logging, and waiting
  * on a task under the deadlines (timeouts) that are in force.
  */
-import type { CompiledExpression } from '../expressions/index.js';
+import { ExpressionError, ExpressionErrorCode, type CompiledExpression } from '../expressions/index.js';
 import { joinPointer } from '../definition/json-pointer.js';
 import type { WorkflowGraph } from '../graph/types.js';
 import type { OrchestrationContext } from '../engine/replay/context.js';
@@ -15,6 +15,8 @@ import type { CancelPort } from './fibers.js';
 
 /** Error code of a runtime expression failure. */
 export const EXPRESSION_ERROR = 'EXPRESSION_ERROR';
+/** The code of a workflow error raised by an expression that exceeded a limit (steps, sizes, fallback time). */
+export const EXPRESSION_LIMIT = 'EXPRESSION_LIMIT';
 /** Error code raised when a state/action/branch/result-event timeout expires (catchable by onErrors). */
 export const TIMEOUT = 'timeout';
 
@@ -102,11 +104,27 @@ export class RunContext {
     try {
       return expr.evaluate(input, this.vars());
     } catch (err) {
+      if (err instanceof ExpressionError && err.code === ExpressionErrorCode.Limit) {
+        // A runaway expression: its own code, so onErrors can tell it from an ordinary failure.
+        const state = this.stateAt(pointer);
+        throw new WorkflowError(EXPRESSION_LIMIT, `${what} expression '${expr.source.trim()}' (${pointer}${state ? `, state '${state}'` : ''}) exceeded a limit: ${err.message}`, {
+          cause: err,
+          details: { pointer, expression: expr.source, ...(state ? { state } : {}), ...(err.value as Record<string, unknown>) },
+        });
+      }
       throw new WorkflowError(EXPRESSION_ERROR, `${what} expression '${expr.source.trim()}' (${pointer}) failed: ${(err as Error).message}`, {
         cause: err,
         details: { pointer, expression: expr.source },
       });
     }
+  }
+
+  /** The name of the state whose definition holds `pointer`, if any. */
+  private stateAt(pointer: string): string | undefined {
+    for (const node of this.graph.nodes.values()) {
+      if (pointer === node.pointer || pointer.startsWith(`${node.pointer}/`)) return node.name;
+    }
+    return undefined;
   }
 
   /**

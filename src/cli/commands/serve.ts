@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { createApp, createHost, parseDuration, startServer, type Logger, type LogMeta } from '../../index.js';
+import { DEFAULT_EXPRESSION_LIMITS, createApp, createHost, parseDuration, setExpressionLimits, startServer, type Logger, type LogMeta } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
 
 interface ServeOptions {
@@ -29,7 +29,26 @@ interface ServeOptions {
   maxHeldEvents: string;
   heldEventTtl: string;
   workerId?: string;
+  expressionSteps: string;
+  expressionMaxLength: string;
+  expressionMaxString: string;
   verbose?: boolean;
+}
+
+/** The per-server expression limits from the command line, or the first bad flag. */
+function expressionLimitsOf(opts: ServeOptions): { steps: number; collectionLength: number; stringLength: number } | string {
+  const flags = [
+    ['--expression-steps', opts.expressionSteps],
+    ['--expression-max-length', opts.expressionMaxLength],
+    ['--expression-max-string', opts.expressionMaxString],
+  ] as const;
+  const values: number[] = [];
+  for (const [flag, text] of flags) {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n <= 0) return `${flag} must be a positive whole number, not '${text}'`;
+    values.push(n);
+  }
+  return { steps: values[0], collectionLength: values[1], stringLength: values[2] };
 }
 
 /**
@@ -86,6 +105,9 @@ export function registerServe(program: Command): void {
     .option('--max-held-events <n>', 'CloudEvents held at most for instances that do not exist yet (more: 429)', '10000')
     .option('--held-event-ttl <duration>', 'ISO-8601 duration after which a held CloudEvent whose instance never started is dropped', 'P1D')
     .option('--worker-id <id>', "this node's id in lease ids; must be unique among live nodes on one store (default: hostname + store path, stable across restarts)")
+    .option('--expression-steps <n>', 'evaluation steps one jq expression may spend (loop iterations, def calls, iterated values); more fails with EXPRESSION_LIMIT', String(DEFAULT_EXPRESSION_LIMITS.steps))
+    .option('--expression-max-length <n>', 'longest array one jq expression may build', String(DEFAULT_EXPRESSION_LIMITS.collectionLength))
+    .option('--expression-max-string <n>', 'longest string one jq expression may build (UTF-16 code units)', String(DEFAULT_EXPRESSION_LIMITS.stringLength))
     .option('--verbose', 'log engine and host events on stderr')
     .action(async (opts: ServeOptions, command: Command) => {
       const port = Number(opts.port);
@@ -111,6 +133,13 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
+      const limits = expressionLimitsOf(opts);
+      if (typeof limits === 'string') {
+        process.stderr.write(`swirl serve: ${limits}\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      setExpressionLimits(limits);
       const workflowsDir = opts.workflows ?? defaultWorkflowsDir();
       if (workflowsDir !== undefined && !existsSync(workflowsDir)) {
         process.stderr.write(`swirl serve: the workflows folder '${workflowsDir}' does not exist\n`);

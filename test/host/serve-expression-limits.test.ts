@@ -1,0 +1,72 @@
+/**
+ * `swirl serve` under a runaway expression: the instance fails with EXPRESSION_LIMIT (the
+ * server's own limit, set by --expression-steps), and the server keeps answering everyone else.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServe } from './serve-child.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const started: ChildProcess[] = [];
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'swirl-serve-limits-'));
+  mkdirSync(join(dir, 'workflows'));
+  const flow = (id: string, expr: string) =>
+    JSON.stringify({
+      id,
+      version: '1.0',
+      specVersion: '0.8',
+      start: 'Go',
+      functions: [{ name: 'f', type: 'expression', operation: expr }],
+      states: [{ name: 'Go', type: 'operation', actions: [{ functionRef: 'f', actionDataFilter: { toStateData: '${ .out }' } }], end: true }],
+    });
+  writeFileSync(join(dir, 'workflows', 'spin.json'), flow('spin', 'until(false; .)'));
+  writeFileSync(join(dir, 'workflows', 'count.json'), flow('count', 'reduce range(500) as $i (0; . + 1)'));
+});
+after(() => {
+  for (const p of started) p.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function status(base: string, id: string): Promise<{ runtimeStatus: string; properties: Record<string, string> }> {
+  return (await (await fetch(`${base}/v1.0/workflows/dapr/${id}`)).json()) as { runtimeStatus: string; properties: Record<string, string> };
+}
+
+test('a runaway expression fails its instance with EXPRESSION_LIMIT; the server keeps serving', async () => {
+  const s = await startServe(dir, started, ['--expression-steps', '100000']);
+  const start = (name: string, id: string) => fetch(`${s.base}/v1.0/workflows/dapr/${name}/start?instanceID=${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  for (let i = 0; i < 5; i++) assert.equal((await start('spin', `spin-${i}`)).status, 202);
+  assert.equal((await start('count', 'count-1')).status, 202);
+  const deadline = Date.now() + 20_000;
+  let spin = await status(s.base, 'spin-4');
+  while (spin.runtimeStatus !== 'FAILED' && Date.now() < deadline) {
+    assert.equal((await fetch(`${s.base}/healthz`)).status, 200);
+    await new Promise((r) => setTimeout(r, 50));
+    spin = await status(s.base, 'spin-4');
+  }
+  assert.equal(spin.runtimeStatus, 'FAILED');
+  const failure = ((await (await fetch(`${s.base}/api/v1/instances/spin-4`)).json()) as { failure: { code: string; message: string } }).failure;
+  assert.equal(failure.code, 'EXPRESSION_LIMIT', JSON.stringify(failure));
+  assert.match(failure.message, /state 'Go'.*100,000 evaluation steps/);
+  assert.match(spin.properties['dapr.workflow.failure.error_message'] ?? '', /exceeded a limit/);
+  // Under the same limit an ordinary computation completes.
+  let count = await status(s.base, 'count-1');
+  while (count.runtimeStatus !== 'COMPLETED' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    count = await status(s.base, 'count-1');
+  }
+  assert.equal(count.runtimeStatus, 'COMPLETED');
+  assert.deepEqual(JSON.parse(count.properties['dapr.workflow.output']!), { out: 500 });
+});
+
+test('expression limit flags must be positive whole numbers', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test', 'cli', 'run-cli.ts'), 'serve', '--port', '0', '--store', 'memory', '--expression-steps', '0'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--expression-steps must be a positive whole number, not '0'/);
+});
