@@ -11,13 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PostgresLocation } from './postgres-schema.js';
-
-/** What a subscriber hears. */
-export type StoreChange =
-  /** New or newly claimable work may exist (a message, a task, a released lease). */
-  | { kind: 'work' }
-  /** The instance's row changed in a turn (its status after it). */
-  | { kind: 'instance'; instanceId: string; status: string };
+import type { RuntimeStatus, StoreChange } from './types.js';
 
 /** NOTIFY payloads must stay under 8000 bytes. */
 const MAX_PAYLOAD = 7000;
@@ -32,7 +26,7 @@ interface Wire {
   /** New work. */
   w?: 1;
   /** Changed instances [id, status]. */
-  c?: Array<[string, string]>;
+  c?: Array<[string, RuntimeStatus]>;
 }
 
 /** Sends and receives the schema's notifications. */
@@ -44,7 +38,7 @@ export class PgNotifier {
   /** Connection used to send (not the LISTEN one, so that a send never waits behind a reconnect). */
   private sender: pg.Client | undefined;
   private pendingWork = false;
-  private pendingChanges = new Map<string, string>();
+  private pendingChanges = new Map<string, RuntimeStatus>();
   private flushScheduled = false;
   /** The running flush (flushes are serialized on the one sender connection). */
   private flushing: Promise<void> = Promise.resolve();
@@ -75,7 +69,7 @@ export class PgNotifier {
   }
 
   /** Announces that an instance changed (after a commit). */
-  changed(instanceId: string, status: string): void {
+  changed(instanceId: string, status: RuntimeStatus): void {
     this.pendingChanges.set(instanceId, status);
     this.schedule();
   }
@@ -191,7 +185,7 @@ export class PgNotifier {
     if (this.pendingWork) current.w = 1;
     let size = JSON.stringify(current).length;
     for (const [id, status] of this.pendingChanges) {
-      const entry: [string, string] = [id, status];
+      const entry: [string, RuntimeStatus] = [id, status];
       const add = JSON.stringify(entry).length + 1;
       if (size + add > MAX_PAYLOAD && current.c !== undefined) {
         out.push(JSON.stringify(current));

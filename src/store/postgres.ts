@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { InfrastructureError } from '../errors.js';
 import { claimActivities, claimOrchestrations } from './postgres-claims.js';
 import { deleteUnusedDefinitions, getDefinition, listDefinitions, pendingWork, putDefinition, queryInstances, queuedWork } from './postgres-inspection.js';
-import { PgNotifier, type StoreChange } from './postgres-notify.js';
+import { PgNotifier } from './postgres-notify.js';
 import { KeyedOrder } from './postgres-order.js';
 import { createPool, measureClockOffset, migrate, parsePostgresUrl, type PostgresLocation } from './postgres-schema.js';
 import { run } from './postgres-sql.js';
@@ -35,10 +35,10 @@ import {
   type PendingWork,
   type QueuedWorkCount,
   type Store,
+  type StoreChange,
   type TurnCommit,
 } from './types.js';
 
-export type { StoreChange } from './postgres-notify.js';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
