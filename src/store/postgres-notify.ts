@@ -10,7 +10,7 @@
 
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { PostgresLocation } from './postgres-schema.js';
+import { applicationName, type PostgresLocation } from './postgres-schema.js';
 import type { RuntimeStatus, StoreChange } from './types.js';
 
 /** NOTIFY payloads must stay under 8000 bytes. */
@@ -88,7 +88,7 @@ export class PgNotifier {
   // ── receiving ──
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.location.connectionString });
+    const client = new pg.Client({ connectionString: this.location.connectionString, application_name: applicationName(this.location) });
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => {
@@ -203,7 +203,7 @@ export class PgNotifier {
 
   private async senderClient(): Promise<pg.Client> {
     if (this.sender !== undefined) return this.sender;
-    const sender = new pg.Client({ connectionString: this.location.connectionString });
+    const sender = new pg.Client({ connectionString: this.location.connectionString, application_name: applicationName(this.location) });
     sender.on('error', () => {
       if (this.sender === sender) this.sender = undefined;
     });

@@ -75,8 +75,14 @@ export function createPool(location: PostgresLocation, settings: PoolSettings): 
     max: settings.max,
     connectionTimeoutMillis: settings.connectionTimeoutMs,
     options: `-c search_path="${location.schema}"`,
+    application_name: applicationName(location),
     types,
   });
+}
+
+/** How the store's connections show in pg_stat_activity: `swirl/<schema>`. */
+export function applicationName(location: PostgresLocation): string {
+  return `swirl/${location.schema}`.slice(0, 63);
 }
 
 /** Key of the advisory lock that serializes migrations of one database (any schema). */

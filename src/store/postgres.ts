@@ -110,6 +110,11 @@ export class PostgresStore implements Store {
     this.notifier = new PgNotifier(location);
   }
 
+  /** Notifications sent and received, and LISTEN reconnects, since open. */
+  get notificationCounts(): { sent: number; received: number; reconnects: number } {
+    return { ...this.notifier.counts };
+  }
+
   /** Starts the LISTEN connection (reconnecting on its own after a failure). */
   async startListening(): Promise<void> {
     await this.notifier.start();
