@@ -17,6 +17,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import pg from 'pg';
 import { createEngine } from '../src/engine/engine.js';
 import { openPostgresStore } from '../src/store/postgres.js';
+import { roundTrips } from '../src/store/postgres-sql.js';
 import { closedLoop, describeLoop, fmt, type LoopResult } from './engine-common.js';
 
 const PG_URL = process.env.SWIRL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -94,27 +95,35 @@ async function floor(): Promise<Measured> {
   }
 }
 
+/** What a node process reports when it stops. */
+interface NodeStats {
+  transactions: number;
+  retries: number;
+  roundTrips: number;
+}
+
 /** Starts a node process and waits for its 'ready' line. */
-async function startNode(url: string): Promise<{ child: ChildProcess; stats: Promise<{ transactions: number; retries: number }> }> {
+async function startNode(url: string): Promise<{ child: ChildProcess; stats: Promise<NodeStats> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./pg-node.ts', import.meta.url).pathname, url], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
-  let resolveStats!: (s: { transactions: number; retries: number }) => void;
-  const stats = new Promise<{ transactions: number; retries: number }>((r) => (resolveStats = r));
+  let resolveStats!: (s: NodeStats) => void;
+  const stats = new Promise<NodeStats>((r) => (resolveStats = r));
   await new Promise<void>((ready, fail) => {
     child.once('exit', (code) => fail(new Error(`node exited with ${code}`)));
     lines.on('line', (line) => {
       if (line === 'ready') ready();
-      else if (line.startsWith('{')) resolveStats(JSON.parse(line) as { transactions: number; retries: number });
+      else if (line.startsWith('{')) resolveStats(JSON.parse(line) as NodeStats);
     });
   });
   return { child, stats };
 }
 
 /** The chain with `nodes` engine processes on one fresh schema. */
-async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; retries: number }> {
+async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number }> {
   const schema = `swirl_bench_chain_${process.pid}_${nodes}`;
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   const url = schemaUrl(schema);
+  const driverTrips = roundTrips.count;
   const driverStore = await openPostgresStore({ url, poolSize: 10 });
   const driver = await createEngine({ store: driverStore }); // never started: a client only
   // Registered so that start() accepts the name; this engine runs no workers.
@@ -144,6 +153,8 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
       commitsPerStep: (after.commits - before.commits) / RUNS / STEPS,
       writesPerStep: (after.writes - before.writes) / RUNS / STEPS,
       storeTxPerStep: tx / (RUNS + 200) / STEPS,
+      // Warm-up included (the nodes count from their start); the driver's own calls too.
+      roundTripsPerStep: (stats.reduce((a, s) => a + s.roundTrips, 0) + roundTrips.count - driverTrips) / (RUNS + 200) / STEPS,
       retries: stats.reduce((a, s) => a + s.retries, 0),
     };
   } finally {
@@ -164,11 +175,11 @@ for (const nodes of [1, 2, 3]) {
 }
 await admin.end();
 
-console.log(`\n| 3-step chain on PostgreSQL, concurrency ${CONCURRENCY}, ${RUNS} workflows | wf/s | × floor | × 1 node | p50 ms | p99 ms | commits/step | row writes/step | store txns/step (engine count) |`);
-console.log('|---|---|---|---|---|---|---|---|---|');
-console.log(`| PG floor (bare pg, 1 txn per transition) | ${fmt(f.loop.perSecond, 0)} | 1.00× | | ${fmt(f.loop.p50Ms, 1)} | ${fmt(f.loop.p99Ms, 1)} | ${fmt(f.commitsPerStep, 2)} | ${fmt(f.writesPerStep, 2)} | |`);
+console.log(`\n| 3-step chain on PostgreSQL, concurrency ${CONCURRENCY}, ${RUNS} workflows | wf/s | × floor | × 1 node | p50 ms | p99 ms | commits/step | row writes/step | store txns/step | round trips/step |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log(`| PG floor (bare pg, 1 txn per transition) | ${fmt(f.loop.perSecond, 0)} | 1.00× | | ${fmt(f.loop.p50Ms, 1)} | ${fmt(f.loop.p99Ms, 1)} | ${fmt(f.commitsPerStep, 2)} | ${fmt(f.writesPerStep, 2)} | 1 | 1 |`);
 for (const r of results) {
   console.log(
-    `| Swirl, ${r.nodes} node process${r.nodes > 1 ? 'es' : ''} | ${fmt(r.loop.perSecond, 0)} | ${fmt(r.loop.perSecond / f.loop.perSecond, 2)}× | ${fmt(r.loop.perSecond / results[0].loop.perSecond, 2)}× | ${fmt(r.loop.p50Ms, 1)} | ${fmt(r.loop.p99Ms, 1)} | ${fmt(r.commitsPerStep, 2)} | ${fmt(r.writesPerStep, 2)} | ${fmt(r.storeTxPerStep, 2)} |`,
+    `| Swirl, ${r.nodes} node process${r.nodes > 1 ? 'es' : ''} | ${fmt(r.loop.perSecond, 0)} | ${fmt(r.loop.perSecond / f.loop.perSecond, 2)}× | ${fmt(r.loop.perSecond / results[0].loop.perSecond, 2)}× | ${fmt(r.loop.p50Ms, 1)} | ${fmt(r.loop.p99Ms, 1)} | ${fmt(r.commitsPerStep, 2)} | ${fmt(r.writesPerStep, 2)} | ${fmt(r.storeTxPerStep, 2)} | ${fmt(r.roundTripsPerStep, 1)} |`,
   );
 }

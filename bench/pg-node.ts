@@ -2,11 +2,12 @@
  * @module bench/pg-node
  * One engine node of bench/engine-chain-pg.ts, in its own process: opens the PostgreSQL store
  * named by argv[2], runs the 3-step chain's workers until SIGTERM, then prints its store's
- * transaction count as one JSON line and exits.
+ * transaction and round-trip counts as one JSON line and exits.
  */
 
 import { createEngine } from '../src/engine/engine.js';
 import { openPostgresStore } from '../src/store/postgres.js';
+import { roundTrips } from '../src/store/postgres-sql.js';
 
 const store = await openPostgresStore({ url: process.argv[2], poolSize: 10 });
 const engine = await createEngine({ store, workerId: `bench-${process.pid}` });
@@ -21,7 +22,7 @@ process.stdout.write('ready\n');
 process.once('SIGTERM', () => {
   void (async () => {
     await engine.stop();
-    const stats = { ...store.stats };
+    const stats = { ...store.stats, roundTrips: roundTrips.count };
     await store.close();
     process.stdout.write(JSON.stringify(stats) + '\n');
     process.exit(0);

@@ -108,11 +108,18 @@ export const SQL = {
 /** A statement name. */
 export type SqlName = keyof typeof SQL;
 
+/**
+ * Statements this process sent through {@link run} plus BEGIN/COMMIT of store transactions: the
+ * round trips to PostgreSQL, for benchmarks (process-wide: every store of the process adds here).
+ */
+export const roundTrips = { count: 0 };
+
 /** Runs the named statement with `values` (prepared once per connection by its name). */
 export function run<R extends pg.QueryResultRow = pg.QueryResultRow>(
   db: pg.Pool | pg.PoolClient,
   name: SqlName,
   values: unknown[],
 ): Promise<pg.QueryResult<R>> {
+  roundTrips.count++;
   return db.query<R>({ name, text: SQL[name], values });
 }
