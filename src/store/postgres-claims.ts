@@ -1,13 +1,14 @@
 /**
  * @module store/postgres-claims
- * Claims of the PostgreSQL store: candidates are picked oldest-ready first through the ready_at
- * indexes with `FOR UPDATE SKIP LOCKED` — two nodes claiming at once take disjoint rows without
- * waiting for each other — then leased in the same transaction. Times are database-clock times
+ * Claims of the PostgreSQL store, each ONE autocommit statement (one round trip): candidates are
+ * picked oldest-ready first through the ready_at indexes with `FOR UPDATE SKIP LOCKED` — two nodes
+ * claiming at once take disjoint rows without waiting for each other — and leased in the same
+ * statement. Times are database-clock times
  * (the caller converts); only served names are considered.
  */
 
 import { run } from './postgres-sql.js';
-import type { Tx } from './postgres-tx.js';
+import type pg from 'pg';
 import { toInstanceRecord, type InstanceRow, type TaskRow } from './sqlite-rows.js';
 import type { ActivityWorkItem, ClaimActivitiesRequest, ClaimOrchestrationsRequest, InboxMessage, OrchestrationWorkItem } from './types.js';
 
@@ -25,45 +26,49 @@ function namesParam(names: readonly string[] | undefined): string[] | null {
   return names === undefined ? null : [...new Set(names)];
 }
 
-/** The orchestration claim body; `fromDb` maps message visible-at back to the caller's frame. */
-export async function claimOrchestrations(tx: Tx, request: ClaimOrchestrationsRequest, at: DbClaim, fromDb: (t: number) => number): Promise<OrchestrationWorkItem[]> {
+/** A row of the one-statement claim (SQL.claimReady / claimListed). */
+type ClaimRow = InstanceRow & {
+  lease_epoch: number;
+  was_ready: number | null;
+  m_id: string[] | null;
+  m_visible: string[] | null;
+  m_count: number[] | null;
+  m_data: string[] | null;
+};
+
+/** The orchestration claim: ONE statement (see SQL.claimReady); `fromDb` maps visible-at back to the caller's frame. */
+export async function claimOrchestrations(db: pg.Pool, request: ClaimOrchestrationsRequest, at: DbClaim, fromDb: (t: number) => number): Promise<OrchestrationWorkItem[]> {
   if (request.limit <= 0) return [];
-  const names = namesParam(request.names);
-  let ids: string[];
-  if (request.instanceIds !== undefined) {
-    const listed = [...new Set(request.instanceIds)];
-    const free = new Set((await run<{ instance_id: string }>(tx, 'listedInstances', [listed, at.now, names])).rows.map((r) => r.instance_id));
-    ids = listed.filter((id) => free.has(id)).slice(0, request.limit);
-  } else {
-    ids = (await run<{ instance_id: string }>(tx, 'readyInstances', [at.now, request.limit, names])).rows.map((r) => r.instance_id);
-  }
-  if (ids.length === 0) return [];
   const max = request.maxMessagesPerInstance ?? DEFAULT_MAX_MESSAGES_PER_INSTANCE;
-  const taken = (await run<{ id: number; instance_id: string; visible_at: number; dequeue_count: number; data: string }>(tx, 'takeMessages', [ids, at.now, max])).rows;
-  const byInstance = new Map<string, InboxMessage[]>(ids.map((id) => [id, []]));
-  for (const m of taken.sort((a, b) => a.id - b.id)) {
-    byInstance.get(m.instance_id)?.push({ id: m.id, instanceId: m.instance_id, data: m.data, visibleAt: fromDb(m.visible_at), dequeueCount: m.dequeue_count });
+  const values: unknown[] = [at.now, request.limit, max, request.leaseId, at.lockUntil, namesParam(request.names)];
+  const listed = request.instanceIds === undefined ? undefined : [...new Set(request.instanceIds)];
+  if (listed !== undefined) values.push(listed);
+  const rows = (await run<ClaimRow>(db, listed === undefined ? 'claimReady' : 'claimListed', values)).rows;
+  if (listed !== undefined) {
+    const position = new Map(listed.map((id, i) => [id, i]));
+    rows.sort((a, b) => (position.get(a.instance_id) ?? 0) - (position.get(b.instance_id) ?? 0));
+  } else {
+    // Oldest ready first, then by id (byte order, as the candidate query).
+    rows.sort((a, b) => (a.was_ready ?? 0) - (b.was_ready ?? 0) || (a.instance_id < b.instance_id ? -1 : a.instance_id > b.instance_id ? 1 : 0));
   }
-  const last = ids.map((id) => {
-    const messages = byInstance.get(id) ?? [];
-    return messages.length > 0 ? messages[messages.length - 1].id : null;
+  return rows.map((row) => {
+    const ids = row.m_id ?? [];
+    const messages: InboxMessage[] = ids.map((id, i) => ({
+      id: Number(id),
+      instanceId: row.instance_id,
+      data: (row.m_data ?? [])[i],
+      visibleAt: fromDb(Number((row.m_visible ?? [])[i])),
+      dequeueCount: (row.m_count ?? [])[i],
+    }));
+    return { instance: toInstanceRecord(row), messages, leaseId: request.leaseId, epoch: row.lease_epoch };
   });
-  const locked = (await run<InstanceRow & { lease_epoch: number }>(tx, 'lockClaimed', [request.leaseId, at.lockUntil, at.now, ids, last])).rows;
-  const rowOf = new Map(locked.map((r) => [r.instance_id, r]));
-  const out: OrchestrationWorkItem[] = [];
-  for (const id of ids) {
-    const row = rowOf.get(id);
-    if (row === undefined) continue;
-    out.push({ instance: toInstanceRecord(row), messages: byInstance.get(id) ?? [], leaseId: request.leaseId, epoch: row.lease_epoch });
-  }
-  return out;
 }
 
 /** The activity claim body: oldest-ready tasks first (ready time, then id). */
-export async function claimActivities(tx: Tx, request: ClaimActivitiesRequest, at: DbClaim, fromDb: (t: number) => number): Promise<ActivityWorkItem[]> {
+export async function claimActivities(db: pg.Pool, request: ClaimActivitiesRequest, at: DbClaim, fromDb: (t: number) => number): Promise<ActivityWorkItem[]> {
   if (request.limit <= 0) return [];
   const rows = (
-    await run<Omit<TaskRow, 'detached'> & { detached: boolean; was_ready: number }>(tx, 'claimTasks', [
+    await run<Omit<TaskRow, 'detached'> & { detached: boolean; was_ready: number }>(db, 'claimTasks', [
       at.now,
       request.limit,
       request.leaseId,

@@ -20,6 +20,25 @@ const ready = (lock: string): string =>
 /** Instance columns as returned to the engine, prefixed for joins. */
 const COLUMNS = INSTANCE_COLUMNS;
 
+/** The one-statement claim around a candidate query `candidates` (see SQL.claimReady). */
+function claimStatement(candidates: string): string {
+  return `WITH c AS (${candidates}),
+    m AS (UPDATE inbox SET dequeue_count = dequeue_count + 1 WHERE id IN (
+            SELECT id FROM (SELECT i.id, row_number() OVER (PARTITION BY i.instance_id ORDER BY i.id) AS n
+                            FROM inbox i JOIN c ON i.instance_id = c.instance_id WHERE i.visible_at <= $1) w WHERE w.n <= $3)
+          RETURNING id, instance_id, visible_at, dequeue_count, data),
+    l AS (UPDATE instances SET locked_by = $4, lock_expires_at = $5, lease_epoch = lease_epoch + 1, claim_now = $1,
+            claim_last_id = (SELECT MAX(m.id) FROM m WHERE m.instance_id = instances.instance_id),
+            ready_at = ${ready('$5::bigint')}
+          FROM c WHERE instances.instance_id = c.instance_id
+          RETURNING ${COLUMNS.split(', ').map((col) => `instances.${col}`).join(', ')}, instances.lease_epoch, c.ready_at AS was_ready)
+    SELECT l.*, (SELECT array_agg(m.id ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_id,
+                (SELECT array_agg(m.visible_at ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_visible,
+                (SELECT array_agg(m.dequeue_count ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_count,
+                (SELECT array_agg(m.data ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_data
+    FROM l`;
+}
+
 /** The statements, by name (the name is the prepared statement's name). */
 export const SQL = {
   // ── instances ──
@@ -34,20 +53,21 @@ export const SQL = {
   deleteInstance: 'DELETE FROM instances WHERE instance_id = $1 RETURNING lease_epoch',
   /** Recomputes ready_at of an instance after its inbox changed (lock kept). */
   refreshReady: `UPDATE instances SET ready_at = ${ready('instances.lock_expires_at')} WHERE instance_id = $1`,
-  readyInstances: `SELECT instance_id FROM instances WHERE ready_at <= $1 AND ($3::text[] IS NULL OR name = ANY($3::text[]))
-                   ORDER BY ready_at, instance_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-  listedInstances: `SELECT instance_id FROM instances WHERE instance_id = ANY($1::text[]) AND (locked_by IS NULL OR lock_expires_at <= $2)
-                    AND ($3::text[] IS NULL OR name = ANY($3::text[])) FOR UPDATE SKIP LOCKED`,
   anyReadyInstance: 'SELECT EXISTS (SELECT 1 FROM instances WHERE ready_at <= $1 AND ($2::text[] IS NULL OR name = ANY($2::text[]))) AS found',
-  /** The claim's messages: the first $3 visible ones of each instance, counted as delivered. */
-  takeMessages: `UPDATE inbox SET dequeue_count = dequeue_count + 1 WHERE id IN (
-                   SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY instance_id ORDER BY id) AS n
-                                   FROM inbox WHERE instance_id = ANY($1::text[]) AND visible_at <= $2) w WHERE w.n <= $3)
-                 RETURNING id, instance_id, visible_at, dequeue_count, data`,
   lockClaimed: `UPDATE instances SET locked_by = $1, lock_expires_at = $2, lease_epoch = lease_epoch + 1, claim_now = $3, claim_last_id = c.last,
                   ready_at = ${ready('$2::bigint')}
                 FROM unnest($4::text[], $5::bigint[]) AS c(id, last) WHERE instances.instance_id = c.id
                 RETURNING ${COLUMNS.split(', ').map((c) => `instances.${c}`).join(', ')}, instances.lease_epoch`,
+  /**
+   * The whole orchestration claim in ONE statement (autocommit: one round trip): candidates
+   * (SKIP LOCKED), their first $3 visible messages counted as delivered, and the lease. Messages
+   * come back as arrays per instance. $1 now, $2 limit, $3 max messages, $4 lease, $5 lock until,
+   * $6 names (NULL: any); the listed form takes $7 instance ids.
+   */
+  claimReady: claimStatement(`SELECT instance_id, ready_at FROM instances WHERE ready_at <= $1 AND ($6::text[] IS NULL OR name = ANY($6::text[]))
+                              ORDER BY ready_at, instance_id LIMIT $2 FOR UPDATE SKIP LOCKED`),
+  claimListed: claimStatement(`SELECT instance_id, ready_at FROM instances WHERE instance_id = ANY($7::text[]) AND (locked_by IS NULL OR lock_expires_at <= $1)
+                               AND ($6::text[] IS NULL OR name = ANY($6::text[])) ORDER BY instance_id LIMIT $2 FOR UPDATE SKIP LOCKED`),
   claimWindow: 'SELECT claim_last_id, claim_now FROM instances WHERE instance_id = $1 AND locked_by = $2 FOR UPDATE',
   delayWindow: 'UPDATE inbox SET visible_at = $2 WHERE instance_id = $1 AND id <= $3 AND visible_at <= $4',
   unlockInstance: `UPDATE instances SET locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${ready('NULL::bigint')}
@@ -80,7 +100,6 @@ export const SQL = {
                UPDATE tasks SET locked_by = $3, lock_expires_at = $5, ready_at = $5, dequeue_count = tasks.dequeue_count + 1 FROM c WHERE tasks.id = c.id
                RETURNING tasks.id, tasks.instance_id, tasks.execution_id, tasks.task_id, tasks.name, tasks.visible_at, tasks.dequeue_count,
                          tasks.locked_by, tasks.detached, tasks.data, c.ready_at AS was_ready`,
-  anyReadyTask: 'SELECT EXISTS (SELECT 1 FROM tasks WHERE ready_at <= $1 AND ($2::text[] IS NULL OR name = ANY($2::text[]))) AS found',
   deleteLockedTask: 'DELETE FROM tasks WHERE id = $1 AND locked_by = $2',
   unlockTask: `UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, visible_at = COALESCE($3, visible_at), ready_at = COALESCE($3, visible_at)
                WHERE id = $1 AND locked_by = $2`,

@@ -73,6 +73,28 @@ export async function transaction<T>(pool: pg.Pool, stats: TxStats, body: (tx: T
   }
 }
 
+/**
+ * Runs one data-changing statement on its own (autocommit: one round trip, atomic by itself),
+ * retried on deadlock / serialization failure, failures mapped like {@link transaction}'s.
+ */
+export async function autocommit<T>(stats: TxStats, body: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const value = await body();
+      stats.transactions++;
+      return value;
+    } catch (error) {
+      if (error instanceof SwirlError) throw error;
+      const state = sqlState(error);
+      if (state !== undefined && RETRYABLE.has(state) && attempt < MAX_ATTEMPTS) {
+        stats.retries++;
+        continue;
+      }
+      throw writeFault(state === undefined ? StoreFaultCode.WRITE_OUTCOME_UNKNOWN : StoreFaultCode.STORE_WRITE_FAILED, error);
+    }
+  }
+}
+
 /** Runs one read on the pool, mapping PostgreSQL's failures to STORE_READ_FAILED. */
 export async function read<T>(run: () => Promise<T>): Promise<T> {
   try {

@@ -14,7 +14,7 @@ import { PgNotifier } from './postgres-notify.js';
 import { KeyedOrder } from './postgres-order.js';
 import { createPool, measureClockOffset, migrate, parsePostgresUrl, type PostgresLocation } from './postgres-schema.js';
 import { run } from './postgres-sql.js';
-import { read, transaction, type Tx, type TxStats } from './postgres-tx.js';
+import { autocommit, read, transaction, type Tx, type TxStats } from './postgres-tx.js';
 import { leaseLost, PgTurnWriter } from './postgres-turn.js';
 import { toHistoryRecord, toInstanceRecord, type HistoryRow, type InstanceRow } from './sqlite-rows.js';
 import {
@@ -155,7 +155,7 @@ export class PostgresStore implements Store {
       const probe = await this.read(() => run<{ found: boolean }>(this.pool, 'anyReadyInstance', [now, names]));
       if (!probe.rows[0].found) return [];
     }
-    return this.write((tx) => claimOrchestrations(tx, request, { now, lockUntil: now + request.leaseMs }, (t) => this.fromDb(t)));
+    return this.statement(() => claimOrchestrations(this.pool, request, { now, lockUntil: now + request.leaseMs }, (t) => this.fromDb(t)));
   }
 
   async commitTurn(turn: TurnCommit): Promise<void> {
@@ -194,10 +194,8 @@ export class PostgresStore implements Store {
 
   async claimActivities(request: ClaimActivitiesRequest): Promise<ActivityWorkItem[]> {
     const now = this.toDb(request.now);
-    const names = request.names === undefined ? null : [...new Set(request.names)];
-    const probe = await this.read(() => run<{ found: boolean }>(this.pool, 'anyReadyTask', [now, names]));
-    if (!probe.rows[0].found) return [];
-    return this.write((tx) => claimActivities(tx, request, { now, lockUntil: now + request.leaseMs }, (t) => this.fromDb(t)));
+    // One statement, no probe first: with nothing ready it reads an index range and changes nothing.
+    return this.statement(() => claimActivities(this.pool, request, { now, lockUntil: now + request.leaseMs }, (t) => this.fromDb(t)));
   }
 
   async completeActivity(request: CompleteActivityRequest): Promise<void> {
@@ -313,6 +311,12 @@ export class PostgresStore implements Store {
   private write<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(closedError());
     return transaction(this.pool, this.stats, body);
+  }
+
+  /** One data-changing statement on its own (a claim): one round trip. */
+  private statement<T>(body: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(closedError());
+    return autocommit(this.stats, body);
   }
 
   private read<T>(body: () => Promise<T>): Promise<T> {
