@@ -54,10 +54,6 @@ export const SQL = {
   /** Recomputes ready_at of an instance after its inbox changed (lock kept). */
   refreshReady: `UPDATE instances SET ready_at = ${ready('instances.lock_expires_at')} WHERE instance_id = $1`,
   anyReadyInstance: 'SELECT EXISTS (SELECT 1 FROM instances WHERE ready_at <= $1 AND ($2::text[] IS NULL OR name = ANY($2::text[]))) AS found',
-  lockClaimed: `UPDATE instances SET locked_by = $1, lock_expires_at = $2, lease_epoch = lease_epoch + 1, claim_now = $3, claim_last_id = c.last,
-                  ready_at = ${ready('$2::bigint')}
-                FROM unnest($4::text[], $5::bigint[]) AS c(id, last) WHERE instances.instance_id = c.id
-                RETURNING ${COLUMNS.split(', ').map((c) => `instances.${c}`).join(', ')}, instances.lease_epoch`,
   /**
    * The whole orchestration claim in ONE statement (autocommit: one round trip): candidates
    * (SKIP LOCKED), their first $3 visible messages counted as delivered, and the lease. Messages
