@@ -57,6 +57,8 @@ export class Engine {
   private readonly ownsStore: boolean;
   private state: 'created' | 'running' | 'stopped' = 'created';
   private unsubscribeClock: (() => void) | undefined;
+  /** Wake-ups from other nodes on a shared store (Store.onChange). */
+  private unsubscribeStore: (() => void) | undefined;
   private readonly unsubscribeFatal: () => void;
   private fatal: Error | undefined;
   private readonly fatalListeners = new Set<(error: Error) => void>();
@@ -96,6 +98,17 @@ export class Engine {
       (item, event) => this.orchestrations.completeActivityInline(item, event),
       this.leasePrefix,
     );
+    // Another node's commits wake this node's workers and waiters (polling stays the safety net);
+    // subscribed here, not in start(), so that a client-only engine's waitForCompletion hears them too.
+    this.unsubscribeStore = store.onChange?.((change) => {
+      if (change.kind === 'work') {
+        this.orchestrations.notify();
+        this.activities.notify();
+      } else {
+        if (isTerminalStatus(change.status)) this.activities.instanceEnded(change.instanceId);
+        this.changed(change.instanceId, change.status);
+      }
+    });
     // Guarded: a Store written against the interface before onFatal existed has no fatal faults.
     this.unsubscribeFatal = typeof store.onFatal === 'function' ? store.onFatal((error) => this.storeFailed(error)) : () => undefined;
     this.client = new EngineClient({
@@ -153,6 +166,7 @@ export class Engine {
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
     this.unsubscribeClock?.();
+    this.unsubscribeStore?.();
     this.unsubscribeFatal();
     if (wasRunning) await Promise.all([this.orchestrations.stop(), this.activities.stop()]);
     for (const set of this.listeners.values()) for (const l of set) l();

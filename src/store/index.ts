@@ -1,7 +1,8 @@
 /**
  * @module store
- * Opens a Store from a URL: `memory`, or `sqlite:<path>` (the SQLite backend is loaded on demand
- * so that users of the memory store never load the native module).
+ * Opens a Store from a URL: `memory`, `sqlite:<path>` or `postgres://…` / `postgresql://…` (the
+ * SQLite and PostgreSQL backends are loaded on demand so that users of the memory store never load
+ * the native module or `pg`).
  */
 
 import { DefinitionError, InfrastructureError } from '../errors.js';
@@ -12,7 +13,7 @@ export * from './types.js';
 export { MemoryStore } from './memory.js';
 
 /** A store URL: `'memory'` or `'sqlite:<path>'` (relative paths resolve against the working directory). */
-export type StoreUrl = 'memory' | `sqlite:${string}`;
+export type StoreUrl = 'memory' | `sqlite:${string}` | `postgres://${string}` | `postgresql://${string}`;
 
 /**
  * Opens (and migrates) the store named by `url`.
@@ -37,5 +38,18 @@ export async function openStore(url: string): Promise<Store> {
     }
     return await mod.openSqliteStore(path);
   }
-  throw new DefinitionError('INVALID_STORE_URL', `unknown store URL '${url}': expected 'memory' or 'sqlite:<path>'`);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    let mod: { openPostgresStore?: (url: string) => Promise<Store> };
+    try {
+      const specifier = './postgres.js';
+      mod = (await import(specifier)) as typeof mod;
+    } catch (e) {
+      throw new InfrastructureError('STORE_UNAVAILABLE', `the postgres store backend could not be loaded (src/store/postgres.ts): ${(e as Error).message}`, { cause: e });
+    }
+    if (typeof mod.openPostgresStore !== 'function') {
+      throw new InfrastructureError('STORE_UNAVAILABLE', 'src/store/postgres.ts does not export openPostgresStore(url): Promise<Store>');
+    }
+    return await mod.openPostgresStore(url);
+  }
+  throw new DefinitionError('INVALID_STORE_URL', `unknown store URL '${url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@')}': expected 'memory', 'sqlite:<path>' or 'postgres://user@host:port/database?schema=name'`);
 }

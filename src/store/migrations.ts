@@ -15,7 +15,7 @@ export interface Migration {
   name: string;
   /** Statements for SQLite, run in one transaction. */
   sqlite: string[];
-  /** Statements for PostgreSQL; empty until the postgres backend exists. */
+  /** Statements for PostgreSQL, run in one transaction under an advisory lock (store/postgres-schema.ts). */
   postgres: string[];
 }
 
@@ -96,7 +96,92 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX tasks_by_visible ON tasks (visible_at, id)`,
       `CREATE INDEX tasks_by_lock ON tasks (lock_expires_at) WHERE lock_expires_at IS NOT NULL`,
     ],
-    postgres: [],
+    postgres: [
+      // PostgreSQL starts at the schema SQLite reached at version 3 (no PostgreSQL database
+      // existed before it): versions 2 and 3 are recorded but change nothing here. Times are
+      // BIGINT milliseconds; scheduling times (visible_at, lock_expires_at, ready_at, claim_now)
+      // are in the database clock's frame (specs/store-postgres.md), the others as the engine
+      // gave them. `inbox.id` / `tasks.id` come from sequences taken under the target instance's
+      // row lock, so ids of one instance's messages are in commit order. Instance ids sort by
+      // bytes (COLLATE "C"), as in SQLite and memory: page order and the lock order agree everywhere.
+      `CREATE TABLE instances (
+        instance_id        TEXT COLLATE "C" PRIMARY KEY,
+        execution_id       TEXT NOT NULL,
+        name               TEXT NOT NULL,
+        status             TEXT NOT NULL,
+        created_at         BIGINT NOT NULL,
+        last_updated_at    BIGINT NOT NULL,
+        completed_at       BIGINT,
+        scheduled_start_at BIGINT,
+        input              TEXT,
+        output             TEXT,
+        custom_status      TEXT,
+        failure            TEXT,
+        parent_instance_id TEXT,
+        history_length     INTEGER NOT NULL DEFAULT 0,
+        locked_by          TEXT,
+        lock_expires_at    BIGINT,
+        ready_at           BIGINT,
+        lease_epoch        BIGINT NOT NULL DEFAULT 0,
+        claim_last_id      BIGINT,
+        claim_now          BIGINT,
+        definition_hash    TEXT,
+        definition_version TEXT
+      )`,
+      `CREATE INDEX instances_by_created ON instances (created_at, instance_id)`,
+      `CREATE INDEX instances_by_status ON instances (status, created_at, instance_id)`,
+      `CREATE INDEX instances_by_name ON instances (name, created_at, instance_id)`,
+      `CREATE INDEX instances_by_parent ON instances (parent_instance_id) WHERE parent_instance_id IS NOT NULL`,
+      `CREATE INDEX instances_by_ready ON instances (ready_at) WHERE ready_at IS NOT NULL`,
+      `CREATE INDEX instances_by_name_ready ON instances (name, ready_at) WHERE ready_at IS NOT NULL`,
+      `CREATE INDEX instances_by_lease ON instances (locked_by) WHERE locked_by IS NOT NULL`,
+      `CREATE INDEX instances_by_definition ON instances (definition_hash, created_at, instance_id) WHERE definition_hash IS NOT NULL`,
+      `CREATE TABLE history (
+        instance_id TEXT COLLATE "C" NOT NULL,
+        seq         INTEGER NOT NULL,
+        type        TEXT NOT NULL,
+        timestamp   BIGINT NOT NULL,
+        data        TEXT NOT NULL,
+        PRIMARY KEY (instance_id, seq)
+      )`,
+      `CREATE TABLE inbox (
+        id            BIGSERIAL PRIMARY KEY,
+        instance_id   TEXT NOT NULL,
+        execution_id  TEXT,
+        visible_at    BIGINT NOT NULL,
+        dequeue_count INTEGER NOT NULL DEFAULT 0,
+        data          TEXT NOT NULL
+      )`,
+      `CREATE INDEX inbox_by_instance ON inbox (instance_id, id)`,
+      `CREATE INDEX inbox_by_instance_visible ON inbox (instance_id, visible_at)`,
+      `CREATE TABLE tasks (
+        id              BIGSERIAL PRIMARY KEY,
+        instance_id     TEXT NOT NULL,
+        execution_id    TEXT NOT NULL,
+        task_id         INTEGER NOT NULL,
+        name            TEXT NOT NULL,
+        visible_at      BIGINT NOT NULL,
+        ready_at        BIGINT NOT NULL,
+        dequeue_count   INTEGER NOT NULL DEFAULT 0,
+        locked_by       TEXT,
+        lock_expires_at BIGINT,
+        detached        BOOLEAN NOT NULL DEFAULT FALSE,
+        data            TEXT NOT NULL
+      )`,
+      `CREATE INDEX tasks_by_instance ON tasks (instance_id)`,
+      `CREATE INDEX tasks_by_ready ON tasks (ready_at, id)`,
+      `CREATE INDEX tasks_by_name_ready ON tasks (name, ready_at, id)`,
+      `CREATE TABLE definitions (
+        hash          TEXT PRIMARY KEY,
+        id            TEXT NOT NULL,
+        version       TEXT,
+        text          TEXT NOT NULL,
+        source        TEXT NOT NULL,
+        registered_at BIGINT NOT NULL,
+        registration  BIGSERIAL
+      )`,
+      `CREATE INDEX definitions_by_id ON definitions (id, registered_at, registration)`,
+    ],
   },
   {
     version: 2,
@@ -110,7 +195,7 @@ export const MIGRATIONS: readonly Migration[] = [
       `DROP INDEX inbox_by_visible`,
       `CREATE INDEX tasks_untaken ON tasks (id) WHERE locked_by IS NULL`,
     ],
-    postgres: [],
+    postgres: [], // folded into version 1 (see there)
   },
   {
     version: 3,
@@ -165,7 +250,7 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       `CREATE INDEX definitions_by_id ON definitions (id, registered_at)`,
     ],
-    postgres: [],
+    postgres: [], // folded into version 1 (see there)
   },
 ];
 

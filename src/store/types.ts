@@ -423,6 +423,16 @@ export interface PendingWork {
   tasks: { taskId: number; name: string; visibleAt: number; leased: boolean; dequeueCount: number }[];
 }
 
+/**
+ * A change another process committed, as a shared backend reports it ({@link Store.onChange}):
+ * a wake-up hint only — it may be lost or late, so a listener keeps polling as the safety net.
+ */
+export type StoreChange =
+  /** New or newly claimable work may exist (a message, a task, a released lease). */
+  | { kind: 'work' }
+  /** A turn of the instance committed; its status after it. */
+  | { kind: 'instance'; instanceId: string; status: RuntimeStatus };
+
 /** Optional capabilities of a backend; an absent flag means "not supported". */
 export interface StoreFeatures {
   /**
@@ -640,6 +650,14 @@ export interface Store {
    * never calls it.
    */
   onFatal(listener: (error: Error) => void): () => void;
+
+  /**
+   * Optional (shared backends: postgres): subscribes to changes committed by OTHER processes on the
+   * same database, so that their work wakes this node's workers and their turns wake its
+   * `waitForCompletion` without polling lag. Hints only (see {@link StoreChange}). Returns an
+   * unsubscribe function. Absent: the backend has no other writers (memory) or cannot tell.
+   */
+  onChange?(listener: (change: StoreChange) => void): () => void;
 
   /** Flushes pending batches and releases the backend's resources. Further calls reject. */
   close(): Promise<void>;

@@ -35,8 +35,14 @@ function interceptClaims(inner: Store, onClaim: (items: OrchestrationWorkItem[])
 /** Inbox messages and activity tasks of `instanceId` that exist at all (claimed at a far-future time). */
 async function leftovers(store: Store, instanceId: string): Promise<{ timers: number; messages: number; tasks: number }> {
   const far = Date.now() + 1000 * HOUR;
-  const items = await store.claimOrchestrations({ leaseId: 'probe-o', now: far, leaseMs: 60_000, limit: 1000 });
-  const mine = items.find((i) => i.instance.instanceId === instanceId);
+  // PostgreSQL claims skip rows another transaction is writing right now (SKIP LOCKED): the
+  // engine may still be completing the last activity, so the probe tries again briefly.
+  let mine;
+  for (let attempt = 0; attempt < 40 && mine === undefined; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 25));
+    const items = await store.claimOrchestrations({ leaseId: `probe-o-${attempt}`, now: far, leaseMs: 60_000, limit: 1000 });
+    mine = items.find((i) => i.instance.instanceId === instanceId);
+  }
   const events = (mine?.messages ?? []).map((m) => decodeMessage(m).event);
   const tasks = (await store.claimActivities({ leaseId: 'probe-a', now: far, leaseMs: 60_000, limit: 1000 })).filter((t) => t.instanceId === instanceId);
   return { timers: events.filter((e) => e.type === EventType.TimerFired).length, messages: events.length, tasks: tasks.length };

@@ -1,7 +1,8 @@
 /**
  * @module test/engine/harness
- * Shared set-up of the engine's end-to-end suites: the store URLs every suite runs on (memory, and
- * sqlite on a temp file when the backend is present), and an engine factory that stops engines after
+ * Shared set-up of the engine's end-to-end suites: the store URLs every suite runs on (memory,
+ * sqlite on a temp file when the backend is present, postgres in a fresh schema when a server
+ * answers), and an engine factory that stops engines after
  * each test. Engines here poll fast so tests stay quick; timers use a ManualClock where they are long.
  */
 
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { after, afterEach } from 'node:test';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import type { EngineOptions } from '../../src/engine/options.js';
+import { freshPgUrl, pgAvailable } from '../store/postgres-fixture.js';
 
 const sqliteAvailable = existsSync(new URL('../../src/store/sqlite.ts', import.meta.url));
 // One temp directory per test file, created at import and removed after the file's suites
@@ -20,11 +22,18 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let counter = 0;
 
 /** Store kinds every e2e suite runs on. */
-export const STORE_KINDS: readonly string[] = sqliteAvailable ? ['memory', 'sqlite'] : ['memory'];
+export const STORE_KINDS: readonly string[] = [
+  'memory',
+  ...(sqliteAvailable ? ['sqlite'] : []),
+  // PostgreSQL when a server answers (SWIRL_TEST_PG_URL or 127.0.0.1:5432): a fresh schema per
+  // engine, dropped after the file. SWIRL_TEST_PG=0 leaves it out (a quicker local loop).
+  ...(pgAvailable && process.env.SWIRL_TEST_PG !== '0' ? ['postgres'] : []),
+];
 
 /** A fresh store URL of the given kind (a new temp file for sqlite). */
 export function freshStoreUrl(kind: string): string {
   if (kind === 'memory') return 'memory';
+  if (kind === 'postgres') return freshPgUrl('e2e');
   return `sqlite:${join(dir, `e2e-${process.pid}-${++counter}.db`)}`;
 }
 

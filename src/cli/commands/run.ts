@@ -1,6 +1,6 @@
 /**
  * @module cli/commands/run
- * `swirl run <file> [--input <json>|@file] [--workflows <dir>] [--store sqlite:<path>|memory]
+ * `swirl run <file> [--input <json>|@file] [--workflows <dir>] [--store sqlite:<path>|postgres://…|memory]
  * [--instance-id <id>]`: runs one workflow instance to completion on an embedded engine. Prints
  * ONLY the workflow output JSON on stdout; progress goes to stderr. Exit 0 COMPLETED, 1 FAILED or
  * TERMINATED (or interrupted), 2 usage or definition errors. With a persistent store, re-running
@@ -187,7 +187,7 @@ export function registerRun(program: Command): void {
     .argument('<file>', 'workflow definition (YAML or JSON)')
     .option('-i, --input <json>', 'workflow input JSON, or @file to read it from a file')
     .option('-w, --workflows <dir>', 'directory with the definitions subflows and continueAs refer to')
-    .option('-s, --store <url>', 'store: sqlite:<path> (embedded, durable: runs are resumable) or memory', 'sqlite:swirl.db')
+    .option('-s, --store <url>', 'store: sqlite:<path> (embedded, durable: runs are resumable), postgres://user@host:port/db[?schema=name] or memory', 'sqlite:swirl.db')
     .option('--instance-id <id>', 'instance id (re-run with the same id and store to resume)')
     .option('--verbose', 'also log debug progress')
     .action(async (file: string, opts: RunOptions, command: Command) => {

@@ -56,10 +56,15 @@ function expressionLimitsOf(opts: ServeOptions): { steps: number; collectionLeng
  * store has the same id and takes its previous leases back at once. Two live nodes on one store
  * file must not share it (pass --worker-id). A hash keeps ':' and long paths out of lease ids.
  */
-function defaultWorkerId(store: string): string {
-  const where = store === 'memory' ? 'memory' : resolve(store.slice('sqlite:'.length));
+function defaultWorkerId(store: string, port: number): string {
+  // A PostgreSQL store is shared by many nodes, several per host: the port tells them apart.
+  const where = store === 'memory' ? 'memory' : isPostgresUrl(store) ? `${store}#${port}` : resolve(store.slice('sqlite:'.length));
   const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'host';
   return `${host}-${createHash('sha256').update(where).digest('hex').slice(0, 12)}`;
+}
+
+function isPostgresUrl(store: string): boolean {
+  return store.startsWith('postgres://') || store.startsWith('postgresql://');
 }
 
 /** samples/ of the working directory, else the samples shipped with the package. */
@@ -99,7 +104,7 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to listen on', '0.0.0.0')
     .option('--workflows <dir>', 'folder of workflow definitions (default: ./samples)')
     .option('--components <dir>', 'folder of Dapr component files')
-    .option('--store <url>', 'sqlite:<path> or memory', 'sqlite:swirl.db')
+    .option('--store <url>', 'sqlite:<path>, postgres://user@host:port/db[?schema=name] (shared by several nodes) or memory', 'sqlite:swirl.db')
     .option('--api-token <token>', 'require this dapr-api-token header on every route but health (default: $DAPR_API_TOKEN)')
     .option('--app-id <id>', 'app id reported by /v1.0/metadata and used as pub/sub consumer id', 'swirl')
     .option('--max-held-events <n>', 'CloudEvents held at most for instances that do not exist yet (more: 429)', '10000')
@@ -116,8 +121,8 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
-      if (opts.store !== 'memory' && !opts.store.startsWith('sqlite:')) {
-        process.stderr.write(`swirl serve: --store must be sqlite:<path> or memory, not '${opts.store}'\n`);
+      if (opts.store !== 'memory' && !opts.store.startsWith('sqlite:') && !isPostgresUrl(opts.store)) {
+        process.stderr.write(`swirl serve: --store must be sqlite:<path>, postgres://user@host:port/db[?schema=name] or memory, not '${opts.store}'\n`);
         setExitCode(command, ExitCode.Usage);
         return;
       }
@@ -146,7 +151,7 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
-      const workerId = opts.workerId ?? defaultWorkerId(opts.store);
+      const workerId = opts.workerId ?? defaultWorkerId(opts.store, port);
       if (workerId === '' || workerId.includes(':')) {
         process.stderr.write(`swirl serve: --worker-id must be non-empty and must not contain ':', not '${workerId}'\n`);
         setExitCode(command, ExitCode.Usage);

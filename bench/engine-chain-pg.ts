@@ -1,0 +1,185 @@
+/**
+ * @module bench/engine-chain-pg
+ * The 3-step activity chain on PostgreSQL with 1, 2 and 3 engine nodes (separate processes,
+ * bench/pg-node.ts, one pool each) driven by a client-only engine in this process (starts +
+ * waitForCompletion, woken by LISTEN/NOTIFY), next to the PG floor measured in the same run: a
+ * bare `pg` loop writing each chain as 5 transitions, each one single-statement transaction
+ * (insert the event + update the instance: one round trip, one commit). Reports workflows/s at
+ * concurrency 100, p50/p99, and from pg_stat_database the commits and row writes per workflow step.
+ *
+ * Run: `npx tsx bench/engine-chain-pg.ts [runs=1500]` (SWIRL_TEST_PG_URL or 127.0.0.1:5432; the
+ * benchmark creates and drops its own schemas).
+ */
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import pg from 'pg';
+import { createEngine } from '../src/engine/engine.js';
+import { openPostgresStore } from '../src/store/postgres.js';
+import { roundTrips } from '../src/store/postgres-sql.js';
+import { closedLoop, describeLoop, fmt, type LoopResult } from './engine-common.js';
+
+const PG_URL = process.env.SWIRL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const RUNS = Number(process.argv[2] ?? 1500);
+const CONCURRENCY = 100;
+const STEPS = 3;
+
+const admin = new pg.Client({ connectionString: PG_URL });
+await admin.connect();
+const database = (await admin.query<{ d: string }>('SELECT current_database() AS d')).rows[0].d;
+
+/** Commits and row writes of this database so far (other sessions on it are counted too). */
+async function dbCounters(): Promise<{ commits: number; writes: number }> {
+  await admin.query('SELECT pg_stat_clear_snapshot()');
+  const r = (
+    await admin.query<{ c: string; w: string }>(
+      'SELECT xact_commit AS c, tup_inserted + tup_updated + tup_deleted AS w FROM pg_stat_database WHERE datname = $1',
+      [database],
+    )
+  ).rows[0];
+  return { commits: Number(r.c), writes: Number(r.w) };
+}
+
+/** pg_stat_database is flushed by backends on a ~1 s cadence (PG 15: at transaction end, rate-limited). */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1500));
+
+function schemaUrl(schema: string): string {
+  const u = new URL(PG_URL);
+  u.searchParams.set('schema', schema);
+  return u.toString();
+}
+
+interface Measured {
+  loop: LoopResult;
+  commitsPerStep: number;
+  writesPerStep: number;
+}
+
+/** The PG floor: 5 single-statement transactions per chain on a pool of 10. */
+async function floor(): Promise<Measured> {
+  const schema = `swirl_bench_floor_${process.pid}`;
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema};
+    CREATE TABLE ${schema}.inst (id TEXT PRIMARY KEY, status TEXT NOT NULL, updated BIGINT NOT NULL, output TEXT);
+    CREATE TABLE ${schema}.hist (id TEXT NOT NULL, seq INT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (id, seq));`);
+  const pool = new pg.Pool({ connectionString: PG_URL, max: 10 });
+  const event = (id: string, seq: number, type: string, value: number): string =>
+    JSON.stringify({ eventId: seq, type, timestamp: Date.now(), instanceId: id, taskId: seq, result: value, pad: 'x'.repeat(40) });
+  const start = { name: 'floor-start', text: `WITH i AS (INSERT INTO ${schema}.inst (id, status, updated) VALUES ($1, 'RUNNING', $2)) INSERT INTO ${schema}.hist VALUES ($1, 0, $3)` };
+  const step = {
+    name: 'floor-step',
+    text: `WITH h AS (INSERT INTO ${schema}.hist VALUES ($1, $2, $3)) UPDATE ${schema}.inst SET status = $4, updated = $5, output = $6 WHERE id = $1`,
+  };
+  const one = async (i: number): Promise<void> => {
+    const id = `floor-${i}`;
+    let v = 0;
+    await pool.query({ ...start, values: [id, Date.now(), event(id, 0, 'ExecutionStarted', v)] });
+    for (let s = 1; s <= STEPS; s++) {
+      await yieldToLoop();
+      v += 1;
+      await pool.query({ ...step, values: [id, s, event(id, s, 'TaskCompleted', v), 'RUNNING', Date.now(), null] });
+    }
+    await pool.query({ ...step, values: [id, STEPS + 1, event(id, STEPS + 1, 'ExecutionCompleted', v), 'COMPLETED', Date.now(), String(v)] });
+  };
+  try {
+    await closedLoop(200, CONCURRENCY, (i) => one(1_000_000 + i));
+    await settle();
+    const before = await dbCounters();
+    const loop = await closedLoop(RUNS, CONCURRENCY, one);
+    await settle();
+    const after = await dbCounters();
+    return { loop, commitsPerStep: (after.commits - before.commits) / RUNS / STEPS, writesPerStep: (after.writes - before.writes) / RUNS / STEPS };
+  } finally {
+    await pool.end();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  }
+}
+
+/** What a node process reports when it stops. */
+interface NodeStats {
+  transactions: number;
+  retries: number;
+  roundTrips: number;
+}
+
+/** Starts a node process and waits for its 'ready' line. */
+async function startNode(url: string): Promise<{ child: ChildProcess; stats: Promise<NodeStats> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./pg-node.ts', import.meta.url).pathname, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  let resolveStats!: (s: NodeStats) => void;
+  const stats = new Promise<NodeStats>((r) => (resolveStats = r));
+  await new Promise<void>((ready, fail) => {
+    child.once('exit', (code) => fail(new Error(`node exited with ${code}`)));
+    lines.on('line', (line) => {
+      if (line === 'ready') ready();
+      else if (line.startsWith('{')) resolveStats(JSON.parse(line) as NodeStats);
+    });
+  });
+  return { child, stats };
+}
+
+/** The chain with `nodes` engine processes on one fresh schema. */
+async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number }> {
+  const schema = `swirl_bench_chain_${process.pid}_${nodes}`;
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  const url = schemaUrl(schema);
+  const driverTrips = roundTrips.count;
+  const driverStore = await openPostgresStore({ url, poolSize: 10 });
+  const driver = await createEngine({ store: driverStore }); // never started: a client only
+  // Registered so that start() accepts the name; this engine runs no workers.
+  driver.registerOrchestration('chain', function* (ctx, x: number) {
+    let v = x;
+    for (let i = 0; i < STEPS; i++) v = (yield ctx.callActivity('inc', v)) as number;
+    return v;
+  });
+  const started = await Promise.all(Array.from({ length: nodes }, () => startNode(url)));
+  const one = async (i: number): Promise<void> => {
+    const id = await driver.client.start('chain', i);
+    const r = await driver.client.waitForCompletion(id, { timeoutMs: 120_000 });
+    if (r.runtimeStatus !== 'COMPLETED' || r.output !== i + STEPS) throw new Error(`chain ${id} ended ${r.runtimeStatus} with ${JSON.stringify(r.output)}`);
+  };
+  try {
+    await closedLoop(200, CONCURRENCY, (i) => one(1_000_000 + i));
+    await settle();
+    const before = await dbCounters();
+    const loop = await closedLoop(RUNS, CONCURRENCY, one);
+    await settle();
+    const after = await dbCounters();
+    for (const n of started) n.child.kill('SIGTERM');
+    const stats = await Promise.all(started.map((n) => n.stats));
+    const tx = stats.reduce((a, s) => a + s.transactions, 0) + driverStore.stats.transactions;
+    return {
+      loop,
+      commitsPerStep: (after.commits - before.commits) / RUNS / STEPS,
+      writesPerStep: (after.writes - before.writes) / RUNS / STEPS,
+      storeTxPerStep: tx / (RUNS + 200) / STEPS,
+      // Warm-up included (the nodes count from their start); the driver's own calls too.
+      roundTripsPerStep: (stats.reduce((a, s) => a + s.roundTrips, 0) + roundTrips.count - driverTrips) / (RUNS + 200) / STEPS,
+      retries: stats.reduce((a, s) => a + s.retries, 0),
+    };
+  } finally {
+    for (const n of started) if (n.child.exitCode === null) n.child.kill('SIGKILL');
+    await driver.stop();
+    await driverStore.close();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  }
+}
+
+const f = await floor();
+console.log(describeLoop('PG floor (5 single-statement txns/wf)', f.loop));
+const results: Array<{ nodes: number } & Awaited<ReturnType<typeof engines>>> = [];
+for (const nodes of [1, 2, 3]) {
+  const r = await engines(nodes);
+  results.push({ nodes, ...r });
+  console.log(describeLoop(`engine, ${nodes} node(s)`, r.loop) + `; retries ${r.retries}`);
+}
+await admin.end();
+
+console.log(`\n| 3-step chain on PostgreSQL, concurrency ${CONCURRENCY}, ${RUNS} workflows | wf/s | × floor | × 1 node | p50 ms | p99 ms | commits/step | row writes/step | store txns/step | round trips/step |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log(`| PG floor (bare pg, 1 txn per transition) | ${fmt(f.loop.perSecond, 0)} | 1.00× | | ${fmt(f.loop.p50Ms, 1)} | ${fmt(f.loop.p99Ms, 1)} | ${fmt(f.commitsPerStep, 2)} | ${fmt(f.writesPerStep, 2)} | 1 | 1 |`);
+for (const r of results) {
+  console.log(
+    `| Swirl, ${r.nodes} node process${r.nodes > 1 ? 'es' : ''} | ${fmt(r.loop.perSecond, 0)} | ${fmt(r.loop.perSecond / f.loop.perSecond, 2)}× | ${fmt(r.loop.perSecond / results[0].loop.perSecond, 2)}× | ${fmt(r.loop.p50Ms, 1)} | ${fmt(r.loop.p99Ms, 1)} | ${fmt(r.commitsPerStep, 2)} | ${fmt(r.writesPerStep, 2)} | ${fmt(r.storeTxPerStep, 2)} | ${fmt(r.roundTripsPerStep, 1)} |`,
+  );
+}

@@ -1,0 +1,92 @@
+/**
+ * @module store/postgres-claims
+ * Claims of the PostgreSQL store, each ONE autocommit statement (one round trip): candidates are
+ * picked oldest-ready first through the ready_at indexes with `FOR UPDATE SKIP LOCKED` — two nodes
+ * claiming at once take disjoint rows without waiting for each other — and leased in the same
+ * statement. Times are database-clock times
+ * (the caller converts); only served names are considered.
+ */
+
+import { run } from './postgres-sql.js';
+import type pg from 'pg';
+import { toInstanceRecord, type InstanceRow, type TaskRow } from './sqlite-rows.js';
+import type { ActivityWorkItem, ClaimActivitiesRequest, ClaimOrchestrationsRequest, InboxMessage, OrchestrationWorkItem } from './types.js';
+
+/** Messages per instance when the request gives no limit (types.ts). */
+const DEFAULT_MAX_MESSAGES_PER_INSTANCE = 1000;
+
+/** A claim with its times already in the database frame. */
+export interface DbClaim {
+  now: number;
+  lockUntil: number;
+}
+
+/** `names` as a SQL parameter: NULL = any name. */
+function namesParam(names: readonly string[] | undefined): string[] | null {
+  return names === undefined ? null : [...new Set(names)];
+}
+
+/** A row of the one-statement claim (SQL.claimReady / claimListed). */
+type ClaimRow = InstanceRow & {
+  lease_epoch: number;
+  was_ready: number | null;
+  m_id: string[] | null;
+  m_visible: string[] | null;
+  m_count: number[] | null;
+  m_data: string[] | null;
+};
+
+/** The orchestration claim: ONE statement (see SQL.claimReady); `fromDb` maps visible-at back to the caller's frame. */
+export async function claimOrchestrations(db: pg.Pool, request: ClaimOrchestrationsRequest, at: DbClaim, fromDb: (t: number) => number): Promise<OrchestrationWorkItem[]> {
+  if (request.limit <= 0) return [];
+  const max = request.maxMessagesPerInstance ?? DEFAULT_MAX_MESSAGES_PER_INSTANCE;
+  const values: unknown[] = [at.now, request.limit, max, request.leaseId, at.lockUntil, namesParam(request.names)];
+  const listed = request.instanceIds === undefined ? undefined : [...new Set(request.instanceIds)];
+  if (listed !== undefined) values.push(listed);
+  const rows = (await run<ClaimRow>(db, listed === undefined ? 'claimReady' : 'claimListed', values)).rows;
+  if (listed !== undefined) {
+    const position = new Map(listed.map((id, i) => [id, i]));
+    rows.sort((a, b) => (position.get(a.instance_id) ?? 0) - (position.get(b.instance_id) ?? 0));
+  } else {
+    // Oldest ready first, then by id (byte order, as the candidate query).
+    rows.sort((a, b) => (a.was_ready ?? 0) - (b.was_ready ?? 0) || (a.instance_id < b.instance_id ? -1 : a.instance_id > b.instance_id ? 1 : 0));
+  }
+  return rows.map((row) => {
+    const ids = row.m_id ?? [];
+    const messages: InboxMessage[] = ids.map((id, i) => ({
+      id: Number(id),
+      instanceId: row.instance_id,
+      data: (row.m_data ?? [])[i],
+      visibleAt: fromDb(Number((row.m_visible ?? [])[i])),
+      dequeueCount: (row.m_count ?? [])[i],
+    }));
+    return { instance: toInstanceRecord(row), messages, leaseId: request.leaseId, epoch: row.lease_epoch };
+  });
+}
+
+/** The activity claim body: oldest-ready tasks first (ready time, then id). */
+export async function claimActivities(db: pg.Pool, request: ClaimActivitiesRequest, at: DbClaim, fromDb: (t: number) => number): Promise<ActivityWorkItem[]> {
+  if (request.limit <= 0) return [];
+  const rows = (
+    await run<Omit<TaskRow, 'detached'> & { detached: boolean; was_ready: number }>(db, 'claimTasks', [
+      at.now,
+      request.limit,
+      request.leaseId,
+      namesParam(request.names),
+      at.lockUntil,
+    ])
+  ).rows;
+  rows.sort((a, b) => a.was_ready - b.was_ready || a.id - b.id);
+  return rows.map((row) => ({
+    id: row.id,
+    instanceId: row.instance_id,
+    executionId: row.execution_id,
+    taskId: row.task_id,
+    name: row.name,
+    data: row.data,
+    visibleAt: fromDb(row.visible_at),
+    leaseId: row.locked_by,
+    dequeueCount: row.dequeue_count,
+    ...(row.detached ? { detached: true } : {}),
+  }));
+}

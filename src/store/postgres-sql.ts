@@ -1,0 +1,140 @@
+/**
+ * @module store/postgres-sql
+ * Every fixed SQL statement of the PostgreSQL store, run as named (server-side prepared)
+ * statements: each connection parses and plans one once. Kept in one place so each can be checked
+ * against the indexes of migrations.ts. Lock rule: a lock is unexpired while
+ * `lock_expires_at > now`; `ready_at` = when the row is next claimable (NULL: never, empty inbox).
+ */
+
+import type pg from 'pg';
+import { INSTANCE_COLUMNS } from './sqlite-rows.js';
+
+/**
+ * ready_at of instance row `instances` from its inbox, given the lock expiry `lock` it has (or
+ * gets): NULL for an empty inbox, else the earliest visible-at, never before the lock expires.
+ */
+const ready = (lock: string): string =>
+  `(SELECT CASE WHEN MIN(m.visible_at) IS NULL THEN NULL WHEN ${lock} IS NULL THEN MIN(m.visible_at) ELSE GREATEST(${lock}, MIN(m.visible_at)) END
+    FROM inbox m WHERE m.instance_id = instances.instance_id)`;
+
+/** Instance columns as returned to the engine, prefixed for joins. */
+const COLUMNS = INSTANCE_COLUMNS;
+
+/** The one-statement claim around a candidate query `candidates` (see SQL.claimReady). */
+function claimStatement(candidates: string): string {
+  return `WITH c AS (${candidates}),
+    m AS (UPDATE inbox SET dequeue_count = dequeue_count + 1 WHERE id IN (
+            SELECT id FROM (SELECT i.id, row_number() OVER (PARTITION BY i.instance_id ORDER BY i.id) AS n
+                            FROM inbox i JOIN c ON i.instance_id = c.instance_id WHERE i.visible_at <= $1) w WHERE w.n <= $3)
+          RETURNING id, instance_id, visible_at, dequeue_count, data),
+    l AS (UPDATE instances SET locked_by = $4, lock_expires_at = $5, lease_epoch = lease_epoch + 1, claim_now = $1,
+            claim_last_id = (SELECT MAX(m.id) FROM m WHERE m.instance_id = instances.instance_id),
+            ready_at = ${ready('$5::bigint')}
+          FROM c WHERE instances.instance_id = c.instance_id
+          RETURNING ${COLUMNS.split(', ').map((col) => `instances.${col}`).join(', ')}, instances.lease_epoch, c.ready_at AS was_ready)
+    SELECT l.*, (SELECT array_agg(m.id ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_id,
+                (SELECT array_agg(m.visible_at ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_visible,
+                (SELECT array_agg(m.dequeue_count ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_count,
+                (SELECT array_agg(m.data ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_data
+    FROM l`;
+}
+
+/** The statements, by name (the name is the prepared statement's name). */
+export const SQL = {
+  // ── instances ──
+  /** Locks the listed instances in id order (the fixed lock order of every multi-instance write). */
+  lockInstances: `SELECT instance_id, locked_by, lease_epoch, history_length, status FROM instances
+                  WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE`,
+  insertInstance: `INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input,
+                     parent_instance_id, history_length, definition_hash, definition_version, lease_epoch, ready_at)
+                   VALUES ($1, $2, $3, 'PENDING', $4, $4, $5, $6, $7, 0, $8, $9, $10, $11)
+                   ON CONFLICT (instance_id) DO NOTHING RETURNING 1 AS inserted`,
+  getInstance: `SELECT ${COLUMNS} FROM instances WHERE instance_id = $1`,
+  deleteInstance: 'DELETE FROM instances WHERE instance_id = $1 RETURNING lease_epoch',
+  /** Recomputes ready_at of an instance after its inbox changed (lock kept). */
+  refreshReady: `UPDATE instances SET ready_at = ${ready('instances.lock_expires_at')} WHERE instance_id = $1`,
+  anyReadyInstance: 'SELECT EXISTS (SELECT 1 FROM instances WHERE ready_at <= $1 AND ($2::text[] IS NULL OR name = ANY($2::text[]))) AS found',
+  /**
+   * The whole orchestration claim in ONE statement (autocommit: one round trip): candidates
+   * (SKIP LOCKED), their first $3 visible messages counted as delivered, and the lease. Messages
+   * come back as arrays per instance. $1 now, $2 limit, $3 max messages, $4 lease, $5 lock until,
+   * $6 names (NULL: any); the listed form takes $7 instance ids.
+   */
+  claimReady: claimStatement(`SELECT instance_id, ready_at FROM instances WHERE ready_at <= $1 AND ($6::text[] IS NULL OR name = ANY($6::text[]))
+                              ORDER BY ready_at, instance_id LIMIT $2 FOR UPDATE SKIP LOCKED`),
+  claimListed: claimStatement(`SELECT instance_id, ready_at FROM instances WHERE instance_id = ANY($7::text[]) AND (locked_by IS NULL OR lock_expires_at <= $1)
+                               AND ($6::text[] IS NULL OR name = ANY($6::text[])) ORDER BY instance_id LIMIT $2 FOR UPDATE SKIP LOCKED`),
+  claimWindow: 'SELECT claim_last_id, claim_now FROM instances WHERE instance_id = $1 AND locked_by = $2 FOR UPDATE',
+  delayWindow: 'UPDATE inbox SET visible_at = $2 WHERE instance_id = $1 AND id <= $3 AND visible_at <= $4',
+  unlockInstance: `UPDATE instances SET locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${ready('NULL::bigint')}
+                   WHERE instance_id = $1 AND locked_by = $2`,
+  renewInstance: `UPDATE instances SET lock_expires_at = $3, ready_at = ${ready('$3::bigint')} WHERE instance_id = $1 AND locked_by = $2`,
+  releaseInstances: `UPDATE instances SET locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${ready('NULL::bigint')}
+                     WHERE locked_by IS NOT NULL AND left(locked_by, length($1)) = $1`,
+  /** The end of a turn: state rewritten, lock released, ready_at from the inbox the turn left. */
+  finishTurn: `UPDATE instances SET execution_id = $2, name = $3, status = $4, definition_hash = $5, definition_version = $6, last_updated_at = $7,
+                 completed_at = $8, input = $9, output = $10, custom_status = $11, failure = $12, history_length = $13,
+                 locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${ready('NULL::bigint')}
+               WHERE instance_id = $1`,
+  // ── history ──
+  insertHistory: `INSERT INTO history (instance_id, seq, type, timestamp, data)
+                  SELECT $1, s, t, ts, d FROM unnest($2::int[], $3::text[], $4::bigint[], $5::text[]) AS h(s, t, ts, d)`,
+  loadHistory: 'SELECT seq, type, timestamp, data FROM history WHERE instance_id = $1 AND seq >= $2 ORDER BY seq',
+  deleteHistory: 'DELETE FROM history WHERE instance_id = $1',
+  // ── inbox ──
+  insertMessages: `INSERT INTO inbox (instance_id, execution_id, visible_at, data)
+                   SELECT i, e, v, d FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS m(i, e, v, d, o) ORDER BY o`,
+  deleteMessages: 'DELETE FROM inbox WHERE instance_id = $1 AND id = ANY($2::bigint[])',
+  deleteInbox: 'DELETE FROM inbox WHERE instance_id = $1',
+  deleteInboxOf: 'DELETE FROM inbox WHERE instance_id = $1 AND execution_id = $2',
+  // ── tasks ──
+  insertTasks: `INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data)
+                SELECT i, e, k, n, v, v, x, d FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::boolean[], $7::text[])
+                WITH ORDINALITY AS t(i, e, k, n, v, x, d, o) ORDER BY o`,
+  claimTasks: `WITH c AS (SELECT id, ready_at FROM tasks WHERE ready_at <= $1 AND ($4::text[] IS NULL OR name = ANY($4::text[]))
+                          ORDER BY ready_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+               UPDATE tasks SET locked_by = $3, lock_expires_at = $5, ready_at = $5, dequeue_count = tasks.dequeue_count + 1 FROM c WHERE tasks.id = c.id
+               RETURNING tasks.id, tasks.instance_id, tasks.execution_id, tasks.task_id, tasks.name, tasks.visible_at, tasks.dequeue_count,
+                         tasks.locked_by, tasks.detached, tasks.data, c.ready_at AS was_ready`,
+  deleteLockedTask: 'DELETE FROM tasks WHERE id = $1 AND locked_by = $2',
+  unlockTask: `UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, visible_at = COALESCE($3, visible_at), ready_at = COALESCE($3, visible_at)
+               WHERE id = $1 AND locked_by = $2`,
+  renewTask: 'UPDATE tasks SET lock_expires_at = $3, ready_at = $3 WHERE id = $1 AND locked_by = $2',
+  releaseTasks: `UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, ready_at = visible_at
+                 WHERE locked_by IS NOT NULL AND left(locked_by, length($1)) = $1`,
+  deleteTasks: 'DELETE FROM tasks WHERE instance_id = $1',
+  deleteAttachedTasks: 'DELETE FROM tasks WHERE instance_id = $1 AND NOT detached',
+  deleteTasksOf: 'DELETE FROM tasks WHERE instance_id = $1 AND execution_id = $2 AND NOT detached',
+  // ── wake-ups and inspection ──
+  nextWake: `SELECT LEAST((SELECT MIN(ready_at) FROM instances WHERE ready_at > $1), (SELECT MIN(ready_at) FROM tasks WHERE ready_at > $1)) AS t`,
+  inboxSummary: 'SELECT COUNT(*)::int AS n, MIN(visible_at) FILTER (WHERE visible_at > $2) AS next FROM inbox WHERE instance_id = $1',
+  instanceTasks: 'SELECT task_id, name, visible_at, locked_by, lock_expires_at, dequeue_count FROM tasks WHERE instance_id = $1 ORDER BY id',
+  readyInstancesByName: 'SELECT name, COUNT(*)::int AS ready, MIN(ready_at) AS oldest FROM instances WHERE ready_at <= $1 GROUP BY name ORDER BY name',
+  readyTasksByName: 'SELECT name, COUNT(*)::int AS ready, MIN(ready_at) AS oldest FROM tasks WHERE ready_at <= $1 GROUP BY name ORDER BY name',
+  // ── definitions ──
+  putDefinition: `INSERT INTO definitions (hash, id, version, text, source, registered_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hash) DO NOTHING`,
+  getDefinition: 'SELECT hash, id, version, text, source, registered_at FROM definitions WHERE hash = $1',
+  listDefinitions: `SELECT hash, id, version, text, source, registered_at FROM definitions WHERE ($1::text IS NULL OR id = $1)
+                    ORDER BY registered_at, registration`,
+  deleteUnusedDefinition: `DELETE FROM definitions WHERE hash = $1 AND NOT EXISTS (
+                             SELECT 1 FROM instances WHERE definition_hash = $1 AND status NOT IN ('COMPLETED', 'FAILED', 'TERMINATED'))`,
+} as const;
+
+/** A statement name. */
+export type SqlName = keyof typeof SQL;
+
+/**
+ * Statements this process sent through {@link run} plus BEGIN/COMMIT of store transactions: the
+ * round trips to PostgreSQL, for benchmarks (process-wide: every store of the process adds here).
+ */
+export const roundTrips = { count: 0 };
+
+/** Runs the named statement with `values` (prepared once per connection by its name). */
+export function run<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  db: pg.Pool | pg.PoolClient,
+  name: SqlName,
+  values: unknown[],
+): Promise<pg.QueryResult<R>> {
+  roundTrips.count++;
+  return db.query<R>({ name, text: SQL[name], values });
+}

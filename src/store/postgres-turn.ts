@@ -1,0 +1,209 @@
+/**
+ * @module store/postgres-turn
+ * The instance-changing write bodies of the PostgreSQL store — create (reuse policy), enqueue,
+ * the turn commit and instance deletion — each run inside one transaction. Every body first locks
+ * the instance rows it will write, in instance-id order (the fixed lock order that keeps two turns
+ * from deadlocking), and only then takes inbox ids: an instance's messages get ids in the order
+ * their transactions commit (specs/store-postgres.md, "ordering rule").
+ */
+
+import { SwirlError } from '../errors.js';
+import { run } from './postgres-sql.js';
+import type { Tx } from './postgres-tx.js';
+import { isTerminalStatus, ReusePolicy, RuntimeStatus, StoreErrorCode, storeError, type CreateInstanceRequest, type NewMessage, type TurnCommit } from './types.js';
+
+/** A locked instance row (what the lock query returns). */
+interface LockedRow {
+  instance_id: string;
+  locked_by: string | null;
+  lease_epoch: number;
+  history_length: number;
+  status: RuntimeStatus;
+}
+
+/** Converts the caller's scheduling times to the database clock's frame (see PgTurnWriter). */
+export type ToDb = (t: number) => number;
+
+/** The write bodies. `toDb` maps the caller's clock to the database clock (specs/store-postgres.md). */
+export class PgTurnWriter {
+  constructor(private readonly toDb: ToDb) {}
+
+  /** Locks the rows of `ids` (that exist) in id order; returns them by id. */
+  async lock(tx: Tx, ids: Iterable<string>): Promise<Map<string, LockedRow>> {
+    const sorted = [...new Set(ids)].sort();
+    const rows = sorted.length === 0 ? [] : (await run<LockedRow>(tx, 'lockInstances', [sorted])).rows;
+    return new Map(rows.map((r) => [r.instance_id, r]));
+  }
+
+  /** createInstance with the instance row already locked if it exists (`existing`). */
+  async createInstance(tx: Tx, request: CreateInstanceRequest, existing: LockedRow | undefined): Promise<{ created: boolean }> {
+    const policy = request.reusePolicy ?? ReusePolicy.REPLACE_TERMINAL;
+    let epoch = 0;
+    if (existing !== undefined) {
+      switch (policy) {
+        case ReusePolicy.IGNORE:
+          return { created: false };
+        case ReusePolicy.REJECT:
+          throw exists(request.instanceId, existing.status);
+        case ReusePolicy.REPLACE_TERMINAL:
+          if (!isTerminalStatus(existing.status)) throw exists(request.instanceId, existing.status);
+          // A replaced id keeps counting epochs, so an old lease's epoch can never match the new row.
+          epoch = (await this.deleteInstance(tx, request.instanceId)) ?? 0;
+          break;
+        default: {
+          const never: never = policy;
+          throw new SwirlError('INVALID_ARGUMENT', `unknown reuse policy ${String(never)}`);
+        }
+      }
+    }
+    const visible = this.toDb(request.startMessage.visibleAt);
+    const inserted = await run(tx, 'insertInstance', [
+      request.instanceId,
+      request.executionId,
+      request.name,
+      request.createdAt,
+      request.scheduledStartAt ?? null,
+      request.input ?? null,
+      request.parentInstanceId ?? null,
+      request.definitionHash ?? null,
+      request.definitionVersion ?? null,
+      epoch,
+      visible,
+    ]);
+    if (inserted.rowCount === 0) {
+      // Another transaction created the id after our lock query found nothing (ON CONFLICT waited
+      // for it to commit): the id is taken and, being new, not terminal.
+      if (policy === ReusePolicy.IGNORE) return { created: false };
+      throw exists(request.instanceId, RuntimeStatus.PENDING);
+    }
+    await run(tx, 'insertMessages', [[request.instanceId], [null], [visible], [request.startMessage.data]]);
+    return { created: true };
+  }
+
+  /** Inserts messages to instances whose rows this transaction has locked, and refreshes their ready_at. */
+  async insertMessages(tx: Tx, messages: readonly NewMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await run(tx, 'insertMessages', [
+      messages.map((m) => m.instanceId),
+      messages.map((m) => m.executionId ?? null),
+      messages.map((m) => this.toDb(m.visibleAt)),
+      messages.map((m) => m.data),
+    ]);
+    for (const id of new Set(messages.map((m) => m.instanceId))) await run(tx, 'refreshReady', [id]);
+  }
+
+  /** enqueueMessages: atomic, INSTANCE_NOT_FOUND for an unknown target. */
+  async enqueue(tx: Tx, messages: readonly NewMessage[]): Promise<void> {
+    const rows = await this.lock(
+      tx,
+      messages.map((m) => m.instanceId),
+    );
+    for (const m of messages) if (!rows.has(m.instanceId)) throw storeError(StoreErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${m.instanceId}'`);
+    await this.insertMessages(tx, messages);
+  }
+
+  /** commitTurn: lock every instance the turn touches (sorted), the checks of the Store doc, then the writes. */
+  async commitTurn(tx: Tx, turn: TurnCommit): Promise<void> {
+    const touched = [turn.instanceId, ...turn.messages.map((m) => m.instanceId), ...turn.newInstances.map((c) => c.instanceId)];
+    for (const c of turn.newInstances) if (c.onConflict !== undefined) touched.push(c.onConflict.instanceId);
+    const rows = await this.lock(tx, touched);
+    const current = rows.get(turn.instanceId);
+    if (current === undefined || current.locked_by !== turn.leaseId) throw leaseLost('instance', turn.instanceId, turn.leaseId);
+    if (turn.epoch !== undefined && turn.epoch !== current.lease_epoch) {
+      throw storeError(StoreErrorCode.LEASE_LOST, `instance '${turn.instanceId}' is at lease epoch ${current.lease_epoch}, not ${turn.epoch} (claimed again since)`);
+    }
+    const expectedSeq = turn.resetHistory ? 0 : current.history_length;
+    if (turn.firstSeq !== expectedSeq) {
+      throw storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}' starts at seq ${turn.firstSeq} but the stored history has ${expectedSeq} events`);
+    }
+    turn.history.forEach((event, i) => {
+      if (event.seq !== turn.firstSeq + i) {
+        throw storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}': history seq ${event.seq} is not contiguous (expected ${turn.firstSeq + i})`);
+      }
+    });
+    for (const done of turn.completedTasks ?? []) {
+      if ((await run(tx, 'deleteLockedTask', [done.taskRowId, done.leaseId])).rowCount === 0) throw leaseLost('activity task', String(done.taskRowId), done.leaseId);
+    }
+    if (turn.resetHistory) await run(tx, 'deleteHistory', [turn.instanceId]);
+    if (turn.history.length > 0) {
+      // The primary key (instance_id, seq) refuses a duplicate append even if the checks were bypassed.
+      const h = turn.history;
+      await run(tx, 'insertHistory', [turn.instanceId, h.map((e) => e.seq), h.map((e) => e.type), h.map((e) => e.timestamp), h.map((e) => e.data)]);
+    }
+    if (turn.consumedMessageIds.length > 0) await run(tx, 'deleteMessages', [turn.instanceId, turn.consumedMessageIds]);
+    if (turn.dropPendingWork) {
+      await run(tx, 'deleteInbox', [turn.instanceId]);
+      await run(tx, 'deleteAttachedTasks', [turn.instanceId]);
+    }
+    if (turn.dropWorkOf !== undefined) {
+      await run(tx, 'deleteInboxOf', [turn.instanceId, turn.dropWorkOf]);
+      await run(tx, 'deleteTasksOf', [turn.instanceId, turn.dropWorkOf]);
+    }
+    // A final turn's own tasks and self-messages would outlive it — except fire-and-forget tasks.
+    const tasks = turn.tasks.filter((t) => !turn.dropPendingWork || t.detached === true);
+    if (tasks.length > 0) {
+      await run(tx, 'insertTasks', [
+        tasks.map((t) => t.instanceId),
+        tasks.map((t) => t.executionId),
+        tasks.map((t) => t.taskId),
+        tasks.map((t) => t.name),
+        tasks.map((t) => this.toDb(t.visibleAt)),
+        tasks.map((t) => t.detached === true),
+        tasks.map((t) => t.data),
+      ]);
+    }
+    // Messages to instances that do not exist (now, before this turn's children) are dropped.
+    const delivered = turn.messages.filter((m) => (m.instanceId === turn.instanceId ? !turn.dropPendingWork : rows.has(m.instanceId)));
+    await this.insertMessages(tx, delivered);
+    for (const child of turn.newInstances) await this.createChild(tx, child, rows);
+    const s = turn.state;
+    await run(tx, 'finishTurn', [
+      turn.instanceId,
+      s.executionId,
+      s.name,
+      s.status,
+      s.definitionHash ?? null,
+      s.definitionVersion ?? null,
+      s.lastUpdatedAt,
+      s.completedAt ?? null,
+      s.input ?? null,
+      s.output ?? null,
+      s.customStatus ?? null,
+      s.failure ?? null,
+      turn.firstSeq + turn.history.length,
+    ]);
+  }
+
+  /** Deletes the instance with its history, inbox and tasks; returns its lease epoch (undefined if absent). */
+  async deleteInstance(tx: Tx, instanceId: string): Promise<number | undefined> {
+    await run(tx, 'deleteHistory', [instanceId]);
+    await run(tx, 'deleteInbox', [instanceId]);
+    await run(tx, 'deleteTasks', [instanceId]);
+    return (await run<{ lease_epoch: number }>(tx, 'deleteInstance', [instanceId])).rows[0]?.lease_epoch;
+  }
+
+  /** A child of a turn in a savepoint: a refused child leaves nothing behind; its onConflict message is delivered instead. */
+  private async createChild(tx: Tx, child: TurnCommit['newInstances'][number], rows: Map<string, LockedRow>): Promise<void> {
+    await tx.query('SAVEPOINT child');
+    try {
+      await this.createInstance(tx, child, rows.get(child.instanceId));
+      await tx.query('RELEASE SAVEPOINT child');
+    } catch (error) {
+      await tx.query('ROLLBACK TO SAVEPOINT child');
+      if (!(error instanceof SwirlError && error.code === StoreErrorCode.INSTANCE_EXISTS)) throw error;
+      const notice = child.onConflict;
+      if (notice !== undefined && rows.has(notice.instanceId)) await this.insertMessages(tx, [notice]);
+    }
+  }
+}
+
+function exists(instanceId: string, status: RuntimeStatus): SwirlError {
+  return status === RuntimeStatus.PENDING || !isTerminalStatus(status)
+    ? storeError(StoreErrorCode.INSTANCE_EXISTS, `an instance with id '${instanceId}' is already ${status}; only a completed, failed or terminated instance can be replaced`)
+    : storeError(StoreErrorCode.INSTANCE_EXISTS, `an instance with id '${instanceId}' already exists (${status})`);
+}
+
+/** The LEASE_LOST error of every lease check. */
+export function leaseLost(what: string, id: string, leaseId: string): SwirlError {
+  return storeError(StoreErrorCode.LEASE_LOST, `${what} '${id}' is not held by lease '${leaseId}' (expired and claimed by another worker, or deleted)`);
+}

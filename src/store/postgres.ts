@@ -1,0 +1,330 @@
+/**
+ * @module store/postgres
+ * The PostgreSQL backend of the {@link Store} port, shared by any number of engine nodes: a `pg`
+ * pool, named prepared statements, one transaction per write (retried on deadlock), claims with
+ * `FOR UPDATE SKIP LOCKED`, lease expiry and visibility judged in the database clock's frame, and
+ * LISTEN/NOTIFY wake-ups (postgres-notify.ts). Specification: specs/store-postgres.md.
+ */
+
+import type pg from 'pg';
+import { InfrastructureError } from '../errors.js';
+import { claimActivities, claimOrchestrations } from './postgres-claims.js';
+import { deleteUnusedDefinitions, getDefinition, listDefinitions, pendingWork, putDefinition, queryInstances, queuedWork } from './postgres-inspection.js';
+import { PgNotifier } from './postgres-notify.js';
+import { KeyedOrder } from './postgres-order.js';
+import { createPool, measureClockOffset, migrate, parsePostgresUrl, type PostgresLocation } from './postgres-schema.js';
+import { run } from './postgres-sql.js';
+import { autocommit, read, transaction, type Tx, type TxStats } from './postgres-tx.js';
+import { leaseLost, PgTurnWriter } from './postgres-turn.js';
+import { toHistoryRecord, toInstanceRecord, type HistoryRow, type InstanceRow } from './sqlite-rows.js';
+import {
+  isTerminalStatus,
+  StoreFaultCode,
+  type ActivityWorkItem,
+  type ClaimActivitiesRequest,
+  type ClaimOrchestrationsRequest,
+  type CompleteActivityRequest,
+  type CreateInstanceRequest,
+  type DefinitionRecord,
+  type HistoryRecord,
+  type InstancePage,
+  type InstanceQuery,
+  type InstanceRecord,
+  type NewMessage,
+  type OrchestrationWorkItem,
+  type PendingWork,
+  type QueuedWorkCount,
+  type Store,
+  type StoreChange,
+  type TurnCommit,
+} from './types.js';
+
+
+/** Options of {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:port/db?schema=name` (see specs/store-postgres.md). */
+  url: string;
+  /** Pool size. @default 10 */
+  poolSize?: number;
+  /** How long a call waits for a pooled connection (or a new one) before failing. @default 10000 */
+  connectionTimeoutMs?: number;
+  /**
+   * The clock of the engine using this store (the same `now` its calls pass). Its offset from the
+   * database clock is measured at open, and every scheduling time is translated by it, so nodes
+   * whose clocks disagree still agree on leases and visibility. @default Date.now
+   */
+  clock?: () => number;
+  /**
+   * Measured offsets smaller than this are taken as 0: round-trip noise, far below any lease, and
+   * a reopened store then reads back exactly the times it wrote. @default 250
+   */
+  clockToleranceMs?: number;
+  /** LISTEN for other nodes' changes (wake-ups). @default true */
+  listen?: boolean;
+}
+
+/** Opens (creating and migrating the schema as needed) a PostgreSQL store. */
+export async function openPostgresStore(options: string | PostgresStoreOptions): Promise<PostgresStore> {
+  const o = typeof options === 'string' ? { url: options } : options;
+  const location = parsePostgresUrl(o.url);
+  const pool = createPool(location, { max: o.poolSize ?? 10, connectionTimeoutMs: o.connectionTimeoutMs ?? 10_000 });
+  // An idle connection that dies (PostgreSQL restarted) is an 'error' event on the pool: without a
+  // listener it would crash the process. The pool drops it and opens a new one when needed.
+  pool.on('error', () => undefined);
+  try {
+    await migrate(pool, location.schema);
+    const measured = await measureClockOffset(pool, o.clock ?? Date.now);
+    const offset = Math.abs(measured) < (o.clockToleranceMs ?? 250) ? 0 : measured;
+    const store = new PostgresStore(pool, location, offset);
+    if (o.listen !== false) await store.startListening();
+    return store;
+  } catch (cause) {
+    await pool.end().catch(() => undefined);
+    if (cause instanceof InfrastructureError) throw cause;
+    throw new InfrastructureError('STORE_OPEN_FAILED', `cannot open the PostgreSQL store: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** The PostgreSQL {@link Store}. Create it with {@link openPostgresStore}. */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+  readonly features = { inlineActivityCompletion: true };
+  /** Transactions committed and retries after deadlocks / serialization failures, since open. */
+  readonly stats: TxStats = { transactions: 0, retries: 0 };
+  private readonly turns: PgTurnWriter;
+  private readonly notifier: PgNotifier;
+  /** Calls about one instance apply in call order (see postgres-order.ts). */
+  private readonly order = new KeyedOrder();
+  private closed = false;
+
+  /**
+   * @param offsetMs how far the caller's clock is ahead of the database clock: scheduling times
+   *                 are stored as `t - offsetMs` (database frame) and read back as `+ offsetMs`.
+   */
+  constructor(
+    readonly pool: pg.Pool,
+    readonly location: PostgresLocation,
+    readonly offsetMs: number,
+  ) {
+    this.turns = new PgTurnWriter((t) => this.toDb(t));
+    this.notifier = new PgNotifier(location);
+  }
+
+  /** Notifications sent and received, and LISTEN reconnects, since open. */
+  get notificationCounts(): { sent: number; received: number; reconnects: number } {
+    return { ...this.notifier.counts };
+  }
+
+  /** Starts the LISTEN connection (reconnecting on its own after a failure). */
+  async startListening(): Promise<void> {
+    await this.notifier.start();
+  }
+
+  /**
+   * Subscribes to changes committed by any node on this schema (new work, an instance changed):
+   * the engine's wake-up source across nodes. Lost notifications only delay (polling remains).
+   */
+  onChange(listener: (change: StoreChange) => void): () => void {
+    return this.notifier.subscribe(listener);
+  }
+
+  // ── writes ──────────────────────────────────────────────────────────────────────────────────
+
+  async createInstance(request: CreateInstanceRequest): Promise<{ created: boolean }> {
+    const result = await this.order.run([request.instanceId], () =>
+      this.write(async (tx) => this.turns.createInstance(tx, request, (await this.turns.lock(tx, [request.instanceId])).get(request.instanceId))),
+    );
+    if (result.created) this.notifier.work();
+    return result;
+  }
+
+  async enqueueMessages(messages: NewMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.order.run(
+      messages.map((m) => m.instanceId),
+      () => this.write((tx) => this.turns.enqueue(tx, messages)),
+    );
+    this.notifier.work();
+  }
+
+  async claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]> {
+    const now = this.toDb(request.now);
+    const names = request.names === undefined ? null : [...new Set(request.names)];
+    if (request.instanceIds === undefined) {
+      // Idle workers poll: answer "nothing" from one index probe, without a write transaction.
+      const probe = await this.read(() => run<{ found: boolean }>(this.pool, 'anyReadyInstance', [now, names]));
+      if (!probe.rows[0].found) return [];
+    }
+    return this.statement(() => claimOrchestrations(this.pool, request, { now, lockUntil: now + request.leaseMs }, (t) => this.fromDb(t)));
+  }
+
+  async commitTurn(turn: TurnCommit): Promise<void> {
+    await this.write((tx) => this.turns.commitTurn(tx, turn));
+    this.notifier.changed(turn.instanceId, turn.state.status);
+    if (turn.messages.length > 0 || turn.tasks.length > 0 || turn.newInstances.length > 0) this.notifier.work();
+  }
+
+  async abandonOrchestration(instanceId: string, leaseId: string, visibleAt?: number): Promise<void> {
+    await this.write(async (tx) => {
+      const window = (await run<{ claim_last_id: number | null; claim_now: number | null }>(tx, 'claimWindow', [instanceId, leaseId])).rows[0];
+      if (window === undefined) throw leaseLost('instance', instanceId, leaseId);
+      // The claim's window is re-selected from what the row recorded (see migration 3).
+      if (visibleAt !== undefined && window.claim_last_id !== null) {
+        await run(tx, 'delayWindow', [instanceId, this.toDb(visibleAt), window.claim_last_id, window.claim_now]);
+      }
+      await run(tx, 'unlockInstance', [instanceId, leaseId]);
+    });
+    this.notifier.work();
+  }
+
+  async renewOrchestrationLease(instanceId: string, leaseId: string, now: number, leaseMs: number): Promise<void> {
+    await this.write(async (tx) => {
+      if ((await run(tx, 'renewInstance', [instanceId, leaseId, this.toDb(now) + leaseMs])).rowCount === 0) throw leaseLost('instance', instanceId, leaseId);
+    });
+  }
+
+  async releaseLeases(leasePrefix: string): Promise<{ instances: number; tasks: number }> {
+    const released = await this.write(async (tx) => ({
+      instances: (await run(tx, 'releaseInstances', [leasePrefix])).rowCount ?? 0,
+      tasks: (await run(tx, 'releaseTasks', [leasePrefix])).rowCount ?? 0,
+    }));
+    if (released.instances + released.tasks > 0) this.notifier.work();
+    return released;
+  }
+
+  async claimActivities(request: ClaimActivitiesRequest): Promise<ActivityWorkItem[]> {
+    const now = this.toDb(request.now);
+    // One statement, no probe first: with nothing ready it reads an index range and changes nothing.
+    return this.statement(() => claimActivities(this.pool, request, { now, lockUntil: now + request.leaseMs }, (t) => this.fromDb(t)));
+  }
+
+  async completeActivity(request: CompleteActivityRequest): Promise<void> {
+    await this.write(async (tx) => {
+      // The target's row lock first (lock order, and the ordering rule of its inbox).
+      const target = await this.turns.lock(tx, [request.message.instanceId]);
+      if ((await run(tx, 'deleteLockedTask', [request.taskRowId, request.leaseId])).rowCount === 0) {
+        throw leaseLost('activity task', String(request.taskRowId), request.leaseId);
+      }
+      if (target.has(request.message.instanceId)) await this.turns.insertMessages(tx, [request.message]);
+    });
+    this.notifier.work();
+  }
+
+  async abandonActivity(taskRowId: number, leaseId: string, visibleAt?: number): Promise<void> {
+    await this.write(async (tx) => {
+      if ((await run(tx, 'unlockTask', [taskRowId, leaseId, visibleAt === undefined ? null : this.toDb(visibleAt)])).rowCount === 0) {
+        throw leaseLost('activity task', String(taskRowId), leaseId);
+      }
+    });
+    this.notifier.work();
+  }
+
+  async renewActivityLease(taskRowId: number, leaseId: string, now: number, leaseMs: number): Promise<void> {
+    await this.write(async (tx) => {
+      if ((await run(tx, 'renewTask', [taskRowId, leaseId, this.toDb(now) + leaseMs])).rowCount === 0) throw leaseLost('activity task', String(taskRowId), leaseId);
+    });
+  }
+
+  async purgeInstances(instanceIds: string[]): Promise<string[]> {
+    return this.write(async (tx) => {
+      // Locked first (sorted): an enqueue that waits on a row purged here finds no row afterwards.
+      const rows = await this.turns.lock(tx, instanceIds);
+      const deleted: string[] = [];
+      for (const id of new Set(instanceIds)) {
+        const row = rows.get(id);
+        if (row === undefined || !isTerminalStatus(row.status)) continue;
+        await this.turns.deleteInstance(tx, id);
+        deleted.push(id);
+      }
+      return deleted;
+    });
+  }
+
+  async putDefinition(definition: DefinitionRecord): Promise<void> {
+    await this.write((tx) => putDefinition(tx, definition));
+  }
+
+  deleteUnusedDefinitions(hashes: string[]): Promise<string[]> {
+    return this.write((tx) => deleteUnusedDefinitions(tx, hashes));
+  }
+
+  // ── reads ───────────────────────────────────────────────────────────────────────────────────
+
+  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    const row = (await this.read(() => run<InstanceRow>(this.pool, 'getInstance', [instanceId]))).rows[0];
+    return row === undefined ? undefined : toInstanceRecord(row);
+  }
+
+  async loadHistory(instanceId: string, fromSeq = 0): Promise<HistoryRecord[]> {
+    return (await this.read(() => run<HistoryRow>(this.pool, 'loadHistory', [instanceId, fromSeq]))).rows.map(toHistoryRecord);
+  }
+
+  queryInstances(query: InstanceQuery): Promise<InstancePage> {
+    return this.read(() => queryInstances(this.pool, query));
+  }
+
+  async nextWakeAt(now: number): Promise<number | undefined> {
+    const t = (await this.read(() => run<{ t: number | null }>(this.pool, 'nextWake', [this.toDb(now)]))).rows[0].t;
+    return t === null ? undefined : this.fromDb(t);
+  }
+
+  pendingWork(instanceId: string, now: number): Promise<PendingWork> {
+    return this.read(() => pendingWork(this.pool, instanceId, this.toDb(now), (t) => this.fromDb(t)));
+  }
+
+  queuedWork(now: number): Promise<QueuedWorkCount[]> {
+    return this.read(() => queuedWork(this.pool, this.toDb(now), (t) => this.fromDb(t)));
+  }
+
+  getDefinition(hash: string): Promise<DefinitionRecord | undefined> {
+    return this.read(() => getDefinition(this.pool, hash));
+  }
+
+  listDefinitions(id?: string): Promise<DefinitionRecord[]> {
+    return this.read(() => listDefinitions(this.pool, id));
+  }
+
+  /** PostgreSQL has no fatal fault of its own here: a failed write is retried by the engine, and the pool reconnects. */
+  onFatal(listener: (error: Error) => void): () => void {
+    void listener;
+    return () => undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.notifier.close();
+    await this.pool.end();
+  }
+
+  // ── plumbing ────────────────────────────────────────────────────────────────────────────────
+
+  /** A caller-clock scheduling time in the database clock's frame. */
+  private toDb(t: number): number {
+    return t - this.offsetMs;
+  }
+
+  private fromDb(t: number): number {
+    return t + this.offsetMs;
+  }
+
+  private write<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(closedError());
+    return transaction(this.pool, this.stats, body);
+  }
+
+  /** One data-changing statement on its own (a claim): one round trip. */
+  private statement<T>(body: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(closedError());
+    return autocommit(this.stats, body);
+  }
+
+  private read<T>(body: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(closedError());
+    return read(body);
+  }
+}
+
+function closedError(): InfrastructureError {
+  return new InfrastructureError(StoreFaultCode.STORE_CLOSED, 'the PostgreSQL store is closed');
+}
