@@ -28,6 +28,7 @@ interface ServeOptions {
   appId: string;
   maxHeldEvents: string;
   heldEventTtl: string;
+  lease: string;
   workerId?: string;
   verbose?: boolean;
 }
@@ -86,6 +87,7 @@ export function registerServe(program: Command): void {
     .option('--max-held-events <n>', 'CloudEvents held at most for instances that do not exist yet (more: 429)', '10000')
     .option('--held-event-ttl <duration>', 'ISO-8601 duration after which a held CloudEvent whose instance never started is dropped', 'P1D')
     .option('--worker-id <id>', "this node's id in lease ids; must be unique among live nodes on one store (default: hostname + store path, stable across restarts)")
+    .option('--lease <duration>', 'ISO-8601 duration of work leases: how long a killed node keeps its instances from the other nodes', 'PT30S')
     .option('--verbose', 'log engine and host events on stderr')
     .action(async (opts: ServeOptions, command: Command) => {
       const port = Number(opts.port);
@@ -111,6 +113,12 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
+      const leaseMs = parseDuration(opts.lease);
+      if (leaseMs === undefined || leaseMs < 100) {
+        process.stderr.write(`swirl serve: --lease must be an ISO-8601 duration of at least 0.1 s such as PT30S, not '${opts.lease}'\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
       const workflowsDir = opts.workflows ?? defaultWorkflowsDir();
       if (workflowsDir !== undefined && !existsSync(workflowsDir)) {
         process.stderr.write(`swirl serve: the workflows folder '${workflowsDir}' does not exist\n`);
@@ -131,7 +139,7 @@ export function registerServe(program: Command): void {
           appId: opts.appId,
           logger,
           heldEvents: { maxHeldEvents, heldEventTtlMs },
-          engine: { workerId },
+          engine: { workerId, leaseMs },
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),
           ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
         });
