@@ -304,8 +304,9 @@ function assertEverySecondOnce(due: number[]): void {
   for (let i = 1; i < due.length; i++) assert.equal(due[i]! - due[i - 1]!, 1000, `ticks ${due[i - 1]} → ${due[i]}: none missed`);
 }
 
-test('schedule ticks: every second exactly once across two nodes, and on after one is killed', async () => {
-  await sleep(4000);
+test('schedule ticks: every second exactly once across three nodes, and on after one is killed', async () => {
+  const c = await node('nodeC');
+  await sleep(5000);
   const before = await tickDueTimes(a.base);
   assert.ok(before.length >= 4, `ticks so far: ${before.length}`);
   assertEverySecondOnce(before);
@@ -314,7 +315,9 @@ test('schedule ticks: every second exactly once across two nodes, and on after o
   await sleep(3500);
   const afterKill = await tickDueTimes(b.base);
   assertEverySecondOnce(afterKill);
-  assert.ok(afterKill[afterKill.length - 1]! >= killedAt + 2000, 'node B kept creating runs');
+  assert.ok(afterKill[afterKill.length - 1]! >= killedAt + 2000, 'nodes B and C kept creating runs');
+  const last = afterKill[afterKill.length - 1]!;
+  assert.deepEqual((await tickDueTimes(c.base)).filter((t) => t <= last), afterKill, 'C reads the same runs');
   // Every run due by now has run once (a single ExecutionStarted each).
   const due = afterKill.filter((t) => t < Date.now() - 1500);
   for (const t of due.slice(-3)) {
@@ -322,6 +325,7 @@ test('schedule ticks: every second exactly once across two nodes, and on after o
     assert.deepEqual(d.output, { ticked: true });
     assert.equal((await history(b.base, `ticker-sched-${t}`)).filter((h) => h.type === 'ExecutionStarted').length, 1);
   }
+  assert.equal(await stopNode(c), 0);
   a = await node('nodeA');
 });
 
