@@ -273,8 +273,13 @@ export class SqliteStore implements Store {
 
   // ── several nodes: host state shared through the store (store/sqlite-host-state) ────────────
 
+  /**
+   * Not synced on its own, like work claims (durableClaims makes it durable): every effect of
+   * routing the event is a durable write after it, whose WAL sync covers the claim too, and a
+   * claim lost with the machine before any such write means nothing was routed.
+   */
   claimEvent(request: EventClaimRequest): Promise<EventClaim> {
-    return this.write(() => this.hostState.claimEvent(request));
+    return this.write(() => this.hostState.claimEvent(request), this.claimsDurable);
   }
 
   finishEvent(source: string, id: string, outcome: string | undefined): Promise<void> {

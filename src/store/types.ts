@@ -492,7 +492,8 @@ export interface SharedHostState {
   /**
    * Insert-if-absent of the CloudEvent key (source, id) with claimedAt = now and no outcome;
    * when the key exists unfinished with claimedAt < staleBefore, it is re-claimed. Atomic across
-   * processes: of concurrent calls for one key exactly one gets `claimed: true`.
+   * processes: of concurrent calls for one key exactly one gets `claimed: true`. Need not be
+   * durable on its own (the caller's later durable writes cover it, as after a work claim).
    */
   claimEvent(request: EventClaimRequest): Promise<EventClaim>;
   /**

@@ -354,14 +354,20 @@ test('turns alternating between two nodes: the live-instance cache is validated,
 });
 
 test('kill -9: the killed node’s in-flight activity is taken over once its lease expires', async () => {
-  await stopNode(b);
+  // B is paused while A claims the work, and resumed when A is killed: the time measured is the
+  // takeover alone (lease expiry + B's next poll), not a process start.
+  b.proc.kill('SIGSTOP');
   slowCalls.length = 0;
-  await startOn(a.base, 'slow', 'slow-1');
-  for (let n = 0; n < 200 && slowCalls.length === 0; n++) await sleep(25);
-  assert.equal(slowCalls.length, 1, 'node A called the stub');
-  await stopNode(a, 'SIGKILL');
-  const killedAt = Date.now();
-  b = await node('nodeB');
+  let killedAt: number;
+  try {
+    await startOn(a.base, 'slow', 'slow-1');
+    for (let n = 0; n < 200 && slowCalls.length === 0; n++) await sleep(25);
+    assert.equal(slowCalls.length, 1, 'node A called the stub');
+    await stopNode(a, 'SIGKILL');
+    killedAt = Date.now();
+  } finally {
+    b.proc.kill('SIGCONT');
+  }
   for (let n = 0; n < 400 && slowCalls.length < 2; n++) await sleep(25);
   assert.equal(slowCalls.length, 2, 'node B ran the activity again');
   const takeoverMs = slowCalls[1]! - killedAt;
