@@ -194,6 +194,9 @@ export class EventMailboxes {
     let dropped = 0;
     for (const [target, box] of [...this.boxes]) {
       if (box.touchedAt >= cutoff) continue;
+      // Another node on the store may have kept events into it since: its history says when.
+      await this.readHistory(target, box);
+      if (box.touchedAt >= cutoff) continue;
       this.forget(target, box);
       dropped += box.held.size;
       await this.drop(mailboxId(target));
@@ -236,6 +239,7 @@ export class EventMailboxes {
       const msg = JSON.parse(h.input) as MailboxMessage;
       if (msg.op !== 'keep') continue;
       const key = keyOf(msg.event);
+      box.touchedAt = Math.max(box.touchedAt, msg.keptAt);
       if (!box.held.has(key)) {
         box.held.set(key, msg.keptAt);
         this.heldCount += 1;
