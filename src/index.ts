@@ -74,6 +74,7 @@ export { createHost, SwirlHost } from './host/host.js';
 export type { HostOptions, HostMetrics } from './host/host.js';
 export type { WorkflowInfo, CatalogLoadReport } from './host/catalog.js';
 export type { EventOutcome } from './host/event-router.js';
+export type { DedupedOutcome, EventDedupOptions } from './host/event-dedup.js';
 export { correlatedInstanceId } from './host/event-router.js';
 export { scheduledInstanceId } from './host/scheduler.js';
 export { STORE_LATENCY_BUCKETS, LatencyRecorder } from './host/latency.js';

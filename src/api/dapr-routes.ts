@@ -79,6 +79,7 @@ export function registerDaprRoutes(router: Router, host: SwirlHost): void {
         const requested = url.searchParams.get('instanceID');
         if (requested !== null && requested !== '') checkNewInstanceId(requested);
         const input = await readJsonBody(req);
+        await host.knowWorkflow(p.name);
         host.checkInput(p.name, input);
         const instanceID = await client.start(p.name, input, requested ? { instanceId: requested } : {});
         return json(202, { instanceID });

@@ -19,6 +19,36 @@ function describe(err: unknown): string {
   return (err as Error).message;
 }
 
+/**
+ * The `cloudevents` package invents a random `id` and assumes specversion 1.0 when they are
+ * missing; an event without its own id could never be de-duplicated (a retry would be a new
+ * event), so both are required as sent (issue 18). Structured and batch bodies are checked as
+ * JSON (a body that is not JSON is reported by the decoder), binary mode by its headers.
+ */
+function requireIdentity(headers: Record<string, string>, type: string, body: string): void {
+  const missing = (has: (name: string) => boolean): string[] => ['id', 'specversion'].filter((a) => !has(a));
+  if (!type.startsWith('application/cloudevents')) {
+    const absent = missing((a) => (headers[`ce-${a}`] ?? '') !== '');
+    if (absent.length > 0) throw new HttpError(400, 'ERR_CLOUDEVENT_INVALID', `invalid CloudEvent: binary mode requires the ${absent.map((a) => `ce-${a}`).join(' and ')} header${absent.length > 1 ? 's' : ''}`);
+    return;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return;
+  }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  list.forEach((e, i) => {
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) return;
+    const o = e as Record<string, unknown>;
+    const absent = missing((a) => typeof o[a] === 'string' && o[a] !== '');
+    if (absent.length > 0) {
+      throw new HttpError(400, 'ERR_CLOUDEVENT_INVALID', `invalid CloudEvent${Array.isArray(parsed) ? ` at index ${i}` : ''}: ${absent.map((a) => `'${a}'`).join(' and ')} must be a non-empty string (the sender's id is what makes a retry a duplicate)`);
+    }
+  });
+}
+
 /** Decodes the request into CloudEvents (JSON form). @throws HttpError 400 ERR_CLOUDEVENT_INVALID */
 export async function readCloudEvents(req: Request): Promise<CloudEventJson[]> {
   const body = await req.text();
@@ -41,6 +71,7 @@ export async function readCloudEvents(req: Request): Promise<CloudEventJson[]> {
     }
     if (!Array.isArray(parsed)) throw new HttpError(400, 'ERR_CLOUDEVENT_INVALID', 'a batch must be a JSON array of CloudEvents');
   }
+  requireIdentity(headers, type, body);
   let decoded: CloudEvent<unknown> | CloudEvent<unknown>[];
   try {
     decoded = HTTP.toEvent({ headers, body }) as CloudEvent<unknown> | CloudEvent<unknown>[];

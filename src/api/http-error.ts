@@ -76,6 +76,9 @@ export function toErrorResponse(err: unknown, dapr?: { op: DaprOperationName; su
     case 'EVENT_BACKLOG_FULL':
       // Nothing is dropped silently: the sender keeps the event and retries (pub/sub redelivers).
       return errorBody(429, 'ERR_EVENT_BACKLOG_FULL', message);
+    case 'EVENT_IN_PROGRESS':
+      // A copy of an event another request is still routing: retrying later answers its outcome.
+      return errorBody(409, 'ERR_EVENT_IN_PROGRESS', message);
     case 'ENGINE_STOPPED':
       return errorBody(503, 'ERR_SHUTTING_DOWN', message);
     case 'WRITE_OUTCOME_UNKNOWN': {

@@ -125,9 +125,13 @@ export function registerSwirlRoutes(router: Router, host: SwirlHost): void {
 
   router.on('GET', '/api/v1/instances/:id/history', async (_req, p) => json(200, { instanceID: p.id, events: await client.history(p.id!) }));
 
-  router.on('GET', '/api/v1/workflows', () => json(200, { workflows: host.workflows() }));
+  router.on('GET', '/api/v1/workflows', async () => {
+    await host.refreshDefinitions();
+    return json(200, { workflows: host.workflows() });
+  });
 
-  router.on('GET', '/api/v1/workflows/:id', (_req, p) => {
+  router.on('GET', '/api/v1/workflows/:id', async (_req, p) => {
+    await host.knowWorkflow(p.id!);
     const graph = host.catalog.graph(p.id!);
     const info = host.workflows().find((w) => w.id === p.id);
     if (!graph || !info) throw new HttpError(404, 'ERR_WORKFLOW_NOT_FOUND', `no workflow definition with id '${p.id}' is registered`);

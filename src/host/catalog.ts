@@ -111,6 +111,8 @@ export class WorkflowCatalog {
   /** Earlier versions registered for their running instances: id → hash → version. */
   private readonly older = new Map<string, Map<string, WorkflowVersionInfo>>();
   private readonly listeners: ((graph: WorkflowGraph, replaced: WorkflowGraph | undefined) => void)[] = [];
+  /** The store's definitions stamp when {@link refresh} last read the definitions. */
+  private stamp: string | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -257,6 +259,46 @@ export class WorkflowCatalog {
     }
     if (report.loaded.length > 0) await secretsReady(this.engine);
     return report;
+  }
+
+  /**
+   * Learns the definitions other nodes on the store registered over the API since the last call
+   * (specs/multi-node.md "Definitions"): cheap when nothing changed (one read of the store's
+   * definitions stamp). For each id, the newest API version becomes current here unless this
+   * node's folder serves the id; every other unknown API version is registered for replay (its
+   * running instances). A version that does not compile here is logged and skipped: this node
+   * then lacks it and does not claim its instances. Returns the ids whose current version changed.
+   */
+  async refresh(): Promise<string[]> {
+    const stamp = await this.store.definitionsStamp();
+    if (stamp === this.stamp) return [];
+    const records = (await this.store.listDefinitions()).filter((r) => r.source === API_SOURCE);
+    const newest = new Map<string, DefinitionRecord>();
+    for (const r of records) newest.set(r.id, r); // oldest first: the last one wins
+    const ids = new Set([...this.knownIds(), ...records.map((r) => r.id)]);
+    const changed: string[] = [];
+    for (const record of records) {
+      const existing = this.entries.get(record.id);
+      if (existing?.graph.hash === record.hash || this.older.get(record.id)?.has(record.hash)) continue;
+      const current = newest.get(record.id) === record && (existing === undefined || existing.info.source === API_SOURCE);
+      const result = await validateText(record.text, API_SOURCE, { workflowIds: ids });
+      if (!result.valid) {
+        this.logger?.warn(`workflow '${record.id}' (definition ${record.hash.slice(0, 12)}) registered on another node does not load here: ${result.diagnostics.map(formatDiagnostic).join('; ')}`, { workflow: record.id });
+        continue;
+      }
+      const graph = await loadWorkflowText(record.text, API_SOURCE, { workflowIds: ids });
+      if (current) {
+        this.add(graph, API_SOURCE);
+        changed.push(graph.id);
+      } else this.addOlder(graph, API_SOURCE);
+    }
+    if (changed.length > 0) {
+      await secretsReady(this.engine);
+      this.logger?.info(`learned ${changed.length} workflow definition(s) registered on another node: ${changed.join(', ')}`, { event: 'host.definitions-refreshed' });
+    }
+    // Set last: a failure above retries on the next call.
+    this.stamp = stamp;
+    return changed;
   }
 
   /**

@@ -78,6 +78,9 @@ interface Box {
   recount: boolean;
 }
 
+/** Statuses of a mailbox that still holds its events. */
+const OPEN: RuntimeStatus[] = [RuntimeStatus.PENDING, RuntimeStatus.RUNNING, RuntimeStatus.SUSPENDED];
+
 const keyOf = (event: CloudEventJson): string => `${event.source}\n${event.id}`;
 
 /** Options of {@link EventMailboxes}. */
@@ -148,19 +151,28 @@ export class EventMailboxes {
     return true;
   }
 
-  /** True when events are held for `target`. */
+  /** True when this node knows of events held for `target` (another node's are found by {@link release}). */
   has(target: string): boolean {
     return this.boxes.has(target);
   }
 
   /**
-   * Hands the events held for `target` over to it (the target exists now). The mailbox sends
+   * Hands the events held for `target` over to it (the target exists now), also when another
+   * node on the store held them (returns 0 then: their count is that node's). The mailbox sends
    * them in a turn of its own, after anything raised on the target before this call, and is
    * purged once it has completed.
    */
   async release(target: string): Promise<number> {
     const box = this.boxes.get(target);
-    if (!box) return 0;
+    if (!box) {
+      // Another node on the store may hold events for it (specs/multi-node.md): the mailbox
+      // instance in the store, not this node's bookkeeping, says whether there is one.
+      const open = await this.engine.client.get(mailboxId(target));
+      if (!open || !OPEN.includes(open.runtimeStatus)) return 0;
+      await this.engine.client.raiseEvent(mailboxId(target), MAILBOX_EVENT, { op: 'release', cutoff: Date.now() - this.heldEventTtlMs } satisfies MailboxMessage);
+      void this.purgeWhenDone(mailboxId(target));
+      return 0;
+    }
     const msg: MailboxMessage = { op: 'release', cutoff: Date.now() - this.heldEventTtlMs };
     await this.engine.client.raiseEvent(mailboxId(target), MAILBOX_EVENT, msg);
     this.forget(target, box);
@@ -181,6 +193,9 @@ export class EventMailboxes {
     const cutoff = now - this.heldEventTtlMs;
     let dropped = 0;
     for (const [target, box] of [...this.boxes]) {
+      if (box.touchedAt >= cutoff) continue;
+      // Another node on the store may have kept events into it since: its history says when.
+      await this.readHistory(target, box);
       if (box.touchedAt >= cutoff) continue;
       this.forget(target, box);
       dropped += box.held.size;
@@ -224,6 +239,7 @@ export class EventMailboxes {
       const msg = JSON.parse(h.input) as MailboxMessage;
       if (msg.op !== 'keep') continue;
       const key = keyOf(msg.event);
+      box.touchedAt = Math.max(box.touchedAt, msg.keptAt);
       if (!box.held.has(key)) {
         box.held.set(key, msg.keptAt);
         this.heldCount += 1;

@@ -169,7 +169,8 @@ export class EventRouter {
       const bound = correlatedInstanceId(graph.id, key, event);
       const inst = await this.engine.client.get(bound);
       if (inst && WAITING.includes(inst.runtimeStatus)) {
-        if (this.mailboxes.has(bound)) await this.mailboxes.release(bound);
+        // Held by this node or another one on the store: handed over before this event.
+        await this.mailboxes.release(bound);
         await this.raise(bound, def, event, outcome);
         return;
       }

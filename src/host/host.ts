@@ -7,10 +7,11 @@
 import { InvalidInputError, createEngine, expressionStats, formatInputProblems, initExpressions, inputProblems, noopLogger, openStore, type Engine, type EngineOptions, type Logger, type Store } from '../index.js';
 import { loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
 import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
-import { EventRouter, type EventOutcome } from './event-router.js';
+import { EventRouter } from './event-router.js';
 import { EventMailboxes, type MailboxOptions } from './event-mailbox.js';
 import { DefinitionStore } from './definition-store.js';
 import { Scheduler } from './scheduler.js';
+import { EventDedup, type DedupedOutcome, type EventDedupOptions } from './event-dedup.js';
 import { timeActivities, timedStore, type StoreTimings } from './latency.js';
 
 /** Options of {@link createHost}. */
@@ -28,6 +29,11 @@ export interface HostOptions {
   logger?: Logger;
   /** Extra engine options (workers, timeouts, clock). */
   engine?: Omit<EngineOptions, 'store' | 'logger'>;
+  /**
+   * How often definitions registered over the API on other nodes of the store are looked for
+   * (one read of a change stamp when nothing changed). @default 2000
+   */
+  definitionRefreshMs?: number;
   /** Schedule check period. @default 1000 */
   scheduleTickMs?: number;
   /**
@@ -38,6 +44,8 @@ export interface HostOptions {
   definitionsDir?: string;
   /** Limits of the events held for instances that do not exist yet (count, time-to-live). */
   heldEvents?: MailboxOptions;
+  /** CloudEvent de-duplication by (source, id) in the store: retention window and waits. */
+  eventDedup?: EventDedupOptions;
 }
 
 /** `<file>.workflows` next to a SQLite file; none for memory stores (SQLite's `:memory:` included). */
@@ -74,13 +82,14 @@ export class SwirlHost {
   /** What loading `workflowsDir` produced (refused definitions with their diagnostics). */
   loadReport: CatalogLoadReport = { loaded: [], refused: [], warnings: [] };
   private readonly subscriptions: Subscription[] = [];
-  private readonly seenEvents = new Set<string>();
-  private readonly inflightEvents = new Map<string, Promise<void>>();
+  /** (source, id) de-duplication, durable in the store and shared by every node on it. */
+  readonly dedup: EventDedup;
   private eventsReceived = 0;
   private startedAt = Date.now();
   private state: 'created' | 'running' | 'stopped' = 'created';
   private expirySweep: ReturnType<typeof setInterval> | undefined;
   private firstSweep: ReturnType<typeof setTimeout> | undefined;
+  private definitionRefresh: ReturnType<typeof setInterval> | undefined;
 
   /** Use {@link createHost}. */
   constructor(
@@ -92,6 +101,7 @@ export class SwirlHost {
     private readonly logger: Logger,
     private readonly options: HostOptions,
   ) {
+    this.dedup = new EventDedup(engine.store, options.eventDedup);
     const definitionsDir = options.definitionsDir ?? defaultDefinitionsDir(options.store);
     this.catalog = new WorkflowCatalog(engine, components, logger, definitionsDir !== undefined ? new DefinitionStore(definitionsDir) : undefined);
     // Registered before the engine starts, so mailboxes left by a previous process resume.
@@ -122,13 +132,19 @@ export class SwirlHost {
     await this.engine.start();
     await this.events.recover();
     const ttl = this.events.mailboxes.heldEventTtlMs;
-    this.expirySweep = setInterval(() => void this.events.expire().catch((err) => this.logger.error(`expiring held events failed: ${(err as Error).message}`)), Math.min(Math.max(ttl / 2, 1000), 60_000));
+    this.expirySweep = setInterval(() => {
+      void this.events.expire().catch((err) => this.logger.error(`expiring held events failed: ${(err as Error).message}`));
+      void this.dedup.prune().catch((err) => this.logger.error(`pruning event keys failed: ${(err as Error).message}`));
+    }, Math.min(Math.max(ttl / 2, 1000), 60_000));
     this.expirySweep.unref();
     // Once soon after start as well: it also recounts the mailboxes recovered from the store.
     this.firstSweep = setTimeout(() => void this.events.expire().catch(() => undefined), 1000);
     this.firstSweep.unref();
     this.state = 'running';
     this.startedAt = Date.now();
+    await this.catalog.refresh();
+    this.definitionRefresh = setInterval(() => void this.refreshDefinitions(), this.options.definitionRefreshMs ?? 2000);
+    this.definitionRefresh.unref();
     for (const w of this.catalog.list()) await this.subscribe(w.id);
     this.scheduler.start();
   }
@@ -145,10 +161,29 @@ export class SwirlHost {
     this.state = 'stopped';
     clearInterval(this.expirySweep);
     clearTimeout(this.firstSweep);
+    clearInterval(this.definitionRefresh);
     await this.scheduler.stop();
     await this.engine.stop();
     await this.components?.close();
     this.subscriptions.length = 0;
+  }
+
+  /**
+   * Makes sure the definitions other nodes registered are known here: called on a miss (a start
+   * or read naming a workflow id this node does not know) and periodically.
+   */
+  async refreshDefinitions(): Promise<void> {
+    if (this.state !== 'running') return;
+    try {
+      await this.catalog.refresh();
+    } catch (err) {
+      this.logger.error(`reading definitions registered on other nodes failed: ${(err as Error).message}`, { event: 'host.definitions-refresh-failed' });
+    }
+  }
+
+  /** Registers the definitions other nodes registered when `id` is not known here yet. */
+  async knowWorkflow(id: string): Promise<void> {
+    if (this.catalog.graph(id) === undefined) await this.refreshDefinitions();
   }
 
   /** Registered definitions. */
@@ -175,15 +210,17 @@ export class SwirlHost {
   }
 
   /**
-   * Validates CloudEvents (JSON form) and routes each. Throws a WorkflowError INVALID_CLOUDEVENT
-   * naming what is wrong before any event is routed, so a bad batch changes nothing.
+   * Validates CloudEvents (JSON form) and routes each once: a (source, id) already routed (by this
+   * node or another on the store, before a restart included) is not routed again; its outcome
+   * comes back with `duplicate: true`. Throws a WorkflowError INVALID_CLOUDEVENT naming what is
+   * wrong before any event is routed, so a bad batch changes nothing.
    */
-  async ingest(events: CloudEventJson[]): Promise<EventOutcome[]> {
+  async ingest(events: CloudEventJson[]): Promise<DedupedOutcome[]> {
     const valid = events.map((e) => validateCloudEvent(e));
-    const out: EventOutcome[] = [];
+    const out: DedupedOutcome[] = [];
     for (const e of valid) {
       this.eventsReceived += 1;
-      out.push(await this.events.route(e));
+      out.push(await this.dedup.once(e, () => this.events.route(e)));
     }
     return out;
   }
@@ -216,7 +253,7 @@ export class SwirlHost {
   /**
    * Subscribes to the pub/sub topics a workflow's consumed events name in their metadata
    * (`metadata: { pubsub: <component>, topic: <topic> }`). Deliveries are de-duplicated by
-   * source + id (the components deliver at least once).
+   * source + id in the store (the components deliver at least once).
    */
   private async subscribe(workflowId: string): Promise<void> {
     const graph = this.catalog.graph(workflowId);
@@ -227,20 +264,10 @@ export class SwirlHost {
       const sub = await this.components.subscribe({
         pubsub: meta.pubsub,
         topic: meta.topic,
+        // Redeliveries are answered by the store's de-duplication (ingest); a copy arriving while
+        // the first is routed waits for it, and fails with it to be redelivered.
         handler: async (event) => {
-          const key = `${event.source}\n${event.id}`;
-          // A copy delivered while the first is being routed waits for it (and fails with it, to be redelivered).
-          const inflight = this.inflightEvents.get(key);
-          if (inflight) return inflight;
-          if (this.seenEvents.has(key)) return;
-          const routed = this.ingest([event])
-            .then(() => {
-              this.seenEvents.add(key);
-              if (this.seenEvents.size > 100_000) this.seenEvents.delete(this.seenEvents.values().next().value as string);
-            })
-            .finally(() => this.inflightEvents.delete(key));
-          this.inflightEvents.set(key, routed);
-          return routed;
+          await this.ingest([event]);
         },
       });
       this.subscriptions.push(sub);

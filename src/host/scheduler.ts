@@ -6,6 +6,11 @@
  * records every run: after a restart the pre-created run still fires (even if it fell due while
  * the server was down), later missed due times are created in order (nothing skipped), and a
  * run created twice is refused by id (nothing doubled).
+ *
+ * Several nodes (specs/multi-node.md): every node ticks every schedule; a run is created with the
+ * REJECT policy (only one node's create succeeds) and then recorded as a tick in the store
+ * (`recordScheduleTick`), which outlives the run's purge. Each tick starts from the latest
+ * recorded tick of any node, so a node that was behind or down never creates a run again.
  */
 import { ReusePolicy, nextScheduleTimes, type Engine, type Logger, type SwirlError, type WorkflowGraph } from '../index.js';
 
@@ -21,6 +26,11 @@ export interface SchedulerOptions {
 }
 
 const PREFIX = '-sched-';
+
+/** Recorded ticks are kept a week (each schedule's latest is always kept). */
+const TICK_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** How often old ticks are pruned. */
+const TICK_PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 /** The instance id of the run of `workflowId` due at `dueMs`. */
 export function scheduledInstanceId(workflowId: string, dueMs: number): string {
@@ -42,6 +52,7 @@ export class Scheduler {
   private readonly tickMs: number;
   private readonly maxCatchUp: number;
   private readonly now: () => number;
+  private lastPrune = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -110,10 +121,19 @@ export class Scheduler {
 
   private async tickOne(t: Tracked): Promise<void> {
     if (!t.initialised) {
-      t.last = await this.latestRun(t.graph.id);
+      // Before migration 4 only the runs themselves recorded ticks.
+      t.last = (await this.engine.store.lastScheduleTick(t.graph.id)) ?? (await this.latestRun(t.graph.id));
       t.initialised = true;
+    } else {
+      // Another node may have created runs since: continue after the latest one of any node.
+      const recorded = await this.engine.store.lastScheduleTick(t.graph.id);
+      if (recorded !== undefined && (t.last === undefined || recorded > t.last)) t.last = recorded;
     }
     const now = this.now();
+    if (now - this.lastPrune >= TICK_PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      await this.engine.store.pruneScheduleTicks(now - TICK_RETENTION_MS);
+    }
     let created = 0;
     // Keep exactly one run ahead: create runs until the latest one lies in the future.
     while ((t.last === undefined || t.last <= now) && created < this.maxCatchUp) {
@@ -131,9 +151,12 @@ export class Scheduler {
       await this.engine.client.start(graph.id, {}, { instanceId, startAt: dueMs, reusePolicy: ReusePolicy.REJECT });
       this.options.logger?.info(`scheduled run '${instanceId}' of '${graph.id}' created for ${new Date(dueMs).toISOString()}`, { event: 'host.schedule-run', instanceId });
     } catch (err) {
-      // Already created (by an earlier process, or before a crash): this is what makes runs exactly-once.
+      // Already created (by another node, an earlier process, or before a crash): this is what
+      // makes runs exactly-once.
       if ((err as SwirlError).code !== 'INSTANCE_EXISTS') throw err;
     }
+    // Recorded after the run exists: a crash in between leaves the run, whose id refuses a second one.
+    await this.engine.store.recordScheduleTick(graph.id, dueMs, this.now());
   }
 
   /** The due time of the latest run recorded in the store, found by the deterministic ids. */

@@ -7,6 +7,7 @@
 
 import { InfrastructureError } from '../errors.js';
 import { MemoryDefinitions } from './memory-definitions.js';
+import { MemoryHostState } from './memory-host-state.js';
 import { compareText, queryRecords } from './memory-query.js';
 import {
   ReusePolicy,
@@ -20,6 +21,8 @@ import {
   type CompleteActivityRequest,
   type CreateInstanceRequest,
   type DefinitionRecord,
+  type EventClaim,
+  type EventClaimRequest,
   type HistoryRecord,
   type InboxMessage,
   type InstancePage,
@@ -78,6 +81,7 @@ export class MemoryStore implements Store {
   private readonly inboxByInstance = new Map<string, Set<number>>();
   private readonly tasks = new Map<number, TaskRow>();
   private readonly definitions = new MemoryDefinitions();
+  private readonly hostState = new MemoryHostState();
   private nextMessageId = 1;
   private nextTaskId = 1;
   private closed = false;
@@ -307,6 +311,7 @@ export class MemoryStore implements Store {
 
   async putDefinition(definition: DefinitionRecord): Promise<void> {
     this.checkOpen();
+    if ((await this.getDefinition(definition.hash)) === undefined) this.hostState.definitionsVersion += 1;
     this.definitions.put(definition);
   }
 
@@ -322,10 +327,49 @@ export class MemoryStore implements Store {
 
   async deleteUnusedDefinitions(hashes: string[]): Promise<string[]> {
     this.checkOpen();
-    return this.definitions.deleteUnused(hashes, (hash) => {
+    const deleted = this.definitions.deleteUnused(hashes, (hash) => {
       for (const { record } of this.instances.values()) if (record.definitionHash === hash && !isTerminalStatus(record.status)) return true;
       return false;
     });
+    this.hostState.definitionsVersion += deleted.length;
+    return deleted;
+  }
+
+  // ── several nodes: host state shared through the store (store/memory-host-state) ──────────────
+
+  async claimEvent(request: EventClaimRequest): Promise<EventClaim> {
+    this.checkOpen();
+    return this.hostState.claimEvent(request);
+  }
+
+  async finishEvent(source: string, id: string, outcome: string | undefined): Promise<void> {
+    this.checkOpen();
+    this.hostState.finishEvent(source, id, outcome);
+  }
+
+  async pruneEvents(before: number): Promise<number> {
+    this.checkOpen();
+    return this.hostState.pruneEvents(before);
+  }
+
+  async recordScheduleTick(scheduleId: string, dueAt: number): Promise<boolean> {
+    this.checkOpen();
+    return this.hostState.recordScheduleTick(scheduleId, dueAt);
+  }
+
+  async lastScheduleTick(scheduleId: string): Promise<number | undefined> {
+    this.checkOpen();
+    return this.hostState.lastScheduleTick(scheduleId);
+  }
+
+  async pruneScheduleTicks(before: number): Promise<number> {
+    this.checkOpen();
+    return this.hostState.pruneScheduleTicks(before);
+  }
+
+  async definitionsStamp(): Promise<string> {
+    this.checkOpen();
+    return String(this.hostState.definitionsVersion);
   }
 
   async loadHistory(instanceId: string, fromSeq = 0): Promise<HistoryRecord[]> {

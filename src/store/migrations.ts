@@ -252,6 +252,35 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
     postgres: [], // folded into version 1 (see there)
   },
+  {
+    // Host state several nodes share (specs/multi-node.md): CloudEvent de-duplication keys,
+    // schedule ticks, and a counter that changes with the definitions table (kept by triggers,
+    // so every writer of `definitions` bumps it without knowing about it).
+    version: 4,
+    name: 'event keys, schedule ticks, definitions counter',
+    sqlite: [
+      `CREATE TABLE event_keys (
+        source     TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        claimed_at INTEGER NOT NULL,
+        outcome    TEXT,
+        PRIMARY KEY (source, id)
+      ) WITHOUT ROWID`,
+      `CREATE INDEX event_keys_by_claimed ON event_keys (claimed_at)`,
+      `CREATE TABLE schedule_ticks (
+        schedule_id TEXT NOT NULL,
+        due_at      INTEGER NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        PRIMARY KEY (schedule_id, due_at)
+      ) WITHOUT ROWID`,
+      `CREATE INDEX schedule_ticks_by_due ON schedule_ticks (due_at)`,
+      `CREATE TABLE swirl_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID`,
+      `INSERT INTO swirl_counters (name, value) VALUES ('definitions', 0)`,
+      `CREATE TRIGGER definitions_inserted AFTER INSERT ON definitions BEGIN UPDATE swirl_counters SET value = value + 1 WHERE name = 'definitions'; END`,
+      `CREATE TRIGGER definitions_deleted AFTER DELETE ON definitions BEGIN UPDATE swirl_counters SET value = value + 1 WHERE name = 'definitions'; END`,
+    ],
+    postgres: [],
+  },
 ];
 
 /** The schema version this build of Swirl writes. */

@@ -13,6 +13,7 @@ import { anyClaimableInstance, anyClaimableTask, claimActivitiesNow, claimOrches
 import { Checkpointer } from './sqlite-checkpointer.js';
 import { GroupCommitter, type GroupCommitStats } from './sqlite-group-commit.js';
 import { SqliteInspection } from './sqlite-inspection.js';
+import { SqliteHostState } from './sqlite-host-state.js';
 import { queryInstances } from './sqlite-query.js';
 import { toHistoryRecord, toInstanceRecord, type HistoryRow, type InstanceRow } from './sqlite-rows.js';
 import { openSqliteDatabase, relaxedCommit, SqliteSynchronous, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-schema.js';
@@ -29,6 +30,8 @@ import {
   type CompleteActivityRequest,
   type CreateInstanceRequest,
   type DefinitionRecord,
+  type EventClaim,
+  type EventClaimRequest,
   type HistoryRecord,
   type InstancePage,
   type InstanceQuery,
@@ -119,6 +122,7 @@ export class SqliteStore implements Store {
   private readonly sql: SqliteStatements;
   private readonly turns: SqliteTurnWriter;
   private readonly inspection: SqliteInspection;
+  private readonly hostState: SqliteHostState;
   private readonly walSync: WalSync | undefined;
   private readonly checkpointer: Checkpointer | undefined;
   /** Claims count as durable writes (option durableClaims). */
@@ -159,6 +163,7 @@ export class SqliteStore implements Store {
     this.sql = new SqliteStatements(this.db);
     this.turns = new SqliteTurnWriter(this.db, this.sql);
     this.inspection = new SqliteInspection(this.db);
+    this.hostState = new SqliteHostState(this.db);
   }
 
   /** Batching counters (commits, operations, largest batch, WAL syncs off-thread) since open. */
@@ -264,6 +269,41 @@ export class SqliteStore implements Store {
 
   deleteUnusedDefinitions(hashes: string[]): Promise<string[]> {
     return this.write(() => this.inspection.deleteUnused(hashes));
+  }
+
+  // ── several nodes: host state shared through the store (store/sqlite-host-state) ────────────
+
+  /**
+   * Not synced on its own, like work claims (durableClaims makes it durable): every effect of
+   * routing the event is a durable write after it, whose WAL sync covers the claim too, and a
+   * claim lost with the machine before any such write means nothing was routed.
+   */
+  claimEvent(request: EventClaimRequest): Promise<EventClaim> {
+    return this.write(() => this.hostState.claimEvent(request), this.claimsDurable);
+  }
+
+  finishEvent(source: string, id: string, outcome: string | undefined): Promise<void> {
+    return this.write(() => this.hostState.finishEvent(source, id, outcome));
+  }
+
+  pruneEvents(before: number): Promise<number> {
+    return this.write(() => this.hostState.pruneEvents(before));
+  }
+
+  recordScheduleTick(scheduleId: string, dueAt: number, now: number): Promise<boolean> {
+    return this.write(() => this.hostState.recordScheduleTick(scheduleId, dueAt, now));
+  }
+
+  lastScheduleTick(scheduleId: string): Promise<number | undefined> {
+    return this.read(() => this.hostState.lastScheduleTick(scheduleId));
+  }
+
+  pruneScheduleTicks(before: number): Promise<number> {
+    return this.write(() => this.hostState.pruneScheduleTicks(before));
+  }
+
+  definitionsStamp(): Promise<string> {
+    return this.read(() => this.hostState.definitionsStamp());
   }
 
   // ── reads (direct) ──────────────────────────────────────────────────────────────────────────

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scheduler } from '../../src/host/scheduler.js';
 import type { Engine, WorkflowGraph } from '../../src/index.js';
+import { MemoryStore } from '../../src/store/memory.js';
 
 const graph = (id: string, cron: string) => ({ id, start: 'S', nodes: new Map([['S', { type: 'inject' }]]), schedule: { cron } }) as unknown as WorkflowGraph;
 
@@ -16,6 +17,8 @@ test('a schedule that cannot be computed is logged with its workflow and dropped
       start: async (name: string, _input: unknown, o: { instanceId: string }) => void started.push(`${name}:${o.instanceId}`),
       list: async () => ({ instances: [] }),
     },
+    // Ticks are recorded in (and continued from) the store since several nodes share schedules.
+    store: new MemoryStore(),
   } as unknown as Engine;
   const errors: string[] = [];
   const logger = { debug() {}, info() {}, warn() {}, error: (m: string) => void errors.push(m) };

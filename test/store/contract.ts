@@ -11,6 +11,7 @@ import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { ReusePolicy, type Store } from '../../src/store/types.js';
 import { claimOne, createAndRun, createRequest, events, rejectsWithCode, task, turnFor, type ContractBackend } from './contract-helpers.js';
 import { definitionContract } from './contract-definitions.js';
+import { hostStateContract } from './contract-host-state.js';
 import { leaseContract } from './contract-leases.js';
 import { queueContract } from './contract-queues.js';
 import { workContract } from './contract-work.js';
@@ -319,6 +320,7 @@ export function storeContract(name: string, backend: ContractBackend): void {
     queueContract(current);
     leaseContract(current);
     definitionContract(current);
+    hostStateContract(current);
     workContract(current);
 
     describe('queryInstances', () => {

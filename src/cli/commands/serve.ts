@@ -28,6 +28,7 @@ interface ServeOptions {
   appId: string;
   maxHeldEvents: string;
   heldEventTtl: string;
+  lease: string;
   workerId?: string;
   expressionSteps: string;
   expressionMaxLength: string;
@@ -113,6 +114,7 @@ export function registerServe(program: Command): void {
     .option('--expression-steps <n>', 'evaluation steps one jq expression may spend (loop iterations, def calls, iterated values); more fails with EXPRESSION_LIMIT', String(DEFAULT_EXPRESSION_LIMITS.steps))
     .option('--expression-max-length <n>', 'longest array one jq expression may build', String(DEFAULT_EXPRESSION_LIMITS.collectionLength))
     .option('--expression-max-string <n>', 'longest string one jq expression may build (UTF-16 code units)', String(DEFAULT_EXPRESSION_LIMITS.stringLength))
+    .option('--lease <duration>', 'ISO-8601 duration of work leases: how long a killed node keeps its instances from the other nodes', 'PT30S')
     .option('--verbose', 'log engine and host events on stderr')
     .action(async (opts: ServeOptions, command: Command) => {
       const port = Number(opts.port);
@@ -145,6 +147,12 @@ export function registerServe(program: Command): void {
         return;
       }
       setExpressionLimits(limits);
+      const leaseMs = parseDuration(opts.lease);
+      if (leaseMs === undefined || leaseMs < 100) {
+        process.stderr.write(`swirl serve: --lease must be an ISO-8601 duration of at least 0.1 s such as PT30S, not '${opts.lease}'\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
       const workflowsDir = opts.workflows ?? defaultWorkflowsDir();
       if (workflowsDir !== undefined && !existsSync(workflowsDir)) {
         process.stderr.write(`swirl serve: the workflows folder '${workflowsDir}' does not exist\n`);
@@ -165,7 +173,7 @@ export function registerServe(program: Command): void {
           appId: opts.appId,
           logger,
           heldEvents: { maxHeldEvents, heldEventTtlMs },
-          engine: { workerId },
+          engine: { workerId, leaseMs },
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),
           ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
         });
