@@ -279,7 +279,30 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TRIGGER definitions_inserted AFTER INSERT ON definitions BEGIN UPDATE swirl_counters SET value = value + 1 WHERE name = 'definitions'; END`,
       `CREATE TRIGGER definitions_deleted AFTER DELETE ON definitions BEGIN UPDATE swirl_counters SET value = value + 1 WHERE name = 'definitions'; END`,
     ],
-    postgres: [],
+    postgres: [
+      // Event claim times are in the database clock's frame (they decide takeovers across nodes);
+      // due_at is the schedule's own time, as the scheduler computed it.
+      `CREATE TABLE event_keys (
+        source     TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        claimed_at BIGINT NOT NULL,
+        outcome    TEXT,
+        PRIMARY KEY (source, id)
+      )`,
+      `CREATE INDEX event_keys_by_claimed ON event_keys (claimed_at)`,
+      `CREATE TABLE schedule_ticks (
+        schedule_id TEXT NOT NULL,
+        due_at      BIGINT NOT NULL,
+        recorded_at BIGINT NOT NULL,
+        PRIMARY KEY (schedule_id, due_at)
+      )`,
+      `CREATE INDEX schedule_ticks_by_due ON schedule_ticks (due_at)`,
+      `CREATE TABLE swirl_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)`,
+      `INSERT INTO swirl_counters (name, value) VALUES ('definitions', 0)`,
+      `CREATE FUNCTION bump_definitions_counter() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN UPDATE swirl_counters SET value = value + 1 WHERE name = 'definitions'; RETURN NULL; END $$`,
+      `CREATE TRIGGER definitions_changed AFTER INSERT OR DELETE ON definitions FOR EACH ROW EXECUTE FUNCTION bump_definitions_counter()`,
+    ],
   },
 ];
 

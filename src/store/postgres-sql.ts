@@ -118,6 +118,22 @@ export const SQL = {
                     ORDER BY registered_at, registration`,
   deleteUnusedDefinition: `DELETE FROM definitions WHERE hash = $1 AND NOT EXISTS (
                              SELECT 1 FROM instances WHERE definition_hash = $1 AND status NOT IN ('COMPLETED', 'FAILED', 'TERMINATED'))`,
+  // ── host state shared by the nodes (migration 4; specs/multi-node.md) ──
+  // One statement: insert, or take over a stale unfinished claim; a row comes back only when this
+  // call now holds the claim. Concurrent calls for one key serialise on its primary key.
+  claimEvent: `INSERT INTO event_keys (source, id, claimed_at) VALUES ($1, $2, $3)
+               ON CONFLICT (source, id) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
+                 WHERE event_keys.outcome IS NULL AND event_keys.claimed_at < $4
+               RETURNING claimed_at`,
+  readEvent: 'SELECT claimed_at, outcome FROM event_keys WHERE source = $1 AND id = $2',
+  finishEvent: 'UPDATE event_keys SET outcome = $3 WHERE source = $1 AND id = $2',
+  forgetEvent: 'DELETE FROM event_keys WHERE source = $1 AND id = $2 AND outcome IS NULL',
+  pruneEvents: 'DELETE FROM event_keys WHERE claimed_at < $1',
+  recordScheduleTick: 'INSERT INTO schedule_ticks (schedule_id, due_at, recorded_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+  lastScheduleTick: 'SELECT MAX(due_at) AS due FROM schedule_ticks WHERE schedule_id = $1',
+  pruneScheduleTicks: `DELETE FROM schedule_ticks s WHERE s.due_at < $1
+                         AND s.due_at < (SELECT MAX(t.due_at) FROM schedule_ticks t WHERE t.schedule_id = s.schedule_id)`,
+  definitionsStamp: "SELECT value FROM swirl_counters WHERE name = 'definitions'",
 } as const;
 
 /** A statement name. */

@@ -26,6 +26,8 @@ import {
   type CompleteActivityRequest,
   type CreateInstanceRequest,
   type DefinitionRecord,
+  type EventClaim,
+  type EventClaimRequest,
   type HistoryRecord,
   type InstancePage,
   type InstanceQuery,
@@ -282,6 +284,44 @@ export class PostgresStore implements Store {
 
   listDefinitions(id?: string): Promise<DefinitionRecord[]> {
     return this.read(() => listDefinitions(this.pool, id));
+  }
+
+  // ── host state shared by the nodes (SharedHostState, specs/multi-node.md) ──────────────────────
+  // Event claim times go through the database clock's frame (like leases): a node whose clock is
+  // ahead must not find a live claim of another node stale.
+
+  async claimEvent(request: EventClaimRequest): Promise<EventClaim> {
+    const claimed = await this.statement(() => run(this.pool, 'claimEvent', [request.source, request.id, this.toDb(request.now), this.toDb(request.staleBefore)]));
+    if ((claimed.rowCount ?? 0) > 0) return { claimed: true };
+    const row = (await this.read(() => run<{ claimed_at: number; outcome: string | null }>(this.pool, 'readEvent', [request.source, request.id]))).rows[0];
+    // Pruned between the two statements (past the retention window): a first arrival again.
+    if (row === undefined) return this.claimEvent(request);
+    const claimedAt = this.fromDb(row.claimed_at);
+    return row.outcome === null ? { claimed: false, claimedAt } : { claimed: false, claimedAt, outcome: row.outcome };
+  }
+
+  async finishEvent(source: string, id: string, outcome: string | undefined): Promise<void> {
+    await this.statement(() => (outcome === undefined ? run(this.pool, 'forgetEvent', [source, id]) : run(this.pool, 'finishEvent', [source, id, outcome])));
+  }
+
+  async pruneEvents(before: number): Promise<number> {
+    return (await this.statement(() => run(this.pool, 'pruneEvents', [this.toDb(before)]))).rowCount ?? 0;
+  }
+
+  async recordScheduleTick(scheduleId: string, dueAt: number, now: number): Promise<boolean> {
+    return ((await this.statement(() => run(this.pool, 'recordScheduleTick', [scheduleId, dueAt, now]))).rowCount ?? 0) > 0;
+  }
+
+  async lastScheduleTick(scheduleId: string): Promise<number | undefined> {
+    return (await this.read(() => run<{ due: number | null }>(this.pool, 'lastScheduleTick', [scheduleId]))).rows[0].due ?? undefined;
+  }
+
+  async pruneScheduleTicks(before: number): Promise<number> {
+    return (await this.statement(() => run(this.pool, 'pruneScheduleTicks', [before]))).rowCount ?? 0;
+  }
+
+  async definitionsStamp(): Promise<string> {
+    return String((await this.read(() => run<{ value: number }>(this.pool, 'definitionsStamp', []))).rows[0].value);
   }
 
   /** PostgreSQL has no fatal fault of its own here: a failed write is retried by the engine, and the pool reconnects. */
