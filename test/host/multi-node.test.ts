@@ -16,6 +16,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServe, type Server } from './serve-child.js';
+import { freshPgUrl } from '../store/postgres-fixture.js';
+
+/**
+ * The shared store: one SQLite file by default; a fresh PostgreSQL schema when
+ * SWIRL_MULTINODE_STORE=postgres (test/host/multi-node-postgres.test.ts runs this file that way).
+ */
+const PG_STORE = process.env.SWIRL_MULTINODE_STORE === 'postgres' ? freshPgUrl('multinode') : undefined;
 
 let dir: string;
 const started: ChildProcess[] = [];
@@ -119,7 +126,7 @@ states:
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function node(name: string): Promise<Server> {
-  return startServe(dir, started, ['--worker-id', name, '--lease', `PT${LEASE_MS / 1000}S`]);
+  return startServe(dir, started, ['--worker-id', name, '--lease', `PT${LEASE_MS / 1000}S`, ...(PG_STORE !== undefined ? ['--store', PG_STORE] : [])]);
 }
 
 async function stopNode(s: Server, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
