@@ -7,7 +7,12 @@
  * the server was down), later missed due times are created in order (nothing skipped), and a
  * run created twice is refused by id (nothing doubled).
  */
-import { ReusePolicy, nextScheduleTimes, type Engine, type Logger, type SwirlError, type WorkflowGraph } from '../index.js';
+import type { SwirlError } from '../errors.js';
+import type { WorkflowGraph } from '../graph/types.js';
+import { nextScheduleTimes } from '../interpreter/index.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from '../engine/logger.js';
+import { ReusePolicy } from '../store/index.js';
 
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
