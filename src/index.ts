@@ -83,5 +83,7 @@ export { createApp } from './api/app.js';
 export type { App, AppOptions } from './api/app.js';
 export { startServer } from './api/server.js';
 export type { RunningServer } from './api/server.js';
+export { startGrpcServer } from './grpc/index.js';
+export type { GrpcServerOptions, RunningGrpcServer } from './grpc/index.js';
 
 export { VERSION } from './version.js';
