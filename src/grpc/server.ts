@@ -8,9 +8,11 @@
  * naming the RPC.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { Server, ServerCredentials, status, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { SwirlHost } from '../host/host.js';
 import { clientHandlers } from './client-service.js';
+import { workerSide } from './worker-service.js';
+import { noopLogger, type Logger } from '../engine/logger.js';
 import { taskHubService } from './proto.js';
 import { grpcError, toGrpcError } from './status.js';
 
@@ -22,6 +24,7 @@ export interface GrpcServerOptions {
   host?: string;
   /** When set, every call must carry it in the `dapr-api-token` metadata. */
   apiToken?: string;
+  logger?: Logger;
 }
 
 export interface RunningGrpcServer {
@@ -59,7 +62,8 @@ function unary(token: Buffer | undefined, fn: Handler) {
 export async function startGrpcServer(host: SwirlHost, options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const token = options.apiToken ? Buffer.from(options.apiToken) : undefined;
   const server = new Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES });
-  const c = clientHandlers(host);
+  const w = workerSide(host, options.logger ?? noopLogger);
+  const c = clientHandlers(host, w.starting);
   const service = taskHubService();
   const impl: UntypedServiceImplementation = {};
   // Everything not served below answers UNIMPLEMENTED with the RPC's name.
@@ -83,6 +87,17 @@ export async function startGrpcServer(host: SwirlHost, options: GrpcServerOption
     ResumeInstance: unary(token, c.resumeInstance),
     PurgeInstances: unary(token, c.purgeInstances),
     QueryInstances: unary(token, c.queryInstances),
+    CompleteOrchestratorTask: unary(token, w.completeOrchestratorTask),
+    CompleteActivityTask: unary(token, w.completeActivityTask),
+    GetWorkItems: (call: ServerWritableStream<unknown, unknown>) => {
+      try {
+        authorize(token, call as never);
+      } catch (err) {
+        call.emit('error', grpcError(status.UNAUTHENTICATED, (err as Error).message));
+        return;
+      }
+      w.getWorkItems(call);
+    },
   });
   server.addService(service, impl);
   const address = `${options.host ?? '0.0.0.0'}:${options.port}`;
@@ -93,6 +108,7 @@ export async function startGrpcServer(host: SwirlHost, options: GrpcServerOption
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        w.close();
         // Graceful first (streams end with OK); forced after a grace period.
         const timer = setTimeout(() => server.forceShutdown(), 5000);
         server.tryShutdown(() => {

@@ -163,7 +163,7 @@ export function registerServe(program: Command): void {
       let grpc: RunningGrpcServer | undefined;
       if (grpcPort !== 0) {
         try {
-          grpc = await startGrpcServer(host, { port: grpcPort, host: opts.host, ...(token ? { apiToken: token } : {}) });
+          grpc = await startGrpcServer(host, { port: grpcPort, host: opts.host, logger, ...(token ? { apiToken: token } : {}) });
         } catch (err) {
           process.stderr.write(`swirl serve: ${(err as Error).message}\n`);
           await server.close();
