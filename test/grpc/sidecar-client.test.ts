@@ -183,13 +183,15 @@ describe('TaskHubGrpcClient (@dapr/durabletask-js 1.0) against swirl serve --grp
     } as never);
     try {
       const id = await authed.scheduleNewOrchestration('greet', { name: 'Ada' }, 'dt-g1');
-      const done = await authed.waitForOrchestrationCompletion(id, true, 10);
+      const done = await authed.waitForOrchestrationCompletion(id, true, 5);
       assert.equal(done?.runtimeStatus, OrchestrationStatus.COMPLETED);
       assert.deepEqual(JSON.parse(done!.serializedOutput!), { greeting: 'Hello Ada' });
       const nap = await authed.scheduleNewOrchestration('nap', undefined, 'dt-n1');
-      assert.equal((await authed.waitForOrchestrationCompletion(nap, true, 10))?.runtimeStatus, OrchestrationStatus.COMPLETED);
+      assert.equal((await authed.waitForOrchestrationCompletion(nap, true, 5))?.runtimeStatus, OrchestrationStatus.COMPLETED);
       const criteria = new PurgeInstanceCriteria();
       criteria.setRuntimeStatusList([OrchestrationStatus.COMPLETED]);
+      // The SDK races the call against a timer it never clears (default 5 min): keep it short.
+      criteria.setTimeout(5000);
       const purged = await authed.purgeOrchestration(criteria);
       assert.ok((purged?.deletedInstanceCount ?? 0) >= 2, `purged ${purged?.deletedInstanceCount}`);
       assert.equal(await authed.getOrchestrationState('dt-g1'), undefined);

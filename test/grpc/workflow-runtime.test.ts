@@ -90,7 +90,7 @@ after(async () => {
 describe('WorkflowRuntime (@dapr/dapr 3.18) on swirl serve', () => {
   test('activities and a durable timer: output, history in Swirl, each activity once', async () => {
     const id = await client.scheduleNewWorkflow(chain, { a: 'Tokyo', b: 'Paris' }, 'rt-chain');
-    const done = await client.waitForWorkflowCompletion(id, true, 30);
+    const done = await client.waitForWorkflowCompletion(id, true, 15);
     assert.equal(done?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, done?.workflowFailureDetails?.getErrorMessage());
     assert.deepEqual(JSON.parse(done!.serializedOutput!), ['Hello Tokyo!', 'Hello Paris!']);
     assert.equal(runs.get('Tokyo'), 1);
@@ -128,7 +128,7 @@ describe('WorkflowRuntime (@dapr/dapr 3.18) on swirl serve', () => {
 
   test('whenAll over activities, a child workflow, whenAny of an event and a timer', async () => {
     const id = await client.scheduleNewWorkflow(fanOut, ['x1', 'x2', 'x3'], 'rt-fan');
-    const done = await client.waitForWorkflowCompletion(id, true, 30);
+    const done = await client.waitForWorkflowCompletion(id, true, 15);
     assert.equal(done?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, done?.workflowFailureDetails?.getErrorMessage());
     assert.deepEqual(JSON.parse(done!.serializedOutput!), { all: ['Hello x1!', 'Hello x2!', 'Hello x3!'], child: ['Hello child-a!', 'Hello child-b!'], timerWon: true });
     const children = (await (await fetch(`${s.base}/api/v1/instances?parentInstanceId=rt-fan`)).json()) as { instances?: Array<{ instanceID?: string; instanceId?: string }> };
@@ -137,13 +137,13 @@ describe('WorkflowRuntime (@dapr/dapr 3.18) on swirl serve', () => {
 
   test('continue-as-new and a failing activity', async () => {
     const id = await client.scheduleNewWorkflow(counter, 0, 'rt-counter');
-    const done = await client.waitForWorkflowCompletion(id, true, 30);
+    const done = await client.waitForWorkflowCompletion(id, true, 15);
     assert.equal(done?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, done?.workflowFailureDetails?.getErrorMessage());
     assert.equal(JSON.parse(done!.serializedOutput!), 3);
     assert.deepEqual([runs.get('count-0'), runs.get('count-1'), runs.get('count-2')], [1, 1, 1]);
 
     const f = await client.scheduleNewWorkflow(failing, undefined, 'rt-failing');
-    const failed = await client.waitForWorkflowCompletion(f, true, 30);
+    const failed = await client.waitForWorkflowCompletion(f, true, 15);
     assert.equal(failed?.runtimeStatus, WorkflowRuntimeStatus.FAILED);
     assert.match(failed!.workflowFailureDetails!.getErrorMessage(), /exploded: on purpose/);
   });
@@ -165,7 +165,7 @@ describe('TaskHubGrpcWorker (@dapr/durabletask-js 1.0) on swirl serve', () => {
     const dt = new TaskHubGrpcClient(`127.0.0.1:${s.grpcPort}`);
     try {
       const id = await dt.scheduleNewOrchestration(seq, 'ada', 'dt-seq');
-      const done = await dt.waitForOrchestrationCompletion(id, true, 30);
+      const done = await dt.waitForOrchestrationCompletion(id, true, 15);
       assert.equal(JSON.parse(done!.serializedOutput!), 'HI ADA');
     } finally {
       await dt.stop();
