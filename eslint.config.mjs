@@ -1,6 +1,7 @@
 // Lint rules that hold the architecture of ../DESIGN.md:
 //  1. the layer dependency rule  definition ← graph ← interpreter → engine → store/components
-//     (api/ and cli/ import only src/index.ts);
+//     (cli/ imports only src/index.ts; api/ and grpc/ are shells over host/; nothing in src/ but
+//     cli/ imports src/index.ts);
 //  2. no wall clock or randomness in deterministic replay code (src/interpreter/**, src/engine/replay/**).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -16,6 +17,27 @@ function forbidLayers(layers, why) {
       })),
     },
   ];
+}
+
+/** Forbids importing src/index.ts from inside src/ (cli/ excepted), one block per folder depth. */
+function doorRule() {
+  return [1, 2, 3, 4].map((depth) => ({
+    files: [`src/${'*/'.repeat(depth)}*.ts`],
+    ignores: ['src/cli/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^${'\\.\\./'.repeat(depth)}index(\\.js)?$`,
+              message: 'src/index.ts is the public door and only re-exports: import the module you need directly (no circle through the door, DESIGN.md §1)',
+            },
+          ],
+        },
+      ],
+    },
+  }));
 }
 
 const nonDeterminism = {
@@ -52,23 +74,23 @@ export default tseslint.config(
   },
   {
     files: ['src/definition/**/*.ts'],
-    rules: { 'no-restricted-imports': forbidLayers(['graph', 'interpreter', 'engine', 'store', 'components', 'api', 'cli'], 'definition/ is the bottom layer: it may use expressions/ and errors only') },
+    rules: { 'no-restricted-imports': forbidLayers(['graph', 'interpreter', 'engine', 'store', 'components', 'host', 'api', 'grpc', 'cli'], 'definition/ is the bottom layer: it may use expressions/ and errors only') },
   },
   {
     files: ['src/graph/**/*.ts'],
-    rules: { 'no-restricted-imports': forbidLayers(['interpreter', 'engine', 'store', 'components', 'api', 'cli'], 'graph/ depends only on definition/ and expressions/') },
+    rules: { 'no-restricted-imports': forbidLayers(['interpreter', 'engine', 'store', 'components', 'host', 'api', 'grpc', 'cli'], 'graph/ depends only on definition/ and expressions/') },
   },
   {
     files: ['src/expressions/**/*.ts'],
-    rules: { 'no-restricted-imports': forbidLayers(['definition', 'graph', 'interpreter', 'engine', 'store', 'components', 'api', 'cli'], 'expressions/ is a leaf module') },
+    rules: { 'no-restricted-imports': forbidLayers(['definition', 'graph', 'interpreter', 'engine', 'store', 'components', 'host', 'api', 'grpc', 'cli'], 'expressions/ is a leaf module') },
   },
   {
     files: ['src/interpreter/**/*.ts'],
-    rules: { 'no-restricted-imports': forbidLayers(['store', 'api', 'cli'], 'interpreter/ talks to the engine, never to a store or the shells'), ...nonDeterminism },
+    rules: { 'no-restricted-imports': forbidLayers(['store', 'host', 'api', 'grpc', 'cli'], 'interpreter/ talks to the engine, never to a store or the shells'), ...nonDeterminism },
   },
   {
     files: ['src/engine/**/*.ts'],
-    rules: { 'no-restricted-imports': forbidLayers(['definition', 'graph', 'interpreter', 'expressions', 'api', 'cli'], 'engine/ knows nothing about Serverless Workflow') },
+    rules: { 'no-restricted-imports': forbidLayers(['definition', 'graph', 'interpreter', 'expressions', 'host', 'api', 'grpc', 'cli'], 'engine/ knows nothing about Serverless Workflow') },
   },
   {
     files: ['src/engine/replay/**/*.ts'],
@@ -76,24 +98,23 @@ export default tseslint.config(
   },
   {
     files: ['src/store/**/*.ts'],
-    rules: { 'no-restricted-imports': forbidLayers(['definition', 'graph', 'interpreter', 'expressions', 'engine', 'components', 'api', 'cli'], 'store/ persists opaque engine records; it imports no other layer') },
+    rules: { 'no-restricted-imports': forbidLayers(['definition', 'graph', 'interpreter', 'expressions', 'engine', 'components', 'host', 'api', 'grpc', 'cli'], 'store/ persists opaque engine records; it imports no other layer') },
   },
   {
     files: ['src/components/**/*.ts'],
-    rules: { 'no-restricted-imports': forbidLayers(['definition', 'graph', 'interpreter', 'engine', 'store', 'api', 'cli'], 'components/ are side effects behind small interfaces') },
+    rules: { 'no-restricted-imports': forbidLayers(['definition', 'graph', 'interpreter', 'engine', 'store', 'host', 'api', 'grpc', 'cli'], 'components/ are side effects behind small interfaces') },
   },
   {
-    // api/ and cli/ are thin shells over the public API (src/index.ts): they may import their own
-    // files and ../index.js, never a layer directly.
-    files: ['src/api/**/*.ts', 'src/cli/**/*.ts'],
+    // cli/ is a consumer of the public API (src/index.ts): it imports that file only, never a layer.
+    files: ['src/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              regex: '^\\.\\.?/(\\.\\./)*(definition|graph|expressions|interpreter|engine|store|components)/',
-              message: 'api/ and cli/ are thin shells: import the public API (src/index.ts) only (layer rule, DESIGN.md §1)',
+              regex: '^\\.\\.?/(\\.\\./)*(definition|graph|expressions|interpreter|engine|store|components|host|api|grpc)/',
+              message: 'cli/ is a thin shell: import the public API (src/index.ts) only (layer rule, DESIGN.md §1)',
             },
             { regex: '^\\.\\.?/(\\.\\./)*errors\\.js$', message: 'import errors from the public API (src/index.ts)' },
           ],
@@ -101,6 +122,17 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // api/ (HTTP) and grpc/ (Durable Task + Dapr gRPC) are thin shells over host/: no engine logic,
+    // and never the other shell or cli/.
+    files: ['src/api/**/*.ts', 'src/grpc/**/*.ts'],
+    rules: { 'no-restricted-imports': forbidLayers(['cli'], 'api/ and grpc/ are shells over host/ and the layers') },
+  },
+  // The public door src/index.ts only re-exports: nothing inside src/ but cli/ (a consumer it does
+  // not re-export) imports it, so there is no circle through it. A separate rule name
+  // (@typescript-eslint/…) so these blocks do not replace the layer rules above; one block per
+  // folder depth because '../index.js' two folders down is a layer's own index.
+  ...doorRule(),
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.mjs', '**/*.test.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

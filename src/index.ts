@@ -68,8 +68,8 @@ export { openStore, MemoryStore, RuntimeStatus, ReusePolicy, StoreErrorCode, TER
 export type { Store, StoreUrl, InstanceRecord, HistoryRecord, InstanceQuery, InstancePage } from './store/index.js';
 
 // ── api/host (src/host, src/api) ─────────────────────────────────────────────────────────────
-// host/ wires the layers into a running server; api/ is the HTTP shell over it (imports this file
-// only: its modules touch these bindings inside functions, never at load, so the cycle is safe).
+// host/ wires the layers into a running server; api/ is the HTTP shell over it. Both import the
+// layers they use directly: nothing inside src/ (but cli/, a consumer) imports this file.
 export { createHost, SwirlHost } from './host/host.js';
 export type { HostOptions, HostMetrics } from './host/host.js';
 export type { WorkflowInfo, CatalogLoadReport } from './host/catalog.js';
@@ -84,5 +84,7 @@ export { createApp } from './api/app.js';
 export type { App, AppOptions } from './api/app.js';
 export { startServer } from './api/server.js';
 export type { RunningServer } from './api/server.js';
+export { startGrpcServer } from './grpc/index.js';
+export type { GrpcServerOptions, RunningGrpcServer } from './grpc/index.js';
 
-export const VERSION: string = '0.1.0';
+export { VERSION } from './version.js';

@@ -5,7 +5,7 @@
  * the error map are applied here once, for every route.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { SwirlHost } from '../index.js';
+import type { SwirlHost } from '../host/host.js';
 import { registerDaprRoutes } from './dapr-routes.js';
 import { errorBody, json, toErrorResponse } from './http-error.js';
 import { renderMetrics } from './metrics.js';

@@ -6,7 +6,9 @@
  * (recursive), pause, resume, purge (recursive) — each 202 `{}` — and `GET /v1.0/metadata`.
  * The workflow name is the definition id; `{workflowComponent}` is accepted as daprd does.
  */
-import { VERSION, type InstanceMetadata, type SwirlHost } from '../index.js';
+import { VERSION } from '../version.js';
+import type { InstanceMetadata } from '../engine/client.js';
+import type { SwirlHost } from '../host/host.js';
 import { readJsonBody } from './body.js';
 import { HttpError, json, toErrorResponse, type DaprOperationName } from './http-error.js';
 import type { Router } from './router.js';

@@ -6,7 +6,7 @@
  * checked before any is routed: an invalid one makes the whole request a 400 naming the problem.
  */
 import { HTTP, ValidationError, type CloudEvent } from 'cloudevents';
-import type { SwirlHost } from '../index.js';
+import type { SwirlHost } from '../host/host.js';
 import { HttpError, json } from './http-error.js';
 
 type CloudEventJson = Parameters<SwirlHost['ingest']>[0][number];

@@ -7,7 +7,7 @@
  * Store faults are 503 on every route (retry later; specs/engine.md "Faults"), and a write whose
  * outcome is unknown has its own code, so a client never takes "may have happened" for "failed".
  */
-import { InvalidInputError, SwirlError } from '../index.js';
+import { InvalidInputError, SwirlError } from '../errors.js';
 
 /** An error with its HTTP status and error code decided where it is raised. */
 export class HttpError extends Error {

@@ -6,7 +6,9 @@
  * histograms, health, and ready work by name (with the part no registration here serves).
  * Rates such as turns/s are left to Prometheus (`rate(swirl_turns_total[1m])`).
  */
-import { RuntimeStatus, STORE_LATENCY_BUCKETS, type SwirlHost } from '../index.js';
+import { RuntimeStatus } from '../store/index.js';
+import type { SwirlHost } from '../host/host.js';
+import { STORE_LATENCY_BUCKETS } from '../host/latency.js';
 
 /** Counts instances per status (paged through the store: O(instances)). */
 async function countByStatus(host: SwirlHost): Promise<Map<string, number>> {

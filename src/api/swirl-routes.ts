@@ -4,7 +4,10 @@
  * pages, one instance, history, bulk purge), workflow definitions (list, get, register, validate
  * with the same diagnostics as `swirl validate`) and CloudEvents ingress.
  */
-import { RuntimeStatus, type InstanceMetadata, type SwirlHost, type ValidationResult } from '../index.js';
+import type { ValidationResult } from '../definition/validate.js';
+import type { InstanceMetadata } from '../engine/client.js';
+import { RuntimeStatus } from '../store/index.js';
+import type { SwirlHost } from '../host/host.js';
 import { postEvents } from './events-route.js';
 import { HttpError, json } from './http-error.js';
 import type { Router } from './router.js';

@@ -18,6 +18,7 @@ import { OrchestrationWorker } from './orchestration-worker.js';
 import { withDefaults, type CompiledEngineOptions, type EngineOptions } from './options.js';
 import type { AnyOrchestrationFunction, OrchestrationFunction, PlainOrchestrationFunction } from './replay/context.js';
 import { Registry, type ActivityFunction, type OrchestrationRegistration } from './registry.js';
+import type { RemoteOrchestrator } from './remote.js';
 
 /** Counters for benchmarks and diagnostics. */
 export interface EngineStats {
@@ -135,6 +136,20 @@ export class Engine {
   }
 
   /** Registers an activity function under `name`. */
+  /**
+   * Registers `name` as an orchestration whose code runs elsewhere (engine/remote.ts): each turn
+   * asks `remote` for the actions and commits them like an in-process turn. Idempotent.
+   */
+  registerRemoteOrchestration(name: string, remote: RemoteOrchestrator): this {
+    if (this.registry.addRemoteOrchestration(name, remote)) this.orchestrations.notify();
+    return this;
+  }
+
+  /** Whether an orchestration or activity of that name is registered (in-process or remote). */
+  isRegistered(kind: 'orchestration' | 'activity', name: string): boolean {
+    return kind === 'orchestration' ? this.registry.orchestration(name) !== undefined : this.registry.activity(name) !== undefined;
+  }
+
   registerActivity<TIn = any, TOut = any>(name: string, fn: ActivityFunction<TIn, TOut>): this {
     this.registry.addActivity(name, fn as ActivityFunction);
     this.activities.notify();

@@ -32,6 +32,7 @@ import { runClaimLoop } from './claim-loop.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { asReadError, asWriteError } from './store-errors.js';
 import { Wakeup } from './wakeup.js';
+import { checkRemoteActions, remoteTurnFacts, type RemoteOrchestrator } from './remote.js';
 
 /**
  * History length from which an idle instance stays cached (LRU-bounded): below it a replay costs
@@ -350,6 +351,9 @@ export class OrchestrationWorker {
       }
     }
 
+    const remote = forced ? undefined : this.registry.orchestration(instance.name)?.remote;
+    if (remote) return this.remoteTurn(item, remote, events, now);
+
     if (!forced) {
       const cached = this.cache.take(id, instance.executionId, instance.historyLength);
       if (cached) {
@@ -415,6 +419,56 @@ export class OrchestrationWorker {
       this.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength });
     }
     this.logOutcome(instance, built.status, forced ?? rt?.outcome);
+    this.hooks.committed(id, built.status);
+    if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
+    if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
+    return true;
+  }
+
+  /**
+   * A turn of a remote orchestration (engine/remote.ts): the whole history and this turn's events
+   * go to the remote side, its actions are checked against the history and committed exactly as
+   * an in-process turn's (one transaction, under this claim's lease, which the LeaseKeeper renews
+   * while the remote side works). No worker able to take it: the instance waits.
+   */
+  private async remoteTurn(item: OrchestrationWorkItem, remote: RemoteOrchestrator, events: HistoryEvent[], now: number): Promise<boolean> {
+    const { instance, leaseId } = item;
+    const id = instance.instanceId;
+    const past = instance.historyLength > 0 ? (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord) : [];
+    const newEvents: HistoryEvent[] = [{ type: EventType.OrchestratorStarted, eventId: -1, timestamp: now }, ...events];
+    const answer = await remote.executeTurn({ instanceId: id, executionId: instance.executionId, name: instance.name, pastEvents: past, newEvents });
+    if ('unavailable' in answer) {
+      return this.releaseToWait(item, this.waitingLogged, `remote:${instance.name}`, () =>
+        this.opts.logger.warn(`'${id}' (remote orchestration '${instance.name}') waits: ${answer.unavailable}`, { event: LogEvent.workUnserved, instanceId: id, name: instance.name }),
+      );
+    }
+    this.waitingLogged.delete(`remote:${instance.name}`);
+    let outcome: ExecutionOutcome | undefined = answer.outcome;
+    let actions = answer.actions;
+    try {
+      checkRemoteActions(id, past, actions);
+    } catch (e) {
+      outcome = this.nonDeterminism(instance, e);
+      actions = [];
+    }
+    const facts = remoteTurnFacts([...past, ...newEvents]);
+    const built = buildTurn({
+      instance,
+      leaseId,
+      now,
+      newEvents,
+      consumedMessageIds: item.messages.map((m) => m.id),
+      actions,
+      outcome,
+      customStatus: answer.customStatus ?? instance.customStatus,
+      suspended: facts.suspended,
+      parent: facts.parent,
+      openChildren: facts.openChildren,
+      describe: this.describe,
+    });
+    await this.commit(item, built.commit);
+    this.stats.turns += 1;
+    this.logOutcome(instance, built.status, outcome);
     this.hooks.committed(id, built.status);
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();

@@ -8,6 +8,7 @@
 import { SwirlError } from '../errors.js';
 import { EngineErrorCode } from './error-codes.js';
 import type { AnyOrchestrationFunction } from './replay/context.js';
+import type { RemoteOrchestrator } from './remote.js';
 
 /** What an activity receives besides its input. */
 export interface ActivityContext {
@@ -55,6 +56,8 @@ export interface RegisteredOrchestration {
   fn: AnyOrchestrationFunction;
   version?: string;
   definitionHash?: string;
+  /** Set for an orchestration whose code runs in a connected app (engine/remote.ts); `fn` is then never called. */
+  remote?: RemoteOrchestrator;
 }
 
 /** The versions of one orchestration name. */
@@ -99,6 +102,23 @@ export class Registry {
     // The same hash again keeps its first function (idempotent), but may make it current again
     // (a rollback to an earlier version, or a version loaded for replay that is now deployed).
     if (current) versions.current = known ?? reg;
+  }
+
+  /**
+   * Registers `name` as a remote orchestration (its turns go to `remote`). Idempotent for a name
+   * already registered as remote; INVALID_REGISTRATION for a name registered in-process.
+   * @returns whether it was added now
+   */
+  addRemoteOrchestration(name: string, remote: RemoteOrchestrator): boolean {
+    const known = this.orchestration(name);
+    if (known?.remote) return false;
+    if (known) throw new SwirlError(EngineErrorCode.INVALID_REGISTRATION, `'${name}' is registered in-process: it cannot also be a remote orchestration`);
+    const runsRemotely = (): never => {
+      throw new SwirlError(EngineErrorCode.INVALID_REGISTRATION, `'${name}' is a remote orchestration: its code runs in a connected worker`);
+    };
+    this.addOrchestration(name, runsRemotely);
+    this.orchestrations.get(name)!.unversioned!.remote = remote;
+    return true;
   }
 
   addActivity(name: string, fn: ActivityFunction): void {

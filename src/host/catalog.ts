@@ -13,22 +13,15 @@
  */
 import { dirname } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import {
-  DefinitionError,
-  RuntimeStatus,
-  formatDiagnostic,
-  loadWorkflow,
-  loadWorkflowText,
-  registerWorkflow,
-  secretsReady,
-  validateFiles,
-  validateText,
-  type Engine,
-  type Logger,
-  type Store,
-  type ValidationResult,
-  type WorkflowGraph,
-} from '../index.js';
+import { DefinitionError } from '../errors.js';
+import { formatDiagnostic } from '../definition/diagnostic.js';
+import { validateFiles, validateText, type ValidationResult } from '../definition/validate.js';
+import { loadWorkflow, loadWorkflowText } from '../graph/load.js';
+import type { WorkflowGraph } from '../graph/types.js';
+import { registerWorkflow, secretsReady } from '../interpreter/index.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from '../engine/logger.js';
+import { RuntimeStatus, type Store } from '../store/index.js';
 import type { ComponentHost } from '../components/index.js';
 import type { DefinitionStore } from './definition-store.js';
 

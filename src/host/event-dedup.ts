@@ -7,7 +7,8 @@
  * with that outcome marked `duplicate`. Keys are kept for a retention window
  * (specs/multi-node.md), then pruned.
  */
-import { SwirlError, type Store } from '../index.js';
+import { SwirlError } from '../errors.js';
+import type { Store } from '../store/types.js';
 import type { CloudEventJson } from '../components/index.js';
 import type { EventOutcome } from './event-router.js';
 

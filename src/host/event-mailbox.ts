@@ -12,7 +12,13 @@
  * rebuilt from the mailboxes' histories at start; every change to it runs inside the event
  * router's one-at-a-time queue, so a keep, a release and an expiry sweep never interleave.
  */
-import { EventType, RuntimeStatus, SwirlError, type Engine, type Logger, type OrchestrationContext, type Task } from '../index.js';
+import { SwirlError } from '../errors.js';
+import type { Engine } from '../engine/engine.js';
+import { EventType } from '../engine/history.js';
+import type { Logger } from '../engine/logger.js';
+import type { OrchestrationContext } from '../engine/replay/context.js';
+import type { Task } from '../engine/replay/task.js';
+import { RuntimeStatus } from '../store/index.js';
 import type { CloudEventJson } from '../components/index.js';
 
 /** The orchestration name of mailboxes. */

@@ -10,7 +10,12 @@
  * is started.
  */
 import { createHash } from 'node:crypto';
-import { RuntimeStatus, SwirlError, type Definition, type Engine, type Logger, type WorkflowGraph } from '../index.js';
+import { SwirlError } from '../errors.js';
+import type * as Definition from '../definition/types.js';
+import type { WorkflowGraph } from '../graph/types.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from '../engine/logger.js';
+import { RuntimeStatus } from '../store/index.js';
 import type { CloudEventJson } from '../components/index.js';
 import type { WorkflowCatalog } from './catalog.js';
 import type { EventMailboxes } from './event-mailbox.js';

@@ -4,7 +4,13 @@
  * folder validated and registered by id, CloudEvent routing, pub/sub subscriptions and start
  * schedules. `swirl serve` and the HTTP API sit on top of it; tests build one in memory.
  */
-import { InvalidInputError, createEngine, expressionStats, formatInputProblems, initExpressions, inputProblems, noopLogger, openStore, type Engine, type EngineOptions, type Logger, type Store } from '../index.js';
+import { InvalidInputError } from '../errors.js';
+import { formatInputProblems, inputProblems } from '../graph/input.js';
+import { expressionStats, initExpressions } from '../expressions/index.js';
+import { createEngine, type Engine } from '../engine/engine.js';
+import type { EngineOptions } from '../engine/options.js';
+import { noopLogger, type Logger } from '../engine/logger.js';
+import { openStore, type Store } from '../store/index.js';
 import { loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
 import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
 import { EventRouter } from './event-router.js';

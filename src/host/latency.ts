@@ -3,7 +3,9 @@
  * Latency measurement for `/metrics`: a recorder of per-operation histograms, a proxy that times
  * every async Store call as the engine makes it, and a wrapper that times activity executions.
  */
-import type { ActivityFunction, Engine, Store } from '../index.js';
+import type { Engine } from '../engine/engine.js';
+import type { ActivityFunction } from '../engine/registry.js';
+import type { Store } from '../store/index.js';
 
 /** Prometheus-style histogram bucket bounds in seconds. */
 export const STORE_LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10] as const;

@@ -12,7 +12,12 @@
  * (`recordScheduleTick`), which outlives the run's purge. Each tick starts from the latest
  * recorded tick of any node, so a node that was behind or down never creates a run again.
  */
-import { ReusePolicy, nextScheduleTimes, type Engine, type Logger, type SwirlError, type WorkflowGraph } from '../index.js';
+import type { SwirlError } from '../errors.js';
+import type { WorkflowGraph } from '../graph/types.js';
+import { nextScheduleTimes } from '../interpreter/index.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from '../engine/logger.js';
+import { ReusePolicy } from '../store/index.js';
 
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {

@@ -23,7 +23,9 @@ export interface Server {
 
 /** Resolves once the server prints its address; rejects if it exits before. */
 export function startServe(dir: string, started: ChildProcess[], extra: string[] = [], launcher = cli, env: NodeJS.ProcessEnv = process.env): Promise<Server> {
-  const args = ['--import', 'tsx', launcher, 'serve', '--port', '0', '--host', '127.0.0.1', '--workflows', join(dir, 'workflows'), '--store', `sqlite:${join(dir, 'swirl.db')}`, ...extra];
+  // gRPC off unless a test asks for it: the default port 50001 is shared by every test process.
+  const grpc = extra.includes('--grpc-port') ? [] : ['--grpc-port', '0'];
+  const args = ['--import', 'tsx', launcher, 'serve', '--port', '0', '--host', '127.0.0.1', '--workflows', join(dir, 'workflows'), '--store', `sqlite:${join(dir, 'swirl.db')}`, ...grpc, ...extra];
   const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(proc);
   let out = '';

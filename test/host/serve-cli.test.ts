@@ -25,6 +25,9 @@ test('usage errors exit 2', () => {
   const p = serve('--port', 'http');
   assert.equal(p.status, 2);
   assert.match(p.stderr, /--port must be a port number/);
+  const g = serve('--grpc-port', '70000');
+  assert.equal(g.status, 2);
+  assert.match(g.stderr, /--grpc-port must be a port number \(0: no gRPC\), not '70000'/);
 });
 
 test('a component file with missing metadata stops the start with the file and field named', () => {

@@ -15,11 +15,12 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { DEFAULT_EXPRESSION_LIMITS, createApp, createHost, parseDuration, setExpressionLimits, startServer, type Logger, type LogMeta } from '../../index.js';
+import { DEFAULT_EXPRESSION_LIMITS, createApp, createHost, parseDuration, setExpressionLimits, startGrpcServer, startServer, type Logger, type LogMeta, type RunningGrpcServer } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
 
 interface ServeOptions {
   port: string;
+  grpcPort: string;
   host: string;
   workflows?: string;
   components?: string;
@@ -102,6 +103,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('run the workflow server: Dapr workflow HTTP API, Swirl API, CloudEvents ingress, schedules')
     .option('-p, --port <port>', 'HTTP port (0: any free port)', '3500')
+    .option('--grpc-port <port>', 'Durable Task / Dapr gRPC port for the Dapr workflow SDKs (0: off)', '50001')
     .option('--host <address>', 'address to listen on', '0.0.0.0')
     .option('--workflows <dir>', 'folder of workflow definitions (default: ./samples)')
     .option('--components <dir>', 'folder of Dapr component files')
@@ -120,6 +122,12 @@ export function registerServe(program: Command): void {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         process.stderr.write(`swirl serve: --port must be a port number, not '${opts.port}'\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      const grpcPort = Number(opts.grpcPort);
+      if (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535) {
+        process.stderr.write(`swirl serve: --grpc-port must be a port number (0: no gRPC), not '${opts.grpcPort}'\n`);
         setExitCode(command, ExitCode.Usage);
         return;
       }
@@ -194,6 +202,19 @@ export function registerServe(program: Command): void {
       const token = opts.apiToken ?? process.env.DAPR_API_TOKEN;
       const stopRequested = shutdownSignal();
       const server = await startServer(createApp(host, token ? { apiToken: token } : {}), { port, host: opts.host });
+      let grpc: RunningGrpcServer | undefined;
+      if (grpcPort !== 0) {
+        try {
+          grpc = await startGrpcServer(host, { port: grpcPort, host: opts.host, logger, ...(token ? { apiToken: token } : {}) });
+        } catch (err) {
+          process.stderr.write(`swirl serve: ${(err as Error).message}\n`);
+          await server.close();
+          await host.stop().catch(() => undefined);
+          setExitCode(command, ExitCode.Failure);
+          return;
+        }
+        process.stdout.write(`swirl serve gRPC (Durable Task sidecar) listening on ${opts.host}:${grpc.port}\n`);
+      }
       process.stdout.write(`swirl serve listening on http://${opts.host}:${server.port} (store ${opts.store}${token ? ', api token required' : ''})\n`);
       // The store failing (the engine logs the cause) ends the process too, with its own exit code.
       let unsubscribe: () => void = () => undefined;
@@ -202,6 +223,7 @@ export function registerServe(program: Command): void {
       unsubscribe();
       if ('error' in ended) process.stderr.write(`swirl serve: the store failed (${ended.error.message}); exiting with code ${ExitCode.StoreFailed} so that a supervisor restarts this node\n`);
       else process.stdout.write(`${ended.signal}: shutting down\n`);
+      await grpc?.close();
       await server.close();
       await host.stop().catch((err: unknown) => process.stderr.write(`swirl serve: stopping: ${(err as Error).message}\n`));
       process.stdout.write('stopped\n');

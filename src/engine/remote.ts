@@ -1,0 +1,96 @@
+/**
+ * @module engine/remote
+ * Remote orchestrations: code that runs outside this process (an app connected over the Durable
+ * Task gRPC protocol). The engine still owns everything durable — history, inbox, timers,
+ * activity tasks, sub-orchestrations, leases, the one-transaction commit — and only asks the
+ * remote side, once per turn, for the actions that follow from the past and new events (the
+ * Durable Task executor contract). The answer is checked against the history before it is
+ * committed (action ids must be new: a reused id means the code did not replay the same way).
+ */
+import { NonDeterminismError } from '../errors.js';
+import { EventType, type HistoryEvent, type ParentInstance } from './history.js';
+import type { OrchestratorAction } from './replay/actions.js';
+import type { ExecutionOutcome } from './replay/runtime.js';
+
+/** One turn handed to the remote side. */
+export interface RemoteTurnRequest {
+  instanceId: string;
+  executionId: string;
+  name: string;
+  /** The history committed so far. */
+  pastEvents: HistoryEvent[];
+  /** This turn's events: OrchestratorStarted, then the inbox events. */
+  newEvents: HistoryEvent[];
+}
+
+/** What the remote code decided. */
+export interface RemoteTurnResult {
+  /** ScheduleTask / CreateTimer / CreateSubOrchestration / SendEvent, and CompleteOrchestration when it ended (not for TERMINATED). */
+  actions: OrchestratorAction[];
+  /** How the execution ended this turn, if it did. */
+  outcome?: ExecutionOutcome;
+  /** The custom status as JSON text; undefined leaves it unchanged. */
+  customStatus?: string;
+}
+
+/** `unavailable`: no connected worker could take the turn now; the instance waits (nothing is committed). */
+export type RemoteTurnAnswer = RemoteTurnResult | { unavailable: string };
+
+/** Runs turns of remote orchestrations (implemented by the gRPC shell's work dispatcher). */
+export interface RemoteOrchestrator {
+  executeTurn(request: RemoteTurnRequest): Promise<RemoteTurnAnswer>;
+}
+
+/** What the turn builder needs that an in-process runtime would know: derived from the history. */
+export interface RemoteTurnFacts {
+  suspended: boolean;
+  parent: ParentInstance | undefined;
+  openChildren: string[];
+}
+
+/** Suspension, parent and running children from the whole history of the execution. */
+export function remoteTurnFacts(events: readonly HistoryEvent[]): RemoteTurnFacts {
+  let suspended = false;
+  let parent: ParentInstance | undefined;
+  const children = new Map<number, string>();
+  for (const e of events) {
+    switch (e.type) {
+      case EventType.ExecutionStarted:
+        parent = e.parent;
+        break;
+      case EventType.ExecutionSuspended:
+        suspended = true;
+        break;
+      case EventType.ExecutionResumed:
+        suspended = false;
+        break;
+      case EventType.SubOrchestrationInstanceCreated:
+        children.set(e.eventId, e.instanceId);
+        break;
+      case EventType.SubOrchestrationInstanceCompleted:
+      case EventType.SubOrchestrationInstanceFailed:
+        children.delete(e.taskScheduledId);
+        break;
+      default:
+        break;
+    }
+  }
+  return { suspended, parent, openChildren: [...children.values()] };
+}
+
+/**
+ * Refuses actions whose ids are already in the history or repeat within the turn (the remote code
+ * did not replay to the same decisions): NonDeterminismError naming the id.
+ */
+export function checkRemoteActions(instanceId: string, past: readonly HistoryEvent[], actions: readonly OrchestratorAction[]): void {
+  const used = new Set<number>();
+  for (const e of past) {
+    if (e.eventId > 0 && (e.type === EventType.TaskScheduled || e.type === EventType.TimerCreated || e.type === EventType.SubOrchestrationInstanceCreated || e.type === EventType.EventSent)) used.add(e.eventId);
+  }
+  for (const a of actions) {
+    if (used.has(a.id)) {
+      throw new NonDeterminismError(`instance '${instanceId}': the remote orchestration returned action ${a.type} with id ${a.id}, which the history already records (its code did not replay to the same decisions)`);
+    }
+    used.add(a.id);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * @module grpc/server
+ * The gRPC listener of `swirl serve` (`--grpc-port`, default 50001 as daprd): the Durable Task
+ * `TaskHubSidecarService` over host/, so Dapr SDK clients (`DaprWorkflowClient`,
+ * durabletask-js `TaskHubGrpcClient`) manage Swirl's workflows unchanged. Every call is checked
+ * against `--api-token` in the `dapr-api-token` metadata (as daprd does), and every failure is a
+ * gRPC status with a message, never a stack trace. RPCs Swirl does not serve answer UNIMPLEMENTED
+ * naming the RPC.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { SwirlHost } from '../host/host.js';
+import { clientHandlers } from './client-service.js';
+import { workerSide } from './worker-service.js';
+import { noopLogger, type Logger } from '../engine/logger.js';
+import { taskHubService } from './proto.js';
+import { grpcError, toGrpcError } from './status.js';
+
+/** Largest request accepted (histories and payloads are bounded by the engine's maxPayloadBytes well below it). */
+const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
+
+export interface GrpcServerOptions {
+  port: number;
+  host?: string;
+  /** When set, every call must carry it in the `dapr-api-token` metadata. */
+  apiToken?: string;
+  logger?: Logger;
+}
+
+export interface RunningGrpcServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The token check daprd applies to gRPC calls (UNAUTHENTICATED, saying what is missing). */
+function authorize(token: Buffer | undefined, call: ServerUnaryCall<unknown, unknown>): void {
+  if (!token) return;
+  const given = call.metadata.get('dapr-api-token')[0];
+  if (given === undefined) throw Object.assign(new Error('missing api token: send it in the dapr-api-token metadata'), { grpcStatus: status.UNAUTHENTICATED });
+  const g = Buffer.from(String(given));
+  if (g.length !== token.length || !timingSafeEqual(g, token)) throw Object.assign(new Error('invalid api token'), { grpcStatus: status.UNAUTHENTICATED });
+}
+
+type Handler = (call: ServerUnaryCall<any, unknown>) => Promise<unknown> | unknown;
+
+/** A unary handler: token check, then `fn`, every error mapped to a gRPC status. */
+function unary(token: Buffer | undefined, fn: Handler) {
+  return (call: ServerUnaryCall<any, unknown>, callback: sendUnaryData<unknown>): void => {
+    void (async () => {
+      try {
+        authorize(token, call);
+        callback(null, await fn(call));
+      } catch (err) {
+        const g = (err as { grpcStatus?: status }).grpcStatus;
+        callback(g !== undefined ? grpcError(g, (err as Error).message) : toGrpcError(err), null);
+      }
+    })();
+  };
+}
+
+/** Starts the gRPC server over `host`; resolves with the bound port. */
+export async function startGrpcServer(host: SwirlHost, options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const token = options.apiToken ? Buffer.from(options.apiToken) : undefined;
+  const server = new Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES });
+  const w = workerSide(host, options.logger ?? noopLogger);
+  const c = clientHandlers(host, w.starting);
+  const service = taskHubService();
+  const impl: UntypedServiceImplementation = {};
+  // Everything not served below answers UNIMPLEMENTED with the RPC's name.
+  for (const [name, def] of Object.entries(service)) {
+    const rpc = def.path.split('/').pop() ?? name;
+    impl[name] = def.responseStream
+      ? (call: { emit: (e: string, v: unknown) => void }) => call.emit('error', grpcError(status.UNIMPLEMENTED, `${rpc} is not served by Swirl`))
+      : unary(token, () => {
+          throw Object.assign(new Error(`${rpc} is not served by Swirl`), { grpcStatus: status.UNIMPLEMENTED });
+        });
+  }
+  Object.assign(impl, {
+    Hello: unary(token, () => ({})),
+    StartInstance: unary(token, c.startInstance),
+    GetInstance: unary(token, c.getInstance),
+    WaitForInstanceStart: unary(token, c.waitForInstanceStart),
+    WaitForInstanceCompletion: unary(token, c.waitForInstanceCompletion),
+    RaiseEvent: unary(token, c.raiseEvent),
+    TerminateInstance: unary(token, c.terminateInstance),
+    SuspendInstance: unary(token, c.suspendInstance),
+    ResumeInstance: unary(token, c.resumeInstance),
+    PurgeInstances: unary(token, c.purgeInstances),
+    QueryInstances: unary(token, c.queryInstances),
+    CompleteOrchestratorTask: unary(token, w.completeOrchestratorTask),
+    CompleteActivityTask: unary(token, w.completeActivityTask),
+    GetWorkItems: (call: ServerWritableStream<unknown, unknown>) => {
+      try {
+        authorize(token, call as never);
+      } catch (err) {
+        call.emit('error', grpcError(status.UNAUTHENTICATED, (err as Error).message));
+        return;
+      }
+      w.getWorkItems(call);
+    },
+  });
+  server.addService(service, impl);
+  const address = `${options.host ?? '0.0.0.0'}:${options.port}`;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new Error(`cannot listen for gRPC on ${address}: ${err.message}`)) : resolve(bound))),
+  );
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        w.close();
+        // Graceful first (streams end with OK); forced after a grace period.
+        const timer = setTimeout(() => server.forceShutdown(), 5000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

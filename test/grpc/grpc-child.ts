@@ -1,0 +1,31 @@
+/**
+ * `swirl serve` with its gRPC port on (a free loopback port picked here: 0 turns gRPC off), for
+ * tests that drive it with the Dapr SDKs.
+ */
+import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { startServe, type Server } from '../host/serve-child.js';
+
+/** A free loopback TCP port (closed again before the server binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface GrpcServer extends Server {
+  grpcPort: number;
+}
+
+/** Starts serve with the workflows and store of `dir` and gRPC on a free port. */
+export async function startGrpcServe(dir: string, started: ChildProcess[], extra: string[] = []): Promise<GrpcServer> {
+  const grpcPort = await freePort();
+  const s = await startServe(dir, started, ['--grpc-port', String(grpcPort), ...extra]);
+  if (!new RegExp(`gRPC \\(Durable Task sidecar\\) listening on 127\\.0\\.0\\.1:${grpcPort}`).test(s.stdout())) throw new Error(`no gRPC listener line:\n${s.stdout()}`);
+  return { ...s, grpcPort };
+}
