@@ -12,7 +12,6 @@ import {
   StoreErrorCode,
   isTerminalStatus,
   type ActivityWorkItem,
-  type InboxMessage,
   type InstanceRecord,
   type OrchestrationWorkItem,
   type Store,
@@ -21,7 +20,7 @@ import {
 import { OrchestrationCache } from './cache.js';
 import { EventType, toFailureDetails, type FailureDetails, type HistoryEvent } from './history.js';
 import { LogEvent } from './logger.js';
-import { fromHistoryRecord, inboxEvents, toHistoryRecord } from './messages.js';
+import { fromHistoryRecord, inboxBatch, toHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 import { OrchestrationRuntime, type ExecutionOutcome } from './replay/runtime.js';
@@ -320,7 +319,8 @@ export class OrchestrationWorker {
       await this.commit(item, commit);
       return true;
     }
-    const events = this.freshEvents(instance, item.messages);
+    const batch = inboxBatch(instance, item.messages);
+    const events = batch.events;
     if (inline?.event) events.push(inline.event);
     if (events.length === 0 && instance.historyLength > 0) {
       // Only stale messages (for an execution that has ended): consume them, write no turn. The
@@ -383,9 +383,20 @@ export class OrchestrationWorker {
     }
 
     const newEvents: HistoryEvent[] = [{ type: EventType.OrchestratorStarted, eventId: -1, timestamp: now }, ...events];
+    let turnConsumed = consumed;
     if (runtime && !forced) {
       try {
-        runtime.apply(newEvents, false);
+        const applied = runtime.applyTurn(newEvents, (i) => batch.messageOf.has(newEvents[i]!));
+        if (applied < newEvents.length) {
+          // Continued as new: the instance-level messages not applied stay queued for the next
+          // execution, in their order, instead of joining the carry-over (specs/engine.md §4b).
+          const left = new Set<number>();
+          for (let i = applied; i < newEvents.length; i++) {
+            const mid = batch.messageOf.get(newEvents[i]!);
+            if (mid !== undefined) left.add(mid);
+          }
+          turnConsumed = consumed.filter((mid) => !left.has(mid));
+        }
       } catch (e) {
         forced = this.nonDeterminism(instance, e);
       }
@@ -396,7 +407,7 @@ export class OrchestrationWorker {
       leaseId,
       now,
       newEvents,
-      consumedMessageIds: consumed,
+      consumedMessageIds: turnConsumed,
       actions: rt ? rt.takeActions() : [],
       outcome: forced ?? rt?.outcome,
       customStatus: rt ? rt.customStatus : instance.customStatus,
@@ -452,15 +463,6 @@ export class OrchestrationWorker {
     }
     this.hooks.committed(instance.instanceId, RuntimeStatus.FAILED);
     return true;
-  }
-
-  /**
-   * Decodes messages; drops those pinned to another execution (stale timers/completions) and
-   * terminates sent by an instance that is not this one's parent; puts a start (with the events
-   * it carries over) first. See {@link inboxEvents}.
-   */
-  private freshEvents(instance: InstanceRecord, messages: InboxMessage[]): HistoryEvent[] {
-    return inboxEvents(instance, messages);
   }
 
   /**

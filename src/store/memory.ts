@@ -400,16 +400,45 @@ export class MemoryStore implements Store {
     row.lockExpiresAt = request.now + request.leaseMs;
     row.epoch += 1;
     const messages: InboxMessage[] = [];
-    for (const id of this.inboxByInstance.get(row.record.instanceId) ?? []) {
-      if (messages.length >= maxMessages) break;
-      const m = this.inbox.get(id)!;
-      if (m.visibleAt > request.now) continue;
+    const take = (m: InboxRow): void => {
       m.dequeueCount += 1;
       messages.push({ id: m.id, instanceId: m.instanceId, data: m.data, visibleAt: m.visibleAt, dequeueCount: m.dequeueCount });
+    };
+    const ids = this.inboxByInstance.get(row.record.instanceId) ?? new Set<number>();
+    // An execution not started yet: its own (pinned) messages — its start — come first, whatever
+    // backlog of instance-level messages precedes them (types.ts ClaimOrchestrationsRequest).
+    const pinned = row.record.historyLength === 0 ? this.pinnedVisible(ids, row.record.executionId, request.now) : [];
+    for (const m of pinned.slice(0, maxMessages)) take(m);
+    const first = new Set(messages.map((m) => m.id));
+    for (const id of ids) {
+      if (messages.length >= maxMessages) break;
+      const m = this.inbox.get(id)!;
+      if (m.visibleAt > request.now || first.has(id)) continue;
+      take(m);
     }
-    row.claimLastId = messages.length > 0 ? messages[messages.length - 1].id : undefined;
+    row.claimLastId = messages.length > 0 ? Math.max(...messages.map((m) => m.id)) : undefined;
+    if (pinned.length > 0 && row.claimLastId !== undefined) {
+      // The window runs up to the start: what it spans and did not return counts a delivery too
+      // (as in the SQL backends, which count by window).
+      const returned = new Set(messages.map((m) => m.id));
+      for (const id of ids) {
+        if (id > row.claimLastId) break;
+        const m = this.inbox.get(id)!;
+        if (m.visibleAt <= request.now && !returned.has(id)) m.dequeueCount += 1;
+      }
+    }
     row.claimNow = request.now;
     return { instance: copyInstance(row.record), messages, leaseId: request.leaseId, epoch: row.epoch };
+  }
+
+  /** The visible messages among `ids` pinned to `executionId`, in id order. */
+  private pinnedVisible(ids: Set<number>, executionId: string, now: number): InboxRow[] {
+    const out: InboxRow[] = [];
+    for (const id of ids) {
+      const m = this.inbox.get(id)!;
+      if (m.executionId === executionId && m.visibleAt <= now) out.push(m);
+    }
+    return out;
   }
 
   private heldInstance(instanceId: string, leaseId: string): InstanceRow {

@@ -520,7 +520,12 @@ export interface Store {
    * Leases up to `limit` instances (of the served `names`) that have at least one visible message
    * (visibleAt <= now) and no unexpired lock. For each, returns the instance row and its visible
    * messages in id order (at most maxMessagesPerInstance), increments their dequeueCount, records
-   * the leaseId and the new epoch on the instance. Messages stay unlocked: those not returned,
+   * the leaseId and the new epoch on the instance. An instance whose historyLength is 0 (an
+   * execution not started yet: continue-as-new) gets its visible messages pinned to its current
+   * executionId — its ExecutionStarted — FIRST, then the others in id order: however many
+   * instance-level messages precede the start, the claim sees the start (issue 9). The claim's
+   * window (what abandonOrchestration(visibleAt) delays) is every message visible at `now` with an
+   * id up to the highest one returned. Messages stay unlocked: those not returned,
    * or that become visible or arrive later, stay in the inbox for a later claim. Prefers the
    * instances that became claimable earliest (oldest ready first), so no instance starves.
    * Returns [] when there is no work.

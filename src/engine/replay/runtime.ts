@@ -167,6 +167,22 @@ export class OrchestrationRuntime {
     }
   }
 
+  /**
+   * Applies a turn's new events (not replaying), stopping early once the execution has continued
+   * as new with saveEvents at an event that `leavable(i)` says may stay in the inbox: the events
+   * from there on are not carried over but left for the next execution's claims (specs/engine.md
+   * §4b), so a carry-over never grows with the inbox backlog. Returns how many events were applied.
+   */
+  applyTurn(events: readonly HistoryEvent[], leavable: (index: number) => boolean): number {
+    this.replaying = false;
+    for (let i = 0; i < events.length; i++) {
+      if (this.outcome?.status === 'CONTINUED_AS_NEW' && this.saveEvents && leavable(i)) return i;
+      this.applyOne(events[i]!);
+      this.appliedEvents += 1;
+    }
+    return events.length;
+  }
+
   /** The actions decided since the last call (not yet in history), in sequence order; clears them. */
   takeActions(): OrchestratorAction[] {
     const actions = [...this.pending.values()].sort((a, b) => a.id - b.id);
