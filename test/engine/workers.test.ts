@@ -240,6 +240,65 @@ for (const kind of STORE_KINDS) {
       await raw.close();
     });
 
+    it('finding 7: a renewal under the old lease that lands after the task was re-claimed here does not stop renewing the adopted lease', async () => {
+      const raw = await openStore(freshStoreUrl(kind));
+      const LEASE = 300;
+      let delayedOne = false;
+      const renewals: Array<{ leaseId: string; ok: boolean }> = [];
+      // The first renewal is slow: it reaches the store after the lease expired and this node's
+      // claim loop took the task again (adoption), so it fails LEASE_LOST under the old id.
+      const store = intercept(raw, {
+        renewActivityLease: async (taskRowId: number, leaseId: string, now: number, leaseMs: number) => {
+          if (!delayedOne) {
+            delayedOne = true;
+            await sleep(LEASE * 2);
+          }
+          try {
+            await raw.renewActivityLease(taskRowId, leaseId, now, leaseMs);
+            renewals.push({ leaseId, ok: true });
+          } catch (e) {
+            renewals.push({ leaseId, ok: false });
+            throw e;
+          }
+        },
+      });
+      let runs = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const logger = recordingLogger();
+      const setup = (e: Engine): void => {
+        e.registerActivity('slow', async () => {
+          runs++;
+          await gate;
+          return 'ok';
+        });
+        e.registerOrchestration('one', function* (ctx) {
+          return yield ctx.callActivity('slow');
+        });
+      };
+      const a = await engineOn(store, setup, { leaseMs: LEASE, logger });
+      const id = await a.client.start('one');
+      let b: Engine | undefined;
+      try {
+        await until(() => logger.events.includes(LogEvent.activityLeaseAdopted), 10_000, 'the task claimed again here');
+        await until(() => renewals.some((r) => !r.ok), 10_000, 'the late renewal refused');
+        // A second node now competes for the task: it must find it leased for as long as it runs.
+        b = await engineOn(store, setup, { leaseMs: LEASE });
+        await sleep(LEASE * 4);
+        const adopted = renewals.filter((r) => r.ok && r.leaseId !== renewals.find((x) => !x.ok)!.leaseId);
+        assert.ok(adopted.length >= 3, `the adopted lease keeps being renewed: ${JSON.stringify(renewals)}`);
+        assert.equal(runs, 1, 'no second run on the other node');
+      } finally {
+        release();
+      }
+      const done = await a.client.waitForCompletion(id, { timeoutMs: 10_000 });
+      assert.equal(done.output, 'ok');
+      assert.equal(runs, 1);
+      await a.stop();
+      await b?.stop();
+      await raw.close();
+    });
+
     it('finding 7: two engines, an activity much longer than the lease: the lease is renewed, it runs once', async () => {
       const stores = await twoStores();
       let runs = 0;
