@@ -78,7 +78,12 @@ export class OrchestrationWorker {
   private readonly cache: OrchestrationCache;
   private readonly wakeup = new Wakeup();
   private readonly inflight = new Set<Promise<void>>();
-  private readonly active = new Set<string>();
+  /**
+   * Instances whose turn runs here, with the claim it runs under: when this node claims such an
+   * instance again (its lease expired meanwhile), the running turn adopts the new claim's lease
+   * and epoch (the item is updated in place) and commits under it.
+   */
+  private readonly active = new Map<string, OrchestrationWorkItem>();
   /** "no worker registered for … (definition …)" reasons already logged (once each, not once per poll). */
   private readonly waitingLogged = new Set<string>();
   private running = false;
@@ -217,21 +222,27 @@ export class OrchestrationWorker {
 
   /** One turn of one instance; never throws (errors are logged and the lease released). True if it committed. */
   private async runTurn(item: OrchestrationWorkItem, inline?: InlineCompletion): Promise<boolean> {
-    const { instance, leaseId } = item;
-    const id = instance.instanceId;
-    if (this.active.has(id)) {
-      // Our own earlier lease expired while its turn still runs: let that turn finish first.
-      await this.store.abandonOrchestration(id, leaseId).catch(() => undefined);
+    const id = item.instance.instanceId;
+    const running = this.active.get(id);
+    if (running) {
+      // Our own earlier lease expired while its turn still runs and this node claimed the instance
+      // again: the running turn adopts the new lease (renewals and its commit use it). Abandoning
+      // the claim instead made it claimable at once — a claim/abandon spin — and left the running
+      // turn's commit to fail LEASE_LOST.
+      running.leaseId = item.leaseId;
+      running.epoch = item.epoch;
+      this.opts.logger.warn(`instance '${id}' was claimed again while its turn runs here: the turn adopts the new lease`, { event: LogEvent.turnLeaseAdopted, instanceId: id });
       return false;
     }
-    this.active.add(id);
+    this.active.set(id, item);
     // A turn may outlast the lease (a slow replay of a long history, a slow disk): keep renewing it
     // so no other worker takes the instance over and replays it again meanwhile.
     const keeper = new LeaseKeeper(
-      () => this.store.renewOrchestrationLease(id, leaseId, this.opts.clock.now(), this.opts.leaseMs),
+      () => this.store.renewOrchestrationLease(id, item.leaseId, this.opts.clock.now(), this.opts.leaseMs),
       LeaseKeeper.intervalFor(this.opts.leaseMs),
       (e, lost) =>
         this.opts.logger[lost ? 'warn' : 'debug'](`renewing the lease of '${id}' failed: ${(e as Error).message}`, { event: LogEvent.leaseRenewFailed, instanceId: id }),
+      () => item.leaseId,
     ).start();
     try {
       const committed = await this.turn(item, inline);
@@ -245,8 +256,9 @@ export class OrchestrationWorker {
         this.opts.logger.warn(`turn of '${id}' discarded: ${(e as Error).message}`, { event: LogEvent.leaseLost, instanceId: id });
         // HISTORY_CONFLICT is checked after the lease, so the lease is still ours: release it now
         // rather than sit on it for leaseMs. With an inline completion the lost lease may be the
-        // task's, not ours: release ours too.
-        if (code === StoreErrorCode.HISTORY_CONFLICT || inline) await this.store.abandonOrchestration(id, leaseId).catch(() => undefined);
+        // task's, not ours; and a lease adopted after the commit was sent is ours as well: release
+        // it. (Under a lease another node holds now, the abandon fails harmlessly.)
+        await this.store.abandonOrchestration(id, item.leaseId).catch(() => undefined);
       } else {
         this.opts.logger.error(`turn of '${id}' failed: ${(e as Error).message}`, { event: LogEvent.turnFailed, instanceId: id, error: String(e) });
         if (!(e instanceof InfrastructureError) && this.countFailure(id) >= POISON_TURN_ATTEMPTS) {
@@ -256,7 +268,7 @@ export class OrchestrationWorker {
           if (await this.failPoisoned(item, e)) return false;
         }
         const retryAt = this.opts.clock.now() + this.opts.pollIntervalMs;
-        await this.store.abandonOrchestration(id, leaseId, retryAt).catch(() => undefined);
+        await this.store.abandonOrchestration(id, item.leaseId, retryAt).catch(() => undefined);
       }
       return false;
     } finally {
@@ -274,8 +286,12 @@ export class OrchestrationWorker {
     return n;
   }
 
-  /** Commits a turn under the claim's lease epoch (fencing: a stale claim's commit is refused). */
+  /**
+   * Commits a turn under the claim's lease and epoch (fencing: a stale claim's commit is refused),
+   * read now: the turn may have adopted a newer claim of its instance while it ran.
+   */
   private async commit(item: OrchestrationWorkItem, commit: TurnCommit): Promise<void> {
+    commit.leaseId = item.leaseId;
     if (item.epoch !== undefined) commit.epoch = item.epoch;
     await asWriteError(this.store.commitTurn(commit), 'commitTurn');
   }
@@ -342,7 +358,7 @@ export class OrchestrationWorker {
         } else {
           // Events for an instance whose (scheduled) start is not due yet: keep them for later.
           const retryAt = instance.scheduledStartAt !== undefined && instance.scheduledStartAt > now ? instance.scheduledStartAt : now + this.opts.pollIntervalMs;
-          await this.store.abandonOrchestration(id, leaseId, retryAt);
+          await this.store.abandonOrchestration(id, item.leaseId, retryAt);
           return false;
         }
       } else if (startIdx > 0) {

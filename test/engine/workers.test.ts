@@ -172,6 +172,66 @@ for (const kind of STORE_KINDS) {
       await raw.close();
     });
 
+    it('a turn whose instance this node claims again while it runs (renewals failing) adopts the new lease and commits: no claim/abandon spin', { timeout: 60_000 }, async () => {
+      const raw = await openStore(freshStoreUrl(kind));
+      const LEASE = 200;
+      let claimsOfIt = 0;
+      const watched = 'spin-1';
+      const lost: string[] = [];
+      const store = intercept(raw, {
+        // Renewals fail (a store hiccup): the lease of a slow turn expires and the claim loop of
+        // this same node takes the instance again while the turn still runs.
+        renewOrchestrationLease: async () => {
+          throw new InfrastructureError(StoreFaultCode.STORE_WRITE_FAILED, 'injected: renewal failed');
+        },
+        loadHistory: async (id: string, from?: number) => {
+          await sleep(LEASE * 3);
+          return raw.loadHistory(id, from);
+        },
+        claimOrchestrations: async (req: Parameters<Store['claimOrchestrations']>[0]) => {
+          const items = await raw.claimOrchestrations(req);
+          if (items.some((i) => i.instance.instanceId === watched)) claimsOfIt++;
+          return items;
+        },
+        commitTurn: async (turn: TurnCommit) => {
+          try {
+            await raw.commitTurn(turn);
+          } catch (e) {
+            lost.push((e as SwirlError).code);
+            throw e;
+          }
+        },
+      });
+      const logger = recordingLogger();
+      const engine = await engineOn(
+        store,
+        (e) => {
+          e.registerOrchestration('two', function* (ctx) {
+            const a: unknown = yield ctx.waitForExternalEvent('a');
+            const b: unknown = yield ctx.waitForExternalEvent('b');
+            return [a, b];
+          });
+        },
+        // cacheSize 0: every turn after the first replays (the slow loadHistory).
+        { leaseMs: LEASE, cacheSize: 0, logger },
+      );
+      const id = await engine.client.start('two', undefined, { instanceId: watched });
+      await engine.client.waitForStart(id, { timeoutMs: 5000 });
+      await engine.client.raiseEvent(id, 'a', 1);
+      // 'b' arrives while the slow turn of 'a' runs: the instance has a visible message when the
+      // turn's lease expires, so this node's claim loop takes it again.
+      await sleep(LEASE / 2);
+      await engine.client.raiseEvent(id, 'b', 2);
+      const done = await engine.client.waitForCompletion(id, { timeoutMs: 20_000 });
+      assert.deepEqual(done.output, [1, 2]);
+      assert.ok(logger.events.includes(LogEvent.turnLeaseAdopted), 'the running turn adopted the new claim');
+      assert.deepEqual(lost, [], 'no commit lost its lease');
+      // 3 turns, two of them slow, re-claimed about once per expired lease: a spin makes thousands.
+      assert.ok(claimsOfIt <= 20, `${claimsOfIt} claims of the instance`);
+      await engine.stop();
+      await raw.close();
+    });
+
     it('finding 7: a task claimed again while it runs here (clock jumped past its lease) keeps one run, which adopts the new lease', async () => {
       const clock = new ManualClock();
       let runs = 0;
