@@ -291,9 +291,21 @@ export class OrchestrationWorker {
    * read now: the turn may have adopted a newer claim of its instance while it ran.
    */
   private async commit(item: OrchestrationWorkItem, commit: TurnCommit): Promise<void> {
-    commit.leaseId = item.leaseId;
-    if (item.epoch !== undefined) commit.epoch = item.epoch;
-    await asWriteError(this.store.commitTurn(commit), 'commitTurn');
+    for (;;) {
+      const lease = item.leaseId;
+      commit.leaseId = lease;
+      if (item.epoch !== undefined) commit.epoch = item.epoch;
+      try {
+        await asWriteError(this.store.commitTurn(commit), 'commitTurn');
+        return;
+      } catch (e) {
+        // Refused because this node's re-claim (adopted by this turn) landed while the commit was
+        // on its way: a refused commit wrote nothing, so the same commit goes again under the
+        // adopted lease. Any other refusal stands.
+        if ((e as { code?: string }).code === StoreErrorCode.LEASE_LOST && item.leaseId !== lease) continue;
+        throw e;
+      }
+    }
   }
 
   /**

@@ -177,7 +177,9 @@ for (const kind of STORE_KINDS) {
       const LEASE = 200;
       let claimsOfIt = 0;
       const watched = 'spin-1';
+      let slowLoads = 0;
       const lost: string[] = [];
+      let commits = 0;
       const store = intercept(raw, {
         // Renewals fail (a store hiccup): the lease of a slow turn expires and the claim loop of
         // this same node takes the instance again while the turn still runs.
@@ -185,6 +187,7 @@ for (const kind of STORE_KINDS) {
           throw new InfrastructureError(StoreFaultCode.STORE_WRITE_FAILED, 'injected: renewal failed');
         },
         loadHistory: async (id: string, from?: number) => {
+          slowLoads++;
           await sleep(LEASE * 3);
           return raw.loadHistory(id, from);
         },
@@ -196,6 +199,7 @@ for (const kind of STORE_KINDS) {
         commitTurn: async (turn: TurnCommit) => {
           try {
             await raw.commitTurn(turn);
+            commits++;
           } catch (e) {
             lost.push((e as SwirlError).code);
             throw e;
@@ -220,12 +224,16 @@ for (const kind of STORE_KINDS) {
       await engine.client.raiseEvent(id, 'a', 1);
       // 'b' arrives while the slow turn of 'a' runs: the instance has a visible message when the
       // turn's lease expires, so this node's claim loop takes it again.
-      await sleep(LEASE / 2);
+      await until(() => slowLoads > 0, 5000, "the turn of 'a' replaying");
+      await sleep(LEASE / 4);
       await engine.client.raiseEvent(id, 'b', 2);
       const done = await engine.client.waitForCompletion(id, { timeoutMs: 20_000 });
       assert.deepEqual(done.output, [1, 2]);
       assert.ok(logger.events.includes(LogEvent.turnLeaseAdopted), 'the running turn adopted the new claim');
-      assert.deepEqual(lost, [], 'no commit lost its lease');
+      // A commit sent just before the re-claim landed may be refused once; it is sent again under
+      // the adopted lease, so no turn is discarded.
+      assert.ok(!logger.events.includes(LogEvent.leaseLost), `no turn discarded (refusals seen: ${JSON.stringify(lost)})`);
+      assert.ok(commits >= 3, `start, 'a' and 'b' committed (${commits} commits)`);
       // 3 turns, two of them slow, re-claimed about once per expired lease: a spin makes thousands.
       assert.ok(claimsOfIt <= 20, `${claimsOfIt} claims of the instance`);
       await engine.stop();
