@@ -320,12 +320,16 @@ export class MemoryStore implements Store {
     return this.definitions.list(id);
   }
 
-  async deleteUnusedDefinitions(hashes: string[]): Promise<string[]> {
+  async deleteUnusedDefinitions(hashes: string[], registeredBefore?: number): Promise<string[]> {
     this.checkOpen();
-    return this.definitions.deleteUnused(hashes, (hash) => {
-      for (const { record } of this.instances.values()) if (record.definitionHash === hash && !isTerminalStatus(record.status)) return true;
-      return false;
-    });
+    return this.definitions.deleteUnused(
+      hashes,
+      (hash) => {
+        for (const { record } of this.instances.values()) if (record.definitionHash === hash && !isTerminalStatus(record.status)) return true;
+        return false;
+      },
+      registeredBefore,
+    );
   }
 
   async loadHistory(instanceId: string, fromSeq = 0): Promise<HistoryRecord[]> {

@@ -262,8 +262,8 @@ export class SqliteStore implements Store {
     return this.write(() => this.inspection.put(definition));
   }
 
-  deleteUnusedDefinitions(hashes: string[]): Promise<string[]> {
-    return this.write(() => this.inspection.deleteUnused(hashes));
+  deleteUnusedDefinitions(hashes: string[], registeredBefore?: number): Promise<string[]> {
+    return this.write(() => this.inspection.deleteUnused(hashes, registeredBefore));
   }
 
   // ── reads (direct) ──────────────────────────────────────────────────────────────────────────

@@ -600,7 +600,11 @@ export interface Store {
    */
   queuedWork(now: number): Promise<QueuedWorkCount[]>;
 
-  /** Stores a definition version (idempotent by hash: an existing hash is left unchanged). */
+  /**
+   * Stores a definition version. Idempotent by hash for its content: an existing hash keeps its
+   * id, version, text and source; only its registeredAt moves forward to the given one when that
+   * is later — registering a stored version again (a rollback) makes it the newest, durably.
+   */
   putDefinition(definition: DefinitionRecord): Promise<void>;
 
   /** The definition version with this hash, or undefined. */
@@ -611,9 +615,11 @@ export interface Store {
 
   /**
    * Deletes the listed definition versions that no non-terminal instance runs (by
-   * InstanceRecord.definitionHash). Returns the hashes actually deleted.
+   * InstanceRecord.definitionHash) and, with `registeredBefore`, whose registeredAt is earlier than
+   * it — checked in the same transaction as the delete, so a version another node stored (or
+   * stored again) meanwhile is kept. Returns the hashes actually deleted.
    */
-  deleteUnusedDefinitions(hashes: string[]): Promise<string[]>;
+  deleteUnusedDefinitions(hashes: string[], registeredBefore?: number): Promise<string[]>;
 
   /** The current execution's history rows with seq >= fromSeq (default 0), ascending by seq. [] if unknown. */
   loadHistory(instanceId: string, fromSeq?: number): Promise<HistoryRecord[]>;
