@@ -8,6 +8,7 @@
 import { InfrastructureError } from '../errors.js';
 import { MemoryDefinitions } from './memory-definitions.js';
 import { compareText, queryRecords } from './memory-query.js';
+import { ReadyIndex } from './memory-ready-index.js';
 import {
   ReusePolicy,
   StoreErrorCode,
@@ -76,6 +77,8 @@ export class MemoryStore implements Store {
   private readonly inbox = new Map<number, InboxRow>();
   /** Message ids per instance, in id order (inserted in increasing id order). */
   private readonly inboxByInstance = new Map<string, Set<number>>();
+  /** Earliest visible-at per instance inbox (what readyAt needs without scanning messages). */
+  private readonly ready = new ReadyIndex();
   private readonly tasks = new Map<number, TaskRow>();
   private readonly definitions = new MemoryDefinitions();
   private nextMessageId = 1;
@@ -181,7 +184,10 @@ export class MemoryStore implements Store {
     if (visibleAt !== undefined && row.claimLastId !== undefined) {
       for (const id of this.inboxByInstance.get(instanceId) ?? []) {
         const m = this.inbox.get(id)!;
-        if (m.id <= row.claimLastId && m.visibleAt <= (row.claimNow ?? 0)) m.visibleAt = visibleAt;
+        if (m.id <= row.claimLastId && m.visibleAt <= (row.claimNow ?? 0)) {
+          m.visibleAt = visibleAt;
+          this.ready.push(instanceId, m.id, visibleAt);
+        }
       }
     }
     unlock(row);
@@ -388,11 +394,10 @@ export class MemoryStore implements Store {
    * an empty inbox; else its earliest message visible-at, and never before the lock expires.
    */
   private readyAt(row: InstanceRow): number | undefined {
-    let min: number | undefined;
-    for (const id of this.inboxByInstance.get(row.record.instanceId) ?? []) {
-      const v = this.inbox.get(id)!.visibleAt;
-      if (min === undefined || v < min) min = v;
-    }
+    const min = this.ready.earliest(row.record.instanceId, (id, visibleAt) => {
+      const m = this.inbox.get(id);
+      return m !== undefined && m.visibleAt === visibleAt;
+    });
     if (min === undefined) return undefined;
     return row.lockedBy !== undefined && row.lockExpiresAt !== undefined ? Math.max(min, row.lockExpiresAt) : min;
   }
@@ -509,6 +514,7 @@ export class MemoryStore implements Store {
     let set = this.inboxByInstance.get(m.instanceId);
     if (!set) this.inboxByInstance.set(m.instanceId, (set = new Set()));
     set.add(id);
+    this.ready.push(m.instanceId, id, m.visibleAt);
   }
 
   private deleteMessage(id: number): void {
@@ -517,7 +523,10 @@ export class MemoryStore implements Store {
     this.inbox.delete(id);
     const set = this.inboxByInstance.get(m.instanceId);
     set?.delete(id);
-    if (set && set.size === 0) this.inboxByInstance.delete(m.instanceId);
+    if (set && set.size === 0) {
+      this.inboxByInstance.delete(m.instanceId);
+      this.ready.clear(m.instanceId);
+    }
   }
 
   private insertTask(t: NewActivityTask): void {
