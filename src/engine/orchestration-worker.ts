@@ -273,7 +273,7 @@ export class OrchestrationWorker {
       return false;
     } finally {
       keeper.stop();
-      this.active.delete(id);
+      if (this.active.get(id) === item) this.active.delete(id);
     }
   }
 
@@ -297,6 +297,8 @@ export class OrchestrationWorker {
       if (item.epoch !== undefined) commit.epoch = item.epoch;
       try {
         await asWriteError(this.store.commitTurn(commit), 'commitTurn');
+        // Committed: the lease is released, so a claim from now on is a new turn, not one to adopt.
+        if (this.active.get(item.instance.instanceId) === item) this.active.delete(item.instance.instanceId);
         return;
       } catch (e) {
         // Refused because this node's re-claim (adopted by this turn) landed while the commit was
