@@ -6,7 +6,7 @@
  * LRU cache between turns. Waits for work via in-process notifications plus a backoff poll.
  */
 
-import { InfrastructureError, NonDeterminismError, SwirlError, WorkflowError } from '../errors.js';
+import { InfrastructureError, NonDeterminismError } from '../errors.js';
 import {
   RuntimeStatus,
   StoreErrorCode,
@@ -26,7 +26,7 @@ import type { Registry } from './registry.js';
 import { OrchestrationRuntime, type ExecutionOutcome } from './replay/runtime.js';
 import { buildTurn, consumeOnly, parentNotice, type DescribeOrchestration } from './turn.js';
 import { EngineErrorCode } from './error-codes.js';
-import { checkPayloadSize } from './validation.js';
+import { failedOutcome, parentOf, runtimeForInstance, terminatedOutcome } from './turn-runtime.js';
 import { runClaimLoop } from './claim-loop.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { asReadError, asWriteError } from './store-errors.js';
@@ -393,7 +393,7 @@ export class OrchestrationWorker {
         let loaded: HistoryEvent[] | undefined;
         const loadPast = async (): Promise<HistoryEvent[]> =>
           (loaded ??= instance.historyLength > 0 ? (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord) : []);
-        const made = await this.newRuntime(instance, events, loadPast);
+        const made = await runtimeForInstance(instance, events, loadPast, this.registry, this.opts);
         if ('waiting' in made) return this.waitForDefinition(item, made.waiting);
         if ('failure' in made) forced = failedOutcome(made.failure);
         else {
@@ -496,56 +496,6 @@ export class OrchestrationWorker {
   }
 
   /**
-   * A runtime for `instance` on the definition version it started on: its recorded
-   * definitionHash (InstanceRecord, else — rows written before the column existed — its
-   * ExecutionStarted), never simply the newest registration. `waiting` when this engine has the
-   * name but not that version: the instance waits for a node (or a restart) that has it.
-   */
-  private async newRuntime(
-    instance: InstanceRecord,
-    events: HistoryEvent[],
-    loadPast: () => Promise<HistoryEvent[]>,
-  ): Promise<{ runtime: OrchestrationRuntime } | { failure: ReturnType<typeof toFailureDetails> } | { waiting: string }> {
-    const name = instance.name;
-    let hash = instance.definitionHash;
-    if (hash === undefined) {
-      const started = (await loadPast())[0] ?? events.find((e) => e.type === EventType.ExecutionStarted);
-      if (started?.type === EventType.ExecutionStarted) hash = started.definitionHash;
-      // Backfill: the turn's commit copies the instance's hash into the row (turn.ts baseState).
-      if (hash !== undefined) instance.definitionHash = hash;
-      if (started?.type === EventType.ExecutionStarted && started.version !== undefined) instance.definitionVersion ??= started.version;
-    }
-    const found = this.registry.forInstance(name, hash);
-    if ('missing' in found && found.missing === 'definition') {
-      return { waiting: `no worker registered for '${name}' (definition ${shortHash(hash)})` };
-    }
-    const reg = 'registration' in found ? found.registration : undefined;
-    if (!reg) {
-      return {
-        failure: {
-          errorType: 'SwirlError',
-          code: EngineErrorCode.ORCHESTRATION_NOT_REGISTERED,
-          message: `no orchestration named '${name}' is registered with this engine`,
-        },
-      };
-    }
-    const max = this.opts.maxPayloadBytes;
-    const runtime = new OrchestrationRuntime({
-      fn: reg.fn,
-      logger: this.opts.logger,
-      guardPayload: (text, what) => {
-        try {
-          checkPayloadSize(text, what, max);
-        } catch (e) {
-          // Inside orchestration code the limit is a business failure the code may catch.
-          throw new WorkflowError((e as SwirlError).code, (e as Error).message, { nonRetryable: true });
-        }
-      },
-    });
-    return { runtime };
-  }
-
-  /**
    * Releases the claim of an instance whose definition version is not registered here, to be
    * claimed again after a poll interval (never failed: the version may be registered later, or
    * another node has it). Logged once per name and version.
@@ -577,25 +527,4 @@ export class OrchestrationWorker {
             : LogEvent.instanceContinuedAsNew;
     this.opts.logger.info(`instance '${instance.instanceId}' ${status.toLowerCase()}`, { event, ...meta });
   }
-}
-
-/** The first 12 hex digits of a definition hash, for messages. */
-function shortHash(hash: string | undefined): string {
-  return hash === undefined ? '(none)' : hash.slice(0, 12);
-}
-
-function failedOutcome(failure: ReturnType<typeof toFailureDetails>): ExecutionOutcome {
-  return { status: 'FAILED', failure, actionId: -1 };
-}
-
-function terminatedOutcome(events: HistoryEvent[]): ExecutionOutcome {
-  const t = events.find((e) => e.type === EventType.ExecutionTerminated);
-  const o: ExecutionOutcome = { status: 'TERMINATED', actionId: -1, recurse: false };
-  if (t && t.type === EventType.ExecutionTerminated && t.input !== undefined) o.result = t.input;
-  return o;
-}
-
-function parentOf(events: HistoryEvent[]) {
-  const s = events.find((e) => e.type === EventType.ExecutionStarted);
-  return s && s.type === EventType.ExecutionStarted ? s.parent : undefined;
 }
