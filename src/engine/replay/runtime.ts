@@ -24,19 +24,9 @@ import type { Logger } from '../logger.js';
 import { nextRetryDelay, type CompiledRetryPolicy } from './retry-policy.js';
 import { Task, TaskFailedError } from './task.js';
 import type { EngineFlag } from '../flags.js';
+import { carryOver } from './carryover.js';
 
-/**
- * Bounds of what continue-as-new carries over (see specs/engine.md "Continue-as-new"): an event
- * nobody waits for would otherwise be carried by every execution forever. Events over the count
- * are dropped oldest first; events older than the age (by their own timestamp, against the turn's
- * history time) are dropped. Each drop is logged as a warning.
- */
-export const CARRYOVER_LIMITS = {
-  /** Most external events one continue-as-new carries over. */
-  maxEvents: 1000,
-  /** Events raised longer ago than this are not carried over any more (30 days). */
-  maxAgeMs: 30 * 24 * 60 * 60 * 1000,
-} as const;
+export { CARRYOVER_LIMITS } from './carryover.js';
 
 /** How an execution ended. TERMINATED comes from an ExecutionTerminated event, not from the code. */
 export interface ExecutionOutcome {
@@ -460,13 +450,7 @@ export class OrchestrationRuntime {
    */
   carry(e: EventRaisedEvent): void {
     const list = this.outcome?.carryoverEvents;
-    if (!list) return;
-    if (this.nowMs - e.timestamp > CARRYOVER_LIMITS.maxAgeMs) {
-      this.warnDropped(e, `it is older than ${CARRYOVER_LIMITS.maxAgeMs} ms`);
-      return;
-    }
-    list.push(e);
-    if (list.length > CARRYOVER_LIMITS.maxEvents) this.warnDropped(list.shift()!, `more than ${CARRYOVER_LIMITS.maxEvents} events are carried over`);
+    if (list) carryOver(list, e, this.nowMs, (dropped, why) => this.warnDropped(dropped, why));
   }
 
   private warnDropped(e: EventRaisedEvent, why: string): void {
