@@ -84,7 +84,7 @@ export function claimOrchestrationsNow(sql: SqliteStatements, request: ClaimOrch
  */
 function claimWindow(sql: SqliteStatements, id: string, now: number, max: number): InboxRow[] {
   const rows = sql.visibleMessages(max).all({ id, now }) as InboxRow[];
-  const unstarted = sql.unstartedExecution.get(id) as { execution_id: string } | undefined;
+  const unstarted = sql.unstartedExecution.get({ id }) as { execution_id: string } | undefined;
   if (unstarted === undefined) return rows;
   const pinned = (sql.pinnedMessages.all({ id, exec: unstarted.execution_id, now }) as InboxRow[]).slice(0, Math.max(0, max));
   if (pinned.length === 0) return rows;

@@ -162,7 +162,7 @@ export class SqliteStatements {
     this.takeMessages = db.prepare(
       'UPDATE inbox INDEXED BY inbox_by_instance SET dequeue_count = dequeue_count + 1 WHERE instance_id = @id AND visible_at <= @now AND id <= @last',
     );
-    this.unstartedExecution = db.prepare('SELECT execution_id FROM instances WHERE instance_id = ? AND history_length = 0');
+    this.unstartedExecution = db.prepare('SELECT execution_id FROM instances WHERE instance_id = @id AND history_length = 0');
     this.pinnedMessages = db.prepare(
       'SELECT id, instance_id, visible_at, dequeue_count, data FROM inbox INDEXED BY inbox_by_instance WHERE instance_id = @id AND execution_id = @exec AND visible_at <= @now ORDER BY id',
     );
