@@ -9,6 +9,7 @@ import { InfrastructureError } from '../errors.js';
 import { MemoryDefinitions } from './memory-definitions.js';
 import { compareText, queryRecords } from './memory-query.js';
 import { ReadyIndex } from './memory-ready-index.js';
+import { copyInstance, taskReadyAt, unlock, type InboxRow, type InstanceRow, type TaskRow } from './memory-rows.js';
 import {
   ReusePolicy,
   StoreErrorCode,
@@ -35,37 +36,7 @@ import {
   type TurnCommit,
 } from './types.js';
 
-interface InstanceRow {
-  record: InstanceRecord;
-  lockedBy?: string;
-  lockExpiresAt?: number;
-  /** Lease epoch: +1 on every claim of the instance. */
-  epoch: number;
-  /**
-   * The window the current claim returned: every message with id <= claimLastId that was visible
-   * at claimNow (what abandonOrchestration(visibleAt) delays). Re-selecting it needs no list of ids.
-   */
-  claimLastId?: number;
-  claimNow?: number;
-}
-
-interface InboxRow extends InboxMessage {
-  executionId?: string;
-}
-
-interface TaskRow extends NewActivityTask {
-  id: number;
-  dequeueCount: number;
-  lockedBy?: string;
-  lockExpiresAt?: number;
-}
-
 const DEFAULT_MAX_MESSAGES_PER_INSTANCE = 1000;
-
-/** Copies a record so callers can never mutate the store's state through it. */
-function copyInstance(r: InstanceRecord): InstanceRecord {
-  return { ...r };
-}
 
 /** In-memory Store. Single process; all operations complete synchronously behind promises. */
 export class MemoryStore implements Store {
@@ -553,16 +524,4 @@ export class MemoryStore implements Store {
     this.instances.delete(instanceId);
     this.history.delete(instanceId);
   }
-}
-
-function unlock(row: InstanceRow): void {
-  row.lockedBy = undefined;
-  row.lockExpiresAt = undefined;
-  row.claimLastId = undefined;
-  row.claimNow = undefined;
-}
-
-/** When a task is next claimable: its lock expiry while leased, else its visible-at. */
-function taskReadyAt(t: TaskRow): number {
-  return t.lockedBy !== undefined && t.lockExpiresAt !== undefined ? t.lockExpiresAt : t.visibleAt;
 }
