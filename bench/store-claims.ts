@@ -14,6 +14,8 @@
  * Run: `node --import tsx bench/store-claims.ts [store-module]` — the optional argument is
  * another build's `src/store/sqlite.ts` (e.g. an export of an older commit) to measure it the
  * same way; a store without name filters then claims the unserved instances too.
+ * `node --import tsx bench/store-claims.ts memory [memory-module]` measures the memory store
+ * (optionally another build's `src/store/memory.ts`) the same way.
  */
 
 import { join, resolve } from 'node:path';
@@ -28,8 +30,13 @@ const IDLE_CALLS = 2000;
 const NOW = 1_000_000;
 
 type OpenStore = (options: { path: string }) => Promise<Store>;
-const modulePath = process.argv[2] !== undefined ? pathToFileURL(resolve(process.argv[2])).href : '../src/store/sqlite.js';
-const { openSqliteStore } = (await import(modulePath)) as { openSqliteStore: OpenStore };
+const memory = process.argv[2] === 'memory';
+const moduleArg = memory ? process.argv[3] : process.argv[2];
+const modulePath = moduleArg !== undefined ? pathToFileURL(resolve(moduleArg)).href : memory ? '../src/store/memory.js' : '../src/store/sqlite.js';
+const thisBuild = moduleArg === undefined;
+const openStore: OpenStore = memory
+  ? async () => new ((await import(modulePath)) as { MemoryStore: new () => Store }).MemoryStore()
+  : ((await import(modulePath)) as { openSqliteStore: OpenStore }).openSqliteStore;
 
 type Scenario = 'empty' | 'leased' | 'unserved';
 
@@ -68,7 +75,7 @@ async function queueBacklog(store: Store, name: string, lease: boolean): Promise
 
 async function measure(scenario: Scenario): Promise<Timings> {
   const tmp = tempDir('swirl-bench-claims-');
-  const store = await openSqliteStore({ path: join(tmp.dir, 'store.db') });
+  const store = await openStore({ path: join(tmp.dir, 'store.db') });
   try {
     if (scenario === 'leased') await queueBacklog(store, 'wf', true);
     if (scenario === 'unserved') await queueBacklog(store, 'other', false);
@@ -100,7 +107,7 @@ const row = (label: string, pick: (t: Timings) => number[]): string => {
   const [e, l, u] = (['empty', 'leased', 'unserved'] as const).map((s) => median(pick(runs[s])));
   return `| ${label} | ${fmt(e, 0)} | ${fmt(l, 0)} | **${fmt(l / e, 2)}×** | ${fmt(u, 0)} | **${fmt(u / e, 2)}×** |`;
 };
-console.log(`\n| median µs per call (${modulePath.endsWith('/src/store/sqlite.js') ? 'this build' : modulePath}) | no backlog | 100k msgs on leased instances | ratio | 100k msgs for an unserved name | ratio |`);
+console.log(`\n| median µs per call (${memory ? 'memory' : 'sqlite'}, ${thisBuild ? 'this build' : modulePath}) | no backlog | 100k msgs on leased instances | ratio | 100k msgs for an unserved name | ratio |`);
 console.log('|---|---:|---:|---:|---:|---:|');
 console.log(row(`claim (limit 1, of ${READY} ready)`, (t) => t.claimUs));
 console.log(row('idle claim (nothing claimable)', (t) => t.idleUs));

@@ -195,6 +195,7 @@ export class ActivityWorker {
           instanceId: item.instanceId,
           taskId: item.taskId,
         }),
+      () => entry.item.leaseId,
     ).start();
     try {
       await this.execute(entry, fn, data);

@@ -16,11 +16,15 @@ export class LeaseKeeper {
    * @param onError a renewal failed; `lost` is true for LEASE_LOST, after which renewing stops
    *   (the lease is gone: the commit will fail with LEASE_LOST, nothing else is to be done). Other
    *   failures (a transient store error) are retried at the next tick, while the lease still runs.
+   * @param currentLease the lease id `renew` uses right now, when the work can adopt a newer lease
+   *   while it runs (its own node claimed it again). A LEASE_LOST for a renewal made under an id
+   *   that has been replaced since it started is not a loss: the adopted lease is renewed on.
    */
   constructor(
     private readonly renew: () => Promise<void>,
     private readonly intervalMs: number,
     private readonly onError: (error: unknown, lost: boolean) => void,
+    private readonly currentLease: () => string | undefined = () => undefined,
   ) {}
 
   /** The renewal interval for a lease of `leaseMs`: a third, so two renewals may fail before it expires. */
@@ -46,11 +50,17 @@ export class LeaseKeeper {
     // Chained timeouts, not setInterval: a slow store must not pile up renewals.
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      const lease = this.currentLease();
       this.renew().then(
         () => this.schedule(),
         (e: unknown) => {
           if (this.stopped) return;
           const lost = (e as { code?: string }).code === StoreErrorCode.LEASE_LOST;
+          if (lost && this.currentLease() !== lease) {
+            // The old lease was lost because this work adopted a new one meanwhile: keep that alive.
+            this.schedule();
+            return;
+          }
           this.onError(e, lost);
           if (!lost) this.schedule();
         },

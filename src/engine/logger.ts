@@ -46,6 +46,8 @@ export const LogEvent = {
   leaseRenewFailed: 'lease.renew-failed',
   /** An activity's own lease expired and this worker claimed the task again while still running it. */
   activityLeaseAdopted: 'activity.lease-adopted',
+  /** An orchestration's own lease expired and this worker claimed it again while its turn runs: the turn adopts it. */
+  turnLeaseAdopted: 'turn.lease-adopted',
   /** stop(): an activity ignored its abort signal; its task was released without waiting for it. */
   activityAbandoned: 'activity.abandoned',
   /** Claimed work this node has no registration for (a store that ignores `names`): released. */

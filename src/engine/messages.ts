@@ -54,6 +54,30 @@ export function decodeMessage(message: InboxMessage): MessageEnvelope {
 }
 
 /**
+ * The events a turn applies from claimed inbox messages (see {@link inboxEvents} for the order),
+ * and the id of the instance-level message behind each event that came from one (not a start,
+ * not the events carried inside it, not a message pinned to the execution): the messages a
+ * continue-as-new turn may leave in the inbox for the next execution (specs/engine.md §4b).
+ */
+export function inboxBatch(instance: InstanceRecord, messages: readonly InboxMessage[]): { events: HistoryEvent[]; messageOf: Map<HistoryEvent, number> } {
+  const head: HistoryEvent[] = [];
+  const rest: HistoryEvent[] = [];
+  const messageOf = new Map<HistoryEvent, number>();
+  for (const m of messages) {
+    const env = decodeMessage(m);
+    if (env.executionId !== undefined && env.executionId !== instance.executionId) continue;
+    const e = env.event;
+    if (e.type === EventType.ExecutionTerminated && e.sender !== undefined && e.sender.instanceId !== instance.parentInstanceId) continue;
+    if (e.type === EventType.ExecutionStarted && head.length === 0) head.push(e, ...(env.carried ?? []));
+    else {
+      rest.push(e);
+      if (env.executionId === undefined) messageOf.set(e, m.id);
+    }
+  }
+  return { events: head.concat(rest), messageOf };
+}
+
+/**
  * The events a turn applies from claimed inbox messages, in order:
  * - messages pinned to another execution (stale timers and results) are dropped;
  * - a terminate sent by a parent is dropped unless the sender is this instance's parent;
@@ -61,17 +85,7 @@ export function decodeMessage(message: InboxMessage): MessageEnvelope {
  *   then the other messages in inbox (arrival) order.
  */
 export function inboxEvents(instance: InstanceRecord, messages: readonly InboxMessage[]): HistoryEvent[] {
-  const head: HistoryEvent[] = [];
-  const rest: HistoryEvent[] = [];
-  for (const m of messages) {
-    const env = decodeMessage(m);
-    if (env.executionId !== undefined && env.executionId !== instance.executionId) continue;
-    const e = env.event;
-    if (e.type === EventType.ExecutionTerminated && e.sender !== undefined && e.sender.instanceId !== instance.parentInstanceId) continue;
-    if (e.type === EventType.ExecutionStarted && head.length === 0) head.push(e, ...(env.carried ?? []));
-    else rest.push(e);
-  }
-  return head.concat(rest);
+  return inboxBatch(instance, messages).events;
 }
 
 /** A history event as a store row at position `seq` (type and timestamp copied out for inspection). */

@@ -6,13 +6,12 @@
  * LRU cache between turns. Waits for work via in-process notifications plus a backoff poll.
  */
 
-import { InfrastructureError, NonDeterminismError, SwirlError, WorkflowError } from '../errors.js';
+import { InfrastructureError, NonDeterminismError } from '../errors.js';
 import {
   RuntimeStatus,
   StoreErrorCode,
   isTerminalStatus,
   type ActivityWorkItem,
-  type InboxMessage,
   type InstanceRecord,
   type OrchestrationWorkItem,
   type Store,
@@ -21,13 +20,13 @@ import {
 import { OrchestrationCache } from './cache.js';
 import { EventType, toFailureDetails, type FailureDetails, type HistoryEvent } from './history.js';
 import { LogEvent } from './logger.js';
-import { fromHistoryRecord, inboxEvents, toHistoryRecord } from './messages.js';
+import { fromHistoryRecord, inboxBatch, toHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 import { OrchestrationRuntime, type ExecutionOutcome } from './replay/runtime.js';
 import { buildTurn, consumeOnly, parentNotice, type DescribeOrchestration } from './turn.js';
 import { EngineErrorCode } from './error-codes.js';
-import { checkPayloadSize } from './validation.js';
+import { failedOutcome, parentOf, runtimeForInstance, terminatedOutcome } from './turn-runtime.js';
 import { runClaimLoop } from './claim-loop.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { asReadError, asWriteError } from './store-errors.js';
@@ -80,7 +79,12 @@ export class OrchestrationWorker {
   private readonly cache: OrchestrationCache;
   private readonly wakeup = new Wakeup();
   private readonly inflight = new Set<Promise<void>>();
-  private readonly active = new Set<string>();
+  /**
+   * Instances whose turn runs here, with the claim it runs under: when this node claims such an
+   * instance again (its lease expired meanwhile), the running turn adopts the new claim's lease
+   * and epoch (the item is updated in place) and commits under it.
+   */
+  private readonly active = new Map<string, OrchestrationWorkItem>();
   /** "no worker registered for … (definition …)" reasons already logged (once each, not once per poll). */
   private readonly waitingLogged = new Set<string>();
   private running = false;
@@ -219,21 +223,27 @@ export class OrchestrationWorker {
 
   /** One turn of one instance; never throws (errors are logged and the lease released). True if it committed. */
   private async runTurn(item: OrchestrationWorkItem, inline?: InlineCompletion): Promise<boolean> {
-    const { instance, leaseId } = item;
-    const id = instance.instanceId;
-    if (this.active.has(id)) {
-      // Our own earlier lease expired while its turn still runs: let that turn finish first.
-      await this.store.abandonOrchestration(id, leaseId).catch(() => undefined);
+    const id = item.instance.instanceId;
+    const running = this.active.get(id);
+    if (running) {
+      // Our own earlier lease expired while its turn still runs and this node claimed the instance
+      // again: the running turn adopts the new lease (renewals and its commit use it). Abandoning
+      // the claim instead made it claimable at once — a claim/abandon spin — and left the running
+      // turn's commit to fail LEASE_LOST.
+      running.leaseId = item.leaseId;
+      running.epoch = item.epoch;
+      this.opts.logger.warn(`instance '${id}' was claimed again while its turn runs here: the turn adopts the new lease`, { event: LogEvent.turnLeaseAdopted, instanceId: id });
       return false;
     }
-    this.active.add(id);
+    this.active.set(id, item);
     // A turn may outlast the lease (a slow replay of a long history, a slow disk): keep renewing it
     // so no other worker takes the instance over and replays it again meanwhile.
     const keeper = new LeaseKeeper(
-      () => this.store.renewOrchestrationLease(id, leaseId, this.opts.clock.now(), this.opts.leaseMs),
+      () => this.store.renewOrchestrationLease(id, item.leaseId, this.opts.clock.now(), this.opts.leaseMs),
       LeaseKeeper.intervalFor(this.opts.leaseMs),
       (e, lost) =>
         this.opts.logger[lost ? 'warn' : 'debug'](`renewing the lease of '${id}' failed: ${(e as Error).message}`, { event: LogEvent.leaseRenewFailed, instanceId: id }),
+      () => item.leaseId,
     ).start();
     try {
       const committed = await this.turn(item, inline);
@@ -247,8 +257,9 @@ export class OrchestrationWorker {
         this.opts.logger.warn(`turn of '${id}' discarded: ${(e as Error).message}`, { event: LogEvent.leaseLost, instanceId: id });
         // HISTORY_CONFLICT is checked after the lease, so the lease is still ours: release it now
         // rather than sit on it for leaseMs. With an inline completion the lost lease may be the
-        // task's, not ours: release ours too.
-        if (code === StoreErrorCode.HISTORY_CONFLICT || inline) await this.store.abandonOrchestration(id, leaseId).catch(() => undefined);
+        // task's, not ours; and a lease adopted after the commit was sent is ours as well: release
+        // it. (Under a lease another node holds now, the abandon fails harmlessly.)
+        await this.store.abandonOrchestration(id, item.leaseId).catch(() => undefined);
       } else {
         this.opts.logger.error(`turn of '${id}' failed: ${(e as Error).message}`, { event: LogEvent.turnFailed, instanceId: id, error: String(e) });
         if (!(e instanceof InfrastructureError) && this.countFailure(id) >= POISON_TURN_ATTEMPTS) {
@@ -258,12 +269,12 @@ export class OrchestrationWorker {
           if (await this.failPoisoned(item, e)) return false;
         }
         const retryAt = this.opts.clock.now() + this.opts.pollIntervalMs;
-        await this.store.abandonOrchestration(id, leaseId, retryAt).catch(() => undefined);
+        await this.store.abandonOrchestration(id, item.leaseId, retryAt).catch(() => undefined);
       }
       return false;
     } finally {
       keeper.stop();
-      this.active.delete(id);
+      if (this.active.get(id) === item) this.active.delete(id);
     }
   }
 
@@ -276,10 +287,28 @@ export class OrchestrationWorker {
     return n;
   }
 
-  /** Commits a turn under the claim's lease epoch (fencing: a stale claim's commit is refused). */
+  /**
+   * Commits a turn under the claim's lease and epoch (fencing: a stale claim's commit is refused),
+   * read now: the turn may have adopted a newer claim of its instance while it ran.
+   */
   private async commit(item: OrchestrationWorkItem, commit: TurnCommit): Promise<void> {
-    if (item.epoch !== undefined) commit.epoch = item.epoch;
-    await asWriteError(this.store.commitTurn(commit), 'commitTurn');
+    for (;;) {
+      const lease = item.leaseId;
+      commit.leaseId = lease;
+      if (item.epoch !== undefined) commit.epoch = item.epoch;
+      try {
+        await asWriteError(this.store.commitTurn(commit), 'commitTurn');
+        // Committed: the lease is released, so a claim from now on is a new turn, not one to adopt.
+        if (this.active.get(item.instance.instanceId) === item) this.active.delete(item.instance.instanceId);
+        return;
+      } catch (e) {
+        // Refused because this node's re-claim (adopted by this turn) landed while the commit was
+        // on its way: a refused commit wrote nothing, so the same commit goes again under the
+        // adopted lease. Any other refusal stands.
+        if ((e as { code?: string }).code === StoreErrorCode.LEASE_LOST && item.leaseId !== lease) continue;
+        throw e;
+      }
+    }
   }
 
   /**
@@ -321,7 +350,8 @@ export class OrchestrationWorker {
       await this.commit(item, commit);
       return true;
     }
-    const events = this.freshEvents(instance, item.messages);
+    const batch = inboxBatch(instance, item.messages);
+    const events = batch.events;
     if (inline?.event) events.push(inline.event);
     if (events.length === 0 && instance.historyLength > 0) {
       // Only stale messages (for an execution that has ended): consume them, write no turn. The
@@ -343,7 +373,7 @@ export class OrchestrationWorker {
         } else {
           // Events for an instance whose (scheduled) start is not due yet: keep them for later.
           const retryAt = instance.scheduledStartAt !== undefined && instance.scheduledStartAt > now ? instance.scheduledStartAt : now + this.opts.pollIntervalMs;
-          await this.store.abandonOrchestration(id, leaseId, retryAt);
+          await this.store.abandonOrchestration(id, item.leaseId, retryAt);
           return false;
         }
       } else if (startIdx > 0) {
@@ -367,7 +397,7 @@ export class OrchestrationWorker {
         let loaded: HistoryEvent[] | undefined;
         const loadPast = async (): Promise<HistoryEvent[]> =>
           (loaded ??= instance.historyLength > 0 ? (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord) : []);
-        const made = await this.newRuntime(instance, events, loadPast);
+        const made = await runtimeForInstance(instance, events, loadPast, this.registry, this.opts);
         if ('waiting' in made) return this.waitForDefinition(item, made.waiting);
         if ('failure' in made) forced = failedOutcome(made.failure);
         else {
@@ -387,9 +417,20 @@ export class OrchestrationWorker {
     }
 
     const newEvents: HistoryEvent[] = [{ type: EventType.OrchestratorStarted, eventId: -1, timestamp: now }, ...events];
+    let turnConsumed = consumed;
     if (runtime && !forced) {
       try {
-        runtime.apply(newEvents, false);
+        const applied = runtime.applyTurn(newEvents, (i) => batch.messageOf.has(newEvents[i]!));
+        if (applied < newEvents.length) {
+          // Continued as new: the instance-level messages not applied stay queued for the next
+          // execution, in their order, instead of joining the carry-over (specs/engine.md §4b).
+          const left = new Set<number>();
+          for (let i = applied; i < newEvents.length; i++) {
+            const mid = batch.messageOf.get(newEvents[i]!);
+            if (mid !== undefined) left.add(mid);
+          }
+          turnConsumed = consumed.filter((mid) => !left.has(mid));
+        }
       } catch (e) {
         forced = this.nonDeterminism(instance, e);
       }
@@ -400,7 +441,7 @@ export class OrchestrationWorker {
       leaseId,
       now,
       newEvents,
-      consumedMessageIds: consumed,
+      consumedMessageIds: turnConsumed,
       actions: rt ? rt.takeActions() : [],
       outcome: forced ?? rt?.outcome,
       customStatus: rt ? rt.customStatus : instance.customStatus,
@@ -509,65 +550,6 @@ export class OrchestrationWorker {
   }
 
   /**
-   * Decodes messages; drops those pinned to another execution (stale timers/completions) and
-   * terminates sent by an instance that is not this one's parent; puts a start (with the events
-   * it carries over) first. See {@link inboxEvents}.
-   */
-  private freshEvents(instance: InstanceRecord, messages: InboxMessage[]): HistoryEvent[] {
-    return inboxEvents(instance, messages);
-  }
-
-  /**
-   * A runtime for `instance` on the definition version it started on: its recorded
-   * definitionHash (InstanceRecord, else — rows written before the column existed — its
-   * ExecutionStarted), never simply the newest registration. `waiting` when this engine has the
-   * name but not that version: the instance waits for a node (or a restart) that has it.
-   */
-  private async newRuntime(
-    instance: InstanceRecord,
-    events: HistoryEvent[],
-    loadPast: () => Promise<HistoryEvent[]>,
-  ): Promise<{ runtime: OrchestrationRuntime } | { failure: ReturnType<typeof toFailureDetails> } | { waiting: string }> {
-    const name = instance.name;
-    let hash = instance.definitionHash;
-    if (hash === undefined) {
-      const started = (await loadPast())[0] ?? events.find((e) => e.type === EventType.ExecutionStarted);
-      if (started?.type === EventType.ExecutionStarted) hash = started.definitionHash;
-      // Backfill: the turn's commit copies the instance's hash into the row (turn.ts baseState).
-      if (hash !== undefined) instance.definitionHash = hash;
-      if (started?.type === EventType.ExecutionStarted && started.version !== undefined) instance.definitionVersion ??= started.version;
-    }
-    const found = this.registry.forInstance(name, hash);
-    if ('missing' in found && found.missing === 'definition') {
-      return { waiting: `no worker registered for '${name}' (definition ${shortHash(hash)})` };
-    }
-    const reg = 'registration' in found ? found.registration : undefined;
-    if (!reg) {
-      return {
-        failure: {
-          errorType: 'SwirlError',
-          code: EngineErrorCode.ORCHESTRATION_NOT_REGISTERED,
-          message: `no orchestration named '${name}' is registered with this engine`,
-        },
-      };
-    }
-    const max = this.opts.maxPayloadBytes;
-    const runtime = new OrchestrationRuntime({
-      fn: reg.fn,
-      logger: this.opts.logger,
-      guardPayload: (text, what) => {
-        try {
-          checkPayloadSize(text, what, max);
-        } catch (e) {
-          // Inside orchestration code the limit is a business failure the code may catch.
-          throw new WorkflowError((e as SwirlError).code, (e as Error).message, { nonRetryable: true });
-        }
-      },
-    });
-    return { runtime };
-  }
-
-  /**
    * Releases the claim of an instance whose definition version is not registered here, to be
    * claimed again after a poll interval (never failed: the version may be registered later, or
    * another node has it). Logged once per name and version.
@@ -599,25 +581,4 @@ export class OrchestrationWorker {
             : LogEvent.instanceContinuedAsNew;
     this.opts.logger.info(`instance '${instance.instanceId}' ${status.toLowerCase()}`, { event, ...meta });
   }
-}
-
-/** The first 12 hex digits of a definition hash, for messages. */
-function shortHash(hash: string | undefined): string {
-  return hash === undefined ? '(none)' : hash.slice(0, 12);
-}
-
-function failedOutcome(failure: ReturnType<typeof toFailureDetails>): ExecutionOutcome {
-  return { status: 'FAILED', failure, actionId: -1 };
-}
-
-function terminatedOutcome(events: HistoryEvent[]): ExecutionOutcome {
-  const t = events.find((e) => e.type === EventType.ExecutionTerminated);
-  const o: ExecutionOutcome = { status: 'TERMINATED', actionId: -1, recurse: false };
-  if (t && t.type === EventType.ExecutionTerminated && t.input !== undefined) o.result = t.input;
-  return o;
-}
-
-function parentOf(events: HistoryEvent[]) {
-  const s = events.find((e) => e.type === EventType.ExecutionStarted);
-  return s && s.type === EventType.ExecutionStarted ? s.parent : undefined;
 }

@@ -295,15 +295,22 @@ export class WorkflowCatalog {
   }
 
   /**
-   * Deletes the stored definition versions that are not current here and that no unfinished
-   * instance runs (the store checks the latter in the same transaction). Returns the hashes
-   * deleted. The host calls it at start, once every current version is registered.
+   * Deletes the stored definition versions that are not current here, not the newest of their
+   * id (what a node without a folder makes current at start), registered (or registered again)
+   * more than `graceMs` before `now`, and that no unfinished instance runs. The store checks the
+   * last two in the delete's transaction, so a version another node sharing the store has just
+   * stored — and is about to start instances on — is kept. Returns the hashes deleted. The host
+   * calls it at start, once every current version is registered.
    */
-  async collectUnused(): Promise<string[]> {
+  async collectUnused(now: number, graceMs: number): Promise<string[]> {
+    if (!Number.isFinite(graceMs) || graceMs < 0) throw new RangeError(`unusedDefinitionGraceMs must be a non-negative number of milliseconds, got ${graceMs}`);
     const current = new Set([...this.entries.values()].map((e) => e.graph.hash));
-    const candidates = (await this.store.listDefinitions()).filter((r) => !current.has(r.hash)).map((r) => r.hash);
+    const stored = await this.store.listDefinitions(); // oldest first
+    const newest = new Map<string, string>();
+    for (const r of stored) newest.set(r.id, r.hash);
+    const candidates = stored.filter((r) => !current.has(r.hash) && newest.get(r.id) !== r.hash).map((r) => r.hash);
     if (candidates.length === 0) return [];
-    const deleted = await this.store.deleteUnusedDefinitions(candidates);
+    const deleted = await this.store.deleteUnusedDefinitions(candidates, now - graceMs);
     const gone = new Set(deleted);
     for (const versions of this.older.values()) for (const h of [...versions.keys()]) if (gone.has(h)) versions.delete(h);
     return deleted;
@@ -336,21 +343,10 @@ export class WorkflowCatalog {
 
   /**
    * Stores a version as the newest of its id (at start, the newest API version is current). A
-   * version stored before (a rollback to an earlier text) keeps its first registration time, so it
-   * is stored again when no instance runs it; when instances do, it is current until the next
-   * restart only (a warning says so).
+   * version stored before (a rollback to an earlier text) gets its registration time moved
+   * forward by putDefinition, so it stays current across restarts — whether or not instances run it.
    */
   private async keepNewest(graph: WorkflowGraph, text: string, source: string): Promise<void> {
-    const versions = await this.store.listDefinitions(graph.id);
-    const at = versions.findIndex((r) => r.hash === graph.hash);
-    if (at >= 0 && at < versions.length - 1) {
-      const deleted = await this.store.deleteUnusedDefinitions([graph.hash]);
-      if (deleted.length === 0) {
-        this.logger?.warn(`workflow '${graph.id}': version ${graph.hash.slice(0, 12)} is registered again while instances run it; after a restart the newest other version is current until it is registered once more`, {
-          workflow: graph.id,
-        });
-      }
-    }
     await this.keep(graph, text, source);
   }
 

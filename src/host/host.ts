@@ -20,6 +20,9 @@ import { Scheduler } from './scheduler.js';
 import { EventDedup, type DedupedOutcome, type EventDedupOptions } from './event-dedup.js';
 import { timeActivities, timedStore, type StoreTimings } from './latency.js';
 
+/** Default of {@link HostOptions.unusedDefinitionGraceMs}: 24 hours. */
+const UNUSED_DEFINITION_GRACE_MS = 24 * 60 * 60 * 1000;
+
 /** Options of {@link createHost}. */
 export interface HostOptions {
   /** `memory` or `sqlite:<path>` (or a Store). @default 'memory' */
@@ -52,6 +55,12 @@ export interface HostOptions {
   heldEvents?: MailboxOptions;
   /** CloudEvent de-duplication by (source, id) in the store: retention window and waits. */
   eventDedup?: EventDedupOptions;
+  /**
+   * Stored definition versions are collected at start only once registered (or registered again)
+   * at least this long ago: another node sharing the store may have just stored one it is about
+   * to start instances on. @default 86_400_000 (24 h)
+   */
+  unusedDefinitionGraceMs?: number;
 }
 
 /** `<file>.workflows` next to a SQLite file; none for memory stores (SQLite's `:memory:` included). */
@@ -133,7 +142,7 @@ export class SwirlHost {
     // Older versions are not "loaded workflows" (serve lists those): only their problems are reported.
     this.loadReport.refused.push(...persisted.refused, ...inUse.refused);
     this.loadReport.warnings.push(...persisted.warnings, ...inUse.warnings);
-    const deleted = await this.catalog.collectUnused();
+    const deleted = await this.catalog.collectUnused(Date.now(), this.options.unusedDefinitionGraceMs ?? UNUSED_DEFINITION_GRACE_MS);
     if (deleted.length > 0) this.logger.info(`deleted ${deleted.length} stored definition version(s) no instance runs any more`, { definitionHashes: deleted });
     await this.engine.start();
     await this.events.recover();

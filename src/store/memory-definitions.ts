@@ -10,9 +10,11 @@ import type { DefinitionRecord } from './types.js';
 export class MemoryDefinitions {
   private readonly byHash = new Map<string, DefinitionRecord>();
 
-  /** Idempotent by hash: an existing hash keeps its first registration (text, source, time). */
+  /** Idempotent by hash for the content (text, source …); a later registeredAt moves the time forward. */
   put(definition: DefinitionRecord): void {
-    if (!this.byHash.has(definition.hash)) this.byHash.set(definition.hash, { ...definition });
+    const existing = this.byHash.get(definition.hash);
+    if (existing === undefined) this.byHash.set(definition.hash, { ...definition });
+    else if (definition.registeredAt > existing.registeredAt) existing.registeredAt = definition.registeredAt;
   }
 
   get(hash: string): DefinitionRecord | undefined {
@@ -27,11 +29,13 @@ export class MemoryDefinitions {
     return out.sort((a, b) => a.registeredAt - b.registeredAt);
   }
 
-  /** Deletes each listed hash for which `inUse` is false; returns the hashes deleted. */
-  deleteUnused(hashes: readonly string[], inUse: (hash: string) => boolean): string[] {
+  /** Deletes each listed hash for which `inUse` is false (registered before `registeredBefore`, if given); returns the hashes deleted. */
+  deleteUnused(hashes: readonly string[], inUse: (hash: string) => boolean, registeredBefore?: number): string[] {
     const deleted: string[] = [];
     for (const hash of new Set(hashes)) {
-      if (!this.byHash.has(hash) || inUse(hash)) continue;
+      const d = this.byHash.get(hash);
+      if (d === undefined || inUse(hash)) continue;
+      if (registeredBefore !== undefined && d.registeredAt >= registeredBefore) continue;
       this.byHash.delete(hash);
       deleted.push(hash);
     }

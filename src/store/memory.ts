@@ -9,6 +9,8 @@ import { InfrastructureError } from '../errors.js';
 import { MemoryDefinitions } from './memory-definitions.js';
 import { MemoryHostState } from './memory-host-state.js';
 import { compareText, queryRecords } from './memory-query.js';
+import { ReadyIndex } from './memory-ready-index.js';
+import { copyInstance, taskReadyAt, unlock, type InboxRow, type InstanceRow, type TaskRow } from './memory-rows.js';
 import {
   ReusePolicy,
   StoreErrorCode,
@@ -37,37 +39,7 @@ import {
   type TurnCommit,
 } from './types.js';
 
-interface InstanceRow {
-  record: InstanceRecord;
-  lockedBy?: string;
-  lockExpiresAt?: number;
-  /** Lease epoch: +1 on every claim of the instance. */
-  epoch: number;
-  /**
-   * The window the current claim returned: every message with id <= claimLastId that was visible
-   * at claimNow (what abandonOrchestration(visibleAt) delays). Re-selecting it needs no list of ids.
-   */
-  claimLastId?: number;
-  claimNow?: number;
-}
-
-interface InboxRow extends InboxMessage {
-  executionId?: string;
-}
-
-interface TaskRow extends NewActivityTask {
-  id: number;
-  dequeueCount: number;
-  lockedBy?: string;
-  lockExpiresAt?: number;
-}
-
 const DEFAULT_MAX_MESSAGES_PER_INSTANCE = 1000;
-
-/** Copies a record so callers can never mutate the store's state through it. */
-function copyInstance(r: InstanceRecord): InstanceRecord {
-  return { ...r };
-}
 
 /** In-memory Store. Single process; all operations complete synchronously behind promises. */
 export class MemoryStore implements Store {
@@ -79,6 +51,8 @@ export class MemoryStore implements Store {
   private readonly inbox = new Map<number, InboxRow>();
   /** Message ids per instance, in id order (inserted in increasing id order). */
   private readonly inboxByInstance = new Map<string, Set<number>>();
+  /** Earliest visible-at per instance inbox (what readyAt needs without scanning messages). */
+  private readonly ready = new ReadyIndex();
   private readonly tasks = new Map<number, TaskRow>();
   private readonly definitions = new MemoryDefinitions();
   private readonly hostState = new MemoryHostState();
@@ -185,7 +159,10 @@ export class MemoryStore implements Store {
     if (visibleAt !== undefined && row.claimLastId !== undefined) {
       for (const id of this.inboxByInstance.get(instanceId) ?? []) {
         const m = this.inbox.get(id)!;
-        if (m.id <= row.claimLastId && m.visibleAt <= (row.claimNow ?? 0)) m.visibleAt = visibleAt;
+        if (m.id <= row.claimLastId && m.visibleAt <= (row.claimNow ?? 0)) {
+          m.visibleAt = visibleAt;
+          this.ready.push(instanceId, m.id, visibleAt);
+        }
       }
     }
     unlock(row);
@@ -325,12 +302,16 @@ export class MemoryStore implements Store {
     return this.definitions.list(id);
   }
 
-  async deleteUnusedDefinitions(hashes: string[]): Promise<string[]> {
+  async deleteUnusedDefinitions(hashes: string[], registeredBefore?: number): Promise<string[]> {
     this.checkOpen();
-    const deleted = this.definitions.deleteUnused(hashes, (hash) => {
-      for (const { record } of this.instances.values()) if (record.definitionHash === hash && !isTerminalStatus(record.status)) return true;
-      return false;
-    });
+    const deleted = this.definitions.deleteUnused(
+      hashes,
+      (hash) => {
+        for (const { record } of this.instances.values()) if (record.definitionHash === hash && !isTerminalStatus(record.status)) return true;
+        return false;
+      },
+      registeredBefore,
+    );
     this.hostState.definitionsVersion += deleted.length;
     return deleted;
   }
@@ -428,11 +409,10 @@ export class MemoryStore implements Store {
    * an empty inbox; else its earliest message visible-at, and never before the lock expires.
    */
   private readyAt(row: InstanceRow): number | undefined {
-    let min: number | undefined;
-    for (const id of this.inboxByInstance.get(row.record.instanceId) ?? []) {
-      const v = this.inbox.get(id)!.visibleAt;
-      if (min === undefined || v < min) min = v;
-    }
+    const min = this.ready.earliest(row.record.instanceId, (id, visibleAt) => {
+      const m = this.inbox.get(id);
+      return m !== undefined && m.visibleAt === visibleAt;
+    });
     if (min === undefined) return undefined;
     return row.lockedBy !== undefined && row.lockExpiresAt !== undefined ? Math.max(min, row.lockExpiresAt) : min;
   }
@@ -444,16 +424,45 @@ export class MemoryStore implements Store {
     row.lockExpiresAt = request.now + request.leaseMs;
     row.epoch += 1;
     const messages: InboxMessage[] = [];
-    for (const id of this.inboxByInstance.get(row.record.instanceId) ?? []) {
-      if (messages.length >= maxMessages) break;
-      const m = this.inbox.get(id)!;
-      if (m.visibleAt > request.now) continue;
+    const take = (m: InboxRow): void => {
       m.dequeueCount += 1;
       messages.push({ id: m.id, instanceId: m.instanceId, data: m.data, visibleAt: m.visibleAt, dequeueCount: m.dequeueCount });
+    };
+    const ids = this.inboxByInstance.get(row.record.instanceId) ?? new Set<number>();
+    // An execution not started yet: its own (pinned) messages — its start — come first, whatever
+    // backlog of instance-level messages precedes them (types.ts ClaimOrchestrationsRequest).
+    const pinned = row.record.historyLength === 0 ? this.pinnedVisible(ids, row.record.executionId, request.now) : [];
+    for (const m of pinned.slice(0, maxMessages)) take(m);
+    const first = new Set(messages.map((m) => m.id));
+    for (const id of ids) {
+      if (messages.length >= maxMessages) break;
+      const m = this.inbox.get(id)!;
+      if (m.visibleAt > request.now || first.has(id)) continue;
+      take(m);
     }
-    row.claimLastId = messages.length > 0 ? messages[messages.length - 1].id : undefined;
+    row.claimLastId = messages.length > 0 ? Math.max(...messages.map((m) => m.id)) : undefined;
+    if (pinned.length > 0 && row.claimLastId !== undefined) {
+      // The window runs up to the start: what it spans and did not return counts a delivery too
+      // (as in the SQL backends, which count by window).
+      const returned = new Set(messages.map((m) => m.id));
+      for (const id of ids) {
+        if (id > row.claimLastId) break;
+        const m = this.inbox.get(id)!;
+        if (m.visibleAt <= request.now && !returned.has(id)) m.dequeueCount += 1;
+      }
+    }
     row.claimNow = request.now;
     return { instance: copyInstance(row.record), messages, leaseId: request.leaseId, epoch: row.epoch };
+  }
+
+  /** The visible messages among `ids` pinned to `executionId`, in id order. */
+  private pinnedVisible(ids: Set<number>, executionId: string, now: number): InboxRow[] {
+    const out: InboxRow[] = [];
+    for (const id of ids) {
+      const m = this.inbox.get(id)!;
+      if (m.executionId === executionId && m.visibleAt <= now) out.push(m);
+    }
+    return out;
   }
 
   private heldInstance(instanceId: string, leaseId: string): InstanceRow {
@@ -520,6 +529,7 @@ export class MemoryStore implements Store {
     let set = this.inboxByInstance.get(m.instanceId);
     if (!set) this.inboxByInstance.set(m.instanceId, (set = new Set()));
     set.add(id);
+    this.ready.push(m.instanceId, id, m.visibleAt);
   }
 
   private deleteMessage(id: number): void {
@@ -528,7 +538,10 @@ export class MemoryStore implements Store {
     this.inbox.delete(id);
     const set = this.inboxByInstance.get(m.instanceId);
     set?.delete(id);
-    if (set && set.size === 0) this.inboxByInstance.delete(m.instanceId);
+    if (set && set.size === 0) {
+      this.inboxByInstance.delete(m.instanceId);
+      this.ready.clear(m.instanceId);
+    }
   }
 
   private insertTask(t: NewActivityTask): void {
@@ -555,16 +568,4 @@ export class MemoryStore implements Store {
     this.instances.delete(instanceId);
     this.history.delete(instanceId);
   }
-}
-
-function unlock(row: InstanceRow): void {
-  row.lockedBy = undefined;
-  row.lockExpiresAt = undefined;
-  row.claimLastId = undefined;
-  row.claimNow = undefined;
-}
-
-/** When a task is next claimable: its lock expiry while leased, else its visible-at. */
-function taskReadyAt(t: TaskRow): number {
-  return t.lockedBy !== undefined && t.lockExpiresAt !== undefined ? t.lockExpiresAt : t.visibleAt;
 }

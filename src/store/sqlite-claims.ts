@@ -64,8 +64,8 @@ export function claimOrchestrationsNow(sql: SqliteStatements, request: ClaimOrch
   const maxMessages = request.maxMessagesPerInstance ?? DEFAULT_MAX_MESSAGES_PER_INSTANCE;
   const lock = request.now + request.leaseMs;
   return candidates.map(({ instance_id: id, ready_at: ready }) => {
-    const rows = sql.visibleMessages(maxMessages).all({ id, now: request.now }) as InboxRow[];
-    const last = rows.length > 0 ? rows[rows.length - 1].id : null;
+    const rows = claimWindow(sql, id, request.now, maxMessages);
+    const last = rows.length > 0 ? Math.max(...rows.map((r) => r.id)) : null;
     // ready_at becomes MAX(lock, oldest message): the lock when a message is visible now; NULL
     // stays NULL (empty inbox); only future-only inboxes need the subquery.
     const statement = rows.length > 0 ? sql.lockInstance.atLock : ready === null ? sql.lockInstance.keep : sql.lockInstance.recompute;
@@ -75,6 +75,22 @@ export function claimOrchestrationsNow(sql: SqliteStatements, request: ClaimOrch
     const messages = rows.map((m) => ({ ...toInboxMessage(m), dequeueCount: m.dequeue_count + 1 }));
     return { instance: toInstanceRecord(row), messages, leaseId: request.leaseId, epoch: row.lease_epoch };
   });
+}
+
+/**
+ * The messages a claim of `id` returns: visible ones in id order, at most `max` — except that an
+ * execution not started yet (history_length 0, after continue-as-new) gets the messages pinned to
+ * it (its start) first, however many instance-level messages precede them (Store contract).
+ */
+function claimWindow(sql: SqliteStatements, id: string, now: number, max: number): InboxRow[] {
+  const rows = sql.visibleMessages(max).all({ id, now }) as InboxRow[];
+  const unstarted = sql.unstartedExecution.get({ id }) as { execution_id: string } | undefined;
+  if (unstarted === undefined) return rows;
+  const pinned = (sql.pinnedMessages.all({ id, exec: unstarted.execution_id, now }) as InboxRow[]).slice(0, Math.max(0, max));
+  if (pinned.length === 0) return rows;
+  const first = new Set(pinned.map((r) => r.id));
+  const rest = rows.filter((r) => !first.has(r.id));
+  return pinned.concat(rest.slice(0, Math.max(0, max - pinned.length)));
 }
 
 /** inlineActivityCompletion: the listed instances that exist, are not locked and are served, with or without messages. */

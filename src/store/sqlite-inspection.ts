@@ -39,7 +39,7 @@ export class SqliteInspection {
   constructor(db: Database.Database) {
     this.putDefinition = db.prepare(
       `INSERT INTO definitions (hash, id, version, text, source, registered_at) VALUES (@hash, @id, @version, @text, @source, @registeredAt)
-       ON CONFLICT (hash) DO NOTHING`,
+       ON CONFLICT (hash) DO UPDATE SET registered_at = MAX(registered_at, excluded.registered_at)`,
     );
     const columns = 'hash, id, version, text, source, registered_at';
     this.getDefinition = db.prepare(`SELECT ${columns} FROM definitions WHERE hash = ?`);
@@ -47,7 +47,7 @@ export class SqliteInspection {
     this.listDefinitionsOf = db.prepare(`SELECT ${columns} FROM definitions WHERE id = ? ORDER BY registered_at, rowid`);
     // instances_by_definition finds the users of a hash; terminal ones do not keep it.
     this.deleteUnusedDefinition = db.prepare(
-      `DELETE FROM definitions WHERE hash = @hash AND NOT EXISTS (
+      `DELETE FROM definitions WHERE hash = @hash AND (@before IS NULL OR registered_at < @before) AND NOT EXISTS (
          SELECT 1 FROM instances WHERE definition_hash = @hash AND status NOT IN ('COMPLETED', 'FAILED', 'TERMINATED'))`,
     );
     this.inboxSummary = db.prepare(
@@ -72,8 +72,9 @@ export class SqliteInspection {
     return rows.map(toDefinitionRecord);
   }
 
-  deleteUnused(hashes: readonly string[]): string[] {
-    return [...new Set(hashes)].filter((hash) => this.deleteUnusedDefinition.run({ hash }).changes > 0);
+  deleteUnused(hashes: readonly string[], registeredBefore?: number): string[] {
+    const before = registeredBefore ?? null;
+    return [...new Set(hashes)].filter((hash) => this.deleteUnusedDefinition.run({ hash, before }).changes > 0);
   }
 
   pendingWork(instanceId: string, now: number): PendingWork {

@@ -66,6 +66,10 @@ export class SqliteStatements {
   /** Lowers the target's ready_at for one new message (never below its lock expiry). */
   readonly noteMessage: Database.Statement;
   readonly takeMessages: Database.Statement;
+  /** The execution id of an instance whose execution has not started (history_length 0). */
+  readonly unstartedExecution: Database.Statement;
+  /** An instance's visible messages pinned to one execution, in id order (its start). */
+  readonly pinnedMessages: Database.Statement;
   readonly delayWindow: Database.Statement;
   readonly deleteMessage: Database.Statement;
   readonly deleteInbox: Database.Statement;
@@ -157,6 +161,10 @@ export class SqliteStatements {
     // visible message of the instance (a fan-in of 100k events), not just the window.
     this.takeMessages = db.prepare(
       'UPDATE inbox INDEXED BY inbox_by_instance SET dequeue_count = dequeue_count + 1 WHERE instance_id = @id AND visible_at <= @now AND id <= @last',
+    );
+    this.unstartedExecution = db.prepare('SELECT execution_id FROM instances WHERE instance_id = @id AND history_length = 0');
+    this.pinnedMessages = db.prepare(
+      'SELECT id, instance_id, visible_at, dequeue_count, data FROM inbox INDEXED BY inbox_by_instance WHERE instance_id = @id AND execution_id = @exec AND visible_at <= @now ORDER BY id',
     );
     // abandon(visibleAt): the same window again (visible at the claim's now, id <= its last).
     this.delayWindow = db.prepare('UPDATE inbox INDEXED BY inbox_by_instance SET visible_at = @visible WHERE instance_id = @id AND id <= @last AND visible_at <= @now');

@@ -267,8 +267,8 @@ export class SqliteStore implements Store {
     return this.write(() => this.inspection.put(definition));
   }
 
-  deleteUnusedDefinitions(hashes: string[]): Promise<string[]> {
-    return this.write(() => this.inspection.deleteUnused(hashes));
+  deleteUnusedDefinitions(hashes: string[], registeredBefore?: number): Promise<string[]> {
+    return this.write(() => this.inspection.deleteUnused(hashes, registeredBefore));
   }
 
   // ── several nodes: host state shared through the store (store/sqlite-host-state) ────────────

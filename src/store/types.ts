@@ -8,526 +8,36 @@
  * and an activity task queue (with leases). Changes after the first commit: INTERFACE-CHANGES.md.
  */
 
-import { SwirlError } from '../errors.js';
+// The types live in concept files; this module stays the one import path of the Store port
+// (backends import './types.js'), re-exporting all of them.
+export * from './types-status.js';
+export * from './types-records.js';
+export * from './types-requests.js';
+export * from './types-host-state.js';
 
-// ── statuses ────────────────────────────────────────────────────────────────────────────────────
-
-/**
- * Runtime status of an instance. Lives here (not in engine/) because the store must know which
- * statuses are terminal for id reuse and purge, and it may import no other layer.
- */
-export const RuntimeStatus = {
-  /** Created; its first turn has not run yet (e.g. a scheduled start in the future). */
-  PENDING: 'PENDING',
-  RUNNING: 'RUNNING',
-  SUSPENDED: 'SUSPENDED',
-  COMPLETED: 'COMPLETED',
-  FAILED: 'FAILED',
-  TERMINATED: 'TERMINATED',
-  /** Transient: the instance restarted itself with new input; seen only between turns. */
-  CONTINUED_AS_NEW: 'CONTINUED_AS_NEW',
-} as const;
-export type RuntimeStatus = (typeof RuntimeStatus)[keyof typeof RuntimeStatus];
-
-/** Statuses after which an instance never runs again (unless its id is reused). */
-export const TERMINAL_STATUSES: readonly RuntimeStatus[] = [RuntimeStatus.COMPLETED, RuntimeStatus.FAILED, RuntimeStatus.TERMINATED];
-
-/** True for COMPLETED, FAILED and TERMINATED. */
-export function isTerminalStatus(status: RuntimeStatus): boolean {
-  return status === RuntimeStatus.COMPLETED || status === RuntimeStatus.FAILED || status === RuntimeStatus.TERMINATED;
-}
-
-// ── errors ──────────────────────────────────────────────────────────────────────────────────────
-
-/**
- * Codes of the errors a store throws on purpose, as `SwirlError` (made with {@link storeError}).
- * Anything else a backend throws (disk full, corrupt file, …) should be an `InfrastructureError`.
- */
-export const StoreErrorCode = {
-  /** createInstance: the id exists and the reuse policy refuses it. */
-  INSTANCE_EXISTS: 'INSTANCE_EXISTS',
-  /** enqueueMessages: a target instance does not exist. */
-  INSTANCE_NOT_FOUND: 'INSTANCE_NOT_FOUND',
-  /**
-   * commitTurn / completeActivity / abandon* / renew*: the lease named in the call is no longer
-   * held (another worker claimed the item after expiry, or the instance/task was deleted).
-   * Nothing of the call was written.
-   */
-  LEASE_LOST: 'LEASE_LOST',
-  /** commitTurn: `firstSeq` does not equal the instance's current history length. Nothing written. */
-  HISTORY_CONFLICT: 'HISTORY_CONFLICT',
-  /** queryInstances: the page token is not one this store issued. */
-  INVALID_PAGE_TOKEN: 'INVALID_PAGE_TOKEN',
-} as const;
-export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
-
-/**
- * Codes of the `InfrastructureError`s a backend throws for its own faults (never for a caller's
- * mistake). The engine treats every InfrastructureError as "try again later" except STORE_FAILED,
- * which means the node must stop (see {@link Store.onFatal}).
- */
-export const StoreFaultCode = {
-  /** A read failed (I/O error, busy database …). Nothing was changed; retry later. */
-  STORE_READ_FAILED: 'STORE_READ_FAILED',
-  /** A write failed before anything could have been committed. Nothing was changed. */
-  STORE_WRITE_FAILED: 'STORE_WRITE_FAILED',
-  /**
-   * A write may or may not have been committed (e.g. the fsync after COMMIT failed). The caller
-   * must not report it as failed: a start may exist, a turn may have been applied.
-   */
-  WRITE_OUTCOME_UNKNOWN: 'WRITE_OUTCOME_UNKNOWN',
-  /** The backend refuses every further write (after a failed fsync): the process must restart. */
-  STORE_FAILED: 'STORE_FAILED',
-  /** The store was closed. */
-  STORE_CLOSED: 'STORE_CLOSED',
-} as const;
-export type StoreFaultCode = (typeof StoreFaultCode)[keyof typeof StoreFaultCode];
-
-/** Builds the error a store throws for a {@link StoreErrorCode}. */
-export function storeError(code: StoreErrorCode, message: string): SwirlError {
-  return new SwirlError(code, message);
-}
-
-// ── records ─────────────────────────────────────────────────────────────────────────────────────
-// Conventions for every record below:
-//  - times are milliseconds since the Unix epoch (`…At`), always supplied by the caller: a store
-//    never reads the wall clock, so a ManualClock drives every backend the same way;
-//  - payload fields (`data`, `input`, `output`, `customStatus`, `failure`) are JSON text that the
-//    store keeps byte-for-byte and never parses;
-//  - absent optional values are `undefined` (a SQL backend maps NULL to undefined, never to null).
-
-/** One row of the instances table, as read back. */
-export interface InstanceRecord {
-  instanceId: string;
-  /** Changes on continue-as-new and on id reuse; messages carry it so stale ones can be dropped. */
-  executionId: string;
-  /** Registered orchestration name. Indexed (query by name). */
-  name: string;
-  /** Indexed (query by status). */
-  status: RuntimeStatus;
-  /** Indexed (query by created-time range, paging order). Kept across continue-as-new. */
-  createdAt: number;
-  lastUpdatedAt: number;
-  /** Set when the instance reaches a terminal status. */
-  completedAt?: number;
-  /** When the instance was asked to start (scheduled start), if later than createdAt. */
-  scheduledStartAt?: number;
-  input?: string;
-  output?: string;
-  customStatus?: string;
-  /** Failure details of a FAILED instance (JSON of the engine's failure record). */
-  failure?: string;
-  /** Set for sub-orchestrations. Indexed (recursive terminate/purge look children up). */
-  parentInstanceId?: string;
-  /** Number of history rows stored for the current execution; the next appended `seq`. */
-  historyLength: number;
-  /**
-   * Hash of the definition the current execution runs (the engine's registration hash), so that a
-   * re-registered definition never changes a running instance. Indexed (query by definitionHash).
-   */
-  definitionHash?: string;
-  /** Version tag of that definition, for display. */
-  definitionVersion?: string;
-}
-
-/** The mutable columns of an instance that a turn rewrites (all of them, every turn). */
-export interface InstanceState {
-  executionId: string;
-  name: string;
-  status: RuntimeStatus;
-  lastUpdatedAt: number;
-  completedAt?: number;
-  input?: string;
-  output?: string;
-  customStatus?: string;
-  failure?: string;
-  /** Rewritten like the rest (continue-as-new may move the instance to the current definition). */
-  definitionHash?: string;
-  definitionVersion?: string;
-}
-
-/** One history row. `(instanceId, seq)` is the primary key: the idempotency guard of a turn. */
-export interface HistoryRecord {
-  /** 0-based position in the current execution's history; contiguous. */
-  seq: number;
-  /** The event's type name (e.g. 'TaskScheduled'); copied out of `data` for inspection. */
-  type: string;
-  /** The event's timestamp, copied out of `data`. */
-  timestamp: number;
-  /** JSON of the whole engine event. */
-  data: string;
-}
-
-/** A message to put in an instance's inbox (a new event, a timer, a start). */
-export interface NewMessage {
-  instanceId: string;
-  /** JSON of the engine's message. */
-  data: string;
-  /**
-   * The execution the message belongs to (timers, activity results), copied out of `data` so that
-   * {@link TurnCommit.dropWorkOf} can delete an ended execution's leftovers. Absent: the message
-   * belongs to the instance, whatever its execution (external events, terminate, suspend …).
-   */
-  executionId?: string;
-  /**
-   * The message may be claimed only when `visibleAt <= now` of the claim. A timer is a message
-   * whose visibleAt is its fire time; an immediate message uses the current time.
-   */
-  visibleAt: number;
-}
-
-/**
- * An inbox message as handed to a worker by {@link Store.claimOrchestrations}. Messages carry no
- * lock of their own: the instance's lease owns its whole inbox (see the Store doc).
- */
-export interface InboxMessage {
-  /** Store-assigned, strictly increasing in insertion order (FIFO); used to consume it. */
-  id: number;
-  instanceId: string;
-  data: string;
-  visibleAt: number;
-  /** How many claims have taken this message, this one included (1 on first delivery). */
-  dequeueCount: number;
-}
-
-/** An activity task to enqueue (produced by a turn). */
-export interface NewActivityTask {
-  instanceId: string;
-  executionId: string;
-  /** The orchestration's sequence id of the TaskScheduled event. */
-  taskId: number;
-  /** Activity name (for inspection; the engine reads everything it needs from `data`). */
-  name: string;
-  /** JSON of the engine's task (name, input, attempt …). */
-  data: string;
-  /** Claimable when `visibleAt <= now`. */
-  visibleAt: number;
-  /**
-   * Fire-and-forget (SW `invoke: async`): the task outlives its instance. `dropPendingWork` and
-   * `dropWorkOf` leave it queued, and a final turn still inserts it; only deleting the instance
-   * (purge, id reuse) removes it. Absent: false.
-   */
-  detached?: boolean;
-}
-
-/** A claimed activity task. */
-export interface ActivityWorkItem extends NewActivityTask {
-  /** Store-assigned id of the task row. */
-  id: number;
-  /** The lease under which it was claimed (the request's leaseId). */
-  leaseId: string;
-  /** How many claims have taken this task, this one included (1 on first delivery). */
-  dequeueCount: number;
-}
-
-/** A claimed orchestration: the instance row and its visible inbox messages. */
-export interface OrchestrationWorkItem {
-  instance: InstanceRecord;
-  /** Visible messages, ascending by id (FIFO), at least one (except for an `instanceIds` claim). */
-  messages: InboxMessage[];
-  /** The lease under which it was claimed (the request's leaseId). */
-  leaseId: string;
-  /**
-   * The instance's lease epoch after this claim: the store increments it on every claim of the
-   * instance, so it is strictly increasing per instance (persisted; it keeps counting when a
-   * terminal id is replaced). Calls made under the lease pass it back (TurnCommit.epoch); one that
-   * does not match the row's current epoch fails with LEASE_LOST.
-   */
-  epoch: number;
-}
-
-// ── requests ────────────────────────────────────────────────────────────────────────────────────
-
-/** What createInstance does when the id is taken. */
-export const ReusePolicy = {
-  /** Refuse if the id exists in any status (INSTANCE_EXISTS). */
-  REJECT: 'REJECT',
-  /**
-   * Default (Dapr semantics): refuse if the existing instance is not terminal (INSTANCE_EXISTS);
-   * if it is terminal, delete it (history, inbox, tasks) and create the new one in its place.
-   */
-  REPLACE_TERMINAL: 'REPLACE_TERMINAL',
-  /** Leave an existing instance untouched and report `created: false` (idempotent start). */
-  IGNORE: 'IGNORE',
-} as const;
-export type ReusePolicy = (typeof ReusePolicy)[keyof typeof ReusePolicy];
-
-/** Creates an instance row (status PENDING, historyLength 0) plus its start message. */
-export interface CreateInstanceRequest {
-  instanceId: string;
-  executionId: string;
-  name: string;
-  /** The definition the instance runs (see {@link InstanceRecord.definitionHash}). */
-  definitionHash?: string;
-  definitionVersion?: string;
-  createdAt: number;
-  scheduledStartAt?: number;
-  input?: string;
-  parentInstanceId?: string;
-  /** The start message (ExecutionStarted), put in the new instance's inbox. */
-  startMessage: { data: string; visibleAt: number };
-  /** @default ReusePolicy.REPLACE_TERMINAL */
-  reusePolicy?: ReusePolicy;
-}
-
-/** A sub-orchestration start inside a turn. */
-export interface TurnNewInstance extends CreateInstanceRequest {
-  /**
-   * Delivered instead when the reuse policy refuses the id (typically a
-   * SubOrchestrationInstanceFailed to the parent), so that the turn itself never fails for it.
-   */
-  onConflict?: NewMessage;
-}
-
-/** Everything one orchestration turn changes, committed atomically by {@link Store.commitTurn}. */
-export interface TurnCommit {
-  instanceId: string;
-  /** Must still hold the instance's lease (see commitTurn). */
-  leaseId: string;
-  /** The lease epoch of the claim ({@link OrchestrationWorkItem.epoch}); when given, must match too. */
-  epoch?: number;
-  /**
-   * When true (continue-as-new), the instance's existing history rows are deleted first and
-   * `history` starts again at seq 0.
-   */
-  resetHistory?: boolean;
-  /** `seq` of `history[0]`; must equal the current historyLength (0 with resetHistory). */
-  firstSeq: number;
-  /** Rows to append, with contiguous seq starting at firstSeq. May be empty. */
-  history: HistoryRecord[];
-  /** New values of the instance's mutable columns. historyLength becomes firstSeq + history.length. */
-  state: InstanceState;
-  /** Inbox message ids (of this instance, taken under this lease) that this turn processed: deleted. */
-  consumedMessageIds: number[];
-  /**
-   * When true (the instance reached a terminal status), every other inbox message and activity
-   * task of this instance is deleted too, so timers and queued activities do not linger. Applied
-   * before `messages`/`tasks` are inserted, and the turn's own `tasks` and the `messages` it
-   * addresses to itself are discarded as well: nothing created in a final turn outlives it —
-   * except detached tasks ({@link NewActivityTask.detached}), which are kept and inserted.
-   */
-  dropPendingWork?: boolean;
-  /**
-   * Continue-as-new: delete the instance's (not detached) activity tasks and inbox messages whose
-   * executionId is this (the ending execution's timers, task results, queued activities), keeping messages that
-   * belong to the instance (external events that arrived during the turn). Applied before
-   * `messages`/`tasks` are inserted.
-   */
-  dropWorkOf?: string;
-  /** Activity tasks to enqueue. */
-  tasks: NewActivityTask[];
-  /**
-   * Messages to enqueue: timers for itself, events for other instances, completions for the
-   * parent. A message whose target instance does not exist is silently dropped.
-   */
-  messages: NewMessage[];
-  /** Sub-orchestrations to create (with their start messages). */
-  newInstances: TurnNewInstance[];
-  /**
-   * Feature `inlineActivityCompletion`: activity tasks whose results this turn records directly in
-   * its history (instead of via completeActivity + the inbox). They are deleted in the same
-   * transaction; if any row is gone or held by another lease, the whole turn fails with LEASE_LOST.
-   */
-  completedTasks?: Array<{ taskRowId: number; leaseId: string }>;
-}
-
-/** Claims orchestrations with work; see {@link Store.claimOrchestrations}. */
-export interface ClaimOrchestrationsRequest {
-  /** Unique per claim call (the engine makes it); recorded as the lease holder. */
-  leaseId: string;
-  /** The caller's clock: visibility and lease expiry are judged against it. */
-  now: number;
-  /** Lease duration: the items are locked until now + leaseMs. */
-  leaseMs: number;
-  /** Most instances to return. */
-  limit: number;
-  /**
-   * Most messages per instance returned (the rest stay in the inbox, unlocked, for the next turn:
-   * they belong to the same lease, so nothing is stranded when a window shrinks). @default 1000
-   */
-  maxMessagesPerInstance?: number;
-  /**
-   * Claim only instances whose orchestration name is in this list (the names this worker can run).
-   * Absent: any name; empty: none. Work for names nobody serves waits; it is never failed by the
-   * store. Applies to `instanceIds` claims too.
-   */
-  names?: readonly string[];
-  /**
-   * Feature `inlineActivityCompletion`: claim only these instances. Each listed instance that exists,
-   * has no unexpired lock (and is of a served name) is leased and returned with its visible
-   * messages — possibly none (the caller brings the event itself). Unknown or locked ones are skipped.
-   */
-  instanceIds?: string[];
-}
-
-/** Claims activity tasks; see {@link Store.claimActivities}. */
-export interface ClaimActivitiesRequest {
-  leaseId: string;
-  now: number;
-  leaseMs: number;
-  limit: number;
-  /** Claim only tasks whose activity name is in this list. Absent: any name; empty: none. */
-  names?: readonly string[];
-}
-
-/** Completes a claimed activity; see {@link Store.completeActivity}. */
-export interface CompleteActivityRequest {
-  /** The task row id ({@link ActivityWorkItem.id}). */
-  taskRowId: number;
-  leaseId: string;
-  /** The TaskCompleted/TaskFailed message for the orchestration's inbox. */
-  message: NewMessage;
-}
-
-/**
- * A workflow definition version kept in the store: the text an instance runs, by hash, so that a
- * restarted (or another) node replays every running instance on the definition it started with.
- */
-export interface DefinitionRecord {
-  /** The engine's definition hash (sha256 of the normalized definition). Primary key. */
-  hash: string;
-  /** Workflow (orchestration) id. Indexed. */
-  id: string;
-  version?: string;
-  /** The definition text as registered (YAML or JSON). */
-  text: string;
-  /** Where it came from: a file path, or `<api>`. */
-  source: string;
-  registeredAt: number;
-}
-
-/** Work queued for one orchestration or activity name ({@link Store.queuedWork}). */
-export interface QueuedWorkCount {
-  /** 'orchestration': instances with visible inbox messages; 'activity': visible tasks. */
-  kind: 'orchestration' | 'activity';
-  name: string;
-  /**
-   * Items claimable at `now` by a worker that serves the name: visible and not held by an
-   * unexpired lease (an instance being run right now is not queued work).
-   */
-  ready: number;
-  /**
-   * Of those, the earliest time one became claimable (how long the work has waited): a task's or
-   * message's visible-at, or for work whose lease expired, that expiry if later.
-   */
-  oldestVisibleAt: number;
-}
-
-/** What one instance has queued, for `get` ("waiting for …"); see {@link Store.pendingWork}. */
-export interface PendingWork {
-  /** Inbox messages, visible or not. */
-  inboxMessages: number;
-  /** The earliest visible-at time of an inbox message that is not visible at `now` (a timer). */
-  nextMessageAt?: number;
-  /** The instance's queued activity tasks, in id order; `leased`: held by a lease unexpired at `now`. */
-  tasks: { taskId: number; name: string; visibleAt: number; leased: boolean; dequeueCount: number }[];
-}
-
-/**
- * A change another process committed, as a shared backend reports it ({@link Store.onChange}):
- * a wake-up hint only — it may be lost or late, so a listener keeps polling as the safety net.
- */
-export type StoreChange =
-  /** New or newly claimable work may exist (a message, a task, a released lease). */
-  | { kind: 'work' }
-  /** A turn of the instance committed; its status after it. */
-  | { kind: 'instance'; instanceId: string; status: RuntimeStatus };
-
-/** Optional capabilities of a backend; an absent flag means "not supported". */
-export interface StoreFeatures {
-  /**
-   * `claimOrchestrations` honours `instanceIds` and `commitTurn` honours `completedTasks`, so an
-   * activity's result and the orchestration's next turn commit in ONE transaction (one fsync less
-   * per step on the latency path; the engine falls back to completeActivity without it).
-   */
-  inlineActivityCompletion?: boolean;
-}
-
-/** Filter and page of {@link Store.queryInstances}. All given criteria must hold (AND). */
-export interface InstanceQuery {
-  name?: string;
-  /** Any of these statuses. Empty or absent: all. */
-  statuses?: RuntimeStatus[];
-  /** createdAt >= createdFrom (inclusive). */
-  createdFrom?: number;
-  /** createdAt < createdTo (exclusive). */
-  createdTo?: number;
-  parentInstanceId?: string;
-  /** Only instances whose current execution runs this definition hash. */
-  definitionHash?: string;
-  /** @default 100; a store may cap it at 1000. */
-  pageSize?: number;
-  /** The nextPageToken of the previous page. Opaque; only valid with the same filter. */
-  pageToken?: string;
-}
-
-/** One page of instances, ordered by (createdAt, instanceId) ascending. */
-export interface InstancePage {
-  instances: InstanceRecord[];
-  /** Present when more instances may follow. */
-  nextPageToken?: string;
-}
+import type {
+  ActivityWorkItem,
+  HistoryRecord,
+  InstanceRecord,
+  NewMessage,
+  OrchestrationWorkItem,
+} from './types-records.js';
+import type {
+  ClaimActivitiesRequest,
+  ClaimOrchestrationsRequest,
+  CompleteActivityRequest,
+  CreateInstanceRequest,
+  DefinitionRecord,
+  InstancePage,
+  InstanceQuery,
+  PendingWork,
+  QueuedWorkCount,
+  StoreFeatures,
+  TurnCommit,
+} from './types-requests.js';
+import type { SharedHostState, StoreChange } from './types-host-state.js';
 
 // ── the interface ───────────────────────────────────────────────────────────────────────────────
-
-// ── several nodes: host state shared through the store (issue 10 "Several nodes", issue 18) ──────
-// Kept in one block (specs/multi-node.md): CloudEvent ingress de-duplication and schedule ticks.
-// Each method is one SQL statement (two for claimEvent's read-back) so that every backend,
-// PostgreSQL included, makes them atomic across processes without application locks.
-
-/** What {@link Store.claimEvent} found for a (source, id) pair. */
-export type EventClaim =
-  /** The caller routes the event now (first arrival, or a stale claim of a node that died). */
-  | { claimed: true }
-  /**
-   * Another arrival claimed it first. `outcome` is what {@link Store.finishEvent} recorded (the
-   * event was routed); undefined while that arrival is still routing it.
-   */
-  | { claimed: false; claimedAt: number; outcome?: string };
-
-/** Arguments of {@link Store.claimEvent}. */
-export interface EventClaimRequest {
-  source: string;
-  id: string;
-  now: number;
-  /**
-   * A claim made before this time and never finished belongs to a node that died mid-routing:
-   * it is taken over (claimedAt becomes `now`) and the caller routes the event again.
-   */
-  staleBefore: number;
-}
-
-/** The store methods of the block above (merged into {@link Store}). */
-export interface SharedHostState {
-  /**
-   * Insert-if-absent of the CloudEvent key (source, id) with claimedAt = now and no outcome;
-   * when the key exists unfinished with claimedAt < staleBefore, it is re-claimed. Atomic across
-   * processes: of concurrent calls for one key exactly one gets `claimed: true`. Need not be
-   * durable on its own (the caller's later durable writes cover it, as after a work claim).
-   */
-  claimEvent(request: EventClaimRequest): Promise<EventClaim>;
-  /**
-   * Records what routing the claimed event did (opaque JSON text), so later copies answer
-   * "duplicate" with it; `outcome: undefined` deletes the claim (routing failed: a retry routes it).
-   */
-  finishEvent(source: string, id: string, outcome: string | undefined): Promise<void>;
-  /** Deletes event keys claimed before `before` (the retention window). Returns how many. */
-  pruneEvents(before: number): Promise<number>;
-  /**
-   * Insert-if-absent of the tick (scheduleId, dueAt), recorded once the run exists.
-   * @returns true when this call inserted it
-   */
-  recordScheduleTick(scheduleId: string, dueAt: number, now: number): Promise<boolean>;
-  /** The latest recorded tick of the schedule, or undefined. */
-  lastScheduleTick(scheduleId: string): Promise<number | undefined>;
-  /** Deletes ticks due before `before`, keeping each schedule's latest one. Returns how many. */
-  pruneScheduleTicks(before: number): Promise<number>;
-  /**
-   * A value that changes whenever a definition version is stored or deleted (a node compares it
-   * to find definitions registered by another node without listing them all).
-   */
-  definitionsStamp(): Promise<string>;
-}
 
 /**
  * The persistence contract of the engine.
@@ -565,6 +75,13 @@ export interface SharedHostState {
 export interface Store extends SharedHostState {
   /** Backend name for logs and diagnostics, e.g. 'memory', 'sqlite'. */
   readonly kind: string;
+  /**
+   * Optional (shared backends: postgres): subscribes to changes committed by OTHER processes on the
+   * same database, so that their work wakes this node's workers and their turns wake its
+   * `waitForCompletion` without polling lag. Hints only (see {@link StoreChange}). Returns an
+   * unsubscribe function. Absent: the backend has no other writers (memory) or cannot tell.
+   */
+  onChange?(listener: (change: StoreChange) => void): () => void;
 
   /** Optional capabilities (see {@link StoreFeatures}); absent means none. */
   readonly features?: StoreFeatures;
@@ -589,7 +106,12 @@ export interface Store extends SharedHostState {
    * Leases up to `limit` instances (of the served `names`) that have at least one visible message
    * (visibleAt <= now) and no unexpired lock. For each, returns the instance row and its visible
    * messages in id order (at most maxMessagesPerInstance), increments their dequeueCount, records
-   * the leaseId and the new epoch on the instance. Messages stay unlocked: those not returned,
+   * the leaseId and the new epoch on the instance. An instance whose historyLength is 0 (an
+   * execution not started yet: continue-as-new) gets its visible messages pinned to its current
+   * executionId — its ExecutionStarted — FIRST, then the others in id order: however many
+   * instance-level messages precede the start, the claim sees the start (issue 9). The claim's
+   * window (what abandonOrchestration(visibleAt) delays) is every message visible at `now` with an
+   * id up to the highest one returned. Messages stay unlocked: those not returned,
    * or that become visible or arrive later, stay in the inbox for a later claim. Prefers the
    * instances that became claimable earliest (oldest ready first), so no instance starves.
    * Returns [] when there is no work.
@@ -664,7 +186,11 @@ export interface Store extends SharedHostState {
    */
   queuedWork(now: number): Promise<QueuedWorkCount[]>;
 
-  /** Stores a definition version (idempotent by hash: an existing hash is left unchanged). */
+  /**
+   * Stores a definition version. Idempotent by hash for its content: an existing hash keeps its
+   * id, version, text and source; only its registeredAt moves forward to the given one when that
+   * is later — registering a stored version again (a rollback) makes it the newest, durably.
+   */
   putDefinition(definition: DefinitionRecord): Promise<void>;
 
   /** The definition version with this hash, or undefined. */
@@ -675,9 +201,11 @@ export interface Store extends SharedHostState {
 
   /**
    * Deletes the listed definition versions that no non-terminal instance runs (by
-   * InstanceRecord.definitionHash). Returns the hashes actually deleted.
+   * InstanceRecord.definitionHash) and, with `registeredBefore`, whose registeredAt is earlier than
+   * it — checked in the same transaction as the delete, so a version another node stored (or
+   * stored again) meanwhile is kept. Returns the hashes actually deleted.
    */
-  deleteUnusedDefinitions(hashes: string[]): Promise<string[]>;
+  deleteUnusedDefinitions(hashes: string[], registeredBefore?: number): Promise<string[]>;
 
   /** The current execution's history rows with seq >= fromSeq (default 0), ascending by seq. [] if unknown. */
   loadHistory(instanceId: string, fromSeq?: number): Promise<HistoryRecord[]>;
@@ -709,14 +237,6 @@ export interface Store extends SharedHostState {
    * never calls it.
    */
   onFatal(listener: (error: Error) => void): () => void;
-
-  /**
-   * Optional (shared backends: postgres): subscribes to changes committed by OTHER processes on the
-   * same database, so that their work wakes this node's workers and their turns wake its
-   * `waitForCompletion` without polling lag. Hints only (see {@link StoreChange}). Returns an
-   * unsubscribe function. Absent: the backend has no other writers (memory) or cannot tell.
-   */
-  onChange?(listener: (change: StoreChange) => void): () => void;
 
   /** Flushes pending batches and releases the backend's resources. Further calls reject. */
   close(): Promise<void>;

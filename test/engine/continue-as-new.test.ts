@@ -104,6 +104,42 @@ for (const kind of STORE_KINDS) {
       await inner.close();
     });
 
+    it('a backlog over the claim window (1500 queued events) survives continue-as-new: every event arrives, once, in order', async () => {
+      const TOTAL = 1500;
+      const PER_EXECUTION = 7;
+      const engine = await makeEngine(kind);
+      type Tally = { count: number; sum: number; ordered: boolean; executions: number };
+      engine.registerOrchestration('drain', function* (ctx, t: Tally) {
+        let { count, sum, ordered } = t;
+        for (let i = 0; i < PER_EXECUTION && count < TOTAL; i++) {
+          const v = (yield ctx.waitForExternalEvent('tick')) as number;
+          count += 1;
+          sum += v;
+          if (v !== count) ordered = false;
+        }
+        if (count < TOTAL) {
+          ctx.continueAsNew({ count, sum, ordered, executions: t.executions + 1 });
+          return undefined;
+        }
+        return { count, sum, ordered, executions: t.executions + 1 };
+      });
+      // The whole backlog is queued before the first turn (the engine is not started yet).
+      const id = await engine.client.start('drain', { count: 0, sum: 0, ordered: true, executions: 0 });
+      const now = Date.now();
+      await engine.store.enqueueMessages(
+        Array.from({ length: TOTAL }, (_, i) => ({
+          instanceId: id,
+          data: encodeMessage({ event: { type: EventType.EventRaised, eventId: -1, timestamp: now, name: 'tick', input: String(i + 1) } }),
+          visibleAt: now,
+        })),
+      );
+      await engine.start();
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
+      assert.equal(r.runtimeStatus, 'COMPLETED');
+      assert.deepEqual(r.output, { count: TOTAL, sum: (TOTAL * (TOTAL + 1)) / 2, ordered: true, executions: Math.ceil(TOTAL / PER_EXECUTION) });
+      assert.equal((await leftovers(engine.store, id)).messages, 0, 'nothing left queued');
+    });
+
     it('finding 5: after continue-as-new cycles the old executions leave no timers or tasks, and their queued activities never run', async () => {
       const N = 4;
       const sideRuns: number[] = [];

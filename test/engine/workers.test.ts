@@ -172,6 +172,74 @@ for (const kind of STORE_KINDS) {
       await raw.close();
     });
 
+    it('a turn whose instance this node claims again while it runs (renewals failing) adopts the new lease and commits: no claim/abandon spin', { timeout: 60_000 }, async () => {
+      const raw = await openStore(freshStoreUrl(kind));
+      const LEASE = 200;
+      let claimsOfIt = 0;
+      const watched = 'spin-1';
+      let slowLoads = 0;
+      const lost: string[] = [];
+      let commits = 0;
+      const store = intercept(raw, {
+        // Renewals fail (a store hiccup): the lease of a slow turn expires and the claim loop of
+        // this same node takes the instance again while the turn still runs.
+        renewOrchestrationLease: async () => {
+          throw new InfrastructureError(StoreFaultCode.STORE_WRITE_FAILED, 'injected: renewal failed');
+        },
+        loadHistory: async (id: string, from?: number) => {
+          slowLoads++;
+          await sleep(LEASE * 3);
+          return raw.loadHistory(id, from);
+        },
+        claimOrchestrations: async (req: Parameters<Store['claimOrchestrations']>[0]) => {
+          const items = await raw.claimOrchestrations(req);
+          if (items.some((i) => i.instance.instanceId === watched)) claimsOfIt++;
+          return items;
+        },
+        commitTurn: async (turn: TurnCommit) => {
+          try {
+            await raw.commitTurn(turn);
+            commits++;
+          } catch (e) {
+            lost.push((e as SwirlError).code);
+            throw e;
+          }
+        },
+      });
+      const logger = recordingLogger();
+      const engine = await engineOn(
+        store,
+        (e) => {
+          e.registerOrchestration('two', function* (ctx) {
+            const a: unknown = yield ctx.waitForExternalEvent('a');
+            const b: unknown = yield ctx.waitForExternalEvent('b');
+            return [a, b];
+          });
+        },
+        // cacheSize 0: every turn after the first replays (the slow loadHistory).
+        { leaseMs: LEASE, cacheSize: 0, logger },
+      );
+      const id = await engine.client.start('two', undefined, { instanceId: watched });
+      await engine.client.waitForStart(id, { timeoutMs: 5000 });
+      await engine.client.raiseEvent(id, 'a', 1);
+      // 'b' arrives while the slow turn of 'a' runs: the instance has a visible message when the
+      // turn's lease expires, so this node's claim loop takes it again.
+      await until(() => slowLoads > 0, 5000, "the turn of 'a' replaying");
+      await sleep(LEASE / 4);
+      await engine.client.raiseEvent(id, 'b', 2);
+      const done = await engine.client.waitForCompletion(id, { timeoutMs: 20_000 });
+      assert.deepEqual(done.output, [1, 2]);
+      assert.ok(logger.events.includes(LogEvent.turnLeaseAdopted), 'the running turn adopted the new claim');
+      // A commit sent just before the re-claim landed may be refused once; it is sent again under
+      // the adopted lease, so no turn is discarded.
+      assert.ok(!logger.events.includes(LogEvent.leaseLost), `no turn discarded (refusals seen: ${JSON.stringify(lost)})`);
+      assert.ok(commits >= 3, `start, 'a' and 'b' committed (${commits} commits)`);
+      // 3 turns, two of them slow, re-claimed about once per expired lease: a spin makes thousands.
+      assert.ok(claimsOfIt <= 20, `${claimsOfIt} claims of the instance`);
+      await engine.stop();
+      await raw.close();
+    });
+
     it('finding 7: a task claimed again while it runs here (clock jumped past its lease) keeps one run, which adopts the new lease', async () => {
       const clock = new ManualClock();
       let runs = 0;
@@ -237,6 +305,65 @@ for (const kind of STORE_KINDS) {
       assert.ok(renewFailures > 0);
       assert.equal(runs, 1);
       await engine.stop();
+      await raw.close();
+    });
+
+    it('finding 7: a renewal under the old lease that lands after the task was re-claimed here does not stop renewing the adopted lease', async () => {
+      const raw = await openStore(freshStoreUrl(kind));
+      const LEASE = 300;
+      let delayedOne = false;
+      const renewals: Array<{ leaseId: string; ok: boolean }> = [];
+      // The first renewal is slow: it reaches the store after the lease expired and this node's
+      // claim loop took the task again (adoption), so it fails LEASE_LOST under the old id.
+      const store = intercept(raw, {
+        renewActivityLease: async (taskRowId: number, leaseId: string, now: number, leaseMs: number) => {
+          if (!delayedOne) {
+            delayedOne = true;
+            await sleep(LEASE * 2);
+          }
+          try {
+            await raw.renewActivityLease(taskRowId, leaseId, now, leaseMs);
+            renewals.push({ leaseId, ok: true });
+          } catch (e) {
+            renewals.push({ leaseId, ok: false });
+            throw e;
+          }
+        },
+      });
+      let runs = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const logger = recordingLogger();
+      const setup = (e: Engine): void => {
+        e.registerActivity('slow', async () => {
+          runs++;
+          await gate;
+          return 'ok';
+        });
+        e.registerOrchestration('one', function* (ctx) {
+          return yield ctx.callActivity('slow');
+        });
+      };
+      const a = await engineOn(store, setup, { leaseMs: LEASE, logger });
+      const id = await a.client.start('one');
+      let b: Engine | undefined;
+      try {
+        await until(() => logger.events.includes(LogEvent.activityLeaseAdopted), 10_000, 'the task claimed again here');
+        await until(() => renewals.some((r) => !r.ok), 10_000, 'the late renewal refused');
+        // A second node now competes for the task: it must find it leased for as long as it runs.
+        b = await engineOn(store, setup, { leaseMs: LEASE });
+        await sleep(LEASE * 4);
+        const adopted = renewals.filter((r) => r.ok && r.leaseId !== renewals.find((x) => !x.ok)!.leaseId);
+        assert.ok(adopted.length >= 3, `the adopted lease keeps being renewed: ${JSON.stringify(renewals)}`);
+        assert.equal(runs, 1, 'no second run on the other node');
+      } finally {
+        release();
+      }
+      const done = await a.client.waitForCompletion(id, { timeoutMs: 10_000 });
+      assert.equal(done.output, 'ok');
+      assert.equal(runs, 1);
+      await a.stop();
+      await b?.stop();
       await raw.close();
     });
 

@@ -60,7 +60,7 @@ function tempDir(): string {
   return d;
 }
 
-async function open(options: Parameters<typeof createHost>[0]): Promise<{ host: SwirlHost; app: App }> {
+async function openHost(options: Parameters<typeof createHost>[0]): Promise<{ host: SwirlHost; app: App }> {
   const host = await createHost({ ...options, engine: { pollIntervalMs: 20 } });
   hosts.push(host);
   await host.start();
@@ -70,6 +70,8 @@ async function open(options: Parameters<typeof createHost>[0]): Promise<{ host: 
 const call = (app: App, method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
   app.fetch(new Request(`http://swirl.test${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
 const jsonOf = async (res: Response) => (await res.json()) as any;
+
+const open = openHost;
 
 async function registerOver(app: App, text: string): Promise<string> {
   const res = await call(app, 'POST', '/api/v1/workflows', text, { 'content-type': 'application/yaml' });
@@ -132,6 +134,8 @@ test('finding 9: a redeploy mid-run over the API: the running instance finishes 
 test('finding 9: a redeploy mid-run across a restart on a SQLite file: the old version is loaded from the store; an unused one is deleted', async () => {
   const dir = tempDir();
   const store = `sqlite:${join(dir, 'swirl.db')}`;
+  // No grace period: a version replaced a moment ago may be collected at the next start.
+  const open = (o: Parameters<typeof createHost>[0]) => openHost({ ...o, unusedDefinitionGraceMs: 0 });
   let { host, app } = await open({ store });
   const oldHash = await registerOver(app, OLD);
   await startOrder(app, 'r1');
@@ -206,4 +210,56 @@ test('finding 9: definitions in the legacy .workflows folder move into the store
   assert.notEqual(oldHash, newHash);
   assert.equal(host.workflows()[0]!.hash, newHash);
   await host.stop();
+});
+
+test('a rollback to an earlier version while instances run it stays current across a restart', async () => {
+  const dir = tempDir();
+  const store = `sqlite:${join(dir, 'swirl.db')}`;
+  let { host, app } = await open({ store });
+  const oldHash = await registerOver(app, OLD);
+  await startOrder(app, 'b1');
+  await waitRunning(host, 'b1');
+  const newHash = await registerOver(app, NEW);
+  // Back to OLD while b1 still runs it: OLD is current now, and must stay so after a restart.
+  assert.equal(await registerOver(app, OLD), oldHash);
+  await host.stop();
+
+  ({ host, app } = await open({ store }));
+  const listed = (await jsonOf(await call(app, 'GET', '/api/v1/workflows'))).workflows.find((w: { id: string }) => w.id === 'order');
+  assert.equal(listed.hash, oldHash, 'the rolled-back version is current after the restart');
+  await startOrder(app, 'b2');
+  await waitRunning(host, 'b2');
+  assert.equal((await jsonOf(await call(app, 'GET', '/api/v1/instances/b2'))).definitionHash, oldHash);
+  await pay(app, 'b1');
+  await pay(app, 'b2');
+  assert.deepEqual((await host.engine.client.waitForCompletion('b2', { timeoutMs: 5000 })).output, output('b2', OLD_OUTPUT));
+  assert.ok((await host.engine.store.listDefinitions('order')).some((d) => d.hash === newHash), 'NEW is kept (within the grace period)');
+  await host.stop();
+});
+
+test('two hosts on one SQLite file: a host starting does not delete the version another host has just stored', async () => {
+  const dir = tempDir();
+  const folder = join(dir, 'workflows');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'order.yaml'), OLD);
+  const store = `sqlite:${join(dir, 'swirl.db')}`;
+  // B serves 'order' from the API; A from its folder (OLD), so NEW is not current on A.
+  const b = await open({ store });
+  const newHash = await registerOver(b.app, NEW);
+  // A starts after B stored NEW and before B started any instance on it: collecting at A's start
+  // must not delete it.
+  const a = await open({ store, workflowsDir: folder });
+  assert.ok((await a.host.engine.store.listDefinitions('order')).some((d) => d.hash === newHash), 'NEW is still stored after A started');
+  await startOrder(b.app, 'n1');
+  await waitRunning(b.host, 'n1');
+  assert.equal((await jsonOf(await call(b.app, 'GET', '/api/v1/instances/n1'))).definitionHash, newHash);
+  await a.host.stop();
+  await b.host.stop();
+  // B restarted finds its current version in the store, and the instance's definition with it.
+  const b2 = await open({ store });
+  const listed = (await jsonOf(await call(b2.app, 'GET', '/api/v1/workflows'))).workflows.find((w: { id: string }) => w.id === 'order');
+  assert.equal(listed.hash, newHash);
+  await pay(b2.app, 'n1');
+  assert.deepEqual((await b2.host.engine.client.waitForCompletion('n1', { timeoutMs: 5000 })).output, output('n1', NEW_OUTPUT));
+  await b2.host.stop();
 });

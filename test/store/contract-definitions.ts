@@ -18,25 +18,45 @@ function definition(hash: string, id: string, registeredAt: number, extra: Parti
 /** Registers the definition tests; `current()` is the fresh store of the running test. */
 export function definitionContract(current: () => Store): void {
   describe('definitions by hash', () => {
-    it('putDefinition is idempotent by hash; get and list read back field for field, oldest first', async () => {
+    it('putDefinition is idempotent by hash for the content; registering again moves the time forward; get and list read back field for field, oldest first', async () => {
       const store = current();
       await store.putDefinition(definition('h2', 'order', 2000, { version: undefined }));
       await store.putDefinition(definition('h1', 'order', 1000));
       await store.putDefinition(definition('h3', 'ship', 1500));
+      assert.deepEqual(
+        (await store.listDefinitions()).map((d) => d.hash),
+        ['h1', 'h3', 'h2'],
+      );
+      // A rollback: h1 registered again is the newest, durably; its content stays the first one.
       await store.putDefinition(definition('h1', 'order', 9000, { text: 'changed', source: '<api>' }));
-      assert.deepEqual(await store.getDefinition('h1'), definition('h1', 'order', 1000), 'the first registration of a hash stays');
+      assert.deepEqual(await store.getDefinition('h1'), definition('h1', 'order', 9000), 'content of the first registration, time of the last');
+      await store.putDefinition(definition('h1', 'order', 5000));
+      assert.equal((await store.getDefinition('h1'))?.registeredAt, 9000, 'never moved back');
       const h2 = await store.getDefinition('h2');
       assert.equal(h2?.version, undefined, 'an absent version reads back as undefined');
       assert.equal(await store.getDefinition('nope'), undefined);
       assert.deepEqual(
         (await store.listDefinitions()).map((d) => d.hash),
-        ['h1', 'h3', 'h2'],
+        ['h3', 'h2', 'h1'],
       );
       assert.deepEqual(
         (await store.listDefinitions('order')).map((d) => d.hash),
-        ['h1', 'h2'],
+        ['h2', 'h1'],
       );
       assert.deepEqual(await store.listDefinitions('none'), []);
+    });
+
+    it('deleteUnusedDefinitions(registeredBefore) keeps versions registered (or registered again) at or after that time', async () => {
+      const store = current();
+      await store.putDefinition(definition('old', 'wf', 1000));
+      await store.putDefinition(definition('fresh', 'wf', 5000));
+      await store.putDefinition(definition('again', 'wf', 1000));
+      await store.putDefinition(definition('again', 'wf', 6000)); // another node registered it again
+      assert.deepEqual(await store.deleteUnusedDefinitions(['old', 'fresh', 'again'], 5000), ['old']);
+      assert.deepEqual(
+        (await store.listDefinitions()).map((d) => d.hash),
+        ['fresh', 'again'],
+      );
     });
 
     it('deleteUnusedDefinitions keeps a hash that a non-terminal instance runs', async () => {

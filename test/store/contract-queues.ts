@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Store } from '../../src/store/types.js';
-import { claimOne, createRequest, rejectsWithCode, task, turnFor } from './contract-helpers.js';
+import { claimOne, createAndRun, createRequest, rejectsWithCode, task, turnFor } from './contract-helpers.js';
 
 /** Registers the queue tests; `current()` is the fresh store of the running test. */
 export function queueContract(current: () => Store): void {
@@ -85,6 +85,42 @@ export function queueContract(current: () => Store): void {
           ['c', ['{"kind":"ExecutionStarted","id":"c"}']],
         ],
         'b is still leased; a keeps its unclaimed messages',
+      );
+    });
+
+    it('an execution not started yet (continue-as-new) is claimed with its start first, however many instance-level messages precede it', async () => {
+      const store = current();
+      await createAndRun(store, 'a', 'RUNNING');
+      const N = 1200;
+      await store.enqueueMessages(Array.from({ length: N }, (_, i) => ({ instanceId: 'a', data: `e${i}`, visibleAt: 1000 })));
+      const ending = await claimOne(store, 'a', 2000);
+      assert.equal(ending.messages.length, 1000);
+      // The continue-as-new turn consumes one event and leaves the rest; its new start is newest.
+      await store.commitTurn(
+        turnFor(ending, 'RUNNING', 0, {
+          resetHistory: true,
+          firstSeq: 0,
+          history: [],
+          consumedMessageIds: [ending.messages[0]!.id],
+          state: { executionId: 'a-exec-2', name: 'wf', status: 'RUNNING', lastUpdatedAt: 2001 },
+          messages: [{ instanceId: 'a', executionId: 'a-exec-2', data: 'start-2', visibleAt: 2001 }],
+        }),
+      );
+      const first = await claimOne(store, 'a', 3000);
+      assert.equal(first.instance.historyLength, 0);
+      assert.equal(first.messages.length, 1000, 'still at most maxMessagesPerInstance');
+      assert.deepEqual(
+        first.messages.slice(0, 3).map((m) => m.data),
+        ['start-2', 'e1', 'e2'],
+        'the start first, then the backlog in id order',
+      );
+      assert.equal(first.messages.at(-1)?.data, 'e999');
+      await store.commitTurn(turnFor(first, 'RUNNING', 2, { state: { ...turnFor(first, 'RUNNING').state, executionId: 'a-exec-2' } }));
+      const next = await claimOne(store, 'a', 3000);
+      assert.deepEqual(
+        next.messages.map((m) => m.data),
+        Array.from({ length: N - 1000 }, (_, i) => `e${1000 + i}`),
+        'a started execution gets the rest in plain id order',
       );
     });
 

@@ -105,7 +105,8 @@ export function workContract(current: () => Store): void {
       const next = await claimOne(store, 'a', 1000);
       assert.deepEqual(
         next.messages.map((m) => m.data),
-        ['event-for-instance', 'new-start'],
+        ['new-start', 'event-for-instance'],
+        'the execution has not started: its start comes first',
       );
       assert.equal((await store.pendingWork('a', 1000)).nextMessageAt, undefined, 'the old timer is gone');
     });

@@ -24,19 +24,9 @@ import type { Logger } from '../logger.js';
 import { nextRetryDelay, type CompiledRetryPolicy } from './retry-policy.js';
 import { Task, TaskFailedError } from './task.js';
 import type { EngineFlag } from '../flags.js';
+import { carryOver } from './carryover.js';
 
-/**
- * Bounds of what continue-as-new carries over (see specs/engine.md "Continue-as-new"): an event
- * nobody waits for would otherwise be carried by every execution forever. Events over the count
- * are dropped oldest first; events older than the age (by their own timestamp, against the turn's
- * history time) are dropped. Each drop is logged as a warning.
- */
-export const CARRYOVER_LIMITS = {
-  /** Most external events one continue-as-new carries over. */
-  maxEvents: 1000,
-  /** Events raised longer ago than this are not carried over any more (30 days). */
-  maxAgeMs: 30 * 24 * 60 * 60 * 1000,
-} as const;
+export { CARRYOVER_LIMITS } from './carryover.js';
 
 /** How an execution ended. TERMINATED comes from an ExecutionTerminated event, not from the code. */
 export interface ExecutionOutcome {
@@ -165,6 +155,22 @@ export class OrchestrationRuntime {
       this.applyOne(e);
       this.appliedEvents += 1;
     }
+  }
+
+  /**
+   * Applies a turn's new events (not replaying), stopping early once the execution has continued
+   * as new with saveEvents at an event that `leavable(i)` says may stay in the inbox: the events
+   * from there on are not carried over but left for the next execution's claims (specs/engine.md
+   * §4b), so a carry-over never grows with the inbox backlog. Returns how many events were applied.
+   */
+  applyTurn(events: readonly HistoryEvent[], leavable: (index: number) => boolean): number {
+    this.replaying = false;
+    for (let i = 0; i < events.length; i++) {
+      if (this.outcome?.status === 'CONTINUED_AS_NEW' && this.saveEvents && leavable(i)) return i;
+      this.applyOne(events[i]!);
+      this.appliedEvents += 1;
+    }
+    return events.length;
   }
 
   /** The actions decided since the last call (not yet in history), in sequence order; clears them. */
@@ -444,13 +450,7 @@ export class OrchestrationRuntime {
    */
   carry(e: EventRaisedEvent): void {
     const list = this.outcome?.carryoverEvents;
-    if (!list) return;
-    if (this.nowMs - e.timestamp > CARRYOVER_LIMITS.maxAgeMs) {
-      this.warnDropped(e, `it is older than ${CARRYOVER_LIMITS.maxAgeMs} ms`);
-      return;
-    }
-    list.push(e);
-    if (list.length > CARRYOVER_LIMITS.maxEvents) this.warnDropped(list.shift()!, `more than ${CARRYOVER_LIMITS.maxEvents} events are carried over`);
+    if (list) carryOver(list, e, this.nowMs, (dropped, why) => this.warnDropped(dropped, why));
   }
 
   private warnDropped(e: EventRaisedEvent, why: string): void {

@@ -5,8 +5,10 @@
  * NEVER change these functions: add new ones (and record them) instead.
  */
 
+import { EngineFlag } from '../../../src/engine/flags.js';
 import type { OrchestrationFunction } from '../../../src/engine/replay/context.js';
 import type { Task } from '../../../src/engine/replay/task.js';
+import { subflowInstanceId } from '../../../src/interpreter/actions.js';
 
 export const golden: Record<string, OrchestrationFunction> = {
   chain: function* (ctx, x: number) {
@@ -48,5 +50,24 @@ export const golden: Record<string, OrchestrationFunction> = {
   },
   failing: function* (ctx) {
     yield ctx.callActivity('boom');
+  },
+  // Flag whenAllWithdrawsWaits (recorded with it): the whenAll fails fast on 'boom'; its pending
+  // wait for 'x' is withdrawn, so the later wait gets the 'x' raised after the failure.
+  'when-all-withdraws-waits': function* (ctx) {
+    let failed = '';
+    try {
+      yield ctx.whenAll<unknown>([ctx.callActivity('boom'), ctx.waitForExternalEvent('x')]);
+    } catch (e) {
+      failed = (e as Error).message;
+    }
+    const x: unknown = yield ctx.waitForExternalEvent('x');
+    return { failed, x };
+  },
+  // Flag uniqueSubflowIds (recorded with it): the SW interpreter's subflow child id, computed
+  // the way the flag says; the output records it, so a replay that computed another id differs.
+  'unique-subflow-ids': function* (ctx) {
+    const childId = subflowInstanceId(ctx.instanceId, ctx.newGuid(), ctx.hasFlag(EngineFlag.UniqueSubflowIds));
+    const r: number = yield ctx.callSubOrchestrator('child', 1, { instanceId: childId });
+    return { childId, r };
   },
 };

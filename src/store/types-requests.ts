@@ -1,0 +1,231 @@
+/**
+ * @module store/types-requests
+ * What callers pass to the Store and the inspection shapes it returns: create, turn commit,
+ * claims, completion, definitions, queued work, features and instance queries (re-exported by
+ * store/types.ts).
+ */
+
+import type { HistoryRecord, InstanceRecord, InstanceState, NewActivityTask, NewMessage } from './types-records.js';
+import type { RuntimeStatus } from './types-status.js';
+
+// ── requests ────────────────────────────────────────────────────────────────────────────────────
+
+/** What createInstance does when the id is taken. */
+export const ReusePolicy = {
+  /** Refuse if the id exists in any status (INSTANCE_EXISTS). */
+  REJECT: 'REJECT',
+  /**
+   * Default (Dapr semantics): refuse if the existing instance is not terminal (INSTANCE_EXISTS);
+   * if it is terminal, delete it (history, inbox, tasks) and create the new one in its place.
+   */
+  REPLACE_TERMINAL: 'REPLACE_TERMINAL',
+  /** Leave an existing instance untouched and report `created: false` (idempotent start). */
+  IGNORE: 'IGNORE',
+} as const;
+export type ReusePolicy = (typeof ReusePolicy)[keyof typeof ReusePolicy];
+
+/** Creates an instance row (status PENDING, historyLength 0) plus its start message. */
+export interface CreateInstanceRequest {
+  instanceId: string;
+  executionId: string;
+  name: string;
+  /** The definition the instance runs (see {@link InstanceRecord.definitionHash}). */
+  definitionHash?: string;
+  definitionVersion?: string;
+  createdAt: number;
+  scheduledStartAt?: number;
+  input?: string;
+  parentInstanceId?: string;
+  /** The start message (ExecutionStarted), put in the new instance's inbox. */
+  startMessage: { data: string; visibleAt: number };
+  /** @default ReusePolicy.REPLACE_TERMINAL */
+  reusePolicy?: ReusePolicy;
+}
+
+/** A sub-orchestration start inside a turn. */
+export interface TurnNewInstance extends CreateInstanceRequest {
+  /**
+   * Delivered instead when the reuse policy refuses the id (typically a
+   * SubOrchestrationInstanceFailed to the parent), so that the turn itself never fails for it.
+   */
+  onConflict?: NewMessage;
+}
+
+/** Everything one orchestration turn changes, committed atomically by {@link Store.commitTurn}. */
+export interface TurnCommit {
+  instanceId: string;
+  /** Must still hold the instance's lease (see commitTurn). */
+  leaseId: string;
+  /** The lease epoch of the claim ({@link OrchestrationWorkItem.epoch}); when given, must match too. */
+  epoch?: number;
+  /**
+   * When true (continue-as-new), the instance's existing history rows are deleted first and
+   * `history` starts again at seq 0.
+   */
+  resetHistory?: boolean;
+  /** `seq` of `history[0]`; must equal the current historyLength (0 with resetHistory). */
+  firstSeq: number;
+  /** Rows to append, with contiguous seq starting at firstSeq. May be empty. */
+  history: HistoryRecord[];
+  /** New values of the instance's mutable columns. historyLength becomes firstSeq + history.length. */
+  state: InstanceState;
+  /** Inbox message ids (of this instance, taken under this lease) that this turn processed: deleted. */
+  consumedMessageIds: number[];
+  /**
+   * When true (the instance reached a terminal status), every other inbox message and activity
+   * task of this instance is deleted too, so timers and queued activities do not linger. Applied
+   * before `messages`/`tasks` are inserted, and the turn's own `tasks` and the `messages` it
+   * addresses to itself are discarded as well: nothing created in a final turn outlives it —
+   * except detached tasks ({@link NewActivityTask.detached}), which are kept and inserted.
+   */
+  dropPendingWork?: boolean;
+  /**
+   * Continue-as-new: delete the instance's (not detached) activity tasks and inbox messages whose
+   * executionId is this (the ending execution's timers, task results, queued activities), keeping messages that
+   * belong to the instance (external events that arrived during the turn). Applied before
+   * `messages`/`tasks` are inserted.
+   */
+  dropWorkOf?: string;
+  /** Activity tasks to enqueue. */
+  tasks: NewActivityTask[];
+  /**
+   * Messages to enqueue: timers for itself, events for other instances, completions for the
+   * parent. A message whose target instance does not exist is silently dropped.
+   */
+  messages: NewMessage[];
+  /** Sub-orchestrations to create (with their start messages). */
+  newInstances: TurnNewInstance[];
+  /**
+   * Feature `inlineActivityCompletion`: activity tasks whose results this turn records directly in
+   * its history (instead of via completeActivity + the inbox). They are deleted in the same
+   * transaction; if any row is gone or held by another lease, the whole turn fails with LEASE_LOST.
+   */
+  completedTasks?: Array<{ taskRowId: number; leaseId: string }>;
+}
+
+/** Claims orchestrations with work; see {@link Store.claimOrchestrations}. */
+export interface ClaimOrchestrationsRequest {
+  /** Unique per claim call (the engine makes it); recorded as the lease holder. */
+  leaseId: string;
+  /** The caller's clock: visibility and lease expiry are judged against it. */
+  now: number;
+  /** Lease duration: the items are locked until now + leaseMs. */
+  leaseMs: number;
+  /** Most instances to return. */
+  limit: number;
+  /**
+   * Most messages per instance returned (the rest stay in the inbox, unlocked, for the next turn:
+   * they belong to the same lease, so nothing is stranded when a window shrinks). @default 1000
+   */
+  maxMessagesPerInstance?: number;
+  /**
+   * Claim only instances whose orchestration name is in this list (the names this worker can run).
+   * Absent: any name; empty: none. Work for names nobody serves waits; it is never failed by the
+   * store. Applies to `instanceIds` claims too.
+   */
+  names?: readonly string[];
+  /**
+   * Feature `inlineActivityCompletion`: claim only these instances. Each listed instance that exists,
+   * has no unexpired lock (and is of a served name) is leased and returned with its visible
+   * messages — possibly none (the caller brings the event itself). Unknown or locked ones are skipped.
+   */
+  instanceIds?: string[];
+}
+
+/** Claims activity tasks; see {@link Store.claimActivities}. */
+export interface ClaimActivitiesRequest {
+  leaseId: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+  /** Claim only tasks whose activity name is in this list. Absent: any name; empty: none. */
+  names?: readonly string[];
+}
+
+/** Completes a claimed activity; see {@link Store.completeActivity}. */
+export interface CompleteActivityRequest {
+  /** The task row id ({@link ActivityWorkItem.id}). */
+  taskRowId: number;
+  leaseId: string;
+  /** The TaskCompleted/TaskFailed message for the orchestration's inbox. */
+  message: NewMessage;
+}
+
+/**
+ * A workflow definition version kept in the store: the text an instance runs, by hash, so that a
+ * restarted (or another) node replays every running instance on the definition it started with.
+ */
+export interface DefinitionRecord {
+  /** The engine's definition hash (sha256 of the normalized definition). Primary key. */
+  hash: string;
+  /** Workflow (orchestration) id. Indexed. */
+  id: string;
+  version?: string;
+  /** The definition text as registered (YAML or JSON). */
+  text: string;
+  /** Where it came from: a file path, or `<api>`. */
+  source: string;
+  registeredAt: number;
+}
+
+/** Work queued for one orchestration or activity name ({@link Store.queuedWork}). */
+export interface QueuedWorkCount {
+  /** 'orchestration': instances with visible inbox messages; 'activity': visible tasks. */
+  kind: 'orchestration' | 'activity';
+  name: string;
+  /**
+   * Items claimable at `now` by a worker that serves the name: visible and not held by an
+   * unexpired lease (an instance being run right now is not queued work).
+   */
+  ready: number;
+  /**
+   * Of those, the earliest time one became claimable (how long the work has waited): a task's or
+   * message's visible-at, or for work whose lease expired, that expiry if later.
+   */
+  oldestVisibleAt: number;
+}
+
+/** What one instance has queued, for `get` ("waiting for …"); see {@link Store.pendingWork}. */
+export interface PendingWork {
+  /** Inbox messages, visible or not. */
+  inboxMessages: number;
+  /** The earliest visible-at time of an inbox message that is not visible at `now` (a timer). */
+  nextMessageAt?: number;
+  /** The instance's queued activity tasks, in id order; `leased`: held by a lease unexpired at `now`. */
+  tasks: { taskId: number; name: string; visibleAt: number; leased: boolean; dequeueCount: number }[];
+}
+
+/** Optional capabilities of a backend; an absent flag means "not supported". */
+export interface StoreFeatures {
+  /**
+   * `claimOrchestrations` honours `instanceIds` and `commitTurn` honours `completedTasks`, so an
+   * activity's result and the orchestration's next turn commit in ONE transaction (one fsync less
+   * per step on the latency path; the engine falls back to completeActivity without it).
+   */
+  inlineActivityCompletion?: boolean;
+}
+
+/** Filter and page of {@link Store.queryInstances}. All given criteria must hold (AND). */
+export interface InstanceQuery {
+  name?: string;
+  /** Any of these statuses. Empty or absent: all. */
+  statuses?: RuntimeStatus[];
+  /** createdAt >= createdFrom (inclusive). */
+  createdFrom?: number;
+  /** createdAt < createdTo (exclusive). */
+  createdTo?: number;
+  parentInstanceId?: string;
+  /** Only instances whose current execution runs this definition hash. */
+  definitionHash?: string;
+  /** @default 100; a store may cap it at 1000. */
+  pageSize?: number;
+  /** The nextPageToken of the previous page. Opaque; only valid with the same filter. */
+  pageToken?: string;
+}
+
+/** One page of instances, ordered by (createdAt, instanceId) ascending. */
+export interface InstancePage {
+  instances: InstanceRecord[];
+  /** Present when more instances may follow. */
+  nextPageToken?: string;
+}
