@@ -102,8 +102,8 @@ export async function listDefinitions(db: pg.Pool, id?: string): Promise<Definit
   return (await run<DefinitionRow>(db, 'listDefinitions', [id ?? null])).rows.map(toDefinitionRecord);
 }
 
-export async function deleteUnusedDefinitions(db: pg.PoolClient, hashes: readonly string[]): Promise<string[]> {
+export async function deleteUnusedDefinitions(db: pg.PoolClient, hashes: readonly string[], registeredBefore?: number): Promise<string[]> {
   const deleted: string[] = [];
-  for (const hash of new Set(hashes)) if (((await run(db, 'deleteUnusedDefinition', [hash])).rowCount ?? 0) > 0) deleted.push(hash);
+  for (const hash of new Set(hashes)) if (((await run(db, 'deleteUnusedDefinition', [hash, registeredBefore ?? null])).rowCount ?? 0) > 0) deleted.push(hash);
   return deleted;
 }

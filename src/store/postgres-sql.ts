@@ -20,22 +20,31 @@ const ready = (lock: string): string =>
 /** Instance columns as returned to the engine, prefixed for joins. */
 const COLUMNS = INSTANCE_COLUMNS;
 
+/**
+ * True for a message pinned to the instance's execution while that execution has not started
+ * (history_length 0, after continue-as-new): its start. A claim takes and returns those first,
+ * however many instance-level messages precede them (Store contract).
+ */
+const PINNED = (message: string, instance: string): string =>
+  `(${instance}.history_length = 0 AND ${message}.execution_id IS NOT NULL AND ${message}.execution_id = ${instance}.execution_id)`;
+
 /** The one-statement claim around a candidate query `candidates` (see SQL.claimReady). */
 function claimStatement(candidates: string): string {
   return `WITH c AS (${candidates}),
     m AS (UPDATE inbox SET dequeue_count = dequeue_count + 1 WHERE id IN (
-            SELECT id FROM (SELECT i.id, row_number() OVER (PARTITION BY i.instance_id ORDER BY i.id) AS n
-                            FROM inbox i JOIN c ON i.instance_id = c.instance_id WHERE i.visible_at <= $1) w WHERE w.n <= $3)
-          RETURNING id, instance_id, visible_at, dequeue_count, data),
+            SELECT id FROM (SELECT i.id, row_number() OVER (PARTITION BY i.instance_id ORDER BY ${PINNED('i', 'x')} DESC, i.id) AS n
+                            FROM inbox i JOIN c ON i.instance_id = c.instance_id JOIN instances x ON x.instance_id = i.instance_id
+                            WHERE i.visible_at <= $1) w WHERE w.n <= $3)
+          RETURNING id, instance_id, execution_id, visible_at, dequeue_count, data),
     l AS (UPDATE instances SET locked_by = $4, lock_expires_at = $5, lease_epoch = lease_epoch + 1, claim_now = $1,
             claim_last_id = (SELECT MAX(m.id) FROM m WHERE m.instance_id = instances.instance_id),
             ready_at = ${ready('$5::bigint')}
           FROM c WHERE instances.instance_id = c.instance_id
           RETURNING ${COLUMNS.split(', ').map((col) => `instances.${col}`).join(', ')}, instances.lease_epoch, c.ready_at AS was_ready)
-    SELECT l.*, (SELECT array_agg(m.id ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_id,
-                (SELECT array_agg(m.visible_at ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_visible,
-                (SELECT array_agg(m.dequeue_count ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_count,
-                (SELECT array_agg(m.data ORDER BY m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_data
+    SELECT l.*, (SELECT array_agg(m.id ORDER BY ${PINNED('m', 'l')} DESC, m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_id,
+                (SELECT array_agg(m.visible_at ORDER BY ${PINNED('m', 'l')} DESC, m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_visible,
+                (SELECT array_agg(m.dequeue_count ORDER BY ${PINNED('m', 'l')} DESC, m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_count,
+                (SELECT array_agg(m.data ORDER BY ${PINNED('m', 'l')} DESC, m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_data
     FROM l`;
 }
 
@@ -112,11 +121,12 @@ export const SQL = {
   readyInstancesByName: 'SELECT name, COUNT(*)::int AS ready, MIN(ready_at) AS oldest FROM instances WHERE ready_at <= $1 GROUP BY name ORDER BY name',
   readyTasksByName: 'SELECT name, COUNT(*)::int AS ready, MIN(ready_at) AS oldest FROM tasks WHERE ready_at <= $1 GROUP BY name ORDER BY name',
   // ── definitions ──
-  putDefinition: `INSERT INTO definitions (hash, id, version, text, source, registered_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hash) DO NOTHING`,
+  putDefinition: `INSERT INTO definitions (hash, id, version, text, source, registered_at) VALUES ($1, $2, $3, $4, $5, $6)
+                  ON CONFLICT (hash) DO UPDATE SET registered_at = GREATEST(definitions.registered_at, EXCLUDED.registered_at)`,
   getDefinition: 'SELECT hash, id, version, text, source, registered_at FROM definitions WHERE hash = $1',
   listDefinitions: `SELECT hash, id, version, text, source, registered_at FROM definitions WHERE ($1::text IS NULL OR id = $1)
                     ORDER BY registered_at, registration`,
-  deleteUnusedDefinition: `DELETE FROM definitions WHERE hash = $1 AND NOT EXISTS (
+  deleteUnusedDefinition: `DELETE FROM definitions WHERE hash = $1 AND ($2::bigint IS NULL OR registered_at < $2) AND NOT EXISTS (
                              SELECT 1 FROM instances WHERE definition_hash = $1 AND status NOT IN ('COMPLETED', 'FAILED', 'TERMINATED'))`,
   // ── host state shared by the nodes (migration 4; specs/multi-node.md) ──
   // One statement: insert, or take over a stale unfinished claim; a row comes back only when this

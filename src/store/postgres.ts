@@ -246,8 +246,8 @@ export class PostgresStore implements Store {
     await this.write((tx) => putDefinition(tx, definition));
   }
 
-  deleteUnusedDefinitions(hashes: string[]): Promise<string[]> {
-    return this.write((tx) => deleteUnusedDefinitions(tx, hashes));
+  deleteUnusedDefinitions(hashes: string[], registeredBefore?: number): Promise<string[]> {
+    return this.write((tx) => deleteUnusedDefinitions(tx, hashes, registeredBefore));
   }
 
   // ── reads ───────────────────────────────────────────────────────────────────────────────────
