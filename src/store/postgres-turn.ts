@@ -80,8 +80,11 @@ export class PgTurnWriter {
     return { created: true };
   }
 
-  /** Inserts messages to instances whose rows this transaction has locked, and refreshes their ready_at. */
-  async insertMessages(tx: Tx, messages: readonly NewMessage[]): Promise<void> {
+  /**
+   * Inserts messages to instances whose rows this transaction has locked, and refreshes their
+   * ready_at — except `skipRefresh`'s (the turn's own instance: its end-of-turn update does it).
+   */
+  async insertMessages(tx: Tx, messages: readonly NewMessage[], skipRefresh?: string): Promise<void> {
     if (messages.length === 0) return;
     await run(tx, 'insertMessages', [
       messages.map((m) => m.instanceId),
@@ -89,7 +92,7 @@ export class PgTurnWriter {
       messages.map((m) => this.toDb(m.visibleAt)),
       messages.map((m) => m.data),
     ]);
-    for (const id of new Set(messages.map((m) => m.instanceId))) await run(tx, 'refreshReady', [id]);
+    for (const id of new Set(messages.map((m) => m.instanceId))) if (id !== skipRefresh) await run(tx, 'refreshReady', [id]);
   }
 
   /** enqueueMessages: atomic, INSTANCE_NOT_FOUND for an unknown target. */
@@ -121,8 +124,13 @@ export class PgTurnWriter {
         throw storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}': history seq ${event.seq} is not contiguous (expected ${turn.firstSeq + i})`);
       }
     });
-    for (const done of turn.completedTasks ?? []) {
-      if ((await run(tx, 'deleteLockedTask', [done.taskRowId, done.leaseId])).rowCount === 0) throw leaseLost('activity task', String(done.taskRowId), done.leaseId);
+    const completed = turn.completedTasks ?? [];
+    if (completed.length > 0) {
+      const deleted = await run<{ id: number }>(tx, 'deleteLockedTasks', [completed.map((d) => d.taskRowId), completed.map((d) => d.leaseId)]);
+      if ((deleted.rowCount ?? 0) < new Set(completed.map((d) => d.taskRowId)).size) {
+        const lost = completed[0];
+        throw leaseLost('activity task', completed.length === 1 ? String(lost.taskRowId) : completed.map((d) => d.taskRowId).join(', '), lost.leaseId);
+      }
     }
     if (turn.resetHistory) await run(tx, 'deleteHistory', [turn.instanceId]);
     if (turn.history.length > 0) {
@@ -154,7 +162,7 @@ export class PgTurnWriter {
     }
     // Messages to instances that do not exist (now, before this turn's children) are dropped.
     const delivered = turn.messages.filter((m) => (m.instanceId === turn.instanceId ? !turn.dropPendingWork : rows.has(m.instanceId)));
-    await this.insertMessages(tx, delivered);
+    await this.insertMessages(tx, delivered, turn.instanceId);
     for (const child of turn.newInstances) await this.createChild(tx, child, rows);
     const s = turn.state;
     await run(tx, 'finishTurn', [

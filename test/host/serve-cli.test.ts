@@ -19,9 +19,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const serve = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--store', 'memory', ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
 
 test('usage errors exit 2', () => {
-  const r = serve('--store', 'postgres://x');
+  const r = serve('--store', 'mysql://x');
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /--store must be sqlite:<path> or memory/);
+  assert.match(r.stderr, /--store must be sqlite:<path>, postgres:\/\/user@host:port\/db\[\?schema=name\] or memory, not 'mysql:\/\/x'/);
   const p = serve('--port', 'http');
   assert.equal(p.status, 2);
   assert.match(p.stderr, /--port must be a port number/);
