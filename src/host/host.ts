@@ -80,7 +80,7 @@ export interface HostMetrics {
   store: StoreTimings;
   /** Activity execution latency by activity name. */
   activities: StoreTimings;
-  /** CloudEvents accepted since start. */
+  /** CloudEvents accepted since start, once per (source, id): duplicates are not counted. */
   eventsReceived: number;
   /** Seconds since the host started. */
   uptimeSeconds: number;
@@ -234,8 +234,10 @@ export class SwirlHost {
     const valid = events.map((e) => validateCloudEvent(e));
     const out: DedupedOutcome[] = [];
     for (const e of valid) {
-      this.eventsReceived += 1;
-      out.push(await this.dedup.once(e, () => this.events.route(e)));
+      const outcome = await this.dedup.once(e, () => this.events.route(e));
+      // Counted once per (source, id): a redelivered copy (or a second subscription's) is not new.
+      if (outcome.duplicate !== true) this.eventsReceived += 1;
+      out.push(outcome);
     }
     return out;
   }
