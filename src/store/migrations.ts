@@ -304,6 +304,84 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TRIGGER definitions_changed AFTER INSERT OR DELETE ON definitions FOR EACH ROW EXECUTE FUNCTION bump_definitions_counter()`,
     ],
   },
+  {
+    // The common turn commit as ONE statement (one round trip instead of ~9; bench/README.md
+    // "PostgreSQL store"): a plpgsql function run in autocommit, so it is one transaction. Being
+    // plpgsql, each statement inside takes a fresh snapshot AFTER the row locks are held — an
+    // enqueue that committed while this turn waited for the lock is seen by the ready_at refresh
+    // (a single CTE would read the inbox as it was before the lock). Failed checks raise SQLSTATEs
+    // of class SW (postgres-turn-function.ts maps them to the store's errors); the whole statement
+    // then rolls back. Turns with children, a history reset or dropped work take the
+    // multi-statement path (postgres-turn.ts).
+    version: 5,
+    name: 'one-statement turn commit',
+    sqlite: [],
+    postgres: [
+      `CREATE FUNCTION swirl_commit_turn(
+         p_instance TEXT, p_lease TEXT, p_epoch BIGINT, p_first_seq INTEGER,
+         p_done_ids BIGINT[], p_done_leases TEXT[],
+         p_h_seq INTEGER[], p_h_type TEXT[], p_h_ts BIGINT[], p_h_data TEXT[],
+         p_consumed BIGINT[],
+         p_t_inst TEXT[], p_t_exec TEXT[], p_t_task INTEGER[], p_t_name TEXT[], p_t_vis BIGINT[], p_t_det BOOLEAN[], p_t_data TEXT[],
+         p_m_inst TEXT[], p_m_exec TEXT[], p_m_vis BIGINT[], p_m_data TEXT[],
+         p_state TEXT[], p_updated_at BIGINT, p_completed_at BIGINT
+       ) RETURNS VOID LANGUAGE plpgsql AS $fn$
+       DECLARE
+         cur RECORD;
+         n INTEGER;
+       BEGIN
+         -- Every instance the turn writes, locked in id order (the store's one lock order).
+         PERFORM 1 FROM instances WHERE instance_id = ANY(array_append(p_m_inst, p_instance)) ORDER BY instance_id FOR UPDATE;
+         SELECT locked_by, lease_epoch, history_length INTO cur FROM instances WHERE instance_id = p_instance;
+         IF NOT FOUND OR cur.locked_by IS DISTINCT FROM p_lease THEN
+           RAISE EXCEPTION 'lease lost' USING ERRCODE = 'SW001';
+         END IF;
+         IF p_epoch IS NOT NULL AND cur.lease_epoch <> p_epoch THEN
+           RAISE EXCEPTION '%', cur.lease_epoch USING ERRCODE = 'SW002';
+         END IF;
+         IF cur.history_length <> p_first_seq THEN
+           RAISE EXCEPTION '%', cur.history_length USING ERRCODE = 'SW003';
+         END IF;
+         IF cardinality(p_done_ids) > 0 THEN
+           DELETE FROM tasks t USING unnest(p_done_ids, p_done_leases) AS d(id, lease) WHERE t.id = d.id AND t.locked_by = d.lease;
+           GET DIAGNOSTICS n = ROW_COUNT;
+           IF n < (SELECT COUNT(DISTINCT x) FROM unnest(p_done_ids) AS x) THEN
+             RAISE EXCEPTION 'task lease lost' USING ERRCODE = 'SW004';
+           END IF;
+         END IF;
+         IF cardinality(p_h_seq) > 0 THEN
+           INSERT INTO history (instance_id, seq, type, timestamp, data)
+             SELECT p_instance, s, t, ts, d FROM unnest(p_h_seq, p_h_type, p_h_ts, p_h_data) AS h(s, t, ts, d);
+         END IF;
+         IF cardinality(p_consumed) > 0 THEN
+           DELETE FROM inbox WHERE instance_id = p_instance AND id = ANY(p_consumed);
+         END IF;
+         IF cardinality(p_t_inst) > 0 THEN
+           INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data)
+             SELECT i, e, k, nm, v, v, x, d FROM unnest(p_t_inst, p_t_exec, p_t_task, p_t_name, p_t_vis, p_t_det, p_t_data)
+             WITH ORDINALITY AS t(i, e, k, nm, v, x, d, o) ORDER BY o;
+         END IF;
+         IF cardinality(p_m_inst) > 0 THEN
+           -- Messages to instances that do not exist are dropped (as in postgres-turn.ts).
+           INSERT INTO inbox (instance_id, execution_id, visible_at, data)
+             SELECT i, e, v, d FROM unnest(p_m_inst, p_m_exec, p_m_vis, p_m_data) WITH ORDINALITY AS m(i, e, v, d, o)
+             WHERE i = p_instance OR EXISTS (SELECT 1 FROM instances x WHERE x.instance_id = i) ORDER BY o;
+           UPDATE instances SET ready_at = (
+               SELECT CASE WHEN MIN(m.visible_at) IS NULL THEN NULL WHEN instances.lock_expires_at IS NULL THEN MIN(m.visible_at)
+                           ELSE GREATEST(instances.lock_expires_at, MIN(m.visible_at)) END
+               FROM inbox m WHERE m.instance_id = instances.instance_id)
+             WHERE instance_id = ANY(p_m_inst) AND instance_id <> p_instance;
+         END IF;
+         UPDATE instances SET execution_id = p_state[1], name = p_state[2], status = p_state[3], definition_hash = p_state[4],
+             definition_version = p_state[5], last_updated_at = p_updated_at, completed_at = p_completed_at, input = p_state[6],
+             output = p_state[7], custom_status = p_state[8], failure = p_state[9],
+             history_length = p_first_seq + COALESCE(cardinality(p_h_seq), 0),
+             locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL,
+             ready_at = (SELECT MIN(m.visible_at) FROM inbox m WHERE m.instance_id = p_instance)
+           WHERE instance_id = p_instance;
+       END $fn$`,
+    ],
+  },
 ];
 
 /** The schema version this build of Swirl writes. */

@@ -112,25 +112,14 @@ export class PgTurnWriter {
     const rows = await this.lock(tx, touched);
     const current = rows.get(turn.instanceId);
     if (current === undefined || current.locked_by !== turn.leaseId) throw leaseLost('instance', turn.instanceId, turn.leaseId);
-    if (turn.epoch !== undefined && turn.epoch !== current.lease_epoch) {
-      throw storeError(StoreErrorCode.LEASE_LOST, `instance '${turn.instanceId}' is at lease epoch ${current.lease_epoch}, not ${turn.epoch} (claimed again since)`);
-    }
+    if (turn.epoch !== undefined && turn.epoch !== current.lease_epoch) throw epochMoved(turn, current.lease_epoch);
     const expectedSeq = turn.resetHistory ? 0 : current.history_length;
-    if (turn.firstSeq !== expectedSeq) {
-      throw storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}' starts at seq ${turn.firstSeq} but the stored history has ${expectedSeq} events`);
-    }
-    turn.history.forEach((event, i) => {
-      if (event.seq !== turn.firstSeq + i) {
-        throw storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}': history seq ${event.seq} is not contiguous (expected ${turn.firstSeq + i})`);
-      }
-    });
+    if (turn.firstSeq !== expectedSeq) throw historyMoved(turn, expectedSeq);
+    checkContiguous(turn);
     const completed = turn.completedTasks ?? [];
     if (completed.length > 0) {
       const deleted = await run<{ id: number }>(tx, 'deleteLockedTasks', [completed.map((d) => d.taskRowId), completed.map((d) => d.leaseId)]);
-      if ((deleted.rowCount ?? 0) < new Set(completed.map((d) => d.taskRowId)).size) {
-        const lost = completed[0];
-        throw leaseLost('activity task', completed.length === 1 ? String(lost.taskRowId) : completed.map((d) => d.taskRowId).join(', '), lost.leaseId);
-      }
+      if ((deleted.rowCount ?? 0) < new Set(completed.map((d) => d.taskRowId)).size) throw taskLeaseLost(turn);
     }
     if (turn.resetHistory) await run(tx, 'deleteHistory', [turn.instanceId]);
     if (turn.history.length > 0) {
@@ -209,6 +198,32 @@ function exists(instanceId: string, status: RuntimeStatus): SwirlError {
   return status === RuntimeStatus.PENDING || !isTerminalStatus(status)
     ? storeError(StoreErrorCode.INSTANCE_EXISTS, `an instance with id '${instanceId}' is already ${status}; only a completed, failed or terminated instance can be replaced`)
     : storeError(StoreErrorCode.INSTANCE_EXISTS, `an instance with id '${instanceId}' already exists (${status})`);
+}
+
+/** A turn whose claim was superseded (the row's epoch moved on). */
+export function epochMoved(turn: TurnCommit, current: number): SwirlError {
+  return storeError(StoreErrorCode.LEASE_LOST, `instance '${turn.instanceId}' is at lease epoch ${current}, not ${turn.epoch} (claimed again since)`);
+}
+
+/** A turn built on a history that is not the stored one. */
+export function historyMoved(turn: TurnCommit, stored: number): SwirlError {
+  return storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}' starts at seq ${turn.firstSeq} but the stored history has ${stored} events`);
+}
+
+/** A turn whose completed activity tasks are no longer all held by their leases. */
+export function taskLeaseLost(turn: TurnCommit): SwirlError {
+  const completed = turn.completedTasks ?? [];
+  const lost = completed[0];
+  return leaseLost('activity task', completed.length === 1 ? String(lost.taskRowId) : completed.map((d) => d.taskRowId).join(', '), lost.leaseId);
+}
+
+/** The turn's history events carry seqs firstSeq, firstSeq + 1, … (HISTORY_CONFLICT otherwise). */
+export function checkContiguous(turn: TurnCommit): void {
+  turn.history.forEach((event, i) => {
+    if (event.seq !== turn.firstSeq + i) {
+      throw storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}': history seq ${event.seq} is not contiguous (expected ${turn.firstSeq + i})`);
+    }
+  });
 }
 
 /** The LEASE_LOST error of every lease check. */

@@ -11,6 +11,7 @@ import { InfrastructureError } from '../errors.js';
 import { claimActivities, claimOrchestrations } from './postgres-claims.js';
 import { deleteUnusedDefinitions, getDefinition, listDefinitions, pendingWork, putDefinition, queryInstances, queuedWork } from './postgres-inspection.js';
 import { PgNotifier } from './postgres-notify.js';
+import { commitTurnInOneStatement, oneStatementTurn } from './postgres-turn-function.js';
 import { KeyedOrder } from './postgres-order.js';
 import { createPool, measureClockOffset, migrate, parsePostgresUrl, type PostgresLocation } from './postgres-schema.js';
 import { run } from './postgres-sql.js';
@@ -161,7 +162,8 @@ export class PostgresStore implements Store {
   }
 
   async commitTurn(turn: TurnCommit): Promise<void> {
-    await this.write((tx) => this.turns.commitTurn(tx, turn));
+    if (oneStatementTurn(turn)) await this.statement(() => commitTurnInOneStatement(this.pool, turn, (t) => this.toDb(t)));
+    else await this.write((tx) => this.turns.commitTurn(tx, turn));
     this.notifier.changed(turn.instanceId, turn.state.status);
     if (turn.messages.length > 0 || turn.tasks.length > 0 || turn.newInstances.length > 0) this.notifier.work();
   }

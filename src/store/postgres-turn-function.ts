@@ -1,0 +1,78 @@
+/**
+ * @module store/postgres-turn-function
+ * The common turn commit in ONE round trip: a call of the `swirl_commit_turn` function
+ * (migration 5) in autocommit — the lease, epoch and history checks, the completed-task deletes,
+ * the history, inbox and task writes, the ready_at refreshes and the instance update, all in the
+ * one transaction of that statement. A failed check raises an SQLSTATE of class SW, mapped here
+ * to the same errors the multi-statement path throws (postgres-turn.ts). Turns that create
+ * children (savepoints, reuse policies), reset the history or drop pending work take that path.
+ */
+
+import type pg from 'pg';
+import { sqlState } from './postgres-tx.js';
+import { run } from './postgres-sql.js';
+import { checkContiguous, epochMoved, historyMoved, leaseLost, taskLeaseLost, type ToDb } from './postgres-turn.js';
+import type { TurnCommit } from './types.js';
+
+/** Whether `turn` can commit through the function (else: postgres-turn.ts's transaction). */
+export function oneStatementTurn(turn: TurnCommit): boolean {
+  return turn.newInstances.length === 0 && turn.resetHistory !== true && turn.dropPendingWork !== true && turn.dropWorkOf === undefined;
+}
+
+/** Commits `turn` with one statement; throws the store's LEASE_LOST / HISTORY_CONFLICT on a failed check. */
+export async function commitTurnInOneStatement(db: pg.Pool, turn: TurnCommit, toDb: ToDb): Promise<void> {
+  checkContiguous(turn);
+  const done = turn.completedTasks ?? [];
+  const h = turn.history;
+  const t = turn.tasks;
+  const m = turn.messages;
+  const s = turn.state;
+  try {
+    await run(db, 'commitTurn', [
+      turn.instanceId,
+      turn.leaseId,
+      turn.epoch ?? null,
+      turn.firstSeq,
+      done.map((d) => d.taskRowId),
+      done.map((d) => d.leaseId),
+      h.map((e) => e.seq),
+      h.map((e) => e.type),
+      h.map((e) => e.timestamp),
+      h.map((e) => e.data),
+      turn.consumedMessageIds,
+      t.map((x) => x.instanceId),
+      t.map((x) => x.executionId),
+      t.map((x) => x.taskId),
+      t.map((x) => x.name),
+      t.map((x) => toDb(x.visibleAt)),
+      t.map((x) => x.detached === true),
+      t.map((x) => x.data),
+      m.map((x) => x.instanceId),
+      m.map((x) => x.executionId ?? null),
+      m.map((x) => toDb(x.visibleAt)),
+      m.map((x) => x.data),
+      [s.executionId, s.name, s.status, s.definitionHash ?? null, s.definitionVersion ?? null, s.input ?? null, s.output ?? null, s.customStatus ?? null, s.failure ?? null],
+      s.lastUpdatedAt,
+      s.completedAt ?? null,
+    ]);
+  } catch (error) {
+    throw checkFailure(turn, error) ?? error;
+  }
+}
+
+/** The store error for a check the function raised, or undefined for any other failure. */
+function checkFailure(turn: TurnCommit, error: unknown): Error | undefined {
+  const stored = (): number => Number((error as Error).message);
+  switch (sqlState(error)) {
+    case 'SW001':
+      return leaseLost('instance', turn.instanceId, turn.leaseId);
+    case 'SW002':
+      return epochMoved(turn, stored());
+    case 'SW003':
+      return historyMoved(turn, stored());
+    case 'SW004':
+      return taskLeaseLost(turn);
+    default:
+      return undefined;
+  }
+}
