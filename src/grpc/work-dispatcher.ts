@@ -47,8 +47,13 @@ interface PendingActivity {
   resolve(r: { result?: string; failure?: TaskFailureDetails } | { lost: true } | { lacks: true }): void;
 }
 
-/** An activity failure reported by the app (its TaskFailureDetails). */
+/**
+ * An activity failure reported by the app (its TaskFailureDetails). Its `code` (the failure's
+ * code in history) is the app's error type — the JS error's `name` — so a Serverless Workflow's
+ * `onErrors` can match an app activity's error by code (specs/custom-operations.md).
+ */
 export class RemoteActivityError extends Error {
+  readonly code: string;
   constructor(
     readonly errorType: string,
     message: string,
@@ -56,6 +61,7 @@ export class RemoteActivityError extends Error {
   ) {
     super(message);
     this.name = errorType;
+    this.code = errorType;
   }
 }
 
