@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import type { ActivityContext } from '../engine/registry.js';
-import type { RemoteOrchestrator, RemoteTurnAnswer, RemoteTurnRequest } from '../engine/remote.js';
+import { ActivityUnavailableError, type RemoteOrchestrator, type RemoteTurnAnswer, type RemoteTurnRequest } from '../engine/remote.js';
 import type { Logger } from '../engine/logger.js';
 import { fromProtoActions, fromProtoFailure, toProtoEvents } from './history-map.js';
 import type { StringValue, TaskFailureDetails } from './proto.js';
@@ -126,6 +126,13 @@ export class WorkDispatcher implements RemoteOrchestrator {
     }
   }
 
+  /** Whether a connected worker has not shown it lacks the name (RemoteOrchestrator.canRun: else the work counts as unserved). */
+  canRun(kind: 'orchestration' | 'activity', name: string): boolean {
+    const key = `${kind === 'orchestration' ? 'o' : 'a'}:${name}`;
+    for (const w of this.workers.values()) if (!w.lacks.has(key)) return true;
+    return false;
+  }
+
   /** A connected worker that has not shown it lacks `key`, with room, round-robin. */
   private pick(key: string): Worker | undefined {
     const list = [...this.workers.values()].filter((w) => !w.lacks.has(key) && w.outstanding < MAX_OUTSTANDING_PER_STREAM);
@@ -201,6 +208,8 @@ export class WorkDispatcher implements RemoteOrchestrator {
     for (;;) {
       if (ctx.signal.aborted) throw new Error(`activity '${name}' of '${ctx.instanceId}' abandoned: the engine is stopping`);
       const w = this.pick(`a:${name}`);
+      // No worker may run it: give the task back to the queue (visible as unserved work) rather than hold a slot.
+      if (!this.canRun('activity', name)) throw new ActivityUnavailableError(`no connected app worker serves activity '${name}'`);
       if (!w || this.activities.has(key)) {
         this.stats.activitiesWaiting += 1;
         await this.waitForWorker(ctx.signal);
