@@ -61,6 +61,33 @@ states:
     end: true
 `;
 
+/** A Serverless Workflow whose retry policy retries an app activity that fails twice. */
+const QUOTE = `
+id: quote
+specVersion: '0.8'
+autoRetries: true
+functions:
+  - name: quote
+    type: custom
+    operation: activity:flakyQuote
+retries:
+  - name: Quick
+    delay: PT0.2S
+    maxAttempts: 3
+states:
+  - name: Quote
+    type: operation
+    actions:
+      - functionRef:
+          refName: quote
+          arguments:
+            symbol: \${ .symbol }
+        retryRef: Quick
+        actionDataFilter:
+          toStateData: \${ .price }
+    end: true
+`;
+
 /** A Serverless Workflow the app orchestration calls as a child. */
 const DOUBLE = `
 id: double
@@ -77,6 +104,15 @@ states:
 const chargeCard = async (ctx: WorkflowActivityContext, input: { amount: number; card: string }): Promise<string> => {
   charges.push({ instance: ctx.getWorkflowInstanceId(), input });
   return `receipt:${input.card}:${input.amount}`;
+};
+
+/** Attempts of flakyQuote per symbol: the first two fail. */
+const quoteAttempts = new Map<string, number>();
+const flakyQuote = async (_ctx: WorkflowActivityContext, input: { symbol: string }): Promise<number> => {
+  const n = (quoteAttempts.get(input.symbol) ?? 0) + 1;
+  quoteAttempts.set(input.symbol, n);
+  if (n < 3) throw new Error(`quote service busy (attempt ${n})`);
+  return 101.5;
 };
 
 class CardDeclined extends Error {
@@ -106,10 +142,11 @@ before(async () => {
   mkdirSync(join(dir, 'workflows'));
   writeFileSync(join(dir, 'workflows', 'checkout.yaml'), CHECKOUT);
   writeFileSync(join(dir, 'workflows', 'double.yaml'), DOUBLE);
+  writeFileSync(join(dir, 'workflows', 'quote.yaml'), QUOTE);
   s = await startGrpcServe(dir, started);
   const opts = { daprHost: '127.0.0.1', daprPort: String(s.grpcPort) };
   client = new DaprWorkflowClient(opts);
-  runtime = new WorkflowRuntime(opts).registerWorkflow(parent).registerActivity(chargeCard).registerActivity(declineCard);
+  runtime = new WorkflowRuntime(opts).registerWorkflow(parent).registerActivity(chargeCard).registerActivity(declineCard).registerActivity(flakyQuote);
   await runtime.start();
 });
 
@@ -138,6 +175,16 @@ describe('Serverless Workflows and Dapr SDK app code on one swirl serve', () => 
       ['TaskFailed', ''],
     ]);
     assert.equal(JSON.parse(events.find((e) => e.type === 'TaskCompleted')!.result!), 'receipt:visa:42');
+  });
+
+  test("a Serverless Workflow's retry policy retries a failing app activity: three attempts, each a task in the history", async () => {
+    const id = await client.scheduleNewWorkflow('quote', { symbol: 'SWRL' }, 'sw-quote-1');
+    const done = await client.waitForWorkflowCompletion(id, true, 20);
+    assert.equal(done?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, done?.workflowFailureDetails?.getErrorMessage());
+    assert.deepEqual(JSON.parse(done!.serializedOutput!), { symbol: 'SWRL', price: 101.5 });
+    assert.equal(quoteAttempts.get('SWRL'), 3);
+    const tasks = (await history(id)).filter((e) => e.type.startsWith('Task') || e.type.startsWith('Timer')).map((e) => e.type);
+    assert.deepEqual(tasks, ['TaskScheduled', 'TaskFailed', 'TimerCreated', 'TimerFired', 'TaskScheduled', 'TaskFailed', 'TimerCreated', 'TimerFired', 'TaskScheduled', 'TaskCompleted']);
   });
 
   test('an app orchestration calls a Serverless Workflow by its id as a child workflow', async () => {
