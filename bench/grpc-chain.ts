@@ -13,11 +13,18 @@
  * difference is the worker protocol: history sent per turn, actions decoded, activities sent and
  * answered over gRPC.
  *
+ * A third measurement is the deployment shape: `swirl serve` as its own process (the sidecar, on
+ * SQLite) with the app's worker and a `DaprWorkflowClient` in this process, so the two share the
+ * machine's cores as a sidecar and its app do; starts and waits go over gRPC too.
+ *
  * Run: `npx tsx bench/grpc-chain.ts [c1Runs=100] [c100Runs=1000]` (about a minute on 2 vCPUs).
  */
 
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { DaprWorkflowClient, WorkflowRuntime, type WorkflowActivityContext, type WorkflowContext } from '@dapr/dapr';
+import { fileURLToPath } from 'node:url';
+import { DaprWorkflowClient, WorkflowRuntime, WorkflowRuntimeStatus, type WorkflowActivityContext, type WorkflowContext } from '@dapr/dapr';
 import { createHost } from '../src/host/host.js';
 import { startGrpcServer } from '../src/grpc/server.js';
 import { closedLoop, describeLoop, fmt, startChainEngine, tempDir, type LoopResult } from './engine-common.js';
@@ -81,12 +88,65 @@ async function overGrpc(): Promise<Side> {
 // The 3.18 worker logs every work item with console.info and WorkflowRuntime passes it no logger
 // options: silenced here, so the bench measures the protocol rather than the terminal.
 console.info = () => undefined;
+/** A free loopback port. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `swirl serve` as a separate process (the sidecar), the app and its client here. */
+async function sidecarProcess(): Promise<Side> {
+  const tmp = tempDir('swirl-bench-grpc-serve-');
+  const grpcPort = await freePort();
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'test', 'cli', 'run-cli.ts'), 'serve', '--port', '0', '--host', '127.0.0.1', '--grpc-port', String(grpcPort), '--workflows', tmp.dir, '--store', `sqlite:${join(tmp.dir, 'chain.db')}`], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/listening on http:/.test(out)) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`swirl serve exited with ${code}: ${out}`)));
+  });
+  const opts = { daprHost: '127.0.0.1', daprPort: String(grpcPort) };
+  const runtime = new WorkflowRuntime(opts).registerWorkflow(chain).registerActivity(inc);
+  await runtime.start();
+  const dapr = new DaprWorkflowClient(opts);
+  const one = async (i: number): Promise<void> => {
+    const id = await dapr.scheduleNewWorkflow(chain, i + 1);
+    const r = await dapr.waitForWorkflowCompletion(id, true, 60);
+    if (r?.runtimeStatus !== WorkflowRuntimeStatus.COMPLETED || JSON.parse(r.serializedOutput ?? 'null') !== i + 4) throw new Error(`chain ${id} ended ${r?.runtimeStatus} with ${r?.serializedOutput}`);
+  };
+  try {
+    await closedLoop(200, 50, one);
+    return { c1: await closedLoop(C1_RUNS, 1, one), c100: await closedLoop(C100_RUNS, 100, one) };
+  } finally {
+    await runtime.stop().catch(() => undefined);
+    await dapr.stop();
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+    tmp.remove();
+  }
+}
+
 const local = await inProcess();
 console.log(describeLoop('in-process', local.c1));
 console.log(describeLoop('in-process', local.c100));
 const remote = await overGrpc();
 console.log(describeLoop('gRPC app  ', remote.c1));
 console.log(describeLoop('gRPC app  ', remote.c100));
+const sidecar = await sidecarProcess();
+console.log(describeLoop('sidecar   ', sidecar.c1));
+console.log(describeLoop('sidecar   ', sidecar.c100));
 
 const latencyUs = ((remote.c1.p50Ms - local.c1.p50Ms) * 1000) / WORK_ITEMS_PER_CHAIN;
 const cpuUs = ((remote.c100.cpuMsPerRun - local.c100.cpuMsPerRun) * 1000) / WORK_ITEMS_PER_CHAIN;
@@ -98,6 +158,8 @@ console.log(`| workflows/s, concurrency 100 | ${fmt(local.c100.perSecond)} | ${f
 console.log(`| p50 ms, concurrency 1 | ${fmt(local.c1.p50Ms, 2)} | ${fmt(remote.c1.p50Ms, 2)} | ${fmt(remote.c1.p50Ms / local.c1.p50Ms, 2)} |`);
 console.log(`| p50 ms, concurrency 100 | ${fmt(local.c100.p50Ms, 1)} | ${fmt(remote.c100.p50Ms, 1)} | ${fmt(remote.c100.p50Ms / local.c100.p50Ms, 2)} |`);
 console.log(`| CPU ms per workflow, concurrency 100 | ${fmt(local.c100.cpuMsPerRun, 2)} | ${fmt(remote.c100.cpuMsPerRun, 2)} | ${fmt(remote.c100.cpuMsPerRun / local.c100.cpuMsPerRun, 2)} |`);
+console.log(`| sidecar process: workflows/s, concurrency 1 / 100 | | ${fmt(sidecar.c1.perSecond)} / ${fmt(sidecar.c100.perSecond)} | ${fmt(sidecar.c1.perSecond / local.c1.perSecond, 2)} / ${fmt(sidecar.c100.perSecond / local.c100.perSecond, 2)} |`);
+console.log(`| sidecar process: p50 ms, concurrency 1 / 100 | | ${fmt(sidecar.c1.p50Ms, 2)} / ${fmt(sidecar.c100.p50Ms, 1)} | ${fmt(sidecar.c1.p50Ms / local.c1.p50Ms, 2)} / ${fmt(sidecar.c100.p50Ms / local.c100.p50Ms, 2)} |`);
 console.log('');
 console.log(`gRPC cost per work item (${WORK_ITEMS_PER_CHAIN} per chain): ${fmt(latencyUs, 0)} µs of p50 latency at concurrency 1, ${fmt(cpuUs, 0)} µs of CPU at concurrency 100`);
 const ratio = remote.c100.perSecond / local.c100.perSecond;
