@@ -80,6 +80,9 @@ describe('DaprClient (@dapr/dapr 3.18, gRPC) against swirl serve --grpc-port', (
     assert.equal(md.id, 'swirl');
     assert.equal((md.extended as Record<string, string>)['swirl.workflows'], 'approve');
     assert.throws(() => dapr.workflow.start('approve', {}), GRPCNotSupportedError);
+    const raw = await stub.getMetadata({});
+    assert.equal(raw.runtimeVersion.startsWith('swirl-'), true);
+    assert.equal(raw.workflows?.connectedWorkers, 0, 'no app worker on GetWorkItems');
   });
 
   test('StartWorkflowBeta1 / Get / Pause / Resume / RaiseEvent / Purge manage a Serverless Workflow', async () => {
@@ -111,6 +114,16 @@ describe('DaprClient (@dapr/dapr 3.18, gRPC) against swirl serve --grpc-port', (
     assert.equal((await stub.getWorkflowAlpha1({ instanceId })).runtimeStatus, 'TERMINATED');
     await stub.purgeWorkflowAlpha1({ instanceId });
     assert.equal((await failure(() => stub.getWorkflowAlpha1({ instanceId }))).code, 5);
+  });
+
+  test('the dapr.workflow.start_time option schedules the start; a malformed one is INVALID_ARGUMENT', async () => {
+    const at = new Date(Date.now() + 60_000).toISOString();
+    await stub.startWorkflowBeta1({ workflowName: 'approve', instanceId: 'dc-later', input: enc({}), options: { 'dapr.workflow.start_time': at } });
+    assert.equal((await stub.getWorkflowBeta1({ instanceId: 'dc-later' })).runtimeStatus, 'PENDING');
+    await stub.terminateWorkflowBeta1({ instanceId: 'dc-later' });
+    const bad = await failure(() => stub.startWorkflowBeta1({ workflowName: 'approve', options: { 'dapr.workflow.start_time': 'tomorrow' } }));
+    assert.equal(bad.code, 3);
+    assert.equal(bad.rawMessage, "ERR_START_WORKFLOW: option dapr.workflow.start_time 'tomorrow' is not an RFC 3339 timestamp");
   });
 
   test("errors carry daprd's statuses and codes", async () => {
