@@ -18,6 +18,7 @@ import { EngineErrorCode } from './error-codes.js';
 import { serializePayload } from './validation.js';
 import { runClaimLoop } from './claim-loop.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { ActivityUnavailableError } from './remote.js';
 import { Wakeup } from './wakeup.js';
 
 /**
@@ -238,6 +239,11 @@ export class ActivityWorker {
       if (controller.signal.aborted) {
         // Stopped mid-flight: give the task back rather than record a failure nobody caused.
         if (!entry.detached) await this.store.abandonActivity(entry.item.id, entry.item.leaseId).catch(() => undefined);
+        return;
+      }
+      if (err instanceof ActivityUnavailableError) {
+        // Nothing can run it now (no capable remote worker): back to the queue, no failure recorded.
+        if (!entry.detached) await this.store.abandonActivity(entry.item.id, entry.item.leaseId, this.opts.clock.now() + this.opts.pollIntervalMs).catch(() => undefined);
         return;
       }
       const failure = toFailureDetails(err);

@@ -141,7 +141,11 @@ export class Engine {
    * asks `remote` for the actions and commits them like an in-process turn. Idempotent.
    */
   registerRemoteOrchestration(name: string, remote: RemoteOrchestrator): this {
-    if (this.registry.addRemoteOrchestration(name, remote)) this.orchestrations.notify();
+    if (this.registry.addRemoteOrchestration(name, remote)) {
+      const canRun = remote.canRun?.bind(remote);
+      if (canRun) this.registry.setAvailability('orchestration', name, () => canRun('orchestration', name));
+      this.orchestrations.notify();
+    }
     return this;
   }
 
@@ -150,10 +154,22 @@ export class Engine {
     return kind === 'orchestration' ? this.registry.orchestration(name) !== undefined : this.registry.activity(name) !== undefined;
   }
 
-  registerActivity<TIn = any, TOut = any>(name: string, fn: ActivityFunction<TIn, TOut>): this {
+  /**
+   * `options.available`: the activity can run only while it answers true (an app's activity: while
+   * a capable worker is connected); until then its tasks stay queued, counted as unserved by
+   * queuedWork. Call {@link workChanged} when it may have turned true.
+   */
+  registerActivity<TIn = any, TOut = any>(name: string, fn: ActivityFunction<TIn, TOut>, options: { available?: () => boolean } = {}): this {
     this.registry.addActivity(name, fn as ActivityFunction);
+    if (options.available) this.registry.setAvailability('activity', name, options.available);
     this.activities.notify();
     return this;
+  }
+
+  /** Wakes the workers to claim again (e.g. a remote worker connected: work that could not run may now). */
+  workChanged(): void {
+    this.orchestrations.notify();
+    this.activities.notify();
   }
 
   /** Starts the workers. Idempotent. */
@@ -219,7 +235,7 @@ export class Engine {
     const counts = await this.store.queuedWork(this.options.clock.now());
     return counts.map((c) => ({
       ...c,
-      served: c.kind === 'orchestration' ? this.registry.orchestration(c.name) !== undefined : this.registry.activity(c.name) !== undefined,
+      served: this.registry.serves(c.kind, c.name),
     }));
   }
 

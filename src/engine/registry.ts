@@ -77,6 +77,8 @@ export type OrchestrationLookup = { registration: RegisteredOrchestration } | { 
 export class Registry {
   private readonly orchestrations = new Map<string, OrchestrationVersions>();
   private readonly activities = new Map<string, ActivityFunction>();
+  /** Registrations that cannot always run their work (remote ones: only while a capable worker is connected), by `kind:name`. */
+  private readonly probes = new Map<string, () => boolean>();
 
   addOrchestration(name: string, fn: AnyOrchestrationFunction, options: OrchestrationRegistration = {}): void {
     check(name, typeof fn === 'function', 'orchestration');
@@ -173,9 +175,24 @@ export class Registry {
     return [...this.orchestrations.keys()];
   }
 
-  /** Names of the registered activities (the activity worker claims only these). */
+  /** Names of the registered activities that can run now (the activity worker claims only these: the others' tasks stay queued, visibly unserved). */
   activityNames(): string[] {
-    return [...this.activities.keys()];
+    return [...this.activities.keys()].filter((n) => this.available('activity', n));
+  }
+
+  /** Makes the registration of `name` runnable only while `probe()` answers true. */
+  setAvailability(kind: 'orchestration' | 'activity', name: string, probe: () => boolean): void {
+    this.probes.set(`${kind}:${name}`, probe);
+  }
+
+  /** Whether work of `name` can run here now: registered, and its availability probe (if any) agrees. */
+  serves(kind: 'orchestration' | 'activity', name: string): boolean {
+    const registered = kind === 'orchestration' ? this.orchestration(name) !== undefined : this.activities.has(name);
+    return registered && this.available(kind, name);
+  }
+
+  private available(kind: 'orchestration' | 'activity', name: string): boolean {
+    return this.probes.get(`${kind}:${name}`)?.() ?? true;
   }
 }
 

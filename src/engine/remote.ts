@@ -36,9 +36,26 @@ export interface RemoteTurnResult {
 /** `unavailable`: no connected worker could take the turn now; the instance waits (nothing is committed). */
 export type RemoteTurnAnswer = RemoteTurnResult | { unavailable: string };
 
+/**
+ * Thrown by an activity function that cannot run now (a remote activity with no capable worker
+ * connected): the activity worker puts the task back, ready again after its poll interval, and
+ * records no failure; while it waits it counts as unserved work.
+ */
+export class ActivityUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ActivityUnavailableError';
+  }
+}
+
 /** Runs turns of remote orchestrations (implemented by the gRPC shell's work dispatcher). */
 export interface RemoteOrchestrator {
   executeTurn(request: RemoteTurnRequest): Promise<RemoteTurnAnswer>;
+  /**
+   * Whether a worker that may run `name` is connected now. While not, the name's ready work counts
+   * as unserved ({@link Engine.queuedWork}, `swirl_unserved_work`). Absent: always.
+   */
+  canRun?(kind: 'orchestration' | 'activity', name: string): boolean;
 }
 
 /** What the turn builder needs that an in-process runtime would know: derived from the history. */

@@ -50,7 +50,7 @@ async function waitUntil(host: SwirlHost, call: ServerUnaryCall<unknown, unknown
 }
 
 /** Polls until the instance's status satisfies `done`, at most STATE_CHANGE_WAIT_MS (or the call's deadline). */
-async function settle(host: SwirlHost, call: ServerUnaryCall<unknown, unknown>, id: string, done: (s: RuntimeStatus) => boolean): Promise<void> {
+export async function settle(host: SwirlHost, call: ServerUnaryCall<unknown, unknown>, id: string, done: (s: RuntimeStatus) => boolean): Promise<void> {
   const until = Date.now() + Math.min(STATE_CHANGE_WAIT_MS, remainingMs(call));
   while (Date.now() < until && !call.cancelled) {
     const m = await host.engine.client.get(id);

@@ -7,7 +7,8 @@
  */
 import { status } from '@grpc/grpc-js';
 import { assertNever } from '../errors.js';
-import type { FailureDetails, HistoryEvent } from '../engine/history.js';
+import type { EventRaisedEvent, FailureDetails, HistoryEvent } from '../engine/history.js';
+import { carryOver } from '../engine/replay/carryover.js';
 import type { OrchestratorAction } from '../engine/replay/actions.js';
 import type { ExecutionOutcome } from '../engine/replay/runtime.js';
 import { str, toFailure, toTimestamp, fromTimestamp } from './convert.js';
@@ -112,6 +113,23 @@ const bad = (msg: string): never => {
   throw new GrpcRequestError(status.INVALID_ARGUMENT, `CompleteOrchestratorTask: ${msg}`);
 };
 
+/** The app's carryoverEvents (protobuf HistoryEvents; only eventRaised ones are meaningful) as engine events. */
+function carriedEvents(list: readonly unknown[], where: string): EventRaisedEvent[] {
+  const now = Date.now();
+  const out: EventRaisedEvent[] = [];
+  for (const [j, raw] of list.entries()) {
+    const p = raw as { timestamp?: Timestamp; eventRaised?: { name?: string; input?: StringValue } };
+    if (!p.eventRaised) bad(`${where}: carryoverEvents[${j}] is not an eventRaised event (only raised events are carried over)`);
+    const name = p.eventRaised!.name || bad(`${where}: carryoverEvents[${j}] has no name`);
+    const e: EventRaisedEvent = { type: 'EventRaised', eventId: -1, timestamp: fromTimestamp(p.timestamp) || now, name };
+    const input = p.eventRaised!.input?.value;
+    if (input !== undefined && input !== '') e.input = input;
+    // Over the limits (CARRYOVER_LIMITS), the oldest are dropped, as for in-process orchestrations.
+    carryOver(out, e, now, () => undefined);
+  }
+  return out;
+}
+
 /** The app's actions as engine actions; INVALID_ARGUMENT naming the action for what the engine cannot do. */
 export function fromProtoActions(instanceId: string, list: readonly ProtoAction[]): DecodedTurn {
   const out: DecodedTurn = { actions: [], activityNames: [], orchestrationNames: [] };
@@ -169,7 +187,10 @@ export function fromProtoActions(instanceId: string, list: readonly ProtoAction[
               outcome.failure = failure;
             }
             if (st === 'CONTINUED_AS_NEW') {
-              act.carryoverEvents = [];
+              // continueAsNew(input, saveEvents=true): the events the app received but did not
+              // consume go to the new execution (within the engine's carry-over limits); events
+              // that arrive while the app works on this turn join the same list (turn builder).
+              act.carryoverEvents = carriedEvents(c.carryoverEvents ?? [], where);
               outcome.carryoverEvents = act.carryoverEvents;
             }
             out.actions.push(act);

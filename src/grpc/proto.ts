@@ -1,30 +1,52 @@
 /**
  * @module grpc/proto
- * The Durable Task `TaskHubSidecarService` definition, loaded at runtime with @grpc/proto-loader
- * from the orchestrator_service.proto that @dapr/durabletask-js ships (no hand-written protobuf
- * encoding). The proto has no package statement, so the method paths are
- * `/TaskHubSidecarService/<Rpc>`, as daprd serves them. Messages are plain objects: field names as
- * in the proto (keepCase), enums as their names, wrappers as `{ value }`, timestamps as
- * `{ seconds, nanos }`, oneofs with a virtual field naming the case that is set.
+ * The service definitions Swirl serves over gRPC, loaded at runtime with @grpc/proto-loader from
+ * the .proto files in the package's `proto/` folder — verbatim copies of the ones @dapr/durabletask-js
+ * and @dapr/dapr ship (proto/README.md: sources, licences), so an installed Swirl needs neither SDK;
+ * no hand-written protobuf encoding.
+ * - The Durable Task `TaskHubSidecarService` (orchestrator_service.proto): no package statement,
+ *   so the method paths are `/TaskHubSidecarService/<Rpc>`, as daprd serves them.
+ * - Dapr's runtime API `dapr.proto.runtime.v1.Dapr` (dapr.proto and its imports), for its
+ *   workflow methods and GetMetadata.
+ * Messages are plain objects: field names as in the proto (keepCase), enums as their names,
+ * wrappers as `{ value }`, timestamps as `{ seconds, nanos }`, bytes as Buffers, oneofs with a
+ * virtual field naming the case that is set.
  */
-import { createRequire } from 'node:module';
-import { loadSync } from '@grpc/proto-loader';
+import { fileURLToPath } from 'node:url';
+import { loadSync, type Options } from '@grpc/proto-loader';
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 
-const require = createRequire(import.meta.url);
+/** The package's proto/ folder (src/grpc/ and dist/grpc/ are both two levels below the root). */
+export const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
+/** The Durable Task sidecar proto (from @dapr/durabletask-js 1.0.0). */
+export const ORCHESTRATOR_PROTO = `${PROTO_DIR}durabletask/orchestrator_service.proto`;
+/** The include root of Dapr's protos (from @dapr/dapr 3.18.0): they import each other as `dapr/proto/...`. */
+export const DAPR_PROTO_ROOT = `${PROTO_DIR}dapr`;
+/** Dapr's runtime API, relative to DAPR_PROTO_ROOT. */
+export const DAPR_RUNTIME_PROTO = 'dapr/proto/runtime/v1/dapr.proto';
 
-/** Where the shipped .proto lives. */
-export const ORCHESTRATOR_PROTO = require.resolve('@dapr/durabletask-js/proto/orchestrator_service.proto');
+/** How every proto is decoded (the message shapes below). */
+export const PROTO_LOADER_OPTIONS: Options = { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true };
 
-let cached: ServiceDefinition | undefined;
+let taskHub: ServiceDefinition | undefined;
+let daprRuntime: ServiceDefinition | undefined;
 
-/** The service definition to pass to `grpc.Server#addService` (loaded once). */
+/** The TaskHubSidecarService definition to pass to `grpc.Server#addService` (loaded once). */
 export function taskHubService(): ServiceDefinition {
-  if (cached) return cached;
-  const def = loadSync(ORCHESTRATOR_PROTO, { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true });
+  if (taskHub) return taskHub;
+  const def = loadSync(ORCHESTRATOR_PROTO, PROTO_LOADER_OPTIONS);
   const pkg = loadPackageDefinition(def) as unknown as { TaskHubSidecarService: { service: ServiceDefinition } };
-  cached = pkg.TaskHubSidecarService.service;
-  return cached;
+  taskHub = pkg.TaskHubSidecarService.service;
+  return taskHub;
+}
+
+/** The `dapr.proto.runtime.v1.Dapr` definition (loaded once). */
+export function daprRuntimeService(): ServiceDefinition {
+  if (daprRuntime) return daprRuntime;
+  const def = loadSync(DAPR_RUNTIME_PROTO, { ...PROTO_LOADER_OPTIONS, includeDirs: [DAPR_PROTO_ROOT] });
+  const pkg = loadPackageDefinition(def) as unknown as { dapr: { proto: { runtime: { v1: { Dapr: { service: ServiceDefinition } } } } } };
+  daprRuntime = pkg.dapr.proto.runtime.v1.Dapr.service;
+  return daprRuntime;
 }
 
 /** google.protobuf.StringValue. */
@@ -115,4 +137,23 @@ export interface PurgeInstancesRequest {
   request?: 'instanceId' | 'purgeInstanceFilter';
   instanceId?: string;
   purgeInstanceFilter?: { createdTimeFrom?: Timestamp; createdTimeTo?: Timestamp; runtimeStatus?: OrchestrationStatusName[] };
+}
+
+/** dapr.proto.runtime.v1 workflow requests (workflow.proto), as decoded: bytes as Buffers. */
+export interface DaprStartWorkflowRequest {
+  instance_id?: string;
+  workflow_component?: string;
+  workflow_name?: string;
+  options?: Record<string, string>;
+  input?: Buffer;
+}
+
+export interface DaprInstanceRequest {
+  instance_id?: string;
+  workflow_component?: string;
+}
+
+export interface DaprRaiseEventWorkflowRequest extends DaprInstanceRequest {
+  event_name?: string;
+  event_data?: Buffer;
 }

@@ -2,18 +2,21 @@
  * @module grpc/server
  * The gRPC listener of `swirl serve` (`--grpc-port`, default 50001 as daprd): the Durable Task
  * `TaskHubSidecarService` over host/, so Dapr SDK clients (`DaprWorkflowClient`,
- * durabletask-js `TaskHubGrpcClient`) manage Swirl's workflows unchanged. Every call is checked
+ * durabletask-js `TaskHubGrpcClient`) manage Swirl's workflows unchanged, and on the same port
+ * Dapr's runtime API `dapr.proto.runtime.v1.Dapr` (its workflow methods and GetMetadata:
+ * dapr-service.ts). Every call is checked
  * against `--api-token` in the `dapr-api-token` metadata (as daprd does), and every failure is a
  * gRPC status with a message, never a stack trace. RPCs Swirl does not serve answer UNIMPLEMENTED
  * naming the RPC.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { SwirlHost } from '../host/host.js';
 import { clientHandlers } from './client-service.js';
 import { workerSide } from './worker-service.js';
 import { noopLogger, type Logger } from '../engine/logger.js';
-import { taskHubService } from './proto.js';
+import { daprRuntimeService, taskHubService } from './proto.js';
+import { daprHandlers } from './dapr-service.js';
 import { grpcError, toGrpcError } from './status.js';
 
 /** Largest request accepted (histories and payloads are bounded by the engine's maxPayloadBytes well below it). */
@@ -58,15 +61,9 @@ function unary(token: Buffer | undefined, fn: Handler) {
   };
 }
 
-/** Starts the gRPC server over `host`; resolves with the bound port. */
-export async function startGrpcServer(host: SwirlHost, options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const token = options.apiToken ? Buffer.from(options.apiToken) : undefined;
-  const server = new Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES });
-  const w = workerSide(host, options.logger ?? noopLogger);
-  const c = clientHandlers(host, w.starting);
-  const service = taskHubService();
+/** An implementation of `service` where every RPC answers UNIMPLEMENTED with its name (handlers then replace the served ones). */
+function unimplemented(service: ServiceDefinition, token: Buffer | undefined): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
-  // Everything not served below answers UNIMPLEMENTED with the RPC's name.
   for (const [name, def] of Object.entries(service)) {
     const rpc = def.path.split('/').pop() ?? name;
     impl[name] = def.responseStream
@@ -75,6 +72,17 @@ export async function startGrpcServer(host: SwirlHost, options: GrpcServerOption
           throw Object.assign(new Error(`${rpc} is not served by Swirl`), { grpcStatus: status.UNIMPLEMENTED });
         });
   }
+  return impl;
+}
+
+/** Starts the gRPC server over `host`; resolves with the bound port. */
+export async function startGrpcServer(host: SwirlHost, options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const token = options.apiToken ? Buffer.from(options.apiToken) : undefined;
+  const server = new Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES });
+  const w = workerSide(host, options.logger ?? noopLogger);
+  const c = clientHandlers(host, w.starting);
+  const service = taskHubService();
+  const impl = unimplemented(service, token);
   Object.assign(impl, {
     Hello: unary(token, () => ({})),
     StartInstance: unary(token, c.startInstance),
@@ -100,6 +108,10 @@ export async function startGrpcServer(host: SwirlHost, options: GrpcServerOption
     },
   });
   server.addService(service, impl);
+  const dapr = daprRuntimeService();
+  const daprImpl = unimplemented(dapr, token);
+  for (const [rpc, fn] of Object.entries(daprHandlers(host, { onStart: w.starting, connectedWorkers: () => w.dispatcher.connectedWorkers }))) daprImpl[rpc] = unary(token, fn);
+  server.addService(dapr, daprImpl);
   const address = `${options.host ?? '0.0.0.0'}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new Error(`cannot listen for gRPC on ${address}: ${err.message}`)) : resolve(bound))),

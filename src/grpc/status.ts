@@ -45,7 +45,7 @@ function statusFor(code: string): status {
 
 /** Maps anything a handler threw to a gRPC error. */
 export function toGrpcError(err: unknown): Partial<ServiceError> {
-  if (err instanceof GrpcRequestError) return grpcError(err.status, err.message);
+  if (err instanceof GrpcRequestError) return grpcError(err.status, err.message, err.code);
   if (err instanceof InfrastructureError) return grpcError(status.UNAVAILABLE, err.message, err.code);
   if (err instanceof InvalidInputError) return grpcError(status.INVALID_ARGUMENT, err.message, err.code);
   if (err instanceof SwirlError) return grpcError(statusFor(err.code), err.message, err.code);

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import type { ActivityContext } from '../engine/registry.js';
-import type { RemoteOrchestrator, RemoteTurnAnswer, RemoteTurnRequest } from '../engine/remote.js';
+import { ActivityUnavailableError, type RemoteOrchestrator, type RemoteTurnAnswer, type RemoteTurnRequest } from '../engine/remote.js';
 import type { Logger } from '../engine/logger.js';
 import { fromProtoActions, fromProtoFailure, toProtoEvents } from './history-map.js';
 import type { StringValue, TaskFailureDetails } from './proto.js';
@@ -47,8 +47,13 @@ interface PendingActivity {
   resolve(r: { result?: string; failure?: TaskFailureDetails } | { lost: true } | { lacks: true }): void;
 }
 
-/** An activity failure reported by the app (its TaskFailureDetails). */
+/**
+ * An activity failure reported by the app (its TaskFailureDetails). Its `code` (the failure's
+ * code in history) is the app's error type — the JS error's `name` — so a Serverless Workflow's
+ * `onErrors` can match an app activity's error by code (specs/custom-operations.md).
+ */
 export class RemoteActivityError extends Error {
+  readonly code: string;
   constructor(
     readonly errorType: string,
     message: string,
@@ -56,6 +61,7 @@ export class RemoteActivityError extends Error {
   ) {
     super(message);
     this.name = errorType;
+    this.code = errorType;
   }
 }
 
@@ -118,6 +124,13 @@ export class WorkDispatcher implements RemoteOrchestrator {
         a.resolve({ lost: true });
       }
     }
+  }
+
+  /** Whether a connected worker has not shown it lacks the name (RemoteOrchestrator.canRun: else the work counts as unserved). */
+  canRun(kind: 'orchestration' | 'activity', name: string): boolean {
+    const key = `${kind === 'orchestration' ? 'o' : 'a'}:${name}`;
+    for (const w of this.workers.values()) if (!w.lacks.has(key)) return true;
+    return false;
   }
 
   /** A connected worker that has not shown it lacks `key`, with room, round-robin. */
@@ -195,6 +208,8 @@ export class WorkDispatcher implements RemoteOrchestrator {
     for (;;) {
       if (ctx.signal.aborted) throw new Error(`activity '${name}' of '${ctx.instanceId}' abandoned: the engine is stopping`);
       const w = this.pick(`a:${name}`);
+      // No worker may run it: give the task back to the queue (visible as unserved work) rather than hold a slot.
+      if (!this.canRun('activity', name)) throw new ActivityUnavailableError(`no connected app worker serves activity '${name}'`);
       if (!w || this.activities.has(key)) {
         this.stats.activitiesWaiting += 1;
         await this.waitForWorker(ctx.signal);

@@ -28,7 +28,7 @@ export function workerSide(host: SwirlHost, logger: Logger): WorkerSide {
   const learn = (kind: 'orchestration' | 'activity', name: string): void => {
     if (engine.isRegistered(kind, name)) return;
     if (kind === 'orchestration') engine.registerRemoteOrchestration(name, dispatcher);
-    else engine.registerActivity(name, (input: unknown, ctx) => dispatcher.runActivity(name, input, ctx));
+    else engine.registerActivity(name, (input: unknown, ctx) => dispatcher.runActivity(name, input, ctx), { available: () => dispatcher.canRun('activity', name) });
   };
   const dispatcher: WorkDispatcher = new WorkDispatcher({ learned: learn }, logger);
   // Work queued under names nothing here serves (instances of app orchestrations after a restart,
@@ -44,6 +44,8 @@ export function workerSide(host: SwirlHost, logger: Logger): WorkerSide {
     starting: (name) => learn('orchestration', name),
     getWorkItems(call) {
       dispatcher.attach(call);
+      // Work that waited for a worker (unserved while none was connected) can be claimed now.
+      engine.workChanged();
       void adopt();
     },
     async completeOrchestratorTask(call) {

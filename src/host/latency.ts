@@ -89,6 +89,6 @@ export function timedStore(store: Store): { store: Store; timings: () => StoreTi
 export function timeActivities(engine: Engine): () => StoreTimings {
   const rec = new LatencyRecorder();
   const register = engine.registerActivity.bind(engine);
-  engine.registerActivity = ((name: string, fn: ActivityFunction) => register(name, (input, ctx) => rec.time(name, () => fn(input, ctx)))) as Engine['registerActivity'];
+  engine.registerActivity = ((name: string, fn: ActivityFunction, options?: { available?: () => boolean }) => register(name, (input, ctx) => rec.time(name, () => fn(input, ctx)), options)) as Engine['registerActivity'];
   return () => rec.snapshot();
 }

@@ -6,6 +6,7 @@
  */
 import type { Action, FunctionRef, SubFlowRef } from '../definition/types.js';
 import { parseDuration } from '../definition/duration.js';
+import { activityOperation } from '../definition/checks/functions.js';
 import { SwirlError, WorkflowError } from '../errors.js';
 import { canMerge, mergeInto } from './data.js';
 import { errorCode, errorMessage, randomFromGuid, retryDelay, retryPolicyFor } from './error-handling.js';
@@ -136,6 +137,17 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
       const index = (rc.graph.definition.functions as { name: string }[]).findIndex((f) => f.name === fn.name);
       // Decision: an expression function's input is its arguments object when given, else the action data.
       return { result: rc.evaluate(`/functions/${index}/operation`, args ?? input, `function '${fn.name}'`), async: false };
+    }
+    // `activity:<name>` (specs/custom-operations.md): the activity itself is scheduled — an app's
+    // (Dapr SDK worker over gRPC) or one registered in process — so the history names it. Its
+    // input is the arguments object when given, else the action data (as expression functions).
+    const appActivity = fn.type === 'custom' ? activityOperation(fn.operation) : undefined;
+    if (appActivity !== undefined) {
+      if (ref.invoke === 'async') {
+        rc.ctx.callActivity(appActivity, args ?? input, { detached: true });
+        return { result: undefined, async: true };
+      }
+      return { result: yield* rc.wait(rc.ctx.callActivity(appActivity, args ?? input), deadlines), async: false };
     }
     const call = { workflow: rc.workflowName, definition: rc.graph.hash, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label };
     // invoke: async is fire-and-forget: the call is made even if the workflow ends first (a

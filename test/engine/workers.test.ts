@@ -7,6 +7,7 @@ import { STORE_KINDS, freshStoreUrl, track, until } from './harness.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import type { EngineOptions } from '../../src/engine/options.js';
 import { ManualClock } from '../../src/engine/clock.js';
+import { ActivityUnavailableError } from '../../src/engine/remote.js';
 import { LogEvent, type Logger } from '../../src/engine/logger.js';
 import { InfrastructureError, SwirlError } from '../../src/errors.js';
 import { openStore } from '../../src/store/index.js';
@@ -525,3 +526,46 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('activity availability (remote activities: only while a capable worker is connected)', () => {
+  it('an activity registered with `available` is not claimed while it answers false: its task counts as unserved; ActivityUnavailableError gives a claimed task back without a failure', async () => {
+    let available = false;
+    let unavailableOnce = true;
+    const runs: number[] = [];
+    const engine = await engineOn('memory', (e) => {
+      e.registerOrchestration('wf', function* (ctx) {
+        return yield ctx.callActivity('app', 2);
+      });
+      e.registerActivity(
+        'app',
+        (n: number) => {
+          runs.push(n);
+          // The worker vanished between the claim and the send: the task goes back to the queue.
+          if (unavailableOnce) {
+            unavailableOnce = false;
+            throw new ActivityUnavailableError('no connected app worker serves activity app');
+          }
+          return n * 21;
+        },
+        { available: () => available },
+      );
+    });
+    const id = await engine.client.start('wf');
+    await until(async () => (await engine.queuedWork()).some((q) => q.kind === 'activity' && q.name === 'app'), 10_000, 'the task queued');
+    await sleep(200);
+    assert.deepEqual(runs, [], 'not claimed while unavailable');
+    assert.deepEqual(
+      (await engine.queuedWork()).filter((q) => q.name === 'app').map((q) => [q.kind, q.served]),
+      [['activity', false]],
+    );
+    available = true;
+    engine.workChanged();
+    const done = await engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+    assert.equal(done.runtimeStatus, 'COMPLETED');
+    assert.equal(done.output, 42);
+    assert.deepEqual(runs, [2, 2], 'given back once, then run');
+    const history = await engine.client.history(id);
+    assert.equal(history.filter((e) => e.type === 'TaskFailed').length, 0);
+    await engine.stop();
+  });
+});

@@ -22,9 +22,9 @@ export interface GrpcServer extends Server {
   grpcPort: number;
 }
 
-/** Starts serve with the workflows and store of `dir` and gRPC on a free port. */
-export async function startGrpcServe(dir: string, started: ChildProcess[], extra: string[] = []): Promise<GrpcServer> {
-  const grpcPort = await freePort();
+/** Starts serve with the workflows and store of `dir` and gRPC on `port` (default: a free one; a restart passes the same). */
+export async function startGrpcServe(dir: string, started: ChildProcess[], extra: string[] = [], port?: number): Promise<GrpcServer> {
+  const grpcPort = port ?? (await freePort());
   const s = await startServe(dir, started, ['--grpc-port', String(grpcPort), ...extra]);
   if (!new RegExp(`gRPC \\(Durable Task sidecar\\) listening on 127\\.0\\.0\\.1:${grpcPort}`).test(s.stdout())) throw new Error(`no gRPC listener line:\n${s.stdout()}`);
   return { ...s, grpcPort };

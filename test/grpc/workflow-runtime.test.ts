@@ -59,6 +59,18 @@ const counter = async function* (ctx: WorkflowContext, n: number): any {
   return n;
 };
 
+/** Generation 0 waits for 'go' and continues as new keeping the 'item' events it got meanwhile; generation 1 consumes them. */
+const carrier = async function* (ctx: WorkflowContext, gen: number): any {
+  if (gen === 0) {
+    yield ctx.waitForExternalEvent('go');
+    ctx.continueAsNew(1, true);
+    return;
+  }
+  const a = yield ctx.waitForExternalEvent('item');
+  const b = yield ctx.waitForExternalEvent('item');
+  return [gen, a, b];
+};
+
 const failing = async function* (ctx: WorkflowContext): any {
   yield ctx.callActivity(explode, 'on purpose');
 };
@@ -75,6 +87,7 @@ before(async () => {
     .registerWorkflow(fanOut)
     .registerWorkflow(counter)
     .registerWorkflow(failing)
+    .registerWorkflow(carrier)
     .registerActivity(hello)
     .registerActivity(explode);
   await runtime.start();
@@ -146,6 +159,33 @@ describe('WorkflowRuntime (@dapr/dapr 3.18) on swirl serve', () => {
     const failed = await client.waitForWorkflowCompletion(f, true, 15);
     assert.equal(failed?.runtimeStatus, WorkflowRuntimeStatus.FAILED);
     assert.match(failed!.workflowFailureDetails!.getErrorMessage(), /exploded: on purpose/);
+  });
+});
+
+describe('continue-as-new keeping unconsumed events (saveEvents)', () => {
+  test('events received but not consumed before continueAsNew(…, true) reach the new execution', async () => {
+    const id = await client.scheduleNewWorkflow(carrier, 0, 'rt-carry');
+    await client.waitForWorkflowStart(id, false, 10);
+    await client.raiseEvent(id, 'item', { n: 1 });
+    await client.raiseEvent(id, 'item', { n: 2 });
+    // Both items are in the history before 'go' (the next turn sees all three, or the items first).
+    await waitFor(
+      async () => ((await (await fetch(`${s.base}/api/v1/instances/${id}/history`)).json()) as { events: Array<{ type: string }> }).events.filter((e) => e.type === 'EventRaised').length,
+      (n) => n >= 2,
+    );
+    await client.raiseEvent(id, 'go');
+    const done = await client.waitForWorkflowCompletion(id, true, 15);
+    assert.equal(done?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, done?.workflowFailureDetails?.getErrorMessage());
+    assert.deepEqual(JSON.parse(done!.serializedOutput!), [1, { n: 1 }, { n: 2 }]);
+    // The new execution's history starts with the carried events.
+    const history = (await (await fetch(`${s.base}/api/v1/instances/${id}/history`)).json()) as { events: Array<{ type: string; name?: string; input?: string }> };
+    assert.deepEqual(
+      history.events.filter((e) => e.type === 'EventRaised').map((e) => [e.name, JSON.parse(e.input!)]),
+      [
+        ['item', { n: 1 }],
+        ['item', { n: 2 }],
+      ],
+    );
   });
 });
 

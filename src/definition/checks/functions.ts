@@ -1,8 +1,10 @@
 /**
  * @module definition/checks/functions
  * Function definitions Swirl can run: `rest` (`<openapi-doc-uri>#<operationId>`), `expression`
- * (jq, checked by the expressions check), and `custom` Dapr operations (specs/custom-operations.md:
- * `invoke:<appId>/<method>`, `binding:<name>/<operation>`, `publish:<pubsub>/<topic>`).
+ * (jq, checked by the expressions check), and `custom` operations (specs/custom-operations.md):
+ * the Dapr building blocks `invoke:<appId>/<method>`, `binding:<name>/<operation>`,
+ * `publish:<pubsub>/<topic>`, and `activity:<name>` (an activity registered on the engine: by a
+ * connected Dapr SDK app over gRPC, or in process).
  * `rpc`, `graphql`, `asyncapi` and `odata` are reported here, at validation time, never at run time.
  */
 import { DiagnosticCode } from '../diagnostic.js';
@@ -11,8 +13,19 @@ import { FunctionType } from '../types.js';
 import type { Reporter } from '../report.js';
 import { isObject } from '../walk.js';
 
-/** The custom-operation grammar (specs/custom-operations.md). */
+/** The custom-operation grammar of the Dapr building blocks (specs/custom-operations.md). */
 export const CUSTOM_OPERATION = /^(invoke|binding|publish):([A-Za-z0-9][A-Za-z0-9._-]*)\/(\S+)$/;
+
+/** `activity:<name>`: the name is anything without whitespace, not under Swirl's own `swirl.` prefix. */
+const ACTIVITY_OPERATION = /^activity:(\S+)$/;
+/** Swirl's internal activities (swirl.function, swirl.publish…): a definition may not call them. */
+const RESERVED_ACTIVITY_PREFIX = 'swirl.';
+
+/** The activity an `activity:<name>` custom operation calls; undefined for any other operation. */
+export function activityOperation(operation: string): string | undefined {
+  const name = ACTIVITY_OPERATION.exec(operation)?.[1];
+  return name === undefined || name.startsWith(RESERVED_ACTIVITY_PREFIX) ? undefined : name;
+}
 
 /** Checks one list of function definitions; `base` is the pointer of the list in its file. */
 export function checkFunctionDefs(functions: unknown[], base: string, r: Reporter): void {
@@ -33,18 +46,27 @@ export function checkFunctionDefs(functions: unknown[], base: string, r: Reporte
       case FunctionType.Expression:
         return; // compiled by the expressions check
       case FunctionType.Custom:
-        if (op !== undefined && !CUSTOM_OPERATION.test(op)) {
-          r.error(DiagnosticCode.InvalidOperation, joinPointer(pointer, 'operation'), `${label}: unknown custom operation '${op}'`, {
-            hint: "custom operations are 'invoke:<appId>/<method>', 'binding:<name>/<operation>' or 'publish:<pubsub>/<topic>'",
-          });
+        if (op === undefined || CUSTOM_OPERATION.test(op) || activityOperation(op) !== undefined) return;
+        if (op.startsWith('activity:')) {
+          const name = op.slice('activity:'.length);
+          r.error(
+            DiagnosticCode.InvalidOperation,
+            joinPointer(pointer, 'operation'),
+            name.startsWith(RESERVED_ACTIVITY_PREFIX) ? `${label}: activity '${name}' is one of Swirl's own (the '${RESERVED_ACTIVITY_PREFIX}' prefix is reserved)` : `${label}: '${op}' needs an activity name without whitespace`,
+            { hint: "e.g. 'activity:chargeCard' for an activity a Dapr SDK app registered with WorkflowRuntime.registerActivity" },
+          );
+          return;
         }
+        r.error(DiagnosticCode.InvalidOperation, joinPointer(pointer, 'operation'), `${label}: unknown custom operation '${op}'`, {
+          hint: "custom operations are 'invoke:<appId>/<method>', 'binding:<name>/<operation>', 'publish:<pubsub>/<topic>' or 'activity:<name>'",
+        });
         return;
       case FunctionType.Rpc:
       case FunctionType.Graphql:
       case FunctionType.Asyncapi:
       case FunctionType.Odata:
         r.error(DiagnosticCode.UnsupportedFunctionType, joinPointer(pointer, 'type'), `${label}: function type '${type}' is not supported yet`, {
-          hint: "Swirl runs 'rest', 'expression' and 'custom' (Dapr invoke:/binding:/publish:) functions",
+          hint: "Swirl runs 'rest', 'expression' and 'custom' (Dapr invoke:/binding:/publish:, app activity:) functions",
         });
         return;
       default:
