@@ -25,6 +25,11 @@ export interface GrpcServerOptions {
   /** When set, every call must carry it in the `dapr-api-token` metadata. */
   apiToken?: string;
   logger?: Logger;
+  /**
+   * PEM material: TLS on the gRPC port, with client certificates required when `clientCa` is set
+   * (specs/security.md; a reload needs a restart of the gRPC listener, unlike HTTP).
+   */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
 }
 
 export interface RunningGrpcServer {
@@ -56,6 +61,12 @@ function unary(token: Buffer | undefined, fn: Handler) {
       }
     })();
   };
+}
+
+/** Plain TCP, or TLS (mutual when a client CA is given). */
+function credentialsOf(tls: GrpcServerOptions['tls']): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined);
 }
 
 /** Starts the gRPC server over `host`; resolves with the bound port. */
@@ -100,9 +111,9 @@ export async function startGrpcServer(host: SwirlHost, options: GrpcServerOption
     },
   });
   server.addService(service, impl);
-  const address = `${options.host ?? '0.0.0.0'}:${options.port}`;
+  const address = `${options.host ?? '127.0.0.1'}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new Error(`cannot listen for gRPC on ${address}: ${err.message}`)) : resolve(bound))),
+    server.bindAsync(address, credentialsOf(options.tls), (err, bound) => (err ? reject(new Error(`cannot listen for gRPC on ${address}: ${err.message}`)) : resolve(bound))),
   );
   return {
     port,

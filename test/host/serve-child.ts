@@ -35,8 +35,9 @@ export function startServe(dir: string, started: ChildProcess[], extra: string[]
   return new Promise((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ proc, base: `http://127.0.0.1:${m[1]}`, stdout: () => out, stderr: () => err, exited });
+      // https:// when the test serves TLS (--tls-cert).
+      const m = /listening on (https?):\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve({ proc, base: `${m[1]}://127.0.0.1:${m[2]}`, stdout: () => out, stderr: () => err, exited });
     });
     void exited.then((code) => reject(new Error(`swirl serve exited with ${code} before listening:\n${out}\n${err}`)));
   });
