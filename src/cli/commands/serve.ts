@@ -237,14 +237,15 @@ export function registerServe(program: Command): void {
         }
         process.stdout.write(`swirl serve gRPC (Durable Task sidecar) listening on ${opts.host}:${grpc.port}${tls ? ' (TLS)' : ''}\n`);
       }
+      // Said before the listening line (which supervisors and tests wait for), so it is never missed.
       const mtls = tls?.clientCa !== undefined ? ', client certificates required' : '';
-      process.stdout.write(`swirl serve listening on ${server.scheme}://${opts.host}:${server.port} (store ${opts.store}${token ? `, api token required (from ${tokenOrError.source})` : ''}${mtls})\n`);
       if (isLoopback(opts.host)) process.stdout.write(`listening on ${opts.host} only (this machine): pass --host 0.0.0.0 to accept connections from other machines\n`);
       else if (!token) {
         process.stderr.write(
           `WARNING: swirl serve listens on ${opts.host}, beyond this machine, WITHOUT an API token: anyone who can reach port ${server.port} can register workflows, start, terminate and purge instances. Set --api-token-file <path> or $SWIRL_API_TOKEN, or listen on 127.0.0.1.\n`,
         );
       }
+      process.stdout.write(`swirl serve listening on ${server.scheme}://${opts.host}:${server.port} (store ${opts.store}${token ? `, api token required (from ${tokenOrError.source})` : ''}${mtls})\n`);
       // SIGHUP: read the certificate files again and serve them to new connections (HTTP listener).
       const onHangup = () => {
         if (!tlsFiles) {
