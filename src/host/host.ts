@@ -14,7 +14,7 @@ import { openStore, type Store } from '../store/index.js';
 import { loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
 import type { ReachPolicy } from '../definition/reach.js';
 import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
-import type { SecretEnvPolicy } from './secret-env.js';
+import { DEFAULT_SECRET_ENV, allowsEnvSecret, type SecretEnvPolicy } from './secret-env.js';
 import { EventRouter } from './event-router.js';
 import { EventMailboxes, type MailboxOptions } from './event-mailbox.js';
 import { DefinitionStore } from './definition-store.js';
@@ -312,7 +312,7 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
   const raw = typeof options.store === 'object' ? options.store : await openStore((options.store ?? 'memory') as Parameters<typeof openStore>[0]);
   const { store, timings } = timedStore(raw);
   const appId = options.appId ?? 'swirl';
-  const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId }) : undefined);
+  const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId, implicitSecretEnv: (name) => allowsEnvSecret(options.secretEnv ?? DEFAULT_SECRET_ENV, name) }) : undefined);
   let engine: Engine;
   try {
     engine = await createEngine({ ...options.engine, store, logger });

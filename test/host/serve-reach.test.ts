@@ -141,7 +141,9 @@ describe('what a definition registered over HTTP may reach', () => {
     writeFileSync(join(dir, 'workflows', 'consts.json'), JSON.stringify({ who: 'folder' }));
     writeFileSync(join(dir, 'workflows', 'folder.yaml'), workflow('folder', ['constants: consts.json'], "{ c: '${ $CONST }' }"));
     const env = { ...process.env, HOME: '/home/not-a-secret', SWIRL_SECRET_X: 'x-value', OTHER_TOKEN: 'listed' };
-    s = await startServe(dir, started, ['--definition-root', join(dir, 'root'), '--allow-url-prefix', `${origin}/allowed/`, '--secret-env', 'OTHER_TOKEN'], undefined, env);
+    // A components folder without a secret store: the implicit env store follows the same policy.
+    mkdirSync(join(dir, 'components'));
+    s = await startServe(dir, started, ['--components', join(dir, 'components'), '--definition-root', join(dir, 'root'), '--allow-url-prefix', `${origin}/allowed/`, '--secret-env', 'OTHER_TOKEN'], undefined, env);
   });
   after(async () => {
     await stop(s);
