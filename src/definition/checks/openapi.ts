@@ -180,11 +180,37 @@ async function loadDocument(uri: string, workflow: ParsedDocument, remote: boole
       const ref = getAtPointer(doc.value, joinPointer(at, '$ref'));
       // A failure in a file this one refers to is reported here, naming that file.
       const what = typeof ref === 'string' ? `$ref '${ref}'` : e.source && e.source !== base ? `a $ref in the files it refers to (${relativeTo(base, e.source)})` : 'a $ref';
-      rep.error(DiagnosticCode.InvalidOpenApi, typeof ref === 'string' ? joinPointer(at, '$ref') : at, `${what} cannot be resolved: ${refReason(e, base)}`, {
+      rep.error(DiagnosticCode.InvalidOpenApi, typeof ref === 'string' ? joinPointer(at, '$ref') : at, `${what} cannot be resolved: ${refusedRef(workflow.reach, ref, e.source ?? base) ?? refReason(e, base)}`, {
         hint: '$refs to other files resolve against the file they are in',
       });
     }
     return rep.diagnostics;
+  }
+}
+
+/**
+ * `not allowed: …` when the reach policy refused the target of `$ref` `ref` (written in the file at
+ * `source`): the library reports its resolver's refusal only as "Error reading file".
+ */
+function refusedRef(reach: ReachPolicy | undefined, ref: unknown, source: string): string | undefined {
+  if (!reach || typeof ref !== 'string' || ref.startsWith('#')) return undefined;
+  let target: string;
+  try {
+    target = new URL(ref.split('#')[0]!, source).href;
+  } catch {
+    return undefined;
+  }
+  const problem = refTargetRefusal(reach, target);
+  return problem !== undefined ? `not allowed: ${problem}` : undefined;
+}
+
+/** Why the policy refuses a `$ref` target (a file path, `file:` or http(s) URL), or undefined. */
+function refTargetRefusal(reach: ReachPolicy, url: string): string | undefined {
+  if (/^https?:/i.test(url)) return reachProblem(reach, { kind: 'url', url });
+  try {
+    return reachProblem(reach, { kind: 'file', path: url.startsWith('file:') ? fileURLToPath(url) : url });
+  } catch {
+    return 'not a file or http(s) URL';
   }
 }
 
@@ -195,14 +221,7 @@ async function loadDocument(uri: string, workflow: ParsedDocument, remote: boole
  */
 function reachResolvers(reach: ReachPolicy | undefined, remote: boolean): Record<string, unknown> {
   if (!reach) return {};
-  const refusal = (url: string): string | undefined => {
-    if (/^https?:/i.test(url)) return reachProblem(reach, { kind: 'url', url });
-    try {
-      return reachProblem(reach, { kind: 'file', path: url.startsWith('file:') ? fileURLToPath(url) : url });
-    } catch {
-      return 'not a file or http(s) URL';
-    }
-  };
+  const refusal = (url: string) => refTargetRefusal(reach, url);
   const allowed = (file: { url: string }) => refusal(file.url) === undefined;
   return {
     http: { timeout: REMOTE_TIMEOUT_MS, safeUrlResolver: false, canRead: (file: { url: string }) => /^https?:/i.test(file.url) && allowed(file) },
