@@ -9,6 +9,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The files and URLs references may point at. */
 export interface ReachPolicy {
@@ -28,6 +29,19 @@ export function reachProblem(policy: ReachPolicy, target: { kind: 'file'; path: 
   }
   if (policy.fileRoot === undefined) return 'this server allows no file in definitions registered over the API (--definition-root)';
   return insideRoot(policy.fileRoot, target.path) ? undefined : 'the file is outside the definition root of this server';
+}
+
+/**
+ * Why the policy refuses `url` — an http(s) URL, a `file:` URL or an absolute path (how `$ref`
+ * resolvers and the run-time OpenAPI loader name what they read) — or undefined when it is allowed.
+ */
+export function urlRefusal(policy: ReachPolicy, url: string): string | undefined {
+  if (/^https?:/i.test(url)) return reachProblem(policy, { kind: 'url', url });
+  try {
+    return reachProblem(policy, { kind: 'file', path: /^file:/i.test(url) ? fileURLToPath(url) : url });
+  } catch {
+    return 'not a file or http(s) URL';
+  }
 }
 
 /**

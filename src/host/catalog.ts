@@ -24,7 +24,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/logger.js';
 import { RuntimeStatus, type Store } from '../store/index.js';
 import type { ComponentHost } from '../components/index.js';
-import type { ReachPolicy } from '../definition/reach.js';
+import { urlRefusal, type ReachPolicy } from '../definition/reach.js';
 import type { DefinitionStore } from './definition-store.js';
 import { DEFAULT_SECRET_ENV, hostSecretSource, type SecretEnvPolicy } from './secret-env.js';
 
@@ -458,6 +458,7 @@ export class WorkflowCatalog {
       secrets: hostSecretSource(this.components, this.secretEnv),
       workflows: (id: string) => this.entries.get(id)?.graph,
       baseDir: source.startsWith('<') ? process.cwd() : dirname(source),
+      ...(source === API_SOURCE ? { reach: (url: string) => urlRefusal(this.apiReach, url) } : {}),
     };
   }
 }

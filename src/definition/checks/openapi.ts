@@ -14,7 +14,7 @@ import { REMOTE_TIMEOUT_MS, isRelativeReference, readReference, resolveReference
 import { getAtPointer, joinPointer } from '../json-pointer.js';
 import type { ParsedDocument } from '../parse.js';
 import { parseDocument } from '../parse.js';
-import { reachProblem, type ReachPolicy } from '../reach.js';
+import { reachProblem, urlRefusal, type ReachPolicy } from '../reach.js';
 import { Reporter } from '../report.js';
 import { didYouMean } from '../suggest.js';
 import { isObject } from '../walk.js';
@@ -200,18 +200,8 @@ function refusedRef(reach: ReachPolicy | undefined, ref: unknown, source: string
   } catch {
     return undefined;
   }
-  const problem = refTargetRefusal(reach, target);
+  const problem = urlRefusal(reach, target);
   return problem !== undefined ? `not allowed: ${problem}` : undefined;
-}
-
-/** Why the policy refuses a `$ref` target (a file path, `file:` or http(s) URL), or undefined. */
-function refTargetRefusal(reach: ReachPolicy, url: string): string | undefined {
-  if (/^https?:/i.test(url)) return reachProblem(reach, { kind: 'url', url });
-  try {
-    return reachProblem(reach, { kind: 'file', path: url.startsWith('file:') ? fileURLToPath(url) : url });
-  } catch {
-    return 'not a file or http(s) URL';
-  }
 }
 
 /**
@@ -221,7 +211,7 @@ function refTargetRefusal(reach: ReachPolicy, url: string): string | undefined {
  */
 function reachResolvers(reach: ReachPolicy | undefined, remote: boolean): Record<string, unknown> {
   if (!reach) return {};
-  const refusal = (url: string) => refTargetRefusal(reach, url);
+  const refusal = (url: string) => urlRefusal(reach, url);
   const allowed = (file: { url: string }) => refusal(file.url) === undefined;
   return {
     http: { timeout: REMOTE_TIMEOUT_MS, safeUrlResolver: false, canRead: (file: { url: string }) => /^https?:/i.test(file.url) && allowed(file) },
