@@ -15,6 +15,7 @@ import { workerSide } from './worker-service.js';
 import { noopLogger, type Logger } from '../engine/logger.js';
 import { taskHubService } from './proto.js';
 import { grpcError, toGrpcError } from './status.js';
+import { ReloadableTls, type GrpcTlsMaterial } from './tls.js';
 
 /** Largest request accepted (histories and payloads are bounded by the engine's maxPayloadBytes well below it). */
 const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
@@ -27,14 +28,16 @@ export interface GrpcServerOptions {
   logger?: Logger;
   /**
    * PEM material: TLS on the gRPC port, with client certificates required when `clientCa` is set
-   * (specs/security.md; a reload needs a restart of the gRPC listener, unlike HTTP).
+   * (specs/security.md; replaced with {@link RunningGrpcServer.reloadTls}).
    */
-  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
+  tls?: GrpcTlsMaterial;
 }
 
 export interface RunningGrpcServer {
   port: number;
   close(): Promise<void>;
+  /** Serves new TLS connections with this material; throws (keeping the old one) when it does not load, or TLS is off. */
+  reloadTls(material: GrpcTlsMaterial): void;
 }
 
 /** The token check daprd applies to gRPC calls (UNAUTHENTICATED, saying what is missing). */
@@ -61,12 +64,6 @@ function unary(token: Buffer | undefined, fn: Handler) {
       }
     })();
   };
-}
-
-/** Plain TCP, or TLS (mutual when a client CA is given). */
-function credentialsOf(tls: GrpcServerOptions['tls']): ServerCredentials {
-  if (!tls) return ServerCredentials.createInsecure();
-  return ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined);
 }
 
 /** Starts the gRPC server over `host`; resolves with the bound port. */
@@ -112,11 +109,16 @@ export async function startGrpcServer(host: SwirlHost, options: GrpcServerOption
   });
   server.addService(service, impl);
   const address = `${options.host ?? '127.0.0.1'}:${options.port}`;
+  const tls = options.tls ? new ReloadableTls(options.tls) : undefined;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, credentialsOf(options.tls), (err, bound) => (err ? reject(new Error(`cannot listen for gRPC on ${address}: ${err.message}`)) : resolve(bound))),
+    server.bindAsync(address, tls?.credentials() ?? ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new Error(`cannot listen for gRPC on ${address}: ${err.message}`)) : resolve(bound))),
   );
   return {
     port,
+    reloadTls: (material) => {
+      if (!tls) throw new Error('the gRPC listener does not serve TLS');
+      tls.update(material);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         w.close();

@@ -2,7 +2,8 @@
  * Issue 18 "Transport security", against a real `swirl serve` process with certificates this test
  * makes with openssl: HTTPS with the right CA, mutual TLS (no client certificate and one from a
  * wrong CA rejected), an expired server certificate rejected by a verifying client, TLS on the
- * gRPC port, and a replaced certificate served after SIGHUP (told apart by its serial number).
+ * gRPC port (mutual too), and a replaced certificate served after SIGHUP on both listeners (told
+ * apart by its serial number).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -115,8 +116,11 @@ describe('TLS', { skip: hasOpenssl ? false : 'skipped: openssl is not installed 
   });
 
   test('--tls-client-ca requires a client certificate signed by that CA: none and a wrong CA are rejected', async () => {
-    const s = await startServe(dir, started, ['--tls-cert', file('server1.pem'), '--tls-key', file('server1.key'), '--tls-client-ca', file('ca.pem')]);
+    const grpcPort = await freePort();
+    const s = await startServe(dir, started, ['--tls-cert', file('server1.pem'), '--tls-key', file('server1.key'), '--tls-client-ca', file('ca.pem'), '--grpc-port', String(grpcPort)]);
     assert.match(s.stdout(), /client certificates required/);
+    // The gRPC port requires them too.
+    assert.equal(await tlsFailure(grpcPort, pem('ca')), 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
     assert.equal(await get(s.base, pem('ca'), 'client'), 200);
     // Without a certificate, or with one from another CA, the server ends the handshake with a TLS alert.
     const port = Number(new URL(s.base).port);
@@ -145,20 +149,24 @@ describe('TLS', { skip: hasOpenssl ? false : 'skipped: openssl is not installed 
   test('after replacing the certificate files and SIGHUP the new certificate is served; a bad replacement keeps the old one', async () => {
     copyFileSync(file('server1.pem'), file('live.pem'));
     copyFileSync(file('server1.key'), file('live.key'));
-    const s = await startServe(dir, started, ['--tls-cert', file('live.pem'), '--tls-key', file('live.key')]);
+    const grpcPort = await freePort();
+    const s = await startServe(dir, started, ['--tls-cert', file('live.pem'), '--tls-key', file('live.key'), '--grpc-port', String(grpcPort)]);
     const port = Number(new URL(s.base).port);
     assert.equal(await servedSerial(port, pem('ca')), '1001');
+    assert.equal(await servedSerial(grpcPort, pem('ca')), '1001');
 
     // A key that does not match the certificate: refused, the old pair is still served.
     copyFileSync(file('server2.pem'), file('live.pem'));
     s.proc.kill('SIGHUP');
     await until(() => /SIGHUP: the TLS certificate was not reloaded/.test(s.stderr()));
     assert.equal(await servedSerial(port, pem('ca')), '1001');
+    assert.equal(await servedSerial(grpcPort, pem('ca')), '1001');
 
     copyFileSync(file('server2.key'), file('live.key'));
     s.proc.kill('SIGHUP');
     await until(() => /SIGHUP: reloaded the TLS certificate from .*live\.pem/.test(s.stdout()));
     assert.equal(await servedSerial(port, pem('ca')), '2002');
+    assert.equal(await servedSerial(grpcPort, pem('ca')), '2002');
     assert.equal(await get(s.base, pem('ca')), 200);
     await stop(s);
   });

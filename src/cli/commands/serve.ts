@@ -246,14 +246,16 @@ export function registerServe(program: Command): void {
         );
       }
       process.stdout.write(`swirl serve listening on ${server.scheme}://${opts.host}:${server.port} (store ${opts.store}${token ? `, api token required (from ${tokenOrError.source})` : ''}${mtls})\n`);
-      // SIGHUP: read the certificate files again and serve them to new connections (HTTP listener).
+      // SIGHUP: read the certificate files again and serve them to new connections (HTTP and gRPC).
       const onHangup = () => {
         if (!tlsFiles) {
           process.stderr.write('SIGHUP: no --tls-cert to reload\n');
           return;
         }
         try {
-          server.reloadTls(readTls(tlsFiles));
+          const material = readTls(tlsFiles);
+          server.reloadTls(material);
+          grpc?.reloadTls(material);
           process.stdout.write(`SIGHUP: reloaded the TLS certificate from ${tlsFiles.cert}\n`);
         } catch (err) {
           process.stderr.write(`SIGHUP: the TLS certificate was not reloaded (${(err as Error).message}); the previous one is still served\n`);
