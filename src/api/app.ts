@@ -21,6 +21,12 @@ export interface AppOptions {
 /** The app: a fetch handler. */
 export interface App {
   fetch(req: Request): Promise<Response>;
+  /**
+   * The answer a request gets from its method, path and headers alone — the API token check —
+   * or undefined when it must be handled. The socket adapter calls it before reading the body, so
+   * an unauthenticated client cannot make the server buffer (or even read) its body.
+   */
+  preflight(method: string, pathname: string, headers: Headers): Response | undefined;
 }
 
 /** Paths served without the API token (liveness probes carry no secrets). */
@@ -50,8 +56,13 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
   registerDaprRoutes(router, host);
   registerSwirlRoutes(router, host);
   const token = options.apiToken !== undefined && options.apiToken !== '' ? Buffer.from(options.apiToken) : undefined;
+  const unauthorized = (pathname: string, headers: Headers): Response | undefined => {
+    if (!token || PUBLIC_PATHS.has(pathname) || tokenMatches(token, headers.get('dapr-api-token'))) return undefined;
+    return errorBody(401, 'ERR_UNAUTHORIZED', headers.has('dapr-api-token') ? 'invalid api token' : 'missing api token: send it in the dapr-api-token header');
+  };
 
   return {
+    preflight: (_method, pathname, headers) => unauthorized(pathname, headers),
     async fetch(req: Request): Promise<Response> {
       let url: URL;
       try {
@@ -59,9 +70,8 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
       } catch {
         return errorBody(400, 'ERR_MALFORMED_REQUEST', `invalid request URL '${req.url}'`);
       }
-      if (token && !PUBLIC_PATHS.has(url.pathname) && !tokenMatches(token, req.headers.get('dapr-api-token'))) {
-        return errorBody(401, 'ERR_UNAUTHORIZED', req.headers.has('dapr-api-token') ? 'invalid api token' : 'missing api token: send it in the dapr-api-token header');
-      }
+      const refused = unauthorized(url.pathname, req.headers);
+      if (refused) return refused;
       const found = router.match(req.method, url.pathname);
       if ('allowed' in found) {
         if (found.allowed.length > 0) return errorBody(405, 'ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname} (allowed: ${found.allowed.join(', ')})`);

@@ -1,19 +1,40 @@
 /**
  * @module api/server
- * The node:http adapter of the fetch app: converts requests and responses, tracks open
- * connections, and closes gracefully (stop accepting, let requests in flight finish, then
- * close idle keep-alive sockets).
+ * The node:http (or node:https) adapter of the fetch app: converts requests and responses, tracks
+ * open connections, and closes gracefully (stop accepting, let requests in flight finish, then
+ * close idle keep-alive sockets). The app's preflight (the API token) is answered before the body
+ * is read. With TLS material it serves HTTPS, with a client CA it requires client certificates
+ * signed by it (mutual TLS), and {@link RunningServer.reloadTls} swaps the certificate for new
+ * connections (specs/security.md "Transport security").
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { App } from './app.js';
+
+/** PEM material of an HTTPS listener. */
+export interface TlsMaterial {
+  /** The server's certificate chain (PEM). */
+  cert: string | Buffer;
+  /** Its private key (PEM). */
+  key: string | Buffer;
+  /** When set, clients must present a certificate signed by one of these CAs (PEM): mutual TLS. */
+  clientCa?: string | Buffer;
+}
 
 /** A listening server. */
 export interface RunningServer {
   /** The bound port (useful with port 0). */
   port: number;
+  /** `http` or `https`. */
+  scheme: 'http' | 'https';
   /** Stops accepting connections and resolves when requests in flight have been answered. */
   close(): Promise<void>;
+  /**
+   * Serves new TLS connections with this material (a renewed certificate); connections already
+   * open keep theirs. Throws when the material is unusable (the old one stays) or TLS is off.
+   */
+  reloadTls(material: TlsMaterial): void;
 }
 
 /** Largest request body accepted (the engine's payload limit applies after decoding). */
@@ -21,13 +42,17 @@ export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 class BodyTooLarge extends Error {}
 
-async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {
+function headersOf(req: IncomingMessage): Headers {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined) continue;
     if (Array.isArray(v)) for (const x of v) headers.append(k, x);
     else headers.set(k, v);
   }
+  return headers;
+}
+
+async function toRequest(req: IncomingMessage, origin: string, headers: Headers): Promise<Request> {
   const method = req.method ?? 'GET';
   let body: Buffer | undefined;
   if (method !== 'GET' && method !== 'HEAD') {
@@ -51,11 +76,43 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
   res.end(body);
 }
 
-/** Serves the app on `port` (0: any free port) and `host`. */
-export function startServer(app: App, options: { port: number; host?: string }): Promise<RunningServer> {
-  const server = createServer((req, res) => {
-    const origin = `http://${req.headers.host ?? 'localhost'}`;
-    toRequest(req, origin)
+/** The pathname of a request target, or undefined when it does not parse (the app answers 400). */
+function pathnameOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Node's TLS options for the material. */
+function tlsOptions(material: TlsMaterial) {
+  return {
+    cert: material.cert,
+    key: material.key,
+    ...(material.clientCa !== undefined ? { ca: material.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+  };
+}
+
+/**
+ * Serves the app on `port` (0: any free port) and `host` (default 127.0.0.1: loopback only), over
+ * HTTPS when `tls` is given.
+ */
+export function startServer(app: App, options: { port: number; host?: string; tls?: TlsMaterial }): Promise<RunningServer> {
+  const scheme = options.tls ? 'https' : 'http';
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const origin = `${scheme}://${req.headers.host ?? 'localhost'}`;
+    const headers = headersOf(req);
+    const pathname = pathnameOf(req.url);
+    // Before the body: a refused request is answered at once and its body never buffered (Node
+    // discards what still arrives; `connection: close` ends the socket after the answer).
+    const early = pathname !== undefined ? app.preflight(req.method ?? 'GET', pathname, headers) : undefined;
+    if (early) {
+      early.headers.set('connection', 'close');
+      void send(res, early).catch(() => res.destroy());
+      return;
+    }
+    toRequest(req, origin, headers)
       .then((r) => app.fetch(r))
       .then((response) => send(res, response))
       .catch((err: unknown) => {
@@ -63,14 +120,23 @@ export function startServer(app: App, options: { port: number; host?: string }):
         if (!res.headersSent) res.writeHead(tooLarge ? 413 : 500, { 'content-type': 'application/json', ...(tooLarge ? { connection: 'close' } : {}) });
         res.end(JSON.stringify({ errorCode: tooLarge ? 'ERR_REQUEST_TOO_LARGE' : 'ERR_INTERNAL', message: (err as Error).message }));
       });
-  });
+  };
+  const tls = options.tls;
+  const secure = tls ? createHttpsServer(tlsOptions(tls), handle) : undefined;
+  const server: Server = secure ?? createServer(handle);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       const port = (server.address() as AddressInfo).port;
       resolve({
         port,
+        scheme,
+        reloadTls: (material) => {
+          if (!secure) throw new Error('this server does not serve TLS (start it with a certificate and key)');
+          // setSecureContext validates the material first: a bad key or certificate throws and the old one stays.
+          secure.setSecureContext(tlsOptions(material));
+        },
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());

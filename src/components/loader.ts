@@ -29,6 +29,13 @@ export interface LoadComponentsOptions {
   connectTimeoutMs?: number;
   /** Environment for `secretstores.local.env` (tests inject one). @default process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Which environment variables the implicit env secret store (added when no secret store is
+   * configured) may read; a configured `secretstores.local.env` is the operator's choice and reads
+   * what its `prefix` says. `swirl serve` passes its `--secret-env-prefix`/`--secret-env` policy
+   * (specs/security.md). @default every variable
+   */
+  implicitSecretEnv?: (name: string) => boolean;
 }
 
 /** Name of the implicit env secret store used when no secret store is configured. */
@@ -69,7 +76,11 @@ export async function createComponentHost(manifests: ComponentManifest[], option
       closers.push(() => built.store.close());
       secretStores.push({ name: m.name, store: built.store });
     }
-    if (secretStores.length === 0) secretStores.push({ name: DEFAULT_SECRET_STORE, store: createLocalEnvSecretStore({ env: ctx.env }) });
+    if (secretStores.length === 0) {
+      const allowed = options.implicitSecretEnv;
+      const env = allowed ? Object.fromEntries(Object.entries(ctx.env).filter(([k]) => allowed(k))) : ctx.env;
+      secretStores.push({ name: DEFAULT_SECRET_STORE, store: createLocalEnvSecretStore({ env }) });
+    }
 
     const others = manifests.filter((m) => !m.type.startsWith('secretstores.'));
     const results = await Promise.allSettled(

@@ -26,6 +26,11 @@ export const DiagnosticCode = {
    * the HTTP API): there is nothing to resolve it against.
    */
   RelativeReference: 'RELATIVE_REFERENCE',
+  /**
+   * A reference (file or URL) that the server's policy does not let a definition registered over
+   * the API reach (specs/security.md): nothing was read or fetched.
+   */
+  ReferenceNotAllowed: 'REFERENCE_NOT_ALLOWED',
   /** `specVersion` is not "0.8". */
   SpecVersion: 'SPEC_VERSION',
   /** A required property is missing (schema). */
@@ -44,6 +49,8 @@ export const DiagnosticCode = {
   DuplicateState: 'DUPLICATE_STATE',
   /** Two functions / events / retries / errors share a name. */
   DuplicateDefinition: 'DUPLICATE_DEFINITION',
+  /** The workflow id (or key) is in Swirl's reserved namespace `swirl.*` (specs/security.md). */
+  ReservedId: 'RESERVED_ID',
   /** Two definitions validated together share an id (or key) and version. */
   DuplicateWorkflow: 'DUPLICATE_WORKFLOW',
   /** start / transition / defaultCondition / onErrors / compensatedBy names a state that does not exist. */

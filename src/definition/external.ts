@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiagnosticCode, Severity, type Diagnostic } from './diagnostic.js';
 import { parseDocument, type ParsedDocument } from './parse.js';
+import { reachProblem } from './reach.js';
 
 /** A document that another one refers to, loaded and parsed, or the diagnostic why not. */
 export type LoadedReference = { ok: true; document: ParsedDocument } | { ok: false; diagnostics: Diagnostic[] };
@@ -92,6 +93,8 @@ export async function loadReference(
 ): Promise<LoadedReference> {
   // Resolving against the server's working directory would work by accident, or not at all.
   if (from.unanchored && isRelativeReference(ref)) return { ok: false, diagnostics: [relativeReferenceDiagnostic(ref, from, pointer)] };
+  const refused = notAllowedDiagnostic(ref, from, pointer);
+  if (refused) return { ok: false, diagnostics: [refused] };
   let loaded: { name: string; text: string };
   try {
     loaded = await readReference(ref, from.file);
@@ -114,5 +117,29 @@ export async function loadReference(
     };
   }
   const parsed = parseDocument(loaded.text, loaded.name);
-  return parsed.ok ? { ok: true, document: parsed.document } : { ok: false, diagnostics: [parsed.diagnostic] };
+  if (!parsed.ok) return { ok: false, diagnostics: [parsed.diagnostic] };
+  // What the referencing document may not reach, the files it loads may not either.
+  if (from.reach) parsed.document.reach = from.reach;
+  return { ok: true, document: parsed.document };
+}
+
+/**
+ * REFERENCE_NOT_ALLOWED for `ref` at `pointer` when the document's reach policy refuses it, else
+ * undefined. Checked before reading or fetching: a refused URL never gets a request.
+ */
+export function notAllowedDiagnostic(ref: string, from: ParsedDocument, pointer: string): Diagnostic | undefined {
+  if (!from.reach) return undefined;
+  const problem = reachProblem(from.reach, resolveReference(ref, from.file));
+  if (problem === undefined) return undefined;
+  const { line, column } = from.source.locate(pointer);
+  return {
+    severity: Severity.Error,
+    code: DiagnosticCode.ReferenceNotAllowed,
+    message: `reference '${ref}' is not allowed: ${problem}`,
+    file: from.file,
+    line,
+    column,
+    pointer,
+    hint: 'the server operator decides what definitions registered over the API may read: --definition-root <dir> for files, --allow-url-prefix <url> for URLs; or serve the definition from the --workflows folder',
+  };
 }

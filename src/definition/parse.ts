@@ -6,6 +6,7 @@
  */
 import { load, YAMLException, JSON_SCHEMA, CORE_SCHEMA } from 'js-yaml';
 import { DiagnosticCode, Severity, type Diagnostic } from './diagnostic.js';
+import type { ReachPolicy } from './reach.js';
 import { SourceMap } from './source-map.js';
 
 /** A parsed document: its value and where each part of it came from. */
@@ -18,6 +19,12 @@ export interface ParsedDocument {
    * references from it cannot be resolved and are refused (RELATIVE_REFERENCE).
    */
   unanchored?: boolean;
+  /**
+   * The files and URLs its references may point at (definition/reach.ts); every document loaded
+   * from it inherits the policy. Undefined: anything the process can read (the operator's own
+   * files: `swirl validate`, `swirl run`, the `--workflows` folder).
+   */
+  reach?: ReachPolicy;
 }
 
 /** Result of parsing: the document, or the syntax diagnostic that stopped it. */

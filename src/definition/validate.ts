@@ -14,6 +14,7 @@ import { checkFlow } from './checks/flow.js';
 import { checkRestFunctions, type RestFunctionSite } from './checks/openapi.js';
 import { checkFunctionDefs } from './checks/functions.js';
 import { checkReferences } from './checks/references.js';
+import { checkReservedId } from './checks/reserved-id.js';
 import { checkSchedule } from './checks/schedule.js';
 import { checkSectionShape } from './checks/sections.js';
 import { checkConcurrency } from './checks/concurrency.js';
@@ -24,6 +25,7 @@ import { checkDataInputSchema } from './data-input-schema.js';
 import { DiagnosticCode, Severity, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { isRelativeReference, loadReference, relativeReferenceDiagnostic } from './external.js';
 import { parseDocument, type ParsedDocument } from './parse.js';
+import type { ReachPolicy } from './reach.js';
 import { Reporter } from './report.js';
 import { checkSchema, checkSectionItems, type SectionName } from './schema.js';
 import type { Workflow } from './types.js';
@@ -52,6 +54,12 @@ export interface ValidateOptions {
    * @default false
    */
   unanchored?: boolean;
+  /**
+   * What the definition's references may reach (a server's policy for definitions registered over
+   * the API); refused ones are REFERENCE_NOT_ALLOWED, before anything is read or fetched. Only for
+   * {@link validateText}. @default anything the process can read
+   */
+  reach?: ReachPolicy;
 }
 
 /** Validates a definition given as text. `file` names it in diagnostics and anchors relative references. */
@@ -59,6 +67,7 @@ export async function validateText(text: string, file = '<input>', options: Vali
   const parsed = parseDocument(text, file);
   if (!parsed.ok) return { file, valid: false, diagnostics: [parsed.diagnostic] };
   if (options.unanchored) parsed.document.unanchored = true;
+  if (options.reach) parsed.document.reach = options.reach;
   return validateDocument(parsed.document, options);
 }
 
@@ -248,6 +257,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
     workflowIds: options.workflowIds,
   };
   if (Array.isArray(value.functions)) checkFunctionDefs(value.functions, '/functions', r);
+  checkReservedId(ctx);
   checkStates(ctx);
   checkDuplicateDefinitions(ctx);
   checkTargets(ctx);

@@ -18,6 +18,7 @@ import { noopLogger, type Logger } from '../engine/logger.js';
 import { daprRuntimeService, taskHubService } from './proto.js';
 import { daprHandlers } from './dapr-service.js';
 import { grpcError, toGrpcError } from './status.js';
+import { ReloadableTls, type GrpcTlsMaterial } from './tls.js';
 
 /** Largest request accepted (histories and payloads are bounded by the engine's maxPayloadBytes well below it). */
 const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
@@ -28,11 +29,18 @@ export interface GrpcServerOptions {
   /** When set, every call must carry it in the `dapr-api-token` metadata. */
   apiToken?: string;
   logger?: Logger;
+  /**
+   * PEM material: TLS on the gRPC port, with client certificates required when `clientCa` is set
+   * (specs/security.md; replaced with {@link RunningGrpcServer.reloadTls}).
+   */
+  tls?: GrpcTlsMaterial;
 }
 
 export interface RunningGrpcServer {
   port: number;
   close(): Promise<void>;
+  /** Serves new TLS connections with this material; throws (keeping the old one) when it does not load, or TLS is off. */
+  reloadTls(material: GrpcTlsMaterial): void;
 }
 
 /** The token check daprd applies to gRPC calls (UNAUTHENTICATED, saying what is missing). */
@@ -112,12 +120,17 @@ export async function startGrpcServer(host: SwirlHost, options: GrpcServerOption
   const daprImpl = unimplemented(dapr, token);
   for (const [rpc, fn] of Object.entries(daprHandlers(host, { onStart: w.starting, connectedWorkers: () => w.dispatcher.connectedWorkers }))) daprImpl[rpc] = unary(token, fn);
   server.addService(dapr, daprImpl);
-  const address = `${options.host ?? '0.0.0.0'}:${options.port}`;
+  const address = `${options.host ?? '127.0.0.1'}:${options.port}`;
+  const tls = options.tls ? new ReloadableTls(options.tls) : undefined;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new Error(`cannot listen for gRPC on ${address}: ${err.message}`)) : resolve(bound))),
+    server.bindAsync(address, tls?.credentials() ?? ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new Error(`cannot listen for gRPC on ${address}: ${err.message}`)) : resolve(bound))),
   );
   return {
     port,
+    reloadTls: (material) => {
+      if (!tls) throw new Error('the gRPC listener does not serve TLS');
+      tls.update(material);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         w.close();

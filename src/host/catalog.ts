@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { DefinitionError } from '../errors.js';
 import { formatDiagnostic } from '../definition/diagnostic.js';
 import { validateFiles, validateText, type ValidationResult } from '../definition/validate.js';
+import { compileWorkflow } from '../graph/compile.js';
 import { loadWorkflow, loadWorkflowText } from '../graph/load.js';
 import type { WorkflowGraph } from '../graph/types.js';
 import { registerWorkflow, secretsReady } from '../interpreter/index.js';
@@ -23,7 +24,9 @@ import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/logger.js';
 import { RuntimeStatus, type Store } from '../store/index.js';
 import type { ComponentHost } from '../components/index.js';
+import { urlRefusal, type ReachPolicy } from '../definition/reach.js';
 import type { DefinitionStore } from './definition-store.js';
+import { DEFAULT_SECRET_ENV, hostSecretSource, type SecretEnvPolicy } from './secret-env.js';
 
 /** A definition version as the store keeps it. */
 type DefinitionRecord = NonNullable<Awaited<ReturnType<Store['getDefinition']>>>;
@@ -97,6 +100,21 @@ function describe(graph: WorkflowGraph, source: string): WorkflowInfo {
   return info;
 }
 
+/**
+ * Runs one definition's load step; the diagnostics it returns, or the error it throws, refuse that
+ * definition in `report` (named `label`) — never the whole start (a bad stored definition must
+ * not keep the server from serving the rest).
+ */
+async function refusing(report: CatalogLoadReport, label: string, load: () => Promise<string[] | undefined>): Promise<void> {
+  try {
+    const refused = await load();
+    if (refused) report.refused.push({ file: label, messages: refused });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    report.refused.push({ file: label, messages: [`${label}: error ${typeof code === 'string' ? code : 'INVALID_DEFINITION'} ${(err as Error).message}`] });
+  }
+}
+
 /** The definitions of one host, registered on its engine. */
 export class WorkflowCatalog {
   /** The current version of each id. */
@@ -116,7 +134,22 @@ export class WorkflowCatalog {
      * read once at start ({@link loadPersisted}), migrated, and renamed `*.yaml.migrated`.
      */
     private readonly legacy?: DefinitionStore,
+    /**
+     * What definitions registered over the API may reach (specs/security.md): files under a root,
+     * URLs with an allowed prefix. @default nothing
+     */
+    private readonly apiReach: ReachPolicy = { urlPrefixes: [] },
+    /** The environment variables `$SECRETS` may read (after the secret stores). @default `SWIRL_SECRET_*` */
+    private readonly secretEnv: SecretEnvPolicy = DEFAULT_SECRET_ENV,
   ) {}
+
+  /**
+   * The reach policy of a definition from `source`: the API's for `<api>`; none for the folder's
+   * files, which are the operator's own (they read what the operator put beside them).
+   */
+  private reachOf(source: string): { reach?: ReachPolicy } {
+    return source === API_SOURCE ? { reach: this.apiReach } : {};
+  }
 
   private get store(): Store {
     return this.engine.store;
@@ -168,20 +201,22 @@ export class WorkflowCatalog {
     for (const record of records) {
       if (!(await this.inUse(record.hash))) continue;
       const file = record.source === API_SOURCE ? API_SOURCE : record.source;
-      const result = await validateText(record.text, file, { workflowIds: ids });
-      if (!result.valid) {
-        report.refused.push({ file: `${record.id} (definition ${record.hash.slice(0, 12)}, from ${record.source})`, messages: result.diagnostics.map(formatDiagnostic) });
-        continue;
-      }
-      let graph = await loadWorkflowText(record.text, file, { workflowIds: ids });
-      if (graph.hash !== record.hash) {
-        // The text compiles differently now (a file it references changed): its instances recorded
-        // the stored hash, so register it under that one.
-        report.warnings.push(`${record.source}: warning definition ${record.hash.slice(0, 12)} of '${record.id}' now compiles to ${graph.hash.slice(0, 12)} (a referenced file changed?); its running instances use the stored text`);
-        graph = Object.freeze({ ...graph, hash: record.hash });
-      }
-      this.addOlder(graph, record.source);
-      report.loaded.push(describe(graph, record.source));
+      const label = `${record.id} (definition ${record.hash.slice(0, 12)}, from ${record.source})`;
+      // One stored version that cannot be registered is refused and logged; the rest still load.
+      await refusing(report, label, async () => {
+        const result = await validateText(record.text, file, { workflowIds: ids, ...this.reachOf(record.source) });
+        if (!result.valid) return result.diagnostics.map(formatDiagnostic);
+        let graph = await loadWorkflowText(record.text, file, { workflowIds: ids, ...this.reachOf(record.source) });
+        if (graph.hash !== record.hash) {
+          // The text compiles differently now (a file it references changed): its instances recorded
+          // the stored hash, so register it under that one.
+          report.warnings.push(`${record.source}: warning definition ${record.hash.slice(0, 12)} of '${record.id}' now compiles to ${graph.hash.slice(0, 12)} (a referenced file changed?); its running instances use the stored text`);
+          graph = Object.freeze({ ...graph, hash: record.hash });
+        }
+        this.addOlder(graph, record.source);
+        report.loaded.push(describe(graph, record.source));
+        return undefined;
+      });
     }
     if (report.loaded.length > 0) await secretsReady(this.engine);
     return report;
@@ -242,13 +277,13 @@ export class WorkflowCatalog {
       // Validated as '<api>', like when it was posted, so relative references resolve the same way.
       // Not `unanchored`: a version stored before relative references were refused at registration
       // keeps loading (against the working directory) rather than stranding its instances.
-      const result = await validateText(record.text, API_SOURCE, { workflowIds: ids });
-      if (!result.valid) {
-        report.refused.push({ file: `${record.id} (${API_SOURCE})`, messages: result.diagnostics.map(formatDiagnostic) });
-        continue;
-      }
-      const graph = await loadWorkflowText(record.text, API_SOURCE, { workflowIds: ids });
-      report.loaded.push(this.add(graph, API_SOURCE));
+      await refusing(report, `${record.id} (${API_SOURCE})`, async () => {
+        const result = await validateText(record.text, API_SOURCE, { workflowIds: ids, ...this.reachOf(API_SOURCE) });
+        if (!result.valid) return result.diagnostics.map(formatDiagnostic);
+        const graph = await loadWorkflowText(record.text, API_SOURCE, { workflowIds: ids, ...this.reachOf(API_SOURCE) });
+        report.loaded.push(this.add(graph, API_SOURCE));
+        return undefined;
+      });
     }
     if (report.loaded.length > 0) await secretsReady(this.engine);
     return report;
@@ -274,12 +309,12 @@ export class WorkflowCatalog {
       const existing = this.entries.get(record.id);
       if (existing?.graph.hash === record.hash || this.older.get(record.id)?.has(record.hash)) continue;
       const current = newest.get(record.id) === record && (existing === undefined || existing.info.source === API_SOURCE);
-      const result = await validateText(record.text, API_SOURCE, { workflowIds: ids });
+      const result = await validateText(record.text, API_SOURCE, { workflowIds: ids, ...this.reachOf(API_SOURCE) });
       if (!result.valid) {
         this.logger?.warn(`workflow '${record.id}' (definition ${record.hash.slice(0, 12)}) registered on another node does not load here: ${result.diagnostics.map(formatDiagnostic).join('; ')}`, { workflow: record.id });
         continue;
       }
-      const graph = await loadWorkflowText(record.text, API_SOURCE, { workflowIds: ids });
+      const graph = await loadWorkflowText(record.text, API_SOURCE, { workflowIds: ids, ...this.reachOf(API_SOURCE) });
       if (current) {
         this.add(graph, API_SOURCE);
         changed.push(graph.id);
@@ -321,7 +356,7 @@ export class WorkflowCatalog {
    * `<api>`) has no folder: relative file references in it are refused (RELATIVE_REFERENCE).
    */
   validate(text: string, file = API_SOURCE): Promise<ValidationResult> {
-    return validateText(text, file, { workflowIds: this.knownIds(), unanchored: file === API_SOURCE });
+    return validateText(text, file, { workflowIds: this.knownIds(), unanchored: file === API_SOURCE, ...this.reachOf(file) });
   }
 
   /**
@@ -332,7 +367,8 @@ export class WorkflowCatalog {
   async register(text: string, file = API_SOURCE): Promise<{ result: ValidationResult; workflow?: WorkflowInfo }> {
     const result = await this.validate(text, file);
     if (!result.valid) return { result };
-    const graph = await loadWorkflowText(text, file, { workflowIds: this.knownIds() });
+    // Compiled from the validated document: validating again would read (or fetch) its references twice.
+    const graph = compileWorkflow(result.workflow!);
     const existing = this.entries.get(graph.id);
     if (existing?.graph.hash === graph.hash) return { result, workflow: existing.info };
     // Durable before it is registered (and before the API answers): a crash after the answer
@@ -369,18 +405,18 @@ export class WorkflowCatalog {
     const files = this.legacy.load();
     if (files.length === 0) return;
     // Validated as '<api>', like when they were posted; they may refer to each other.
-    const checked = await Promise.all(files.map(async (f) => ({ ...f, first: await validateText(f.text, API_SOURCE) })));
+    const checked = await Promise.all(files.map(async (f) => ({ ...f, first: await validateText(f.text, API_SOURCE, this.reachOf(API_SOURCE)) })));
     const ids = new Set([...this.knownIds(), ...checked.flatMap((c) => (c.first.workflow?.id !== undefined ? [c.first.workflow.id] : []))]);
     for (const { file, text } of checked) {
-      const result = await validateText(text, API_SOURCE, { workflowIds: ids });
-      if (!result.valid) {
-        report.refused.push({ file, messages: result.diagnostics.map(formatDiagnostic) });
-        continue;
-      }
-      const graph = await loadWorkflowText(text, API_SOURCE, { workflowIds: ids });
-      await this.keep(graph, text, API_SOURCE);
-      this.legacy.markMigrated(file);
-      this.logger?.info(`moved workflow '${graph.id}' from ${file} into the store`, { workflow: graph.id, definitionHash: graph.hash });
+      await refusing(report, file, async () => {
+        const result = await validateText(text, API_SOURCE, { workflowIds: ids, ...this.reachOf(API_SOURCE) });
+        if (!result.valid) return result.diagnostics.map(formatDiagnostic);
+        const graph = await loadWorkflowText(text, API_SOURCE, { workflowIds: ids, ...this.reachOf(API_SOURCE) });
+        await this.keep(graph, text, API_SOURCE);
+        this.legacy!.markMigrated(file);
+        this.logger?.info(`moved workflow '${graph.id}' from ${file} into the store`, { workflow: graph.id, definitionHash: graph.hash });
+        return undefined;
+      });
     }
   }
 
@@ -419,8 +455,10 @@ export class WorkflowCatalog {
     return {
       ...(this.components ? { components: this.components } : {}),
       ...(this.logger ? { logger: this.logger } : {}),
+      secrets: hostSecretSource(this.components, this.secretEnv),
       workflows: (id: string) => this.entries.get(id)?.graph,
       baseDir: source.startsWith('<') ? process.cwd() : dirname(source),
+      ...(source === API_SOURCE ? { reach: (url: string) => urlRefusal(this.apiReach, url) } : {}),
     };
   }
 }

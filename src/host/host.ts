@@ -12,7 +12,9 @@ import type { EngineOptions } from '../engine/options.js';
 import { noopLogger, type Logger } from '../engine/logger.js';
 import { openStore, type Store } from '../store/index.js';
 import { loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
+import type { ReachPolicy } from '../definition/reach.js';
 import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
+import { DEFAULT_SECRET_ENV, allowsEnvSecret, type SecretEnvPolicy } from './secret-env.js';
 import { EventRouter } from './event-router.js';
 import { EventMailboxes, type MailboxOptions } from './event-mailbox.js';
 import { DefinitionStore } from './definition-store.js';
@@ -61,6 +63,14 @@ export interface HostOptions {
    * to start instances on. @default 86_400_000 (24 h)
    */
   unusedDefinitionGraceMs?: number;
+  /**
+   * What definitions registered over the API may reach: files under `fileRoot`, URLs with one of
+   * `urlPrefixes` (specs/security.md). The `workflowsDir` folder's definitions are not limited.
+   * @default nothing (no file, no URL)
+   */
+  reach?: ReachPolicy;
+  /** The environment variables `$SECRETS` may read after the secret stores. @default names starting with `SWIRL_SECRET_` */
+  secretEnv?: SecretEnvPolicy;
 }
 
 /** `<file>.workflows` next to a SQLite file; none for memory stores (SQLite's `:memory:` included). */
@@ -118,7 +128,7 @@ export class SwirlHost {
   ) {
     this.dedup = new EventDedup(engine.store, options.eventDedup);
     const definitionsDir = options.definitionsDir ?? defaultDefinitionsDir(options.store);
-    this.catalog = new WorkflowCatalog(engine, components, logger, definitionsDir !== undefined ? new DefinitionStore(definitionsDir) : undefined);
+    this.catalog = new WorkflowCatalog(engine, components, logger, definitionsDir !== undefined ? new DefinitionStore(definitionsDir) : undefined, options.reach, options.secretEnv);
     // Registered before the engine starts, so mailboxes left by a previous process resume.
     this.events = new EventRouter(engine, this.catalog, logger, new EventMailboxes(engine, logger, options.heldEvents));
     this.scheduler = new Scheduler(engine, { logger, ...(options.scheduleTickMs !== undefined ? { tickMs: options.scheduleTickMs } : {}) });
@@ -302,7 +312,7 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
   const raw = typeof options.store === 'object' ? options.store : await openStore((options.store ?? 'memory') as Parameters<typeof openStore>[0]);
   const { store, timings } = timedStore(raw);
   const appId = options.appId ?? 'swirl';
-  const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId }) : undefined);
+  const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId, implicitSecretEnv: (name) => allowsEnvSecret(options.secretEnv ?? DEFAULT_SECRET_ENV, name) }) : undefined);
   let engine: Engine;
   try {
     engine = await createEngine({ ...options.engine, store, logger });

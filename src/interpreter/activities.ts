@@ -32,6 +32,8 @@ export interface ActivityWorkflow {
   secrets: SecretTable;
   rest: RestCaller;
   baseDir: string;
+  /** What the workflow's OpenAPI documents (and their `$ref`s) may read; absent: anything. */
+  reach?: (url: string) => string | undefined;
   log?: (msg: string, meta: Record<string, unknown>) => void;
 }
 
@@ -121,6 +123,7 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
           invocationAuth: auth.invocation,
           idempotencyKey: actx.idempotencyKey,
           signal: actx.signal,
+          ...(w.reach ? { reach: w.reach } : {}),
         });
       }
       case 'custom':

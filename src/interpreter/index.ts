@@ -32,6 +32,11 @@ export interface InterpreterOptions {
   /** Directory that relative OpenAPI document URIs are resolved against. @default process.cwd() */
   baseDir?: string;
   /**
+   * Why a rest function's OpenAPI document (or a `$ref` in it) may not be read at run time — a
+   * host's policy for definitions registered over the API; undefined when it may. @default anything
+   */
+  reach?: (url: string) => string | undefined;
+  /**
    * Whether new instances of the workflow's id start on this definition. `false` registers an
    * older version only for the instances that already run it (e.g. loaded from the store after a
    * restart): they replay it while new instances get the current one. @default true
@@ -112,6 +117,7 @@ function register(engine: Engine, w: EngineWorkflows, graph: WorkflowGraph, opti
       secrets: SecretTable.create(graph.secrets, options.secrets, options.components),
       rest,
       baseDir: options.baseDir ?? process.cwd(),
+      ...(options.reach ? { reach: options.reach } : {}),
       resolve,
       logger: options.logger,
       log: options.logger ? (msg, meta) => options.logger!.info(msg, meta) : undefined,

@@ -17,7 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), 'swirl-relref-'));
 writeFileSync(join(dir, 'functions.json'), JSON.stringify({ functions: [{ name: 'f', type: 'expression', operation: '.' }] }));
 
 before(async () => {
-  host = await createHost({ store: 'memory' });
+  // Absolute files are reachable only under the server's definition root (specs/security.md).
+  host = await createHost({ store: 'memory', reach: { fileRoot: dir, urlPrefixes: [] } });
   await host.start();
   app = createApp(host);
 });
@@ -69,7 +70,7 @@ describe('relative references in definitions registered over the API', () => {
     assert.deepEqual(body.diagnostics.map((d) => d.code), ['RELATIVE_REFERENCE']);
   });
 
-  test('absolute paths and file:/// URIs are accepted', async () => {
+  test('absolute paths and file:/// URIs under the definition root are accepted', async () => {
     const file = join(dir, 'functions.json');
     for (const [id, ref] of [['abs-path', file], ['abs-uri', `file://${file}`]] as const) {
       const res = await post('/api/v1/workflows', workflow(id, [`functions: ${JSON.stringify(ref)}`]));

@@ -1,6 +1,7 @@
 /**
  * Starts `swirl serve` as a real child process (node --import tsx, not the tsx launcher, which
- * would leave its child running after a SIGKILL) on an ephemeral loopback port, with the workflows
+ * would leave its child running after a SIGKILL) on an ephemeral port (loopback unless `extra` says
+ * `--host`; the base URL is always the loopback one), with the workflows
  * and the SQLite store of `dir`. Every process started is recorded in `started`, so a failing
  * assertion never leaves one running. `launcher` replaces test/cli/run-cli.ts (a fault-injecting
  * wrapper around it, say).
@@ -25,7 +26,8 @@ export interface Server {
 export function startServe(dir: string, started: ChildProcess[], extra: string[] = [], launcher = cli, env: NodeJS.ProcessEnv = process.env): Promise<Server> {
   // gRPC off unless a test asks for it: the default port 50001 is shared by every test process.
   const grpc = extra.includes('--grpc-port') ? [] : ['--grpc-port', '0'];
-  const args = ['--import', 'tsx', launcher, 'serve', '--port', '0', '--host', '127.0.0.1', '--workflows', join(dir, 'workflows'), '--store', `sqlite:${join(dir, 'swirl.db')}`, ...grpc, ...extra];
+  // No --host: the default is loopback (127.0.0.1); a test passes --host 0.0.0.0 to listen beyond it.
+  const args = ['--import', 'tsx', launcher, 'serve', '--port', '0', '--workflows', join(dir, 'workflows'), '--store', `sqlite:${join(dir, 'swirl.db')}`, ...grpc, ...extra];
   const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(proc);
   let out = '';
@@ -35,8 +37,9 @@ export function startServe(dir: string, started: ChildProcess[], extra: string[]
   return new Promise((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ proc, base: `http://127.0.0.1:${m[1]}`, stdout: () => out, stderr: () => err, exited });
+      // https:// when the test serves TLS (--tls-cert).
+      const m = /listening on (https?):\/\/(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)/.exec(out);
+      if (m) resolve({ proc, base: `${m[1]}://127.0.0.1:${m[2]}`, stdout: () => out, stderr: () => err, exited });
     });
     void exited.then((code) => reject(new Error(`swirl serve exited with ${code} before listening:\n${out}\n${err}`)));
   });

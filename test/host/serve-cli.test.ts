@@ -16,7 +16,7 @@ let dir: string;
 before(() => (dir = mkdtempSync(join(tmpdir(), 'swirl-serve-cli-'))));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const serve = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--store', 'memory', ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+const serve = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', '--store', 'memory', ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
 
 test('usage errors exit 2', () => {
   const r = serve('--store', 'mysql://x');

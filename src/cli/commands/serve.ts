@@ -17,15 +17,14 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { DEFAULT_EXPRESSION_LIMITS, createApp, createHost, parseDuration, setExpressionLimits, startGrpcServer, startServer, type Logger, type LogMeta, type RunningGrpcServer } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
+import { addExposureOptions, apiTokenOf, isLoopback, readTls, reachOf, secretEnvOf, tlsFilesOf, type ExposureOptions } from './serve-exposure.js';
 
-interface ServeOptions {
+interface ServeOptions extends ExposureOptions {
   port: string;
   grpcPort: string;
-  host: string;
   workflows?: string;
   components?: string;
   store: string;
-  apiToken?: string;
   appId: string;
   maxHeldEvents: string;
   heldEventTtl: string;
@@ -99,16 +98,16 @@ function shutdownSignal(): Promise<string> {
 
 /** Adds the `serve` command to the program. */
 export function registerServe(program: Command): void {
-  program
+  const serve = program
     .command('serve')
     .description('run the workflow server: Dapr workflow HTTP API, Swirl API, CloudEvents ingress, schedules')
     .option('-p, --port <port>', 'HTTP port (0: any free port)', '3500')
-    .option('--grpc-port <port>', 'Durable Task / Dapr gRPC port for the Dapr workflow SDKs (0: off)', '50001')
-    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .option('--grpc-port <port>', 'Durable Task / Dapr gRPC port for the Dapr workflow SDKs (0: off)', '50001');
+  // Exposure, TLS and what definitions may reach: one block (serve-exposure.ts).
+  addExposureOptions(serve)
     .option('--workflows <dir>', 'folder of workflow definitions (default: ./samples)')
     .option('--components <dir>', 'folder of Dapr component files')
     .option('--store <url>', 'sqlite:<path>, postgres://user@host:port/db[?schema=name] (shared by several nodes) or memory', 'sqlite:swirl.db')
-    .option('--api-token <token>', 'require this dapr-api-token header on every route but health (default: $DAPR_API_TOKEN)')
     .option('--app-id <id>', 'app id reported by /v1.0/metadata and used as pub/sub consumer id', 'swirl')
     .option('--max-held-events <n>', 'CloudEvents held at most for instances that do not exist yet (more: 429)', '10000')
     .option('--held-event-ttl <duration>', 'ISO-8601 duration after which a held CloudEvent whose instance never started is dropped', 'P1D')
@@ -173,6 +172,27 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
+      const tokenOrError = apiTokenOf(opts, process.env);
+      const tlsFiles = tlsFilesOf(opts);
+      const reach = reachOf(opts);
+      if (typeof tokenOrError === 'string' || typeof tlsFiles === 'string' || typeof reach === 'string') {
+        process.stderr.write(`swirl serve: ${[tokenOrError, tlsFiles, reach].find((x) => typeof x === 'string')}\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      if (reach.fileRoot !== undefined && !existsSync(reach.fileRoot)) {
+        process.stderr.write(`swirl serve: the definition root '${opts.definitionRoot}' does not exist\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      let tls: ReturnType<typeof readTls> | undefined;
+      try {
+        tls = tlsFiles ? readTls(tlsFiles) : undefined;
+      } catch (err) {
+        process.stderr.write(`swirl serve: ${(err as Error).message}\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
       const logger = stderrLogger(opts.verbose === true);
       let host;
       try {
@@ -182,6 +202,8 @@ export function registerServe(program: Command): void {
           logger,
           heldEvents: { maxHeldEvents, heldEventTtlMs },
           engine: { workerId, leaseMs },
+          reach,
+          secretEnv: secretEnvOf(opts),
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),
           ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
         });
@@ -199,13 +221,13 @@ export function registerServe(program: Command): void {
       }
       const loaded = host.workflows();
       process.stdout.write(`loaded ${loaded.length} workflow${loaded.length === 1 ? '' : 's'}${workflowsDir ? ` from ${workflowsDir}` : ''}: ${loaded.map((w) => w.id).join(', ') || '(none)'}\n`);
-      const token = opts.apiToken ?? process.env.DAPR_API_TOKEN;
+      const token = tokenOrError.token;
       const stopRequested = shutdownSignal();
-      const server = await startServer(createApp(host, token ? { apiToken: token } : {}), { port, host: opts.host });
+      const server = await startServer(createApp(host, token ? { apiToken: token } : {}), { port, host: opts.host, ...(tls ? { tls } : {}) });
       let grpc: RunningGrpcServer | undefined;
       if (grpcPort !== 0) {
         try {
-          grpc = await startGrpcServer(host, { port: grpcPort, host: opts.host, logger, ...(token ? { apiToken: token } : {}) });
+          grpc = await startGrpcServer(host, { port: grpcPort, host: opts.host, logger, ...(token ? { apiToken: token } : {}), ...(tls ? { tls } : {}) });
         } catch (err) {
           process.stderr.write(`swirl serve: ${(err as Error).message}\n`);
           await server.close();
@@ -213,14 +235,39 @@ export function registerServe(program: Command): void {
           setExitCode(command, ExitCode.Failure);
           return;
         }
-        process.stdout.write(`swirl serve gRPC (Durable Task sidecar) listening on ${opts.host}:${grpc.port}\n`);
+        process.stdout.write(`swirl serve gRPC (Durable Task sidecar) listening on ${opts.host}:${grpc.port}${tls ? ' (TLS)' : ''}\n`);
       }
-      process.stdout.write(`swirl serve listening on http://${opts.host}:${server.port} (store ${opts.store}${token ? ', api token required' : ''})\n`);
+      // Said before the listening line (which supervisors and tests wait for), so it is never missed.
+      const mtls = tls?.clientCa !== undefined ? ', client certificates required' : '';
+      if (isLoopback(opts.host)) process.stdout.write(`listening on ${opts.host} only (this machine): pass --host 0.0.0.0 to accept connections from other machines\n`);
+      else if (!token) {
+        process.stderr.write(
+          `WARNING: swirl serve listens on ${opts.host}, beyond this machine, WITHOUT an API token: anyone who can reach port ${server.port} can register workflows, start, terminate and purge instances. Set --api-token-file <path> or $SWIRL_API_TOKEN, or listen on 127.0.0.1.\n`,
+        );
+      }
+      process.stdout.write(`swirl serve listening on ${server.scheme}://${opts.host}:${server.port} (store ${opts.store}${token ? `, api token required (from ${tokenOrError.source})` : ''}${mtls})\n`);
+      // SIGHUP: read the certificate files again and serve them to new connections (HTTP and gRPC).
+      const onHangup = () => {
+        if (!tlsFiles) {
+          process.stderr.write('SIGHUP: no --tls-cert to reload\n');
+          return;
+        }
+        try {
+          const material = readTls(tlsFiles);
+          server.reloadTls(material);
+          grpc?.reloadTls(material);
+          process.stdout.write(`SIGHUP: reloaded the TLS certificate from ${tlsFiles.cert}\n`);
+        } catch (err) {
+          process.stderr.write(`SIGHUP: the TLS certificate was not reloaded (${(err as Error).message}); the previous one is still served\n`);
+        }
+      };
+      process.on('SIGHUP', onHangup);
       // The store failing (the engine logs the cause) ends the process too, with its own exit code.
       let unsubscribe: () => void = () => undefined;
       const storeFailed = new Promise<Error>((done) => (unsubscribe = host.onFatal(done)));
       const ended = await Promise.race([stopRequested.then((signal) => ({ signal })), storeFailed.then((error) => ({ error }))]);
       unsubscribe();
+      process.off('SIGHUP', onHangup);
       if ('error' in ended) process.stderr.write(`swirl serve: the store failed (${ended.error.message}); exiting with code ${ExitCode.StoreFailed} so that a supervisor restarts this node\n`);
       else process.stdout.write(`${ended.signal}: shutting down\n`);
       await grpc?.close();

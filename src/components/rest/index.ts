@@ -27,6 +27,12 @@ export interface RestCall {
   /** Sent as the `Idempotency-Key` header. */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /**
+   * Why the OpenAPI document, or a file or URL one of its `$ref`s names, may not be read (the
+   * server's policy for definitions registered over the API, specs/security.md); undefined when it
+   * may. Absent: anything.
+   */
+  reach?: (url: string) => string | undefined;
 }
 
 /** Calls rest functions. */
@@ -66,8 +72,11 @@ export function createRestCaller(): RestCaller {
       const hash = req.operation.lastIndexOf('#');
       if (hash <= 0) throw new WorkflowError('INVALID_OPERATION', `rest operation '${req.operation}' is not '<openapi-doc-uri>#<operationId>'`, { nonRetryable: true });
       const url = documentUrl(req.operation.slice(0, hash), req.baseDir);
+      // Checked at registration too; again here, before the document is read at its first call.
+      const refused = req.reach?.(url.href);
+      if (refused !== undefined) throw new WorkflowError('REFERENCE_NOT_ALLOWED', `the OpenAPI document ${url.href} may not be read: ${refused}`, { nonRetryable: true });
       const docAuth = req.resourceAuth && url.protocol !== 'file:' ? await auth.header(req.resourceAuth, req.signal) : undefined;
-      const op = findOperation(await cache.load(url, docAuth), req.operation.slice(hash + 1), url);
+      const op = findOperation(await cache.load(url, docAuth, req.reach), req.operation.slice(hash + 1), url);
       const rest: Record<string, unknown> = { ...req.arguments };
       let path = op.path;
       const query = new URLSearchParams();

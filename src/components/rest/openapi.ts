@@ -126,14 +126,17 @@ export function findOperation(doc: Obj, operationId: string, url: URL): OpenApiO
 export class OpenApiCache {
   private readonly docs = new Map<string, Promise<Obj>>();
 
-  /** The parsed document at `url` (JSON or YAML), fetched with `authorization` when given. */
-  load(url: URL, authorization?: string): Promise<Obj> {
+  /**
+   * The parsed document at `url` (JSON or YAML), fetched with `authorization` when given; its
+   * `$ref`s only to what `reach` allows (when given).
+   */
+  load(url: URL, authorization?: string, reach?: (url: string) => string | undefined): Promise<Obj> {
     let p = this.docs.get(url.href);
     if (!p) {
       p = fetchText(url, authorization).then(async (text) => {
         const doc = load(text) as Obj;
         if (!doc || typeof doc !== 'object') throw new WorkflowError('INVALID_OPENAPI', `${url.href} is not an OpenAPI document`, { nonRetryable: true });
-        return dereference(url, doc, authorization);
+        return dereference(url, doc, authorization, reach);
       });
       p.catch(() => this.docs.delete(url.href));
       this.docs.set(url.href, p);
@@ -146,15 +149,29 @@ export class OpenApiCache {
  * Resolves every `$ref` of `doc` (loaded from `url`), to other files too, against the file it is
  * in — the same rules the validator applies (a remote document never reads local files).
  */
-async function dereference(url: URL, doc: Obj, authorization?: string): Promise<Obj> {
+async function dereference(url: URL, doc: Obj, authorization?: string, reach?: (url: string) => string | undefined): Promise<Obj> {
   const remote = url.protocol !== 'file:';
   try {
-    const http = { timeout: FETCH_TIMEOUT_MS, safeUrlResolver: false, ...(authorization ? { headers: { authorization } } : {}) };
+    const allowed = (file: { url: string }) => reach?.(file.url) === undefined;
+    const isHttp = (file: { url: string }) => /^https?:/i.test(file.url);
+    const http = { timeout: FETCH_TIMEOUT_MS, safeUrlResolver: false, ...(authorization ? { headers: { authorization } } : {}), ...(reach ? { canRead: (f: { url: string }) => isHttp(f) && allowed(f) } : {}) };
+    // With a policy, the built-in resolvers read only allowed targets and a first one fails the rest
+    // (the library would otherwise try the next resolver).
+    const guarded = reach
+      ? {
+          ...(remote ? {} : { file: { canRead: (f: { url: string }) => !isHttp(f) && allowed(f) } }),
+          reach: { order: 0, canRead: (f: { url: string }) => !allowed(f), read: (f: { url: string }) => Promise.reject(new Error(`${f.url} may not be read: ${reach(f.url)}`)) },
+        }
+      : {};
     return (await SwaggerParser.dereference(url.href, doc as never, {
-      resolve: { http, ...(remote ? { file: false } : {}) },
+      resolve: { http, ...(remote ? { file: false } : {}), ...guarded },
       dereference: { circular: 'ignore' },
     } as never)) as unknown as Obj;
   } catch (err) {
-    throw new WorkflowError('INVALID_OPENAPI', `OpenAPI document ${url.href}: a $ref cannot be resolved: ${(err as Error).message}`, { cause: err, nonRetryable: true });
+    // The library reports the guard's refusal only as "Error reading file": say why.
+    const source = (err as { source?: unknown }).source;
+    const refused = reach && typeof source === 'string' ? reach(source) : undefined;
+    const reason = refused !== undefined ? `${String(source)} may not be read: ${refused}` : (err as Error).message;
+    throw new WorkflowError('INVALID_OPENAPI', `OpenAPI document ${url.href}: a $ref cannot be resolved: ${reason}`, { cause: err, nonRetryable: true });
   }
 }

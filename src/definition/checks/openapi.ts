@@ -14,6 +14,7 @@ import { REMOTE_TIMEOUT_MS, isRelativeReference, readReference, resolveReference
 import { getAtPointer, joinPointer } from '../json-pointer.js';
 import type { ParsedDocument } from '../parse.js';
 import { parseDocument } from '../parse.js';
+import { reachProblem, urlRefusal, type ReachPolicy } from '../reach.js';
 import { Reporter } from '../report.js';
 import { didYouMean } from '../suggest.js';
 import { isObject } from '../walk.js';
@@ -86,6 +87,15 @@ async function checkOne(site: RestFunctionSite, workflow: ParsedDocument, cache:
   // Unanchored (API) definitions: RELATIVE_REFERENCE, reported by validate.ts.
   if (workflow.unanchored && isRelativeReference(uri)) return;
   const target = resolveReference(uri, workflow.file);
+  // Outside what the server lets this definition reach: refused before anything is read or fetched.
+  const refused = workflow.reach ? reachProblem(workflow.reach, target) : undefined;
+  if (refused !== undefined) {
+    r.error(DiagnosticCode.ReferenceNotAllowed, site.pointer, `the OpenAPI document '${uri}' of this rest function is not allowed: ${refused}`, {
+      hint: 'the server operator decides what definitions registered over the API may read: --definition-root <dir> for files, --allow-url-prefix <url> for URLs',
+    });
+    out.push(...r.diagnostics);
+    return;
+  }
   const remote = target.kind === 'url';
   if (remote && site.authenticated === true) return;
   const key = remote ? target.url : resolve(target.path);
@@ -160,7 +170,7 @@ async function loadDocument(uri: string, workflow: ParsedDocument, remote: boole
       // The same rules as every other remote file (external.ts `readReference`): any http(s) host,
       // loopback and private ones too (the library's safeUrlResolver would refuse a $ref that the
       // document itself, fetched by us, may come from). A remote document never reads local files.
-      resolve: { http: { timeout: REMOTE_TIMEOUT_MS, safeUrlResolver: false }, ...(remote ? { file: false } : {}) },
+      resolve: { http: { timeout: REMOTE_TIMEOUT_MS, safeUrlResolver: false }, ...(remote ? { file: false } : {}), ...reachResolvers(workflow.reach, remote) },
       dereference: { circular: 'ignore' },
     } as never);
     return api as unknown as Obj;
@@ -170,12 +180,48 @@ async function loadDocument(uri: string, workflow: ParsedDocument, remote: boole
       const ref = getAtPointer(doc.value, joinPointer(at, '$ref'));
       // A failure in a file this one refers to is reported here, naming that file.
       const what = typeof ref === 'string' ? `$ref '${ref}'` : e.source && e.source !== base ? `a $ref in the files it refers to (${relativeTo(base, e.source)})` : 'a $ref';
-      rep.error(DiagnosticCode.InvalidOpenApi, typeof ref === 'string' ? joinPointer(at, '$ref') : at, `${what} cannot be resolved: ${refReason(e, base)}`, {
+      rep.error(DiagnosticCode.InvalidOpenApi, typeof ref === 'string' ? joinPointer(at, '$ref') : at, `${what} cannot be resolved: ${refusedRef(workflow.reach, ref, e.source ?? base) ?? refReason(e, base)}`, {
         hint: '$refs to other files resolve against the file they are in',
       });
     }
     return rep.diagnostics;
   }
+}
+
+/**
+ * `not allowed: …` when the reach policy refused the target of `$ref` `ref` (written in the file at
+ * `source`): the library reports its resolver's refusal only as "Error reading file".
+ */
+function refusedRef(reach: ReachPolicy | undefined, ref: unknown, source: string): string | undefined {
+  if (!reach || typeof ref !== 'string' || ref.startsWith('#')) return undefined;
+  let target: string;
+  try {
+    target = new URL(ref.split('#')[0]!, source).href;
+  } catch {
+    return undefined;
+  }
+  const problem = urlRefusal(reach, target);
+  return problem !== undefined ? `not allowed: ${problem}` : undefined;
+}
+
+/**
+ * Resolver options that keep `$ref`s inside the reach policy: the built-in file and http resolvers
+ * read only allowed targets, and a first resolver takes every other one and fails it (the library
+ * would otherwise try the next resolver). Nothing when there is no policy.
+ */
+function reachResolvers(reach: ReachPolicy | undefined, remote: boolean): Record<string, unknown> {
+  if (!reach) return {};
+  const refusal = (url: string) => urlRefusal(reach, url);
+  const allowed = (file: { url: string }) => refusal(file.url) === undefined;
+  return {
+    http: { timeout: REMOTE_TIMEOUT_MS, safeUrlResolver: false, canRead: (file: { url: string }) => /^https?:/i.test(file.url) && allowed(file) },
+    ...(remote ? {} : { file: { canRead: (file: { url: string }) => !/^https?:/i.test(file.url) && allowed(file) } }),
+    reach: {
+      order: 0,
+      canRead: (file: { url: string }) => !allowed(file),
+      read: (file: { url: string }) => Promise.reject(new Error(`not allowed: ${refusal(file.url)}`)),
+    },
+  };
 }
 
 /** A $ref failure as json-schema-ref-parser reports it (with `continueOnError`, a group of them). */
