@@ -59,8 +59,10 @@ export class HostMetricsRegistry {
   private readonly storeErrors: Counter<'operation'>;
   private readonly activitySeconds: Histogram<'activity'>;
   private readonly actionSeconds: Histogram<'workflow' | 'state' | 'function' | 'outcome'>;
+  /** The ready-work read of the scrape in progress. */
+  private scrapeQueue: Promise<QueuedWork[]> | undefined;
 
-  constructor(sources: MetricsSources) {
+  constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     const perWorkflow = (name: string, help: string) => new Counter({ name, help, labelNames: ['workflow'] as const, registers });
@@ -147,8 +149,16 @@ export class HostMetricsRegistry {
   }
 
   /** The exposition text (Prometheus 0.0.4). */
-  render(): Promise<string> {
-    return this.registry.metrics();
+  async render(): Promise<string> {
+    const queue = this.sources.queuedWork();
+    // Not left unhandled if the registry fails before a gauge awaits it.
+    queue.catch(() => undefined);
+    this.scrapeQueue = queue;
+    try {
+      return await this.registry.metrics();
+    } finally {
+      if (this.scrapeQueue === queue) this.scrapeQueue = undefined;
+    }
   }
 
   /** Its content type. */
@@ -194,9 +204,9 @@ export class HostMetricsRegistry {
     gauge('swirl_healthy', '1 while the node is healthy, 0 once its store has failed (it must be restarted).', () => (s.healthy() ? 1 : 0));
     gauge('swirl_ready', '1 while the node is ready (store healthy, workers claiming), else 0.', () => (s.ready() ? 1 : 0));
     gauge('swirl_uptime_seconds', 'Seconds since the host started.', () => s.uptimeSeconds());
-    // One grouped read of the ready queue per scrape feeds the three queue gauges.
-    let pending: Promise<QueuedWork[]> | undefined;
-    const queued = (): Promise<QueuedWork[]> => (pending ??= s.queuedWork().finally(() => setTimeout(() => (pending = undefined), 0)));
+    // One grouped read of the ready queue per scrape feeds the three queue gauges (render() makes
+    // it; a registry read some other way makes its own).
+    const queued = (): Promise<QueuedWork[]> => this.scrapeQueue ?? s.queuedWork();
     const labelNames = ['kind', 'name'] as const;
     new Gauge({
       name: 'swirl_queued_work',
