@@ -81,6 +81,7 @@ export { STORE_LATENCY_BUCKETS, LatencyRecorder } from './host/latency.js';
 export type { StoreTimings, OperationTiming } from './host/latency.js';
 export type { CloudEventJson, ComponentHost, ComponentSummary } from './components/index.js';
 export { createApp } from './api/app.js';
+export { createMetricsApp } from './api/metrics.js';
 export type { App, AppOptions } from './api/app.js';
 export { startServer } from './api/server.js';
 export type { RunningServer } from './api/server.js';

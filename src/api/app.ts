@@ -8,7 +8,9 @@ import { timingSafeEqual } from 'node:crypto';
 import type { SwirlHost } from '../host/host.js';
 import { registerDaprRoutes } from './dapr-routes.js';
 import { errorBody, json, toErrorResponse } from './http-error.js';
-import { renderMetrics } from './metrics.js';
+import type { Logger } from '../engine/logger.js';
+import { metricsResponse } from './metrics.js';
+import { parseTraceParent } from './traceparent.js';
 import { Router } from './router.js';
 import { registerSwirlRoutes } from './swirl-routes.js';
 
@@ -16,6 +18,11 @@ import { registerSwirlRoutes } from './swirl-routes.js';
 export interface AppOptions {
   /** When set, every route but health requires this value in the `dapr-api-token` header. */
   apiToken?: string;
+  /**
+   * Where the access log goes: one info line per request (`event: 'http.request'`) with method,
+   * path (no query string), status and duration; never bodies, headers or tokens. @default none
+   */
+  accessLog?: Logger;
 }
 
 /** The app: a fetch handler. */
@@ -29,8 +36,8 @@ export interface App {
   preflight(method: string, pathname: string, headers: Headers): Response | undefined;
 }
 
-/** Paths served without the API token (liveness probes carry no secrets). */
-const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/v1.0/healthz']);
+/** Paths served without the API token (health probes carry no secrets). */
+const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/v1.0/healthz', '/readyz', '/v1.0/healthz/outbound']);
 
 function tokenMatches(expected: Buffer, given: string | null): boolean {
   if (given === null) return false;
@@ -52,7 +59,17 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
     const h = host.health();
     return h.healthy ? new Response(null, { status: 204 }) : errorBody(503, 'ERR_UNHEALTHY', h.reason);
   });
-  router.on('GET', '/metrics', async () => new Response(await renderMetrics(host), { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }));
+  // Readiness, apart from liveness: 503 while starting or stopping, or once the store failed.
+  router.on('GET', '/readyz', () => {
+    const r = host.readiness();
+    return r.ready ? json(200, { status: 'ready' }) : json(503, { status: 'not ready', reasons: r.reasons });
+  });
+  // daprd's outbound health: 204 once the components are initialized, whatever the workers do.
+  router.on('GET', '/v1.0/healthz/outbound', () => {
+    const r = host.outboundReadiness();
+    return r.ready ? new Response(null, { status: 204 }) : errorBody(503, 'ERR_OUTBOUND_HEALTH_NOT_READY', r.reasons.join('; '));
+  });
+  router.on('GET', '/metrics', () => metricsResponse(host));
   registerDaprRoutes(router, host);
   registerSwirlRoutes(router, host);
   const token = options.apiToken !== undefined && options.apiToken !== '' ? Buffer.from(options.apiToken) : undefined;
@@ -61,7 +78,7 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
     return errorBody(401, 'ERR_UNAUTHORIZED', headers.has('dapr-api-token') ? 'invalid api token' : 'missing api token: send it in the dapr-api-token header');
   };
 
-  return {
+  const app: App = {
     preflight: (_method, pathname, headers) => unauthorized(pathname, headers),
     async fetch(req: Request): Promise<Response> {
       let url: URL;
@@ -82,6 +99,39 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
       } catch (err) {
         return toErrorResponse(err);
       }
+    },
+  };
+  return options.accessLog ? withAccessLog(app, options.accessLog) : app;
+}
+
+/** The app, logging one line per request once it is answered. */
+function withAccessLog(app: App, log: Logger): App {
+  return {
+    preflight(method: string, pathname: string, headers: Headers): Response | undefined {
+      const refused = app.preflight(method, pathname, headers);
+      // Refused before the body was read: logged like any answer (no time spent worth measuring).
+      if (refused) log.info(`${method} ${pathname} ${refused.status}`, { event: 'http.request', method, path: pathname, status: refused.status, durationMs: 0 });
+      return refused;
+    },
+    async fetch(req: Request): Promise<Response> {
+      const t0 = process.hrtime.bigint();
+      const response = await app.fetch(req);
+      let path = req.url;
+      try {
+        path = new URL(req.url).pathname;
+      } catch {
+        // A malformed URL is logged as given (the app answered 400).
+      }
+      const trace = parseTraceParent(req.headers.get('traceparent'));
+      log.info(`${req.method} ${path} ${response.status}`, {
+        event: 'http.request',
+        method: req.method,
+        path,
+        status: response.status,
+        durationMs: Math.round(Number(process.hrtime.bigint() - t0) / 1e4) / 100,
+        ...(trace ? { traceId: trace.traceId, spanId: trace.spanId } : {}),
+      });
+      return response;
     },
   };
 }

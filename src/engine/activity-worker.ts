@@ -42,6 +42,11 @@ interface Running {
 export class ActivityWorker {
   /** Activity executions started by this worker (benchmarks, tests). */
   executions = 0;
+
+  /** Task leases this worker holds right now (activities running here). */
+  get leasesHeld(): number {
+    return this.running.size;
+  }
   private readonly wakeup = new Wakeup();
   private readonly running = new Map<number, Running>();
   private active = false;

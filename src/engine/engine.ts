@@ -34,6 +34,10 @@ export interface EngineStats {
   cachedInstances: number;
   /** Activity executions started by this engine. */
   activityExecutions: number;
+  /** Instance leases held right now (turns running on this engine). */
+  instanceLeases: number;
+  /** Task leases held right now (activities running on this engine). */
+  taskLeases: number;
 }
 
 /** Ready work of one name, and whether this engine serves it; see {@link Engine.queuedWork}. */
@@ -216,6 +220,11 @@ export class Engine {
     return { healthy: false, reason: `the store failed and refuses every write: ${this.fatal.message}; restart the process`, error: this.fatal };
   }
 
+  /** True between start() and stop() (the workers claim work), and false once the store has failed. */
+  get running(): boolean {
+    return this.state === 'running' && this.fatal === undefined;
+  }
+
   /**
    * Calls `listener` once when the store reports a fatal fault (at once, asynchronously, if it
    * already has). Returns an unsubscribe function.
@@ -241,7 +250,13 @@ export class Engine {
 
   /** Counters (turns, replays, cache hits, activity executions). */
   stats(): EngineStats {
-    return { ...this.orchestrations.stats, cachedInstances: this.orchestrations.cachedInstances, activityExecutions: this.activities.executions };
+    return {
+      ...this.orchestrations.stats,
+      cachedInstances: this.orchestrations.cachedInstances,
+      activityExecutions: this.activities.executions,
+      instanceLeases: this.orchestrations.leasesHeld,
+      taskLeases: this.activities.leasesHeld,
+    };
   }
 
   private storeFailed(error: Error): void {

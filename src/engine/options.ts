@@ -9,6 +9,7 @@ import { DefinitionError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { systemClock, type Clock } from './clock.js';
 import { noopLogger, type Logger } from './logger.js';
+import type { EngineObserver } from './observer.js';
 
 /** Options of `createEngine`. */
 export interface EngineOptions {
@@ -37,6 +38,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Source of time (a ManualClock in tests). @default the system clock */
   clock?: Clock;
+  /** Inspection events for metrics (instance started/ended, lease lost). @default none */
+  observer?: EngineObserver;
   /**
    * Identifies this node in lease ids (`<workerId>:<incarnation>:o<n>`). Must be unique among the
    * live nodes on one store and must not contain ':'. When given, it is treated as stable across
@@ -61,6 +64,7 @@ export interface CompiledEngineOptions {
   shutdownTimeoutMs: number;
   logger: Logger;
   clock: Clock;
+  observer: EngineObserver | undefined;
   workerId: string;
   /** True when workerId was configured (stable across restarts), not generated. */
   stableWorkerId: boolean;
@@ -114,6 +118,7 @@ export function withDefaults(options: EngineOptions = {}): CompiledEngineOptions
     shutdownTimeoutMs: integer('shutdownTimeoutMs', options.shutdownTimeoutMs, ENGINE_DEFAULTS.shutdownTimeoutMs, 0),
     logger: options.logger ?? noopLogger,
     clock: options.clock ?? systemClock,
+    observer: options.observer,
     workerId: workerIdOf(options.workerId),
     stableWorkerId: options.workerId !== undefined,
   };

@@ -20,6 +20,7 @@ import {
 import { OrchestrationCache } from './cache.js';
 import { EventType, toFailureDetails, type FailureDetails, type HistoryEvent } from './history.js';
 import { LogEvent } from './logger.js';
+import { notifyObserver } from './observer.js';
 import { fromHistoryRecord, inboxBatch, toHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
@@ -121,6 +122,11 @@ export class OrchestrationWorker {
   /** Number of live orchestrations cached. */
   get cachedInstances(): number {
     return this.cache.size;
+  }
+
+  /** Instance leases this worker holds right now (turns running here). */
+  get leasesHeld(): number {
+    return this.active.size;
   }
 
   start(): void {
@@ -255,6 +261,7 @@ export class OrchestrationWorker {
       const code = (e as { code?: string }).code;
       if (code === StoreErrorCode.LEASE_LOST || code === StoreErrorCode.HISTORY_CONFLICT) {
         this.opts.logger.warn(`turn of '${id}' discarded: ${(e as Error).message}`, { event: LogEvent.leaseLost, instanceId: id });
+        notifyObserver(this.opts.observer, 'leaseLost', { instanceId: id, name: item.instance.name });
         // HISTORY_CONFLICT is checked after the lease, so the lease is still ours: release it now
         // rather than sit on it for leaseMs. With an inline completion the lost lease may be the
         // task's, not ours; and a lease adopted after the commit was sent is ours as well: release
@@ -545,6 +552,7 @@ export class OrchestrationWorker {
     } catch {
       return false;
     }
+    this.logFailed(instance, failure);
     this.hooks.committed(instance.instanceId, RuntimeStatus.FAILED);
     return true;
   }
@@ -567,18 +575,35 @@ export class OrchestrationWorker {
     return failedOutcome(toFailureDetails(e));
   }
 
+  /**
+   * Logs and observes what a committed turn did. A failed instance is logged at warn with its
+   * reason (an operator must see it without --verbose); the other endings at info.
+   */
   private logOutcome(instance: InstanceRecord, status: RuntimeStatus, outcome: ExecutionOutcome | undefined): void {
     const meta = { instanceId: instance.instanceId, name: instance.name };
-    if (instance.status === RuntimeStatus.PENDING) this.opts.logger.debug(`instance '${instance.instanceId}' started`, { event: LogEvent.instanceStarted, ...meta });
+    if (instance.status === RuntimeStatus.PENDING) {
+      this.opts.logger.debug(`instance '${instance.instanceId}' started`, { event: LogEvent.instanceStarted, ...meta });
+      notifyObserver(this.opts.observer, 'instanceStarted', meta);
+    }
     if (!outcome) return;
-    const event =
-      status === RuntimeStatus.COMPLETED
-        ? LogEvent.instanceCompleted
-        : status === RuntimeStatus.FAILED
-          ? LogEvent.instanceFailed
-          : status === RuntimeStatus.TERMINATED
-            ? LogEvent.instanceTerminated
-            : LogEvent.instanceContinuedAsNew;
+    if (status === RuntimeStatus.FAILED) {
+      this.logFailed(instance, outcome.failure);
+      return;
+    }
+    const event = status === RuntimeStatus.COMPLETED ? LogEvent.instanceCompleted : status === RuntimeStatus.TERMINATED ? LogEvent.instanceTerminated : LogEvent.instanceContinuedAsNew;
     this.opts.logger.info(`instance '${instance.instanceId}' ${status.toLowerCase()}`, { event, ...meta });
+    notifyObserver(this.opts.observer, 'instanceEnded', { ...meta, status });
+  }
+
+  /** `instance 'o-17' failed: [CODE] message` at warn, with the failure's fields. */
+  private logFailed(instance: InstanceRecord, failure: FailureDetails | undefined): void {
+    const meta = { instanceId: instance.instanceId, name: instance.name };
+    const reason = failure ? `${failure.code !== undefined ? `[${failure.code}] ` : ''}${failure.message}` : 'no failure details';
+    this.opts.logger.warn(`instance '${instance.instanceId}' failed: ${reason}`, {
+      event: LogEvent.instanceFailed,
+      ...meta,
+      ...(failure ? { error: { type: failure.errorType, code: failure.code, message: failure.message } } : {}),
+    });
+    notifyObserver(this.opts.observer, 'instanceEnded', { ...meta, status: RuntimeStatus.FAILED, ...(failure ? { failure } : {}) });
   }
 }

@@ -20,7 +20,8 @@ import { EventMailboxes, type MailboxOptions } from './event-mailbox.js';
 import { DefinitionStore } from './definition-store.js';
 import { Scheduler } from './scheduler.js';
 import { EventDedup, type DedupedOutcome, type EventDedupOptions } from './event-dedup.js';
-import { timeActivities, timedStore, type StoreTimings } from './latency.js';
+import { timeActivities, timedStore, type ActivityExecution, type StoreTimings } from './latency.js';
+import { HostMetricsRegistry } from './metrics-registry.js';
 
 /** Default of {@link HostOptions.unusedDefinitionGraceMs}: 24 hours. */
 const UNUSED_DEFINITION_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -118,6 +119,8 @@ export class SwirlHost {
 
   /** Use {@link createHost}. */
   constructor(
+    /** The Prometheus registry every metric of this host is in (rendered by /metrics). */
+    readonly prometheus: HostMetricsRegistry,
     readonly engine: Engine,
     readonly components: ComponentHost | undefined,
     readonly appId: string,
@@ -247,6 +250,7 @@ export class SwirlHost {
       const outcome = await this.dedup.once(e, () => this.events.route(e));
       // Counted once per (source, id): a redelivered copy (or a second subscription's) is not new.
       if (outcome.duplicate !== true) this.eventsReceived += 1;
+      this.prometheus.routedEvent(outcome);
       out.push(outcome);
     }
     return out;
@@ -258,6 +262,39 @@ export class SwirlHost {
    */
   health(): ReturnType<Engine['health']> {
     return this.engine.health();
+  }
+
+  /**
+   * Readiness, apart from liveness ({@link health}): ready once start() has finished (definitions
+   * loaded, subscriptions made) while the engine's workers claim work and the store is healthy.
+   * Not ready before start, after stop, or once the store failed; `reasons` says which.
+   */
+  readiness(): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (this.state === 'created') reasons.push('the host is starting');
+    if (this.state === 'stopped') reasons.push('the host is stopping');
+    const h = this.engine.health();
+    if (!h.healthy) reasons.push(h.reason);
+    else if (this.state === 'running' && !this.engine.running) reasons.push('the engine workers are not running');
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /**
+   * Outbound readiness like daprd's /v1.0/healthz/outbound: the components are loaded and the
+   * pub/sub subscriptions made (start() finished), and the store accepts writes. It does not
+   * depend on the workers (an outbound-only probe of a node that drains work still passes).
+   */
+  outboundReadiness(): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (this.state !== 'running') reasons.push(this.state === 'created' ? 'components are being initialized' : 'the host is stopping');
+    const h = this.engine.health();
+    if (!h.healthy) reasons.push(h.reason);
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /** Seconds since the host started. */
+  uptimeSeconds(): number {
+    return (Date.now() - this.startedAt) / 1000;
   }
 
   /** Calls `listener` once when the store fails fatally (see Engine.onFatal). */
@@ -273,7 +310,7 @@ export class SwirlHost {
       store: this.timings(),
       activities: this.activityTimings(),
       eventsReceived: this.eventsReceived,
-      uptimeSeconds: (Date.now() - this.startedAt) / 1000,
+      uptimeSeconds: this.uptimeSeconds(),
     };
   }
 
@@ -310,19 +347,37 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
   await initExpressions();
   const logger = options.logger ?? noopLogger;
   const raw = typeof options.store === 'object' ? options.store : await openStore((options.store ?? 'memory') as Parameters<typeof openStore>[0]);
-  const { store, timings } = timedStore(raw);
+  // The registry's gauges read the host, which exists only below: they are read at scrape time.
+  const late: { host?: SwirlHost } = {};
+  const the = (): SwirlHost => late.host!;
+  const prometheus = new HostMetricsRegistry({
+    engineStats: () => the().engine.stats(),
+    expressionStats,
+    workflowsRegistered: () => the().workflows().length,
+    heldEvents: () => the().events.mailboxes.held,
+    healthy: () => the().health().healthy,
+    ready: () => the().readiness().ready,
+    uptimeSeconds: () => the().uptimeSeconds(),
+    queuedWork: () => the().engine.queuedWork(),
+    now: () => the().engine.options.clock.now(),
+  });
+  const { store, timings } = timedStore(raw, (op, seconds, failed) => prometheus.storeCall(op, seconds, failed));
   const appId = options.appId ?? 'swirl';
   const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId, implicitSecretEnv: (name) => allowsEnvSecret(options.secretEnv ?? DEFAULT_SECRET_ENV, name) }) : undefined);
   let engine: Engine;
   try {
-    engine = await createEngine({ ...options.engine, store, logger });
+    engine = await createEngine({ observer: prometheus.observer(), ...options.engine, store, logger });
   } catch (err) {
     await components?.close();
     throw err;
   }
   const ownsStore = typeof options.store !== 'object';
-  const activityTimings = timeActivities(engine);
-  const host = new SwirlHost(engine, components, appId, timings, activityTimings, logger, options);
+  const activityTimings = timeActivities(engine, (e) => {
+    prometheus.activity(e);
+    if (e.error !== undefined) logActionFailure(logger, e);
+  });
+  const host = new SwirlHost(prometheus, engine, components, appId, timings, activityTimings, logger, options);
+  late.host = host;
   if (ownsStore) {
     const stop = host.stop.bind(host);
     host.stop = async () => {
@@ -331,4 +386,25 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
     };
   }
   return host;
+}
+
+/**
+ * An action's function call that threw, logged with where it ran (a retried attempt is not yet
+ * a failure of the instance; an instance that fails logs its own warn line).
+ */
+function logActionFailure(logger: Logger, e: ActivityExecution): void {
+  const call = e.input as { workflow?: unknown; state?: unknown; function?: unknown } | undefined;
+  const err = e.error as { code?: unknown; message?: unknown } | undefined;
+  const message = typeof err?.message === 'string' ? err.message : String(e.error);
+  logger.info(`activity '${e.name}' of '${e.ctx.instanceId}' failed (attempt ${e.ctx.attempt}): ${message}`, {
+    event: 'action.failed',
+    instanceId: e.ctx.instanceId,
+    ...(typeof call?.workflow === 'string' ? { name: call.workflow } : {}),
+    ...(typeof call?.state === 'string' ? { state: call.state } : {}),
+    ...(typeof call?.function === 'string' ? { function: call.function } : {}),
+    activity: e.name,
+    attempt: e.ctx.attempt,
+    durationMs: Math.round(e.seconds * 1000),
+    error: { ...(typeof err?.code === 'string' ? { code: err.code } : {}), message },
+  });
 }

@@ -4,7 +4,7 @@
  * every async Store call as the engine makes it, and a wrapper that times activity executions.
  */
 import type { Engine } from '../engine/engine.js';
-import type { ActivityFunction } from '../engine/registry.js';
+import type { ActivityContext, ActivityFunction } from '../engine/registry.js';
 import type { Store } from '../store/index.js';
 
 /** Prometheus-style histogram bucket bounds in seconds. */
@@ -22,12 +22,18 @@ export interface OperationTiming {
 /** Latency by operation name (`commitTurn`, `claimOrchestrations`, … or an activity name). */
 export type StoreTimings = Record<string, OperationTiming>;
 
+/** Receives each observation as it is made (the Prometheus histograms of host/metrics-registry). */
+export type LatencySink = (op: string, seconds: number, failed: boolean) => void;
+
 /** Records durations by operation. */
 export class LatencyRecorder {
   private readonly stats: StoreTimings = {};
 
+  constructor(private readonly sink?: LatencySink) {}
+
   /** Adds one observation. */
   record(op: string, seconds: number, failed: boolean): void {
+    this.sink?.(op, seconds, failed);
     const s = (this.stats[op] ??= { count: 0, errors: 0, sumSeconds: 0, buckets: STORE_LATENCY_BUCKETS.map(() => 0) });
     s.count += 1;
     if (failed) s.errors += 1;
@@ -57,8 +63,8 @@ export class LatencyRecorder {
 }
 
 /** Wraps a store; `timings()` returns a copy of the counters so far. */
-export function timedStore(store: Store): { store: Store; timings: () => StoreTimings } {
-  const rec = new LatencyRecorder();
+export function timedStore(store: Store, sink?: LatencySink): { store: Store; timings: () => StoreTimings } {
+  const rec = new LatencyRecorder(sink);
   const proxy = new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -86,9 +92,37 @@ export function timedStore(store: Store): { store: Store; timings: () => StoreTi
  * registered with the first workflow), by activity name. The engine exposes no activity timing
  * of its own; this measures the function's execution in this process.
  */
-export function timeActivities(engine: Engine): () => StoreTimings {
+export function timeActivities(engine: Engine, observe?: ActivityObserver): () => StoreTimings {
   const rec = new LatencyRecorder();
   const register = engine.registerActivity.bind(engine);
-  engine.registerActivity = ((name: string, fn: ActivityFunction, options?: { available?: () => boolean }) => register(name, (input, ctx) => rec.time(name, () => fn(input, ctx)), options)) as Engine['registerActivity'];
+  engine.registerActivity = ((name: string, fn: ActivityFunction, options?: { available?: () => boolean }) =>
+    register(name, async (input, ctx) => {
+      const t0 = process.hrtime.bigint();
+      try {
+        const v: unknown = await fn(input, ctx);
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        rec.record(name, seconds, false);
+        observe?.({ name, input, ctx, seconds });
+        return v;
+      } catch (e) {
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        rec.record(name, seconds, true);
+        observe?.({ name, input, ctx, seconds, error: e });
+        throw e;
+      }
+    }, options)) as Engine['registerActivity'];
   return () => rec.snapshot();
 }
+
+/** One activity execution as {@link timeActivities} saw it. */
+export interface ActivityExecution {
+  name: string;
+  input: unknown;
+  ctx: ActivityContext;
+  seconds: number;
+  /** Set when the execution threw. */
+  error?: unknown;
+}
+
+/** Receives each activity execution (metrics by workflow/state/function, action log lines). */
+export type ActivityObserver = (execution: ActivityExecution) => void;

@@ -231,7 +231,7 @@ describe('CloudEvents ingress', () => {
 });
 
 describe('metrics', () => {
-  test('Prometheus text with instances by status, engine, jq, store and activity series', async () => {
+  test('Prometheus text with per-workflow instance counters, engine, jq, store, activity, routing and default process series', async () => {
     host.engine.registerActivity('probe', async (n: number) => n + 1);
     host.engine.registerOrchestration('probing', function* (ctx: OrchestrationContext): Generator<unknown, unknown, any> {
       return yield ctx.callActivity('probe', 1);
@@ -242,13 +242,21 @@ describe('metrics', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type')!, /^text\/plain; version=0.0.4/);
     const text = await res.text();
-    assert.match(text, /^swirl_instances\{status="COMPLETED"\} [1-9]\d*$/m);
+    // Counted by this node as its turns commit (specs/observability.md), not by scanning the store.
+    assert.match(text, /^swirl_instances_started_total\{workflow="probing"\} 1$/m);
+    assert.match(text, /^swirl_instances_completed_total\{workflow="probing"\} 1$/m);
+    assert.match(text, /^swirl_instances_completed_total\{workflow="greet"\} [1-9]\d*$/m);
+    assert.match(text, /^swirl_instances_terminated_total\{workflow="await-payment"\} [1-9]\d*$/m);
+    assert.match(text, /^swirl_cloudevents_routed_total\{outcome="delivered"\} [1-9]\d*$/m);
+    assert.match(text, /^process_cpu_seconds_total \d/m);
+    assert.match(text, /^nodejs_heap_size_used_bytes \d/m);
+    assert.match(text, /^swirl_ready 1$/m);
     assert.match(text, /^swirl_turns_total [1-9]\d*$/m);
     assert.match(text, /^swirl_jq_fallback_evaluations_total \d+$/m);
     assert.match(text, /^swirl_store_operation_seconds_count\{operation="commitTurn"\} [1-9]\d*$/m);
     assert.match(text, /^swirl_cloudevents_received_total [1-9]\d*$/m);
     assert.match(text, /^swirl_held_events 0$/m);
     assert.match(text, /^swirl_activity_seconds_count\{activity="probe"\} 1$/m);
-    assert.match(text, /^swirl_activity_seconds_bucket\{activity="probe",le="\+Inf"\} 1$/m);
+    assert.match(text, /^swirl_activity_seconds_bucket\{le="\+Inf",activity="probe"\} 1$/m);
   });
 });

@@ -15,9 +15,10 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { DEFAULT_EXPRESSION_LIMITS, createApp, createHost, parseDuration, setExpressionLimits, startGrpcServer, startServer, type Logger, type LogMeta, type RunningGrpcServer } from '../../index.js';
+import { DEFAULT_EXPRESSION_LIMITS, createApp, createHost, createMetricsApp, parseDuration, setExpressionLimits, startGrpcServer, startServer, type RunningGrpcServer, type RunningServer } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
 import { addExposureOptions, apiTokenOf, isLoopback, readTls, reachOf, secretEnvOf, tlsFilesOf, type ExposureOptions } from './serve-exposure.js';
+import { createServeLog, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './serve-logger.js';
 
 interface ServeOptions extends ExposureOptions {
   port: string;
@@ -34,6 +35,9 @@ interface ServeOptions extends ExposureOptions {
   expressionMaxLength: string;
   expressionMaxString: string;
   verbose?: boolean;
+  logFormat: string;
+  logLevel?: string;
+  metricsPort?: string;
 }
 
 /** The per-server expression limits from the command line, or the first bad flag. */
@@ -76,17 +80,6 @@ function defaultWorkflowsDir(): string | undefined {
   return existsSync(packaged) ? packaged : undefined;
 }
 
-/** Log lines on stderr: warnings and errors always, the rest with --verbose. */
-function stderrLogger(verbose: boolean): Logger {
-  const line = (level: string, msg: string, meta?: LogMeta) => process.stderr.write(`${new Date().toISOString()} ${level} ${msg}${meta?.instanceId ? ` [${String(meta.instanceId)}]` : ''}\n`);
-  return {
-    debug: () => undefined,
-    info: (msg, meta) => (verbose ? line('info', msg, meta) : undefined),
-    warn: (msg, meta) => line('warn', msg, meta),
-    error: (msg, meta) => line('error', msg, meta),
-  };
-}
-
 /** Resolves when the process is asked to stop. */
 function shutdownSignal(): Promise<string> {
   return new Promise((done) => {
@@ -116,7 +109,10 @@ export function registerServe(program: Command): void {
     .option('--expression-max-length <n>', 'longest array one jq expression may build', String(DEFAULT_EXPRESSION_LIMITS.collectionLength))
     .option('--expression-max-string <n>', 'longest string one jq expression may build (UTF-16 code units)', String(DEFAULT_EXPRESSION_LIMITS.stringLength))
     .option('--lease <duration>', 'ISO-8601 duration of work leases: how long a killed node keeps its instances from the other nodes', 'PT30S')
-    .option('--verbose', 'log engine and host events on stderr')
+    .option('--verbose', 'same as --log-level debug')
+    .option('--log-format <format>', `log lines on stderr as ${LOG_FORMATS.join(' or ')}`, 'json')
+    .option('--log-level <level>', `least severe level logged: ${LOG_LEVELS.join(', ')} (default: info)`)
+    .option('--metrics-port <port>', 'also serve GET /metrics on this port, without the API token (like daprd; 0: any free port)')
     .action(async (opts: ServeOptions, command: Command) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -193,7 +189,25 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
-      const logger = stderrLogger(opts.verbose === true);
+      if (!(LOG_FORMATS as readonly string[]).includes(opts.logFormat)) {
+        process.stderr.write(`swirl serve: --log-format must be ${LOG_FORMATS.join(' or ')}, not '${opts.logFormat}'\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      const level = opts.logLevel ?? (opts.verbose === true ? 'debug' : 'info');
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+        process.stderr.write(`swirl serve: --log-level must be one of ${LOG_LEVELS.join(', ')}, not '${level}'\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      const metricsPort = opts.metricsPort === undefined ? undefined : Number(opts.metricsPort);
+      if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) {
+        process.stderr.write(`swirl serve: --metrics-port must be a port number, not '${opts.metricsPort}'\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      const log = createServeLog(opts.logFormat as LogFormat, level as LogLevel, opts.appId);
+      const logger = log.logger;
       let host;
       try {
         host = await createHost({
@@ -223,7 +237,20 @@ export function registerServe(program: Command): void {
       process.stdout.write(`loaded ${loaded.length} workflow${loaded.length === 1 ? '' : 's'}${workflowsDir ? ` from ${workflowsDir}` : ''}: ${loaded.map((w) => w.id).join(', ') || '(none)'}\n`);
       const token = tokenOrError.token;
       const stopRequested = shutdownSignal();
-      const server = await startServer(createApp(host, token ? { apiToken: token } : {}), { port, host: opts.host, ...(tls ? { tls } : {}) });
+      const server = await startServer(createApp(host, { accessLog: log.access, ...(token ? { apiToken: token } : {}) }), { port, host: opts.host, ...(tls ? { tls } : {}) });
+      let metricsServer: RunningServer | undefined;
+      if (metricsPort !== undefined) {
+        try {
+          metricsServer = await startServer(createMetricsApp(host), { port: metricsPort, host: opts.host });
+        } catch (err) {
+          process.stderr.write(`swirl serve: --metrics-port ${metricsPort}: ${(err as Error).message}\n`);
+          await server.close();
+          await host.stop().catch(() => undefined);
+          setExitCode(command, ExitCode.Failure);
+          return;
+        }
+        process.stdout.write(`swirl serve metrics on http://${opts.host}:${metricsServer.port}/metrics\n`);
+      }
       let grpc: RunningGrpcServer | undefined;
       if (grpcPort !== 0) {
         try {
@@ -231,6 +258,7 @@ export function registerServe(program: Command): void {
         } catch (err) {
           process.stderr.write(`swirl serve: ${(err as Error).message}\n`);
           await server.close();
+          await metricsServer?.close();
           await host.stop().catch(() => undefined);
           setExitCode(command, ExitCode.Failure);
           return;
@@ -272,7 +300,9 @@ export function registerServe(program: Command): void {
       else process.stdout.write(`${ended.signal}: shutting down\n`);
       await grpc?.close();
       await server.close();
+      await metricsServer?.close();
       await host.stop().catch((err: unknown) => process.stderr.write(`swirl serve: stopping: ${(err as Error).message}\n`));
+      log.flush();
       process.stdout.write('stopped\n');
       setExitCode(command, 'error' in ended ? ExitCode.StoreFailed : ExitCode.Ok);
     });

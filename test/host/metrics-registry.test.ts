@@ -1,0 +1,75 @@
+// The metrics registry (issue 13): a scrape reads no stored instance (only the ready-work summary),
+// instance counters follow committed turns per workflow, and CloudEvent routing is counted by outcome.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createApp, createHost, type SwirlHost } from '../../src/index.js';
+
+const hosts: SwirlHost[] = [];
+after(async () => {
+  await Promise.all(hosts.map((h) => h.stop().catch(() => undefined)));
+});
+
+const ORDER = `
+id: order
+specVersion: '0.8'
+events:
+  - name: paid
+    type: shop.paid
+    source: /shop
+    correlation: [{ contextAttributeName: orderid }]
+states:
+  - name: WaitPaid
+    type: event
+    onEvents: [{ eventRefs: [paid] }]
+    end: true
+`;
+
+/** The value of one sample line, or undefined when the series is absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+test('a scrape reads no stored instance; instance and routing counters follow what this node did', async () => {
+  const host = await createHost({ store: 'memory', engine: { pollIntervalMs: 20 } });
+  hosts.push(host);
+  await host.start();
+  const app = createApp(host);
+  const call = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
+    app.fetch(new Request(`http://swirl.test${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
+  assert.equal((await call('POST', '/api/v1/workflows', ORDER, { 'content-type': 'application/yaml' })).status, 201);
+  // The input's orderid is the instance's correlation value.
+  for (const id of ['o-1', 'o-2', 'o-3']) assert.equal((await call('POST', `/v1.0/workflows/dapr/order/start?instanceID=${id}`, JSON.stringify({ orderid: id }), { 'content-type': 'application/json' })).status, 202);
+  for (const id of ['o-1', 'o-2', 'o-3']) await host.engine.client.waitForStart(id, { timeoutMs: 5000 });
+  await host.engine.client.terminate('o-3', { reason: 'cancelled' });
+  const ce = (id: string, orderid: string) => JSON.stringify({ specversion: '1.0', id, source: '/shop', type: 'shop.paid', orderid });
+  const ingest = (body: string) => call('POST', '/api/v1/events', body, { 'content-type': 'application/cloudevents+json' });
+  assert.equal((await ingest(ce('e-1', 'o-1'))).status, 202);
+  assert.equal((await ingest(ce('e-1', 'o-1'))).status, 202); // the same (source, id) again
+  assert.equal((await ingest(JSON.stringify({ specversion: '1.0', id: 'e-2', source: '/elsewhere', type: 'other.thing' }))).status, 202);
+  assert.equal((await host.engine.client.waitForCompletion('o-1', { timeoutMs: 5000 })).runtimeStatus, 'COMPLETED');
+  await host.engine.client.waitForCompletion('o-3', { timeoutMs: 5000 });
+
+  const scrape = async () => (await call('GET', '/metrics')).text();
+  const first = await scrape();
+  const queries = (t: string) => sample(t, 'swirl_store_operation_seconds_count{operation="queryInstances"}') ?? 0;
+  const gets = (t: string) => sample(t, 'swirl_store_operation_seconds_count{operation="getInstance"}') ?? 0;
+  const second = await scrape();
+  const third = await scrape();
+  // Scrapes between them made no instance reads at all (the old page listed every instance per status).
+  assert.equal(queries(third), queries(first));
+  assert.equal(gets(third), gets(first));
+  assert.equal(sample(third, 'swirl_store_operation_seconds_count{operation="queuedWork"}'), (sample(second, 'swirl_store_operation_seconds_count{operation="queuedWork"}') ?? 0) + 1, 'one ready-work read per scrape');
+
+  assert.equal(sample(third, 'swirl_instances_started_total{workflow="order"}'), 3);
+  assert.equal(sample(third, 'swirl_instances_completed_total{workflow="order"}'), 1);
+  assert.equal(sample(third, 'swirl_instances_terminated_total{workflow="order"}'), 1);
+  assert.equal(sample(third, 'swirl_instances_failed_total{workflow="order"}'), undefined);
+  assert.equal(sample(third, 'swirl_cloudevents_routed_total{outcome="delivered"}'), 1);
+  assert.equal(sample(third, 'swirl_cloudevents_routed_total{outcome="duplicate"}'), 1);
+  assert.equal(sample(third, 'swirl_cloudevents_routed_total{outcome="unmatched"}'), 1);
+  assert.equal(sample(third, 'swirl_cloudevents_received_total'), 2);
+  assert.equal(sample(third, 'swirl_instance_leases'), 0);
+  assert.equal(sample(third, 'swirl_leases_lost_total'), 0);
+  assert.match(third, /^# TYPE swirl_queue_lag_seconds gauge$/m);
+});
