@@ -14,6 +14,7 @@ import { parseMoment } from '../client/since.js';
 import { renderTable } from '../client/table.js';
 import { ExitCode } from '../exit.js';
 import { registerInstanceControl } from './instances-control.js';
+import { registerInstanceState } from './instances-state.js';
 
 /** The API's largest page; `--limit` above it pages through. */
 const MAX_PAGE = 1000;
@@ -51,6 +52,7 @@ export function registerInstances(program: Command): Command {
     .option('--wait', 'wait until the instance finishes and print its output; exit 0 when COMPLETED, 1 when FAILED or TERMINATED')
     .action((workflow: string, flags: StartFlags, command: Command) => runClient(command, flags, (ctx) => start(ctx, workflow, flags)));
   registerInstanceControl(group);
+  registerInstanceState(group);
   return group;
 }
 
