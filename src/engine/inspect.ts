@@ -55,6 +55,8 @@ export async function inspectInstance(
   if (!instance) throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`);
   const events = (await store.loadHistory(instanceId)).map(fromHistoryRecord);
   const notes: InspectionNote[] = [];
+  // A remote orchestration's code runs in a connected app, not here: nothing to replay.
+  if (registry.orchestration(instance.name)?.remote) return { instanceId, notes, waits: [], events };
   // A plain replay without the logger: nothing it does reaches the outside.
   const found = await runtimeForInstance(instance, events, async () => events, registry, { logger: noopLogger, maxPayloadBytes: opts.maxPayloadBytes, onNote: (entry, timeMs) => void notes.push({ timeMs, entry: structuredClone(entry) }) });
   if (!('runtime' in found)) {
