@@ -9,7 +9,8 @@ import type { Engine } from '../engine/engine.js';
 import type { InstanceMetadata } from '../engine/client.js';
 import { SwirlError } from '../errors.js';
 import { isTerminalStatus, type RuntimeStatus } from '../store/types.js';
-import { currentStates, rerunEnvelope, rerunPoints, timelineItems, type CurrentState, type TimelineItem } from '../interpreter/index.js';
+import { EventType, fromPayload } from '../engine/history.js';
+import { currentStates, rerunEnvelope, rerunPoints, rerunTarget, timelineItems, type CurrentState, type TimelineItem } from '../interpreter/index.js';
 
 /** Error codes of this module. */
 export const InstanceViewErrorCode = {
@@ -94,7 +95,8 @@ export async function rerun(engine: Engine, sourceId: string, req: RerunRequest)
     throw new SwirlError(InstanceViewErrorCode.RERUN_SOURCE_RUNNING, `instance '${sourceId}' is ${m.runtimeStatus}: only a completed, failed or terminated instance can be rerun (terminate it first)`);
   }
   if (req.instanceId === sourceId) throw new SwirlError('INVALID_ARGUMENT', `a rerun is a new instance: instanceID must differ from the instance rerun ('${sourceId}')`);
-  const points = rerunPoints((await engine.client.inspect(sourceId)).notes);
+  const inspection = await engine.client.inspect(sourceId);
+  const points = rerunPoints(inspection.notes);
   if (!points.has(req.fromState)) {
     const allowed = [...points.keys()];
     throw new SwirlError(
@@ -103,8 +105,10 @@ export async function rerun(engine: Engine, sourceId: string, req: RerunRequest)
     );
   }
   const input = req.input !== undefined ? req.input : points.get(req.fromState);
-  return engine.client.start(m.name, rerunEnvelope(sourceId, req.fromState, input), {
+  const started = inspection.events.find((e) => e.type === EventType.ExecutionStarted);
+  const target = rerunTarget(started?.type === EventType.ExecutionStarted ? fromPayload(started.input) : undefined, m.name, m.definitionHash);
+  return engine.client.start(target.name, rerunEnvelope(sourceId, req.fromState, input), {
     ...(req.instanceId !== undefined ? { instanceId: req.instanceId } : {}),
-    ...(m.definitionHash !== undefined ? { definitionHash: m.definitionHash } : {}),
+    ...(target.definitionHash !== undefined ? { definitionHash: target.definitionHash } : {}),
   });
 }

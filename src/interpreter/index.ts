@@ -174,6 +174,19 @@ export function rerunEnvelope(source: string, fromState: string, input: unknown)
   return { [RERUN_KEY]: { fromState, input, source } };
 }
 
+/**
+ * What a rerun of an execution that started with `startInput` must start: after a continueAs into
+ * another workflow, the execution runs that workflow (at the version the envelope names) under
+ * the original orchestration name, so a rerun starts the target; otherwise the same `name`.
+ */
+export function rerunTarget(startInput: unknown, name: string, definitionHash: string | undefined): { name: string; definitionHash?: string } {
+  if (isEnvelope(startInput) && startInput[CONTINUE_AS_KEY].workflow !== name) {
+    const e = startInput[CONTINUE_AS_KEY];
+    return { name: e.workflow, ...(e.definition !== undefined ? { definitionHash: e.definition } : {}) };
+  }
+  return { name, ...(definitionHash !== undefined ? { definitionHash } : {}) };
+}
+
 function isRerun(input: unknown): input is RerunEnvelope {
   return input !== null && typeof input === 'object' && RERUN_KEY in input;
 }

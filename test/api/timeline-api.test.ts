@@ -101,6 +101,28 @@ states:
     end: true
 `;
 
+// After a continueAs into another workflow, the instance runs that workflow: a rerun starts it.
+const FIRST = `
+id: first
+specVersion: '0.8'
+states:
+  - name: Hand
+    type: inject
+    data: { stage: first }
+    end: { continueAs: second }
+`;
+const SECOND = `
+id: second
+specVersion: '0.8'
+states:
+  - name: Check
+    type: inject
+    data: {}
+    stateDataFilter:
+      output: '\${ if .bad then error("bad input") else {ok: .stage} end }'
+    end: true
+`;
+
 const req = (method: string, path: string, body?: unknown) =>
   app.fetch(new Request(`http://swirl.test${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }));
 const jsonOf = async (res: Response) => (await res.json()) as any;
@@ -141,6 +163,8 @@ before(async () => {
   writeFileSync(join(dir, 'workflows', 'waiter.yaml'), WAITER);
   writeFileSync(join(dir, 'workflows', 'fanout.yaml'), FANOUT);
   writeFileSync(join(dir, 'workflows', 'payer.yaml'), PAYER);
+  writeFileSync(join(dir, 'workflows', 'first.yaml'), FIRST);
+  writeFileSync(join(dir, 'workflows', 'second.yaml'), SECOND);
   host = await createHost({ store: 'memory', workflowsDir: join(dir, 'workflows'), engine: { pollIntervalMs: 20 } });
   await host.start();
   app = createApp(host);
@@ -197,6 +221,19 @@ describe('rerun', () => {
     const out = await waitFor(id, (b) => b.runtimeStatus === 'COMPLETED');
     assert.deepStrictEqual(out.output, { amount: 5, reservation: { id: 'r-x' }, payment: { charged: 5, reservation: 'r-x' } });
     assert.deepStrictEqual(calls, { '/reserve': 1, '/charge': 3 });
+  });
+});
+
+describe('rerun after a continueAs into another workflow', () => {
+  test('starts the workflow the execution ran (the continueAs target), at its state', async () => {
+    await req('POST', '/v1.0/workflows/dapr/first/start?instanceID=ca-1', { bad: true });
+    const failed = await waitFor('ca-1', (b) => b.runtimeStatus === 'FAILED');
+    assert.match(failed.failure.message, /state 'Check': .*bad input/);
+    const r = await req('POST', '/api/v1/instances/ca-1/rerun', { fromState: 'Check', instanceID: 'ca-1-rerun', input: { stage: 'first', bad: false } });
+    assert.equal(r.status, 202, await r.clone().text());
+    const done = await waitFor('ca-1-rerun', (b) => b.runtimeStatus === 'COMPLETED');
+    assert.equal(done.workflowName, 'second');
+    assert.deepStrictEqual(done.output, { ok: 'first' });
   });
 });
 
