@@ -170,7 +170,10 @@ function* walk(rc: RunContext, from: string, input: unknown, deadlines: readonly
       out = yield* runState(rc, node, data, deadlines, children, isStart);
       if (node.compensatedBy) completed.push(node.name);
     } catch (err) {
-      if (err instanceof WorkflowTimeoutSignal) return { kind: 'timeout', data, label: err.message };
+      if (err instanceof WorkflowTimeoutSignal) {
+        rc.note({ kind: 'workflowTimedOut', state: node.name, timeout: err.message });
+        return { kind: 'timeout', data, label: err.message };
+      }
       const handler = findErrorEdge(rc.graph, node, err);
       const error = { code: errorCode(err) ?? 'INTERNAL_ERROR', message: errorMessage(err) };
       if (!handler) {

@@ -48,7 +48,8 @@ export function timelineItems(notes: readonly InspectionNote[]): TimelineItem[] 
         entered.set(e.state, n.timeMs);
         break;
       case 'stateExited':
-      case 'stateFailed': {
+      case 'stateFailed':
+      case 'workflowTimedOut': {
         const t = entered.get(e.state);
         if (t !== undefined) item.durationMs = n.timeMs - t;
         break;
@@ -102,6 +103,7 @@ export function currentStates(notes: readonly InspectionNote[]): CurrentState[] 
         break;
       case 'stateExited':
       case 'stateFailed':
+      case 'workflowTimedOut':
         state = undefined;
         open.clear();
         break;

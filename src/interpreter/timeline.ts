@@ -38,6 +38,7 @@ export type TimelineEntry =
   | { kind: 'stateEntered'; state: string; type: string; input: unknown; compensation?: true }
   | { kind: 'stateExited'; state: string; output: unknown }
   | { kind: 'stateFailed'; state: string; error: ErrorNote }
+  | { kind: 'workflowTimedOut'; state: string; timeout: string }
   | { kind: 'transition'; from: string; to?: string; end?: true; via: EdgeKind; condition?: string; compensate?: true }
   | { kind: 'errorHandled'; state: string; error: ErrorNote; to?: string; end?: true }
   | { kind: 'compensationStarted'; state: string; by: string }

@@ -31,6 +31,8 @@ function line(i: TimelineItem): string {
       return `exit ${e.state} output=${JSON.stringify(e.output)}`;
     case 'stateFailed':
       return `fail ${e.state} ${e.error.code}`;
+    case 'workflowTimedOut':
+      return `timed out in ${e.state}: ${e.timeout}`;
     case 'transition':
       return `transition ${e.from} -> ${e.to ?? 'end'} via ${e.via}${e.condition !== undefined ? ` '${e.condition}'` : ''}${e.compensate ? ' compensate' : ''}`;
     case 'errorHandled':
@@ -252,6 +254,20 @@ describe('timeline of every conformance state type', () => {
         'enter Fallback (inject) input={}',
         'exit Fallback output={"fallback":true}',
         'transition Fallback -> end via transition',
+      ],
+    ],
+    [
+      'workflowExecTimeout: the state it stopped, then the runBefore state',
+      'control/workflow-exec-timeout-runbefore.yaml',
+      [
+        'enter Nap (sleep) input={"order":"o1"}',
+        'timer in Nap',
+        'timed out in Nap: workflowExecTimeout (300 ms) expired',
+        'enter Notify (operation) input={"order":"o1"}',
+        'action notify attempt 1 started',
+        'action notify attempt 1 completed',
+        'exit Notify output={"order":"o1"}',
+        'transition Notify -> end via transition',
       ],
     ],
   ];

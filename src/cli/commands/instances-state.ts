@@ -140,6 +140,8 @@ export function describeItem(i: Item): string {
       const how = i.via === 'condition' || i.via === 'error' ? ` (${i.via} ${i.condition})` : i.via === 'default' ? ' (default)' : '';
       return `${i.to !== undefined ? `-> ${i.to}` : '-> end'}${how}${i.compensate ? ', compensating' : ''}`;
     }
+    case 'workflowTimedOut':
+      return `stopped${took}: ${i.timeout}`;
     case 'errorHandled':
       return `error (code ${i.error.code}) handled by onErrors -> ${i.to ?? 'end'}`;
     case 'compensationStarted':
