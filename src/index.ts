@@ -28,6 +28,8 @@ export type { WorkflowGraph, StateNode, Edge, CompiledEnd, RetryPolicy, StateTim
 // ── interpreter (src/interpreter) ─────────────────────────────────────────────────────────────
 export { registerWorkflow, secretsReady, mergeData, retryDelay, nextScheduleTimes } from './interpreter/index.js';
 export type { InterpreterOptions } from './interpreter/index.js';
+export { timelineItems, currentStates } from './interpreter/index.js';
+export type { TimelineItem, CurrentState, Wait as CurrentStateWait, TimelineEntry } from './interpreter/index.js';
 export { createRestCaller } from './components/rest/index.js';
 export type { RestCaller, RestCall } from './components/rest/index.js';
 
@@ -40,6 +42,7 @@ export { createEngine, Engine } from './engine/engine.js';
 export type { EngineStats, EngineHealth, QueuedWork } from './engine/engine.js';
 export { EngineClient } from './engine/client.js';
 export type { StartOptions, InstanceMetadata, InstanceFilter, InstanceList, UnservedWork } from './engine/client.js';
+export type { InstanceInspection, InspectionNote, EngineWait } from './engine/inspect.js';
 export { ENGINE_DEFAULTS, withDefaults as engineOptionsWithDefaults } from './engine/options.js';
 export type { EngineOptions, CompiledEngineOptions } from './engine/options.js';
 export { ManualClock, systemClock } from './engine/clock.js';

@@ -106,9 +106,11 @@ export function registerDaprRoutes(router: Router, host: SwirlHost): void {
     router.on('POST', `${base}/:id/raiseEvent`, () => {
       throw new HttpError(400, 'ERR_WORKFLOW_EVENT_NAME_MISSING', 'missing workflow event name');
     });
-    router.on('POST', `${base}/:id/terminate`, (_req, p) =>
+    // Recursive as daprd's; `?recursive=false` (Swirl's, for `swirl instances terminate`) leaves
+    // running sub-workflows alone.
+    router.on('POST', `${base}/:id/terminate`, (_req, p, url) =>
       guarded('terminate', p.id ?? '', async () => {
-        await client.terminate(requireInstanceId(p.id), { recursive: true });
+        await client.terminate(requireInstanceId(p.id), { recursive: url.searchParams.get('recursive') !== 'false' });
         return accepted();
       }),
     );

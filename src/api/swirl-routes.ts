@@ -8,7 +8,9 @@ import type { ValidationResult } from '../definition/validate.js';
 import type { InstanceMetadata } from '../engine/client.js';
 import { RuntimeStatus } from '../store/index.js';
 import type { SwirlHost } from '../host/host.js';
+import { instanceState } from '../host/instance-view.js';
 import { postEvents } from './events-route.js';
+import { registerTimelineRoutes } from './timeline-routes.js';
 import { HttpError, json } from './http-error.js';
 import type { Router } from './router.js';
 
@@ -84,7 +86,8 @@ function detail(m: InstanceMetadata): Record<string, unknown> {
 
 const diagnosticsBody = (r: ValidationResult) => ({ valid: r.valid, diagnostics: r.diagnostics });
 
-async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
+/** A JSON object body (empty: `{}`); anything else is 400 ERR_MALFORMED_REQUEST. */
+export async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
   const text = await req.text();
   if (text.trim() === '') return {};
   let v: unknown;
@@ -123,8 +126,11 @@ export function registerSwirlRoutes(router: Router, host: SwirlHost): void {
   router.on('GET', '/api/v1/instances/:id', async (_req, p) => {
     const m = await client.get(p.id!);
     if (!m) throw new HttpError(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance ID: ${p.id}`);
-    return json(200, detail(m));
+    // The state-level view (specs/timeline.md): current states and waits, definition, children.
+    return json(200, { ...detail(m), ...(await instanceState(host.engine, m)) });
   });
+
+  registerTimelineRoutes(router, host);
 
   router.on('GET', '/api/v1/instances/:id/history', async (_req, p) => json(200, { instanceID: p.id, events: await client.history(p.id!) }));
 

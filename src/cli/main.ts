@@ -7,9 +7,11 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../index.js';
 import { registerEval } from './commands/eval.js';
 import { registerGraph } from './commands/graph.js';
+import { registerInstances } from './commands/instances.js';
 import { registerServe } from './commands/serve.js';
 import { registerRun } from './commands/run.js';
 import { registerValidate } from './commands/validate.js';
+import { registerWorkflows } from './commands/workflows.js';
 import { ExitCode } from './exit.js';
 
 
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerGraph(program);
   registerServe(program);
   registerRun(program);
+  registerInstances(program);
+  registerWorkflows(program);
   return program;
 }
 

@@ -22,6 +22,7 @@ import { encodeMessage, fromHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 import { newInstanceId } from './instance-id.js';
+import { inspectInstance, type InstanceInspection } from './inspect.js';
 import { executionStarted } from './turn.js';
 import { rethrowWrite } from './store-errors.js';
 import { checkInstanceId, checkName, checkPayloadSize, serializePayload } from './validation.js';
@@ -34,6 +35,11 @@ export interface StartOptions {
   startAt?: Date | number;
   /** What to do when the id is taken. @default ReusePolicy.REPLACE_TERMINAL (refuse a running duplicate, replace a finished one) */
   reusePolicy?: ReusePolicy;
+  /**
+   * Start on this registered definition version (a rerun keeps the version of the instance it
+   * reruns) instead of the current one. @default the current version
+   */
+  definitionHash?: string;
 }
 
 /** An instance as clients see it. */
@@ -156,7 +162,8 @@ export class EngineClient {
   async start(name: string, input?: unknown, options: StartOptions = {}): Promise<string> {
     checkName(name, 'orchestration name');
     // The current version: an orchestration registered only for replay starts no new instances.
-    const reg = this.host.registry.current(name);
+    const lookup = options.definitionHash !== undefined ? this.host.registry.forInstance(name, options.definitionHash) : undefined;
+    const reg = lookup ? ('registration' in lookup ? lookup.registration : undefined) : this.host.registry.current(name);
     if (!reg) {
       const known = this.host.registry.orchestrationNames();
       throw new SwirlError(
@@ -233,6 +240,16 @@ export class EngineClient {
     const out: InstanceList = { instances: res.instances.map(toMetadata) };
     if (res.nextPageToken !== undefined) out.nextPageToken = res.nextPageToken;
     return out;
+  }
+
+  /**
+   * Replays the current execution (committing nothing) to collect the code's ctx.note() entries
+   * and its open waits (engine/inspect.ts).
+   * @throws SwirlError INSTANCE_NOT_FOUND, ORCHESTRATION_NOT_REGISTERED
+   */
+  async inspect(instanceId: string): Promise<InstanceInspection> {
+    checkInstanceId(instanceId);
+    return inspectInstance(this.store, this.host.registry, this.host.opts, instanceId);
   }
 
   /** The current execution's history. @throws SwirlError INSTANCE_NOT_FOUND */

@@ -25,7 +25,7 @@ instance: InstanceRecord,
 events: HistoryEvent[],
 loadPast: () => Promise<HistoryEvent[]>,
 registry: Registry,
-opts: Pick<CompiledEngineOptions, 'logger' | 'maxPayloadBytes'>,
+opts: Pick<CompiledEngineOptions, 'logger' | 'maxPayloadBytes'> & { onNote?: (entry: unknown, timeMs: number) => void },
 ): Promise<{ runtime: OrchestrationRuntime } | { failure: FailureDetails } | { waiting: string }> {
   const name = instance.name;
   let hash = instance.definitionHash;
@@ -54,6 +54,7 @@ opts: Pick<CompiledEngineOptions, 'logger' | 'maxPayloadBytes'>,
   const runtime = new OrchestrationRuntime({
     fn: reg.fn,
     logger: opts.logger,
+    ...(opts.onNote ? { onNote: opts.onNote } : {}),
     guardPayload: (text, what) => {
       try {
         checkPayloadSize(text, what, max);

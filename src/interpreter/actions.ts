@@ -13,6 +13,7 @@ import { errorCode, errorMessage, randomFromGuid, retryDelay, retryPolicyFor } f
 import { buildCloudEvent, listen, produceEvent, waitForEvents } from './events.js';
 import { TIMEOUT, WorkflowTimeoutSignal, type Deadline, type RunContext, type Step } from './run-context.js';
 import { EngineFlag } from '../engine/flags.js';
+import type { ActionPlace, ActionTarget } from './timeline.js';
 
 /** Where an action runs: its state, the deadlines in force, and the action timeout. */
 export interface ActionScope {
@@ -25,6 +26,22 @@ export interface ActionScope {
   onData?: (data: unknown) => void;
   /** Collects the instance ids of subflows started here (a parallel branch, to cancel it). */
   subflows?: string[];
+  /** The parallel branch the action runs in (for the timeline). */
+  branch?: string;
+  /** The foreach iteration (0-based) the action runs in (for the timeline). */
+  iterationIndex?: number;
+}
+
+/** The timeline's place of an action: branch or iteration. */
+function placeOf(scope: ActionScope): ActionPlace {
+  return { ...(scope.branch !== undefined ? { branch: scope.branch } : {}), ...(scope.iterationIndex !== undefined ? { iteration: scope.iterationIndex } : {}) };
+}
+
+/** Which attempt of which noted action an invocation is. */
+interface Attempt {
+  id: number;
+  attempt: number;
+  label: string;
 }
 
 /** Result of one action: the new state data and the (filtered) result, `ran` false when skipped. */
@@ -104,10 +121,15 @@ function* invokeWithRetries(
   children: AsyncChild[],
   label: string,
 ): Step<{ result: unknown; async: boolean }> {
+  const id = rc.noteId();
+  const place = placeOf(scope);
   for (let attempt = 1; ; attempt++) {
     try {
-      return yield* invokeOnce(rc, action, pointer, input, scope, children);
+      const r = yield* invokeOnce(rc, action, pointer, input, scope, children, { id, attempt, label });
+      rc.note({ kind: 'actionCompleted', id, state: scope.stateName, action: label, attempt, result: r.result, ...place });
+      return r;
     } catch (err) {
+      if (!(err instanceof WorkflowTimeoutSignal)) rc.note({ kind: 'actionFailed', id, state: scope.stateName, action: label, attempt, error: { code: errorCode(err) ?? 'INTERNAL_ERROR', message: errorMessage(err) }, ...place });
       if (err instanceof WorkflowTimeoutSignal || !(err instanceof SwirlError)) throw err;
       // A deadline of the state (not this action's own timeout) ends the retries too.
       rc.checkDeadlines(scope.deadlines);
@@ -118,6 +140,7 @@ function* invokeWithRetries(
         throw err;
       }
       rc.log('warn', `action '${label}' failed (attempt ${attempt}): ${errorMessage(err)}; retrying in ${delay} ms`, { state: scope.stateName, action: label, attempt, code: errorCode(err) });
+      rc.note({ kind: 'actionRetried', id, state: scope.stateName, action: label, attempt, delayMs: delay, ...place });
       yield* rc.wait(rc.ctx.createTimer(delay), scope.deadlines);
       // stateExecTimeout: `single` bounds each attempt (a fresh window now), `total` all of them.
       rc.restartAttemptWindows(scope.deadlines);
@@ -125,14 +148,16 @@ function* invokeWithRetries(
   }
 }
 
-function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unknown, scope: ActionScope, children: AsyncChild[]): Step<{ result: unknown; async: boolean }> {
-  const label = actionLabel(action, pointer);
+function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unknown, scope: ActionScope, children: AsyncChild[], at: Attempt): Step<{ result: unknown; async: boolean }> {
+  const label = at.label;
+  const started = (target: ActionTarget) => rc.note({ kind: 'actionStarted', id: at.id, state: scope.stateName, action: label, attempt: at.attempt, input, ...placeOf(scope), ...target });
   const deadlines = scope.actionExecMs !== undefined ? [...scope.deadlines, rc.deadline(scope.actionExecMs, `actionExecTimeout of action '${label}'`)] : scope.deadlines;
   if (action.functionRef !== undefined) {
     const ref: FunctionRef = typeof action.functionRef === 'string' ? { refName: action.functionRef } : action.functionRef;
     const fn = rc.graph.functions.get(ref.refName);
     if (!fn) throw new WorkflowError('UNKNOWN_FUNCTION', `function '${ref.refName}' is not defined`);
     const args = ref.arguments !== undefined ? rc.resolveValue(ref.arguments, `${pointer}/functionRef/arguments`, input, 'argument') : undefined;
+    started({ function: fn.name, functionType: fn.type ?? 'rest', ...(ref.invoke === 'async' ? { invoke: 'async' as const } : {}) });
     if (fn.type === 'expression') {
       const index = (rc.graph.definition.functions as { name: string }[]).findIndex((f) => f.name === fn.name);
       // Decision: an expression function's input is its arguments object when given, else the action data.
@@ -164,6 +189,7 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
     const isAsync = ref.invoke === 'async';
     // Subscribe before triggering, so a fast reply is not missed.
     const waits = isAsync ? [] : listen(rc, ref.resultEventRef);
+    started({ triggerEvent: ref.triggerEventRef, ...(isAsync ? { invoke: 'async' as const } : { resultEvent: ref.resultEventRef }) });
     const data = ref.data === undefined ? input : rc.resolveValue(ref.data, `${pointer}/eventRef/data`, input, 'eventRef data');
     const attrs = ref.contextAttributes ? (rc.resolveValue(ref.contextAttributes, `${pointer}/eventRef/contextAttributes`, input, 'contextAttributes') as Record<string, unknown>) : undefined;
     yield* produceEvent(rc, ref.triggerEventRef, buildCloudEvent(rc, ref.triggerEventRef, data, attrs));
@@ -181,6 +207,7 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
       throw new WorkflowError('SUBFLOW_NOT_FOUND', `subflow '${ref.workflowId}'${ref.version ? ` version '${ref.version}'` : ''} is not known: put its definition in the folder given to --workflows (swirl run, swirl serve), or pass it to registerWorkflow's workflows option`, { nonRetryable: true });
     }
     const instanceId = subflowInstanceId(rc.ctx.instanceId, rc.ctx.newGuid(), rc.ctx.hasFlag(EngineFlag.UniqueSubflowIds));
+    started({ subflow: target, instanceId, ...(ref.invoke === 'async' ? { invoke: 'async' as const } : {}) });
     const task = rc.ctx.callSubOrchestrator(target, input, { instanceId });
     scope.subflows?.push(instanceId);
     if (ref.invoke === 'async') {

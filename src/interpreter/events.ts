@@ -10,6 +10,7 @@ import type { Task } from '../engine/replay/task.js';
 import { WorkflowError } from '../errors.js';
 import { eventPayload } from './data.js';
 import { TIMEOUT, WorkflowTimeoutSignal, type Deadline, type RunContext, type Step } from './run-context.js';
+import type { CorrelationNote } from './timeline.js';
 
 /** What {@link waitForEvents} returns: the event that arrived (index into the list) and its payload. */
 export type EventArrival = { index: number; payload: unknown } | { timedOut: true };
@@ -43,6 +44,10 @@ export function* waitForEvents(
   deadlines: readonly Deadline[],
 ): Step<EventArrival> {
   const extra: Task<unknown>[] = [...(timeout ? [timeout as Task<unknown>] : []), ...deadlines.map((d) => d.task as Task<unknown>)];
+  const id = rc.noteId();
+  const state = rc.currentState;
+  const correlation = events.flatMap((e) => correlationNotes(rc, e.name));
+  rc.note({ kind: 'eventWaiting', id, state, events: events.map((e) => e.name), ...(correlation.length > 0 ? { correlation } : {}) });
   for (;;) {
     const all: Task<unknown>[] = [];
     const owner: number[] = [];
@@ -50,7 +55,10 @@ export function* waitForEvents(
     const winner = (yield rc.ctx.whenAny<unknown>([...all, ...extra])) as Task<unknown>;
     const k = all.indexOf(winner);
     if (k < 0) {
-      if (winner === timeout) return { timedOut: true };
+      if (winner === timeout) {
+        rc.note({ kind: 'eventTimedOut', id, state });
+        return { timedOut: true };
+      }
       const d = deadlines.find((x) => x.task === winner)!;
       if (d.workflow) throw new WorkflowTimeoutSignal(d.label);
       throw new WorkflowError(TIMEOUT, `${d.label} expired`, { details: { timeout: d.label } });
@@ -58,11 +66,33 @@ export function* waitForEvents(
     const name = events[owner[k]].name;
     const def = eventDef(rc, name);
     const raw = winner.getResult();
-    if (correlates(rc, name, raw)) return { index: owner[k], payload: eventPayload(raw, def.dataOnly ?? true) };
+    if (correlates(rc, name, raw)) {
+      const payload = eventPayload(raw, def.dataOnly ?? true);
+      rc.note({ kind: 'eventReceived', id, state, event: name, data: payload });
+      return { index: owner[k], payload };
+    }
     rc.log('warn', `event '${name}' ignored: its context attributes do not match the correlation of this instance`, { event: name });
     // whenAny withdrew the other waits: wait again for every event.
     for (const e of events) e.waits = listen(rc, e.name);
   }
+}
+
+/** The correlation rules of an event definition with the values known now (for the timeline). */
+function correlationNotes(rc: RunContext, eventName: string): CorrelationNote[] {
+  const def = eventDef(rc, eventName);
+  const index = (rc.graph.definition.events as { name: string }[]).findIndex((e) => e.name === def.name);
+  return (def.correlation ?? []).map((rule, j) => {
+    const key = rule.contextAttributeName.toLowerCase();
+    let value: string | undefined = rc.correlation.get(key);
+    if (rule.contextAttributeValue !== undefined) {
+      try {
+        value = String(rc.resolveValue(rule.contextAttributeValue, `/events/${index}/correlation/${j}/contextAttributeValue`, rc.stateData, 'correlation value'));
+      } catch {
+        // The wait itself reports a value that cannot be computed; the timeline just omits it.
+      }
+    }
+    return { attribute: key, ...(value !== undefined ? { value } : {}) };
+  });
 }
 
 /**
@@ -127,6 +157,7 @@ export function* produceEvents(
     const payload = p.data === undefined ? data : rc.resolveValue(p.data, `${base}/data`, data, 'produceEvents data');
     const attrs = p.contextAttributes ? (rc.resolveValue(p.contextAttributes, `${base}/contextAttributes`, data, 'contextAttributes') as Record<string, unknown>) : undefined;
     rc.log('info', `producing event '${p.eventRef}'`, { event: p.eventRef });
+    rc.note({ kind: 'eventProduced', state: rc.currentState, event: p.eventRef });
     yield* produceEvent(rc, p.eventRef, buildCloudEvent(rc, p.eventRef, payload, attrs));
   }
 }

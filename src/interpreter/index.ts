@@ -18,6 +18,8 @@ import { SecretTable, type SecretSource } from './secrets.js';
 export { mergeData } from './data.js';
 export { retryDelay } from './error-handling.js';
 export { nextScheduleTimes } from './schedule.js';
+export { currentStates, rerunPoints, timelineItems, type CurrentState, type TimelineItem, type Wait } from './timeline-view.js';
+export type { TimelineEntry } from './timeline.js';
 
 /** Options of {@link registerWorkflow}. */
 export interface InterpreterOptions {
@@ -162,6 +164,39 @@ function targetsOf(graph: WorkflowGraph): { id: string; version?: string }[] {
   return out;
 }
 
+/** Input envelope of a rerun: start at `fromState` with `input` as its input (specs/timeline.md). */
+export const RERUN_KEY = '$swirlRerun';
+export interface RerunEnvelope {
+  [RERUN_KEY]: {
+    fromState: string;
+    input: unknown;
+    /** The instance rerun (for people reading the new instance's input). */
+    source: string;
+  };
+}
+
+/** The input that starts a rerun of `source` at `fromState`. */
+export function rerunEnvelope(source: string, fromState: string, input: unknown): RerunEnvelope {
+  return { [RERUN_KEY]: { fromState, input, source } };
+}
+
+/**
+ * What a rerun of an execution that started with `startInput` must start: after a continueAs into
+ * another workflow, the execution runs that workflow (at the version the envelope names) under
+ * the original orchestration name, so a rerun starts the target; otherwise the same `name`.
+ */
+export function rerunTarget(startInput: unknown, name: string, definitionHash: string | undefined): { name: string; definitionHash?: string } {
+  if (isEnvelope(startInput) && startInput[CONTINUE_AS_KEY].workflow !== name) {
+    const e = startInput[CONTINUE_AS_KEY];
+    return { name: e.workflow, ...(e.definition !== undefined ? { definitionHash: e.definition } : {}) };
+  }
+  return { name, ...(definitionHash !== undefined ? { definitionHash } : {}) };
+}
+
+function isRerun(input: unknown): input is RerunEnvelope {
+  return input !== null && typeof input === 'object' && RERUN_KEY in input;
+}
+
 function isEnvelope(input: unknown): input is ContinueAsEnvelope {
   return input !== null && typeof input === 'object' && CONTINUE_AS_KEY in input;
 }
@@ -177,7 +212,11 @@ function orchestration(w: EngineWorkflows, name: string, own: Registered) {
     let entry: Registered | undefined = own;
     let data = input;
     let timeoutMs: number | undefined;
-    if (isEnvelope(input)) {
+    let fromState: string | undefined;
+    if (isRerun(input)) {
+      fromState = input[RERUN_KEY].fromState;
+      data = input[RERUN_KEY].input;
+    } else if (isEnvelope(input)) {
       const e = input[CONTINUE_AS_KEY];
       target = e.workflow;
       data = e.input;
@@ -211,6 +250,6 @@ function orchestration(w: EngineWorkflows, name: string, own: Registered) {
       }
     }
     const rc = new RunContext(ctx, target, entry.graph, ACTIVITY_NAMES, entry.resolve, entry.logger, secrets, (n) => w.byName.get(n)?.graph.hash);
-    return yield* runWorkflow(rc, data, { workflowExecTimeoutMs: timeoutMs });
+    return yield* runWorkflow(rc, data, { workflowExecTimeoutMs: timeoutMs, ...(fromState !== undefined ? { fromState } : {}) });
   };
 }

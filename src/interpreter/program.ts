@@ -45,6 +45,11 @@ export interface ContinueAsEnvelope {
 export interface RunOptions {
   /** Overrides the graph's workflowExecTimeout (continueAs.workflowExecTimeout). */
   workflowExecTimeoutMs?: number;
+  /**
+   * A rerun (specs/timeline.md): start at this state instead of `start`, with `input` as that
+   * state's input (dataInputSchema is not checked: it describes the workflow input).
+   */
+  fromState?: string;
 }
 
 function validateInput(rc: RunContext, input: unknown): void {
@@ -65,6 +70,7 @@ function validateInput(rc: RunContext, input: unknown): void {
 function* runState(rc: RunContext, node: StateNode, input: unknown, deadlines: readonly Deadline[], children: AsyncChild[], isStart: boolean): Step<StateOutcome> {
   rc.currentState = node.name;
   rc.log('info', `state '${node.name}' (${node.type})`, { state: node.name, type: node.type });
+  rc.note({ kind: 'stateEntered', state: node.name, type: node.type, input, ...(rc.compensating ? { compensation: true as const } : {}) });
   const t = node.timeouts;
   const stateDeadlines = [...deadlines];
   // stateExecTimeout: `total` limits the whole state including retries, `single` one attempt.
@@ -106,7 +112,9 @@ function* runState(rc: RunContext, node: StateNode, input: unknown, deadlines: r
       assertNever(node.type, 'state type');
   }
   rc.checkDeadlines(stateDeadlines);
-  return { data: applyStateFilter(rc, node.pointer, 'output', out.data, node.definition.stateDataFilter?.output !== undefined), edge: out.edge };
+  const output = applyStateFilter(rc, node.pointer, 'output', out.data, node.definition.stateDataFilter?.output !== undefined);
+  rc.note({ kind: 'stateExited', state: node.name, output });
+  return { data: output, edge: out.edge };
 }
 
 function nodeOf(rc: RunContext, name: string): StateNode {
@@ -121,9 +129,16 @@ function* compensate(rc: RunContext, completed: string[], data: unknown, childre
   for (const name of list) {
     let next: string | undefined = nodeOf(rc, name).compensatedBy;
     rc.log('info', `compensating state '${name}'`, { state: name });
+    if (next !== undefined) rc.note({ kind: 'compensationStarted', state: name, by: next });
     while (next !== undefined) {
       const node = nodeOf(rc, next);
-      const r = yield* runState(rc, node, data, [], children, false);
+      rc.compensating = true;
+      let r: StateOutcome;
+      try {
+        r = yield* runState(rc, node, data, [], children, false);
+      } finally {
+        rc.compensating = false;
+      }
       data = r.data;
       const edge = r.edge ?? ownEdge(node);
       // A compensation chain follows transitions to other compensation states; its end is ignored.
@@ -155,16 +170,32 @@ function* walk(rc: RunContext, from: string, input: unknown, deadlines: readonly
       out = yield* runState(rc, node, data, deadlines, children, isStart);
       if (node.compensatedBy) completed.push(node.name);
     } catch (err) {
-      if (err instanceof WorkflowTimeoutSignal) return { kind: 'timeout', data, label: err.message };
+      if (err instanceof WorkflowTimeoutSignal) {
+        rc.note({ kind: 'workflowTimedOut', state: node.name, timeout: err.message });
+        return { kind: 'timeout', data, label: err.message };
+      }
       const handler = findErrorEdge(rc.graph, node, err);
-      if (!handler) throw failure(node.name, err);
+      const error = { code: errorCode(err) ?? 'INTERNAL_ERROR', message: errorMessage(err) };
+      if (!handler) {
+        rc.note({ kind: 'stateFailed', state: node.name, error });
+        throw failure(node.name, err);
+      }
       rc.log('warn', `state '${node.name}' failed with ${errorCode(err)}: handled by onErrors`, { state: node.name, code: errorCode(err) });
+      rc.note({ kind: 'errorHandled', state: node.name, error, ...(handler.to !== undefined ? { to: handler.to } : { end: true as const }) });
       // A16: the handler's target receives the state data at the time of failure (no output filter).
       out = { data: rc.stateData, edge: handler };
     }
     isStart = false;
     const edge = out.edge ?? ownEdge(node);
     if (!edge) throw failure(node.name, new WorkflowError('NO_TRANSITION', 'the state has neither a transition nor an end'));
+    rc.note({
+      kind: 'transition',
+      from: node.name,
+      ...(edge.to !== undefined ? { to: edge.to } : { end: true as const }),
+      via: edge.kind,
+      ...(edge.label !== undefined && edge.label !== '' ? { condition: edge.label } : {}),
+      ...(edge.compensate || edge.end?.compensate ? { compensate: true as const } : {}),
+    });
     let next = out.data;
     if (edge.compensate) next = yield* compensate(rc, completed, next, children);
     if (edge.to !== undefined) {
@@ -203,7 +234,8 @@ function* terminateSelf(rc: RunContext, label: string, data: unknown, children: 
 /** The whole instance: returns the workflow output. */
 export function* runWorkflow(rc: RunContext, input: unknown, options: RunOptions = {}): Step<unknown> {
   const data0 = input === undefined || input === null ? {} : input;
-  validateInput(rc, data0);
+  if (options.fromState === undefined) validateInput(rc, data0);
+  else rc.note({ kind: 'rerunStarted', fromState: options.fromState });
   const t = rc.graph.timeouts;
   const wfMs = options.workflowExecTimeoutMs ?? t.workflowExecMs;
   const wfDeadline: Deadline | undefined = wfMs !== undefined ? { ...rc.deadline(wfMs, `workflowExecTimeout (${wfMs} ms)`), workflow: true } : undefined;
@@ -211,9 +243,9 @@ export function* runWorkflow(rc: RunContext, input: unknown, options: RunOptions
   const soft = wfDeadline && !t.interrupt ? wfDeadline : undefined;
   const children: AsyncChild[] = [];
   const completed: string[] = [];
-  let from = rc.graph.start;
+  let from = options.fromState ?? rc.graph.start;
   let data: unknown = data0;
-  let first = true;
+  let first = from === rc.graph.start;
   for (;;) {
     const r = yield* walk(rc, from, data, hard, soft, children, completed, first);
     if (r.kind === 'timeout') return yield* terminateSelf(rc, r.label, r.data, children);

@@ -12,6 +12,7 @@ import type { Task } from '../engine/replay/task.js';
 import type { Logger } from '../engine/logger.js';
 import { WorkflowError } from '../errors.js';
 import type { CancelPort } from './fibers.js';
+import type { TimelineEntry } from './timeline.js';
 
 /** Error code of a runtime expression failure. */
 export const EXPRESSION_ERROR = 'EXPRESSION_ERROR';
@@ -62,6 +63,10 @@ export class RunContext {
   stateData: unknown;
   /** Correlation attribute values fixed by the first correlated event (spec §Correlation Definition). */
   readonly correlation = new Map<string, string>();
+  /** True while compensation states run (their timeline entries say so). */
+  compensating = false;
+  /** Last id handed to a timeline entry that pairs with a later one (action, event wait, timer). */
+  private lastNoteId = 0;
 
   constructor(
     readonly ctx: OrchestrationContext,
@@ -85,6 +90,17 @@ export class RunContext {
   /** Progress log (silent during replay). */
   log(level: 'debug' | 'info' | 'warn', msg: string, meta: Record<string, unknown> = {}): void {
     if (this.logger && !this.ctx.isReplaying) this.logger[level](msg, { instanceId: this.ctx.instanceId, workflow: this.graph.id, ...meta });
+  }
+
+  /** Notes a state-level fact for the timeline (records nothing in history; interpreter/timeline.ts). */
+  note(entry: TimelineEntry): void {
+    this.ctx.note(entry);
+  }
+
+  /** A fresh id pairing a timeline entry with its completion (deterministic: a counter). */
+  noteId(): number {
+    this.lastNoteId += 1;
+    return this.lastNoteId;
   }
 
   /** The compiled expression at a pointer (compiled by graph/compile). */

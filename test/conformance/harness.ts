@@ -127,8 +127,8 @@ function describeOutcome(r: InstanceMetadata): string {
   return `${r.runtimeStatus}${chain.codes.length ? ` (code ${chain.codes.join(' / ')})` : ''}: ${chain.text || JSON.stringify(r.output)}`;
 }
 
-/** Runs one case and asserts its expectation; throws an AssertionError naming what differs. */
-export async function runCase(ctx: SuiteContext, c: ConformanceCase): Promise<void> {
+/** Runs one case and asserts its expectation; throws an AssertionError naming what differs. Returns the instance id. */
+export async function runCase(ctx: SuiteContext, c: ConformanceCase): Promise<string> {
   const prefix = casePrefix(c);
   const dir = join(ctx.tmpDir, prefix);
   mkdirSync(dir, { recursive: true });
@@ -206,6 +206,7 @@ export async function runCase(ctx: SuiteContext, c: ConformanceCase): Promise<vo
         `stub calls differ (${exp.callOrder ?? 'exact'} order)\n  expected: ${JSON.stringify(exp.calls)}\n  actual:   ${JSON.stringify(services.calls)}`,
       );
     }
+    return id;
   } finally {
     stopEvents.abort();
     ctx.stub.unmount(prefix);

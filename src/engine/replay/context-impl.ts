@@ -107,6 +107,9 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
       const carry = rt.saveEvents ? rt.events.takeBuffered() : [];
       rt.finish('CONTINUED_AS_NEW', text, undefined, carry);
     },
+    note(entry: unknown) {
+      rt.onNote?.(entry, rt.nowMs);
+    },
     setCustomStatus(status: unknown) {
       rt.customStatus = serialize(status, 'custom status');
     },

@@ -90,6 +90,14 @@ export interface OrchestrationContext {
   abandon(tasks: readonly Task<unknown>[]): void;
   /** Ends this execution and starts a fresh one (empty history) with `input`. */
   continueAsNew(input?: unknown, options?: ContinueAsNewOptions): void;
+  /**
+   * An inspection note: a program-level fact (e.g. "state X entered") that records nothing in
+   * history and costs nothing in a normal turn. Only an inspection replay
+   * (`EngineClient.inspect`) collects the notes, each with the turn time it was made at, so
+   * a view of what the program did is derived from history instead of stored beside it (the
+   * collector copies the value when it is noted).
+   */
+  note(entry: unknown): void;
   /** Sets the custom status visible to clients (any JSON value; undefined clears it). */
   setCustomStatus(status: unknown): void;
   /** A deterministic UUID (v5 over instance id, execution id and a counter). */

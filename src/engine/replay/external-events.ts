@@ -43,6 +43,11 @@ export class ExternalEvents {
     }
   }
 
+  /** The event names some task is waiting for now (inspection). */
+  waitingNames(): string[] {
+    return [...this.waiters.entries()].filter(([, ts]) => ts.length > 0).map(([n]) => n);
+  }
+
   /**
    * Withdraws the external-event waits among `losers` — whenAny losers, or tasks the orchestration
    * abandoned — including those inside composite tasks, so they cannot swallow later events.

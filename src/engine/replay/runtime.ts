@@ -78,6 +78,8 @@ export interface RuntimeOptions {
   guardPayload?: PayloadGuard;
   /** Where ctx.logger writes (outside replay). Defaults to nowhere. */
   logger?: Logger;
+  /** Collects ctx.note() entries with their turn time (inspection replays only). */
+  onNote?: (entry: unknown, timeMs: number) => void;
 }
 
 /** A live orchestration execution. Feed it events with {@link apply}; read actions with {@link takeActions}. */
@@ -101,6 +103,8 @@ export class OrchestrationRuntime {
   readonly guardPayload: PayloadGuard;
   /** @internal */
   readonly logger: Logger | undefined;
+  /** @internal */
+  readonly onNote: ((entry: unknown, timeMs: number) => void) | undefined;
   private generator: Generator<Task<any>, unknown, any> | undefined;
   private current: Task<unknown> | undefined;
   private started = false;
@@ -127,6 +131,7 @@ export class OrchestrationRuntime {
     this.fn = options.fn;
     this.guardPayload = options.guardPayload ?? (() => undefined);
     this.logger = options.logger;
+    this.onNote = options.onNote;
     this.ctx = createContext(this);
   }
 

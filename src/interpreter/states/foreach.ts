@@ -40,17 +40,17 @@ export function* runForeach(rc: RunContext, node: StateNode, data: unknown, scop
   }
   const param = def.iterationParam ?? DEFAULT_ITERATION_PARAM;
   const scopeOf = { stateName: node.name, deadlines: scope.deadlines, actionExecMs: node.timeouts.actionExecMs, iteration: true };
-  const iteration = (el: unknown, subflows?: string[]) =>
-    runActions(rc, def.actions, `${node.pointer}/actions`, 'sequential', { ...structuredClone(data as Record<string, unknown>), [param]: el }, { ...scopeOf, subflows }, scope.children);
+  const iteration = (el: unknown, index: number, subflows?: string[]) =>
+    runActions(rc, def.actions, `${node.pointer}/actions`, 'sequential', { ...structuredClone(data as Record<string, unknown>), [param]: el }, { ...scopeOf, subflows, iterationIndex: index }, scope.children);
   rc.log('info', `state '${node.name}': ${collection.length} iteration(s), ${def.mode ?? 'parallel'}`, { state: node.name });
 
   const results: unknown[] = [];
   if (def.mode === 'sequential') {
-    for (const el of collection) results.push((yield* iteration(el)).lastResult);
+    for (const [i, el] of collection.entries()) results.push((yield* iteration(el, i)).lastResult);
   } else {
     const size = batchSize(rc, node, def, data, collection.length);
     for (let start = 0; start < collection.length; start += size) {
-      const wave = collection.slice(start, start + size).map((el) => (subflows: string[]) => iteration(el, subflows));
+      const wave = collection.slice(start, start + size).map((el, k) => (subflows: string[]) => iteration(el, start + k, subflows));
       // Fail-fast: when an iteration fails, the others of its wave are cancelled (as parallel branches are).
       const reason = `foreach state '${node.name}' failed in another iteration`;
       const { results: r } = yield* runCancellable(rc.cancelPort(), wave, { completed: reason, failed: reason });

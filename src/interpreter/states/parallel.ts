@@ -31,7 +31,7 @@ export function* runParallel(rc: RunContext, node: StateNode, data: unknown, sco
     const branchMs = b.timeouts?.branchExecTimeout !== undefined ? parseDuration(b.timeouts.branchExecTimeout) : node.timeouts.branchExecMs;
     const actionMs = b.timeouts?.actionExecTimeout !== undefined ? parseDuration(b.timeouts.actionExecTimeout) : node.timeouts.actionExecMs;
     const deadlines = branchMs !== undefined ? [...scope.deadlines, rc.deadline(branchMs, `branchExecTimeout of branch '${b.name}'`)] : scope.deadlines;
-    return runActions(rc, b.actions, `${node.pointer}/branches/${i}/actions`, 'sequential', structuredClone(data), { stateName: node.name, deadlines, actionExecMs: actionMs, subflows }, scope.children);
+    return runActions(rc, b.actions, `${node.pointer}/branches/${i}/actions`, 'sequential', structuredClone(data), { stateName: node.name, deadlines, actionExecMs: actionMs, subflows, branch: b.name }, scope.children);
   });
   rc.log('info', `state '${node.name}': ${def.branches.length} branches (${needed === def.branches.length ? 'allOf' : `atLeast ${needed}`})`, { state: node.name });
   // Unfinished branches are cancelled (specs/semantics.md): event waits withdrawn, not-yet-started
