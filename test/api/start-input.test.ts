@@ -32,7 +32,8 @@ states:
 `;
 
 before(async () => {
-  host = await createHost({ store: 'memory', engine: { pollIntervalMs: 20 } });
+  // The schema file is referenced by absolute path: the server allows its folder (--definition-root).
+  host = await createHost({ store: 'memory', engine: { pollIntervalMs: 20 }, reach: { fileRoot: dir, urlPrefixes: [] } });
   await host.start();
   for (const text of [schema('strict', true), schema('lenient', false)]) {
     const { workflow, result } = await host.catalog.register(text);
