@@ -8,7 +8,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../host/free-port.js';
 
 const CONF_DIR = '/etc/postgresql';
 
@@ -34,16 +34,6 @@ export const pgClusterSkipReason: string | false =
   : majorVersion() === undefined ? `no PostgreSQL version under ${CONF_DIR}`
   : false;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A running cluster: its connection URL, restart and drop. */
 export interface PgCluster {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { CommunicationProtocolEnum, DaprClient } from '@dapr/dapr';
 import { GRPCNotSupportedError } from '@dapr/dapr/errors/GRPCNotSupportedError.js';
 import { startGrpcServe, type GrpcServer } from './grpc-child.js';
+import { APPROVE_WORKFLOW } from '../host/fixtures/workflows.js';
 
 /** The gRPC implementation behind `DaprClient#daprClient` (a CommonJS default export). */
 type GRPCClient = import('@dapr/dapr/implementation/Client/GRPCClient/GRPCClient.js').default;
@@ -27,24 +28,7 @@ let dapr: DaprClient;
 /** The SDK's generated client of dapr.proto.runtime.v1.Dapr (ConnectRPC over the gRPC protocol). */
 let stub: Awaited<ReturnType<GRPCClient['getClient']>>;
 
-const APPROVE = `
-id: approve
-specVersion: '0.8'
-events:
-  - name: Approval
-    type: approval
-    source: /approver
-states:
-  - name: Prepare
-    type: inject
-    data: { prepared: true }
-    transition: Wait
-  - name: Wait
-    type: event
-    onEvents:
-      - eventRefs: [Approval]
-    end: true
-`;
+const APPROVE = APPROVE_WORKFLOW;
 
 const enc = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v));
 

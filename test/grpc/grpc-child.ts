@@ -2,21 +2,11 @@
  * `swirl serve` with its gRPC port on (a free loopback port picked here: 0 turns gRPC off), for
  * tests that drive it with the Dapr SDKs.
  */
-import { createServer } from 'node:net';
+import { freePort } from '../host/free-port.js';
 import type { ChildProcess } from 'node:child_process';
 import { startServe, type Server } from '../host/serve-child.js';
 
-/** A free loopback TCP port (closed again before the server binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface GrpcServer extends Server {
   grpcPort: number;

@@ -17,6 +17,7 @@ import { OrchestrationStatus } from '@dapr/durabletask-js/orchestration/enum/orc
 import { PurgeInstanceCriteria } from '@dapr/durabletask-js/orchestration/orchestration-purge-criteria.js';
 import { startGrpcServe, type GrpcServer } from './grpc-child.js';
 import { rawClient } from './raw-client.js';
+import { APPROVE_WORKFLOW } from '../host/fixtures/workflows.js';
 
 const TOKEN = 's3cr3t';
 const started: ChildProcess[] = [];
@@ -25,24 +26,7 @@ let s: GrpcServer;
 let dapr: DaprWorkflowClient;
 let raw: ReturnType<typeof rawClient>;
 
-const APPROVE = `
-id: approve
-specVersion: '0.8'
-events:
-  - name: Approval
-    type: approval
-    source: /approver
-states:
-  - name: Prepare
-    type: inject
-    data: { prepared: true }
-    transition: Wait
-  - name: Wait
-    type: event
-    onEvents:
-      - eventRefs: [Approval]
-    end: true
-`;
+const APPROVE = APPROVE_WORKFLOW;
 
 const NAP = `
 id: nap

@@ -10,29 +10,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServe, type Server } from './serve-child.js';
+import { APPROVE_WORKFLOW } from './fixtures/workflows.js';
 
 let dir: string;
 /** Every server process started, so a failing assertion never leaves one running. */
 const started: ChildProcess[] = [];
 
-const WAIT_FOR_APPROVAL = `
-id: approve
-specVersion: '0.8'
-events:
-  - name: Approval
-    type: approval
-    source: /approver
-states:
-  - name: Prepare
-    type: inject
-    data: { prepared: true }
-    transition: Wait
-  - name: Wait
-    type: event
-    onEvents:
-      - eventRefs: [Approval]
-    end: true
-`;
+const WAIT_FOR_APPROVAL = APPROVE_WORKFLOW;
 
 const NAP = `
 id: nap

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { Agent, request } from 'undici';
-import { freePort } from '../grpc/grpc-child.js';
+import { freePort } from './free-port.js';
 import { startServe, type Server } from './serve-child.js';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
