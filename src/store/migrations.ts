@@ -304,6 +304,29 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TRIGGER definitions_changed AFTER INSERT OR DELETE ON definitions FOR EACH ROW EXECUTE FUNCTION bump_definitions_counter()`,
     ],
   },
+  {
+    version: 5,
+    name: 'wait keys of instances waiting on correlated events',
+    // One row per (key, instance): the keys an instance's open event waits carry (the correlation
+    // values it computed), written by its turns. The router looks events up by key; the second
+    // index serves replacing and deleting an instance's keys.
+    sqlite: [
+      `CREATE TABLE wait_keys (
+        wait_key    TEXT NOT NULL,
+        instance_id TEXT NOT NULL,
+        PRIMARY KEY (wait_key, instance_id)
+      ) WITHOUT ROWID`,
+      `CREATE INDEX wait_keys_by_instance ON wait_keys (instance_id)`,
+    ],
+    postgres: [
+      `CREATE TABLE wait_keys (
+        wait_key    TEXT NOT NULL,
+        instance_id TEXT NOT NULL,
+        PRIMARY KEY (wait_key, instance_id)
+      )`,
+      `CREATE INDEX wait_keys_by_instance ON wait_keys (instance_id)`,
+    ],
+  },
 ];
 
 /** The schema version this build of Swirl writes. */

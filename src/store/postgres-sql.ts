@@ -146,6 +146,10 @@ export const SQL = {
   pruneScheduleTicks: `DELETE FROM schedule_ticks s WHERE s.due_at < $1
                          AND s.due_at < (SELECT MAX(t.due_at) FROM schedule_ticks t WHERE t.schedule_id = s.schedule_id)`,
   definitionsStamp: "SELECT value FROM swirl_counters WHERE name = 'definitions'",
+  // ── wait keys of instances waiting on correlated events (migration 5) ──
+  deleteWaitKeys: 'DELETE FROM wait_keys WHERE instance_id = $1',
+  insertWaitKeys: 'INSERT INTO wait_keys (wait_key, instance_id) SELECT DISTINCT k, $1 FROM unnest($2::text[]) AS k',
+  findWaitKey: 'SELECT instance_id FROM wait_keys WHERE wait_key = $1 ORDER BY instance_id LIMIT $2',
 } as const;
 
 /** A statement name. */
