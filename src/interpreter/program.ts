@@ -204,6 +204,7 @@ function* terminateSelf(rc: RunContext, label: string, data: unknown, children: 
 export function* runWorkflow(rc: RunContext, input: unknown, options: RunOptions = {}): Step<unknown> {
   const data0 = input === undefined || input === null ? {} : input;
   validateInput(rc, data0);
+  rc.workflowInput = data0;
   const t = rc.graph.timeouts;
   const wfMs = options.workflowExecTimeoutMs ?? t.workflowExecMs;
   const wfDeadline: Deadline | undefined = wfMs !== undefined ? { ...rc.deadline(wfMs, `workflowExecTimeout (${wfMs} ms)`), workflow: true } : undefined;

@@ -62,6 +62,13 @@ export class RunContext {
   stateData: unknown;
   /** Correlation attribute values fixed by the first correlated event (spec §Correlation Definition). */
   readonly correlation = new Map<string, string>();
+  /**
+   * `contextAttributeValue`s as computed when the wait for their event started, by
+   * `<event name>\n<attribute>`: the value the instance's wait key carries, checked on arrival.
+   */
+  readonly expectedCorrelation = new Map<string, string>();
+  /** The execution's input (after defaults): an unbound correlation attribute may name one of its fields. */
+  workflowInput: unknown;
 
   constructor(
     readonly ctx: OrchestrationContext,
