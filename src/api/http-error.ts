@@ -73,6 +73,9 @@ export function toErrorResponse(err: unknown, dapr?: { op: DaprOperationName; su
     case 'INSTANCE_NOT_TERMINAL':
       if (!dapr) return errorBody(409, 'ERR_INSTANCE_NOT_TERMINAL', message);
       break;
+    case 'INSTANCE_FINISHED':
+      // raiseEvent on a completed/failed/terminated instance: refused, not accepted and dropped.
+      return errorBody(409, 'ERR_INSTANCE_FINISHED', message);
     case 'EVENT_BACKLOG_FULL':
       // Nothing is dropped silently: the sender keeps the event and retries (pub/sub redelivers).
       return errorBody(429, 'ERR_EVENT_BACKLOG_FULL', message);

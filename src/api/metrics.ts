@@ -59,6 +59,8 @@ export async function renderMetrics(host: SwirlHost): Promise<string> {
   lines.push(`swirl_jq_fallback_evaluations_total ${m.expressions.fallbackEvaluations}`);
   metric('swirl_cloudevents_received_total', 'counter', 'CloudEvents accepted (HTTP ingress and subscriptions).');
   lines.push(`swirl_cloudevents_received_total ${m.eventsReceived}`);
+  metric('swirl_events_dropped_total', 'counter', 'CloudEvents dropped or refused, by reason (each also logged with its reason).');
+  for (const [reason, n] of Object.entries(m.eventsDropped)) lines.push(`swirl_events_dropped_total{reason="${reason}"} ${n}`);
   metric('swirl_held_events', 'gauge', 'CloudEvents held durably for instances that do not exist yet (limit: --max-held-events).');
   lines.push(`swirl_held_events ${host.events.mailboxes.held}`);
   metric('swirl_store_operation_seconds', 'histogram', 'Latency of store calls by operation.');

@@ -91,6 +91,8 @@ const keyOf = (event: CloudEventJson): string => `${event.source}\n${event.id}`;
 
 /** Options of {@link EventMailboxes}. */
 export interface MailboxOptions {
+  /** Called with the number of held events an expiry sweep dropped (after it logged them). */
+  onExpired?: (target: string, count: number) => void;
   /** @default MAILBOX_DEFAULTS.maxHeldEvents */
   maxHeldEvents?: number;
   /** @default MAILBOX_DEFAULTS.heldEventTtlMs */
@@ -103,6 +105,7 @@ export class EventMailboxes {
   private heldCount = 0;
   readonly maxHeldEvents: number;
   readonly heldEventTtlMs: number;
+  private readonly onExpired: ((target: string, count: number) => void) | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -111,6 +114,7 @@ export class EventMailboxes {
   ) {
     this.maxHeldEvents = options.maxHeldEvents ?? MAILBOX_DEFAULTS.maxHeldEvents;
     this.heldEventTtlMs = options.heldEventTtlMs ?? MAILBOX_DEFAULTS.heldEventTtlMs;
+    this.onExpired = options.onExpired;
     engine.registerOrchestration(MAILBOX_ORCHESTRATION, mailbox);
   }
 
@@ -206,7 +210,8 @@ export class EventMailboxes {
       this.forget(target, box);
       dropped += box.held.size;
       await this.drop(mailboxId(target));
-      this.logger?.warn(`dropped ${box.held.size} held event(s) for '${target}': the instance did not start within ${this.heldEventTtlMs} ms`, { event: 'host.held-events-expired', instanceId: target });
+      this.logger?.warn(`dropped ${box.held.size} held event(s) for '${target}': the instance did not start within ${this.heldEventTtlMs} ms`, { event: 'host.held-events-expired', reason: 'held-expired', instanceId: target });
+      this.onExpired?.(target, box.held.size);
     }
     return dropped;
   }

@@ -33,6 +33,11 @@ export interface EventOutcome {
   delivered: string[];
   /** Kept for instances that do not exist yet (correlated to a start event still to come). */
   kept: string[];
+  /**
+   * Set when the event reached nothing (none started, delivered or kept): refused, never
+   * accepted silently — logged and counted by the host, answered 404 over HTTP (issue 18).
+   */
+  dropped?: { reason: 'no-workflow' | 'no-waiting-instance'; message: string };
 }
 
 type EventDef = Definition.EventDef;
@@ -144,9 +149,11 @@ export class EventRouter {
 
   private async routeNow(event: CloudEventJson): Promise<EventOutcome> {
     const outcome: EventOutcome = { id: event.id, type: event.type, source: event.source, started: [], delivered: [], kept: [] };
+    const consumers: string[] = [];
     for (const graph of this.catalog.graphs()) {
       const defs = [...graph.events.values()].filter((d) => matches(d, event));
       if (defs.length === 0) continue;
+      consumers.push(graph.id);
       const startRefs = new Set(this.catalog.list().find((w) => w.id === graph.id)?.startEvents ?? []);
       for (const def of defs) {
         if (startRefs.has(def.name)) {
@@ -154,6 +161,15 @@ export class EventRouter {
           if (key !== undefined) await this.start(graph, def, key, event, outcome);
         } else await this.deliver(graph, def, event, outcome);
       }
+    }
+    if (outcome.started.length + outcome.delivered.length + outcome.kept.length === 0) {
+      outcome.dropped =
+        consumers.length === 0
+          ? { reason: 'no-workflow', message: `no registered workflow consumes events of type '${event.type}' from '${event.source}'` }
+          : {
+              reason: 'no-waiting-instance',
+              message: `no instance of ${consumers.map((c) => `'${c}'`).join(', ')} waits for it with its correlation values (an event reaches instances that wait for it when it arrives: retry once the instance waits)`,
+            };
     }
     return outcome;
   }

@@ -45,9 +45,10 @@ after(() => {
 });
 
 const event = (type: string, source: string, orderid: string, id: string, data: unknown) => ({ specversion: '1.0', id, source, type, orderid, data });
-async function post(e: unknown): Promise<{ status: number; body: { events: { delivered: string[]; kept: string[]; started: string[] }[] } }> {
+type Outcome = { delivered: string[]; kept: string[]; started: string[]; dropped?: { reason: string } };
+async function post(e: unknown): Promise<{ status: number; body: { errorCode?: string; events: Outcome[] } }> {
   const r = await fetch(`${s.base}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(e) });
-  return { status: r.status, body: (await r.json()) as { events: { delivered: string[]; kept: string[]; started: string[] }[] } };
+  return { status: r.status, body: (await r.json()) as { errorCode?: string; events: Outcome[] } };
 }
 async function instance(id: string): Promise<{ runtimeStatus: string; output?: unknown }> {
   return (await (await fetch(`${s.base}/api/v1/instances/${id}`)).json()) as { runtimeStatus: string; output?: unknown };
@@ -79,13 +80,17 @@ test('an event correlated by ${ .orderId } reaches exactly the instance that com
   const paidA = await post(event('order.paid', '/payments', 'A', 'pay-a-1', { payment: { amount: 10 } }));
   assert.deepEqual(paidA.body.events[0].delivered, ['order-a']);
   const nobody = await post(event('order.paid', '/payments', 'C', 'pay-c-1', { payment: { amount: 30 } }));
-  assert.deepEqual(nobody.body.events[0].delivered, [], 'no instance computed orderId C');
+  assert.equal(nobody.status, 404, 'no instance computed orderId C: refused');
+  assert.equal(nobody.body.errorCode, 'ERR_EVENT_NOT_DELIVERED');
+  assert.equal(nobody.body.events[0].dropped?.reason, 'no-waiting-instance');
 
   // The turn that records the payment in A's history moves it on to AwaitShipping and replaces
   // its wait key in the same transaction: a second payment for A is not delivered to it.
   await until('order-a consumed its payment', async () => (await raised('order-a', 'Paid')) === 1);
   const again = await post(event('order.paid', '/payments', 'A', 'pay-a-2', { payment: { amount: 99 } }));
-  assert.deepEqual(again.body.events[0].delivered, [], 'the wait for Paid ended: its key is gone');
+  assert.equal(again.status, 404, 'the wait for Paid ended: its key is gone');
+  assert.deepEqual(again.body.events[0].delivered, []);
+  assert.equal(again.body.events[0].dropped?.reason, 'no-waiting-instance');
 
   const shippedA = await post(event('order.shipped', '/warehouse', 'A', 'ship-a-1', { shipping: { carrier: 'ups' } }));
   assert.deepEqual(shippedA.body.events[0].delivered, ['order-a']);
