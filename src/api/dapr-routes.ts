@@ -98,7 +98,8 @@ export function registerDaprRoutes(router: Router, host: SwirlHost): void {
       guarded('raise', p.id ?? '', async () => {
         const id = requireInstanceId(p.id);
         if (!p.event) throw new HttpError(400, 'ERR_WORKFLOW_EVENT_NAME_MISSING', 'missing workflow event name');
-        await client.raiseEvent(id, p.event, await readJsonBody(req));
+        // A finished instance is refused (409 ERR_INSTANCE_FINISHED), logged and counted.
+        await host.raiseEvent(id, p.event, await readJsonBody(req));
         return accepted();
       }),
     );

@@ -7,6 +7,7 @@
  */
 import { HTTP, ValidationError, type CloudEvent } from 'cloudevents';
 import type { SwirlHost } from '../host/host.js';
+import { DropReason } from '../host/event-drops.js';
 import { HttpError, json } from './http-error.js';
 
 type CloudEventJson = Parameters<SwirlHost['ingest']>[0][number];
@@ -90,9 +91,25 @@ export async function readCloudEvents(req: Request): Promise<CloudEventJson[]> {
   });
 }
 
-/** The handler of POST /api/v1/events: 202 with what happened to each event. */
+/**
+ * The handler of POST /api/v1/events: 202 with what happened to each event; 404
+ * ERR_EVENT_NOT_DELIVERED (with the same per-event outcomes) when every event of the request
+ * reached nothing — refused, so the sender knows and may retry (issue 18). A request that is not
+ * valid CloudEvents is refused (400) and counted as dropped.
+ */
 export async function postEvents(req: Request, host: SwirlHost): Promise<Response> {
-  const events = await readCloudEvents(req);
+  let events: CloudEventJson[];
+  try {
+    events = await readCloudEvents(req);
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 400) host.drops.note(DropReason.INVALID, err.message);
+    throw err;
+  }
   const outcomes = await host.ingest(events);
+  const refused = outcomes.filter((o) => o.dropped !== undefined);
+  if (refused.length > 0 && refused.length === outcomes.length) {
+    const message = refused.length === 1 ? `event '${refused[0].id}' was not delivered: ${refused[0].dropped!.message}` : `none of the ${refused.length} events was delivered (see events[].dropped)`;
+    return json(404, { errorCode: 'ERR_EVENT_NOT_DELIVERED', message, events: outcomes });
+  }
   return json(202, { events: outcomes });
 }

@@ -73,9 +73,15 @@ export function toErrorResponse(err: unknown, dapr?: { op: DaprOperationName; su
     case 'INSTANCE_NOT_TERMINAL':
       if (!dapr) return errorBody(409, 'ERR_INSTANCE_NOT_TERMINAL', message);
       break;
-    case 'EVENT_BACKLOG_FULL':
+    case 'INSTANCE_FINISHED':
+      // raiseEvent on a completed/failed/terminated instance: refused, not accepted and dropped.
+      return errorBody(409, 'ERR_INSTANCE_FINISHED', message);
+    case 'EVENT_BACKLOG_FULL': {
       // Nothing is dropped silently: the sender keeps the event and retries (pub/sub redelivers).
-      return errorBody(429, 'ERR_EVENT_BACKLOG_FULL', message);
+      // `cap` names the limit hit (its swirl serve flag): the total, the sender's or the target's share.
+      const cap = (err as { cap?: unknown }).cap;
+      return json(429, { errorCode: 'ERR_EVENT_BACKLOG_FULL', message, ...(typeof cap === 'string' ? { cap } : {}) });
+    }
     case 'EVENT_IN_PROGRESS':
       // A copy of an event another request is still routing: retrying later answers its outcome.
       return errorBody(409, 'ERR_EVENT_IN_PROGRESS', message);

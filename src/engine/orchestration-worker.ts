@@ -458,7 +458,16 @@ export class OrchestrationWorker {
       describe: this.describe,
     });
     if (inline) built.commit.completedTasks = inline.completedTasks;
+    // Wait keys (issue 18): written with the turn when they changed. A new execution starts with
+    // none in the store (created, replaced, or continued-as-new by a turn that cleared them).
+    let waitKeys: string | undefined;
+    if (rt && !built.commit.dropPendingWork) {
+      const keys = rt.waitKeys();
+      waitKeys = JSON.stringify(keys);
+      if (waitKeys !== (rt.committedWaitKeys ?? (instance.historyLength === 0 ? '[]' : undefined))) built.commit.waitKeys = keys;
+    }
     await this.commit(item, built.commit);
+    if (rt) rt.committedWaitKeys = waitKeys;
     this.stats.turns += 1;
     const historyLength = built.commit.firstSeq + built.commit.history.length;
     // Idle instances (waiting only on events or far timers) leave memory, unless their history is

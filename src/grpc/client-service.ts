@@ -105,7 +105,7 @@ export function clientHandlers(host: SwirlHost, onStart?: (name: string) => void
       const r = call.request;
       const id = requireId(r.instanceId, 'RaiseEvent');
       if (!r.name) throw new GrpcRequestError(status.INVALID_ARGUMENT, `RaiseEvent on '${id}': name (the event name) is required`);
-      await client.raiseEvent(id, r.name, parsePayload(r.input, `RaiseEvent '${r.name}' on '${id}': input`));
+      await host.raiseEvent(id, r.name, parsePayload(r.input, `RaiseEvent '${r.name}' on '${id}': input`));
       return {};
     },
     async terminateInstance(call) {

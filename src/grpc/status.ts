@@ -26,6 +26,7 @@ function statusFor(code: string): status {
     case 'INSTANCE_EXISTS':
       return status.ALREADY_EXISTS;
     case 'INSTANCE_NOT_TERMINAL':
+    case 'INSTANCE_FINISHED':
     case 'NOT_A_CHILD':
       return status.FAILED_PRECONDITION;
     case 'WAIT_TIMEOUT':

@@ -90,7 +90,9 @@ export class EventDedup {
       await this.store.finishEvent(event.source, event.id, undefined).catch(() => undefined);
       throw err;
     }
-    await this.store.finishEvent(event.source, event.id, JSON.stringify(outcome));
+    // A refused event was not accepted: its key is forgotten, so the sender's retry is routed
+    // again (the instance may wait for it by then) rather than answered as a duplicate.
+    await this.store.finishEvent(event.source, event.id, outcome.dropped !== undefined ? undefined : JSON.stringify(outcome));
     return outcome;
   }
 }

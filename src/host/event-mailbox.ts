@@ -7,12 +7,14 @@
  * starts, the host sends the mailbox `release`; the orchestration hands every held event, oldest
  * first, to the target with `ctx.sendEvent` and completes, and the host purges it.
  *
- * The backlog is bounded (`maxHeldEvents`, over it {@link EVENT_BACKLOG_FULL}) and held events
+ * The backlog is bounded — in all (`maxHeldEvents`), per CloudEvent source
+ * (`maxHeldEventsPerSource`: one sender cannot fill it for everyone) and per target instance
+ * (`maxHeldEventsPerTarget`); over a cap {@link EVENT_BACKLOG_FULL} names it — and held events
  * expire (`heldEventTtlMs` after they arrived). Bookkeeping of what is held lives in memory and is
  * rebuilt from the mailboxes' histories at start; every change to it runs inside the event
  * router's one-at-a-time queue, so a keep, a release and an expiry sweep never interleave.
  */
-import { SwirlError } from '../errors.js';
+import { assertNever, SwirlError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import { EventType } from '../engine/history.js';
 import type { Logger } from '../engine/logger.js';
@@ -25,13 +27,36 @@ import type { CloudEventJson } from '../components/index.js';
 export const MAILBOX_ORCHESTRATION = 'swirl.mailbox';
 /** The one external event name a mailbox listens to (its messages carry an `op`). */
 const MAILBOX_EVENT = 'swirl.mailbox';
-/** Error code when the backlog of held events is full (HTTP 429). */
+/** Error code when the backlog of held events is full (HTTP 429); the error's `cap` names the limit hit. */
 export const EVENT_BACKLOG_FULL = 'EVENT_BACKLOG_FULL';
+
+/** The held-event limits, by their `swirl serve` flag names (what a 429 reports as `cap`). */
+export const HeldEventCap = {
+  TOTAL: 'max-held-events',
+  PER_SOURCE: 'max-held-events-per-source',
+  PER_TARGET: 'max-held-events-per-target',
+} as const;
+export type HeldEventCap = (typeof HeldEventCap)[keyof typeof HeldEventCap];
+
+/** A refused keep: the backlog, or the sender's or the target's share of it, is full. */
+export class HeldBacklogFullError extends SwirlError {
+  constructor(
+    readonly cap: HeldEventCap,
+    message: string,
+  ) {
+    super(EVENT_BACKLOG_FULL, message);
+    this.name = 'HeldBacklogFullError';
+  }
+}
 
 /** Default limits (documented in samples/README.md and the OpenAPI spec). */
 export const MAILBOX_DEFAULTS = {
   /** Events held at most, over all instances that do not exist yet. */
   maxHeldEvents: 10_000,
+  /** Events held at most from one CloudEvent `source` (one sender cannot fill the backlog for everyone). */
+  maxHeldEventsPerSource: 1_000,
+  /** Events held at most for one target instance. */
+  maxHeldEventsPerTarget: 1_000,
   /** A held event is dropped (logged) this long after it arrived if its instance never started: 24 h. */
   heldEventTtlMs: 24 * 60 * 60 * 1000,
 } as const;
@@ -73,8 +98,8 @@ function* mailbox(ctx: OrchestrationContext, input: { target: string }): Generat
 
 /** What the host knows about one mailbox. */
 interface Box {
-  /** Held events by `source\nid` (so a redelivered event is held once), with their arrival time (ms). */
-  held: Map<string, number>;
+  /** Held events by `source\nid` (so a redelivered event is held once): their source and arrival time (ms). */
+  held: Map<string, { source: string; keptAt: number }>;
   /** Expiry counts from here: the last arrival, or the restart that recovered the mailbox. */
   touchedAt: number;
   /**
@@ -91,18 +116,29 @@ const keyOf = (event: CloudEventJson): string => `${event.source}\n${event.id}`;
 
 /** Options of {@link EventMailboxes}. */
 export interface MailboxOptions {
+  /** Called with the number of held events an expiry sweep dropped (after it logged them). */
+  onExpired?: (target: string, count: number) => void;
   /** @default MAILBOX_DEFAULTS.maxHeldEvents */
   maxHeldEvents?: number;
   /** @default MAILBOX_DEFAULTS.heldEventTtlMs */
   heldEventTtlMs?: number;
+  /** @default MAILBOX_DEFAULTS.maxHeldEventsPerSource */
+  maxHeldEventsPerSource?: number;
+  /** @default MAILBOX_DEFAULTS.maxHeldEventsPerTarget */
+  maxHeldEventsPerTarget?: number;
 }
 
 /** The host's mailboxes. Call every method from inside the event router's queue. */
 export class EventMailboxes {
   private readonly boxes = new Map<string, Box>();
   private heldCount = 0;
+  /** Held events by CloudEvent source (per-source cap). */
+  private readonly bySource = new Map<string, number>();
   readonly maxHeldEvents: number;
+  readonly maxHeldEventsPerSource: number;
+  readonly maxHeldEventsPerTarget: number;
   readonly heldEventTtlMs: number;
+  private readonly onExpired: ((target: string, count: number) => void) | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -111,6 +147,9 @@ export class EventMailboxes {
   ) {
     this.maxHeldEvents = options.maxHeldEvents ?? MAILBOX_DEFAULTS.maxHeldEvents;
     this.heldEventTtlMs = options.heldEventTtlMs ?? MAILBOX_DEFAULTS.heldEventTtlMs;
+    this.onExpired = options.onExpired;
+    this.maxHeldEventsPerSource = options.maxHeldEventsPerSource ?? MAILBOX_DEFAULTS.maxHeldEventsPerSource;
+    this.maxHeldEventsPerTarget = options.maxHeldEventsPerTarget ?? MAILBOX_DEFAULTS.maxHeldEventsPerTarget;
     engine.registerOrchestration(MAILBOX_ORCHESTRATION, mailbox);
   }
 
@@ -127,14 +166,10 @@ export class EventMailboxes {
   async keep(target: string, eventName: string, event: CloudEventJson): Promise<boolean> {
     const key = keyOf(event);
     if (this.boxes.get(target)?.held.has(key)) return false;
-    if (this.heldCount >= this.maxHeldEvents) {
+    if (this.full(target, event.source) !== undefined) {
       await this.expire();
-      if (this.heldCount >= this.maxHeldEvents) {
-        throw new SwirlError(
-          EVENT_BACKLOG_FULL,
-          `event '${event.id}' from '${event.source}' is not accepted: ${this.heldCount} events already wait for instances that do not exist yet (limit ${this.maxHeldEvents}); retry later`,
-        );
-      }
+      const cap = this.full(target, event.source);
+      if (cap !== undefined) throw this.refusal(cap, target, event);
     }
     const id = mailboxId(target);
     const box = this.boxes.get(target);
@@ -149,12 +184,45 @@ export class EventMailboxes {
     const keptAt = Date.now();
     const msg: MailboxMessage = { op: 'keep', eventName, event, keptAt };
     await this.engine.client.raiseEvent(id, MAILBOX_EVENT, msg);
-    const b = box ?? { held: new Map<string, number>(), touchedAt: keptAt, recount: false };
-    b.held.set(key, keptAt);
+    const b = box ?? { held: new Map(), touchedAt: keptAt, recount: false };
+    this.add(b, key, event.source, keptAt);
     b.touchedAt = Math.max(b.touchedAt, keptAt);
     this.boxes.set(target, b);
-    this.heldCount += 1;
     return true;
+  }
+
+  /** Events held now from `source` (this node's count). */
+  heldFrom(source: string): number {
+    return this.bySource.get(source) ?? 0;
+  }
+
+  /** The cap a new event from `source` for `target` would exceed, if any: the total first, then the sender's, then the target's share. */
+  private full(target: string, source: string): HeldEventCap | undefined {
+    if (this.heldCount >= this.maxHeldEvents) return HeldEventCap.TOTAL;
+    if (this.heldFrom(source) >= this.maxHeldEventsPerSource) return HeldEventCap.PER_SOURCE;
+    if ((this.boxes.get(target)?.held.size ?? 0) >= this.maxHeldEventsPerTarget) return HeldEventCap.PER_TARGET;
+    return undefined;
+  }
+
+  private refusal(cap: HeldEventCap, target: string, event: CloudEventJson): HeldBacklogFullError {
+    const what = `event '${event.id}' from '${event.source}' is not accepted`;
+    switch (cap) {
+      case HeldEventCap.TOTAL:
+        return new HeldBacklogFullError(cap, `${what}: ${this.heldCount} events already wait for instances that do not exist yet (--${cap} ${this.maxHeldEvents}); retry later`);
+      case HeldEventCap.PER_SOURCE:
+        return new HeldBacklogFullError(cap, `${what}: ${this.heldFrom(event.source)} events from this source already wait for instances that do not exist yet (--${cap} ${this.maxHeldEventsPerSource}); retry later`);
+      case HeldEventCap.PER_TARGET:
+        return new HeldBacklogFullError(cap, `${what}: ${this.boxes.get(target)?.held.size ?? 0} events already wait for instance '${target}', which does not exist yet (--${cap} ${this.maxHeldEventsPerTarget}); retry later`);
+      default:
+        return assertNever(cap);
+    }
+  }
+
+  /** Counts one held event into `box` and the per-source totals. */
+  private add(box: Box, key: string, source: string, keptAt: number): void {
+    box.held.set(key, { source, keptAt });
+    this.heldCount += 1;
+    this.bySource.set(source, this.heldFrom(source) + 1);
   }
 
   /** True when this node knows of events held for `target` (another node's are found by {@link release}). */
@@ -206,7 +274,8 @@ export class EventMailboxes {
       this.forget(target, box);
       dropped += box.held.size;
       await this.drop(mailboxId(target));
-      this.logger?.warn(`dropped ${box.held.size} held event(s) for '${target}': the instance did not start within ${this.heldEventTtlMs} ms`, { event: 'host.held-events-expired', instanceId: target });
+      this.logger?.warn(`dropped ${box.held.size} held event(s) for '${target}': the instance did not start within ${this.heldEventTtlMs} ms`, { event: 'host.held-events-expired', reason: 'held-expired', instanceId: target });
+      this.onExpired?.(target, box.held.size);
     }
     return dropped;
   }
@@ -246,16 +315,18 @@ export class EventMailboxes {
       if (msg.op !== 'keep') continue;
       const key = keyOf(msg.event);
       box.touchedAt = Math.max(box.touchedAt, msg.keptAt);
-      if (!box.held.has(key)) {
-        box.held.set(key, msg.keptAt);
-        this.heldCount += 1;
-      }
+      if (!box.held.has(key)) this.add(box, key, msg.event.source, msg.keptAt);
     }
   }
 
   private forget(target: string, box: Box): void {
     this.boxes.delete(target);
     this.heldCount -= box.held.size;
+    for (const { source } of box.held.values()) {
+      const n = this.heldFrom(source) - 1;
+      if (n > 0) this.bySource.set(source, n);
+      else this.bySource.delete(source);
+    }
   }
 
   private async drop(id: string): Promise<void> {

@@ -3,7 +3,8 @@
  * Routes incoming CloudEvents (HTTP ingress, pub/sub subscriptions) to workflows (spec §Event
  * Definition, §Correlation Definition). An event whose type/source match an event of a
  * definition's start event state starts an instance; otherwise it is raised on every waiting
- * instance whose correlation matches. Correlation keys without a fixed `contextAttributeValue`
+ * instance whose correlation matches — found by the wait keys the instances recorded in the store
+ * (the values they computed, `${ }` ones included), not by reading instances. Correlation keys without a fixed `contextAttributeValue`
  * bind an instance when its start event arrives: the instance id is derived from the key, so
  * later events find it in O(1), a repeated start event reaches the same instance, and events that
  * arrive before the instance exists are held durably in a mailbox (host/event-mailbox) until it
@@ -19,6 +20,7 @@ import { RuntimeStatus } from '../store/index.js';
 import type { CloudEventJson } from '../components/index.js';
 import type { WorkflowCatalog } from './catalog.js';
 import type { EventMailboxes } from './event-mailbox.js';
+import { correlationWaitKey, type CorrelationPair } from '../interpreter/correlation-key.js';
 
 /** What happened to one event. */
 export interface EventOutcome {
@@ -31,6 +33,11 @@ export interface EventOutcome {
   delivered: string[];
   /** Kept for instances that do not exist yet (correlated to a start event still to come). */
   kept: string[];
+  /**
+   * Set when the event reached nothing (none started, delivered or kept): refused, never
+   * accepted silently — logged and counted by the host, answered 404 over HTTP (issue 18).
+   */
+  dropped?: { reason: 'no-workflow' | 'no-waiting-instance'; message: string };
 }
 
 type EventDef = Definition.EventDef;
@@ -49,12 +56,21 @@ function attribute(event: CloudEventJson, name: string): string | undefined {
   return v === undefined || v === null ? undefined : String(v);
 }
 
-/** Fixed correlation values must match; returns the unfixed (binding) attributes, or undefined when the event does not fit. */
-function bindingKey(def: EventDef, event: CloudEventJson): [string, string][] | undefined {
+/** A whole `${ … }` value (an expression the instance evaluates). */
+const EXPRESSION = /^\s*\$\{[\s\S]*\}\s*$/;
+
+/**
+ * For start events: fixed (literal) correlation values must match; returns the unfixed (binding)
+ * attributes, or undefined when the event does not fit. (A `${ }` value has no instance to be
+ * computed by before the start: it never matches a start event.) Events for instances that wait
+ * are matched by their wait keys instead ({@link EventRouter.waiting}).
+ */
+function bindingKey(def: EventDef, event: CloudEventJson, expressions: 'refuse' | 'skip' = 'refuse'): [string, string][] | undefined {
   const key: [string, string][] = [];
   for (const c of def.correlation ?? []) {
     const v = attribute(event, c.contextAttributeName);
     if (v === undefined) return undefined;
+    if (expressions === 'skip' && c.contextAttributeValue !== undefined && EXPRESSION.test(c.contextAttributeValue)) continue;
     if (c.contextAttributeValue !== undefined) {
       if (c.contextAttributeValue !== v) return undefined;
     } else key.push([c.contextAttributeName.toLowerCase(), v]);
@@ -74,12 +90,22 @@ export function correlatedInstanceId(workflowId: string, key: [string, string][]
   return `${prefix}-${digest}`;
 }
 
-/** The instance input carries the correlation key as top-level fields (the fallback for instances not started by an event). */
-function inputHasKey(input: unknown, key: [string, string][]): boolean {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) return false;
-  const o = input as Record<string, unknown>;
-  return key.every(([k, v]) => o[k] !== undefined && o[k] !== null && String(o[k]) === v);
+/**
+ * The event's value of every correlation attribute of `def` (lower-case names), or undefined when
+ * it lacks one: with the definition, the wait key that waiting instances computed for themselves.
+ */
+function eventPairs(def: EventDef, event: CloudEventJson): CorrelationPair[] | undefined {
+  const pairs: CorrelationPair[] = [];
+  for (const c of def.correlation ?? []) {
+    const v = attribute(event, c.contextAttributeName);
+    if (v === undefined) return undefined;
+    pairs.push([c.contextAttributeName.toLowerCase(), v]);
+  }
+  return pairs;
 }
+
+/** Most instances one event is raised on through one wait key. */
+const MAX_TARGETS_PER_KEY = 100_000;
 
 /** Delivers CloudEvents into the engine on behalf of the catalog's workflows. */
 export class EventRouter {
@@ -123,16 +149,27 @@ export class EventRouter {
 
   private async routeNow(event: CloudEventJson): Promise<EventOutcome> {
     const outcome: EventOutcome = { id: event.id, type: event.type, source: event.source, started: [], delivered: [], kept: [] };
+    const consumers: string[] = [];
     for (const graph of this.catalog.graphs()) {
       const defs = [...graph.events.values()].filter((d) => matches(d, event));
       if (defs.length === 0) continue;
+      consumers.push(graph.id);
       const startRefs = new Set(this.catalog.list().find((w) => w.id === graph.id)?.startEvents ?? []);
       for (const def of defs) {
-        const key = bindingKey(def, event);
-        if (key === undefined) continue;
-        if (startRefs.has(def.name)) await this.start(graph, def, key, event, outcome);
-        else await this.deliver(graph, def, key, event, outcome);
+        if (startRefs.has(def.name)) {
+          const key = bindingKey(def, event);
+          if (key !== undefined) await this.start(graph, def, key, event, outcome);
+        } else await this.deliver(graph, def, event, outcome);
       }
+    }
+    if (outcome.started.length + outcome.delivered.length + outcome.kept.length === 0) {
+      outcome.dropped =
+        consumers.length === 0
+          ? { reason: 'no-workflow', message: `no registered workflow consumes events of type '${event.type}' from '${event.source}'` }
+          : {
+              reason: 'no-waiting-instance',
+              message: `no instance of ${consumers.map((c) => `'${c}'`).join(', ')} waits for it with its correlation values (an event reaches instances that wait for it when it arrives: retry once the instance waits)`,
+            };
     }
     return outcome;
   }
@@ -148,8 +185,9 @@ export class EventRouter {
     }
     if (existing && key.length === 0) return; // a redelivered start event of a finished instance
     if (key.length > 0) {
-      // An instance started over the API waits at its start state with the key in its input.
-      const waiting = await this.scan(graph, (input) => inputHasKey(input, key));
+      // An instance started over the API waits at its start state with the key it computed (from
+      // its input) in the store's wait-key index.
+      const waiting = await this.waiting(graph, def, event);
       if (waiting.length > 0) {
         for (const id of waiting) await this.raise(id, def, event, outcome);
         return;
@@ -168,35 +206,41 @@ export class EventRouter {
     await this.mailboxes.release(instanceId);
   }
 
-  /** Raises the event on every waiting instance of the graph whose correlation matches. */
-  private async deliver(graph: WorkflowGraph, def: EventDef, key: [string, string][], event: CloudEventJson, outcome: EventOutcome): Promise<void> {
-    if (key.length > 0) {
+  /**
+   * Raises the event on every instance of the graph waiting for it with the correlation values the
+   * event carries (the wait-key index: literal and `${ }` values alike, as each instance computed
+   * them), and on the instance bound to its key by a start event (which may not be at that wait
+   * yet: the engine keeps the event for it). With neither, an event for a start-event workflow is
+   * held for the bound instance to come.
+   */
+  private async deliver(graph: WorkflowGraph, def: EventDef, event: CloudEventJson, outcome: EventOutcome): Promise<void> {
+    const targets = await this.waiting(graph, def, event);
+    const key = bindingKey(def, event, 'skip');
+    if (key !== undefined && key.length > 0) {
       const bound = correlatedInstanceId(graph.id, key, event);
       const inst = await this.engine.client.get(bound);
       if (inst && WAITING.includes(inst.runtimeStatus)) {
         // Held by this node or another one on the store: handed over before this event.
         await this.mailboxes.release(bound);
-        await this.raise(bound, def, event, outcome);
+        if (!targets.includes(bound)) targets.push(bound);
+      } else if (targets.length === 0 && !inst && graph.nodes.get(graph.start)?.type === 'event') {
+        await this.keep(bound, def.name, event, outcome);
         return;
       }
-      // Instances started otherwise (Dapr API, schedule) correlate by the same-named input field.
-      const matched = await this.scan(graph, (input) => inputHasKey(input, key));
-      for (const id of matched) await this.raise(id, def, event, outcome);
-      if (matched.length === 0 && !inst && graph.nodes.get(graph.start)?.type === 'event') await this.keep(bound, def.name, event, outcome);
-      return;
     }
-    for (const id of await this.scan(graph, () => true)) await this.raise(id, def, event, outcome);
+    for (const id of targets) await this.raise(id, def, event, outcome);
   }
 
-  private async scan(graph: WorkflowGraph, fits: (input: unknown) => boolean): Promise<string[]> {
-    const out: string[] = [];
-    let pageToken: string | undefined;
-    do {
-      const page = await this.engine.client.list({ name: graph.id, statuses: WAITING }, { pageSize: 500, ...(pageToken !== undefined ? { pageToken } : {}) });
-      for (const m of page.instances) if (fits(m.input)) out.push(m.instanceId);
-      pageToken = page.nextPageToken;
-    } while (pageToken !== undefined);
-    return out;
+  /** The instances whose open waits carry the wait key `def` and the event's attributes make: one index lookup. */
+  private async waiting(graph: WorkflowGraph, def: EventDef, event: CloudEventJson): Promise<string[]> {
+    const pairs = eventPairs(def, event);
+    const waitKey = pairs === undefined ? undefined : correlationWaitKey(graph.id, def, pairs);
+    if (waitKey === undefined) return [];
+    const ids = await this.engine.store.findWaitingInstances(waitKey, MAX_TARGETS_PER_KEY);
+    if (ids.length === MAX_TARGETS_PER_KEY) {
+      this.logger?.warn(`event '${event.id}' from '${event.source}' matches more than ${MAX_TARGETS_PER_KEY} waiting instances of '${graph.id}': raised on the first ${MAX_TARGETS_PER_KEY}`, { event: 'host.event-fanout-capped' });
+    }
+    return ids;
   }
 
   private async raise(instanceId: string, def: EventDef, event: CloudEventJson, outcome: EventOutcome): Promise<void> {

@@ -4,22 +4,23 @@
  * folder validated and registered by id, CloudEvent routing, pub/sub subscriptions and start
  * schedules. `swirl serve` and the HTTP API sit on top of it; tests build one in memory.
  */
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, SwirlError } from '../errors.js';
 import { formatInputProblems, inputProblems } from '../graph/input.js';
 import { expressionStats, initExpressions } from '../expressions/index.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import type { EngineOptions } from '../engine/options.js';
 import { noopLogger, type Logger } from '../engine/logger.js';
-import { openStore, type Store } from '../store/index.js';
+import { isTerminalStatus, openStore, type Store } from '../store/index.js';
 import { loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
 import type { ReachPolicy } from '../definition/reach.js';
 import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
 import { DEFAULT_SECRET_ENV, allowsEnvSecret, type SecretEnvPolicy } from './secret-env.js';
 import { EventRouter } from './event-router.js';
-import { EventMailboxes, type MailboxOptions } from './event-mailbox.js';
+import { EVENT_BACKLOG_FULL, EventMailboxes, type MailboxOptions } from './event-mailbox.js';
 import { DefinitionStore } from './definition-store.js';
 import { Scheduler } from './scheduler.js';
 import { EventDedup, type DedupedOutcome, type EventDedupOptions } from './event-dedup.js';
+import { DropReason, EventDrops, INSTANCE_FINISHED } from './event-drops.js';
 import { timeActivities, timedStore, type ActivityExecution, type StoreTimings } from './latency.js';
 import { HostMetricsRegistry } from './metrics-registry.js';
 
@@ -93,6 +94,8 @@ export interface HostMetrics {
   activities: StoreTimings;
   /** CloudEvents accepted since start, once per (source, id): duplicates are not counted. */
   eventsReceived: number;
+  /** CloudEvents dropped or refused since start, by reason (host/event-drops.ts). */
+  eventsDropped: Record<DropReason, number>;
   /** Seconds since the host started. */
   uptimeSeconds: number;
 }
@@ -110,6 +113,8 @@ export class SwirlHost {
   private readonly subscriptions: Subscription[] = [];
   /** (source, id) de-duplication, durable in the store and shared by every node on it. */
   readonly dedup: EventDedup;
+  /** Dropped and refused events: logged with the reason, counted for /metrics. */
+  readonly drops: EventDrops;
   private eventsReceived = 0;
   private startedAt = Date.now();
   private state: 'created' | 'running' | 'stopped' = 'created';
@@ -130,10 +135,11 @@ export class SwirlHost {
     private readonly options: HostOptions,
   ) {
     this.dedup = new EventDedup(engine.store, options.eventDedup);
+    this.drops = new EventDrops(logger);
     const definitionsDir = options.definitionsDir ?? defaultDefinitionsDir(options.store);
     this.catalog = new WorkflowCatalog(engine, components, logger, definitionsDir !== undefined ? new DefinitionStore(definitionsDir) : undefined, options.reach, options.secretEnv);
     // Registered before the engine starts, so mailboxes left by a previous process resume.
-    this.events = new EventRouter(engine, this.catalog, logger, new EventMailboxes(engine, logger, options.heldEvents));
+    this.events = new EventRouter(engine, this.catalog, logger, new EventMailboxes(engine, logger, { ...options.heldEvents, onExpired: (_target, n) => this.drops.count(DropReason.HELD_EXPIRED, n) }));
     this.scheduler = new Scheduler(engine, { logger, ...(options.scheduleTickMs !== undefined ? { tickMs: options.scheduleTickMs } : {}) });
     this.catalog.onRegistered((g, replaced) => {
       this.scheduler.add(g);
@@ -244,16 +250,44 @@ export class SwirlHost {
    * wrong before any event is routed, so a bad batch changes nothing.
    */
   async ingest(events: CloudEventJson[]): Promise<DedupedOutcome[]> {
-    const valid = events.map((e) => validateCloudEvent(e));
+    let valid: CloudEventJson[];
+    try {
+      valid = events.map((e) => validateCloudEvent(e));
+    } catch (err) {
+      this.drops.note(DropReason.INVALID, (err as Error).message, {}, events.length);
+      throw err;
+    }
     const out: DedupedOutcome[] = [];
     for (const e of valid) {
-      const outcome = await this.dedup.once(e, () => this.events.route(e));
+      let outcome: DedupedOutcome;
+      try {
+        outcome = await this.dedup.once(e, () => this.events.route(e));
+      } catch (err) {
+        if ((err as SwirlError).code === EVENT_BACKLOG_FULL) this.drops.note(DropReason.HELD_BACKLOG_FULL, (err as Error).message, e);
+        throw err;
+      }
+      if (outcome.dropped !== undefined) this.drops.note(outcome.dropped.reason, outcome.dropped.message, e);
       // Counted once per (source, id): a redelivered copy (or a second subscription's) is not new.
-      if (outcome.duplicate !== true) this.eventsReceived += 1;
+      else if (outcome.duplicate !== true) this.eventsReceived += 1;
       this.prometheus.routedEvent(outcome);
       out.push(outcome);
     }
     return out;
+  }
+
+  /**
+   * Raises an external event on an instance (the Dapr raiseEvent routes, gRPC RaiseEvent). An
+   * instance that has finished is refused, logged and counted — never accepted and dropped.
+   * @throws SwirlError INSTANCE_FINISHED (completed, failed or terminated), INSTANCE_NOT_FOUND
+   */
+  async raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<void> {
+    const inst = await this.engine.client.get(instanceId);
+    if (inst !== undefined && isTerminalStatus(inst.runtimeStatus)) {
+      const message = `instance '${instanceId}' is ${inst.runtimeStatus}: event '${eventName}' cannot reach it`;
+      this.drops.note(DropReason.INSTANCE_FINISHED, message, { instanceId });
+      throw new SwirlError(INSTANCE_FINISHED, message);
+    }
+    await this.engine.client.raiseEvent(instanceId, eventName, data);
   }
 
   /**
@@ -310,6 +344,7 @@ export class SwirlHost {
       store: this.timings(),
       activities: this.activityTimings(),
       eventsReceived: this.eventsReceived,
+      eventsDropped: this.drops.snapshot(),
       uptimeSeconds: this.uptimeSeconds(),
     };
   }
@@ -355,6 +390,7 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
     expressionStats,
     workflowsRegistered: () => the().workflows().length,
     heldEvents: () => the().events.mailboxes.held,
+    eventsDropped: () => the().drops.snapshot(),
     healthy: () => the().health().healthy,
     ready: () => the().readiness().ready,
     uptimeSeconds: () => the().uptimeSeconds(),

@@ -20,6 +20,8 @@ export interface MetricsSources {
   expressionStats(): { compiled: number; fallbacks: number; fallbackEvaluations: number };
   workflowsRegistered(): number;
   heldEvents(): number;
+  /** CloudEvents dropped or refused so far, by reason (host/event-drops.ts). */
+  eventsDropped(): Record<string, number>;
   healthy(): boolean;
   ready(): boolean;
   uptimeSeconds(): number;
@@ -131,9 +133,10 @@ export class HostMetricsRegistry {
   }
 
   /** Counts a routed CloudEvent once per outcome it had (an event may start one instance and be raised on another). */
-  routedEvent(outcome: { started: string[]; delivered: string[]; kept: string[]; duplicate?: true }): void {
+  routedEvent(outcome: { started: string[]; delivered: string[]; kept: string[]; duplicate?: true; dropped?: unknown }): void {
     if (outcome.duplicate === true) return this.routed.inc({ outcome: RouteOutcome.duplicate });
-    this.received.inc();
+    // A refused event was not accepted (it is in swirl_events_dropped_total instead).
+    if (outcome.dropped === undefined) this.received.inc();
     const had = [
       [outcome.started, RouteOutcome.started],
       [outcome.delivered, RouteOutcome.delivered],
@@ -200,6 +203,16 @@ export class HostMetricsRegistry {
     gauge('swirl_jq_fallback_expressions', 'jq expressions evaluated by the jq-wasm fallback.', () => s.expressionStats().fallbacks);
     counter('swirl_jq_fallback_evaluations_total', 'Evaluations that went through the jq-wasm fallback.', () => s.expressionStats().fallbackEvaluations);
     gauge('swirl_workflows_registered', 'Workflow definitions registered on this host.', () => s.workflowsRegistered());
+    new Counter({
+      name: 'swirl_events_dropped_total',
+      help: 'CloudEvents dropped or refused, by reason (each also logged with its reason).',
+      labelNames: ['reason'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, n] of Object.entries(s.eventsDropped())) this.inc({ reason }, n);
+      },
+    });
     gauge('swirl_held_events', 'CloudEvents held durably for instances that do not exist yet (limit: --max-held-events).', () => s.heldEvents());
     gauge('swirl_healthy', '1 while the node is healthy, 0 once its store has failed (it must be restarted).', () => (s.healthy() ? 1 : 0));
     gauge('swirl_ready', '1 while the node is ready (store healthy, workers claiming), else 0.', () => (s.ready() ? 1 : 0));

@@ -8,6 +8,7 @@
 import type { EventDef } from '../definition/types.js';
 import type { Task } from '../engine/replay/task.js';
 import { WorkflowError } from '../errors.js';
+import { correlationWaitKey, type CorrelationPair } from './correlation-key.js';
 import { eventPayload } from './data.js';
 import { TIMEOUT, WorkflowTimeoutSignal, type Deadline, type RunContext, type Step } from './run-context.js';
 import type { CorrelationNote } from './timeline.js';
@@ -28,9 +29,51 @@ export function listenNames(def: EventDef): string[] {
   return names;
 }
 
-/** Starts waiting for one event definition now (so events arriving during later steps are kept). */
+/**
+ * Starts waiting for one event definition now (so events arriving during later steps are kept).
+ * The waits carry the definition's correlation wait key, as this instance computes it now, so the
+ * host routes matching events here by an index lookup (specs/semantics.md, correlation).
+ */
 export function listen(rc: RunContext, eventName: string): Task<unknown>[] {
-  return listenNames(eventDef(rc, eventName)).map((n) => rc.ctx.waitForExternalEvent(n));
+  const def = eventDef(rc, eventName);
+  const key = waitKey(rc, def);
+  return listenNames(def).map((n) => rc.ctx.waitForExternalEvent(n, key === undefined ? undefined : { keys: [key] }));
+}
+
+/**
+ * The correlation values this instance expects for `def`, as a wait key: a `contextAttributeValue`
+ * (literal, or `${ }` evaluated against the state data now — remembered, so the check on arrival
+ * compares the same value); without one, the value fixed by an earlier correlated event, else the
+ * workflow input's field of the attribute's name (an instance started over the API). Undefined
+ * when a value is unknown (the instance is reached only as the start event's bound instance) or
+ * its expression fails (reported, as before, when an event arrives).
+ */
+function waitKey(rc: RunContext, def: EventDef): string | undefined {
+  const index = (rc.graph.definition.events as { name: string }[]).findIndex((e) => e.name === def.name);
+  const pairs: CorrelationPair[] = [];
+  for (const [j, rule] of (def.correlation ?? []).entries()) {
+    const name = rule.contextAttributeName.toLowerCase();
+    let value: string | undefined;
+    if (rule.contextAttributeValue !== undefined) {
+      try {
+        value = String(rc.resolveValue(rule.contextAttributeValue, `/events/${index}/correlation/${j}/contextAttributeValue`, rc.stateData, 'correlation value'));
+      } catch {
+        return undefined;
+      }
+      rc.expectedCorrelation.set(`${def.name}\n${name}`, value);
+    } else value = rc.correlation.get(name) ?? inputField(rc.workflowInput, rule.contextAttributeName);
+    if (value === undefined) return undefined;
+    pairs.push([name, value]);
+  }
+  return correlationWaitKey(rc.graph.id, def, pairs);
+}
+
+/** A top-level field of the workflow input as text (by the attribute's name, or its lower case). */
+function inputField(input: unknown, name: string): string | undefined {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
+  const o = input as Record<string, unknown>;
+  const v = o[name] ?? o[name.toLowerCase()];
+  return v === undefined || v === null || typeof v === 'object' ? undefined : String(v);
 }
 
 /**
@@ -97,8 +140,8 @@ function correlationNotes(rc: RunContext, eventName: string): CorrelationNote[] 
 
 /**
  * Correlation (spec §Correlation Definition): a CloudEvent must carry every correlation attribute
- * of its definition; with a `contextAttributeValue` it must equal it (a `${ }` value is evaluated
- * against the state data), without one it must equal the value of the first correlated event this
+ * of its definition; with a `contextAttributeValue` it must equal it (a `${ }` value is the one
+ * computed when the wait started, see {@link listen}), without one it must equal the value of the first correlated event this
  * instance consumed (which fixes it). Plain payloads (not CloudEvents) carry no attributes and
  * are not checked: the host already routed them to this instance.
  */
@@ -113,7 +156,8 @@ function correlates(rc: RunContext, eventName: string, raw: unknown): boolean {
     const value = attrs[key];
     if (value === undefined) return false;
     if (rule.contextAttributeValue !== undefined) {
-      const expected = rc.resolveValue(rule.contextAttributeValue, `/events/${index}/correlation/${j}/contextAttributeValue`, rc.stateData, 'correlation value');
+      const expected =
+        rc.expectedCorrelation.get(`${def.name}\n${key}`) ?? rc.resolveValue(rule.contextAttributeValue, `/events/${index}/correlation/${j}/contextAttributeValue`, rc.stateData, 'correlation value');
       if (String(expected) !== String(value)) return false;
     } else if (rc.correlation.has(key)) {
       if (rc.correlation.get(key) !== String(value)) return false;

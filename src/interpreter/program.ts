@@ -236,6 +236,7 @@ export function* runWorkflow(rc: RunContext, input: unknown, options: RunOptions
   const data0 = input === undefined || input === null ? {} : input;
   if (options.fromState === undefined) validateInput(rc, data0);
   else rc.note({ kind: 'rerunStarted', fromState: options.fromState });
+  rc.workflowInput = data0;
   const t = rc.graph.timeouts;
   const wfMs = options.workflowExecTimeoutMs ?? t.workflowExecMs;
   const wfDeadline: Deadline | undefined = wfMs !== undefined ? { ...rc.deadline(wfMs, `workflowExecTimeout (${wfMs} ms)`), workflow: true } : undefined;

@@ -67,6 +67,13 @@ export class RunContext {
   compensating = false;
   /** Last id handed to a timeline entry that pairs with a later one (action, event wait, timer). */
   private lastNoteId = 0;
+  /**
+   * `contextAttributeValue`s as computed when the wait for their event started, by
+   * `<event name>\n<attribute>`: the value the instance's wait key carries, checked on arrival.
+   */
+  readonly expectedCorrelation = new Map<string, string>();
+  /** The execution's input (after defaults): an unbound correlation attribute may name one of its fields. */
+  workflowInput: unknown;
 
   constructor(
     readonly ctx: OrchestrationContext,

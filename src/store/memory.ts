@@ -8,6 +8,7 @@
 import { InfrastructureError } from '../errors.js';
 import { MemoryDefinitions } from './memory-definitions.js';
 import { MemoryHostState } from './memory-host-state.js';
+import { MemoryWaitKeys } from './memory-wait-keys.js';
 import { compareText, queryRecords } from './memory-query.js';
 import { ReadyIndex } from './memory-ready-index.js';
 import { copyInstance, taskReadyAt, unlock, type InboxRow, type InstanceRow, type TaskRow } from './memory-rows.js';
@@ -56,6 +57,7 @@ export class MemoryStore implements Store {
   private readonly tasks = new Map<number, TaskRow>();
   private readonly definitions = new MemoryDefinitions();
   private readonly hostState = new MemoryHostState();
+  private readonly waitKeys = new MemoryWaitKeys();
   private nextMessageId = 1;
   private nextTaskId = 1;
   private closed = false;
@@ -139,6 +141,8 @@ export class MemoryStore implements Store {
     }
     for (const c of turn.completedTasks ?? []) this.tasks.delete(c.taskRowId);
     if (turn.dropPendingWork) this.dropWork(turn.instanceId);
+    if (turn.dropPendingWork) this.waitKeys.delete(turn.instanceId);
+    else if (turn.waitKeys !== undefined) this.waitKeys.replace(turn.instanceId, turn.waitKeys);
     if (turn.dropWorkOf !== undefined) this.dropWork(turn.instanceId, turn.dropWorkOf);
     // A final turn's own work would outlive the instance: discarded (messages to others still go).
     // A final turn's own tasks would outlive the instance, except fire-and-forget ones (meant to).
@@ -353,6 +357,11 @@ export class MemoryStore implements Store {
     return String(this.hostState.definitionsVersion);
   }
 
+  async findWaitingInstances(key: string, limit = 1000): Promise<string[]> {
+    this.checkOpen();
+    return this.waitKeys.find(key, limit);
+  }
+
   async loadHistory(instanceId: string, fromSeq = 0): Promise<HistoryRecord[]> {
     this.checkOpen();
     return (this.history.get(instanceId) ?? []).slice(fromSeq).map((h) => ({ ...h }));
@@ -565,6 +574,7 @@ export class MemoryStore implements Store {
 
   private deleteInstance(instanceId: string): void {
     this.dropWork(instanceId, undefined, true);
+    this.waitKeys.delete(instanceId);
     this.instances.delete(instanceId);
     this.history.delete(instanceId);
   }

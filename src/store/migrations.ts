@@ -305,6 +305,29 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    version: 5,
+    name: 'wait keys of instances waiting on correlated events',
+    // One row per (key, instance): the keys an instance's open event waits carry (the correlation
+    // values it computed), written by its turns. The router looks events up by key; the second
+    // index serves replacing and deleting an instance's keys.
+    sqlite: [
+      `CREATE TABLE wait_keys (
+        wait_key    TEXT NOT NULL,
+        instance_id TEXT NOT NULL,
+        PRIMARY KEY (wait_key, instance_id)
+      ) WITHOUT ROWID`,
+      `CREATE INDEX wait_keys_by_instance ON wait_keys (instance_id)`,
+    ],
+    postgres: [
+      `CREATE TABLE wait_keys (
+        wait_key    TEXT NOT NULL,
+        instance_id TEXT NOT NULL,
+        PRIMARY KEY (wait_key, instance_id)
+      )`,
+      `CREATE INDEX wait_keys_by_instance ON wait_keys (instance_id)`,
+    ],
+  },
+  {
     // The common turn commit as ONE statement (one round trip instead of ~9; bench/README.md
     // "PostgreSQL store"): a plpgsql function run in autocommit, so it is one transaction. Being
     // plpgsql, each statement inside takes a fresh snapshot AFTER the row locks are held — an
@@ -313,7 +336,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // of class SW (postgres-turn-function.ts maps them to the store's errors); the whole statement
     // then rolls back. Turns with children, a history reset or dropped work take the
     // multi-statement path (postgres-turn.ts).
-    version: 5,
+    version: 6,
     name: 'one-statement turn commit',
     sqlite: [],
     postgres: [
@@ -324,7 +347,7 @@ export const MIGRATIONS: readonly Migration[] = [
          p_consumed BIGINT[],
          p_t_inst TEXT[], p_t_exec TEXT[], p_t_task INTEGER[], p_t_name TEXT[], p_t_vis BIGINT[], p_t_det BOOLEAN[], p_t_data TEXT[],
          p_m_inst TEXT[], p_m_exec TEXT[], p_m_vis BIGINT[], p_m_data TEXT[],
-         p_state TEXT[], p_updated_at BIGINT, p_completed_at BIGINT
+         p_state TEXT[], p_updated_at BIGINT, p_completed_at BIGINT, p_wait_keys TEXT[]
        ) RETURNS VOID LANGUAGE plpgsql AS $fn$
        DECLARE
          cur RECORD;
@@ -355,6 +378,11 @@ export const MIGRATIONS: readonly Migration[] = [
          END IF;
          IF cardinality(p_consumed) > 0 THEN
            DELETE FROM inbox WHERE instance_id = p_instance AND id = ANY(p_consumed);
+         END IF;
+         IF p_wait_keys IS NOT NULL THEN
+           -- The turn changed the instance's open waits: its keys are replaced (migration 5).
+           DELETE FROM wait_keys WHERE instance_id = p_instance;
+           INSERT INTO wait_keys (wait_key, instance_id) SELECT DISTINCT k, p_instance FROM unnest(p_wait_keys) AS k;
          END IF;
          IF cardinality(p_t_inst) > 0 THEN
            INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data)

@@ -85,8 +85,8 @@ export const SQL = {
                  completed_at = $8, input = $9, output = $10, custom_status = $11, failure = $12, history_length = $13,
                  locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${ready('NULL::bigint')}
                WHERE instance_id = $1`,
-  /** The common turn commit in one statement (migration 5, postgres-turn-function.ts). */
-  commitTurn: `SELECT swirl_commit_turn($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
+  /** The common turn commit in one statement (migration 6, postgres-turn-function.ts). */
+  commitTurn: `SELECT swirl_commit_turn($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
   // ── history ──
   insertHistory: `INSERT INTO history (instance_id, seq, type, timestamp, data)
                   SELECT $1, s, t, ts, d FROM unnest($2::int[], $3::text[], $4::bigint[], $5::text[]) AS h(s, t, ts, d)`,
@@ -148,6 +148,10 @@ export const SQL = {
   pruneScheduleTicks: `DELETE FROM schedule_ticks s WHERE s.due_at < $1
                          AND s.due_at < (SELECT MAX(t.due_at) FROM schedule_ticks t WHERE t.schedule_id = s.schedule_id)`,
   definitionsStamp: "SELECT value FROM swirl_counters WHERE name = 'definitions'",
+  // ── wait keys of instances waiting on correlated events (migration 5) ──
+  deleteWaitKeys: 'DELETE FROM wait_keys WHERE instance_id = $1',
+  insertWaitKeys: 'INSERT INTO wait_keys (wait_key, instance_id) SELECT DISTINCT k, $1 FROM unnest($2::text[]) AS k',
+  findWaitKey: 'SELECT instance_id FROM wait_keys WHERE wait_key = $1 ORDER BY instance_id LIMIT $2',
 } as const;
 
 /** A statement name. */

@@ -1,8 +1,8 @@
 /**
  * @module store/postgres-turn-function
  * The common turn commit in ONE round trip: a call of the `swirl_commit_turn` function
- * (migration 5) in autocommit — the lease, epoch and history checks, the completed-task deletes,
- * the history, inbox and task writes, the ready_at refreshes and the instance update, all in the
+ * (migration 6) in autocommit — the lease, epoch and history checks, the completed-task deletes,
+ * the history, inbox, task and wait-key writes, the ready_at refreshes and the instance update, all in the
  * one transaction of that statement. A failed check raises an SQLSTATE of class SW, mapped here
  * to the same errors the multi-statement path throws (postgres-turn.ts). Turns that create
  * children (savepoints, reuse policies), reset the history or drop pending work take that path.
@@ -54,6 +54,7 @@ export async function commitTurnInOneStatement(db: pg.Pool, turn: TurnCommit, to
       [s.executionId, s.name, s.status, s.definitionHash ?? null, s.definitionVersion ?? null, s.input ?? null, s.output ?? null, s.customStatus ?? null, s.failure ?? null],
       s.lastUpdatedAt,
       s.completedAt ?? null,
+      turn.waitKeys ?? null,
     ]);
   } catch (error) {
     throw checkFailure(turn, error) ?? error;

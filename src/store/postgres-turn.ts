@@ -131,6 +131,10 @@ export class PgTurnWriter {
     if (turn.dropPendingWork) {
       await run(tx, 'deleteInbox', [turn.instanceId]);
       await run(tx, 'deleteAttachedTasks', [turn.instanceId]);
+      await run(tx, 'deleteWaitKeys', [turn.instanceId]);
+    } else if (turn.waitKeys !== undefined) {
+      await run(tx, 'deleteWaitKeys', [turn.instanceId]);
+      if (turn.waitKeys.length > 0) await run(tx, 'insertWaitKeys', [turn.instanceId, turn.waitKeys]);
     }
     if (turn.dropWorkOf !== undefined) {
       await run(tx, 'deleteInboxOf', [turn.instanceId, turn.dropWorkOf]);
@@ -171,11 +175,12 @@ export class PgTurnWriter {
     ]);
   }
 
-  /** Deletes the instance with its history, inbox and tasks; returns its lease epoch (undefined if absent). */
+  /** Deletes the instance with its history, inbox, tasks and wait keys; returns its lease epoch (undefined if absent). */
   async deleteInstance(tx: Tx, instanceId: string): Promise<number | undefined> {
     await run(tx, 'deleteHistory', [instanceId]);
     await run(tx, 'deleteInbox', [instanceId]);
     await run(tx, 'deleteTasks', [instanceId]);
+    await run(tx, 'deleteWaitKeys', [instanceId]);
     return (await run<{ lease_epoch: number }>(tx, 'deleteInstance', [instanceId])).rows[0]?.lease_epoch;
   }
 

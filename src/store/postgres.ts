@@ -326,6 +326,10 @@ export class PostgresStore implements Store {
     return String((await this.read(() => run<{ value: number }>(this.pool, 'definitionsStamp', []))).rows[0].value);
   }
 
+  async findWaitingInstances(key: string, limit = 1000): Promise<string[]> {
+    return (await this.read(() => run<{ instance_id: string }>(this.pool, 'findWaitKey', [key, limit]))).rows.map((r) => r.instance_id);
+  }
+
   /** PostgreSQL has no fatal fault of its own here: a failed write is retried by the engine, and the pool reconnects. */
   onFatal(listener: (error: Error) => void): () => void {
     void listener;

@@ -86,6 +86,9 @@ export class SqliteStatements {
   readonly renewTaskLock: Database.Statement;
   readonly releaseTasks: Database.Statement;
   readonly deleteTasks: Database.Statement;
+  readonly deleteWaitKeys: Database.Statement;
+  readonly insertWaitKey: Database.Statement;
+  readonly findWaitKey: Database.Statement;
   readonly deleteTasksOf: Database.Statement;
   readonly deleteAttachedTasks: Database.Statement;
   // timers
@@ -195,6 +198,10 @@ export class SqliteStatements {
        WHERE locked_by IS NOT NULL AND substr(locked_by, 1, length(@prefix)) = @prefix`,
     );
     this.deleteTasks = db.prepare('DELETE FROM tasks WHERE instance_id = ?');
+    // Wait keys (migration 5): replaced by each turn that changes them, read by the event router.
+    this.deleteWaitKeys = db.prepare('DELETE FROM wait_keys WHERE instance_id = ?');
+    this.insertWaitKey = db.prepare('INSERT OR IGNORE INTO wait_keys (wait_key, instance_id) VALUES (?, ?)');
+    this.findWaitKey = db.prepare('SELECT instance_id FROM wait_keys WHERE wait_key = ? ORDER BY instance_id LIMIT ?');
     // An ended execution's tasks, but not fire-and-forget ones (they outlive the instance).
     this.deleteAttachedTasks = db.prepare('DELETE FROM tasks WHERE instance_id = ? AND detached = 0');
     this.deleteTasksOf = db.prepare('DELETE FROM tasks WHERE instance_id = ? AND execution_id = ? AND detached = 0');

@@ -119,6 +119,10 @@ export class SqliteTurnWriter {
     if (turn.dropPendingWork) {
       this.sql.deleteInbox.run(turn.instanceId);
       this.sql.deleteAttachedTasks.run(turn.instanceId);
+      this.sql.deleteWaitKeys.run(turn.instanceId);
+    } else if (turn.waitKeys !== undefined) {
+      this.sql.deleteWaitKeys.run(turn.instanceId);
+      for (const key of turn.waitKeys) this.sql.insertWaitKey.run(key, turn.instanceId);
     }
     if (turn.dropWorkOf !== undefined) {
       this.sql.deleteInboxOf.run(turn.instanceId, turn.dropWorkOf);
@@ -167,11 +171,12 @@ export class SqliteTurnWriter {
     });
   }
 
-  /** Deletes the instance with its history, inbox and tasks; returns its lease epoch (undefined if absent). */
+  /** Deletes the instance with its history, inbox, tasks and wait keys; returns its lease epoch (undefined if absent). */
   deleteInstance(instanceId: string): number | undefined {
     this.sql.deleteHistory.run(instanceId);
     this.sql.deleteInbox.run(instanceId);
     this.sql.deleteTasks.run(instanceId);
+    this.sql.deleteWaitKeys.run(instanceId);
     return (this.sql.deleteInstance.get(instanceId) as { lease_epoch: number } | undefined)?.lease_epoch;
   }
 

@@ -306,6 +306,10 @@ export class SqliteStore implements Store {
     return this.read(() => this.hostState.definitionsStamp());
   }
 
+  findWaitingInstances(key: string, limit = 1000): Promise<string[]> {
+    return this.read(() => (this.sql.findWaitKey.all(key, limit) as { instance_id: string }[]).map((r) => r.instance_id));
+  }
+
   // ── reads (direct) ──────────────────────────────────────────────────────────────────────────
 
   getInstance(instanceId: string): Promise<InstanceRecord | undefined> {

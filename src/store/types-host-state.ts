@@ -2,7 +2,7 @@
  * @module store/types-host-state
  * The Store's shared-node part: change hints a shared backend reports (StoreChange, for
  * Store.onChange) and the host state several nodes keep in the store (SharedHostState:
- * CloudEvent de-duplication keys, schedule ticks, the definitions stamp). specs/multi-node.md.
+ * CloudEvent de-duplication keys, schedule ticks, the definitions stamp, the wait-key lookup). specs/multi-node.md.
  */
 
 import type { RuntimeStatus } from './types-status.js';
@@ -74,4 +74,10 @@ export interface SharedHostState {
    * to find definitions registered by another node without listing them all).
    */
   definitionsStamp(): Promise<string>;
+  /**
+   * The instances whose wait keys (recorded by their turns, {@link TurnCommit.waitKeys}) include
+   * `key`, in instance id order: an index lookup, not a scan of instances (issue 18). At most
+   * `limit` (default 1000) ids.
+   */
+  findWaitingInstances(key: string, limit?: number): Promise<string[]>;
 }

@@ -101,6 +101,13 @@ export interface TurnCommit {
    * transaction; if any row is gone or held by another lease, the whole turn fails with LEASE_LOST.
    */
   completedTasks?: Array<{ taskRowId: number; leaseId: string }>;
+  /**
+   * The instance's wait keys after this turn (opaque strings the orchestration attached to the
+   * external-event waits it has open: how {@link Store.findWaitingInstances} finds it). Given:
+   * they replace the instance's keys (empty: it waits on nothing keyed). Absent: unchanged. A
+   * turn with dropPendingWork deletes them whatever is given, as deleting the instance does.
+   */
+  waitKeys?: string[];
 }
 
 /** Claims orchestrations with work; see {@link Store.claimOrchestrations}. */

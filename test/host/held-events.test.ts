@@ -64,9 +64,10 @@ test('a batch over the backlog limit is a 429; the events before the overflow st
   const batch = ['b1', 'b2', 'b3', 'b4'].map((p) => vitals(p));
   const res = await post(batch, 'application/cloudevents-batch+json');
   assert.equal(res.status, 429);
-  const body = (await res.json()) as { errorCode: string; message: string };
+  const body = (await res.json()) as { errorCode: string; message: string; cap: string };
   assert.equal(body.errorCode, 'ERR_EVENT_BACKLOG_FULL');
-  assert.match(body.message, /event 'v-b4' from '\/monitor' is not accepted: 3 events already wait .*limit 3/);
+  assert.equal(body.cap, 'max-held-events');
+  assert.match(body.message, /event 'v-b4' from '\/monitor' is not accepted: 3 events already wait .*\(--max-held-events 3\)/);
   assert.equal(host.events.mailboxes.held, 3);
   await post(admitted('b2'));
   const done = await host.engine.client.waitForCompletion(target('b2'), { timeoutMs: 5000 });

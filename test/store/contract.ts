@@ -12,6 +12,7 @@ import { ReusePolicy, type Store } from '../../src/store/types.js';
 import { claimOne, createAndRun, createRequest, events, rejectsWithCode, task, turnFor, type ContractBackend } from './contract-helpers.js';
 import { definitionContract } from './contract-definitions.js';
 import { hostStateContract } from './contract-host-state.js';
+import { waitKeyContract } from './contract-wait-keys.js';
 import { leaseContract } from './contract-leases.js';
 import { queueContract } from './contract-queues.js';
 import { workContract } from './contract-work.js';
@@ -321,6 +322,7 @@ export function storeContract(name: string, backend: ContractBackend): void {
     leaseContract(current);
     definitionContract(current);
     hostStateContract(current);
+    waitKeyContract(current);
     workContract(current);
 
     describe('queryInstances', () => {

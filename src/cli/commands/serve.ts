@@ -28,6 +28,8 @@ interface ServeOptions extends ExposureOptions {
   store: string;
   appId: string;
   maxHeldEvents: string;
+  maxHeldEventsPerSource: string;
+  maxHeldEventsPerTarget: string;
   heldEventTtl: string;
   lease: string;
   workerId?: string;
@@ -103,6 +105,8 @@ export function registerServe(program: Command): void {
     .option('--store <url>', 'sqlite:<path>, postgres://user@host:port/db[?schema=name] (shared by several nodes) or memory', 'sqlite:swirl.db')
     .option('--app-id <id>', 'app id reported by /v1.0/metadata and used as pub/sub consumer id', 'swirl')
     .option('--max-held-events <n>', 'CloudEvents held at most for instances that do not exist yet (more: 429)', '10000')
+    .option('--max-held-events-per-source <n>', 'of those, held at most from one CloudEvent source (more: 429 naming this cap)', '1000')
+    .option('--max-held-events-per-target <n>', 'of those, held at most for one instance (more: 429 naming this cap)', '1000')
     .option('--held-event-ttl <duration>', 'ISO-8601 duration after which a held CloudEvent whose instance never started is dropped', 'P1D')
     .option('--worker-id <id>', "this node's id in lease ids; must be unique among live nodes on one store (default: hostname + store path, stable across restarts)")
     .option('--expression-steps <n>', 'evaluation steps one jq expression may spend (loop iterations, def calls, iterated values); more fails with EXPRESSION_LIMIT', String(DEFAULT_EXPRESSION_LIMITS.steps))
@@ -131,12 +135,21 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
-      const maxHeldEvents = Number(opts.maxHeldEvents);
-      if (!Number.isInteger(maxHeldEvents) || maxHeldEvents < 0) {
-        process.stderr.write(`swirl serve: --max-held-events must be a whole number, not '${opts.maxHeldEvents}'\n`);
-        setExitCode(command, ExitCode.Usage);
-        return;
+      const caps: number[] = [];
+      for (const [flag, text] of [
+        ['--max-held-events', opts.maxHeldEvents],
+        ['--max-held-events-per-source', opts.maxHeldEventsPerSource],
+        ['--max-held-events-per-target', opts.maxHeldEventsPerTarget],
+      ] as const) {
+        const n = Number(text);
+        if (!Number.isInteger(n) || n < 0) {
+          process.stderr.write(`swirl serve: ${flag} must be a whole number, not '${text}'\n`);
+          setExitCode(command, ExitCode.Usage);
+          return;
+        }
+        caps.push(n);
       }
+      const [maxHeldEvents, maxHeldEventsPerSource, maxHeldEventsPerTarget] = caps as [number, number, number];
       const heldEventTtlMs = parseDuration(opts.heldEventTtl);
       if (heldEventTtlMs === undefined || heldEventTtlMs <= 0) {
         process.stderr.write(`swirl serve: --held-event-ttl must be an ISO-8601 duration such as PT1H or P1D, not '${opts.heldEventTtl}'\n`);
@@ -214,7 +227,7 @@ export function registerServe(program: Command): void {
           store: opts.store,
           appId: opts.appId,
           logger,
-          heldEvents: { maxHeldEvents, heldEventTtlMs },
+          heldEvents: { maxHeldEvents, maxHeldEventsPerSource, maxHeldEventsPerTarget, heldEventTtlMs },
           engine: { workerId, leaseMs },
           reach,
           secretEnv: secretEnvOf(opts),

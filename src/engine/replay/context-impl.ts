@@ -7,7 +7,7 @@
 import { WorkflowError } from '../../errors.js';
 import type { LogMeta, Logger } from '../logger.js';
 import { ActionType, type OrchestratorAction } from './actions.js';
-import type { CallActivityOptions, CallSubOrchestratorOptions, ContinueAsNewOptions, OrchestrationContext } from './context.js';
+import type { CallActivityOptions, CallSubOrchestratorOptions, ContinueAsNewOptions, OrchestrationContext, WaitForEventOptions } from './context.js';
 import { uuidV5 } from './guid.js';
 import { compileRetryPolicy } from './retry-policy.js';
 import type { OrchestrationRuntime } from './runtime.js';
@@ -66,8 +66,8 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
       rt.open.set(id, { kind: 'timer', name: 'timer', task: task as Task<unknown>, fireAt: at });
       return task;
     },
-    waitForExternalEvent(name: string) {
-      return rt.events.wait(name);
+    waitForExternalEvent(name: string, options?: WaitForEventOptions) {
+      return rt.events.wait(name, options?.keys);
     },
     callSubOrchestrator(name: string, input?: unknown, options?: CallSubOrchestratorOptions) {
       const text = serialize(input, `input of sub-orchestration '${name}'`);

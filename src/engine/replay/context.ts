@@ -41,6 +41,18 @@ export interface ContinueAsNewOptions {
  * The API of orchestration code. Everything here is deterministic: time is the history's time,
  * ids come from history, and every scheduling call gets the next sequence id.
  */
+/** Options of {@link OrchestrationContext.waitForExternalEvent}. */
+export interface WaitForEventOptions {
+  /**
+   * Routing keys (opaque to the engine) recorded in the store while the wait is open: the turn
+   * that leaves it open commits them with the instance (Store.findWaitingInstances finds it by
+   * them); the turn that ends the wait — the event arrived, a whenAny lost it, the execution
+   * ended — removes them. A host uses them to route an incoming event to the instances waiting
+   * for it without scanning instances (issue 18).
+   */
+  keys?: readonly string[];
+}
+
 export interface OrchestrationContext {
   readonly instanceId: string;
   /** Changes on continue-as-new. */
@@ -69,7 +81,7 @@ export interface OrchestrationContext {
    * Waits for an external event. Names match case-insensitively. Events that arrived before
    * anyone waited are buffered and handed out first-in first-out per name.
    */
-  waitForExternalEvent<T = any>(name: string): Task<T>;
+  waitForExternalEvent<T = any>(name: string, options?: WaitForEventOptions): Task<T>;
   /** Starts a sub-orchestration; the task completes with its output or fails with its failure. */
   callSubOrchestrator<T = any>(name: string, input?: unknown, options?: CallSubOrchestratorOptions): Task<T>;
   /** Sends an external event to another instance (fire-and-forget; dropped if it does not exist). */

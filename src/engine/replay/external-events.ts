@@ -1,7 +1,8 @@
 /**
  * @module engine/replay/external-events
  * External events inside one execution: waits by name (case-insensitive), events nobody waits
- * for yet buffered first-in first-out per name, and withdrawal of waits that lost a whenAny.
+ * for yet buffered first-in first-out per name, withdrawal of waits that lost a whenAny, and the
+ * routing keys of the open waits (what the store's wait-key index holds for the instance).
  */
 
 import { fromPayload, type EventRaisedEvent } from '../history.js';
@@ -10,10 +11,15 @@ import { Task } from './task.js';
 export class ExternalEvents {
   private readonly waiters = new Map<string, Task<unknown>[]>();
   private readonly waiterNames = new Map<Task<unknown>, string>();
+  /** Routing keys of open waits (ctx.waitForExternalEvent's `keys`): the instance's wait keys. */
+  private readonly waiterKeys = new Map<Task<unknown>, readonly string[]>();
   private readonly buffered: EventRaisedEvent[] = [];
 
-  /** A task for the next event named `name`: completed now from the buffer, or when it arrives. */
-  wait(name: string): Task<any> {
+  /**
+   * A task for the next event named `name`: completed now from the buffer, or when it arrives.
+   * `keys` are recorded while the wait stays open (not for a wait the buffer completes at once).
+   */
+  wait(name: string, keys?: readonly string[]): Task<any> {
     const key = name.toLowerCase();
     const task = new Task<unknown>();
     const idx = this.buffered.findIndex((b) => b.name.toLowerCase() === key);
@@ -26,7 +32,15 @@ export class ExternalEvents {
     queue.push(task);
     this.waiters.set(key, queue);
     this.waiterNames.set(task, key);
+    if (keys !== undefined && keys.length > 0) this.waiterKeys.set(task, keys);
     return task;
+  }
+
+  /** The routing keys of every open wait, sorted and without repeats. */
+  keys(): string[] {
+    const all = new Set<string>();
+    for (const keys of this.waiterKeys.values()) for (const k of keys) all.add(k);
+    return [...all].sort();
   }
 
   /** Hands an arrived event to the oldest wait for its name, or buffers it. */
@@ -37,6 +51,7 @@ export class ExternalEvents {
     if (queue && queue.length === 0) this.waiters.delete(key);
     if (waiter) {
       this.waiterNames.delete(waiter);
+      this.waiterKeys.delete(waiter);
       waiter.complete(fromPayload(e.input));
     } else {
       this.buffered.push(e);
@@ -61,6 +76,7 @@ export class ExternalEvents {
         continue;
       }
       this.waiterNames.delete(t);
+      this.waiterKeys.delete(t);
       const queue = this.waiters.get(key);
       if (!queue) continue;
       const i = queue.indexOf(t);

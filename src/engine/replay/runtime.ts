@@ -124,6 +124,12 @@ export class OrchestrationRuntime {
   readonly open = new Map<number, OpenTask>();
   /** @internal External-event waits and buffer. */
   readonly events = new ExternalEvents();
+  /**
+   * The wait keys the store holds for this execution as of the last committed turn (JSON of the
+   * sorted list), undefined when unknown (rebuilt by replay): the worker writes keys only when they
+   * changed.
+   */
+  committedWaitKeys: string | undefined;
   private readonly suspendedEvents: HistoryEvent[] = [];
   private readonly ctx: OrchestrationContext;
 
@@ -133,6 +139,11 @@ export class OrchestrationRuntime {
     this.logger = options.logger;
     this.onNote = options.onNote;
     this.ctx = createContext(this);
+  }
+
+  /** The routing keys of the open external-event waits (none once the execution has ended). */
+  waitKeys(): string[] {
+    return this.outcome ? [] : this.events.keys();
   }
 
   /** True once ExecutionStarted has been applied. */
