@@ -46,7 +46,7 @@ test('a scrape reads no stored instance; instance and routing counters follow wh
   const ingest = (body: string) => call('POST', '/api/v1/events', body, { 'content-type': 'application/cloudevents+json' });
   assert.equal((await ingest(ce('e-1', 'o-1'))).status, 202);
   assert.equal((await ingest(ce('e-1', 'o-1'))).status, 202); // the same (source, id) again
-  assert.equal((await ingest(JSON.stringify({ specversion: '1.0', id: 'e-2', source: '/elsewhere', type: 'other.thing' }))).status, 202);
+  assert.equal((await ingest(JSON.stringify({ specversion: '1.0', id: 'e-2', source: '/elsewhere', type: 'other.thing' }))).status, 404); // reaches nothing: refused (ERR_EVENT_NOT_DELIVERED), still routed as unmatched
   assert.equal((await host.engine.client.waitForCompletion('o-1', { timeoutMs: 5000 })).runtimeStatus, 'COMPLETED');
   await host.engine.client.waitForCompletion('o-3', { timeoutMs: 5000 });
 
@@ -68,7 +68,9 @@ test('a scrape reads no stored instance; instance and routing counters follow wh
   assert.equal(sample(third, 'swirl_cloudevents_routed_total{outcome="delivered"}'), 1);
   assert.equal(sample(third, 'swirl_cloudevents_routed_total{outcome="duplicate"}'), 1);
   assert.equal(sample(third, 'swirl_cloudevents_routed_total{outcome="unmatched"}'), 1);
-  assert.equal(sample(third, 'swirl_cloudevents_received_total'), 2);
+  // The refused event was not accepted: it is counted as dropped, with its reason.
+  assert.equal(sample(third, 'swirl_cloudevents_received_total'), 1);
+  assert.equal(sample(third, 'swirl_events_dropped_total{reason="no-workflow"}'), 1);
   assert.equal(sample(third, 'swirl_instance_leases'), 0);
   assert.equal(sample(third, 'swirl_leases_lost_total'), 0);
   assert.match(third, /^# TYPE swirl_queue_lag_seconds gauge$/m);
