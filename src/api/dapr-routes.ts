@@ -72,7 +72,7 @@ const accepted = (): Response => json(202, {});
 
 /** Registers the Dapr workflow routes and `/v1.0/metadata`. */
 export function registerDaprRoutes(router: Router, host: SwirlHost): void {
-  const client = host.engine.client;
+  const client = host.client;
   for (const v of DAPR_WORKFLOW_API_VERSIONS) {
     const base = `/${v}/workflows/:component`;
     router.on('POST', `${base}/:name/start`, (req, p, url) =>

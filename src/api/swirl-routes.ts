@@ -102,7 +102,7 @@ export async function readJsonObject(req: Request): Promise<Record<string, unkno
 
 /** Registers `/api/v1/*`. */
 export function registerSwirlRoutes(router: Router, host: SwirlHost): void {
-  const client = host.engine.client;
+  const client = host.client;
 
   router.on('GET', '/api/v1/instances', async (_req, _p, url) => {
     const q = url.searchParams;

@@ -50,7 +50,7 @@ export function registerTimelineRoutes(router: Router, host: SwirlHost): void {
     const limit = parseLimit(url.searchParams.get('limit'));
     const from = parsePageToken(url.searchParams.get('pageToken'));
     try {
-      return json(200, await instanceTimeline(host.engine, p.id!, { limit, from }));
+      return json(200, await instanceTimeline(host.engine, host.client.visible(p.id!), { limit, from }));
     } catch (err) {
       throw mapped(err);
     }
@@ -63,7 +63,7 @@ export function registerTimelineRoutes(router: Router, host: SwirlHost): void {
     const instanceId = body.instanceID;
     if (instanceId !== undefined && typeof instanceId !== 'string') throw new HttpError(400, 'ERR_BAD_REQUEST', 'instanceID must be a string');
     try {
-      const id = await rerun(host.engine, p.id!, { fromState, ...(body.input !== undefined ? { input: body.input } : {}), ...(instanceId !== undefined ? { instanceId } : {}) });
+      const id = await rerun(host.engine, host.client.visible(p.id!), { fromState, ...(body.input !== undefined ? { input: body.input } : {}), ...(instanceId !== undefined ? { instanceId } : {}) });
       return json(202, { instanceID: id, rerunOf: p.id, fromState });
     } catch (err) {
       throw mapped(err);

@@ -42,7 +42,7 @@ async function waitUntil(host: SwirlHost, call: ServerUnaryCall<unknown, unknown
   for (;;) {
     const timeoutMs = Math.max(1, Math.min(until - Date.now(), WAIT_SLICE_MS));
     try {
-      return kind === 'start' ? await host.engine.client.waitForStart(id, { timeoutMs }) : await host.engine.client.waitForCompletion(id, { timeoutMs });
+      return kind === 'start' ? await host.client.waitForStart(id, { timeoutMs }) : await host.client.waitForCompletion(id, { timeoutMs });
     } catch (e) {
       if ((e as { code?: string }).code !== 'WAIT_TIMEOUT' || call.cancelled || Date.now() >= until) throw e;
     }
@@ -53,7 +53,7 @@ async function waitUntil(host: SwirlHost, call: ServerUnaryCall<unknown, unknown
 export async function settle(host: SwirlHost, call: ServerUnaryCall<unknown, unknown>, id: string, done: (s: RuntimeStatus) => boolean): Promise<void> {
   const until = Date.now() + Math.min(STATE_CHANGE_WAIT_MS, remainingMs(call));
   while (Date.now() < until && !call.cancelled) {
-    const m = await host.engine.client.get(id);
+    const m = await host.client.get(id);
     if (!m || done(m.runtimeStatus)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -74,7 +74,7 @@ export interface ClientHandlers {
 
 /** The management RPCs over `host`. */
 export function clientHandlers(host: SwirlHost, onStart?: (name: string) => void): ClientHandlers {
-  const client = host.engine.client;
+  const client = host.client;
   const stateOf = (m: InstanceMetadata | undefined, withPayloads: boolean) =>
     m ? { exists: true, orchestrationState: toOrchestrationState(m, withPayloads) } : { exists: false };
   return {

@@ -91,7 +91,7 @@ const notFound = (id: string): GrpcRequestError => new GrpcRequestError(status.N
  * `connectedWorkers` is reported in GetMetadata.
  */
 export function daprHandlers(host: SwirlHost, hooks: { onStart?: (name: string) => void; connectedWorkers?: () => number } = {}): Record<string, DaprHandler> {
-  const client = host.engine.client;
+  const client = host.client;
   /** The instance, or NOT_FOUND. */
   const existing = async (id: string): Promise<InstanceMetadata> => {
     const m = await client.get(id).catch((e: { code?: string }) => {

@@ -21,6 +21,7 @@ import { DefinitionStore } from './definition-store.js';
 import { Scheduler } from './scheduler.js';
 import { EventDedup, type DedupedOutcome, type EventDedupOptions } from './event-dedup.js';
 import { DropReason, EventDrops, INSTANCE_FINISHED } from './event-drops.js';
+import { PublicClient } from './public-client.js';
 import { timeActivities, timedStore, type ActivityExecution, type StoreTimings } from './latency.js';
 import { HostMetricsRegistry } from './metrics-registry.js';
 
@@ -115,6 +116,8 @@ export class SwirlHost {
   readonly dedup: EventDedup;
   /** Dropped and refused events: logged with the reason, counted for /metrics. */
   readonly drops: EventDrops;
+  /** The engine client as the public APIs use it: Swirl's internal instances hidden (host/public-client.ts). */
+  readonly client: PublicClient;
   private eventsReceived = 0;
   private startedAt = Date.now();
   private state: 'created' | 'running' | 'stopped' = 'created';
@@ -136,6 +139,7 @@ export class SwirlHost {
   ) {
     this.dedup = new EventDedup(engine.store, options.eventDedup);
     this.drops = new EventDrops(logger);
+    this.client = new PublicClient(engine.client);
     const definitionsDir = options.definitionsDir ?? defaultDefinitionsDir(options.store);
     this.catalog = new WorkflowCatalog(engine, components, logger, definitionsDir !== undefined ? new DefinitionStore(definitionsDir) : undefined, options.reach, options.secretEnv);
     // Registered before the engine starts, so mailboxes left by a previous process resume.
@@ -281,7 +285,8 @@ export class SwirlHost {
    * @throws SwirlError INSTANCE_FINISHED (completed, failed or terminated), INSTANCE_NOT_FOUND
    */
   async raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<void> {
-    const inst = await this.engine.client.get(instanceId);
+    const inst = await this.client.get(instanceId);
+    if (inst === undefined) this.client.visible(instanceId);
     if (inst !== undefined && isTerminalStatus(inst.runtimeStatus)) {
       const message = `instance '${instanceId}' is ${inst.runtimeStatus}: event '${eventName}' cannot reach it`;
       this.drops.note(DropReason.INSTANCE_FINISHED, message, { instanceId });

@@ -13,6 +13,7 @@ import type { EngineObserver } from '../engine/observer.js';
 import { assertNever } from '../errors.js';
 import { RuntimeStatus } from '../store/types.js';
 import { STORE_LATENCY_BUCKETS, type ActivityExecution } from './latency.js';
+import { isInternal } from './public-client.js';
 
 /** What the scrape-time gauges read; all of it is in memory except `queuedWork`. */
 export interface MetricsSources {
@@ -95,8 +96,12 @@ export class HostMetricsRegistry {
   /** The engine observer that feeds the per-workflow counters. */
   observer(): EngineObserver {
     return {
-      instanceStarted: (o) => this.started.inc({ workflow: o.name }),
+      // Swirl's own instances (held-event mailboxes) are not user workflows: not counted.
+      instanceStarted: (o) => {
+        if (!isInternal(o.name)) this.started.inc({ workflow: o.name });
+      },
       instanceEnded: (o) => {
+        if (isInternal(o.name)) return;
         switch (o.status) {
           case RuntimeStatus.COMPLETED:
           case RuntimeStatus.FAILED:
