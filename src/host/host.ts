@@ -302,7 +302,7 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
   const raw = typeof options.store === 'object' ? options.store : await openStore((options.store ?? 'memory') as Parameters<typeof openStore>[0]);
   const { store, timings } = timedStore(raw);
   const appId = options.appId ?? 'swirl';
-  const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId }) : undefined);
+  const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId, warn: (message) => logger.warn(message) }) : undefined);
   let engine: Engine;
   try {
     engine = await createEngine({ ...options.engine, store, logger });
