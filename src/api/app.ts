@@ -59,6 +59,8 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
       } catch {
         return errorBody(400, 'ERR_MALFORMED_REQUEST', `invalid request URL '${req.url}'`);
       }
+      // An empty first segment (`//`, `//api/v1/instances`) is a malformed path, not a route.
+      if (url.pathname.startsWith('//')) return errorBody(400, 'ERR_MALFORMED_REQUEST', `the request path '${url.pathname.slice(0, 100)}' starts with '//': remove the empty segment`);
       if (token && !PUBLIC_PATHS.has(url.pathname) && !tokenMatches(token, req.headers.get('dapr-api-token'))) {
         return errorBody(401, 'ERR_UNAUTHORIZED', req.headers.has('dapr-api-token') ? 'invalid api token' : 'missing api token: send it in the dapr-api-token header');
       }

@@ -21,7 +21,42 @@ export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 class BodyTooLarge extends Error {}
 
-async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {
+/** A request the client got wrong before any route sees it (bad Host header, bad request target). */
+class BadRequestLine extends Error {
+  constructor(
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** host[:port]: a name, an IPv4 or a bracketed IPv6 address. */
+const HOST_HEADER = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The request URL from the Host header and the request target, or a BadRequestLine. The target
+ * is appended to the origin as text, never resolved against it: `//x` is a path here, not a
+ * protocol-relative URL naming host `x` (specs/http-api.openapi.yaml "Client mistakes").
+ */
+function requestUrl(req: IncomingMessage): URL {
+  const host = req.headers.host ?? 'localhost';
+  let origin: string;
+  try {
+    if (!HOST_HEADER.test(host)) throw new Error('not host[:port]');
+    origin = new URL(`http://${host}`).origin;
+  } catch {
+    throw new BadRequestLine('ERR_BAD_HOST', `the Host header ${JSON.stringify(host.slice(0, 100))} is not a valid host[:port]`);
+  }
+  const target = req.url ?? '/';
+  try {
+    return new URL(target.startsWith('/') ? origin + target : target);
+  } catch {
+    throw new BadRequestLine('ERR_MALFORMED_REQUEST', `the request target ${JSON.stringify(target.slice(0, 100))} is not a path`);
+  }
+}
+
+async function toRequest(req: IncomingMessage, url: URL): Promise<Request> {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined) continue;
@@ -40,7 +75,7 @@ async function toRequest(req: IncomingMessage, origin: string): Promise<Request>
     }
     body = Buffer.concat(chunks);
   }
-  return new Request(new URL(req.url ?? '/', origin), { method, headers, ...(body ? { body } : {}) });
+  return new Request(url, { method, headers, ...(body ? { body } : {}) });
 }
 
 async function send(res: ServerResponse, response: Response): Promise<void> {
@@ -54,14 +89,17 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
 /** Serves the app on `port` (0: any free port) and `host`. */
 export function startServer(app: App, options: { port: number; host?: string }): Promise<RunningServer> {
   const server = createServer((req, res) => {
-    const origin = `http://${req.headers.host ?? 'localhost'}`;
-    toRequest(req, origin)
+    Promise.resolve()
+      .then(() => toRequest(req, requestUrl(req)))
       .then((r) => app.fetch(r))
       .then((response) => send(res, response))
       .catch((err: unknown) => {
         const tooLarge = err instanceof BodyTooLarge;
-        if (!res.headersSent) res.writeHead(tooLarge ? 413 : 500, { 'content-type': 'application/json', ...(tooLarge ? { connection: 'close' } : {}) });
-        res.end(JSON.stringify({ errorCode: tooLarge ? 'ERR_REQUEST_TOO_LARGE' : 'ERR_INTERNAL', message: (err as Error).message }));
+        const bad = err instanceof BadRequestLine;
+        const status = tooLarge ? 413 : bad ? 400 : 500;
+        // The body of a refused request is not read: close the connection rather than drain it.
+        if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json', ...(tooLarge || bad ? { connection: 'close' } : {}) });
+        res.end(JSON.stringify({ errorCode: tooLarge ? 'ERR_REQUEST_TOO_LARGE' : bad ? err.errorCode : 'ERR_INTERNAL', message: (err as Error).message }));
       });
   });
   return new Promise((resolve, reject) => {

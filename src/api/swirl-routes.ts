@@ -10,6 +10,7 @@ import { RuntimeStatus } from '../store/index.js';
 import type { SwirlHost } from '../host/host.js';
 import { postEvents } from './events-route.js';
 import { HttpError, json } from './http-error.js';
+import { assertJsonDepth } from './json-depth.js';
 import type { Router } from './router.js';
 
 const MAX_PAGE_SIZE = 1000;
@@ -87,6 +88,7 @@ const diagnosticsBody = (r: ValidationResult) => ({ valid: r.valid, diagnostics:
 async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
   const text = await req.text();
   if (text.trim() === '') return {};
+  assertJsonDepth(text, 'the request body');
   let v: unknown;
   try {
     v = JSON.parse(text);
