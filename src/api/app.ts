@@ -87,6 +87,8 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
       } catch {
         return errorBody(400, 'ERR_MALFORMED_REQUEST', `invalid request URL '${req.url}'`);
       }
+      // An empty first segment (`//`, `//api/v1/instances`) is a malformed path, not a route.
+      if (url.pathname.startsWith('//')) return errorBody(400, 'ERR_MALFORMED_REQUEST', `the request path '${url.pathname.slice(0, 100)}' starts with '//': remove the empty segment`);
       const refused = unauthorized(url.pathname, req.headers);
       if (refused) return refused;
       const found = router.match(req.method, url.pathname);

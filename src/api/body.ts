@@ -5,6 +5,7 @@
  * body is refused with 400 before anything is started or raised.
  */
 import { HttpError } from './http-error.js';
+import { assertJsonDepth } from './json-depth.js';
 
 /**
  * The JSON value of a body: undefined when empty; `application/json` (or no content type) must
@@ -16,15 +17,19 @@ export async function readJsonBody(req: Request): Promise<unknown> {
   if (text.length === 0) return undefined;
   const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'text/plain') {
+    let value: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      value = JSON.parse(text) as unknown;
     } catch {
       return text;
     }
+    assertJsonDepth(text, 'the request body');
+    return value;
   }
   if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
     throw new HttpError(400, 'ERR_MALFORMED_REQUEST', `unsupported content type '${type}': send application/json (or text/plain for a string)`);
   }
+  assertJsonDepth(text, 'the request body');
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

@@ -62,6 +62,9 @@ export function toErrorResponse(err: unknown, dapr?: { op: DaprOperationName; su
     case 'PAYLOAD_NOT_SERIALIZABLE':
     case 'INVALID_ARGUMENT':
       return errorBody(400, 'ERR_MALFORMED_REQUEST', message);
+    case 'INVALID_PAGE_TOKEN':
+      // A token the client made up or mangled: its mistake, not the server's.
+      return errorBody(400, 'ERR_INVALID_PAGE_TOKEN', `${message}: pass the nextPageToken of the previous page unchanged`);
     case 'INVALID_CLOUDEVENT':
       return errorBody(400, 'ERR_CLOUDEVENT_INVALID', message);
     case 'INSTANCE_NOT_FOUND':

@@ -42,6 +42,41 @@ export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 class BodyTooLarge extends Error {}
 
+/** A request the client got wrong before any route sees it (bad Host header, bad request target). */
+class BadRequestLine extends Error {
+  constructor(
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** host[:port]: a name, an IPv4 or a bracketed IPv6 address. */
+const HOST_HEADER = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The request URL from the Host header and the request target, or a BadRequestLine. The target
+ * is appended to the origin as text, never resolved against it: `//x` is a path here, not a
+ * protocol-relative URL naming host `x` (specs/http-api.openapi.yaml "Client mistakes").
+ */
+function requestUrl(req: IncomingMessage, scheme: 'http' | 'https'): URL {
+  const host = req.headers.host ?? 'localhost';
+  let origin: string;
+  try {
+    if (!HOST_HEADER.test(host)) throw new Error('not host[:port]');
+    origin = new URL(`${scheme}://${host}`).origin;
+  } catch {
+    throw new BadRequestLine('ERR_BAD_HOST', `the Host header ${JSON.stringify(host.slice(0, 100))} is not a valid host[:port]`);
+  }
+  const target = req.url ?? '/';
+  try {
+    return new URL(target.startsWith('/') ? origin + target : target);
+  } catch {
+    throw new BadRequestLine('ERR_MALFORMED_REQUEST', `the request target ${JSON.stringify(target.slice(0, 100))} is not a path`);
+  }
+}
+
 function headersOf(req: IncomingMessage): Headers {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
@@ -52,7 +87,7 @@ function headersOf(req: IncomingMessage): Headers {
   return headers;
 }
 
-async function toRequest(req: IncomingMessage, origin: string, headers: Headers): Promise<Request> {
+async function toRequest(req: IncomingMessage, url: URL, headers: Headers): Promise<Request> {
   const method = req.method ?? 'GET';
   let body: Buffer | undefined;
   if (method !== 'GET' && method !== 'HEAD') {
@@ -65,7 +100,7 @@ async function toRequest(req: IncomingMessage, origin: string, headers: Headers)
     }
     body = Buffer.concat(chunks);
   }
-  return new Request(new URL(req.url ?? '/', origin), { method, headers, ...(body ? { body } : {}) });
+  return new Request(url, { method, headers, ...(body ? { body } : {}) });
 }
 
 async function send(res: ServerResponse, response: Response): Promise<void> {
@@ -74,15 +109,6 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
   const body = Buffer.from(await response.arrayBuffer());
   res.writeHead(response.status, { ...headers, 'content-length': String(body.length) });
   res.end(body);
-}
-
-/** The pathname of a request target, or undefined when it does not parse (the app answers 400). */
-function pathnameOf(target: string | undefined): string | undefined {
-  try {
-    return new URL(target ?? '/', 'http://localhost').pathname;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Node's TLS options for the material. */
@@ -101,24 +127,34 @@ function tlsOptions(material: TlsMaterial) {
 export function startServer(app: App, options: { port: number; host?: string; tls?: TlsMaterial }): Promise<RunningServer> {
   const scheme = options.tls ? 'https' : 'http';
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const origin = `${scheme}://${req.headers.host ?? 'localhost'}`;
     const headers = headersOf(req);
-    const pathname = pathnameOf(req.url);
+    let url: URL;
+    try {
+      url = requestUrl(req, scheme);
+    } catch (err) {
+      const bad = err as BadRequestLine;
+      res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ errorCode: bad.errorCode, message: bad.message }));
+      return;
+    }
     // Before the body: a refused request is answered at once and its body never buffered (Node
     // discards what still arrives; `connection: close` ends the socket after the answer).
-    const early = pathname !== undefined ? app.preflight(req.method ?? 'GET', pathname, headers) : undefined;
+    const early = app.preflight(req.method ?? 'GET', url.pathname, headers);
     if (early) {
       early.headers.set('connection', 'close');
       void send(res, early).catch(() => res.destroy());
       return;
     }
-    toRequest(req, origin, headers)
+    toRequest(req, url, headers)
       .then((r) => app.fetch(r))
       .then((response) => send(res, response))
       .catch((err: unknown) => {
         const tooLarge = err instanceof BodyTooLarge;
-        if (!res.headersSent) res.writeHead(tooLarge ? 413 : 500, { 'content-type': 'application/json', ...(tooLarge ? { connection: 'close' } : {}) });
-        res.end(JSON.stringify({ errorCode: tooLarge ? 'ERR_REQUEST_TOO_LARGE' : 'ERR_INTERNAL', message: (err as Error).message }));
+        const bad = err instanceof BadRequestLine;
+        const status = tooLarge ? 413 : bad ? 400 : 500;
+        // The body of a refused request is not read: close the connection rather than drain it.
+        if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json', ...(tooLarge || bad ? { connection: 'close' } : {}) });
+        res.end(JSON.stringify({ errorCode: tooLarge ? 'ERR_REQUEST_TOO_LARGE' : bad ? err.errorCode : 'ERR_INTERNAL', message: (err as Error).message }));
       });
   };
   const tls = options.tls;

@@ -12,6 +12,7 @@ import { instanceState } from '../host/instance-view.js';
 import { postEvents } from './events-route.js';
 import { registerTimelineRoutes } from './timeline-routes.js';
 import { HttpError, json } from './http-error.js';
+import { assertJsonDepth } from './json-depth.js';
 import type { Router } from './router.js';
 
 const MAX_PAGE_SIZE = 1000;
@@ -90,6 +91,7 @@ const diagnosticsBody = (r: ValidationResult) => ({ valid: r.valid, diagnostics:
 export async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
   const text = await req.text();
   if (text.trim() === '') return {};
+  assertJsonDepth(text, 'the request body');
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -98,6 +100,43 @@ export async function readJsonObject(req: Request): Promise<Record<string, unkno
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'ERR_MALFORMED_REQUEST', 'the request body must be a JSON object');
   return v as Record<string, unknown>;
+}
+
+/** The keys a bulk purge body may have (anything else is a typo that must not widen the purge). */
+const PURGE_KEYS: readonly string[] = ['workflow', 'status', 'createdFrom', 'createdTo', 'recursive', 'all'];
+
+/**
+ * The filter of a bulk purge body. Unknown keys are refused (a typo such as `worklfow` would
+ * otherwise purge every finished instance), values must have their documented types, and a
+ * filter that selects everything needs an explicit `all: true` (specs/http-api.openapi.yaml).
+ */
+function purgeRequestOf(body: Record<string, unknown>): { filter: Filter; recursive: boolean } {
+  for (const k of Object.keys(body)) {
+    if (!PURGE_KEYS.includes(k)) throw new HttpError(400, 'ERR_BAD_REQUEST', `unknown purge filter key '${k}' (allowed: ${PURGE_KEYS.join(', ')})`);
+  }
+  const text = (k: string): string | null => {
+    const v = body[k];
+    if (v === undefined) return null;
+    if (typeof v !== 'string') throw new HttpError(400, 'ERR_BAD_REQUEST', `purge filter '${k}' must be a string`);
+    return v;
+  };
+  const flag = (k: string): boolean | undefined => {
+    const v = body[k];
+    if (v !== undefined && typeof v !== 'boolean') throw new HttpError(400, 'ERR_BAD_REQUEST', `purge '${k}' must be true or false`);
+    return v;
+  };
+  const status = body.status;
+  let statuses: string[];
+  if (status === undefined) statuses = [];
+  else if (typeof status === 'string') statuses = [status];
+  else if (Array.isArray(status) && status.every((s) => typeof s === 'string')) statuses = status as string[];
+  else throw new HttpError(400, 'ERR_BAD_REQUEST', "purge filter 'status' must be a status or an array of statuses");
+  const filter = filterFrom(text, () => statuses);
+  const all = flag('all') === true;
+  const selective = filter.name !== undefined || filter.statuses !== undefined || filter.createdFrom !== undefined || filter.createdTo !== undefined;
+  if (!selective && !all) throw new HttpError(400, 'ERR_PURGE_FILTER_EMPTY', 'the purge filter is empty: name a workflow, status, createdFrom or createdTo, or send "all": true to purge every finished instance');
+  if (selective && all) throw new HttpError(400, 'ERR_BAD_REQUEST', '"all": true cannot be combined with a filter (drop it to purge what the filter selects)');
+  return { filter, recursive: flag('recursive') !== false };
 }
 
 /** Registers `/api/v1/*`. */
@@ -115,12 +154,8 @@ export function registerSwirlRoutes(router: Router, host: SwirlHost): void {
 
   // Bulk purge: the same filter as the list, in a JSON body; only finished instances are deleted.
   router.on('POST', '/api/v1/instances/purge', async (req) => {
-    const body = await readJsonObject(req);
-    const str = (k: string): string | null => (typeof body[k] === 'string' ? (body[k] as string) : body[k] === undefined ? null : String(body[k]));
-    const statuses = Array.isArray(body.status) ? (body.status as unknown[]).map(String) : str('status') !== null ? [str('status')!] : [];
-    const filter = filterFrom(str, () => statuses);
-    const res = await client.purgeInstances({ ...filter, recursive: body.recursive !== false });
-    return json(200, res);
+    const { filter, recursive } = purgeRequestOf(await readJsonObject(req));
+    return json(200, await client.purgeInstances({ ...filter, recursive }));
   });
 
   router.on('GET', '/api/v1/instances/:id', async (_req, p) => {

@@ -2,7 +2,8 @@
  * @module components/loader
  * `loadComponents(dir)`: reads every component file of a folder, resolves `secretKeyRef`s through
  * the configured secret stores, builds and connects each component, and returns the
- * {@link ComponentHost}. Any problem — bad YAML, unknown type, missing metadata, unreachable broker —
+ * {@link ComponentHost}. Components of building blocks Swirl does not implement (state stores…) are
+ * skipped with a warning. Any other problem — bad YAML, unknown type, missing metadata, unreachable broker —
  * fails the whole load with a DefinitionError naming the file, line and field, after closing what
  * was already opened (no half-started host, no leaked sockets).
  */
@@ -36,6 +37,26 @@ export interface LoadComponentsOptions {
    * (specs/security.md). @default every variable
    */
   implicitSecretEnv?: (name: string) => boolean;
+  /** Told about each component file that is skipped (a building block Swirl does not implement). @default ignore */
+  warn?: (message: string) => void;
+}
+
+/**
+ * The Dapr building blocks Swirl implements. A component of another building block (`state.redis`
+ * and the rest that `dapr init` writes) is no part of what a workflow can call, so it is skipped
+ * with a warning rather than stopping the server; an unknown type *within* these blocks is still
+ * an error (a typo or an unsupported broker that a workflow would fail on).
+ */
+const IMPLEMENTED_BLOCKS: ReadonlySet<string> = new Set(['bindings', 'pubsub', 'secretstores', 'nameresolution']);
+
+/** The manifests Swirl uses; the others are reported through `warn`, naming the file and type. */
+function withoutForeignBlocks(manifests: ComponentManifest[], warn: (message: string) => void): ComponentManifest[] {
+  return manifests.filter((m) => {
+    const block = m.type.split('.')[0]!;
+    if (IMPLEMENTED_BLOCKS.has(block)) return true;
+    warn(`${m.file}${m.line !== undefined ? `:${m.line}` : ''}: component '${m.name}' of type '${m.type}' skipped: Swirl does not implement the '${block}' building block (it uses ${[...IMPLEMENTED_BLOCKS].join(', ')})`);
+    return false;
+  });
 }
 
 /** Name of the implicit env secret store used when no secret store is configured. */
@@ -53,7 +74,7 @@ export async function loadComponents(dir: string | undefined, options: LoadCompo
     }
     for (const f of files) manifests.push(...(await readComponentFile(f)));
   }
-  return createComponentHost(manifests, options);
+  return createComponentHost(withoutForeignBlocks(manifests, options.warn ?? (() => undefined)), options);
 }
 
 /** Builds a host from parsed manifests (the folder-less entry point). */

@@ -20,6 +20,7 @@ import { checkSectionShape } from './checks/sections.js';
 import { checkConcurrency } from './checks/concurrency.js';
 import { checkDuplicateDefinitions, checkDuplicateNames, checkStates } from './checks/states.js';
 import { checkTargets } from './checks/targets.js';
+import { checkWorkflowId } from './checks/workflow-id.js';
 import { sectionOf, type CheckContext } from './checks/context.js';
 import { checkDataInputSchema } from './data-input-schema.js';
 import { DiagnosticCode, Severity, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostic.js';
@@ -216,6 +217,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   await initExpressions();
 
   checkSpecVersion(doc, r);
+  checkWorkflowId(doc, r);
   checkSchema({ ...doc, specVersion: '0.8' }, r);
 
   // External sections: load, check inside their own file, inline.

@@ -253,7 +253,8 @@ export class ActivityWorker {
       }
       const failure = toFailureDetails(err);
       if (failure.code === EngineErrorCode.PAYLOAD_TOO_LARGE || failure.code === EngineErrorCode.PAYLOAD_NOT_SERIALIZABLE) failure.nonRetryable = true;
-      this.opts.logger.debug(`activity '${data.name}' failed: ${failure.message}`, { event: LogEvent.activityFailed, instanceId: item.instanceId, taskId: item.taskId });
+      // The stack stays in the log (for the operator); the failure recorded for clients has none.
+      this.opts.logger.debug(`activity '${data.name}' failed: ${failure.message}`, { event: LogEvent.activityFailed, instanceId: item.instanceId, taskId: item.taskId, ...(err instanceof Error && err.stack !== undefined ? { stack: err.stack } : {}) });
       event = this.failed(item, failure);
     }
     if (entry.detached) return;

@@ -17,6 +17,11 @@ export interface FailureDetails {
   message: string;
   /** The SwirlError code when the error had one. */
   code?: string;
+  /**
+   * A stack trace reported by a worker outside this process (a Durable Task SDK app's own code).
+   * Errors raised in this process record none: their frames are the server's install paths, no
+   * part of what an API client may see (specs/engine.md "Failure details").
+   */
   stackTrace?: string;
   /** WorkflowError details, when JSON-serializable. */
   details?: unknown;
@@ -242,13 +247,16 @@ export function fromPayload(text: string | undefined): unknown {
   return text === undefined || text === '' ? undefined : JSON.parse(text);
 }
 
-/** Turns any thrown value into FailureDetails (error name, message, code, stack, details). */
+/**
+ * Turns any thrown value into FailureDetails (error name, message, code, details, and the stack
+ * trace of a remote worker's error — `remoteStack` — but never this process's own `stack`).
+ */
 export function toFailureDetails(error: unknown): FailureDetails {
   if (error instanceof Error) {
-    const e = error as Error & { code?: unknown; details?: unknown; nonRetryable?: unknown; failure?: FailureDetails };
+    const e = error as Error & { code?: unknown; details?: unknown; nonRetryable?: unknown; failure?: FailureDetails; remoteStack?: unknown };
     const f: FailureDetails = { errorType: e.name, message: e.message };
     if (typeof e.code === 'string') f.code = e.code;
-    if (e.stack !== undefined) f.stackTrace = e.stack;
+    if (typeof e.remoteStack === 'string' && e.remoteStack !== '') f.stackTrace = e.remoteStack;
     if (e.details !== undefined) {
       try {
         f.details = JSON.parse(JSON.stringify(e.details));

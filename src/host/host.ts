@@ -404,7 +404,7 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
   });
   const { store, timings } = timedStore(raw, (op, seconds, failed) => prometheus.storeCall(op, seconds, failed));
   const appId = options.appId ?? 'swirl';
-  const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId, implicitSecretEnv: (name) => allowsEnvSecret(options.secretEnv ?? DEFAULT_SECRET_ENV, name) }) : undefined);
+  const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId, implicitSecretEnv: (name) => allowsEnvSecret(options.secretEnv ?? DEFAULT_SECRET_ENV, name), warn: (message) => logger.warn(message) }) : undefined);
   let engine: Engine;
   try {
     engine = await createEngine({ observer: prometheus.observer(), ...options.engine, store, logger });

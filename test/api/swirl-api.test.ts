@@ -160,6 +160,28 @@ describe('instances', () => {
     assert.equal(refused.status, 400);
     await host.engine.client.terminate('keep-running');
   });
+
+  test('bulk purge: an unknown filter key or an empty filter is a 400 and deletes nothing; "all": true purges every finished instance', async () => {
+    await req('POST', '/v1.0/workflows/dapr/greet/start?instanceID=purge-guard', '{"name":"g"}');
+    await host.engine.client.waitForCompletion('purge-guard', { timeoutMs: 5000 });
+    const typo = await req('POST', '/api/v1/instances/purge', JSON.stringify({ worklfow: 'greet' }));
+    assert.equal(typo.status, 400);
+    assert.deepEqual(await typo.json(), { errorCode: 'ERR_BAD_REQUEST', message: "unknown purge filter key 'worklfow' (allowed: workflow, status, createdFrom, createdTo, recursive, all)" });
+    for (const body of ['', '{}', '{"recursive":true}']) {
+      const empty = await req('POST', '/api/v1/instances/purge', body);
+      assert.equal(empty.status, 400, body);
+      assert.equal((await jsonOf(empty)).errorCode, 'ERR_PURGE_FILTER_EMPTY', body);
+    }
+    assert.equal((await jsonOf(await req('POST', '/api/v1/instances/purge', '{"status":[["COMPLETED"]]}'))).errorCode, 'ERR_BAD_REQUEST');
+    assert.equal((await jsonOf(await req('POST', '/api/v1/instances/purge', '{"workflow":"greet","all":true}'))).errorCode, 'ERR_BAD_REQUEST');
+    assert.equal((await req('GET', '/api/v1/instances/purge-guard')).status, 200, 'nothing was purged');
+    const finished = (await jsonOf(await req('GET', '/api/v1/instances?status=COMPLETED,FAILED,TERMINATED&pageSize=1000'))).instances.length;
+    assert.ok(finished >= 1);
+    const all = await req('POST', '/api/v1/instances/purge', '{"all":true}');
+    assert.equal(all.status, 200);
+    assert.deepEqual(await all.json(), { deletedInstanceCount: finished });
+    assert.equal((await req('GET', '/api/v1/instances/purge-guard')).status, 404);
+  });
 });
 
 describe('CloudEvents ingress', () => {

@@ -22,13 +22,22 @@ export interface Server {
   exited: Promise<number | null>;
 }
 
+/** How {@link startServe} places the child. */
+export interface ServeLayout {
+  /** Run in `dir` (not the repository root) and pass no --workflows: the server's own default applies. */
+  defaultWorkflows?: boolean;
+}
+
 /** Resolves once the server prints its address; rejects if it exits before. */
-export function startServe(dir: string, started: ChildProcess[], extra: string[] = [], launcher = cli, env: NodeJS.ProcessEnv = process.env): Promise<Server> {
+export function startServe(dir: string, started: ChildProcess[], extra: string[] = [], launcher = cli, env: NodeJS.ProcessEnv = process.env, layout: ServeLayout = {}): Promise<Server> {
   // gRPC off unless a test asks for it: the default port 50001 is shared by every test process.
   const grpc = extra.includes('--grpc-port') ? [] : ['--grpc-port', '0'];
   // No --host: the default is loopback (127.0.0.1); a test passes --host 0.0.0.0 to listen beyond it.
-  const args = ['--import', 'tsx', launcher, 'serve', '--port', '0', '--workflows', join(dir, 'workflows'), '--store', `sqlite:${join(dir, 'swirl.db')}`, ...grpc, ...extra];
-  const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const workflows = layout.defaultWorkflows === true ? [] : ['--workflows', join(dir, 'workflows')];
+  // Outside the repository `--import tsx` cannot find tsx by name: import it by its resolved URL.
+  const tsx = layout.defaultWorkflows === true ? import.meta.resolve('tsx') : 'tsx';
+  const args = ['--import', tsx, launcher, 'serve', '--port', '0', ...workflows, '--store', `sqlite:${join(dir, 'swirl.db')}`, ...grpc, ...extra];
+  const proc = spawn(process.execPath, args, { cwd: layout.defaultWorkflows === true ? dir : root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(proc);
   let out = '';
   let err = '';

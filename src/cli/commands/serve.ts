@@ -2,7 +2,7 @@
  * @module cli/commands/serve
  * `swirl serve`: the Dapr-compatible workflow server. Opens the store (SQLite file in the working
  * directory by default), loads components, validates and registers the definitions of
- * `--workflows` (samples/ when absent; invalid ones are refused with their diagnostics, the rest
+ * `--workflows` (./workflows when absent, else none; invalid ones are refused with their diagnostics, the rest
  * load), reloads the definitions registered over the API (kept in `<store file>.workflows/`),
  * serves the HTTP API, and shuts down gracefully on SIGTERM/SIGINT. Instances left running by a
  * previous process resume where they were, and CloudEvents held for instances not started yet
@@ -12,8 +12,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_EXPRESSION_LIMITS, createApp, createHost, createMetricsApp, parseDuration, setExpressionLimits, startGrpcServer, startServer, type RunningGrpcServer, type RunningServer } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
@@ -74,12 +73,15 @@ function isPostgresUrl(store: string): boolean {
   return store.startsWith('postgres://') || store.startsWith('postgresql://');
 }
 
-/** samples/ of the working directory, else the samples shipped with the package. */
-function defaultWorkflowsDir(): string | undefined {
-  const local = resolve('samples');
-  if (existsSync(local)) return local;
-  const packaged = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'samples');
-  return existsSync(packaged) ? packaged : undefined;
+/**
+ * Without --workflows: the working directory's `workflows/` when there is one, else nothing (the
+ * server starts with only the definitions registered over the API). Never the package's own
+ * samples/: a server must not start demo workflows (a nightly cron among them) nobody asked for.
+ */
+function defaultWorkflowsDir(): { dir?: string; note: string } {
+  const local = resolve('workflows');
+  if (existsSync(local)) return { dir: local, note: `no --workflows given: serving the workflows in ${local}` };
+  return { note: `no --workflows given and no ./workflows folder here: serving no workflow definitions (register them with POST /api/v1/workflows, or pass --workflows <dir>)` };
 }
 
 /** Resolves when the process is asked to stop. */
@@ -100,7 +102,7 @@ export function registerServe(program: Command): void {
     .option('--grpc-port <port>', 'Durable Task / Dapr gRPC port for the Dapr workflow SDKs (0: off)', '50001');
   // Exposure, TLS and what definitions may reach: one block (serve-exposure.ts).
   addExposureOptions(serve)
-    .option('--workflows <dir>', 'folder of workflow definitions (default: ./samples)')
+    .option('--workflows <dir>', 'folder of workflow definitions (default: ./workflows when it exists, else none)')
     .option('--components <dir>', 'folder of Dapr component files')
     .option('--store <url>', 'sqlite:<path>, postgres://user@host:port/db[?schema=name] (shared by several nodes) or memory', 'sqlite:swirl.db')
     .option('--app-id <id>', 'app id reported by /v1.0/metadata and used as pub/sub consumer id', 'swirl')
@@ -169,7 +171,9 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
-      const workflowsDir = opts.workflows ?? defaultWorkflowsDir();
+      const fallback = opts.workflows === undefined ? defaultWorkflowsDir() : undefined;
+      if (fallback) process.stderr.write(`swirl serve: ${fallback.note}\n`);
+      const workflowsDir = opts.workflows ?? fallback?.dir;
       if (workflowsDir !== undefined && !existsSync(workflowsDir)) {
         process.stderr.write(`swirl serve: the workflows folder '${workflowsDir}' does not exist\n`);
         setExitCode(command, ExitCode.Usage);
@@ -250,7 +254,16 @@ export function registerServe(program: Command): void {
       process.stdout.write(`loaded ${loaded.length} workflow${loaded.length === 1 ? '' : 's'}${workflowsDir ? ` from ${workflowsDir}` : ''}: ${loaded.map((w) => w.id).join(', ') || '(none)'}\n`);
       const token = tokenOrError.token;
       const stopRequested = shutdownSignal();
-      const server = await startServer(createApp(host, { accessLog: log.access, ...(token ? { apiToken: token } : {}) }), { port, host: opts.host, ...(tls ? { tls } : {}) });
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer(createApp(host, { accessLog: log.access, ...(token ? { apiToken: token } : {}) }), { port, host: opts.host, ...(tls ? { tls } : {}) });
+      } catch (err) {
+        // EADDRINUSE, EACCES, an unknown address: nothing listens, so nothing may keep running.
+        process.stderr.write(`swirl serve: cannot listen on ${opts.host}:${port} (HTTP): ${(err as Error).message}\n`);
+        await host.stop().catch(() => undefined);
+        setExitCode(command, ExitCode.Failure);
+        return;
+      }
       let metricsServer: RunningServer | undefined;
       if (metricsPort !== undefined) {
         try {
