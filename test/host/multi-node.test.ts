@@ -254,8 +254,10 @@ test('a CloudEvent posted twice â€” to A, then to B, then after a restart of A â
   const afterRestart = (await (await postEvent(a.base, cloudEvent('p-1', 'ping', '/pinger', { first: 1, second: 'p-1 again' }))).json()) as { events: { duplicate?: boolean }[] };
   assert.equal(afterRestart.events[0]!.duplicate, true);
 
-  // The same id from another source is another event.
-  assert.equal((await postEvent(b.base, cloudEvent('p-1', 'ping', '/other', { second: 'wrong source' }))).status, 202);
+  // The same id from another source is another event (not a duplicate): it reaches nothing, so it is refused.
+  const other = await postEvent(b.base, cloudEvent('p-1', 'ping', '/other', { second: 'wrong source' }));
+  assert.equal(other.status, 404);
+  assert.equal(((await other.json()) as { errorCode: string }).errorCode, 'ERR_EVENT_NOT_DELIVERED');
   assert.equal((await postEvent(b.base, cloudEvent('p-2', 'ping', '/pinger', { second: 2 }))).status, 202);
   const done = await waitStatus(a.base, 'tally-1', 'COMPLETED');
   assert.deepEqual(done.output, { first: { first: 1, second: 'p-1 again' }, second: { second: 2 } }, 'p-1 reached the instance once, so p-2 is its second event');

@@ -125,7 +125,7 @@ test('a components folder from `dapr init` (state.redis): the state store is ski
   );
   writeFileSync(join(dir, 'components', 'secrets.yaml'), 'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: env\nspec:\n  type: secretstores.local.env\n  version: v1\n  metadata: []\n');
   const s = await startServe(dir, started, ['--components', join(dir, 'components')]);
-  assert.match(s.stderr(), /warn .*statestore\.yaml:2: component 'statestore' of type 'state\.redis' skipped: Swirl does not implement the 'state' building block/);
+  assert.match(s.stderr(), /"level":"warn".*statestore\.yaml:2: component 'statestore' of type 'state\.redis' skipped: Swirl does not implement the 'state' building block/);
   const meta = (await (await fetch(`${s.base}/v1.0/metadata`)).json()) as { components: Array<{ name: string; type: string }> };
   assert.deepEqual(meta.components.map((c) => `${c.name}:${c.type}`), ['env:secretstores.local.env']);
   assert.equal((await fetch(`${s.base}/v1.0/workflows/dapr/hello/start?instanceID=h-1`, { method: 'POST' })).status, 202);
