@@ -13,6 +13,10 @@ export type { ValidationResult, ValidateOptions } from './definition/validate.js
 export { DiagnosticCode, Severity, formatDiagnostic, hasErrors } from './definition/diagnostic.js';
 export type { Diagnostic } from './definition/diagnostic.js';
 export { parseDuration } from './definition/duration.js';
+export { alwaysExpression } from './definition/expression-sites.js';
+export { parseDocument } from './definition/parse.js';
+export type { ParsedDocument, ParseResult } from './definition/parse.js';
+export { didYouMean } from './definition/suggest.js';
 export type * as Definition from './definition/types.js';
 export type { Workflow } from './definition/types.js';
 
