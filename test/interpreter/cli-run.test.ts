@@ -89,9 +89,9 @@ describe('swirl run', () => {
     });
     const store = `sqlite:${join(dir, 'resume.db')}`;
     const first = await swirl(['run', slow, '--store', store, '--instance-id', 'resume-1'], undefined, /sleeping/);
-    assert.equal(first.code, 1, 'Ctrl-C stops cleanly with exit 1');
+    assert.equal(first.code, 130, 'Ctrl-C stops cleanly with exit 130 (interrupted, not a failed instance)');
     assert.equal(first.stdout, '');
-    assert.match(first.stderr, /interrupted; instance resume-1 is still running/);
+    assert.match(first.stderr, /interrupted \(SIGINT\); instance resume-1 is kept in .*Re-run with --store .* --instance-id resume-1 to resume/);
     const second = await swirl(['run', slow, '--store', store, '--instance-id', 'resume-1']);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stderr, /resuming instance resume-1/);

@@ -1,10 +1,11 @@
 /**
  * @module cli/commands/run
  * `swirl run <file> [--input <json>|@file] [--workflows <dir>] [--store sqlite:<path>|postgres://…|memory]
- * [--instance-id <id>]`: runs one workflow instance to completion on an embedded engine. Prints
- * ONLY the workflow output JSON on stdout; progress goes to stderr. Exit 0 COMPLETED, 1 FAILED or
- * TERMINATED (or interrupted), 2 usage or definition errors. With a persistent store, re-running
- * with the same --instance-id resumes the instance instead of starting over.
+ * [--instance-id <id>] [--event name=<json>|@file]...`: runs one workflow instance to completion on
+ * an embedded engine. Prints ONLY the workflow output JSON on stdout; progress goes to stderr. Exit
+ * 0 COMPLETED, 1 FAILED or TERMINATED, 2 usage or definition errors, 130 interrupted (SIGINT or
+ * SIGTERM). With a persistent store, re-running with the same --instance-id resumes the instance
+ * instead of starting over. Events the instance waits for come from `--event` (run-events.ts).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -25,6 +26,7 @@ import {
   type WorkflowGraph,
 } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
+import { collectEvent, parseEventArguments, watchEventWaits, type EventArgument } from './run-events.js';
 
 interface RunOptions {
   input?: string;
@@ -32,6 +34,29 @@ interface RunOptions {
   store: string;
   instanceId?: string;
   verbose?: boolean;
+  event: string[];
+}
+
+/** Resolves with the signal's name when the process is asked to stop; `off()` removes the listeners. */
+function interruption(): { signal: Promise<NodeJS.Signals>; off(): void } {
+  let off: () => void = () => undefined;
+  const signal = new Promise<NodeJS.Signals>((done) => {
+    const onInt = () => done('SIGINT');
+    const onTerm = () => done('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+    off = () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    };
+  });
+  return { signal, off: () => off() };
+}
+
+/** What an interrupted run says: how to resume from a persistent store; nothing to resume in memory. */
+function interruptedMessage(signal: string, instanceId: string, store: string): string {
+  if (store === 'memory') return `swirl run: interrupted (${signal}); instance ${instanceId} is gone with the memory store (nothing to resume: use --store sqlite:<file> for a resumable run)\n`;
+  return `swirl run: interrupted (${signal}); instance ${instanceId} is kept in '${store}'. Re-run with --store ${store} --instance-id ${instanceId} to resume.\n`;
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -107,11 +132,13 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
   let input: unknown;
   let graph: WorkflowGraph;
   let others: WorkflowGraph[];
+  let events: EventArgument[];
   try {
     input = parseInput(opts.input);
     await initExpressions();
     graph = await loadWorkflow(file);
     others = await loadWorkflowsDir(opts.workflows);
+    events = parseEventArguments(opts.event, graph);
   } catch (err) {
     process.stderr.write(`swirl run: ${(err as Error).message}\n`);
     return ExitCode.Usage;
@@ -146,16 +173,8 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
   await secretsReady(engine);
   await engine.start();
   const instanceId = opts.instanceId ?? randomUUID();
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-  };
-  const stop = new Promise<'interrupted'>((res) => {
-    process.once('SIGINT', () => {
-      onSigint();
-      res('interrupted');
-    });
-  });
+  const stop = interruption();
+  let watch: { stop(): Promise<void> } | undefined;
   try {
     const existing = await engine.client.get(instanceId);
     if (existing && ['COMPLETED', 'FAILED', 'TERMINATED'].includes(existing.runtimeStatus)) {
@@ -167,14 +186,17 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
       await engine.client.start(name, input, { instanceId });
       process.stderr.write(`[swirl] started instance ${instanceId} of '${name}'\n`);
     }
-    const outcome = await Promise.race([engine.client.waitForCompletion(instanceId), stop]);
-    if (outcome === 'interrupted' || interrupted) {
-      process.stderr.write(`swirl run: interrupted; instance ${instanceId} is still running in '${opts.store}'. Re-run with --store ${opts.store} --instance-id ${instanceId} to resume.\n`);
-      return ExitCode.Failure;
+    // Only a workflow with event definitions can wait for an event.
+    if (graph.events.size > 0) watch = watchEventWaits(engine, graph, instanceId, events, process.stderr);
+    const outcome = await Promise.race([engine.client.waitForCompletion(instanceId), stop.signal]);
+    if (typeof outcome === 'string') {
+      process.stderr.write(interruptedMessage(outcome, instanceId, opts.store));
+      return ExitCode.Interrupted;
     }
     return report(outcome);
   } finally {
-    process.removeAllListeners('SIGINT');
+    stop.off();
+    await watch?.stop();
     await engine.stop();
   }
 }
@@ -189,6 +211,7 @@ export function registerRun(program: Command): void {
     .option('-w, --workflows <dir>', 'directory with the definitions subflows and continueAs refer to')
     .option('-s, --store <url>', 'store: sqlite:<path> (embedded, durable: runs are resumable), postgres://user@host:port/db[?schema=name] or memory', 'sqlite:swirl.db')
     .option('--instance-id <id>', 'instance id (re-run with the same id and store to resume)')
+    .option('-e, --event <name=json>', "deliver this event when the instance waits for it: the event definition's name = its data as JSON, @file.json, or a whole CloudEvent (repeatable: one per wait)", collectEvent, [])
     .option('--verbose', 'also log debug progress')
     .action(async (file: string, opts: RunOptions, command: Command) => {
       setExitCode(command, await execute(file, opts));
