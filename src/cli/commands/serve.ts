@@ -7,7 +7,8 @@
  * serves the HTTP API, and shuts down gracefully on SIGTERM/SIGINT. Instances left running by a
  * previous process resume where they were, and CloudEvents held for instances not started yet
  * are still held. When the store fails fatally (a failed fsync) the node turns unhealthy, logs the
- * cause and exits with code 3 (ExitCode.StoreFailed) so that a supervisor restarts it.
+ * cause and exits with code 3 (ExitCode.StoreFailed) so that a supervisor restarts it. Options may
+ * also come from `swirl.yaml` (or `--config <file>`, config/serve-config.ts); flags win.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_EXPRESSION_LIMITS, createApp, createHost, createMetricsApp, parseDuration, setExpressionLimits, startGrpcServer, startServer, type RunningGrpcServer, type RunningServer } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
+import { applyServeConfig, CONFIG_FILE_NAME, ConfigFileError, findConfigFile, loadServeConfig } from '../config/serve-config.js';
 import { addExposureOptions, apiTokenOf, isLoopback, readTls, reachOf, secretEnvOf, tlsFilesOf, type ExposureOptions } from './serve-exposure.js';
 import { createServeLog, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './serve-logger.js';
 
@@ -39,6 +41,23 @@ interface ServeOptions extends ExposureOptions {
   logFormat: string;
   logLevel?: string;
   metricsPort?: string;
+  config?: string;
+  profile?: string;
+}
+
+/**
+ * Applies the configuration file to `command`'s options; undefined when there is none. Problems are
+ * a ConfigFileError (its lines are the messages, `swirl.yaml:LINE:COL: error …`).
+ */
+function configure(command: Command, opts: ServeOptions): string | undefined {
+  const found = findConfigFile(opts.config, process.cwd());
+  if (!found) {
+    if (opts.profile !== undefined) throw new ConfigFileError([`swirl serve: --profile ${opts.profile}: there is no configuration file to take it from (./${CONFIG_FILE_NAME}, or --config <file>)`]);
+    return undefined;
+  }
+  const config = loadServeConfig(found.path, found.display, opts.profile);
+  applyServeConfig(command, config, process.env);
+  return config.profile === undefined ? found.display : `${found.display} (profile ${config.profile})`;
 }
 
 /** The per-server expression limits from the command line, or the first bad flag. */
@@ -119,7 +138,20 @@ export function registerServe(program: Command): void {
     .option('--log-format <format>', `log lines on stderr as ${LOG_FORMATS.join(' or ')}`, 'json')
     .option('--log-level <level>', `least severe level logged: ${LOG_LEVELS.join(', ')} (default: info)`)
     .option('--metrics-port <port>', 'also serve GET /metrics on this port, without the API token (like daprd; 0: any free port)')
-    .action(async (opts: ServeOptions, command: Command) => {
+    .option('-c, --config <file>', 'configuration file (default: ./swirl.yaml when it exists); flags given here win over it')
+    .option('--profile <name>', "use this profile of the configuration file's profiles: section (default: its profile: key)")
+    .action(async (given: ServeOptions, command: Command) => {
+      let configFile: string | undefined;
+      try {
+        configFile = configure(command, given);
+      } catch (err) {
+        if (!(err instanceof ConfigFileError)) throw err;
+        for (const line of err.lines) process.stderr.write(`${line}\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      const opts = command.opts<ServeOptions>();
+      if (configFile !== undefined) process.stderr.write(`swirl serve: configured by ${configFile}\n`);
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         process.stderr.write(`swirl serve: --port must be a port number, not '${opts.port}'\n`);
