@@ -108,11 +108,13 @@ function swirl(args: string[]): Child {
   };
 }
 
-test('--event name=@file is delivered when the wait starts, with the type and correlation the definition asks for; the run completes', { timeout: 60_000 }, async () => {
+test('--event name=@file is delivered when the wait starts, with the type and correlation the definition asks for; the run completes; an unused --event is reported', { timeout: 60_000 }, async () => {
   const data = join(dir, 'approval.json');
   writeFileSync(data, '{"approved": true, "by": "ann"}');
-  const run = swirl(['run', approve, '--store', 'memory', '--input', '{"order":"o-17"}', '--event', `approval=@${data}`]);
+  const run = swirl(['run', approve, '--store', 'memory', '--input', '{"order":"o-17"}', '--event', `approval=@${data}`, '--event', 'approval={"spare":true}']);
   assert.equal(await run.code, 0, run.stderr());
+  // The second value had no wait to go to: said, not dropped silently.
+  assert.match(run.stderr(), /swirl run: warning: one --event approval value was not delivered: the instance ended without waiting for it\n/);
   assert.equal(run.stdout(), '{"order":"o-17","decision":{"approved":true,"by":"ann"}}\n');
   assert.match(run.stderr(), /\[swirl\] delivered --event approval to state 'WaitApproval' \(CloudEvent type 'com\.example\.approval', id [0-9a-f-]{36}\)\n/);
   assert.doesNotMatch(run.stderr(), /hint:/);

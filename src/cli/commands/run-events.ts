@@ -108,9 +108,10 @@ export interface EventWatchSink {
 
 /**
  * Watches the instance's event waits until `stop()`: at each new wait, delivers the next queued
- * `--event` of every event it lists, or prints the hint (once per event name).
+ * `--event` of every event it lists, or prints the hint (once per event name). `stop()` resolves
+ * to the names of the `--event` values never delivered (one entry per value).
  */
-export function watchEventWaits(engine: Engine, graph: WorkflowGraph, instanceId: string, args: readonly EventArgument[], sink: EventWatchSink): { stop(): Promise<void> } {
+export function watchEventWaits(engine: Engine, graph: WorkflowGraph, instanceId: string, args: readonly EventArgument[], sink: EventWatchSink): { stop(): Promise<string[]> } {
   const queue = new Map<string, EventArgument[]>();
   for (const a of args) queue.set(a.name, [...(queue.get(a.name) ?? []), a]);
   const seen = new Set<string>();
@@ -163,6 +164,7 @@ export function watchEventWaits(engine: Engine, graph: WorkflowGraph, instanceId
       stopped = true;
       wake();
       await loop;
+      return [...queue.values()].flat().map((a) => a.name);
     },
   };
 }

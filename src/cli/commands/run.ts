@@ -53,6 +53,13 @@ function interruption(): { signal: Promise<NodeJS.Signals>; off(): void } {
   return { signal, off: () => off() };
 }
 
+/** How often each name occurs, in first-seen order. */
+function count(names: readonly string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const n of names) m.set(n, (m.get(n) ?? 0) + 1);
+  return m;
+}
+
 /** What an interrupted run says: how to resume from a persistent store; nothing to resume in memory. */
 function interruptedMessage(signal: string, instanceId: string, store: string): string {
   if (store === 'memory') return `swirl run: interrupted (${signal}); instance ${instanceId} is gone with the memory store (nothing to resume: use --store sqlite:<file> for a resumable run)\n`;
@@ -174,7 +181,7 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
   await engine.start();
   const instanceId = opts.instanceId ?? randomUUID();
   const stop = interruption();
-  let watch: { stop(): Promise<void> } | undefined;
+  let watch: { stop(): Promise<string[]> } | undefined;
   try {
     const existing = await engine.client.get(instanceId);
     if (existing && ['COMPLETED', 'FAILED', 'TERMINATED'].includes(existing.runtimeStatus)) {
@@ -192,6 +199,13 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
     if (typeof outcome === 'string') {
       process.stderr.write(interruptedMessage(outcome, instanceId, opts.store));
       return ExitCode.Interrupted;
+    }
+    // An --event the instance never waited for is said, not dropped silently (a misread workflow).
+    const undelivered = (await watch?.stop()) ?? [];
+    watch = undefined;
+    for (const [name, n] of count(undelivered)) {
+      const what = n === 1 ? `one --event ${name} value was not delivered: the instance ended without waiting for it` : `${n} --event ${name} values were not delivered: the instance ended without waiting for them`;
+      process.stderr.write(`swirl run: warning: ${what}\n`);
     }
     return report(outcome);
   } finally {
