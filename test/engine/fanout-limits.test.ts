@@ -2,7 +2,9 @@
 // root, and a recursive terminate that stops a tree that is still growing — on every store.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORE_KINDS, makeEngine, until } from './harness.js';
+import { STORE_KINDS, makeEngine, track, until } from './harness.js';
+import { createEngine } from '../../src/engine/engine.js';
+import { freshPgUrl, pgSkipReason } from '../store/postgres-fixture.js';
 import { EventType } from '../../src/engine/history.js';
 import type { Engine } from '../../src/engine/engine.js';
 import type { OrchestrationContext } from '../../src/engine/replay/context.js';
@@ -115,3 +117,32 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('fan-out limits on one PostgreSQL shared by two nodes', { skip: pgSkipReason }, () => {
+  it('two engines running one tree concurrently create exactly maxInstancesPerRoot instances under its root', async () => {
+    const url = freshPgUrl('fanout');
+    const bombOf = function* (ctx: OrchestrationContext): Generator<unknown, unknown, unknown> {
+      const kids = ['a', 'b', 'c'].map((s) => ctx.callSubOrchestrator('bomb', undefined, { instanceId: `${ctx.instanceId}${s}` }));
+      try {
+        yield ctx.whenAll(kids);
+      } catch {
+        // refused children: this instance is done
+      }
+      return 'done';
+    };
+    const nodes: Engine[] = [];
+    for (const workerId of ['n1', 'n2']) {
+      const e = track(await createEngine({ store: url, pollIntervalMs: 20, workerId, maxInstancesPerRoot: 200 }));
+      e.registerOrchestration('bomb', bombOf);
+      nodes.push(e);
+    }
+    const id = await nodes[0]!.client.start('bomb', undefined, { instanceId: 'r' });
+    await Promise.all(nodes.map((n) => n.start()));
+    await until(async () => {
+      const all = await everyInstance(nodes[0]!);
+      return all.length > 1 && all.every((i) => i.runtimeStatus === 'COMPLETED');
+    }, 60_000, 'the tree to finish');
+    assert.equal((await nodes[0]!.client.get(id))?.runtimeStatus, 'COMPLETED');
+    assert.equal((await everyInstance(nodes[0]!)).length, 201, 'the root and exactly 200 under it');
+  });
+});
