@@ -18,7 +18,7 @@ import {
 } from '../store/types.js';
 import { EngineErrorCode } from './error-codes.js';
 import { EventType, fromPayload, type FailureDetails, type HistoryEvent } from './history.js';
-import { encodeMessage, fromHistoryRecord } from './messages.js';
+import { encodeMessage, fromHistoryRecord, newMessage } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 import { newInstanceId } from './instance-id.js';
@@ -445,7 +445,7 @@ export class EngineClient {
 
   private async send(instanceId: string, event: HistoryEvent): Promise<void> {
     try {
-      await this.store.enqueueMessages([{ instanceId, data: encodeMessage({ event }), visibleAt: this.now() }]);
+      await this.store.enqueueMessages([newMessage(instanceId, { event }, this.now())]);
     } catch (e) {
       if ((e as SwirlError).code === StoreErrorCode.INSTANCE_NOT_FOUND) {
         throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`, { cause: e });

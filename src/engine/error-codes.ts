@@ -31,6 +31,16 @@ export const EngineErrorCode = {
   ENGINE_STOPPED: 'ENGINE_STOPPED',
   /** An instance whose turn kept throwing (a corrupt message, an engine bug) was failed. */
   TURN_FAILED: 'TURN_FAILED',
+  /**
+   * A sub-orchestration was not started: it would be deeper than maxSubOrchestrationDepth. The
+   * parent's sub-orchestration task fails with it (catchable, like any child failure).
+   */
+  SUBFLOW_DEPTH_LIMIT: 'SUBFLOW_DEPTH_LIMIT',
+  /**
+   * A sub-orchestration was not started: its root already has maxInstancesPerRoot instances
+   * created under it. The parent's sub-orchestration task fails with it.
+   */
+  FANOUT_LIMIT: 'FANOUT_LIMIT',
   /** An invalid engine option or argument. */
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
 } as const;

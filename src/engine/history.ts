@@ -73,6 +73,14 @@ export interface ParentInstance {
   name: string;
   /** The parent's SubOrchestrationInstanceCreated event id (the task the child completes). */
   taskScheduledId: number;
+  /**
+   * The root of the child's tree (the instance without a parent it descends from), whose row counts
+   * the instances created under it (specs/limits.md "Fan-out"). Absent in histories written before
+   * fan-out limits: the parent is taken as the root.
+   */
+  rootInstanceId?: string;
+  /** The child's depth: 1 for a child of a root, 2 for a grandchild … Absent: 1 (as above). */
+  depth?: number;
 }
 
 /** The first event of an execution: what runs, with which input, for whom. */
@@ -118,6 +126,13 @@ export interface ExecutionTerminatedEvent extends EventBase {
    * Absent for a client's terminate.
    */
   sender?: { instanceId: string; executionId: string };
+  /**
+   * Set when the instance's whole tree is being terminated (the store refused a child because of
+   * it, specs/limits.md "Fan-out"): the instance then terminates its parent too, instead of
+   * telling it of a failed child — which a parent whose own terminate is still on its way down
+   * the tree would otherwise catch, or fail with.
+   */
+  tree?: boolean;
 }
 /** A request to suspend: later events are recorded but held back from the code. */
 export interface ExecutionSuspendedEvent extends EventBase {

@@ -45,6 +45,7 @@ export function encodeMessage(envelope: MessageEnvelope): string {
 export function newMessage(instanceId: string, envelope: MessageEnvelope, visibleAt: number): NewMessage {
   const m: NewMessage = { instanceId, data: encodeMessage(envelope), visibleAt };
   if (envelope.executionId !== undefined) m.executionId = envelope.executionId;
+  if (envelope.event.type === EventType.ExecutionTerminated && envelope.event.recurse) m.terminates = true;
   return m;
 }
 

@@ -32,6 +32,18 @@ export interface EngineOptions {
   cacheIdleTimerMs?: number;
   /** Largest payload (input, output, event data, activity result, custom status) in UTF-8 bytes. @default 4194304 (4 MiB) */
   maxPayloadBytes?: number;
+  /**
+   * Deepest sub-orchestration: a root instance is at depth 0, its children at 1 … A child that
+   * would be deeper is not started; the parent's sub-orchestration task fails with
+   * SUBFLOW_DEPTH_LIMIT (specs/limits.md "Fan-out"). @default 64
+   */
+  maxSubOrchestrationDepth?: number;
+  /**
+   * Most instances created under one root instance (its whole tree, the root not counted), counted
+   * durably in the store. Over it a child is not started; the parent's sub-orchestration task fails
+   * with FANOUT_LIMIT. The count restarts when the root continues as new. @default 10000
+   */
+  maxInstancesPerRoot?: number;
   /** How long stop() waits for running activities before aborting them and releasing their tasks. @default 10000 */
   shutdownTimeoutMs?: number;
   /** Where the engine logs. @default a logger that drops everything */
@@ -61,6 +73,8 @@ export interface CompiledEngineOptions {
   cacheSize: number;
   cacheIdleTimerMs: number;
   maxPayloadBytes: number;
+  maxSubOrchestrationDepth: number;
+  maxInstancesPerRoot: number;
   shutdownTimeoutMs: number;
   logger: Logger;
   clock: Clock;
@@ -80,6 +94,8 @@ export const ENGINE_DEFAULTS = {
   cacheSize: 1000,
   cacheIdleTimerMs: 2000,
   maxPayloadBytes: 4 * 1024 * 1024,
+  maxSubOrchestrationDepth: 64,
+  maxInstancesPerRoot: 10_000,
   shutdownTimeoutMs: 10_000,
 } as const;
 
@@ -115,6 +131,8 @@ export function withDefaults(options: EngineOptions = {}): CompiledEngineOptions
     cacheSize: integer('cacheSize', options.cacheSize, ENGINE_DEFAULTS.cacheSize, 0),
     cacheIdleTimerMs: integer('cacheIdleTimerMs', options.cacheIdleTimerMs, ENGINE_DEFAULTS.cacheIdleTimerMs, 0),
     maxPayloadBytes: integer('maxPayloadBytes', options.maxPayloadBytes, ENGINE_DEFAULTS.maxPayloadBytes, 16),
+    maxSubOrchestrationDepth: integer('maxSubOrchestrationDepth', options.maxSubOrchestrationDepth, ENGINE_DEFAULTS.maxSubOrchestrationDepth, 1),
+    maxInstancesPerRoot: integer('maxInstancesPerRoot', options.maxInstancesPerRoot, ENGINE_DEFAULTS.maxInstancesPerRoot, 1),
     shutdownTimeoutMs: integer('shutdownTimeoutMs', options.shutdownTimeoutMs, ENGINE_DEFAULTS.shutdownTimeoutMs, 0),
     logger: options.logger ?? noopLogger,
     clock: options.clock ?? systemClock,

@@ -21,6 +21,7 @@ import { OrchestrationCache } from './cache.js';
 import { EventType, toFailureDetails, type FailureDetails, type HistoryEvent } from './history.js';
 import { LogEvent } from './logger.js';
 import { notifyObserver } from './observer.js';
+import { logFailed, logOutcome } from './outcome-log.js';
 import { fromHistoryRecord, inboxBatch, toHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
@@ -456,6 +457,7 @@ export class OrchestrationWorker {
       parent: runtime?.parent ?? parentOf(events),
       openChildren: runtime ? runtime.openChildren() : [],
       describe: this.describe,
+      limits: this.opts,
     });
     if (inline) built.commit.completedTasks = inline.completedTasks;
     // Wait keys (issue 18): written with the turn when they changed. A new execution starts with
@@ -475,7 +477,7 @@ export class OrchestrationWorker {
     if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !rt.isIdle(now + this.opts.cacheIdleTimerMs))) {
       this.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength });
     }
-    this.logOutcome(instance, built.status, forced ?? rt?.outcome);
+    logOutcome(this.opts, instance, built.status, forced ?? rt?.outcome);
     this.hooks.committed(id, built.status);
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
@@ -522,10 +524,11 @@ export class OrchestrationWorker {
       parent: facts.parent,
       openChildren: facts.openChildren,
       describe: this.describe,
+      limits: this.opts,
     });
     await this.commit(item, built.commit);
     this.stats.turns += 1;
-    this.logOutcome(instance, built.status, outcome);
+    logOutcome(this.opts, instance, built.status, outcome);
     this.hooks.committed(id, built.status);
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
@@ -561,7 +564,7 @@ export class OrchestrationWorker {
     } catch {
       return false;
     }
-    this.logFailed(instance, failure);
+    logFailed(this.opts, instance, failure);
     this.hooks.committed(instance.instanceId, RuntimeStatus.FAILED);
     return true;
   }
@@ -582,37 +585,5 @@ export class OrchestrationWorker {
     if (!(e instanceof NonDeterminismError)) throw e;
     this.opts.logger.error(e.message, { event: LogEvent.nonDeterminism, instanceId: instance.instanceId });
     return failedOutcome(toFailureDetails(e));
-  }
-
-  /**
-   * Logs and observes what a committed turn did. A failed instance is logged at warn with its
-   * reason (an operator must see it without --verbose); the other endings at info.
-   */
-  private logOutcome(instance: InstanceRecord, status: RuntimeStatus, outcome: ExecutionOutcome | undefined): void {
-    const meta = { instanceId: instance.instanceId, name: instance.name };
-    if (instance.status === RuntimeStatus.PENDING) {
-      this.opts.logger.debug(`instance '${instance.instanceId}' started`, { event: LogEvent.instanceStarted, ...meta });
-      notifyObserver(this.opts.observer, 'instanceStarted', meta);
-    }
-    if (!outcome) return;
-    if (status === RuntimeStatus.FAILED) {
-      this.logFailed(instance, outcome.failure);
-      return;
-    }
-    const event = status === RuntimeStatus.COMPLETED ? LogEvent.instanceCompleted : status === RuntimeStatus.TERMINATED ? LogEvent.instanceTerminated : LogEvent.instanceContinuedAsNew;
-    this.opts.logger.info(`instance '${instance.instanceId}' ${status.toLowerCase()}`, { event, ...meta });
-    notifyObserver(this.opts.observer, 'instanceEnded', { ...meta, status });
-  }
-
-  /** `instance 'o-17' failed: [CODE] message` at warn, with the failure's fields. */
-  private logFailed(instance: InstanceRecord, failure: FailureDetails | undefined): void {
-    const meta = { instanceId: instance.instanceId, name: instance.name };
-    const reason = failure ? `${failure.code !== undefined ? `[${failure.code}] ` : ''}${failure.message}` : 'no failure details';
-    this.opts.logger.warn(`instance '${instance.instanceId}' failed: ${reason}`, {
-      event: LogEvent.instanceFailed,
-      ...meta,
-      ...(failure ? { error: { type: failure.errorType, code: failure.code, message: failure.message } } : {}),
-    });
-    notifyObserver(this.opts.observer, 'instanceEnded', { ...meta, status: RuntimeStatus.FAILED, ...(failure ? { failure } : {}) });
   }
 }

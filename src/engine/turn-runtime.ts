@@ -80,6 +80,7 @@ export function terminatedOutcome(events: HistoryEvent[]): ExecutionOutcome {
   const t = events.find((e) => e.type === EventType.ExecutionTerminated);
   const o: ExecutionOutcome = { status: 'TERMINATED', actionId: -1, recurse: false };
   if (t && t.type === EventType.ExecutionTerminated && t.input !== undefined) o.result = t.input;
+  if (t && t.type === EventType.ExecutionTerminated && t.tree === true) o.tree = true;
   return o;
 }
 

@@ -11,6 +11,8 @@ import { assertNever } from '../errors.js';
 import { RuntimeStatus, type InstanceRecord, type InstanceState, type NewActivityTask, type NewMessage, type TurnCommit, type TurnNewInstance } from '../store/types.js';
 import { ENGINE_VERSION, EventType, type FailureDetails, type HistoryEvent, type ParentInstance } from './history.js';
 import { CURRENT_FLAGS } from './flags.js';
+import { EngineErrorCode } from './error-codes.js';
+import { ENGINE_DEFAULTS } from './options.js';
 import { encodeMessage, newMessage, toHistoryRecord, type ActivityTaskData } from './messages.js';
 import type { OrchestratorAction } from './replay/actions.js';
 import type { ExecutionOutcome } from './replay/runtime.js';
@@ -37,6 +39,14 @@ export interface TurnInput {
   /** Running children (for recursive terminate). */
   openChildren: string[];
   describe: DescribeOrchestration;
+  /** Fan-out bounds (engine options). @default the ENGINE_DEFAULTS values */
+  limits?: FanoutLimits;
+}
+
+/** The engine options that bound a tree of sub-orchestrations (specs/limits.md "Fan-out"). */
+export interface FanoutLimits {
+  maxSubOrchestrationDepth: number;
+  maxInstancesPerRoot: number;
 }
 
 /** The commit plus what the worker needs to know about it afterwards. */
@@ -83,6 +93,7 @@ export function executionStarted(params: {
 /** Builds the TurnCommit of one turn. */
 export function buildTurn(t: TurnInput): BuiltTurn {
   const { instance, now } = t;
+  const limits = t.limits ?? ENGINE_DEFAULTS;
   const self = instance.instanceId;
   const exec = instance.executionId;
   const history: HistoryEvent[] = [...t.newEvents];
@@ -128,7 +139,15 @@ export function buildTurn(t: TurnInput): BuiltTurn {
         const e: HistoryEvent = { type: EventType.SubOrchestrationInstanceCreated, eventId: a.id, timestamp: now, name: a.name, instanceId: a.instanceId };
         if (a.input !== undefined) e.input = a.input;
         history.push(e);
-        commit.newInstances.push(childStart(t, a.id, a.name, a.instanceId, a.input));
+        const depth = depthOf(t.parent) + 1;
+        if (depth > limits.maxSubOrchestrationDepth) {
+          // Decided from history alone (the depth travels in ExecutionStarted.parent), and the
+          // failure reaches the code as a recorded event: a replay sees the same outcome.
+          commit.messages.push(childFailed(t, a.id, EngineErrorCode.SUBFLOW_DEPTH_LIMIT,
+            `sub-orchestration '${a.name}' (instance '${a.instanceId}') was not started: it would be at depth ${depth}, deeper than the limit maxSubOrchestrationDepth = ${limits.maxSubOrchestrationDepth}`));
+          break;
+        }
+        commit.newInstances.push(childStart(t, a.id, a.name, a.instanceId, a.input, depth, limits.maxInstancesPerRoot));
         break;
       }
       case 'SendEvent': {
@@ -176,7 +195,8 @@ export function buildTurn(t: TurnInput): BuiltTurn {
             commit.messages.push(message(child, undefined, { type: EventType.ExecutionTerminated, eventId: -1, timestamp: now, recurse: true, reason: `parent '${self}' was terminated`, sender }, now));
           }
         }
-        if (t.parent) commit.messages.push(parentNotice(t.parent, o, self, now));
+        if (t.parent && o.status === 'TERMINATED' && o.tree === true) commit.messages.push(treeTerminate(t.parent.instanceId, t.parent.executionId, `its tree is being terminated (child '${self}' was)`, now));
+        else if (t.parent) commit.messages.push(parentNotice(t.parent, o, self, now));
         break;
       }
       case 'CONTINUED_AS_NEW': {
@@ -202,6 +222,7 @@ export function buildTurn(t: TurnInput): BuiltTurn {
         const carried = o.carryoverEvents ?? [];
         commit.messages.push(newMessage(self, carried.length > 0 ? { executionId: newExec, event: start, carried } : { executionId: newExec, event: start }, now));
         commit.state.executionId = newExec;
+        if (t.parent === undefined) commit.resetTreeCount = true;
         // The new execution runs the current definition of the name (not necessarily the one the
         // ending execution ran): continue-as-new is where a long-running instance upgrades.
         if (reg?.definitionHash !== undefined) commit.state.definitionHash = reg.definitionHash;
@@ -240,10 +261,27 @@ function baseState(instance: InstanceRecord, now: number): InstanceState {
   return s;
 }
 
-function childStart(t: TurnInput, taskId: number, name: string, childId: string, input: string | undefined): TurnNewInstance {
+/** An instance's depth in its tree: 0 for a root; histories without a recorded depth count as 1. */
+function depthOf(parent: ParentInstance | undefined): number {
+  return parent === undefined ? 0 : (parent.depth ?? 1);
+}
+
+/** The root of an instance's tree (itself when it has no parent). */
+function rootOf(self: string, parent: ParentInstance | undefined): string {
+  return parent === undefined ? self : (parent.rootInstanceId ?? parent.instanceId);
+}
+
+/** A SubOrchestrationInstanceFailed for the turn's own task `taskId`, as a message to itself. */
+function childFailed(t: TurnInput, taskId: number, code: string, text: string): NewMessage {
+  const failure: FailureDetails = { errorType: 'SwirlError', code, message: text };
+  return message(t.instance.instanceId, t.instance.executionId, { type: EventType.SubOrchestrationInstanceFailed, eventId: -1, timestamp: t.now, taskScheduledId: taskId, failure }, t.now);
+}
+
+function childStart(t: TurnInput, taskId: number, name: string, childId: string, input: string | undefined, depth: number, max: number): TurnNewInstance {
   const { instance, now } = t;
   const childExec = randomUUID();
-  const parent: ParentInstance = { instanceId: instance.instanceId, executionId: instance.executionId, name: instance.name, taskScheduledId: taskId };
+  const rootInstanceId = rootOf(instance.instanceId, t.parent);
+  const parent: ParentInstance = { instanceId: instance.instanceId, executionId: instance.executionId, name: instance.name, taskScheduledId: taskId, rootInstanceId, depth };
   const reg = t.describe(name);
   const start = executionStarted({ instanceId: childId, executionId: childExec, name, input, timestamp: now, parent, ...reg });
   const failure: FailureDetails = {
@@ -260,10 +298,28 @@ function childStart(t: TurnInput, taskId: number, name: string, childId: string,
     startMessage: { data: encodeMessage({ executionId: childExec, event: start }), visibleAt: now },
     onConflict: message(instance.instanceId, instance.executionId, { type: EventType.SubOrchestrationInstanceFailed, eventId: -1, timestamp: now, taskScheduledId: taskId, failure }, now),
   };
+  req.tree = {
+    rootInstanceId,
+    maxInstances: max,
+    onLimit: childFailed(t, taskId, EngineErrorCode.FANOUT_LIMIT,
+      `sub-orchestration '${name}' (instance '${childId}') was not started: root instance '${rootInstanceId}' already has ${max} instances created under it, the limit maxInstancesPerRoot = ${max}`),
+    // The tree is being terminated: the creator ends too (its own terminate may still be on its
+    // way down the tree), so nothing in the tree keeps running or growing.
+    onTerminating: treeTerminate(instance.instanceId, instance.executionId, `its tree (root '${rootInstanceId}') is being terminated`, now),
+  };
   if (input !== undefined) req.input = input;
   if (reg?.definitionHash !== undefined) req.definitionHash = reg.definitionHash;
   if (reg?.version !== undefined) req.definitionVersion = reg.version;
   return req;
+}
+
+/**
+ * A recursive ExecutionTerminated marked `tree`, for an instance of a tree being terminated: its
+ * children are terminated by it, its parent in turn (see ExecutionTerminatedEvent.tree). Scoped to
+ * the execution, so a reused id is never reached.
+ */
+function treeTerminate(instanceId: string, executionId: string, reason: string, now: number): NewMessage {
+  return newMessage(instanceId, { executionId, event: { type: EventType.ExecutionTerminated, eventId: -1, timestamp: now, recurse: true, reason, tree: true } }, now);
 }
 
 /** The message that tells a parent how its child ended. */

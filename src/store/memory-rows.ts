@@ -18,6 +18,10 @@ export interface InstanceRow {
    */
   claimLastId?: number;
   claimNow?: number;
+  /** Instances created under it while a root (TreeLimit). */
+  treeSize?: number;
+  /** A recursive terminate was delivered to it (NewMessage.terminates). */
+  terminating?: boolean;
 }
 
 export interface InboxRow extends InboxMessage {

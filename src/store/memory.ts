@@ -134,6 +134,7 @@ export class MemoryStore implements Store {
     if (row.record.scheduledStartAt !== undefined) record.scheduledStartAt = row.record.scheduledStartAt;
     if (row.record.parentInstanceId !== undefined) record.parentInstanceId = row.record.parentInstanceId;
     row.record = record;
+    if (turn.resetTreeCount) row.treeSize = 0;
     unlock(row);
     for (const id of turn.consumedMessageIds) {
       const m = this.inbox.get(id);
@@ -152,8 +153,15 @@ export class MemoryStore implements Store {
       if (this.instances.has(m.instanceId)) this.insertMessage(m);
     }
     for (const child of turn.newInstances) {
+      const refusal = this.treeRefusal(row, child);
+      if (refusal !== undefined) {
+        if (this.instances.has(refusal.instanceId)) this.insertMessage(refusal);
+        continue;
+      }
       const created = this.createOrConflict(child);
       if (!created && child.onConflict && this.instances.has(child.onConflict.instanceId)) this.insertMessage(child.onConflict);
+      const root = child.tree !== undefined ? this.instances.get(child.tree.rootInstanceId) : undefined;
+      if (created && root !== undefined) root.treeSize = (root.treeSize ?? 0) + 1;
     }
   }
 
@@ -530,7 +538,21 @@ export class MemoryStore implements Store {
     }
   }
 
+  /** TreeLimit steps 1 and 2: the message to deliver instead of creating `child`, if refused. */
+  private treeRefusal(self: InstanceRow, child: TurnCommit['newInstances'][number]): NewMessage | undefined {
+    const tree = child.tree;
+    if (tree === undefined) return undefined;
+    const root = this.instances.get(tree.rootInstanceId);
+    if (self.terminating === true || root?.terminating === true) return tree.onTerminating;
+    if (root !== undefined && (root.treeSize ?? 0) >= tree.maxInstances) return tree.onLimit;
+    return undefined;
+  }
+
   private insertMessage(m: NewMessage): void {
+    if (m.terminates === true) {
+      const target = this.instances.get(m.instanceId);
+      if (target) target.terminating = true;
+    }
     const id = this.nextMessageId++;
     const row: InboxRow = { id, instanceId: m.instanceId, data: m.data, visibleAt: m.visibleAt, dequeueCount: 0 };
     if (m.executionId !== undefined) row.executionId = m.executionId;

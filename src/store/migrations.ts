@@ -410,6 +410,21 @@ export const MIGRATIONS: readonly Migration[] = [
        END $fn$`,
     ],
   },
+  {
+    version: 7,
+    name: 'fan-out bounds: instances created per root, terminating mark',
+    // tree_size: instances created under the row while it is a root (TreeLimit in
+    // store/types-requests.ts); terminating: a recursive terminate was delivered to it, so its
+    // (and, for a root, its tree's) sub-orchestration starts are refused from then on.
+    sqlite: [
+      `ALTER TABLE instances ADD COLUMN tree_size INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE instances ADD COLUMN terminating INTEGER NOT NULL DEFAULT 0`,
+    ],
+    postgres: [
+      `ALTER TABLE instances ADD COLUMN tree_size integer NOT NULL DEFAULT 0`,
+      `ALTER TABLE instances ADD COLUMN terminating boolean NOT NULL DEFAULT false`,
+    ],
+  },
 ];
 
 /** The schema version this build of Swirl writes. */

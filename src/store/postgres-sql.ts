@@ -60,6 +60,11 @@ export const SQL = {
                    ON CONFLICT (instance_id) DO NOTHING RETURNING 1 AS inserted`,
   getInstance: `SELECT ${COLUMNS} FROM instances WHERE instance_id = $1`,
   deleteInstance: 'DELETE FROM instances WHERE instance_id = $1 RETURNING lease_epoch',
+  /** The tree columns of locked rows (TreeLimit, migration 7). */
+  treeOf: 'SELECT instance_id, tree_size, terminating FROM instances WHERE instance_id = ANY($1::text[])',
+  markTerminating: 'UPDATE instances SET terminating = true WHERE instance_id = ANY($1::text[]) AND NOT terminating',
+  addTreeSize: 'UPDATE instances SET tree_size = tree_size + $2 WHERE instance_id = $1',
+  resetTreeSize: 'UPDATE instances SET tree_size = 0 WHERE instance_id = $1',
   /** Recomputes ready_at of an instance after its inbox changed (lock kept). */
   refreshReady: `UPDATE instances SET ready_at = ${ready('instances.lock_expires_at')} WHERE instance_id = $1`,
   anyReadyInstance: 'SELECT EXISTS (SELECT 1 FROM instances WHERE ready_at <= $1 AND ($2::text[] IS NULL OR name = ANY($2::text[]))) AS found',

@@ -5,7 +5,8 @@
  * the history, inbox, task and wait-key writes, the ready_at refreshes and the instance update, all in the
  * one transaction of that statement. A failed check raises an SQLSTATE of class SW, mapped here
  * to the same errors the multi-statement path throws (postgres-turn.ts). Turns that create
- * children (savepoints, reuse policies), reset the history or drop pending work take that path.
+ * children (savepoints, reuse policies, fan-out counts), reset the history, drop pending work or send
+ * a recursive terminate take that path.
  */
 
 import type pg from 'pg';
@@ -16,7 +17,14 @@ import type { TurnCommit } from './types.js';
 
 /** Whether `turn` can commit through the function (else: postgres-turn.ts's transaction). */
 export function oneStatementTurn(turn: TurnCommit): boolean {
-  return turn.newInstances.length === 0 && turn.resetHistory !== true && turn.dropPendingWork !== true && turn.dropWorkOf === undefined;
+  return (
+    turn.newInstances.length === 0 &&
+    turn.resetHistory !== true &&
+    turn.dropPendingWork !== true &&
+    turn.dropWorkOf === undefined &&
+    // A recursive terminate marks its target (TreeLimit): written by postgres-turn.ts.
+    !turn.messages.some((m) => m.terminates === true)
+  );
 }
 
 /** Commits `turn` with one statement; throws the store's LEASE_LOST / HISTORY_CONFLICT on a failed check. */

@@ -93,6 +93,8 @@ export class PgTurnWriter {
       messages.map((m) => m.data),
     ]);
     for (const id of new Set(messages.map((m) => m.instanceId))) if (id !== skipRefresh) await run(tx, 'refreshReady', [id]);
+    const marked = messages.filter((m) => m.terminates === true).map((m) => m.instanceId);
+    if (marked.length > 0) await run(tx, 'markTerminating', [[...new Set(marked)]]);
   }
 
   /** enqueueMessages: atomic, INSTANCE_NOT_FOUND for an unknown target. */
@@ -108,7 +110,11 @@ export class PgTurnWriter {
   /** commitTurn: lock every instance the turn touches (sorted), the checks of the Store doc, then the writes. */
   async commitTurn(tx: Tx, turn: TurnCommit): Promise<void> {
     const touched = [turn.instanceId, ...turn.messages.map((m) => m.instanceId), ...turn.newInstances.map((c) => c.instanceId)];
-    for (const c of turn.newInstances) if (c.onConflict !== undefined) touched.push(c.onConflict.instanceId);
+    for (const c of turn.newInstances) {
+      if (c.onConflict !== undefined) touched.push(c.onConflict.instanceId);
+      // The root's count is read and written under its row lock (taken in the same id order).
+      if (c.tree !== undefined) touched.push(c.tree.rootInstanceId);
+    }
     const rows = await this.lock(tx, touched);
     const current = rows.get(turn.instanceId);
     if (current === undefined || current.locked_by !== turn.leaseId) throw leaseLost('instance', turn.instanceId, turn.leaseId);
@@ -122,6 +128,7 @@ export class PgTurnWriter {
       if ((deleted.rowCount ?? 0) < new Set(completed.map((d) => d.taskRowId)).size) throw taskLeaseLost(turn);
     }
     if (turn.resetHistory) await run(tx, 'deleteHistory', [turn.instanceId]);
+    if (turn.resetTreeCount) await run(tx, 'resetTreeSize', [turn.instanceId]);
     if (turn.history.length > 0) {
       // The primary key (instance_id, seq) refuses a duplicate append even if the checks were bypassed.
       const h = turn.history;
@@ -156,7 +163,7 @@ export class PgTurnWriter {
     // Messages to instances that do not exist (now, before this turn's children) are dropped.
     const delivered = turn.messages.filter((m) => (m.instanceId === turn.instanceId ? !turn.dropPendingWork : rows.has(m.instanceId)));
     await this.insertMessages(tx, delivered, turn.instanceId);
-    for (const child of turn.newInstances) await this.createChild(tx, child, rows);
+    await this.createChildren(tx, turn, rows);
     const s = turn.state;
     await run(tx, 'finishTurn', [
       turn.instanceId,
@@ -184,17 +191,59 @@ export class PgTurnWriter {
     return (await run<{ lease_epoch: number }>(tx, 'deleteInstance', [instanceId])).rows[0]?.lease_epoch;
   }
 
-  /** A child of a turn in a savepoint: a refused child leaves nothing behind; its onConflict message is delivered instead. */
-  private async createChild(tx: Tx, child: TurnCommit['newInstances'][number], rows: Map<string, LockedRow>): Promise<void> {
+  /**
+   * The turn's children, in order, with the fan-out rule of TreeLimit (store/types-requests.ts):
+   * the tree columns of the turn's instance and the roots are read once (their rows are locked),
+   * counted here, and each root's count is written once at the end.
+   */
+  private async createChildren(tx: Tx, turn: TurnCommit, rows: Map<string, LockedRow>): Promise<void> {
+    if (turn.newInstances.length === 0) return;
+    const roots = turn.newInstances.flatMap((c) => (c.tree !== undefined ? [c.tree.rootInstanceId] : []));
+    const trees = new Map<string, { size: number; terminating: boolean }>();
+    if (roots.length > 0) {
+      const read = await run<{ instance_id: string; tree_size: number; terminating: boolean }>(tx, 'treeOf', [[turn.instanceId, ...new Set(roots)]]);
+      for (const r of read.rows) trees.set(r.instance_id, { size: r.tree_size, terminating: r.terminating });
+    }
+    const added = new Map<string, number>();
+    for (const child of turn.newInstances) {
+      const tree = child.tree;
+      if (tree !== undefined) {
+        const root = trees.get(tree.rootInstanceId);
+        const refusal =
+          trees.get(turn.instanceId)?.terminating === true || root?.terminating === true
+            ? tree.onTerminating
+            : root !== undefined && root.size >= tree.maxInstances
+              ? tree.onLimit
+              : undefined;
+        if (refusal !== undefined) {
+          if (rows.has(refusal.instanceId)) await this.insertMessages(tx, [refusal]);
+          continue;
+        }
+      }
+      if ((await this.createChild(tx, child, rows)) && tree !== undefined) {
+        const root = trees.get(tree.rootInstanceId);
+        if (root !== undefined) {
+          root.size += 1;
+          added.set(tree.rootInstanceId, (added.get(tree.rootInstanceId) ?? 0) + 1);
+        }
+      }
+    }
+    for (const [root, n] of added) await run(tx, 'addTreeSize', [root, n]);
+  }
+
+  /** A child of a turn in a savepoint: a refused child leaves nothing behind; its onConflict message is delivered instead. True if created. */
+  private async createChild(tx: Tx, child: TurnCommit['newInstances'][number], rows: Map<string, LockedRow>): Promise<boolean> {
     await tx.query('SAVEPOINT child');
     try {
-      await this.createInstance(tx, child, rows.get(child.instanceId));
+      const { created } = await this.createInstance(tx, child, rows.get(child.instanceId));
       await tx.query('RELEASE SAVEPOINT child');
+      return created;
     } catch (error) {
       await tx.query('ROLLBACK TO SAVEPOINT child');
       if (!(error instanceof SwirlError && error.code === StoreErrorCode.INSTANCE_EXISTS)) throw error;
       const notice = child.onConflict;
       if (notice !== undefined && rows.has(notice.instanceId)) await this.insertMessages(tx, [notice]);
+      return false;
     }
   }
 }

@@ -44,6 +44,11 @@ export class SqliteStatements {
   readonly getInstance: Database.Statement;
   readonly insertInstance: Database.Statement;
   readonly deleteInstance: Database.Statement;
+  /** tree_size and terminating of one instance (TreeLimit, migration 7). */
+  readonly treeOf: Database.Statement;
+  readonly markTerminating: Database.Statement;
+  readonly addTreeSize: Database.Statement;
+  readonly resetTreeSize: Database.Statement;
   readonly readyInstances: Database.Statement;
   readonly readyInstancesNamed: Database.Statement;
   readonly anyReadyInstance: Database.Statement;
@@ -105,6 +110,10 @@ export class SqliteStatements {
        VALUES (@id, @exec, @name, @status, @created, @created, @scheduled, @input, @parent, 0, @hash, @version, @epoch, @ready)`,
     );
     this.deleteInstance = db.prepare('DELETE FROM instances WHERE instance_id = ? RETURNING lease_epoch');
+    this.treeOf = db.prepare('SELECT tree_size, terminating FROM instances WHERE instance_id = ?');
+    this.markTerminating = db.prepare('UPDATE instances SET terminating = 1 WHERE instance_id = ? AND terminating = 0');
+    this.addTreeSize = db.prepare('UPDATE instances SET tree_size = tree_size + 1 WHERE instance_id = ?');
+    this.resetTreeSize = db.prepare('UPDATE instances SET tree_size = 0 WHERE instance_id = ?');
 
     // Claims: the oldest-ready rows through instances_by_ready, or per served name through
     // instances_by_name_ready. Leased instances (ready_at = lock expiry) and empty inboxes

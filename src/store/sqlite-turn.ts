@@ -68,12 +68,16 @@ export class SqliteTurnWriter {
       if (!this.sql.instanceExists.get(m.instanceId)) throw storeError(StoreErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${m.instanceId}'`);
       this.sql.insertMessage.run(messageParams(m));
       this.sql.noteMessage.run({ id: m.instanceId, visible: m.visibleAt });
+      if (m.terminates === true) this.sql.markTerminating.run(m.instanceId);
     }
   }
 
   /** Delivers `message` if its target exists (a turn's or an activity's output); silently drops it otherwise. */
   deliver(message: NewMessage): void {
-    if (this.sql.insertMessageIfExists.run(messageParams(message)).changes > 0) this.sql.noteMessage.run({ id: message.instanceId, visible: message.visibleAt });
+    if (this.sql.insertMessageIfExists.run(messageParams(message)).changes > 0) {
+      this.sql.noteMessage.run({ id: message.instanceId, visible: message.visibleAt });
+      if (message.terminates === true) this.sql.markTerminating.run(message.instanceId);
+    }
   }
 
   /** commitTurn: the checks of the Store doc in order, then the turn's writes; the lock is released last. */
@@ -111,6 +115,7 @@ export class SqliteTurnWriter {
       if (this.sql.deleteLockedTask.run(done.taskRowId, done.leaseId).changes === 0) throw leaseLost('activity task', String(done.taskRowId), done.leaseId);
     }
     if (turn.resetHistory) this.sql.deleteHistory.run(turn.instanceId);
+    if (turn.resetTreeCount) this.sql.resetTreeSize.run(turn.instanceId);
     for (const event of turn.history) {
       // The primary key (instance_id, seq) refuses a duplicate append even if the checks above were bypassed.
       this.sql.insertHistory.run(turn.instanceId, event.seq, event.type, event.timestamp, event.data);
@@ -144,6 +149,7 @@ export class SqliteTurnWriter {
       else if (!turn.dropPendingWork) {
         // The turn's own instance exists (its lock was checked); its ready_at is set below.
         this.sql.insertMessage.run(messageParams(m));
+        if (m.terminates === true) this.sql.markTerminating.run(m.instanceId);
         if (ownEarliest === undefined || m.visibleAt < ownEarliest) ownEarliest = m.visibleAt;
       }
     }
@@ -171,6 +177,17 @@ export class SqliteTurnWriter {
     });
   }
 
+  /** TreeLimit steps 1 and 2 (store/types-requests.ts): the message delivered instead of creating `child`, if refused. */
+  private treeRefusal(child: TurnCommit['newInstances'][number], self: string): NewMessage | undefined {
+    const tree = child.tree;
+    if (tree === undefined) return undefined;
+    const own = this.sql.treeOf.get(self) as TreeRow | undefined;
+    const root = tree.rootInstanceId === self ? own : (this.sql.treeOf.get(tree.rootInstanceId) as TreeRow | undefined);
+    if (own?.terminating === 1 || root?.terminating === 1) return tree.onTerminating;
+    if (root !== undefined && root.tree_size >= tree.maxInstances) return tree.onLimit;
+    return undefined;
+  }
+
   /** Deletes the instance with its history, inbox, tasks and wait keys; returns its lease epoch (undefined if absent). */
   deleteInstance(instanceId: string): number | undefined {
     this.sql.deleteHistory.run(instanceId);
@@ -185,10 +202,16 @@ export class SqliteTurnWriter {
    * fail the turn. True when its onConflict message went to `self` (the turn's instance).
    */
   private createChild(child: TurnCommit['newInstances'][number], self: string): boolean {
+    const refusal = this.treeRefusal(child, self);
+    if (refusal !== undefined) {
+      this.deliver(refusal);
+      return refusal.instanceId === self;
+    }
     this.db.exec('SAVEPOINT child');
     try {
-      this.createInstance(child);
+      const { created } = this.createInstance(child);
       this.db.exec('RELEASE child');
+      if (created && child.tree !== undefined) this.sql.addTreeSize.run(child.tree.rootInstanceId);
       return false;
     } catch (error) {
       this.db.exec('ROLLBACK TO child');
@@ -199,6 +222,12 @@ export class SqliteTurnWriter {
       return child.onConflict.instanceId === self;
     }
   }
+}
+
+/** The tree columns of an instance row (migration 7). */
+interface TreeRow {
+  tree_size: number;
+  terminating: number;
 }
 
 /** Named parameters of the inbox inserts. */

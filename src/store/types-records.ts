@@ -92,6 +92,12 @@ export interface NewMessage {
    * whose visibleAt is its fire time; an immediate message uses the current time.
    */
   visibleAt: number;
+  /**
+   * A recursive terminate: delivering it also marks the target instance as terminating, so that
+   * from then on no sub-orchestration it (or, if it is a root, anything in its tree) starts is
+   * created — see {@link TurnNewInstance.tree}. A terminate of a tree still growing thus stops it.
+   */
+  terminates?: boolean;
 }
 
 /**

@@ -49,6 +49,30 @@ export interface TurnNewInstance extends CreateInstanceRequest {
    * SubOrchestrationInstanceFailed to the parent), so that the turn itself never fails for it.
    */
   onConflict?: NewMessage;
+  /** Fan-out bounds of the child's tree, checked and counted in the turn's transaction (below). */
+  tree?: TreeLimit;
+}
+
+/**
+ * The per-root bound of a sub-orchestration start (specs/limits.md "Fan-out"). Every instance row
+ * keeps a count of the instances created under it while it is a root, and a `terminating` mark
+ * (set when a {@link NewMessage.terminates} message is delivered to it). For a child with `tree`,
+ * the store, in the turn's transaction and in `newInstances` order:
+ * 1. if the turn's instance or the root is marked terminating: creates nothing, delivers `onTerminating`;
+ * 2. else if the root exists and its count is `maxInstances` or more: creates nothing, delivers `onLimit`;
+ * 3. else creates the child as usual (onConflict applies) and, if it was created and the root
+ *    exists, adds 1 to the root's count.
+ * Under concurrent turns of one tree the count is exact: the root row is locked (or the store is
+ * single-writer) while it is read and written. A root that was purged counts nothing.
+ */
+export interface TreeLimit {
+  /** The root of the tree; may be the turn's own instance. */
+  rootInstanceId: string;
+  maxInstances: number;
+  /** Delivered instead when the root's count is reached (typically SubOrchestrationInstanceFailed FANOUT_LIMIT). */
+  onLimit: NewMessage;
+  /** Delivered instead when the tree is being terminated (typically an ExecutionTerminated to the turn's instance). */
+  onTerminating: NewMessage;
 }
 
 /** Everything one orchestration turn changes, committed atomically by {@link Store.commitTurn}. */
@@ -63,6 +87,8 @@ export interface TurnCommit {
    * `history` starts again at seq 0.
    */
   resetHistory?: boolean;
+  /** Set on a root's continue-as-new: its count of instances created under it ({@link TreeLimit}) restarts at 0. */
+  resetTreeCount?: boolean;
   /** `seq` of `history[0]`; must equal the current historyLength (0 with resetHistory). */
   firstSeq: number;
   /** Rows to append, with contiguous seq starting at firstSeq. May be empty. */

@@ -6,6 +6,7 @@ import { afterEach } from 'node:test';
 import { join } from 'node:path';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import type { InstanceMetadata } from '../../src/engine/client.js';
+import type { EngineOptions } from '../../src/engine/options.js';
 import { initExpressions } from '../../src/expressions/index.js';
 import { loadWorkflowText } from '../../src/graph/load.js';
 import type { WorkflowGraph } from '../../src/graph/types.js';
@@ -27,8 +28,8 @@ export async function graphOf(def: Record<string, unknown>, baseDir?: string): P
 }
 
 /** A started memory engine, stopped after the test. */
-export async function engine(): Promise<Engine> {
-  const e = await createEngine({ store: 'memory', pollIntervalMs: 10 });
+export async function engine(options: EngineOptions = {}): Promise<Engine> {
+  const e = await createEngine({ store: 'memory', pollIntervalMs: 10, ...options });
   live.push(e);
   return e;
 }
@@ -39,11 +40,13 @@ export interface RunOptions extends InterpreterOptions {
   /** Events raised (in order) once the instance has started, each after `delayMs`. */
   events?: { name: string; data?: unknown; delayMs?: number }[];
   timeoutMs?: number;
+  /** Options of the engine the run uses (e.g. fan-out limits). */
+  engineOptions?: EngineOptions;
 }
 
 /** Runs a definition to completion; returns the instance metadata and the engine. */
 export async function run(def: Record<string, unknown>, input?: unknown, options: RunOptions = {}): Promise<InstanceMetadata & { engine: Engine }> {
-  const e = await engine();
+  const e = await engine(options.engineOptions);
   const others = await Promise.all((options.others ?? []).map((o) => graphOf(o, options.baseDir)));
   const workflows = (id: string, version?: string) => others.find((g) => g.id === id && (version === undefined || g.version === version));
   const name = registerWorkflow(e, await graphOf(def, options.baseDir), { workflows, ...options });

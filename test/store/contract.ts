@@ -11,6 +11,7 @@ import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { ReusePolicy, type Store } from '../../src/store/types.js';
 import { claimOne, createAndRun, createRequest, events, rejectsWithCode, task, turnFor, type ContractBackend } from './contract-helpers.js';
 import { definitionContract } from './contract-definitions.js';
+import { fanoutContract } from './contract-fanout.js';
 import { hostStateContract } from './contract-host-state.js';
 import { waitKeyContract } from './contract-wait-keys.js';
 import { leaseContract } from './contract-leases.js';
@@ -323,6 +324,7 @@ export function storeContract(name: string, backend: ContractBackend): void {
     definitionContract(current);
     hostStateContract(current);
     waitKeyContract(current);
+    fanoutContract(current);
     workContract(current);
 
     describe('queryInstances', () => {

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_EXPRESSION_LIMITS, createApp, createHost, createMetricsApp, parseDuration, setExpressionLimits, startGrpcServer, startServer, type RunningGrpcServer, type RunningServer } from '../../index.js';
+import { DEFAULT_EXPRESSION_LIMITS, ENGINE_DEFAULTS, createApp, createHost, createMetricsApp, parseDuration, setExpressionLimits, startGrpcServer, startServer, type RunningGrpcServer, type RunningServer } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
 import { applyServeConfig, CONFIG_FILE_NAME, ConfigFileError, findConfigFile, loadServeConfig } from '../config/serve-config.js';
 import { addExposureOptions, apiTokenOf, isLoopback, readTls, reachOf, secretEnvOf, tlsFilesOf, type ExposureOptions } from './serve-exposure.js';
@@ -37,6 +37,8 @@ interface ServeOptions extends ExposureOptions {
   expressionSteps: string;
   expressionMaxLength: string;
   expressionMaxString: string;
+  maxSubflowDepth: string;
+  maxInstancesPerRoot: string;
   verbose?: boolean;
   logFormat: string;
   logLevel?: string;
@@ -103,6 +105,15 @@ function defaultWorkflowsDir(): { dir?: string; note: string } {
   return { note: `no --workflows given and no ./workflows folder here: serving no workflow definitions (register them with POST /api/v1/workflows, or pass --workflows <dir>)` };
 }
 
+/** The per-server fan-out limits from the command line (specs/limits.md "Fan-out"), or the first bad flag. */
+function fanoutLimitsOf(opts: ServeOptions): { maxSubOrchestrationDepth: number; maxInstancesPerRoot: number } | string {
+  const depth = Number(opts.maxSubflowDepth);
+  if (!Number.isSafeInteger(depth) || depth <= 0) return `--max-subflow-depth must be a positive whole number, not '${opts.maxSubflowDepth}'`;
+  const perRoot = Number(opts.maxInstancesPerRoot);
+  if (!Number.isSafeInteger(perRoot) || perRoot <= 0) return `--max-instances-per-root must be a positive whole number, not '${opts.maxInstancesPerRoot}'`;
+  return { maxSubOrchestrationDepth: depth, maxInstancesPerRoot: perRoot };
+}
+
 /** Resolves when the process is asked to stop. */
 function shutdownSignal(): Promise<string> {
   return new Promise((done) => {
@@ -133,6 +144,8 @@ export function registerServe(program: Command): void {
     .option('--expression-steps <n>', 'evaluation steps one jq expression may spend (loop iterations, def calls, iterated values); more fails with EXPRESSION_LIMIT', String(DEFAULT_EXPRESSION_LIMITS.steps))
     .option('--expression-max-length <n>', 'longest array one jq expression may build', String(DEFAULT_EXPRESSION_LIMITS.collectionLength))
     .option('--expression-max-string <n>', 'longest string one jq expression may build (UTF-16 code units)', String(DEFAULT_EXPRESSION_LIMITS.stringLength))
+    .option('--max-subflow-depth <n>', 'deepest subflow (sub-orchestration) nesting, a started instance being depth 0; a deeper subflow action fails with SUBFLOW_DEPTH_LIMIT', String(ENGINE_DEFAULTS.maxSubOrchestrationDepth))
+    .option('--max-instances-per-root <n>', 'most subflow instances created under one started instance (its whole tree); more fail with FANOUT_LIMIT', String(ENGINE_DEFAULTS.maxInstancesPerRoot))
     .option('--lease <duration>', 'ISO-8601 duration of work leases: how long a killed node keeps its instances from the other nodes', 'PT30S')
     .option('--verbose', 'same as --log-level debug')
     .option('--log-format <format>', `log lines on stderr as ${LOG_FORMATS.join(' or ')}`, 'json')
@@ -197,6 +210,12 @@ export function registerServe(program: Command): void {
         return;
       }
       setExpressionLimits(limits);
+      const fanout = fanoutLimitsOf(opts);
+      if (typeof fanout === 'string') {
+        process.stderr.write(`swirl serve: ${fanout}\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
       const leaseMs = parseDuration(opts.lease);
       if (leaseMs === undefined || leaseMs < 100) {
         process.stderr.write(`swirl serve: --lease must be an ISO-8601 duration of at least 0.1 s such as PT30S, not '${opts.lease}'\n`);
@@ -264,7 +283,7 @@ export function registerServe(program: Command): void {
           appId: opts.appId,
           logger,
           heldEvents: { maxHeldEvents, maxHeldEventsPerSource, maxHeldEventsPerTarget, heldEventTtlMs },
-          engine: { workerId, leaseMs },
+          engine: { workerId, leaseMs, ...fanout },
           reach,
           secretEnv: secretEnvOf(opts),
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),

@@ -38,6 +38,8 @@ export interface ExecutionOutcome {
   carryoverEvents?: EventRaisedEvent[];
   /** TERMINATED: terminate running sub-orchestrations too. */
   recurse?: boolean;
+  /** TERMINATED: the whole tree is being terminated (ExecutionTerminated.tree): the parent is terminated too. */
+  tree?: boolean;
   /** The sequence id of the completing action (-1 for TERMINATED). */
   actionId: number;
 }
@@ -267,6 +269,7 @@ export class OrchestrationRuntime {
         // worker already drops others; this keeps the rule if one is in history anyway.
         if (e.sender !== undefined && (e.sender.instanceId !== this.parent?.instanceId || e.sender.executionId !== this.parent.executionId)) return;
         this.outcome = { status: 'TERMINATED', result: e.input, recurse: e.recurse, actionId: -1 };
+        if (e.tree === true) this.outcome.tree = true;
         // Pending actions of a terminated execution are never carried out: the children it was
         // about to create are not open (their creation never reaches history).
         for (const id of this.pending.keys()) this.open.delete(id);
