@@ -89,7 +89,7 @@ export const DiagnosticCode = {
   RetryNeverRetries: 'RETRY_NEVER_RETRIES',
   /** `expressionLang` other than jq (Swirl evaluates jq only). */
   UnsupportedExpressionLang: 'UNSUPPORTED_EXPRESSION_LANG',
-  /** A function type Swirl does not run yet (rpc, graphql, asyncapi, odata). */
+  /** A function type Swirl does not run yet (asyncapi). */
   UnsupportedFunctionType: 'UNSUPPORTED_FUNCTION_TYPE',
   /** A `custom` function whose operation is not one of Swirl's custom operations. */
   InvalidOperation: 'INVALID_OPERATION',
@@ -101,6 +101,20 @@ export const DiagnosticCode = {
   OpenApiNoServer: 'OPENAPI_NO_SERVER',
   /** A remote OpenAPI document cannot be fetched at validation (warning). */
   OpenApiUnreachable: 'OPENAPI_UNREACHABLE',
+  /** An rpc function without metadata.address (the gRPC server to call). */
+  RpcNoAddress: 'RPC_NO_ADDRESS',
+  /** An rpc function's .proto file does not load (syntax, a missing import). */
+  InvalidProto: 'INVALID_PROTO',
+  /** An rpc function's service is not in its .proto file. */
+  UnknownService: 'UNKNOWN_SERVICE',
+  /** An rpc function's method is not in its service. */
+  UnknownMethod: 'UNKNOWN_METHOD',
+  /** An rpc method that streams (only unary methods can be called). */
+  UnsupportedRpcStreaming: 'UNSUPPORTED_RPC_STREAMING',
+  /** A functionRef argument that the called rpc request message or odata function does not take. */
+  UnknownArgument: 'UNKNOWN_ARGUMENT',
+  /** A remote .proto file cannot be fetched at validation (warning). */
+  ProtoUnreachable: 'PROTO_UNREACHABLE',
   /** A start schedule whose cron or interval does not parse. */
   InvalidSchedule: 'INVALID_SCHEDULE',
   /** A switch state that is neither data- nor event-based, or mixes both. */

@@ -15,6 +15,7 @@ import { WorkflowError } from '../errors.js';
 import type { ActivityNames } from './run-context.js';
 import type { SecretTable } from './secrets.js';
 import { functionAuth } from './auth.js';
+import { callProtocol } from './protocol-calls.js';
 
 /** Activity names (shared by every workflow registered on an engine). */
 export const ACTIVITY_NAMES: ActivityNames = {
@@ -53,6 +54,10 @@ export interface CallInput {
   input?: unknown;
   state: string;
   action: string;
+  /** rpc, graphql, odata: the action's timeout (actionExecTimeout) as the call's own deadline. */
+  timeoutMs?: number;
+  /** graphql: the functionRef's selectionSet, its expressions evaluated. */
+  selectionSet?: string;
 }
 
 const CUSTOM = /^(invoke|binding|publish):([A-Za-z0-9][A-Za-z0-9._-]*)\/(\S+)$/;
@@ -128,10 +133,13 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
       }
       case 'custom':
         return callCustom(w, fn, input.arguments ?? input.input, actx);
-      case 'expression':
       case 'rpc':
+        return callProtocol(w, fn, 'rpc', input, actx);
       case 'graphql':
+        return callProtocol(w, fn, 'graphql', input, actx);
       case 'odata':
+        return callProtocol(w, fn, 'odata', input, actx);
+      case 'expression':
       case 'asyncapi':
         throw new WorkflowError('UNSUPPORTED_FUNCTION_TYPE', `function type '${type}' (function '${fn.name}') is not supported yet`, { nonRetryable: true });
       default:
