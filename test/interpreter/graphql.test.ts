@@ -1,0 +1,182 @@
+// graphql functions (issue 16) through the interpreter, against a real GraphQL server (graphql-js
+// schema served by graphql-http on 127.0.0.1): variables typed from introspection, the selection
+// set with expressions, errors[] with extensions.code, retries, timeouts and auth headers.
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphQLError, buildSchema } from 'graphql';
+import { createHandler } from 'graphql-http/lib/use/http';
+import { run } from './harness.js';
+
+const SDL = `
+  type Query {
+    pets: [Pet]
+    pet(id: Int!): Pet
+    flaky: String
+    slow: String
+    secret: String
+  }
+  type Mutation {
+    createPet(pet: PetInput!): Pet
+  }
+  type Treat { id: Int! }
+  type Age { years: Int, dogYears: Boolean }
+  type Pet {
+    id: Int!
+    name: String!
+    favoriteTreat: Treat
+    age(useDogYears: Boolean): Age
+  }
+  input PetInput {
+    id: Int!
+    name: String!
+    favoriteTreatId: Int
+  }
+`;
+
+/** The node adapter hands over Node's header object (graphql-http types it as a `get`-able one). */
+function authorizationOf(headers: unknown): string | undefined {
+  const v = (headers as Record<string, string | string[] | undefined>).authorization;
+  return typeof v === 'string' ? v : undefined;
+}
+
+interface Seen {
+  operationName?: string | null;
+  query: string;
+  variables?: Record<string, unknown> | null;
+  authorization?: string;
+}
+
+describe('graphql functions', () => {
+  let server: Server;
+  let endpoint = '';
+  const seen: Seen[] = [];
+  let flaky = 0;
+
+  before(async () => {
+    const pets = new Map<number, { id: number; name: string; favoriteTreatId?: number }>([[42, { id: 42, name: 'Snuffles', favoriteTreatId: 9001 }]]);
+    const pet = (p: { id: number; name: string; favoriteTreatId?: number }) => ({
+      ...p,
+      favoriteTreat: p.favoriteTreatId !== undefined ? { id: p.favoriteTreatId } : null,
+      age: ({ useDogYears }: { useDogYears?: boolean }) => ({ years: useDogYears ? 21 : 3, dogYears: useDogYears === true }),
+    });
+    const root = {
+      pets: () => [...pets.values()].map(pet),
+      pet: ({ id }: { id: number }) => {
+        const p = pets.get(id);
+        if (!p) throw new GraphQLError(`no pet ${id}`, { extensions: { code: 'PET_NOT_FOUND' } });
+        return pet(p);
+      },
+      createPet: ({ pet: input }: { pet: { id: number; name: string; favoriteTreatId?: number } }) => {
+        pets.set(input.id, input);
+        return pet(input);
+      },
+      flaky: () => {
+        if (flaky++ < 2) throw new GraphQLError('try again', { extensions: { code: 'UNAVAILABLE' } });
+        return 'ok';
+      },
+      slow: () => new Promise((r) => setTimeout(() => r('late'), 1500).unref()),
+      secret: (_args: unknown, ctx: { authorization?: string }) => {
+        if (ctx.authorization !== 'Bearer gql-token') throw new GraphQLError('unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } });
+        return 'the secret';
+      },
+    };
+    const handler = createHandler({
+      schema: buildSchema(SDL),
+      rootValue: root,
+      context: (req) => ({ authorization: authorizationOf(req.headers) }),
+      onSubscribe: (req, params) => {
+        seen.push({ operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
+      },
+    });
+    server = createServer((req, res) => void handler(req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  const calls = () => seen.filter((s) => s.operationName === 'SwirlCall');
+  const fns = () => [
+    { name: 'getOnePet', type: 'graphql', operation: `${endpoint}#query#pet` },
+    { name: 'createPet', type: 'graphql', operation: `${endpoint}#mutation#createPet` },
+    { name: 'flaky', type: 'graphql', operation: `${endpoint}#query#flaky` },
+    { name: 'slow', type: 'graphql', operation: `${endpoint}#query#slow` },
+    { name: 'secret', type: 'graphql', operation: `${endpoint}#query#secret`, authRef: 'token' },
+  ];
+  const one = (id: string, action: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ id, functions: fns(), auth: [{ name: 'token', scheme: 'bearer', properties: { token: 'none' } }], ...extra, states: [{ name: 'Call', type: 'operation', actions: [action], end: true }] });
+
+  it('a query: arguments travel as variables typed from the schema, the result is the data (spec example)', async () => {
+    const r = await run(one('gqlquery', { functionRef: { refName: 'getOnePet', arguments: { id: '${ .petId }' }, selectionSet: '{ id, name, favoriteTreat { id } }' } }), { petId: 42 });
+    assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+    assert.deepEqual(r.output, { petId: 42, pet: { id: 42, name: 'Snuffles', favoriteTreat: { id: 9001 } } });
+    const [call] = calls();
+    assert.equal(call!.query, 'query SwirlCall($id: Int!) { pet(id: $id) { id, name, favoriteTreat { id } } }');
+    assert.deepEqual(call!.variables, { id: 42 });
+    // The schema was read once, by introspection, before the call.
+    assert.equal(seen.filter((s) => s.operationName === 'SwirlIntrospection').length <= 1, true);
+  });
+
+  it('a mutation with an input object; a value that looks like GraphQL is data, not document', async () => {
+    const name = 'Sadaharu") { id } } mutation X { createPet(pet: {id: 1, name: "evil"';
+    const r = await run(one('gqlmutation', { functionRef: { refName: 'createPet', arguments: { pet: { id: 43, name, favoriteTreatId: 9001 } }, selectionSet: '{ id, name, favoriteTreat { id } }' } }), {});
+    assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+    assert.deepEqual(r.output, { createPet: { id: 43, name, favoriteTreat: { id: 9001 } } });
+    assert.equal(calls()[0]!.query, 'mutation SwirlCall($pet: PetInput!) { createPet(pet: $pet) { id, name, favoriteTreat { id } } }');
+  });
+
+  it('expressions inside the selection set are evaluated before the call', async () => {
+    const r = await run(
+      one('gqlselection', { functionRef: { refName: 'getOnePet', arguments: { id: 42 }, selectionSet: '{ name, age(useDogYears: ${ .isPetADog }) { years, dogYears } }' }, actionDataFilter: { toStateData: '${ .result }' } }),
+      { isPetADog: true },
+    );
+    assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+    assert.deepEqual((r.output as { result: unknown }).result, { pet: { name: 'Snuffles', age: { years: 21, dogYears: true } } });
+    assert.match(calls()[0]!.query, /age\(useDogYears: true\)/);
+  });
+
+  it('errors[] fail the action with the first extensions.code, which errors definitions match', async () => {
+    const def = one('gqlerror', { name: 'fetch', functionRef: { refName: 'getOnePet', arguments: { id: 7 }, selectionSet: '{ id }' } });
+    const failed = await run(def, {});
+    assert.equal(failed.runtimeStatus, 'FAILED');
+    assert.equal(failed.failure?.code, 'PET_NOT_FOUND');
+    assert.match(failed.failure!.message, /graphql query 'pet' at http:\/\/127\.0\.0\.1:\d+\/graphql failed: no pet 7/);
+    const handled = one('gqlhandled', { functionRef: { refName: 'getOnePet', arguments: { id: 7 }, selectionSet: '{ id }' } }, { errors: [{ name: 'NoPet', code: 'PET_NOT_FOUND' }] }) as { states: Record<string, unknown>[] };
+    handled.states[0]!.onErrors = [{ errorRef: 'NoPet', transition: 'Missing' }];
+    handled.states.push({ name: 'Missing', type: 'inject', data: { missing: true }, end: true });
+    assert.deepEqual((await run(handled, {})).output, { missing: true });
+  });
+
+  it('an error code listed in retryableErrors is retried', async () => {
+    flaky = 0;
+    const r = await run(one('gqlretry', { functionRef: { refName: 'flaky', arguments: {} }, retryRef: 'r', retryableErrors: ['Busy'] }, { errors: [{ name: 'Busy', code: 'UNAVAILABLE' }], retries: [{ name: 'r', maxAttempts: 4, delay: 'PT0.01S' }] }), {});
+    assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+    assert.deepEqual(r.output, { flaky: 'ok' });
+    assert.equal(calls().length, 3);
+  });
+
+  it('the actionExecTimeout bounds the call', async () => {
+    const r = await run({ ...one('gqlslow', { functionRef: { refName: 'slow', arguments: {} } }), timeouts: { actionExecTimeout: 'PT0.3S' } }, {});
+    assert.equal(r.runtimeStatus, 'FAILED');
+    assert.equal(r.failure?.code, 'timeout');
+  });
+
+  it('auth definitions apply: the bearer token is sent with the introspection and the call', async () => {
+    const def = one('gqlauth', { functionRef: { refName: 'secret', arguments: {} } }, { secrets: ['GQL_TOKEN'], auth: [{ name: 'token', scheme: 'bearer', properties: { token: '${ $SECRETS.GQL_TOKEN }' } }] });
+    const r = await run(def, {}, { secrets: { GQL_TOKEN: 'gql-token' } });
+    assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+    assert.deepEqual(r.output, { secret: 'the secret' });
+    assert.ok(seen.length > 0 && seen.every((s) => s.authorization === 'Bearer gql-token'));
+  });
+
+  it('an argument the field does not take is refused with the ones it does', async () => {
+    const r = await run(one('gqlbadarg', { functionRef: { refName: 'getOnePet', arguments: { petId: 1 }, selectionSet: '{ id }' } }), {});
+    assert.equal(r.runtimeStatus, 'FAILED');
+    assert.equal(r.failure?.code, 'INVALID_ARGUMENTS');
+    assert.match(r.failure!.message, /graphql query 'pet' has no argument 'petId' \(its arguments: id\)/);
+    assert.equal(calls().length, 0);
+  });
+});
