@@ -5,9 +5,13 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Server, ServerCredentials, status, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { run } from './harness.js';
+import { validateText } from '../../src/definition/validate.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/rpc/', import.meta.url));
 const TOKEN = 'grpc-token-42';
@@ -186,5 +190,38 @@ describe('rpc functions (gRPC)', () => {
       assert.match(e.message, /UNKNOWN_ARGUMENT argument 'petID' is not a field of the request message of 'good'; did you mean 'petId'\?/);
       return true;
     });
+  });
+
+  it('a proto file at an http URL is fetched with the files it imports, once, and cached', async () => {
+    const fetched: string[] = [];
+    const files: HttpServer = createServer((req, res) => {
+      fetched.push(req.url!);
+      const name = req.url!.replace(/^\/protos\//, '');
+      if (!['pets.proto', 'owner.proto'].includes(name)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(readFileSync(join(FIXTURES, name)));
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/protos/pets.proto`;
+      const def = {
+        id: 'rpcremote',
+        functions: [{ name: 'getPet', type: 'rpc', operation: `${url}#pets.v1.PetService#GetPet`, metadata: { address } }],
+        states: [{ name: 'Call', type: 'operation', actions: [{ functionRef: { refName: 'getPet', arguments: { petId: '1' } }, actionDataFilter: { results: '${ .owner }', toStateData: '${ .first }' } }, { functionRef: { refName: 'getPet', arguments: { petId: '2' } }, actionDataFilter: { results: '${ .petId }', toStateData: '${ .second }' } }], end: true }],
+      };
+      const r = await run(def, {});
+      assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+      assert.deepEqual(r.output, { first: { fullName: 'Ada' }, second: '2' });
+      assert.deepEqual(fetched, ['/protos/pets.proto', '/protos/owner.proto']);
+    } finally {
+      await new Promise<void>((r) => files.close(() => r()));
+    }
+  });
+
+  it('a definition registered without a location must name its proto file absolutely (RELATIVE_REFERENCE)', async () => {
+    const def = { id: 'rpcapi', specVersion: '0.8', functions: [fn('getPet', 'GetPet')], states: [{ name: 'Call', type: 'operation', actions: [{ functionRef: 'getPet' }], end: true }] };
+    const relative = await validateText(JSON.stringify(def), '<input>', { unanchored: true });
+    assert.deepEqual(relative.diagnostics.map((d) => [d.code, d.pointer]), [['RELATIVE_REFERENCE', '/functions/0/operation']]);
+    const absolute = { ...def, functions: [fn('getPet', 'GetPet', { operation: `${join(FIXTURES, 'pets.proto')}#PetService#GetPet` })] };
+    assert.deepEqual((await validateText(JSON.stringify(absolute), '<input>', { unanchored: true })).diagnostics, []);
   });
 });

@@ -10,7 +10,7 @@
 import { dirname } from 'node:path';
 import { load, type PackageDefinition } from '@grpc/proto-loader';
 import { DiagnosticCode, type Diagnostic } from '../diagnostic.js';
-import { isRelativeReference, resolveReference } from '../external.js';
+import { isRelativeReference, relativeReferenceDiagnostic, resolveReference } from '../external.js';
 import { joinPointer } from '../json-pointer.js';
 import type { ParsedDocument } from '../parse.js';
 import { reachProblem } from '../reach.js';
@@ -64,7 +64,11 @@ async function checkRpc(site: FunctionSite, workflow: ParsedDocument, cache: Map
   const r = new Reporter(site.at.file, site.at.source, site.at.value);
   const pointer = joinPointer(site.pointer, 'operation');
   const report = () => out.push(...r.diagnostics);
-  if (workflow.unanchored && isRelativeReference(uri)) return undefined; // RELATIVE_REFERENCE elsewhere
+  // A definition without a location (registered over the API) has no folder to resolve against.
+  if (workflow.unanchored && isRelativeReference(uri)) {
+    out.push(relativeReferenceDiagnostic(uri, workflow, site.at === workflow ? pointer : '/functions'));
+    return undefined;
+  }
   const target = resolveReference(uri.replace(/^file:\/\/(?=[^/])/i, ''), site.at.file);
   const refused = workflow.reach ? reachProblem(workflow.reach, target) : undefined;
   if (refused !== undefined) {
