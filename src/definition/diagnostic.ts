@@ -113,8 +113,10 @@ export const DiagnosticCode = {
   UnsupportedRpcStreaming: 'UNSUPPORTED_RPC_STREAMING',
   /** A functionRef argument that the called rpc request message or odata function does not take. */
   UnknownArgument: 'UNKNOWN_ARGUMENT',
-  /** A remote .proto file cannot be fetched at validation (warning). */
-  ProtoUnreachable: 'PROTO_UNREACHABLE',
+  /** A graphql function's field is not a root field of its endpoint's schema. */
+  UnknownField: 'UNKNOWN_FIELD',
+  /** A graphql endpoint's schema cannot be read by introspection at validation (warning). */
+  GraphqlUnreachable: 'GRAPHQL_UNREACHABLE',
   /** A start schedule whose cron or interval does not parse. */
   InvalidSchedule: 'INVALID_SCHEDULE',
   /** A switch state that is neither data- nor event-based, or mixes both. */

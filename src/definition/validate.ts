@@ -14,6 +14,7 @@ import { checkFlow } from './checks/flow.js';
 import { checkRestFunctions, type RestFunctionSite } from './checks/openapi.js';
 import { checkFunctionDefs } from './checks/functions.js';
 import { checkProtocolFunctions } from './checks/protocols.js';
+import { checkGraphqlFunctions } from './checks/graphql.js';
 import { checkReferences } from './checks/references.js';
 import { checkReservedId } from './checks/reserved-id.js';
 import { checkSchedule } from './checks/schedule.js';
@@ -246,7 +247,8 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   await checkDataInputSchema(doc, document, r, extra);
   if (document.unanchored) checkRestDocumentsAnchored(value, sections.functions, document, extra);
   await checkRestFunctions(restSites(sections.functions, origins.functions ?? { document, base: '/functions' }), document, extra);
-  await checkProtocolFunctions(functionSites(sections.functions, origins.functions ?? { document, base: '/functions' }), document, value, extra);
+  const fnSites = functionSites(sections.functions, origins.functions ?? { document, base: '/functions' });
+  await Promise.all([checkProtocolFunctions(fnSites, document, value, extra), checkGraphqlFunctions(fnSites, document, value, extra)]);
 
   // Checks read the document as written (so findings in external files are not reported twice,
   // at pointers that do not exist here); references resolve through the loaded sections.

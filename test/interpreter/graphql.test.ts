@@ -15,7 +15,7 @@ const SDL = `
     pet(id: Int!): Pet
     flaky: String
     slow: String
-    secret: String
+    secret(hint: String): String
   }
   type Mutation {
     createPet(pet: PetInput!): Pet
@@ -116,8 +116,8 @@ describe('graphql functions', () => {
     const [call] = calls();
     assert.equal(call!.query, 'query SwirlCall($id: Int!) { pet(id: $id) { id, name, favoriteTreat { id } } }');
     assert.deepEqual(call!.variables, { id: 42 });
-    // The schema was read once, by introspection, before the call.
-    assert.equal(seen.filter((s) => s.operationName === 'SwirlIntrospection').length <= 1, true);
+    // The variable types came from the schema, read by introspection before the call.
+    assert.ok(seen.findIndex((s) => s.operationName === 'SwirlIntrospection') < seen.indexOf(call!));
   });
 
   it('a mutation with an input object; a value that looks like GraphQL is data, not document', async () => {
@@ -165,15 +165,34 @@ describe('graphql functions', () => {
   });
 
   it('auth definitions apply: the bearer token is sent with the introspection and the call', async () => {
-    const def = one('gqlauth', { functionRef: { refName: 'secret', arguments: {} } }, { secrets: ['GQL_TOKEN'], auth: [{ name: 'token', scheme: 'bearer', properties: { token: '${ $SECRETS.GQL_TOKEN }' } }] });
+    const def = one('gqlauth', { functionRef: { refName: 'secret', arguments: { hint: 'x' } } }, { secrets: ['GQL_TOKEN'], auth: [{ name: 'token', scheme: 'bearer', properties: { token: '${ $SECRETS.GQL_TOKEN }' } }] });
     const r = await run(def, {}, { secrets: { GQL_TOKEN: 'gql-token' } });
     assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
     assert.deepEqual(r.output, { secret: 'the secret' });
-    assert.ok(seen.length > 0 && seen.every((s) => s.authorization === 'Bearer gql-token'));
+    assert.deepEqual(calls().map((s) => s.authorization), ['Bearer gql-token']);
+    // The schema this call's variables are typed by was read with the same credentials.
+    assert.ok(seen.some((s) => s.operationName === 'SwirlIntrospection' && s.authorization === 'Bearer gql-token'));
   });
 
-  it('an argument the field does not take is refused with the ones it does', async () => {
-    const r = await run(one('gqlbadarg', { functionRef: { refName: 'getOnePet', arguments: { petId: 1 }, selectionSet: '{ id }' } }), {});
+  it('validation introspects the endpoint: an unknown field or argument is a diagnostic with did-you-mean', async () => {
+    const def = one('gqlbad', { functionRef: { refName: 'getOnePet', arguments: { idd: 1 }, selectionSet: '{ id }' } }) as { functions: unknown[]; states: { actions: unknown[] }[] };
+    def.functions.push({ name: 'typo', type: 'graphql', operation: `${endpoint}#query#flaki` }, { name: 'gone', type: 'graphql', operation: 'http://127.0.0.1:1/graphql#query#pet' });
+    def.states[0]!.actions.push({ functionRef: { refName: 'typo', arguments: {} } }, { functionRef: { refName: 'gone', arguments: {} } });
+    await assert.rejects(run(def, {}), (e: Error & { code?: string; diagnostics?: { code: string; severity: string; message: string }[] }) => {
+      assert.equal(e.code, 'INVALID_DEFINITION');
+      assert.match(e.message, /UNKNOWN_ARGUMENT argument 'idd' is not an argument of the graphql field of 'getOnePet'; did you mean 'id'\?/);
+      assert.match(e.message, /UNKNOWN_FIELD graphql endpoint 'http:\/\/127\.0\.0\.1:\d+\/graphql' has no query field 'flaki'; did you mean 'flaky'\?/);
+      // An endpoint that does not answer is checked at the first call instead.
+      assert.deepEqual(e.diagnostics!.filter((d) => d.code === 'GRAPHQL_UNREACHABLE').map((d) => d.severity), ['warning']);
+      return true;
+    });
+    assert.equal(calls().length, 0);
+  });
+
+  it('with credentials the endpoint is checked at the first call: an unknown argument is refused before the call', async () => {
+    const def = one('gqlbadarg', { functionRef: { refName: 'authedPet', arguments: { petId: 1 }, selectionSet: '{ id }' } }) as { functions: unknown[] };
+    def.functions.push({ name: 'authedPet', type: 'graphql', operation: `${endpoint}#query#pet`, authRef: 'token' });
+    const r = await run(def, {});
     assert.equal(r.runtimeStatus, 'FAILED');
     assert.equal(r.failure?.code, 'INVALID_ARGUMENTS');
     assert.match(r.failure!.message, /graphql query 'pet' has no argument 'petId' \(its arguments: id\)/);

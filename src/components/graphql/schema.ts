@@ -1,7 +1,7 @@
 /**
  * @module components/graphql/schema
  * The argument types of a GraphQL endpoint's root fields, read by one introspection query per
- * endpoint and cached (specs/function-types.md: variables are declared with the types the schema
+ * endpoint (and credentials) and cached (specs/function-types.md: variables are declared with the types the schema
  * gives; guessing them from JSON values cannot tell `ID` from `String`, `Int` from `Float`, or name
  * an input object type). A failed introspection is not cached.
  */
@@ -55,7 +55,9 @@ export class SchemaCache {
 
   /** The endpoint's schema (introspected once). */
   schema(endpoint: string, opts: { authorization?: string; timeoutMs?: number; signal?: AbortSignal }): Promise<EndpointSchema> {
-    let p = this.schemas.get(endpoint);
+    // Per credentials too: what a schema shows may depend on who asks.
+    const key = JSON.stringify([endpoint, opts.authorization ?? null]);
+    let p = this.schemas.get(key);
     if (!p) {
       p = this.post(endpoint, { query: INTROSPECTION_QUERY, operationName: 'SwirlIntrospection' }, opts).then((r) => {
         const schema = (r.data as { __schema?: { queryType?: { fields?: RootField[] }; mutationType?: { fields?: RootField[] } | null } } | undefined)?.__schema;
@@ -65,8 +67,8 @@ export class SchemaCache {
         }
         return { query: fieldsOf(schema.queryType), mutation: fieldsOf(schema.mutationType) };
       });
-      p.catch(() => this.schemas.delete(endpoint));
-      this.schemas.set(endpoint, p);
+      p.catch(() => this.schemas.delete(key));
+      this.schemas.set(key, p);
     }
     return p;
   }
