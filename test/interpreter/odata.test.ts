@@ -46,6 +46,9 @@ describe('odata functions', () => {
         case '/svc/Flaky':
           if (flaky++ < 2) return json(503, { error: { code: 'Busy', message: 'busy' } });
           return json(200, { value: [] });
+        case '/svc/Huge':
+          // 9 MiB of entities, more than a caller reads (8 MiB).
+          return json(200, { value: Array.from({ length: 9 * 1024 }, (_, i) => ({ Id: i, Blob: 'x'.repeat(1024) })) });
         case '/svc/Slow':
           setTimeout(() => json(200, { value: [] }), 1500).unref();
           return;
@@ -68,6 +71,7 @@ describe('odata functions', () => {
     { name: 'queryPersons', type: 'odata', operation: `${service}#Persons` },
     { name: 'flaky', type: 'odata', operation: `${service}#Flaky` },
     { name: 'slow', type: 'odata', operation: `${service}#Slow` },
+    { name: 'huge', type: 'odata', operation: `${service}#Huge` },
     { name: 'secret', type: 'odata', operation: `${service}#Secret`, authRef: 'pw' },
   ];
   const one = (id: string, action: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -149,5 +153,12 @@ describe('odata functions', () => {
       return true;
     });
     assert.equal(seen.length, 0);
+  });
+
+  it('a response larger than 8 MiB is refused while it arrives (RESPONSE_TOO_LARGE)', async () => {
+    const r = await run(one('odatahuge', { functionRef: { refName: 'huge', arguments: {} } }), {}, opts);
+    assert.equal(r.runtimeStatus, 'FAILED');
+    assert.equal(r.failure?.code, 'RESPONSE_TOO_LARGE');
+    assert.match(r.failure!.message, /GET http:\/\/127\.0\.0\.1:\d+\/svc\/Huge: the response is larger than 8388608 bytes/);
   });
 });

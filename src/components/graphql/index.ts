@@ -9,6 +9,7 @@
  */
 import { request } from 'undici';
 import { InfrastructureError, WorkflowError } from '../../errors.js';
+import { boundedDispatcher, tooLarge } from '../bounded-http.js';
 import { SchemaCache, type GraphqlPost } from './schema.js';
 
 /** One call of a graphql function. */
@@ -72,9 +73,11 @@ export function createGraphqlCaller(): GraphqlCaller {
     let res;
     let raw: string;
     try {
-      res = await request(endpoint, { method: 'POST', headers, body: JSON.stringify(body), signal });
+      res = await request(endpoint, { method: 'POST', headers, body: JSON.stringify(body), signal, dispatcher: boundedDispatcher() });
       raw = await res.body.text();
     } catch (err) {
+      const big = tooLarge(err, `POST ${endpoint}`);
+      if (big) throw big;
       if (timeout?.aborted) throw new WorkflowError('timeout', `POST ${endpoint}: no answer within ${opts.timeoutMs} ms`, { details: { timeoutMs: opts.timeoutMs } });
       throw new InfrastructureError('NETWORK_ERROR', `POST ${endpoint}: ${(err as Error).message}`, { cause: err });
     }

@@ -9,6 +9,7 @@
  */
 import { request } from 'undici';
 import { InfrastructureError, WorkflowError } from '../../errors.js';
+import { boundedDispatcher, tooLarge } from '../bounded-http.js';
 
 /** One call of an odata function. */
 export interface ODataCall {
@@ -131,9 +132,11 @@ export function createODataCaller(): ODataCaller {
       let res;
       let raw: string;
       try {
-        res = await request(target, { method: 'GET', headers, signal });
+        res = await request(target, { method: 'GET', headers, signal, dispatcher: boundedDispatcher() });
         raw = await res.body.text();
       } catch (err) {
+        const big = tooLarge(err, `GET ${target}`);
+        if (big) throw big;
         if (timeout?.aborted) throw new WorkflowError('timeout', `GET ${target}: no answer within ${req.timeoutMs} ms`, { details: { timeoutMs: req.timeoutMs } });
         throw new InfrastructureError('NETWORK_ERROR', `GET ${target}: ${(err as Error).message}`, { cause: err });
       }
