@@ -5,7 +5,7 @@
  * @grpc/proto-loader, its service and method must exist and be unary, and the literal argument names
  * of every functionRef calling it must be fields of the request message; an odata functionRef's
  * arguments must be `key`/`queryOptions` with known query options. A remote .proto is checked at
- * its first call. graphql field and argument names need the endpoint's schema: first call.
+ * its first call. graphql functions: checks/graphql.ts.
  */
 import { dirname } from 'node:path';
 import { load, type PackageDefinition } from '@grpc/proto-loader';
@@ -69,7 +69,9 @@ async function checkRpc(site: FunctionSite, workflow: ParsedDocument, cache: Map
     out.push(relativeReferenceDiagnostic(uri, workflow, site.at === workflow ? pointer : '/functions'));
     return undefined;
   }
-  const target = resolveReference(uri.replace(/^file:\/\/(?=[^/])/i, ''), site.at.file);
+  // Relative to the workflow file, as the runtime caller resolves it (also for functions written
+  // in an external functions file, as for rest functions' OpenAPI documents).
+  const target = resolveReference(uri.replace(/^file:\/\/(?=[^/])/i, ''), workflow.file);
   const refused = workflow.reach ? reachProblem(workflow.reach, target) : undefined;
   if (refused !== undefined) {
     r.error(DiagnosticCode.ReferenceNotAllowed, pointer, `the proto file '${uri}' of this rpc function is not allowed: ${refused}`);
@@ -81,7 +83,7 @@ async function checkRpc(site: FunctionSite, workflow: ParsedDocument, cache: Map
   if (!loading) cache.set(target.path, (loading = loadProto(target.path)));
   const loaded = await loading;
   if (!loaded.ok) {
-    if (loaded.reason === 'no such file') r.error(DiagnosticCode.FileNotFound, pointer, `cannot load the proto file of this rpc function from '${uri}': no such file`, { hint: `the path is relative to ${site.at.file}` });
+    if (loaded.reason === 'no such file') r.error(DiagnosticCode.FileNotFound, pointer, `cannot load the proto file of this rpc function from '${uri}': no such file`, { hint: `the path is relative to the workflow file (${workflow.file}), or write an absolute path or URL` });
     else r.error(DiagnosticCode.InvalidProto, pointer, `the proto file '${uri}' does not load: ${loaded.reason}`, { hint: 'imports resolve against the folder of the proto file' });
     report();
     return undefined;
