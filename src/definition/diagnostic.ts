@@ -115,6 +115,8 @@ export const DiagnosticCode = {
   UnknownArgument: 'UNKNOWN_ARGUMENT',
   /** A graphql function's field is not a root field of its endpoint's schema. */
   UnknownField: 'UNKNOWN_FIELD',
+  /** A graphql function's metadata.argumentTypes does not parse as `name: Type, …`. */
+  InvalidArgumentTypes: 'INVALID_ARGUMENT_TYPES',
   /** A graphql endpoint's schema cannot be read by introspection at validation (warning). */
   GraphqlUnreachable: 'GRAPHQL_UNREACHABLE',
   /** A start schedule whose cron or interval does not parse. */

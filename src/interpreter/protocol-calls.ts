@@ -20,6 +20,9 @@ export const RPC_ADDRESS_KEY = 'address';
 /** Function metadata: `"true"` for a TLS connection to the gRPC server. */
 export const RPC_TLS_KEY = 'tls';
 
+/** Function metadata: the graphql variables' types, written out instead of read by introspection. */
+export const GRAPHQL_TYPES_KEY = 'argumentTypes';
+
 let callers: { rpc: RpcCaller; graphql: GraphqlCaller; odata: ODataCaller; auth: AuthorizationProvider } | undefined;
 
 function shared() {
@@ -65,7 +68,11 @@ export async function callProtocol(w: ActivityWorkflow, fn: FunctionDef, type: '
       return c.rpc.call({ ...common, baseDir: w.baseDir, address, tls: String(fn.metadata?.[RPC_TLS_KEY]) === 'true', ...(w.reach ? { reach: w.reach } : {}) });
     }
     case 'graphql':
-      return c.graphql.call({ ...common, ...(input.selectionSet !== undefined ? { selectionSet: input.selectionSet } : {}) });
+      return c.graphql.call({
+        ...common,
+        ...(input.selectionSet !== undefined ? { selectionSet: input.selectionSet } : {}),
+        ...(typeof fn.metadata?.[GRAPHQL_TYPES_KEY] === 'string' ? { argumentTypes: fn.metadata[GRAPHQL_TYPES_KEY] } : {}),
+      });
     case 'odata':
       return c.odata.call(common);
     default: {

@@ -5,7 +5,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError, buildSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, buildSchema } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/http';
 import { run } from './harness.js';
 
@@ -90,7 +90,16 @@ describe('graphql functions', () => {
         seen.push({ operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
       },
     });
-    server = createServer((req, res) => void handler(req, res));
+    // The same schema with introspection refused, as production servers often configure it.
+    const closed = createHandler({
+      schema: buildSchema(SDL),
+      rootValue: root,
+      validationRules: (_req, _args, rules) => [...rules, NoSchemaIntrospectionCustomRule],
+      onSubscribe: (req, params) => {
+        seen.push({ operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
+      },
+    });
+    server = createServer((req, res) => void (req.url === '/closed' ? closed(req, res) : handler(req, res)));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   });
@@ -197,5 +206,44 @@ describe('graphql functions', () => {
     assert.equal(r.failure?.code, 'INVALID_ARGUMENTS');
     assert.match(r.failure!.message, /graphql query 'pet' has no argument 'petId' \(its arguments: id\)/);
     assert.equal(calls().length, 0);
+  });
+
+  it('an endpoint without introspection: metadata.argumentTypes gives the variables their types', async () => {
+    const closed = endpoint.replace(/\/graphql$/, '/closed');
+    const def = {
+      id: 'gqlclosed',
+      functions: [
+        { name: 'typed', type: 'graphql', operation: `${closed}#query#pet`, metadata: { argumentTypes: 'id: Int!' } },
+        { name: 'untyped', type: 'graphql', operation: `${closed}#query#pet`, authRef: 'token' },
+      ],
+      auth: [{ name: 'token', scheme: 'bearer', properties: { token: 'none' } }],
+      states: [
+        { name: 'Typed', type: 'operation', actions: [{ functionRef: { refName: 'typed', arguments: { id: 42 }, selectionSet: '{ name }' } }], transition: 'Untyped' },
+        { name: 'Untyped', type: 'operation', actions: [{ functionRef: { refName: 'untyped', arguments: { id: 42 }, selectionSet: '{ name }' } }], end: true },
+      ],
+    };
+    const r = await run(def, {});
+    assert.equal(r.runtimeStatus, 'FAILED');
+    assert.equal(calls()[0]!.query, 'query SwirlCall($id: Int!) { pet(id: $id) { name } }');
+    assert.deepEqual(r.failure && { code: r.failure.code }, { code: 'GRAPHQL_INTROSPECTION_FAILED' });
+    assert.match(r.failure!.message, /graphql endpoint http:\/\/127\.0\.0\.1:\d+\/closed does not answer introspection, which gives the types of the variables: GraphQL introspection has been disabled/);
+    // The first state's call succeeded with the declared types.
+    assert.equal(calls().length, 1);
+  });
+
+  it('validation: a metadata.argumentTypes that does not parse, or that lacks an argument, is a diagnostic', async () => {
+    const def = {
+      id: 'gqltypesbad',
+      functions: [
+        { name: 'broken', type: 'graphql', operation: `${endpoint}#query#pet`, metadata: { argumentTypes: 'id Int!' } },
+        { name: 'partial', type: 'graphql', operation: `${endpoint}#query#pet`, metadata: { argumentTypes: 'id: Int!' } },
+      ],
+      states: [{ name: 'Call', type: 'operation', actions: [{ functionRef: { refName: 'broken', arguments: { id: 1 } } }, { functionRef: { refName: 'partial', arguments: { id: 1, ide: 2 } } }], end: true }],
+    };
+    await assert.rejects(run(def, {}), (e: Error) => {
+      assert.match(e.message, /INVALID_ARGUMENT_TYPES function 'broken': metadata\.argumentTypes: 'id Int!' is not 'name: Type'/);
+      assert.match(e.message, /UNKNOWN_ARGUMENT argument 'ide' is not an argument of the graphql field of 'partial'; did you mean 'id'\?/);
+      return true;
+    });
   });
 });

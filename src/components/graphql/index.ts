@@ -19,6 +19,11 @@ export interface GraphqlCall {
   arguments: Record<string, unknown>;
   /** The selection set (expressions in it already evaluated); none for a field of scalar type. */
   selectionSet?: string;
+  /**
+   * The variables' types written out (function `metadata.argumentTypes`, `"id: Int!, pet: PetInput!"`):
+   * used instead of introspection, e.g. for an endpoint that has it disabled.
+   */
+  argumentTypes?: string;
   /** The Authorization header value (also sent with the introspection query). */
   authorization?: string;
   idempotencyKey?: string;
@@ -51,6 +56,34 @@ export function buildDocument(kind: 'query' | 'mutation', field: string, args: s
   const sel = selectionSet?.trim();
   const selection = sel ? (sel.startsWith('{') ? ` ${sel}` : ` { ${sel} }`) : '';
   return `${kind} SwirlCall${vars ? `(${vars})` : ''} { ${field}${call ? `(${call})` : ''}${selection} }`;
+}
+
+/** One `name: Type` of an argumentTypes list (`$` before the name allowed). */
+const DECLARED = /^\s*\$?([_A-Za-z][_0-9A-Za-z]*)\s*:\s*(\[*\s*[_A-Za-z][_0-9A-Za-z]*\s*!?\s*(?:\]\s*!?\s*)*)$/;
+
+/**
+ * `"id: Int!, tags: [String!]"` → `{ id: 'Int!', tags: '[String!]' }`; an error naming the entry
+ * that does not parse (or whose brackets do not balance).
+ */
+export function parseArgumentTypes(text: string): { ok: true; types: Record<string, string> } | { ok: false; error: string } {
+  const out: Record<string, string> = {};
+  for (const entry of text.split(',')) {
+    if (entry.trim() === '') continue;
+    const m = DECLARED.exec(entry);
+    const type = m?.[2]?.replace(/\s+/g, '');
+    if (!m || !type || (type.match(/\[/g) ?? []).length !== (type.match(/\]/g) ?? []).length) return { ok: false, error: `'${entry.trim()}' is not 'name: Type' (e.g. 'id: Int!' or 'ids: [ID!]!')` };
+    out[m[1]!] = type;
+  }
+  return { ok: true, types: out };
+}
+
+function declaredTypes(text: string, field: string, args: string[]): Record<string, string> {
+  const parsed = parseArgumentTypes(text);
+  if (!parsed.ok) throw new WorkflowError('INVALID_ARGUMENT_TYPES', `graphql field '${field}': metadata.argumentTypes: ${parsed.error}`, { nonRetryable: true });
+  const types = parsed.types;
+  const missing = args.filter((a) => types[a] === undefined);
+  if (missing.length > 0) throw new WorkflowError('INVALID_ARGUMENTS', `graphql field '${field}': metadata.argumentTypes declares no type for '${missing.join("', '")}' (it declares: ${Object.keys(types).join(', ') || 'none'})`, { nonRetryable: true });
+  return types;
 }
 
 /** The code of a GraphQL error list: the first `extensions.code`, else GRAPHQL_ERROR. */
@@ -104,7 +137,7 @@ export function createGraphqlCaller(): GraphqlCaller {
       const args = Object.keys(req.arguments);
       const bad = args.filter((a) => !NAME.test(a));
       if (bad.length > 0) throw new WorkflowError('INVALID_ARGUMENTS', `graphql ${op.kind} '${op.field}': '${bad.join("', '")}' ${bad.length === 1 ? 'is not a GraphQL name' : 'are not GraphQL names'}`, { nonRetryable: true });
-      const types = args.length > 0 ? await schemas.argumentTypes(op.endpoint, op.kind, op.field, args, opts) : {};
+      const types = args.length === 0 ? {} : req.argumentTypes !== undefined ? declaredTypes(req.argumentTypes, op.field, args) : await schemas.argumentTypes(op.endpoint, op.kind, op.field, args, opts);
       const query = buildDocument(op.kind, op.field, args, types, req.selectionSet);
       const result = await post(op.endpoint, { query, variables: req.arguments, operationName: 'SwirlCall' }, { ...opts, idempotencyKey: req.idempotencyKey });
       if (Array.isArray(result.errors) && result.errors.length > 0) {

@@ -47,6 +47,22 @@ async function introspect(endpoint: string): Promise<Introspected> {
   }
 }
 
+/**
+ * The names of a `metadata.argumentTypes` list (`"id: Int!, pet: PetInput!"`), or why it does not
+ * parse. The same grammar as the runtime caller's (components/graphql: parseArgumentTypes).
+ */
+function declaredNames(text: string): string[] | string {
+  const names: string[] = [];
+  for (const entry of text.split(',')) {
+    if (entry.trim() === '') continue;
+    const m = /^\s*\$?([_A-Za-z][_0-9A-Za-z]*)\s*:\s*(\[*\s*[_A-Za-z][_0-9A-Za-z]*\s*!?\s*(?:\]\s*!?\s*)*)$/.exec(entry);
+    const type = m?.[2]?.replace(/\s+/g, '') ?? '';
+    if (!m || (type.match(/\[/g) ?? []).length !== (type.match(/\]/g) ?? []).length) return `metadata.argumentTypes: '${entry.trim()}' is not 'name: Type' (e.g. 'id: Int!' or 'ids: [ID!]!')`;
+    names.push(m[1]!);
+  }
+  return names;
+}
+
 /** Checks graphql functions and the argument names of the functionRefs in `doc` that call them. */
 export async function checkGraphqlFunctions(sites: FunctionSite[], workflow: ParsedDocument, doc: Obj, out: Diagnostic[]): Promise<void> {
   const cache = new Map<string, Promise<Introspected>>();
@@ -67,6 +83,15 @@ export async function checkGraphqlFunctions(sites: FunctionSite[], workflow: Par
         return;
       }
       const metadata = isObject(s.fn.metadata) ? s.fn.metadata : {};
+      if (typeof metadata.argumentTypes === 'string') {
+        // Types written out (an endpoint without introspection): no introspection, the names checked against them.
+        const declared = declaredNames(metadata.argumentTypes);
+        if (typeof declared === 'string') {
+          r.error(DiagnosticCode.InvalidArgumentTypes, joinPointer(s.pointer, 'metadata', 'argumentTypes'), `function '${String(s.fn.name)}': ${declared}`, { hint: "e.g. argumentTypes: 'id: Int!, pet: PetInput!'" });
+          out.push(...r.diagnostics);
+        } else if (typeof s.fn.name === 'string') argsOf.set(s.fn.name, declared);
+        return;
+      }
       if (s.fn.authRef !== undefined || metadata.invocationAuthRef !== undefined) return; // credentials exist at run time only
       let loading = cache.get(endpoint);
       if (!loading) cache.set(endpoint, (loading = introspect(endpoint)));
