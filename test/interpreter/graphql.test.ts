@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, buildSchema } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/http';
 import { run } from './harness.js';
+import { validateText } from '../../src/definition/validate.js';
 
 const SDL = `
   type Query {
@@ -245,5 +246,15 @@ describe('graphql functions', () => {
       assert.match(e.message, /UNKNOWN_ARGUMENT argument 'ide' is not an argument of the graphql field of 'partial'; did you mean 'id'\?/);
       return true;
     });
+  });
+
+  it('validation sends no introspection where the reach policy does not let a definition read', async () => {
+    const def = { id: 'gqlreach', specVersion: '0.8', functions: [{ name: 'typo', type: 'graphql', operation: `${endpoint}#query#flaki` }], states: [{ name: 'Call', type: 'operation', actions: [{ functionRef: { refName: 'typo', arguments: { x: 1 } } }], end: true }] };
+    const closedPolicy = await validateText(JSON.stringify(def), '<input>', { unanchored: true, reach: { urlPrefixes: [] } });
+    assert.deepEqual(closedPolicy.diagnostics, []);
+    assert.equal(seen.length, 0);
+    const allowed = await validateText(JSON.stringify(def), '<input>', { unanchored: true, reach: { urlPrefixes: [endpoint] } });
+    assert.deepEqual(allowed.diagnostics.map((d) => d.code), ['UNKNOWN_FIELD']);
+    assert.equal(seen.length, 1);
   });
 });
