@@ -1,7 +1,8 @@
 /**
  * @module interpreter/activities
  * The side effects of a workflow, run as engine activities (at-least-once, each with an
- * idempotency key): rest and custom function calls, publishing produced events, terminating
+ * idempotency key): rest, rpc, graphql, odata (protocol-calls.ts) and custom function calls,
+ * publishing produced events, terminating
  * instances (async subflows, workflowExecTimeout) and waiting for the secrets table (it returns
  * the names of missing secrets, never values). The orchestration program only schedules them.
  */

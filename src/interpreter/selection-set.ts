@@ -3,7 +3,8 @@
  * A graphql functionRef's `selectionSet` with the `${ … }` expressions inside it evaluated (spec
  * §Using Functions for GraphQL Service Invocations: "Expressions must be evaluated before executing
  * the operation"). Each result is written as a GraphQL literal (strings quoted and escaped, input
- * objects with bare keys), so a value cannot break out of its place in the selection.
+ * objects with bare keys), so a value cannot break out of its place in the selection. Also what
+ * else the orchestration adds to an rpc/graphql/odata call's input (protocolCallExtras).
  */
 import type { FunctionDef, FunctionRef } from '../definition/types.js';
 import { compileExpression } from '../expressions/index.js';
