@@ -89,7 +89,7 @@ export const DiagnosticCode = {
   RetryNeverRetries: 'RETRY_NEVER_RETRIES',
   /** `expressionLang` other than jq (Swirl evaluates jq only). */
   UnsupportedExpressionLang: 'UNSUPPORTED_EXPRESSION_LANG',
-  /** A function type Swirl does not run yet (rpc, graphql, asyncapi, odata). */
+  /** A function type Swirl does not run yet (asyncapi). */
   UnsupportedFunctionType: 'UNSUPPORTED_FUNCTION_TYPE',
   /** A `custom` function whose operation is not one of Swirl's custom operations. */
   InvalidOperation: 'INVALID_OPERATION',
@@ -101,6 +101,24 @@ export const DiagnosticCode = {
   OpenApiNoServer: 'OPENAPI_NO_SERVER',
   /** A remote OpenAPI document cannot be fetched at validation (warning). */
   OpenApiUnreachable: 'OPENAPI_UNREACHABLE',
+  /** An rpc function without metadata.address (the gRPC server to call). */
+  RpcNoAddress: 'RPC_NO_ADDRESS',
+  /** An rpc function's .proto file does not load (syntax, a missing import). */
+  InvalidProto: 'INVALID_PROTO',
+  /** An rpc function's service is not in its .proto file. */
+  UnknownService: 'UNKNOWN_SERVICE',
+  /** An rpc function's method is not in its service. */
+  UnknownMethod: 'UNKNOWN_METHOD',
+  /** An rpc method that streams (only unary methods can be called). */
+  UnsupportedRpcStreaming: 'UNSUPPORTED_RPC_STREAMING',
+  /** A functionRef argument that the called rpc request message or odata function does not take. */
+  UnknownArgument: 'UNKNOWN_ARGUMENT',
+  /** A graphql function's field is not a root field of its endpoint's schema. */
+  UnknownField: 'UNKNOWN_FIELD',
+  /** A graphql function's metadata.argumentTypes does not parse as `name: Type, …`. */
+  InvalidArgumentTypes: 'INVALID_ARGUMENT_TYPES',
+  /** A graphql endpoint's schema cannot be read by introspection at validation (warning). */
+  GraphqlUnreachable: 'GRAPHQL_UNREACHABLE',
   /** A start schedule whose cron or interval does not parse. */
   InvalidSchedule: 'INVALID_SCHEDULE',
   /** A switch state that is neither data- nor event-based, or mixes both. */

@@ -13,6 +13,8 @@ import { checkExpressions, checkFunctionExpressions } from './checks/expressions
 import { checkFlow } from './checks/flow.js';
 import { checkRestFunctions, type RestFunctionSite } from './checks/openapi.js';
 import { checkFunctionDefs } from './checks/functions.js';
+import { checkProtocolFunctions } from './checks/protocols.js';
+import { checkGraphqlFunctions } from './checks/graphql.js';
 import { checkReferences } from './checks/references.js';
 import { checkReservedId } from './checks/reserved-id.js';
 import { checkSchedule } from './checks/schedule.js';
@@ -245,6 +247,8 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   await checkDataInputSchema(doc, document, r, extra);
   if (document.unanchored) checkRestDocumentsAnchored(value, sections.functions, document, extra);
   await checkRestFunctions(restSites(sections.functions, origins.functions ?? { document, base: '/functions' }), document, extra);
+  const fnSites = functionSites(sections.functions, origins.functions ?? { document, base: '/functions' });
+  await Promise.all([checkProtocolFunctions(fnSites, document, value, extra), checkGraphqlFunctions(fnSites, document, value, extra)]);
 
   // Checks read the document as written (so findings in external files are not reported twice,
   // at pointers that do not exist here); references resolve through the loaded sections.
@@ -328,6 +332,11 @@ function restSites(functions: unknown[] | undefined, origin: { document: ParsedD
       ? [{ operation: f.operation, at: origin.document, pointer: `${origin.base}/${i}/operation`, authenticated: typeof f.authRef === 'string' || isObject(f.authRef) }]
       : [],
   );
+}
+
+/** Every function definition (an object), with where it is written. */
+function functionSites(functions: unknown[] | undefined, origin: { document: ParsedDocument; base: string }): { fn: Record<string, unknown>; at: ParsedDocument; pointer: string }[] {
+  return (functions ?? []).flatMap((f, i) => (isObject(f) ? [{ fn: f, at: origin.document, pointer: `${origin.base}/${i}` }] : []));
 }
 
 /** Loads an external functions/events/retries/errors file (`{"functions": [...]}`) and checks it. */

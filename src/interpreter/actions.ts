@@ -14,6 +14,7 @@ import { buildCloudEvent, listen, produceEvent, waitForEvents } from './events.j
 import { TIMEOUT, WorkflowTimeoutSignal, type Deadline, type RunContext, type Step } from './run-context.js';
 import { EngineFlag } from '../engine/flags.js';
 import type { ActionPlace, ActionTarget } from './timeline.js';
+import { protocolCallExtras } from './selection-set.js';
 
 /** Where an action runs: its state, the deadlines in force, and the action timeout. */
 export interface ActionScope {
@@ -174,7 +175,7 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
       }
       return { result: yield* rc.wait(rc.ctx.callActivity(appActivity, args ?? input), deadlines), async: false };
     }
-    const call = { workflow: rc.workflowName, definition: rc.graph.hash, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label };
+    const call = { workflow: rc.workflowName, definition: rc.graph.hash, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label, ...protocolCallExtras(rc, fn, ref, pointer, input, scope.actionExecMs) };
     // invoke: async is fire-and-forget: the call is made even if the workflow ends first (a
     // detached task outlives its instance) and the workflow never waits for it (spec §FunctionRef).
     if (ref.invoke === 'async') {

@@ -1,7 +1,8 @@
 /**
  * @module interpreter/activities
  * The side effects of a workflow, run as engine activities (at-least-once, each with an
- * idempotency key): rest and custom function calls, publishing produced events, terminating
+ * idempotency key): rest, rpc, graphql, odata (protocol-calls.ts) and custom function calls,
+ * publishing produced events, terminating
  * instances (async subflows, workflowExecTimeout) and waiting for the secrets table (it returns
  * the names of missing secrets, never values). The orchestration program only schedules them.
  */
@@ -15,6 +16,7 @@ import { WorkflowError } from '../errors.js';
 import type { ActivityNames } from './run-context.js';
 import type { SecretTable } from './secrets.js';
 import { functionAuth } from './auth.js';
+import { callProtocol } from './protocol-calls.js';
 
 /** Activity names (shared by every workflow registered on an engine). */
 export const ACTIVITY_NAMES: ActivityNames = {
@@ -53,6 +55,10 @@ export interface CallInput {
   input?: unknown;
   state: string;
   action: string;
+  /** rpc, graphql, odata: the action's timeout (actionExecTimeout) as the call's own deadline. */
+  timeoutMs?: number;
+  /** graphql: the functionRef's selectionSet, its expressions evaluated. */
+  selectionSet?: string;
 }
 
 const CUSTOM = /^(invoke|binding|publish):([A-Za-z0-9][A-Za-z0-9._-]*)\/(\S+)$/;
@@ -128,10 +134,13 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
       }
       case 'custom':
         return callCustom(w, fn, input.arguments ?? input.input, actx);
-      case 'expression':
       case 'rpc':
+        return callProtocol(w, fn, 'rpc', input, actx);
       case 'graphql':
+        return callProtocol(w, fn, 'graphql', input, actx);
       case 'odata':
+        return callProtocol(w, fn, 'odata', input, actx);
+      case 'expression':
       case 'asyncapi':
         throw new WorkflowError('UNSUPPORTED_FUNCTION_TYPE', `function type '${type}' (function '${fn.name}') is not supported yet`, { nonRetryable: true });
       default:

@@ -5,7 +5,10 @@
  * the Dapr building blocks `invoke:<appId>/<method>`, `binding:<name>/<operation>`,
  * `publish:<pubsub>/<topic>`, and `activity:<name>` (an activity registered on the engine: by a
  * connected Dapr SDK app over gRPC, or in process).
- * `rpc`, `graphql`, `asyncapi` and `odata` are reported here, at validation time, never at run time.
+ * `rpc` (`<proto-uri>#<service>#<method>`, with metadata.address), `graphql`
+ * (`<endpoint>#<query|mutation>#<field>`) and `odata` (`<service-uri>#<entity-set>`): their grammar
+ * here, the proto and argument names in checks/protocols.ts (specs/function-types.md).
+ * `asyncapi` is reported here, at validation time, never at run time.
  */
 import { DiagnosticCode } from '../diagnostic.js';
 import { joinPointer } from '../json-pointer.js';
@@ -62,11 +65,25 @@ export function checkFunctionDefs(functions: unknown[], base: string, r: Reporte
         });
         return;
       case FunctionType.Rpc:
+        if (op !== undefined && !/^.+#[^#]+#[^#]+$/.test(op)) {
+          r.error(DiagnosticCode.InvalidOperation, joinPointer(pointer, 'operation'), `${label}: an rpc operation must be '<proto-file-uri>#<service>#<method>', got '${op}'`, { hint: "e.g. 'protos/pets.proto#PetService#GetPet' (specs/function-types.md)" });
+        } else if (typeof fn.metadata !== 'object' || fn.metadata === null || typeof (fn.metadata as Record<string, unknown>).address !== 'string') {
+          r.error(DiagnosticCode.RpcNoAddress, joinPointer(pointer, 'metadata'), `${label}: an rpc function needs metadata.address, the gRPC server to call`, { hint: "e.g. metadata: {address: '127.0.0.1:50051'} (add tls: 'true' for a TLS server)" });
+        }
+        return;
       case FunctionType.Graphql:
-      case FunctionType.Asyncapi:
+        if (op !== undefined && !/^.+#(query|mutation)#[_A-Za-z][_0-9A-Za-z]*$/.test(op)) {
+          r.error(DiagnosticCode.InvalidOperation, joinPointer(pointer, 'operation'), `${label}: a graphql operation must be '<endpoint-uri>#<query|mutation>#<field>', got '${op}'`, { hint: "e.g. 'https://example.com/pets/graphql#query#pet' (subscriptions are not part of 0.8)" });
+        }
+        return;
       case FunctionType.Odata:
+        if (op !== undefined && !/^[^#]+#[^#/]+$/.test(op)) {
+          r.error(DiagnosticCode.InvalidOperation, joinPointer(pointer, 'operation'), `${label}: an odata operation must be '<odata-service-uri>#<entity-set>', got '${op}'`, { hint: "e.g. 'https://services.odata.org/V4/TripPinService#People'" });
+        }
+        return;
+      case FunctionType.Asyncapi:
         r.error(DiagnosticCode.UnsupportedFunctionType, joinPointer(pointer, 'type'), `${label}: function type '${type}' is not supported yet`, {
-          hint: "Swirl runs 'rest', 'expression' and 'custom' (Dapr invoke:/binding:/publish:, app activity:) functions",
+          hint: "Swirl runs 'rest', 'rpc', 'graphql', 'odata', 'expression' and 'custom' (Dapr invoke:/binding:/publish:, app activity:) functions",
         });
         return;
       default:
