@@ -95,9 +95,10 @@ function nodeSvg(n: DiagramNode, dx: number, dy: number): string {
       shape = `<rect class="swd-box" x="${r(x)}" y="${r(y)}" width="${r(n.width)}" height="${r(n.height)}" rx="${r(n.height / 2)}"/>`;
       break;
     case DiagramNodeKind.State:
+      // A switch is a box with cut corners (a decision); waits (event, callback, sleep) are rounder.
       shape =
         n.stateType === 'switch' && !n.children
-          ? `<rect class="swd-box" x="${r(x)}" y="${r(y)}" width="${r(n.width)}" height="${r(n.height)}" rx="2" transform="skewX(0)"/><path class="swd-box" d="M${r(x)},${r(y + n.height / 2)} l8,-8 M${r(x)},${r(y + n.height / 2)} l8,8"/>`
+          ? `<polygon class="swd-box" points="${[[x + 10, y], [x + n.width - 10, y], [x + n.width, y + n.height / 2], [x + n.width - 10, y + n.height], [x + 10, y + n.height], [x, y + n.height / 2]].map(([px, py]) => `${r(px!)},${r(py!)}`).join(' ')}"/>`
           : `<rect class="swd-box" x="${r(x)}" y="${r(y)}" width="${r(n.width)}" height="${r(n.height)}" rx="${n.stateType === 'sleep' || n.stateType === 'event' || n.stateType === 'callback' ? 14 : 6}"/>`;
       break;
     case DiagramNodeKind.Branch:
@@ -121,7 +122,7 @@ function nodeSvg(n: DiagramNode, dx: number, dy: number): string {
 }
 
 function arrowDef(id: string, colour: string): string {
-  return `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" style="fill:${colour}"/></marker>`;
+  return `<marker id="${id}" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" style="fill:${colour}"/></marker>`;
 }
 
 /** Renders the diagram as a standalone SVG document (also valid inline in HTML). */
