@@ -82,7 +82,7 @@ export function createUiHandler(dir: string | undefined = defaultUiDir()): UiHan
     if (pathname !== '/ui' && !pathname.startsWith('/ui/')) return undefined;
     if (pathname === '/ui') return new Response(null, { status: 308, headers: { location: '/ui/' } });
     if (req.method !== 'GET' && req.method !== 'HEAD') return errorBody(405, 'ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${pathname} (allowed: GET, HEAD)`);
-    if (dir === undefined) return errorBody(404, 'ERR_UI_NOT_BUILT', 'the dashboard is not built: run npm run build (it writes dist/ui/)');
+    if (dir === undefined || (assets === undefined && !existsSync(join(dir, 'index.html')))) return errorBody(404, 'ERR_UI_NOT_BUILT', 'the dashboard is not built: run npm run build (it writes dist/ui/)');
     assets ??= readAssets(dir);
     let name: string;
     try {
