@@ -44,7 +44,7 @@ export interface App {
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/v1.0/healthz', '/readyz', '/v1.0/healthz/outbound']);
 
 /** The dashboard's files: public (the page holds no secret; it asks for the token and sends it on API calls). */
-const isUiPath = (pathname: string) => pathname === '/ui' || pathname.startsWith('/ui/');
+const isUiPath = (pathname: string) => pathname === '/' || pathname === '/ui' || pathname.startsWith('/ui/');
 
 function tokenMatches(expected: Buffer, given: string | null): boolean {
   if (given === null) return false;

@@ -72,13 +72,15 @@ function readAssets(dir: string): Map<string, Asset> {
   return assets;
 }
 
-/** The `/ui` handler: undefined when `pathname` is not under /ui. */
+/** The `/ui` handler (and the `GET /` redirect to it): undefined when `pathname` is neither. */
 export type UiHandler = (req: Request, pathname: string) => Response | undefined;
 
 /** Builds the handler over the built folder (`dir`, default {@link defaultUiDir}). */
 export function createUiHandler(dir: string | undefined = defaultUiDir()): UiHandler {
   let assets: Map<string, Asset> | undefined;
   return (req, pathname) => {
+    // `GET /` was a 404: a person who opens the server's address lands on the dashboard.
+    if (pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) return new Response(null, { status: 302, headers: { location: '/ui/' } });
     if (pathname !== '/ui' && !pathname.startsWith('/ui/')) return undefined;
     if (pathname === '/ui') return new Response(null, { status: 308, headers: { location: '/ui/' } });
     if (req.method !== 'GET' && req.method !== 'HEAD') return errorBody(405, 'ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${pathname} (allowed: GET, HEAD)`);

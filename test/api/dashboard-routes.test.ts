@@ -56,6 +56,9 @@ describe('/ui static files', () => {
     const bare = await get('/ui');
     assert.equal(bare.status, 308);
     assert.equal(bare.headers.get('location'), '/ui/');
+    const home = await get('/');
+    assert.equal(home.status, 302, 'the server address leads to the dashboard');
+    assert.equal(home.headers.get('location'), '/ui/');
   });
 
   test('the API still wants the token', async () => {
