@@ -214,8 +214,14 @@ test('a failed instance shows its error and its failed state', { skip }, async (
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
-test('terminate from the instance page (after a confirmation), and bulk purge from the list', { skip }, async () => {
+test('suspend, resume and terminate from the instance page (after a confirmation), bulk purge from the list, rerun from a state', { skip }, async () => {
   await page.goto(`${server.base}/ui/#/instances/ap-2`);
+  await page.getByRole('button', { name: 'Suspend' }).click();
+  await until('ap-2 to be suspended', async () => (await statusOf('ap-2')) === 'SUSPENDED');
+  await page.locator('.badge.status-suspended').first().waitFor();
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await until('ap-2 to run again', async () => (await statusOf('ap-2')) === 'RUNNING');
+  await page.locator('.badge.status-running').first().waitFor();
   await page.getByRole('button', { name: 'Terminate' }).click();
   const dialog = page.getByRole('dialog');
   assert.match(await dialog.innerText(), /Terminate ap-2\?/);
@@ -235,6 +241,16 @@ test('terminate from the instance page (after a confirmation), and bulk purge fr
   await until('h-1 and f-1 to be gone from the list', async () => (await page.locator('#instances tr[data-instance="h-1"], #instances tr[data-instance="f-1"]').count()) === 0);
   const list = (await call('/api/v1/instances')) as { instances: { instanceID: string }[] };
   assert.deepEqual(list.instances.map((i) => i.instanceID).sort(), ['ap-1', 'ap-2']);
+
+  // Rerun the terminated ap-2 from the state it waited in: the new instance's page opens, waiting there.
+  await page.goto(`${server.base}/ui/#/instances/ap-2`);
+  await page.getByLabel('Rerun from state').selectOption('AwaitDecision');
+  await page.getByRole('button', { name: 'Rerun' }).click();
+  await until('the rerun instance page', async () => !page.url().endsWith('/ap-2') && page.url().includes('#/instances/'));
+  const rerunId = decodeURIComponent(page.url().split('#/instances/')[1]!);
+  await page.locator('.diagram g[data-state="AwaitDecision"].swd-current').waitFor();
+  const detail = (await call(`/api/v1/instances/${encodeURIComponent(rerunId)}`)) as { currentStates: { state: string }[] };
+  assert.deepEqual(detail.currentStates.map((c) => c.state), ['AwaitDecision']);
 });
 
 test('a pasted invalid definition shows its diagnostic at the right line', { skip }, async () => {
@@ -246,4 +262,11 @@ test('a pasted invalid definition shows its diagnostic at the right line', { ski
   assert.match(await line7.innerText(), /transition: Bb[\s\S]*\^ error UNKNOWN_STATE: state 'A': transition names unknown state 'Bb'/);
   assert.match(await page.locator('ul.diagnostics').innerText(), /7:17 error UNKNOWN_STATE/);
   await shot('definition-invalid');
+  // Fixed, it registers, and the list shows it (keyboard only: focus the button, press Enter).
+  await page.getByLabel('Definition (YAML or JSON)').fill(INVALID.replace('transition: Bb', 'transition: B'));
+  await page.getByRole('button', { name: 'Register' }).focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#workflows tr[data-workflow="broken"]').waitFor();
+  assert.match(await page.locator('#definition-result').innerText(), /Registered broken/);
+  assert.ok(((await call('/api/v1/workflows')) as { workflows: { id: string }[] }).workflows.some((w) => w.id === 'broken'));
 });

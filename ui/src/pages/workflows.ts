@@ -27,8 +27,12 @@ function countCells(c: { byStatus: Map<string, number>; more: boolean } | undefi
   });
 }
 
+/** The editor survives a redraw of the list (a registration redraws it and keeps its result). */
+let editor: HTMLElement | undefined;
+
 /** #/workflows */
 export async function workflowsPage(main: HTMLElement): Promise<void> {
+  editor ??= definitionEditor(() => void workflowsPage(main));
   const { workflows } = await api<{ workflows: WorkflowInfo[] }>('/api/v1/workflows');
   const body = h('tbody');
   const table = h(
@@ -46,7 +50,7 @@ export async function workflowsPage(main: HTMLElement): Promise<void> {
       () => undefined,
     );
   }
-  replace(main, h('h1', {}, 'Workflows'), h('div', { class: 'scroll' }, table), definitionEditor(() => void workflowsPage(main)));
+  replace(main, h('h1', {}, 'Workflows'), h('div', { class: 'scroll' }, table), editor);
 }
 
 /** #/workflows/<id> */
