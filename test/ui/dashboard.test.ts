@@ -163,6 +163,32 @@ test('the instance list shows every instance and its filters narrow it', { skip 
   await shot('instances');
 });
 
+test('the list updates live (no reload) and pages with next/previous', { skip }, async () => {
+  await page.goto(`${server.base}/ui/#/instances`);
+  await page.locator('#instances tr[data-instance="f-1"]').waitFor();
+  await page.evaluate('window.__noReload = true');
+  await start('hello', 'live-1', { name: 'One' });
+  await start('hello', 'live-2', { name: 'Two' });
+  await page.locator('#instances tr[data-instance="live-2"]').waitFor();
+  assert.equal(await page.evaluate('window.__noReload'), true, 'the new rows came without a page reload');
+  // 6 instances, 5 a page: 5 on the first, 1 on the second (newest first).
+  await page.getByLabel('Per page').selectOption('5');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await until('a page of 5', async () => (await page.locator('#instances tbody tr[data-instance]').count()) === 5);
+  const first = await page.locator('#instances tbody tr[data-instance]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-instance')));
+  await page.getByRole('button', { name: 'Next →' }).click();
+  await until('the second page', async () => (await page.locator('#instances tbody tr[data-instance]').count()) === 1);
+  const second = await page.locator('#instances tbody tr[data-instance]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-instance')));
+  assert.deepEqual([...first, ...second].sort(), ['ap-1', 'ap-2', 'f-1', 'h-1', 'live-1', 'live-2']);
+  assert.equal(await page.getByRole('button', { name: 'Next →' }).isDisabled(), true);
+  await page.getByRole('button', { name: '← Previous' }).click();
+  await until('the first page again', async () => (await page.locator('#instances tbody tr[data-instance]').count()) === 5);
+  for (const id of ['live-1', 'live-2']) {
+    await until(`${id} to complete`, async () => (await statusOf(id)) === 'COMPLETED');
+    await call(`/v1.0/workflows/dapr/${id}/purge`, {});
+  }
+});
+
 test('a waiting instance has its state highlighted; its timeline matches the API; raising the event from the page completes it', { skip }, async () => {
   await page.goto(`${server.base}/ui/#/instances/ap-1`);
   const current = page.locator('.diagram g[data-state="AwaitDecision"]');

@@ -9,7 +9,9 @@ import { confirmDialog } from '../dialog.js';
 import { h, link, replace, routes, statusBadge, when } from '../dom.js';
 
 const STATUSES = ['RUNNING', 'PENDING', 'SUSPENDED', 'COMPLETED', 'FAILED', 'TERMINATED'];
-const PAGE_SIZE = 50;
+/** Page sizes offered (the API allows up to 1000). */
+const PAGE_SIZES = [5, 10, 50, 100, 500];
+const DEFAULT_PAGE_SIZE = 50;
 /** Live updates: the current page is fetched again this often while the tab is visible. */
 export const POLL_MS = 2000;
 const FINISHED = new Set(['COMPLETED', 'FAILED', 'TERMINATED']);
@@ -21,15 +23,16 @@ interface Filters {
   to: string;
   prefix: string;
   sort: 'newest' | 'oldest';
+  size: string;
 }
 
 function filtersOf(q: URLSearchParams): Filters {
-  return { workflow: q.get('workflow') ?? '', status: q.get('status') ?? '', from: q.get('from') ?? '', to: q.get('to') ?? '', prefix: q.get('prefix') ?? '', sort: q.get('sort') === 'oldest' ? 'oldest' : 'newest' };
+  return { workflow: q.get('workflow') ?? '', status: q.get('status') ?? '', from: q.get('from') ?? '', to: q.get('to') ?? '', prefix: q.get('prefix') ?? '', sort: q.get('sort') === 'oldest' ? 'oldest' : 'newest', size: PAGE_SIZES.map(String).includes(q.get('size') ?? '') ? q.get('size')! : String(DEFAULT_PAGE_SIZE) };
 }
 
 function hashOf(f: Filters): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(f)) if (v && !(k === 'sort' && v === 'newest')) q.set(k, v);
+  for (const [k, v] of Object.entries(f)) if (v && !(k === 'sort' && v === 'newest') && !(k === 'size' && v === String(DEFAULT_PAGE_SIZE))) q.set(k, v);
   return routes.instances(q.toString());
 }
 
@@ -48,6 +51,7 @@ export async function instancesPage(main: HTMLElement, query: URLSearchParams): 
   const to = h('input', { id: 'f-to', type: 'datetime-local', name: 'to', value: f.to, step: 1 });
   const prefix = h('input', { id: 'f-prefix', type: 'search', name: 'prefix', value: f.prefix, autocomplete: 'off', maxlength: 200 });
   const sort = h('select', { id: 'f-sort', name: 'sort' }, h('option', { value: 'newest', selected: f.sort === 'newest' }, 'newest first'), h('option', { value: 'oldest', selected: f.sort === 'oldest' }, 'oldest first'));
+  const size = h('select', { id: 'f-size', name: 'size' }, ...PAGE_SIZES.map((n) => h('option', { value: n, selected: String(n) === f.size }, String(n))));
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'filter instances' },
@@ -57,11 +61,12 @@ export async function instancesPage(main: HTMLElement, query: URLSearchParams): 
     field('Created to', to),
     field('Id starts with', prefix),
     field('Sort', sort),
+    field('Per page', size),
     h('button', { type: 'submit' }, 'Apply'),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    location.hash = hashOf({ workflow: wf.value, status: st.value, from: from.value, to: to.value, prefix: prefix.value.trim(), sort: sort.value === 'oldest' ? 'oldest' : 'newest' });
+    location.hash = hashOf({ workflow: wf.value, status: st.value, from: from.value, to: to.value, prefix: prefix.value.trim(), sort: sort.value === 'oldest' ? 'oldest' : 'newest', size: size.value });
   });
 
   const status = h('p', { class: 'live', 'aria-live': 'polite', id: 'list-status' });
@@ -118,7 +123,7 @@ export async function instancesPage(main: HTMLElement, query: URLSearchParams): 
     if (inFlight) return;
     inFlight = true;
     try {
-      const q = new URLSearchParams({ pageSize: String(PAGE_SIZE) });
+      const q = new URLSearchParams({ pageSize: f.size });
       if (f.workflow) q.set('workflow', f.workflow);
       if (f.status) q.set('status', f.status);
       if (f.from) q.set('createdFrom', rfc3339(f.from));
