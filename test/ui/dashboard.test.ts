@@ -42,6 +42,18 @@ states:
     end: true
 `;
 
+/** A workflow that runs hello as a subflow: parent and child link to each other. */
+const PARENT = `id: parent
+version: '1'
+specVersion: '0.8'
+states:
+  - name: CallChild
+    type: operation
+    actions:
+      - subFlowRef: hello
+    end: true
+`;
+
 /** The invalid definition pasted in the editor: line 7 names a state that does not exist. */
 const INVALID = ["id: broken", "specVersion: '0.8'", 'states:', '  - name: A', '    type: inject', '    data: {}', '    transition: Bb', '  - name: B', '    type: inject', '    data: {}', '    end: true'].join('\n');
 
@@ -97,6 +109,7 @@ before(async () => {
   copyFileSync(join(root, 'samples', 'approval', 'approval.yaml'), join(dir, 'workflows', 'approval.yaml'));
   copyFileSync(join(root, 'samples', 'hello', 'hello.yaml'), join(dir, 'workflows', 'hello.yaml'));
   writeFileSync(join(dir, 'workflows', 'failing.yaml'), FAILING);
+  writeFileSync(join(dir, 'workflows', 'parent.yaml'), PARENT);
   server = await startServe(dir, started, ['--api-token', TOKEN]);
   await start('approval', 'ap-1', { requestid: 'r1', amount: 40 });
   await start('approval', 'ap-2', { requestid: 'r2', amount: 50 });
@@ -121,7 +134,7 @@ test('the page asks for the API token, keeps it out of the URL, and lists the wo
   await page.getByRole('button', { name: 'Sign in' }).click();
   const rows = page.locator('#workflows tbody tr');
   await page.locator('#workflows tr[data-workflow="failing"]').waitFor();
-  assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-workflow'))), ['approval', 'failing', 'hello']);
+  assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-workflow'))), ['approval', 'failing', 'hello', 'parent']);
   await page.locator('#workflows tr[data-workflow="approval"] td[data-status="RUNNING"] a').waitFor();
   assert.equal(await page.locator('#workflows tr[data-workflow="approval"] td[data-status="RUNNING"]').innerText(), '2');
   assert.equal(await page.locator('#workflows tr[data-workflow="failing"] td[data-status="FAILED"]').innerText(), '1');
@@ -295,4 +308,17 @@ test('a pasted invalid definition shows its diagnostic at the right line', { ski
   await page.locator('#workflows tr[data-workflow="broken"]').waitFor();
   assert.match(await page.locator('#definition-result').innerText(), /Registered broken/);
   assert.ok(((await call('/api/v1/workflows')) as { workflows: { id: string }[] }).workflows.some((w) => w.id === 'broken'));
+});
+
+test('a parent instance links to its subflow child, and the child back to its parent', { skip }, async () => {
+  await start('parent', 'p-1', { name: 'Kid' });
+  await until('p-1 to complete', async () => (await statusOf('p-1')) === 'COMPLETED');
+  await page.goto(`${server.base}/ui/#/instances/p-1`);
+  const child = page.locator('#children a').first();
+  await child.waitFor();
+  const childId = await child.innerText();
+  assert.equal(((await call(`/api/v1/instances/${encodeURIComponent(childId)}`)) as { parentInstanceID: string }).parentInstanceID, 'p-1');
+  await child.click();
+  await page.locator('dd a', { hasText: 'p-1' }).waitFor();
+  assert.match(await page.locator('#output').innerText(), /"message": "Hello, Kid!"/);
 });

@@ -225,7 +225,7 @@ export async function instancePage(main: HTMLElement, id: string): Promise<() =>
       h('h2', {}, 'Diagram'),
       figure ?? null,
       h('div', { class: 'data' }, h('section', {}, h('h2', {}, 'Input'), h('pre', { id: 'input', tabindex: 0 }, pretty(m.input))), h('section', {}, h('h2', {}, 'Output'), h('pre', { id: 'output', tabindex: 0 }, m.output === undefined ? '—' : pretty(m.output)))),
-      m.children?.length ? h('section', {}, h('h2', {}, 'Children'), h('ul', {}, ...m.children.map((c) => h('li', {}, link(routes.instance(c.instanceID), c.instanceID), ` ${c.workflowName} `, statusBadge(c.runtimeStatus))))) : null,
+      m.children?.length ? h('section', { id: 'children' }, h('h2', {}, 'Children'), h('ul', {}, ...m.children.map((c) => h('li', {}, link(routes.instance(c.instanceID), c.instanceID), ` ${c.workflowName} `, statusBadge(c.runtimeStatus))))) : null,
       h(
         'section',
         { 'aria-labelledby': 'tl-title' },
