@@ -171,6 +171,13 @@ export async function instancePage(main: HTMLElement, id: string): Promise<() =>
     return controlsEl;
   };
 
+  // A failed poll (server restarting, network) says so and tries again, slower.
+  const poll = () =>
+    void refresh().catch((err: Error) => {
+      say(`Could not refresh: ${err.message}`, true);
+      if (!stopped) timer = setTimeout(poll, 2 * POLL_MS);
+    });
+
   const refresh = async (): Promise<void> => {
     if (stopped) return;
     clearTimeout(timer);
@@ -181,14 +188,16 @@ export async function instancePage(main: HTMLElement, id: string): Promise<() =>
       if (err instanceof ApiError && err.status === 404) return replace(main, h('h1', {}, id), h('p', { class: 'error', role: 'alert' }, err.message), h('p', {}, link(routes.instances(), 'Back to the instances')));
       throw err;
     }
-    const tl = await timeline(id).catch((err: Error) => ({ items: [] as TimelineItem[], truncated: false, error: err.message }));
-    const workflowId = m.definition?.id ?? m.workflowName;
-    const signature = JSON.stringify([m.runtimeStatus, m.lastUpdatedAt, m.currentStates, tl.items.length]);
+    // Every change of an instance moves lastUpdatedAt: an unchanged instance costs one GET per poll
+    // (no timeline replay) and redraws nothing.
+    const signature = JSON.stringify([m.runtimeStatus, m.lastUpdatedAt, m.currentStates]);
     if (signature === drawn) {
-      if (!FINISHED.has(m.runtimeStatus)) timer = setTimeout(() => void refresh().catch(() => undefined), POLL_MS);
+      if (!FINISHED.has(m.runtimeStatus)) timer = setTimeout(poll, POLL_MS);
       return;
     }
     drawn = signature;
+    const tl = await timeline(id).catch((err: Error) => ({ items: [] as TimelineItem[], truncated: false, error: err.message }));
+    const workflowId = m.definition?.id ?? m.workflowName;
     if (figureOf !== workflowId) {
       figure = await diagramFigure(workflowId, `Diagram of ${workflowId}: current state(s) highlighted, the path taken in green, a failed state in red`).catch((err: Error) => h('p', { class: 'error' }, `No diagram: ${err.message}`));
       figureOf = workflowId;
@@ -234,7 +243,7 @@ export async function instancePage(main: HTMLElement, id: string): Promise<() =>
         h('div', { class: 'scroll' }, h('table', { class: 'list timeline', id: 'timeline' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '#'), h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, 'Kind'), h('th', { scope: 'col' }, 'What'), h('th', { scope: 'col' }, 'Duration'), h('th', { scope: 'col' }, 'Data'))), h('tbody', {}, ...tl.items.map((i) => h('tr', { 'data-seq': i.seq, 'data-kind': i.kind }, h('td', { class: 'num' }, i.seq), h('td', {}, when(i.time)), h('td', {}, h('code', {}, i.kind)), h('td', {}, itemText(i)), h('td', { class: 'num' }, i.durationMs !== undefined ? `${i.durationMs} ms` : ''), h('td', {}, itemData(i) === undefined ? '' : h('details', {}, h('summary', {}, 'data'), h('pre', {}, pretty(itemData(i), 4000))))))))),
       ),
     );
-    if (!FINISHED.has(m.runtimeStatus)) timer = setTimeout(() => void refresh().catch(() => undefined), POLL_MS);
+    if (!FINISHED.has(m.runtimeStatus)) timer = setTimeout(poll, POLL_MS);
   };
   await refresh();
   return () => {
