@@ -98,6 +98,13 @@ async function until(what: string, check: () => Promise<boolean>, ms = 10_000): 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+/** Every form control of the page has an accessible name (a <label for>, or aria-label). */
+async function assertLabelled(): Promise<void> {
+  const unlabelled = (await page.evaluate(
+    "[...document.querySelectorAll('input, select, textarea')].filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label')).map((el) => el.outerHTML.slice(0, 80))",
+  )) as string[];
+  assert.deepEqual(unlabelled, [], 'controls without a label');
+}
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 before(async () => {
@@ -173,6 +180,7 @@ test('the instance list shows every instance and its filters narrow it', { skip 
   await page.locator('#instances td.empty').waitFor();
   await page.goto(`${server.base}/ui/#/instances`);
   await page.locator('#instances tr[data-instance="f-1"]').waitFor();
+  await assertLabelled();
   await shot('instances');
 });
 
@@ -213,6 +221,7 @@ test('a waiting instance has its state highlighted; its timeline matches the API
   const api = (await call('/api/v1/instances/ap-1/timeline')) as { items: { seq: number; kind: string }[] };
   const shown = await page.locator('#timeline tbody tr').evaluateAll((trs) => trs.map((tr) => [Number(tr.getAttribute('data-seq')), tr.getAttribute('data-kind')]));
   assert.deepEqual(shown, api.items.map((i) => [i.seq, i.kind]));
+  await assertLabelled();
   await shot('instance-waiting');
 
   await page.getByLabel('Event name').fill('Decision');
@@ -300,6 +309,7 @@ test('a pasted invalid definition shows its diagnostic at the right line', { ski
   await line7.waitFor();
   assert.match(await line7.innerText(), /transition: Bb[\s\S]*\^ error UNKNOWN_STATE: state 'A': transition names unknown state 'Bb'/);
   assert.match(await page.locator('ul.diagnostics').innerText(), /7:17 error UNKNOWN_STATE/);
+  await assertLabelled();
   await shot('definition-invalid');
   // Fixed, it registers, and the list shows it (keyboard only: focus the button, press Enter).
   await page.getByLabel('Definition (YAML or JSON)').fill(INVALID.replace('transition: Bb', 'transition: B'));
