@@ -3,7 +3,7 @@
  * The Workflows page (every registered definition with its instance counts by status, and the
  * definition editor) and one workflow's page (diagram, details, diagnostics, counts).
  */
-import { api, type Diagnostic, type InstanceSummary, type WorkflowInfo } from '../api.js';
+import { ApiError, api, type Diagnostic, type InstanceSummary, type WorkflowInfo } from '../api.js';
 import { definitionEditor } from '../definition-editor.js';
 import { diagramFigure } from '../diagram.js';
 import { h, link, pretty, replace, routes } from '../dom.js';
@@ -53,6 +53,34 @@ export async function workflowsPage(main: HTMLElement): Promise<void> {
   replace(main, h('h1', {}, 'Workflows'), h('div', { class: 'scroll' }, table), editor);
 }
 
+/** Start an instance: input JSON (checked before sending) and an optional instance id. */
+function startForm(id: string): HTMLElement {
+  const input = h('textarea', { id: 'start-input', rows: 4, spellcheck: 'false' }, '{}');
+  const instanceId = h('input', { id: 'start-id', type: 'text', autocomplete: 'off', maxlength: 200 });
+  const result = h('p', { class: 'notice', 'aria-live': 'polite', id: 'start-result' });
+  const form = h('form', { class: 'start', 'aria-labelledby': 'start-title' }, h('h2', { id: 'start-title' }, 'Start an instance'), h('div', { class: 'field' }, h('label', { for: 'start-input' }, 'Input (JSON)'), input), h('div', { class: 'field' }, h('label', { for: 'start-id' }, 'Instance id (optional)'), instanceId), h('div', { class: 'row' }, h('button', { type: 'submit' }, 'Start')), result);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    let data: unknown;
+    try {
+      data = input.value.trim() === '' ? {} : JSON.parse(input.value);
+    } catch (err) {
+      result.textContent = `The input is not JSON: ${(err as Error).message}`;
+      result.className = 'notice error';
+      return;
+    }
+    const q = instanceId.value.trim() ? `?instanceID=${encodeURIComponent(instanceId.value.trim())}` : '';
+    api<{ instanceID: string }>(`/v1.0/workflows/dapr/${encodeURIComponent(id)}/start${q}`, { body: data }).then(
+      (r) => (location.hash = routes.instance(r.instanceID)),
+      (err: Error) => {
+        result.textContent = `Not started: ${err instanceof ApiError ? `${err.errorCode}: ` : ''}${err.message}`;
+        result.className = 'notice error';
+      },
+    );
+  });
+  return form;
+}
+
 /** #/workflows/<id> */
 export async function workflowPage(main: HTMLElement, id: string): Promise<void> {
   const w = await api<WorkflowInfo & { definition: unknown }>(`/api/v1/workflows/${encodeURIComponent(id)}`);
@@ -76,6 +104,7 @@ export async function workflowPage(main: HTMLElement, id: string): Promise<void>
     h('h2', {}, 'Instances'),
     h('table', { class: 'list' }, h('thead', {}, h('tr', {}, ...STATUSES.map((s) => h('th', { scope: 'col', class: 'num' }, s.toLowerCase())))), h('tbody', {}, h('tr', {}, ...countCells(c, id)))),
     h('p', {}, link(routes.instances(`workflow=${encodeURIComponent(id)}`), 'All instances of this workflow')),
+    startForm(id),
     h('h2', {}, 'Diagram'),
     figure,
     h('h2', {}, 'Diagnostics'),
