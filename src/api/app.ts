@@ -13,6 +13,8 @@ import { metricsResponse } from './metrics.js';
 import { parseTraceParent } from './traceparent.js';
 import { Router } from './router.js';
 import { registerSwirlRoutes } from './swirl-routes.js';
+import { registerDiagramRoutes } from './diagram-routes.js';
+import { createUiHandler } from './ui-route.js';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -23,6 +25,8 @@ export interface AppOptions {
    * path (no query string), status and duration; never bodies, headers or tokens. @default none
    */
   accessLog?: Logger;
+  /** The dashboard's built files (dist/ui). @default the folder beside the compiled code */
+  uiDir?: string;
 }
 
 /** The app: a fetch handler. */
@@ -38,6 +42,9 @@ export interface App {
 
 /** Paths served without the API token (health probes carry no secrets). */
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/v1.0/healthz', '/readyz', '/v1.0/healthz/outbound']);
+
+/** The dashboard's files: public (the page holds no secret; it asks for the token and sends it on API calls). */
+const isUiPath = (pathname: string) => pathname === '/' || pathname === '/ui' || pathname.startsWith('/ui/');
 
 function tokenMatches(expected: Buffer, given: string | null): boolean {
   if (given === null) return false;
@@ -72,9 +79,11 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
   router.on('GET', '/metrics', () => metricsResponse(host));
   registerDaprRoutes(router, host);
   registerSwirlRoutes(router, host);
+  registerDiagramRoutes(router, host);
+  const ui = createUiHandler(options.uiDir);
   const token = options.apiToken !== undefined && options.apiToken !== '' ? Buffer.from(options.apiToken) : undefined;
   const unauthorized = (pathname: string, headers: Headers): Response | undefined => {
-    if (!token || PUBLIC_PATHS.has(pathname) || tokenMatches(token, headers.get('dapr-api-token'))) return undefined;
+    if (!token || PUBLIC_PATHS.has(pathname) || isUiPath(pathname) || tokenMatches(token, headers.get('dapr-api-token'))) return undefined;
     return errorBody(401, 'ERR_UNAUTHORIZED', headers.has('dapr-api-token') ? 'invalid api token' : 'missing api token: send it in the dapr-api-token header');
   };
 
@@ -91,6 +100,8 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
       if (url.pathname.startsWith('//')) return errorBody(400, 'ERR_MALFORMED_REQUEST', `the request path '${url.pathname.slice(0, 100)}' starts with '//': remove the empty segment`);
       const refused = unauthorized(url.pathname, req.headers);
       if (refused) return refused;
+      const page = ui(req, url.pathname);
+      if (page) return page;
       const found = router.match(req.method, url.pathname);
       if ('allowed' in found) {
         if (found.allowed.length > 0) return errorBody(405, 'ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname} (allowed: ${found.allowed.join(', ')})`);
