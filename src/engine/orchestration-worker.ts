@@ -409,6 +409,7 @@ export class OrchestrationWorker {
         if ('failure' in made) forced = failedOutcome(made.failure);
         else {
           runtime = made.runtime;
+          if (this.opts.observer?.turnCommitted) runtime.noteBuffer = [];
           if (instance.historyLength > 0) {
             const past = await loadPast();
             this.stats.replays += 1;
@@ -456,6 +457,7 @@ export class OrchestrationWorker {
       parent: runtime?.parent ?? parentOf(events),
       openChildren: runtime ? runtime.openChildren() : [],
       describe: this.describe,
+      ...(runtime?.traceparent !== undefined ? { traceparent: runtime.traceparent } : {}),
     });
     if (inline) built.commit.completedTasks = inline.completedTasks;
     // Wait keys (issue 18): written with the turn when they changed. A new execution starts with
@@ -475,6 +477,7 @@ export class OrchestrationWorker {
     if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !rt.isIdle(now + this.opts.cacheIdleTimerMs))) {
       this.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength });
     }
+    if (rt?.noteBuffer) this.observeTurn(instance, rt, built.status);
     this.logOutcome(instance, built.status, forced ?? rt?.outcome);
     this.hooks.committed(id, built.status);
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
@@ -530,6 +533,24 @@ export class OrchestrationWorker {
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
     return true;
+  }
+
+  /** Hands a committed turn's notes to the observer (EngineObserver.turnCommitted). */
+  private observeTurn(instance: InstanceRecord, rt: OrchestrationRuntime, status: RuntimeStatus): void {
+    const notes = rt.noteBuffer?.splice(0) ?? [];
+    const failure = rt.outcome?.failure;
+    notifyObserver(this.opts.observer, 'turnCommitted', {
+      instanceId: instance.instanceId,
+      name: instance.name,
+      executionId: rt.executionId,
+      session: rt,
+      trace: rt.trace,
+      startedAtMs: rt.startedAtMs,
+      turnTimeMs: rt.currentTimeMs,
+      notes,
+      status,
+      ...(failure ? { failure } : {}),
+    });
   }
 
   /** Commits FAILED (code TURN_FAILED) for an instance whose turn keeps throwing. True if committed. */

@@ -37,6 +37,8 @@ export interface TurnInput {
   /** Running children (for recursive terminate). */
   openChildren: string[];
   describe: DescribeOrchestration;
+  /** The execution's recorded `traceparent` (ExecutionStarted): a continue-as-new keeps its trace. */
+  traceparent?: string;
 }
 
 /** The commit plus what the worker needs to know about it afterwards. */
@@ -61,6 +63,7 @@ export function executionStarted(params: {
   scheduledStartTime?: number;
   version?: string;
   definitionHash?: string;
+  traceparent?: string;
 }): HistoryEvent {
   const e: HistoryEvent = {
     type: EventType.ExecutionStarted,
@@ -77,6 +80,7 @@ export function executionStarted(params: {
   if (params.scheduledStartTime !== undefined) e.scheduledStartTime = params.scheduledStartTime;
   if (params.version !== undefined) e.version = params.version;
   if (params.definitionHash !== undefined) e.definitionHash = params.definitionHash;
+  if (params.traceparent !== undefined) e.traceparent = params.traceparent;
   return e;
 }
 
@@ -111,6 +115,7 @@ export function buildTurn(t: TurnInput): BuiltTurn {
         history.push(e);
         const data: ActivityTaskData = { name: a.name, attempt: a.attempt, logicalTaskId: a.logicalTaskId };
         if (a.input !== undefined) data.input = a.input;
+        if (a.traceparent !== undefined) data.traceparent = a.traceparent;
         const task: NewActivityTask = { instanceId: self, executionId: exec, taskId: a.id, name: a.name, data: JSON.stringify(data), visibleAt: now };
         if (a.detached === true) {
           data.detached = true;
@@ -128,7 +133,7 @@ export function buildTurn(t: TurnInput): BuiltTurn {
         const e: HistoryEvent = { type: EventType.SubOrchestrationInstanceCreated, eventId: a.id, timestamp: now, name: a.name, instanceId: a.instanceId };
         if (a.input !== undefined) e.input = a.input;
         history.push(e);
-        commit.newInstances.push(childStart(t, a.id, a.name, a.instanceId, a.input));
+        commit.newInstances.push(childStart(t, a.id, a.name, a.instanceId, a.input, a.traceparent));
         break;
       }
       case 'SendEvent': {
@@ -190,7 +195,7 @@ export function buildTurn(t: TurnInput): BuiltTurn {
         // (finding 4).
         const newExec = randomUUID();
         const reg = t.describe(instance.name);
-        const start = executionStarted({ instanceId: self, executionId: newExec, name: instance.name, input: o.result, timestamp: now, parent: t.parent, ...reg });
+        const start = executionStarted({ instanceId: self, executionId: newExec, name: instance.name, input: o.result, timestamp: now, parent: t.parent, ...reg, ...(t.traceparent !== undefined ? { traceparent: t.traceparent } : {}) });
         commit.resetHistory = true;
         commit.firstSeq = 0;
         commit.dropWorkOf = exec;
@@ -240,12 +245,12 @@ function baseState(instance: InstanceRecord, now: number): InstanceState {
   return s;
 }
 
-function childStart(t: TurnInput, taskId: number, name: string, childId: string, input: string | undefined): TurnNewInstance {
+function childStart(t: TurnInput, taskId: number, name: string, childId: string, input: string | undefined, traceparent: string | undefined): TurnNewInstance {
   const { instance, now } = t;
   const childExec = randomUUID();
   const parent: ParentInstance = { instanceId: instance.instanceId, executionId: instance.executionId, name: instance.name, taskScheduledId: taskId };
   const reg = t.describe(name);
-  const start = executionStarted({ instanceId: childId, executionId: childExec, name, input, timestamp: now, parent, ...reg });
+  const start = executionStarted({ instanceId: childId, executionId: childExec, name, input, timestamp: now, parent, ...reg, ...(traceparent !== undefined ? { traceparent } : {}) });
   const failure: FailureDetails = {
     errorType: 'SwirlError',
     code: 'INSTANCE_EXISTS',
