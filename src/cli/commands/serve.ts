@@ -14,7 +14,21 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_EXPRESSION_LIMITS, createApp, createHost, createMetricsApp, parseDuration, setExpressionLimits, startGrpcServer, startServer, type RunningGrpcServer, type RunningServer } from '../../index.js';
+import {
+  DEFAULT_EXPRESSION_LIMITS,
+  createApp,
+  createHost,
+  createMetricsApp,
+  otlpProtocolProblem,
+  otlpTracing,
+  parseDuration,
+  setExpressionLimits,
+  startGrpcServer,
+  startServer,
+  tracingRequested,
+  type RunningGrpcServer,
+  type RunningServer,
+} from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
 import { addExposureOptions, apiTokenOf, isLoopback, readTls, reachOf, secretEnvOf, tlsFilesOf, type ExposureOptions } from './serve-exposure.js';
 import { createServeLog, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './serve-logger.js';
@@ -39,6 +53,7 @@ interface ServeOptions extends ExposureOptions {
   logFormat: string;
   logLevel?: string;
   metricsPort?: string;
+  tracing?: boolean;
 }
 
 /** The per-server expression limits from the command line, or the first bad flag. */
@@ -119,6 +134,7 @@ export function registerServe(program: Command): void {
     .option('--log-format <format>', `log lines on stderr as ${LOG_FORMATS.join(' or ')}`, 'json')
     .option('--log-level <level>', `least severe level logged: ${LOG_LEVELS.join(', ')} (default: info)`)
     .option('--metrics-port <port>', 'also serve GET /metrics on this port, without the API token (like daprd; 0: any free port)')
+    .option('--tracing', 'send OpenTelemetry traces over OTLP/HTTP, configured by the OTEL_EXPORTER_OTLP_* variables (also on with SWIRL_TRACING=true or OTEL_TRACES_EXPORTER=otlp)')
     .action(async (opts: ServeOptions, command: Command) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -223,6 +239,13 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
+      const tracing = tracingRequested(opts.tracing, process.env);
+      const tracingProblem = 'error' in tracing ? tracing.error : tracing.on ? otlpProtocolProblem(process.env) : undefined;
+      if (tracingProblem !== undefined) {
+        process.stderr.write(`swirl serve: ${tracingProblem}\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
       const log = createServeLog(opts.logFormat as LogFormat, level as LogLevel, opts.appId);
       const logger = log.logger;
       let host;
@@ -235,6 +258,7 @@ export function registerServe(program: Command): void {
           engine: { workerId, leaseMs },
           reach,
           secretEnv: secretEnvOf(opts),
+          ...('on' in tracing && tracing.on ? { tracing: otlpTracing(process.env.OTEL_SERVICE_NAME?.trim() || opts.appId) } : {}),
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),
           ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
         });
