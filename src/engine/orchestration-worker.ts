@@ -21,6 +21,7 @@ import { OrchestrationCache } from './cache.js';
 import { EventType, toFailureDetails, type FailureDetails, type HistoryEvent } from './history.js';
 import { LogEvent } from './logger.js';
 import { notifyObserver } from './observer.js';
+import { executionTrace } from './trace-context.js';
 import { fromHistoryRecord, inboxBatch, toHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
@@ -478,7 +479,7 @@ export class OrchestrationWorker {
       this.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength });
     }
     if (rt?.noteBuffer) this.observeTurn(instance, rt, built.status);
-    this.logOutcome(instance, built.status, forced ?? rt?.outcome);
+    this.logOutcome(instance, built.status, forced ?? rt?.outcome, rt?.trace.traceId);
     this.hooks.committed(id, built.status);
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
@@ -528,7 +529,9 @@ export class OrchestrationWorker {
     });
     await this.commit(item, built.commit);
     this.stats.turns += 1;
-    this.logOutcome(instance, built.status, outcome);
+    const started = past[0]?.type === EventType.ExecutionStarted ? past[0] : newEvents.find((e) => e.type === EventType.ExecutionStarted);
+    const traceId = started?.type === EventType.ExecutionStarted ? executionTrace(id, instance.executionId, started.traceparent).traceId : undefined;
+    this.logOutcome(instance, built.status, outcome, traceId);
     this.hooks.committed(id, built.status);
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
@@ -609,15 +612,15 @@ export class OrchestrationWorker {
    * Logs and observes what a committed turn did. A failed instance is logged at warn with its
    * reason (an operator must see it without --verbose); the other endings at info.
    */
-  private logOutcome(instance: InstanceRecord, status: RuntimeStatus, outcome: ExecutionOutcome | undefined): void {
-    const meta = { instanceId: instance.instanceId, name: instance.name };
+  private logOutcome(instance: InstanceRecord, status: RuntimeStatus, outcome: ExecutionOutcome | undefined, traceId?: string): void {
+    const meta = { instanceId: instance.instanceId, name: instance.name, ...(traceId !== undefined ? { traceId } : {}) };
     if (instance.status === RuntimeStatus.PENDING) {
       this.opts.logger.debug(`instance '${instance.instanceId}' started`, { event: LogEvent.instanceStarted, ...meta });
       notifyObserver(this.opts.observer, 'instanceStarted', meta);
     }
     if (!outcome) return;
     if (status === RuntimeStatus.FAILED) {
-      this.logFailed(instance, outcome.failure);
+      this.logFailed(instance, outcome.failure, traceId);
       return;
     }
     const event = status === RuntimeStatus.COMPLETED ? LogEvent.instanceCompleted : status === RuntimeStatus.TERMINATED ? LogEvent.instanceTerminated : LogEvent.instanceContinuedAsNew;
@@ -626,8 +629,8 @@ export class OrchestrationWorker {
   }
 
   /** `instance 'o-17' failed: [CODE] message` at warn, with the failure's fields. */
-  private logFailed(instance: InstanceRecord, failure: FailureDetails | undefined): void {
-    const meta = { instanceId: instance.instanceId, name: instance.name };
+  private logFailed(instance: InstanceRecord, failure: FailureDetails | undefined, traceId?: string): void {
+    const meta = { instanceId: instance.instanceId, name: instance.name, ...(traceId !== undefined ? { traceId } : {}) };
     const reason = failure ? `${failure.code !== undefined ? `[${failure.code}] ` : ''}${failure.message}` : 'no failure details';
     this.opts.logger.warn(`instance '${instance.instanceId}' failed: ${reason}`, {
       event: LogEvent.instanceFailed,

@@ -27,6 +27,7 @@ import { HostMetricsRegistry } from './metrics-registry.js';
 import { StepTracer, type TracingOptions } from './tracing/otel-tracer.js';
 import { StepTracker } from './tracing/step-tracker.js';
 import type { TurnObservation } from '../engine/observer.js';
+import { parseTraceParent } from '../engine/trace-context.js';
 
 /** Default of {@link HostOptions.unusedDefinitionGraceMs}: 24 hours. */
 const UNUSED_DEFINITION_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -449,6 +450,11 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
   return host;
 }
 
+/** The trace id of an activity's traceparent (the action's span), if any. */
+function traceIdOf(traceparent: string | undefined): string | undefined {
+  return parseTraceParent(traceparent)?.traceId;
+}
+
 /** The turn observer that finishes steps (state durations for the metrics, spans when tracing). */
 function stepObserver(prometheus: HostMetricsRegistry, tracer: StepTracer | undefined): (o: TurnObservation) => void {
   const tracker = new StepTracker();
@@ -478,6 +484,7 @@ function logActionFailure(logger: Logger, e: ActivityExecution): void {
     ...(typeof call?.function === 'string' ? { function: call.function } : {}),
     activity: e.name,
     attempt: e.ctx.attempt,
+    ...(traceIdOf(e.ctx.traceparent) !== undefined ? { traceId: traceIdOf(e.ctx.traceparent) } : {}),
     durationMs: Math.round(e.seconds * 1000),
     error: { ...(typeof err?.code === 'string' ? { code: err.code } : {}), message },
   });

@@ -98,7 +98,7 @@ export class RunContext {
 
   /** Progress log (silent during replay). */
   log(level: 'debug' | 'info' | 'warn', msg: string, meta: Record<string, unknown> = {}): void {
-    if (this.logger && !this.ctx.isReplaying) this.logger[level](msg, { instanceId: this.ctx.instanceId, workflow: this.graph.id, ...meta });
+    if (this.logger && !this.ctx.isReplaying) this.logger[level](msg, { instanceId: this.ctx.instanceId, workflow: this.graph.id, traceId: this.ctx.trace.traceId, ...meta });
   }
 
   /** Notes a state-level fact for the timeline (records nothing in history; interpreter/timeline.ts). */

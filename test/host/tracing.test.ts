@@ -83,7 +83,10 @@ test('the span tree of an instance: the start request is its parent; the action 
   const dir = folder({ 'order.yaml': ORDER, 'openapi.json': openapi });
   const exporter = new InMemorySpanExporter();
   const components = await loadComponents(undefined, { appId: 'shop', appIds: { backend: svc.base }, env: {} });
-  const host = await createHost({ store: 'memory', workflowsDir: dir, components, appId: 'shop', engine: { pollIntervalMs: 20 }, tracing: { spanProcessors: [new SimpleSpanProcessor(exporter)] } });
+  const lines: { level: string; msg: string; meta: Record<string, unknown> }[] = [];
+  const capture = (level: string) => (msg: string, meta?: Record<string, unknown>) => void lines.push({ level, msg, meta: meta ?? {} });
+  const logger = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
+  const host = await createHost({ store: 'memory', workflowsDir: dir, components, appId: 'shop', logger, engine: { pollIntervalMs: 20 }, tracing: { spanProcessors: [new SimpleSpanProcessor(exporter)] } });
   cleanups.push(() => host.stop());
   await host.start();
   const app = createApp(host);
@@ -130,6 +133,12 @@ test('the span tree of an instance: the start request is its parent; the action 
   const notifyCall = svc.seen.find((r) => r.path === '/notify');
   assert.equal(chargeCall?.headers.traceparent, `00-${TRACE_ID}-${callCharge.spanContext().spanId}-01`);
   assert.equal(notifyCall?.headers.traceparent, `00-${TRACE_ID}-${callNotify.spanContext().spanId}-01`);
+
+  // Logs: every line about the instance carries its trace id (and the state where there is one).
+  const mine = lines.filter((l) => l.meta.instanceId === 'o-1');
+  assert.ok(mine.some((l) => l.msg === "state 'Charge' (operation)" && l.meta.state === 'Charge'), mine.map((l) => l.msg).join('; '));
+  assert.ok(mine.some((l) => l.msg === "instance 'o-1' completed"));
+  for (const l of mine) assert.equal(l.meta.traceId, TRACE_ID, `trace id on '${l.msg}'`);
 });
 
 const WAIT = `

@@ -20,7 +20,7 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
   const log =
     (level: keyof Logger) =>
     (msg: string, meta?: LogMeta): void => {
-      if (!rt.replaying && rt.logger) rt.logger[level](msg, { ...meta, instanceId: rt.instanceId, orchestration: rt.name });
+      if (!rt.replaying && rt.logger) rt.logger[level](msg, { ...meta, instanceId: rt.instanceId, orchestration: rt.name, traceId: rt.trace.traceId });
     };
   const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   const serialize = (value: unknown, what: string): string | undefined => {
