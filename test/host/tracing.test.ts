@@ -12,6 +12,8 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@o
 import { SpanStatusCode } from '@opentelemetry/api';
 import { createApp, createHost } from '../../src/index.js';
 import { loadComponents } from '../../src/components/index.js';
+import { startGrpcServer } from '../../src/grpc/index.js';
+import { rawClient } from '../grpc/raw-client.js';
 
 const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -220,4 +222,72 @@ test('no span twice: every turn replayed from the store (no cache), then a resta
   assert.equal(root.status.code, SpanStatusCode.UNSET);
   // The ping call carried the action span's id.
   assert.equal(svc.seen.find((r) => r.path === '/ping')?.headers.traceparent, `00-${TRACE_ID}-${byName(all, 'action callPing').spanContext().spanId}-01`);
+});
+
+const GREET = `
+id: greet
+specVersion: '0.8'
+start: Say
+events:
+  - name: hello
+    type: test.hello
+    source: /test
+states:
+  - name: Say
+    type: inject
+    data: { said: hi }
+    end: true
+`;
+
+const STARTED_BY_EVENT = `
+id: onhello
+specVersion: '0.8'
+start: Greet
+events:
+  - name: hello
+    type: test.hello
+    source: /test
+states:
+  - name: Greet
+    type: event
+    onEvents: [{ eventRefs: [hello] }]
+    end: true
+`;
+
+test('the other start requests: a CloudEvent traceparent extension, gRPC StartInstance metadata; an invalid traceparent starts a trace here', async () => {
+  const dir = folder({ 'greet.yaml': GREET, 'onhello.yaml': STARTED_BY_EVENT });
+  const exporter = new InMemorySpanExporter();
+  const host = await createHost({ store: 'memory', workflowsDir: dir, engine: { pollIntervalMs: 20 }, tracing: { spanProcessors: [new SimpleSpanProcessor(exporter)] } });
+  cleanups.push(() => host.stop());
+  await host.start();
+  const app = createApp(host);
+  const grpc = await startGrpcServer(host, { port: 0 });
+  cleanups.push(() => grpc.close());
+  const viaGrpcTrace = 'a'.repeat(31) + '1';
+  const raw = rawClient(grpc.port, undefined, { traceparent: `00-${viaGrpcTrace}-${'c'.repeat(16)}-01` });
+  cleanups.push(async () => raw.close());
+  await raw.call('StartInstance', { name: 'greet', instanceId: 'g-grpc', input: { value: '{}' } });
+  const viaEventTrace = 'b'.repeat(31) + '2';
+  const ce = { specversion: '1.0', id: 'ev-1', source: '/test', type: 'test.hello', traceparent: `00-${viaEventTrace}-${'d'.repeat(16)}-01`, data: {} };
+  assert.equal((await app.fetch(new Request('http://swirl.test/api/v1/events', { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(ce) }))).status, 202);
+  const bad = await app.fetch(new Request('http://swirl.test/v1.0/workflows/dapr/greet/start?instanceID=g-bad', { method: 'POST', headers: { 'content-type': 'application/json', traceparent: '00-not-a-trace-01' }, body: '{}' }));
+  assert.equal(bad.status, 202, 'an invalid traceparent is ignored, not refused');
+  await host.engine.client.waitForCompletion('g-grpc', { timeoutMs: 10_000 });
+  await host.engine.client.waitForCompletion('g-bad', { timeoutMs: 10_000 });
+  const deadline = Date.now() + 10_000;
+  const roots = () => exporter.getFinishedSpans().filter((s) => s.name.startsWith('workflow '));
+  while (roots().length < 3) {
+    assert.ok(Date.now() < deadline, `three instance spans (got ${roots().map((s) => s.attributes['swirl.instance.id']).join(', ')})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const rootOf = (id: string) => roots().find((s) => s.attributes['swirl.instance.id'] === id);
+  assert.equal(rootOf('g-grpc')?.spanContext().traceId, viaGrpcTrace);
+  assert.equal(rootOf('g-grpc')?.parentSpanContext?.spanId, 'c'.repeat(16));
+  const byEvent = roots().find((s) => s.name === 'workflow onhello');
+  assert.equal(byEvent?.spanContext().traceId, viaEventTrace);
+  assert.equal(byEvent?.parentSpanContext?.spanId, 'd'.repeat(16));
+  const own = rootOf('g-bad');
+  assert.equal(own?.parentSpanContext, undefined, 'no parent: a trace of its own');
+  assert.match(own?.spanContext().traceId ?? '', /^[0-9a-f]{32}$/);
+  assert.notEqual(own?.spanContext().traceId, viaGrpcTrace);
 });
