@@ -254,7 +254,7 @@ states:
     end: true
 `;
 
-test('the other start requests: a CloudEvent traceparent extension, gRPC StartInstance metadata; an invalid traceparent starts a trace here', async () => {
+test('the other start requests: a CloudEvent traceparent extension, gRPC StartInstance metadata, a rerun; an invalid traceparent starts a trace here', async () => {
   const dir = folder({ 'greet.yaml': GREET, 'onhello.yaml': STARTED_BY_EVENT });
   const exporter = new InMemorySpanExporter();
   const host = await createHost({ store: 'memory', workflowsDir: dir, engine: { pollIntervalMs: 20 }, tracing: { spanProcessors: [new SimpleSpanProcessor(exporter)] } });
@@ -274,9 +274,16 @@ test('the other start requests: a CloudEvent traceparent extension, gRPC StartIn
   assert.equal(bad.status, 202, 'an invalid traceparent is ignored, not refused');
   await host.engine.client.waitForCompletion('g-grpc', { timeoutMs: 10_000 });
   await host.engine.client.waitForCompletion('g-bad', { timeoutMs: 10_000 });
+  // A rerun is a start request too: its traceparent header parents the new instance.
+  const rerunTrace = 'e'.repeat(31) + '3';
+  const rr = await app.fetch(
+    new Request('http://swirl.test/api/v1/instances/g-grpc/rerun', { method: 'POST', headers: { 'content-type': 'application/json', traceparent: `00-${rerunTrace}-${'f'.repeat(16)}-01` }, body: JSON.stringify({ fromState: 'Say', instanceID: 'g-rerun' }) }),
+  );
+  assert.equal(rr.status, 202, await rr.clone().text());
+  await host.engine.client.waitForCompletion('g-rerun', { timeoutMs: 10_000 });
   const deadline = Date.now() + 10_000;
   const roots = () => exporter.getFinishedSpans().filter((s) => s.name.startsWith('workflow '));
-  while (roots().length < 3) {
+  while (roots().length < 4) {
     assert.ok(Date.now() < deadline, `three instance spans (got ${roots().map((s) => s.attributes['swirl.instance.id']).join(', ')})`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -286,6 +293,8 @@ test('the other start requests: a CloudEvent traceparent extension, gRPC StartIn
   const byEvent = roots().find((s) => s.name === 'workflow onhello');
   assert.equal(byEvent?.spanContext().traceId, viaEventTrace);
   assert.equal(byEvent?.parentSpanContext?.spanId, 'd'.repeat(16));
+  assert.equal(rootOf('g-rerun')?.spanContext().traceId, rerunTrace);
+  assert.equal(rootOf('g-rerun')?.parentSpanContext?.spanId, 'f'.repeat(16));
   const own = rootOf('g-bad');
   assert.equal(own?.parentSpanContext, undefined, 'no parent: a trace of its own');
   assert.match(own?.spanContext().traceId ?? '', /^[0-9a-f]{32}$/);
