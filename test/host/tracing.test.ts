@@ -300,3 +300,58 @@ test('the other start requests: a CloudEvent traceparent extension, gRPC StartIn
   assert.match(own?.spanContext().traceId ?? '', /^[0-9a-f]{32}$/);
   assert.notEqual(own?.spanContext().traceId, viaGrpcTrace);
 });
+
+const PARENT = `
+id: parent
+specVersion: '0.8'
+start: Call
+states:
+  - name: Call
+    type: operation
+    actions: [{ name: callChild, subFlowRef: child }]
+    transition: Again
+  - name: Again
+    type: switch
+    dataConditions: [{ condition: '\${ (.round // 0) < 1 }', transition: Loop }]
+    defaultCondition: { end: true }
+  - name: Loop
+    type: inject
+    data: { round: 1 }
+    end: { continueAs: parent }
+`;
+
+const CHILD = `
+id: child
+specVersion: '0.8'
+start: Work
+states:
+  - name: Work
+    type: inject
+    data: { worked: true }
+    end: true
+`;
+
+test("a subflow's instance hangs under its calling action; a continue-as-new stays in the trace", async () => {
+  const dir = folder({ 'parent.yaml': PARENT, 'child.yaml': CHILD });
+  const exporter = new InMemorySpanExporter();
+  const host = await createHost({ store: 'memory', workflowsDir: dir, engine: { pollIntervalMs: 20 }, tracing: { spanProcessors: [new SimpleSpanProcessor(exporter)] } });
+  cleanups.push(() => host.stop());
+  await host.start();
+  await host.engine.client.start('parent', {}, { instanceId: 'p-1', traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` });
+  assert.equal((await host.engine.client.waitForCompletion('p-1', { timeoutMs: 10_000 })).runtimeStatus, 'COMPLETED');
+  const deadline = Date.now() + 10_000;
+  const spans = () => exporter.getFinishedSpans();
+  while (spans().filter((s) => s.name === 'workflow child').length < 2 || spans().filter((s) => s.name === 'workflow parent').length < 2) {
+    assert.ok(Date.now() < deadline, `two executions of parent and two children (got ${spans().map((s) => s.name).join(', ')})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const all = spans();
+  for (const s of all) assert.equal(s.spanContext().traceId, TRACE_ID, `${s.name} in the caller's trace`);
+  const parents = all.filter((s) => s.name === 'workflow parent');
+  assert.deepEqual(parents.map((s) => s.parentSpanContext?.spanId), [CALLER_SPAN, CALLER_SPAN], 'both executions under the start request');
+  assert.notEqual(parents[0]!.spanContext().spanId, parents[1]!.spanContext().spanId, 'one span per execution');
+  const actions = all.filter((s) => s.name === 'action callChild').map((s) => s.spanContext().spanId);
+  const children = all.filter((s) => s.name === 'workflow child');
+  assert.deepEqual(children.map((c) => c.parentSpanContext?.spanId).sort(), [...actions].sort(), "each child instance's span is a child of its calling action's span");
+  assert.equal(new Set(all.map((s) => s.spanContext().spanId)).size, all.length);
+});
