@@ -83,6 +83,8 @@ export type { Store, StoreUrl, InstanceRecord, HistoryRecord, InstanceQuery, Ins
 // layers they use directly: nothing inside src/ (but cli/, a consumer) imports this file.
 export { createHost, SwirlHost } from './host/host.js';
 export type { HostOptions, HostMetrics } from './host/host.js';
+export { otlpProtocolProblem, otlpTracing, tracingRequested } from './host/tracing/otlp.js';
+export type { TracingOptions } from './host/tracing/otel-tracer.js';
 export type { WorkflowInfo, CatalogLoadReport } from './host/catalog.js';
 export type { EventOutcome } from './host/event-router.js';
 export type { DedupedOutcome, EventDedupOptions } from './host/event-dedup.js';

@@ -83,7 +83,9 @@ export function registerDaprRoutes(router: Router, host: SwirlHost): void {
         const input = await readJsonBody(req);
         await host.knowWorkflow(p.name);
         host.checkInput(p.name, input);
-        const instanceID = await client.start(p.name, input, requested ? { instanceId: requested } : {});
+        // W3C Trace Context: the instance's span continues the caller's trace (an invalid header is ignored).
+        const traceparent = req.headers.get('traceparent') ?? undefined;
+        const instanceID = await client.start(p.name, input, { ...(requested ? { instanceId: requested } : {}), ...(traceparent !== undefined ? { traceparent } : {}) });
         return json(202, { instanceID });
       }),
     );

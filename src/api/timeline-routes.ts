@@ -63,7 +63,13 @@ export function registerTimelineRoutes(router: Router, host: SwirlHost): void {
     const instanceId = body.instanceID;
     if (instanceId !== undefined && typeof instanceId !== 'string') throw new HttpError(400, 'ERR_BAD_REQUEST', 'instanceID must be a string');
     try {
-      const id = await rerun(host.engine, host.client.visible(p.id!), { fromState, ...(body.input !== undefined ? { input: body.input } : {}), ...(instanceId !== undefined ? { instanceId } : {}) });
+      const traceparent = req.headers.get('traceparent') ?? undefined;
+      const id = await rerun(host.engine, host.client.visible(p.id!), {
+        fromState,
+        ...(body.input !== undefined ? { input: body.input } : {}),
+        ...(instanceId !== undefined ? { instanceId } : {}),
+        ...(traceparent !== undefined ? { traceparent } : {}),
+      });
       return json(202, { instanceID: id, rerunOf: p.id, fromState });
     } catch (err) {
       throw mapped(err);

@@ -227,6 +227,7 @@ export class ActivityWorker {
       attempt: data.attempt,
       deliveryCount: item.dequeueCount,
       signal: controller.signal,
+      ...(data.traceparent !== undefined ? { traceparent: data.traceparent } : {}),
     };
     this.executions += 1;
     let event: HistoryEvent;

@@ -5,6 +5,7 @@
  * store operations; it never runs orchestration code itself.
  */
 
+import { parseTraceParent } from './trace-context.js';
 import { randomUUID } from 'node:crypto';
 import { SwirlError } from '../errors.js';
 import {
@@ -40,6 +41,12 @@ export interface StartOptions {
    * reruns) instead of the current one. @default the current version
    */
   definitionHash?: string;
+  /**
+   * The caller's W3C `traceparent` (a start request's header, a CloudEvent's extension): recorded
+   * in ExecutionStarted, the parent of the instance's span. An invalid value is ignored (a new
+   * trace starts), as W3C Trace Context asks.
+   */
+  traceparent?: string;
 }
 
 /** An instance as clients see it. */
@@ -187,6 +194,7 @@ export class EngineClient {
       ...(startAt !== undefined ? { scheduledStartTime: startAt } : {}),
       ...(reg.version !== undefined ? { version: reg.version } : {}),
       ...(reg.definitionHash !== undefined ? { definitionHash: reg.definitionHash } : {}),
+      ...(parseTraceParent(options.traceparent) !== undefined ? { traceparent: (options.traceparent as string).trim() } : {}),
     });
     const created = this.store.createInstance({
       instanceId,

@@ -103,6 +103,12 @@ export interface ExecutionStartedEvent extends EventBase {
    * before flags existed: such executions replay with none set.
    */
   flags?: string[];
+  /**
+   * The W3C `traceparent` of whoever started the execution (a start request's header, a
+   * CloudEvent's extension, a parent's action span): the trace the instance's spans join
+   * (engine/trace-context.ts). Absent: the instance starts a trace of its own.
+   */
+  traceparent?: string;
 }
 /** The last event of an execution that completed, failed or was terminated. */
 export interface ExecutionCompletedEvent extends EventBase {

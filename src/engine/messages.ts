@@ -30,6 +30,8 @@ export interface ActivityTaskData {
   logicalTaskId: number;
   /** Fire-and-forget: not aborted when its instance ends. */
   detached?: boolean;
+  /** W3C trace context the scheduling code gave the call (CallActivityOptions.traceparent). */
+  traceparent?: string;
 }
 
 /** The store row text of an inbox message. */

@@ -7,6 +7,40 @@
  */
 import type { RuntimeStatus } from '../store/types.js';
 import type { FailureDetails } from './history.js';
+import type { ExecutionTrace } from './trace-context.js';
+
+/** One ctx.note() of the orchestration code, as a turn observer sees it. */
+export interface ObservedNote {
+  /** Position among the execution's notes (0-based; the same on every replay). */
+  index: number;
+  /** The opaque note (the interpreter's timeline entry). */
+  entry: unknown;
+  /** History time of the turn that made it. */
+  timeMs: number;
+  /** Made while replaying history already committed (a runtime rebuilt after a restart or eviction). */
+  replayed: boolean;
+}
+
+/** What one committed turn of an in-process orchestration did, for tracers and duration metrics. */
+export interface TurnObservation extends InstanceObservation {
+  executionId: string;
+  /**
+   * The live runtime the turn ran on: the same object for every turn while it stays cached, a new
+   * one after a rebuild (whose replayed notes come first in `notes`). Key per-instance state by it
+   * (a WeakMap) and it goes when the engine drops the runtime.
+   */
+  session: object;
+  trace: ExecutionTrace;
+  /** ExecutionStarted's time (ms). */
+  startedAtMs: number;
+  /** The turn's history time (ms): when an execution that ended here ended. */
+  turnTimeMs: number;
+  /** The notes made during the turn: replayed ones (a rebuilt runtime) first, then the new ones. */
+  notes: ObservedNote[];
+  /** The status after the commit. */
+  status: RuntimeStatus;
+  failure?: FailureDetails;
+}
 
 /** What an instance turn committed that a metric counts. */
 export interface InstanceObservation {
@@ -21,6 +55,11 @@ export interface EngineObserver {
   instanceStarted?(o: InstanceObservation): void;
   /** A turn committed here ended the instance (COMPLETED, FAILED, TERMINATED) or continued it as new. */
   instanceEnded?(o: InstanceObservation & { status: RuntimeStatus; failure?: FailureDetails }): void;
+  /**
+   * A turn of an in-process orchestration committed here, with the notes its code made. Setting
+   * this member makes the runtimes collect notes (otherwise ctx.note() stays a no-op).
+   */
+  turnCommitted?(o: TurnObservation): void;
   /** A turn's commit was refused because its lease had passed to another worker (LEASE_LOST, HISTORY_CONFLICT). */
   leaseLost?(o: InstanceObservation): void;
 }

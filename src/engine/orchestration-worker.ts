@@ -22,6 +22,7 @@ import { EventType, toFailureDetails, type FailureDetails, type HistoryEvent } f
 import { LogEvent } from './logger.js';
 import { notifyObserver } from './observer.js';
 import { logFailed, logOutcome } from './outcome-log.js';
+import { executionTrace } from './trace-context.js';
 import { fromHistoryRecord, inboxBatch, toHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
@@ -410,6 +411,7 @@ export class OrchestrationWorker {
         if ('failure' in made) forced = failedOutcome(made.failure);
         else {
           runtime = made.runtime;
+          if (this.opts.observer?.turnCommitted) runtime.noteBuffer = [];
           if (instance.historyLength > 0) {
             const past = await loadPast();
             this.stats.replays += 1;
@@ -458,6 +460,7 @@ export class OrchestrationWorker {
       openChildren: runtime ? runtime.openChildren() : [],
       describe: this.describe,
       limits: this.opts,
+      ...(runtime?.traceparent !== undefined ? { traceparent: runtime.traceparent } : {}),
     });
     if (inline) built.commit.completedTasks = inline.completedTasks;
     // Wait keys (issue 18): written with the turn when they changed. A new execution starts with
@@ -477,7 +480,8 @@ export class OrchestrationWorker {
     if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !rt.isIdle(now + this.opts.cacheIdleTimerMs))) {
       this.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength });
     }
-    logOutcome(this.opts, instance, built.status, forced ?? rt?.outcome);
+    if (rt?.noteBuffer) this.observeTurn(instance, rt, built.status);
+    logOutcome(this.opts, instance, built.status, forced ?? rt?.outcome, rt?.trace.traceId);
     this.hooks.committed(id, built.status);
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
@@ -528,11 +532,31 @@ export class OrchestrationWorker {
     });
     await this.commit(item, built.commit);
     this.stats.turns += 1;
-    logOutcome(this.opts, instance, built.status, outcome);
+    const started = past[0]?.type === EventType.ExecutionStarted ? past[0] : newEvents.find((e) => e.type === EventType.ExecutionStarted);
+    const traceId = started?.type === EventType.ExecutionStarted ? executionTrace(id, instance.executionId, started.traceparent).traceId : undefined;
+    logOutcome(this.opts, instance, built.status, outcome, traceId);
     this.hooks.committed(id, built.status);
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
     return true;
+  }
+
+  /** Hands a committed turn's notes to the observer (EngineObserver.turnCommitted). */
+  private observeTurn(instance: InstanceRecord, rt: OrchestrationRuntime, status: RuntimeStatus): void {
+    const notes = rt.noteBuffer?.splice(0) ?? [];
+    const failure = rt.outcome?.failure;
+    notifyObserver(this.opts.observer, 'turnCommitted', {
+      instanceId: instance.instanceId,
+      name: instance.name,
+      executionId: rt.executionId,
+      session: rt,
+      trace: rt.trace,
+      startedAtMs: rt.startedAtMs,
+      turnTimeMs: rt.currentTimeMs,
+      notes,
+      status,
+      ...(failure ? { failure } : {}),
+    });
   }
 
   /** Commits FAILED (code TURN_FAILED) for an instance whose turn keeps throwing. True if committed. */

@@ -17,15 +17,15 @@ type LogOptions = Pick<CompiledEngineOptions, 'logger' | 'observer'>;
  * Logs and observes what a committed turn did. A failed instance is logged at warn with its
  * reason (an operator must see it without --verbose); the other endings at info.
  */
-export function logOutcome(opts: LogOptions, instance: InstanceRecord, status: RuntimeStatus, outcome: ExecutionOutcome | undefined): void {
-  const meta = { instanceId: instance.instanceId, name: instance.name };
+export function logOutcome(opts: LogOptions, instance: InstanceRecord, status: RuntimeStatus, outcome: ExecutionOutcome | undefined, traceId?: string): void {
+  const meta = { instanceId: instance.instanceId, name: instance.name, ...(traceId !== undefined ? { traceId } : {}) };
   if (instance.status === RuntimeStatus.PENDING) {
     opts.logger.debug(`instance '${instance.instanceId}' started`, { event: LogEvent.instanceStarted, ...meta });
     notifyObserver(opts.observer, 'instanceStarted', meta);
   }
   if (!outcome) return;
   if (status === RuntimeStatus.FAILED) {
-    logFailed(opts, instance, outcome.failure);
+    logFailed(opts, instance, outcome.failure, traceId);
     return;
   }
   const event = status === RuntimeStatus.COMPLETED ? LogEvent.instanceCompleted : status === RuntimeStatus.TERMINATED ? LogEvent.instanceTerminated : LogEvent.instanceContinuedAsNew;
@@ -34,8 +34,8 @@ export function logOutcome(opts: LogOptions, instance: InstanceRecord, status: R
 }
 
 /** `instance 'o-17' failed: [CODE] message` at warn, with the failure's fields. */
-export function logFailed(opts: LogOptions, instance: InstanceRecord, failure: FailureDetails | undefined): void {
-  const meta = { instanceId: instance.instanceId, name: instance.name };
+export function logFailed(opts: LogOptions, instance: InstanceRecord, failure: FailureDetails | undefined, traceId?: string): void {
+  const meta = { instanceId: instance.instanceId, name: instance.name, ...(traceId !== undefined ? { traceId } : {}) };
   const reason = failure ? `${failure.code !== undefined ? `[${failure.code}] ` : ''}${failure.message}` : 'no failure details';
   opts.logger.warn(`instance '${instance.instanceId}' failed: ${reason}`, {
     event: LogEvent.instanceFailed,

@@ -28,6 +28,8 @@ export interface ActivityContext {
   deliveryCount: number;
   /** Aborted when the engine stops before the activity finishes. */
   signal: AbortSignal;
+  /** The W3C trace context the scheduling code gave the call (CallActivityOptions.traceparent), if any. */
+  traceparent?: string;
 }
 
 /** An activity: any (async) function of its input. Its result must be JSON-serializable. */

@@ -41,6 +41,8 @@ export interface TurnInput {
   describe: DescribeOrchestration;
   /** Fan-out bounds (engine options). @default the ENGINE_DEFAULTS values */
   limits?: FanoutLimits;
+  /** The execution's recorded `traceparent` (ExecutionStarted): a continue-as-new keeps its trace. */
+  traceparent?: string;
 }
 
 /** The engine options that bound a tree of sub-orchestrations (specs/limits.md "Fan-out"). */
@@ -71,6 +73,7 @@ export function executionStarted(params: {
   scheduledStartTime?: number;
   version?: string;
   definitionHash?: string;
+  traceparent?: string;
 }): HistoryEvent {
   const e: HistoryEvent = {
     type: EventType.ExecutionStarted,
@@ -87,6 +90,7 @@ export function executionStarted(params: {
   if (params.scheduledStartTime !== undefined) e.scheduledStartTime = params.scheduledStartTime;
   if (params.version !== undefined) e.version = params.version;
   if (params.definitionHash !== undefined) e.definitionHash = params.definitionHash;
+  if (params.traceparent !== undefined) e.traceparent = params.traceparent;
   return e;
 }
 
@@ -122,6 +126,7 @@ export function buildTurn(t: TurnInput): BuiltTurn {
         history.push(e);
         const data: ActivityTaskData = { name: a.name, attempt: a.attempt, logicalTaskId: a.logicalTaskId };
         if (a.input !== undefined) data.input = a.input;
+        if (a.traceparent !== undefined) data.traceparent = a.traceparent;
         const task: NewActivityTask = { instanceId: self, executionId: exec, taskId: a.id, name: a.name, data: JSON.stringify(data), visibleAt: now };
         if (a.detached === true) {
           data.detached = true;
@@ -147,7 +152,7 @@ export function buildTurn(t: TurnInput): BuiltTurn {
             `sub-orchestration '${a.name}' (instance '${a.instanceId}') was not started: it would be at depth ${depth}, deeper than the limit maxSubOrchestrationDepth = ${limits.maxSubOrchestrationDepth}`));
           break;
         }
-        commit.newInstances.push(childStart(t, a.id, a.name, a.instanceId, a.input, depth, limits.maxInstancesPerRoot));
+        commit.newInstances.push(childStart(t, a.id, a.name, a.instanceId, a.input, depth, limits.maxInstancesPerRoot, a.traceparent));
         break;
       }
       case 'SendEvent': {
@@ -210,7 +215,7 @@ export function buildTurn(t: TurnInput): BuiltTurn {
         // (finding 4).
         const newExec = randomUUID();
         const reg = t.describe(instance.name);
-        const start = executionStarted({ instanceId: self, executionId: newExec, name: instance.name, input: o.result, timestamp: now, parent: t.parent, ...reg });
+        const start = executionStarted({ instanceId: self, executionId: newExec, name: instance.name, input: o.result, timestamp: now, parent: t.parent, ...reg, ...(t.traceparent !== undefined ? { traceparent: t.traceparent } : {}) });
         commit.resetHistory = true;
         commit.firstSeq = 0;
         commit.dropWorkOf = exec;
@@ -277,13 +282,13 @@ function childFailed(t: TurnInput, taskId: number, code: string, text: string): 
   return message(t.instance.instanceId, t.instance.executionId, { type: EventType.SubOrchestrationInstanceFailed, eventId: -1, timestamp: t.now, taskScheduledId: taskId, failure }, t.now);
 }
 
-function childStart(t: TurnInput, taskId: number, name: string, childId: string, input: string | undefined, depth: number, max: number): TurnNewInstance {
+function childStart(t: TurnInput, taskId: number, name: string, childId: string, input: string | undefined, depth: number, max: number, traceparent: string | undefined): TurnNewInstance {
   const { instance, now } = t;
   const childExec = randomUUID();
   const rootInstanceId = rootOf(instance.instanceId, t.parent);
   const parent: ParentInstance = { instanceId: instance.instanceId, executionId: instance.executionId, name: instance.name, taskScheduledId: taskId, rootInstanceId, depth };
   const reg = t.describe(name);
-  const start = executionStarted({ instanceId: childId, executionId: childExec, name, input, timestamp: now, parent, ...reg });
+  const start = executionStarted({ instanceId: childId, executionId: childExec, name, input, timestamp: now, parent, ...reg, ...(traceparent !== undefined ? { traceparent } : {}) });
   const failure: FailureDetails = {
     errorType: 'SwirlError',
     code: 'INSTANCE_EXISTS',

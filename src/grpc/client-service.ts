@@ -6,7 +6,7 @@
  * mapping onto host.engine.client. Choices where daprd and durabletask-go differ are in
  * specs/grpc.md.
  */
-import { status, type ServerUnaryCall } from '@grpc/grpc-js';
+import { status, type Metadata, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { SwirlHost } from '../host/host.js';
 import { RuntimeStatus, isTerminalStatus } from '../store/index.js';
 import type { InstanceMetadata } from '../engine/client.js';
@@ -72,6 +72,12 @@ export interface ClientHandlers {
   queryInstances(call: ServerUnaryCall<{ query?: InstanceQuery }, unknown>): Promise<unknown>;
 }
 
+/** The caller's W3C `traceparent` from the call's gRPC metadata (the instance's span continues its trace). */
+export function metadataTraceparent(metadata: Metadata | undefined): string | undefined {
+  const v = metadata?.get('traceparent')[0];
+  return typeof v === 'string' ? v : undefined;
+}
+
 /** The management RPCs over `host`. */
 export function clientHandlers(host: SwirlHost, onStart?: (name: string) => void): ClientHandlers {
   const client = host.client;
@@ -86,7 +92,8 @@ export function clientHandlers(host: SwirlHost, onStart?: (name: string) => void
       host.checkInput(r.name, input);
       const startAt = fromTimestamp(r.scheduledStartTimestamp);
       // durabletask-js always sends a start time (epoch 0 for "now"): only a future one schedules.
-      const options = { ...(r.instanceId ? { instanceId: r.instanceId } : {}), ...(startAt !== undefined && startAt > Date.now() ? { startAt } : {}) };
+      const traceparent = metadataTraceparent(call.metadata);
+      const options = { ...(r.instanceId ? { instanceId: r.instanceId } : {}), ...(startAt !== undefined && startAt > Date.now() ? { startAt } : {}), ...(traceparent !== undefined ? { traceparent } : {}) };
       return { instanceId: await client.start(r.name, input, options) };
     },
     async getInstance(call) {

@@ -13,7 +13,7 @@ import type { SwirlHost } from '../host/host.js';
 import type { InstanceMetadata } from '../engine/client.js';
 import { RuntimeStatus, isTerminalStatus } from '../store/index.js';
 import { VERSION } from '../version.js';
-import { settle } from './client-service.js';
+import { metadataTraceparent, settle } from './client-service.js';
 import { parsePayload, toTimestamp } from './convert.js';
 import type { DaprInstanceRequest, DaprRaiseEventWorkflowRequest, DaprStartWorkflowRequest } from './proto.js';
 import { GrpcRequestError } from './request-error.js';
@@ -112,7 +112,8 @@ export function daprHandlers(host: SwirlHost, hooks: { onStart?: (name: string) 
       await host.knowWorkflow(r.workflow_name);
       hooks.onStart?.(r.workflow_name);
       host.checkInput(r.workflow_name, input);
-      const instanceId = await client.start(r.workflow_name, input, { ...(r.instance_id ? { instanceId: r.instance_id } : {}), ...(startAt !== undefined ? { startAt } : {}) });
+      const traceparent = metadataTraceparent(call.metadata);
+      const instanceId = await client.start(r.workflow_name, input, { ...(r.instance_id ? { instanceId: r.instance_id } : {}), ...(startAt !== undefined ? { startAt } : {}), ...(traceparent !== undefined ? { traceparent } : {}) });
       return { instance_id: instanceId };
     },
     async GetWorkflow(call: Call<DaprInstanceRequest>) {

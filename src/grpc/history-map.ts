@@ -33,6 +33,8 @@ export function toProtoEvent(e: HistoryEvent): ProtoEvent | undefined {
             ? { taskScheduledId: e.parent.taskScheduledId, name: { value: e.parent.name }, orchestrationInstance: { instanceId: e.parent.instanceId, executionId: { value: e.parent.executionId } } }
             : undefined,
           scheduledStartTimestamp: e.scheduledStartTime !== undefined ? toTimestamp(e.scheduledStartTime) : undefined,
+          // The start request's W3C trace context, for SDKs that trace (durabletask's field for it).
+          parentTraceContext: e.traceparent !== undefined ? { traceParent: e.traceparent } : undefined,
         },
       };
     case 'ExecutionCompleted':

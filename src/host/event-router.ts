@@ -194,7 +194,8 @@ export class EventRouter {
       }
     }
     try {
-      await this.engine.client.start(graph.id, {}, { instanceId });
+      // The CloudEvents distributed-tracing extension: the instance continues the producer's trace.
+      await this.engine.client.start(graph.id, {}, { instanceId, ...(typeof event.traceparent === 'string' ? { traceparent: event.traceparent } : {}) });
     } catch (err) {
       if ((err as SwirlError).code !== 'INSTANCE_EXISTS') throw err;
     }

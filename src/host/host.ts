@@ -21,9 +21,13 @@ import { DefinitionStore } from './definition-store.js';
 import { Scheduler } from './scheduler.js';
 import { EventDedup, type DedupedOutcome, type EventDedupOptions } from './event-dedup.js';
 import { DropReason, EventDrops, INSTANCE_FINISHED } from './event-drops.js';
-import { PublicClient } from './public-client.js';
+import { PublicClient, isInternal } from './public-client.js';
 import { timeActivities, timedStore, type ActivityExecution, type StoreTimings } from './latency.js';
 import { HostMetricsRegistry } from './metrics-registry.js';
+import { StepTracer, type TracingOptions } from './tracing/otel-tracer.js';
+import { StepTracker } from './tracing/step-tracker.js';
+import type { TurnObservation } from '../engine/observer.js';
+import { parseTraceParent } from '../engine/trace-context.js';
 
 /** Default of {@link HostOptions.unusedDefinitionGraceMs}: 24 hours. */
 const UNUSED_DEFINITION_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -74,6 +78,11 @@ export interface HostOptions {
   reach?: ReachPolicy;
   /** The environment variables `$SECRETS` may read after the secret stores. @default names starting with `SWIRL_SECRET_` */
   secretEnv?: SecretEnvPolicy;
+  /**
+   * OpenTelemetry traces (specs/observability.md "Traces"): a span per instance, state and
+   * action, sent to these span processors. @default off
+   */
+  tracing?: TracingOptions;
 }
 
 /** `<file>.workflows` next to a SQLite file; none for memory stores (SQLite's `:memory:` included). */
@@ -118,6 +127,8 @@ export class SwirlHost {
   readonly drops: EventDrops;
   /** The engine client as the public APIs use it: Swirl's internal instances hidden (host/public-client.ts). */
   readonly client: PublicClient;
+  /** The span emitter when tracing is on (HostOptions.tracing); `flush()` exports what is buffered. */
+  tracer: StepTracer | undefined;
   private eventsReceived = 0;
   private startedAt = Date.now();
   private state: 'created' | 'running' | 'stopped' = 'created';
@@ -405,9 +416,10 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
   const { store, timings } = timedStore(raw, (op, seconds, failed) => prometheus.storeCall(op, seconds, failed));
   const appId = options.appId ?? 'swirl';
   const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId, implicitSecretEnv: (name) => allowsEnvSecret(options.secretEnv ?? DEFAULT_SECRET_ENV, name), warn: (message) => logger.warn(message) }) : undefined);
+  const tracer = options.tracing ? new StepTracer({ ...options.tracing, serviceName: options.tracing.serviceName ?? appId }) : undefined;
   let engine: Engine;
   try {
-    engine = await createEngine({ observer: prometheus.observer(), ...options.engine, store, logger });
+    engine = await createEngine({ observer: { ...prometheus.observer(), turnCommitted: stepObserver(prometheus, tracer) }, ...options.engine, store, logger });
   } catch (err) {
     await components?.close();
     throw err;
@@ -419,6 +431,15 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
   });
   const host = new SwirlHost(prometheus, engine, components, appId, timings, activityTimings, logger, options);
   late.host = host;
+  if (tracer) {
+    host.tracer = tracer;
+    const stopHost = host.stop.bind(host);
+    host.stop = async () => {
+      await stopHost();
+      // Spans of the last turns leave before the process does (a failed export is the exporter's to log).
+      await tracer.shutdown().catch(() => undefined);
+    };
+  }
   if (ownsStore) {
     const stop = host.stop.bind(host);
     host.stop = async () => {
@@ -427,6 +448,24 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
     };
   }
   return host;
+}
+
+/** The trace id of an activity's traceparent (the action's span), if any. */
+function traceIdOf(traceparent: string | undefined): string | undefined {
+  return parseTraceParent(traceparent)?.traceId;
+}
+
+/** The turn observer that finishes steps (state durations for the metrics, spans when tracing). */
+function stepObserver(prometheus: HostMetricsRegistry, tracer: StepTracer | undefined): (o: TurnObservation) => void {
+  const tracker = new StepTracker();
+  return (o) => {
+    // Swirl's own instances (held-event mailboxes) are not user workflows: no spans, no metrics.
+    if (isInternal(o.name)) return;
+    for (const step of tracker.turn(o)) {
+      prometheus.step(step);
+      tracer?.emit(step);
+    }
+  };
 }
 
 /**
@@ -445,6 +484,7 @@ function logActionFailure(logger: Logger, e: ActivityExecution): void {
     ...(typeof call?.function === 'string' ? { function: call.function } : {}),
     activity: e.name,
     attempt: e.ctx.attempt,
+    ...(traceIdOf(e.ctx.traceparent) !== undefined ? { traceId: traceIdOf(e.ctx.traceparent) } : {}),
     durationMs: Math.round(e.seconds * 1000),
     error: { ...(typeof err?.code === 'string' ? { code: err.code } : {}), message },
   });

@@ -81,6 +81,8 @@ export interface RerunRequest {
   /** The state's input; absent: the input it was entered with last time. */
   input?: unknown;
   instanceId?: string;
+  /** The rerun request's W3C `traceparent`: the new instance's span continues that trace. */
+  traceparent?: string;
 }
 
 /**
@@ -110,5 +112,6 @@ export async function rerun(engine: Engine, sourceId: string, req: RerunRequest)
   return engine.client.start(target.name, rerunEnvelope(sourceId, req.fromState, input), {
     ...(req.instanceId !== undefined ? { instanceId: req.instanceId } : {}),
     ...(target.definitionHash !== undefined ? { definitionHash: target.definitionHash } : {}),
+    ...(req.traceparent !== undefined ? { traceparent: req.traceparent } : {}),
   });
 }

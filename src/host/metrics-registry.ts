@@ -10,6 +10,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineStats, QueuedWork } from '../engine/engine.js';
 import type { EngineObserver } from '../engine/observer.js';
+import type { FinishedStep } from './tracing/step-tracker.js';
 import { assertNever } from '../errors.js';
 import { RuntimeStatus } from '../store/types.js';
 import { STORE_LATENCY_BUCKETS, type ActivityExecution } from './latency.js';
@@ -51,6 +52,31 @@ export type RouteOutcome = (typeof RouteOutcome)[keyof typeof RouteOutcome];
 const FUNCTION_ACTIVITY = 'swirl.function';
 
 /** The metrics of one host. */
+/** Most distinct (workflow, state) label pairs of swirl_state_seconds before `_other`. */
+export const MAX_STATE_SERIES = 2000;
+
+/** State durations span milliseconds (inject, switch) to days (a state waiting for an event). */
+export const STATE_DURATION_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 600, 3600, 21600, 86400] as const;
+
+/** Bounds the label pairs of a metric: known pairs keep their values, new ones past the budget become `_other`. */
+class LabelBudget {
+  private readonly seen = new Set<string>();
+  private readonly workflows = new Set<string>();
+
+  constructor(private readonly max: number) {}
+
+  labels(workflow: string, state: string): [string, string] {
+    const key = `${workflow}\u0000${state}`;
+    if (this.seen.has(key)) return [workflow, state];
+    if (this.seen.size < this.max) {
+      this.seen.add(key);
+      this.workflows.add(workflow);
+      return [workflow, state];
+    }
+    return [this.workflows.has(workflow) ? workflow : '_other', '_other'];
+  }
+}
+
 export class HostMetricsRegistry {
   readonly registry = new Registry();
   private readonly started: Counter<'workflow'>;
@@ -62,6 +88,8 @@ export class HostMetricsRegistry {
   private readonly storeErrors: Counter<'operation'>;
   private readonly activitySeconds: Histogram<'activity'>;
   private readonly actionSeconds: Histogram<'workflow' | 'state' | 'function' | 'outcome'>;
+  private readonly stateSeconds: Histogram<'workflow' | 'state' | 'outcome'>;
+  private readonly stepSeries = new LabelBudget(MAX_STATE_SERIES);
   /** The ready-work read of the scrape in progress. */
   private scrapeQueue: Promise<QueuedWork[]> | undefined;
 
@@ -90,7 +118,27 @@ export class HostMetricsRegistry {
       buckets,
       registers,
     });
+    this.stateSeconds = new Histogram({
+      name: 'swirl_state_seconds',
+      help: 'Time from entering a workflow state to leaving it (history time), by workflow, state and outcome (ok, error); states of instances this node advanced.',
+      labelNames: ['workflow', 'state', 'outcome'] as const,
+      buckets: [...STATE_DURATION_BUCKETS],
+      registers,
+    });
     this.scrapeTimeMetrics(sources);
+  }
+
+  /**
+   * Records a finished state visit (host/tracing/step-tracker.ts). Label values come from
+   * definitions, which API clients may register: past {@link MAX_STATE_SERIES} distinct
+   * (workflow, state) pairs, new pairs are counted under `state="_other"` of their workflow
+   * (and past the budget of workflows too, `workflow="_other"`), so the series stay bounded.
+   */
+  step(s: FinishedStep): void {
+    if (s.kind !== 'state' || s.state === undefined) return;
+    const seconds = Math.max(0, s.endMs - s.startMs) / 1000;
+    const [workflow, state] = this.stepSeries.labels(s.workflow, s.state);
+    this.stateSeconds.observe({ workflow, state, outcome: s.outcome }, seconds);
   }
 
   /** The engine observer that feeds the per-workflow counters. */

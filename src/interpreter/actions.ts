@@ -169,20 +169,22 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
     // input is the arguments object when given, else the action data (as expression functions).
     const appActivity = fn.type === 'custom' ? activityOperation(fn.operation) : undefined;
     if (appActivity !== undefined) {
+      const traceparent = rc.actionTraceparent(at.id, at.attempt);
       if (ref.invoke === 'async') {
-        rc.ctx.callActivity(appActivity, args ?? input, { detached: true });
+        rc.ctx.callActivity(appActivity, args ?? input, { detached: true, traceparent });
         return { result: undefined, async: true };
       }
-      return { result: yield* rc.wait(rc.ctx.callActivity(appActivity, args ?? input), deadlines), async: false };
+      return { result: yield* rc.wait(rc.ctx.callActivity(appActivity, args ?? input, { traceparent }), deadlines), async: false };
     }
     const call = { workflow: rc.workflowName, definition: rc.graph.hash, function: fn.name, arguments: args, input: args === undefined ? input : undefined, state: scope.stateName, action: label, ...protocolCallExtras(rc, fn, ref, pointer, input, scope.actionExecMs) };
     // invoke: async is fire-and-forget: the call is made even if the workflow ends first (a
     // detached task outlives its instance) and the workflow never waits for it (spec §FunctionRef).
+    const traceparent = rc.actionTraceparent(at.id, at.attempt);
     if (ref.invoke === 'async') {
-      rc.ctx.callActivity(rc.activities.call, call, { detached: true });
+      rc.ctx.callActivity(rc.activities.call, call, { detached: true, traceparent });
       return { result: undefined, async: true };
     }
-    const task = rc.ctx.callActivity(rc.activities.call, call);
+    const task = rc.ctx.callActivity(rc.activities.call, call, { traceparent });
     return { result: yield* rc.wait(task, deadlines), async: false };
   }
   if (action.eventRef !== undefined) {
@@ -193,7 +195,7 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
     started({ triggerEvent: ref.triggerEventRef, ...(isAsync ? { invoke: 'async' as const } : { resultEvent: ref.resultEventRef }) });
     const data = ref.data === undefined ? input : rc.resolveValue(ref.data, `${pointer}/eventRef/data`, input, 'eventRef data');
     const attrs = ref.contextAttributes ? (rc.resolveValue(ref.contextAttributes, `${pointer}/eventRef/contextAttributes`, input, 'contextAttributes') as Record<string, unknown>) : undefined;
-    yield* produceEvent(rc, ref.triggerEventRef, buildCloudEvent(rc, ref.triggerEventRef, data, attrs));
+    yield* produceEvent(rc, ref.triggerEventRef, buildCloudEvent(rc, ref.triggerEventRef, data, attrs), rc.actionTraceparent(at.id, at.attempt));
     if (isAsync) return { result: undefined, async: true };
     const timeoutMs = ms(ref.resultEventTimeout) ?? scope.actionExecMs;
     const evDeadlines = timeoutMs !== undefined ? [...scope.deadlines, rc.deadline(timeoutMs, `resultEventTimeout of action '${label}' (waiting for '${ref.resultEventRef}')`)] : scope.deadlines;
@@ -209,7 +211,7 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
     }
     const instanceId = subflowInstanceId(rc.ctx.instanceId, rc.ctx.newGuid(), rc.ctx.hasFlag(EngineFlag.UniqueSubflowIds));
     started({ subflow: target, instanceId, ...(ref.invoke === 'async' ? { invoke: 'async' as const } : {}) });
-    const task = rc.ctx.callSubOrchestrator(target, input, { instanceId });
+    const task = rc.ctx.callSubOrchestrator(target, input, { instanceId, traceparent: rc.actionTraceparent(at.id, at.attempt) });
     scope.subflows?.push(instanceId);
     if (ref.invoke === 'async') {
       children.push({ instanceId, terminate: (ref.onParentComplete ?? 'terminate') === 'terminate' });

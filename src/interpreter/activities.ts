@@ -69,6 +69,11 @@ function noComponents(fn: FunctionDef): never {
   });
 }
 
+/** The call's trace context as a request field (components send it as the `traceparent` header). */
+function trace(actx: ActivityContext): { traceparent?: string } {
+  return actx.traceparent !== undefined ? { traceparent: actx.traceparent } : {};
+}
+
 /** Calls a custom function through the component host (grammar: specs/custom-operations.md). */
 async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, actx: ActivityContext): Promise<unknown> {
   const m = CUSTOM.exec(fn.operation);
@@ -78,11 +83,11 @@ async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, a
   const { httpVerb, ...metadata } = fn.metadata ?? {};
   switch (kind) {
     case 'invoke': {
-      const res = await host.invokeService({ appId: name, method: rest, verb: httpVerb ?? 'POST', data, idempotencyKey: actx.idempotencyKey, signal: actx.signal });
+      const res = await host.invokeService({ appId: name, method: rest, verb: httpVerb ?? 'POST', data, idempotencyKey: actx.idempotencyKey, signal: actx.signal, ...trace(actx) });
       return res.data;
     }
     case 'binding': {
-      const res = await host.invokeBinding({ name, operation: rest, data, metadata, idempotencyKey: actx.idempotencyKey, signal: actx.signal });
+      const res = await host.invokeBinding({ name, operation: rest, data, metadata, idempotencyKey: actx.idempotencyKey, signal: actx.signal, ...trace(actx) });
       return res.data;
     }
     default: {
@@ -94,6 +99,8 @@ async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, a
         type: (metadata.type as string | undefined) ?? rest,
         datacontenttype: 'application/json',
         data,
+        // Distributed tracing extension of CloudEvents: the consumer continues the action's trace.
+        ...(actx.traceparent !== undefined ? { traceparent: actx.traceparent } : {}),
       };
       await host.publish({ pubsub: name, topic: rest, event, signal: actx.signal });
       return null;
@@ -129,6 +136,7 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
           invocationAuth: auth.invocation,
           idempotencyKey: actx.idempotencyKey,
           signal: actx.signal,
+          ...trace(actx),
           ...(w.reach ? { reach: w.reach } : {}),
         });
       }
@@ -154,7 +162,9 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
     // Routing: an event definition's metadata `pubsub` names the pub/sub component, `topic` the
     // topic (default: the event type). Without a pubsub the event is only logged.
     if (pubsub && w.components) {
-      await w.components.publish({ pubsub, topic: def?.metadata?.topic ?? input.event.type, event: input.event, signal: actx.signal });
+      // The CloudEvents distributed-tracing extension, unless the workflow set one itself (contextAttributes).
+      const event = actx.traceparent !== undefined && input.event.traceparent === undefined ? { ...input.event, traceparent: actx.traceparent } : input.event;
+      await w.components.publish({ pubsub, topic: def?.metadata?.topic ?? event.type, event, signal: actx.signal });
       return { published: true };
     }
     w.log?.(`event '${input.eventRef}' produced (no pubsub configured for it)`, { event: input.event });

@@ -185,8 +185,8 @@ export function buildCloudEvent(rc: RunContext, eventRef: string, data: unknown,
 }
 
 /** Publishes a produced event through the publish activity; yields until it is handed over. */
-export function* produceEvent(rc: RunContext, eventRef: string, event: Record<string, unknown>): Step<void> {
-  yield rc.ctx.callActivity(rc.activities.publish, { workflow: rc.workflowName, definition: rc.graph.hash, eventRef, event });
+export function* produceEvent(rc: RunContext, eventRef: string, event: Record<string, unknown>, traceparent = rc.instanceTraceparent()): Step<void> {
+  yield rc.ctx.callActivity(rc.activities.publish, { workflow: rc.workflowName, definition: rc.graph.hash, eventRef, event }, { traceparent });
 }
 
 /** `produceEvents` of a transition or end: data (expression or object) and contextAttributes over the state data output. */

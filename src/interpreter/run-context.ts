@@ -4,6 +4,8 @@
  * expression variables ($CONST, $SECRETS, NOW from history time), replay-safe logging, and waiting
  * on a task under the deadlines (timeouts) that are in force.
  */
+import { formatTraceParent } from '../engine/trace-context.js';
+import { actionSpanId } from './span-ids.js';
 import { ExpressionError, ExpressionErrorCode, type CompiledExpression } from '../expressions/index.js';
 import { joinPointer } from '../definition/json-pointer.js';
 import type { WorkflowGraph } from '../graph/types.js';
@@ -96,12 +98,27 @@ export class RunContext {
 
   /** Progress log (silent during replay). */
   log(level: 'debug' | 'info' | 'warn', msg: string, meta: Record<string, unknown> = {}): void {
-    if (this.logger && !this.ctx.isReplaying) this.logger[level](msg, { instanceId: this.ctx.instanceId, workflow: this.graph.id, ...meta });
+    if (this.logger && !this.ctx.isReplaying) this.logger[level](msg, { instanceId: this.ctx.instanceId, workflow: this.graph.id, traceId: this.ctx.trace.traceId, ...meta });
   }
 
   /** Notes a state-level fact for the timeline (records nothing in history; interpreter/timeline.ts). */
   note(entry: TimelineEntry): void {
     this.ctx.note(entry);
+  }
+
+  /**
+   * The `traceparent` of an action attempt's span: the id a tracer derives from the same
+   * actionStarted note (interpreter/span-ids.ts), so the call's outgoing requests are its children.
+   */
+  actionTraceparent(noteId: number, attempt: number): string {
+    const t = this.ctx.trace;
+    return formatTraceParent(t.traceId, actionSpanId(this.ctx.instanceId, this.ctx.executionId, noteId, attempt), t.sampled);
+  }
+
+  /** The `traceparent` of the instance's own span (produced events, calls outside an action). */
+  instanceTraceparent(): string {
+    const t = this.ctx.trace;
+    return formatTraceParent(t.traceId, t.spanId, t.sampled);
   }
 
   /** A fresh id pairing a timeline entry with its completion (deterministic: a counter). */

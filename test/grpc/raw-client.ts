@@ -9,13 +9,14 @@ import { ORCHESTRATOR_PROTO, PROTO_LOADER_OPTIONS } from '../../src/grpc/proto.j
 
 type Unary = (req: object, md: Metadata, cb: (err: ServiceError | null, res: any) => void) => void;
 
-export function rawClient(port: number, token?: string): { call(rpc: string, req: object): Promise<any>; stream(rpc: string, req: object): ClientReadableStream<any>; close(): void } {
+export function rawClient(port: number, token?: string, metadata: Record<string, string> = {}): { call(rpc: string, req: object): Promise<any>; stream(rpc: string, req: object): ClientReadableStream<any>; close(): void } {
   const def = loadSync(ORCHESTRATOR_PROTO, PROTO_LOADER_OPTIONS);
   const Ctor = (loadPackageDefinition(def) as any).TaskHubSidecarService;
   const c = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure());
   const md = (): Metadata => {
     const m = new Metadata();
     if (token !== undefined) m.set('dapr-api-token', token);
+    for (const [k, v] of Object.entries(metadata)) m.set(k, v);
     return m;
   };
   return {

@@ -3,6 +3,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApp, createHost, type SwirlHost } from '../../src/index.js';
+import { MAX_STATE_SERIES } from '../../src/host/metrics-registry.js';
 
 const hosts: SwirlHost[] = [];
 after(async () => {
@@ -74,4 +75,61 @@ test('a scrape reads no stored instance; instance and routing counters follow wh
   assert.equal(sample(third, 'swirl_instance_leases'), 0);
   assert.equal(sample(third, 'swirl_leases_lost_total'), 0);
   assert.match(third, /^# TYPE swirl_queue_lag_seconds gauge$/m);
+});
+
+const PAUSE = `
+id: pause
+specVersion: '0.8'
+start: Prepare
+states:
+  - name: Prepare
+    type: inject
+    data: { x: 1 }
+    transition: Nap
+  - name: Nap
+    type: sleep
+    duration: PT0.3S
+    transition: Fail
+  - name: Fail
+    type: operation
+    actions: [{ name: broken, functionRef: { refName: nowhere } }]
+    end: true
+functions:
+  - name: nowhere
+    type: custom
+    operation: invoke:missing-app/x
+`;
+
+test('state durations: swirl_state_seconds by workflow, state and outcome, with a bounded number of series', async () => {
+  const host = await createHost({ store: 'memory', engine: { pollIntervalMs: 20 } });
+  hosts.push(host);
+  await host.start();
+  const app = createApp(host);
+  const call = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
+    app.fetch(new Request(`http://swirl.test${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
+  assert.equal((await call('POST', '/api/v1/workflows', PAUSE, { 'content-type': 'application/yaml' })).status, 201);
+  assert.equal((await call('POST', '/v1.0/workflows/dapr/pause/start?instanceID=p-1', '{}', { 'content-type': 'application/json' })).status, 202);
+  assert.equal((await host.engine.client.waitForCompletion('p-1', { timeoutMs: 10_000 })).runtimeStatus, 'FAILED');
+  const text = await (await call('GET', '/metrics')).text();
+  assert.match(text, /^# TYPE swirl_state_seconds histogram$/m);
+  assert.equal(sample(text, 'swirl_state_seconds_count{workflow="pause",state="Prepare",outcome="ok"}'), 1);
+  assert.equal(sample(text, 'swirl_state_seconds_count{workflow="pause",state="Nap",outcome="ok"}'), 1);
+  assert.equal(sample(text, 'swirl_state_seconds_count{workflow="pause",state="Fail",outcome="error"}'), 1);
+  // The sleep state lasted its 0.3 s (history time: entered in one turn, left in the timer's).
+  assert.ok((sample(text, 'swirl_state_seconds_sum{workflow="pause",state="Nap",outcome="ok"}') ?? 0) >= 0.3);
+  assert.equal(sample(text, 'swirl_state_seconds_bucket{le="0.1",workflow="pause",state="Nap",outcome="ok"}'), 0);
+
+  // Cardinality: past MAX_STATE_SERIES pairs, new states of a known workflow count as _other.
+  const step = (workflow: string, state: string) =>
+    host.prometheus.step({ kind: 'state', name: `state ${state}`, traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), parentRemote: false, sampled: true, startMs: 0, endMs: 1000, outcome: 'ok', workflow, instanceId: 'x', state, attributes: {} });
+  for (let i = 0; i < MAX_STATE_SERIES; i++) step('many', `S${i}`);
+  step('many', 'OneTooMany');
+  step('unknown', 'Any');
+  const after = await (await call('GET', '/metrics')).text();
+  assert.equal(sample(after, 'swirl_state_seconds_count{workflow="many",state="OneTooMany",outcome="ok"}'), undefined);
+  // The budget held pause's 3 pairs already: the last 3 S-states and OneTooMany went over it.
+  assert.equal(sample(after, 'swirl_state_seconds_count{workflow="many",state="_other",outcome="ok"}'), 4);
+  assert.equal(sample(after, `swirl_state_seconds_count{workflow="many",state="S${MAX_STATE_SERIES - 4}",outcome="ok"}`), 1);
+  assert.equal(sample(after, 'swirl_state_seconds_count{workflow="_other",state="_other",outcome="ok"}'), 1);
+  assert.equal(sample(after, 'swirl_state_seconds_count{workflow="pause",state="Nap",outcome="ok"}'), 1, 'known series keep counting');
 });

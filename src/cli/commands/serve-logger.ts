@@ -27,13 +27,13 @@ export interface ServeLog {
   flush(): void;
 }
 
-/** Renames the engine's `name` (orchestration name) to `workflow`; drops undefined fields. */
+/** Renames the engine's `name`/`orchestration` (the orchestration name) to `workflow`; drops undefined fields. */
 function fields(meta: LogMeta | undefined): LogMeta {
   if (!meta) return {};
   const out: LogMeta = {};
   for (const [k, v] of Object.entries(meta)) {
     if (v === undefined) continue;
-    out[k === 'name' ? 'workflow' : k] = v;
+    out[k === 'name' || k === 'orchestration' ? 'workflow' : k] = v;
   }
   return out;
 }

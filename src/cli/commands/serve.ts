@@ -15,7 +15,22 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_EXPRESSION_LIMITS, ENGINE_DEFAULTS, createApp, createHost, createMetricsApp, parseDuration, setExpressionLimits, startGrpcServer, startServer, type RunningGrpcServer, type RunningServer } from '../../index.js';
+import {
+  DEFAULT_EXPRESSION_LIMITS,
+  ENGINE_DEFAULTS,
+  createApp,
+  createHost,
+  createMetricsApp,
+  otlpProtocolProblem,
+  otlpTracing,
+  parseDuration,
+  setExpressionLimits,
+  startGrpcServer,
+  startServer,
+  tracingRequested,
+  type RunningGrpcServer,
+  type RunningServer,
+} from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
 import { applyServeConfig, CONFIG_FILE_NAME, ConfigFileError, findConfigFile, loadServeConfig } from '../config/serve-config.js';
 import { addExposureOptions, apiTokenOf, isLoopback, readTls, reachOf, secretEnvOf, tlsFilesOf, type ExposureOptions } from './serve-exposure.js';
@@ -45,6 +60,7 @@ interface ServeOptions extends ExposureOptions {
   metricsPort?: string;
   config?: string;
   profile?: string;
+  tracing?: boolean;
 }
 
 /**
@@ -151,6 +167,7 @@ export function registerServe(program: Command): void {
     .option('--log-format <format>', `log lines on stderr as ${LOG_FORMATS.join(' or ')}`, 'json')
     .option('--log-level <level>', `least severe level logged: ${LOG_LEVELS.join(', ')} (default: info)`)
     .option('--metrics-port <port>', 'also serve GET /metrics on this port, without the API token (like daprd; 0: any free port)')
+    .option('--tracing', 'send OpenTelemetry traces over OTLP/HTTP, configured by the OTEL_EXPORTER_OTLP_* variables (also on with SWIRL_TRACING=true or OTEL_TRACES_EXPORTER=otlp)')
     .option('-c, --config <file>', 'configuration file (default: ./swirl.yaml when it exists); flags given here win over it')
     .option('--profile <name>', "use this profile of the configuration file's profiles: section (default: its profile: key)")
     .action(async (given: ServeOptions, command: Command) => {
@@ -274,6 +291,13 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
+      const tracing = tracingRequested(opts.tracing, process.env);
+      const tracingProblem = 'error' in tracing ? tracing.error : tracing.on ? otlpProtocolProblem(process.env) : undefined;
+      if (tracingProblem !== undefined) {
+        process.stderr.write(`swirl serve: ${tracingProblem}\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
       const log = createServeLog(opts.logFormat as LogFormat, level as LogLevel, opts.appId);
       const logger = log.logger;
       let host;
@@ -286,6 +310,7 @@ export function registerServe(program: Command): void {
           engine: { workerId, leaseMs, ...fanout },
           reach,
           secretEnv: secretEnvOf(opts),
+          ...('on' in tracing && tracing.on ? { tracing: otlpTracing(process.env.OTEL_SERVICE_NAME?.trim() || opts.appId) } : {}),
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),
           ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
         });

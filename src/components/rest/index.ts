@@ -25,6 +25,8 @@ export interface RestCall {
   /** Credentials for invoking the operation (`authRef.invocation`). */
   invocationAuth?: HttpAuth;
   /** Sent as the `Idempotency-Key` header. */
+  /** W3C trace context, sent as the `traceparent` header. */
+  traceparent?: string;
   idempotencyKey?: string;
   signal?: AbortSignal;
   /**
@@ -90,6 +92,7 @@ export function createRestCaller(): RestCaller {
         else if (p.in === 'header') headers[p.name.toLowerCase()] = text(v);
       }
       if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
+      if (req.traceparent) headers.traceparent = req.traceparent;
       if (req.invocationAuth) headers.authorization = await auth.header(req.invocationAuth, req.signal);
       const qs = query.toString();
       const target = `${op.server.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`;

@@ -25,6 +25,8 @@ export interface ScheduleTaskAction {
   logicalTaskId: number;
   /** Fire-and-forget (CallActivityOptions.detached): the task outlives the orchestration. */
   detached?: boolean;
+  /** Trace context handed to the activity (task row only, never history). */
+  traceparent?: string;
 }
 export interface CreateTimerAction {
   type: 'CreateTimer';
@@ -37,6 +39,8 @@ export interface CreateSubOrchestrationAction {
   name: string;
   instanceId: string;
   input?: string;
+  /** Trace context recorded in the child's ExecutionStarted (CallSubOrchestratorOptions.traceparent). */
+  traceparent?: string;
 }
 export interface SendEventAction {
   type: 'SendEvent';

@@ -20,7 +20,7 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
   const log =
     (level: keyof Logger) =>
     (msg: string, meta?: LogMeta): void => {
-      if (!rt.replaying && rt.logger) rt.logger[level](msg, { ...meta, instanceId: rt.instanceId, orchestration: rt.name });
+      if (!rt.replaying && rt.logger) rt.logger[level](msg, { ...meta, instanceId: rt.instanceId, orchestration: rt.name, traceId: rt.trace.traceId });
     };
   const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   const serialize = (value: unknown, what: string): string | undefined => {
@@ -44,6 +44,9 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
     get isReplaying() {
       return rt.replaying;
     },
+    get trace() {
+      return rt.trace;
+    },
     get currentTime() {
       return new Date(rt.nowMs);
     },
@@ -56,7 +59,7 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
       const detached = options?.detached === true;
       // A detached call outlives the orchestration, so no retry can follow it.
       const policy = options?.retry && !detached ? compileRetryPolicy(options.retry) : undefined;
-      return rt.retried('activity', name, policy, (attempt, logical) => ({ id: rt.scheduleActivity(name, text, attempt, logical, detached) }));
+      return rt.retried('activity', name, policy, (attempt, logical) => ({ id: rt.scheduleActivity(name, text, attempt, logical, detached, options?.traceparent) }));
     },
     createTimer(fireAt: Date | number) {
       const at = typeof fireAt === 'number' ? rt.nowMs + Math.max(0, fireAt) : fireAt.getTime();
@@ -77,7 +80,7 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
         throw new WorkflowError('INVALID_INSTANCE_ID', `invalid sub-orchestration instance id '${childId}': use 1-200 characters from A-Z a-z 0-9 _ - . :`, { nonRetryable: true });
       }
       return rt.retried('sub', name, policy, () => {
-        const r = rt.scheduleSub(name, childId, text);
+        const r = rt.scheduleSub(name, childId, text, options?.traceparent);
         childId = r.childId; // retries reuse the first attempt's child id
         return r;
       });
@@ -109,6 +112,8 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
     },
     note(entry: unknown) {
       rt.onNote?.(entry, rt.nowMs);
+      rt.noteCount += 1;
+      rt.noteBuffer?.push({ index: rt.noteCount - 1, entry, timeMs: rt.nowMs, replayed: rt.replaying });
     },
     setCustomStatus(status: unknown) {
       rt.customStatus = serialize(status, 'custom status');

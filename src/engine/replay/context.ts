@@ -4,6 +4,7 @@
  * activities, timers, events and children) and the shape of an orchestration function.
  */
 
+import type { ExecutionTrace } from '../trace-context.js';
 import type { EngineFlag } from '../flags.js';
 import type { ParentInstance } from '../history.js';
 import type { Logger } from '../logger.js';
@@ -21,12 +22,20 @@ export interface CallActivityOptions {
    * Workflow `invoke: async`. Not combined with `retry` (a retry needs the orchestration). @default false
    */
   detached?: boolean;
+  /**
+   * W3C trace context handed to the activity (ActivityContext.traceparent), e.g. the calling
+   * step's span. Travels with the task row only: history does not change. Must be derived from
+   * history (ctx.trace) like everything else the code decides.
+   */
+  traceparent?: string;
 }
 
 /** Options of {@link OrchestrationContext.callSubOrchestrator}. */
 export interface CallSubOrchestratorOptions {
   /** The child's instance id. @default `${parentInstanceId}:${taskId as 4 hex digits}` */
   instanceId?: string;
+  /** W3C trace context recorded in the child's ExecutionStarted (the calling step's span). */
+  traceparent?: string;
   /** Retry a failed child (same child id, replaced on each attempt). */
   retry?: RetryPolicy;
 }
@@ -63,6 +72,11 @@ export interface OrchestrationContext {
   readonly parent: ParentInstance | undefined;
   /** True while the code re-executes events already in history (use it to silence side logs). */
   readonly isReplaying: boolean;
+  /**
+   * This execution's trace (engine/trace-context.ts): the caller's trace id from ExecutionStarted's
+   * `traceparent`, else one derived from the instance; the execution's own span id. Deterministic.
+   */
+  readonly trace: ExecutionTrace;
   /** The time of the current turn, from history (OrchestratorStarted). */
   readonly currentTime: Date;
   /** {@link currentTime} in milliseconds since the epoch. */

@@ -6,6 +6,8 @@
  * so a step costs only its new events; after a restart or eviction it is rebuilt by replaying history.
  */
 
+import { executionTrace, type ExecutionTrace } from '../trace-context.js';
+import type { ObservedNote } from '../observer.js';
 import { NonDeterminismError, assertNever } from '../../errors.js';
 import {
   EventType,
@@ -99,6 +101,20 @@ export class OrchestrationRuntime {
   appliedEvents = 0;
   /** Replay-behaviour flags recorded in this execution's ExecutionStarted (engine/flags.ts). */
   private flags: ReadonlySet<string> = new Set();
+  /** The `traceparent` recorded in ExecutionStarted (undefined: none). */
+  traceparent: string | undefined;
+  /** ExecutionStarted's timestamp (ms): when the execution was started (the instance span's start). */
+  startedAtMs = 0;
+  /** This execution's trace ids (engine/trace-context.ts), set at ExecutionStarted. */
+  trace: ExecutionTrace = { traceId: '', spanId: '', sampled: false };
+  /** ctx.note() calls so far in this execution, replays included (deterministic: the note's index). */
+  noteCount = 0;
+  /**
+   * When set (an observer wants notes: EngineObserver.turnCommitted), every ctx.note() is pushed
+   * here with its index, time and whether it was made while replaying; the worker drains it after
+   * each committed turn.
+   */
+  noteBuffer: ObservedNote[] | undefined;
 
   private readonly fn: AnyOrchestrationFunction;
   /** @internal */
@@ -236,6 +252,9 @@ export class OrchestrationRuntime {
         return;
       case EventType.ExecutionStarted:
         this.flags = new Set(e.flags ?? []);
+        this.traceparent = e.traceparent;
+        this.startedAtMs = e.timestamp;
+        this.trace = executionTrace(e.instanceId, e.executionId, e.traceparent);
         this.start(e.name, e.instanceId, e.executionId, e.parent, fromPayload(e.input));
         return;
       case EventType.TaskScheduled:
@@ -508,21 +527,23 @@ export class OrchestrationRuntime {
   }
 
   /** @internal */
-  scheduleActivity(name: string, input: string | undefined, attempt: number, logicalTaskId: number | undefined, detached = false): number {
+  scheduleActivity(name: string, input: string | undefined, attempt: number, logicalTaskId: number | undefined, detached = false, traceparent?: string): number {
     const id = ++this.seq;
     const action: OrchestratorAction = { type: ActionType.ScheduleTask, id, name, attempt, logicalTaskId: logicalTaskId ?? id };
     if (input !== undefined) action.input = input;
     if (detached) action.detached = true;
+    if (traceparent !== undefined) action.traceparent = traceparent;
     this.pending.set(id, action);
     return id;
   }
 
   /** @internal */
-  scheduleSub(name: string, instanceId: string | undefined, input: string | undefined): { id: number; childId: string } {
+  scheduleSub(name: string, instanceId: string | undefined, input: string | undefined, traceparent?: string): { id: number; childId: string } {
     const id = ++this.seq;
     const childId = instanceId ?? `${this.instanceId}:${id.toString(16).padStart(4, '0')}`;
     const action: OrchestratorAction = { type: ActionType.CreateSubOrchestration, id, name, instanceId: childId };
     if (input !== undefined) action.input = input;
+    if (traceparent !== undefined) action.traceparent = traceparent;
     this.pending.set(id, action);
     return { id, childId };
   }
