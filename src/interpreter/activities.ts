@@ -76,7 +76,7 @@ async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, a
       return res.data;
     }
     case 'binding': {
-      const res = await host.invokeBinding({ name, operation: rest, data, metadata, idempotencyKey: actx.idempotencyKey, signal: actx.signal });
+      const res = await host.invokeBinding({ name, operation: rest, data, metadata, idempotencyKey: actx.idempotencyKey, signal: actx.signal, caller: w.graph.id });
       return res.data;
     }
     default: {
@@ -89,7 +89,7 @@ async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, a
         datacontenttype: 'application/json',
         data,
       };
-      await host.publish({ pubsub: name, topic: rest, event, signal: actx.signal });
+      await host.publish({ pubsub: name, topic: rest, event, signal: actx.signal, caller: w.graph.id });
       return null;
     }
   }
@@ -145,7 +145,7 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
     // Routing: an event definition's metadata `pubsub` names the pub/sub component, `topic` the
     // topic (default: the event type). Without a pubsub the event is only logged.
     if (pubsub && w.components) {
-      await w.components.publish({ pubsub, topic: def?.metadata?.topic ?? input.event.type, event: input.event, signal: actx.signal });
+      await w.components.publish({ pubsub, topic: def?.metadata?.topic ?? input.event.type, event: input.event, signal: actx.signal, caller: w.graph.id });
       return { published: true };
     }
     w.log?.(`event '${input.eventRef}' produced (no pubsub configured for it)`, { event: input.event });
