@@ -156,7 +156,7 @@ export class DefaultComponentHost implements ComponentHost {
   }
 
   /**
-   * Component `scopes` (specs/components.md §6): a component that lists scopes is usable only by
+   * Component `scopes` (specs/components.md §5): a component that lists scopes is usable only by
    * the workflows it names — or by every workflow when it names this host's app id, which is what
    * a Dapr file scoped to the app says. As in Dapr, an out-of-scope component does not exist for
    * the caller: the not-found code, with a message that says why.

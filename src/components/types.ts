@@ -68,7 +68,7 @@ export interface InvokeBindingRequest {
   idempotencyKey?: string;
   traceparent?: string;
   signal?: AbortSignal;
-  /** The workflow id making the call; checked against the component's `scopes` (specs/components.md §6). */
+  /** The workflow id making the call; checked against the component's `scopes` (specs/components.md §5). */
   caller?: string;
 }
 

@@ -151,7 +151,7 @@ export class EventRouter {
     const outcome: EventOutcome = { id: event.id, type: event.type, source: event.source, started: [], delivered: [], kept: [] };
     const consumers: string[] = [];
     for (const graph of this.catalog.graphs()) {
-      // An input binding's `scopes` limit the workflows its events reach (specs/components.md §6).
+      // An input binding's `scopes` limit the workflows its events reach (specs/components.md §5).
       if (reaches !== undefined && !reaches(graph.id)) continue;
       const defs = [...graph.events.values()].filter((d) => matches(d, event));
       if (defs.length === 0) continue;

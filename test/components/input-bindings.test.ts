@@ -213,3 +213,17 @@ errors:
     }
   });
 });
+
+describe('TLS metadata of broker clients', () => {
+  test('a client certificate without its key, or a value that is not PEM, fails the load naming the field', async () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    await assert.rejects(hostWith({ 'm.yaml': componentYaml('m', 'bindings.mqtt3', { url: 'mqtts://127.0.0.1:8883', topic: 't', clientCert: pem }) }, {}), (err: Error) => {
+      assert.match(err.message, /m\.yaml:\d+: spec\.metadata\.clientKey: component 'm': 'clientCert' and 'clientKey' go together: 'clientKey' is missing/);
+      return true;
+    });
+    await assert.rejects(
+      hostWith({ 'r.yaml': componentYaml('r', 'bindings.rabbitmq', { host: 'amqps://127.0.0.1:5671', queueName: 'q', caCert: 'not a pem' }) }, {}),
+      /r\.yaml:\d+: spec\.metadata\.caCert: component 'r': expected PEM text \(-----BEGIN …-----\), found 9 characters without a PEM header/,
+    );
+  });
+});
