@@ -6,7 +6,7 @@
  */
 import type { Agent } from 'undici';
 import { validateCloudEvent } from './cloudevent.js';
-import { networkError, requestError } from './failures.js';
+import { abortError, networkError, requestError } from './failures.js';
 import { invokeService } from './invoke/service-invoker.js';
 import type {
   ComponentHost,
@@ -22,6 +22,7 @@ import type {
   OutputBinding,
   PublishRequest,
   PubSub,
+  ReceiveRequest,
   SecretStore,
   SubscribeRequest,
   Subscription,
@@ -95,6 +96,39 @@ export class DefaultComponentHost implements ComponentHost {
     };
     this.subscriptions.add(sub);
     return sub;
+  }
+
+  async receive(req: ReceiveRequest): Promise<CloudEventJson> {
+    this.checkOpen();
+    const ps = this.pubsub(req.pubsub, req.caller);
+    if (!req.topic) throw requestError('ERR_TOPIC_NAME_EMPTY', `receive from '${req.pubsub}': the topic is empty`);
+    const timeout = AbortSignal.timeout(req.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const what = `receive ${req.pubsub}/${req.topic}`;
+    if (signal.aborted) throw abortError(what, signal);
+    let taken = false;
+    let take!: (e: CloudEventJson) => void;
+    const first = new Promise<CloudEventJson>((resolve) => (take = resolve));
+    const inner = await guard(what, () =>
+      ps.subscribe(req.topic, async (event) => {
+        // One message per wait: the others stay unacknowledged, for the next receiver.
+        if (taken || signal.aborted) throw new Error('not taken: this receive has its message');
+        taken = true;
+        take(event);
+      }),
+    );
+    try {
+      return await new Promise<CloudEventJson>((resolve, reject) => {
+        const onAbort = () => reject(abortError(what, signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+        void first.then((e) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(e);
+        });
+      });
+    } finally {
+      await inner.close().catch(() => undefined);
+    }
   }
 
   async getSecret(name: string): Promise<string | undefined> {

@@ -105,6 +105,18 @@ export interface SubscribeRequest {
   handler: (event: CloudEventJson) => Promise<void>;
 }
 
+/** Request of {@link ComponentHost.receive}: wait for the next message on a topic. */
+export interface ReceiveRequest {
+  pubsub: string;
+  topic: string;
+  /** Ends the wait (the activity's shutdown signal). */
+  signal?: AbortSignal;
+  /** Longest wait; past it an InfrastructureError TIMEOUT. */
+  timeoutMs: number;
+  /** The workflow id waiting; checked against the component's `scopes`. */
+  caller?: string;
+}
+
 /** What a workflow's custom functions reach: everything behind `invoke:`, `binding:`, `publish:`, $SECRETS. */
 export interface ComponentHost {
   /**
@@ -122,6 +134,12 @@ export interface ComponentHost {
   publish(req: PublishRequest): Promise<void>;
   /** Subscriptions deliver CloudEvents into the engine: at-least-once, de-duplicated by event id by the caller. */
   subscribe(req: SubscribeRequest): Promise<Subscription>;
+  /**
+   * Subscribes to `topic` through the component's consumer and returns the first message it gets
+   * (acknowledged), then ends the subscription; messages arriving meanwhile are left unacknowledged
+   * for redelivery. Optional so test fakes need not implement it (asyncapi `subscribe` operations).
+   */
+  receive?(req: ReceiveRequest): Promise<CloudEventJson>;
   /** `$SECRETS.<name>`; undefined when no store has it. */
   getSecret(name: string): Promise<string | undefined>;
   /**

@@ -15,6 +15,7 @@ import { WorkflowError } from '../errors.js';
 import type { ActivityNames } from './run-context.js';
 import type { SecretTable } from './secrets.js';
 import { functionAuth } from './auth.js';
+import { ASYNCAPI_WAIT_MS, callAsyncApi } from './asyncapi-call.js';
 
 /** Activity names (shared by every workflow registered on an engine). */
 export const ACTIVITY_NAMES: ActivityNames = {
@@ -128,11 +129,23 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
       }
       case 'custom':
         return callCustom(w, fn, input.arguments ?? input.input, actx);
+      case 'asyncapi':
+        return callAsyncApi(w.components ?? noComponents(fn), {
+          name: fn.name,
+          operation: fn.operation,
+          baseDir: w.baseDir,
+          arguments: input.arguments ?? {},
+          workflow: w.graph.id,
+          idempotencyKey: actx.idempotencyKey,
+          signal: actx.signal,
+          // A subscribe waits as long as the action may (specs/asyncapi.md).
+          waitMs: w.graph.nodes.get(input.state)?.timeouts.actionExecMs ?? ASYNCAPI_WAIT_MS,
+          ...(w.reach ? { reach: w.reach } : {}),
+        });
       case 'expression':
       case 'rpc':
       case 'graphql':
       case 'odata':
-      case 'asyncapi':
         throw new WorkflowError('UNSUPPORTED_FUNCTION_TYPE', `function type '${type}' (function '${fn.name}') is not supported yet`, { nonRetryable: true });
       default:
         throw new WorkflowError('UNSUPPORTED_FUNCTION_TYPE', `unknown function type '${String(type)}'`, { nonRetryable: true });

@@ -61,12 +61,18 @@ export function checkFunctionDefs(functions: unknown[], base: string, r: Reporte
           hint: "custom operations are 'invoke:<appId>/<method>', 'binding:<name>/<operation>', 'publish:<pubsub>/<topic>' or 'activity:<name>'",
         });
         return;
+      case FunctionType.Asyncapi:
+        if (op !== undefined && !/^[^#]+#[^#]+$/.test(op)) {
+          r.error(DiagnosticCode.InvalidOperation, joinPointer(pointer, 'operation'), `${label}: an asyncapi operation must be '<asyncapi-document-uri>#<operationId>', got '${op}'`, {
+            hint: "e.g. 'specs/streetlights.yaml#sendLightMeasurement'",
+          });
+        }
+        return; // the document and operationId: checks/asyncapi.ts
       case FunctionType.Rpc:
       case FunctionType.Graphql:
-      case FunctionType.Asyncapi:
       case FunctionType.Odata:
         r.error(DiagnosticCode.UnsupportedFunctionType, joinPointer(pointer, 'type'), `${label}: function type '${type}' is not supported yet`, {
-          hint: "Swirl runs 'rest', 'expression' and 'custom' (Dapr invoke:/binding:/publish:, app activity:) functions",
+          hint: "Swirl runs 'rest', 'asyncapi', 'expression' and 'custom' (Dapr invoke:/binding:/publish:, app activity:) functions",
         });
         return;
       default:
