@@ -5,15 +5,17 @@
  * - `before-commit`: the message has arrived from the broker, nothing of it is in the store yet;
  * - `after-commit`: the event is committed to the store (ingest resolved), the broker has no ack yet.
  * It prints `KILLING <moment> <event id>` first, so the test knows the kill came from here.
- * Only events of input bindings (source `swirl/bindings/…`) are affected; nothing in Swirl is told.
+ * Only events whose source starts with SWIRL_TEST_BINDING_KILL_SOURCE (default `swirl/bindings/`:
+ * input bindings; a pub/sub test names its events' source) are affected; nothing in Swirl is told.
  */
 import { SwirlHost } from '../../src/host/host.js';
 import type { CloudEventJson } from '../../src/components/index.js';
 
 const moment = process.env.SWIRL_TEST_BINDING_KILL;
+const source = process.env.SWIRL_TEST_BINDING_KILL_SOURCE || 'swirl/bindings/';
 const ingest = SwirlHost.prototype.ingest;
 SwirlHost.prototype.ingest = async function (this: SwirlHost, events: CloudEventJson[], reaches?: (workflowId: string) => boolean) {
-  const fromBinding = events.some((e) => typeof e.source === 'string' && e.source.startsWith('swirl/bindings/'));
+  const fromBinding = events.some((e) => typeof e.source === 'string' && e.source.startsWith(source));
   const die = (): Promise<never> => {
     process.stdout.write(`KILLING ${moment} ${events.map((e) => e.id).join(',')}\n`, () => process.kill(process.pid, 'SIGKILL'));
     // Never settles: the ack must not go out while the line is being written.

@@ -1,6 +1,7 @@
 /**
  * kill -9 between an input binding's broker delivery and the store commit (issue 16), with real
- * `swirl serve` processes on a SQLite file and the real RabbitMQ and Mosquitto: the process kills
+ * `swirl serve` processes on a SQLite file and the real RabbitMQ and Mosquitto (input bindings),
+ * Redis and NATS JetStream (pub/sub subscriptions, the same ingest path): the process kills
  * itself (test/host/binding-kill-launcher.ts) once when the message has arrived but nothing is
  * committed, and once more after the event is committed but before the broker got its ack. Each
  * time the broker redelivers the message to the next process; in the end it is consumed once —
@@ -15,28 +16,32 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import mqtt from 'mqtt';
+import { Redis } from 'ioredis';
+import { connect as natsConnect } from 'nats';
 import { startServe, type Server } from './serve-child.js';
-import { componentYaml, serviceUrl, uniqueName } from '../components/support.js';
+import { componentYaml, redisHostOf, serviceUrl, uniqueName } from '../components/support.js';
 
 const launcher = fileURLToPath(new URL('./binding-kill-launcher.ts', import.meta.url));
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
 const rabbit = serviceUrl('rabbitmq');
 const mq = serviceUrl('mqtt');
+const redis = serviceUrl('redis');
+const nats = serviceUrl('nats');
 
 after(() => {
   for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const WORKFLOW = (type: string, source: string) => `
+const WORKFLOW = (type: string, source: string, metadata = '') => `
 id: intake
 specVersion: '0.8'
 start: Receive
 events:
   - name: Arrived
     type: ${type}
-    source: ${source}
+    source: ${source}${metadata ? `\n    metadata: ${metadata}` : ''}
 states:
   - name: Receive
     type: event
@@ -46,18 +51,21 @@ states:
 `;
 
 /** A folder with one component file and the intake workflow. */
-function layout(component: string, type: string, source: string): string {
+function layout(component: string, type: string, source: string, metadata = ''): string {
   const dir = mkdtempSync(join(tmpdir(), 'swirl-binding-kill-'));
   dirs.push(dir);
   mkdirSync(join(dir, 'workflows'));
   mkdirSync(join(dir, 'components'));
-  writeFileSync(join(dir, 'workflows', 'intake.yaml'), WORKFLOW(type, source));
+  writeFileSync(join(dir, 'workflows', 'intake.yaml'), WORKFLOW(type, source, metadata));
   writeFileSync(join(dir, 'components', 'in.yaml'), component);
   return dir;
 }
 
+/** Events from this source are the ones the launcher kills at (pub/sub tests set their own). */
+let killSource = '';
+
 function serve(dir: string, kill?: 'before-commit' | 'after-commit'): Promise<Server> {
-  const env = { ...process.env, SWIRL_TEST_BINDING_KILL: kill ?? '' };
+  const env = { ...process.env, SWIRL_TEST_BINDING_KILL: kill ?? '', SWIRL_TEST_BINDING_KILL_SOURCE: killSource };
   return startServe(dir, started, ['--components', join(dir, 'components')], launcher, env);
 }
 
@@ -156,5 +164,51 @@ describe('kill -9 between delivery and commit: the message is redelivered and co
     // Clean up the broker's session of this client id.
     const c = await mqtt.connectAsync(mq.url, { clientId, clean: true });
     await c.endAsync();
+  });
+
+  // Redis is reached through pub/sub (the issue): the subscription acks after the same ingest.
+  test('pubsub.redis (a consumer group: the restarted consumer re-reads its pending entry)', { skip: redis.skip, timeout: 90_000 }, async () => {
+    const topic = uniqueName('swirl_kill');
+    killSource = '/kill-redis';
+    const dir = layout(componentYaml('bus', 'pubsub.redis', { redisHost: redisHostOf(redis.url), consumerID: topic }), 'meter.read', '/kill-redis', `{ pubsub: bus, topic: ${topic} }`);
+    const r = new Redis(redis.url);
+    try {
+      const { server, ids } = await killTwiceThenServe(dir, async () => {
+        await r.xadd(topic, '*', 'data', JSON.stringify({ specversion: '1.0', id: 'r-1', source: '/kill-redis', type: 'meter.read', data: { m: 1 } }));
+      });
+      assert.deepEqual(ids, ['r-1', 'r-1']);
+      const list = await instances(server.base, (l) => l.some((i) => i.runtimeStatus === 'COMPLETED'));
+      assert.equal(list.length, 1, `one instance: ${JSON.stringify(list)}`);
+      for (let i = 0; i < 50 && Number((await r.xpending(topic, topic))[0]) > 0; i++) await new Promise((res) => setTimeout(res, 100));
+      assert.equal(Number((await r.xpending(topic, topic))[0]), 0, 'the entry was acknowledged');
+      server.proc.kill('SIGTERM');
+      await server.exited;
+    } finally {
+      await r.del(topic);
+      r.disconnect();
+      killSource = '';
+    }
+  });
+
+  test('pubsub.nats (a JetStream durable consumer, redelivered after ackWait)', { skip: nats.skip, timeout: 90_000 }, async () => {
+    const topic = uniqueName('swirl_kill');
+    killSource = '/kill-nats';
+    const dir = layout(componentYaml('js', 'pubsub.nats', { natsURL: nats.url, consumerID: topic, streamName: `s_${topic}`, ackWait: '2s' }), 'meter.read', '/kill-nats', `{ pubsub: js, topic: ${topic} }`);
+    const nc = await natsConnect({ servers: nats.url });
+    try {
+      const { server, ids } = await killTwiceThenServe(dir, async () => {
+        await nc.jetstream().publish(topic, new TextEncoder().encode(JSON.stringify({ specversion: '1.0', id: 'n-1', source: '/kill-nats', type: 'meter.read', data: { m: 2 } })));
+      });
+      assert.deepEqual(ids, ['n-1', 'n-1']);
+      const list = await instances(server.base, (l) => l.some((i) => i.runtimeStatus === 'COMPLETED'), 20_000);
+      assert.equal(list.length, 1, `one instance: ${JSON.stringify(list)}`);
+      assert.equal(list[0]!.runtimeStatus, 'COMPLETED');
+      server.proc.kill('SIGTERM');
+      await server.exited;
+      await (await nc.jetstreamManager()).streams.delete(`s_${topic}`).catch(() => undefined);
+    } finally {
+      await nc.close();
+      killSource = '';
+    }
   });
 });
