@@ -214,6 +214,50 @@ errors:
   });
 });
 
+describe('pub/sub scopes', { skip: serviceUrl('redis').skip }, () => {
+  test('publishing to a pub/sub outside the scopes is ERR_PUBSUB_NOT_FOUND naming them; a subscription out of scope stops the start', async () => {
+    const url = serviceUrl('redis').url;
+    const { hostname, port } = new URL(url);
+    const bus = (scopes: string) => componentYaml('bus', 'pubsub.redis', { redisHost: `${hostname}:${port || 6379}`, consumerID: uniqueName('scope') }, `scopes: ${scopes}\n`);
+    const sender = `
+id: sender
+specVersion: '0.8'
+start: Send
+functions:
+  - name: send
+    type: custom
+    operation: publish:bus/${uniqueName('scoped')}
+states:
+  - name: Send
+    type: operation
+    actions: [{ functionRef: { refName: send, arguments: { x: 1 } } }]
+    end: true
+`;
+    const h = await hostWith({ 'bus.yaml': bus('[billing]') }, { 'sender.yaml': sender });
+    const id = await h.engine.client.start('sender', {});
+    const done = await h.engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+    assert.equal(done.runtimeStatus, 'FAILED');
+    assert.match(JSON.stringify(done.failure), /ERR_PUBSUB_NOT_FOUND|pub\/sub component 'bus' is not in scope for workflow 'sender' \(its scopes: billing; add 'sender' to use it\)/);
+    assert.match(JSON.stringify(done.failure), /not in scope for workflow 'sender'/);
+    const listener = `
+id: listener
+specVersion: '0.8'
+start: Wait
+events:
+  - name: Ping
+    type: ping
+    source: /p
+    metadata: { pubsub: bus, topic: ${uniqueName('scoped')} }
+states:
+  - name: Wait
+    type: event
+    onEvents: [{ eventRefs: [Ping] }]
+    end: true
+`;
+    await assert.rejects(hostWith({ 'bus.yaml': bus('[billing]') }, { 'listener.yaml': listener }), /pub\/sub component 'bus' is not in scope for workflow 'listener'/);
+  });
+});
+
 describe('TLS metadata of broker clients', () => {
   test('a client certificate without its key, or a value that is not PEM, fails the load naming the field', async () => {
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
