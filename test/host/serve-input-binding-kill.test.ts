@@ -58,14 +58,15 @@ function layout(component: string, type: string, source: string, metadata = ''):
   mkdirSync(join(dir, 'components'));
   writeFileSync(join(dir, 'workflows', 'intake.yaml'), WORKFLOW(type, source, metadata));
   writeFileSync(join(dir, 'components', 'in.yaml'), component);
+  if (metadata !== '') killSources.set(dir, source);
   return dir;
 }
 
-/** Events from this source are the ones the launcher kills at (pub/sub tests set their own). */
-let killSource = '';
+/** Per folder: the source of the events the launcher kills at (pub/sub tests name their own). */
+const killSources = new Map<string, string>();
 
 function serve(dir: string, kill?: 'before-commit' | 'after-commit'): Promise<Server> {
-  const env = { ...process.env, SWIRL_TEST_BINDING_KILL: kill ?? '', SWIRL_TEST_BINDING_KILL_SOURCE: killSource };
+  const env = { ...process.env, SWIRL_TEST_BINDING_KILL: kill ?? '', SWIRL_TEST_BINDING_KILL_SOURCE: killSources.get(dir) ?? '' };
   return startServe(dir, started, ['--components', join(dir, 'components')], launcher, env);
 }
 
@@ -113,6 +114,7 @@ async function killTwiceThenServe(dir: string, send: () => Promise<void>): Promi
   return { server, ids: [id1, id2] };
 }
 
+// One broker after the other: four chains of `swirl serve` starts side by side starve a 2-core machine.
 describe('kill -9 between delivery and commit: the message is redelivered and consumed once', () => {
   test('bindings.rabbitmq (a durable queue)', { skip: rabbit.skip, timeout: 90_000 }, async () => {
     const queue = uniqueName('swirl_kill');
@@ -169,7 +171,6 @@ describe('kill -9 between delivery and commit: the message is redelivered and co
   // Redis is reached through pub/sub (the issue): the subscription acks after the same ingest.
   test('pubsub.redis (a consumer group: the restarted consumer re-reads its pending entry)', { skip: redis.skip, timeout: 90_000 }, async () => {
     const topic = uniqueName('swirl_kill');
-    killSource = '/kill-redis';
     const dir = layout(componentYaml('bus', 'pubsub.redis', { redisHost: redisHostOf(redis.url), consumerID: topic }), 'meter.read', '/kill-redis', `{ pubsub: bus, topic: ${topic} }`);
     const r = new Redis(redis.url);
     try {
@@ -186,13 +187,11 @@ describe('kill -9 between delivery and commit: the message is redelivered and co
     } finally {
       await r.del(topic);
       r.disconnect();
-      killSource = '';
     }
   });
 
   test('pubsub.nats (a JetStream durable consumer, redelivered after ackWait)', { skip: nats.skip, timeout: 90_000 }, async () => {
     const topic = uniqueName('swirl_kill');
-    killSource = '/kill-nats';
     const dir = layout(componentYaml('js', 'pubsub.nats', { natsURL: nats.url, consumerID: topic, streamName: `s_${topic}`, ackWait: '2s' }), 'meter.read', '/kill-nats', `{ pubsub: js, topic: ${topic} }`);
     const nc = await natsConnect({ servers: nats.url });
     try {
@@ -208,7 +207,6 @@ describe('kill -9 between delivery and commit: the message is redelivered and co
       await (await nc.jetstreamManager()).streams.delete(`s_${topic}`).catch(() => undefined);
     } finally {
       await nc.close();
-      killSource = '';
     }
   });
 });
