@@ -149,6 +149,11 @@ describe('bindings.cron', () => {
     });
   });
 
+  test('direction input on a binding type without an input side is refused', async () => {
+    await assert.rejects(hostWith({ 'h.yaml': componentYaml('h', 'bindings.http', { url: 'http://127.0.0.1:9/', direction: 'input' }) }, {}), /h\.yaml:\d+: spec\.metadata\.direction: component 'h': bindings\.http has no input side in Swirl \(input bindings: bindings\.cron, bindings\.rabbitmq, bindings\.mqtt3\)/);
+    await assert.rejects(hostWith({ 'h.yaml': componentYaml('h', 'bindings.http', { url: 'http://127.0.0.1:9/', direction: 'sideways' }) }, {}), /spec\.metadata\.direction: component 'h': expected 'input', 'output' or 'input, output', found 'sideways'/);
+  });
+
   test('direction output on a cron binding is refused', async () => {
     await assert.rejects(hostWith({ 'c.yaml': componentYaml('c', 'bindings.cron', { schedule: '@every 1s', direction: 'output' }) }, {}), /spec\.metadata\.direction: component 'c': bindings\.cron is an input binding/);
   });
