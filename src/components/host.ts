@@ -23,6 +23,7 @@ import type {
   PublishRequest,
   PubSub,
   ReceiveRequest,
+  ReceivedMessage,
   SecretStore,
   SubscribeRequest,
   Subscription,
@@ -98,7 +99,7 @@ export class DefaultComponentHost implements ComponentHost {
     return sub;
   }
 
-  async receive(req: ReceiveRequest): Promise<CloudEventJson> {
+  async receive(req: ReceiveRequest): Promise<ReceivedMessage> {
     this.checkOpen();
     const ps = this.pubsub(req.pubsub, req.caller);
     if (!req.topic) throw requestError('ERR_TOPIC_NAME_EMPTY', `receive from '${req.pubsub}': the topic is empty`);
@@ -109,16 +110,26 @@ export class DefaultComponentHost implements ComponentHost {
     let taken = false;
     let take!: (e: CloudEventJson) => void;
     const first = new Promise<CloudEventJson>((resolve) => (take = resolve));
+    // The taken message's handler stays pending until it is settled: the component acknowledges
+    // it only when the handler resolves (ack), and leaves it for redelivery when it rejects.
+    let settle!: (acked: boolean) => void;
+    const settled = new Promise<boolean>((resolve) => (settle = resolve));
     const inner = await guard(what, () =>
       ps.subscribe(req.topic, async (event) => {
         // One message per wait: the others stay unacknowledged, for the next receiver.
         if (taken || signal.aborted) throw new Error('not taken: this receive has its message');
         taken = true;
         take(event);
+        if (!(await settled)) throw new Error('released for redelivery');
       }),
     );
+    const end = async (acked: boolean) => {
+      settle(acked);
+      await inner.close().catch(() => undefined);
+    };
+    let event: CloudEventJson;
     try {
-      return await new Promise<CloudEventJson>((resolve, reject) => {
+      event = await new Promise<CloudEventJson>((resolve, reject) => {
         const onAbort = () => reject(abortError(what, signal));
         signal.addEventListener('abort', onAbort, { once: true });
         void first.then((e) => {
@@ -126,9 +137,12 @@ export class DefaultComponentHost implements ComponentHost {
           resolve(e);
         });
       });
-    } finally {
-      await inner.close().catch(() => undefined);
+    } catch (err) {
+      await end(false);
+      throw err;
     }
+    let done: Promise<void> | undefined;
+    return { event, ack: () => (done ??= end(true)), release: () => (done ??= end(false)) };
   }
 
   async getSecret(name: string): Promise<string | undefined> {

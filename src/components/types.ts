@@ -117,6 +117,15 @@ export interface ReceiveRequest {
   caller?: string;
 }
 
+/** A message {@link ComponentHost.receive} got; settle it exactly once. */
+export interface ReceivedMessage {
+  event: CloudEventJson;
+  /** Acknowledges the message to the broker (after what it caused is durable), then unsubscribes. */
+  ack(): Promise<void>;
+  /** Gives the message back for redelivery, then unsubscribes. */
+  release(): Promise<void>;
+}
+
 /** What a workflow's custom functions reach: everything behind `invoke:`, `binding:`, `publish:`, $SECRETS. */
 export interface ComponentHost {
   /**
@@ -135,11 +144,12 @@ export interface ComponentHost {
   /** Subscriptions deliver CloudEvents into the engine: at-least-once, de-duplicated by event id by the caller. */
   subscribe(req: SubscribeRequest): Promise<Subscription>;
   /**
-   * Subscribes to `topic` through the component's consumer and returns the first message it gets
-   * (acknowledged), then ends the subscription; messages arriving meanwhile are left unacknowledged
+   * Subscribes to `topic` through the component's consumer and returns the first message it gets,
+   * not yet acknowledged: `ack()` acknowledges it and ends the subscription, `release()` leaves it
+   * for redelivery and ends the subscription. Messages arriving meanwhile are left unacknowledged
    * for redelivery. Optional so test fakes need not implement it (asyncapi `subscribe` operations).
    */
-  receive?(req: ReceiveRequest): Promise<CloudEventJson>;
+  receive?(req: ReceiveRequest): Promise<ReceivedMessage>;
   /** `$SECRETS.<name>`; undefined when no store has it. */
   getSecret(name: string): Promise<string | undefined>;
   /**

@@ -28,6 +28,13 @@ export interface ActivityContext {
   deliveryCount: number;
   /** Aborted when the engine stops before the activity finishes. */
   signal: AbortSignal;
+  /**
+   * Registers a callback told, once the activity has returned, whether its result was recorded in
+   * the store (`true`) or not (stopped, lease lost, store trouble: `false`). A side effect that must
+   * not be confirmed before the result is durable — acknowledging a message the activity received —
+   * waits for it. Optional: contexts built elsewhere (tests) need not offer it.
+   */
+  afterRecord?: (callback: (recorded: boolean) => void) => void;
 }
 
 /** An activity: any (async) function of its input. Its result must be JSON-serializable. */

@@ -140,6 +140,7 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
           signal: actx.signal,
           // A subscribe waits as long as the action may (specs/asyncapi.md).
           waitMs: w.graph.nodes.get(input.state)?.timeouts.actionExecMs ?? ASYNCAPI_WAIT_MS,
+          ...(actx.afterRecord ? { afterRecord: actx.afterRecord } : {}),
           ...(w.reach ? { reach: w.reach } : {}),
         });
       case 'expression':

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { readAsyncApi, splitAsyncApiOperation, type AsyncOperation } from '../definition/asyncapi.js';
 import { readReference, resolveReference } from '../definition/external.js';
 import { parseDocument } from '../definition/parse.js';
-import type { CloudEventJson, ComponentHost, ComponentSummary } from '../components/types.js';
+import type { CloudEventJson, ComponentHost, ComponentSummary, ReceivedMessage } from '../components/types.js';
 import { WorkflowError } from '../errors.js';
 
 /** One call of an asyncapi function. */
@@ -31,6 +31,8 @@ export interface AsyncApiCall {
   /** Longest wait of a subscribe operation (the action's timeout, else the default). */
   waitMs: number;
   reach?: (url: string) => string | undefined;
+  /** The engine's "result recorded" notice (ActivityContext.afterRecord): a received message is acknowledged after it. */
+  afterRecord?: (callback: (recorded: boolean) => void) => void;
 }
 
 /** Longest wait of a subscribe operation whose action has no actionExecTimeout: 1 hour. */
@@ -150,9 +152,9 @@ export async function callAsyncApi(host: ComponentHost, call: AsyncApiCall): Pro
     }
     case 'subscribe': {
       if (!host.receive) throw fail('ASYNCAPI_NO_COMPONENT', `asyncapi function '${call.name}': the component host cannot receive messages`);
-      let event: CloudEventJson;
+      let message: ReceivedMessage;
       try {
-        event = await host.receive({ pubsub, topic, timeoutMs: call.waitMs, caller: call.workflow, ...(call.signal ? { signal: call.signal } : {}) });
+        message = await host.receive({ pubsub, topic, timeoutMs: call.waitMs, caller: call.workflow, ...(call.signal ? { signal: call.signal } : {}) });
       } catch (err) {
         // The wait's own bound (not the engine stopping, which retries it after the restart): the
         // action's deadline has come too, so retrying the activity could only wait in vain.
@@ -161,6 +163,11 @@ export async function callAsyncApi(host: ComponentHost, call: AsyncApiCall): Pro
         }
         throw err;
       }
+      // Acknowledged once the activity's result is in the store (the engine tells): a process that
+      // dies before that leaves the message to be redelivered (specs/asyncapi.md §4).
+      if (call.afterRecord) call.afterRecord((recorded) => void (recorded ? message.ack() : message.release()));
+      else await message.ack();
+      const event = message.event;
       return event.data !== undefined ? event.data : event;
     }
   }
