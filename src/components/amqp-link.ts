@@ -8,6 +8,7 @@
 import amqp from 'amqplib';
 import { ComponentErrorCode, describeCause } from './failures.js';
 import type { ComponentMetadata } from './metadata.js';
+import type { ClientTls } from './tls-options.js';
 
 type Model = Awaited<ReturnType<typeof amqp.connect>>;
 type ConfirmChannel = Awaited<ReturnType<Model['createConfirmChannel']>>;
@@ -25,6 +26,8 @@ export class AmqpLink {
     private readonly url: string,
     private readonly connectTimeoutMs: number,
     private readonly connectionName: string,
+    /** Client certificate / CA for `amqps://` URLs (components/tls-options). */
+    private readonly tls: ClientTls = {},
   ) {}
 
   /** Connects once at start; throws a COMPONENT_UNREACHABLE error naming `field` on failure. */
@@ -41,7 +44,7 @@ export class AmqpLink {
     if (this.closed) return Promise.reject(new Error('connection closed'));
     this.model ??= (async () => {
       // noDelay: without it Nagle + delayed ACKs add ~40 ms to every confirmed publish.
-      const m = await amqp.connect(this.url, { timeout: this.connectTimeoutMs, noDelay: true, clientProperties: { connection_name: this.connectionName } });
+      const m = await amqp.connect(this.url, { timeout: this.connectTimeoutMs, noDelay: true, clientProperties: { connection_name: this.connectionName }, ...this.tls });
       const reset = () => {
         this.model = undefined;
         this.confirm = undefined;

@@ -7,6 +7,8 @@ export type {
   CloudEventJson,
   ComponentHost,
   ComponentSummary,
+  InputBinding,
+  InputBindingSummary,
   InvokeBindingRequest,
   InvokeBindingResponse,
   InvokeServiceRequest,
@@ -16,6 +18,7 @@ export type {
   Subscription,
 } from './types.js';
 export { loadComponents, createComponentHost, DEFAULT_SECRET_STORE, type LoadComponentsOptions } from './loader.js';
+export { inScope } from './host.js';
 export { parseComponentText, type ComponentManifest, type MetadataEntry } from './manifest.js';
 export { toCloudEvent, validateCloudEvent, parseCloudEvent, type CloudEventInit } from './cloudevent.js';
 export { ComponentErrorCode, formatComponentDiagnostic, type ComponentDiagnostic } from './failures.js';

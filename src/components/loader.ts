@@ -16,7 +16,7 @@ import { ComponentMetadata } from './metadata.js';
 import { COMPONENT_FACTORIES, ComponentKind, supportedComponentTypes, type BuildContext, type BuiltComponent } from './registry.js';
 import { createLocalEnvSecretStore } from './secrets/local-env.js';
 import type { LocalFileSecretStore } from './secrets/local-file.js';
-import type { ComponentHost, ComponentSummary, OutputBinding, PubSub, SecretStore } from './types.js';
+import type { ComponentHost, ComponentSummary, InputBinding, OutputBinding, PubSub, SecretStore } from './types.js';
 
 /** Options of {@link loadComponents}. */
 export interface LoadComponentsOptions {
@@ -116,6 +116,7 @@ export async function createComponentHost(manifests: ComponentManifest[], option
     if (failed) throw failed.reason;
 
     const bindings = new Map<string, OutputBinding>();
+    const inputs = new Map<string, InputBinding>();
     const pubsubs = new Map<string, PubSub>();
     const appIds = new Map<string, string>();
     results.forEach((r, i) => {
@@ -123,7 +124,8 @@ export async function createComponentHost(manifests: ComponentManifest[], option
       const name = others[i].name;
       switch (built.kind) {
         case ComponentKind.Binding:
-          bindings.set(name, built.binding);
+          if (built.binding) bindings.set(name, built.binding);
+          if (built.input) inputs.set(name, built.input);
           break;
         case ComponentKind.PubSub:
           pubsubs.set(name, built.pubsub);
@@ -139,6 +141,8 @@ export async function createComponentHost(manifests: ComponentManifest[], option
     const summaries: ComponentSummary[] = manifests.map((m) => ({ name: m.name, type: m.type, version: m.version, file: m.file }));
     return new DefaultComponentHost({
       bindings,
+      inputs,
+      manifests: new Map(manifests.map((m) => [m.name, m])),
       pubsubs,
       secretStores,
       resolver: staticResolver(appIds),
@@ -214,7 +218,8 @@ function build(m: ComponentManifest, values: Map<string, string>, ctx: BuildCont
 async function closeBuilt(b: BuiltComponent): Promise<void> {
   switch (b.kind) {
     case ComponentKind.Binding:
-      return b.binding.close();
+      await Promise.allSettled([b.binding?.close(), b.input?.close()]);
+      return;
     case ComponentKind.PubSub:
       return b.pubsub.close();
     case ComponentKind.SecretStore:

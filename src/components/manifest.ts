@@ -31,7 +31,7 @@ export interface ComponentManifest {
   metadata: MetadataEntry[];
   /** `auth.secretStore`: the store that resolves this component's secretKeyRefs. */
   secretStore?: string;
-  /** `scopes`: app ids that may use the component (kept for /metadata; Swirl is one app). */
+  /** `scopes`: workflow ids (or the host's app id) that may use the component; empty = all (specs/components.md §5). */
   scopes: string[];
 }
 

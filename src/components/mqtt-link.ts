@@ -10,6 +10,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { ComponentErrorCode, describeCause } from './failures.js';
 import type { ComponentMetadata } from './metadata.js';
+import { readClientTls } from './tls-options.js';
 
 /** A message handler; a rejection means "not processed". */
 export type MqttHandler = (topic: string, payload: Buffer, messageId: number | undefined) => Promise<void>;
@@ -27,9 +28,11 @@ export class MqttLink {
   /** Connects (first attempt must succeed; later drops reconnect every second). */
   static async connect(md: ComponentMetadata, options: { clientId: string; clean: boolean; connectTimeoutMs: number }): Promise<MqttLink> {
     const url = md.required('url');
+    // Dapr's caCert/clientCert/clientKey (mqtts:// or ssl:// URLs).
+    const tls = readClientTls(md);
     let client: MqttClient;
     try {
-      client = mqtt.connect(url, { clientId: options.clientId, clean: options.clean, connectTimeout: options.connectTimeoutMs, reconnectPeriod: 0, protocolVersion: 4 });
+      client = mqtt.connect(url, { clientId: options.clientId, clean: options.clean, connectTimeout: options.connectTimeoutMs, reconnectPeriod: 0, protocolVersion: 4, ...tls });
     } catch (err) {
       throw md.error('url', `invalid MQTT URL '${url}': ${describeCause(err)}`);
     }

@@ -4,10 +4,13 @@
  * resolved metadata. A type missing here is a COMPONENT_UNKNOWN_TYPE error at start that lists
  * the supported ones.
  */
+import { createCronBinding } from './bindings/cron.js';
 import { createHttpBinding } from './bindings/http.js';
+import { bindingDirection } from './bindings/input-event.js';
 import { createMqttBinding } from './bindings/mqtt3.js';
 import { createPostgresBinding } from './bindings/postgresql.js';
 import { createRabbitMqBinding } from './bindings/rabbitmq.js';
+import { createRabbitMqInput } from './bindings/rabbitmq-input.js';
 import { createRedisBinding } from './bindings/redis.js';
 import { readStaticAppIds } from './invoke/static-resolver.js';
 import type { ComponentMetadata } from './metadata.js';
@@ -17,7 +20,7 @@ import { createRabbitMqPubSub } from './pubsub/rabbitmq.js';
 import { createRedisPubSub } from './pubsub/redis-streams.js';
 import { createLocalEnvSecretStore } from './secrets/local-env.js';
 import { createLocalFileSecretStore, type LocalFileSecretStore } from './secrets/local-file.js';
-import type { OutputBinding, PubSub, SecretStore } from './types.js';
+import type { InputBinding, OutputBinding, PubSub, SecretStore } from './types.js';
 import { ComponentErrorCode } from './failures.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -31,9 +34,9 @@ export const ComponentKind = {
 } as const;
 export type ComponentKind = (typeof ComponentKind)[keyof typeof ComponentKind];
 
-/** What building a component yields. */
+/** What building a component yields. A binding has an output side, an input side, or both (Dapr's `direction`). */
 export type BuiltComponent =
-  | { kind: typeof ComponentKind.Binding; binding: OutputBinding }
+  | { kind: typeof ComponentKind.Binding; binding?: OutputBinding; input?: InputBinding }
   | { kind: typeof ComponentKind.PubSub; pubsub: PubSub }
   | { kind: typeof ComponentKind.SecretStore; store: SecretStore | LocalFileSecretStore }
   | { kind: typeof ComponentKind.NameResolution; appIds: Map<string, string> };
@@ -48,17 +51,32 @@ export interface BuildContext {
 
 type Factory = (md: ComponentMetadata, ctx: BuildContext) => Promise<BuiltComponent>;
 
-const binding = (f: (md: ComponentMetadata, ctx: BuildContext) => OutputBinding | Promise<OutputBinding>): Factory => async (md, ctx) => ({ kind: ComponentKind.Binding, binding: await f(md, ctx) });
+/** A binding type that only writes: `direction` may say `output` (or nothing), never `input`. */
+const outputOnly = (f: (md: ComponentMetadata, ctx: BuildContext) => OutputBinding | Promise<OutputBinding>): Factory => async (md, ctx) => {
+  const d = bindingDirection(md, { input: false, output: true });
+  if (d.input) throw md.error('direction', `${md.manifest.type} has no input side in Swirl (input bindings: bindings.cron, bindings.rabbitmq, bindings.mqtt3)`);
+  return { kind: ComponentKind.Binding, binding: await f(md, ctx) };
+};
 const pubsub = (f: (md: ComponentMetadata, ctx: BuildContext) => Promise<PubSub>): Factory => async (md, ctx) => ({ kind: ComponentKind.PubSub, pubsub: await f(md, ctx) });
 
 /** Supported `spec.type` values (all `v1`). `pubsub.jetstream` is Dapr's name for NATS JetStream. */
 export const COMPONENT_FACTORIES: Readonly<Record<string, Factory>> = {
-  'bindings.http': binding((md, ctx) => createHttpBinding(md, ctx)),
-  'bindings.redis': binding((md, ctx) => createRedisBinding(md, ctx)),
-  'bindings.postgresql': binding((md, ctx) => createPostgresBinding(md, ctx)),
-  'bindings.postgres': binding((md, ctx) => createPostgresBinding(md, ctx)),
-  'bindings.rabbitmq': binding((md, ctx) => createRabbitMqBinding(md, ctx)),
-  'bindings.mqtt3': binding((md, ctx) => createMqttBinding(md, ctx)),
+  'bindings.http': outputOnly((md, ctx) => createHttpBinding(md, ctx)),
+  'bindings.redis': outputOnly((md, ctx) => createRedisBinding(md, ctx)),
+  'bindings.postgresql': outputOnly((md, ctx) => createPostgresBinding(md, ctx)),
+  'bindings.postgres': outputOnly((md, ctx) => createPostgresBinding(md, ctx)),
+  'bindings.rabbitmq': async (md, ctx) => {
+    const d = bindingDirection(md, { input: false, output: true });
+    const binding = d.output ? await createRabbitMqBinding(md, ctx) : undefined;
+    try {
+      return { kind: ComponentKind.Binding, binding, input: d.input ? await createRabbitMqInput(md, ctx) : undefined };
+    } catch (err) {
+      await binding?.close();
+      throw err;
+    }
+  },
+  'bindings.mqtt3': async (md, ctx) => ({ kind: ComponentKind.Binding, ...(await createMqttBinding(md, ctx)) }),
+  'bindings.cron': async (md) => ({ kind: ComponentKind.Binding, input: createCronBinding(md) }),
   'pubsub.redis': pubsub((md, ctx) => createRedisPubSub(md, ctx)),
   'pubsub.mqtt3': pubsub((md, ctx) => createMqttPubSub(md, ctx)),
   'pubsub.rabbitmq': pubsub((md, ctx) => createRabbitMqPubSub(md, ctx)),

@@ -68,6 +68,8 @@ export interface InvokeBindingRequest {
   idempotencyKey?: string;
   traceparent?: string;
   signal?: AbortSignal;
+  /** The workflow id making the call; checked against the component's `scopes` (specs/components.md §5). */
+  caller?: string;
 }
 
 /** Response of an output binding: Dapr's `{data, metadata}`. */
@@ -86,17 +88,42 @@ export interface PublishRequest {
   /** Extra per-message metadata (Dapr's `metadata.*` query parameters), e.g. `ttlInSeconds`. */
   metadata?: Record<string, string>;
   signal?: AbortSignal;
+  /** The workflow id publishing; checked against the component's `scopes`. */
+  caller?: string;
 }
 
 /** Request of {@link ComponentHost.subscribe}. */
 export interface SubscribeRequest {
   pubsub: string;
   topic: string;
+  /** The workflow id the subscription is for; checked against the component's `scopes`. */
+  caller?: string;
   /**
    * Called once per delivered event. Delivery is at-least-once: the message is acknowledged only
    * after the promise resolves; a rejection leaves it for redelivery. Callers de-duplicate by `id`.
    */
   handler: (event: CloudEventJson) => Promise<void>;
+}
+
+/** Request of {@link ComponentHost.receive}: wait for the next message on a topic. */
+export interface ReceiveRequest {
+  pubsub: string;
+  topic: string;
+  /** Ends the wait (the activity's shutdown signal). */
+  signal?: AbortSignal;
+  /** Longest wait; past it an InfrastructureError TIMEOUT. */
+  timeoutMs: number;
+  /** The workflow id waiting; checked against the component's `scopes`. */
+  caller?: string;
+}
+
+/** A message {@link ComponentHost.receive} got; settle it exactly once. */
+export interface ReceivedMessage {
+  event: CloudEventJson;
+  /** Acknowledges the message to the broker (after what it caused is durable), then unsubscribes. */
+  ack(): Promise<void>;
+  /** Gives the message back for redelivery, then unsubscribes. */
+  release(): Promise<void>;
 }
 
 /** What a workflow's custom functions reach: everything behind `invoke:`, `binding:`, `publish:`, $SECRETS. */
@@ -116,12 +143,37 @@ export interface ComponentHost {
   publish(req: PublishRequest): Promise<void>;
   /** Subscriptions deliver CloudEvents into the engine: at-least-once, de-duplicated by event id by the caller. */
   subscribe(req: SubscribeRequest): Promise<Subscription>;
+  /**
+   * Subscribes to `topic` through the component's consumer and returns the first message it gets,
+   * not yet acknowledged: `ack()` acknowledges it and ends the subscription, `release()` leaves it
+   * for redelivery and ends the subscription. Messages arriving meanwhile are left unacknowledged
+   * for redelivery. Optional so test fakes need not implement it (asyncapi `subscribe` operations).
+   */
+  receive?(req: ReceiveRequest): Promise<ReceivedMessage>;
   /** `$SECRETS.<name>`; undefined when no store has it. */
   getSecret(name: string): Promise<string | undefined>;
+  /**
+   * The input bindings (`bindings.*` components whose `direction` includes `input`), with the
+   * workflows their `scopes` let events reach. Optional so test fakes need not implement it.
+   */
+  inputBindings?(): InputBindingSummary[];
+  /**
+   * Starts reading input binding `name`: each message is handed to `handler` as a CloudEvent and
+   * acknowledged to the broker only after the promise resolves (a rejection: redelivery).
+   */
+  readBinding?(name: string, handler: (event: CloudEventJson) => Promise<void>): Promise<Subscription>;
   /** The configured components (for `/v1.0/metadata` and diagnostics). Optional so test fakes need not implement it. */
   describe?(): ComponentSummary[];
   /** Closes every connection and subscription. Idempotent. */
   close(): Promise<void>;
+}
+
+/** One input binding, as listed by {@link ComponentHost.inputBindings}. */
+export interface InputBindingSummary {
+  name: string;
+  type: string;
+  /** The component's `scopes`: workflow ids (or the host's app id) its events may reach; empty = all. */
+  scopes: string[];
 }
 
 /** One configured component, as listed by {@link ComponentHost.describe}. */
@@ -153,6 +205,15 @@ export interface BindingCall {
   idempotencyKey?: string;
   traceparent?: string;
   signal?: AbortSignal;
+}
+
+/**
+ * The reading side of a `bindings.*` component (Dapr's input binding). Messages are delivered to
+ * the handler one at a time per component, as CloudEvents, and acknowledged after it resolves.
+ */
+export interface InputBinding {
+  read(handler: (event: CloudEventJson) => Promise<void>): Promise<Subscription>;
+  close(): Promise<void>;
 }
 
 /** A pub/sub component (`pubsub.*`). */

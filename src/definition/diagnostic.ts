@@ -89,7 +89,7 @@ export const DiagnosticCode = {
   RetryNeverRetries: 'RETRY_NEVER_RETRIES',
   /** `expressionLang` other than jq (Swirl evaluates jq only). */
   UnsupportedExpressionLang: 'UNSUPPORTED_EXPRESSION_LANG',
-  /** A function type Swirl does not run yet (asyncapi). */
+  /** No longer emitted: every 0.8 function type runs (kept so that saved reports keep their meaning). */
   UnsupportedFunctionType: 'UNSUPPORTED_FUNCTION_TYPE',
   /** A `custom` function whose operation is not one of Swirl's custom operations. */
   InvalidOperation: 'INVALID_OPERATION',
@@ -119,6 +119,10 @@ export const DiagnosticCode = {
   InvalidArgumentTypes: 'INVALID_ARGUMENT_TYPES',
   /** A graphql endpoint's schema cannot be read by introspection at validation (warning). */
   GraphqlUnreachable: 'GRAPHQL_UNREACHABLE',
+  /** An asyncapi function's document is not AsyncAPI 2.x, or its channels/servers are malformed. */
+  InvalidAsyncApi: 'INVALID_ASYNCAPI',
+  /** A remote AsyncAPI document cannot be fetched at validation (warning). */
+  AsyncApiUnreachable: 'ASYNCAPI_UNREACHABLE',
   /** A start schedule whose cron or interval does not parse. */
   InvalidSchedule: 'INVALID_SCHEDULE',
   /** A switch state that is neither data- nor event-based, or mixes both. */

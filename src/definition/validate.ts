@@ -12,6 +12,7 @@ import { checkDurations, checkRetryDurations } from './checks/durations.js';
 import { checkExpressions, checkFunctionExpressions } from './checks/expressions.js';
 import { checkFlow } from './checks/flow.js';
 import { checkRestFunctions, type RestFunctionSite } from './checks/openapi.js';
+import { checkAsyncApiFunctions } from './checks/asyncapi.js';
 import { checkFunctionDefs } from './checks/functions.js';
 import { checkProtocolFunctions } from './checks/protocols.js';
 import { checkGraphqlFunctions } from './checks/graphql.js';
@@ -249,6 +250,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   await checkRestFunctions(restSites(sections.functions, origins.functions ?? { document, base: '/functions' }), document, extra);
   const fnSites = functionSites(sections.functions, origins.functions ?? { document, base: '/functions' });
   await Promise.all([checkProtocolFunctions(fnSites, document, value, extra), checkGraphqlFunctions(fnSites, document, value, extra)]);
+  await checkAsyncApiFunctions(sections.functions, origins.functions ?? { document, base: '/functions' }, document, extra);
 
   // Checks read the document as written (so findings in external files are not reported twice,
   // at pointers that do not exist here); references resolve through the loaded sections.
@@ -317,7 +319,7 @@ function checkSpecVersion(doc: Record<string, unknown>, r: Reporter): void {
 function checkRestDocumentsAnchored(value: Record<string, unknown>, functions: unknown[] | undefined, document: ParsedDocument, out: Diagnostic[]): void {
   const inline = Array.isArray(value.functions);
   (functions ?? []).forEach((f, i) => {
-    if (!isObject(f) || (f.type !== undefined && f.type !== 'rest') || typeof f.operation !== 'string') return;
+    if (!isObject(f) || (f.type !== undefined && f.type !== 'rest' && f.type !== 'asyncapi') || typeof f.operation !== 'string') return;
     const hash = f.operation.lastIndexOf('#');
     const uri = hash > 0 ? f.operation.slice(0, hash) : f.operation;
     if (uri === '' || !isRelativeReference(uri)) return;

@@ -215,6 +215,23 @@ export class ActivityWorker {
    * recorded: an inline completion runs a whole orchestration turn, which may outlast the lease.
    */
   private async execute(entry: Running, fn: ActivityFunction, data: ActivityTaskData): Promise<void> {
+    const told: Array<(recorded: boolean) => void> = [];
+    let recorded = false;
+    try {
+      recorded = await this.runAndRecord(entry, fn, data, (cb) => told.push(cb));
+    } finally {
+      for (const cb of told) {
+        try {
+          cb(recorded);
+        } catch {
+          // a listener's failure is its own
+        }
+      }
+    }
+  }
+
+  /** {@link execute}'s body; true when the result (completion or failure) was recorded. */
+  private async runAndRecord(entry: Running, fn: ActivityFunction, data: ActivityTaskData, afterRecord: (cb: (recorded: boolean) => void) => void): Promise<boolean> {
     const { item, controller } = entry;
     const ctx: ActivityContext = {
       instanceId: item.instanceId,
@@ -228,6 +245,7 @@ export class ActivityWorker {
       deliveryCount: item.dequeueCount,
       signal: controller.signal,
       ...(data.traceparent !== undefined ? { traceparent: data.traceparent } : {}),
+      afterRecord,
     };
     this.executions += 1;
     let event: HistoryEvent;
@@ -245,12 +263,12 @@ export class ActivityWorker {
       if (controller.signal.aborted) {
         // Stopped mid-flight: give the task back rather than record a failure nobody caused.
         if (!entry.detached) await this.store.abandonActivity(entry.item.id, entry.item.leaseId).catch(() => undefined);
-        return;
+        return false;
       }
       if (err instanceof ActivityUnavailableError) {
         // Nothing can run it now (no capable remote worker): back to the queue, no failure recorded.
         if (!entry.detached) await this.store.abandonActivity(entry.item.id, entry.item.leaseId, this.opts.clock.now() + this.opts.pollIntervalMs).catch(() => undefined);
-        return;
+        return false;
       }
       const failure = toFailureDetails(err);
       if (failure.code === EngineErrorCode.PAYLOAD_TOO_LARGE || failure.code === EngineErrorCode.PAYLOAD_NOT_SERIALIZABLE) failure.nonRetryable = true;
@@ -258,12 +276,12 @@ export class ActivityWorker {
       this.opts.logger.debug(`activity '${data.name}' failed: ${failure.message}`, { event: LogEvent.activityFailed, instanceId: item.instanceId, taskId: item.taskId, ...(err instanceof Error && err.stack !== undefined ? { stack: err.stack } : {}) });
       event = this.failed(item, failure);
     }
-    if (entry.detached) return;
+    if (entry.detached) return false;
     if (controller.signal.aborted) {
       await this.store.abandonActivity(entry.item.id, entry.item.leaseId).catch(() => undefined);
-      return;
+      return false;
     }
-    if (await this.completeInline(entry.item, event)) return;
+    if (await this.completeInline(entry.item, event)) return true;
     try {
       await this.store.completeActivity({
         taskRowId: item.id,
@@ -271,6 +289,7 @@ export class ActivityWorker {
         message: newMessage(item.instanceId, { executionId: item.executionId, event }, this.opts.clock.now()),
       });
       this.completed();
+      return true;
     } catch (e) {
       const code = (e as { code?: string }).code;
       this.opts.logger[code === StoreErrorCode.LEASE_LOST ? 'warn' : 'error'](`result of activity '${data.name}' for '${item.instanceId}' not recorded: ${(e as Error).message}`, {
@@ -278,6 +297,7 @@ export class ActivityWorker {
         instanceId: item.instanceId,
         taskId: item.taskId,
       });
+      return false;
     }
   }
 

@@ -30,6 +30,13 @@ export interface ActivityContext {
   signal: AbortSignal;
   /** The W3C trace context the scheduling code gave the call (CallActivityOptions.traceparent), if any. */
   traceparent?: string;
+  /**
+   * Registers a callback told, once the activity has returned, whether its result was recorded in
+   * the store (`true`) or not (stopped, lease lost, store trouble: `false`). A side effect that must
+   * not be confirmed before the result is durable — acknowledging a message the activity received —
+   * waits for it. Optional: contexts built elsewhere (tests) need not offer it.
+   */
+  afterRecord?: (callback: (recorded: boolean) => void) => void;
 }
 
 /** An activity: any (async) function of its input. Its result must be JSON-serializable. */

@@ -128,8 +128,8 @@ export class EventRouter {
   }
 
   /** Routes one (already validated) CloudEvent, after the events routed before it. */
-  route(event: CloudEventJson): Promise<EventOutcome> {
-    return this.serial(() => this.routeNow(event));
+  route(event: CloudEventJson, reaches?: (workflowId: string) => boolean): Promise<EventOutcome> {
+    return this.serial(() => this.routeNow(event, reaches));
   }
 
   /** Rebuilds the held-event bookkeeping from the store (at start, after the engine started). */
@@ -147,10 +147,12 @@ export class EventRouter {
     return this.serial(() => this.mailboxes.expire());
   }
 
-  private async routeNow(event: CloudEventJson): Promise<EventOutcome> {
+  private async routeNow(event: CloudEventJson, reaches?: (workflowId: string) => boolean): Promise<EventOutcome> {
     const outcome: EventOutcome = { id: event.id, type: event.type, source: event.source, started: [], delivered: [], kept: [] };
     const consumers: string[] = [];
     for (const graph of this.catalog.graphs()) {
+      // An input binding's `scopes` limit the workflows its events reach (specs/components.md §5).
+      if (reaches !== undefined && !reaches(graph.id)) continue;
       const defs = [...graph.events.values()].filter((d) => matches(d, event));
       if (defs.length === 0) continue;
       consumers.push(graph.id);

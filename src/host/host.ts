@@ -11,7 +11,7 @@ import { createEngine, type Engine } from '../engine/engine.js';
 import type { EngineOptions } from '../engine/options.js';
 import { noopLogger, type Logger } from '../engine/logger.js';
 import { isTerminalStatus, openStore, type Store } from '../store/index.js';
-import { loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
+import { inScope, loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
 import type { ReachPolicy } from '../definition/reach.js';
 import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
 import { DEFAULT_SECRET_ENV, allowsEnvSecret, type SecretEnvPolicy } from './secret-env.js';
@@ -195,6 +195,7 @@ export class SwirlHost {
     this.definitionRefresh = setInterval(() => void this.refreshDefinitions(), this.options.definitionRefreshMs ?? 2000);
     this.definitionRefresh.unref();
     for (const w of this.catalog.list()) await this.subscribe(w.id);
+    await this.readInputBindings();
     this.scheduler.start();
   }
 
@@ -264,7 +265,7 @@ export class SwirlHost {
    * comes back with `duplicate: true`. Throws a WorkflowError INVALID_CLOUDEVENT naming what is
    * wrong before any event is routed, so a bad batch changes nothing.
    */
-  async ingest(events: CloudEventJson[]): Promise<DedupedOutcome[]> {
+  async ingest(events: CloudEventJson[], reaches?: (workflowId: string) => boolean): Promise<DedupedOutcome[]> {
     let valid: CloudEventJson[];
     try {
       valid = events.map((e) => validateCloudEvent(e));
@@ -276,7 +277,7 @@ export class SwirlHost {
     for (const e of valid) {
       let outcome: DedupedOutcome;
       try {
-        outcome = await this.dedup.once(e, () => this.events.route(e));
+        outcome = await this.dedup.once(e, () => this.events.route(e, reaches));
       } catch (err) {
         if ((err as SwirlError).code === EVENT_BACKLOG_FULL) this.drops.note(DropReason.HELD_BACKLOG_FULL, (err as Error).message, e);
         throw err;
@@ -366,6 +367,33 @@ export class SwirlHost {
   }
 
   /**
+   * Reads every input binding (`bindings.*` with `direction: input`, `bindings.cron`): each message
+   * is ingested like an HTTP CloudEvent — (source, id) de-duplication in the store, start events
+   * and correlation — and the component acknowledges it to the broker only once `ingest` resolved,
+   * i.e. once the event is committed to the store (at-least-once; a redelivery is answered by the
+   * de-duplication). An event no workflow takes (dropped: logged and counted) and an invalid one
+   * are acknowledged too: redelivering them could only fail again. Anything else (store trouble,
+   * a full held-event backlog) rejects, and the broker redelivers. The binding's `scopes` limit the
+   * workflows its events reach.
+   */
+  private async readInputBindings(): Promise<void> {
+    const components = this.components;
+    if (!components?.readBinding) return;
+    for (const b of components.inputBindings?.() ?? []) {
+      const reaches = b.scopes.length === 0 ? undefined : (workflowId: string) => inScope(b.scopes, workflowId, this.appId);
+      const sub = await components.readBinding(b.name, async (event) => {
+        try {
+          await this.ingest([event], reaches);
+        } catch (err) {
+          if ((err as SwirlError).code !== 'INVALID_CLOUDEVENT') throw err;
+          this.logger.warn(`input binding '${b.name}': message '${event.id}' acknowledged and dropped: ${(err as Error).message}`, { event: 'host.binding-invalid' });
+        }
+      });
+      this.subscriptions.push(sub);
+    }
+  }
+
+  /**
    * Subscribes to the pub/sub topics a workflow's consumed events name in their metadata
    * (`metadata: { pubsub: <component>, topic: <topic> }`). Deliveries are de-duplicated by
    * source + id in the store (the components deliver at least once).
@@ -379,6 +407,7 @@ export class SwirlHost {
       const sub = await this.components.subscribe({
         pubsub: meta.pubsub,
         topic: meta.topic,
+        caller: workflowId,
         // Redeliveries are answered by the store's de-duplication (ingest); a copy arriving while
         // the first is routed waits for it, and fails with it to be redelivered.
         handler: async (event) => {

@@ -17,6 +17,7 @@ import type { ActivityNames } from './run-context.js';
 import type { SecretTable } from './secrets.js';
 import { functionAuth } from './auth.js';
 import { callProtocol } from './protocol-calls.js';
+import { ASYNCAPI_WAIT_MS, callAsyncApi } from './asyncapi-call.js';
 
 /** Activity names (shared by every workflow registered on an engine). */
 export const ACTIVITY_NAMES: ActivityNames = {
@@ -87,7 +88,7 @@ async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, a
       return res.data;
     }
     case 'binding': {
-      const res = await host.invokeBinding({ name, operation: rest, data, metadata, idempotencyKey: actx.idempotencyKey, signal: actx.signal, ...trace(actx) });
+      const res = await host.invokeBinding({ name, operation: rest, data, metadata, idempotencyKey: actx.idempotencyKey, signal: actx.signal, caller: w.graph.id, ...trace(actx) });
       return res.data;
     }
     default: {
@@ -102,7 +103,7 @@ async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, a
         // Distributed tracing extension of CloudEvents: the consumer continues the action's trace.
         ...(actx.traceparent !== undefined ? { traceparent: actx.traceparent } : {}),
       };
-      await host.publish({ pubsub: name, topic: rest, event, signal: actx.signal });
+      await host.publish({ pubsub: name, topic: rest, event, signal: actx.signal, caller: w.graph.id });
       return null;
     }
   }
@@ -142,6 +143,20 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
       }
       case 'custom':
         return callCustom(w, fn, input.arguments ?? input.input, actx);
+      case 'asyncapi':
+        return callAsyncApi(w.components ?? noComponents(fn), {
+          name: fn.name,
+          operation: fn.operation,
+          baseDir: w.baseDir,
+          arguments: input.arguments ?? {},
+          workflow: w.graph.id,
+          idempotencyKey: actx.idempotencyKey,
+          signal: actx.signal,
+          // A subscribe waits as long as the action may (specs/asyncapi.md).
+          waitMs: w.graph.nodes.get(input.state)?.timeouts.actionExecMs ?? ASYNCAPI_WAIT_MS,
+          ...(actx.afterRecord ? { afterRecord: actx.afterRecord } : {}),
+          ...(w.reach ? { reach: w.reach } : {}),
+        });
       case 'rpc':
         return callProtocol(w, fn, 'rpc', input, actx);
       case 'graphql':
@@ -149,7 +164,6 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
       case 'odata':
         return callProtocol(w, fn, 'odata', input, actx);
       case 'expression':
-      case 'asyncapi':
         throw new WorkflowError('UNSUPPORTED_FUNCTION_TYPE', `function type '${type}' (function '${fn.name}') is not supported yet`, { nonRetryable: true });
       default:
         throw new WorkflowError('UNSUPPORTED_FUNCTION_TYPE', `unknown function type '${String(type)}'`, { nonRetryable: true });
@@ -164,7 +178,7 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
     if (pubsub && w.components) {
       // The CloudEvents distributed-tracing extension, unless the workflow set one itself (contextAttributes).
       const event = actx.traceparent !== undefined && input.event.traceparent === undefined ? { ...input.event, traceparent: actx.traceparent } : input.event;
-      await w.components.publish({ pubsub, topic: def?.metadata?.topic ?? event.type, event, signal: actx.signal });
+      await w.components.publish({ pubsub, topic: def?.metadata?.topic ?? event.type, event, signal: actx.signal, caller: w.graph.id });
       return { published: true };
     }
     w.log?.(`event '${input.eventRef}' produced (no pubsub configured for it)`, { event: input.event });

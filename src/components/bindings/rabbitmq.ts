@@ -6,6 +6,7 @@
  * queue; request metadata `ttlInSeconds`, `priority` and `contentType` apply per message. The
  * idempotency key travels as the AMQP `messageId`, `traceparent` as a header.
  */
+import { readClientTls } from '../tls-options.js';
 import { AmqpLink } from '../amqp-link.js';
 import { requestError } from '../failures.js';
 import type { ComponentMetadata } from '../metadata.js';
@@ -23,7 +24,7 @@ export async function createRabbitMqBinding(md: ComponentMetadata, opts: { conne
   const args: Record<string, unknown> = {};
   if (queueTtl > 0) args['x-message-ttl'] = queueTtl * 1000;
   if (maxPriority > 0) args['x-max-priority'] = maxPriority;
-  const link = new AmqpLink(url, opts.connectTimeoutMs, `swirl-${md.manifest.name}`);
+  const link = new AmqpLink(url, opts.connectTimeoutMs, `swirl-${md.manifest.name}`, readClientTls(md));
   await link.start(md, md.string('host') !== undefined ? 'host' : 'connectionString');
   const declare = async () => {
     const ch = await link.confirmChannel();

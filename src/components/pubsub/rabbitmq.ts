@@ -9,6 +9,7 @@
  * defaults to false (a failed message is dropped); Swirl defaults it to true and requeues after
  * `requeueDelay` (default 1s) so a failing handler loses nothing and does not spin.
  */
+import { readClientTls } from '../tls-options.js';
 import { AmqpLink, type AmqpChannel } from '../amqp-link.js';
 import { parseCloudEvent } from '../cloudevent.js';
 import type { ComponentMetadata } from '../metadata.js';
@@ -25,7 +26,7 @@ export async function createRabbitMqPubSub(md: ComponentMetadata, opts: { appId:
   const prefetch = md.int('prefetchCount', 0);
   const requeue = md.bool('requeueInFailure', true);
   const requeueDelayMs = md.durationMs('requeueDelay', 1000);
-  const link = new AmqpLink(url, opts.connectTimeoutMs, `swirl-${md.manifest.name}`);
+  const link = new AmqpLink(url, opts.connectTimeoutMs, `swirl-${md.manifest.name}`, readClientTls(md));
   await link.start(md, md.string('connectionString') !== undefined ? 'connectionString' : 'host');
   const declared = new Set<string>();
   const subs = new Set<RabbitSubscription>();

@@ -64,6 +64,13 @@ export function checkFunctionDefs(functions: unknown[], base: string, r: Reporte
           hint: "custom operations are 'invoke:<appId>/<method>', 'binding:<name>/<operation>', 'publish:<pubsub>/<topic>' or 'activity:<name>'",
         });
         return;
+      case FunctionType.Asyncapi:
+        if (op !== undefined && !/^[^#]+#[^#]+$/.test(op)) {
+          r.error(DiagnosticCode.InvalidOperation, joinPointer(pointer, 'operation'), `${label}: an asyncapi operation must be '<asyncapi-document-uri>#<operationId>', got '${op}'`, {
+            hint: "e.g. 'specs/streetlights.yaml#sendLightMeasurement'",
+          });
+        }
+        return; // the document and operationId: checks/asyncapi.ts
       case FunctionType.Rpc:
         if (op !== undefined && !/^.+#[^#]+#[^#]+$/.test(op)) {
           r.error(DiagnosticCode.InvalidOperation, joinPointer(pointer, 'operation'), `${label}: an rpc operation must be '<proto-file-uri>#<service>#<method>', got '${op}'`, { hint: "e.g. 'protos/pets.proto#PetService#GetPet' (specs/function-types.md)" });
@@ -80,11 +87,6 @@ export function checkFunctionDefs(functions: unknown[], base: string, r: Reporte
         if (op !== undefined && !/^[^#]+#[^#/]+$/.test(op)) {
           r.error(DiagnosticCode.InvalidOperation, joinPointer(pointer, 'operation'), `${label}: an odata operation must be '<odata-service-uri>#<entity-set>', got '${op}'`, { hint: "e.g. 'https://services.odata.org/V4/TripPinService#People'" });
         }
-        return;
-      case FunctionType.Asyncapi:
-        r.error(DiagnosticCode.UnsupportedFunctionType, joinPointer(pointer, 'type'), `${label}: function type '${type}' is not supported yet`, {
-          hint: "Swirl runs 'rest', 'rpc', 'graphql', 'odata', 'expression' and 'custom' (Dapr invoke:/binding:/publish:, app activity:) functions",
-        });
         return;
       default:
         return; // an unknown type is a schema error, reported there

@@ -1,0 +1,100 @@
+/**
+ * TLS of the MQTT clients (issue 16): a second Mosquitto started by the test on a free port with
+ * a TLS listener that requires client certificates (CA, server and client certificates made with
+ * openssl for this run). A `pubsub.mqtt3` component with Dapr's `caCert`, `clientCert` and
+ * `clientKey` connects and round-trips a message; without the client certificate the broker
+ * refuses it, and the load fails with COMPONENT_UNREACHABLE naming the component.
+ * Skipped when openssl or mosquitto is not installed.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createComponentHost, parseComponentText, type CloudEventJson, type ComponentHost } from '../../src/components/index.js';
+import { freePort } from '../host/free-port.js';
+import { componentYaml, waitFor } from './support.js';
+
+const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p));
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const skip = !MOSQUITTO || !hasOpenssl ? 'skipped: needs mosquitto and openssl' : false;
+const dir = mkdtempSync(join(tmpdir(), 'swirl-mqtt-tls-'));
+let broker: ChildProcess | undefined;
+let port = 0;
+const hosts: ComponentHost[] = [];
+
+/** openssl in `dir`, quietly. */
+const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+
+before(async () => {
+  if (skip) return;
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=swirl-test-ca');
+  for (const who of ['server', 'client']) {
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who === 'server' ? '127.0.0.1' : 'swirl-client'}`);
+    writeFileSync(join(dir, `${who}.ext`), who === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
+    ssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.pem`, '-days', '1', '-extfile', `${who}.ext`);
+  }
+  // Mosquitto started as root drops to its own user, which must read these throwaway files.
+  chmodSync(dir, 0o755);
+  for (const f of ['ca.pem', 'server.pem', 'server.key']) chmodSync(join(dir, f), 0o644);
+  port = await freePort();
+  writeFileSync(
+    join(dir, 'mosquitto.conf'),
+    [`listener ${port} 127.0.0.1`, `cafile ${join(dir, 'ca.pem')}`, `certfile ${join(dir, 'server.pem')}`, `keyfile ${join(dir, 'server.key')}`, 'require_certificate true', 'allow_anonymous true', ''].join('\n'),
+  );
+  broker = spawn(MOSQUITTO!, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  // Listening once a TCP connect succeeds.
+  const net = await import('node:net');
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.end(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (ok) break;
+    if (Date.now() > end) throw new Error('the TLS mosquitto did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+after(async () => {
+  await Promise.allSettled(hosts.map((h) => h.close()));
+  broker?.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A YAML block scalar of a PEM file, for a component's metadata value. */
+function pem(file: string): string {
+  return readFileSync(join(dir, file), 'utf8');
+}
+
+async function load(metadata: Record<string, string>): Promise<ComponentHost> {
+  const h = await createComponentHost(parseComponentText(componentYaml('secure', 'pubsub.mqtt3', metadata), join(dir, 'secure.yaml')), { connectTimeoutMs: 3000 });
+  hosts.push(h);
+  return h;
+}
+
+test('pubsub.mqtt3 over mqtts:// with caCert, clientCert and clientKey round-trips a message', { skip }, async () => {
+  const h = await load({ url: `mqtts://127.0.0.1:${port}`, consumerID: `swirl-tls-${process.pid}`, cleanSession: 'true', caCert: pem('ca.pem'), clientCert: pem('client.pem'), clientKey: pem('client.key') });
+  const got: CloudEventJson[] = [];
+  await h.subscribe({ pubsub: 'secure', topic: 'tls/t', handler: async (e) => void got.push(e) });
+  await h.publish({ pubsub: 'secure', topic: 'tls/t', event: { specversion: '1.0', id: 'tls-1', source: '/t', type: 't', data: { secure: true } } });
+  await waitFor(() => got.length === 1, 5000, 'the message over TLS');
+  assert.deepEqual(got[0]!.data, { secure: true });
+});
+
+test('without the client certificate the broker refuses the connection: COMPONENT_UNREACHABLE at load', { skip }, async () => {
+  await assert.rejects(load({ url: `mqtts://127.0.0.1:${port}`, consumerID: `swirl-tls-no-${process.pid}`, caCert: pem('ca.pem') }), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'COMPONENT_UNREACHABLE');
+    assert.match(err.message, /secure\.yaml(:\d+)?: spec\.metadata\.url: component 'secure': cannot connect to MQTT broker at mqtts:\/\/127\.0\.0\.1:\d+/);
+    return true;
+  });
+});
