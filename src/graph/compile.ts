@@ -21,6 +21,7 @@ import type {
   Transition,
   Workflow,
 } from '../definition/types.js';
+import type { ProfileRuntime } from '../definition/profiles/sonataflow/runtime.js';
 import { DefinitionError } from '../errors.js';
 import { EdgeKind, type CompiledEnd, type Edge, type RetryPolicy, type StateNode, type StateTimeouts, type WorkflowGraph, type WorkflowTimeouts } from './types.js';
 
@@ -28,7 +29,7 @@ import { EdgeKind, type CompiledEnd, type Edge, type RetryPolicy, type StateNode
  * Compiles a workflow that passed validation (definition/validate with no errors, external sections
  * inlined). Throws DefinitionError when given something validation would have rejected.
  */
-export function compileWorkflow(workflow: Workflow): WorkflowGraph {
+export function compileWorkflow(workflow: Workflow, profile?: ProfileRuntime): WorkflowGraph {
   const id = workflow.id ?? workflow.key;
   if (!id) throw new DefinitionError('INVALID_DEFINITION', "the workflow has neither 'id' nor 'key'");
   if (!Array.isArray(workflow.states) || workflow.states.length === 0) throw new DefinitionError('INVALID_DEFINITION', `workflow '${id}' has no states`);
@@ -57,7 +58,8 @@ export function compileWorkflow(workflow: Workflow): WorkflowGraph {
     id,
     version: workflow.version,
     name: workflow.name,
-    hash: definitionHash(workflow),
+    // A profile changes what the document means, so it is part of the version's identity.
+    hash: profile ? createHash('sha256').update(canonicalJson({ workflow, profile })).digest('hex') : definitionHash(workflow),
     start,
     nodes,
     edges,
@@ -77,6 +79,7 @@ export function compileWorkflow(workflow: Workflow): WorkflowGraph {
     schedule,
     expressions: compileExpressions(workflow, functions),
     definition: workflow,
+    ...(profile ? { profile } : {}),
   };
   return Object.freeze(graph);
 }

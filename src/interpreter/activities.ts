@@ -15,6 +15,7 @@ import { WorkflowError } from '../errors.js';
 import type { ActivityNames } from './run-context.js';
 import type { SecretTable } from './secrets.js';
 import { functionAuth } from './auth.js';
+import { callRestShortcut } from './profiles/sonataflow.js';
 
 /** Activity names (shared by every workflow registered on an engine). */
 export const ACTIVITY_NAMES: ActivityNames = {
@@ -65,6 +66,9 @@ function noComponents(fn: FunctionDef): never {
 
 /** Calls a custom function through the component host (grammar: specs/custom-operations.md). */
 async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, actx: ActivityContext): Promise<unknown> {
+  // sonataflow profile: rest:<verb>:<url> (specs/sonataflow-profile.md).
+  const shortcut = w.graph.profile?.rest[fn.name];
+  if (shortcut) return callRestShortcut(fn.name, shortcut, data, { idempotencyKey: actx.idempotencyKey, signal: actx.signal });
   const m = CUSTOM.exec(fn.operation);
   if (!m) throw new WorkflowError('INVALID_OPERATION', `custom function '${fn.name}': operation '${fn.operation}' is not invoke:, binding: or publish:`, { nonRetryable: true });
   const host = w.components ?? noComponents(fn);
@@ -124,6 +128,8 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
           idempotencyKey: actx.idempotencyKey,
           signal: actx.signal,
           ...(w.reach ? { reach: w.reach } : {}),
+          // sonataflow profile: the base URL application.properties sets.
+          ...(w.graph.profile?.servers[fn.name] ? { server: w.graph.profile.servers[fn.name] } : {}),
         });
       }
       case 'custom':
