@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_EXPRESSION_LIMITS, createApp, createHost, createMetricsApp, parseDuration, setExpressionLimits, startGrpcServer, startServer, type RunningGrpcServer, type RunningServer } from '../../index.js';
+import { DEFAULT_EXPRESSION_LIMITS, PROFILES, createApp, parseProfile, createHost, createMetricsApp, parseDuration, setExpressionLimits, startGrpcServer, startServer, type RunningGrpcServer, type RunningServer } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
 import { addExposureOptions, apiTokenOf, isLoopback, readTls, reachOf, secretEnvOf, tlsFilesOf, type ExposureOptions } from './serve-exposure.js';
 import { createServeLog, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './serve-logger.js';
@@ -37,6 +37,7 @@ interface ServeOptions extends ExposureOptions {
   expressionMaxString: string;
   verbose?: boolean;
   logFormat: string;
+  profile: string;
   logLevel?: string;
   metricsPort?: string;
 }
@@ -115,6 +116,7 @@ export function registerServe(program: Command): void {
     .option('--expression-max-length <n>', 'longest array one jq expression may build', String(DEFAULT_EXPRESSION_LIMITS.collectionLength))
     .option('--expression-max-string <n>', 'longest string one jq expression may build (UTF-16 code units)', String(DEFAULT_EXPRESSION_LIMITS.stringLength))
     .option('--lease <duration>', 'ISO-8601 duration of work leases: how long a killed node keeps its instances from the other nodes', 'PT30S')
+    .option('--profile <profile>', `${PROFILES.join(' or ')}: sonataflow validates and runs SonataFlow's extensions (specs/sonataflow-profile.md)`, 'standard')
     .option('--verbose', 'same as --log-level debug')
     .option('--log-format <format>', `log lines on stderr as ${LOG_FORMATS.join(' or ')}`, 'json')
     .option('--log-level <level>', `least severe level logged: ${LOG_LEVELS.join(', ')} (default: info)`)
@@ -223,6 +225,12 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
+      const profile = parseProfile(opts.profile);
+      if (!profile.ok) {
+        process.stderr.write(`swirl serve: --profile: ${profile.message}\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
       const log = createServeLog(opts.logFormat as LogFormat, level as LogLevel, opts.appId);
       const logger = log.logger;
       let host;
@@ -235,6 +243,7 @@ export function registerServe(program: Command): void {
           engine: { workerId, leaseMs },
           reach,
           secretEnv: secretEnvOf(opts),
+          profile: profile.profile,
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),
           ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
         });
