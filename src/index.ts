@@ -12,6 +12,8 @@ export { validateText, validateFile, validateFiles, findDefinitionFiles, findDef
 export type { ValidationResult, ValidateOptions } from './definition/validate.js';
 export { Profile, PROFILES, parseProfile } from './definition/profiles/profile.js';
 export { normalizeSonataflow } from './definition/profiles/sonataflow/normalize.js';
+export { migrateSonataflow } from './definition/profiles/sonataflow/migrate.js';
+export type { Migration, GeneratedFile } from './definition/profiles/sonataflow/migrate.js';
 export type { NormalizeResult, NormalizeOptions } from './definition/profiles/sonataflow/normalize.js';
 export type { MigrationNote } from './definition/profiles/sonataflow/findings.js';
 export type { SonataflowRuntime } from './definition/profiles/sonataflow/runtime.js';

@@ -69,8 +69,13 @@ export function normalizeFunctions(doc: Obj, project: ProjectContext, runtime: S
       const rest = REST.exec(op);
       if (rest) {
         const url = restUrl(fn.name, rest[2], project);
-        runtime.rest[fn.name] = { method: rest[1].toUpperCase(), url };
         f.suppress(opPointer, DiagnosticCode.InvalidOperation);
+        if (!URL.canParse(url.replace(/\{[^}/]+\}/g, 'p'))) {
+          const fromProperties = !/^https?:\/\//i.test(rest[2]);
+          f.add(Severity.Error, fromProperties ? DiagnosticCode.ApplicationProperties : DiagnosticCode.InvalidOperation, opPointer, `${label}: '${url}' is not a valid URL${fromProperties ? ` (host and port from kogito.sw.functions.${fn.name}.host / .port)` : ''}`, "e.g. 'rest:post:http://localhost:8080/numbers/{id}'");
+          return;
+        }
+        runtime.rest[fn.name] = { method: rest[1].toUpperCase(), url };
         return;
       }
       const knative = KNATIVE.exec(op);

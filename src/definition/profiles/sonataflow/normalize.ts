@@ -114,4 +114,6 @@ function dropActions(doc: Obj, dropped: ReadonlySet<string>): void {
     for (const list of lists) for (let i = list.length - 1; i >= 0; i--) if (calls(list[i])) list.splice(i, 1);
   }
   if (Array.isArray(doc.functions)) doc.functions = doc.functions.filter((fn) => !(isObject(fn) && typeof fn.name === 'string' && dropped.has(fn.name)));
+  // 0.8 allows no empty function list.
+  if (Array.isArray(doc.functions) && doc.functions.length === 0) delete doc.functions;
 }
