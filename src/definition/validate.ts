@@ -34,6 +34,7 @@ import { isObject } from './walk.js';
 import { Profile } from './profiles/profile.js';
 import type { ProfileRuntime } from './profiles/sonataflow/runtime.js';
 import { normalizeSonataflow } from './profiles/sonataflow/normalize.js';
+import { checkJsonPathExpressions, isJsonPath } from './profiles/sonataflow/jsonpath.js';
 
 /** Result of validating one definition. */
 export interface ValidationResult {
@@ -230,7 +231,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
  */
 async function validateSonataflow(document: ParsedDocument, options: ValidateOptions): Promise<ValidationResult> {
   const n = await normalizeSonataflow(document.value as Record<string, unknown>, { mode: 'profile', ...(document.unanchored ? {} : { file: document.file }) });
-  const result = await validateStandard({ ...document, value: n.value }, { ...options, globals: SONATAFLOW_GLOBALS });
+  const result = await validateStandard({ ...document, value: n.value }, { ...options, globals: SONATAFLOW_GLOBALS, jsonpath: isJsonPath(n.value.expressionLang) });
   const r = new Reporter(document.file, document.source, document.value);
   for (const d of n.findings.diagnostics) r.report(d.code, d.pointer, d.message, { severity: d.severity, ...(d.hint ? { hint: d.hint } : {}) });
   const kept = result.diagnostics.filter((d) => d.file !== document.file || !n.findings.isSuppressed(d.pointer, d.code));
@@ -240,7 +241,7 @@ async function validateSonataflow(document: ParsedDocument, options: ValidateOpt
 /** Variables SonataFlow expressions may read besides 0.8's: $WORKFLOW (set by the interpreter's profile part). */
 const SONATAFLOW_GLOBALS: ReadonlySet<string> = new Set(['WORKFLOW']);
 
-async function validateStandard(document: ParsedDocument, options: ValidateOptions & { globals?: ReadonlySet<string> }): Promise<ValidationResult> {
+async function validateStandard(document: ParsedDocument, options: ValidateOptions & { globals?: ReadonlySet<string>; jsonpath?: boolean }): Promise<ValidationResult> {
   const { file, value } = document;
   const r = new Reporter(file, document.source, value);
   if (!isObject(value)) {
@@ -305,7 +306,8 @@ async function validateStandard(document: ParsedDocument, options: ValidateOptio
   checkSchedule(ctx);
   checkConcurrency(ctx);
   // Expressions in another language would each fail as jq; one diagnostic says why instead.
-  if (checkExpressionLang(value, r)) checkExpressions(ctx);
+  if (options.jsonpath) checkJsonPathExpressions(ctx);
+  else if (checkExpressionLang(value, r)) checkExpressions(ctx);
   checkFlow(ctx);
   return finish(file, [...r.diagnostics, ...extra], doc as unknown as Workflow);
 }

@@ -5,7 +5,7 @@
  * every expression (`fn:name` calls inlined as the named expression function's jq).
  */
 import { createHash } from 'node:crypto';
-import { compileExpression, type CompiledExpression } from '../expressions/index.js';
+import { compileExpression, compileJsonPath, type CompiledExpression } from '../expressions/index.js';
 import { parseDuration } from '../definition/duration.js';
 import { expressionSites, FUNCTION_CALL, alwaysExpression } from '../definition/expression-sites.js';
 import { joinPointer } from '../definition/json-pointer.js';
@@ -77,7 +77,8 @@ export function compileWorkflow(workflow: Workflow, profile?: ProfileRuntime): W
         ? { schema: dis.schema as Record<string, unknown>, failOnValidationErrors: dis.failOnValidationErrors ?? true, refs: dis.refs, baseUri: dis.baseUri }
         : undefined,
     schedule,
-    expressions: compileExpressions(workflow, functions),
+    // sonataflow profile: `expressionLang: jsonpath` (specs/sonataflow-profile.md).
+    expressions: profile && typeof workflow.expressionLang === 'string' && workflow.expressionLang.trim().toLowerCase() === 'jsonpath' ? compileJsonPathExpressions(workflow) : compileExpressions(workflow, functions),
     definition: workflow,
     ...(profile ? { profile } : {}),
   };
@@ -245,6 +246,13 @@ function compileSchedule(workflow: Workflow): WorkflowGraph['schedule'] {
 }
 
 /** Compiles every expression site, inlining `fn:name` calls as `(<function jq>)`. */
+/** Every expression site as JSONPath; conditions read their value as a boolean. */
+function compileJsonPathExpressions(workflow: Workflow): Map<string, CompiledExpression> {
+  const out = new Map<string, CompiledExpression>();
+  for (const site of expressionSites(workflow as unknown as Record<string, unknown>)) out.set(site.pointer, compileJsonPath(site.jq, { condition: /\/condition$/.test(site.pointer) }));
+  return out;
+}
+
 function compileExpressions(workflow: Workflow, functions: ReadonlyMap<string, FunctionDef>): Map<string, CompiledExpression> {
   const out = new Map<string, CompiledExpression>();
   for (const site of expressionSites(workflow as unknown as Record<string, unknown>)) {

@@ -61,11 +61,11 @@ function setAt(root: Obj, pointer: string, value: unknown): void {
   parent[last] = value;
 }
 
-/** Bare jq in `arguments` → `${ … }`. */
-export function wrapBareArguments(doc: Obj, f: Findings): void {
+/** Bare jq in `arguments` → `${ … }` (`evaluated` decides which strings: SonataFlow's jq rule by default). */
+export function wrapBareArguments(doc: Obj, f: Findings, evaluated: (text: string) => boolean = evaluatedBySonataflow): void {
   const visit = (v: unknown, pointer: string, set: (x: unknown) => void) => {
     if (typeof v === 'string') {
-      if (evaluatedBySonataflow(v)) {
+      if (wholeExpression(v) === undefined && evaluated(v)) {
         set(`\${ ${v.trim()} }`);
         f.converted.push({ pointer, message: `'${v.trim()}' → '\${ ${v.trim()} }'` });
       }

@@ -80,6 +80,8 @@ export function normalizeFunctions(doc: Obj, project: ProjectContext, runtime: S
       }
       const knative = KNATIVE.exec(op);
       if (knative) {
+        // A broken one gets the profile's own message, not the standard 'unknown custom operation'.
+        f.suppress(opPointer, DiagnosticCode.InvalidOperation);
         normalizeKnative(fn, knative[1], opPointer, label, f);
         return;
       }

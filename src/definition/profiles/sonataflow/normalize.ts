@@ -12,6 +12,7 @@ import { bindIterationParams, coerceBooleans, inlineWorkflowVariables, renameSec
 import { Findings } from './findings.js';
 import { normalizeFunctions, type ProjectContext } from './functions.js';
 import { findResourcesRoot, loadProperties } from './properties.js';
+import { isJsonPath } from './jsonpath.js';
 import type { SonataflowRuntime } from './runtime.js';
 
 type Obj = Record<string, unknown>;
@@ -48,12 +49,18 @@ export async function normalizeSonataflow(input: Obj, options: NormalizeOptions)
   coerceBooleans(value, '', f);
   resolveClasspathFields(value, project, f);
   const dropped = normalizeFunctions(value, project, runtime, f, options.mode === 'migrate');
-  wrapBareArguments(value, f);
-  bindIterationParams(value, f);
-  renameSecret(value, f);
-  wrapScalarResults(value, new Set([...Object.keys(runtime.sysout)]), f);
+  const jsonpath = isJsonPath(value.expressionLang);
+  // The rewrites below write jq; a JSONPath document gets only its bare arguments wrapped.
+  if (jsonpath) wrapBareArguments(value, f, (s) => s.trim().startsWith('$'));
+  else {
+    wrapBareArguments(value, f);
+    bindIterationParams(value, f);
+    renameSecret(value, f);
+    wrapScalarResults(value, new Set([...Object.keys(runtime.sysout)]), f);
+  }
+  if (jsonpath && options.mode === 'migrate') f.unconverted.push({ pointer: '/expressionLang', message: "expressionLang 'jsonpath': standard Swirl evaluates jq; rewrite the expressions in jq (e.g. '$.order.items[0]' → '${ .order.items[0] }')" });
   if (options.mode === 'migrate') {
-    inlineWorkflowVariables(value, f);
+    if (!jsonpath) inlineWorkflowVariables(value, f);
     dropActions(value, dropped);
   }
   return { value, runtime, findings: f, ...(props.ok && props.file ? { propertiesFile: props.file } : {}) };
