@@ -72,7 +72,9 @@ export function normalizeFunctions(doc: Obj, project: ProjectContext, runtime: S
         f.suppress(opPointer, DiagnosticCode.InvalidOperation);
         if (!URL.canParse(url.replace(/\{[^}/]+\}/g, 'p'))) {
           const fromProperties = !/^https?:\/\//i.test(rest[2]);
-          f.add(Severity.Error, fromProperties ? DiagnosticCode.ApplicationProperties : DiagnosticCode.InvalidOperation, opPointer, `${label}: '${url}' is not a valid URL${fromProperties ? ` (host and port from kogito.sw.functions.${fn.name}.host / .port)` : ''}`, "e.g. 'rest:post:http://localhost:8080/numbers/{id}'");
+          const why = `${label}: '${url}' is not a valid URL${fromProperties ? ` (host and port from kogito.sw.functions.${fn.name}.host / .port)` : ''}`;
+          f.add(Severity.Error, fromProperties ? DiagnosticCode.ApplicationProperties : DiagnosticCode.InvalidOperation, opPointer, why, "e.g. 'rest:post:http://localhost:8080/numbers/{id}'");
+          f.unconverted.push({ pointer: opPointer, message: why });
           return;
         }
         runtime.rest[fn.name] = { method: rest[1].toUpperCase(), url };
