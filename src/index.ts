@@ -10,6 +10,13 @@ export type { WorkflowErrorData } from './errors.js';
 // ── definitions and validation (src/definition) ────────────────────────────────────────────────
 export { validateText, validateFile, validateFiles, findDefinitionFiles, findDefinitionCandidates, type SkippedFile } from './definition/validate.js';
 export type { ValidationResult, ValidateOptions } from './definition/validate.js';
+export { Profile, PROFILES, parseProfile } from './definition/profiles/profile.js';
+export { normalizeSonataflow } from './definition/profiles/sonataflow/normalize.js';
+export { migrateSonataflow } from './definition/profiles/sonataflow/migrate.js';
+export type { Migration, GeneratedFile } from './definition/profiles/sonataflow/migrate.js';
+export type { NormalizeResult, NormalizeOptions } from './definition/profiles/sonataflow/normalize.js';
+export type { MigrationNote } from './definition/profiles/sonataflow/findings.js';
+export type { SonataflowRuntime } from './definition/profiles/sonataflow/runtime.js';
 export { DiagnosticCode, Severity, formatDiagnostic, hasErrors } from './definition/diagnostic.js';
 export type { Diagnostic } from './definition/diagnostic.js';
 export { parseDuration } from './definition/duration.js';

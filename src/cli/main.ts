@@ -8,6 +8,7 @@ import { VERSION } from '../index.js';
 import { registerEval } from './commands/eval.js';
 import { registerGraph } from './commands/graph.js';
 import { registerInstances } from './commands/instances.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
 import { registerRun } from './commands/run.js';
 import { registerValidate } from './commands/validate.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerInstances(program);
   registerWorkflows(program);
+  registerMigrate(program);
   return program;
 }
 

@@ -4,8 +4,11 @@
  * column, JSON pointer), with a stable code that programs and tests can rely on.
  */
 
-/** How bad a finding is: errors make a definition invalid, warnings do not. */
-export const Severity = { Error: 'error', Warning: 'warning' } as const;
+/**
+ * How bad a finding is: errors make a definition invalid, warnings and infos do not. Infos say
+ * what a profile assumed (specs/sonataflow-profile.md); the standard profile reports none.
+ */
+export const Severity = { Error: 'error', Warning: 'warning', Info: 'info' } as const;
 export type Severity = (typeof Severity)[keyof typeof Severity];
 
 /**
@@ -127,6 +130,14 @@ export const DiagnosticCode = {
   InvalidSchedule: 'INVALID_SCHEDULE',
   /** A switch state that is neither data- nor event-based, or mixes both. */
   InvalidSwitch: 'INVALID_SWITCH',
+  /** sonataflow profile: no `specVersion`, 0.8 assumed (info). */
+  SpecVersionAssumed: 'SPEC_VERSION_ASSUMED',
+  /** sonataflow profile: a boolean written as a string (`"true"`), coerced (warning). */
+  StringBoolean: 'STRING_BOOLEAN',
+  /** sonataflow profile: a Java/Python/Camel function that only SonataFlow can run. */
+  SonataflowOnlyFunction: 'SONATAFLOW_ONLY_FUNCTION',
+  /** sonataflow profile: application.properties cannot be read, or a setting in it is unusable. */
+  ApplicationProperties: 'APPLICATION_PROPERTIES',
 } as const;
 export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];
 

@@ -34,6 +34,10 @@ import { Reporter } from './report.js';
 import { checkSchema, checkSectionItems, type SectionName } from './schema.js';
 import type { Workflow } from './types.js';
 import { isObject } from './walk.js';
+import { Profile } from './profiles/profile.js';
+import type { ProfileRuntime } from './profiles/sonataflow/runtime.js';
+import { normalizeSonataflow } from './profiles/sonataflow/normalize.js';
+import { checkJsonPathExpressions, isJsonPath } from './profiles/sonataflow/jsonpath.js';
 
 /** Result of validating one definition. */
 export interface ValidationResult {
@@ -46,6 +50,8 @@ export interface ValidationResult {
    * dataInputSchema loaded; present whenever the text parsed to an object (even if invalid).
    */
   workflow?: Workflow;
+  /** What the profile the definition was validated under hands to the interpreter (sonataflow only). */
+  profile?: ProfileRuntime;
 }
 
 export interface ValidateOptions {
@@ -64,6 +70,12 @@ export interface ValidateOptions {
    * {@link validateText}. @default anything the process can read
    */
   reach?: ReachPolicy;
+  /**
+   * `sonataflow` accepts SonataFlow's extensions and leniencies (specs/sonataflow-profile.md): the
+   * document is normalized to standard 0.8 first, and the result carries the profile's runtime data.
+   * @default 'standard'
+   */
+  profile?: Profile;
 }
 
 /** Validates a definition given as text. `file` names it in diagnostics and anchors relative references. */
@@ -98,15 +110,16 @@ export interface SkippedFile {
 }
 
 /** Definition files under the given paths: files as given, directories searched for *.yaml|*.yml|*.json. */
-export async function findDefinitionFiles(paths: string[]): Promise<string[]> {
-  return (await findDefinitionCandidates(paths)).files;
+export async function findDefinitionFiles(paths: string[], options: { profile?: Profile } = {}): Promise<string[]> {
+  return (await findDefinitionCandidates(paths, options)).files;
 }
 
 /**
  * Like {@link findDefinitionFiles}, and also the *.yaml|*.yml|*.json files of searched directories
  * that are not definitions (no `specVersion` or no `states`), so a caller can say what it skipped.
  */
-export async function findDefinitionCandidates(paths: string[]): Promise<{ files: string[]; skipped: SkippedFile[] }> {
+export async function findDefinitionCandidates(paths: string[], options: { profile?: Profile } = {}): Promise<{ files: string[]; skipped: SkippedFile[] }> {
+  const lenient = options.profile === Profile.Sonataflow;
   const files: string[] = [];
   const skipped: SkippedFile[] = [];
   const walk = async (dir: string) => {
@@ -115,7 +128,7 @@ export async function findDefinitionCandidates(paths: string[]): Promise<{ files
       const p = join(dir, entry.name);
       if (entry.isDirectory()) await walk(p);
       else if (['.yaml', '.yml', '.json'].includes(extname(entry.name).toLowerCase())) {
-        const reason = await notAWorkflow(p);
+        const reason = await notAWorkflow(p, lenient);
         if (reason) skipped.push({ file: p, reason });
         else files.push(p);
       }
@@ -134,12 +147,14 @@ export async function findDefinitionCandidates(paths: string[]): Promise<{ files
  * function/event files, inputs and component files that live beside them are not. Returns why a
  * file is not one, or undefined when it is.
  */
-async function notAWorkflow(path: string): Promise<string | undefined> {
+async function notAWorkflow(path: string, lenient: boolean): Promise<string | undefined> {
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) return 'unreadable';
   const spec = /(^|["'\s{,])specVersion["']?\s*:/m.test(text);
   const states = /(^|["'\s{,])states["']?\s*:/m.test(text);
   if (spec && states) return undefined;
+  // sonataflow: most projects omit specVersion; `id` (or `key`) and `states` make a definition.
+  if (lenient && states && /(^|["'\s{,])(id|key)["']?\s*:/m.test(text)) return undefined;
   if (!spec && !states) return "no 'specVersion' and no 'states'";
   return spec ? "no 'states'" : "no 'specVersion'";
 }
@@ -149,7 +164,7 @@ async function notAWorkflow(path: string): Promise<string | undefined> {
  * all of them (plus `options.workflowIds`).
  */
 export async function validateFiles(paths: string[], options: ValidateOptions = {}): Promise<ValidationResult[]> {
-  const files = await findDefinitionFiles(paths);
+  const files = await findDefinitionFiles(paths, options);
   // Each file is read and parsed once: the ids come from the parsed documents that are then validated.
   const parsed = await Promise.all(
     files.map(async (f) => {
@@ -169,7 +184,7 @@ export async function validateFiles(paths: string[], options: ValidateOptions = 
     parsed.map(({ f, parsed: p }) => {
       if (p === undefined) return validateFile(f); // unreadable: reported by validateFile
       if (!p.ok) return { file: f, valid: false, diagnostics: [p.diagnostic] };
-      return validateDocument(p.document, { workflowIds: ids });
+      return validateDocument(p.document, { workflowIds: ids, ...(options.profile ? { profile: options.profile } : {}) });
     }),
   );
   checkDuplicateWorkflows(parsed.flatMap(({ parsed: p }, i) => (p?.ok ? [{ document: p.document, result: results[i] }] : [])));
@@ -208,6 +223,28 @@ function checkDuplicateWorkflows(docs: { document: ParsedDocument; result: Valid
 }
 
 async function validateDocument(document: ParsedDocument, options: ValidateOptions): Promise<ValidationResult> {
+  if (options.profile === Profile.Sonataflow && isObject(document.value)) return validateSonataflow(document, options);
+  return validateStandard(document, options);
+}
+
+/**
+ * sonataflow profile: the document is normalized to standard 0.8 and checked as such; the profile's
+ * own findings are added, and the standard findings it answers for (e.g. INVALID_OPERATION of a
+ * sysout function) are dropped, so each problem is reported once.
+ */
+async function validateSonataflow(document: ParsedDocument, options: ValidateOptions): Promise<ValidationResult> {
+  const n = await normalizeSonataflow(document.value as Record<string, unknown>, { mode: 'profile', ...(document.unanchored ? {} : { file: document.file }) });
+  const result = await validateStandard({ ...document, value: n.value }, { ...options, globals: SONATAFLOW_GLOBALS, jsonpath: isJsonPath(n.value.expressionLang) });
+  const r = new Reporter(document.file, document.source, document.value);
+  for (const d of n.findings.diagnostics) r.report(d.code, d.pointer, d.message, { severity: d.severity, ...(d.hint ? { hint: d.hint } : {}) });
+  const kept = result.diagnostics.filter((d) => d.file !== document.file || !n.findings.isSuppressed(d.pointer, d.code));
+  return { ...finish(document.file, [...kept, ...r.diagnostics], result.workflow), profile: n.runtime };
+}
+
+/** Variables SonataFlow expressions may read besides 0.8's: $WORKFLOW (set by the interpreter's profile part). */
+const SONATAFLOW_GLOBALS: ReadonlySet<string> = new Set(['WORKFLOW']);
+
+async function validateStandard(document: ParsedDocument, options: ValidateOptions & { globals?: ReadonlySet<string>; jsonpath?: boolean }): Promise<ValidationResult> {
   const { file, value } = document;
   const r = new Reporter(file, document.source, value);
   if (!isObject(value)) {
@@ -263,6 +300,7 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
     errors: sectionOf(sections.errors),
     auth: sectionOf(sections.auth),
     workflowIds: options.workflowIds,
+    ...(options.globals ? { globals: options.globals } : {}),
   };
   if (Array.isArray(value.functions)) checkFunctionDefs(value.functions, '/functions', r);
   checkReservedId(ctx);
@@ -274,7 +312,8 @@ async function validateDocument(document: ParsedDocument, options: ValidateOptio
   checkSchedule(ctx);
   checkConcurrency(ctx);
   // Expressions in another language would each fail as jq; one diagnostic says why instead.
-  if (checkExpressionLang(value, r)) checkExpressions(ctx);
+  if (options.jsonpath) checkJsonPathExpressions(ctx);
+  else if (checkExpressionLang(value, r)) checkExpressions(ctx);
   checkFlow(ctx);
   return finish(file, [...r.diagnostics, ...extra], doc as unknown as Workflow);
 }

@@ -33,6 +33,7 @@ import { JqError, Unsupported } from './runtime.js';
 import { normalizeOutput } from './values.js';
 
 export { ExpressionError, ExpressionErrorCode } from './errors.js';
+export { compileJsonPath, JSONPATH_MAX_LENGTH, type JsonPathOptions } from './jsonpath.js';
 export { DEFAULT_EXPRESSION_LIMITS, expressionLimits, setExpressionLimits, type ExpressionLimits } from './budget.js';
 export type { SourcePosition } from './errors.js';
 export type { FreeVariable } from './compile-bindings.js';

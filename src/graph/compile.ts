@@ -5,7 +5,7 @@
  * every expression (`fn:name` calls inlined as the named expression function's jq).
  */
 import { createHash } from 'node:crypto';
-import { compileExpression, type CompiledExpression } from '../expressions/index.js';
+import { compileExpression, compileJsonPath, type CompiledExpression } from '../expressions/index.js';
 import { parseDuration } from '../definition/duration.js';
 import { expressionSites, FUNCTION_CALL, alwaysExpression } from '../definition/expression-sites.js';
 import { joinPointer } from '../definition/json-pointer.js';
@@ -21,6 +21,7 @@ import type {
   Transition,
   Workflow,
 } from '../definition/types.js';
+import type { ProfileRuntime } from '../definition/profiles/sonataflow/runtime.js';
 import { DefinitionError } from '../errors.js';
 import { EdgeKind, type CompiledEnd, type Edge, type RetryPolicy, type StateNode, type StateTimeouts, type WorkflowGraph, type WorkflowTimeouts } from './types.js';
 
@@ -28,7 +29,7 @@ import { EdgeKind, type CompiledEnd, type Edge, type RetryPolicy, type StateNode
  * Compiles a workflow that passed validation (definition/validate with no errors, external sections
  * inlined). Throws DefinitionError when given something validation would have rejected.
  */
-export function compileWorkflow(workflow: Workflow): WorkflowGraph {
+export function compileWorkflow(workflow: Workflow, profile?: ProfileRuntime): WorkflowGraph {
   const id = workflow.id ?? workflow.key;
   if (!id) throw new DefinitionError('INVALID_DEFINITION', "the workflow has neither 'id' nor 'key'");
   if (!Array.isArray(workflow.states) || workflow.states.length === 0) throw new DefinitionError('INVALID_DEFINITION', `workflow '${id}' has no states`);
@@ -57,7 +58,8 @@ export function compileWorkflow(workflow: Workflow): WorkflowGraph {
     id,
     version: workflow.version,
     name: workflow.name,
-    hash: definitionHash(workflow),
+    // A profile changes what the document means, so it is part of the version's identity.
+    hash: profile ? createHash('sha256').update(canonicalJson({ workflow, profile })).digest('hex') : definitionHash(workflow),
     start,
     nodes,
     edges,
@@ -75,8 +77,10 @@ export function compileWorkflow(workflow: Workflow): WorkflowGraph {
         ? { schema: dis.schema as Record<string, unknown>, failOnValidationErrors: dis.failOnValidationErrors ?? true, refs: dis.refs, baseUri: dis.baseUri }
         : undefined,
     schedule,
-    expressions: compileExpressions(workflow, functions),
+    // sonataflow profile: `expressionLang: jsonpath` (specs/sonataflow-profile.md).
+    expressions: profile && typeof workflow.expressionLang === 'string' && workflow.expressionLang.trim().toLowerCase() === 'jsonpath' ? compileJsonPathExpressions(workflow) : compileExpressions(workflow, functions),
     definition: workflow,
+    ...(profile ? { profile } : {}),
   };
   return Object.freeze(graph);
 }
@@ -242,6 +246,13 @@ function compileSchedule(workflow: Workflow): WorkflowGraph['schedule'] {
 }
 
 /** Compiles every expression site, inlining `fn:name` calls as `(<function jq>)`. */
+/** Every expression site as JSONPath; conditions read their value as a boolean. */
+function compileJsonPathExpressions(workflow: Workflow): Map<string, CompiledExpression> {
+  const out = new Map<string, CompiledExpression>();
+  for (const site of expressionSites(workflow as unknown as Record<string, unknown>)) out.set(site.pointer, compileJsonPath(site.jq, { condition: /\/condition$/.test(site.pointer) }));
+  return out;
+}
+
 function compileExpressions(workflow: Workflow, functions: ReadonlyMap<string, FunctionDef>): Map<string, CompiledExpression> {
   const out = new Map<string, CompiledExpression>();
   for (const site of expressionSites(workflow as unknown as Record<string, unknown>)) {

@@ -28,5 +28,5 @@ function compileValidated(result: Awaited<ReturnType<typeof validateFile>>): Wor
       result.diagnostics,
     );
   }
-  return compileWorkflow(result.workflow);
+  return compileWorkflow(result.workflow, result.profile);
 }

@@ -4,6 +4,7 @@
  * resolved (edges point at nodes, actions at their function/event/retry definitions), durations are
  * milliseconds, spec defaults are applied, and every expression is compiled once.
  */
+import type { ProfileRuntime } from '../definition/profiles/sonataflow/runtime.js';
 import type { CompiledExpression } from '../expressions/index.js';
 import type {
   Action,
@@ -127,6 +128,8 @@ export interface WorkflowGraph {
   expressions: ReadonlyMap<string, CompiledExpression>;
   /** The document the graph was compiled from. */
   definition: Workflow;
+  /** Runtime data of the profile it was validated under (sonataflow: specs/sonataflow-profile.md); absent: standard. */
+  profile?: ProfileRuntime;
 }
 
 /** The actions of a node, for renderers and the interpreter. */

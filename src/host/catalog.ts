@@ -11,6 +11,7 @@
  * the host registers every stored version that unfinished instances run, then the folder's and
  * the API's current ones, and deletes stored versions nobody runs any more.
  */
+import type { Profile } from '../definition/profiles/profile.js';
 import { dirname } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { DefinitionError } from '../errors.js';
@@ -141,14 +142,18 @@ export class WorkflowCatalog {
     private readonly apiReach: ReachPolicy = { urlPrefixes: [] },
     /** The environment variables `$SECRETS` may read (after the secret stores). @default `SWIRL_SECRET_*` */
     private readonly secretEnv: SecretEnvPolicy = DEFAULT_SECRET_ENV,
+    /** The profile definitions are validated and run under (specs/sonataflow-profile.md). @default 'standard' */
+    private readonly profile?: Profile,
   ) {}
 
   /**
    * The reach policy of a definition from `source`: the API's for `<api>`; none for the folder's
    * files, which are the operator's own (they read what the operator put beside them).
    */
-  private reachOf(source: string): { reach?: ReachPolicy } {
-    return source === API_SOURCE ? { reach: this.apiReach } : {};
+  private reachOf(source: string): { reach?: ReachPolicy; profile?: Profile } {
+    // The host's profile travels with the reach policy: every validation site spreads both.
+    const profile = this.profile ? { profile: this.profile } : {};
+    return source === API_SOURCE ? { reach: this.apiReach, ...profile } : profile;
   }
 
   private get store(): Store {
@@ -228,7 +233,7 @@ export class WorkflowCatalog {
    * load. A second file with an id already loaded from this folder is refused.
    */
   async loadFolder(dir: string): Promise<CatalogLoadReport> {
-    const results = await validateFiles([dir]);
+    const results = await validateFiles([dir], this.profile ? { profile: this.profile } : {});
     // Subflow targets may live in sibling files: validate once more knowing every id.
     const ids = new Set([...this.knownIds(), ...results.flatMap((r) => (r.workflow?.id !== undefined ? [r.workflow.id] : []))]);
     const report: CatalogLoadReport = { loaded: [], refused: [], warnings: [] };
@@ -239,7 +244,7 @@ export class WorkflowCatalog {
         continue;
       }
       try {
-        const graph = await loadWorkflow(r.file, { workflowIds: ids });
+        const graph = await loadWorkflow(r.file, { workflowIds: ids, ...(this.profile ? { profile: this.profile } : {}) });
         const first = fromFolder.get(graph.id);
         if (first !== undefined) throw new DefinitionError('WORKFLOW_REGISTERED', `workflow '${graph.id}' is already defined by ${first}`);
         fromFolder.set(graph.id, r.file);
@@ -368,7 +373,7 @@ export class WorkflowCatalog {
     const result = await this.validate(text, file);
     if (!result.valid) return { result };
     // Compiled from the validated document: validating again would read (or fetch) its references twice.
-    const graph = compileWorkflow(result.workflow!);
+    const graph = compileWorkflow(result.workflow!, result.profile);
     const existing = this.entries.get(graph.id);
     if (existing?.graph.hash === graph.hash) return { result, workflow: existing.info };
     // Durable before it is registered (and before the API answers): a crash after the answer

@@ -4,6 +4,7 @@
  * folder validated and registered by id, CloudEvent routing, pub/sub subscriptions and start
  * schedules. `swirl serve` and the HTTP API sit on top of it; tests build one in memory.
  */
+import type { Profile } from '../definition/profiles/profile.js';
 import { InvalidInputError, SwirlError } from '../errors.js';
 import { formatInputProblems, inputProblems } from '../graph/input.js';
 import { expressionStats, initExpressions } from '../expressions/index.js';
@@ -83,6 +84,8 @@ export interface HostOptions {
    * action, sent to these span processors. @default off
    */
   tracing?: TracingOptions;
+  /** The profile every definition is validated and run under (specs/sonataflow-profile.md). @default 'standard' */
+  profile?: Profile;
 }
 
 /** `<file>.workflows` next to a SQLite file; none for memory stores (SQLite's `:memory:` included). */
@@ -152,7 +155,7 @@ export class SwirlHost {
     this.drops = new EventDrops(logger);
     this.client = new PublicClient(engine.client);
     const definitionsDir = options.definitionsDir ?? defaultDefinitionsDir(options.store);
-    this.catalog = new WorkflowCatalog(engine, components, logger, definitionsDir !== undefined ? new DefinitionStore(definitionsDir) : undefined, options.reach, options.secretEnv);
+    this.catalog = new WorkflowCatalog(engine, components, logger, definitionsDir !== undefined ? new DefinitionStore(definitionsDir) : undefined, options.reach, options.secretEnv, options.profile);
     // Registered before the engine starts, so mailboxes left by a previous process resume.
     this.events = new EventRouter(engine, this.catalog, logger, new EventMailboxes(engine, logger, { ...options.heldEvents, onExpired: (_target, n) => this.drops.count(DropReason.HELD_EXPIRED, n) }));
     this.scheduler = new Scheduler(engine, { logger, ...(options.scheduleTickMs !== undefined ? { tickMs: options.scheduleTickMs } : {}) });

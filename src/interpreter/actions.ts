@@ -15,6 +15,7 @@ import { TIMEOUT, WorkflowTimeoutSignal, type Deadline, type RunContext, type St
 import { EngineFlag } from '../engine/flags.js';
 import type { ActionPlace, ActionTarget } from './timeline.js';
 import { protocolCallExtras } from './selection-set.js';
+import { loggerLevel, sysoutLevel, sysoutMessage } from './profiles/sonataflow.js';
 
 /** Where an action runs: its state, the deadlines in force, and the action timeout. */
 export interface ActionScope {
@@ -159,6 +160,12 @@ function* invokeOnce(rc: RunContext, action: Action, pointer: string, input: unk
     if (!fn) throw new WorkflowError('UNKNOWN_FUNCTION', `function '${ref.refName}' is not defined`);
     const args = ref.arguments !== undefined ? rc.resolveValue(ref.arguments, `${pointer}/functionRef/arguments`, input, 'argument') : undefined;
     started({ function: fn.name, functionType: fn.type ?? 'rest', ...(ref.invoke === 'async' ? { invoke: 'async' as const } : {}) });
+    // sonataflow profile: sysout logs in the orchestration (replay-safe) and returns nothing.
+    const sysout = sysoutLevel(rc.graph.profile, fn.name);
+    if (sysout !== undefined) {
+      rc.log(loggerLevel(sysout), sysoutMessage(args, input), { state: scope.stateName, action: label, function: fn.name });
+      return { result: undefined, async: ref.invoke === 'async' };
+    }
     if (fn.type === 'expression') {
       const index = (rc.graph.definition.functions as { name: string }[]).findIndex((f) => f.name === fn.name);
       // Decision: an expression function's input is its arguments object when given, else the action data.

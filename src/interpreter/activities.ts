@@ -18,6 +18,7 @@ import type { SecretTable } from './secrets.js';
 import { functionAuth } from './auth.js';
 import { callProtocol } from './protocol-calls.js';
 import { ASYNCAPI_WAIT_MS, callAsyncApi } from './asyncapi-call.js';
+import { callRestShortcut } from './profiles/sonataflow.js';
 
 /** Activity names (shared by every workflow registered on an engine). */
 export const ACTIVITY_NAMES: ActivityNames = {
@@ -77,6 +78,9 @@ function trace(actx: ActivityContext): { traceparent?: string } {
 
 /** Calls a custom function through the component host (grammar: specs/custom-operations.md). */
 async function callCustom(w: ActivityWorkflow, fn: FunctionDef, data: unknown, actx: ActivityContext): Promise<unknown> {
+  // sonataflow profile: rest:<verb>:<url> (specs/sonataflow-profile.md).
+  const shortcut = w.graph.profile?.rest[fn.name];
+  if (shortcut) return callRestShortcut(fn.name, shortcut, data, { idempotencyKey: actx.idempotencyKey, signal: actx.signal });
   const m = CUSTOM.exec(fn.operation);
   if (!m) throw new WorkflowError('INVALID_OPERATION', `custom function '${fn.name}': operation '${fn.operation}' is not invoke:, binding: or publish:`, { nonRetryable: true });
   const host = w.components ?? noComponents(fn);
@@ -139,6 +143,8 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
           signal: actx.signal,
           ...trace(actx),
           ...(w.reach ? { reach: w.reach } : {}),
+          // sonataflow profile: the base URL application.properties sets.
+          ...(w.graph.profile?.servers[fn.name] ? { server: w.graph.profile.servers[fn.name] } : {}),
         });
       }
       case 'custom':

@@ -15,6 +15,7 @@ import type { Logger } from '../engine/logger.js';
 import { WorkflowError } from '../errors.js';
 import type { CancelPort } from './fibers.js';
 import type { TimelineEntry } from './timeline.js';
+import { workflowVariable } from './profiles/sonataflow.js';
 
 /** Error code of a runtime expression failure. */
 export const EXPRESSION_ERROR = 'EXPRESSION_ERROR';
@@ -93,11 +94,14 @@ export class RunContext {
 
   /** Variables of every expression: $CONST, $SECRETS, and `now` from history time. */
   vars(): Record<string, unknown> {
-    return { CONST: this.graph.constants, SECRETS: this.secrets, NOW: this.ctx.currentTimeMs / 1000 };
+    const vars: Record<string, unknown> = { CONST: this.graph.constants, SECRETS: this.secrets, NOW: this.ctx.currentTimeMs / 1000 };
+    // sonataflow profile: $WORKFLOW (specs/sonataflow-profile.md).
+    if (this.graph.profile) vars.WORKFLOW = workflowVariable(this.graph, this.ctx.instanceId);
+    return vars;
   }
 
   /** Progress log (silent during replay). */
-  log(level: 'debug' | 'info' | 'warn', msg: string, meta: Record<string, unknown> = {}): void {
+  log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, meta: Record<string, unknown> = {}): void {
     if (this.logger && !this.ctx.isReplaying) this.logger[level](msg, { instanceId: this.ctx.instanceId, workflow: this.graph.id, traceId: this.ctx.trace.traceId, ...meta });
   }
 

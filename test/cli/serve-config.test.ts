@@ -127,7 +127,7 @@ test('problems are reported as swirl.yaml:LINE:COL, unknown keys with a did-you-
       `${file}:3:3: error unknown key 'leese' in limits; did you mean 'lease'? (known: maxHeldEvents, maxHeldEventsPerSource, maxHeldEventsPerTarget, heldEventTtl, lease, expressionSteps, expressionMaxLength, expressionMaxString)`,
       `${file}:4:18: error limits.maxHeldEvents: must be >= 0`,
       `${file}:6:11: error logging.format: must be one of json, pretty`,
-      `${file}:7:1: error unknown key 'stor'; did you mean 'store'? (known: port, host, store, grpcPort, metricsPort, appId, workerId, tokenFile, folders, allowUrlPrefix, secrets, tls, limits, logging, tracing, profile, profiles)`,
+      `${file}:7:1: error unknown key 'stor'; did you mean 'store'? (known: port, host, store, grpcPort, metricsPort, appId, workerId, tokenFile, folders, allowUrlPrefix, secrets, tls, limits, logging, tracing, environment, environments)`,
       '',
     ].join('\n'),
   );
@@ -147,15 +147,15 @@ test('problems are reported as swirl.yaml:LINE:COL, unknown keys with a did-you-
   assert.equal(r5.stderr, `${join(bad, 'missing.yaml')}: error the configuration file does not exist (--config)\n`);
 });
 
-test('profiles: the file’s profile: key picks one, --profile another; a profile’s keys replace the top level’s; an unknown one is an error', () => {
-  const file = join(dir, 'profiles.yaml');
-  writeFileSync(file, `port: 3500\nlogging: { format: pretty, level: debug }\nprofile: dev\nprofiles:\n  dev: { port: 4000 }\n  prod:\n    port: 80\n    logging: { format: json }\n`);
-  const values = (profile?: string) => Object.fromEntries(loadServeConfig(file, 'profiles.yaml', profile).values.map((v) => [v.key.key, v.value]));
+test('environments: the file’s environment: key picks one, --environment another; a environment’s keys replace the top level’s; an unknown one is an error', () => {
+  const file = join(dir, 'environments.yaml');
+  writeFileSync(file, `port: 3500\nlogging: { format: pretty, level: debug }\nprofile: dev\nenvironments:\n  dev: { port: 4000 }\n  prod:\n    port: 80\n    logging: { format: json }\n`);
+  const values = (environment?: string) => Object.fromEntries(loadServeConfig(file, 'environments.yaml', environment).values.map((v) => [v.key.key, v.value]));
   assert.deepEqual(values(), { port: 4000, 'logging.format': 'pretty', 'logging.level': 'debug' });
   assert.deepEqual(values('prod'), { port: 80, 'logging.format': 'json', 'logging.level': 'debug' });
-  assert.throws(() => loadServeConfig(file, 'profiles.yaml', 'prd'), { message: "profiles.yaml: error --profile 'prd': no such profile (it defines 'dev', 'prod'); did you mean 'prod'?" });
-  writeFileSync(file, `profile: stage\nprofiles:\n  dev: { port: 4000 }\n`);
-  assert.throws(() => loadServeConfig(file, 'profiles.yaml'), { message: "profiles.yaml:1:10: error profile 'stage': no such profile (it defines 'dev')" });
+  assert.throws(() => loadServeConfig(file, 'environments.yaml', 'prd'), { message: "environments.yaml: error --environment 'prd': no such environment (it defines 'dev', 'prod'); did you mean 'prod'?" });
+  writeFileSync(file, `environment: stage\nenvironments:\n  dev: { port: 4000 }\n`);
+  assert.throws(() => loadServeConfig(file, 'environments.yaml'), { message: "environments.yaml:1:10: error environment 'stage': no such environment (it defines 'dev')" });
 });
 
 test('every swirl serve option has a swirl.yaml key, but those deliberately left out', () => {

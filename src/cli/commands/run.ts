@@ -18,7 +18,10 @@ import {
   initExpressions,
   inputProblems,
   loadWorkflow,
+  parseProfile,
+  PROFILES,
   registerWorkflow,
+  type Profile,
   validateFile,
   secretsReady,
   type InstanceMetadata,
@@ -35,6 +38,7 @@ interface RunOptions {
   instanceId?: string;
   verbose?: boolean;
   event: string[];
+  profile: string;
 }
 
 /** Resolves with the signal's name when the process is asked to stop; `off()` removes the listeners. */
@@ -92,10 +96,10 @@ function parseInput(text: string | undefined): unknown {
   }
 }
 
-async function loadWorkflowsDir(dir: string | undefined): Promise<WorkflowGraph[]> {
+async function loadWorkflowsDir(dir: string | undefined, profile: Profile): Promise<WorkflowGraph[]> {
   if (!dir) return [];
-  const files = await findDefinitionFiles([dir]);
-  const graphs = await Promise.all(files.map((f) => loadWorkflow(f)));
+  const files = await findDefinitionFiles([dir], { profile });
+  const graphs = await Promise.all(files.map((f) => loadWorkflow(f, { profile })));
   // Subflows are looked up by id and version: two files defining the same pair make the choice silent.
   const seen = new Map<string, string>();
   graphs.forEach((g, i) => {
@@ -111,9 +115,9 @@ async function loadWorkflowsDir(dir: string | undefined): Promise<WorkflowGraph[
  * Subflows and continueAs targets that this run cannot find would fail the instance when reached:
  * say so before it starts, in terms of this command (the engine's own error names its options).
  */
-async function warnUnknownSubflows(file: string, graph: WorkflowGraph, others: WorkflowGraph[], workflowsDir: string | undefined): Promise<void> {
+async function warnUnknownSubflows(file: string, graph: WorkflowGraph, others: WorkflowGraph[], workflowsDir: string | undefined, profile: Profile): Promise<void> {
   const ids = new Set([graph.id, ...others.map((g) => g.id)]);
-  const { diagnostics } = await validateFile(file, { workflowIds: ids });
+  const { diagnostics } = await validateFile(file, { workflowIds: ids, profile });
   for (const d of diagnostics.filter((x) => x.code === 'UNKNOWN_SUBFLOW')) {
     const where = workflowsDir ? `it is not in --workflows ${workflowsDir}` : 'no --workflows folder was given';
     process.stderr.write(`swirl run: warning: ${d.file}:${d.line}:${d.column}: ${d.message.replace(/ is not among the workflows validated together/, ' is not known')}: ${where}\n`);
@@ -139,12 +143,18 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
   let input: unknown;
   let graph: WorkflowGraph;
   let others: WorkflowGraph[];
+  const p = parseProfile(opts.profile);
+  if (!p.ok) {
+    process.stderr.write(`swirl run: --profile: ${p.message}\n`);
+    return ExitCode.Usage;
+  }
+  const profile = p.profile;
   let events: EventArgument[];
   try {
     input = parseInput(opts.input);
     await initExpressions();
-    graph = await loadWorkflow(file);
-    others = await loadWorkflowsDir(opts.workflows);
+    graph = await loadWorkflow(file, { profile });
+    others = await loadWorkflowsDir(opts.workflows, profile);
     events = parseEventArguments(opts.event, graph);
   } catch (err) {
     process.stderr.write(`swirl run: ${(err as Error).message}\n`);
@@ -157,7 +167,7 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
     for (const p of problems) process.stderr.write(`    ${p.pointer || '/'}: ${p.message}\n`);
     return ExitCode.Usage;
   }
-  await warnUnknownSubflows(file, graph, others, opts.workflows);
+  await warnUnknownSubflows(file, graph, others, opts.workflows, profile);
   const logger = stderrLogger(opts.verbose ?? false);
   let engine;
   try {
@@ -227,6 +237,7 @@ export function registerRun(program: Command): void {
     .option('--instance-id <id>', 'instance id (re-run with the same id and store to resume)')
     .option('-e, --event <name=json>', "deliver this event when the instance waits for it: the event definition's name = its data as JSON, @file.json, or a whole CloudEvent (repeatable: one per wait)", collectEvent, [])
     .option('--verbose', 'also log debug progress')
+    .option('--profile <profile>', `${PROFILES.join(' or ')}: sonataflow runs SonataFlow's extensions (specs/sonataflow-profile.md)`, 'standard')
     .action(async (file: string, opts: RunOptions, command: Command) => {
       setExitCode(command, await execute(file, opts));
     });

@@ -18,6 +18,8 @@ import type { Command } from 'commander';
 import {
   DEFAULT_EXPRESSION_LIMITS,
   ENGINE_DEFAULTS,
+  PROFILES,
+  parseProfile,
   createApp,
   createHost,
   createMetricsApp,
@@ -56,10 +58,11 @@ interface ServeOptions extends ExposureOptions {
   maxInstancesPerRoot: string;
   verbose?: boolean;
   logFormat: string;
+  profile: string;
   logLevel?: string;
   metricsPort?: string;
   config?: string;
-  profile?: string;
+  environment?: string;
   tracing?: boolean;
 }
 
@@ -70,12 +73,12 @@ interface ServeOptions extends ExposureOptions {
 function configure(command: Command, opts: ServeOptions): string | undefined {
   const found = findConfigFile(opts.config, process.cwd());
   if (!found) {
-    if (opts.profile !== undefined) throw new ConfigFileError([`swirl serve: --profile ${opts.profile}: there is no configuration file to take it from (./${CONFIG_FILE_NAME}, or --config <file>)`]);
+    if (opts.environment !== undefined) throw new ConfigFileError([`swirl serve: --environment ${opts.environment}: there is no configuration file to take it from (./${CONFIG_FILE_NAME}, or --config <file>)`]);
     return undefined;
   }
-  const config = loadServeConfig(found.path, found.display, opts.profile);
+  const config = loadServeConfig(found.path, found.display, opts.environment);
   applyServeConfig(command, config, process.env);
-  return config.profile === undefined ? found.display : `${found.display} (profile ${config.profile})`;
+  return config.environment === undefined ? found.display : `${found.display} (environment ${config.environment})`;
 }
 
 /** The per-server expression limits from the command line, or the first bad flag. */
@@ -163,13 +166,14 @@ export function registerServe(program: Command): void {
     .option('--max-subflow-depth <n>', 'deepest subflow (sub-orchestration) nesting, a started instance being depth 0; a deeper subflow action fails with SUBFLOW_DEPTH_LIMIT', String(ENGINE_DEFAULTS.maxSubOrchestrationDepth))
     .option('--max-instances-per-root <n>', 'most subflow instances created under one started instance (its whole tree); more fail with FANOUT_LIMIT', String(ENGINE_DEFAULTS.maxInstancesPerRoot))
     .option('--lease <duration>', 'ISO-8601 duration of work leases: how long a killed node keeps its instances from the other nodes', 'PT30S')
+    .option('--profile <profile>', `${PROFILES.join(' or ')}: sonataflow validates and runs SonataFlow's extensions (specs/sonataflow-profile.md)`, 'standard')
     .option('--verbose', 'same as --log-level debug')
     .option('--log-format <format>', `log lines on stderr as ${LOG_FORMATS.join(' or ')}`, 'json')
     .option('--log-level <level>', `least severe level logged: ${LOG_LEVELS.join(', ')} (default: info)`)
     .option('--metrics-port <port>', 'also serve GET /metrics on this port, without the API token (like daprd; 0: any free port)')
     .option('--tracing', 'send OpenTelemetry traces over OTLP/HTTP, configured by the OTEL_EXPORTER_OTLP_* variables (also on with SWIRL_TRACING=true or OTEL_TRACES_EXPORTER=otlp)')
     .option('-c, --config <file>', 'configuration file (default: ./swirl.yaml when it exists); flags given here win over it')
-    .option('--profile <name>', "use this profile of the configuration file's profiles: section (default: its profile: key)")
+    .option('--environment <name>', "use this environment of the configuration file's environments: section (default: its environment: key)")
     .action(async (given: ServeOptions, command: Command) => {
       let configFile: string | undefined;
       try {
@@ -291,6 +295,12 @@ export function registerServe(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
+      const profile = parseProfile(opts.profile);
+      if (!profile.ok) {
+        process.stderr.write(`swirl serve: --profile: ${profile.message}\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
       const tracing = tracingRequested(opts.tracing, process.env);
       const tracingProblem = 'error' in tracing ? tracing.error : tracing.on ? otlpProtocolProblem(process.env) : undefined;
       if (tracingProblem !== undefined) {
@@ -311,6 +321,7 @@ export function registerServe(program: Command): void {
           reach,
           secretEnv: secretEnvOf(opts),
           ...('on' in tracing && tracing.on ? { tracing: otlpTracing(process.env.OTEL_SERVICE_NAME?.trim() || opts.appId) } : {}),
+          profile: profile.profile,
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),
           ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
         });

@@ -4,7 +4,7 @@
  * a summary line, exit 0 when valid, 1 on any error, 2 on usage errors; `--format json` for tools.
  */
 import type { Command } from 'commander';
-import { findDefinitionCandidates, formatDiagnostic, validateFiles, type SkippedFile, type ValidationResult } from '../../index.js';
+import { PROFILES, findDefinitionCandidates, formatDiagnostic, parseProfile, validateFiles, type SkippedFile, type ValidationResult } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
 
 export function registerValidate(program: Command): void {
@@ -15,14 +15,21 @@ export function registerValidate(program: Command): void {
     .option('--format <format>', 'output format: text or json', 'text')
     .option('--quiet', 'print only errors and warnings, no summary')
     .option('--verbose', 'also list the files of searched directories that are not workflow definitions')
-    .action(async (paths: string[], opts: { format: string; quiet?: boolean; verbose?: boolean }, command: Command) => {
+    .option('--profile <profile>', `${PROFILES.join(' or ')}: sonataflow accepts SonataFlow's extensions (specs/sonataflow-profile.md)`, 'standard')
+    .action(async (paths: string[], opts: { format: string; quiet?: boolean; verbose?: boolean; profile: string }, command: Command) => {
       if (opts.format !== 'text' && opts.format !== 'json') {
         process.stderr.write(`error: --format must be 'text' or 'json', not '${opts.format}'\n`);
         setExitCode(command, ExitCode.Usage);
         return;
       }
-      const { files, skipped } = await findDefinitionCandidates(paths);
-      const results = files.length > 0 ? await validateFiles(files) : [];
+      const p = parseProfile(opts.profile);
+      if (!p.ok) {
+        process.stderr.write(`error: --profile: ${p.message}\n`);
+        setExitCode(command, ExitCode.Usage);
+        return;
+      }
+      const { files, skipped } = await findDefinitionCandidates(paths, { profile: p.profile });
+      const results = files.length > 0 ? await validateFiles(files, { profile: p.profile }) : [];
       if (results.length === 0) {
         process.stderr.write(`error: no workflow definitions (*.yaml, *.yml, *.json with specVersion and states) found in ${paths.join(', ')}${skipped.length > 0 ? ` (${skippedSummary(skipped)})` : ''}\n`);
         if (opts.verbose) for (const s of skipped) process.stderr.write(`skipped ${s.file}: ${s.reason}\n`);
@@ -57,7 +64,7 @@ function printText(results: ValidationResult[], skipped: SkippedFile[], quiet: b
     for (const d of r.diagnostics) {
       process.stdout.write(formatDiagnostic(d) + '\n');
       if (d.severity === 'error') errors++;
-      else warnings++;
+      else if (d.severity === 'warning') warnings++;
     }
   }
   if (quiet) return;

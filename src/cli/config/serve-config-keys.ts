@@ -4,6 +4,7 @@
  * with its JSON Schema. This table is the single source of the file's schema
  * (serve-config-schema.ts) and of how a value becomes an option value (serve-config.ts).
  */
+import { PROFILES } from '../../definition/profiles/profile.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../commands/serve-logger.js';
 
 /**
@@ -31,7 +32,7 @@ const positive = { type: 'integer', minimum: 1 };
 const text = { type: 'string', minLength: 1 };
 const strings = { type: 'array', items: { type: 'string' } };
 
-/** Every key but `tracing.*`, `profile` and `profiles` (handled on their own). */
+/** Every key but `tracing.*`, `environment` and `environments` (handled on their own). `profile` is the compatibility profile (specs/sonataflow-profile.md), `environment` the file's own sets of keys. */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'port', option: 'port', kind: 'text', schema: port },
   { key: 'host', option: 'host', kind: 'text', schema: text },
@@ -39,6 +40,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'grpcPort', option: 'grpcPort', kind: 'text', schema: port },
   { key: 'metricsPort', option: 'metricsPort', kind: 'text', schema: port },
   { key: 'appId', option: 'appId', kind: 'text', schema: text },
+  { key: 'profile', option: 'profile', kind: 'text', schema: { type: 'string', enum: [...PROFILES] } },
   { key: 'workerId', option: 'workerId', kind: 'text', schema: { type: 'string', minLength: 1, pattern: '^[^:]*$' } },
   { key: 'tokenFile', option: 'apiTokenFile', kind: 'path', schema: text },
   { key: 'folders.workflows', option: 'workflows', kind: 'path', schema: text },
@@ -58,6 +60,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'limits.expressionSteps', option: 'expressionSteps', kind: 'text', schema: positive },
   { key: 'limits.expressionMaxLength', option: 'expressionMaxLength', kind: 'text', schema: positive },
   { key: 'limits.expressionMaxString', option: 'expressionMaxString', kind: 'text', schema: positive },
+  { key: 'limits.maxSubflowDepth', option: 'maxSubflowDepth', kind: 'text', schema: positive },
+  { key: 'limits.maxInstancesPerRoot', option: 'maxInstancesPerRoot', kind: 'text', schema: positive },
   { key: 'logging.format', option: 'logFormat', kind: 'text', schema: { type: 'string', enum: [...LOG_FORMATS] } },
   { key: 'logging.level', option: 'logLevel', kind: 'text', schema: { type: 'string', enum: [...LOG_LEVELS] } },
 ];
@@ -67,7 +71,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
  * `tokenFile`, not in a file that is shared and committed), `--verbose` (`logging.level: debug`),
  * and the options that choose the file.
  */
-export const OPTIONS_NOT_IN_FILE: readonly string[] = ['apiToken', 'verbose', 'config', 'profile'];
+export const OPTIONS_NOT_IN_FILE: readonly string[] = ['apiToken', 'verbose', 'config', 'environment'];
 
 /**
  * `tracing:` — passed on as `swirl serve --tracing` would be when serve has that option, else as the

@@ -1,8 +1,8 @@
 /**
  * @module cli/config/serve-config-schema
  * The JSON Schema (draft-07) of `swirl.yaml`, built from the key table (serve-config-keys.ts):
- * nested sections for dotted keys, no unknown keys anywhere, and `profiles:` — named sets of the
- * same keys — chosen by `profile:` or `swirl serve --profile`.
+ * nested sections for dotted keys, no unknown keys anywhere, and `environments:` — named sets of the
+ * same keys — chosen by `environment:` or `swirl serve --environment`.
  */
 import { CONFIG_KEYS, TRACING_KEYS } from './serve-config-keys.js';
 
@@ -12,7 +12,7 @@ function section(): Schema {
   return { type: 'object', additionalProperties: false, properties: {} };
 }
 
-/** The keys one profile (or the top level) may set. */
+/** The keys one environment (or the top level) may set. */
 function keysSchema(): Schema {
   const root = section();
   for (const k of CONFIG_KEYS) {
@@ -30,7 +30,7 @@ function keysSchema(): Schema {
 /** The schema of the whole file. */
 export function serveConfigSchema(): Schema {
   const root = keysSchema();
-  root.properties.profile = { type: 'string', minLength: 1 };
-  root.properties.profiles = { type: 'object', additionalProperties: keysSchema(), properties: {} };
+  root.properties.environment = { type: 'string', minLength: 1 };
+  root.properties.environments = { type: 'object', additionalProperties: keysSchema(), properties: {} };
   return root;
 }

@@ -40,7 +40,7 @@ export interface ServeConfig {
   /** The file as the user names it (`swirl.yaml`, or the --config argument). */
   display: string;
   path: string;
-  profile?: string;
+  environment?: string;
   values: SetValue[];
 }
 
@@ -70,7 +70,7 @@ function describe(e: ErrorObject): { pointer: string; preferKey: boolean; messag
         workerId: "must not contain ':'",
         'tracing.endpoint': 'must be an http:// or https:// URL',
       };
-      const leaf = at.replace(/^profiles\.[^.]+\./, '');
+      const leaf = at.replace(/^environments\.[^.]+\./, '');
       return { pointer: e.instancePath, preferKey: false, message: `${prefix}${what[leaf] ?? e.message ?? 'is not valid'}` };
     }
     default:
@@ -108,10 +108,10 @@ export function findConfigFile(explicit: string | undefined, cwd: string): { pat
 }
 
 /**
- * Reads and checks the file; `profileFlag` (`--profile`) overrides the file's `profile:`.
+ * Reads and checks the file; `environmentFlag` (`--environment`) overrides the file's `environment:`.
  * @throws ConfigFileError with every problem found
  */
-export function loadServeConfig(path: string, display: string, profileFlag?: string): ServeConfig {
+export function loadServeConfig(path: string, display: string, environmentFlag?: string): ServeConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -138,22 +138,22 @@ export function loadServeConfig(path: string, display: string, profileFlag?: str
     found.sort((x, y) => x.pos.line - y.pos.line || x.pos.column - y.pos.column);
     throw new ConfigFileError([...new Set(found.map((f) => f.line))]);
   }
-  const root = value as { profile?: string; profiles?: Record<string, unknown> };
-  const profiles = root.profiles ?? {};
-  const profile = profileFlag ?? root.profile;
-  if (profile !== undefined && !(profile in profiles)) {
-    const names = Object.keys(profiles);
-    const defined = names.length > 0 ? ` (it defines ${names.map((n) => `'${n}'`).join(', ')})` : ' (it has no profiles: section)';
-    const message = `${profileFlag !== undefined ? '--profile' : 'profile'} '${profile}': no such profile${defined}${didYouMean(profile, names)}`;
-    throw new ConfigFileError([profileFlag !== undefined ? `${display}: error ${message}` : lineOf(doc, display, '/profile', false, message)]);
+  const root = value as { environment?: string; environments?: Record<string, unknown> };
+  const environments = root.environments ?? {};
+  const environment = environmentFlag ?? root.environment;
+  if (environment !== undefined && !(environment in environments)) {
+    const names = Object.keys(environments);
+    const defined = names.length > 0 ? ` (it defines ${names.map((n) => `'${n}'`).join(', ')})` : ' (it has no environments: section)';
+    const message = `${environmentFlag !== undefined ? '--environment' : 'environment'} '${environment}': no such environment${defined}${didYouMean(environment, names)}`;
+    throw new ConfigFileError([environmentFlag !== undefined ? `${display}: error ${message}` : lineOf(doc, display, '/environment', false, message)]);
   }
   const layers: { obj: unknown; base: string }[] = [{ obj: root, base: '' }];
-  if (profile !== undefined) layers.push({ obj: profiles[profile], base: `/profiles/${profile.replace(/~/g, '~0').replace(/\//g, '~1')}` });
+  if (environment !== undefined) layers.push({ obj: environments[environment], base: `/environments/${environment.replace(/~/g, '~0').replace(/\//g, '~1')}` });
   const values: SetValue[] = [];
   const problems: string[] = [];
   const keys: SetValue['key'][] = [...CONFIG_KEYS, ...Object.entries(TRACING_KEYS).map(([name, t]) => ({ key: `tracing.${name}`, option: t.option, env: t.env, kind: 'text' as const }))];
   for (const key of keys) {
-    // The profile's value, when it sets one, replaces the top level's.
+    // The environment's value, when it sets one, replaces the top level's.
     let found: SetValue | undefined;
     for (const layer of layers) {
       const v = at(layer.obj, key.key);
@@ -167,7 +167,7 @@ export function loadServeConfig(path: string, display: string, profileFlag?: str
     values.push(found);
   }
   if (problems.length > 0) throw new ConfigFileError(problems);
-  return { display, path, ...(profile !== undefined ? { profile } : {}), values };
+  return { display, path, ...(environment !== undefined ? { environment } : {}), values };
 }
 
 /** A value as the option takes it. */

@@ -35,6 +35,8 @@ export interface RestCall {
    * may. Absent: anything.
    */
   reach?: (url: string) => string | undefined;
+  /** Base URL that replaces the operation's server (the sonataflow profile's application.properties). */
+  server?: string;
 }
 
 /** Calls rest functions. */
@@ -95,7 +97,7 @@ export function createRestCaller(): RestCaller {
       if (req.traceparent) headers.traceparent = req.traceparent;
       if (req.invocationAuth) headers.authorization = await auth.header(req.invocationAuth, req.signal);
       const qs = query.toString();
-      const target = `${op.server.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`;
+      const target = `${(req.server ?? op.server).replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`;
       let body: string | undefined;
       if (Object.keys(rest).length > 0 && op.method !== 'GET' && op.method !== 'HEAD') {
         ({ body, type: headers['content-type'] } = encodeBody(rest, op.bodyType));

@@ -24,6 +24,8 @@ export interface CheckContext {
   auth: Section;
   /** Workflow ids validated together (for subFlowRef / continueAs); undefined = do not check. */
   workflowIds: ReadonlySet<string> | undefined;
+  /** Expression variables a profile adds to $CONST and $SECRETS (sonataflow: WORKFLOW). */
+  globals?: ReadonlySet<string>;
 }
 
 /** Builds a section's name table from its items (inline array, or the array loaded from a file). */

@@ -17,7 +17,7 @@ export function checkExpressions(ctx: CheckContext): void {
   );
   const lookalikes: LiteralLookalike[] = [];
   for (const site of expressionSites(ctx.doc, lookalikes)) {
-    checkSite(site, ctx.r, ctx.functions.byName ? expressionFunctions : undefined);
+    checkSite(site, ctx.r, ctx.functions.byName ? expressionFunctions : undefined, ctx.globals);
     checkConditionEquals(site, ctx.r);
   }
   for (const l of lookalikes) {
@@ -96,9 +96,9 @@ const GLOBALS: ReadonlySet<string> = new Set(['CONST', 'SECRETS']);
  * A `$name` neither bound by the expression (`… as $x`, reduce, foreach, `def f($a)`) nor a 0.8
  * global fails every evaluation ("$NOPE is not defined"); jq rejects it at compile time, so do we.
  */
-function checkVariables(free: readonly FreeVariable[], site: ExpressionSite, owner: string, r: Reporter): void {
+function checkVariables(free: readonly FreeVariable[], site: ExpressionSite, owner: string, r: Reporter, extra?: ReadonlySet<string>): void {
   for (const name of new Set(free.map((v) => v.name))) {
-    if (GLOBALS.has(name)) continue;
+    if (GLOBALS.has(name) || extra?.has(name)) continue;
     const suggestion = closest(name, GLOBALS);
     const kogito = name === 'WORKFLOW' ? "$WORKFLOW is a Kogito extension, not Serverless Workflow 0.8; " : '';
     r.error(DiagnosticCode.UndefinedVariable, site.pointer, `${owner}: variable '$${name}' is not defined in '${site.text.trim()}'${suggestion ? `; did you mean '$${suggestion}'?` : ''}`, {
@@ -111,7 +111,7 @@ function checkVariables(free: readonly FreeVariable[], site: ExpressionSite, own
  * Compiles one site. `fn:` calls are checked against `fns` (when known) and replaced by `(.)` for the
  * syntax check: the interpreter inlines the function's own (separately checked) expression there.
  */
-function checkSite(site: ExpressionSite, r: Reporter, fns: ReadonlySet<string> | undefined): void {
+function checkSite(site: ExpressionSite, r: Reporter, fns: ReadonlySet<string> | undefined, extra?: ReadonlySet<string>): void {
   const owner = r.ownerOf(site.pointer);
   let jq = site.jq;
   if (jq.includes('fn:')) {
@@ -133,8 +133,8 @@ function checkSite(site: ExpressionSite, r: Reporter, fns: ReadonlySet<string> |
   try {
     const compiled = compileExpression(jq);
     // A program on the jq-wasm fallback has no variable list of Swirl's: ask jq itself.
-    const free = compiled.usesFallback ? jqUndefinedVariables(jq, [...GLOBALS]).map((name) => ({ name, offset: 0 })) : compiled.freeVariables;
-    checkVariables(free, site, owner, r);
+    const free = compiled.usesFallback ? jqUndefinedVariables(jq, [...GLOBALS, ...(extra ?? [])]).map((name) => ({ name, offset: 0 })) : compiled.freeVariables;
+    checkVariables(free, site, owner, r, extra);
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
     const reason = (err as Error).message.replace(/\s+/g, ' ').trim();

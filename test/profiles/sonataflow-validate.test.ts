@@ -1,0 +1,69 @@
+// Validation under --profile sonataflow: what the profile accepts, what it still refuses (with the
+// diagnostic a user sees), and that the standard profile stays strict about the same documents.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateText } from '../../src/definition/validate.js';
+import { Profile } from '../../src/definition/profiles/profile.js';
+import { evaluatedBySonataflow } from '../../src/definition/profiles/sonataflow/expressions.js';
+import { initExpressions } from '../../src/expressions/index.js';
+
+const sf = (doc: unknown) => validateText(JSON.stringify(doc), 'wf.sw.json', { profile: Profile.Sonataflow });
+const codes = (r: Awaited<ReturnType<typeof sf>>) => r.diagnostics.map((d) => [d.severity, d.code, d.pointer]);
+
+const greet = {
+  id: 'g',
+  functions: [{ name: 'log', type: 'custom', operation: 'sysout:WARN' }],
+  states: [{ name: 'S', type: 'operation', actions: [{ functionRef: { refName: 'log', arguments: { message: '.name' } } }], end: 'true' }],
+};
+
+describe('validate --profile sonataflow', () => {
+  it('accepts a SonataFlow document the standard profile refuses', async () => {
+    const r = await sf(greet);
+    assert.equal(r.valid, true, JSON.stringify(r.diagnostics));
+    assert.deepEqual(codes(r), [
+      ['info', 'SPEC_VERSION_ASSUMED', ''],
+      ['warning', 'STRING_BOOLEAN', '/states/0/end'],
+    ]);
+    const standard = await validateText(JSON.stringify(greet), 'wf.sw.json');
+    assert.equal(standard.valid, false);
+    assert.ok(standard.diagnostics.some((d) => d.code === 'MISSING_PROPERTY' && /specVersion/.test(d.message)));
+    assert.ok(standard.diagnostics.some((d) => d.code === 'INVALID_OPERATION' && d.pointer === '/functions/0/operation'));
+  });
+
+  it("evaluates a bare argument by SonataFlow's rule: jq that reads something; text and constants stay literal", async () => {
+    await initExpressions();
+    for (const s of ['.name', '.greeting + .name', '"Hello \\(.name)"', '$CONST.x', '.items[0].id']) assert.equal(evaluatedBySonataflow(s), true, s);
+    for (const s of ['hello world', 'http://example.com/a.b', 'a@b.com', '42', 'true', '2024-01-01', '${ .a }', '']) assert.equal(evaluatedBySonataflow(s), false, s);
+  });
+
+  it('a Java service function is one error with the rewrite, nothing else', async () => {
+    const r = await sf({ ...greet, functions: [{ name: 'svc', type: 'custom', operation: 'service:java:org.acme.Svc::run' }], states: [{ name: 'S', type: 'operation', actions: [{ functionRef: 'svc' }], end: true }] });
+    assert.deepEqual(codes(r).filter((c) => c[0] === 'error'), [['error', 'SONATAFLOW_ONLY_FUNCTION', '/functions/0/operation']]);
+    const d = r.diagnostics.find((x) => x.code === 'SONATAFLOW_ONLY_FUNCTION')!;
+    assert.equal(d.message, "function 'svc': a Java service call ('service:java:org.acme.Svc::run') cannot run outside SonataFlow; expose it over HTTP and call it with a rest function");
+    assert.match(d.hint!, /"operation": "rest:post:http:\/\/<host>:<port>\/<path>"/);
+  });
+
+  it('refuses what it cannot run, saying where', async () => {
+    const knative = await sf({ ...greet, functions: [{ name: 'log', type: 'custom', operation: 'knative:services.v1.serving.knative.dev/svc' }] });
+    assert.deepEqual(codes(knative).filter((c) => c[0] === 'error'), [['error', 'INVALID_OPERATION', '/functions/0/operation']]);
+    assert.match(knative.diagnostics.find((d) => d.severity === 'error')!.message, /has no '\?path='/);
+    const level = await sf({ ...greet, functions: [{ name: 'log', type: 'custom', operation: 'sysout:LOUD' }] });
+    assert.match(level.diagnostics.find((d) => d.severity === 'error')!.message, /sysout level 'LOUD' is not one of TRACE, DEBUG, INFO, WARN, ERROR/);
+    const item = await sf({
+      id: 'f',
+      functions: [{ name: 'e', type: 'expression', operation: '.' }],
+      states: [{ name: 'S', type: 'foreach', inputCollection: '.xs', actions: [{ functionRef: 'e', actionDataFilter: { results: '$item' } }], end: true }],
+    });
+    assert.deepEqual(codes(item).filter((c) => c[0] === 'error'), [['error', 'UNDEFINED_VARIABLE', '/states/0/actions/0/actionDataFilter/results']]);
+  });
+
+  it('jsonpath: expressions are checked as JSONPath under the profile; the standard profile refuses the language', async () => {
+    const doc = { id: 'j', specVersion: '0.8', expressionLang: 'jsonpath', states: [{ name: 'S', type: 'switch', dataConditions: [{ condition: "${ $[?(@.a == 'x')] }", transition: 'T' }, { condition: '.a', transition: 'T' }], defaultCondition: { transition: 'T' } }, { name: 'T', type: 'inject', data: {}, end: true }] };
+    const r = await sf(doc);
+    assert.deepEqual(codes(r).filter((c) => c[0] === 'error'), [['error', 'INVALID_EXPRESSION', '/states/0/dataConditions/1/condition']]);
+    assert.match(r.diagnostics.find((d) => d.severity === 'error')!.message, /invalid JSONPath expression '\.a': JSONPath expression "\.a" does not start with '\$'/);
+    const standard = await validateText(JSON.stringify(doc), 'wf.json');
+    assert.deepEqual(standard.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code), ['UNSUPPORTED_EXPRESSION_LANG']);
+  });
+});
