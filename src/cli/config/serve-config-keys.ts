@@ -4,7 +4,7 @@
  * with its JSON Schema. This table is the single source of the file's schema
  * (serve-config-schema.ts) and of how a value becomes an option value (serve-config.ts).
  */
-import { PROFILES } from '../../definition/profiles/profile.js';
+import { PROFILES } from '../../index.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../commands/serve-logger.js';
 
 /**
