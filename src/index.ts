@@ -8,6 +8,7 @@ export { SwirlError, DefinitionError, WorkflowError, InfrastructureError, NonDet
 export type { WorkflowErrorData } from './errors.js';
 
 // ── definitions and validation (src/definition) ────────────────────────────────────────────────
+export { FOLDER_PROFILE_FILE, FolderProfiles, profileOf, type ProfileChoice, type FolderProfile } from './definition/profiles/folder-profile.js';
 export { validateText, validateFile, validateFiles, findDefinitionFiles, findDefinitionCandidates, type SkippedFile } from './definition/validate.js';
 export type { ValidationResult, ValidateOptions } from './definition/validate.js';
 export { Profile, PROFILES, parseProfile } from './definition/profiles/profile.js';

@@ -138,6 +138,8 @@ export const DiagnosticCode = {
   SonataflowOnlyFunction: 'SONATAFLOW_ONLY_FUNCTION',
   /** sonataflow profile: application.properties cannot be read, or a setting in it is unusable. */
   ApplicationProperties: 'APPLICATION_PROPERTIES',
+  /** A folder's swirl.yaml names no known profile, or cannot be read (specs/sonataflow-profile.md). */
+  InvalidProfile: 'INVALID_PROFILE',
 } as const;
 export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];
 

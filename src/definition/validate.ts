@@ -35,6 +35,7 @@ import { checkSchema, checkSectionItems, type SectionName } from './schema.js';
 import type { Workflow } from './types.js';
 import { isObject } from './walk.js';
 import { Profile } from './profiles/profile.js';
+import { FOLDER_PROFILE_FILE, FolderProfiles, profileOf, type ProfileChoice } from './profiles/folder-profile.js';
 import type { ProfileRuntime } from './profiles/sonataflow/runtime.js';
 import { normalizeSonataflow } from './profiles/sonataflow/normalize.js';
 import { checkJsonPathExpressions, isJsonPath } from './profiles/sonataflow/jsonpath.js';
@@ -52,6 +53,8 @@ export interface ValidationResult {
   workflow?: Workflow;
   /** What the profile the definition was validated under hands to the interpreter (sonataflow only). */
   profile?: ProfileRuntime;
+  /** The profile it was validated under (set by {@link validateFiles}: the flag's, its folder's or the default). */
+  profileName?: Profile;
 }
 
 export interface ValidateOptions {
@@ -110,7 +113,7 @@ export interface SkippedFile {
 }
 
 /** Definition files under the given paths: files as given, directories searched for *.yaml|*.yml|*.json. */
-export async function findDefinitionFiles(paths: string[], options: { profile?: Profile } = {}): Promise<string[]> {
+export async function findDefinitionFiles(paths: string[], options: ProfileChoice = {}): Promise<string[]> {
   return (await findDefinitionCandidates(paths, options)).files;
 }
 
@@ -118,8 +121,13 @@ export async function findDefinitionFiles(paths: string[], options: { profile?: 
  * Like {@link findDefinitionFiles}, and also the *.yaml|*.yml|*.json files of searched directories
  * that are not definitions (no `specVersion` or no `states`), so a caller can say what it skipped.
  */
-export async function findDefinitionCandidates(paths: string[], options: { profile?: Profile } = {}): Promise<{ files: string[]; skipped: SkippedFile[] }> {
-  const lenient = options.profile === Profile.Sonataflow;
+export async function findDefinitionCandidates(paths: string[], options: ProfileChoice = {}): Promise<{ files: string[]; skipped: SkippedFile[] }> {
+  const folders = options.folders ?? new FolderProfiles();
+  // A definition under a broken folder file is searched for leniently, so that its error is reported.
+  const lenientAt = async (file: string) => {
+    const p = await profileOf(file, options, folders);
+    return 'diagnostic' in p || p.profile === Profile.Sonataflow;
+  };
   const files: string[] = [];
   const skipped: SkippedFile[] = [];
   const walk = async (dir: string) => {
@@ -127,8 +135,9 @@ export async function findDefinitionCandidates(paths: string[], options: { profi
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const p = join(dir, entry.name);
       if (entry.isDirectory()) await walk(p);
+      else if (entry.name === FOLDER_PROFILE_FILE) continue; // the folder's profile (and serve configuration), not a definition
       else if (['.yaml', '.yml', '.json'].includes(extname(entry.name).toLowerCase())) {
-        const reason = await notAWorkflow(p, lenient);
+        const reason = await notAWorkflow(p, await lenientAt(p));
         if (reason) skipped.push({ file: p, reason });
         else files.push(p);
       }
@@ -163,8 +172,9 @@ async function notAWorkflow(path: string, lenient: boolean): Promise<string | un
  * Validates several files together: subFlowRef / continueAs targets are checked against the ids of
  * all of them (plus `options.workflowIds`).
  */
-export async function validateFiles(paths: string[], options: ValidateOptions = {}): Promise<ValidationResult[]> {
-  const files = await findDefinitionFiles(paths, options);
+export async function validateFiles(paths: string[], options: Omit<ValidateOptions, 'profile'> & ProfileChoice = {}): Promise<ValidationResult[]> {
+  const choice = { ...options, folders: options.folders ?? new FolderProfiles() };
+  const files = await findDefinitionFiles(paths, choice);
   // Each file is read and parsed once: the ids come from the parsed documents that are then validated.
   const parsed = await Promise.all(
     files.map(async (f) => {
@@ -181,10 +191,12 @@ export async function validateFiles(paths: string[], options: ValidateOptions = 
     }
   }
   const results = await Promise.all(
-    parsed.map(({ f, parsed: p }) => {
-      if (p === undefined) return validateFile(f); // unreadable: reported by validateFile
-      if (!p.ok) return { file: f, valid: false, diagnostics: [p.diagnostic] };
-      return validateDocument(p.document, { workflowIds: ids, ...(options.profile ? { profile: options.profile } : {}) });
+    parsed.map(async ({ f, parsed: p }): Promise<ValidationResult> => {
+      const chosen = await profileOf(f, choice, choice.folders);
+      if ('diagnostic' in chosen) return { file: f, valid: false, diagnostics: [chosen.diagnostic] };
+      if (p === undefined) return { ...(await validateFile(f)), profileName: chosen.profile }; // unreadable: reported by validateFile
+      if (!p.ok) return { file: f, valid: false, diagnostics: [p.diagnostic], profileName: chosen.profile };
+      return { ...(await validateDocument(p.document, { workflowIds: ids, profile: chosen.profile })), profileName: chosen.profile };
     }),
   );
   checkDuplicateWorkflows(parsed.flatMap(({ parsed: p }, i) => (p?.ok ? [{ document: p.document, result: results[i] }] : [])));

@@ -12,6 +12,7 @@
  * the API's current ones, and deletes stored versions nobody runs any more.
  */
 import type { Profile } from '../definition/profiles/profile.js';
+import { FolderProfiles, profileOf, type ProfileChoice } from '../definition/profiles/folder-profile.js';
 import { dirname } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { DefinitionError } from '../errors.js';
@@ -142,9 +143,21 @@ export class WorkflowCatalog {
     private readonly apiReach: ReachPolicy = { urlPrefixes: [] },
     /** The environment variables `$SECRETS` may read (after the secret stores). @default `SWIRL_SECRET_*` */
     private readonly secretEnv: SecretEnvPolicy = DEFAULT_SECRET_ENV,
-    /** The profile definitions are validated and run under (specs/sonataflow-profile.md). @default 'standard' */
+    /**
+     * The profile every definition is validated and run under (`--profile` on the command line),
+     * folder files unread (specs/sonataflow-profile.md). @default none: each folder's swirl.yaml
+     */
     private readonly profile?: Profile,
+    /** Without {@link profile}: the profile of API definitions and of files no folder file covers. @default 'standard' */
+    private readonly defaultProfile?: Profile,
+    /** The swirl.yaml configuring this server: not read as a folder file (its profile is {@link defaultProfile}). */
+    private readonly configFile?: string,
   ) {}
+
+  /** How the folder's definitions get their profile (a fresh lookup: folder files are read again on each load). */
+  private profileChoice(): ProfileChoice & { folders: FolderProfiles } {
+    return { ...(this.profile ? { profile: this.profile } : {}), ...(this.defaultProfile ? { defaultProfile: this.defaultProfile } : {}), folders: new FolderProfiles(undefined, this.configFile) };
+  }
 
   /**
    * The reach policy of a definition from `source`: the API's for `<api>`; none for the folder's
@@ -152,7 +165,8 @@ export class WorkflowCatalog {
    */
   private reachOf(source: string): { reach?: ReachPolicy; profile?: Profile } {
     // The host's profile travels with the reach policy: every validation site spreads both.
-    const profile = this.profile ? { profile: this.profile } : {};
+    const p = this.profile ?? this.defaultProfile;
+    const profile = p ? { profile: p } : {};
     return source === API_SOURCE ? { reach: this.apiReach, ...profile } : profile;
   }
 
@@ -209,9 +223,14 @@ export class WorkflowCatalog {
       const label = `${record.id} (definition ${record.hash.slice(0, 12)}, from ${record.source})`;
       // One stored version that cannot be registered is refused and logged; the rest still load.
       await refusing(report, label, async () => {
-        const result = await validateText(record.text, file, { workflowIds: ids, ...this.reachOf(record.source) });
+        // A folder's file runs under its folder's profile, as when it was loaded.
+        const choice = this.profileChoice();
+        const chosen = record.source === API_SOURCE ? undefined : await profileOf(record.source, choice, choice.folders);
+        if (chosen !== undefined && 'diagnostic' in chosen) return [formatDiagnostic(chosen.diagnostic)];
+        const options = { workflowIds: ids, ...this.reachOf(record.source), ...(chosen ? { profile: chosen.profile } : {}) };
+        const result = await validateText(record.text, file, options);
         if (!result.valid) return result.diagnostics.map(formatDiagnostic);
-        let graph = await loadWorkflowText(record.text, file, { workflowIds: ids, ...this.reachOf(record.source) });
+        let graph = await loadWorkflowText(record.text, file, options);
         if (graph.hash !== record.hash) {
           // The text compiles differently now (a file it references changed): its instances recorded
           // the stored hash, so register it under that one.
@@ -233,7 +252,7 @@ export class WorkflowCatalog {
    * load. A second file with an id already loaded from this folder is refused.
    */
   async loadFolder(dir: string): Promise<CatalogLoadReport> {
-    const results = await validateFiles([dir], this.profile ? { profile: this.profile } : {});
+    const results = await validateFiles([dir], this.profileChoice());
     // Subflow targets may live in sibling files: validate once more knowing every id.
     const ids = new Set([...this.knownIds(), ...results.flatMap((r) => (r.workflow?.id !== undefined ? [r.workflow.id] : []))]);
     const report: CatalogLoadReport = { loaded: [], refused: [], warnings: [] };
@@ -244,7 +263,7 @@ export class WorkflowCatalog {
         continue;
       }
       try {
-        const graph = await loadWorkflow(r.file, { workflowIds: ids, ...(this.profile ? { profile: this.profile } : {}) });
+        const graph = await loadWorkflow(r.file, { workflowIds: ids, ...(r.profileName ? { profile: r.profileName } : {}) });
         const first = fromFolder.get(graph.id);
         if (first !== undefined) throw new DefinitionError('WORKFLOW_REGISTERED', `workflow '${graph.id}' is already defined by ${first}`);
         fromFolder.set(graph.id, r.file);

@@ -84,8 +84,16 @@ export interface HostOptions {
    * action, sent to these span processors. @default off
    */
   tracing?: TracingOptions;
-  /** The profile every definition is validated and run under (specs/sonataflow-profile.md). @default 'standard' */
+  /**
+   * The profile every definition is validated and run under (`--profile` on the command line);
+   * folder files (a `swirl.yaml` with `profile:` beside the definitions) are then not read
+   * (specs/sonataflow-profile.md). @default none
+   */
   profile?: Profile;
+  /** Without `profile`: the profile of API definitions and of folder files no folder file covers. @default 'standard' */
+  defaultProfile?: Profile;
+  /** The swirl.yaml configuring this server, if any: not read as a folder file. */
+  configFile?: string;
 }
 
 /** `<file>.workflows` next to a SQLite file; none for memory stores (SQLite's `:memory:` included). */
@@ -155,7 +163,7 @@ export class SwirlHost {
     this.drops = new EventDrops(logger);
     this.client = new PublicClient(engine.client);
     const definitionsDir = options.definitionsDir ?? defaultDefinitionsDir(options.store);
-    this.catalog = new WorkflowCatalog(engine, components, logger, definitionsDir !== undefined ? new DefinitionStore(definitionsDir) : undefined, options.reach, options.secretEnv, options.profile);
+    this.catalog = new WorkflowCatalog(engine, components, logger, definitionsDir !== undefined ? new DefinitionStore(definitionsDir) : undefined, options.reach, options.secretEnv, options.profile, options.defaultProfile, options.configFile);
     // Registered before the engine starts, so mailboxes left by a previous process resume.
     this.events = new EventRouter(engine, this.catalog, logger, new EventMailboxes(engine, logger, { ...options.heldEvents, onExpired: (_target, n) => this.drops.count(DropReason.HELD_EXPIRED, n) }));
     this.scheduler = new Scheduler(engine, { logger, ...(options.scheduleTickMs !== undefined ? { tickMs: options.scheduleTickMs } : {}) });

@@ -13,8 +13,12 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import {
   DefinitionError,
+  FolderProfiles,
   createEngine,
   findDefinitionFiles,
+  formatDiagnostic,
+  profileOf,
+  type ProfileChoice,
   initExpressions,
   inputProblems,
   loadWorkflow,
@@ -96,10 +100,17 @@ function parseInput(text: string | undefined): unknown {
   }
 }
 
-async function loadWorkflowsDir(dir: string | undefined, profile: Profile): Promise<WorkflowGraph[]> {
+/** The profile `file` runs under (the flag's, else its folder's), or the broken folder file's diagnostic as an error. */
+async function chosenProfile(file: string, choice: ProfileChoice & { folders: FolderProfiles }): Promise<Profile> {
+  const chosen = await profileOf(file, choice, choice.folders);
+  if ('diagnostic' in chosen) throw new Error(formatDiagnostic(chosen.diagnostic));
+  return chosen.profile;
+}
+
+async function loadWorkflowsDir(dir: string | undefined, choice: ProfileChoice & { folders: FolderProfiles }): Promise<WorkflowGraph[]> {
   if (!dir) return [];
-  const files = await findDefinitionFiles([dir], { profile });
-  const graphs = await Promise.all(files.map((f) => loadWorkflow(f, { profile })));
+  const files = await findDefinitionFiles([dir], choice);
+  const graphs = await Promise.all(files.map(async (f) => loadWorkflow(f, { profile: await chosenProfile(f, choice) })));
   // Subflows are looked up by id and version: two files defining the same pair make the choice silent.
   const seen = new Map<string, string>();
   graphs.forEach((g, i) => {
@@ -139,7 +150,7 @@ function report(meta: InstanceMetadata): ExitCode {
   return ExitCode.Failure;
 }
 
-async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
+async function execute(file: string, opts: RunOptions, profileFromCommandLine: boolean): Promise<ExitCode> {
   let input: unknown;
   let graph: WorkflowGraph;
   let others: WorkflowGraph[];
@@ -148,13 +159,16 @@ async function execute(file: string, opts: RunOptions): Promise<ExitCode> {
     process.stderr.write(`swirl run: --profile: ${p.message}\n`);
     return ExitCode.Usage;
   }
-  const profile = p.profile;
+  // --profile given: every definition; otherwise each one's folder swirl.yaml `profile:` (specs/sonataflow-profile.md).
+  const choice = { ...(profileFromCommandLine ? { profile: p.profile } : {}), folders: new FolderProfiles() };
+  let profile: Profile;
   let events: EventArgument[];
   try {
     input = parseInput(opts.input);
     await initExpressions();
+    profile = await chosenProfile(file, choice);
     graph = await loadWorkflow(file, { profile });
-    others = await loadWorkflowsDir(opts.workflows, profile);
+    others = await loadWorkflowsDir(opts.workflows, choice);
     events = parseEventArguments(opts.event, graph);
   } catch (err) {
     process.stderr.write(`swirl run: ${(err as Error).message}\n`);
@@ -239,6 +253,6 @@ export function registerRun(program: Command): void {
     .option('--verbose', 'also log debug progress')
     .option('--profile <profile>', `${PROFILES.join(' or ')}: sonataflow runs SonataFlow's extensions (specs/sonataflow-profile.md)`, 'standard')
     .action(async (file: string, opts: RunOptions, command: Command) => {
-      setExitCode(command, await execute(file, opts));
+      setExitCode(command, await execute(file, opts, command.getOptionValueSource('profile') === 'cli'));
     });
 }

@@ -70,7 +70,7 @@ interface ServeOptions extends ExposureOptions {
  * Applies the configuration file to `command`'s options; undefined when there is none. Problems are
  * a ConfigFileError (its lines are the messages, `swirl.yaml:LINE:COL: error …`).
  */
-function configure(command: Command, opts: ServeOptions): string | undefined {
+function configure(command: Command, opts: ServeOptions): { display: string; path: string } | undefined {
   const found = findConfigFile(opts.config, process.cwd());
   if (!found) {
     if (opts.environment !== undefined) throw new ConfigFileError([`swirl serve: --environment ${opts.environment}: there is no configuration file to take it from (./${CONFIG_FILE_NAME}, or --config <file>)`]);
@@ -78,7 +78,7 @@ function configure(command: Command, opts: ServeOptions): string | undefined {
   }
   const config = loadServeConfig(found.path, found.display, opts.environment);
   applyServeConfig(command, config, process.env);
-  return config.environment === undefined ? found.display : `${found.display} (environment ${config.environment})`;
+  return { display: config.environment === undefined ? found.display : `${found.display} (environment ${config.environment})`, path: found.path };
 }
 
 /** The per-server expression limits from the command line, or the first bad flag. */
@@ -175,7 +175,7 @@ export function registerServe(program: Command): void {
     .option('-c, --config <file>', 'configuration file (default: ./swirl.yaml when it exists); flags given here win over it')
     .option('--environment <name>', "use this environment of the configuration file's environments: section (default: its environment: key)")
     .action(async (given: ServeOptions, command: Command) => {
-      let configFile: string | undefined;
+      let configFile: { display: string; path: string } | undefined;
       try {
         configFile = configure(command, given);
       } catch (err) {
@@ -185,7 +185,7 @@ export function registerServe(program: Command): void {
         return;
       }
       const opts = command.opts<ServeOptions>();
-      if (configFile !== undefined) process.stderr.write(`swirl serve: configured by ${configFile}\n`);
+      if (configFile !== undefined) process.stderr.write(`swirl serve: configured by ${configFile.display}\n`);
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         process.stderr.write(`swirl serve: --port must be a port number, not '${opts.port}'\n`);
@@ -321,7 +321,9 @@ export function registerServe(program: Command): void {
           reach,
           secretEnv: secretEnvOf(opts),
           ...('on' in tracing && tracing.on ? { tracing: otlpTracing(process.env.OTEL_SERVICE_NAME?.trim() || opts.appId) } : {}),
-          profile: profile.profile,
+          // --profile on the command line: every definition; from swirl.yaml or the default: where no folder file says otherwise.
+          ...(command.getOptionValueSource('profile') === 'cli' ? { profile: profile.profile } : { defaultProfile: profile.profile }),
+          ...(configFile !== undefined ? { configFile: configFile.path } : {}),
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),
           ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
         });

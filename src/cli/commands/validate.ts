@@ -4,7 +4,7 @@
  * a summary line, exit 0 when valid, 1 on any error, 2 on usage errors; `--format json` for tools.
  */
 import type { Command } from 'commander';
-import { PROFILES, findDefinitionCandidates, formatDiagnostic, parseProfile, validateFiles, type SkippedFile, type ValidationResult } from '../../index.js';
+import { FolderProfiles, PROFILES, findDefinitionCandidates, formatDiagnostic, parseProfile, validateFiles, type SkippedFile, type ValidationResult } from '../../index.js';
 import { ExitCode, setExitCode } from '../exit.js';
 
 export function registerValidate(program: Command): void {
@@ -28,8 +28,10 @@ export function registerValidate(program: Command): void {
         setExitCode(command, ExitCode.Usage);
         return;
       }
-      const { files, skipped } = await findDefinitionCandidates(paths, { profile: p.profile });
-      const results = files.length > 0 ? await validateFiles(files, { profile: p.profile }) : [];
+      // --profile given: every definition; otherwise each folder's swirl.yaml `profile:` (specs/sonataflow-profile.md).
+      const choice = { ...(command.getOptionValueSource('profile') === 'cli' ? { profile: p.profile } : {}), folders: new FolderProfiles() };
+      const { files, skipped } = await findDefinitionCandidates(paths, choice);
+      const results = files.length > 0 ? await validateFiles(files, choice) : [];
       if (results.length === 0) {
         process.stderr.write(`error: no workflow definitions (*.yaml, *.yml, *.json with specVersion and states) found in ${paths.join(', ')}${skipped.length > 0 ? ` (${skippedSummary(skipped)})` : ''}\n`);
         if (opts.verbose) for (const s of skipped) process.stderr.write(`skipped ${s.file}: ${s.reason}\n`);
