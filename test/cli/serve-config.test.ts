@@ -4,7 +4,9 @@
  * in its working directory) answers on the file's port with the file's workflows and store; with
  * `--config` from elsewhere, relative paths are the file's folder's and a flag wins over the file;
  * problems are `swirl.yaml:LINE:COL: error …` (unknown keys with a did-you-mean); every serve flag
- * but the few it names has a key; `tracing:` goes on as the environment the tracing setup reads.
+ * but the few it names has a key; `tracing:` goes on as the environment the tracing setup reads;
+ * `environments:` are picked by `environment:` / `--environment`; `profile: sonataflow` is the
+ * compatibility profile of the workflows folder, and `--profile` on the command line beats it.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +17,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
-import { CONFIG_KEYS, OPTIONS_NOT_IN_FILE } from '../../src/cli/config/serve-config-keys.js';
+import { CONFIG_KEYS, OPTIONS_NOT_IN_FILE, TRACING_KEYS } from '../../src/cli/config/serve-config-keys.js';
 import { applyServeConfig, loadServeConfig } from '../../src/cli/config/serve-config.js';
 import { freePort } from '../host/free-port.js';
 import { cli } from './in-process.js';
@@ -113,6 +115,28 @@ test('--config from another folder: paths are relative to the file; --port on th
   await stop(s);
 });
 
+test('profile: sonataflow in ./swirl.yaml serves a SonataFlow-style workflow from its workflows folder; --profile standard on the command line beats the file', { timeout: 60_000 }, async () => {
+  const project = join(dir, 'sonataflow');
+  mkdirSync(join(project, 'flows'), { recursive: true });
+  // No specVersion (SonataFlow style), and one with specVersion but a string boolean.
+  writeFileSync(join(project, 'flows', 'greet.sw.json'), JSON.stringify({ id: 'sfgreet', start: 'Greet', states: [{ name: 'Greet', type: 'inject', data: { greeting: 'hi' }, end: 'true' }] }));
+  writeFileSync(join(project, 'flows', 'strbool.sw.json'), JSON.stringify({ id: 'strbool', specVersion: '0.8', start: 'S', states: [{ name: 'S', type: 'inject', data: { ok: true }, end: 'true' }] }));
+  writeFileSync(join(project, 'swirl.yaml'), `port: 0\ngrpcPort: 0\nstore: memory\nprofile: sonataflow\nfolders:\n  workflows: flows\n`);
+  const s = await serve(project, []);
+  const body = (await (await fetch(`http://127.0.0.1:${s.port}/api/v1/workflows`)).json()) as { workflows: { id: string }[] };
+  assert.deepEqual(body.workflows.map((w) => w.id).sort(), ['sfgreet', 'strbool']);
+  const start = await fetch(`http://127.0.0.1:${s.port}/v1.0/workflows/dapr/sfgreet/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(start.status, 202);
+  await stop(s);
+  const strict = await serve(project, ['--profile', 'standard']);
+  const listed = (await (await fetch(`http://127.0.0.1:${strict.port}/api/v1/workflows`)).json()) as { workflows: { id: string }[] };
+  assert.deepEqual(listed.workflows, []);
+  // Without specVersion the file is no definition under the standard profile; the other one is refused with its diagnostic.
+  assert.match(strict.stderr(), /strbool\.sw\.json:\d+:\d+: error [A-Z_]+ .*end/);
+  assert.match(strict.stderr(), /refused .*strbool\.sw\.json: invalid definition/);
+  await stop(strict);
+});
+
 test('problems are reported as swirl.yaml:LINE:COL, unknown keys with a did-you-mean; nothing starts (exit 2)', async () => {
   const bad = join(dir, 'bad');
   mkdirSync(bad);
@@ -124,10 +148,10 @@ test('problems are reported as swirl.yaml:LINE:COL, unknown keys with a did-you-
   assert.equal(
     r.stderr,
     [
-      `${file}:3:3: error unknown key 'leese' in limits; did you mean 'lease'? (known: maxHeldEvents, maxHeldEventsPerSource, maxHeldEventsPerTarget, heldEventTtl, lease, expressionSteps, expressionMaxLength, expressionMaxString)`,
+      `${file}:3:3: error unknown key 'leese' in limits; did you mean 'lease'? (known: maxHeldEvents, maxHeldEventsPerSource, maxHeldEventsPerTarget, heldEventTtl, lease, expressionSteps, expressionMaxLength, expressionMaxString, maxSubflowDepth, maxInstancesPerRoot)`,
       `${file}:4:18: error limits.maxHeldEvents: must be >= 0`,
       `${file}:6:11: error logging.format: must be one of json, pretty`,
-      `${file}:7:1: error unknown key 'stor'; did you mean 'store'? (known: port, host, store, grpcPort, metricsPort, appId, workerId, tokenFile, folders, allowUrlPrefix, secrets, tls, limits, logging, tracing, environment, environments)`,
+      `${file}:7:1: error unknown key 'stor'; did you mean 'store'? (known: port, host, store, grpcPort, metricsPort, appId, profile, workerId, tokenFile, folders, allowUrlPrefix, secrets, tls, limits, logging, tracing, environment, environments)`,
       '',
     ].join('\n'),
   );
@@ -147,20 +171,20 @@ test('problems are reported as swirl.yaml:LINE:COL, unknown keys with a did-you-
   assert.equal(r5.stderr, `${join(bad, 'missing.yaml')}: error the configuration file does not exist (--config)\n`);
 });
 
-test('environments: the file’s environment: key picks one, --environment another; a environment’s keys replace the top level’s; an unknown one is an error', () => {
+test('environments: the file’s environment: key picks one, --environment another; an environment’s keys replace the top level’s; an unknown one is an error', () => {
   const file = join(dir, 'environments.yaml');
-  writeFileSync(file, `port: 3500\nlogging: { format: pretty, level: debug }\nprofile: dev\nenvironments:\n  dev: { port: 4000 }\n  prod:\n    port: 80\n    logging: { format: json }\n`);
+  writeFileSync(file, `port: 3500\nlogging: { format: pretty, level: debug }\nenvironment: dev\nenvironments:\n  dev: { port: 4000 }\n  prod:\n    port: 80\n    logging: { format: json }\n`);
   const values = (environment?: string) => Object.fromEntries(loadServeConfig(file, 'environments.yaml', environment).values.map((v) => [v.key.key, v.value]));
   assert.deepEqual(values(), { port: 4000, 'logging.format': 'pretty', 'logging.level': 'debug' });
   assert.deepEqual(values('prod'), { port: 80, 'logging.format': 'json', 'logging.level': 'debug' });
   assert.throws(() => loadServeConfig(file, 'environments.yaml', 'prd'), { message: "environments.yaml: error --environment 'prd': no such environment (it defines 'dev', 'prod'); did you mean 'prod'?" });
   writeFileSync(file, `environment: stage\nenvironments:\n  dev: { port: 4000 }\n`);
-  assert.throws(() => loadServeConfig(file, 'environments.yaml'), { message: "environments.yaml:1:10: error environment 'stage': no such environment (it defines 'dev')" });
+  assert.throws(() => loadServeConfig(file, 'environments.yaml'), { message: "environments.yaml:1:14: error environment 'stage': no such environment (it defines 'dev')" });
 });
 
 test('every swirl serve option has a swirl.yaml key, but those deliberately left out', () => {
   const serveCommand = buildProgram().commands.find((c) => c.name() === 'serve')!;
-  const mapped = new Set([...CONFIG_KEYS.map((k) => k.option), ...OPTIONS_NOT_IN_FILE]);
+  const mapped = new Set([...CONFIG_KEYS.map((k) => k.option), ...Object.values(TRACING_KEYS).map((k) => k.option), ...OPTIONS_NOT_IN_FILE]);
   const missing = serveCommand.options.map((o) => o.attributeName()).filter((name) => !mapped.has(name));
   assert.deepEqual(missing, []);
 });
