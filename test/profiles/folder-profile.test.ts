@@ -112,3 +112,22 @@ test("a bad profile name in a folder's swirl.yaml is an INVALID_PROFILE error at
     await host.stop();
   }
 });
+
+test("the swirl.yaml configuring the server is not read again as a folder file: its environment's profile: holds", async () => {
+  const root = join(dir, 'configured');
+  mkdirSync(join(root, 'flows'), { recursive: true });
+  writeFileSync(join(root, 'flows', 'greet.json'), SONATAFLOW);
+  // The top level says sonataflow; say serve ran with an environment whose profile is standard.
+  writeFileSync(join(root, 'swirl.yaml'), 'profile: sonataflow\nenvironments:\n  strict: { profile: standard }\n');
+  const asFolder = await createHost({ store: 'memory', workflowsDir: join(root, 'flows'), engine: { pollIntervalMs: 20 } });
+  const asConfig = await createHost({ store: 'memory', workflowsDir: join(root, 'flows'), defaultProfile: 'standard', configFile: join(root, 'swirl.yaml'), engine: { pollIntervalMs: 20 } });
+  try {
+    await asFolder.start();
+    await asConfig.start();
+    assert.deepEqual(asFolder.loadReport.loaded.map((l) => l.id), ['sfgreet'], 'an ancestor swirl.yaml with profile: is a folder file');
+    assert.deepEqual(asConfig.loadReport.loaded, [], 'standard: a file without specVersion is no definition');
+  } finally {
+    await asFolder.stop();
+    await asConfig.stop();
+  }
+});
