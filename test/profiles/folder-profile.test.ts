@@ -39,10 +39,11 @@ test('swirl validate of a tree with a standard and a sonataflow folder validates
   const root = tree('validate');
   const r = await cli(['validate', '--format', 'json', root]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  const out = JSON.parse(r.stdout) as { files: { file: string; valid: boolean; diagnostics: { code: string; severity: string }[] }[] };
+  const out = JSON.parse(r.stdout) as { files: { file: string; valid: boolean; profile: string; diagnostics: { code: string; severity: string }[] }[] };
   const byFile = Object.fromEntries(out.files.map((x) => [x.file, x]));
   assert.deepEqual(Object.keys(byFile).sort(), [join(root, 'sf', 'deep', 'greet.json'), join(root, 'std', 'hello.yaml')]);
   assert.deepEqual(byFile[join(root, 'std', 'hello.yaml')].diagnostics, []);
+  assert.deepEqual(out.files.map((x) => [x.file, x.profile]).sort(), [[join(root, 'sf', 'deep', 'greet.json'), 'sonataflow'], [join(root, 'std', 'hello.yaml'), 'standard']]);
   assert.deepEqual(
     byFile[join(root, 'sf', 'deep', 'greet.json')].diagnostics.map((d) => [d.severity, d.code]),
     [['info', 'SPEC_VERSION_ASSUMED'], ['warning', 'STRING_BOOLEAN']],

@@ -48,7 +48,7 @@ export function registerValidate(program: Command): void {
 function toJson(results: ValidationResult[], skipped: SkippedFile[]) {
   return {
     valid: results.every((r) => r.valid),
-    files: results.map((r) => ({ file: r.file, valid: r.valid, diagnostics: r.diagnostics })),
+    files: results.map((r) => ({ file: r.file, valid: r.valid, ...(r.profileName ? { profile: r.profileName } : {}), diagnostics: r.diagnostics })),
     skipped,
   };
 }
