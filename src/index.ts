@@ -57,7 +57,7 @@ export type { CompiledExpression, CompileOptions, ExpressionLimits, ExpressionLo
 export { createEngine, Engine } from './engine/engine.js';
 export type { EngineStats, EngineHealth, QueuedWork } from './engine/engine.js';
 export { EngineClient } from './engine/client.js';
-export type { StartOptions, InstanceMetadata, InstanceFilter, InstanceList, UnservedWork } from './engine/client.js';
+export type { StartOptions, InstanceMetadata, InstanceFilter, InstanceList, InstanceCountRow, ListPage, UnservedWork } from './engine/client.js';
 export type { InstanceInspection, InspectionNote, EngineWait } from './engine/inspect.js';
 export { ENGINE_DEFAULTS, withDefaults as engineOptionsWithDefaults } from './engine/options.js';
 export type { EngineOptions, CompiledEngineOptions } from './engine/options.js';
@@ -84,7 +84,7 @@ export { execute as executeOrchestration } from './engine/replay/execute.js';
 export type { ExecuteResult } from './engine/replay/execute.js';
 export type { OrchestratorAction } from './engine/replay/actions.js';
 export { openStore, MemoryStore, RuntimeStatus, ReusePolicy, StoreErrorCode, TERMINAL_STATUSES, isTerminalStatus } from './store/index.js';
-export type { Store, StoreUrl, InstanceRecord, HistoryRecord, InstanceQuery, InstancePage } from './store/index.js';
+export type { Store, StoreUrl, InstanceRecord, HistoryRecord, InstanceQuery, InstancePage, InstanceCountQuery, InstanceCount } from './store/index.js';
 
 // ── api/host (src/host, src/api) ─────────────────────────────────────────────────────────────
 // host/ wires the layers into a running server; api/ is the HTTP shell over it. Both import the

@@ -39,6 +39,21 @@ function parsePageSize(value: string | null): number | undefined {
   return n;
 }
 
+/** `idPrefix`: characters of an instance id, at most as long as one (engine/validation.ts). */
+function parseIdPrefix(value: string | null): string | undefined {
+  if (value === null || value === '') return undefined;
+  if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(value)) {
+    throw new HttpError(400, 'ERR_BAD_REQUEST', `idPrefix '${value.length > 60 ? `${value.slice(0, 60)}…` : value}' is not the start of an instance id (1-200 characters from A-Z a-z 0-9 _ - . :)`);
+  }
+  return value;
+}
+
+function parseOrder(value: string | null): 'asc' | 'desc' | undefined {
+  if (value === null || value === '') return undefined;
+  if (value !== 'asc' && value !== 'desc') throw new HttpError(400, 'ERR_BAD_REQUEST', `order must be 'asc' or 'desc', not '${value.length > 60 ? `${value.slice(0, 60)}…` : value}'`);
+  return value;
+}
+
 /** The filter shared by list and bulk purge. */
 interface Filter {
   name?: string;
@@ -146,9 +161,14 @@ export function registerSwirlRoutes(router: Router, host: SwirlHost): void {
   router.on('GET', '/api/v1/instances', async (_req, _p, url) => {
     const q = url.searchParams;
     const filter = filterFrom((k) => q.get(k), (k) => q.getAll(k));
+    const idPrefix = parseIdPrefix(q.get('idPrefix'));
+    const order = parseOrder(q.get('order'));
     const pageSize = parsePageSize(q.get('pageSize'));
     const pageToken = q.get('pageToken');
-    const page = await client.list(filter, { ...(pageSize !== undefined ? { pageSize } : {}), ...(pageToken ? { pageToken } : {}) });
+    const page = await client.list(
+      { ...filter, ...(idPrefix !== undefined ? { instanceIdPrefix: idPrefix } : {}) },
+      { ...(pageSize !== undefined ? { pageSize } : {}), ...(pageToken ? { pageToken } : {}), ...(order !== undefined ? { order } : {}) },
+    );
     return json(200, { instances: page.instances.map(summary), ...(page.nextPageToken !== undefined ? { nextPageToken: page.nextPageToken } : {}) });
   });
 
@@ -180,6 +200,15 @@ export function registerSwirlRoutes(router: Router, host: SwirlHost): void {
     const info = host.workflows().find((w) => w.id === p.id);
     if (!graph || !info) throw new HttpError(404, 'ERR_WORKFLOW_NOT_FOUND', `no workflow definition with id '${p.id}' is registered`);
     return json(200, { ...info, definition: graph.definition });
+  });
+
+  // Counts by status of one workflow name (registered or not: instances outlive their definition).
+  router.on('GET', '/api/v1/workflows/:id/counts', async (_req, p, url) => {
+    const idPrefix = parseIdPrefix(url.searchParams.get('idPrefix'));
+    const rows = await client.count({ name: p.id!, ...(idPrefix !== undefined ? { instanceIdPrefix: idPrefix } : {}) });
+    const counts = Object.fromEntries(Object.values(RuntimeStatus).map((s) => [s, 0])) as Record<RuntimeStatus, number>;
+    for (const r of rows) counts[r.runtimeStatus] += r.count;
+    return json(200, { workflowName: p.id, counts, total: rows.reduce((n, r) => n + r.count, 0) });
   });
 
   // Register: the body is the definition (YAML or JSON text). 201 when registered, 400 with diagnostics when invalid.

@@ -96,6 +96,23 @@ export interface InstanceFilter {
   createdTo?: Date | number;
   /** Only children of this instance. */
   parentInstanceId?: string;
+  /** Only instances whose id starts with this (a range scan of the store's key). */
+  instanceIdPrefix?: string;
+}
+
+/** Page options of {@link EngineClient.list}. */
+export interface ListPage {
+  pageSize?: number;
+  pageToken?: string;
+  /** By creation time: `asc` (oldest first, the default) or `desc` (newest first). */
+  order?: 'asc' | 'desc';
+}
+
+/** One group of {@link EngineClient.count}. */
+export interface InstanceCountRow {
+  name: string;
+  runtimeStatus: RuntimeStatus;
+  count: number;
 }
 
 /** One page of {@link EngineClient.list}. */
@@ -234,20 +251,28 @@ export class EngineClient {
     return m;
   }
 
-  /** One page of instances matching `filter`, oldest first. */
-  async list(filter: InstanceFilter = {}, page: { pageSize?: number; pageToken?: string } = {}): Promise<InstanceList> {
+  /** One page of instances matching `filter`, oldest first (newest first with `order: 'desc'`). */
+  async list(filter: InstanceFilter = {}, page: ListPage = {}): Promise<InstanceList> {
     const res = await this.store.queryInstances({
       ...(filter.name !== undefined ? { name: filter.name } : {}),
       ...(filter.statuses !== undefined ? { statuses: filter.statuses } : {}),
       ...(filter.createdFrom !== undefined ? { createdFrom: toMs(filter.createdFrom) } : {}),
       ...(filter.createdTo !== undefined ? { createdTo: toMs(filter.createdTo) } : {}),
       ...(filter.parentInstanceId !== undefined ? { parentInstanceId: filter.parentInstanceId } : {}),
+      ...(filter.instanceIdPrefix !== undefined ? { instanceIdPrefix: filter.instanceIdPrefix } : {}),
+      ...(page.order !== undefined ? { order: page.order } : {}),
       ...(page.pageSize !== undefined ? { pageSize: page.pageSize } : {}),
       ...(page.pageToken !== undefined ? { pageToken: page.pageToken } : {}),
     });
     const out: InstanceList = { instances: res.instances.map(toMetadata) };
     if (res.nextPageToken !== undefined) out.nextPageToken = res.nextPageToken;
     return out;
+  }
+
+  /** How many instances there are by workflow name and status (groups with none are absent). */
+  async count(filter: { name?: string; instanceIdPrefix?: string } = {}): Promise<InstanceCountRow[]> {
+    const rows = await this.store.countInstances(filter);
+    return rows.map((r) => ({ name: r.name, runtimeStatus: r.status, count: r.count }));
   }
 
   /**

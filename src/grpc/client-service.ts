@@ -165,13 +165,14 @@ export function clientHandlers(host: SwirlHost, onStart?: (name: string) => void
       const from = fromTimestamp(q.createdTimeFrom);
       const to = fromTimestamp(q.createdTimeTo);
       const token = q.continuationToken?.value;
+      // The prefix is the store's (a key range), so a page holds up to max matches, not a filtered page.
+      const prefix = q.instanceIdPrefix?.value ?? '';
       const page = await client.list(
-        { ...(statuses.length > 0 ? { statuses } : {}), ...(from ? { createdFrom: from } : {}), ...(to ? { createdTo: to } : {}) },
+        { ...(statuses.length > 0 ? { statuses } : {}), ...(from ? { createdFrom: from } : {}), ...(to ? { createdTo: to } : {}), ...(prefix !== '' ? { instanceIdPrefix: prefix } : {}) },
         { pageSize: max || 100, ...(token ? { pageToken: token } : {}) },
       );
-      const prefix = q.instanceIdPrefix?.value ?? '';
       const res: Record<string, unknown> = {
-        orchestrationState: page.instances.filter((m) => m.instanceId.startsWith(prefix)).map((m) => toOrchestrationState(m, q.fetchInputsAndOutputs === true)),
+        orchestrationState: page.instances.map((m) => toOrchestrationState(m, q.fetchInputsAndOutputs === true)),
       };
       if (page.nextPageToken !== undefined) res.continuationToken = { value: page.nextPageToken };
       return res;

@@ -4,11 +4,11 @@
  * held-event mailboxes `swirl.mailbox:<target>` (host/event-mailbox.ts) — do not exist there: an
  * id in the reserved `swirl.` namespace is not found for get, history, raise, suspend, resume,
  * terminate and purge, cannot be started (`INVALID_INSTANCE_ID`), internal orchestration names
- * cannot be started (`ORCHESTRATION_NOT_REGISTERED`), and lists leave them out. Terminating a
+ * cannot be started (`ORCHESTRATION_NOT_REGISTERED`), and lists and counts leave them out. Terminating a
  * mailbox through the API would lose the events it holds (issue 18); the host itself keeps using
  * the engine client.
  */
-import type { EngineClient, InstanceFilter, InstanceList, InstanceMetadata, StartOptions } from '../engine/client.js';
+import type { EngineClient, InstanceCountRow, InstanceFilter, InstanceList, InstanceMetadata, ListPage, StartOptions } from '../engine/client.js';
 import { EngineErrorCode } from '../engine/error-codes.js';
 import type { HistoryEvent } from '../engine/history.js';
 import { SwirlError } from '../errors.js';
@@ -48,9 +48,15 @@ export class PublicClient {
   }
 
   /** A page of instances without the internal ones (a page may hold fewer than pageSize). */
-  async list(filter: InstanceFilter = {}, page: { pageSize?: number; pageToken?: string } = {}): Promise<InstanceList> {
+  async list(filter: InstanceFilter = {}, page: ListPage = {}): Promise<InstanceList> {
     const list = await this.client.list(filter, page);
     return { ...list, instances: list.instances.filter((m) => !isInternal(m.instanceId)) };
+  }
+
+  /** Counts by workflow name and status, without Swirl's own workflows (a `name` naming one: none). */
+  async count(filter: { name?: string; instanceIdPrefix?: string } = {}): Promise<InstanceCountRow[]> {
+    if (filter.name !== undefined && isInternal(filter.name)) return [];
+    return (await this.client.count(filter)).filter((r) => !isInternal(r.name));
   }
 
   history(instanceId: string): Promise<HistoryEvent[]> {

@@ -9,7 +9,7 @@ import { InfrastructureError } from '../errors.js';
 import { MemoryDefinitions } from './memory-definitions.js';
 import { MemoryHostState } from './memory-host-state.js';
 import { MemoryWaitKeys } from './memory-wait-keys.js';
-import { compareText, queryRecords } from './memory-query.js';
+import { compareText, countRecords, queryRecords } from './memory-query.js';
 import { ReadyIndex } from './memory-ready-index.js';
 import { copyInstance, taskReadyAt, unlock, type InboxRow, type InstanceRow, type TaskRow } from './memory-rows.js';
 import {
@@ -29,6 +29,8 @@ import {
   type HistoryRecord,
   type InboxMessage,
   type InstancePage,
+  type InstanceCount,
+  type InstanceCountQuery,
   type InstanceQuery,
   type InstanceRecord,
   type NewActivityTask,
@@ -378,6 +380,11 @@ export class MemoryStore implements Store {
   async queryInstances(query: InstanceQuery): Promise<InstancePage> {
     this.checkOpen();
     return queryRecords([...this.instances.values()].map((row) => row.record), query);
+  }
+
+  async countInstances(query: InstanceCountQuery = {}): Promise<InstanceCount[]> {
+    this.checkOpen();
+    return countRecords([...this.instances.values()].map((row) => row.record), query);
   }
 
   async purgeInstances(instanceIds: string[]): Promise<string[]> {

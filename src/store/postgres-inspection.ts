@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import { run } from './postgres-sql.js';
 import { decodePageToken, encodePageToken, INSTANCE_COLUMNS, toDefinitionRecord, toInstanceRecord, type DefinitionRow, type InstanceRow } from './sqlite-rows.js';
-import { StoreErrorCode, storeError, type DefinitionRecord, type InstancePage, type InstanceQuery, type PendingWork, type QueuedWorkCount } from './types.js';
+import { prefixSuccessor, StoreErrorCode, storeError, type DefinitionRecord, type InstanceCount, type InstanceCountQuery, type RuntimeStatus, type InstancePage, type InstanceQuery, type PendingWork, type QueuedWorkCount } from './types.js';
 
 /** Page size when the query gives none, and the cap on what it may ask for. */
 const DEFAULT_PAGE_SIZE = 100;
@@ -28,6 +28,8 @@ export async function queryInstances(db: pg.Pool, query: InstanceQuery): Promise
   if (query.createdTo !== undefined) where.push(`created_at < ${param(query.createdTo)}`);
   if (query.parentInstanceId !== undefined) where.push(`parent_instance_id = ${param(query.parentInstanceId)}`);
   if (query.definitionHash !== undefined) where.push(`definition_hash = ${param(query.definitionHash)}`);
+  where.push(...prefixRange(query.instanceIdPrefix, param));
+  const desc = query.order === 'desc';
   if (query.pageToken !== undefined) {
     let after: [number, string];
     try {
@@ -35,13 +37,13 @@ export async function queryInstances(db: pg.Pool, query: InstanceQuery): Promise
     } catch (cause) {
       throw storeError(StoreErrorCode.INVALID_PAGE_TOKEN, (cause as Error).message);
     }
-    where.push(`(created_at, instance_id) > (${param(after[0])}::bigint, ${param(after[1])}::text)`);
+    where.push(`(created_at, instance_id) ${desc ? '<' : '>'} (${param(after[0])}::bigint, ${param(after[1])}::text)`);
   }
   const pageSize = Math.min(Math.max(1, query.pageSize ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
   const text =
     `SELECT ${INSTANCE_COLUMNS} FROM instances` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY created_at, instance_id LIMIT ${param(pageSize + 1)}`;
+    ` ORDER BY created_at${desc ? ' DESC' : ''}, instance_id${desc ? ' DESC' : ''} LIMIT ${param(pageSize + 1)}`;
   const rows = (await db.query<InstanceRow>(text, params)).rows;
   const page: InstancePage = { instances: rows.slice(0, pageSize).map(toInstanceRecord) };
   if (rows.length > pageSize) {
@@ -49,6 +51,34 @@ export async function queryInstances(db: pg.Pool, query: InstanceQuery): Promise
     page.nextPageToken = encodePageToken(last.created_at, last.instance_id);
   }
   return page;
+}
+
+/**
+ * The instance-id prefix as a range on the primary key (`instance_id` is COLLATE "C": byte
+ * order, so the btree answers `>= p AND < successor(p)`).
+ */
+function prefixRange(prefix: string | undefined, param: (value: unknown) => string): string[] {
+  if (prefix === undefined || prefix === '') return [];
+  const upper = prefixSuccessor(prefix);
+  return [`instance_id >= ${param(prefix)}`, ...(upper !== undefined ? [`instance_id < ${param(upper)}`] : [])];
+}
+
+/** countInstances: one GROUP BY over the matching rows. */
+export async function countInstances(db: pg.Pool, query: InstanceCountQuery = {}): Promise<InstanceCount[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (query.name !== undefined) where.push(`name = ${param(query.name)}`);
+  where.push(...prefixRange(query.instanceIdPrefix, param));
+  const text =
+    'SELECT name, status, COUNT(*)::int AS n FROM instances' +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ' GROUP BY name, status ORDER BY name COLLATE "C", status COLLATE "C"';
+  const rows = (await db.query<{ name: string; status: RuntimeStatus; n: number }>(text, params)).rows;
+  return rows.map((r) => ({ name: r.name, status: r.status, count: r.n }));
 }
 
 /** pendingWork with `now` in the database frame; `fromDb` maps times back. */

@@ -9,7 +9,7 @@
 import type pg from 'pg';
 import { InfrastructureError } from '../errors.js';
 import { claimActivities, claimOrchestrations } from './postgres-claims.js';
-import { deleteUnusedDefinitions, getDefinition, listDefinitions, pendingWork, putDefinition, queryInstances, queuedWork } from './postgres-inspection.js';
+import { countInstances, deleteUnusedDefinitions, getDefinition, listDefinitions, pendingWork, putDefinition, queryInstances, queuedWork } from './postgres-inspection.js';
 import { PgNotifier } from './postgres-notify.js';
 import { commitTurnInOneStatement, oneStatementTurn } from './postgres-turn-function.js';
 import { KeyedOrder } from './postgres-order.js';
@@ -31,6 +31,8 @@ import {
   type EventClaimRequest,
   type HistoryRecord,
   type InstancePage,
+  type InstanceCount,
+  type InstanceCountQuery,
   type InstanceQuery,
   type InstanceRecord,
   type NewMessage,
@@ -265,6 +267,10 @@ export class PostgresStore implements Store {
 
   queryInstances(query: InstanceQuery): Promise<InstancePage> {
     return this.read(() => queryInstances(this.pool, query));
+  }
+
+  countInstances(query: InstanceCountQuery = {}): Promise<InstanceCount[]> {
+    return this.read(() => countInstances(this.pool, query));
   }
 
   async nextWakeAt(now: number): Promise<number | undefined> {

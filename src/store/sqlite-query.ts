@@ -7,7 +7,7 @@
 
 import { decodePageToken, encodePageToken, INSTANCE_COLUMNS, toInstanceRecord, type InstanceRow } from './sqlite-rows.js';
 import type { SqliteStatements } from './sqlite-statements.js';
-import { StoreErrorCode, storeError, type InstancePage, type InstanceQuery } from './types.js';
+import { prefixSuccessor, StoreErrorCode, storeError, type InstanceCount, type InstanceCountQuery, type InstancePage, type InstanceQuery, type RuntimeStatus } from './types.js';
 
 /** Page size when the query gives none, and the cap on what it may ask for. */
 const DEFAULT_PAGE_SIZE = 100;
@@ -41,6 +41,8 @@ export function queryInstances(sql: SqliteStatements, query: InstanceQuery): Ins
     where.push('definition_hash = ?');
     params.push(query.definitionHash);
   }
+  prefixRange(query.instanceIdPrefix, where, params);
+  const desc = query.order === 'desc';
   if (query.pageToken !== undefined) {
     let after: [number, string];
     try {
@@ -48,14 +50,14 @@ export function queryInstances(sql: SqliteStatements, query: InstanceQuery): Ins
     } catch (cause) {
       throw storeError(StoreErrorCode.INVALID_PAGE_TOKEN, (cause as Error).message);
     }
-    where.push('(created_at, instance_id) > (?, ?)');
+    where.push(`(created_at, instance_id) ${desc ? '<' : '>'} (?, ?)`);
     params.push(...after);
   }
   const pageSize = Math.min(Math.max(1, query.pageSize ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
   const text =
     `SELECT ${INSTANCE_COLUMNS} FROM instances` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ' ORDER BY created_at, instance_id LIMIT ?';
+    (desc ? ' ORDER BY created_at DESC, instance_id DESC LIMIT ?' : ' ORDER BY created_at, instance_id LIMIT ?');
   // One row more than the page tells whether another page exists without a COUNT.
   const rows = sql.cached(text).all(...params, pageSize + 1) as InstanceRow[];
   const page: InstancePage = { instances: rows.slice(0, pageSize).map(toInstanceRecord) };
@@ -64,4 +66,36 @@ export function queryInstances(sql: SqliteStatements, query: InstanceQuery): Ins
     page.nextPageToken = encodePageToken(last.created_at, last.instance_id);
   }
   return page;
+}
+
+/**
+ * The instance-id prefix as a range on the primary key (BINARY collation = code-unit order for
+ * the ASCII ids the engine accepts): `instance_id >= p AND instance_id < successor(p)`.
+ */
+function prefixRange(prefix: string | undefined, where: string[], params: unknown[]): void {
+  if (prefix === undefined || prefix === '') return;
+  where.push('instance_id >= ?');
+  params.push(prefix);
+  const upper = prefixSuccessor(prefix);
+  if (upper !== undefined) {
+    where.push('instance_id < ?');
+    params.push(upper);
+  }
+}
+
+/** countInstances: one GROUP BY over the matching rows. */
+export function countInstances(sql: SqliteStatements, query: InstanceCountQuery = {}): InstanceCount[] {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.name !== undefined) {
+    where.push('name = ?');
+    params.push(query.name);
+  }
+  prefixRange(query.instanceIdPrefix, where, params);
+  const text =
+    'SELECT name, status, COUNT(*) AS n FROM instances' +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ' GROUP BY name, status ORDER BY name, status';
+  const rows = sql.cached(text).all(...params) as { name: string; status: RuntimeStatus; n: number }[];
+  return rows.map((r) => ({ name: r.name, status: r.status, count: Number(r.n) }));
 }

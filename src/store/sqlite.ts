@@ -14,7 +14,7 @@ import { Checkpointer } from './sqlite-checkpointer.js';
 import { GroupCommitter, type GroupCommitStats } from './sqlite-group-commit.js';
 import { SqliteInspection } from './sqlite-inspection.js';
 import { SqliteHostState } from './sqlite-host-state.js';
-import { queryInstances } from './sqlite-query.js';
+import { countInstances, queryInstances } from './sqlite-query.js';
 import { toHistoryRecord, toInstanceRecord, type HistoryRow, type InstanceRow } from './sqlite-rows.js';
 import { openSqliteDatabase, relaxedCommit, SqliteSynchronous, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-schema.js';
 import { SqliteStatements } from './sqlite-statements.js';
@@ -34,6 +34,8 @@ import {
   type EventClaimRequest,
   type HistoryRecord,
   type InstancePage,
+  type InstanceCount,
+  type InstanceCountQuery,
   type InstanceQuery,
   type InstanceRecord,
   type NewMessage,
@@ -325,6 +327,10 @@ export class SqliteStore implements Store {
 
   queryInstances(query: InstanceQuery): Promise<InstancePage> {
     return this.read(() => queryInstances(this.sql, query));
+  }
+
+  countInstances(query: InstanceCountQuery = {}): Promise<InstanceCount[]> {
+    return this.read(() => countInstances(this.sql, query));
   }
 
   nextWakeAt(now: number): Promise<number | undefined> {

@@ -250,13 +250,46 @@ export interface InstanceQuery {
   parentInstanceId?: string;
   /** Only instances whose current execution runs this definition hash. */
   definitionHash?: string;
+  /**
+   * Only instances whose id starts with this (code-unit order; empty: all). A range scan of the
+   * primary key: `instance_id >= prefix AND instance_id < successor(prefix)`.
+   */
+  instanceIdPrefix?: string;
+  /** Page order by (createdAt, instanceId). @default 'asc' */
+  order?: 'asc' | 'desc';
   /** @default 100; a store may cap it at 1000. */
   pageSize?: number;
   /** The nextPageToken of the previous page. Opaque; only valid with the same filter. */
   pageToken?: string;
 }
 
-/** One page of instances, ordered by (createdAt, instanceId) ascending. */
+/** Filter of {@link Store.countInstances}. */
+export interface InstanceCountQuery {
+  name?: string;
+  /** Only instances whose id starts with this (as in {@link InstanceQuery.instanceIdPrefix}). */
+  instanceIdPrefix?: string;
+}
+
+/** One group of {@link Store.countInstances}: how many instances of `name` have `status`. */
+export interface InstanceCount {
+  name: string;
+  status: RuntimeStatus;
+  count: number;
+}
+
+/**
+ * The smallest string greater than every string starting with `prefix` in code-unit order (the
+ * upper bound of a prefix range scan), or undefined when there is none (every unit is U+FFFF).
+ */
+export function prefixSuccessor(prefix: string): string | undefined {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    const unit = prefix.charCodeAt(i);
+    if (unit < 0xffff) return prefix.slice(0, i) + String.fromCharCode(unit + 1);
+  }
+  return undefined;
+}
+
+/** One page of instances, ordered by (createdAt, instanceId), ascending unless `order: 'desc'`. */
 export interface InstancePage {
   instances: InstanceRecord[];
   /** Present when more instances may follow. */

@@ -28,6 +28,8 @@ import type {
   CompleteActivityRequest,
   CreateInstanceRequest,
   DefinitionRecord,
+  InstanceCount,
+  InstanceCountQuery,
   InstancePage,
   InstanceQuery,
   PendingWork,
@@ -210,8 +212,14 @@ export interface Store extends SharedHostState {
   /** The current execution's history rows with seq >= fromSeq (default 0), ascending by seq. [] if unknown. */
   loadHistory(instanceId: string, fromSeq?: number): Promise<HistoryRecord[]>;
 
-  /** One page of instances matching the filter, ordered by (createdAt, instanceId). */
+  /** One page of instances matching the filter, ordered by (createdAt, instanceId) (`query.order`). */
   queryInstances(query: InstanceQuery): Promise<InstancePage>;
+
+  /**
+   * How many instances match the filter, by (name, status): one row per group with at least one
+   * instance, ordered by name then status (one GROUP BY, not a scan of pages).
+   */
+  countInstances(query?: InstanceCountQuery): Promise<InstanceCount[]>;
 
   /**
    * Deletes the listed instances that exist and are terminal — row, history, inbox and tasks —

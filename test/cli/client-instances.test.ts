@@ -137,7 +137,7 @@ test('start prints the id alone; --wait prints the output and exits 0; the list 
   await waitFor(id, 'COMPLETED');
 });
 
-test('list filters: --workflow, --status (comma list), --since, --limit says when more match', async () => {
+test('list filters: --workflow, --status (comma list), --since, --id-prefix, --limit says when more match', async () => {
   const byWorkflow = await cli(['instances', 'list', '--workflow', 'approve', '-o', 'json'], env);
   assert.deepEqual(JSON.parse(byWorkflow.stdout).instances.map((i: { instanceID: string }) => i.instanceID), ['a1']);
   const byStatus = await cli(['instances', 'list', '--status', 'completed,running', '--limit', '2'], env);
@@ -152,6 +152,15 @@ test('list filters: --workflow, --status (comma list), --since, --limit says whe
   assert.deepEqual(future, { code: 0, stdout: 'no instances found\n', stderr: '' });
   const recent = JSON.parse((await cli(['instances', 'list', '--since', '1h', '-o', 'json'], env)).stdout);
   assert.equal(recent.instances.length, 3);
+  const byPrefix = await cli(['instances', 'list', '--id-prefix', 'h', '-o', 'json'], env);
+  assert.equal(byPrefix.code, 0, byPrefix.stderr);
+  assert.deepEqual(JSON.parse(byPrefix.stdout).instances.map((i: { instanceID: string }) => i.instanceID), ['h1']);
+  assert.deepEqual(await cli(['instances', 'list', '--id-prefix', 'H'], env), { code: 0, stdout: 'no instances found\n', stderr: '' }, 'case-sensitive');
+  assert.deepEqual(await cli(['instances', 'list', '--id-prefix', 'a b'], env), {
+    code: 2,
+    stdout: '',
+    stderr: "swirl instances list: --id-prefix must be 1-200 characters from A-Z a-z 0-9 _ - . :, not 'a b'\n",
+  });
 });
 
 test('start --wait of a failing instance exits 1 with the failure on stderr', async () => {

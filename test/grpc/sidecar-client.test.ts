@@ -209,14 +209,18 @@ describe('malformed requests (plain gRPC client over the shipped .proto)', () =>
 
   test('GetInstance of an unknown id answers exists=false; QueryInstances lists with a status filter and pages', async () => {
     assert.deepEqual(await raw.call('GetInstance', { instanceId: 'nobody' }), { exists: false });
-    for (const n of ['q1', 'q2', 'q3']) await raw.call('StartInstance', { name: 'greet', instanceId: n, input: { value: JSON.stringify({ name: n }) } });
-    for (const n of ['q1', 'q2', 'q3']) await raw.call('WaitForInstanceCompletion', { instanceId: n });
+    for (const n of ['early', 'q1', 'q2', 'q3']) await raw.call('StartInstance', { name: 'greet', instanceId: n, input: { value: JSON.stringify({ name: n }) } });
+    for (const n of ['early', 'q1', 'q2', 'q3']) await raw.call('WaitForInstanceCompletion', { instanceId: n });
     const page1 = await raw.call('QueryInstances', { query: { runtimeStatus: ['ORCHESTRATION_STATUS_COMPLETED'], maxInstanceCount: 2, instanceIdPrefix: { value: 'q' }, fetchInputsAndOutputs: true } });
     assert.equal(page1.orchestrationState.length, 2);
     assert.ok(page1.continuationToken?.value);
     const page2 = await raw.call('QueryInstances', { query: { runtimeStatus: ['ORCHESTRATION_STATUS_COMPLETED'], maxInstanceCount: 2, instanceIdPrefix: { value: 'q' }, continuationToken: page1.continuationToken } });
     const ids = [...page1.orchestrationState, ...(page2.orchestrationState ?? [])].map((o: { instanceId: string }) => o.instanceId).sort();
     assert.deepEqual(ids, ['q1', 'q2', 'q3']);
+    // The prefix is applied by the store: a page of 3 holds the 3 matches, whatever was created before.
+    const byPrefix = await raw.call('QueryInstances', { query: { maxInstanceCount: 3, instanceIdPrefix: { value: 'q' } } });
+    assert.deepEqual(byPrefix.orchestrationState.map((o: { instanceId: string }) => o.instanceId), ['q1', 'q2', 'q3']);
+    assert.equal(byPrefix.continuationToken, undefined);
     const q1 = page1.orchestrationState.find((o: { instanceId: string }) => o.instanceId === 'q1');
     if (q1) assert.deepEqual(JSON.parse(q1.output.value), { greeting: 'Hello q1' });
     const tooMany = await grpcFailure(() => raw.call('QueryInstances', { query: { maxInstanceCount: 5000 } }));

@@ -380,6 +380,58 @@ export function storeContract(name: string, backend: ContractBackend): void {
       it('refuses a page token it did not issue with INVALID_PAGE_TOKEN', async () => {
         await rejectsWithCode(store.queryInstances({ pageToken: 'not-a-token' }), 'INVALID_PAGE_TOKEN');
       });
+
+      it('filters by instance-id prefix (a range on the key: neighbours just outside are left out)', async () => {
+        for (const id of ['q1', 'q1:x', 'q0z', 'q2', 'p1', 'Q1a']) await store.createInstance(createRequest(id, 3000));
+        assert.deepEqual(ids(await store.queryInstances({ instanceIdPrefix: 'q1' })), ['q10', 'q11', 'q12', 'q13', 'q14', 'q15', 'q16', 'q17', 'q18', 'q19', 'q1', 'q1:x']);
+        assert.deepEqual(ids(await store.queryInstances({ instanceIdPrefix: 'q1', name: 'even', statuses: ['COMPLETED'] })), ['q10']);
+        assert.deepEqual(ids(await store.queryInstances({ instanceIdPrefix: 'q1:' })), ['q1:x']);
+        assert.deepEqual(ids(await store.queryInstances({ instanceIdPrefix: 'q24' })), ['q24'], 'an exact id is its own prefix');
+        assert.deepEqual(ids(await store.queryInstances({ instanceIdPrefix: 'zz' })), []);
+        assert.equal((await store.queryInstances({ instanceIdPrefix: '', pageSize: 1000 })).instances.length, 31, 'an empty prefix means all');
+        const first = await store.queryInstances({ instanceIdPrefix: 'q2', pageSize: 3 });
+        assert.deepEqual(ids(first), ['q20', 'q21', 'q22']);
+        const rest = await store.queryInstances({ instanceIdPrefix: 'q2', pageSize: 3, pageToken: first.nextPageToken! });
+        assert.deepEqual(ids(rest), ['q23', 'q24', 'q2']);
+        assert.equal(rest.nextPageToken, undefined);
+      });
+
+      it("order 'desc' pages newest first without gaps or repeats, ties by instanceId descending", async () => {
+        await store.createInstance(createRequest('tie-a', 1024));
+        const seen: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await store.queryInstances({ order: 'desc', pageSize: 4, ...(token !== undefined ? { pageToken: token } : {}) });
+          seen.push(...ids(page));
+          token = page.nextPageToken;
+        } while (token !== undefined);
+        assert.deepEqual(seen, ['tie-a', ...Array.from({ length: 25 }, (_, i) => `q${String(24 - i).padStart(2, '0')}`)]);
+        assert.deepEqual(ids(await store.queryInstances({ order: 'desc', name: 'odd', instanceIdPrefix: 'q1', pageSize: 2 })), ['q19', 'q17']);
+        assert.deepEqual(ids(await store.queryInstances({ order: 'asc', pageSize: 2 })), ['q00', 'q01']);
+      });
+
+      it('counts by (name, status) in one call, ordered by name then status, with name and prefix filters', async () => {
+        assert.deepEqual(await store.countInstances(), [
+          { name: 'even', status: 'COMPLETED', count: 3 },
+          { name: 'even', status: 'PENDING', count: 10 },
+          { name: 'odd', status: 'COMPLETED', count: 2 },
+          { name: 'odd', status: 'PENDING', count: 10 },
+        ]);
+        assert.deepEqual(await store.countInstances({ name: 'odd' }), [
+          { name: 'odd', status: 'COMPLETED', count: 2 },
+          { name: 'odd', status: 'PENDING', count: 10 },
+        ]);
+        assert.deepEqual(await store.countInstances({ name: 'even', instanceIdPrefix: 'q1' }), [
+          { name: 'even', status: 'COMPLETED', count: 1 },
+          { name: 'even', status: 'PENDING', count: 4 },
+        ]);
+        assert.deepEqual(await store.countInstances({ name: 'nope' }), []);
+        await store.purgeInstances(['q00', 'q10']);
+        assert.deepEqual(await store.countInstances({ name: 'even' }), [
+          { name: 'even', status: 'COMPLETED', count: 1 },
+          { name: 'even', status: 'PENDING', count: 10 },
+        ], 'purged instances are no longer counted');
+      });
     });
 
     describe('purgeInstances', () => {

@@ -266,6 +266,26 @@ describe('SQLite store: index-driven claims and wake-ups (finding 12)', () => {
   });
 });
 
+describe('SQLite store: instance-id prefix uses the primary key', () => {
+  it('queryInstances and countInstances with a prefix SEARCH the instance_id key, never SCAN instances', async () => {
+    const store = await openSqliteStore(freshPath());
+    for (const id of ['ord-1', 'ord-2', 'other']) await store.createInstance(createRequest(id));
+    assert.deepEqual((await store.queryInstances({ instanceIdPrefix: 'ord-' })).instances.map((r) => r.instanceId), ['ord-1', 'ord-2']);
+    assert.deepEqual(await store.countInstances({ instanceIdPrefix: 'ord-' }), [{ name: 'wf', status: 'PENDING', count: 2 }]);
+    await store.queryInstances({ instanceIdPrefix: 'ord-', order: 'desc' });
+    const own = store as unknown as { db: Database.Database; sql: { dynamic: Map<string, Database.Statement> } };
+    const texts = [...own.sql.dynamic.keys()].filter((t) => t.includes('instance_id >= ?'));
+    assert.equal(texts.length, 3, texts.join('\n'));
+    for (const text of texts) {
+      const params = (text.match(/\?/g) ?? []).map((_, i) => (i === 0 ? 'ord-' : i === 1 ? 'ord.' : 10));
+      const plan = (own.db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail);
+      assert.ok(plan.some((step) => /^SEARCH instances USING INDEX sqlite_autoindex_instances_1 \(instance_id>\? AND instance_id<\?\)/.test(step)), `${text}: ${plan.join(' | ')}`);
+      assert.ok(!plan.some((step) => /^SCAN instances/.test(step)), `${text}: ${plan.join(' | ')}`);
+    }
+    await store.close();
+  });
+});
+
 describe('SQLite store: faults', () => {
   /** An fdatasync that fails (EIO) while `state.fail` is set. */
   function faultySync(state: { fail: boolean }): NonNullable<NonNullable<SqliteStoreOptions['testHooks']>['fdatasync']> {

@@ -184,7 +184,8 @@ test('the instance list shows every instance and its filters narrow it', { skip 
   await shot('instances');
 });
 
-test('the list updates live (no reload) and pages with next/previous', { skip }, async () => {
+test('the list updates live (no reload), pages with next/previous, and sorts and filters by id prefix across pages', { skip }, async () => {
+  const rowIds = () => page.locator('#instances tbody tr[data-instance]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-instance')));
   await page.goto(`${server.base}/ui/#/instances`);
   await page.locator('#instances tr[data-instance="f-1"]').waitFor();
   await page.evaluate('window.__noReload = true');
@@ -200,10 +201,32 @@ test('the list updates live (no reload) and pages with next/previous', { skip },
   await page.getByRole('button', { name: 'Next →' }).click();
   await until('the second page', async () => (await page.locator('#instances tbody tr[data-instance]').count()) === 1);
   const second = await page.locator('#instances tbody tr[data-instance]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-instance')));
-  assert.deepEqual([...first, ...second].sort(), ['ap-1', 'ap-2', 'f-1', 'h-1', 'live-1', 'live-2']);
+  // The sort is the API's (order=desc), across pages: newest first overall, not within a page.
+  assert.deepEqual(first, ['live-2', 'live-1', 'f-1', 'h-1', 'ap-2']);
+  assert.deepEqual(second, ['ap-1']);
   assert.equal(await page.getByRole('button', { name: 'Next →' }).isDisabled(), true);
   await page.getByRole('button', { name: '← Previous' }).click();
   await until('the first page again', async () => (await page.locator('#instances tbody tr[data-instance]').count()) === 5);
+  // The id prefix is the API's (idPrefix): ap-1, on no first page of 5, is found on page 1.
+  await page.getByLabel('Id starts with').fill('ap-1');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await until('the prefix matching only a second-page instance', async () => JSON.stringify(await rowIds()) === '["ap-1"]');
+  assert.match(page.url(), /prefix=ap-1/);
+  assert.match(await page.locator('#list-status').innerText(), /^Page 1: 1 instance\(s\) with id prefix 'ap-1'/);
+  assert.equal(await page.getByRole('button', { name: 'Next →' }).isDisabled(), true);
+  // Oldest first, 5 a page: the first page starts at the oldest instance.
+  await page.goto(`${server.base}/ui/#/instances?sort=oldest&size=5`);
+  await until('oldest first', async () => JSON.stringify(await rowIds()) === '["ap-1","ap-2","h-1","f-1","live-1"]');
+  // A prefix with a character no id has is refused by the form (the hash does not change).
+  await page.getByLabel('Id starts with').fill('ap 1');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  assert.equal(await page.locator('#f-prefix').evaluate((el) => (el as unknown as { validity: { patternMismatch: boolean } }).validity.patternMismatch), true);
+  assert.doesNotMatch(page.url(), /prefix=/);
+  // The counts are the server's (GET /api/v1/workflows/{id}/counts): h-1, live-1 and live-2 completed.
+  for (const id of ['live-1', 'live-2']) await until(`${id} to complete`, async () => (await statusOf(id)) === 'COMPLETED');
+  await page.goto(`${server.base}/ui/#/workflows`);
+  await until('the hello counts', async () => (await page.locator('#workflows tr[data-workflow="hello"] td[data-status="COMPLETED"]').innerText()) === '3');
+  assert.equal(await page.locator('#workflows tr[data-workflow="hello"] td[data-status="FAILED"]').innerText(), '0');
   for (const id of ['live-1', 'live-2']) {
     await until(`${id} to complete`, async () => (await statusOf(id)) === 'COMPLETED');
     await call(`/v1.0/workflows/dapr/${id}/purge`, {});

@@ -25,6 +25,7 @@ interface ListFlags extends ClientFlags {
   workflow?: string;
   status: string[];
   since?: string;
+  idPrefix?: string;
   limit: string;
 }
 
@@ -43,6 +44,7 @@ export function registerInstances(program: Command): Command {
     .option('--workflow <id>', 'only instances of this workflow')
     .option('--status <status>', 'only instances with this status (repeatable, or comma-separated): RUNNING, PENDING, SUSPENDED, COMPLETED, FAILED, TERMINATED', collect, [])
     .option('--since <age|time>', 'only instances created since: 30m, 2h, 7d, PT2H, or a date-time')
+    .option('--id-prefix <prefix>', 'only instances whose id starts with this (case-sensitive)')
     .option('--limit <n>', 'show at most n instances', '50')
     .action((flags: ListFlags, command: Command) => runClient(command, flags, (ctx) => list(ctx, flags)));
   clientCommand(group, 'start', 'start an instance; prints its id (with --wait, its output)')
@@ -63,6 +65,11 @@ async function list(ctx: ClientContext, flags: ListFlags): Promise<void> {
   if (flags.workflow) query.set('workflow', flags.workflow);
   for (const s of flags.status) query.append('status', s);
   if (flags.since !== undefined) query.set('createdFrom', parseMoment(flags.since, '--since'));
+  if (flags.idPrefix !== undefined) {
+    // The characters of an instance id (engine/validation.ts); the server says the same, as a 400.
+    if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(flags.idPrefix)) throw new ClientError(`--id-prefix must be 1-200 characters from A-Z a-z 0-9 _ - . :, not '${flags.idPrefix.slice(0, 60)}'`, ExitCode.Usage);
+    query.set('idPrefix', flags.idPrefix);
+  }
   const instances: InstanceSummary[] = [];
   let token: string | undefined;
   do {

@@ -1,7 +1,8 @@
 /**
  * @module ui/pages/instances
  * The Instances page: filters (workflow, status, created from/to, id prefix) kept in the URL hash,
- * pages of the API's list (next/previous by page token), sort by creation time, live updates by
+ * pages of the API's list (next/previous by page token), sort by creation time — the filters and
+ * the sort are the API's (`idPrefix`, `order`), so they hold across pages —, live updates by
  * polling (no full reload), and bulk terminate / purge of the selected rows after a confirmation.
  */
 import { api, dapr, type InstanceSummary, type WorkflowInfo } from '../api.js';
@@ -49,7 +50,8 @@ export async function instancesPage(main: HTMLElement, query: URLSearchParams): 
   const st = h('select', { id: 'f-status', name: 'status' }, h('option', { value: '' }, 'any'), ...STATUSES.map((s) => h('option', { value: s, selected: s === f.status }, s.toLowerCase())));
   const from = h('input', { id: 'f-from', type: 'datetime-local', name: 'from', value: f.from, step: 1 });
   const to = h('input', { id: 'f-to', type: 'datetime-local', name: 'to', value: f.to, step: 1 });
-  const prefix = h('input', { id: 'f-prefix', type: 'search', name: 'prefix', value: f.prefix, autocomplete: 'off', maxlength: 200 });
+  // The characters of an instance id: the browser says what is wrong before the API would (400).
+  const prefix = h('input', { id: 'f-prefix', type: 'search', name: 'prefix', value: f.prefix, autocomplete: 'off', maxlength: 200, pattern: '[A-Za-z0-9_.:\\-]+', title: 'the start of an instance id: A-Z a-z 0-9 _ - . :' });
   const sort = h('select', { id: 'f-sort', name: 'sort' }, h('option', { value: 'newest', selected: f.sort === 'newest' }, 'newest first'), h('option', { value: 'oldest', selected: f.sort === 'oldest' }, 'oldest first'));
   const size = h('select', { id: 'f-size', name: 'size' }, ...PAGE_SIZES.map((n) => h('option', { value: n, selected: String(n) === f.size }, String(n))));
   const form = h(
@@ -95,9 +97,8 @@ export async function instancesPage(main: HTMLElement, query: URLSearchParams): 
     all.checked = rows.length > 0 && chosen.length === rows.length;
   };
   const draw = () => {
-    const shown = rows.filter((r) => r.instanceID.startsWith(f.prefix)).sort((a, b) => (f.sort === 'newest' ? -1 : 1) * a.createdAt.localeCompare(b.createdAt));
     body.replaceChildren(
-      ...shown.map((r) => {
+      ...rows.map((r) => {
         const box = h('input', { type: 'checkbox', 'aria-label': `select ${r.instanceID}`, checked: selected.has(r.instanceID) });
         box.addEventListener('change', () => {
           if (box.checked) selected.add(r.instanceID);
@@ -107,7 +108,7 @@ export async function instancesPage(main: HTMLElement, query: URLSearchParams): 
         return h('tr', { 'data-instance': r.instanceID }, h('td', {}, box), h('th', { scope: 'row' }, link(routes.instance(r.instanceID), r.instanceID)), h('td', {}, link(routes.workflow(r.workflowName), r.workflowName)), h('td', {}, statusBadge(r.runtimeStatus)), h('td', {}, when(r.createdAt)), h('td', {}, when(r.lastUpdatedAt)));
       }),
     );
-    if (shown.length === 0) body.append(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No instances match.')));
+    if (rows.length === 0) body.append(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No instances match.')));
     prev.disabled = pageIndex === 0;
     next.disabled = nextToken === undefined;
     syncButtons();
@@ -128,13 +129,15 @@ export async function instancesPage(main: HTMLElement, query: URLSearchParams): 
       if (f.status) q.set('status', f.status);
       if (f.from) q.set('createdFrom', rfc3339(f.from));
       if (f.to) q.set('createdTo', rfc3339(f.to));
+      if (f.prefix) q.set('idPrefix', f.prefix);
+      q.set('order', f.sort === 'newest' ? 'desc' : 'asc');
       const token = tokens[pageIndex];
       if (token) q.set('pageToken', token);
       const page = await api<{ instances: InstanceSummary[]; nextPageToken?: string }>(`/api/v1/instances?${q}`);
       rows = page.instances;
       nextToken = page.nextPageToken;
       for (const id of [...selected]) if (!rows.some((r) => r.instanceID === id)) selected.delete(id);
-      status.textContent = `Page ${pageIndex + 1}: ${rows.length} instance(s)${f.prefix ? ` (${rows.filter((r) => r.instanceID.startsWith(f.prefix)).length} with id prefix '${f.prefix}')` : ''}. Updated ${new Date().toLocaleTimeString()}.`;
+      status.textContent = `Page ${pageIndex + 1}: ${rows.length} instance(s)${f.prefix ? ` with id prefix '${f.prefix}'` : ''}. Updated ${new Date().toLocaleTimeString()}.`;
       status.classList.remove('error');
       draw();
     } catch (err) {

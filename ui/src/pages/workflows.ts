@@ -3,27 +3,27 @@
  * The Workflows page (every registered definition with its instance counts by status, and the
  * definition editor) and one workflow's page (diagram, details, diagnostics, counts).
  */
-import { ApiError, api, type Diagnostic, type InstanceSummary, type WorkflowInfo } from '../api.js';
+import { ApiError, api, type Diagnostic, type WorkflowInfo } from '../api.js';
 import { definitionEditor } from '../definition-editor.js';
 import { diagramFigure } from '../diagram.js';
 import { h, link, pretty, replace, routes } from '../dom.js';
 
 const STATUSES = ['RUNNING', 'PENDING', 'SUSPENDED', 'COMPLETED', 'FAILED', 'TERMINATED'] as const;
-/** Instances counted per workflow (one list call); more show as "≥". */
-const COUNT_LIMIT = 1000;
-
-/** Counts of a workflow's instances by status, from one page of the list (bounded). */
-async function counts(workflowId: string): Promise<{ byStatus: Map<string, number>; more: boolean }> {
-  const page = await api<{ instances: InstanceSummary[]; nextPageToken?: string }>(`/api/v1/instances?workflow=${encodeURIComponent(workflowId)}&pageSize=${COUNT_LIMIT}`);
-  const byStatus = new Map<string, number>();
-  for (const i of page.instances) byStatus.set(i.runtimeStatus, (byStatus.get(i.runtimeStatus) ?? 0) + 1);
-  return { byStatus, more: page.nextPageToken !== undefined };
+/** The counts route's answer (GET /api/v1/workflows/{id}/counts): exact, every status present. */
+interface Counts {
+  counts: Record<string, number>;
+  total: number;
 }
 
-function countCells(c: { byStatus: Map<string, number>; more: boolean } | undefined, workflowId: string): HTMLElement[] {
+/** Counts of a workflow's instances by status: one GROUP BY on the server, however many exist. */
+function counts(workflowId: string): Promise<Counts> {
+  return api<Counts>(`/api/v1/workflows/${encodeURIComponent(workflowId)}/counts`);
+}
+
+function countCells(c: Counts | undefined, workflowId: string): HTMLElement[] {
   return STATUSES.map((s) => {
-    const n = c?.byStatus.get(s) ?? 0;
-    return h('td', { class: 'num', 'data-status': s }, c === undefined ? '…' : n === 0 ? '0' : link(routes.instances(`workflow=${encodeURIComponent(workflowId)}&status=${s}`), `${n}${c.more ? '+' : ''}`, { 'aria-label': `${n} ${s.toLowerCase()} instances of ${workflowId}` }));
+    const n = c?.counts[s] ?? 0;
+    return h('td', { class: 'num', 'data-status': s }, c === undefined ? '…' : n === 0 ? '0' : link(routes.instances(`workflow=${encodeURIComponent(workflowId)}&status=${s}`), String(n), { 'aria-label': `${n} ${s.toLowerCase()} instances of ${workflowId}` }));
   });
 }
 
