@@ -122,6 +122,8 @@ export const DiagnosticCode = {
   InvalidArgumentTypes: 'INVALID_ARGUMENT_TYPES',
   /** A graphql endpoint's schema cannot be read by introspection at validation (warning). */
   GraphqlUnreachable: 'GRAPHQL_UNREACHABLE',
+  /** A remote .proto file (or one it imports) of an rpc function cannot be fetched at validation (warning). */
+  RpcProtoUnreachable: 'RPC_PROTO_UNREACHABLE',
   /** An asyncapi function's document is not AsyncAPI 2.x, or its channels/servers are malformed. */
   InvalidAsyncApi: 'INVALID_ASYNCAPI',
   /** A remote AsyncAPI document cannot be fetched at validation (warning). */

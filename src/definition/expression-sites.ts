@@ -109,6 +109,25 @@ function closingBrace(text: string, from: number): number {
   return -1;
 }
 
+/**
+ * The `${ … }` expressions embedded in a graphql `selectionSet` (spec §Using Functions for GraphQL
+ * Service Invocations: each is evaluated before the call). `start`/`end` delimit `${ … }` in `text`
+ * (end just past the `}`); an entry with `end: -1` is a `${` that never closes.
+ */
+export function embeddedExpressions(text: string): Array<{ start: number; end: number; jq: string; offset: number }> {
+  const out: Array<{ start: number; end: number; jq: string; offset: number }> = [];
+  for (let start = text.indexOf('${'); start >= 0; ) {
+    const close = closingBrace(text, start + 2);
+    if (close < 0) {
+      out.push({ start, end: -1, jq: text.slice(start + 2), offset: start + 2 });
+      break;
+    }
+    out.push({ start, end: close + 1, jq: text.slice(start + 2, close), offset: start + 2 });
+    start = text.indexOf('${', close + 1);
+  }
+  return out;
+}
+
 /** The jq of an always-expression field: the inside of a whole `${ … }`, else the text as jq. */
 export function alwaysExpression(text: string): { jq: string; offset: number } {
   return wholeExpression(text) ?? { jq: text, offset: 0 };
@@ -139,6 +158,14 @@ export function expressionSites(doc: Obj, lookalikes: LiteralLookalike[] = []): 
     } else if (Array.isArray(v)) v.forEach((x, i) => value(x, joinPointer(pointer, i)));
     else if (isObject(v)) for (const [k, x] of Object.entries(v)) value(x, joinPointer(pointer, k));
   };
+  // A graphql selection set is GraphQL text with `${ … }` expressions inside it, each one a site.
+  const selectionSet = (v: unknown, pointer: string) => {
+    if (typeof v !== 'string') return;
+    for (const e of embeddedExpressions(v)) {
+      if (e.end < 0) lookalikes.push({ pointer, text: v.slice(e.start), kind: 'unterminated' });
+      else out.push({ pointer, text: v.slice(e.start, e.end), jq: e.jq, offset: 2 });
+    }
+  };
   const data = (v: unknown, pointer: string) => (typeof v === 'string' ? always(v, pointer) : value(v, pointer));
   const eventDataFilter = (f: unknown, pointer: string) => {
     if (!isObject(f)) return;
@@ -162,7 +189,10 @@ export function expressionSites(doc: Obj, lookalikes: LiteralLookalike[] = []): 
       always(action.condition, joinPointer(ap, 'condition'));
       const f = action.actionDataFilter;
       if (isObject(f)) for (const k of ['fromStateData', 'results', 'toStateData']) always(f[k], joinPointer(ap, 'actionDataFilter', k));
-      if (isObject(action.functionRef)) value(action.functionRef.arguments, joinPointer(ap, 'functionRef', 'arguments'));
+      if (isObject(action.functionRef)) {
+        value(action.functionRef.arguments, joinPointer(ap, 'functionRef', 'arguments'));
+        selectionSet(action.functionRef.selectionSet, joinPointer(ap, 'functionRef', 'selectionSet'));
+      }
       if (isObject(action.eventRef)) {
         data(action.eventRef.data, joinPointer(ap, 'eventRef', 'data'));
         value(action.eventRef.contextAttributes, joinPointer(ap, 'eventRef', 'contextAttributes'));

@@ -158,6 +158,7 @@ export function registerActivities(engine: Engine, lookup: (workflow: string, de
           workflow: w.graph.id,
           idempotencyKey: actx.idempotencyKey,
           signal: actx.signal,
+          ...trace(actx),
           // A subscribe waits as long as the action may (specs/asyncapi.md).
           waitMs: w.graph.nodes.get(input.state)?.timeouts.actionExecMs ?? ASYNCAPI_WAIT_MS,
           ...(actx.afterRecord ? { afterRecord: actx.afterRecord } : {}),

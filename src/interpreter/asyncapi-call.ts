@@ -27,6 +27,8 @@ export interface AsyncApiCall {
   /** The calling workflow's id (message source, component scopes). */
   workflow: string;
   idempotencyKey: string;
+  /** The action span's W3C traceparent: a published message carries it as the CloudEvent extension. */
+  traceparent?: string;
   signal?: AbortSignal;
   /** Longest wait of a subscribe operation (the action's timeout, else the default). */
   waitMs: number;
@@ -146,6 +148,8 @@ export async function callAsyncApi(host: ComponentHost, call: AsyncApiCall): Pro
         type: op.messageName ?? op.operationId,
         datacontenttype: 'application/json',
         data: payload,
+        // Distributed tracing extension of CloudEvents, as a publish: function sends it.
+        ...(call.traceparent !== undefined ? { traceparent: call.traceparent } : {}),
       };
       await host.publish({ pubsub, topic, event, signal: call.signal, caller: call.workflow });
       return null;

@@ -6,23 +6,11 @@
  * objects with bare keys), so a value cannot break out of its place in the selection. Also what
  * else the orchestration adds to an rpc/graphql/odata call's input (protocolCallExtras).
  */
+import { embeddedExpressions } from '../definition/expression-sites.js';
 import type { FunctionDef, FunctionRef } from '../definition/types.js';
 import { compileExpression } from '../expressions/index.js';
 import { WorkflowError } from '../errors.js';
 import { EXPRESSION_ERROR, type RunContext } from './run-context.js';
-
-/** Index just past the `}` that closes the `${` opened before `from`; -1 when unclosed. */
-function closing(text: string, from: number): number {
-  let depth = 1;
-  for (let i = from; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-    } else if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) return i + 1;
-  }
-  return -1;
-}
 
 /** A JSON value as a GraphQL value literal. */
 export function graphqlLiteral(v: unknown): string {
@@ -36,12 +24,11 @@ export function graphqlLiteral(v: unknown): string {
 export function interpolateSelectionSet(rc: RunContext, text: string, pointer: string, input: unknown): string {
   let out = '';
   let at = 0;
-  for (let start = text.indexOf('${'); start >= 0; start = text.indexOf('${', at)) {
-    const end = closing(text, start + 2);
+  for (const { start, end, jq } of embeddedExpressions(text)) {
     if (end < 0) throw new WorkflowError(EXPRESSION_ERROR, `selectionSet (${pointer}): '\${' at offset ${start} is never closed`, { nonRetryable: true });
     let compiled;
     try {
-      compiled = compileExpression(text.slice(start + 2, end - 1));
+      compiled = compileExpression(jq);
     } catch (err) {
       throw new WorkflowError(EXPRESSION_ERROR, `selectionSet (${pointer}): expression '${text.slice(start, end)}' does not compile: ${(err as Error).message}`, { nonRetryable: true });
     }

@@ -1,7 +1,8 @@
 /** Which strings are one whole `${ … }` expression (specs/semantics.md: expression fields). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alwaysExpression, valueExpression, wholeExpression } from '../../src/definition/expression-sites.js';
+import { alwaysExpression, embeddedExpressions, valueExpression, wholeExpression } from '../../src/definition/expression-sites.js';
+import { validateText } from '../../src/index.js';
 
 test('a whole ${ … } is an expression; its jq is the inside', () => {
   assert.deepEqual(wholeExpression('${ .a }'), { jq: ' .a ', offset: 2 });
@@ -27,4 +28,29 @@ test('several ${ } in one string, or text around one, is not one expression', ()
 test('an unbalanced ${ … } is still taken as one (broken) expression, so its error is reported', () => {
   assert.equal(wholeExpression('${ "Hello \\(.name" }')?.jq, ' "Hello \\(.name" ');
   assert.equal(wholeExpression('${ {name: .name, }')?.jq, ' {name: .name, ');
+});
+
+test('the ${ } expressions inside a graphql selectionSet are found, each with its jq', () => {
+  assert.deepEqual(embeddedExpressions('{ age(dog: ${ .isDog }) { years } }'), [{ start: 11, end: 22, jq: ' .isDog ', offset: 13 }]);
+  assert.deepEqual(embeddedExpressions('{ a(x: ${ {b: "}"} }) }').map((e) => e.jq), [' {b: "}"} ']);
+  assert.deepEqual(embeddedExpressions('{ id }'), []);
+  assert.equal(embeddedExpressions('{ a(x: ${ .x ').at(-1)?.end, -1);
+});
+
+test('validation compiles the expressions of a selectionSet: a jq error is at the selectionSet pointer and line', async () => {
+  const text = [
+    "id: gqlsel", "specVersion: '0.8'", 'functions:', '  - name: pet', '    type: graphql', "    operation: 'http://127.0.0.1:1/graphql#query#pet'",
+    'states:', '  - name: Call', '    type: operation', '    actions:', '      - functionRef:', '          refName: pet',
+    "          selectionSet: '{ name, age(dog: ${ .isDog | }) { years } }'", '      - functionRef:', '          refName: pet',
+    "          selectionSet: '{ name, age(dog: ${ .isDog }) { years } }'", '      - functionRef:', '          refName: pet',
+    "          selectionSet: '{ name, age(dog: ${ .isDog'", '    end: true', '',
+  ].join('\n');
+  const r = await validateText(text, 'sel.yaml');
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(errors.map((d) => [d.code, d.pointer, d.line]), [
+    ['INVALID_EXPRESSION', '/states/0/actions/0/functionRef/selectionSet', 13],
+    ['INVALID_EXPRESSION', '/states/0/actions/2/functionRef/selectionSet', 19],
+  ]);
+  assert.match(errors[0]!.message, /invalid expression '\$\{ \.isDog \| \}'/);
+  assert.match(errors[1]!.message, /unterminated expression/);
 });

@@ -1,7 +1,8 @@
 // Trace propagation through components (issue 13): a `binding:` call (bindings.http, a local HTTP
 // server) sends its action span as the traceparent header; a `publish:` function and a produced
 // event (pubsub.redis, real Redis) carry the CloudEvent traceparent extension — the action span
-// for the function, the instance span for the event produced at the end.
+// for the function, the instance span for the event produced at the end. An asyncapi publish
+// operation (over the same pubsub.redis) carries the action span's traceparent as well.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -84,4 +85,57 @@ states:
   assert.equal(announced?.traceparent, `00-${TRACE_ID}-${idOf('action callAnnounce')}-01`, 'publish: the action span');
   assert.equal(finished?.traceparent, `00-${TRACE_ID}-${idOf('workflow fanout')}-01`, 'a produced event at the end: the instance span');
   assert.ok(idOf('action callStore') && idOf('workflow fanout'));
+});
+
+test('an asyncapi publish carries the action span as the CloudEvent traceparent extension', { skip: redis.skip }, async () => {
+  const topic = uniqueName('swirl_trace_async');
+  const d = await componentDir({ 'bus.yaml': componentYaml('bus', 'pubsub.redis', { redisHost: redisHostOf(redis.url), consumerID: uniqueName('c') }) });
+  cleanups.push(d.cleanup);
+  const w = await componentDir({
+    'events.asyncapi.yaml': `
+asyncapi: '2.6.0'
+info: { title: Trace, version: '1.0.0' }
+servers:
+  cache: { url: '${redis.url}', protocol: redis }
+channels:
+  ${topic}:
+    servers: [cache]
+    publish:
+      operationId: announce
+      message: { name: Announced }
+`,
+    'notify.yaml': `
+id: notify
+specVersion: '0.8'
+start: Work
+functions:
+  - name: announce
+    type: asyncapi
+    operation: events.asyncapi.yaml#announce
+states:
+  - name: Work
+    type: operation
+    actions:
+      - name: callAsync
+        functionRef: { refName: announce, arguments: { y: 2 } }
+    end: true
+`,
+  });
+  cleanups.push(w.cleanup);
+  const exporter = new InMemorySpanExporter();
+  const host = await createHost({ store: 'memory', workflowsDir: w.dir, componentsDir: d.dir, engine: { pollIntervalMs: 20 }, tracing: { spanProcessors: [new SimpleSpanProcessor(exporter)] } });
+  cleanups.push(() => host.stop());
+  const got: CloudEventJson[] = [];
+  await host.start();
+  const sub = await host.components!.subscribe({ pubsub: 'bus', topic, handler: async (e) => void got.push(e) });
+  cleanups.push(() => sub.close());
+  await host.engine.client.start('notify', {}, { instanceId: 'n-1', traceparent: `00-${TRACE_ID}-${'e'.repeat(16)}-01` });
+  assert.equal((await host.engine.client.waitForCompletion('n-1', { timeoutMs: 15_000 })).runtimeStatus, 'COMPLETED');
+  await waitFor(() => got.length >= 1, 15_000, 'the asyncapi CloudEvent');
+  await host.tracer!.flush();
+  const span = exporter.getFinishedSpans().find((s) => s.name === 'action callAsync')?.spanContext().spanId;
+  assert.ok(span, 'the action has a span');
+  assert.equal(got[0]!.type, 'Announced');
+  assert.deepEqual(got[0]!.data, { y: 2 });
+  assert.equal(got[0]!.traceparent, `00-${TRACE_ID}-${span}-01`);
 });

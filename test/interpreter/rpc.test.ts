@@ -192,7 +192,7 @@ describe('rpc functions (gRPC)', () => {
     });
   });
 
-  it('a proto file at an http URL is fetched with the files it imports, once, and cached', async () => {
+  it('a proto file at an http URL is fetched with the files it imports by validation, then once by the caller, and cached', async () => {
     const fetched: string[] = [];
     const files: HttpServer = createServer((req, res) => {
       fetched.push(req.url!);
@@ -211,7 +211,63 @@ describe('rpc functions (gRPC)', () => {
       const r = await run(def, {});
       assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
       assert.deepEqual(r.output, { first: { fullName: 'Ada' }, second: '2' });
-      assert.deepEqual(fetched, ['/protos/pets.proto', '/protos/owner.proto']);
+      // Validation (its own private copy), then the first call; the second call uses the cache.
+      assert.deepEqual(fetched, ['/protos/pets.proto', '/protos/owner.proto', '/protos/pets.proto', '/protos/owner.proto']);
+    } finally {
+      await new Promise<void>((r) => files.close(() => r()));
+    }
+  });
+
+  it('validation checks a remote proto (with its imports) through the reach policy; an unreachable one is RPC_PROTO_UNREACHABLE', async () => {
+    const fetched: string[] = [];
+    const files: HttpServer = createServer((req, res) => {
+      fetched.push(req.url!);
+      const name = req.url!.replace(/^\/protos\//, '');
+      if (!['pets.proto', 'owner.proto'].includes(name)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(readFileSync(join(FIXTURES, name)));
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+      const url = `${base}/protos/pets.proto`;
+      // A port nothing listens on (taken, then released).
+      const closed = createServer();
+      await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+      const downPort = (closed.address() as AddressInfo).port;
+      await new Promise<void>((r) => closed.close(() => r()));
+      const rpc = (name: string, operation: string) => ({ name, type: 'rpc', operation, metadata: { address: '127.0.0.1:1' } });
+      const def = {
+        id: 'rpcremotecheck',
+        specVersion: '0.8',
+        functions: [rpc('good', `${url}#PetService#GetPet`), rpc('badMethod', `${url}#PetService#GetPett`), rpc('gone', `${base}/protos/gone.proto#PetService#GetPet`), rpc('down', `http://127.0.0.1:${downPort}/pets.proto#PetService#GetPet`)],
+        states: [{ name: 'Call', type: 'operation', actions: ['good', 'badMethod', 'gone', 'down'].map((refName) => ({ functionRef: { refName, arguments: refName === 'good' ? { petID: '1' } : {} } })), end: true }],
+      };
+      const r = await validateText(JSON.stringify(def), 'remote.json');
+      const found = r.diagnostics.map((d) => [d.severity, d.code, d.pointer]);
+      assert.deepEqual(found, [
+        ['error', 'UNKNOWN_METHOD', '/functions/1/operation'],
+        ['warning', 'RPC_PROTO_UNREACHABLE', '/functions/2/operation'],
+        ['warning', 'RPC_PROTO_UNREACHABLE', '/functions/3/operation'],
+        ['error', 'UNKNOWN_ARGUMENT', '/states/0/actions/0/functionRef/arguments/petID'],
+      ]);
+      const message = (code: string, pointer: string) => r.diagnostics.find((d) => d.code === code && d.pointer === pointer)!.message;
+      assert.match(message('UNKNOWN_METHOD', '/functions/1/operation'), /method 'GetPett' is not in service 'pets\.v1\.PetService'; did you mean 'GetPet'\?/);
+      assert.match(message('UNKNOWN_ARGUMENT', '/states/0/actions/0/functionRef/arguments/petID'), /did you mean 'petId'\?/);
+      assert.match(message('RPC_PROTO_UNREACHABLE', '/functions/2/operation'), /gone\.proto' failed with HTTP 404/);
+      assert.match(message('RPC_PROTO_UNREACHABLE', '/functions/3/operation'), new RegExp(`cannot fetch 'http://127\\.0\\.0\\.1:${downPort}/pets\\.proto': ECONNREFUSED`));
+      // The imported owner.proto was fetched too (the request message uses it), each file once.
+      assert.deepEqual(fetched.sort(), ['/protos/gone.proto', '/protos/owner.proto', '/protos/pets.proto']);
+
+      // Through a server's reach policy: an allowed prefix is fetched and checked; any other URL is
+      // refused before a request is made.
+      fetched.length = 0;
+      const allowed = await validateText(JSON.stringify({ ...def, functions: def.functions.slice(0, 2) , states: [{ ...def.states[0]!, actions: def.states[0]!.actions.slice(0, 2) }] }), '<input>', { unanchored: true, reach: { urlPrefixes: [`${base}/protos/`] } });
+      assert.deepEqual(allowed.diagnostics.map((d) => d.code), ['UNKNOWN_METHOD', 'UNKNOWN_ARGUMENT']);
+      assert.deepEqual(fetched.sort(), ['/protos/owner.proto', '/protos/pets.proto']);
+      fetched.length = 0;
+      const refused = await validateText(JSON.stringify({ ...def, functions: def.functions.slice(0, 1), states: [{ ...def.states[0]!, actions: def.states[0]!.actions.slice(0, 1) }] }), '<input>', { unanchored: true, reach: { urlPrefixes: ['https://protos.example.com/'] } });
+      assert.deepEqual(refused.diagnostics.map((d) => [d.code, d.pointer]), [['REFERENCE_NOT_ALLOWED', '/functions/0/operation']]);
+      assert.deepEqual(fetched, []);
     } finally {
       await new Promise<void>((r) => files.close(() => r()));
     }

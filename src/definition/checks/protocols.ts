@@ -4,16 +4,20 @@
  * .proto file (relative to the file the function is written in, with its imports) is loaded with
  * @grpc/proto-loader, its service and method must exist and be unary, and the literal argument names
  * of every functionRef calling it must be fields of the request message; an odata functionRef's
- * arguments must be `key`/`queryOptions` with known query options. A remote .proto is checked at
+ * arguments must be `key`/`queryOptions` with known query options. A remote .proto is fetched with
+ * its imports (definition/remote-proto.ts); one that cannot be fetched is a warning and is checked at
  * its first call. graphql functions: checks/graphql.ts.
  */
-import { dirname } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { load, type PackageDefinition } from '@grpc/proto-loader';
 import { DiagnosticCode, type Diagnostic } from '../diagnostic.js';
 import { isRelativeReference, relativeReferenceDiagnostic, resolveReference } from '../external.js';
 import { joinPointer } from '../json-pointer.js';
 import type { ParsedDocument } from '../parse.js';
-import { reachProblem } from '../reach.js';
+import { reachProblem, type ReachPolicy } from '../reach.js';
+import { mirrorRemoteProto } from '../remote-proto.js';
 import { Reporter } from '../report.js';
 import { closest, didYouMean } from '../suggest.js';
 import { actionsOf, isObject, states } from '../walk.js';
@@ -39,7 +43,8 @@ interface MethodShape {
   streaming: boolean;
 }
 
-type Loaded = { ok: true; def: PackageDefinition } | { ok: false; reason: string };
+/** A loaded proto tree, or why not (`kind` for a remote one: see MirrorOutcome; else it does not load). */
+type Loaded = { ok: true; def: PackageDefinition } | { ok: false; reason: string; kind?: 'unreachable' | 'invalid' | 'refused' };
 
 async function loadProto(path: string): Promise<Loaded> {
   try {
@@ -49,6 +54,18 @@ async function loadProto(path: string): Promise<Loaded> {
     if (e.code === 'ENOENT' && e.path === path) return { ok: false, reason: 'no such file' };
     // proto-loader names absolute paths: keep the message, drop the machine's folders.
     return { ok: false, reason: (e.message ?? String(err)).split(dirname(path) + '/').join('') };
+  }
+}
+
+/** A remote proto tree, mirrored into a private folder that is removed once it is loaded. */
+async function loadRemoteProto(url: string, reach: ReachPolicy | undefined): Promise<Loaded> {
+  const dir = await mkdtemp(join(tmpdir(), 'swirl-proto-check-'));
+  try {
+    const mirrored = await mirrorRemoteProto(new URL(url), dir, reach);
+    if (!mirrored.ok) return mirrored;
+    return await loadProto(mirrored.main);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -78,12 +95,16 @@ async function checkRpc(site: FunctionSite, workflow: ParsedDocument, cache: Map
     report();
     return undefined;
   }
-  if (target.kind === 'url') return undefined; // fetched and checked at the first call
-  let loading = cache.get(target.path);
-  if (!loading) cache.set(target.path, (loading = loadProto(target.path)));
+  const key = target.kind === 'url' ? target.url : target.path;
+  let loading = cache.get(key);
+  if (!loading) cache.set(key, (loading = target.kind === 'url' ? loadRemoteProto(target.url, workflow.reach) : loadProto(target.path)));
   const loaded = await loading;
   if (!loaded.ok) {
-    if (loaded.reason === 'no such file') r.error(DiagnosticCode.FileNotFound, pointer, `cannot load the proto file of this rpc function from '${uri}': no such file`, { hint: `the path is relative to the workflow file (${workflow.file}), or write an absolute path or URL` });
+    if (loaded.kind === 'unreachable') {
+      r.warning(DiagnosticCode.RpcProtoUnreachable, pointer, `cannot read the proto file '${uri}' to check service '${service}' and method '${method}': ${loaded.reason}`, { hint: 'it is checked at the first call instead' });
+    } else if (loaded.kind === 'refused') r.error(DiagnosticCode.ReferenceNotAllowed, pointer, `the proto file '${uri}' of this rpc function imports a file that is not allowed: ${loaded.reason}`);
+    else if (loaded.kind === 'invalid') r.error(DiagnosticCode.InvalidProto, pointer, `the proto file '${uri}' does not load: ${loaded.reason}`, { hint: 'imports resolve against the folder of the proto file' });
+    else if (loaded.reason === 'no such file') r.error(DiagnosticCode.FileNotFound, pointer, `cannot load the proto file of this rpc function from '${uri}': no such file`, { hint: `the path is relative to the workflow file (${workflow.file}), or write an absolute path or URL` });
     else r.error(DiagnosticCode.InvalidProto, pointer, `the proto file '${uri}' does not load: ${loaded.reason}`, { hint: 'imports resolve against the folder of the proto file' });
     report();
     return undefined;
