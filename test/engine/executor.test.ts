@@ -188,7 +188,12 @@ describe('executor: timers, time and ids', () => {
       ctx.logger.info('after', { n: 1 });
     };
     execute(fn, [ev.orchStarted(), ev.started(), ev.scheduled(1, 'a')], [ev.orchStarted(), ev.completed(1)], { logger });
-    assert.deepEqual(lines, [['after', { n: 1, instanceId: ID, orchestration: 'wf' }]]);
+    assert.equal(lines.length, 1);
+    const [message, meta] = lines[0] as [string, Record<string, unknown>];
+    assert.equal(message, 'after');
+    // The trace id is the execution's (specs/observability.md "Logs"): 32 hex digits, never all zero.
+    assert.match(String(meta.traceId), /^(?!0{32})[0-9a-f]{32}$/);
+    assert.deepEqual({ ...meta, traceId: undefined }, { n: 1, instanceId: ID, orchestration: 'wf', traceId: undefined });
   });
 
   it('records the custom status', () => {
