@@ -285,7 +285,7 @@ test('a failed instance shows its error and its failed state', { skip }, async (
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
-test('suspend, resume and terminate from the instance page (after a confirmation), bulk purge from the list, rerun from a state', { skip }, async () => {
+test('suspend, resume and terminate from the instance page (after a confirmation), bulk purge from the list, rerun from a state, bulk terminate', { skip }, async () => {
   await page.goto(`${server.base}/ui/#/instances/ap-2`);
   await page.getByRole('button', { name: 'Suspend' }).click();
   await until('ap-2 to be suspended', async () => (await statusOf('ap-2')) === 'SUSPENDED');
@@ -322,6 +322,16 @@ test('suspend, resume and terminate from the instance page (after a confirmation
   await page.locator('.diagram g[data-state="AwaitDecision"].swd-current').waitFor();
   const detail = (await call(`/api/v1/instances/${encodeURIComponent(rerunId)}`)) as { currentStates: { state: string }[] };
   assert.deepEqual(detail.currentStates.map((c) => c.state), ['AwaitDecision']);
+
+  // Bulk terminate from the list, after its confirmation: the waiting rerun instance stops.
+  await page.goto(`${server.base}/ui/#/instances`);
+  await page.locator(`#instances tr[data-instance="${rerunId}"]`).waitFor();
+  await page.getByLabel(`select ${rerunId}`).check();
+  await page.locator('#bulk-terminate').click();
+  const confirm = page.getByRole('dialog');
+  assert.match(await confirm.innerText(), /Terminate 1 running instance/);
+  await confirm.getByRole('button', { name: 'Terminate 1' }).click();
+  await until('the rerun instance to be terminated', async () => (await statusOf(rerunId)) === 'TERMINATED');
 });
 
 test('a pasted invalid definition shows its diagnostic at the right line', { skip }, async () => {
