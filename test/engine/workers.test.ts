@@ -374,15 +374,18 @@ for (const kind of STORE_KINDS) {
       const setup = (e: Engine): void => {
         e.registerActivity('slow', async () => {
           runs++;
-          await sleep(1000);
+          await sleep(3000);
           return 'ok';
         });
         e.registerOrchestration('one', function* (ctx) {
           return yield ctx.callActivity('slow');
         });
       };
-      const a = await engineOn(stores.a, setup, { leaseMs: 150 });
-      const b = await engineOn(stores.b, setup, { leaseMs: 150 });
+      // Five leases long. The lease is 600 ms, not less: on a loaded 2-core CI machine a renewal
+      // (an fsync'd write) can be late by more than 100 ms, and a lease that really expires is
+      // taken over and run again by design (at least once) — not what this test is about.
+      const a = await engineOn(stores.a, setup, { leaseMs: 600 });
+      const b = await engineOn(stores.b, setup, { leaseMs: 600 });
       const done = await a.client.waitForCompletion(await a.client.start('one'), { timeoutMs: 10_000 });
       assert.equal(done.output, 'ok');
       assert.equal(runs, 1);
