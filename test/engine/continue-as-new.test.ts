@@ -62,7 +62,7 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('self-send', 0);
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 3000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.runtimeStatus, 'COMPLETED');
       assert.equal(r.output, 'hello');
     });
@@ -93,12 +93,12 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('order', 0);
-      await engine.client.waitForStart(id, { timeoutMs: 3000 });
+      await engine.client.waitForStart(id, { timeoutMs: 60_000 });
       await engine.client.raiseEvent(id, 'x', 1);
       await until(async () => (await engine.client.history(id)).some((e) => e.type === EventType.EventRaised), 3000, 'x=1 recorded');
       armed = id;
       await engine.client.raiseEvent(id, 'go');
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 3000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.deepEqual(r.output, [1, 2]);
       await engine.stop();
       await inner.close();
@@ -182,7 +182,7 @@ for (const kind of STORE_KINDS) {
       }
       await atCycle(N);
       release();
-      await engine.client.waitForCompletion(hold, { timeoutMs: 3000 });
+      await engine.client.waitForCompletion(hold, { timeoutMs: 60_000 });
       await until(() => sideRuns.includes(N), 3000, 'the current execution\'s activity');
       assert.deepEqual(sideRuns, [N], 'only the current execution\'s activity ran');
       const left = await leftovers(engine.store, id);
@@ -206,7 +206,7 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('last-words');
-      assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 3000 })).runtimeStatus, 'COMPLETED');
+      assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
       await new Promise((r) => setTimeout(r, 150));
       assert.deepEqual(sideRuns, []);
       assert.deepEqual(await leftovers(engine.store, id), { timers: 0, messages: 0, tasks: 0 });
@@ -238,7 +238,7 @@ for (const kind of STORE_KINDS) {
       await engine.start();
       const id = await engine.client.start('fire-and-forget', 0);
       // The instance completes while its slow fire-and-forget call is still running.
-      assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 3000 })).runtimeStatus, 'COMPLETED');
+      assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
       await until(() => runs.length === 3, 3000, 'the three detached calls to start');
       release();
       await until(async () => (await leftovers(engine.store, id)).tasks === 0, 3000, 'the detached tasks to finish');

@@ -19,15 +19,15 @@ describe('definition versions', () => {
     engine.registerOrchestration('wf', fn('one'), { version: '1', definitionHash: 'h1' });
     await engine.start();
     const a = await engine.client.start('wf');
-    await engine.client.waitForStart(a, { timeoutMs: 5000 });
+    await engine.client.waitForStart(a, { timeoutMs: 60_000 });
     engine.registerOrchestration('wf', fn('two'), { version: '1', definitionHash: 'h2' });
     engine.registerOrchestration('wf', fn('ignored'), { version: '1', definitionHash: 'h2' }); // same hash: idempotent
     const b = await engine.client.start('wf');
     assert.deepEqual([(await engine.client.get(a))?.definitionHash, (await engine.client.get(b))?.definitionHash], ['h1', 'h2']);
     await engine.client.raiseEvent(a, 'go', 'a');
     await engine.client.raiseEvent(b, 'go', 'b');
-    assert.equal((await engine.client.waitForCompletion(a, { timeoutMs: 5000 })).output, 'one:a');
-    assert.equal((await engine.client.waitForCompletion(b, { timeoutMs: 5000 })).output, 'two:b');
+    assert.equal((await engine.client.waitForCompletion(a, { timeoutMs: 60_000 })).output, 'one:a');
+    assert.equal((await engine.client.waitForCompletion(b, { timeoutMs: 60_000 })).output, 'two:b');
     await engine.stop();
   });
 
@@ -52,7 +52,7 @@ describe('definition versions', () => {
     assert.ok(logs.some((m) => m.includes("no worker registered for 'wf' (definition h1)")), logs.join('\n'));
     // The version arrives (a deploy that loads it): the instance runs on it.
     b.registerOrchestration('wf', fn('one'), { definitionHash: 'h1', current: false });
-    assert.equal((await b.client.waitForCompletion(id, { timeoutMs: 5000 })).output, 'one:x');
+    assert.equal((await b.client.waitForCompletion(id, { timeoutMs: 60_000 })).output, 'one:x');
     // Registered for replay only: new instances still start on h2.
     assert.equal((await b.client.get(await b.client.start('wf')))?.definitionHash, 'h2');
     await b.stop();
@@ -70,14 +70,14 @@ describe('definition versions', () => {
     engine.registerOrchestration('loop', loop('one'), { version: 'a', definitionHash: 'h1' });
     await engine.start();
     const id = await engine.client.start('loop', 0);
-    await engine.client.waitForStart(id, { timeoutMs: 5000 });
+    await engine.client.waitForStart(id, { timeoutMs: 60_000 });
     engine.registerOrchestration('loop', loop('two'), { version: 'b', definitionHash: 'h2' });
     await engine.client.raiseEvent(id, 'next');
     for (let i = 0; i < 200 && (await engine.client.get(id))?.definitionHash !== 'h2'; i++) await new Promise((r) => setTimeout(r, 10));
     const moved = await engine.client.get(id);
     assert.deepEqual([moved?.definitionHash, moved?.definitionVersion], ['h2', 'b']);
     await engine.client.raiseEvent(id, 'next');
-    assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 5000 })).output, 'two');
+    assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).output, 'two');
     await engine.stop();
   });
 

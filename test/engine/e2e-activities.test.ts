@@ -16,7 +16,7 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('chain', 0);
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.runtimeStatus, 'COMPLETED');
       assert.equal(r.output, 3);
       assert.equal(r.input, 0);
@@ -37,7 +37,7 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => engine.client.start('chain', i)));
-      const results = await Promise.all(ids.map((id) => engine.client.waitForCompletion(id, { timeoutMs: 10_000 })));
+      const results = await Promise.all(ids.map((id) => engine.client.waitForCompletion(id, { timeoutMs: 60_000 })));
       assert.deepEqual(results.map((r) => r.output), Array.from({ length: 50 }, (_, i) => i + 3));
     });
 
@@ -58,12 +58,12 @@ for (const kind of STORE_KINDS) {
         }
       });
       await engine.start();
-      const a = await engine.client.waitForCompletion(await engine.client.start('uncaught'), { timeoutMs: 5000 });
+      const a = await engine.client.waitForCompletion(await engine.client.start('uncaught'), { timeoutMs: 60_000 });
       assert.equal(a.runtimeStatus, 'FAILED');
       assert.equal(a.failure?.code, 'TASK_FAILED');
       assert.equal(a.failure?.message, "activity 'boom' (task #1) failed: kaput");
       assert.equal(a.failure?.inner?.errorType, 'TypeError');
-      const b = await engine.client.waitForCompletion(await engine.client.start('caught'), { timeoutMs: 5000 });
+      const b = await engine.client.waitForCompletion(await engine.client.start('caught'), { timeoutMs: 60_000 });
       assert.equal(b.output, "activity 'boom' (task #1) failed: kaput");
     });
 
@@ -80,7 +80,7 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('retrying', 4, { instanceId: 'retry-1' });
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.output, 40);
       const key = `retry-1:${(await engine.client.get(id))!.executionId}:1`;
       assert.deepEqual(seen, [
@@ -103,7 +103,7 @@ for (const kind of STORE_KINDS) {
         yield ctx.callActivity('never', undefined, { retry: { maxAttempts: 2, firstRetryIntervalMs: 1 } });
       });
       await engine.start();
-      const r = await engine.client.waitForCompletion(await engine.client.start('giveup'), { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(await engine.client.start('giveup'), { timeoutMs: 60_000 });
       assert.equal(r.runtimeStatus, 'FAILED');
       assert.match(r.failure!.message, /failed after 2 attempt\(s\): still broken/);
       assert.equal(calls, 2);
@@ -120,7 +120,7 @@ for (const kind of STORE_KINDS) {
         return yield ctx.callActivity('look');
       });
       await engine.start();
-      await engine.client.waitForCompletion(await engine.client.start('one', undefined, { instanceId: 'ctx-1' }), { timeoutMs: 5000 });
+      await engine.client.waitForCompletion(await engine.client.start('one', undefined, { instanceId: 'ctx-1' }), { timeoutMs: 60_000 });
       assert.equal(ctxSeen?.instanceId, 'ctx-1');
       assert.equal(ctxSeen?.name, 'look');
       assert.equal(ctxSeen?.deliveryCount, 1);
@@ -135,7 +135,7 @@ for (const kind of STORE_KINDS) {
         yield ctx.callActivity('big');
       });
       await engine.start();
-      const b = await engine.client.waitForCompletion(await engine.client.start('huge'), { timeoutMs: 5000 });
+      const b = await engine.client.waitForCompletion(await engine.client.start('huge'), { timeoutMs: 60_000 });
       assert.equal(b.failure?.inner?.code, 'PAYLOAD_TOO_LARGE');
       assert.match(b.failure!.message, /result of activity 'big' is 2002 bytes, over the limit of 1000 bytes/);
     });
@@ -148,7 +148,7 @@ for (const kind of STORE_KINDS) {
         return all.reduce((a, b) => a + b, 0);
       });
       await engine.start();
-      const r = await engine.client.waitForCompletion(await engine.client.start('fan', 100), { timeoutMs: 10_000 });
+      const r = await engine.client.waitForCompletion(await engine.client.start('fan', 100), { timeoutMs: 60_000 });
       assert.equal(r.output, 328350);
     });
   });

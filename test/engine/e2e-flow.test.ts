@@ -18,11 +18,11 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('sleeper');
-      await engine.client.waitForStart(id, { timeoutMs: 5000 });
+      await engine.client.waitForStart(id, { timeoutMs: 60_000 });
       await new Promise((r) => setTimeout(r, 50));
       assert.equal((await engine.client.get(id))?.runtimeStatus, 'RUNNING');
       clock.advance(60 * 60 * 1000);
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.output, 60 * 60 * 1000);
       const fired = (await engine.client.history(id)).find((e) => e.type === 'TimerFired');
       assert.ok(fired && fired.type === 'TimerFired' && fired.timerId === 1);
@@ -41,7 +41,7 @@ for (const kind of STORE_KINDS) {
       await engine.client.raiseEvent(id, 'approval', { by: 'early' });
       await until(async () => (await engine.client.history(id)).some((e) => e.type === 'TimerFired'), 5000, 'the timer');
       await engine.client.raiseEvent(id, 'Approval', { by: 'late' });
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.deepEqual(r.output, [{ by: 'early' }, { by: 'late' }]);
     });
 
@@ -57,11 +57,11 @@ for (const kind of STORE_KINDS) {
       await engine.start();
       const slow = await engine.client.start('approve-or-timeout');
       const fast = await engine.client.start('approve-or-timeout');
-      await engine.client.waitForStart(slow, { timeoutMs: 5000 });
+      await engine.client.waitForStart(slow, { timeoutMs: 60_000 });
       await engine.client.raiseEvent(fast, 'approval', 'yes');
-      assert.deepEqual((await engine.client.waitForCompletion(fast, { timeoutMs: 5000 })).output, { approved: 'yes' });
+      assert.deepEqual((await engine.client.waitForCompletion(fast, { timeoutMs: 60_000 })).output, { approved: 'yes' });
       clock.advance(24 * 3600 * 1000);
-      assert.equal((await engine.client.waitForCompletion(slow, { timeoutMs: 5000 })).output, 'timed out');
+      assert.equal((await engine.client.waitForCompletion(slow, { timeoutMs: 60_000 })).output, 'timed out');
     });
 
     it('starts a scheduled instance at its start time, PENDING until then', async () => {
@@ -78,7 +78,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(pending?.runtimeStatus, 'PENDING');
       assert.equal(pending?.scheduledStartAt?.getTime(), startAt);
       clock.set(startAt);
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.output, startAt);
     });
     it('terminates a scheduled instance before it starts', async () => {
@@ -92,7 +92,7 @@ for (const kind of STORE_KINDS) {
       await engine.start();
       const id = await engine.client.start('never-runs', undefined, { startAt: clock.now() + 60_000 });
       await engine.client.terminate(id, { output: 'cancelled' });
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.runtimeStatus, 'TERMINATED');
       assert.equal(r.output, 'cancelled');
       clock.advance(120_000);
@@ -121,7 +121,7 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('parent', [1, 2, 3], { instanceId: 'p1' });
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.deepEqual(r.output, { results: [2, 4, 6], error: "sub-orchestration 'child' (task #4) failed: negative input" });
       const child = await engine.client.get('p1:0001');
       assert.equal(child?.runtimeStatus, 'COMPLETED');
@@ -154,7 +154,7 @@ for (const kind of STORE_KINDS) {
       await until(async () => ((await engine.client.get('child-ghost'))?.waitingFor ?? '').includes("no worker registered for 'ghost'"), 5000, 'the child waiting');
       assert.equal((await engine.client.get('child-ghost'))?.runtimeStatus, 'PENDING');
       engine.registerOrchestration('ghost', () => 'ghost ran');
-      const r = await engine.client.waitForCompletion(parent, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(parent, { timeoutMs: 60_000 });
       assert.deepEqual(r.output, [
         "sub-orchestration 'wait' (task #1) failed: cannot start sub-orchestration 'wait': an instance with id 'busy' is already running",
         'ghost ran',
@@ -176,7 +176,7 @@ for (const kind of STORE_KINDS) {
       await engine.start();
       const id = await engine.client.start('counter', 0);
       await engine.client.raiseEvent(id, 'final', 'kept');
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.deepEqual(r.output, { n: 3, e: 'kept' });
       const history = await engine.client.history(id);
       const started = history.filter((e) => e.type === 'ExecutionStarted');
@@ -197,7 +197,7 @@ for (const kind of STORE_KINDS) {
       const id = await engine.client.start('abandoning', undefined);
       await until(async () => (await engine.client.history(id)).some((h) => h.type === 'TimerFired'), 5000, 'the timer');
       await engine.client.raiseEvent(id, 'x', 42);
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.deepEqual(r.output, { x: 42, staleDone: false });
     });
 
@@ -218,7 +218,7 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('looping', 0, { instanceId: 'loop-keys' });
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.output, 3);
       assert.equal(keys.length, 3);
       // task #1 in each of three executions: same instance, same task id, different keys
@@ -239,7 +239,7 @@ for (const kind of STORE_KINDS) {
       await until(async () => (await engine.client.get(id))?.customStatus !== undefined, 5000, 'custom status');
       assert.deepEqual((await engine.client.get(id))?.customStatus, { stage: 'waiting for go' });
       await engine.client.raiseEvent(id, 'go');
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.customStatus, 'done');
     });
 
@@ -250,14 +250,14 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('pausable');
-      await engine.client.waitForStart(id, { timeoutMs: 5000 });
+      await engine.client.waitForStart(id, { timeoutMs: 60_000 });
       await engine.client.suspend(id, 'maintenance');
       await until(async () => (await engine.client.get(id))?.runtimeStatus === 'SUSPENDED', 5000, 'SUSPENDED');
       await engine.client.raiseEvent(id, 'go', 42);
       await until(async () => (await engine.client.history(id)).some((e) => e.type === 'EventRaised'), 5000, 'event recorded');
       assert.equal((await engine.client.get(id))?.runtimeStatus, 'SUSPENDED');
       await engine.client.resume(id);
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.output, 42);
     });
 
@@ -273,7 +273,7 @@ for (const kind of STORE_KINDS) {
       await engine.start();
       const rx = await engine.client.start('receiver');
       await engine.client.start('sender', rx);
-      assert.equal((await engine.client.waitForCompletion(rx, { timeoutMs: 5000 })).output, 'hello');
+      assert.equal((await engine.client.waitForCompletion(rx, { timeoutMs: 60_000 })).output, 'hello');
     });
   });
 }

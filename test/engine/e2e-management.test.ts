@@ -26,11 +26,11 @@ for (const kind of STORE_KINDS) {
       const id = await engine.client.start('tree', undefined, { instanceId: 'tree-1' });
       await until(async () => (await engine.client.list({ parentInstanceId: id })).instances.filter((c) => c.runtimeStatus === 'RUNNING').length === 2, 5000, 'children running');
       await engine.client.terminate(id, { output: { reason: 'operator' } });
-      const r = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.runtimeStatus, 'TERMINATED');
       assert.deepEqual(r.output, { reason: 'operator' });
       for (const child of ['tree-1:0001', 'tree-1:0002']) {
-        assert.equal((await engine.client.waitForCompletion(child, { timeoutMs: 5000 })).runtimeStatus, 'TERMINATED');
+        assert.equal((await engine.client.waitForCompletion(child, { timeoutMs: 60_000 })).runtimeStatus, 'TERMINATED');
       }
       // terminating a finished instance changes nothing
       await engine.client.terminate(id, { output: 'again' });
@@ -55,7 +55,7 @@ for (const kind of STORE_KINDS) {
       const id = await engine.client.start('runs-long');
       await until(() => started, 5000, 'activity started');
       await engine.client.terminate(id);
-      assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 5000 })).runtimeStatus, 'TERMINATED');
+      assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).runtimeStatus, 'TERMINATED');
       await until(() => abortedWith !== '', 5000, 'abort');
       assert.equal(abortedWith, `instance '${id}' has ended`);
     });
@@ -65,7 +65,7 @@ for (const kind of STORE_KINDS) {
       const id = await engine.client.start('tree', undefined, { instanceId: 'tree-2' });
       await until(async () => (await engine.client.list({ parentInstanceId: id, statuses: ['RUNNING'] })).instances.length === 2, 5000, 'children');
       await engine.client.terminate(id, { recursive: false });
-      await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       await new Promise((r) => setTimeout(r, 60));
       assert.equal((await engine.client.get('tree-2:0001'))?.runtimeStatus, 'RUNNING');
     });
@@ -73,7 +73,7 @@ for (const kind of STORE_KINDS) {
     it('purges one instance, refuses a running one, and purges recursively', async () => {
       const engine = await managed(kind);
       const q = await engine.client.start('quick', 1);
-      await engine.client.waitForCompletion(q, { timeoutMs: 5000 });
+      await engine.client.waitForCompletion(q, { timeoutMs: 60_000 });
       assert.deepEqual(await engine.client.purge(q), { deletedInstanceCount: 1 });
       assert.equal(await engine.client.get(q), undefined);
       await rejectsWithCode(engine.client.history(q), 'INSTANCE_NOT_FOUND');
@@ -85,13 +85,13 @@ for (const kind of STORE_KINDS) {
       const t = await engine.client.start('tree', undefined, { instanceId: 'tree-3' });
       await until(async () => (await engine.client.list({ parentInstanceId: t, statuses: ['RUNNING'] })).instances.length === 2, 5000, 'children');
       await engine.client.raiseEvent('tree-3:0001', 'go', 1);
-      await engine.client.waitForCompletion('tree-3:0001', { timeoutMs: 5000 });
+      await engine.client.waitForCompletion('tree-3:0001', { timeoutMs: 60_000 });
       await engine.client.terminate(t, { recursive: false });
-      await engine.client.waitForCompletion(t, { timeoutMs: 5000 });
+      await engine.client.waitForCompletion(t, { timeoutMs: 60_000 });
       const childRunning = await rejectsWithCode(engine.client.purge(t), 'INSTANCE_NOT_TERMINAL');
       assert.match(childRunning.message, /sub-orchestration 'tree-3:0002' is RUNNING/);
       await engine.client.terminate('tree-3:0002');
-      await engine.client.waitForCompletion('tree-3:0002', { timeoutMs: 5000 });
+      await engine.client.waitForCompletion('tree-3:0002', { timeoutMs: 60_000 });
       assert.deepEqual(await engine.client.purge(t), { deletedInstanceCount: 3 });
       assert.equal((await engine.client.list({ name: 'wait' })).instances.some((i) => i.instanceId.startsWith('tree-3')), false);
     });
@@ -103,7 +103,7 @@ for (const kind of STORE_KINDS) {
       clock.advance(60_000);
       const recent = await engine.client.start('quick', 'c');
       const running = await engine.client.start('wait');
-      for (const id of [...old, recent]) await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      for (const id of [...old, recent]) await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       await rejectsWithCode(engine.client.purgeInstances({ statuses: ['RUNNING'] }), 'INVALID_ARGUMENT');
       const res = await engine.client.purgeInstances({ statuses: ['COMPLETED'], createdTo: clock.now() - 30_000 });
       assert.deepEqual(res, { deletedInstanceCount: 2 });
@@ -121,7 +121,7 @@ for (const kind of STORE_KINDS) {
         clock.advance(1000);
       }
       await engine.client.start('wait', undefined, { instanceId: 'w-0' });
-      for (const id of ids) await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      for (const id of ids) await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       const seen: string[] = [];
       let pageToken: string | undefined;
       let pages = 0;
@@ -148,9 +148,9 @@ for (const kind of STORE_KINDS) {
       const err = await rejectsWithCode(engine.client.start('wait', undefined, { instanceId: 'dup' }), 'INSTANCE_EXISTS');
       assert.match(err.message, /an instance with id 'dup'/);
       await engine.client.raiseEvent('dup', 'go', 'first');
-      assert.equal((await engine.client.waitForCompletion('dup', { timeoutMs: 5000 })).output, 'first');
+      assert.equal((await engine.client.waitForCompletion('dup', { timeoutMs: 60_000 })).output, 'first');
       await engine.client.start('quick', 'second', { instanceId: 'dup' });
-      const r = await engine.client.waitForCompletion('dup', { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion('dup', { timeoutMs: 60_000 });
       assert.equal(r.name, 'quick');
       assert.equal(r.output, 'second');
       await rejectsWithCode(engine.client.start('quick', 'third', { instanceId: 'dup', reusePolicy: 'REJECT' }), 'INSTANCE_EXISTS');
@@ -184,14 +184,14 @@ for (const kind of STORE_KINDS) {
       assert.equal(await engine.client.get('big'), undefined);
       assert.deepEqual((await engine.client.list()).instances.map((i) => i.instanceId), ['ok-1']);
       await engine.client.raiseEvent(w, 'go', 'fine');
-      assert.equal((await engine.client.waitForCompletion(w, { timeoutMs: 5000 })).output, 'fine');
+      assert.equal((await engine.client.waitForCompletion(w, { timeoutMs: 60_000 })).output, 'fine');
     });
 
     it('fails an instance whose output is over the limit', async () => {
       const engine = await makeEngine(kind, { maxPayloadBytes: 100 });
       engine.registerOrchestration('bloat', () => 'y'.repeat(200));
       await engine.start();
-      const r = await engine.client.waitForCompletion(await engine.client.start('bloat'), { timeoutMs: 5000 });
+      const r = await engine.client.waitForCompletion(await engine.client.start('bloat'), { timeoutMs: 60_000 });
       assert.equal(r.runtimeStatus, 'FAILED');
       assert.equal(r.failure?.code, 'PAYLOAD_TOO_LARGE');
       assert.match(r.failure!.message, /output of orchestration 'bloat' is 202 bytes/);

@@ -56,7 +56,7 @@ export function track(engine: Engine): Engine {
 }
 
 /** Waits until `check` returns true (polling every 5 ms), or fails after `timeoutMs`. */
-export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -30,9 +30,9 @@ for (const kind of STORE_KINDS) {
       await until(async () => (await engine.client.get(parent))?.runtimeStatus === 'SUSPENDED', 3000, 'parent suspended');
       await until(async () => (await engine.client.history(parent)).some((e) => e.type === EventType.SubOrchestrationInstanceFailed), 3000, 'refusal recorded (held back)');
       await engine.client.terminate(parent);
-      assert.equal((await engine.client.waitForCompletion(parent, { timeoutMs: 3000 })).runtimeStatus, 'TERMINATED');
+      assert.equal((await engine.client.waitForCompletion(parent, { timeoutMs: 60_000 })).runtimeStatus, 'TERMINATED');
       await engine.client.raiseEvent('taken', 'go', 'mine');
-      const other = await engine.client.waitForCompletion('taken', { timeoutMs: 3000 });
+      const other = await engine.client.waitForCompletion('taken', { timeoutMs: 60_000 });
       assert.equal(other.runtimeStatus, 'COMPLETED', 'the unrelated instance was not terminated');
       assert.equal(other.output, 'mine');
     });
@@ -49,7 +49,7 @@ for (const kind of STORE_KINDS) {
       await engine.start();
       await until(async () => (await engine.client.get('real-child'))?.runtimeStatus === 'RUNNING', 3000, 'child running');
       await engine.client.terminate(parent);
-      assert.equal((await engine.client.waitForCompletion('real-child', { timeoutMs: 3000 })).runtimeStatus, 'TERMINATED');
+      assert.equal((await engine.client.waitForCompletion('real-child', { timeoutMs: 60_000 })).runtimeStatus, 'TERMINATED');
     });
 
     it('finding 3: terminate as a parent (the interpreter ending its async subflows) reaches only its own children', async () => {
@@ -72,7 +72,7 @@ for (const kind of STORE_KINDS) {
       );
       assert.equal(refused, 'NOT_A_CHILD');
       await engine.client.terminate('kid', { asParent });
-      assert.equal((await engine.client.waitForCompletion('kid', { timeoutMs: 3000 })).runtimeStatus, 'TERMINATED');
+      assert.equal((await engine.client.waitForCompletion('kid', { timeoutMs: 60_000 })).runtimeStatus, 'TERMINATED');
       await new Promise((r) => setTimeout(r, 100));
       assert.equal((await engine.client.get('stranger'))?.runtimeStatus, 'RUNNING', 'the unrelated instance keeps running');
     });

@@ -36,9 +36,9 @@ for (const kind of STORE_KINDS) {
       await until(async () => (await store.findWaitingInstances('ship/A')).length === 0, 3000, 'ship/A removed');
       assert.deepEqual(await store.findWaitingInstances('pay/B'), [b], 'the other instance still waits');
       await engine.client.raiseEvent(a, 'done', null);
-      assert.equal((await engine.client.waitForCompletion(a, { timeoutMs: 3000 })).output, 'paid-A');
+      assert.equal((await engine.client.waitForCompletion(a, { timeoutMs: 60_000 })).output, 'paid-A');
       await engine.client.terminate(b);
-      await engine.client.waitForCompletion(b, { timeoutMs: 3000 });
+      await engine.client.waitForCompletion(b, { timeoutMs: 60_000 });
       assert.deepEqual(await store.findWaitingInstances('pay/B'), [], 'terminated: keys deleted');
     });
   });
