@@ -112,7 +112,7 @@ export const SQL = {
                UPDATE tasks SET locked_by = $3, lock_expires_at = $5, ready_at = $5, dequeue_count = tasks.dequeue_count + 1 FROM c WHERE tasks.id = c.id
                RETURNING tasks.id, tasks.instance_id, tasks.execution_id, tasks.task_id, tasks.name, tasks.visible_at, tasks.dequeue_count,
                          tasks.locked_by, tasks.detached, tasks.data, c.ready_at AS was_ready`,
-  deleteLockedTask: 'DELETE FROM tasks WHERE id = $1 AND locked_by = $2',
+  deleteLockedTasksReturning: 'DELETE FROM tasks t USING unnest($1::bigint[], $2::text[]) AS d(id, lease) WHERE t.id = d.id AND t.locked_by = d.lease RETURNING t.id, d.lease',
   /** Several held tasks at once (a turn's completedTasks): the caller compares the count. */
   deleteLockedTasks: 'DELETE FROM tasks t USING unnest($1::bigint[], $2::text[]) AS d(id, lease) WHERE t.id = d.id AND t.locked_by = d.lease',
   unlockTask: `UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, visible_at = COALESCE($3, visible_at), ready_at = COALESCE($3, visible_at)

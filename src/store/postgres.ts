@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { InfrastructureError } from '../errors.js';
 import { claimActivities, claimOrchestrations } from './postgres-claims.js';
 import { countInstances, deleteUnusedDefinitions, getDefinition, listDefinitions, pendingWork, putDefinition, queryInstances, queuedWork } from './postgres-inspection.js';
+import { CompletionBatcher } from './postgres-completion-batch.js';
 import { PgNotifier } from './postgres-notify.js';
 import { commitTurnInOneStatement, oneStatementTurn } from './postgres-turn-function.js';
 import { KeyedOrder } from './postgres-order.js';
@@ -98,6 +99,8 @@ export class PostgresStore implements Store {
   readonly stats: TxStats = { transactions: 0, retries: 0 };
   private readonly turns: PgTurnWriter;
   private readonly notifier: PgNotifier;
+  /** Concurrent activity completions commit together (postgres-completion-batch.ts). */
+  private readonly completions: CompletionBatcher;
   /** Calls about one instance apply in call order (see postgres-order.ts). */
   private readonly order = new KeyedOrder();
   private closed = false;
@@ -113,6 +116,7 @@ export class PostgresStore implements Store {
   ) {
     this.turns = new PgTurnWriter((t) => this.toDb(t));
     this.notifier = new PgNotifier(location);
+    this.completions = new CompletionBatcher((body) => this.write(body), this.turns, () => this.notifier.work());
   }
 
   /** Notifications sent and received, and LISTEN reconnects, since open. */
@@ -204,16 +208,9 @@ export class PostgresStore implements Store {
     return this.statement(() => claimActivities(this.pool, request, { now, lockUntil: now + request.leaseMs }, (t) => this.fromDb(t)));
   }
 
-  async completeActivity(request: CompleteActivityRequest): Promise<void> {
-    await this.write(async (tx) => {
-      // The target's row lock first (lock order, and the ordering rule of its inbox).
-      const target = await this.turns.lock(tx, [request.message.instanceId]);
-      if ((await run(tx, 'deleteLockedTask', [request.taskRowId, request.leaseId])).rowCount === 0) {
-        throw leaseLost('activity task', String(request.taskRowId), request.leaseId);
-      }
-      if (target.has(request.message.instanceId)) await this.turns.insertMessages(tx, [request.message]);
-    });
-    this.notifier.work();
+  completeActivity(request: CompleteActivityRequest): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    return this.completions.complete(request);
   }
 
   async abandonActivity(taskRowId: number, leaseId: string, visibleAt?: number): Promise<void> {
