@@ -37,12 +37,15 @@ const SDL = `
 `;
 
 /** The node adapter hands over Node's header object (graphql-http types it as a `get`-able one). */
-function authorizationOf(headers: unknown): string | undefined {
-  const v = (headers as Record<string, string | string[] | undefined>).authorization;
+function headerOf(headers: unknown, name: string): string | undefined {
+  const v = (headers as Record<string, string | string[] | undefined>)[name];
   return typeof v === 'string' ? v : undefined;
 }
+const authorizationOf = (headers: unknown) => headerOf(headers, 'authorization');
 
 interface Seen {
+  method: string;
+  contentType?: string;
   operationName?: string | null;
   query: string;
   variables?: Record<string, unknown> | null;
@@ -88,7 +91,7 @@ describe('graphql functions', () => {
       rootValue: root,
       context: (req) => ({ authorization: authorizationOf(req.headers) }),
       onSubscribe: (req, params) => {
-        seen.push({ operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
+        seen.push({ method: req.method, contentType: headerOf(req.headers, 'content-type'), operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
       },
     });
     // The same schema with introspection refused, as production servers often configure it.
@@ -97,7 +100,7 @@ describe('graphql functions', () => {
       rootValue: root,
       validationRules: (_req, _args, rules) => [...rules, NoSchemaIntrospectionCustomRule],
       onSubscribe: (req, params) => {
-        seen.push({ operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
+        seen.push({ method: req.method, contentType: headerOf(req.headers, 'content-type'), operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
       },
     });
     server = createServer((req, res) => void (req.url === '/closed' ? closed(req, res) : handler(req, res)));
@@ -126,6 +129,9 @@ describe('graphql functions', () => {
     const [call] = calls();
     assert.equal(call!.query, 'query SwirlCall($id: Int!) { pet(id: $id) { id, name, favoriteTreat { id } } }');
     assert.deepEqual(call!.variables, { id: 42 });
+    // POSTed as JSON (a query too: a GET would put the variables in the URL).
+    assert.equal(call!.method, 'POST');
+    assert.match(call!.contentType ?? '', /^application\/json/);
     // The variable types came from the schema, read by introspection before the call.
     assert.ok(seen.findIndex((s) => s.operationName === 'SwirlIntrospection') < seen.indexOf(call!));
   });
