@@ -173,6 +173,40 @@ describe('rpc functions (gRPC)', () => {
     );
   });
 
+  it('an oauth2 definition becomes a bearer token in the metadata (client credentials, one token request); metadata.invocationAuthRef wins over authRef', async () => {
+    const tokens: URLSearchParams[] = [];
+    const issuer: HttpServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        tokens.push(new URLSearchParams(body));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'grpc-oauth-1', token_type: 'Bearer', expires_in: 3600 }));
+      });
+    });
+    await new Promise<void>((r) => issuer.listen(0, '127.0.0.1', r));
+    try {
+      const authority = `http://127.0.0.1:${(issuer.address() as AddressInfo).port}/token`;
+      const def = {
+        id: 'rpcoauth',
+        secrets: ['CLIENT_SECRET'],
+        auth: [
+          { name: 'oauth', scheme: 'oauth2', properties: { grantType: 'clientCredentials', authority, clientId: 'swirl', clientSecret: '${ $SECRETS.CLIENT_SECRET }', scopes: ['pets'] } },
+          { name: 'pw', scheme: 'basic', properties: { username: 'ann', password: 's3cret' } },
+        ],
+        functions: [fn('oauthPet', 'GetPet', { authRef: 'pw', metadata: { address, invocationAuthRef: 'oauth' } })],
+        states: [{ name: 'Call', type: 'operation', actions: [{ functionRef: { refName: 'oauthPet', arguments: { petId: '1' } } }, { functionRef: { refName: 'oauthPet', arguments: { petId: '2' } } }], end: true }],
+      };
+      const r = await run(def, {}, { baseDir: FIXTURES, secrets: { CLIENT_SECRET: 'cl1ent' } });
+      assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+      assert.deepEqual(seen.map((s) => s.authorization), ['Bearer grpc-oauth-1', 'Bearer grpc-oauth-1']);
+      assert.equal(tokens.length, 1, 'the token is cached for the second call');
+      assert.equal(tokens[0]!.get('grant_type'), 'client_credentials');
+      assert.equal(tokens[0]!.get('scope'), 'pets');
+    } finally {
+      await new Promise<void>((r) => issuer.close(() => r()));
+    }
+  });
+
   it('validation loads the proto: unknown service, method and argument names, streaming methods and a missing address are diagnostics', async () => {
     const def = {
       id: 'rpcbad',
