@@ -80,6 +80,12 @@ channels:
     subscribe:
       operationId: nextAlarm
       message: { name: Alarm }
+  private-${run}:
+    servers: [cache]
+    publish:
+      operationId: sendPrivate
+      x-swirl-component: private
+      message: { name: Secret }
   orphan-${run}:
     servers: [nowhere]
     publish:
@@ -120,11 +126,14 @@ before(() => {
   writeFileSync(join(dir, 'workflows', 'reading.yaml'), workflow('reading', 'next', 'nextReading', '{}'));
   writeFileSync(join(dir, 'workflows', 'alarmin.yaml'), workflow('alarmin', 'next', 'nextAlarm', '{}'));
   writeFileSync(join(dir, 'workflows', 'nowhere.yaml'), workflow('nowhere', 'send', 'sendNowhere', '{ x: 1 }'));
+  writeFileSync(join(dir, 'workflows', 'privpub.yaml'), workflow('privpub', 'send', 'sendPrivate', '{ x: 1 }'));
   writeFileSync(join(dir, 'workflows', 'noparam.yaml'), workflow('noparam', 'measured', 'sendLightMeasured', '{ lumens: 1 }'));
   if (skip) return;
   writeFileSync(join(dir, 'components', 'cache.yaml'), componentYaml('cache', 'pubsub.redis', { redisHost: redisHostOf(redis.url), consumerID: run }));
   writeFileSync(join(dir, 'components', 'broker.yaml'), componentYaml('alerts', 'pubsub.mqtt3', { url: mq.url, consumerID: `${run}-mqtt`, cleanSession: 'true' }));
   writeFileSync(join(dir, 'components', 'jobs.yaml'), componentYaml('jobs', 'pubsub.rabbitmq', { connectionString: rabbit.url, consumerID: run }));
+  // Scoped to another workflow: asyncapi calls from others find no such component (specs/components.md §5).
+  writeFileSync(join(dir, 'components', 'private.yaml'), componentYaml('private', 'pubsub.redis', { redisHost: redisHostOf(redis.url), consumerID: `${run}-private` }, 'scopes: [billing]\n'));
   writeFileSync(join(dir, 'components', 'stream.yaml'), componentYaml('stream', 'pubsub.nats', { natsURL: nats.url, consumerID: run, streamName: `swirl_${run}` }));
 });
 
@@ -373,7 +382,7 @@ describe('asyncapi functions', { skip }, () => {
     }
   });
 
-  test('failures: a channel no component speaks is ASYNCAPI_NO_COMPONENT (nonRetryable), a missing channel parameter ASYNCAPI_PARAMETER', async () => {
+  test('failures: a channel no component speaks is ASYNCAPI_NO_COMPONENT (nonRetryable), a component outside its scopes ERR_PUBSUB_NOT_FOUND, a missing channel parameter ASYNCAPI_PARAMETER', async () => {
     const h = await host();
     const nowhereId = await h.engine.client.start('nowhere', {});
     const nowhere = await h.engine.client.waitForCompletion(nowhereId, { timeoutMs: 30_000 });
@@ -382,6 +391,10 @@ describe('asyncapi functions', { skip }, () => {
     const attempt = (await h.engine.client.history(nowhereId)).find((e) => e.type === 'TaskFailed') as { failure?: { nonRetryable?: boolean } } | undefined;
     assert.equal(attempt?.failure?.nonRetryable, true);
     assert.match(nowhere.failure!.message, /server 'nowhere' \(kafka\): no Swirl pub\/sub type speaks this protocol/);
+    const scoped = await h.engine.client.waitForCompletion(await h.engine.client.start('privpub', {}), { timeoutMs: 30_000 });
+    assert.equal(scoped.runtimeStatus, 'FAILED');
+    assert.equal(scoped.failure?.code, 'ERR_PUBSUB_NOT_FOUND');
+    assert.match(scoped.failure!.message, /pub\/sub component 'private' is not in scope for workflow 'privpub' \(its scopes: billing; add 'privpub' to use it\)/);
     const noparam = await h.engine.client.waitForCompletion(await h.engine.client.start('noparam', {}), { timeoutMs: 30_000 });
     assert.equal(noparam.runtimeStatus, 'FAILED');
     assert.equal(noparam.failure?.code, 'ASYNCAPI_PARAMETER');
