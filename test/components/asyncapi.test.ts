@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTcpServer, connect as tcpConnect, type Socket } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import amqp from 'amqplib';
@@ -112,10 +113,23 @@ states:
     end: true
 `;
 
-before(() => {
+/** Serves the document at /docs/plant.yaml (the spec's <asyncapi-doc-uri> as an http URL); counts its fetches. */
+let docs: HttpServer;
+let docUrl = '';
+let docFetches = 0;
+
+before(async () => {
+  docs = createHttpServer((req, res) => {
+    if (req.url !== '/docs/plant.yaml') return void res.writeHead(404).end();
+    docFetches += 1;
+    res.writeHead(200, { 'content-type': 'application/yaml' }).end(DOC);
+  });
+  await new Promise<void>((r) => docs.listen(0, '127.0.0.1', r));
+  docUrl = `http://127.0.0.1:${(docs.address() as { port: number }).port}/docs/plant.yaml`;
   mkdirSync(join(dir, 'workflows'));
   mkdirSync(join(dir, 'components'));
   writeFileSync(join(dir, 'workflows', 'plant.yaml'), DOC);
+  writeFileSync(join(dir, 'workflows', 'remote.yaml'), workflow('remote', 'alarm', 'raiseAlarm', '{ level: 4 }').replace('plant.yaml#', `${docUrl}#`));
   writeFileSync(join(dir, 'workflows', 'light.yaml'), workflow('light', 'measured', 'sendLightMeasured', '{ sensor: "s7", lumens: "${ .lumens }" }'));
   writeFileSync(join(dir, 'workflows', 'alarm.yaml'), workflow('alarm', 'alarm', 'raiseAlarm', '{ level: 3 }'));
   writeFileSync(join(dir, 'workflows', 'job.yaml'), workflow('job', 'next', 'nextJob', '{}'));
@@ -139,6 +153,7 @@ before(() => {
 
 after(async () => {
   await Promise.allSettled(hosts.map((h) => h.stop()));
+  await new Promise<void>((r) => docs.close(() => r()));
   if (!skip) {
     const r = new Redis(redis.url);
     await r.del(`light.${run}.s7`);
@@ -213,6 +228,24 @@ describe('asyncapi functions', { skip }, () => {
     await sub.endAsync();
     assert.equal(event.type, 'Alarm');
     assert.deepEqual(event.data, { level: 3 });
+  });
+
+  test('a document at an http URL: fetched to validate the workflow and at the call, which publishes as with a local one', async () => {
+    const fetchedBefore = docFetches;
+    const h = await host();
+    assert.ok(docFetches > fetchedBefore, 'validation fetched the document');
+    const sub = await mqtt.connectAsync(mq.url);
+    try {
+      await sub.subscribeAsync(`alarms/${run}`, { qos: 1 });
+      const got = new Promise<Record<string, unknown>>((r) => sub.on('message', (_t, p) => r(JSON.parse(p.toString()) as Record<string, unknown>)));
+      const id = await h.engine.client.start('remote', {});
+      assert.equal((await h.engine.client.waitForCompletion(id, { timeoutMs: 30_000 })).runtimeStatus, 'COMPLETED');
+      const event = await got;
+      assert.equal(event.type, 'Alarm');
+      assert.deepEqual(event.data, { level: 4 });
+    } finally {
+      await sub.endAsync();
+    }
   });
 
   test('subscribe on RabbitMQ waits for the next message and returns its data', async () => {
@@ -437,6 +470,13 @@ describe('asyncapi validation', () => {
     writeFileSync(join(dir, 'workflows', 'v3.yaml'), "asyncapi: '3.0.0'\ninfo: { title: x, version: '1' }\n");
     const v3 = await validateText(workflow('check', 'f', 'x', '{}').replace('plant.yaml', 'v3.yaml'), file);
     assert.ok(v3.diagnostics.some((x) => x.code === 'INVALID_ASYNCAPI' && /AsyncAPI 3\.0\.0 is not supported/.test(x.message)), JSON.stringify(v3.diagnostics));
+    // A remote document is loaded and checked the same way; one that cannot be fetched is a warning (checked at the call).
+    const remoteTypo = await validateText(workflow('check', 'f', 'sendLightMeasure', '{}').replace('plant.yaml#', `${docUrl}#`), file);
+    assert.deepEqual(remoteTypo.diagnostics.map((x) => [x.severity, x.code, x.pointer]), [['error', 'UNKNOWN_OPERATION', '/functions/0/operation']]);
+    const remoteGood = await validateText(workflow('check', 'f', 'sendLightMeasured', '{}').replace('plant.yaml#', `${docUrl}#`), file);
+    assert.deepEqual(remoteGood.diagnostics, []);
+    const missing = await validateText(workflow('check', 'f', 'x', '{}').replace('plant.yaml#', `${docUrl.replace('plant.yaml', 'gone.yaml')}#`), file);
+    assert.deepEqual(missing.diagnostics.map((x) => [x.severity, x.code]), [['warning', 'ASYNCAPI_UNREACHABLE']]);
     const bad = await validateText(workflow('check', 'f', 'x', '{}').replace('plant.yaml#x', 'plant.yaml'), file);
     assert.ok(bad.diagnostics.some((x) => x.code === 'INVALID_OPERATION' && /'<asyncapi-document-uri>#<operationId>'/.test(x.message)), JSON.stringify(bad.diagnostics));
   });
