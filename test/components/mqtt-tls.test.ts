@@ -95,6 +95,7 @@ test('bindings.mqtt3 as an input and output over mqtts:// with caCert, clientCer
   const tls = { caCert: pem('ca.pem'), clientCert: pem('client.pem'), clientKey: pem('client.key') };
   const h = await load({ url: `mqtts://127.0.0.1:${port}`, topic: 'tls/binding', consumerID: `swirl-tls-bin-${process.pid}`, cleanSession: 'true', direction: 'input, output', ...tls }, 'bindings.mqtt3');
   const got: CloudEventJson[] = [];
+  assert.ok(h.readBinding, 'the component host reads input bindings');
   await h.readBinding('secure', async (e) => void got.push(e));
   await h.invokeBinding({ name: 'secure', operation: 'create', data: { reading: 7 } });
   await waitFor(() => got.length === 1, 30_000, 'the binding message over TLS');
