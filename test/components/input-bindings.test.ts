@@ -4,7 +4,7 @@
  * messages as CloudEvents (type = `route`, source `swirl/bindings/<name>`) into the host's event
  * router — a start event state starts an instance, the same message twice (a redelivery) starts
  * one — and component `scopes` limiting which workflows their events reach and which workflows may
- * call them. The kill -9 between delivery and store commit is in input-bindings-kill.test.ts.
+ * call them. The kill -9 between delivery and store commit is in test/host/serve-input-binding-kill.test.ts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
