@@ -103,7 +103,11 @@ describe('graphql functions', () => {
         seen.push({ method: req.method, contentType: headerOf(req.headers, 'content-type'), operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
       },
     });
-    server = createServer((req, res) => void (req.url === '/closed' ? closed(req, res) : handler(req, res)));
+    server = createServer((req, res) => {
+      // A gateway in front of the GraphQL server failing without a GraphQL body.
+      if (req.url === '/broken') return void res.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
+      void (req.url === '/closed' ? closed(req, res) : handler(req, res));
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   });
@@ -172,6 +176,23 @@ describe('graphql functions', () => {
     assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
     assert.deepEqual(r.output, { flaky: 'ok' });
     assert.equal(calls().length, 3);
+  });
+
+  it('an HTTP failure without a GraphQL body is its status code; a server that does not answer is NETWORK_ERROR', async () => {
+    const broken = endpoint.replace(/\/graphql$/, '/broken');
+    const def = {
+      id: 'gqlhttp',
+      functions: [{ name: 'broken', type: 'graphql', operation: `${broken}#query#flaky` }],
+      states: [{ name: 'Call', type: 'operation', actions: [{ functionRef: { refName: 'broken', arguments: {} } }], end: true }],
+    };
+    const failed = await run(def, {});
+    assert.equal(failed.runtimeStatus, 'FAILED');
+    assert.equal(failed.failure?.code, '502');
+    assert.match(failed.failure!.message, /POST http:\/\/127\.0\.0\.1:\d+\/broken returned HTTP 502/);
+    const down = await run({ ...def, id: 'gqldown', functions: [{ name: 'broken', type: 'graphql', operation: 'http://127.0.0.1:1/graphql#query#flaky' }] }, {});
+    assert.equal(down.runtimeStatus, 'FAILED');
+    assert.equal(down.failure?.code, 'NETWORK_ERROR');
+    assert.match(down.failure!.message, /POST http:\/\/127\.0\.0\.1:1\/graphql: .*ECONNREFUSED/);
   });
 
   it('the actionExecTimeout bounds the call', async () => {
