@@ -94,6 +94,17 @@ describe('rpc functions (gRPC)', () => {
     assert.match(seen[0]!.idempotencyKey ?? '', /:/);
   });
 
+  it("the spec's file:// form names the proto file relative to the workflow (with its imports)", async () => {
+    const def = {
+      id: 'rpcfileuri',
+      functions: [fn('getPet', 'GetPet', { operation: 'file://pets.proto#pets.v1.PetService#GetPet' })],
+      states: [{ name: 'Call', type: 'operation', actions: [{ functionRef: { refName: 'getPet', arguments: { petId: '5' } }, actionDataFilter: { results: '${ {id: .petId, owner: .owner.fullName} }' } }], end: true }],
+    };
+    const r = await run(def, {}, { baseDir: FIXTURES });
+    assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+    assert.deepEqual(r.output, { id: '5', owner: 'Ada' });
+  });
+
   it('maps nested messages, enums, well-known types and lowerCamelCase argument names', async () => {
     const r = await run(
       one('rpccreate', { functionRef: { refName: 'createPet', arguments: { name: 'Tom', kind: 'CAT', owner: { fullName: 'Bea' }, born: '2024-01-02T03:04:05Z' } } }),
