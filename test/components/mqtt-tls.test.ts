@@ -76,8 +76,8 @@ function pem(file: string): string {
   return readFileSync(join(dir, file), 'utf8');
 }
 
-async function load(metadata: Record<string, string>): Promise<ComponentHost> {
-  const h = await createComponentHost(parseComponentText(componentYaml('secure', 'pubsub.mqtt3', metadata), join(dir, 'secure.yaml')), { connectTimeoutMs: 3000 });
+async function load(metadata: Record<string, string>, type = 'pubsub.mqtt3'): Promise<ComponentHost> {
+  const h = await createComponentHost(parseComponentText(componentYaml('secure', type, metadata), join(dir, 'secure.yaml')), { connectTimeoutMs: 3000 });
   hosts.push(h);
   return h;
 }
@@ -87,8 +87,26 @@ test('pubsub.mqtt3 over mqtts:// with caCert, clientCert and clientKey round-tri
   const got: CloudEventJson[] = [];
   await h.subscribe({ pubsub: 'secure', topic: 'tls/t', handler: async (e) => void got.push(e) });
   await h.publish({ pubsub: 'secure', topic: 'tls/t', event: { specversion: '1.0', id: 'tls-1', source: '/t', type: 't', data: { secure: true } } });
-  await waitFor(() => got.length === 1, 5000, 'the message over TLS');
+  await waitFor(() => got.length === 1, 30_000, 'the message over TLS');
   assert.deepEqual(got[0]!.data, { secure: true });
+});
+
+test('bindings.mqtt3 as an input and output over mqtts:// with caCert, clientCert and clientKey: the message sent is read', { skip }, async () => {
+  const tls = { caCert: pem('ca.pem'), clientCert: pem('client.pem'), clientKey: pem('client.key') };
+  const h = await load({ url: `mqtts://127.0.0.1:${port}`, topic: 'tls/binding', consumerID: `swirl-tls-bin-${process.pid}`, cleanSession: 'true', direction: 'input, output', ...tls }, 'bindings.mqtt3');
+  const got: CloudEventJson[] = [];
+  assert.ok(h.readBinding, 'the component host reads input bindings');
+  await h.readBinding('secure', async (e) => void got.push(e));
+  await h.invokeBinding({ name: 'secure', operation: 'create', data: { reading: 7 } });
+  await waitFor(() => got.length === 1, 30_000, 'the binding message over TLS');
+  assert.equal(got[0]!.source, 'swirl/bindings/secure');
+  assert.equal(got[0]!.subject, 'tls/binding');
+  assert.deepEqual(got[0]!.data, { reading: 7 });
+  // The input side without its client certificate is refused by the broker at load.
+  await assert.rejects(load({ url: `mqtts://127.0.0.1:${port}`, topic: 'tls/binding', consumerID: `swirl-tls-bin-no-${process.pid}`, direction: 'input', caCert: pem('ca.pem') }, 'bindings.mqtt3'), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'COMPONENT_UNREACHABLE');
+    return true;
+  });
 });
 
 test('without the client certificate the broker refuses the connection: COMPONENT_UNREACHABLE at load', { skip }, async () => {

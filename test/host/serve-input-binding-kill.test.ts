@@ -74,7 +74,7 @@ function serve(dir: string, kill?: 'before-commit' | 'after-commit'): Promise<Se
  * Starts a process that is to kill itself at `moment` (after `send`, when given, once it listens:
  * a redelivery may arrive before it listens) and waits for it to; returns the event id it printed.
  */
-async function killedAt(dir: string, moment: 'before-commit' | 'after-commit', send?: () => Promise<void>, ms = 20_000): Promise<string> {
+async function killedAt(dir: string, moment: 'before-commit' | 'after-commit', send?: () => Promise<void>, ms = 60_000): Promise<string> {
   const serving = serve(dir, moment);
   const proc = started[started.length - 1]!;
   let out = '';
@@ -97,7 +97,7 @@ async function killedAt(dir: string, moment: 'before-commit' | 'after-commit', s
 }
 
 /** The intake instances, polled until `done(list)` or `ms`. */
-async function instances(base: string, done: (l: Array<Record<string, any>>) => boolean, ms = 15_000): Promise<Array<Record<string, any>>> {
+async function instances(base: string, done: (l: Array<Record<string, any>>) => boolean, ms = 30_000): Promise<Array<Record<string, any>>> {
   const end = Date.now() + ms;
   for (;;) {
     const body = (await (await fetch(`${base}/api/v1/instances?workflow=intake`)).json()) as { instances: Array<Record<string, any>> };
@@ -116,7 +116,7 @@ async function killTwiceThenServe(dir: string, send: () => Promise<void>): Promi
 
 // One broker after the other: four chains of `swirl serve` starts side by side starve a 2-core machine.
 describe('kill -9 between delivery and commit: the message is redelivered and consumed once', () => {
-  test('bindings.rabbitmq (a durable queue)', { skip: rabbit.skip, timeout: 90_000 }, async () => {
+  test('bindings.rabbitmq (a durable queue)', { skip: rabbit.skip, timeout: 180_000 }, async () => {
     const queue = uniqueName('swirl_kill');
     const dir = layout(componentYaml('jobs', 'bindings.rabbitmq', { host: rabbit.url, queueName: queue, durable: 'true', direction: 'input', route: '/job' }), 'job', 'swirl/bindings/jobs');
     const conn = await amqp.connect(rabbit.url);
@@ -145,7 +145,7 @@ describe('kill -9 between delivery and commit: the message is redelivered and co
     }
   });
 
-  test('bindings.mqtt3 (a persistent session)', { skip: mq.skip, timeout: 90_000 }, async () => {
+  test('bindings.mqtt3 (a persistent session)', { skip: mq.skip, timeout: 180_000 }, async () => {
     const topic = `swirl/kill/${uniqueName('t')}`;
     const clientId = uniqueName('swirl_kill');
     const dir = layout(componentYaml('meter', 'bindings.mqtt3', { url: mq.url, topic, consumerID: clientId, direction: 'input' }), 'meter', 'swirl/bindings/meter');
@@ -169,7 +169,7 @@ describe('kill -9 between delivery and commit: the message is redelivered and co
   });
 
   // Redis is reached through pub/sub (the issue): the subscription acks after the same ingest.
-  test('pubsub.redis (a consumer group: the restarted consumer re-reads its pending entry)', { skip: redis.skip, timeout: 90_000 }, async () => {
+  test('pubsub.redis (a consumer group: the restarted consumer re-reads its pending entry)', { skip: redis.skip, timeout: 180_000 }, async () => {
     const topic = uniqueName('swirl_kill');
     const dir = layout(componentYaml('bus', 'pubsub.redis', { redisHost: redisHostOf(redis.url), consumerID: topic }), 'meter.read', '/kill-redis', `{ pubsub: bus, topic: ${topic} }`);
     const r = new Redis(redis.url);
@@ -190,7 +190,7 @@ describe('kill -9 between delivery and commit: the message is redelivered and co
     }
   });
 
-  test('pubsub.nats (a JetStream durable consumer, redelivered after ackWait)', { skip: nats.skip, timeout: 90_000 }, async () => {
+  test('pubsub.nats (a JetStream durable consumer, redelivered after ackWait)', { skip: nats.skip, timeout: 180_000 }, async () => {
     const topic = uniqueName('swirl_kill');
     const dir = layout(componentYaml('js', 'pubsub.nats', { natsURL: nats.url, consumerID: topic, streamName: `s_${topic}`, ackWait: '2s' }), 'meter.read', '/kill-nats', `{ pubsub: js, topic: ${topic} }`);
     const nc = await natsConnect({ servers: nats.url });
@@ -199,7 +199,7 @@ describe('kill -9 between delivery and commit: the message is redelivered and co
         await nc.jetstream().publish(topic, new TextEncoder().encode(JSON.stringify({ specversion: '1.0', id: 'n-1', source: '/kill-nats', type: 'meter.read', data: { m: 2 } })));
       });
       assert.deepEqual(ids, ['n-1', 'n-1']);
-      const list = await instances(server.base, (l) => l.some((i) => i.runtimeStatus === 'COMPLETED'), 20_000);
+      const list = await instances(server.base, (l) => l.some((i) => i.runtimeStatus === 'COMPLETED'));
       assert.equal(list.length, 1, `one instance: ${JSON.stringify(list)}`);
       assert.equal(list[0]!.runtimeStatus, 'COMPLETED');
       server.proc.kill('SIGTERM');

@@ -37,12 +37,15 @@ const SDL = `
 `;
 
 /** The node adapter hands over Node's header object (graphql-http types it as a `get`-able one). */
-function authorizationOf(headers: unknown): string | undefined {
-  const v = (headers as Record<string, string | string[] | undefined>).authorization;
+function headerOf(headers: unknown, name: string): string | undefined {
+  const v = (headers as Record<string, string | string[] | undefined>)[name];
   return typeof v === 'string' ? v : undefined;
 }
+const authorizationOf = (headers: unknown) => headerOf(headers, 'authorization');
 
 interface Seen {
+  method: string;
+  contentType?: string;
   operationName?: string | null;
   query: string;
   variables?: Record<string, unknown> | null;
@@ -88,7 +91,7 @@ describe('graphql functions', () => {
       rootValue: root,
       context: (req) => ({ authorization: authorizationOf(req.headers) }),
       onSubscribe: (req, params) => {
-        seen.push({ operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
+        seen.push({ method: req.method, contentType: headerOf(req.headers, 'content-type'), operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
       },
     });
     // The same schema with introspection refused, as production servers often configure it.
@@ -97,10 +100,14 @@ describe('graphql functions', () => {
       rootValue: root,
       validationRules: (_req, _args, rules) => [...rules, NoSchemaIntrospectionCustomRule],
       onSubscribe: (req, params) => {
-        seen.push({ operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
+        seen.push({ method: req.method, contentType: headerOf(req.headers, 'content-type'), operationName: params.operationName, query: params.query, variables: params.variables, authorization: authorizationOf(req.headers) });
       },
     });
-    server = createServer((req, res) => void (req.url === '/closed' ? closed(req, res) : handler(req, res)));
+    server = createServer((req, res) => {
+      // A gateway in front of the GraphQL server failing without a GraphQL body.
+      if (req.url === '/broken') return void res.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
+      void (req.url === '/closed' ? closed(req, res) : handler(req, res));
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   });
@@ -126,6 +133,9 @@ describe('graphql functions', () => {
     const [call] = calls();
     assert.equal(call!.query, 'query SwirlCall($id: Int!) { pet(id: $id) { id, name, favoriteTreat { id } } }');
     assert.deepEqual(call!.variables, { id: 42 });
+    // POSTed as JSON (a query too: a GET would put the variables in the URL).
+    assert.equal(call!.method, 'POST');
+    assert.match(call!.contentType ?? '', /^application\/json/);
     // The variable types came from the schema, read by introspection before the call.
     assert.ok(seen.findIndex((s) => s.operationName === 'SwirlIntrospection') < seen.indexOf(call!));
   });
@@ -166,6 +176,23 @@ describe('graphql functions', () => {
     assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
     assert.deepEqual(r.output, { flaky: 'ok' });
     assert.equal(calls().length, 3);
+  });
+
+  it('an HTTP failure without a GraphQL body is its status code; a server that does not answer is NETWORK_ERROR', async () => {
+    const broken = endpoint.replace(/\/graphql$/, '/broken');
+    const def = {
+      id: 'gqlhttp',
+      functions: [{ name: 'broken', type: 'graphql', operation: `${broken}#query#flaky` }],
+      states: [{ name: 'Call', type: 'operation', actions: [{ functionRef: { refName: 'broken', arguments: {} } }], end: true }],
+    };
+    const failed = await run(def, {});
+    assert.equal(failed.runtimeStatus, 'FAILED');
+    assert.equal(failed.failure?.code, '502');
+    assert.match(failed.failure!.message, /POST http:\/\/127\.0\.0\.1:\d+\/broken returned HTTP 502/);
+    const down = await run({ ...def, id: 'gqldown', functions: [{ name: 'broken', type: 'graphql', operation: 'http://127.0.0.1:1/graphql#query#flaky' }] }, {});
+    assert.equal(down.runtimeStatus, 'FAILED');
+    assert.equal(down.failure?.code, 'NETWORK_ERROR');
+    assert.match(down.failure!.message, /POST http:\/\/127\.0\.0\.1:1\/graphql: .*ECONNREFUSED/);
   });
 
   it('the actionExecTimeout bounds the call', async () => {

@@ -10,6 +10,7 @@ import { run } from './harness.js';
 
 interface Seen {
   url: string;
+  method?: string;
   authorization?: string;
   accept?: string;
 }
@@ -28,8 +29,10 @@ describe('odata functions', () => {
   before(async () => {
     server = createServer((req, res) => {
       const url = req.url!;
-      seen.push({ url, authorization: req.headers.authorization, accept: req.headers.accept });
+      seen.push({ url, method: req.method, authorization: req.headers.authorization, accept: req.headers.accept });
       const json = (status: number, body: unknown) => void res.writeHead(status, { 'content-type': 'application/json', 'odata-version': '4.0' }).end(JSON.stringify(body));
+      // An OData read is a GET: anything else is refused, whatever its URL.
+      if (req.method !== 'GET') return json(405, { error: { code: 'MethodNotAllowed', message: `unexpected ${req.method} ${url}` } });
       switch (url) {
         // The spec's example options, in the order written, each percent-encoded.
         case '/svc/Persons?$expand=PersonDetail%2FPerson&$select=Id%2C%20PersonDetail%2FPerson%2FName&$top=5&$orderby=PersonDetail%2FPerson%2FName':
@@ -92,6 +95,7 @@ describe('odata functions', () => {
     );
     assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
     assert.deepEqual((r.output as { people: unknown }).people, PEOPLE);
+    assert.equal(seen[0]!.method, 'GET');
     assert.equal(seen[0]!.accept, 'application/json');
   });
 

@@ -18,6 +18,8 @@ const TOKEN = 'grpc-token-42';
 
 interface Seen {
   method: string;
+  /** When the handler ran (the server's clock, after it read the deadline from grpc-timeout). */
+  at: number;
   request: Record<string, unknown>;
   authorization?: string;
   idempotencyKey?: string;
@@ -38,6 +40,7 @@ describe('rpc functions (gRPC)', () => {
       const d = call.getDeadline();
       const s: Seen = {
         method,
+        at: Date.now(),
         request: call.request,
         authorization: call.metadata.get('authorization')[0] as string | undefined,
         idempotencyKey: call.metadata.get('idempotency-key')[0] as string | undefined,
@@ -91,6 +94,17 @@ describe('rpc functions (gRPC)', () => {
     assert.match(seen[0]!.idempotencyKey ?? '', /:/);
   });
 
+  it("the spec's file:// form names the proto file relative to the workflow (with its imports)", async () => {
+    const def = {
+      id: 'rpcfileuri',
+      functions: [fn('getPet', 'GetPet', { operation: 'file://pets.proto#pets.v1.PetService#GetPet' })],
+      states: [{ name: 'Call', type: 'operation', actions: [{ functionRef: { refName: 'getPet', arguments: { petId: '5' } }, actionDataFilter: { results: '${ {id: .petId, owner: .owner.fullName} }' } }], end: true }],
+    };
+    const r = await run(def, {}, { baseDir: FIXTURES });
+    assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+    assert.deepEqual(r.output, { id: '5', owner: 'Ada' });
+  });
+
   it('maps nested messages, enums, well-known types and lowerCamelCase argument names', async () => {
     const r = await run(
       one('rpccreate', { functionRef: { refName: 'createPet', arguments: { name: 'Tom', kind: 'CAT', owner: { fullName: 'Bea' }, born: '2024-01-02T03:04:05Z' } } }),
@@ -132,7 +146,6 @@ describe('rpc functions (gRPC)', () => {
   });
 
   it('the actionExecTimeout is the gRPC deadline: the server sees it and the call is cancelled when it passes', async () => {
-    const started = Date.now();
     const r = await run(
       { ...one('rpcslow', { functionRef: { refName: 'getPet', arguments: { petId: '999' } } }), timeouts: { actionExecTimeout: 'PT0.3S' } },
       {},
@@ -142,8 +155,12 @@ describe('rpc functions (gRPC)', () => {
     // Whichever fires first: the workflow's action timer or the call's own deadline.
     assert.ok(['timeout', 'DEADLINE_EXCEEDED'].includes(r.failure!.code!), r.failure!.code);
     const call = seen.find((s) => s.method === 'GetPet')!;
-    assert.ok(call.deadline !== undefined && call.deadline - started <= 1000, `deadline ${call.deadline} from ${started}`);
-    await new Promise((res) => setTimeout(res, 300));
+    // The call carried a deadline of at most the action's 300 ms: sent as what remained of it, the
+    // server's deadline is at most 300 ms after the handler ran (+5 ms for grpc-timeout's rounding),
+    // however slow the machine (no bound on how long anything took).
+    assert.ok(call.deadline !== undefined && call.deadline - call.at <= 305, `deadline ${call.deadline}, handler at ${call.at}`);
+    // The server sees the call cancelled once the deadline passed (waited for, not slept for).
+    for (const end = Date.now() + 30_000; call.cancelled !== true && Date.now() < end; ) await new Promise((res) => setTimeout(res, 20));
     assert.equal(call.cancelled, true);
   });
 
@@ -165,6 +182,40 @@ describe('rpc functions (gRPC)', () => {
       seen.map((s) => s.authorization),
       [`Bearer ${TOKEN}`, `Basic ${Buffer.from('ann:s3cret').toString('base64')}`],
     );
+  });
+
+  it('an oauth2 definition becomes a bearer token in the metadata (client credentials, one token request); metadata.invocationAuthRef wins over authRef', async () => {
+    const tokens: URLSearchParams[] = [];
+    const issuer: HttpServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        tokens.push(new URLSearchParams(body));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'grpc-oauth-1', token_type: 'Bearer', expires_in: 3600 }));
+      });
+    });
+    await new Promise<void>((r) => issuer.listen(0, '127.0.0.1', r));
+    try {
+      const authority = `http://127.0.0.1:${(issuer.address() as AddressInfo).port}/token`;
+      const def = {
+        id: 'rpcoauth',
+        secrets: ['CLIENT_SECRET'],
+        auth: [
+          { name: 'oauth', scheme: 'oauth2', properties: { grantType: 'clientCredentials', authority, clientId: 'swirl', clientSecret: '${ $SECRETS.CLIENT_SECRET }', scopes: ['pets'] } },
+          { name: 'pw', scheme: 'basic', properties: { username: 'ann', password: 's3cret' } },
+        ],
+        functions: [fn('oauthPet', 'GetPet', { authRef: 'pw', metadata: { address, invocationAuthRef: 'oauth' } })],
+        states: [{ name: 'Call', type: 'operation', actions: [{ functionRef: { refName: 'oauthPet', arguments: { petId: '1' } } }, { functionRef: { refName: 'oauthPet', arguments: { petId: '2' } } }], end: true }],
+      };
+      const r = await run(def, {}, { baseDir: FIXTURES, secrets: { CLIENT_SECRET: 'cl1ent' } });
+      assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+      assert.deepEqual(seen.map((s) => s.authorization), ['Bearer grpc-oauth-1', 'Bearer grpc-oauth-1']);
+      assert.equal(tokens.length, 1, 'the token is cached for the second call');
+      assert.equal(tokens[0]!.get('grant_type'), 'client_credentials');
+      assert.equal(tokens[0]!.get('scope'), 'pets');
+    } finally {
+      await new Promise<void>((r) => issuer.close(() => r()));
+    }
   });
 
   it('validation loads the proto: unknown service, method and argument names, streaming methods and a missing address are diagnostics', async () => {

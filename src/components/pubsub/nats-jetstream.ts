@@ -2,7 +2,9 @@
  * @module components/pubsub/nats-jetstream
  * `pubsub.nats` (alias of Dapr's `pubsub.jetstream`): NATS JetStream. Metadata (Dapr's names):
  * `natsURL`, `name` (connection name), `streamName`, `durableName`, `consumerID`, `deliverPolicy`
- * (all|last|new), `ackWait` (30s), `maxDeliver` (unlimited), `memoryStorage`, `replicas`.
+ * (all|last|new), `ackWait` (30s), `maxDeliver` (unlimited), `memoryStorage`, `replicas`, and TLS:
+ * Dapr's `tls_client_cert`/`tls_client_key` (files), or `clientCert`/`clientKey` (PEM text), with
+ * `caCert`/`skipVerify` as for the other broker clients (components/tls-options).
  * Publishing sets the JetStream message id to the CloudEvent id, so the server's duplicate window
  * drops a re-published event. Subscriptions are durable pull consumers named
  * `durableName` or `<consumerID>-<topic>` (instances sharing it share the work), acked explicitly
@@ -10,10 +12,13 @@
  * Deviation: Dapr expects the stream to exist; Swirl uses the stream that already captures the
  * subject, or creates/extends the stream `streamName` (default: the component name) with it.
  */
-import { AckPolicy, DeliverPolicy, StorageType, connect, nanos, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { AckPolicy, DeliverPolicy, StorageType, connect, nanos, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type NatsConnection, type TlsOptions } from 'nats';
 import { parseCloudEvent } from '../cloudevent.js';
 import { ComponentErrorCode, describeCause } from '../failures.js';
 import type { ComponentMetadata } from '../metadata.js';
+import { hasTls, readClientTls } from '../tls-options.js';
 import type { CloudEventJson, PubSub, Subscription } from '../types.js';
 
 /** Connects and returns the pub/sub. */
@@ -22,8 +27,9 @@ export async function createJetStreamPubSub(md: ComponentMetadata, opts: { appId
   const field = md.string('natsURL') !== undefined ? 'natsURL' : 'url';
   let nc: NatsConnection;
   let jsm: JetStreamManager;
+  const tls = natsTls(md);
   try {
-    nc = await connect({ servers: url.split(','), name: md.string('name') ?? `${opts.appId}-${md.manifest.name}`, timeout: opts.connectTimeoutMs, maxReconnectAttempts: -1 });
+    nc = await connect({ servers: url.split(','), name: md.string('name') ?? `${opts.appId}-${md.manifest.name}`, timeout: opts.connectTimeoutMs, maxReconnectAttempts: -1, ...(tls ? { tls } : {}) });
   } catch (err) {
     throw md.error(field, `cannot connect to NATS at ${url}: ${describeCause(err)}`, ComponentErrorCode.Unreachable, err);
   }
@@ -147,6 +153,34 @@ function parseDeliverPolicy(md: ComponentMetadata): DeliverPolicy {
 }
 
 /** JetStream names may not contain `.`, `*`, `>`, whitespace or path separators. */
+/**
+ * The client's TLS options, or undefined for none (a server that requires TLS is then met with the
+ * system's CAs and no client certificate). Dapr's `tls_client_cert`/`tls_client_key` name PEM files
+ * (relative: the working directory, else the component file's folder, as `secretsFile`); the PEM
+ * text fields are the other broker clients'. A half pair, both forms at once or a missing file fail
+ * the load naming the field.
+ */
+function natsTls(md: ComponentMetadata): TlsOptions | undefined {
+  const text = readClientTls(md);
+  const certFile = md.string('tls_client_cert');
+  const keyFile = md.string('tls_client_key');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    const missing = certFile === undefined ? 'tls_client_cert' : 'tls_client_key';
+    throw md.error(missing, `'tls_client_cert' and 'tls_client_key' go together: '${missing}' is missing`);
+  }
+  if (certFile === undefined || keyFile === undefined) return hasTls(text) ? text : undefined;
+  if (text.cert !== undefined) throw md.error('tls_client_cert', `the client certificate is given twice: as files (tls_client_cert/tls_client_key) and as PEM text (clientCert/clientKey); keep one`);
+  return { ...text, certFile: certificateFile(md, 'tls_client_cert', certFile), keyFile: certificateFile(md, 'tls_client_key', keyFile) };
+}
+
+/** An existing file for `field`: as given (the working directory), else next to the component file. */
+function certificateFile(md: ComponentMetadata, field: string, path: string): string {
+  if (existsSync(path)) return path;
+  const beside = isAbsolute(path) ? path : resolve(dirname(md.manifest.file), path);
+  if (existsSync(beside)) return beside;
+  throw md.error(field, `no such file '${path}' (looked in the working directory and next to the component file)`);
+}
+
 function sanitize(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, '_');
 }
