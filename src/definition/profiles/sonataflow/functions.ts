@@ -10,7 +10,7 @@ import { relative } from 'node:path';
 import { DiagnosticCode, Severity } from '../../diagnostic.js';
 import { joinPointer } from '../../json-pointer.js';
 import { isObject } from '../../walk.js';
-import { configKey } from './properties.js';
+import { configKey, type ProjectProperties } from './properties.js';
 import type { Findings } from './findings.js';
 import { SysoutLevel, type SonataflowRuntime } from './runtime.js';
 
@@ -22,8 +22,8 @@ export interface ProjectContext {
   dir?: string;
   /** `src/main/resources` of the project, when found. */
   resources?: string;
-  /** application.properties values (empty when there is none). */
-  properties: ReadonlyMap<string, string>;
+  /** application.properties values, with environment overrides and `${…}` expansion (empty when there is none). */
+  properties: Pick<ProjectProperties, 'get'>;
   /** The workflow id (for the FUNCTION_NAME configuration-key strategy). */
   workflowId?: string;
 }
@@ -182,6 +182,8 @@ function normalizeOpenApi(fn: Obj, opPointer: string, label: string, project: Pr
   if (url !== undefined) {
     if (!/^https?:\/\//i.test(url)) {
       f.add(Severity.Error, DiagnosticCode.ApplicationProperties, opPointer, `${label}: quarkus.rest-client.${key}.url is '${url}', not an http(s) URL`);
+      // The base URL was meant to come from here: that the document has none is the same problem.
+      f.suppress(opPointer, DiagnosticCode.OpenApiNoServer);
       return;
     }
     runtime.servers[String(fn.name)] = url;
