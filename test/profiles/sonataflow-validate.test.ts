@@ -6,6 +6,9 @@ import { validateText } from '../../src/definition/validate.js';
 import { Profile } from '../../src/definition/profiles/profile.js';
 import { evaluatedBySonataflow } from '../../src/definition/profiles/sonataflow/expressions.js';
 import { initExpressions } from '../../src/expressions/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const sf = (doc: unknown) => validateText(JSON.stringify(doc), 'wf.sw.json', { profile: Profile.Sonataflow });
 const codes = (r: Awaited<ReturnType<typeof sf>>) => r.diagnostics.map((d) => [d.severity, d.code, d.pointer]);
@@ -85,6 +88,22 @@ describe('validate --profile sonataflow', () => {
     assert.deepEqual(codes(r).filter((c) => c[0] !== 'info'), []);
     const standard = await validateText(JSON.stringify({ specVersion: '0.8', ...doc }), 'wf.json');
     assert.deepEqual(standard.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.pointer]), [['WRONG_TYPE', '/states/0/actions/0/functionRef/arguments']]);
+  });
+
+  it('classpath: outside a SonataFlow project (no src/main/resources above the workflow) is one FILE_NOT_FOUND at the reference', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swirl-sf-noproject-'));
+    try {
+      const doc = { id: 'c', dataInputSchema: 'classpath:schemas/in.json', functions: [{ name: 'op', operation: 'classpath:specs/api.yaml#getIt' }], states: [{ name: 'S', type: 'operation', actions: [{ functionRef: 'op' }], end: true }] };
+      const r = await validateText(JSON.stringify(doc), join(dir, 'wf.sw.json'), { profile: Profile.Sonataflow });
+      assert.deepEqual(codes(r).filter((c) => c[0] === 'error'), [
+        ['error', 'FILE_NOT_FOUND', '/dataInputSchema'],
+        ['error', 'FILE_NOT_FOUND', '/functions/0/operation'],
+      ]);
+      assert.match(r.diagnostics.find((d) => d.pointer === '/functions/0/operation')!.message, /^function 'op': 'classpath:specs\/api\.yaml' needs the project's src\/main\/resources folder, and none was found above /);
+      assert.match(r.diagnostics.find((d) => d.pointer === '/dataInputSchema')!.message, /^'classpath:schemas\/in\.json' needs the project's src\/main\/resources folder/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses what it cannot run, saying where', async () => {

@@ -169,6 +169,8 @@ function normalizeOpenApi(fn: Obj, opPointer: string, label: string, project: Pr
     const inResources = uri.slice('classpath:'.length).replace(/^\/+/, '');
     if (!project.resources || !project.dir) {
       f.add(Severity.Error, DiagnosticCode.FileNotFound, opPointer, `${label}: '${uri}' needs the project's src/main/resources folder, and none was found above ${project.dir ?? 'a definition without a location'}`, 'put the workflow inside a SonataFlow project, or write a path relative to the workflow');
+      // The standard check's 'no such file' for the unresolved reference says less, about the same problem.
+      f.suppress(opPointer, DiagnosticCode.FileNotFound);
       return;
     }
     const rel = relative(project.dir, `${project.resources}/${inResources}`) || inResources;

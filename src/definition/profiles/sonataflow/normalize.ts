@@ -95,6 +95,7 @@ function resolveClasspathFields(doc: Obj, project: ProjectContext, f: Findings):
     const inResources = v.slice('classpath:'.length).replace(/^\/+/, '');
     if (!project.resources || !project.dir) {
       f.add(Severity.Error, DiagnosticCode.FileNotFound, pointer, `'${v}' needs the project's src/main/resources folder, and none was found above ${project.dir ?? 'a definition without a location'}`);
+      f.suppress(pointer, DiagnosticCode.FileNotFound);
       return;
     }
     const rel = relative(project.dir, `${project.resources}/${inResources}`) || inResources;
