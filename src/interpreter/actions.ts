@@ -51,6 +51,8 @@ export interface ActionOutcome {
   data: unknown;
   result: unknown;
   ran: boolean;
+  /** A sonataflow `sysout` call: it ran but has no result, so an iteration's result stays the previous action's. */
+  logOnly?: boolean;
 }
 
 /** What an async subflow must do when the parent completes. */
@@ -99,6 +101,7 @@ export function* runAction(rc: RunContext, action: Action, pointer: string, data
     const { result, async } = yield* invokeWithRetries(rc, action, pointer, input, scope, children, label);
     const after = ms(action.sleep?.after);
     if (after) yield* rc.wait(rc.ctx.createTimer(after), scope.deadlines);
+    if (isSysout(rc, action)) return { data, result: undefined, ran: true, logOnly: true };
     if (async || filter?.useResults === false) return { data, result: undefined, ran: true };
     const selected = filter?.results !== undefined ? rc.evaluate(`${pointer}/actionDataFilter/results`, result, 'actionDataFilter.results') : result;
     const toState = filter?.toStateData !== undefined ? `${pointer}/actionDataFilter/toStateData` : undefined;
@@ -112,6 +115,12 @@ export function* runAction(rc: RunContext, action: Action, pointer: string, data
   } catch (err) {
     throw annotate(err, label);
   }
+}
+
+/** Whether the action calls a sysout function (sonataflow profile): a log line, no result. */
+function isSysout(rc: RunContext, action: Action): boolean {
+  if (action.functionRef === undefined) return false;
+  return sysoutLevel(rc.graph.profile, typeof action.functionRef === 'string' ? action.functionRef : action.functionRef.refName) !== undefined;
 }
 
 function* invokeWithRetries(

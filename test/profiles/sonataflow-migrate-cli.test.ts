@@ -49,6 +49,24 @@ describe('swirl migrate --from sonataflow', () => {
     assert.equal(v.status, 0, v.stdout + v.stderr);
   });
 
+  it('--write rewrites the project in place: the files are standard 0.8 and a second migrate has nothing left to convert', () => {
+    const dir = join(tmp, 'secrets-write');
+    cpSync(join(projects, 'secrets'), dir, { recursive: true });
+    const file = join(dir, 'src/main/resources/secret.sw.yaml');
+    const r = swirl('migrate', '--from', 'sonataflow', dir, '--write');
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /^specVersion: '0\.8'$/m);
+    assert.match(text, /\$SECRETS\.SWIRL_SF_TOKEN == "t0k3n"/);
+    assert.match(text, /^secrets:\n {2}- SWIRL_SF_TOKEN$/m);
+    assert.doesNotMatch(text, /end: 'true'/);
+    const v = swirl('validate', file);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    const again = swirl('migrate', '--from', 'sonataflow', dir);
+    assert.equal(again.status, 0, again.stdout + again.stderr);
+    assert.doesNotMatch(again.stdout, /converted \//);
+  });
+
   it('exit 1 and the reason when a document still needs the profile; usage errors exit 2', () => {
     const r = swirl('migrate', '--from', 'sonataflow', join(projects, 'workflow-vars'));
     assert.equal(r.status, 1, r.stdout + r.stderr);

@@ -4,7 +4,7 @@
 // test's HTTP server (rest:, OpenAPI with application.properties) or service invocation (knative:).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -53,6 +53,9 @@ function startServer(): Promise<{ server: Server; port: number; seen: string[] }
       if (req.method === 'GET' && url.pathname === '/stocks/RHT/price') return send({ price: 190.5 });
       if (req.method === 'POST' && url.pathname === '/plainJsonFunction') return send({ message: `Hello ${JSON.parse(body).name}` });
       if (req.method === 'GET' && url.pathname === '/info') return send({ version: 1 });
+      if (req.method === 'POST' && url.pathname === '/subtraction') return send({ difference: JSON.parse(body).leftElement - JSON.parse(body).rightElement });
+      if (req.method === 'POST' && url.pathname === '/multiplication') return send({ product: JSON.parse(body).leftElement * JSON.parse(body).rightElement });
+      if (req.method === 'GET' && url.pathname === '/inventory/kettle') return send({ stock: 7 });
       res.statusCode = 404;
       res.end('{}');
     });
@@ -60,12 +63,15 @@ function startServer(): Promise<{ server: Server; port: number; seen: string[] }
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, seen })));
 }
 
-/** Runs one case's workflow on a memory engine; returns the output and the sysout lines. */
+/** Runs one case's workflow on a memory engine; returns the output and the sysout lines (each in the instance's log). */
 async function runCase(file: string, c: Case, port: number, profile: Profile): Promise<{ output: unknown; logs: [string, string][] }> {
   for (const [k, v] of Object.entries(c.env ?? {})) process.env[k] = v;
   const logs: [string, string][] = [];
+  const logged: unknown[] = [];
   const record = (level: string) => (msg: string, meta?: Record<string, unknown>) => {
-    if (meta?.function !== undefined) logs.push([level, msg]);
+    if (meta?.function === undefined) return;
+    logs.push([level, msg]);
+    logged.push(meta.instanceId);
   };
   const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
   const engine = await createEngine({ store: 'memory', pollIntervalMs: 10 });
@@ -76,8 +82,10 @@ async function runCase(file: string, c: Case, port: number, profile: Profile): P
     await secretsReady(engine);
     await engine.start();
     const id = await engine.client.start(name, c.input ?? {}, c.instanceId ? { instanceId: c.instanceId } : {});
-    const r = await engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+    // A wait is deadlock detection, not a speed check (CI is a busy 2-core machine).
+    const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
+    for (const instanceId of logged) assert.equal(instanceId, id, 'a sysout line is in its instance\'s log');
     return { output: r.output, logs };
   } finally {
     await engine.stop();
@@ -86,11 +94,15 @@ async function runCase(file: string, c: Case, port: number, profile: Profile): P
   }
 }
 
-/** A copy of a project with the test server's port written into its application.properties. */
+/** A copy of a project with the test server's port written where its files say @PORT@ (application.properties, rest: URLs). */
 function copyProject(project: string, to: string, port: number): string {
   cpSync(join(PROJECTS, project), to, { recursive: true });
-  const p = join(to, 'src/main/resources/application.properties');
-  if (existsSync(p)) writeFileSync(p, readFileSync(p, 'utf8').replaceAll('@PORT@', String(port)));
+  for (const entry of readdirSync(to, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const p = join(entry.parentPath, entry.name);
+    const text = readFileSync(p, 'utf8');
+    if (text.includes('@PORT@')) writeFileSync(p, text.replaceAll('@PORT@', String(port)));
+  }
   return to;
 }
 

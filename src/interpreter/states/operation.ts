@@ -12,7 +12,7 @@ import { runCancellable } from '../fibers.js';
 import type { RunContext, Step } from '../run-context.js';
 import type { StateOutcome, StateScope } from './state-types.js';
 
-/** Result of an action list: the state data and the last executed action's (filtered) result. */
+/** Result of an action list: the state data and the last executed action's (filtered) result (sysout calls have none). */
 export interface ActionsOutcome {
   data: unknown;
   lastResult: unknown;
@@ -38,7 +38,7 @@ export function* runActions(
     let acc = data;
     let lastResult: unknown = null;
     for (const r of results) {
-      if (!r || !r.ran) continue;
+      if (!r || !r.ran || r.logOnly) continue;
       acc = mergeData(acc, r.data, 'state data');
       lastResult = r.result;
     }
@@ -49,7 +49,7 @@ export function* runActions(
   for (const [i, a] of actions.entries()) {
     const r = yield* runAction(rc, a, `${base}/${i}`, data, scope, children);
     data = r.data;
-    if (r.ran) lastResult = r.result ?? null;
+    if (r.ran && !r.logOnly) lastResult = r.result ?? null;
   }
   return { data, lastResult };
 }

@@ -76,7 +76,14 @@ export function wrapBareArguments(doc: Obj, f: Findings, evaluated: (text: strin
     for (const { action, pointer: ap } of actionsOf(state, pointer)) {
       if (isObject(action.functionRef) && action.functionRef.arguments !== undefined) {
         const ref = action.functionRef;
-        visit(ref.arguments, joinPointer(ap, 'functionRef', 'arguments'), (y) => (ref.arguments = y));
+        const pointer = joinPointer(ap, 'functionRef', 'arguments');
+        visit(ref.arguments, pointer, (y) => (ref.arguments = y));
+        // SonataFlow also takes the whole `arguments` as one expression (its value is the call's
+        // arguments); standard 0.8 types `arguments` as an object, so only the profile runs it.
+        if (typeof ref.arguments === 'string' && wholeExpression(ref.arguments) !== undefined) {
+          f.suppress(pointer, DiagnosticCode.WrongType);
+          f.unconverted.push({ pointer, message: `'arguments' is one expression (SonataFlow); standard 0.8 arguments are an object: write each argument as its own \${ } expression, e.g. { "a": "\${ .x }" }` });
+        }
       }
     }
   }

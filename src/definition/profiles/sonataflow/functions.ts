@@ -10,7 +10,7 @@ import { relative } from 'node:path';
 import { DiagnosticCode, Severity } from '../../diagnostic.js';
 import { joinPointer } from '../../json-pointer.js';
 import { isObject } from '../../walk.js';
-import { configKey } from './properties.js';
+import { configKey, type ProjectProperties } from './properties.js';
 import type { Findings } from './findings.js';
 import { SysoutLevel, type SonataflowRuntime } from './runtime.js';
 
@@ -22,8 +22,8 @@ export interface ProjectContext {
   dir?: string;
   /** `src/main/resources` of the project, when found. */
   resources?: string;
-  /** application.properties values (empty when there is none). */
-  properties: ReadonlyMap<string, string>;
+  /** application.properties values, with environment overrides and `${…}` expansion (empty when there is none). */
+  properties: Pick<ProjectProperties, 'get'>;
   /** The workflow id (for the FUNCTION_NAME configuration-key strategy). */
   workflowId?: string;
 }
@@ -169,6 +169,8 @@ function normalizeOpenApi(fn: Obj, opPointer: string, label: string, project: Pr
     const inResources = uri.slice('classpath:'.length).replace(/^\/+/, '');
     if (!project.resources || !project.dir) {
       f.add(Severity.Error, DiagnosticCode.FileNotFound, opPointer, `${label}: '${uri}' needs the project's src/main/resources folder, and none was found above ${project.dir ?? 'a definition without a location'}`, 'put the workflow inside a SonataFlow project, or write a path relative to the workflow');
+      // The standard check's 'no such file' for the unresolved reference says less, about the same problem.
+      f.suppress(opPointer, DiagnosticCode.FileNotFound);
       return;
     }
     const rel = relative(project.dir, `${project.resources}/${inResources}`) || inResources;
@@ -182,6 +184,8 @@ function normalizeOpenApi(fn: Obj, opPointer: string, label: string, project: Pr
   if (url !== undefined) {
     if (!/^https?:\/\//i.test(url)) {
       f.add(Severity.Error, DiagnosticCode.ApplicationProperties, opPointer, `${label}: quarkus.rest-client.${key}.url is '${url}', not an http(s) URL`);
+      // The base URL was meant to come from here: that the document has none is the same problem.
+      f.suppress(opPointer, DiagnosticCode.OpenApiNoServer);
       return;
     }
     runtime.servers[String(fn.name)] = url;

@@ -11,7 +11,7 @@ import { isObject, states } from '../../walk.js';
 import { bindIterationParams, coerceBooleans, inlineWorkflowVariables, renameSecret, wrapBareArguments, wrapScalarResults } from './expressions.js';
 import { Findings } from './findings.js';
 import { normalizeFunctions, type ProjectContext } from './functions.js';
-import { findResourcesRoot, loadProperties } from './properties.js';
+import { findResourcesRoot, loadProperties, ProjectProperties } from './properties.js';
 import { isJsonPath } from './jsonpath.js';
 import type { SonataflowRuntime } from './runtime.js';
 
@@ -44,7 +44,9 @@ export async function normalizeSonataflow(input: Obj, options: NormalizeOptions)
   const resources = dir ? await findResourcesRoot(dir) : undefined;
   const props = dir ? await loadProperties(dir, resources) : { ok: true as const, values: new Map<string, string>() };
   if (!props.ok) f.add(Severity.Error, DiagnosticCode.ApplicationProperties, '', props.message);
-  const project: ProjectContext = { dir, resources, properties: props.ok ? props.values : new Map(), workflowId: typeof value.id === 'string' ? value.id : undefined };
+  // A definition without a location (registered over the API) has no project: no file, no environment.
+  const properties = dir ? new ProjectProperties(props.ok ? props.values : new Map()) : new ProjectProperties(new Map(), {});
+  const project: ProjectContext = { dir, resources, properties, workflowId: typeof value.id === 'string' ? value.id : undefined };
 
   coerceBooleans(value, '', f);
   resolveClasspathFields(value, project, f);
@@ -93,6 +95,7 @@ function resolveClasspathFields(doc: Obj, project: ProjectContext, f: Findings):
     const inResources = v.slice('classpath:'.length).replace(/^\/+/, '');
     if (!project.resources || !project.dir) {
       f.add(Severity.Error, DiagnosticCode.FileNotFound, pointer, `'${v}' needs the project's src/main/resources folder, and none was found above ${project.dir ?? 'a definition without a location'}`);
+      f.suppress(pointer, DiagnosticCode.FileNotFound);
       return;
     }
     const rel = relative(project.dir, `${project.resources}/${inResources}`) || inResources;

@@ -77,6 +77,39 @@ export async function loadProperties(dir: string, resources: string | undefined)
   return { ok: true, values: new Map() };
 }
 
+/** Property expressions nested deeper than this are left as written (a cycle, or a mistake). */
+const EXPANSION_DEPTH = 8;
+
+/**
+ * A project's configuration as SonataFlow's MicroProfile Config reads it, for the keys Swirl uses:
+ * an environment variable overrides the file (the name as is, then with every character other than
+ * [A-Za-z0-9] as '_', then that upper-cased: QUARKUS_REST_CLIENT_STOCK_SVC_YAML_URL), and
+ * `${name}` / `${name:default}` in a value is replaced by that property (environment, then file),
+ * else the default. An expression that resolves to nothing is left as written, so the check that
+ * reads the value reports it.
+ */
+export class ProjectProperties {
+  constructor(
+    private readonly file: ReadonlyMap<string, string>,
+    private readonly env: Readonly<Record<string, string | undefined>> = process.env,
+  ) {}
+
+  get(key: string): string | undefined {
+    return this.lookup(key, 0);
+  }
+
+  private lookup(key: string, depth: number): string | undefined {
+    const mapped = key.replace(/[^A-Za-z0-9]/g, '_');
+    const raw = this.env[key] ?? this.env[mapped] ?? this.env[mapped.toUpperCase()] ?? this.file.get(key);
+    return raw === undefined ? undefined : this.expand(raw, depth);
+  }
+
+  private expand(value: string, depth: number): string {
+    if (depth >= EXPANSION_DEPTH) return value;
+    return value.replace(/\$\{([^${}:]+)(?::([^${}]*))?\}/g, (whole, name: string, fallback: string | undefined) => this.lookup(name.trim(), depth + 1) ?? fallback ?? whole);
+  }
+}
+
 /** MicroProfile's configuration key of a file name or URI path: every character not [A-Za-z0-9] becomes '_'. */
 export function configKey(text: string): string {
   return text.replace(/[^A-Za-z0-9]/g, '_');
