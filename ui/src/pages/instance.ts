@@ -55,19 +55,33 @@ function itemText(i: TimelineItem): string {
     case 'transition':
       return `${s('from')} → ${i.to !== undefined ? s('to') : 'end'} via ${s('via')}${i.condition !== undefined ? ` (${s('condition')})` : ''}`;
     case 'actionStarted':
-      return `action ${s('action')} started (attempt ${s('attempt')})${i.function !== undefined ? `: ${s('function')}` : ''}`;
+      return `action ${s('action')} in ${s('state')} started (attempt ${s('attempt')})${i.function !== undefined ? `: ${s('function')}` : ''}`;
     case 'actionCompleted':
-      return `action ${s('action')} completed (attempt ${s('attempt')})`;
+      return `action ${s('action')} in ${s('state')} completed (attempt ${s('attempt')})`;
     case 'actionFailed':
-      return `action ${s('action')} failed (attempt ${s('attempt')}): ${(i.error as { message?: string } | undefined)?.message ?? ''}`;
+      return `action ${s('action')} in ${s('state')} failed (attempt ${s('attempt')}): ${(i.error as { message?: string } | undefined)?.message ?? ''}`;
     case 'actionRetried':
-      return `action ${s('action')} retried after ${s('delayMs')} ms`;
+      return `action ${s('action')} in ${s('state')} (attempt ${s('attempt')}) retried in ${s('delayMs')} ms`;
     case 'eventWaiting':
       return `waiting for ${(i.events as string[] | undefined)?.join(', ') ?? 'an event'}`;
     case 'eventReceived':
       return `received event ${s('event')}`;
     case 'errorHandled':
       return `error ${(i.error as { code?: string } | undefined)?.code ?? ''} handled in ${s('state')}`;
+    case 'compensationStarted':
+      return `${s('state')} compensated by ${s('by')}`;
+    case 'timerStarted':
+      return `timer in ${s('state')} until ${when(s('until'))}`;
+    case 'timerFired':
+      return `timer in ${s('state')} fired`;
+    case 'eventTimedOut':
+      return `no event in ${s('state')} before its timeout`;
+    case 'eventProduced':
+      return `produced event ${s('event')} in ${s('state')}`;
+    case 'workflowTimedOut':
+      return `workflow timed out in ${s('state')} (${s('timeout')})`;
+    case 'rerunStarted':
+      return `rerun from ${s('fromState')}`;
     default:
       return `${i.kind}${i.state ? ` ${s('state')}` : ''}`;
   }
