@@ -77,5 +77,10 @@ document.getElementById('signout')!.addEventListener('click', () => {
   setToken(null);
   void route();
 });
+// The skip link moves focus to the page's content; following its #main would route away from the page.
+document.querySelector('a.skip')!.addEventListener('click', (e) => {
+  e.preventDefault();
+  main.focus();
+});
 window.addEventListener('hashchange', () => void route());
 void route();
