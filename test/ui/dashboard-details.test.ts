@@ -256,6 +256,40 @@ test('a sleeping instance shows its timer wait with its time; purge from its pag
   assert.equal(gone.status, 404);
 });
 
+test('by keyboard alone: the skip link keeps the page, a control is reached by Tab, Esc cancels its confirmation; the page follows the instance live', { skip }, async () => {
+  await start('nap', 'n-2', {});
+  await until('n-2 to sleep', async () => ((await call('/api/v1/instances/n-2')).currentStates ?? []).length > 0);
+  await page.goto(`${server.base}/ui/#/instances/n-2`);
+  await page.locator('#current-states li[data-state="Nap"]').waitFor();
+  await page.evaluate('window.__noReload = true');
+  // From the header (a click on its corner sets where Tab starts): the first link, and before it the skip link.
+  await page.mouse.click(1, 1);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate('document.activeElement.textContent'), 'Workflows');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate('document.activeElement.id'), 'main', 'focus moved to the content');
+  assert.match(page.url(), /#\/instances\/n-2$/, 'the skip link does not leave the page');
+  let presses = 0;
+  while ((await page.evaluate('document.activeElement.textContent')) !== 'Terminate') {
+    assert.ok(++presses < 80, 'Tab reaches the Terminate button');
+    await page.keyboard.press('Tab');
+  }
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  assert.equal(await page.evaluate("document.activeElement.closest('dialog') !== null"), true, 'focus moved into the confirmation');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await statusOf('n-2'), 'RUNNING', 'Esc cancelled');
+  // Terminated elsewhere (the API): the open page shows it by itself, without a reload.
+  await call('/v1.0/workflows/dapr/n-2/terminate', {});
+  await page.locator('.badge.status-terminated').first().waitFor();
+  assert.equal(await page.evaluate('window.__noReload'), true, 'no reload');
+  assert.match(await page.locator('#current-states').innerText(), /None: the instance has finished/);
+});
+
 test('text contrast is at least 4.5:1 (3:1 large) on every page, light and dark', { skip }, async () => {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
