@@ -5,7 +5,7 @@
  * pending waits, input/output/error, parent and children, and the state-level timeline
  * (GET /api/v1/instances/{id}/timeline, specs/timeline.md). Polls while the instance runs.
  */
-import { ApiError, api, dapr, type InstanceDetail, type TimelineItem, type Wait } from '../api.js';
+import { ApiError, AuthRequired, api, authLost, dapr, type InstanceDetail, type TimelineItem, type Wait } from '../api.js';
 import { confirmDialog } from '../dialog.js';
 import { diagramFigure, mark } from '../diagram.js';
 import { h, link, pretty, replace, routes, statusBadge, when } from '../dom.js';
@@ -188,6 +188,7 @@ export async function instancePage(main: HTMLElement, id: string): Promise<() =>
   // A failed poll (server restarting, network) says so and tries again, slower.
   const poll = () =>
     void refresh().catch((err: Error) => {
+      if (err instanceof AuthRequired) return authLost();
       say(`Could not refresh: ${err.message}`, true);
       if (!stopped) timer = setTimeout(poll, 2 * POLL_MS);
     });
