@@ -62,10 +62,12 @@ function itemText(i: TimelineItem): string {
       return `action ${s('action')} in ${s('state')} failed (attempt ${s('attempt')}): ${(i.error as { message?: string } | undefined)?.message ?? ''}`;
     case 'actionRetried':
       return `action ${s('action')} in ${s('state')} (attempt ${s('attempt')}) retried in ${s('delayMs')} ms`;
-    case 'eventWaiting':
-      return `waiting for ${(i.events as string[] | undefined)?.join(', ') ?? 'an event'}`;
+    case 'eventWaiting': {
+      const correlation = (i.correlation as { attribute: string; value?: unknown }[] | undefined) ?? [];
+      return `waiting in ${s('state')} for ${(i.events as string[] | undefined)?.join(' or ') ?? 'an event'}${correlation.length ? ` where ${correlation.map((c) => `${c.attribute} = ${c.value === undefined ? '(any)' : String(c.value)}`).join(', ')}` : ''}`;
+    }
     case 'eventReceived':
-      return `received event ${s('event')}`;
+      return `received event ${s('event')} in ${s('state')}`;
     case 'errorHandled':
       return `error ${(i.error as { code?: string } | undefined)?.code ?? ''} handled in ${s('state')}`;
     case 'compensationStarted':
