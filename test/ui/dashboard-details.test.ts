@@ -98,12 +98,16 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swirl-ui-details-'));
   mkdirSync(join(dir, 'workflows'));
   copyFileSync(join(root, 'samples', 'hello', 'hello.yaml'), join(dir, 'workflows', 'hello.yaml'));
+  copyFileSync(join(root, 'samples', 'approval', 'approval.yaml'), join(dir, 'workflows', 'approval.yaml'));
   writeFileSync(join(dir, 'workflows', 'orders.yaml'), ORDERS);
   writeFileSync(join(dir, 'workflows', 'nap.yaml'), NAP);
   server = await startServe(dir, started, ['--api-token', TOKEN]);
   await start('orders', 'o-1', { order: 7 });
   await start('nap', 'n-1', {});
-  await until('the instances to settle', async () => (await statusOf('o-1')) === 'COMPLETED' && ((await call('/api/v1/instances/n-1')).currentStates ?? []).length > 0);
+  await start('approval', 'a-1', { requestid: 'r9', amount: 12 });
+  await until('a-1 to wait for its decision', async () => ((await call('/api/v1/instances/a-1')).currentStates ?? []).length > 0);
+  await call('/v1.0/workflows/dapr/a-1/raiseEvent/Decision', { decision: { approved: false } });
+  await until('the instances to settle', async () => (await statusOf('o-1')) === 'COMPLETED' && (await statusOf('a-1')) === 'COMPLETED' && ((await call('/api/v1/instances/n-1')).currentStates ?? []).length > 0);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'UTC' });
   page = await context.newPage();
@@ -125,7 +129,7 @@ after(async () => {
 test('the workflow list shows each definition\'s id, version and source as the API has them', { skip }, async () => {
   await page.goto(`${server.base}/ui/#/workflows`);
   const api = (await call('/api/v1/workflows')) as { workflows: { id: string; version?: string; source: string }[] };
-  assert.deepEqual(api.workflows.map((w) => w.id).sort(), ['hello', 'nap', 'orders']);
+  assert.deepEqual(api.workflows.map((w) => w.id).sort(), ['approval', 'hello', 'nap', 'orders']);
   for (const w of api.workflows) {
     const cells = page.locator(`#workflows tr[data-workflow="${w.id}"] > *`);
     await cells.first().waitFor();
@@ -187,7 +191,7 @@ test('the created from/to range selects the instances created in it (to is exclu
   await page.getByLabel('Created from').fill('');
   await page.getByLabel('Created to').fill(localSecond(late));
   await page.getByRole('button', { name: 'Apply' }).click();
-  await until('before the late second', async () => JSON.stringify(await ids()) === '["n-1","o-1"]');
+  await until('before the late second', async () => JSON.stringify(await ids()) === '["a-1","n-1","o-1"]');
   assert.match(page.url(), /to=/);
   await page.getByLabel('Created from').fill(localSecond(first));
   await page.getByLabel('Created to').fill(localSecond(first + 1000));
@@ -196,9 +200,12 @@ test('the created from/to range selects the instances created in it (to is exclu
   await until('o-1 alone in its second', async () => JSON.stringify(await ids()) === '["o-1"]');
 });
 
-test('the timeline shows every item as the API has it: attempts, durations, data, transitions, compensation; the path\'s edges are marked', { skip }, async () => {
-  const api = ((await call('/api/v1/instances/o-1/timeline?limit=1000')) as { items: Item[] }).items;
-  await page.goto(`${server.base}/ui/#/instances/o-1`);
+/** The page's timeline of `id`, row by row and cell by cell, against the API's items. */
+async function assertTimelineMatches(id: string): Promise<void> {
+  const api = ((await call(`/api/v1/instances/${id}/timeline?limit=1000`)) as { items: Item[] }).items;
+  await page.goto(`${server.base}/ui/#/instances/${id}`);
+  // The page of this instance (a hash change keeps the previous page until the new one is drawn).
+  await page.getByRole('heading', { name: `Instance ${id}`, exact: true }).waitFor();
   const rows = page.locator('#timeline tbody tr');
   await rows.first().waitFor();
   assert.equal(await rows.count(), api.length);
@@ -214,6 +221,11 @@ test('the timeline shows every item as the API has it: attempts, durations, data
     if (key) assert.deepEqual(JSON.parse(await cells.nth(5).locator('pre').textContent() ?? ''), { [key]: item[key] }, `#${item.seq} ${item.kind}: data`);
     else assert.equal(await cells.nth(5).innerText(), '');
   }
+}
+
+test('the timeline shows every item as the API has it: attempts, durations, data, transitions, compensation; the path\'s edges are marked', { skip }, async () => {
+  await assertTimelineMatches('o-1');
+  const rows = page.locator('#timeline tbody tr');
   // What this run went through, in the page's words.
   const what = (await rows.evaluateAll((trs) => trs.map((tr) => tr.children[3]!.textContent))).join('\n');
   assert.match(what, /action chargeCard in Charge failed \(attempt 1\)/);
@@ -230,6 +242,16 @@ test('the timeline shows every item as the API has it: attempts, durations, data
   for (const s of ['Reserve', 'Charge', 'Release']) assert.match((await page.locator(`.diagram g[data-state="${s}"]`).getAttribute('class'))!, /swd-visited/, s);
   assert.doesNotMatch((await page.locator('.diagram g[data-state="Orphan"]').getAttribute('class'))!, /swd-visited/);
   await shot('instance-compensated');
+});
+
+test('an event-driven instance\'s timeline shows the wait and the received event with its data, as the API has them', { skip }, async () => {
+  await assertTimelineMatches('a-1');
+  const what = (await page.locator('#timeline tbody tr').evaluateAll((trs) => trs.map((tr) => tr.children[3]!.textContent))).join('\n');
+  assert.match(what, /waiting in AwaitDecision for Decision where requestid = r9/);
+  assert.match(what, /received event Decision in AwaitDecision/);
+  assert.match(what, /AwaitDecision → Decide via condition \(on Decision\)/);
+  assert.match(what, /Decide → Reject via default/);
+  assert.deepEqual(JSON.parse((await page.locator('#timeline tr[data-kind="eventReceived"] td pre').textContent()) ?? ''), { data: { decision: { approved: false } } });
 });
 
 test('a sleeping instance shows its timer wait with its time; purge from its page removes it after a confirmation', { skip }, async () => {
@@ -298,6 +320,11 @@ test('text contrast is at least 4.5:1 (3:1 large) on every page, light and dark'
       await page.locator(ready).first().waitFor();
       assert.deepEqual(await lowContrast(page), [], `${scheme} ${route}`);
     }
+    // The diagram follows the scheme too: its text is dark on light, light on dark.
+    await page.goto(`${server.base}/ui/#/workflows/orders`);
+    await page.getByRole('heading', { name: 'orders', exact: true }).waitFor();
+    await page.locator('.diagram svg text').first().waitFor();
+    assert.equal(await page.evaluate("getComputedStyle(document.querySelector('.diagram svg text')).fill"), scheme === 'light' ? 'rgb(27, 31, 36)' : 'rgb(230, 237, 243)');
   }
   // The measure itself: grey on grey is found.
   await page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<p id=probe style=\\'color:#777;background:#888\\'>faint</p>')");
@@ -305,15 +332,38 @@ test('text contrast is at least 4.5:1 (3:1 large) on every page, light and dark'
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
-test('every page fits a phone width without sideways scrolling', { skip }, async () => {
-  await page.setViewportSize({ width: 390, height: 844 });
-  for (const [route, ready] of [['#/workflows', '#workflows tr[data-workflow="orders"]'], ['#/workflows/orders', '.diagram svg'], ['#/instances', '#instances tr[data-instance="o-1"]'], ['#/instances/o-1', '#timeline tbody tr']] as const) {
-    await page.goto(`${server.base}/ui/${route}`);
-    await page.locator(ready).first().waitFor();
-    assert.ok(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1'), `no sideways scroll on ${route}`);
+test('every page fits 1280×800 and a phone width without sideways scrolling', { skip }, async () => {
+  for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+    await page.setViewportSize({ width, height });
+    for (const [route, ready] of [['#/workflows', '#workflows tr[data-workflow="orders"]'], ['#/workflows/orders', '.diagram svg'], ['#/instances', '#instances tr[data-instance="o-1"]'], ['#/instances/o-1', '#timeline tbody tr']] as const) {
+      await page.goto(`${server.base}/ui/${route}`);
+      await page.locator(ready).first().waitFor();
+      assert.ok(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1'), `no sideways scroll on ${route} at ${width}×${height}`);
+    }
   }
   await shot('instances-phone');
   await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+test('a tab opened on a link without the token asks for it; a refused token is said so; Forget token removes it and asks again', { skip }, async () => {
+  const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const tab = await other.newPage();
+  tab.setDefaultTimeout(30_000);
+  try {
+    await tab.goto(`${server.base}/ui/#/instances`);
+    await tab.getByLabel('API token', { exact: true }).fill('not-the-token');
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.getByText('The server refused the token').waitFor();
+    await tab.getByLabel('API token', { exact: true }).fill(TOKEN);
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.locator('#instances tr[data-instance="o-1"]').waitFor();
+    await tab.getByRole('button', { name: 'Forget token' }).click();
+    await tab.getByLabel('API token', { exact: true }).waitFor();
+    assert.equal(await tab.evaluate('sessionStorage.getItem("swirl.apiToken")'), null);
+    assert.equal(await tab.locator('#instances').count(), 0, 'nothing of the API is shown without the token');
+  } finally {
+    await other.close();
+  }
 });
 
 test('the page loads nothing from outside the server (no CDN) and keeps the token only in sessionStorage', { skip }, async () => {

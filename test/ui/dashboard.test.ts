@@ -207,7 +207,7 @@ test('a waiting instance has its state highlighted; its timeline matches the API
   assert.match((await current.getAttribute('class'))!, /swd-current/);
   assert.match((await page.locator('.diagram g[data-state="Submit"]').getAttribute('class'))!, /swd-visited/);
   assert.doesNotMatch((await page.locator('.diagram g[data-state="Approve"]').getAttribute('class'))!, /swd-(current|visited)/);
-  assert.match(await page.locator('#current-states').innerText(), /AwaitDecision — event Decision where requestid/);
+  assert.match(await page.locator('#current-states').innerText(), /AwaitDecision — event Decision where requestid = r1,/);
   const api = (await call('/api/v1/instances/ap-1/timeline')) as { items: { seq: number; kind: string }[] };
   const shown = await page.locator('#timeline tbody tr').evaluateAll((trs) => trs.map((tr) => [Number(tr.getAttribute('data-seq')), tr.getAttribute('data-kind')]));
   assert.deepEqual(shown, api.items.map((i) => [i.seq, i.kind]));
