@@ -225,7 +225,7 @@ export async function instancePage(main: HTMLElement, id: string): Promise<() =>
     for (const i of tl.items) {
       if (i.kind === 'stateEntered' && typeof i.state === 'string') visited.add(i.state);
       if (i.kind === 'stateFailed' && typeof i.state === 'string') failed.add(i.state);
-      if (i.kind === 'transition') taken.add(`${String(i.from)}\u0000${i.to === undefined ? '' : String(i.to)}`);
+      if (i.kind === 'transition') taken.add(`${String(i.from)}\u0000${i.to === undefined ? '' : String(i.to)}\u0000${i.via === undefined ? '' : String(i.via)}`);
     }
     const current = (m.currentStates ?? []).map((c) => c.state);
     if (figure) mark(figure, { visited, failed, current, taken });
