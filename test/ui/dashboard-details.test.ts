@@ -241,6 +241,9 @@ test('the timeline shows every item as the API has it: attempts, durations, data
   assert.match((await page.locator('.diagram path[data-from="Reserve"][data-to="Charge"]').getAttribute('class'))!, /swd-visited/);
   for (const s of ['Reserve', 'Charge', 'Release']) assert.match((await page.locator(`.diagram g[data-state="${s}"]`).getAttribute('class'))!, /swd-visited/, s);
   assert.doesNotMatch((await page.locator('.diagram g[data-state="Orphan"]').getAttribute('class'))!, /swd-visited/);
+  // Charge ended by its onErrors entry (compensate), not by its own end: only that end edge is green.
+  assert.match((await page.locator('.diagram path.swd-edge-error[data-from="Charge"]').getAttribute('class'))!, /swd-visited/);
+  assert.doesNotMatch((await page.locator('.diagram path.swd-edge-transition[data-from="Charge"]:not([data-to])').getAttribute('class'))!, /swd-visited/);
   await shot('instance-compensated');
 });
 
