@@ -120,13 +120,17 @@ export function* waitForEvents(
   }
 }
 
-/** The correlation rules of an event definition with the values known now (for the timeline). */
+/**
+ * The correlation rules of an event definition with the values known now (for the timeline and
+ * the current waits): the values the wait key holds ({@link waitKey}) — a `contextAttributeValue`,
+ * else the value fixed by an earlier correlated event, else the workflow input's field.
+ */
 function correlationNotes(rc: RunContext, eventName: string): CorrelationNote[] {
   const def = eventDef(rc, eventName);
   const index = (rc.graph.definition.events as { name: string }[]).findIndex((e) => e.name === def.name);
   return (def.correlation ?? []).map((rule, j) => {
     const key = rule.contextAttributeName.toLowerCase();
-    let value: string | undefined = rc.correlation.get(key);
+    let value: string | undefined = rc.correlation.get(key) ?? inputField(rc.workflowInput, rule.contextAttributeName);
     if (rule.contextAttributeValue !== undefined) {
       try {
         value = String(rc.resolveValue(rule.contextAttributeValue, `/events/${index}/correlation/${j}/contextAttributeValue`, rc.stateData, 'correlation value'));

@@ -101,6 +101,22 @@ states:
     end: true
 `;
 
+/** Correlation without contextAttributeValue: the instance expects its input's field of that name. */
+const BYINPUT = `
+id: byinput
+specVersion: '0.8'
+events:
+  - name: Shipped
+    type: shipped
+    source: test
+    correlation: [{ contextAttributeName: orderid }]
+states:
+  - name: Wait
+    type: event
+    onEvents: [{ eventRefs: [Shipped] }]
+    end: true
+`;
+
 // After a continueAs into another workflow, the instance runs that workflow: a rerun starts it.
 const FIRST = `
 id: first
@@ -165,6 +181,7 @@ before(async () => {
   writeFileSync(join(dir, 'workflows', 'payer.yaml'), PAYER);
   writeFileSync(join(dir, 'workflows', 'first.yaml'), FIRST);
   writeFileSync(join(dir, 'workflows', 'second.yaml'), SECOND);
+  writeFileSync(join(dir, 'workflows', 'byinput.yaml'), BYINPUT);
   host = await createHost({ store: 'memory', workflowsDir: join(dir, 'workflows'), engine: { pollIntervalMs: 20 } });
   await host.start();
   app = createApp(host);
@@ -259,6 +276,18 @@ describe('current states and the timeline', () => {
         waitingFor: { kind: 'event', events: ['Paid'], correlation: [{ attribute: 'orderid', value: 'o-9' }], since: waiting.currentStates[0].waitingFor.since },
       },
     ]);
+  });
+
+  test('a correlation without contextAttributeValue shows the value the wait expects: the input\'s field of that name', async () => {
+    await req('POST', '/v1.0/workflows/dapr/byinput/start?instanceID=b-1', { orderid: 'o-42' });
+    const waiting = await waitFor('b-1', (b) => b.currentStates?.length > 0);
+    assert.deepStrictEqual(waiting.currentStates[0].waitingFor.correlation, [{ attribute: 'orderid', value: 'o-42' }]);
+    const tl = await jsonOf(await req('GET', '/api/v1/instances/b-1/timeline'));
+    assert.deepStrictEqual(tl.items.find((i: any) => i.kind === 'eventWaiting').correlation, [{ attribute: 'orderid', value: 'o-42' }]);
+    // That is the value that routes an event to it: a CloudEvent with orderid o-42 completes it.
+    const sent = await app.fetch(new Request('http://swirl.test/api/v1/events', { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify({ specversion: '1.0', id: 'e-42', type: 'shipped', source: 'test', orderid: 'o-42', data: { ok: true } }) }));
+    assert.ok(sent.status < 300, await sent.text());
+    await waitFor('b-1', (b) => b.runtimeStatus === 'COMPLETED');
   });
 
   test('inside a parallel state: one current entry per branch, each with its wait (an event, a child instance)', async () => {

@@ -134,6 +134,30 @@ test('the SVG is well-formed and shows the states, labels and end kinds; text is
   assert.match(svg, /@media \(prefers-color-scheme: dark\)/);
 });
 
+test('an event-based switch labels its edges with the event conditions, and a transition that compensates says so', async () => {
+  const g = await loadWorkflowText([
+    'id: events',
+    "specVersion: '0.8'",
+    'events:',
+    '  - {name: Approved, type: approved, source: test}',
+    '  - {name: Denied, type: denied, source: test}',
+    'states:',
+    '  - name: Wait',
+    '    type: switch',
+    '    eventConditions:',
+    '      - {name: yes, eventRef: Approved, transition: Done}',
+    '      - {eventRef: Denied, transition: {nextState: Undo, compensate: true}}',
+    '    defaultCondition: {end: true}',
+    '  - {name: Done, type: inject, data: {}, end: true}',
+    '  - {name: Undo, type: inject, data: {}, end: true}',
+  ].join('\n'));
+  const d = await layoutDiagram(g);
+  const labels = d.edges.filter((e) => e.fromState === 'Wait').map((e) => [e.kind, e.toState ?? 'end', e.label]);
+  assert.deepEqual(labels.sort(), [['condition', 'Done', 'yes'], ['condition', 'Undo', 'on Denied · compensate'], ['default', 'end', 'default']].sort());
+  const svg = renderSvg(d);
+  for (const t of ['yes', 'on Denied · compensate', 'default']) assert.ok(svg.includes(`>${t}</text>`), t);
+});
+
 test('names with markup characters are escaped in the SVG', async () => {
   const g = await loadWorkflowText(['id: "a<b"', "specVersion: '0.8'", 'states:', '  - {name: "x & <y>", type: inject, data: {}, end: true}'].join('\n'));
   const svg = renderSvg(await layoutDiagram(g));
@@ -149,12 +173,14 @@ test('the samples draw: order-processing has its compensation and error edges', 
   for (const t of ['Reserve', 'Charge', 'Ship', 'Release', 'compensatedBy', 'onError CardDeclined']) assert.ok(svg.includes(`>${t}</text>`), t);
 });
 
-test('swirl graph --format svg prints the SVG; a bad format is refused', () => {
+test('swirl graph --format svg prints the SVG of the same renderer; a bad format is refused', async () => {
   const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'test/cli/run-cli.ts', 'graph', ...args], { cwd: root, encoding: 'utf8' });
   const svg = run('samples/fan-out/quote.yaml', '--format', 'svg');
   assert.equal(svg.status, 0, svg.stderr);
   assertWellFormed(svg.stdout);
   assert.ok(svg.stdout.includes('>PriceLines</text>'));
+  // The same renderer as the library (and the API's diagram.svg): the CLI prints exactly its output.
+  assert.equal(svg.stdout.trimEnd(), renderSvg(await layoutDiagram(await loadWorkflow(`${root}samples/fan-out/quote.yaml`))).trimEnd());
   const bad = run('samples/fan-out/quote.yaml', '--format', 'png');
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /argument 'png' is invalid. Allowed choices are mermaid, svg, json/);

@@ -9,19 +9,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startServe, type Server } from '../host/serve-child.js';
+import { ARTIFACTS, apiCall, ensureBuilt, launchChromium, root, skip, until } from './browser-harness.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.SWIRL_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const TOKEN = 'dashboard-test-token';
-export const ARTIFACTS = join(root, 'test-artifacts', 'ui');
-const skip = existsSync(CHROMIUM) ? false : `skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium, as .ci/run does)`;
 
 const FAILING = `id: failing
 version: '1'
@@ -57,46 +53,17 @@ states:
 /** The invalid definition pasted in the editor: line 7 names a state that does not exist. */
 const INVALID = ["id: broken", "specVersion: '0.8'", 'states:', '  - name: A', '    type: inject', '    data: {}', '    transition: Bb', '  - name: B', '    type: inject', '    data: {}', '    end: true'].join('\n');
 
-/** Builds dist/ui when it is missing or older than a file of ui/. */
-function ensureBuilt(): void {
-  const newest = (dir: string): number => readdirSync(dir).reduce((m, n) => {
-    const p = join(dir, n);
-    const s = statSync(p);
-    return Math.max(m, s.isDirectory() ? newest(p) : s.mtimeMs);
-  }, 0);
-  const built = join(root, 'dist', 'ui', 'app.js');
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(root, 'ui'))) return;
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-ui.mjs')], { cwd: root, encoding: 'utf8' });
-  assert.equal(r.status, 0, `building the dashboard failed:\n${r.stdout}${r.stderr}`);
-}
-
 let dir: string;
 let server: Server;
 let browser: Browser;
 let page: Page;
 const started: ChildProcess[] = [];
 
-async function call(path: string, body?: unknown): Promise<any> {
-  const res = await fetch(server.base + path, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'dapr-api-token': TOKEN, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const call = (path: string, body?: unknown): Promise<any> => apiCall(server.base, TOKEN, path, body);
 const start = (workflow: string, id: string, input: unknown) => call(`/v1.0/workflows/dapr/${workflow}/start?instanceID=${id}`, input);
 
 async function statusOf(id: string): Promise<string> {
   return ((await call(`/api/v1/instances/${id}`)) as { runtimeStatus: string }).runtimeStatus;
-}
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 /** Every form control of the page has an accessible name (a <label for>, or aria-label). */
 async function assertLabelled(): Promise<void> {
@@ -123,9 +90,9 @@ before(async () => {
   await start('hello', 'h-1', { name: 'Ada' });
   await start('failing', 'f-1', {});
   await until('the instances to settle', async () => (await statusOf('h-1')) === 'COMPLETED' && (await statusOf('f-1')) === 'FAILED' && ((await call('/api/v1/instances/ap-1')).currentStates ?? []).length > 0);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(30_000);
   console.log(`# dashboard screenshots: ${ARTIFACTS}`);
 });
 
@@ -240,7 +207,7 @@ test('a waiting instance has its state highlighted; its timeline matches the API
   assert.match((await current.getAttribute('class'))!, /swd-current/);
   assert.match((await page.locator('.diagram g[data-state="Submit"]').getAttribute('class'))!, /swd-visited/);
   assert.doesNotMatch((await page.locator('.diagram g[data-state="Approve"]').getAttribute('class'))!, /swd-(current|visited)/);
-  assert.match(await page.locator('#current-states').innerText(), /AwaitDecision — event Decision where requestid/);
+  assert.match(await page.locator('#current-states').innerText(), /AwaitDecision — event Decision where requestid = r1,/);
   const api = (await call('/api/v1/instances/ap-1/timeline')) as { items: { seq: number; kind: string }[] };
   const shown = await page.locator('#timeline tbody tr').evaluateAll((trs) => trs.map((tr) => [Number(tr.getAttribute('data-seq')), tr.getAttribute('data-kind')]));
   assert.deepEqual(shown, api.items.map((i) => [i.seq, i.kind]));

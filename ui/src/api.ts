@@ -28,6 +28,16 @@ export class ApiError extends Error {
   }
 }
 
+let onAuthLost: (() => void) | undefined;
+/** What to do when a call made in the background (a poll) meets a 401: the router asks for the token. */
+export function whenAuthLost(listener: () => void): void {
+  onAuthLost = listener;
+}
+/** A background call met a 401: hands over to the listener of {@link whenAuthLost}. */
+export function authLost(): void {
+  onAuthLost?.();
+}
+
 export function getToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }

@@ -13,7 +13,7 @@ export interface Marks {
   current?: Iterable<string>;
   visited?: Iterable<string>;
   failed?: Iterable<string>;
-  /** Edges taken, as `from\u0000to` pairs. */
+  /** Edges taken, as `from\u0000to\u0000via` (to empty for an end; via the timeline's transition kind, which is the edge's class). */
   taken?: Iterable<string>;
 }
 
@@ -54,9 +54,11 @@ export function mark(figure: Element, marks: Marks): void {
   for (const s of marks.current ?? []) byState(s)?.classList.add('swd-current');
   for (const s of marks.failed ?? []) byState(s)?.classList.add('swd-failed');
   for (const pair of marks.taken ?? []) {
-    const [from, to] = pair.split('\u0000');
+    const [from, to, via] = pair.split('\u0000');
     if (from === undefined) continue;
-    const sel = to ? `path[data-from="${CSS.escape(from)}"][data-to="${CSS.escape(to)}"]` : `path[data-from="${CSS.escape(from)}"]:not([data-to])`;
+    // The edge's kind tells apart two ends of one state (its end and an onErrors end, say).
+    const kind = via ? `.swd-edge-${CSS.escape(via)}` : '';
+    const sel = to ? `path${kind}[data-from="${CSS.escape(from)}"][data-to="${CSS.escape(to)}"]` : `path${kind}[data-from="${CSS.escape(from)}"]:not([data-to])`;
     figure.querySelectorAll(sel).forEach((el) => el.classList.add('swd-visited'));
   }
 }

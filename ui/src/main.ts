@@ -3,7 +3,7 @@
  * The dashboard's entry: hash routing (`#/workflows`, `#/workflows/<id>`, `#/instances?…`,
  * `#/instances/<id>`), the token box when the server asks for one, and error display.
  */
-import { AuthRequired, getToken, setToken } from './api.js';
+import { AuthRequired, getToken, setToken, whenAuthLost } from './api.js';
 import { h, replace } from './dom.js';
 import { instancePage } from './pages/instance.js';
 import { instancesPage } from './pages/instances.js';
@@ -77,5 +77,12 @@ document.getElementById('signout')!.addEventListener('click', () => {
   setToken(null);
   void route();
 });
+// The skip link moves focus to the page's content; following its #main would route away from the page.
+document.querySelector('a.skip')!.addEventListener('click', (e) => {
+  e.preventDefault();
+  main.focus();
+});
+// A poll refused for its token (it expired, the server's changed): the page asks again.
+whenAuthLost(() => void route());
 window.addEventListener('hashchange', () => void route());
 void route();

@@ -52,10 +52,17 @@ export function endKindOf(end: CompiledEnd): EndKind {
   return EndKind.End;
 }
 
+/** What an edge says: its kind's text, then `compensate` when taking it compensates first. */
 function edgeLabel(edge: Edge): string | undefined {
+  const text = edgeKindLabel(edge);
+  if (!edge.compensate || edge.kind === EdgeKind.Compensation) return text;
+  return text === undefined ? 'compensate' : `${text} · compensate`;
+}
+
+function edgeKindLabel(edge: Edge): string | undefined {
   switch (edge.kind) {
     case EdgeKind.Transition:
-      return edge.compensate ? 'compensate' : undefined;
+      return undefined;
     case EdgeKind.Condition:
       return edge.label;
     case EdgeKind.Default:

@@ -5,7 +5,7 @@
  * pending waits, input/output/error, parent and children, and the state-level timeline
  * (GET /api/v1/instances/{id}/timeline, specs/timeline.md). Polls while the instance runs.
  */
-import { ApiError, api, dapr, type InstanceDetail, type TimelineItem, type Wait } from '../api.js';
+import { ApiError, AuthRequired, api, authLost, dapr, type InstanceDetail, type TimelineItem, type Wait } from '../api.js';
 import { confirmDialog } from '../dialog.js';
 import { diagramFigure, mark } from '../diagram.js';
 import { h, link, pretty, replace, routes, statusBadge, when } from '../dom.js';
@@ -55,19 +55,35 @@ function itemText(i: TimelineItem): string {
     case 'transition':
       return `${s('from')} → ${i.to !== undefined ? s('to') : 'end'} via ${s('via')}${i.condition !== undefined ? ` (${s('condition')})` : ''}`;
     case 'actionStarted':
-      return `action ${s('action')} started (attempt ${s('attempt')})${i.function !== undefined ? `: ${s('function')}` : ''}`;
+      return `action ${s('action')} in ${s('state')} started (attempt ${s('attempt')})${i.function !== undefined ? `: ${s('function')}` : ''}`;
     case 'actionCompleted':
-      return `action ${s('action')} completed (attempt ${s('attempt')})`;
+      return `action ${s('action')} in ${s('state')} completed (attempt ${s('attempt')})`;
     case 'actionFailed':
-      return `action ${s('action')} failed (attempt ${s('attempt')}): ${(i.error as { message?: string } | undefined)?.message ?? ''}`;
+      return `action ${s('action')} in ${s('state')} failed (attempt ${s('attempt')}): ${(i.error as { message?: string } | undefined)?.message ?? ''}`;
     case 'actionRetried':
-      return `action ${s('action')} retried after ${s('delayMs')} ms`;
-    case 'eventWaiting':
-      return `waiting for ${(i.events as string[] | undefined)?.join(', ') ?? 'an event'}`;
+      return `action ${s('action')} in ${s('state')} (attempt ${s('attempt')}) retried in ${s('delayMs')} ms`;
+    case 'eventWaiting': {
+      const correlation = (i.correlation as { attribute: string; value?: unknown }[] | undefined) ?? [];
+      return `waiting in ${s('state')} for ${(i.events as string[] | undefined)?.join(' or ') ?? 'an event'}${correlation.length ? ` where ${correlation.map((c) => `${c.attribute} = ${c.value === undefined ? '(any)' : String(c.value)}`).join(', ')}` : ''}`;
+    }
     case 'eventReceived':
-      return `received event ${s('event')}`;
+      return `received event ${s('event')} in ${s('state')}`;
     case 'errorHandled':
       return `error ${(i.error as { code?: string } | undefined)?.code ?? ''} handled in ${s('state')}`;
+    case 'compensationStarted':
+      return `${s('state')} compensated by ${s('by')}`;
+    case 'timerStarted':
+      return `timer in ${s('state')} until ${when(s('until'))}`;
+    case 'timerFired':
+      return `timer in ${s('state')} fired`;
+    case 'eventTimedOut':
+      return `no event in ${s('state')} before its timeout`;
+    case 'eventProduced':
+      return `produced event ${s('event')} in ${s('state')}`;
+    case 'workflowTimedOut':
+      return `workflow timed out in ${s('state')} (${s('timeout')})`;
+    case 'rerunStarted':
+      return `rerun from ${s('fromState')}`;
     default:
       return `${i.kind}${i.state ? ` ${s('state')}` : ''}`;
   }
@@ -174,6 +190,7 @@ export async function instancePage(main: HTMLElement, id: string): Promise<() =>
   // A failed poll (server restarting, network) says so and tries again, slower.
   const poll = () =>
     void refresh().catch((err: Error) => {
+      if (err instanceof AuthRequired) return authLost();
       say(`Could not refresh: ${err.message}`, true);
       if (!stopped) timer = setTimeout(poll, 2 * POLL_MS);
     });
@@ -208,7 +225,7 @@ export async function instancePage(main: HTMLElement, id: string): Promise<() =>
     for (const i of tl.items) {
       if (i.kind === 'stateEntered' && typeof i.state === 'string') visited.add(i.state);
       if (i.kind === 'stateFailed' && typeof i.state === 'string') failed.add(i.state);
-      if (i.kind === 'transition') taken.add(`${String(i.from)}\u0000${i.to === undefined ? '' : String(i.to)}`);
+      if (i.kind === 'transition') taken.add(`${String(i.from)}\u0000${i.to === undefined ? '' : String(i.to)}\u0000${i.via === undefined ? '' : String(i.via)}`);
     }
     const current = (m.currentStates ?? []).map((c) => c.state);
     if (figure) mark(figure, { visited, failed, current, taken });

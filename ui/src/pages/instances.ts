@@ -5,7 +5,7 @@
  * the sort are the API's (`idPrefix`, `order`), so they hold across pages —, live updates by
  * polling (no full reload), and bulk terminate / purge of the selected rows after a confirmation.
  */
-import { api, dapr, type InstanceSummary, type WorkflowInfo } from '../api.js';
+import { AuthRequired, api, authLost, dapr, type InstanceSummary, type WorkflowInfo } from '../api.js';
 import { confirmDialog } from '../dialog.js';
 import { h, link, replace, routes, statusBadge, when } from '../dom.js';
 
@@ -43,7 +43,11 @@ const rfc3339 = (local: string) => new Date(local).toISOString();
 /** #/instances?… — returns a stop function (the poller). */
 export async function instancesPage(main: HTMLElement, query: URLSearchParams): Promise<() => void> {
   const f = filtersOf(query);
-  const { workflows } = await api<{ workflows: WorkflowInfo[] }>('/api/v1/workflows').catch(() => ({ workflows: [] as WorkflowInfo[] }));
+  // Without the workflow names the filter offers none, but a refused token is the sign-in box.
+  const { workflows } = await api<{ workflows: WorkflowInfo[] }>('/api/v1/workflows').catch((err: unknown) => {
+    if (err instanceof AuthRequired) throw err;
+    return { workflows: [] as WorkflowInfo[] };
+  });
   const field = (label: string, control: HTMLElement) => h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
   const wf = h('select', { id: 'f-workflow', name: 'workflow' }, h('option', { value: '' }, 'any'), ...workflows.map((w) => h('option', { value: w.id, selected: w.id === f.workflow }, w.id)));
   if (f.workflow && !workflows.some((w) => w.id === f.workflow)) wf.append(h('option', { value: f.workflow, selected: true }, f.workflow));
@@ -141,6 +145,7 @@ export async function instancesPage(main: HTMLElement, query: URLSearchParams): 
       status.classList.remove('error');
       draw();
     } catch (err) {
+      if (err instanceof AuthRequired) return authLost();
       status.textContent = `Could not load instances: ${(err as Error).message}`;
       status.classList.add('error');
     } finally {

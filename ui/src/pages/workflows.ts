@@ -102,7 +102,7 @@ export async function workflowPage(main: HTMLElement, id: string): Promise<void>
     h('h1', {}, id),
     h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
     h('h2', {}, 'Instances'),
-    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, ...STATUSES.map((s) => h('th', { scope: 'col', class: 'num' }, s.toLowerCase())))), h('tbody', {}, h('tr', {}, ...countCells(c, id)))),
+    h('div', { class: 'scroll' }, h('table', { class: 'list' }, h('caption', {}, `Instances of ${id} by status`), h('thead', {}, h('tr', {}, ...STATUSES.map((s) => h('th', { scope: 'col', class: 'num' }, s.toLowerCase())))), h('tbody', {}, h('tr', {}, ...countCells(c, id))))),
     h('p', {}, link(routes.instances(`workflow=${encodeURIComponent(id)}`), 'All instances of this workflow')),
     startForm(id),
     h('h2', {}, 'Diagram'),
