@@ -26,6 +26,11 @@ before(async () => {
     join(dir, 'workflows', 'boom.yaml'),
     "id: boom\nspecVersion: '0.8'\nfunctions:\n  - { name: inv, type: custom, operation: 'invoke:nowhere/method' }\nstates:\n  - name: Call\n    type: operation\n    actions: [{ functionRef: { refName: inv } }]\n    end: true\n",
   );
+  // Started by a CloudEvent: a deep event would otherwise start it.
+  writeFileSync(
+    join(dir, 'workflows', 'pinged.yaml'),
+    "id: pinged\nspecVersion: '0.8'\nevents:\n  - { name: Ping, type: ping, source: /pinger }\nstart: Got\nstates:\n  - name: Got\n    type: event\n    onEvents: [{ eventRefs: [Ping] }]\n    end: true\n",
+  );
   s = await startServe(dir, started);
 });
 after(() => {
@@ -109,6 +114,25 @@ test('a start input nested thousands deep is 400 ERR_JSON_TOO_DEEP and starts no
   // Raised events are held to the same limit.
   assertClientError(await raw('POST', '/v1.0/workflows/dapr/nobody/raiseEvent/go', { body: deep(1000) }), 'ERR_JSON_TOO_DEEP', 'raiseEvent data 1000 deep');
   const ok = await raw('POST', '/v1.0/workflows/dapr/hello/start?instanceID=deep-ok', { body: deep(511) });
+  assert.equal(ok.status, 202, ok.text);
+});
+
+test('a CloudEvent whose data nests thousands deep is 400 ERR_JSON_TOO_DEEP in every mode and starts nothing; 511 deep is accepted', async () => {
+  const ce = (id: string, data: string) => `{"specversion":"1.0","id":"${id}","source":"/pinger","type":"ping","datacontenttype":"application/json","data":${data}}`;
+  const before = JSON.parse((await raw('GET', '/api/v1/instances?workflow=pinged')).text) as { instances: unknown[] };
+  const structured = await raw('POST', '/api/v1/events', { body: ce('deep-1', deep(3000)), headers: { 'content-type': 'application/cloudevents+json' } });
+  assertClientError(structured, 'ERR_JSON_TOO_DEEP', 'structured CloudEvent 3000 deep');
+  assert.match(structured.text, /the CloudEvent nests arrays\/objects more than 512 deep/);
+  assertClientError(await raw('POST', '/api/v1/events', { body: `[${ce('deep-2', '{}')},${ce('deep-3', deep(20000))}]`, headers: { 'content-type': 'application/cloudevents-batch+json' } }), 'ERR_JSON_TOO_DEEP', 'batch with one event 20000 deep');
+  assertClientError(
+    await raw('POST', '/api/v1/events', { body: deep(1000), headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'deep-4', 'ce-source': '/pinger', 'ce-type': 'ping' } }),
+    'ERR_JSON_TOO_DEEP',
+    'binary CloudEvent data 1000 deep',
+  );
+  const after = JSON.parse((await raw('GET', '/api/v1/instances?workflow=pinged')).text) as { instances: unknown[] };
+  assert.equal(after.instances.length, before.instances.length, 'no deep event started an instance');
+  // 511 levels of data inside the event (512 with the event object itself) are accepted.
+  const ok = await raw('POST', '/api/v1/events', { body: ce('deep-ok', deep(511)), headers: { 'content-type': 'application/cloudevents+json' } });
   assert.equal(ok.status, 202, ok.text);
 });
 
