@@ -1,9 +1,9 @@
 /**
  * Swirl's internal instances — the held-event mailboxes `swirl.mailbox:<target>` — do not exist
  * for the public APIs (issue 18), against a real `swirl serve`: a held event's mailbox cannot be
- * read, raised on, suspended, terminated or purged (each route answers as for an id that does not
- * exist), cannot be started by id or by name, is
- * not listed and not counted in the per-workflow metrics; the events it holds still reach the
+ * read, raised on, suspended, terminated, purged, re-run or shown as a timeline (each route answers
+ * as for an id that does not exist), cannot be started by id or by name, is not listed (nor found by
+ * an id prefix), not counted by name nor in the per-workflow metrics; the events it holds still reach the
  * instance when it starts.
  */
 import { after, before, test } from 'node:test';
@@ -73,6 +73,8 @@ test('a held event\'s mailbox is invisible to the APIs, and its event still reac
   await expectNotFound('POST', `/v1.0/workflows/dapr/${id}/resume`);
   await expectNotFound('POST', `/v1.0/workflows/dapr/${id}/terminate`);
   await expectNotFound('POST', `/v1.0/workflows/dapr/${id}/purge`);
+  await expectNotFound('GET', `/api/v1/instances/${id}/timeline`);
+  await expectNotFound('POST', `/api/v1/instances/${id}/rerun`, { fromState: 'Run' });
 
   const byId = await call('POST', `/v1.0/workflows/dapr/ward/start?instanceID=${encodeURIComponent('swirl.mailbox:x')}`, {});
   assert.equal(byId.status, 400);
@@ -84,6 +86,14 @@ test('a held event\'s mailbox is invisible to the APIs, and its event still reac
 
   const list = (await (await call('GET', '/api/v1/instances')).json()) as { instances: { instanceID: string }[] };
   assert.deepEqual(list.instances.filter((i) => i.instanceID.startsWith('swirl.')), []);
+  // Nor found by an id prefix, nor counted by name, nor shown as a workflow.
+  const byPrefix = (await (await call('GET', '/api/v1/instances?idPrefix=swirl.')).json()) as { instances: unknown[] };
+  assert.deepEqual(byPrefix.instances, []);
+  const counts = (await (await call('GET', '/api/v1/workflows/swirl.mailbox/counts')).json()) as { total: number };
+  assert.equal(counts.total, 0);
+  const workflows = (await (await call('GET', '/api/v1/workflows')).json()) as { workflows: { id: string }[] };
+  assert.deepEqual(workflows.workflows.map((w) => w.id), ['ward']);
+  assert.equal((await call('GET', '/api/v1/workflows/swirl.mailbox')).status, 404);
   const metrics = await (await call('GET', '/metrics')).text();
   assert.doesNotMatch(metrics, /workflow="swirl\.mailbox"/);
 
