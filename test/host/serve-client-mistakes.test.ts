@@ -136,6 +136,32 @@ test('a CloudEvent whose data nests thousands deep is 400 ERR_JSON_TOO_DEEP in e
   assert.equal(ok.status, 202, ok.text);
 });
 
+test('a YAML alias bomb, a document nested too deep or too long is 400 ERR_DOCUMENT_LIMIT on validate and on register; a body over 16 MiB is 413', async () => {
+  const bomb = ['id: bomb', "specVersion: '0.8'", 'a0: &a0 ["lol"]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array.from({ length: 10 }, () => `*a${i}`).join(', ')}]`), 'states: []'].join('\n');
+  const yaml = { 'content-type': 'application/yaml' };
+  for (const path of ['/api/v1/workflows/validate', '/api/v1/workflows']) {
+    const got = await raw('POST', path, { body: bomb, headers: yaml });
+    assertClientError(got, 'ERR_DOCUMENT_LIMIT', `alias bomb on ${path}`);
+    const body = JSON.parse(got.text) as { message: string; valid: boolean; diagnostics: { code: string; line: number; column: number }[] };
+    assert.match(body.message, /expands to more than 1,000,000 values/);
+    assert.equal(body.valid, false);
+    assert.deepEqual(body.diagnostics.map((d) => d.code), ['DOCUMENT_LIMIT']);
+    const deepDoc = await raw('POST', path, { body: `{"id": "deep", "data": ${'['.repeat(5000)}1${']'.repeat(5000)}}`, headers: { 'content-type': 'application/json' } });
+    assertClientError(deepDoc, 'ERR_DOCUMENT_LIMIT', `deep document on ${path}`);
+    assert.match(deepDoc.text, /nests arrays\/objects more than 200 deep/);
+    assertClientError(await raw('POST', path, { body: `id: big\nnote: "${'x'.repeat(5 * 1024 * 1024)}"\n`, headers: yaml }), 'ERR_DOCUMENT_LIMIT', `5 MiB document on ${path}`);
+  }
+  const listed = JSON.parse((await raw('GET', '/api/v1/workflows')).text) as { workflows: Array<{ id: string }> };
+  assert.ok(!listed.workflows.some((w) => ['bomb', 'deep', 'big'].includes(w.id)), 'nothing registered');
+  // An ordinary invalid definition is still judged by validate: 200 with its diagnostics.
+  const judged = await raw('POST', '/api/v1/workflows/validate', { body: "id: x\nspecVersion: '0.8'\nstates: []\n", headers: yaml });
+  assert.equal(judged.status, 200, judged.text);
+  assert.equal((JSON.parse(judged.text) as { valid: boolean }).valid, false);
+  const huge = await raw('POST', '/api/v1/workflows/validate', { body: 'x'.repeat(17 * 1024 * 1024), headers: yaml });
+  assert.equal(huge.status, 413, huge.text.slice(0, 200));
+  assert.equal((JSON.parse(huge.text) as { errorCode: string }).errorCode, 'ERR_REQUEST_TOO_LARGE');
+});
+
 test('the failure of an activity that threw inside the server shows the workflow error, no stack frames or install paths', async () => {
   assert.equal((await raw('POST', '/v1.0/workflows/dapr/boom/start?instanceID=boom-1')).status, 202);
   let detail: { runtimeStatus?: string; failure?: { errorType: string; code?: string; message: string; stackTrace?: string } } = {};
