@@ -30,6 +30,21 @@ before(() => {
   writeFileSync(join(dir, 'workflows', 'count.json'), flow('count', 'reduce range(500) as $i (0; . + 1)'));
   // Catastrophic backtracking on the input's string (searched off the main thread, bounded in time).
   writeFileSync(join(dir, 'workflows', 'backtrack.json'), flow('backtrack', '.s | test("(a+)+$")'));
+  // An endless loop of states that need no durable step (each within every expression limit).
+  writeFileSync(
+    join(dir, 'workflows', 'churn.json'),
+    JSON.stringify({
+      id: 'churn',
+      version: '1.0',
+      specVersion: '0.8',
+      start: 'Work',
+      functions: [{ name: 'work', type: 'expression', operation: 'reduce range(20000) as $i (0; . + 1)' }],
+      states: [
+        { name: 'Work', type: 'operation', actions: [{ functionRef: 'work', actionDataFilter: { toStateData: '${ .n }' } }], transition: 'Again' },
+        { name: 'Again', type: 'inject', data: { again: true }, transition: 'Work' },
+      ],
+    }),
+  );
 });
 after(() => {
   for (const p of started) p.kill('SIGKILL');
@@ -80,6 +95,35 @@ test('a runaway expression fails its instance with EXPRESSION_LIMIT; the server 
   const regexFailure = ((await (await fetch(`${s.base}/api/v1/instances/regex-1`)).json()) as { failure: { code: string; message: string } }).failure;
   assert.equal(regexFailure.code, 'EXPRESSION_LIMIT', JSON.stringify(regexFailure));
   assert.match(regexFailure.message, /state 'Go'.*more than 200 ms in one regex search/);
+});
+
+test('an endless loop of states without a durable step does not hold the server: /healthz and other starts answer, terminate stops it', async () => {
+  // Its own store: the first test's server (on swirl.db) is still running.
+  const s = await startServe(dir, started, ['--store', `sqlite:${join(dir, 'loop.db')}`]);
+  const start = (name: string, id: string) => fetch(`${s.base}/v1.0/workflows/dapr/${name}/start?instanceID=${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal((await start('churn', 'churn-1')).status, 202);
+  // The loop runs turn after turn (its yields are timers in the history) while the server answers.
+  const deadline = Date.now() + 60_000;
+  const fired = async () => ((await (await fetch(`${s.base}/api/v1/instances/churn-1/history`)).json()) as { events: { type: string }[] }).events.filter((e) => e.type === 'TimerFired').length;
+  while ((await fired()) < 3) {
+    if (Date.now() > deadline) assert.fail('the loop did not hand the thread back');
+    assert.equal((await fetch(`${s.base}/healthz`)).status, 200);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal((await start('count', 'count-2')).status, 202);
+  let count = await status(s.base, 'count-2');
+  while (count.runtimeStatus !== 'COMPLETED' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    count = await status(s.base, 'count-2');
+  }
+  assert.equal(count.runtimeStatus, 'COMPLETED', 'another instance runs beside the loop');
+  assert.equal((await fetch(`${s.base}/v1.0/workflows/dapr/churn-1/terminate`, { method: 'POST' })).status, 202);
+  let churn = await status(s.base, 'churn-1');
+  while (churn.runtimeStatus !== 'TERMINATED' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    churn = await status(s.base, 'churn-1');
+  }
+  assert.equal(churn.runtimeStatus, 'TERMINATED');
 });
 
 test('expression limit flags must be positive whole numbers', () => {
