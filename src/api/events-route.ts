@@ -9,6 +9,7 @@ import { HTTP, ValidationError, type CloudEvent } from 'cloudevents';
 import type { SwirlHost } from '../host/host.js';
 import { DropReason } from '../host/event-drops.js';
 import { HttpError, json } from './http-error.js';
+import { assertJsonDepth } from './json-depth.js';
 
 type CloudEventJson = Parameters<SwirlHost['ingest']>[0][number];
 
@@ -62,6 +63,12 @@ export async function readCloudEvents(req: Request): Promise<CloudEventJson[]> {
       'ERR_CLOUDEVENT_INVALID',
       `not a CloudEvent: send content type application/cloudevents+json (structured), application/cloudevents-batch+json (batch), or binary mode with ce-id, ce-source, ce-type and ce-specversion headers${type ? ` (got '${type}')` : ''}`,
     );
+  }
+  // Nested thousands deep is the client's mistake (400), checked on the text before any decoding,
+  // as for start inputs: routed, such data would fail the instance it reaches (specs/limits.md).
+  const mediaType = type.split(';')[0]!.trim();
+  if (mediaType.startsWith('application/cloudevents') || mediaType === 'application/json' || mediaType.endsWith('+json')) {
+    assertJsonDepth(body, mediaType.startsWith('application/cloudevents-batch') ? 'the CloudEvents batch' : mediaType.startsWith('application/cloudevents') ? 'the CloudEvent' : 'the CloudEvent data');
   }
   if (type.startsWith('application/cloudevents-batch+json')) {
     let parsed: unknown;

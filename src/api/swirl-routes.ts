@@ -102,6 +102,17 @@ function detail(m: InstanceMetadata): Record<string, unknown> {
 
 const diagnosticsBody = (r: ValidationResult) => ({ valid: r.valid, diagnostics: r.diagnostics });
 
+/**
+ * A document the parser refused by its limits (an alias bomb, nesting, size: DOCUMENT_LIMIT) is a
+ * 400 ERR_DOCUMENT_LIMIT on register and on validate alike: the request was refused, not judged
+ * (specs/limits.md). The diagnostics still say where.
+ */
+function documentLimitAnswer(r: ValidationResult): Response | undefined {
+  const d = r.diagnostics.find((x) => x.code === 'DOCUMENT_LIMIT');
+  if (d === undefined) return undefined;
+  return json(400, { errorCode: 'ERR_DOCUMENT_LIMIT', message: `the definition document is refused: ${d.message}`, ...diagnosticsBody(r) });
+}
+
 /** A JSON object body (empty: `{}`); anything else is 400 ERR_MALFORMED_REQUEST. */
 export async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
   const text = await req.text();
@@ -214,11 +225,16 @@ export function registerSwirlRoutes(router: Router, host: SwirlHost): void {
   // Register: the body is the definition (YAML or JSON text). 201 when registered, 400 with diagnostics when invalid.
   router.on('POST', '/api/v1/workflows', async (req) => {
     const { result, workflow } = await host.catalog.register(await req.text());
+    const limited = documentLimitAnswer(result);
+    if (limited !== undefined) return limited;
     if (!workflow) return json(400, { errorCode: 'ERR_DEFINITION_INVALID', message: `the definition is invalid: ${result.diagnostics.filter((d) => d.severity === 'error').length} error(s)`, ...diagnosticsBody(result) });
     return json(201, { workflow, ...diagnosticsBody(result) });
   });
 
-  router.on('POST', '/api/v1/workflows/validate', async (req) => json(200, diagnosticsBody(await host.catalog.validate(await req.text()))));
+  router.on('POST', '/api/v1/workflows/validate', async (req) => {
+    const result = await host.catalog.validate(await req.text());
+    return documentLimitAnswer(result) ?? json(200, diagnosticsBody(result));
+  });
 
   router.on('POST', '/api/v1/events', (req) => postEvents(req, host));
 }

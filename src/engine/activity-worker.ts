@@ -17,6 +17,7 @@ import { StoreErrorCode, type ActivityWorkItem, type Store } from '../store/type
 import { EngineErrorCode } from './error-codes.js';
 import { serializePayload } from './validation.js';
 import { runClaimLoop } from './claim-loop.js';
+import type { StoreHealth } from './store-health.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { ActivityUnavailableError } from './remote.js';
 import { Wakeup } from './wakeup.js';
@@ -64,6 +65,8 @@ export class ActivityWorker {
     private readonly completeInline: (item: ActivityWorkItem, event: HistoryEvent) => Promise<boolean> = async () => false,
     /** `<workerId>:<incarnation>:` (see OrchestrationWorker). */
     private readonly leasePrefix = `${opts.workerId}:`,
+    /** Told each claim's outcome (Engine.health). */
+    private readonly storeHealth?: StoreHealth,
   ) {}
 
   /** Stops claiming at once without waiting (the store has failed). */
@@ -144,6 +147,7 @@ export class ActivityWorker {
       this.store,
       this.wakeup,
       this.opts,
+      this.storeHealth,
     );
   }
 

@@ -8,6 +8,7 @@
 import type { Store } from '../store/types.js';
 import { LogEvent } from './logger.js';
 import type { CompiledEngineOptions } from './options.js';
+import type { StoreHealth } from './store-health.js';
 import { PollBackoff, type Wakeup } from './wakeup.js';
 
 /** What a worker plugs into {@link runClaimLoop}. */
@@ -30,6 +31,8 @@ export async function runClaimLoop<T>(
   store: Store,
   wakeup: Wakeup,
   opts: Pick<CompiledEngineOptions, 'pollIntervalMs' | 'clock' | 'logger'>,
+  /** Told each claim's outcome: what /healthz reports about the store. */
+  health?: StoreHealth,
 ): Promise<void> {
   const backoff = new PollBackoff(opts.pollIntervalMs);
   while (loop.isActive()) {
@@ -42,8 +45,10 @@ export async function runClaimLoop<T>(
     const now = opts.clock.now();
     try {
       items = await loop.claim(now, capacity);
+      health?.claimSucceeded(loop.what);
     } catch (e) {
       if (!loop.isActive()) break;
+      health?.claimFailed(loop.what, e, opts.clock.now());
       opts.logger.error(`claiming ${loop.what} failed`, { event: LogEvent.workerError, error: String(e) });
       await wakeup.wait(opts.pollIntervalMs);
       continue;

@@ -19,6 +19,7 @@ import { withDefaults, type CompiledEngineOptions, type EngineOptions } from './
 import type { AnyOrchestrationFunction, OrchestrationFunction, PlainOrchestrationFunction } from './replay/context.js';
 import { Registry, type ActivityFunction, type OrchestrationRegistration } from './registry.js';
 import type { RemoteOrchestrator } from './remote.js';
+import { StoreHealth } from './store-health.js';
 
 /** Counters for benchmarks and diagnostics. */
 export interface EngineStats {
@@ -66,6 +67,8 @@ export class Engine {
   private unsubscribeStore: (() => void) | undefined;
   private readonly unsubscribeFatal: () => void;
   private fatal: Error | undefined;
+  /** The claim loops' view of the store (health(): failing while the latest claim failed). */
+  private readonly storeHealth = new StoreHealth();
   private readonly fatalListeners = new Set<(error: Error) => void>();
   /**
    * `<workerId>:<incarnation>:`, the prefix of every lease this engine takes. The incarnation is
@@ -94,6 +97,7 @@ export class Engine {
         activitiesEnqueued: () => this.activities.notify(),
       },
       this.leasePrefix,
+      this.storeHealth,
     );
     this.activities = new ActivityWorker(
       store,
@@ -102,6 +106,7 @@ export class Engine {
       () => this.orchestrations.notify(),
       (item, event) => this.orchestrations.completeActivityInline(item, event),
       this.leasePrefix,
+      this.storeHealth,
     );
     // Another node's commits wake this node's workers and waiters (polling stays the safety net);
     // subscribed here, not in start(), so that a client-only engine's waitForCompletion hears them too.
@@ -213,10 +218,15 @@ export class Engine {
   /**
    * Healthy unless the store reported a fatal fault (a failed fsync: durability can no longer be
    * guaranteed). Then nothing is claimed any more, every write fails, and the process must be
-   * restarted (`swirl serve` exits with its own code for a supervisor to act on).
+   * restarted (`swirl serve` exits with its own code for a supervisor to act on). Also unhealthy,
+   * while it lasts, when the workers' latest claim failed (the database is unreachable or refuses
+   * writes, the disk is full: store-health.ts); healthy again once a claim works.
    */
   health(): EngineHealth {
-    if (!this.fatal) return { healthy: true };
+    if (!this.fatal) {
+      const failing = this.state === 'running' ? this.storeHealth.problem() : undefined;
+      return failing === undefined ? { healthy: true } : { healthy: false, ...failing };
+    }
     return { healthy: false, reason: `the store failed and refuses every write: ${this.fatal.message}; restart the process`, error: this.fatal };
   }
 

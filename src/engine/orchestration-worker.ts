@@ -31,6 +31,7 @@ import { buildTurn, consumeOnly, parentNotice, type DescribeOrchestration } from
 import { EngineErrorCode } from './error-codes.js';
 import { failedOutcome, parentOf, runtimeForInstance, terminatedOutcome } from './turn-runtime.js';
 import { runClaimLoop } from './claim-loop.js';
+import type { StoreHealth } from './store-health.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { asReadError, asWriteError } from './store-errors.js';
 import { Wakeup } from './wakeup.js';
@@ -109,6 +110,8 @@ export class OrchestrationWorker {
     private readonly opts: CompiledEngineOptions,
     private readonly hooks: OrchestrationWorkerHooks,
     private readonly leasePrefix = `${opts.workerId}:`,
+    /** Told each claim's outcome (Engine.health). */
+    private readonly storeHealth?: StoreHealth,
   ) {
     this.cache = new OrchestrationCache(opts.cacheSize);
     this.describe = (name) => {
@@ -182,6 +185,7 @@ export class OrchestrationWorker {
       this.store,
       this.wakeup,
       this.opts,
+      this.storeHealth,
     );
   }
 

@@ -21,7 +21,9 @@ export class Wakeup {
   wait(ms: number): Promise<void> {
     if (this.pending) {
       this.pending = false;
-      return Promise.resolve();
+      // Through the macrotask queue, not a resolved promise: on a store whose calls are microtasks
+      // (memory) a busy loop would otherwise never let timers and requests run (issue 18).
+      return new Promise<void>((resolve) => setImmediate(resolve));
     }
     return new Promise<void>((resolve) => {
       this.resolve = resolve;

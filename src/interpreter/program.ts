@@ -155,6 +155,17 @@ function failure(state: string, err: unknown): WorkflowError {
   return new WorkflowError(code, `state '${state}': ${errorMessage(err)} (code ${code})`, { cause: err, details, nonRetryable: true });
 }
 
+/**
+ * Transitions a walk takes before it hands the thread back to the engine (issue 18). States that
+ * need no durable step (inject, switch on data, expression functions) run inside one turn, on the
+ * server's event loop: a loop of them (`Work → Again → Work …`) would never end its turn, so the
+ * server stopped answering and the instance could not be terminated. Every this many transitions
+ * the walk waits on a timer due at once: the turn commits, other work and requests run, a
+ * terminate is seen, and the next turn continues. Counted along the walk's own path, so a replay
+ * yields at the same places (the timers are in the history).
+ */
+export const TRANSITIONS_PER_YIELD = 100;
+
 /** What ended the walk. */
 type WalkEnd = { kind: 'end'; data: unknown; edge: Edge } | { kind: 'timeout'; data: unknown; label: string };
 
@@ -163,10 +174,12 @@ function* walk(rc: RunContext, from: string, input: unknown, deadlines: readonly
   let name = from;
   let data = input;
   let isStart = first;
+  let transitions = 0;
   for (;;) {
     const node = nodeOf(rc, name);
     let out: StateOutcome;
     try {
+      if (transitions > 0 && transitions % TRANSITIONS_PER_YIELD === 0) yield* rc.wait(rc.ctx.createTimer(0), deadlines);
       out = yield* runState(rc, node, data, deadlines, children, isStart);
       if (node.compensatedBy) completed.push(node.name);
     } catch (err) {
@@ -204,6 +217,7 @@ function* walk(rc: RunContext, from: string, input: unknown, deadlines: readonly
       if (softDeadline?.task.isComplete) return { kind: 'timeout', data: next, label: `${softDeadline.label} expired` };
       name = edge.to;
       data = next;
+      transitions++;
       continue;
     }
     return { kind: 'end', data: next, edge };

@@ -148,7 +148,7 @@ test('problems are reported as swirl.yaml:LINE:COL, unknown keys with a did-you-
   assert.equal(
     r.stderr,
     [
-      `${file}:3:3: error unknown key 'leese' in limits; did you mean 'lease'? (known: maxHeldEvents, maxHeldEventsPerSource, maxHeldEventsPerTarget, heldEventTtl, lease, expressionSteps, expressionMaxLength, expressionMaxString, maxSubflowDepth, maxInstancesPerRoot)`,
+      `${file}:3:3: error unknown key 'leese' in limits; did you mean 'lease'? (known: maxHeldEvents, maxHeldEventsPerSource, maxHeldEventsPerTarget, heldEventTtl, lease, expressionSteps, expressionMaxLength, expressionMaxString, expressionRegexTime, expressionFallbackTime, maxSubflowDepth, maxInstancesPerRoot)`,
       `${file}:4:18: error limits.maxHeldEvents: must be >= 0`,
       `${file}:6:11: error logging.format: must be one of json, pretty`,
       `${file}:7:1: error unknown key 'stor'; did you mean 'store'? (known: port, host, store, grpcPort, metricsPort, appId, profile, workerId, tokenFile, folders, allowUrlPrefix, secrets, tls, limits, logging, tracing, environment, environments)`,

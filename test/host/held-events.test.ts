@@ -47,6 +47,9 @@ test('a held event expires after its time-to-live and is not delivered late', as
   assert.equal(await host.events.expire(), 1);
   assert.equal(host.events.mailboxes.held, 0);
   assert.ok(warnings.some((w) => /dropped 1 held event\(s\) for 'patient-[0-9a-f]+': the instance did not start within 300 ms/.test(w)), warnings.join('\n'));
+  // Counted by its reason in /metrics, as every dropped event is.
+  const metrics = await (await app.fetch(new Request('http://swirl.test/metrics'))).text();
+  assert.match(metrics, /^swirl_events_dropped_total\{reason="held-expired"\} 1$/m);
   await post(admitted('e1'));
   // Admitted, then waiting for vitals that never come: the expired one was not handed over.
   const id = target('e1');

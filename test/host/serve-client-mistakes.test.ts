@@ -26,6 +26,11 @@ before(async () => {
     join(dir, 'workflows', 'boom.yaml'),
     "id: boom\nspecVersion: '0.8'\nfunctions:\n  - { name: inv, type: custom, operation: 'invoke:nowhere/method' }\nstates:\n  - name: Call\n    type: operation\n    actions: [{ functionRef: { refName: inv } }]\n    end: true\n",
   );
+  // Started by a CloudEvent: a deep event would otherwise start it.
+  writeFileSync(
+    join(dir, 'workflows', 'pinged.yaml'),
+    "id: pinged\nspecVersion: '0.8'\nevents:\n  - { name: Ping, type: ping, source: /pinger }\nstart: Got\nstates:\n  - name: Got\n    type: event\n    onEvents: [{ eventRefs: [Ping] }]\n    end: true\n",
+  );
   s = await startServe(dir, started);
 });
 after(() => {
@@ -110,6 +115,51 @@ test('a start input nested thousands deep is 400 ERR_JSON_TOO_DEEP and starts no
   assertClientError(await raw('POST', '/v1.0/workflows/dapr/nobody/raiseEvent/go', { body: deep(1000) }), 'ERR_JSON_TOO_DEEP', 'raiseEvent data 1000 deep');
   const ok = await raw('POST', '/v1.0/workflows/dapr/hello/start?instanceID=deep-ok', { body: deep(511) });
   assert.equal(ok.status, 202, ok.text);
+});
+
+test('a CloudEvent whose data nests thousands deep is 400 ERR_JSON_TOO_DEEP in every mode and starts nothing; 511 deep is accepted', async () => {
+  const ce = (id: string, data: string) => `{"specversion":"1.0","id":"${id}","source":"/pinger","type":"ping","datacontenttype":"application/json","data":${data}}`;
+  const before = JSON.parse((await raw('GET', '/api/v1/instances?workflow=pinged')).text) as { instances: unknown[] };
+  const structured = await raw('POST', '/api/v1/events', { body: ce('deep-1', deep(3000)), headers: { 'content-type': 'application/cloudevents+json' } });
+  assertClientError(structured, 'ERR_JSON_TOO_DEEP', 'structured CloudEvent 3000 deep');
+  assert.match(structured.text, /the CloudEvent nests arrays\/objects more than 512 deep/);
+  assertClientError(await raw('POST', '/api/v1/events', { body: `[${ce('deep-2', '{}')},${ce('deep-3', deep(20000))}]`, headers: { 'content-type': 'application/cloudevents-batch+json' } }), 'ERR_JSON_TOO_DEEP', 'batch with one event 20000 deep');
+  assertClientError(
+    await raw('POST', '/api/v1/events', { body: deep(1000), headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'deep-4', 'ce-source': '/pinger', 'ce-type': 'ping' } }),
+    'ERR_JSON_TOO_DEEP',
+    'binary CloudEvent data 1000 deep',
+  );
+  const after = JSON.parse((await raw('GET', '/api/v1/instances?workflow=pinged')).text) as { instances: unknown[] };
+  assert.equal(after.instances.length, before.instances.length, 'no deep event started an instance');
+  // 511 levels of data inside the event (512 with the event object itself) are accepted.
+  const ok = await raw('POST', '/api/v1/events', { body: ce('deep-ok', deep(511)), headers: { 'content-type': 'application/cloudevents+json' } });
+  assert.equal(ok.status, 202, ok.text);
+});
+
+test('a YAML alias bomb, a document nested too deep or too long is 400 ERR_DOCUMENT_LIMIT on validate and on register; a body over 16 MiB is 413', async () => {
+  const bomb = ['id: bomb', "specVersion: '0.8'", 'a0: &a0 ["lol"]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array.from({ length: 10 }, () => `*a${i}`).join(', ')}]`), 'states: []'].join('\n');
+  const yaml = { 'content-type': 'application/yaml' };
+  for (const path of ['/api/v1/workflows/validate', '/api/v1/workflows']) {
+    const got = await raw('POST', path, { body: bomb, headers: yaml });
+    assertClientError(got, 'ERR_DOCUMENT_LIMIT', `alias bomb on ${path}`);
+    const body = JSON.parse(got.text) as { message: string; valid: boolean; diagnostics: { code: string; line: number; column: number }[] };
+    assert.match(body.message, /expands to more than 1,000,000 values/);
+    assert.equal(body.valid, false);
+    assert.deepEqual(body.diagnostics.map((d) => d.code), ['DOCUMENT_LIMIT']);
+    const deepDoc = await raw('POST', path, { body: `{"id": "deep", "data": ${'['.repeat(5000)}1${']'.repeat(5000)}}`, headers: { 'content-type': 'application/json' } });
+    assertClientError(deepDoc, 'ERR_DOCUMENT_LIMIT', `deep document on ${path}`);
+    assert.match(deepDoc.text, /nests arrays\/objects more than 200 deep/);
+    assertClientError(await raw('POST', path, { body: `id: big\nnote: "${'x'.repeat(5 * 1024 * 1024)}"\n`, headers: yaml }), 'ERR_DOCUMENT_LIMIT', `5 MiB document on ${path}`);
+  }
+  const listed = JSON.parse((await raw('GET', '/api/v1/workflows')).text) as { workflows: Array<{ id: string }> };
+  assert.ok(!listed.workflows.some((w) => ['bomb', 'deep', 'big'].includes(w.id)), 'nothing registered');
+  // An ordinary invalid definition is still judged by validate: 200 with its diagnostics.
+  const judged = await raw('POST', '/api/v1/workflows/validate', { body: "id: x\nspecVersion: '0.8'\nstates: []\n", headers: yaml });
+  assert.equal(judged.status, 200, judged.text);
+  assert.equal((JSON.parse(judged.text) as { valid: boolean }).valid, false);
+  const huge = await raw('POST', '/api/v1/workflows/validate', { body: 'x'.repeat(17 * 1024 * 1024), headers: yaml });
+  assert.equal(huge.status, 413, huge.text.slice(0, 200));
+  assert.equal((JSON.parse(huge.text) as { errorCode: string }).errorCode, 'ERR_REQUEST_TOO_LARGE');
 });
 
 test('the failure of an activity that threw inside the server shows the workflow error, no stack frames or install paths', async () => {

@@ -28,6 +28,23 @@ before(() => {
     });
   writeFileSync(join(dir, 'workflows', 'spin.json'), flow('spin', 'until(false; .)'));
   writeFileSync(join(dir, 'workflows', 'count.json'), flow('count', 'reduce range(500) as $i (0; . + 1)'));
+  // Catastrophic backtracking on the input's string (searched off the main thread, bounded in time).
+  writeFileSync(join(dir, 'workflows', 'backtrack.json'), flow('backtrack', '.s | test("(a+)+$")'));
+  // An endless loop of states that need no durable step (each within every expression limit).
+  writeFileSync(
+    join(dir, 'workflows', 'churn.json'),
+    JSON.stringify({
+      id: 'churn',
+      version: '1.0',
+      specVersion: '0.8',
+      start: 'Work',
+      functions: [{ name: 'work', type: 'expression', operation: 'reduce range(20000) as $i (0; . + 1)' }],
+      states: [
+        { name: 'Work', type: 'operation', actions: [{ functionRef: 'work', actionDataFilter: { toStateData: '${ .n }' } }], transition: 'Again' },
+        { name: 'Again', type: 'inject', data: { again: true }, transition: 'Work' },
+      ],
+    }),
+  );
 });
 after(() => {
   for (const p of started) p.kill('SIGKILL');
@@ -39,7 +56,7 @@ async function status(base: string, id: string): Promise<{ runtimeStatus: string
 }
 
 test('a runaway expression fails its instance with EXPRESSION_LIMIT; the server keeps serving', async () => {
-  const s = await startServe(dir, started, ['--expression-steps', '100000']);
+  const s = await startServe(dir, started, ['--expression-steps', '100000', '--expression-regex-time', '200']);
   const start = (name: string, id: string) => fetch(`${s.base}/v1.0/workflows/dapr/${name}/start?instanceID=${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   for (let i = 0; i < 5; i++) assert.equal((await start('spin', `spin-${i}`)).status, 202);
   assert.equal((await start('count', 'count-1')).status, 202);
@@ -63,10 +80,60 @@ test('a runaway expression fails its instance with EXPRESSION_LIMIT; the server 
   }
   assert.equal(count.runtimeStatus, 'COMPLETED');
   assert.deepEqual(JSON.parse(count.properties['dapr.workflow.output']!), { out: 500 });
+
+  // --expression-regex-time bounds a backtracking regex on a long string; the server answers meanwhile.
+  const r = await fetch(`${s.base}/v1.0/workflows/dapr/backtrack/start?instanceID=regex-1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ s: `${'a'.repeat(5000)}!` }) });
+  assert.equal(r.status, 202);
+  const regexDeadline = Date.now() + 60_000;
+  let regex = await status(s.base, 'regex-1');
+  while (regex.runtimeStatus !== 'FAILED' && Date.now() < regexDeadline) {
+    assert.equal((await fetch(`${s.base}/healthz`)).status, 200);
+    await new Promise((r) => setTimeout(r, 50));
+    regex = await status(s.base, 'regex-1');
+  }
+  assert.equal(regex.runtimeStatus, 'FAILED');
+  const regexFailure = ((await (await fetch(`${s.base}/api/v1/instances/regex-1`)).json()) as { failure: { code: string; message: string } }).failure;
+  assert.equal(regexFailure.code, 'EXPRESSION_LIMIT', JSON.stringify(regexFailure));
+  assert.match(regexFailure.message, /state 'Go'.*more than 200 ms in one regex search/);
+});
+
+test('an endless loop of states without a durable step does not hold the server: /healthz and other starts answer, terminate stops it', async () => {
+  // Its own store: the first test's server (on swirl.db) is still running.
+  const s = await startServe(dir, started, ['--store', `sqlite:${join(dir, 'loop.db')}`]);
+  const start = (name: string, id: string) => fetch(`${s.base}/v1.0/workflows/dapr/${name}/start?instanceID=${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal((await start('churn', 'churn-1')).status, 202);
+  // The loop runs turn after turn (its yields are timers in the history) while the server answers.
+  const deadline = Date.now() + 60_000;
+  const fired = async () => ((await (await fetch(`${s.base}/api/v1/instances/churn-1/history`)).json()) as { events: { type: string }[] }).events.filter((e) => e.type === 'TimerFired').length;
+  while ((await fired()) < 3) {
+    if (Date.now() > deadline) assert.fail('the loop did not hand the thread back');
+    assert.equal((await fetch(`${s.base}/healthz`)).status, 200);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal((await start('count', 'count-2')).status, 202);
+  let count = await status(s.base, 'count-2');
+  while (count.runtimeStatus !== 'COMPLETED' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    count = await status(s.base, 'count-2');
+  }
+  assert.equal(count.runtimeStatus, 'COMPLETED', 'another instance runs beside the loop');
+  assert.equal((await fetch(`${s.base}/v1.0/workflows/dapr/churn-1/terminate`, { method: 'POST' })).status, 202);
+  let churn = await status(s.base, 'churn-1');
+  while (churn.runtimeStatus !== 'TERMINATED' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    churn = await status(s.base, 'churn-1');
+  }
+  assert.equal(churn.runtimeStatus, 'TERMINATED');
 });
 
 test('expression limit flags must be positive whole numbers', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test', 'cli', 'run-cli.ts'), 'serve', '--port', '0', '--store', 'memory', '--expression-steps', '0'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
-  assert.equal(r.status, 2);
-  assert.match(r.stderr, /--expression-steps must be a positive whole number, not '0'/);
+  for (const [flag, value] of [
+    ['--expression-steps', '0'],
+    ['--expression-regex-time', '-5'],
+    ['--expression-fallback-time', 'soon'],
+  ]) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test', 'cli', 'run-cli.ts'), 'serve', '--port', '0', '--store', 'memory', flag!, value!], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`${flag} must be a positive whole number, not '${value}'`));
+  }
 });

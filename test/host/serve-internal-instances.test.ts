@@ -1,9 +1,10 @@
 /**
  * Swirl's internal instances — the held-event mailboxes `swirl.mailbox:<target>` — do not exist
  * for the public APIs (issue 18), against a real `swirl serve`: a held event's mailbox cannot be
- * read, raised on, suspended, terminated or purged (each route answers as for an id that does not
- * exist), cannot be started by id or by name, is
- * not listed and not counted in the per-workflow metrics; the events it holds still reach the
+ * read, raised on, suspended, terminated, purged, re-run or shown as a timeline (each route answers
+ * as for an id that does not exist), cannot be started by id or by name, is not listed (nor found by
+ * an id prefix), not counted by name nor in the per-workflow metrics — over HTTP and over the gRPC
+ * port alike; the events it holds still reach the
  * instance when it starts.
  */
 import { after, before, test } from 'node:test';
@@ -12,11 +13,15 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { rawClient } from '../grpc/raw-client.js';
+import { freePort } from './free-port.js';
 import { startServe, type Server } from './serve-child.js';
 
 const started: ChildProcess[] = [];
 let dir: string;
 let s: Server;
+let grpcPort: number;
 
 const WARD = `
 id: ward
@@ -36,7 +41,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swirl-serve-internal-'));
   mkdirSync(join(dir, 'workflows'));
   writeFileSync(join(dir, 'workflows', 'ward.yaml'), WARD);
-  s = await startServe(dir, started);
+  grpcPort = await freePort();
+  s = await startServe(dir, started, ['--grpc-port', String(grpcPort)]);
 });
 after(() => {
   for (const p of started) p.kill('SIGKILL');
@@ -73,6 +79,8 @@ test('a held event\'s mailbox is invisible to the APIs, and its event still reac
   await expectNotFound('POST', `/v1.0/workflows/dapr/${id}/resume`);
   await expectNotFound('POST', `/v1.0/workflows/dapr/${id}/terminate`);
   await expectNotFound('POST', `/v1.0/workflows/dapr/${id}/purge`);
+  await expectNotFound('GET', `/api/v1/instances/${id}/timeline`);
+  await expectNotFound('POST', `/api/v1/instances/${id}/rerun`, { fromState: 'Run' });
 
   const byId = await call('POST', `/v1.0/workflows/dapr/ward/start?instanceID=${encodeURIComponent('swirl.mailbox:x')}`, {});
   assert.equal(byId.status, 400);
@@ -84,8 +92,36 @@ test('a held event\'s mailbox is invisible to the APIs, and its event still reac
 
   const list = (await (await call('GET', '/api/v1/instances')).json()) as { instances: { instanceID: string }[] };
   assert.deepEqual(list.instances.filter((i) => i.instanceID.startsWith('swirl.')), []);
+  // Nor found by an id prefix, nor counted by name, nor shown as a workflow.
+  const byPrefix = (await (await call('GET', '/api/v1/instances?idPrefix=swirl.')).json()) as { instances: unknown[] };
+  assert.deepEqual(byPrefix.instances, []);
+  const counts = (await (await call('GET', '/api/v1/workflows/swirl.mailbox/counts')).json()) as { total: number };
+  assert.equal(counts.total, 0);
+  const workflows = (await (await call('GET', '/api/v1/workflows')).json()) as { workflows: { id: string }[] };
+  assert.deepEqual(workflows.workflows.map((w) => w.id), ['ward']);
+  assert.equal((await call('GET', '/api/v1/workflows/swirl.mailbox')).status, 404);
   const metrics = await (await call('GET', '/metrics')).text();
   assert.doesNotMatch(metrics, /workflow="swirl\.mailbox"/);
+
+  // The gRPC port (durabletask's TaskHubSidecarService) answers by id as for an unknown id.
+  const raw = rawClient(grpcPort);
+  try {
+    const failure = (p: Promise<unknown>) => p.then((r) => ({ ok: r }), (e: { code: number }) => ({ code: e.code }));
+    assert.deepEqual(await raw.call('GetInstance', { instanceId: mailbox }), await raw.call('GetInstance', { instanceId: 'no-such-instance' }));
+    for (const rpc of ['TerminateInstance', 'SuspendInstance', 'ResumeInstance', 'PurgeInstances']) {
+      const got = await failure(raw.call(rpc, { instanceId: mailbox, recursive: true }));
+      assert.deepEqual(got, await failure(raw.call(rpc, { instanceId: 'no-such-instance', recursive: true })), rpc);
+    }
+    const queried = await raw.call('QueryInstances', { query: { maxInstanceCount: 100, instanceIdPrefix: { value: 'swirl.' } } });
+    assert.deepEqual(queried.orchestrationState ?? [], []);
+    const all = await raw.call('QueryInstances', { query: { maxInstanceCount: 100 } });
+    assert.deepEqual((all.orchestrationState ?? []).filter((o: { instanceId: string }) => o.instanceId.startsWith('swirl.')), []);
+    // (An unknown name is accepted there — a worker elsewhere may serve it — the internal one is not.)
+    assert.deepEqual(await failure(raw.call('StartInstance', { name: 'swirl.mailbox', instanceId: 'g-1', input: { value: '{}' } })), { code: status.NOT_FOUND });
+    assert.deepEqual(await raw.call('GetInstance', { instanceId: 'g-1' }), { exists: false }, 'nothing was started');
+  } finally {
+    raw.close();
+  }
 
   // The mailbox survived every attempt: admitting the patient hands the held reading over.
   const admitted = await event('a-1', 'ward.admitted', '/desk', {});

@@ -3,7 +3,7 @@
  * with 400 and never saved, and a bad definition on disk never stops the server from starting;
  * definitions registered over HTTP reach only the files under `--definition-root` and the URLs
  * with an `--allow-url-prefix` (a refused URL gets no request), and `$SECRETS` reads only the
- * environment variables the operator allows (specs/security.md).
+ * environment variables the operator allows (specs/security.md); without those flags nothing at all.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -206,5 +206,39 @@ describe('what a definition registered over HTTP may reach', () => {
     assert.equal(detail.failure.code, 'SECRET_NOT_FOUND');
     assert.equal(detail.failure.message, "workflow 'secret-home' declares secret(s) 'HOME' that no secret source provides");
     assert.doesNotMatch(JSON.stringify(home), /not-a-secret/);
+  });
+});
+
+describe('what a definition registered over HTTP may reach by default', () => {
+  test('without --definition-root and --allow-url-prefix: no file and no URL, refused before any read or request', async () => {
+    const requests: string[] = [];
+    const remote = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ functions: [] }));
+    });
+    await new Promise<void>((r) => remote.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(remote.address() as AddressInfo).port}`;
+    const dir = tempDir('swirl-reach-default-');
+    writeFileSync(join(dir, 'plain.json'), JSON.stringify({ greeting: 'not for definitions over HTTP' }));
+    const s = await startServe(dir, started);
+    try {
+      for (const [id, head, pointer, why] of [
+        ['passwd', ['constants: /etc/passwd'], '/constants', /this server allows no file in definitions registered over the API \(--definition-root\)/],
+        ['plain', [`constants: ${JSON.stringify(join(dir, 'plain.json'))}`], '/constants', /allows no file/],
+        ['remote', [`functions: ${JSON.stringify(`${origin}/functions.json`)}`], '/functions', /this server allows no URL in definitions registered over the API \(--allow-url-prefix\)/],
+      ] as const) {
+        const r = await errorsOf(await register(s.base, workflow(id, [...head])));
+        assert.equal(r.status, 400, id);
+        assert.deepEqual(r.errors.map((d) => [d.code, d.pointer]), [['REFERENCE_NOT_ALLOWED', pointer]], id);
+        assert.match(r.errors[0]!.message, why);
+        assert.doesNotMatch(JSON.stringify(r.body), /root:x:0|not for definitions/);
+      }
+      assert.deepEqual(requests, [], 'the server fetched a URL no prefix allows');
+      assert.deepEqual(await ids(s.base), [], 'nothing was registered');
+    } finally {
+      await stop(s);
+      await new Promise<void>((r) => remote.close(() => r()));
+    }
   });
 });

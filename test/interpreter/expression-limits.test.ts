@@ -18,6 +18,20 @@ describe('expression limits in workflows', () => {
     assert.match(r.failure?.message ?? '', /evaluation steps/);
   });
 
+  it('bounds a foreach input collection: [range(1e7)] fails its state with EXPRESSION_LIMIT instead of iterating', async () => {
+    for (const expr of ['${ [range(1e7)] }', '${ [range(1e9)] }']) {
+      const r = await run({
+        id: 'huge-foreach',
+        states: [{ name: 'Each', type: 'foreach', inputCollection: expr, iterationParam: 'i', actions: [], end: true }],
+      });
+      assert.equal(r.runtimeStatus, 'FAILED', expr);
+      assert.equal(r.failure?.code, 'EXPRESSION_LIMIT', JSON.stringify(r.failure));
+      assert.match(r.failure?.message ?? '', /state 'Each'/);
+      assert.match(r.failure?.message ?? '', /range\(1e[79]\)/);
+      assert.match(r.failure?.message ?? '', /1,000,000/);
+    }
+  });
+
   it('is caught by onErrors through an error definition with code EXPRESSION_LIMIT', async () => {
     const r = await run(
       {

@@ -54,6 +54,8 @@ interface ServeOptions extends ExposureOptions {
   expressionSteps: string;
   expressionMaxLength: string;
   expressionMaxString: string;
+  expressionRegexTime: string;
+  expressionFallbackTime: string;
   maxSubflowDepth: string;
   maxInstancesPerRoot: string;
   verbose?: boolean;
@@ -82,11 +84,13 @@ function configure(command: Command, opts: ServeOptions): { display: string; pat
 }
 
 /** The per-server expression limits from the command line, or the first bad flag. */
-function expressionLimitsOf(opts: ServeOptions): { steps: number; collectionLength: number; stringLength: number } | string {
+function expressionLimitsOf(opts: ServeOptions): { steps: number; collectionLength: number; stringLength: number; regexTimeMs: number; fallbackTimeMs: number } | string {
   const flags = [
     ['--expression-steps', opts.expressionSteps],
     ['--expression-max-length', opts.expressionMaxLength],
     ['--expression-max-string', opts.expressionMaxString],
+    ['--expression-regex-time', opts.expressionRegexTime],
+    ['--expression-fallback-time', opts.expressionFallbackTime],
   ] as const;
   const values: number[] = [];
   for (const [flag, text] of flags) {
@@ -94,7 +98,7 @@ function expressionLimitsOf(opts: ServeOptions): { steps: number; collectionLeng
     if (!Number.isSafeInteger(n) || n <= 0) return `${flag} must be a positive whole number, not '${text}'`;
     values.push(n);
   }
-  return { steps: values[0], collectionLength: values[1], stringLength: values[2] };
+  return { steps: values[0], collectionLength: values[1], stringLength: values[2], regexTimeMs: values[3], fallbackTimeMs: values[4] };
 }
 
 /**
@@ -163,6 +167,8 @@ export function registerServe(program: Command): void {
     .option('--expression-steps <n>', 'evaluation steps one jq expression may spend (loop iterations, def calls, iterated values); more fails with EXPRESSION_LIMIT', String(DEFAULT_EXPRESSION_LIMITS.steps))
     .option('--expression-max-length <n>', 'longest array one jq expression may build', String(DEFAULT_EXPRESSION_LIMITS.collectionLength))
     .option('--expression-max-string <n>', 'longest string one jq expression may build (UTF-16 code units)', String(DEFAULT_EXPRESSION_LIMITS.stringLength))
+    .option('--expression-regex-time <ms>', 'milliseconds one regex search that could backtrack exponentially may take (run off the main thread); more fails with EXPRESSION_LIMIT', String(DEFAULT_EXPRESSION_LIMITS.regexTimeMs))
+    .option('--expression-fallback-time <ms>', 'milliseconds one evaluation on the jq-wasm fallback may take; more fails with EXPRESSION_LIMIT', String(DEFAULT_EXPRESSION_LIMITS.fallbackTimeMs))
     .option('--max-subflow-depth <n>', 'deepest subflow (sub-orchestration) nesting, a started instance being depth 0; a deeper subflow action fails with SUBFLOW_DEPTH_LIMIT', String(ENGINE_DEFAULTS.maxSubOrchestrationDepth))
     .option('--max-instances-per-root <n>', 'most subflow instances created under one started instance (its whole tree); more fail with FANOUT_LIMIT', String(ENGINE_DEFAULTS.maxInstancesPerRoot))
     .option('--lease <duration>', 'ISO-8601 duration of work leases: how long a killed node keeps its instances from the other nodes', 'PT30S')

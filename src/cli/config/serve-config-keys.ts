@@ -60,6 +60,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'limits.expressionSteps', option: 'expressionSteps', kind: 'text', schema: positive },
   { key: 'limits.expressionMaxLength', option: 'expressionMaxLength', kind: 'text', schema: positive },
   { key: 'limits.expressionMaxString', option: 'expressionMaxString', kind: 'text', schema: positive },
+  { key: 'limits.expressionRegexTime', option: 'expressionRegexTime', kind: 'text', schema: positive },
+  { key: 'limits.expressionFallbackTime', option: 'expressionFallbackTime', kind: 'text', schema: positive },
   { key: 'limits.maxSubflowDepth', option: 'maxSubflowDepth', kind: 'text', schema: positive },
   { key: 'limits.maxInstancesPerRoot', option: 'maxInstancesPerRoot', kind: 'text', schema: positive },
   { key: 'logging.format', option: 'logFormat', kind: 'text', schema: { type: 'string', enum: [...LOG_FORMATS] } },
