@@ -2,9 +2,8 @@
  * `swirl serve --tracing` against a real OTLP/HTTP receiver (issue 13): a tiny node http server in
  * this test accepts POST /v1/traces (the exporter's JSON), `swirl serve` runs as a child process
  * with OTEL_EXPORTER_OTLP_ENDPOINT pointing at it, and the spans it receives form the instance's
- * tree under the start request's traceparent; a kill -9 between turns sends no span twice. Off unless
- * asked for (the flag or one variable); a bad
- * tracing variable is refused (exit 2).
+ * tree under the start request's traceparent; a kill -9 between turns sends no span twice. Off
+ * unless asked for (the flag or one variable); a bad tracing variable is refused (exit 2).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
