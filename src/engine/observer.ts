@@ -6,7 +6,7 @@
  * the call loses at most that one count; nothing is counted twice).
  */
 import type { RuntimeStatus } from '../store/types.js';
-import type { FailureDetails } from './history.js';
+import type { FailureDetails, HistoryEvent } from './history.js';
 import type { ExecutionTrace } from './trace-context.js';
 
 /** One ctx.note() of the orchestration code, as a turn observer sees it. */
@@ -42,6 +42,26 @@ export interface TurnObservation extends InstanceObservation {
   failure?: FailureDetails;
 }
 
+/**
+ * What one committed turn of a remote orchestration (engine/remote.ts) did. Its code runs in the
+ * app, so there are no notes: the history says what it scheduled and what came back.
+ */
+export interface RemoteTurnObservation extends InstanceObservation {
+  executionId: string;
+  trace: ExecutionTrace;
+  /** ExecutionStarted's time (ms). */
+  startedAtMs: number;
+  /** The turn's history time (ms). */
+  turnTimeMs: number;
+  /** The execution's history before the turn. */
+  past: HistoryEvent[];
+  /** The events the turn committed (its new events, the actions it recorded, the ending). */
+  history: HistoryEvent[];
+  /** The status after the commit. */
+  status: RuntimeStatus;
+  failure?: FailureDetails;
+}
+
 /** What an instance turn committed that a metric counts. */
 export interface InstanceObservation {
   instanceId: string;
@@ -60,6 +80,8 @@ export interface EngineObserver {
    * this member makes the runtimes collect notes (otherwise ctx.note() stays a no-op).
    */
   turnCommitted?(o: TurnObservation): void;
+  /** A turn of a remote orchestration committed here (called once per committed turn, like turnCommitted). */
+  remoteTurnCommitted?(o: RemoteTurnObservation): void;
   /** A turn's commit was refused because its lease had passed to another worker (LEASE_LOST, HISTORY_CONFLICT). */
   leaseLost?(o: InstanceObservation): void;
 }

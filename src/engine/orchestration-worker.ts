@@ -22,7 +22,7 @@ import { EventType, toFailureDetails, type FailureDetails, type HistoryEvent } f
 import { LogEvent } from './logger.js';
 import { notifyObserver } from './observer.js';
 import { logFailed, logOutcome } from './outcome-log.js';
-import { executionTrace } from './trace-context.js';
+import { executionTrace, remoteChildSpanId, remoteTaskSpanId, spanTraceParent } from './trace-context.js';
 import { fromHistoryRecord, inboxBatch, toHistoryRecord } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
@@ -519,6 +519,18 @@ export class OrchestrationWorker {
       actions = [];
     }
     const facts = remoteTurnFacts([...past, ...newEvents]);
+    // OrchestratorStarted comes first: the execution's ExecutionStarted follows it in its first turn.
+    const started = past.find((e) => e.type === EventType.ExecutionStarted) ?? newEvents.find((e) => e.type === EventType.ExecutionStarted);
+    const traceparent = started?.type === EventType.ExecutionStarted ? started.traceparent : undefined;
+    const trace = executionTrace(id, instance.executionId, traceparent);
+    // The app's code cannot name spans: its tasks and children get the spans Swirl emits for them.
+    actions = actions.map((a) =>
+      a.type === 'ScheduleTask'
+        ? { ...a, traceparent: spanTraceParent(trace, remoteTaskSpanId(id, instance.executionId, a.id)) }
+        : a.type === 'CreateSubOrchestration'
+          ? { ...a, traceparent: spanTraceParent(trace, remoteChildSpanId(id, instance.executionId, a.id)) }
+          : a,
+    );
     const built = buildTurn({
       instance,
       leaseId,
@@ -533,12 +545,25 @@ export class OrchestrationWorker {
       openChildren: facts.openChildren,
       describe: this.describe,
       limits: this.opts,
+      ...(traceparent !== undefined ? { traceparent } : {}),
     });
     await this.commit(item, built.commit);
     this.stats.turns += 1;
-    const started = past[0]?.type === EventType.ExecutionStarted ? past[0] : newEvents.find((e) => e.type === EventType.ExecutionStarted);
-    const traceId = started?.type === EventType.ExecutionStarted ? executionTrace(id, instance.executionId, started.traceparent).traceId : undefined;
-    logOutcome(this.opts, instance, built.status, outcome, traceId);
+    if (this.opts.observer?.remoteTurnCommitted) {
+      notifyObserver(this.opts.observer, 'remoteTurnCommitted', {
+        instanceId: id,
+        name: instance.name,
+        executionId: instance.executionId,
+        trace,
+        startedAtMs: started?.timestamp ?? now,
+        turnTimeMs: now,
+        past,
+        history: built.commit.history.map(fromHistoryRecord),
+        status: built.status,
+        ...(outcome?.failure ? { failure: outcome.failure } : {}),
+      });
+    }
+    logOutcome(this.opts, instance, built.status, outcome, trace.traceId);
     this.hooks.committed(id, built.status);
     if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();

@@ -72,3 +72,25 @@ export function executionTrace(instanceId: string, executionId: string, tracepar
   if (!parent) return { traceId: digest([instanceId, executionId, 'trace'], 32), spanId, sampled: true };
   return { traceId: parent.traceId, spanId, parentSpanId: parent.spanId, sampled: (parseInt(parent.flags, 16) & 1) === 1 };
 }
+
+/**
+ * The span of a remote orchestration's activity task (its TaskScheduled event id): Swirl emits it
+ * from the scheduling to the result, and it travels as the task's `traceparent` and as
+ * TaskScheduledEvent.parentTraceContext to the app (grpc/history-map.ts).
+ */
+export function remoteTaskSpanId(instanceId: string, executionId: string, taskId: number): string {
+  return deriveSpanId(instanceId, executionId, 'remote-task', taskId);
+}
+
+/**
+ * The span of a remote orchestration's sub-orchestration call (its SubOrchestrationInstanceCreated
+ * event id): the child instance's span is its child (the child's ExecutionStarted records it).
+ */
+export function remoteChildSpanId(instanceId: string, executionId: string, taskId: number): string {
+  return deriveSpanId(instanceId, executionId, 'remote-child', taskId);
+}
+
+/** The `traceparent` of a span of an execution's trace. */
+export function spanTraceParent(trace: ExecutionTrace, spanId: string): string {
+  return formatTraceParent(trace.traceId, spanId, trace.sampled);
+}

@@ -9,6 +9,7 @@ import { status } from '@grpc/grpc-js';
 import { assertNever } from '../errors.js';
 import type { EventRaisedEvent, FailureDetails, HistoryEvent } from '../engine/history.js';
 import { carryOver } from '../engine/replay/carryover.js';
+import { executionTrace, remoteChildSpanId, remoteTaskSpanId, spanTraceParent, type ExecutionTrace } from '../engine/trace-context.js';
 import type { OrchestratorAction } from '../engine/replay/actions.js';
 import type { ExecutionOutcome } from '../engine/replay/runtime.js';
 import { str, toFailure, toTimestamp, fromTimestamp } from './convert.js';
@@ -17,8 +18,35 @@ import { GrpcRequestError } from './request-error.js';
 
 type ProtoEvent = { eventId: number; timestamp: Timestamp } & Record<string, unknown>;
 
-/** One engine event as a protobuf HistoryEvent; undefined for engine-only events the protocol has no place for. */
-export function toProtoEvent(e: HistoryEvent): ProtoEvent | undefined {
+/**
+ * The execution whose history is sent: its trace names the spans Swirl emits for the instance, its
+ * activity tasks and its sub-orchestration calls (engine/trace-context.ts), which the events carry
+ * to the app as Durable Task's trace fields.
+ */
+export interface SentExecution {
+  instanceId: string;
+  executionId: string;
+  trace: ExecutionTrace;
+}
+
+/** The execution of a history (its ExecutionStarted: instance, execution, recorded traceparent); undefined without one. */
+export function sentExecution(events: readonly HistoryEvent[]): SentExecution | undefined {
+  const s = events.find((e) => e.type === 'ExecutionStarted');
+  if (s?.type !== 'ExecutionStarted') return undefined;
+  return { instanceId: s.instanceId, executionId: s.executionId, trace: executionTrace(s.instanceId, s.executionId, s.traceparent) };
+}
+
+function traceContext(x: SentExecution | undefined, spanId: (instanceId: string, executionId: string, id: number) => string, id: number): { traceParent: string } | undefined {
+  return x ? { traceParent: spanTraceParent(x.trace, spanId(x.instanceId, x.executionId, id)) } : undefined;
+}
+
+/**
+ * One engine event as a protobuf HistoryEvent; undefined for engine-only events the protocol has
+ * no place for. With `x` (the execution sent), TaskScheduled and SubOrchestrationInstanceCreated
+ * carry their span as parentTraceContext and ExecutionStarted the instance span as
+ * orchestrationSpanID (specs/observability.md "Remote workers").
+ */
+export function toProtoEvent(e: HistoryEvent, x?: SentExecution): ProtoEvent | undefined {
   const base = { eventId: e.eventId, timestamp: toTimestamp(e.timestamp) };
   switch (e.type) {
     case 'ExecutionStarted':
@@ -35,6 +63,7 @@ export function toProtoEvent(e: HistoryEvent): ProtoEvent | undefined {
           scheduledStartTimestamp: e.scheduledStartTime !== undefined ? toTimestamp(e.scheduledStartTime) : undefined,
           // The start request's W3C trace context, for SDKs that trace (durabletask's field for it).
           parentTraceContext: e.traceparent !== undefined ? { traceParent: e.traceparent } : undefined,
+          orchestrationSpanID: x && x.instanceId === e.instanceId && x.executionId === e.executionId ? { value: x.trace.spanId } : undefined,
         },
       };
     case 'ExecutionCompleted':
@@ -52,7 +81,7 @@ export function toProtoEvent(e: HistoryEvent): ProtoEvent | undefined {
     case 'OrchestratorCompleted':
       return { ...base, orchestratorCompleted: {} };
     case 'TaskScheduled':
-      return { ...base, taskScheduled: { name: e.name, input: str(e.input) } };
+      return { ...base, taskScheduled: { name: e.name, input: str(e.input), parentTraceContext: traceContext(x, remoteTaskSpanId, e.eventId) } };
     case 'TaskCompleted':
       return { ...base, taskCompleted: { taskScheduledId: e.taskScheduledId, result: str(e.result) } };
     case 'TaskFailed':
@@ -66,7 +95,7 @@ export function toProtoEvent(e: HistoryEvent): ProtoEvent | undefined {
     case 'EventSent':
       return { ...base, eventSent: { instanceId: e.instanceId, name: e.name, input: str(e.input) } };
     case 'SubOrchestrationInstanceCreated':
-      return { ...base, subOrchestrationInstanceCreated: { instanceId: e.instanceId, name: e.name, input: str(e.input) } };
+      return { ...base, subOrchestrationInstanceCreated: { instanceId: e.instanceId, name: e.name, input: str(e.input), parentTraceContext: traceContext(x, remoteChildSpanId, e.eventId) } };
     case 'SubOrchestrationInstanceCompleted':
       return { ...base, subOrchestrationInstanceCompleted: { taskScheduledId: e.taskScheduledId, result: str(e.result) } };
     case 'SubOrchestrationInstanceFailed':
@@ -78,8 +107,8 @@ export function toProtoEvent(e: HistoryEvent): ProtoEvent | undefined {
   }
 }
 
-export function toProtoEvents(events: readonly HistoryEvent[]): ProtoEvent[] {
-  return events.map(toProtoEvent).filter((e): e is ProtoEvent => e !== undefined);
+export function toProtoEvents(events: readonly HistoryEvent[], x?: SentExecution): ProtoEvent[] {
+  return events.map((e) => toProtoEvent(e, x)).filter((e): e is ProtoEvent => e !== undefined);
 }
 
 /** A TaskFailureDetails from the app as engine FailureDetails. */

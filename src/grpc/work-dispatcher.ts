@@ -17,7 +17,7 @@ import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import type { ActivityContext } from '../engine/registry.js';
 import { ActivityUnavailableError, type RemoteOrchestrator, type RemoteTurnAnswer, type RemoteTurnRequest } from '../engine/remote.js';
 import type { Logger } from '../engine/logger.js';
-import { fromProtoActions, fromProtoFailure, toProtoEvents } from './history-map.js';
+import { fromProtoActions, fromProtoFailure, sentExecution, toProtoEvents } from './history-map.js';
 import type { StringValue, TaskFailureDetails } from './proto.js';
 import { GrpcRequestError } from './request-error.js';
 
@@ -159,6 +159,7 @@ export class WorkDispatcher implements RemoteOrchestrator {
     const w = this.pick(`o:${req.name}`);
     if (!w) return Promise.resolve({ unavailable: this.workers.size === 0 ? 'no app worker is connected' : `no connected app worker serves orchestration '${req.name}'` });
     if (this.turns.has(req.instanceId)) return Promise.resolve({ unavailable: `a turn of '${req.instanceId}' is already with a worker` });
+    const sent = sentExecution([...req.pastEvents, ...req.newEvents]);
     return new Promise((resolve) => {
       this.turns.set(req.instanceId, { worker: w, name: req.name, resolve });
       this.send(
@@ -167,8 +168,8 @@ export class WorkDispatcher implements RemoteOrchestrator {
           orchestratorRequest: {
             instanceId: req.instanceId,
             executionId: { value: req.executionId },
-            pastEvents: toProtoEvents(req.pastEvents),
-            newEvents: toProtoEvents(req.newEvents),
+            pastEvents: toProtoEvents(req.pastEvents, sent),
+            newEvents: toProtoEvents(req.newEvents, sent),
           },
         },
         req.instanceId,

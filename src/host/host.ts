@@ -27,7 +27,8 @@ import { timeActivities, timedStore, type ActivityExecution, type StoreTimings }
 import { HostMetricsRegistry } from './metrics-registry.js';
 import { StepTracer, type TracingOptions } from './tracing/otel-tracer.js';
 import { StepTracker } from './tracing/step-tracker.js';
-import type { TurnObservation } from '../engine/observer.js';
+import { remoteSteps } from './tracing/remote-steps.js';
+import type { RemoteTurnObservation, TurnObservation } from '../engine/observer.js';
 import { parseTraceParent } from '../engine/trace-context.js';
 
 /** Default of {@link HostOptions.unusedDefinitionGraceMs}: 24 hours. */
@@ -459,7 +460,7 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
   const tracer = options.tracing ? new StepTracer({ ...options.tracing, serviceName: options.tracing.serviceName ?? appId }) : undefined;
   let engine: Engine;
   try {
-    engine = await createEngine({ observer: { ...prometheus.observer(), turnCommitted: stepObserver(prometheus, tracer) }, ...options.engine, store, logger });
+    engine = await createEngine({ observer: { ...prometheus.observer(), turnCommitted: stepObserver(prometheus, tracer), ...(tracer ? { remoteTurnCommitted: remoteStepObserver(tracer) } : {}) }, ...options.engine, store, logger });
   } catch (err) {
     await components?.close();
     throw err;
@@ -505,6 +506,14 @@ function stepObserver(prometheus: HostMetricsRegistry, tracer: StepTracer | unde
       prometheus.step(step);
       tracer?.emit(step);
     }
+  };
+}
+
+/** The turn observer of remote orchestrations: their instance, activity and sub-orchestration spans. */
+function remoteStepObserver(tracer: StepTracer): (o: RemoteTurnObservation) => void {
+  return (o) => {
+    if (isInternal(o.name)) return;
+    for (const step of remoteSteps(o)) tracer.emit(step);
   };
 }
 

@@ -57,6 +57,7 @@ export async function callProtocol(w: ActivityWorkflow, fn: FunctionDef, type: '
     ...(authorizationValue !== undefined ? { authorization: authorizationValue } : {}),
     ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
     idempotencyKey: actx.idempotencyKey,
+    ...(actx.traceparent !== undefined ? { traceparent: actx.traceparent } : {}),
     signal: actx.signal,
   };
   switch (type) {

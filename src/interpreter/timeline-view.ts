@@ -94,6 +94,8 @@ export function currentStates(notes: readonly InspectionNote[]): CurrentState[] 
   let state: { name: string; type: string; at: number } | undefined;
   // Open waits of the current state, keyed by note id, in the order they opened.
   const open = new Map<string, { place: { branch?: string; iteration?: number }; wait: Wait }>();
+  // The function each action (note id) calls: a retry wait names it, as the activity wait does.
+  const functionOf = new Map<number, string>();
   for (const n of notes) {
     const e = entryOf(n);
     switch (e.kind) {
@@ -111,8 +113,10 @@ export function currentStates(notes: readonly InspectionNote[]): CurrentState[] 
         const place = { ...(e.branch !== undefined ? { branch: e.branch } : {}), ...(e.iteration !== undefined ? { iteration: e.iteration } : {}) };
         const since = iso(n.timeMs);
         let wait: Wait | undefined;
-        if ('function' in e) wait = e.invoke === 'async' || e.functionType === 'expression' ? undefined : { kind: 'activity', function: e.function, attempt: e.attempt, since };
-        else if ('subflow' in e) wait = e.invoke === 'async' ? undefined : { kind: 'subflow', workflow: e.subflow, instanceId: e.instanceId, since };
+        if ('function' in e) {
+          functionOf.set(e.id, e.function);
+          wait = e.invoke === 'async' || e.functionType === 'expression' ? undefined : { kind: 'activity', function: e.function, attempt: e.attempt, since };
+        } else if ('subflow' in e) wait = e.invoke === 'async' ? undefined : { kind: 'subflow', workflow: e.subflow, instanceId: e.instanceId, since };
         // An eventRef action's wait for its result event is noted as an eventWaiting of its own.
         if (wait) open.set(`a${e.id}`, { place, wait });
         break;
@@ -123,7 +127,7 @@ export function currentStates(notes: readonly InspectionNote[]): CurrentState[] 
         break;
       case 'actionRetried': {
         const place = { ...(e.branch !== undefined ? { branch: e.branch } : {}), ...(e.iteration !== undefined ? { iteration: e.iteration } : {}) };
-        open.set(`a${e.id}`, { place, wait: { kind: 'retry', function: e.action, attempt: e.attempt + 1, until: iso(n.timeMs + e.delayMs) } });
+        open.set(`a${e.id}`, { place, wait: { kind: 'retry', function: functionOf.get(e.id) ?? e.action, attempt: e.attempt + 1, until: iso(n.timeMs + e.delayMs) } });
         break;
       }
       case 'eventWaiting':

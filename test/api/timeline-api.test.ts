@@ -29,6 +29,8 @@ const api = (port: number) => ({
   paths: {
     '/reserve': { post: { operationId: 'reserve', responses: { '200': { description: 'ok' } } } },
     '/charge': { post: { operationId: 'charge', responses: { '200': { description: 'ok' } } } },
+    '/hold': { post: { operationId: 'hold', responses: { '200': { description: 'ok' } } } },
+    '/down': { post: { operationId: 'down', responses: { '200': { description: 'ok' } } } },
   },
 });
 
@@ -139,6 +141,30 @@ states:
     end: true
 `;
 
+// An action whose call is in flight, and one between two attempts (its service answers 500).
+const BUSY = (port: number) => `
+id: busy
+specVersion: '0.8'
+errors:
+  - { name: ServerError, code: '500' }
+retries:
+  - { name: hourly, maxAttempts: 3, delay: PT1H }
+functions:
+  - { name: hold, operation: 'http://127.0.0.1:${port}/api.json#hold' }
+  - { name: down, operation: 'http://127.0.0.1:${port}/api.json#down' }
+states:
+  - name: Work
+    type: parallel
+    branches:
+      - name: Slow
+        actions: [{ name: callHold, functionRef: hold }]
+      - name: Flaky
+        actions: [{ name: callDown, functionRef: down, retryRef: hourly, retryableErrors: [ServerError] }]
+    end: true
+`;
+/** Responses of /hold, answered when a test lets them go. */
+const held: import('node:http').ServerResponse[] = [];
+
 const req = (method: string, path: string, body?: unknown) =>
   app.fetch(new Request(`http://swirl.test${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }));
 const jsonOf = async (res: Response) => (await res.json()) as any;
@@ -164,6 +190,11 @@ before(async () => {
       const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>;
       calls[rq.url!] = (calls[rq.url!] ?? 0) + 1;
       if (rq.url === '/reserve') return void rs.end(JSON.stringify({ id: `r-${String(body.item)}` }));
+      if (rq.url === '/hold') return void held.push(rs);
+      if (rq.url === '/down') {
+        rs.statusCode = 500;
+        return void rs.end(JSON.stringify({ error: 'down for good' }));
+      }
       if (chargeDown) {
         rs.statusCode = 500;
         return void rs.end(JSON.stringify({ error: 'payment service down' }));
@@ -182,11 +213,13 @@ before(async () => {
   writeFileSync(join(dir, 'workflows', 'first.yaml'), FIRST);
   writeFileSync(join(dir, 'workflows', 'second.yaml'), SECOND);
   writeFileSync(join(dir, 'workflows', 'byinput.yaml'), BYINPUT);
+  writeFileSync(join(dir, 'workflows', 'busy.yaml'), BUSY(port));
   host = await createHost({ store: 'memory', workflowsDir: join(dir, 'workflows'), engine: { pollIntervalMs: 20 } });
   await host.start();
   app = createApp(host);
 });
 after(async () => {
+  for (const rs of held) rs.end('{}');
   await host.stop();
   await new Promise<void>((r) => service.close(() => r()));
   rmSync(dir, { recursive: true, force: true });
@@ -309,6 +342,20 @@ describe('current states and the timeline', () => {
     assert.equal(child.parentInstanceID, 'f-1');
     assert.equal(child.currentStates[0].waitingFor.kind, 'event');
     assert.equal(child.currentStates[0].waitingFor.correlation[0].value, 'o-1');
+  });
+
+  test('an action in flight waits for its activity; one between attempts waits for its retry, until when', async () => {
+    const started = await req('POST', '/v1.0/workflows/dapr/busy/start?instanceID=b-1', {});
+    assert.equal(started.status, 202, await started.clone().text());
+    const body = await waitFor('b-1', (b) => b.currentStates?.length === 2 && b.currentStates.some((c: any) => c.waitingFor?.kind === 'retry') && held.length === 1);
+    const slow = body.currentStates.find((c: any) => c.branch === 'Slow');
+    const flaky = body.currentStates.find((c: any) => c.branch === 'Flaky');
+    assert.deepStrictEqual(slow, { state: 'Work', type: 'parallel', enteredAt: slow.enteredAt, branch: 'Slow', waitingFor: { kind: 'activity', function: 'hold', attempt: 1, since: slow.waitingFor.since } });
+    assert.deepStrictEqual(flaky, { state: 'Work', type: 'parallel', enteredAt: flaky.enteredAt, branch: 'Flaky', waitingFor: { kind: 'retry', function: 'down', attempt: 2, until: flaky.waitingFor.until } });
+    const failedAt = (await jsonOf(await req('GET', '/api/v1/instances/b-1/timeline'))).items.find((i: any) => i.kind === 'actionFailed' && i.action === 'callDown');
+    assert.ok(failedAt, 'the failed first attempt is in the timeline');
+    assert.equal(Date.parse(flaky.waitingFor.until) - Date.parse(failedAt.time), 3_600_000, 'the retry delay after the failed attempt');
+    assert.equal((await req('POST', '/v1.0/workflows/dapr/b-1/terminate')).status, 202);
   });
 
   test('the timeline is paged with limit and pageToken; bad paging is 400; the raw history stays', async () => {

@@ -2,7 +2,7 @@
 // instance counters follow committed turns per workflow, and CloudEvent routing is counted by outcome.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApp, createHost, type SwirlHost } from '../../src/index.js';
+import { createApp, createEngine, createHost, openStore, type SwirlHost } from '../../src/index.js';
 import { MAX_STATE_SERIES } from '../../src/host/metrics-registry.js';
 
 const hosts: SwirlHost[] = [];
@@ -132,4 +132,48 @@ test('state durations: swirl_state_seconds by workflow, state and outcome, with 
   assert.equal(sample(after, `swirl_state_seconds_count{workflow="many",state="S${MAX_STATE_SERIES - 4}",outcome="ok"}`), 1);
   assert.equal(sample(after, 'swirl_state_seconds_count{workflow="_other",state="_other",outcome="ok"}'), 1);
   assert.equal(sample(after, 'swirl_state_seconds_count{workflow="pause",state="Nap",outcome="ok"}'), 1, 'known series keep counting');
+});
+
+test('leases and queue lag: a running activity holds a task lease until it is done; ready work nobody serves shows its depth and lag', async () => {
+  const store = await openStore('memory');
+  const host = await createHost({ store, engine: { pollIntervalMs: 20 } });
+  hosts.push(host);
+  let running = false;
+  let release!: () => void;
+  const gate = new Promise<string>((r) => (release = () => r('open')));
+  host.engine.registerActivity('gate', () => {
+    running = true;
+    return gate;
+  });
+  host.engine.registerOrchestration('hold', function* (ctx) {
+    return yield ctx.callActivity('gate');
+  });
+  await host.start();
+  const app = createApp(host);
+  const scrape = async () => (await app.fetch(new Request('http://swirl.test/metrics'))).text();
+  const id = await host.engine.client.start('hold');
+  // Another (not running) node's client starts an instance only it serves: it stays ready here.
+  const other = await createEngine({ store });
+  other.registerOrchestration('elsewhere', () => 'done elsewhere');
+  await other.client.start('elsewhere');
+  const deadline = Date.now() + 30_000;
+  let text = await scrape();
+  while (!running || sample(text, 'swirl_task_leases') !== 1 || !((sample(text, 'swirl_queue_lag_seconds{kind="orchestration",name="elsewhere"}') ?? 0) > 0)) {
+    assert.ok(Date.now() < deadline, `the gate activity running, one task lease, a lag for 'elsewhere':\n${text.split('\n').filter((l) => /leases|queue/.test(l)).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+    text = await scrape();
+  }
+  assert.equal(sample(text, 'swirl_task_leases'), 1, 'the gate activity is running on this node');
+  assert.equal(sample(text, 'swirl_queued_work{kind="orchestration",name="elsewhere"}'), 1);
+  assert.equal(sample(text, 'swirl_unserved_work{kind="orchestration",name="elsewhere"}'), 1);
+  assert.equal(sample(text, 'swirl_queued_work{kind="orchestration",name="hold"}'), undefined, 'the waiting instance is not ready work');
+  release();
+  assert.equal((await host.engine.client.waitForCompletion(id, { timeoutMs: 30_000 })).output, 'open');
+  // The worker lets go of the task after its result is committed (which may already have ended the instance).
+  let after = await scrape();
+  while (sample(after, 'swirl_task_leases') !== 0 || sample(after, 'swirl_instance_leases') !== 0) {
+    assert.ok(Date.now() < deadline + 30_000, `no lease left once the instance completed:\n${after.split('\n').filter((l) => /leases/.test(l)).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+    after = await scrape();
+  }
 });

@@ -73,7 +73,7 @@ async function statusOf(s: Server, id: string): Promise<string> {
   return ((await (await fetch(`${s.base}/v1.0/workflows/dapr/${id}`)).json()) as { runtimeStatus: string }).runtimeStatus;
 }
 
-test('JSON logs by default: access lines with the trace id and no secrets, instance lines keyed by instanceId and workflow, a failure at warn with its reason', async () => {
+test('JSON logs by default: access lines with the trace id and no secrets, instance lines keyed by instanceId, workflow, state and trace id, a failure at warn with its reason', async () => {
   const s = await startServe(dir, started, ['--api-token', 'tok-123']);
   const auth = { 'dapr-api-token': 'tok-123' };
   assert.equal(await start(s, 'hello', 'h-1', { ...auth, traceparent: TRACEPARENT }), 202);
@@ -120,6 +120,17 @@ test('JSON logs by default: access lines with the trace id and no secrets, insta
   assert.equal(action.function, 'pay');
   assert.equal(action.attempt, 1);
   assert.equal((action.error as { code: string }).code, 'COMPONENTS_NOT_CONFIGURED');
+  // Lines about an instance carry its trace id: the start request's, else the one derived for it.
+  assert.equal(completed.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+  assert.match(failed.traceId as string, /^[0-9a-f]{32}$/);
+  assert.notEqual(failed.traceId, completed.traceId);
+  assert.equal(action.traceId, failed.traceId, 'the failing call is in its instance trace');
+  // The interpreter's progress lines name the state, with the instance, workflow and trace.
+  const say = lines.find((l) => l.instanceId === 'h-1' && l.state === 'Say');
+  assert.ok(say, JSON.stringify(lines.filter((l) => l.instanceId === 'h-1')));
+  assert.equal(say.workflow, 'hello');
+  assert.equal(say.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+  assert.equal(say.level, 'info');
 });
 
 test('--log-format pretty --log-level warn: human lines, the failure with its reason, no info lines; --metrics-port serves /metrics alone', async () => {

@@ -2,7 +2,8 @@
  * `swirl serve --tracing` against a real OTLP/HTTP receiver (issue 13): a tiny node http server in
  * this test accepts POST /v1/traces (the exporter's JSON), `swirl serve` runs as a child process
  * with OTEL_EXPORTER_OTLP_ENDPOINT pointing at it, and the spans it receives form the instance's
- * tree under the start request's traceparent. A bad tracing variable is refused (exit 2).
+ * tree under the start request's traceparent; a kill -9 between turns sends no span twice. Off
+ * unless asked for (the flag or one variable); a bad tracing variable is refused (exit 2).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,6 +47,19 @@ before(async () => {
       states: [
         { name: 'Say', type: 'inject', data: { greeting: 'hi' }, transition: 'Done' },
         { name: 'Done', type: 'inject', data: { done: true }, end: true },
+      ],
+    }),
+  );
+  writeFileSync(
+    join(dir, 'workflows', 'waits.json'),
+    JSON.stringify({
+      id: 'waits',
+      specVersion: '0.8',
+      start: 'Say',
+      events: [{ name: 'go', type: 'test.go', source: '/test' }],
+      states: [
+        { name: 'Say', type: 'inject', data: { greeting: 'hi' }, transition: 'Wait' },
+        { name: 'Wait', type: 'event', onEvents: [{ eventRefs: ['go'] }], end: true },
       ],
     }),
   );
@@ -111,6 +125,65 @@ test('swirl serve --tracing exports the span tree over OTLP/HTTP to OTEL_EXPORTE
   }
   server.proc.kill('SIGTERM');
   assert.equal(await server.exited, 0);
+});
+
+test('off by default: without --tracing nothing reaches OTEL_EXPORTER_OTLP_ENDPOINT, even at the stop that flushes; SWIRL_TRACING=true alone turns it on', async () => {
+  const base: NodeJS.ProcessEnv = { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' };
+  delete base.SWIRL_TRACING;
+  delete base.OTEL_TRACES_EXPORTER;
+  const of = (id: string) => received.flatMap((r) => r.spans).filter((s) => attr(s, 'swirl.instance.id') === id);
+  const run = async (env: NodeJS.ProcessEnv, id: string) => {
+    const server = await startServe(dir, started, [], undefined, env);
+    const res = await fetch(`${server.base}/v1.0/workflows/dapr/greet/start?instanceID=${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(res.status, 202);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const st = (await (await fetch(`${server.base}/v1.0/workflows/dapr/${id}`)).json()) as { runtimeStatus: string };
+      if (st.runtimeStatus === 'COMPLETED') break;
+      assert.ok(Date.now() < deadline, `${id} completes (${st.runtimeStatus})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // A stopping server flushes its spans before it exits (specs/observability.md): after the exit, all have arrived.
+    server.proc.kill('SIGTERM');
+    assert.equal(await server.exited, 0);
+  };
+  await run(base, 'off-1');
+  assert.deepEqual(of('off-1'), [], 'tracing is off unless asked for');
+  await run({ ...base, SWIRL_TRACING: 'true' }, 'on-1');
+  assert.deepEqual(of('on-1').map((s) => s.name).sort(), ['state Done', 'state Say', 'workflow greet']);
+});
+
+test('kill -9 between two turns, restarted on the same store: every span arrives once, the open state and the instance from the new process', async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' };
+  delete env.SWIRL_TRACING;
+  delete env.OTEL_TRACES_EXPORTER;
+  const of = (id: string) => received.flatMap((r) => r.spans).filter((s) => attr(s, 'swirl.instance.id') === id);
+  const arrived = async (what: string, done: () => boolean) => {
+    const deadline = Date.now() + 30_000;
+    while (!done()) {
+      assert.ok(Date.now() < deadline, `${what} (got: ${of('k-1').map((s) => s.name).join(', ')})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const first = await startServe(dir, started, ['--tracing'], undefined, env);
+  const res = await fetch(`${first.base}/v1.0/workflows/dapr/waits/start?instanceID=k-1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(res.status, 202);
+  // 'Say' ended in the first turn; 'Wait' is open, waiting for the event.
+  await arrived("'state Say' from the first process", () => of('k-1').some((s) => s.name === 'state Say'));
+  first.proc.kill('SIGKILL');
+  await first.exited;
+  const second = await startServe(dir, started, ['--tracing'], undefined, env);
+  assert.equal((await fetch(`${second.base}/v1.0/workflows/dapr/k-1/raiseEvent/go`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 202);
+  await arrived('the instance span from the second process', () => of('k-1').some((s) => s.name === 'workflow waits'));
+  second.proc.kill('SIGTERM');
+  assert.equal(await second.exited, 0);
+  const spans = of('k-1');
+  assert.deepEqual(spans.map((s) => s.name).sort(), ['state Say', 'state Wait', 'workflow waits'], 'each span once: the replay after the crash emits nothing already sent');
+  const root = spans.find((s) => s.name === 'workflow waits')!;
+  for (const s of spans.filter((x) => x !== root)) {
+    assert.equal(s.parentSpanId, root.spanId, s.name);
+    assert.equal(s.traceId, root.traceId, s.name);
+  }
 });
 
 test('a tracing variable that is neither on nor off is refused before the server starts (exit 2)', () => {

@@ -27,6 +27,8 @@ export interface GraphqlCall {
   /** The Authorization header value (also sent with the introspection query). */
   authorization?: string;
   idempotencyKey?: string;
+  /** The action's W3C trace context, sent as the `traceparent` header (specs/observability.md). */
+  traceparent?: string;
   /** Gives up (code `timeout`) after this long. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -101,6 +103,7 @@ export function createGraphqlCaller(): GraphqlCaller {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
     if (opts.authorization !== undefined) headers.authorization = opts.authorization;
     if (opts.idempotencyKey !== undefined) headers['idempotency-key'] = opts.idempotencyKey;
+    if (opts.traceparent !== undefined) headers.traceparent = opts.traceparent;
     const timeout = opts.timeoutMs !== undefined ? AbortSignal.timeout(opts.timeoutMs) : undefined;
     const signal = timeout && opts.signal ? AbortSignal.any([timeout, opts.signal]) : (timeout ?? opts.signal);
     let res;
@@ -139,7 +142,7 @@ export function createGraphqlCaller(): GraphqlCaller {
       if (bad.length > 0) throw new WorkflowError('INVALID_ARGUMENTS', `graphql ${op.kind} '${op.field}': '${bad.join("', '")}' ${bad.length === 1 ? 'is not a GraphQL name' : 'are not GraphQL names'}`, { nonRetryable: true });
       const types = args.length === 0 ? {} : req.argumentTypes !== undefined ? declaredTypes(req.argumentTypes, op.field, args) : await schemas.argumentTypes(op.endpoint, op.kind, op.field, args, opts);
       const query = buildDocument(op.kind, op.field, args, types, req.selectionSet);
-      const result = await post(op.endpoint, { query, variables: req.arguments, operationName: 'SwirlCall' }, { ...opts, idempotencyKey: req.idempotencyKey });
+      const result = await post(op.endpoint, { query, variables: req.arguments, operationName: 'SwirlCall' }, { ...opts, idempotencyKey: req.idempotencyKey, ...(req.traceparent !== undefined ? { traceparent: req.traceparent } : {}) });
       if (Array.isArray(result.errors) && result.errors.length > 0) {
         const messages = result.errors.map((e) => String((e as { message?: unknown } | null)?.message ?? JSON.stringify(e)));
         throw new WorkflowError(errorCode(result.errors), `graphql ${op.kind} '${op.field}' at ${op.endpoint} failed: ${messages.join('; ')}`, { details: { errors: result.errors, data: result.data ?? null } });

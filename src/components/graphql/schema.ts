@@ -11,7 +11,7 @@ import { WorkflowError } from '../../errors.js';
 export type GraphqlPost = (
   endpoint: string,
   body: { query: string; variables?: Record<string, unknown>; operationName?: string },
-  opts: { authorization?: string; idempotencyKey?: string; timeoutMs?: number; signal?: AbortSignal },
+  opts: { authorization?: string; idempotencyKey?: string; traceparent?: string; timeoutMs?: number; signal?: AbortSignal },
 ) => Promise<{ data?: unknown; errors?: unknown }>;
 
 interface TypeRef {

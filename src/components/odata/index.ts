@@ -19,6 +19,8 @@ export interface ODataCall {
   /** The Authorization header value. */
   authorization?: string;
   idempotencyKey?: string;
+  /** The action's W3C trace context, sent as the `traceparent` header (specs/observability.md). */
+  traceparent?: string;
   /** Gives up (code `timeout`) after this long. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -127,6 +129,7 @@ export function createODataCaller(): ODataCaller {
       const headers: Record<string, string> = { accept: 'application/json', 'odata-maxversion': '4.0' };
       if (req.authorization !== undefined) headers.authorization = req.authorization;
       if (req.idempotencyKey !== undefined) headers['idempotency-key'] = req.idempotencyKey;
+      if (req.traceparent !== undefined) headers.traceparent = req.traceparent;
       const timeout = req.timeoutMs !== undefined ? AbortSignal.timeout(req.timeoutMs) : undefined;
       const signal = timeout && req.signal ? AbortSignal.any([timeout, req.signal]) : (timeout ?? req.signal);
       let res;

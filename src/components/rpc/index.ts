@@ -29,6 +29,8 @@ export interface RpcCall {
   authorization?: string;
   /** Sent as the `idempotency-key` metadata. */
   idempotencyKey?: string;
+  /** Sent as the `traceparent` metadata: the action's W3C trace context (specs/observability.md). */
+  traceparent?: string;
   /** The call's gRPC deadline, from now. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -78,6 +80,7 @@ export function createRpcCaller(): RpcCaller {
       const metadata = new Metadata();
       if (req.authorization !== undefined) metadata.set('authorization', req.authorization);
       if (req.idempotencyKey !== undefined) metadata.set('idempotency-key', req.idempotencyKey);
+      if (req.traceparent !== undefined) metadata.set('traceparent', req.traceparent);
       // One channel per call, closed after it: nothing outlives the activity (a cached channel
       // would keep the process alive and hold a connection to every server ever called).
       const client = new Client(req.address, req.tls ? credentials.createSsl() : credentials.createInsecure());

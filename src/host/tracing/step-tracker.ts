@@ -14,13 +14,13 @@ import type { TimelineEntry } from '../../interpreter/timeline.js';
 import { actionSpanId, stateSpanId } from '../../interpreter/span-ids.js';
 import { assertNever } from '../../errors.js';
 
-/** What a finished step was. */
-export type StepKind = 'instance' | 'state' | 'action';
+/** What a finished step was (`activity`, `suborchestration`: a remote orchestration's work, host/tracing/remote-steps.ts). */
+export type StepKind = 'instance' | 'state' | 'action' | 'activity' | 'suborchestration';
 
 /** A step that ended in a committed turn. */
 export interface FinishedStep {
   kind: StepKind;
-  /** `workflow <id>`, `state <name>`, `action <name>`. */
+  /** `workflow <id>`, `state <name>`, `action <name>`, `activity <name>`, `suborchestration <name>`. */
   name: string;
   traceId: string;
   spanId: string;
