@@ -13,6 +13,13 @@ import { HttpError } from './http-error.js';
 /** The longest wait one request may ask for. */
 export const MAX_WAIT_MS = 60_000;
 
+/**
+ * How long an open wait goes without hearing a change before it reads the instance anyway: the
+ * safety net for a change no notification reported (commits of this process, and of every node
+ * with PostgreSQL, are heard at once).
+ */
+const RECHECK_MS = 5_000;
+
 /** Waits open at the same time, by default; one more is refused (503) rather than queued. */
 export const DEFAULT_MAX_WAITERS = 10_000;
 
@@ -71,7 +78,7 @@ export class InstanceWaits {
     request.addEventListener('abort', onRequestAbort, { once: true });
     this.open.add(ac);
     try {
-      return await this.client.waitForCompletion(instanceId, { timeoutMs: ms, signal: ac.signal });
+      return await this.client.waitForCompletion(instanceId, { timeoutMs: ms, signal: ac.signal, recheckMs: RECHECK_MS });
     } catch (e) {
       // An unknown or malformed id is answered by the GET that follows, exactly as without ?wait=.
       if (e instanceof WaitEnded || WAIT_OVER.has(String((e as { code?: unknown }).code))) return undefined;

@@ -401,11 +401,13 @@ export class EngineClient {
   /**
    * Waits until the instance is COMPLETED, FAILED or TERMINATED and returns it.
    * `signal` ends the wait early (a caller that went away, a server shutting down): the promise
-   * rejects with the signal's reason and the subscription is freed at once.
+   * rejects with the signal's reason and the subscription is freed at once. `recheckMs`: how
+   * long to go without hearing a change before reading the store anyway (the safety net for a
+   * change no notification reported) @default pollIntervalMs.
    * @throws SwirlError WAIT_TIMEOUT after `timeoutMs` (wall-clock), INSTANCE_NOT_FOUND
    */
-  async waitForCompletion(instanceId: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<InstanceMetadata> {
-    return this.waitFor(instanceId, options.timeoutMs, (s) => isTerminalStatus(s), 'to complete', options.signal);
+  async waitForCompletion(instanceId: string, options: { timeoutMs?: number; signal?: AbortSignal; recheckMs?: number } = {}): Promise<InstanceMetadata> {
+    return this.waitFor(instanceId, options.timeoutMs, (s) => isTerminalStatus(s), 'to complete', options.signal, options.recheckMs);
   }
 
   /** Waits until the instance has left PENDING and returns it. @throws SwirlError WAIT_TIMEOUT, INSTANCE_NOT_FOUND */
@@ -415,7 +417,14 @@ export class EngineClient {
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────
 
-  private async waitFor(instanceId: string, timeoutMs: number | undefined, done: (s: RuntimeStatus) => boolean, what: string, signal?: AbortSignal): Promise<InstanceMetadata> {
+  private async waitFor(
+    instanceId: string,
+    timeoutMs: number | undefined,
+    done: (s: RuntimeStatus) => boolean,
+    what: string,
+    signal?: AbortSignal,
+    recheckMs: number = this.host.opts.pollIntervalMs,
+  ): Promise<InstanceMetadata> {
     checkInstanceId(instanceId);
     signal?.throwIfAborted();
     let sub: ReturnType<ClientHost['waitForChange']> | undefined;
@@ -423,7 +432,7 @@ export class EngineClient {
     const onAbort = (): void => sub?.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.waitLoop(instanceId, timeoutMs, done, what, signal, (s) => (sub = s));
+      return await this.waitLoop(instanceId, timeoutMs, done, what, signal, recheckMs, (s) => (sub = s));
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -435,6 +444,7 @@ export class EngineClient {
     done: (s: RuntimeStatus) => boolean,
     what: string,
     signal: AbortSignal | undefined,
+    recheckMs: number,
     subscribed: (sub: ReturnType<ClientHost['waitForChange']>) => void,
   ): Promise<InstanceMetadata> {
     const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
@@ -442,7 +452,7 @@ export class EngineClient {
     let last: InstanceRecord | undefined;
     for (;;) {
       const left = deadline - Date.now();
-      const sub = this.host.waitForChange(instanceId, Math.max(0, Math.min(left, this.host.opts.pollIntervalMs)));
+      const sub = this.host.waitForChange(instanceId, Math.max(0, Math.min(left, recheckMs)));
       subscribed(sub);
       if (read) {
         try {

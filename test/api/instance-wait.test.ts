@@ -172,15 +172,38 @@ describe('?wait= over a socket', () => {
     return { answer, hangUp: () => req.destroy() };
   }
 
+  /**
+   * Opens `path` over the socket and resolves once it is the one open wait of `target` (cap 1): a
+   * probe is then refused. The request reaches the app later than an in-process probe might, so a
+   * wait refused because the probe held the one slot is opened again.
+   */
+  async function openWait(target: App, port: number, path: string, probeId: string): Promise<ReturnType<typeof open>> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const wait = open(port, path);
+      let refused = false;
+      wait.answer.then(
+        (a) => (refused = a.status === 503),
+        () => undefined,
+      );
+      while (!refused && Date.now() < deadline) {
+        const res = await get(`/api/v1/instances/${probeId}?wait=1ms`, target);
+        await res.arrayBuffer();
+        if (res.status === 503 && !refused) return wait;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    assert.fail(`the wait ${path} never became open`);
+  }
+
   test('a client that hangs up frees its wait (the cap admits the next one)', async () => {
     const single = createApp(host, { maxWaiters: 1 });
     const server = await startServer(single, { port: 0 });
     try {
       await startWaiter('hangup');
       await startWaiter('hangup-probe');
-      const first = open(server.port, '/api/v1/instances/hangup?wait=60s');
+      const first = await openWait(single, server.port, '/api/v1/instances/hangup?wait=60s', 'hangup-probe');
       first.answer.catch(() => undefined);
-      await untilWaitsOpen(single, 'hangup-probe');
       first.hangUp();
       // Freed: with a cap of one, a probe wait is admitted again (200, not 503).
       const deadline = Date.now() + 30_000;
@@ -204,8 +227,7 @@ describe('?wait= over a socket', () => {
     const server = await startServer(served, { port: 0 });
     await startWaiter('at-shutdown');
     await startWaiter('at-shutdown-probe');
-    const waiting = open(server.port, '/v1.0/workflows/dapr/at-shutdown?wait=60s');
-    await untilWaitsOpen(served, 'at-shutdown-probe');
+    const waiting = await openWait(served, server.port, '/v1.0/workflows/dapr/at-shutdown?wait=60s', 'at-shutdown-probe');
     const closed = server.close();
     const answer = await waiting.answer;
     await closed;
