@@ -152,6 +152,11 @@ async function measureEmbedded(): Promise<{ c1: LoopResult; c100: LoopResult }> 
 }
 
 const app = await startNoopApp();
+if (process.env.BENCH_CPU_PROF) {
+  // Profile mode: only the concurrency-100 long-poll load, so the profile is that path alone.
+  await profileOnly();
+  process.exit(0);
+}
 const tmp = tempDir('swirl-bench-decl-http-');
 const serve = await startServe(tmp.dir, app.port);
 const pid = serve.proc.pid!;
@@ -195,3 +200,20 @@ const waitCpu = med((x) => x.c100.serverCpuMs);
 console.log(
   `\nAwaited by polling GET every ${POLL_INTERVAL_MS} ms instead (concurrency 100, ${POLL_RUNS} runs): ${fmt(med((x) => x.poll.loop.perSecond), 0)} wf/s, ${fmt(med((x) => x.poll.gets), 1)} GETs per workflow, server CPU ${fmt(pollCpu, 2)} ms/wf — ?wait= uses ${fmt(waitCpu / pollCpu, 2)}× of that CPU and gives ${fmt(med((x) => x.c100.loop.perSecond / x.poll.loop.perSecond), 2)}× the throughput.`,
 );
+
+/** BENCH_CPU_PROF: one serve child under --cpu-prof, warm-up then C100_RUNS at concurrency 100. */
+async function profileOnly(): Promise<void> {
+  const dir = tempDir('swirl-bench-decl-prof-');
+  const child = await startServe(dir.dir, app.port);
+  try {
+    await measureHttp(child.base, child.proc.pid!, app.calls, 300, 50, 'wait');
+    const h = await measureHttp(child.base, child.proc.pid!, app.calls, C100_RUNS, 100, 'wait');
+    console.log(`${describeLoop('profiled http wait', h.loop)}; server CPU ${fmt(h.serverCpuMs, 2)} ms/wf (profiling included)`);
+  } finally {
+    child.proc.kill('SIGTERM');
+    await new Promise((r) => child.proc.once('exit', r));
+    await dispatcher.close();
+    app.server.close();
+    dir.remove();
+  }
+}
