@@ -12,6 +12,7 @@ import type { Logger } from '../engine/logger.js';
 import { metricsResponse } from './metrics.js';
 import { parseTraceParent } from './traceparent.js';
 import { Router } from './router.js';
+import { InstanceWaits } from './instance-wait.js';
 import { registerSwirlRoutes } from './swirl-routes.js';
 import { registerDiagramRoutes } from './diagram-routes.js';
 import { createUiHandler } from './ui-route.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   accessLog?: Logger;
   /** The dashboard's built files (dist/ui). @default the folder beside the compiled code */
   uiDir?: string;
+  /** `?wait=` requests open at once; one more is 503 ERR_TOO_MANY_WAITERS. @default DEFAULT_MAX_WAITERS (10,000) */
+  maxWaiters?: number;
 }
 
 /** The app: a fetch handler. */
@@ -38,6 +41,8 @@ export interface App {
    * an unauthenticated client cannot make the server buffer (or even read) its body.
    */
   preflight(method: string, pathname: string, headers: Headers): Response | undefined;
+  /** The server is stopping: open `?wait=` requests answer now with the current state, later ones do not wait. */
+  closeWaits?(): void;
 }
 
 /** Paths served without the API token (health probes carry no secrets). */
@@ -77,8 +82,9 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
     return r.ready ? new Response(null, { status: 204 }) : errorBody(503, 'ERR_OUTBOUND_HEALTH_NOT_READY', r.reasons.join('; '));
   });
   router.on('GET', '/metrics', () => metricsResponse(host));
-  registerDaprRoutes(router, host);
-  registerSwirlRoutes(router, host);
+  const waits = new InstanceWaits(host.client, options.maxWaiters);
+  registerDaprRoutes(router, host, waits);
+  registerSwirlRoutes(router, host, waits);
   registerDiagramRoutes(router, host);
   const ui = createUiHandler(options.uiDir);
   const token = options.apiToken !== undefined && options.apiToken !== '' ? Buffer.from(options.apiToken) : undefined;
@@ -89,6 +95,7 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
 
   const app: App = {
     preflight: (_method, pathname, headers) => unauthorized(pathname, headers),
+    closeWaits: () => waits.close(),
     async fetch(req: Request): Promise<Response> {
       let url: URL;
       try {
@@ -126,6 +133,7 @@ function withAccessLog(app: App, log: Logger): App {
       if (refused) log.info(`${method} ${pathname} ${refused.status}`, { event: 'http.request', method, path: pathname, status: refused.status, durationMs: 0 });
       return refused;
     },
+    closeWaits: () => app.closeWaits?.(),
     async fetch(req: Request): Promise<Response> {
       const t0 = process.hrtime.bigint();
       const response = await app.fetch(req);

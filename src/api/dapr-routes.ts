@@ -11,6 +11,7 @@ import type { InstanceMetadata } from '../engine/client.js';
 import type { SwirlHost } from '../host/host.js';
 import { readJsonBody } from './body.js';
 import { HttpError, json, toErrorResponse, type DaprOperationName } from './http-error.js';
+import { parseWait, type InstanceWaits } from './instance-wait.js';
 import type { Router } from './router.js';
 
 /** The API versions daprd registers every workflow route under. */
@@ -71,7 +72,7 @@ async function guarded(op: DaprOperationName, subject: string, fn: () => Promise
 const accepted = (): Response => json(202, {});
 
 /** Registers the Dapr workflow routes and `/v1.0/metadata`. */
-export function registerDaprRoutes(router: Router, host: SwirlHost): void {
+export function registerDaprRoutes(router: Router, host: SwirlHost, waits: InstanceWaits): void {
   const client = host.client;
   for (const v of DAPR_WORKFLOW_API_VERSIONS) {
     const base = `/${v}/workflows/:component`;
@@ -89,9 +90,12 @@ export function registerDaprRoutes(router: Router, host: SwirlHost): void {
         return json(202, { instanceID });
       }),
     );
-    router.on('GET', `${base}/:id`, (_req, p) =>
+    router.on('GET', `${base}/:id`, (req, p, url) =>
       guarded('get', p.id ?? '', async () => {
-        const m = await client.get(requireInstanceId(p.id));
+        const id = requireInstanceId(p.id);
+        // Not daprd's: `?wait=` answers once the instance has finished (api/instance-wait.ts).
+        const waitMs = parseWait(url.searchParams.get('wait'));
+        const m = (waitMs !== undefined ? await waits.untilFinished(id, waitMs, req.signal) : undefined) ?? (await client.get(id));
         if (!m) throw new HttpError(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance ID: ${p.id}`);
         return json(200, toDaprWorkflowState(m));
       }),

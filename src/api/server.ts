@@ -87,7 +87,7 @@ function headersOf(req: IncomingMessage): Headers {
   return headers;
 }
 
-async function toRequest(req: IncomingMessage, url: URL, headers: Headers): Promise<Request> {
+async function toRequest(req: IncomingMessage, url: URL, headers: Headers, signal: AbortSignal | undefined): Promise<Request> {
   const method = req.method ?? 'GET';
   let body: Buffer | undefined;
   if (method !== 'GET' && method !== 'HEAD') {
@@ -100,12 +100,14 @@ async function toRequest(req: IncomingMessage, url: URL, headers: Headers): Prom
     }
     body = Buffer.concat(chunks);
   }
-  return new Request(url, { method, headers, ...(body ? { body } : {}) });
+  return new Request(url, { method, headers, ...(signal ? { signal } : {}), ...(body ? { body } : {}) });
 }
 
-async function send(res: ServerResponse, response: Response): Promise<void> {
+async function send(res: ServerResponse, response: Response, closing = false): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((v, k) => (headers[k] = v));
+  // A stopping server ends each connection with its answer (else keep-alive would hold close()).
+  if (closing) headers.connection = 'close';
   const body = Buffer.from(await response.arrayBuffer());
   res.writeHead(response.status, { ...headers, 'content-length': String(body.length) });
   res.end(body);
@@ -126,6 +128,7 @@ function tlsOptions(material: TlsMaterial) {
  */
 export function startServer(app: App, options: { port: number; host?: string; tls?: TlsMaterial }): Promise<RunningServer> {
   const scheme = options.tls ? 'https' : 'http';
+  let closing = false;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const headers = headersOf(req);
     let url: URL;
@@ -145,9 +148,19 @@ export function startServer(app: App, options: { port: number; host?: string; tl
       void send(res, early).catch(() => res.destroy());
       return;
     }
-    toRequest(req, url, headers)
+    // A GET's signal aborts when the client hangs up before its answer (a `?wait=` long poll then
+    // ends). Only GETs are held open; an AbortController per request is measurable CPU at load.
+    let signal: AbortSignal | undefined;
+    if (req.method === 'GET') {
+      const hangUp = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) hangUp.abort();
+      });
+      signal = hangUp.signal;
+    }
+    toRequest(req, url, headers, signal)
       .then((r) => app.fetch(r))
-      .then((response) => send(res, response))
+      .then((response) => send(res, response, closing))
       .catch((err: unknown) => {
         const tooLarge = err instanceof BodyTooLarge;
         const bad = err instanceof BadRequestLine;
@@ -175,7 +188,10 @@ export function startServer(app: App, options: { port: number; host?: string; tl
         },
         close: () =>
           new Promise<void>((done) => {
+            closing = true;
             server.close(() => done());
+            // Long-poll waits would hold close() for up to their whole wait: they answer now.
+            app.closeWaits?.();
             // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
             server.closeIdleConnections();
           }),

@@ -1,7 +1,7 @@
 /**
  * @module api/swirl-routes
  * Swirl's own API under `/api/v1` (specs/http-api.openapi.yaml): instances (list with filters and
- * pages, one instance, history, bulk purge), workflow definitions (list, get, register, validate
+ * pages, one instance — `?wait=` until it finishes —, history, bulk purge), workflow definitions (list, get, register, validate
  * with the same diagnostics as `swirl validate`) and CloudEvents ingress.
  */
 import type { ValidationResult } from '../definition/validate.js';
@@ -12,6 +12,7 @@ import { instanceState } from '../host/instance-view.js';
 import { postEvents } from './events-route.js';
 import { registerTimelineRoutes } from './timeline-routes.js';
 import { HttpError, json } from './http-error.js';
+import { parseWait, type InstanceWaits } from './instance-wait.js';
 import { assertJsonDepth } from './json-depth.js';
 import type { Router } from './router.js';
 
@@ -166,7 +167,7 @@ function purgeRequestOf(body: Record<string, unknown>): { filter: Filter; recurs
 }
 
 /** Registers `/api/v1/*`. */
-export function registerSwirlRoutes(router: Router, host: SwirlHost): void {
+export function registerSwirlRoutes(router: Router, host: SwirlHost, waits: InstanceWaits): void {
   const client = host.client;
 
   router.on('GET', '/api/v1/instances', async (_req, _p, url) => {
@@ -189,8 +190,11 @@ export function registerSwirlRoutes(router: Router, host: SwirlHost): void {
     return json(200, await client.purgeInstances({ ...filter, recursive }));
   });
 
-  router.on('GET', '/api/v1/instances/:id', async (_req, p) => {
-    const m = await client.get(p.id!);
+  router.on('GET', '/api/v1/instances/:id', async (req, p, url) => {
+    // `?wait=`: answered once finished or when the wait passes (api/instance-wait.ts).
+    const waitMs = parseWait(url.searchParams.get('wait'));
+    const finished = waitMs !== undefined ? await waits.untilFinished(p.id!, waitMs, req.signal) : undefined;
+    const m = finished ?? (await client.get(p.id!));
     if (!m) throw new HttpError(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance ID: ${p.id}`);
     // The state-level view (specs/timeline.md): current states and waits, definition, children.
     return json(200, { ...detail(m), ...(await instanceState(host.engine, m)) });

@@ -400,10 +400,14 @@ export class EngineClient {
 
   /**
    * Waits until the instance is COMPLETED, FAILED or TERMINATED and returns it.
+   * `signal` ends the wait early (a caller that went away, a server shutting down): the promise
+   * rejects with the signal's reason and the subscription is freed at once. `recheckMs`: how
+   * long to go without hearing a change before reading the store anyway (the safety net for a
+   * change no notification reported) @default pollIntervalMs.
    * @throws SwirlError WAIT_TIMEOUT after `timeoutMs` (wall-clock), INSTANCE_NOT_FOUND
    */
-  async waitForCompletion(instanceId: string, options: { timeoutMs?: number } = {}): Promise<InstanceMetadata> {
-    return this.waitFor(instanceId, options.timeoutMs, (s) => isTerminalStatus(s), 'to complete');
+  async waitForCompletion(instanceId: string, options: { timeoutMs?: number; signal?: AbortSignal; recheckMs?: number } = {}): Promise<InstanceMetadata> {
+    return this.waitFor(instanceId, options.timeoutMs, (s) => isTerminalStatus(s), 'to complete', options.signal, options.recheckMs);
   }
 
   /** Waits until the instance has left PENDING and returns it. @throws SwirlError WAIT_TIMEOUT, INSTANCE_NOT_FOUND */
@@ -413,14 +417,43 @@ export class EngineClient {
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────
 
-  private async waitFor(instanceId: string, timeoutMs: number | undefined, done: (s: RuntimeStatus) => boolean, what: string): Promise<InstanceMetadata> {
+  private async waitFor(
+    instanceId: string,
+    timeoutMs: number | undefined,
+    done: (s: RuntimeStatus) => boolean,
+    what: string,
+    signal?: AbortSignal,
+    recheckMs: number = this.host.opts.pollIntervalMs,
+  ): Promise<InstanceMetadata> {
     checkInstanceId(instanceId);
+    signal?.throwIfAborted();
+    let sub: ReturnType<ClientHost['waitForChange']> | undefined;
+    // An abort resolves the pending subscription; the loop then throws the signal's reason.
+    const onAbort = (): void => sub?.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.waitLoop(instanceId, timeoutMs, done, what, signal, recheckMs, (s) => (sub = s));
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async waitLoop(
+    instanceId: string,
+    timeoutMs: number | undefined,
+    done: (s: RuntimeStatus) => boolean,
+    what: string,
+    signal: AbortSignal | undefined,
+    recheckMs: number,
+    subscribed: (sub: ReturnType<ClientHost['waitForChange']>) => void,
+  ): Promise<InstanceMetadata> {
     const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
     let read = true;
     let last: InstanceRecord | undefined;
     for (;;) {
       const left = deadline - Date.now();
-      const sub = this.host.waitForChange(instanceId, Math.max(0, Math.min(left, this.host.opts.pollIntervalMs)));
+      const sub = this.host.waitForChange(instanceId, Math.max(0, Math.min(left, recheckMs)));
+      subscribed(sub);
       if (read) {
         try {
           last = await this.store.getInstance(instanceId);
@@ -444,6 +477,7 @@ export class EngineClient {
       // A local commit tells us the new status: read the store only when it is the one we wait
       // for, or when the wait timed out (the change may have come from another process).
       const status = await sub.changed;
+      signal?.throwIfAborted();
       read = status === undefined || done(status);
     }
   }

@@ -90,7 +90,7 @@ export class PublicClient {
     return this.client.raiseEvent(this.visible(instanceId), eventName, data);
   }
 
-  waitForCompletion(instanceId: string, options: { timeoutMs?: number } = {}): Promise<InstanceMetadata> {
+  waitForCompletion(instanceId: string, options: Parameters<EngineClient['waitForCompletion']>[1] = {}): Promise<InstanceMetadata> {
     return this.client.waitForCompletion(this.visible(instanceId), options);
   }
 

@@ -175,6 +175,21 @@ test('start --wait of a failing instance exits 1 with the failure on stderr', as
   assert.equal(body.failure.code, 'EXPRESSION_ERROR');
 });
 
+test('start --wait of an instance waiting for an event answers when the event finishes it (?wait= long-poll)', async () => {
+  const waiting = cli(['instances', 'start', 'approve', '--id', 'aw1', '--input', '{"order":7}', '--wait'], env);
+  await waitFor('aw1', 'RUNNING');
+  const raised = await fetch(`${server.base}/v1.0/workflows/dapr/aw1/raiseEvent/Approval`, {
+    method: 'POST',
+    headers: { 'dapr-api-token': 's3cret', 'content-type': 'application/json' },
+    body: '{"ok":true}',
+  });
+  assert.equal(raised.status, 202);
+  const r = await waiting;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '{"order":7,"ok":true}\n');
+  assert.match(r.stderr, /^started instance aw1 of 'approve'; waiting for it to finish/);
+});
+
 test('exit codes: 2 usage, 4 not found, 5 unauthorized — with one error line on stderr', async () => {
   const usage = await cli(['instances', 'list', '-o', 'xml'], env);
   assert.deepEqual(usage, { code: 2, stdout: '', stderr: "swirl instances list: -o must be one of table, json, yaml, not 'xml'\n" });

@@ -180,6 +180,12 @@ for (const kind of STORE_KINDS) {
       await rejectsWithCode(engine.client.start('quick', { n: 1n }), 'PAYLOAD_NOT_SERIALIZABLE');
       await rejectsWithCode(engine.client.raiseEvent(w, ''), 'INVALID_ARGUMENT');
       await rejectsWithCode(engine.client.waitForCompletion(w, { timeoutMs: 30 }), 'WAIT_TIMEOUT');
+      // An aborted wait (a caller gone, a server stopping) rejects with the signal's reason; so does one aborted before it starts.
+      const ac = new AbortController();
+      const aborted = engine.client.waitForCompletion(w, { timeoutMs: 60_000, signal: ac.signal });
+      ac.abort(new Error('caller went away'));
+      await assert.rejects(aborted, /caller went away/);
+      await assert.rejects(engine.client.waitForCompletion(w, { signal: ac.signal }), /caller went away/);
       // nothing was created by the refused calls, and the valid instance still works
       assert.equal(await engine.client.get('big'), undefined);
       assert.deepEqual((await engine.client.list()).instances.map((i) => i.instanceId), ['ok-1']);

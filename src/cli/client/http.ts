@@ -27,8 +27,8 @@ export class ApiClient {
   constructor(readonly connection: Connection) {}
 
   /** GET `path` (with its query string); resolves to the parsed JSON body. */
-  async get(path: string): Promise<unknown> {
-    return (await this.send('GET', path)).body;
+  async get(path: string, signal?: AbortSignal): Promise<unknown> {
+    return (await this.send('GET', path, undefined, [], signal)).body;
   }
 
   /** POST `path`; resolves to the status and parsed JSON body (undefined when empty). */
@@ -40,7 +40,7 @@ export class ApiClient {
    * Sends one request. Errors are expected answers too: `allow` lists statuses the caller reads
    * itself (register answers 400 with diagnostics), every other status >= 400 throws.
    */
-  async send(method: 'GET' | 'POST', path: string, body?: Body, allow: readonly number[] = []): Promise<Answer> {
+  async send(method: 'GET' | 'POST', path: string, body?: Body, allow: readonly number[] = [], signal?: AbortSignal): Promise<Answer> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.connection.token !== undefined) headers['dapr-api-token'] = this.connection.token;
     let payload: string | undefined;
@@ -54,8 +54,10 @@ export class ApiClient {
     const target = this.connection.url + path;
     let res;
     try {
-      res = await request(target, { method, headers, body: payload, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
+      res = await request(target, { method, headers, body: payload, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS, ...(signal ? { signal } : {}) });
     } catch (err) {
+      // The caller gave up (Ctrl-C): its own reason, not an unreachable server.
+      if (signal?.aborted) throw signal.reason;
       throw unreachable(this.connection.url, err);
     }
     const text = await res.body.text();

@@ -18,8 +18,13 @@ import { registerInstanceState } from './instances-state.js';
 
 /** The API's largest page; `--limit` above it pages through. */
 const MAX_PAGE = 1000;
-/** How often `start --wait` asks for the status. */
-const WAIT_POLL_MS = 200;
+/**
+ * `start --wait` asks the server to answer once the instance finishes (`?wait=`), in slices
+ * shorter than one request's timeout.
+ */
+const WAIT_SLICE = '25s';
+/** Least time between two asks: a server without `?wait=` answers at once, and is then polled at this pace. */
+const WAIT_MIN_INTERVAL_MS = 200;
 
 interface ListFlags extends ClientFlags {
   workflow?: string;
@@ -107,23 +112,32 @@ async function start(ctx: ClientContext, workflow: string, flags: StartFlags): P
   return reportFinished(ctx, done);
 }
 
-/** Polls the instance until it is COMPLETED, FAILED or TERMINATED, or the user presses Ctrl-C. */
+/**
+ * Waits until the instance is COMPLETED, FAILED or TERMINATED — long-polling GET with `?wait=`,
+ * so the server answers the moment it finishes — or the user presses Ctrl-C.
+ */
 async function waitUntilFinished(ctx: ClientContext, id: string): Promise<InstanceDetail | 'interrupted'> {
-  let interrupted = false;
-  let wake: () => void = () => undefined;
-  const onSigint = () => {
-    interrupted = true;
-    wake();
-  };
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort(new Error('interrupted'));
   process.once('SIGINT', onSigint);
   try {
-    while (!interrupted) {
-      const detail = (await ctx.api.get(`/api/v1/instances/${encodeURIComponent(id)}`)) as InstanceDetail;
+    while (!interrupt.signal.aborted) {
+      const asked = Date.now();
+      let detail: InstanceDetail;
+      try {
+        detail = (await ctx.api.get(`/api/v1/instances/${encodeURIComponent(id)}?wait=${WAIT_SLICE}`, interrupt.signal)) as InstanceDetail;
+      } catch (err) {
+        if (interrupt.signal.aborted) break;
+        throw err;
+      }
       if (TERMINAL_STATUSES.has(detail.runtimeStatus)) return detail;
-      await new Promise<void>((res) => {
-        wake = res;
-        setTimeout(res, WAIT_POLL_MS);
-      });
+      const left = WAIT_MIN_INTERVAL_MS - (Date.now() - asked);
+      if (left > 0) {
+        await new Promise<void>((res) => {
+          const timer = setTimeout(res, left);
+          interrupt.signal.addEventListener('abort', () => (clearTimeout(timer), res()), { once: true });
+        });
+      }
     }
     return 'interrupted';
   } finally {
