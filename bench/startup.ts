@@ -7,15 +7,15 @@
  * After each ready line the bench also waits for `GET /healthz` to answer 200 (wall time to first
  * answer), then stops the child with SIGTERM.
  *
- * `--modules` adds a V8 CPU profile of one extra `swirl serve` start (`--cpu-prof`): self time per
- * package (node_modules/<pkg>, or dist/<layer> for Swirl itself), which is where start-up CPU goes.
+ * `--modules` adds the packages loaded by the time `swirl serve` is ready (one more start with a
+ * resolve hook) and the CPU of importing each alone, which is where the start-up CPU that is left goes.
  *
  * Run (the tsc build is what users start): `npm run build && npx tsx bench/startup.ts [reps=7] [--modules] [--write]`.
  * `--write` replaces the startup section of bench/README.md.
  */
 
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,41 +74,76 @@ const BARE = [
   "const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => console.log('listening on ' + s.address().port)); process.on('SIGTERM', () => s.close());",
 ];
 
-function serveArgv(dir: string, store: string, extra: string[] = []): string[] {
+function serveArgv(dir: string, store: string, extra: string[] = [], grpc = true): string[] {
   return [
     ...extra,
     join(ROOT, 'bin', 'swirl'),
     'serve',
     '--port', '0',
-    '--grpc-port', String(20000 + Math.floor(Math.random() * 20000)),
+    '--grpc-port', grpc ? String(20000 + Math.floor(Math.random() * 20000)) : '0',
     '--store', `sqlite:${join(dir, store)}`,
     '--log-level', 'warn',
   ];
 }
 const SERVE_READY = /swirl serve listening on https?:\/\/[^:]+:(\d+)/;
 
-/** Self time per package from a .cpuprofile, in ms, largest first. */
-function modulesOf(profileFile: string): Array<[string, number]> {
-  const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as {
-    nodes: Array<{ id: number; callFrame: { url: string; functionName: string } }>;
-    samples: number[];
-    timeDeltas: number[];
-  };
-  const urlOf = new Map(profile.nodes.map((n) => [n.id, n.callFrame.url || `(${n.callFrame.functionName || 'anonymous'})`]));
-  const byPackage = new Map<string, number>();
-  profile.samples.forEach((id, i) => {
-    const url = urlOf.get(id) ?? '';
-    const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-    const own = /\/dist\/([^/]+)/.exec(url);
-    const key = nm ? nm[1] : own ? `swirl dist/${own[1]}` : url.startsWith('node:') ? 'node: built-ins' : url;
-    byPackage.set(key, (byPackage.get(key) ?? 0) + profile.timeDeltas[i] / 1000);
-  });
-  return [...byPackage.entries()].sort((a, b) => b[1] - a[1]);
+/**
+ * An `--import` module that records every module the child resolves (ESM, via a resolve hook) and
+ * requires (CommonJS), as "url <- parent", into $SWIRL_BENCH_TRACE.
+ */
+const HOOKS = `import { appendFileSync } from 'node:fs';
+export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.SWIRL_BENCH_TRACE, r.url + ' <- ' + (c.parentURL ?? '') + '\\n'); return r; }`;
+const TRACER = `import { register, Module } from 'node:module';
+import { appendFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOKS)}));
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  try { appendFileSync(process.env.SWIRL_BENCH_TRACE, pathToFileURL(Module._resolveFilename(request, parent, isMain)).href + ' <- ' + (parent?.filename ? pathToFileURL(parent.filename).href : '') + '\\n'); } catch {}
+  return load.apply(this, arguments);
+};`;
+
+/** The packages Swirl's own files (dist/) load by the time `swirl serve` is ready: name → entry URL. */
+function packagesAtReady(traceFile: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of readFileSync(traceFile, 'utf8').split('\n')) {
+    const [url, parent] = line.split(' <- ');
+    if (!url || !parent || !parent.includes('/dist/') || parent.includes('/node_modules/')) continue;
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+    if (m && !out.has(m[1])) out.set(m[1], url);
+  }
+  return out;
+}
+
+/** CPU (ms, all threads) of a fresh node that imports `url` and exits, minus one that imports nothing. */
+async function importCpu(url: string | undefined): Promise<number> {
+  const script = `${url ? `await import(${JSON.stringify(url)});` : ''} const u = process.cpuUsage(); console.log((u.user + u.system) / 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  await new Promise((done) => child.on('exit', done));
+  return Number(out.trim());
+}
+
+/** Median import CPU of each package loaded at ready, over the bare node's, largest first. */
+async function moduleCosts(dir: string): Promise<Array<[string, number]>> {
+  const traceFile = join(dir, 'trace.txt');
+  writeFileSync(traceFile, '');
+  const tracer = 'data:text/javascript,' + encodeURIComponent(TRACER);
+  await startOnce(serveArgv(dir, 'trace.db', ['--import', tracer]), SERVE_READY, dir, { ...process.env, SWIRL_BENCH_TRACE: traceFile });
+  const costs: Array<[string, number]> = [];
+  for (const [name, url] of packagesAtReady(traceFile)) {
+    const deltas: number[] = [];
+    for (let i = 0; i < 3; i++) deltas.push((await importCpu(url)) - (await importCpu(undefined)));
+    costs.push([name, median(deltas)]);
+  }
+  return costs.sort((a, b) => b[1] - a[1]);
 }
 
 async function main(): Promise<void> {
   const tmp = tempDir('swirl-bench-startup-');
   const serve: Sample[] = [];
+  const noGrpc: Sample[] = [];
   const bare: Sample[] = [];
   try {
     await startOnce(BARE, /listening on (\d+)/, tmp.dir); // warm the page cache for node itself
@@ -116,26 +151,23 @@ async function main(): Promise<void> {
     for (let i = 0; i < REPS; i++) {
       bare.push(await startOnce(BARE, /listening on (\d+)/, tmp.dir));
       serve.push(await startOnce(serveArgv(tmp.dir, `rep${i}.db`), SERVE_READY, tmp.dir));
+      noGrpc.push(await startOnce(serveArgv(tmp.dir, `nogrpc${i}.db`, [], false), SERVE_READY, tmp.dir));
     }
     let modules: Array<[string, number]> = [];
-    if (MODULES) {
-      const profDir = join(tmp.dir, 'prof');
-      await startOnce(serveArgv(tmp.dir, 'prof.db', ['--cpu-prof', '--cpu-prof-dir', profDir]), SERVE_READY, tmp.dir);
-      const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-      if (file) modules = modulesOf(join(profDir, file));
-    }
-    report(serve, bare, modules);
+    if (MODULES) modules = await moduleCosts(tmp.dir);
+    report(serve, noGrpc, bare, modules);
   } finally {
     tmp.remove();
   }
 }
 
-function report(serve: Sample[], bare: Sample[], modules: Array<[string, number]>): void {
+function report(serve: Sample[], noGrpc: Sample[], bare: Sample[], modules: Array<[string, number]>): void {
   const pick = (s: Sample[], k: keyof Sample) => median(s.map((x) => x[k]));
   const row = (label: string, k: keyof Sample) => {
     const a = pick(serve, k);
+    const n = pick(noGrpc, k);
     const b = pick(bare, k);
-    return `| ${label} | ${a.toFixed(0)} | ${b.toFixed(0)} | ×${(a / b).toFixed(1)} |`;
+    return `| ${label} | ${a.toFixed(0)} | ${n.toFixed(0)} | ${b.toFixed(0)} | ×${(a / b).toFixed(1)} | ×${(n / b).toFixed(1)} |`;
   };
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const lines = [
@@ -144,11 +176,11 @@ function report(serve: Sample[], bare: Sample[], modules: Array<[string, number]
     `Run ${when} UTC, Node ${process.version}, the tsc build in dist/. Command: \`npm run build && npx tsx bench/startup.ts ${REPS}${MODULES ? ' --modules' : ''} --write\`.`,
     `Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on a shared 2-vCPU VM. Median of ${REPS} starts each, alternating;`,
     '`swirl serve --port 0 --grpc-port <free>` on a new SQLite file store, no workflows, no components (HTTP and gRPC on,',
-    'tracing off). Ready = its "swirl serve listening on" line (printed once HTTP and gRPC both listen); CPU = user + system',
+    'tracing off), and the same with `--grpc-port 0`. Ready = its "swirl serve listening on" line (printed once HTTP and gRPC both listen); CPU = user + system',
     'of the child at that moment, all threads, from /proc/<pid>/stat (10 ms ticks). Baseline: a bare `node -e` node:http server.',
     '',
-    '| at ready | `swirl serve` | bare node:http | ratio |',
-    '|---|---:|---:|---:|',
+    '| at ready | `swirl serve` (gRPC on, the default) | `--grpc-port 0` | bare node:http | ratio | ratio, no gRPC |',
+    '|---|---:|---:|---:|---:|---:|',
     row('CPU (ms)', 'cpuMs'),
     row('wall time to the listening line (ms)', 'wallMs'),
     row('wall time to the first `GET /healthz` 200 (ms)', 'healthzMs'),
@@ -156,15 +188,15 @@ function report(serve: Sample[], bare: Sample[], modules: Array<[string, number]
     `Goal (issue 12): ready ≤ 500 ms of CPU → ${pick(serve, 'cpuMs') <= 500 ? 'met' : 'not met'} (${pick(serve, 'cpuMs').toFixed(0)} ms).`,
   ];
   if (modules.length > 0) {
-    const total = modules.reduce((s, [, ms]) => s + ms, 0);
     lines.push(
       '',
-      `Where the CPU of one start goes (V8 CPU profile of one more start, \`--modules\`; self time per package, ${total.toFixed(0)} ms sampled`,
-      'in all, the top 15; "(program)"/"(garbage collector)" are V8 itself, compiling and collecting):',
+      'The packages Swirl\'s own files load by the time `swirl serve` (gRPC on) is ready (`--modules`: found with a resolve hook',
+      'in one more start), each with the CPU of a fresh `node` that imports only it, minus one that imports nothing (median of 3;',
+      'shared dependencies count in each package that pulls them in):',
       '',
-      '| package | self ms |',
+      '| package | import CPU (ms) |',
       '|---|---:|',
-      ...modules.slice(0, 15).map(([k, ms]) => `| ${k} | ${ms.toFixed(1)} |`),
+      ...modules.map(([k, ms]) => `| ${k} | ${ms.toFixed(0)} |`),
     );
   }
   const section = lines.join('\n');
