@@ -116,5 +116,6 @@ test('a package that cannot be loaded on first use is an error naming the packag
     },
   );
   // A package that loads but throws while it initialises keeps its own error.
-  await assert.rejects(loadOnUse(() => import('data:text/javascript,throw new Error("broken init")'), 'x', 'y'), { message: 'broken init' });
+  const broken = 'data:text/javascript,throw new Error("broken init")';
+  await assert.rejects(loadOnUse(() => import(broken), 'x', 'y'), { message: 'broken init' });
 });
