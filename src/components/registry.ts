@@ -47,7 +47,7 @@ type Factory = (md: ComponentMetadata, ctx: BuildContext) => Promise<BuiltCompon
  * (issue 12: start-up CPU); a missing package is a clear error naming the component type.
  */
 function load<T>(module: () => Promise<T>, pkg: string, md: ComponentMetadata): Promise<T> {
-  return loadOnUse(module, pkg, `${md.manifest.type} components`);
+  return loadOnUse(module, pkg, `component '${md.manifest.name}' (${md.manifest.type}, ${md.manifest.file})`);
 }
 
 /** A binding type that only writes: `direction` may say `output` (or nothing), never `input`. */
