@@ -10,7 +10,7 @@
  * `--modules` adds the packages loaded by the time `swirl serve` is ready (one more start with a
  * resolve hook) and the CPU of importing each alone, which is where the start-up CPU that is left goes.
  *
- * Run (the tsc build is what users start): `npm run build && npx tsx bench/startup.ts [reps=7] [--modules] [--write]`.
+ * Run (the tsc build is what users start): `npm run build && npx tsx bench/startup.ts [reps=7] [--modules] [--before <checkout>] [--write]`.
  * `--write` replaces the startup section of bench/README.md.
  */
 
@@ -23,9 +23,11 @@ import { median, tempDir } from './engine-common.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const REPS = Number(args.find((a) => /^\d+$/.test(a)) ?? 7);
+const REPS = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--before') ?? 7);
 const MODULES = args.includes('--modules');
 const WRITE = args.includes('--write');
+/** `--before <checkout>`: also start the `swirl serve` of another built checkout (the code before a change). */
+const BEFORE = args.includes('--before') ? args[args.indexOf('--before') + 1] : undefined;
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
 interface Sample {
@@ -74,10 +76,10 @@ const BARE = [
   "const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => console.log('listening on ' + s.address().port)); process.on('SIGTERM', () => s.close());",
 ];
 
-function serveArgv(dir: string, store: string, extra: string[] = [], grpc = true): string[] {
+function serveArgv(dir: string, store: string, extra: string[] = [], grpc = true, root = ROOT): string[] {
   return [
     ...extra,
-    join(ROOT, 'bin', 'swirl'),
+    join(root, 'bin', 'swirl'),
     'serve',
     '--port', '0',
     '--grpc-port', grpc ? String(20000 + Math.floor(Math.random() * 20000)) : '0',
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
   const tmp = tempDir('swirl-bench-startup-');
   const serve: Sample[] = [];
   const noGrpc: Sample[] = [];
+  const before: Sample[] = [];
   const bare: Sample[] = [];
   try {
     await startOnce(BARE, /listening on (\d+)/, tmp.dir); // warm the page cache for node itself
@@ -152,39 +155,42 @@ async function main(): Promise<void> {
       bare.push(await startOnce(BARE, /listening on (\d+)/, tmp.dir));
       serve.push(await startOnce(serveArgv(tmp.dir, `rep${i}.db`), SERVE_READY, tmp.dir));
       noGrpc.push(await startOnce(serveArgv(tmp.dir, `nogrpc${i}.db`, [], false), SERVE_READY, tmp.dir));
+      if (BEFORE) before.push(await startOnce(serveArgv(tmp.dir, `before${i}.db`, [], true, BEFORE), SERVE_READY, tmp.dir));
     }
     let modules: Array<[string, number]> = [];
     if (MODULES) modules = await moduleCosts(tmp.dir);
-    report(serve, noGrpc, bare, modules);
+    report(serve, noGrpc, before, bare, modules);
   } finally {
     tmp.remove();
   }
 }
 
-function report(serve: Sample[], noGrpc: Sample[], bare: Sample[], modules: Array<[string, number]>): void {
+function report(serve: Sample[], noGrpc: Sample[], before: Sample[], bare: Sample[], modules: Array<[string, number]>): void {
   const pick = (s: Sample[], k: keyof Sample) => median(s.map((x) => x[k]));
   const row = (label: string, k: keyof Sample) => {
     const a = pick(serve, k);
     const n = pick(noGrpc, k);
     const b = pick(bare, k);
-    return `| ${label} | ${a.toFixed(0)} | ${n.toFixed(0)} | ${b.toFixed(0)} | ×${(a / b).toFixed(1)} | ×${(n / b).toFixed(1)} |`;
+    const was = before.length > 0 ? ` ${pick(before, k).toFixed(0)} (×${(pick(before, k) / b).toFixed(1)}) |` : '';
+    return `| ${label} |${was} ${a.toFixed(0)} | ${n.toFixed(0)} | ${b.toFixed(0)} | ×${(a / b).toFixed(1)} | ×${(n / b).toFixed(1)} |`;
   };
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const lines = [
     '## Start-up of `swirl serve` (issue 12)',
     '',
-    `Run ${when} UTC, Node ${process.version}, the tsc build in dist/. Command: \`npm run build && npx tsx bench/startup.ts ${REPS}${MODULES ? ' --modules' : ''} --write\`.`,
+    `Run ${when} UTC, Node ${process.version}, the tsc build in dist/. Command: \`npm run build && npx tsx bench/startup.ts ${REPS}${MODULES ? ' --modules' : ''}${BEFORE ? ' --before <checkout>' : ''} --write\`.`,
     `Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on a shared 2-vCPU VM. Median of ${REPS} starts each, alternating;`,
     '`swirl serve --port 0 --grpc-port <free>` on a new SQLite file store, no workflows, no components (HTTP and gRPC on,',
     'tracing off), and the same with `--grpc-port 0`. Ready = its "swirl serve listening on" line (printed once HTTP and gRPC both listen); CPU = user + system',
     'of the child at that moment, all threads, from /proc/<pid>/stat (10 ms ticks). Baseline: a bare `node -e` node:http server.',
     '',
-    '| at ready | `swirl serve` (gRPC on, the default) | `--grpc-port 0` | bare node:http | ratio | ratio, no gRPC |',
-    '|---|---:|---:|---:|---:|---:|',
+    `| at ready |${before.length > 0 ? ' before (gRPC on; ratio to bare) |' : ''} \`swirl serve\` (gRPC on, the default) | \`--grpc-port 0\` | bare node:http | ratio | ratio, no gRPC |`,
+    `|---|${before.length > 0 ? '---:|' : ''}---:|---:|---:|---:|---:|`,
     row('CPU (ms)', 'cpuMs'),
     row('wall time to the listening line (ms)', 'wallMs'),
     row('wall time to the first `GET /healthz` 200 (ms)', 'healthzMs'),
     '',
+    ...(BEFORE ? [`"before" is \`swirl serve\` of the checkout given with \`--before\` (the code before the change, built), started in the same rounds.`, ''] : []),
     `Goal (issue 12): ready ≤ 500 ms of CPU → ${pick(serve, 'cpuMs') <= 500 ? 'met' : 'not met'} (${pick(serve, 'cpuMs').toFixed(0)} ms).`,
   ];
   if (modules.length > 0) {
