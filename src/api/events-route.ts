@@ -5,16 +5,26 @@
  * (`ce-*` headers) modes, decoded with the `cloudevents` package. Every event of a request is
  * checked before any is routed: an invalid one makes the whole request a 400 naming the problem.
  */
-import { HTTP, ValidationError, type CloudEvent } from 'cloudevents';
+import { createRequire } from 'node:module';
+import type * as CloudEvents from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import type { SwirlHost } from '../host/host.js';
 import { DropReason } from '../host/event-drops.js';
 import { HttpError, json } from './http-error.js';
 import { assertJsonDepth } from './json-depth.js';
 
+let sdk: typeof CloudEvents | undefined;
+
+/** The `cloudevents` package (CommonJS), required with the first event received (issue 12: not at start-up). */
+function cloudevents(): typeof CloudEvents {
+  sdk ??= createRequire(import.meta.url)('cloudevents') as typeof CloudEvents;
+  return sdk;
+}
+
 type CloudEventJson = Parameters<SwirlHost['ingest']>[0][number];
 
 function describe(err: unknown): string {
-  if (err instanceof ValidationError) {
+  if (err instanceof cloudevents().ValidationError) {
     const details = (err.errors ?? []).map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('; ');
     return details ? `${err.message}: ${details}` : err.message;
   }
@@ -82,7 +92,7 @@ export async function readCloudEvents(req: Request): Promise<CloudEventJson[]> {
   requireIdentity(headers, type, body);
   let decoded: CloudEvent<unknown> | CloudEvent<unknown>[];
   try {
-    decoded = HTTP.toEvent({ headers, body }) as CloudEvent<unknown> | CloudEvent<unknown>[];
+    decoded = cloudevents().HTTP.toEvent({ headers, body }) as CloudEvent<unknown> | CloudEvent<unknown>[];
   } catch (err) {
     throw new HttpError(400, 'ERR_CLOUDEVENT_INVALID', `invalid CloudEvent: ${describe(err)}`);
   }

@@ -3,12 +3,24 @@
  * CloudEvents 1.0 in JSON (structured) form, built and checked with the `cloudevents` package:
  * what pub/sub components put on the wire and hand to subscribers.
  */
-import { CloudEvent, ValidationError } from 'cloudevents';
+import { createRequire } from 'node:module';
+import type * as CloudEvents from 'cloudevents';
 import { randomUUID } from 'node:crypto';
 import type { CloudEventJson } from './types.js';
 import { WorkflowError } from '../errors.js';
 
 /** Attributes to build an event from; `id`, `time` and `specversion` are filled in when absent. */
+let sdk: typeof CloudEvents | undefined;
+
+/**
+ * The `cloudevents` package (CommonJS), required with the first event built or checked, not when
+ * Swirl starts (issue 12: start-up CPU).
+ */
+function cloudevents(): typeof CloudEvents {
+  sdk ??= createRequire(import.meta.url)('cloudevents') as typeof CloudEvents;
+  return sdk;
+}
+
 export interface CloudEventInit {
   source: string;
   type: string;
@@ -62,11 +74,12 @@ function checked(attrs: Record<string, unknown>): CloudEventJson {
   }
   if (attrs.specversion !== '1.0') throw new WorkflowError('INVALID_CLOUDEVENT', `invalid CloudEvent: specversion must be '1.0', found '${String(attrs.specversion)}'`, { nonRetryable: true });
   try {
+    const { CloudEvent } = cloudevents();
     const ev = new CloudEvent(attrs as never, true);
     // toJSON keeps extensions and data as given (not stringified).
     return JSON.parse(JSON.stringify(ev)) as CloudEventJson;
   } catch (err) {
-    const detail = err instanceof ValidationError && Array.isArray(err.errors) && err.errors.length ? `: ${JSON.stringify(err.errors)}` : '';
+    const detail = err instanceof cloudevents().ValidationError && Array.isArray(err.errors) && err.errors.length ? `: ${JSON.stringify(err.errors)}` : '';
     throw new WorkflowError('INVALID_CLOUDEVENT', `invalid CloudEvent${detail || `: ${(err as Error).message}`}`, { nonRetryable: true, cause: err });
   }
 }

@@ -7,7 +7,6 @@
 import type { Agent } from 'undici';
 import { validateCloudEvent } from './cloudevent.js';
 import { abortError, networkError, requestError } from './failures.js';
-import { invokeService } from './invoke/service-invoker.js';
 import type {
   ComponentHost,
   ComponentSummary,
@@ -29,6 +28,7 @@ import type {
   Subscription,
 } from './types.js';
 import { SwirlError } from '../errors.js';
+import { loadOnUse } from '../optional-module.js';
 import type { ComponentManifest } from './manifest.js';
 
 /** Everything a host is made of (built by loadComponents). */
@@ -42,7 +42,8 @@ export interface HostParts {
   /** In precedence order for `$SECRETS` lookups. */
   secretStores: Array<{ name: string; store: SecretStore }>;
   resolver: NameResolver;
-  agent: Agent;
+  /** Creates the HTTP agent of service invocation; called on the first invocation (undici loads then). */
+  agent: () => Promise<Agent>;
   appId: string;
   timeoutMs: number;
   summaries: ComponentSummary[];
@@ -52,12 +53,16 @@ export interface HostParts {
 export class DefaultComponentHost implements ComponentHost {
   private readonly subscriptions = new Set<Subscription>();
   private closed: Promise<void> | undefined;
+  /** Service invocation's agent, created with the first call: undici is not loaded at start-up (issue 12). */
+  private agent: Promise<Agent> | undefined;
 
   constructor(private readonly parts: HostParts) {}
 
   async invokeService(req: InvokeServiceRequest): Promise<InvokeServiceResponse> {
     this.checkOpen();
-    return invokeService({ resolver: this.parts.resolver, dispatcher: this.parts.agent, timeoutMs: this.parts.timeoutMs, callerAppId: this.parts.appId }, req);
+    const { invokeService } = await loadOnUse(() => import('./invoke/service-invoker.js'), 'undici', 'service invocation (invoke: functions)');
+    this.agent ??= this.parts.agent();
+    return invokeService({ resolver: this.parts.resolver, dispatcher: await this.agent, timeoutMs: this.parts.timeoutMs, callerAppId: this.parts.appId }, req);
   }
 
   async invokeBinding(req: InvokeBindingRequest): Promise<InvokeBindingResponse> {
@@ -190,7 +195,7 @@ export class DefaultComponentHost implements ComponentHost {
         ...[...(this.parts.inputs?.values() ?? [])].map((b) => b.close()),
         ...[...this.parts.pubsubs.values()].map((p) => p.close()),
         ...this.parts.secretStores.map((s) => s.store.close()),
-        this.parts.agent.close(),
+        this.agent?.then((a) => a.close()),
       ]);
     })();
     return this.closed;

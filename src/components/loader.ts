@@ -9,10 +9,10 @@
  */
 import { ComponentErrorCode, componentError } from './failures.js';
 import { DefaultComponentHost } from './host.js';
-import { createHttpAgent } from './invoke/http-call.js';
 import { staticResolver } from './invoke/static-resolver.js';
 import { listComponentFiles, readComponentFile, type ComponentManifest } from './manifest.js';
 import { ComponentMetadata } from './metadata.js';
+import { loadOnUse } from '../optional-module.js';
 import { COMPONENT_FACTORIES, ComponentKind, supportedComponentTypes, type BuildContext, type BuiltComponent } from './registry.js';
 import { createLocalEnvSecretStore } from './secrets/local-env.js';
 import type { LocalFileSecretStore } from './secrets/local-file.js';
@@ -146,7 +146,7 @@ export async function createComponentHost(manifests: ComponentManifest[], option
       pubsubs,
       secretStores,
       resolver: staticResolver(appIds),
-      agent: createHttpAgent(ctx.connectTimeoutMs),
+      agent: async () => (await loadOnUse(() => import('./invoke/http-call.js'), 'undici', 'service invocation (invoke: functions)')).createHttpAgent(ctx.connectTimeoutMs),
       appId: ctx.appId,
       timeoutMs: ctx.timeoutMs,
       summaries,

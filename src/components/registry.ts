@@ -4,22 +4,12 @@
  * resolved metadata. A type missing here is a COMPONENT_UNKNOWN_TYPE error at start that lists
  * the supported ones.
  */
-import { createCronBinding } from './bindings/cron.js';
-import { createHttpBinding } from './bindings/http.js';
 import { bindingDirection } from './bindings/input-event.js';
-import { createMqttBinding } from './bindings/mqtt3.js';
-import { createPostgresBinding } from './bindings/postgresql.js';
-import { createRabbitMqBinding } from './bindings/rabbitmq.js';
-import { createRabbitMqInput } from './bindings/rabbitmq-input.js';
-import { createRedisBinding } from './bindings/redis.js';
 import { readStaticAppIds } from './invoke/static-resolver.js';
 import type { ComponentMetadata } from './metadata.js';
-import { createMqttPubSub } from './pubsub/mqtt3.js';
-import { createJetStreamPubSub } from './pubsub/nats-jetstream.js';
-import { createRabbitMqPubSub } from './pubsub/rabbitmq.js';
-import { createRedisPubSub } from './pubsub/redis-streams.js';
 import { createLocalEnvSecretStore } from './secrets/local-env.js';
 import { createLocalFileSecretStore, type LocalFileSecretStore } from './secrets/local-file.js';
+import { loadOnUse } from '../optional-module.js';
 import type { InputBinding, OutputBinding, PubSub, SecretStore } from './types.js';
 import { ComponentErrorCode } from './failures.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -51,6 +41,15 @@ export interface BuildContext {
 
 type Factory = (md: ComponentMetadata, ctx: BuildContext) => Promise<BuiltComponent>;
 
+/**
+ * Each component type's module (and the client package behind it: mqtt, ioredis, nats, pg, amqplib,
+ * undici …) is loaded when the first component of that type is built, not when Swirl starts
+ * (issue 12: start-up CPU); a missing package is a clear error naming the component type.
+ */
+function load<T>(module: () => Promise<T>, pkg: string, md: ComponentMetadata): Promise<T> {
+  return loadOnUse(module, pkg, `component '${md.manifest.name}' (${md.manifest.type}, ${md.manifest.file})`);
+}
+
 /** A binding type that only writes: `direction` may say `output` (or nothing), never `input`. */
 const outputOnly = (f: (md: ComponentMetadata, ctx: BuildContext) => OutputBinding | Promise<OutputBinding>): Factory => async (md, ctx) => {
   const d = bindingDirection(md, { input: false, output: true });
@@ -61,27 +60,28 @@ const pubsub = (f: (md: ComponentMetadata, ctx: BuildContext) => Promise<PubSub>
 
 /** Supported `spec.type` values (all `v1`). `pubsub.jetstream` is Dapr's name for NATS JetStream. */
 export const COMPONENT_FACTORIES: Readonly<Record<string, Factory>> = {
-  'bindings.http': outputOnly((md, ctx) => createHttpBinding(md, ctx)),
-  'bindings.redis': outputOnly((md, ctx) => createRedisBinding(md, ctx)),
-  'bindings.postgresql': outputOnly((md, ctx) => createPostgresBinding(md, ctx)),
-  'bindings.postgres': outputOnly((md, ctx) => createPostgresBinding(md, ctx)),
+  'bindings.http': outputOnly(async (md, ctx) => (await load(() => import('./bindings/http.js'), 'undici', md)).createHttpBinding(md, ctx)),
+  'bindings.redis': outputOnly(async (md, ctx) => (await load(() => import('./bindings/redis.js'), 'ioredis', md)).createRedisBinding(md, ctx)),
+  'bindings.postgresql': outputOnly(async (md, ctx) => (await load(() => import('./bindings/postgresql.js'), 'pg', md)).createPostgresBinding(md, ctx)),
+  'bindings.postgres': outputOnly(async (md, ctx) => (await load(() => import('./bindings/postgresql.js'), 'pg', md)).createPostgresBinding(md, ctx)),
   'bindings.rabbitmq': async (md, ctx) => {
     const d = bindingDirection(md, { input: false, output: true });
-    const binding = d.output ? await createRabbitMqBinding(md, ctx) : undefined;
+    const binding = d.output ? await (await load(() => import('./bindings/rabbitmq.js'), 'amqplib', md)).createRabbitMqBinding(md, ctx) : undefined;
     try {
-      return { kind: ComponentKind.Binding, binding, input: d.input ? await createRabbitMqInput(md, ctx) : undefined };
+      const input = d.input ? await (await load(() => import('./bindings/rabbitmq-input.js'), 'amqplib', md)).createRabbitMqInput(md, ctx) : undefined;
+      return { kind: ComponentKind.Binding, binding, input };
     } catch (err) {
       await binding?.close();
       throw err;
     }
   },
-  'bindings.mqtt3': async (md, ctx) => ({ kind: ComponentKind.Binding, ...(await createMqttBinding(md, ctx)) }),
-  'bindings.cron': async (md) => ({ kind: ComponentKind.Binding, input: createCronBinding(md) }),
-  'pubsub.redis': pubsub((md, ctx) => createRedisPubSub(md, ctx)),
-  'pubsub.mqtt3': pubsub((md, ctx) => createMqttPubSub(md, ctx)),
-  'pubsub.rabbitmq': pubsub((md, ctx) => createRabbitMqPubSub(md, ctx)),
-  'pubsub.nats': pubsub((md, ctx) => createJetStreamPubSub(md, ctx)),
-  'pubsub.jetstream': pubsub((md, ctx) => createJetStreamPubSub(md, ctx)),
+  'bindings.mqtt3': async (md, ctx) => ({ kind: ComponentKind.Binding, ...(await (await load(() => import('./bindings/mqtt3.js'), 'mqtt', md)).createMqttBinding(md, ctx)) }),
+  'bindings.cron': async (md) => ({ kind: ComponentKind.Binding, input: (await load(() => import('./bindings/cron.js'), 'croner', md)).createCronBinding(md) }),
+  'pubsub.redis': pubsub(async (md, ctx) => (await load(() => import('./pubsub/redis-streams.js'), 'ioredis', md)).createRedisPubSub(md, ctx)),
+  'pubsub.mqtt3': pubsub(async (md, ctx) => (await load(() => import('./pubsub/mqtt3.js'), 'mqtt', md)).createMqttPubSub(md, ctx)),
+  'pubsub.rabbitmq': pubsub(async (md, ctx) => (await load(() => import('./pubsub/rabbitmq.js'), 'amqplib', md)).createRabbitMqPubSub(md, ctx)),
+  'pubsub.nats': pubsub(async (md, ctx) => (await load(() => import('./pubsub/nats-jetstream.js'), 'nats', md)).createJetStreamPubSub(md, ctx)),
+  'pubsub.jetstream': pubsub(async (md, ctx) => (await load(() => import('./pubsub/nats-jetstream.js'), 'nats', md)).createJetStreamPubSub(md, ctx)),
   'secretstores.local.env': async (md, ctx) => ({ kind: ComponentKind.SecretStore, store: createLocalEnvSecretStore({ prefix: md.string('prefix'), env: ctx.env }) }),
   'secretstores.local.file': async (md) => {
     const file = md.required('secretsFile');

@@ -8,7 +8,16 @@
  * schedule names an IANA `timezone`. Day-of-month and day-of-week both restricted: either matches
  * (crontab's rule).
  */
-import { Cron } from 'croner';
+import { createRequire } from 'node:module';
+import type { Cron } from 'croner';
+
+/**
+ * croner's class, required (its CommonJS build; components/bindings/cron.ts requires the same copy)
+ * with the first cron expression parsed, not when Swirl starts (issue 12: start-up CPU).
+ */
+export function cronClass(): typeof Cron {
+  return (createRequire(import.meta.url)('croner') as typeof import('croner')).Cron;
+}
 
 /** A parsed cron schedule: its next run times. */
 export interface CronSchedule {
@@ -32,6 +41,7 @@ export function parseCron(expr: string, timezone?: string): CronSchedule {
   try {
     // paused: the object is only asked for run times, it never fires a callback itself.
     // sloppyRanges: Quartz's `0/15` (from 0, every 15), which the spec's own examples use.
+    const Cron = cronClass();
     cron = new Cron(expr.trim(), { paused: true, timezone: timezone ?? 'UTC', sloppyRanges: true, domAndDow: false });
   } catch (err) {
     const reason = String((err as Error).message).replace(/^CronPattern: /, '');

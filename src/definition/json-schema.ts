@@ -5,13 +5,24 @@
  * as `refs` (absolute URI → schema) so that the validator and the interpreter compile the same thing.
  */
 import { createRequire } from 'node:module';
-import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Ajv, AnySchema, ValidateFunction } from 'ajv';
 
 const require = createRequire(import.meta.url);
-// ajv-draft-04 is CommonJS with `module.exports = Ajv`; its typings declare only `export default`.
-const AjvDraft04 = require('ajv-draft-04') as new (options: object) => Ajv;
+type AjvClass = new (options: object) => Ajv;
+
+/**
+ * The ajv classes, required (ajv is CommonJS) with the first user schema compiled, not when Swirl
+ * starts: most workflows have no dataInputSchema (issue 12: start-up CPU).
+ */
+function ajvClasses(): { Ajv: AjvClass; Ajv2019: AjvClass; Ajv2020: AjvClass; AjvDraft04: AjvClass } {
+  return {
+    Ajv: (require('ajv') as typeof import('ajv')).Ajv,
+    Ajv2019: (require('ajv/dist/2019.js') as typeof import('ajv/dist/2019.js')).Ajv2019 as unknown as AjvClass,
+    Ajv2020: (require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020 as unknown as AjvClass,
+    // ajv-draft-04 is CommonJS with `module.exports = Ajv`; its typings declare only `export default`.
+    AjvDraft04: require('ajv-draft-04') as AjvClass,
+  };
+}
 
 /** The JSON Schema drafts Swirl validates with. */
 export const SchemaDraft = {
@@ -56,6 +67,7 @@ function newAjv(draft: SchemaDraft): Ajv {
   // logger: false — ajv prints "unknown format … ignored" to the console otherwise; formats Swirl
   // does not know are ignored, as JSON Schema allows, without noise on stderr.
   const options = { strict: false, allErrors: true, logger: false as const };
+  const { Ajv, Ajv2019, Ajv2020, AjvDraft04 } = ajvClasses();
   switch (draft) {
     case SchemaDraft.Draft04:
       return new AjvDraft04(options);
@@ -67,9 +79,9 @@ function newAjv(draft: SchemaDraft): Ajv {
     case SchemaDraft.Draft07:
       return new Ajv(options);
     case SchemaDraft.Draft2019:
-      return new Ajv2019(options) as unknown as Ajv;
+      return new Ajv2019(options);
     case SchemaDraft.Draft2020:
-      return new Ajv2020(options) as unknown as Ajv;
+      return new Ajv2020(options);
   }
 }
 

@@ -9,7 +9,7 @@
  * error is validated on its own (one precise finding per broken item), and the workflow root with
  * those sections set aside.
  */
-import sdk from '@serverlessworkflow/sdk-typescript';
+import { createRequire } from 'node:module';
 import { DiagnosticCode } from './diagnostic.js';
 import { getAtPointer, joinPointer, splitPointer } from './json-pointer.js';
 import type { Reporter } from './report.js';
@@ -39,8 +39,16 @@ interface ValidateFn {
   schemaEnv?: { root?: { schema?: unknown } };
 }
 
+let sdkValidators: Map<string, ValidateFn> | undefined;
+
+/**
+ * The SDK compiles all of its ~80 validators when it is loaded (~0.35 s of CPU), so it is required
+ * (it is CommonJS) with the first document validated, not when Swirl starts: `swirl serve` with no
+ * workflows folder, and the commands that validate nothing, never pay for it (issue 12).
+ */
 function validator(name: string): ValidateFn {
-  const v = (sdk as unknown as { validators: Map<string, ValidateFn> }).validators.get(name);
+  sdkValidators ??= (createRequire(import.meta.url)('@serverlessworkflow/sdk-typescript') as { validators: Map<string, ValidateFn> }).validators;
+  const v = sdkValidators.get(name);
   if (!v) throw new Error(`the SDK has no validator '${name}'`);
   return v;
 }

@@ -8,15 +8,19 @@
 import { loadJq, type Jq } from 'jq-wasm';
 import { LimitExceeded, expressionLimits } from './budget.js';
 import { ExpressionError, ExpressionErrorCode, positionAt, type SourcePosition } from './errors.js';
-import { rawBounded, startFallbackWorker } from './fallback-runner.js';
+import { rawBounded } from './fallback-runner.js';
 import { TokenKind, tokenize, type Token } from './lexer.js';
 
 let handle: Jq | undefined;
 let loading: Promise<Jq> | undefined;
 
-/** Loads jq-wasm once (about 85 ms the first time); later calls return the same promise. */
+/**
+ * Loads jq-wasm once (about 85 ms the first time); later calls return the same promise. The
+ * worker that runs bounded evaluations starts with the first expression or regex that may need it
+ * (index.ts fallbackExpression, regex.ts), not here: a server whose workflows never need it does
+ * not spend its start-up CPU on it (issue 12).
+ */
 export function loadFallback(): Promise<void> {
-  startFallbackWorker();
   loading ??= loadJq().then((jq) => (handle = jq));
   return loading.then(() => undefined);
 }

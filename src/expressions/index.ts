@@ -26,6 +26,7 @@ import type { FreeVariable } from './compile-bindings.js';
 import { CompileError, compileProgram, type Program } from './compiler.js';
 import { ExpressionError, ExpressionErrorCode, positionAt } from './errors.js';
 import { fallbackLoaded, jqAccepts, loadFallback, nestingDepth, notLoaded, runFallback } from './fallback.js';
+import { startFallbackWorker } from './fallback-runner.js';
 export { jqUndefinedVariables } from './fallback.js';
 import { SyntaxErrorAt } from './lexer.js';
 import { parse } from './parser.js';
@@ -210,6 +211,7 @@ function fallbackExpression(src: string, reason: string, count: boolean): Compil
     throw new ExpressionError(ExpressionErrorCode.Compile, `jq expression is nested too deeply (${reason}): ${JSON.stringify(src.slice(0, 60))}…`, { expression: src });
   }
   if (!fallbackLoaded()) throw notLoaded(src, `this expression (${reason})`);
+  startFallbackWorker(); // ahead of its first evaluation, which runs in the worker
   if (count) {
     stats.fallbacks++;
     logger?.({ message: `jq expression runs on the jq-wasm fallback: ${reason}`, expression: src, reason });

@@ -7,7 +7,16 @@
  * an indefinite one (wildcards, `..`, filters, unions, slices) the array of matches; in a condition
  * an array is true when it is not empty.
  */
-import { JSONPath } from 'jsonpath-plus';
+import { createRequire } from 'node:module';
+import type * as JsonPathPlus from 'jsonpath-plus';
+
+let lib: typeof JsonPathPlus | undefined;
+
+/** jsonpath-plus (its CommonJS build), required with the first JSONPath expression (issue 12: not at start-up). */
+function jsonPathPlus(): typeof JsonPathPlus.JSONPath {
+  lib ??= createRequire(import.meta.url)('jsonpath-plus') as typeof JsonPathPlus;
+  return lib.JSONPath;
+}
 import { ExpressionError, ExpressionErrorCode } from './errors.js';
 import type { CompiledExpression } from './index.js';
 
@@ -22,7 +31,7 @@ export interface JsonPathOptions {
 
 /** True when the path can select more than one value (Jayway's "indefinite" paths). */
 function indefinite(path: string): boolean {
-  return JSONPath.toPathArray(path).some((seg) => seg === '*' || seg === '..' || /^[?(]/.test(seg) || /[,:]/.test(seg));
+  return jsonPathPlus().toPathArray(path).some((seg) => seg === '*' || seg === '..' || /^[?(]/.test(seg) || /[,:]/.test(seg));
 }
 
 /** Compiles a JSONPath expression; throws ExpressionError (EXPRESSION_COMPILE) when it is not one. */
@@ -38,7 +47,7 @@ export function compileJsonPath(source: string, options: JsonPathOptions = {}): 
   const run = onRoot ? `$${path.replace(/^\$\.?/, '')}` : path;
   const all = (input: unknown): unknown[] => {
     try {
-      return JSONPath({ path: run, json: (onRoot ? [input] : input) as object, eval: 'safe', wrap: true }) as unknown[];
+      return jsonPathPlus()({ path: run, json: (onRoot ? [input] : input) as object, eval: 'safe', wrap: true }) as unknown[];
     } catch (err) {
       throw new ExpressionError(ExpressionErrorCode.Runtime, `JSONPath ${JSON.stringify(path)}: ${(err as Error).message.replace(/^jsonPath: /, '')}`, { expression: path, cause: err });
     }

@@ -7,7 +7,7 @@
  */
 import { LimitExceeded, checkLength, expressionLimits } from './budget.js';
 import { fromOne, type Code } from './code.js';
-import { regexBounded, type RegexMatch } from './fallback-runner.js';
+import { regexBounded, startFallbackWorker, type RegexMatch } from './fallback-runner.js';
 import { define, defineN, onLoad } from './builtins.js';
 import { Unsupported, fail } from './runtime.js';
 import { codePointLength, describe, setKey, typeOf, type Value } from './values.js';
@@ -163,6 +163,8 @@ export function compileRegex(re: Value, flags: Value): Compiled {
     return fail(`${re as string} (at offset 0) is not a valid regex: ${(e as Error).message}`);
   }
   const compiled = { re: regexp, global, dropEmpty, risk: backtrackRisk(source) };
+  // A regex that may search in the worker (searchesHere) starts it now, ahead of its first search.
+  if (compiled.risk.quantifiedGroup || compiled.risk.quantifiers > 0) startFallbackWorker();
   if (cache.size > 1000) cache.clear();
   cache.set(key, compiled);
   return compiled;

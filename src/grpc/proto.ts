@@ -8,12 +8,16 @@
  *   so the method paths are `/TaskHubSidecarService/<Rpc>`, as daprd serves them.
  * - Dapr's runtime API `dapr.proto.runtime.v1.Dapr` (dapr.proto and its imports), for its
  *   workflow methods and GetMetadata.
+ * At start-up they load from their JSON form (proto/descriptors/, written from the .proto files by
+ * scripts/proto-descriptors.mjs; test/grpc/proto-files.test.ts checks it is current): parsing the
+ * .proto text was a third of the cost of loading them (issue 12: start-up CPU).
  * Messages are plain objects: field names as in the proto (keepCase), enums as their names,
  * wrappers as `{ value }`, timestamps as `{ seconds, nanos }`, bytes as Buffers, oneofs with a
  * virtual field naming the case that is set.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadSync, type Options } from '@grpc/proto-loader';
+import { fromJSON, type Options } from '@grpc/proto-loader';
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 
 /** The package's proto/ folder (src/grpc/ and dist/grpc/ are both two levels below the root). */
@@ -25,6 +29,10 @@ export const DAPR_PROTO_ROOT = `${PROTO_DIR}dapr`;
 /** Dapr's runtime API, relative to DAPR_PROTO_ROOT. */
 export const DAPR_RUNTIME_PROTO = 'dapr/proto/runtime/v1/dapr.proto';
 
+/** The JSON descriptors of the two protos (scripts/proto-descriptors.mjs). */
+export const TASKHUB_DESCRIPTOR = `${PROTO_DIR}descriptors/taskhub.json`;
+export const DAPR_RUNTIME_DESCRIPTOR = `${PROTO_DIR}descriptors/dapr-runtime.json`;
+
 /** How every proto is decoded (the message shapes below). */
 export const PROTO_LOADER_OPTIONS: Options = { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true };
 
@@ -34,7 +42,7 @@ let daprRuntime: ServiceDefinition | undefined;
 /** The TaskHubSidecarService definition to pass to `grpc.Server#addService` (loaded once). */
 export function taskHubService(): ServiceDefinition {
   if (taskHub) return taskHub;
-  const def = loadSync(ORCHESTRATOR_PROTO, PROTO_LOADER_OPTIONS);
+  const def = fromJSON(JSON.parse(readFileSync(TASKHUB_DESCRIPTOR, 'utf8')), PROTO_LOADER_OPTIONS);
   const pkg = loadPackageDefinition(def) as unknown as { TaskHubSidecarService: { service: ServiceDefinition } };
   taskHub = pkg.TaskHubSidecarService.service;
   return taskHub;
@@ -43,7 +51,7 @@ export function taskHubService(): ServiceDefinition {
 /** The `dapr.proto.runtime.v1.Dapr` definition (loaded once). */
 export function daprRuntimeService(): ServiceDefinition {
   if (daprRuntime) return daprRuntime;
-  const def = loadSync(DAPR_RUNTIME_PROTO, { ...PROTO_LOADER_OPTIONS, includeDirs: [DAPR_PROTO_ROOT] });
+  const def = fromJSON(JSON.parse(readFileSync(DAPR_RUNTIME_DESCRIPTOR, 'utf8')), PROTO_LOADER_OPTIONS);
   const pkg = loadPackageDefinition(def) as unknown as { dapr: { proto: { runtime: { v1: { Dapr: { service: ServiceDefinition } } } } } };
   daprRuntime = pkg.dapr.proto.runtime.v1.Dapr.service;
   return daprRuntime;

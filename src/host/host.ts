@@ -25,7 +25,8 @@ import { DropReason, EventDrops, INSTANCE_FINISHED } from './event-drops.js';
 import { PublicClient, isInternal } from './public-client.js';
 import { timeActivities, timedStore, type ActivityExecution, type StoreTimings } from './latency.js';
 import { HostMetricsRegistry } from './metrics-registry.js';
-import { StepTracer, type TracingOptions } from './tracing/otel-tracer.js';
+import type { StepTracer, TracingOptions } from './tracing/otel-tracer.js';
+import { loadOnUse } from '../optional-module.js';
 import { StepTracker } from './tracing/step-tracker.js';
 import { remoteSteps } from './tracing/remote-steps.js';
 import type { RemoteTurnObservation, TurnObservation } from '../engine/observer.js';
@@ -457,7 +458,10 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
   const { store, timings } = timedStore(raw, (op, seconds, failed) => prometheus.storeCall(op, seconds, failed));
   const appId = options.appId ?? 'swirl';
   const components = options.components ?? (options.componentsDir !== undefined ? await loadComponents(options.componentsDir, { appId, implicitSecretEnv: (name) => allowsEnvSecret(options.secretEnv ?? DEFAULT_SECRET_ENV, name), warn: (message) => logger.warn(message) }) : undefined);
-  const tracer = options.tracing ? new StepTracer({ ...options.tracing, serviceName: options.tracing.serviceName ?? appId }) : undefined;
+  // The OpenTelemetry SDK loads only when tracing is on (issue 12: start-up CPU).
+  const tracer = options.tracing
+    ? new (await loadOnUse(() => import('./tracing/otel-tracer.js'), '@opentelemetry/sdk-trace-base', 'tracing')).StepTracer({ ...options.tracing, serviceName: options.tracing.serviceName ?? appId })
+    : undefined;
   let engine: Engine;
   try {
     engine = await createEngine({ observer: { ...prometheus.observer(), turnCommitted: stepObserver(prometheus, tracer), ...(tracer ? { remoteTurnCommitted: remoteStepObserver(tracer) } : {}) }, ...options.engine, store, logger });

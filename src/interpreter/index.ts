@@ -8,7 +8,8 @@ import type { Engine } from '../engine/engine.js';
 import type { OrchestrationContext } from '../engine/replay/context.js';
 import type { Logger } from '../engine/logger.js';
 import type { ComponentHost } from '../components/types.js';
-import { createRestCaller, type RestCaller } from '../components/rest/index.js';
+import type { RestCaller } from '../components/rest/index.js';
+import { loadOnUse } from '../optional-module.js';
 import { DefinitionError, WorkflowError } from '../errors.js';
 import { ACTIVITY_NAMES, registerActivities, type ActivityWorkflow, type SecretsCheck } from './activities.js';
 import { CONTINUE_AS_KEY, runWorkflow, type ContinueAsEnvelope } from './program.js';
@@ -96,8 +97,22 @@ export function registerWorkflow(engine: Engine, graph: WorkflowGraph, options: 
     w = fresh;
     registerActivities(engine, (name, definition) => (definition !== undefined ? fresh.byHash.get(definition) : undefined) ?? fresh.byName.get(name));
   }
-  const rest: RestCaller = createRestCaller();
+  const rest: RestCaller = restCallerOnUse();
   return register(engine, w, graph, options, rest, (options.current ?? true) ? 'current' : 'replay');
+}
+
+/**
+ * A RestCaller that loads components/rest (undici, the OpenAPI parser) with its first call: a
+ * server whose workflows call no rest function never loads them (issue 12: start-up CPU).
+ */
+function restCallerOnUse(): RestCaller {
+  let caller: Promise<RestCaller> | undefined;
+  return {
+    async call(req) {
+      caller ??= loadOnUse(() => import('../components/rest/index.js'), '@apidevtools/swagger-parser', 'rest (OpenAPI) functions').then((m) => m.createRestCaller());
+      return (await caller).call(req);
+    },
+  };
 }
 
 /**

@@ -7,11 +7,12 @@
  */
 import type { FunctionDef } from '../definition/types.js';
 import type { ActivityContext } from '../engine/registry.js';
-import { createGraphqlCaller, type GraphqlCaller } from '../components/graphql/index.js';
-import { createODataCaller, type ODataCaller } from '../components/odata/index.js';
-import { AuthorizationProvider } from '../components/rest/auth.js';
-import { createRpcCaller, type RpcCaller } from '../components/rpc/index.js';
+import type { GraphqlCaller } from '../components/graphql/index.js';
+import type { ODataCaller } from '../components/odata/index.js';
+import type { AuthorizationProvider } from '../components/rest/auth.js';
+import type { RpcCaller } from '../components/rpc/index.js';
 import { WorkflowError } from '../errors.js';
+import { loadOnUse } from '../optional-module.js';
 import type { ActivityWorkflow, CallInput } from './activities.js';
 import { functionAuth } from './auth.js';
 
@@ -23,10 +24,30 @@ export const RPC_TLS_KEY = 'tls';
 /** Function metadata: the graphql variables' types, written out instead of read by introspection. */
 export const GRAPHQL_TYPES_KEY = 'argumentTypes';
 
-let callers: { rpc: RpcCaller; graphql: GraphqlCaller; odata: ODataCaller; auth: AuthorizationProvider } | undefined;
+interface Callers {
+  rpc: RpcCaller;
+  graphql: GraphqlCaller;
+  odata: ODataCaller;
+  auth: AuthorizationProvider;
+}
 
-function shared() {
-  callers ??= { rpc: createRpcCaller(), graphql: createGraphqlCaller(), odata: createODataCaller(), auth: new AuthorizationProvider() };
+let callers: Promise<Callers> | undefined;
+
+/**
+ * The callers, loaded with the first rpc/graphql/odata call (grpc-js, proto-loader, undici): a
+ * server whose workflows make none of these calls never loads them (issue 12: start-up CPU).
+ */
+function shared(): Promise<Callers> {
+  callers ??= (async () => {
+    const [rpc, graphql, odata, auth] = await Promise.all([
+      loadOnUse(() => import('../components/rpc/index.js'), '@grpc/grpc-js', 'rpc functions'),
+      loadOnUse(() => import('../components/graphql/index.js'), 'undici', 'graphql functions'),
+      loadOnUse(() => import('../components/odata/index.js'), 'undici', 'odata functions'),
+      loadOnUse(() => import('../components/rest/auth.js'), 'undici', 'function credentials (authRef)'),
+    ]);
+    return { rpc: rpc.createRpcCaller(), graphql: graphql.createGraphqlCaller(), odata: odata.createODataCaller(), auth: new auth.AuthorizationProvider() };
+  })();
+  callers.catch(() => (callers = undefined)); // a failed load is retried by the next call
   return callers;
 }
 
@@ -36,7 +57,7 @@ async function authorization(w: ActivityWorkflow, fn: FunctionDef, signal: Abort
   await w.secrets.ready();
   const auth = functionAuth(w.graph, fn, w.secrets.record());
   const creds = auth.invocation ?? auth.resource;
-  return creds ? shared().auth.header(creds, signal) : undefined;
+  return creds ? (await shared()).auth.header(creds, signal) : undefined;
 }
 
 function objectArguments(fn: FunctionDef, input: CallInput): Record<string, unknown> {
@@ -49,7 +70,7 @@ function objectArguments(fn: FunctionDef, input: CallInput): Record<string, unkn
 
 /** Calls an rpc, graphql or odata function. */
 export async function callProtocol(w: ActivityWorkflow, fn: FunctionDef, type: 'rpc' | 'graphql' | 'odata', input: CallInput, actx: ActivityContext): Promise<unknown> {
-  const c = shared();
+  const c = await shared();
   const authorizationValue = await authorization(w, fn, actx.signal);
   const common = {
     operation: fn.operation,

@@ -5,7 +5,6 @@
  * be reached, a timeout, or an error answer (`{"errorCode","message"}`, the shape of every Swirl
  * and Dapr route).
  */
-import { request } from 'undici';
 import { ExitCode } from '../exit.js';
 import { ClientError, exitCodeOfStatus } from './client-error.js';
 import type { Connection } from './connection.js';
@@ -54,6 +53,8 @@ export class ApiClient {
     const target = this.connection.url + path;
     let res;
     try {
+      // undici loads with the first request, not with every CLI command (issue 12).
+      const { request } = await import('undici');
       res = await request(target, { method, headers, body: payload, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS, ...(signal ? { signal } : {}) });
     } catch (err) {
       // The caller gave up (Ctrl-C): its own reason, not an unreachable server.

@@ -7,7 +7,7 @@
  * `traceId` under the same keys. Field names: specs/observability.md.
  */
 import pino, { type Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import type { Logger, LogMeta } from '../../index.js';
 
 /** `--log-format` values. */
@@ -49,7 +49,8 @@ function adapt(p: PinoLogger): Logger {
 
 /** Creates the serve log on stderr (synchronous writes: no line is lost when the process exits). */
 export function createServeLog(format: LogFormat, level: LogLevel, appId: string): ServeLog {
-  const stream = format === 'pretty' ? pretty({ destination: 2, sync: true, colorize: false, translateTime: 'SYS:standard', ignore: 'pid,hostname,app' }) : pino.destination({ fd: 2, sync: true });
+  // pino-pretty (CommonJS) is required only for --log-format pretty (issue 12: start-up CPU).
+  const stream = format === 'pretty' ? (createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty'))({ destination: 2, sync: true, colorize: false, translateTime: 'SYS:standard', ignore: 'pid,hostname,app' }) : pino.destination({ fd: 2, sync: true });
   const root = pino(
     {
       level,

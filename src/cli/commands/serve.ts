@@ -326,7 +326,7 @@ export function registerServe(program: Command): void {
           engine: { workerId, leaseMs, ...fanout },
           reach,
           secretEnv: secretEnvOf(opts),
-          ...('on' in tracing && tracing.on ? { tracing: otlpTracing(process.env.OTEL_SERVICE_NAME?.trim() || opts.appId) } : {}),
+          ...('on' in tracing && tracing.on ? { tracing: await otlpTracing(process.env.OTEL_SERVICE_NAME?.trim() || opts.appId) } : {}),
           // --profile on the command line: every definition; from swirl.yaml or the default: where no folder file says otherwise.
           ...(command.getOptionValueSource('profile') === 'cli' ? { profile: profile.profile } : { defaultProfile: profile.profile }),
           ...(configFile !== undefined ? { configFile: configFile.path } : {}),

@@ -8,7 +8,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Command } from 'commander';
 import { didYouMean, parseDocument, parseDuration, type ParsedDocument } from '../../index.js';
 import { CONFIG_KEYS, TRACING_KEYS, type ConfigKey } from './serve-config-keys.js';
@@ -44,7 +45,16 @@ export interface ServeConfig {
   values: SetValue[];
 }
 
-const validate = new Ajv({ allErrors: true, strict: true, verbose: true }).compile(serveConfigSchema());
+let compiled: ValidateFunction | undefined;
+
+/** The config file's validator, compiled when a config file is read: ajv is not loaded otherwise (issue 12). */
+function configValidator(): ValidateFunction {
+  if (!compiled) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    compiled = new Ajv({ allErrors: true, strict: true, verbose: true }).compile(serveConfigSchema());
+  }
+  return compiled;
+}
 
 /** The dotted name of a JSON pointer (`/limits/lease` → `limits.lease`). */
 function dotted(pointer: string): string {
@@ -128,6 +138,7 @@ export function loadServeConfig(path: string, display: string, environmentFlag?:
   // An empty file (or only comments) configures nothing.
   const value = doc.value ?? {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigFileError([`${display}:1:1: error the file must be a mapping of keys (port: 3500, store: …), not ${Array.isArray(value) ? 'a list' : 'a single value'}`]);
+  const validate = configValidator();
   if (!validate(value)) {
     // In the order of the file, as a compiler reports.
     const found = (validate.errors ?? []).map((e) => {

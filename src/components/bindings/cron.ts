@@ -11,7 +11,8 @@
  * one comes is not doubled: the next tick is the first one after it finished. A tick missed while
  * the process was down is not caught up (Dapr's behaviour).
  */
-import { Cron } from 'croner';
+import { createRequire } from 'node:module';
+import type { Cron } from 'croner';
 import { parseGoDuration, type ComponentMetadata } from '../metadata.js';
 import type { CloudEventJson, InputBinding, Subscription } from '../types.js';
 import { bindingDirection, bindingEventSource, bindingEventType } from './input-event.js';
@@ -39,6 +40,8 @@ function parseSchedule(md: ComponentMetadata): NextTick {
   }
   let cron: Cron;
   try {
+    // The CommonJS build, the copy definition/cron.ts requires too (one copy of croner per process).
+    const { Cron } = createRequire(import.meta.url)('croner') as typeof import('croner');
     cron = new Cron(raw, { paused: true, timezone: 'UTC', domAndDow: false });
   } catch (err) {
     throw md.error('schedule', `cron '${raw}' is not valid: ${String((err as Error).message).replace(/^CronPattern: /, '')}`);

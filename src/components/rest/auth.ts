@@ -5,8 +5,13 @@
  * the token endpoint (client credentials or password grant, RFC 6749 §4.4 / §4.3) with undici and
  * caches it until shortly before it expires.
  */
-import { request } from 'undici';
 import { InfrastructureError, WorkflowError } from '../../errors.js';
+import { loadOnUse } from '../../optional-module.js';
+
+/** undici, loaded with the first call (issue 12: not at start-up). */
+function undici(): Promise<typeof import('undici')> {
+  return loadOnUse(() => import('undici'), 'undici', 'oauth2 credentials (authRef)');
+}
 
 /** Resolved credentials (values, not expressions). */
 export type HttpAuth =
@@ -93,7 +98,7 @@ async function fetchToken(auth: Extract<HttpAuth, { scheme: 'oauth2' }>, signal?
   const started = Date.now();
   let res;
   try {
-    res = await request(auth.tokenEndpoint, { method: 'POST', headers, body: form.toString(), signal });
+    res = await (await undici()).request(auth.tokenEndpoint, { method: 'POST', headers, body: form.toString(), signal });
   } catch (err) {
     throw new InfrastructureError('OAUTH2_UNREACHABLE', `oauth2 token endpoint ${auth.tokenEndpoint}: ${(err as Error).message}`, { cause: err });
   }

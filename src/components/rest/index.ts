@@ -6,12 +6,17 @@
  * status raises WorkflowError with code = the status ("404"); network trouble InfrastructureError.
  * Credentials (auth.ts) apply to the document fetch and/or the invocation, as the caller says.
  */
-import { request } from 'undici';
 import { InfrastructureError, WorkflowError } from '../../errors.js';
+import { loadOnUse } from '../../optional-module.js';
 import { AuthorizationProvider, type HttpAuth } from './auth.js';
 import { OpenApiCache, documentUrl, findOperation } from './openapi.js';
 
 export type { HttpAuth } from './auth.js';
+
+/** undici, loaded with the first call (issue 12: not at start-up). */
+function undici(): Promise<typeof import('undici')> {
+  return loadOnUse(() => import('undici'), 'undici', 'rest (OpenAPI) functions');
+}
 
 /** One call of a rest function. */
 export interface RestCall {
@@ -104,7 +109,7 @@ export function createRestCaller(): RestCaller {
       }
       let res;
       try {
-        res = await request(target, { method: op.method as 'GET', headers, body, signal: req.signal });
+        res = await (await undici()).request(target, { method: op.method as 'GET', headers, body, signal: req.signal });
       } catch (err) {
         throw new InfrastructureError('NETWORK_ERROR', `${op.method} ${target}: ${(err as Error).message}`, { cause: err });
       }

@@ -9,10 +9,19 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import SwaggerParser from '@apidevtools/swagger-parser';
 import { load } from 'js-yaml';
-import { request } from 'undici';
 import { InfrastructureError, WorkflowError } from '../../errors.js';
+import { loadOnUse } from '../../optional-module.js';
+
+/** undici, loaded with the first call (issue 12: not at start-up). */
+function undici(): Promise<typeof import('undici')> {
+  return loadOnUse(() => import('undici'), 'undici', 'rest (OpenAPI) functions');
+}
+
+/** The OpenAPI parser, loaded with the first document (issue 12: not at start-up). */
+async function swaggerParser(): Promise<typeof import('@apidevtools/swagger-parser')> {
+  return (await loadOnUse(() => import('@apidevtools/swagger-parser'), '@apidevtools/swagger-parser', 'rest (OpenAPI) functions')).default;
+}
 
 /** How long fetching a remote document (or a remote file it refers to) may take. */
 const FETCH_TIMEOUT_MS = 10_000;
@@ -58,7 +67,7 @@ async function fetchText(url: URL, authorization?: string): Promise<string> {
   }
   let res;
   try {
-    res = await request(url, { method: 'GET', headers: authorization ? { authorization } : {} });
+    res = await (await undici()).request(url, { method: 'GET', headers: authorization ? { authorization } : {} });
   } catch (err) {
     throw new InfrastructureError('OPENAPI_UNREACHABLE', `cannot fetch OpenAPI document ${url.href}: ${(err as Error).message}`, { cause: err });
   }
@@ -163,7 +172,7 @@ async function dereference(url: URL, doc: Obj, authorization?: string, reach?: (
           reach: { order: 0, canRead: (f: { url: string }) => !allowed(f), read: (f: { url: string }) => Promise.reject(new Error(`${f.url} may not be read: ${reach(f.url)}`)) },
         }
       : {};
-    return (await SwaggerParser.dereference(url.href, doc as never, {
+    return (await (await swaggerParser()).dereference(url.href, doc as never, {
       resolve: { http, ...(remote ? { file: false } : {}), ...guarded },
       dereference: { circular: 'ignore' },
     } as never)) as unknown as Obj;

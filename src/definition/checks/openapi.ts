@@ -6,10 +6,10 @@
  * dereferenced by @apidevtools/swagger-parser (OpenAPI 3.x and Swagger 2.0), and the operationId
  * and a base URL for the call must be found. An unreachable remote document is a warning.
  */
-import SwaggerParser from '@apidevtools/swagger-parser';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { DiagnosticCode, type Diagnostic } from '../diagnostic.js';
+import { loadOnUse } from '../../optional-module.js';
 import { REMOTE_TIMEOUT_MS, isRelativeReference, readReference, resolveReference } from '../external.js';
 import { getAtPointer, joinPointer } from '../json-pointer.js';
 import type { ParsedDocument } from '../parse.js';
@@ -165,6 +165,7 @@ async function loadDocument(uri: string, workflow: ParsedDocument, remote: boole
   // the timeout of every other remote file; the parsed object is a copy (dereference mutates).
   const base = remote ? key : pathToFileURL(key).href;
   try {
+    const SwaggerParser = (await loadOnUse(() => import('@apidevtools/swagger-parser'), '@apidevtools/swagger-parser', 'checking rest (OpenAPI) functions')).default;
     const api = await SwaggerParser.dereference(base, structuredClone(doc.value) as never, {
       continueOnError: true,
       // The same rules as every other remote file (external.ts `readReference`): any http(s) host,

@@ -11,7 +11,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { load, type PackageDefinition } from '@grpc/proto-loader';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import { loadOnUse } from '../../optional-module.js';
 import { DiagnosticCode, type Diagnostic } from '../diagnostic.js';
 import { isRelativeReference, relativeReferenceDiagnostic, resolveReference } from '../external.js';
 import { joinPointer } from '../json-pointer.js';
@@ -47,6 +48,8 @@ interface MethodShape {
 type Loaded = { ok: true; def: PackageDefinition } | { ok: false; reason: string; kind?: 'unreachable' | 'invalid' | 'refused' };
 
 async function loadProto(path: string): Promise<Loaded> {
+  // proto-loader (and protobufjs) load with the first rpc function checked (issue 12: not at start-up).
+  const { load } = await loadOnUse(() => import('@grpc/proto-loader'), '@grpc/proto-loader', 'checking rpc functions');
   try {
     return { ok: true, def: await load(path, { ...LOAD_OPTIONS, includeDirs: [dirname(path)] }) };
   } catch (err) {

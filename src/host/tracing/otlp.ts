@@ -5,8 +5,7 @@
  * standard `OTEL_EXPORTER_OTLP_*` variables (the exporter reads them: endpoint, headers, timeout),
  * batched by the SDK's BatchSpanProcessor (`OTEL_BSP_*`).
  */
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { loadOnUse } from '../../optional-module.js';
 import type { TracingOptions } from './otel-tracer.js';
 
 const ON = new Set(['1', 'true', 'on', 'yes']);
@@ -42,7 +41,14 @@ export function otlpProtocolProblem(env: NodeJS.ProcessEnv): string | undefined 
   return undefined;
 }
 
-/** Tracing options that export over OTLP/HTTP as the environment configures. */
-export function otlpTracing(serviceName?: string): TracingOptions {
+/**
+ * Tracing options that export over OTLP/HTTP as the environment configures. The exporter and the
+ * SDK load here, only when tracing is on (issue 12: start-up CPU).
+ */
+export async function otlpTracing(serviceName?: string): Promise<TracingOptions> {
+  const [{ BatchSpanProcessor }, { OTLPTraceExporter }] = await Promise.all([
+    loadOnUse(() => import('@opentelemetry/sdk-trace-base'), '@opentelemetry/sdk-trace-base', 'tracing'),
+    loadOnUse(() => import('@opentelemetry/exporter-trace-otlp-http'), '@opentelemetry/exporter-trace-otlp-http', 'tracing'),
+  ]);
   return { spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())], ...(serviceName !== undefined ? { serviceName } : {}) };
 }

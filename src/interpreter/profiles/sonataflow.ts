@@ -6,7 +6,8 @@
  */
 import type { RestShortcut, SonataflowRuntime, SysoutLevel } from '../../definition/profiles/sonataflow/runtime.js';
 import type { WorkflowGraph } from '../../graph/types.js';
-import { createHttpAgent, httpCall } from '../../components/invoke/http-call.js';
+import type { Agent } from 'undici';
+import { loadOnUse } from '../../optional-module.js';
 import { WorkflowError } from '../../errors.js';
 
 /** `$WORKFLOW` (SonataFlow): the instance id and the definition's id, name and version. */
@@ -42,7 +43,7 @@ export function sysoutMessage(args: unknown, input: unknown): string {
 
 /** A rest: call's default timeout (SonataFlow's REST clients: no limit; Swirl bounds every call). */
 const REST_TIMEOUT_MS = 30_000;
-let agent: ReturnType<typeof createHttpAgent> | undefined;
+let agent: Agent | undefined;
 
 /**
  * Calls a `rest:` function: `{name}` segments of the URL are filled (URL-encoded) from the
@@ -69,6 +70,8 @@ export async function callRestShortcut(name: string, shortcut: RestShortcut, arg
     const qs = q.toString();
     if (qs) url += `${url.includes('?') ? '&' : '?'}${qs}`;
   }
+  // undici loads with the first rest: call, not at start-up (issue 12).
+  const { createHttpAgent, httpCall } = await loadOnUse(() => import('../../components/invoke/http-call.js'), 'undici', 'rest: functions (sonataflow profile)');
   agent ??= createHttpAgent(10_000);
   const answer = await httpCall(agent, {
     url,
