@@ -185,6 +185,8 @@ for (const kind of STORE_KINDS) {
       await engine.client.waitForCompletion(hold, { timeoutMs: 60_000 });
       await until(() => sideRuns.includes(N), 3000, 'the current execution\'s activity');
       assert.deepEqual(sideRuns, [N], 'only the current execution\'s activity ran');
+      // The activity has returned; its completion (which deletes the task) may still be committing.
+      await until(async () => (await engine.store.pendingWork(id, Date.now())).tasks.length === 0, 30_000, 'the current execution\'s task completed');
       const left = await leftovers(engine.store, id);
       assert.equal(left.timers, 1, 'only the current execution\'s timer is left');
       assert.equal(left.tasks, 0);
