@@ -11,24 +11,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { createComponentHost, parseComponentText, type CloudEventJson, type ComponentHost } from '../../src/components/index.js';
+import { hasOpenssl, makeTestPki } from './test-pki.js';
 import { componentYaml, serviceUrl, uniqueName, waitFor } from './support.js';
 
 const rabbit = serviceUrl('rabbitmq');
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const skip = rabbit.skip || (!hasOpenssl ? 'skipped: needs openssl' : false);
 const dir = mkdtempSync(join(tmpdir(), 'swirl-rabbitmq-tls-'));
 const servers: NetServer[] = [];
@@ -36,7 +28,6 @@ const hosts: ComponentHost[] = [];
 let plainPort = 0;
 let mutualPort = 0;
 
-const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
 const pem = (file: string) => readFileSync(join(dir, file), 'utf8');
 /** The shared broker's credentials, on a terminator's port, as an amqps:// URL. */
 const amqpsUrl = (port: number) => {
@@ -62,12 +53,7 @@ async function terminator(requireClientCert: boolean): Promise<number> {
 
 before(async () => {
   if (skip) return;
-  for (const ca of ['ca', 'other-ca']) ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '1', '-subj', `/CN=swirl-test-${ca}`);
-  for (const who of ['server', 'client']) {
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who === 'server' ? '127.0.0.1' : 'swirl-client'}`);
-    writeFileSync(join(dir, `${who}.ext`), who === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
-    ssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.pem`, '-days', '1', '-extfile', `${who}.ext`);
-  }
+  makeTestPki(dir, ['other-ca']);
   plainPort = await terminator(false);
   mutualPort = await terminator(true);
 });

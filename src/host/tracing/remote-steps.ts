@@ -13,7 +13,7 @@ import { EventType, type HistoryEvent } from '../../engine/history.js';
 import type { RemoteTurnObservation } from '../../engine/observer.js';
 import { remoteChildSpanId, remoteTaskSpanId } from '../../engine/trace-context.js';
 import { RuntimeStatus } from '../../store/types.js';
-import type { FinishedStep } from './step-tracker.js';
+import { base, instanceStep, type FinishedStep } from './step-tracker.js';
 
 const ENDED: ReadonlySet<RuntimeStatus> = new Set([RuntimeStatus.COMPLETED, RuntimeStatus.FAILED, RuntimeStatus.TERMINATED, RuntimeStatus.CONTINUED_AS_NEW]);
 
@@ -53,7 +53,7 @@ export function remoteSteps(o: RemoteTurnObservation): FinishedStep[] {
     // Work still open when the execution ends (a terminate, a failure) ends with it.
     const why = o.status === RuntimeStatus.FAILED ? (o.failure?.message ?? 'failed') : undefined;
     for (const [id, s] of opened) if (!closed.has(id)) out.push(step(o, s, o.turnTimeMs, why));
-    out.push(instanceStep(o));
+    out.push(instanceStep(o, { 'swirl.remote': true }));
   }
   return out;
 }
@@ -82,26 +82,3 @@ function step(o: RemoteTurnObservation, s: Opened, endMs: number, error: string 
   };
 }
 
-function instanceStep(o: RemoteTurnObservation): FinishedStep {
-  const failed = o.status === RuntimeStatus.FAILED;
-  return {
-    kind: 'instance',
-    name: `workflow ${o.name}`,
-    traceId: o.trace.traceId,
-    spanId: o.trace.spanId,
-    ...(o.trace.parentSpanId !== undefined ? { parentSpanId: o.trace.parentSpanId } : {}),
-    parentRemote: o.trace.parentSpanId !== undefined,
-    sampled: o.trace.sampled,
-    startMs: o.startedAtMs,
-    endMs: o.turnTimeMs,
-    outcome: failed ? 'error' : 'ok',
-    ...(failed ? { errorMessage: `${o.failure?.code !== undefined ? `[${o.failure.code}] ` : ''}${o.failure?.message ?? 'failed'}` } : {}),
-    workflow: o.name,
-    instanceId: o.instanceId,
-    attributes: { ...base(o), 'swirl.instance.status': o.status, 'swirl.remote': true },
-  };
-}
-
-function base(o: RemoteTurnObservation): Record<string, string> {
-  return { 'swirl.workflow.id': o.name, 'swirl.instance.id': o.instanceId, 'swirl.execution.id': o.executionId };
-}

@@ -83,7 +83,7 @@ export class StepTracker {
       s.actions.clear();
       s.states = [];
       this.sessions.delete(o.session);
-      out.push(this.instanceStep(o));
+      out.push(instanceStep(o));
     }
     return out;
   }
@@ -185,29 +185,34 @@ export class StepTracker {
       attributes: { ...base(o), ...st.attributes },
     };
   }
-
-  private instanceStep(o: TurnObservation): FinishedStep {
-    const failed = o.status === RuntimeStatus.FAILED;
-    return {
-      kind: 'instance',
-      name: `workflow ${o.name}`,
-      traceId: o.trace.traceId,
-      spanId: o.trace.spanId,
-      ...(o.trace.parentSpanId !== undefined ? { parentSpanId: o.trace.parentSpanId } : {}),
-      parentRemote: o.trace.parentSpanId !== undefined,
-      sampled: o.trace.sampled,
-      startMs: o.startedAtMs,
-      endMs: o.turnTimeMs,
-      outcome: failed ? 'error' : 'ok',
-      ...(failed ? { errorMessage: `${o.failure?.code !== undefined ? `[${o.failure.code}] ` : ''}${o.failure?.message ?? 'failed'}` } : {}),
-      workflow: o.name,
-      instanceId: o.instanceId,
-      attributes: { ...base(o), 'swirl.instance.status': o.status },
-    };
-  }
 }
 
-function base(o: TurnObservation): Record<string, string> {
+/** What an instance span is made of: a turn in process or one of a remote worker. */
+type InstanceSpanSource = Pick<TurnObservation, 'name' | 'instanceId' | 'executionId' | 'trace' | 'status' | 'failure' | 'startedAtMs' | 'turnTimeMs'>;
+
+/** The instance's span, ended at the turn that ended its execution; `extra` attributes added. */
+export function instanceStep(o: InstanceSpanSource, extra: Record<string, string | boolean> = {}): FinishedStep {
+  const failed = o.status === RuntimeStatus.FAILED;
+  return {
+    kind: 'instance',
+    name: `workflow ${o.name}`,
+    traceId: o.trace.traceId,
+    spanId: o.trace.spanId,
+    ...(o.trace.parentSpanId !== undefined ? { parentSpanId: o.trace.parentSpanId } : {}),
+    parentRemote: o.trace.parentSpanId !== undefined,
+    sampled: o.trace.sampled,
+    startMs: o.startedAtMs,
+    endMs: o.turnTimeMs,
+    outcome: failed ? 'error' : 'ok',
+    ...(failed ? { errorMessage: `${o.failure?.code !== undefined ? `[${o.failure.code}] ` : ''}${o.failure?.message ?? 'failed'}` } : {}),
+    workflow: o.name,
+    instanceId: o.instanceId,
+    attributes: { ...base(o), 'swirl.instance.status': o.status, ...extra },
+  };
+}
+
+/** The attributes every span of an instance carries. */
+export function base(o: Pick<TurnObservation, 'name' | 'instanceId' | 'executionId'>): Record<string, string> {
   return { 'swirl.workflow.id': o.name, 'swirl.instance.id': o.instanceId, 'swirl.execution.id': o.executionId };
 }
 
