@@ -95,7 +95,7 @@ for (const kind of STORE_KINDS) {
       const id = await engine.client.start('order', 0);
       await engine.client.waitForStart(id, { timeoutMs: 60_000 });
       await engine.client.raiseEvent(id, 'x', 1);
-      await until(async () => (await engine.client.history(id)).some((e) => e.type === EventType.EventRaised), 3000, 'x=1 recorded');
+      await until(async () => (await engine.client.history(id)).some((e) => e.type === EventType.EventRaised), 30_000, 'x=1 recorded');
       armed = id;
       await engine.client.raiseEvent(id, 'go');
       const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
@@ -168,14 +168,14 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const hold = await engine.client.start('hold');
-      await until(() => gateRunning, 3000, 'gate running');
+      await until(() => gateRunning, 30_000, 'gate running');
       const id = await engine.client.start('cycle', 0);
       const atCycle = async (n: number) =>
         until(async () => {
           const h = await engine.client.history(id);
           const s = h.find((e) => e.type === EventType.ExecutionStarted);
           return s?.type === EventType.ExecutionStarted && s.input === String(n) && h.some((e) => e.type === EventType.TaskScheduled);
-        }, 3000, `cycle ${n}`);
+        }, 30_000, `cycle ${n}`);
       for (let n = 0; n < N; n++) {
         await atCycle(n);
         await engine.client.raiseEvent(id, 'next');
@@ -183,7 +183,7 @@ for (const kind of STORE_KINDS) {
       await atCycle(N);
       release();
       await engine.client.waitForCompletion(hold, { timeoutMs: 60_000 });
-      await until(() => sideRuns.includes(N), 3000, 'the current execution\'s activity');
+      await until(() => sideRuns.includes(N), 30_000, 'the current execution\'s activity');
       assert.deepEqual(sideRuns, [N], 'only the current execution\'s activity ran');
       // The activity has returned; its completion (which deletes the task) may still be committing.
       await until(async () => (await engine.store.pendingWork(id, Date.now())).tasks.length === 0, 30_000, 'the current execution\'s task completed');
@@ -241,9 +241,9 @@ for (const kind of STORE_KINDS) {
       const id = await engine.client.start('fire-and-forget', 0);
       // The instance completes while its slow fire-and-forget call is still running.
       assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
-      await until(() => runs.length === 3, 3000, 'the three detached calls to start');
+      await until(() => runs.length === 3, 30_000, 'the three detached calls to start');
       release();
-      await until(async () => (await leftovers(engine.store, id)).tasks === 0, 3000, 'the detached tasks to finish');
+      await until(async () => (await leftovers(engine.store, id)).tasks === 0, 30_000, 'the detached tasks to finish');
       assert.deepEqual([...runs].sort(), ['before-continue', 'last', 'slow']);
       assert.equal(aborted, 0, 'a detached call is not aborted when its instance ends');
       const scheduled = (await engine.client.history(id)).filter((e) => e.type === 'TaskScheduled');

@@ -39,7 +39,7 @@ for (const kind of STORE_KINDS) {
       await engine.start();
       const id = await engine.client.start('approval');
       await engine.client.raiseEvent(id, 'approval', { by: 'early' });
-      await until(async () => (await engine.client.history(id)).some((e) => e.type === 'TimerFired'), 5000, 'the timer');
+      await until(async () => (await engine.client.history(id)).some((e) => e.type === 'TimerFired'), 30_000, 'the timer');
       await engine.client.raiseEvent(id, 'Approval', { by: 'late' });
       const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.deepEqual(r.output, [{ by: 'early' }, { by: 'late' }]);
@@ -151,7 +151,7 @@ for (const kind of STORE_KINDS) {
       await engine.client.start('wait', undefined, { instanceId: 'busy' });
       const parent = await engine.client.start('parent');
       // Not failed for lack of a registration: it waits (a node that has 'ghost' may come).
-      await until(async () => ((await engine.client.get('child-ghost'))?.waitingFor ?? '').includes("no worker registered for 'ghost'"), 5000, 'the child waiting');
+      await until(async () => ((await engine.client.get('child-ghost'))?.waitingFor ?? '').includes("no worker registered for 'ghost'"), 30_000, 'the child waiting');
       assert.equal((await engine.client.get('child-ghost'))?.runtimeStatus, 'PENDING');
       engine.registerOrchestration('ghost', () => 'ghost ran');
       const r = await engine.client.waitForCompletion(parent, { timeoutMs: 60_000 });
@@ -195,7 +195,7 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('abandoning', undefined);
-      await until(async () => (await engine.client.history(id)).some((h) => h.type === 'TimerFired'), 5000, 'the timer');
+      await until(async () => (await engine.client.history(id)).some((h) => h.type === 'TimerFired'), 30_000, 'the timer');
       await engine.client.raiseEvent(id, 'x', 42);
       const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.deepEqual(r.output, { x: 42, staleDone: false });
@@ -236,7 +236,7 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('status');
-      await until(async () => (await engine.client.get(id))?.customStatus !== undefined, 5000, 'custom status');
+      await until(async () => (await engine.client.get(id))?.customStatus !== undefined, 30_000, 'custom status');
       assert.deepEqual((await engine.client.get(id))?.customStatus, { stage: 'waiting for go' });
       await engine.client.raiseEvent(id, 'go');
       const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
@@ -252,9 +252,9 @@ for (const kind of STORE_KINDS) {
       const id = await engine.client.start('pausable');
       await engine.client.waitForStart(id, { timeoutMs: 60_000 });
       await engine.client.suspend(id, 'maintenance');
-      await until(async () => (await engine.client.get(id))?.runtimeStatus === 'SUSPENDED', 5000, 'SUSPENDED');
+      await until(async () => (await engine.client.get(id))?.runtimeStatus === 'SUSPENDED', 30_000, 'SUSPENDED');
       await engine.client.raiseEvent(id, 'go', 42);
-      await until(async () => (await engine.client.history(id)).some((e) => e.type === 'EventRaised'), 5000, 'event recorded');
+      await until(async () => (await engine.client.history(id)).some((e) => e.type === 'EventRaised'), 30_000, 'event recorded');
       assert.equal((await engine.client.get(id))?.runtimeStatus, 'SUSPENDED');
       await engine.client.resume(id);
       const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });

@@ -24,7 +24,7 @@ for (const kind of STORE_KINDS) {
     it('terminates an instance and, recursively, its running children', async () => {
       const engine = await managed(kind);
       const id = await engine.client.start('tree', undefined, { instanceId: 'tree-1' });
-      await until(async () => (await engine.client.list({ parentInstanceId: id })).instances.filter((c) => c.runtimeStatus === 'RUNNING').length === 2, 5000, 'children running');
+      await until(async () => (await engine.client.list({ parentInstanceId: id })).instances.filter((c) => c.runtimeStatus === 'RUNNING').length === 2, 30_000, 'children running');
       await engine.client.terminate(id, { output: { reason: 'operator' } });
       const r = await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.runtimeStatus, 'TERMINATED');
@@ -53,17 +53,17 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('runs-long');
-      await until(() => started, 5000, 'activity started');
+      await until(() => started, 30_000, 'activity started');
       await engine.client.terminate(id);
       assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).runtimeStatus, 'TERMINATED');
-      await until(() => abortedWith !== '', 5000, 'abort');
+      await until(() => abortedWith !== '', 30_000, 'abort');
       assert.equal(abortedWith, `instance '${id}' has ended`);
     });
 
     it('terminates a non-recursive instance only', async () => {
       const engine = await managed(kind);
       const id = await engine.client.start('tree', undefined, { instanceId: 'tree-2' });
-      await until(async () => (await engine.client.list({ parentInstanceId: id, statuses: ['RUNNING'] })).instances.length === 2, 5000, 'children');
+      await until(async () => (await engine.client.list({ parentInstanceId: id, statuses: ['RUNNING'] })).instances.length === 2, 30_000, 'children');
       await engine.client.terminate(id, { recursive: false });
       await engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       await new Promise((r) => setTimeout(r, 60));
@@ -83,7 +83,7 @@ for (const kind of STORE_KINDS) {
       assert.match(err.message, /cannot purge instance '.+': it is (PENDING|RUNNING)/);
 
       const t = await engine.client.start('tree', undefined, { instanceId: 'tree-3' });
-      await until(async () => (await engine.client.list({ parentInstanceId: t, statuses: ['RUNNING'] })).instances.length === 2, 5000, 'children');
+      await until(async () => (await engine.client.list({ parentInstanceId: t, statuses: ['RUNNING'] })).instances.length === 2, 30_000, 'children');
       await engine.client.raiseEvent('tree-3:0001', 'go', 1);
       await engine.client.waitForCompletion('tree-3:0001', { timeoutMs: 60_000 });
       await engine.client.terminate(t, { recursive: false });

@@ -69,7 +69,7 @@ for (const kind of STORE_KINDS) {
       await engine.start();
       const id = await engine.client.start('fail-fast');
       // 'x' is raised only once the whenAll has failed and the code waits again.
-      await until(async () => (await engine.client.history(id)).some((e) => e.type === EventType.TaskFailed), 3000, 'whenAll failed');
+      await until(async () => (await engine.client.history(id)).some((e) => e.type === EventType.TaskFailed), 30_000, 'whenAll failed');
       await engine.client.raiseEvent(id, 'x', 7);
       const r = await engine.client.waitForCompletion(id, { timeoutMs: 3000 });
       assert.equal(r.output, 7);

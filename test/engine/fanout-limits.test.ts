@@ -73,7 +73,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(done.runtimeStatus, 'COMPLETED');
       const all = await everyInstance(engine);
       assert.equal(all.length, 11, 'the root and exactly 10 instances under it');
-      await until(async () => (await everyInstance(engine)).every((i) => i.runtimeStatus === 'COMPLETED'), 10_000, 'the tree to finish');
+      await until(async () => (await everyInstance(engine)).every((i) => i.runtimeStatus === 'COMPLETED'), 30_000, 'the tree to finish');
       // The children catch their refusals (whenAll fails with the first): the root's own two were created.
       assert.equal(done.output, 'done');
       const outputs = await Promise.all(all.map(async (i) => (await engine.client.get(i.instanceId))?.output));
@@ -102,9 +102,9 @@ for (const kind of STORE_KINDS) {
       });
       const id = await engine.client.start('grow', undefined, { instanceId: 'g' });
       await engine.start();
-      await until(async () => (await everyInstance(engine)).length >= 30, 15_000, 'the tree to grow');
+      await until(async () => (await everyInstance(engine)).length >= 30, 30_000, 'the tree to grow');
       await engine.client.terminate(id);
-      await until(async () => (await everyInstance(engine)).every((i) => i.runtimeStatus === 'TERMINATED'), 15_000, 'every instance terminated').catch(async (e: Error) => {
+      await until(async () => (await everyInstance(engine)).every((i) => i.runtimeStatus === 'TERMINATED'), 30_000, 'every instance terminated').catch(async (e: Error) => {
         const bad = (await everyInstance(engine)).filter((i) => i.runtimeStatus !== 'TERMINATED');
         throw new Error(`${e.message}: ${JSON.stringify(bad)} ${JSON.stringify(await Promise.all(bad.slice(0, 1).map(async (i) => (await engine.client.get(i.instanceId))?.failure)))}`);
       });

@@ -52,7 +52,7 @@ for (const kind of STORE_KINDS) {
       });
       await engine.start();
       const id = await engine.client.start('waiting');
-      await until(async () => (await engine.client.history(id)).some((e) => e.type === EventType.SubOrchestrationInstanceCreated), 5000, 'the first turn');
+      await until(async () => (await engine.client.history(id)).some((e) => e.type === EventType.SubOrchestrationInstanceCreated), 30_000, 'the first turn');
       const { waits } = await engine.client.inspect(id);
       const started = (await engine.client.history(id)).find((e) => e.type === EventType.OrchestratorStarted)!.timestamp;
       assert.deepStrictEqual(

@@ -58,7 +58,7 @@ for (const kind of STORE_KINDS) {
       };
       const a = await engineOn(store, setup);
       const id = await a.client.start('steps', 0);
-      await until(async () => (await a.client.history(id)).filter((e) => e.type === 'TaskCompleted').length === 5, 5000, '5 steps');
+      await until(async () => (await a.client.history(id)).filter((e) => e.type === 'TaskCompleted').length === 5, 30_000, '5 steps');
       assert.equal(a.stats().cachedInstances, 0, 'an instance waiting only for an event is evicted');
       await a.stop();
       const b = await engineOn(store, setup);
@@ -78,7 +78,7 @@ for (const kind of STORE_KINDS) {
         e.registerOrchestration('steps', stepsThenEvent);
       });
       const id = await a.client.start('steps', 0);
-      await until(async () => (await a.client.history(id)).filter((e) => e.type === 'TaskCompleted').length === 5, 5000, '5 steps');
+      await until(async () => (await a.client.history(id)).filter((e) => e.type === 'TaskCompleted').length === 5, 30_000, '5 steps');
       await a.stop();
       const b = await engineOn(store, (e) => {
         e.registerActivity('dec', (x: number) => x - 1);
@@ -139,7 +139,7 @@ for (const kind of STORE_KINDS) {
       setup(e);
       await e.start();
       const id = await e.client.start('one', undefined, { instanceId: 'redeliver-1' });
-      await until(async () => (await e.client.history(id)).some((h) => h.type === 'TaskScheduled'), 5000, 'the activity task');
+      await until(async () => (await e.client.history(id)).some((h) => h.type === 'TaskScheduled'), 30_000, 'the activity task');
       const stolen = await store.claimActivities({ leaseId: 'dead-worker', now: Date.now(), leaseMs: 200, limit: 1 });
       assert.equal(stolen.length, 1);
       gate = false;
@@ -223,7 +223,7 @@ for (const kind of STORE_KINDS) {
       };
       const a = await engineOn(store, (e) => setup(e, true), { shutdownTimeoutMs: 50 });
       const id = await a.client.start('one');
-      await until(() => runs.length === 1, 5000, 'activity running');
+      await until(() => runs.length === 1, 30_000, 'activity running');
       await a.stop();
       assert.equal(aborted, 1);
       const b = await engineOn(store, (e) => setup(e, false));

@@ -27,8 +27,8 @@ for (const kind of STORE_KINDS) {
       const parent = await engine.client.start('parent', undefined, { instanceId: 'p' });
       await engine.client.suspend(parent);
       await engine.start();
-      await until(async () => (await engine.client.get(parent))?.runtimeStatus === 'SUSPENDED', 3000, 'parent suspended');
-      await until(async () => (await engine.client.history(parent)).some((e) => e.type === EventType.SubOrchestrationInstanceFailed), 3000, 'refusal recorded (held back)');
+      await until(async () => (await engine.client.get(parent))?.runtimeStatus === 'SUSPENDED', 30_000, 'parent suspended');
+      await until(async () => (await engine.client.history(parent)).some((e) => e.type === EventType.SubOrchestrationInstanceFailed), 30_000, 'refusal recorded (held back)');
       await engine.client.terminate(parent);
       assert.equal((await engine.client.waitForCompletion(parent, { timeoutMs: 60_000 })).runtimeStatus, 'TERMINATED');
       await engine.client.raiseEvent('taken', 'go', 'mine');
@@ -47,7 +47,7 @@ for (const kind of STORE_KINDS) {
       });
       const parent = await engine.client.start('parent', undefined, { instanceId: 'p2' });
       await engine.start();
-      await until(async () => (await engine.client.get('real-child'))?.runtimeStatus === 'RUNNING', 3000, 'child running');
+      await until(async () => (await engine.client.get('real-child'))?.runtimeStatus === 'RUNNING', 30_000, 'child running');
       await engine.client.terminate(parent);
       assert.equal((await engine.client.waitForCompletion('real-child', { timeoutMs: 60_000 })).runtimeStatus, 'TERMINATED');
     });
@@ -63,7 +63,7 @@ for (const kind of STORE_KINDS) {
       await engine.client.start('waiter', undefined, { instanceId: 'stranger' });
       const parent = await engine.client.start('parent', undefined, { instanceId: 'p3' });
       await engine.start();
-      await until(async () => (await engine.client.get('kid'))?.runtimeStatus === 'RUNNING', 3000, 'child running');
+      await until(async () => (await engine.client.get('kid'))?.runtimeStatus === 'RUNNING', 30_000, 'child running');
       const p = (await engine.client.get(parent))!;
       const asParent = { instanceId: parent, executionId: p.executionId };
       const refused = await engine.client.terminate('stranger', { asParent }).then(

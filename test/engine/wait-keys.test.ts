@@ -26,14 +26,14 @@ for (const kind of STORE_KINDS) {
       const store = engine.store;
       const a = await engine.client.start('order', { order: 'A' }, { instanceId: 'order-a' });
       const b = await engine.client.start('order', { order: 'B' }, { instanceId: 'order-b' });
-      await until(async () => (await store.findWaitingInstances('pay/A')).length === 1 && (await store.findWaitingInstances('pay/B')).length === 1, 3000, 'pay keys');
+      await until(async () => (await store.findWaitingInstances('pay/A')).length === 1 && (await store.findWaitingInstances('pay/B')).length === 1, 30_000, 'pay keys');
       assert.deepEqual(await store.findWaitingInstances('pay/A'), [a]);
       assert.deepEqual(await store.findWaitingInstances('pay/B'), [b]);
       await engine.client.raiseEvent(a, 'pay', 'paid-A');
-      await until(async () => (await store.findWaitingInstances('pay/A')).length === 0, 3000, 'pay/A removed');
+      await until(async () => (await store.findWaitingInstances('pay/A')).length === 0, 30_000, 'pay/A removed');
       // 'ship' was waited on and lost to the timer: its key went with it.
-      await until(async () => (await engine.client.history(a)).some((e) => e.type === 'TimerFired'), 3000, 'timer fired');
-      await until(async () => (await store.findWaitingInstances('ship/A')).length === 0, 3000, 'ship/A removed');
+      await until(async () => (await engine.client.history(a)).some((e) => e.type === 'TimerFired'), 30_000, 'timer fired');
+      await until(async () => (await store.findWaitingInstances('ship/A')).length === 0, 30_000, 'ship/A removed');
       assert.deepEqual(await store.findWaitingInstances('pay/B'), [b], 'the other instance still waits');
       await engine.client.raiseEvent(a, 'done', null);
       assert.equal((await engine.client.waitForCompletion(a, { timeoutMs: 60_000 })).output, 'paid-A');

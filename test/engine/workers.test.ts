@@ -80,7 +80,7 @@ for (const kind of STORE_KINDS) {
         }),
       );
       const id = await a.client.start('wf');
-      await until(async () => ((await a.client.get(id))?.waitingFor ?? '').includes("no worker registered for 'remote'"), 10_000, 'waitingFor on engine a');
+      await until(async () => ((await a.client.get(id))?.waitingFor ?? '').includes("no worker registered for 'remote'"), 30_000, 'waitingFor on engine a');
       await sleep(200);
       const mid = await a.client.get(id);
       assert.equal(mid?.runtimeStatus, 'RUNNING');
@@ -114,7 +114,7 @@ for (const kind of STORE_KINDS) {
       a.registerOrchestration('late', function* (ctx) {
         return yield ctx.callActivity('lateAct');
       });
-      await until(async () => ((await a.client.get(id))?.waitingFor ?? '').includes("'lateAct'"), 10_000, 'the activity waiting');
+      await until(async () => ((await a.client.get(id))?.waitingFor ?? '').includes("'lateAct'"), 30_000, 'the activity waiting');
       a.registerActivity('lateAct', () => 'late done');
       const done = await a.client.waitForCompletion(id, { timeoutMs: 10_000 });
       assert.equal(done.output, 'late done');
@@ -225,7 +225,7 @@ for (const kind of STORE_KINDS) {
       await engine.client.raiseEvent(id, 'a', 1);
       // 'b' arrives while the slow turn of 'a' runs: the instance has a visible message when the
       // turn's lease expires, so this node's claim loop takes it again.
-      await until(() => slowLoads > 0, 5000, "the turn of 'a' replaying");
+      await until(() => slowLoads > 0, 30_000, "the turn of 'a' replaying");
       await sleep(LEASE / 4);
       await engine.client.raiseEvent(id, 'b', 2);
       const done = await engine.client.waitForCompletion(id, { timeoutMs: 20_000 });
@@ -263,9 +263,9 @@ for (const kind of STORE_KINDS) {
       );
       const id = await engine.client.start('one');
       try {
-        await until(() => runs === 1, 10_000, 'the activity running');
+        await until(() => runs === 1, 30_000, 'the activity running');
         clock.advance(5000); // past the lease: the claim loop wakes and finds the task claimable
-        await until(() => logger.events.includes(LogEvent.activityLeaseAdopted) || runs > 1, 10_000, 'the task claimed again');
+        await until(() => logger.events.includes(LogEvent.activityLeaseAdopted) || runs > 1, 30_000, 'the task claimed again');
         await sleep(100);
         assert.equal(runs, 1);
       } finally {
@@ -349,8 +349,8 @@ for (const kind of STORE_KINDS) {
       const id = await a.client.start('one');
       let b: Engine | undefined;
       try {
-        await until(() => logger.events.includes(LogEvent.activityLeaseAdopted), 10_000, 'the task claimed again here');
-        await until(() => renewals.some((r) => !r.ok), 10_000, 'the late renewal refused');
+        await until(() => logger.events.includes(LogEvent.activityLeaseAdopted), 30_000, 'the task claimed again here');
+        await until(() => renewals.some((r) => !r.ok), 30_000, 'the late renewal refused');
         // A second node now competes for the task: it must find it leased for as long as it runs.
         b = await engineOn(store, setup, { leaseMs: LEASE });
         await sleep(LEASE * 4);
@@ -511,7 +511,7 @@ for (const kind of STORE_KINDS) {
         { shutdownTimeoutMs: 50, logger, leaseMs: 60_000 },
       );
       const id = await a.client.start('one');
-      await until(() => started === 1, 10_000, 'the activity running');
+      await until(() => started === 1, 30_000, 'the activity running');
       const stopped = await Promise.race([a.stop().then(() => 'stopped'), sleep(8000).then(() => 'hung')]);
       assert.equal(stopped, 'stopped');
       assert.ok(logger.events.includes(LogEvent.activityAbandoned));
@@ -554,7 +554,7 @@ describe('activity availability (remote activities: only while a capable worker 
       );
     });
     const id = await engine.client.start('wf');
-    await until(async () => (await engine.queuedWork()).some((q) => q.kind === 'activity' && q.name === 'app'), 10_000, 'the task queued');
+    await until(async () => (await engine.queuedWork()).some((q) => q.kind === 'activity' && q.name === 'app'), 30_000, 'the task queued');
     await sleep(200);
     assert.deepEqual(runs, [], 'not claimed while unavailable');
     assert.deepEqual(
