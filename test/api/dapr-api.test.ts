@@ -39,7 +39,7 @@ describe('Dapr workflow API: start', () => {
       const res = await call('POST', `/${v}/workflows/dapr/echo/start?instanceID=${id}`, '{"n":1}');
       assert.equal(res.status, 202);
       assert.deepEqual(await res.json(), { instanceID: id });
-      await host.engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       const got = await call('GET', `/${v}/workflows/dapr/${id}`);
       assert.equal(got.status, 200);
       const body = (await got.json()) as Record<string, any>;
@@ -89,7 +89,7 @@ describe('Dapr workflow API: instance operations', () => {
     const res = await call('POST', '/v1.0-beta1/workflows/dapr/raise-1/raiseEvent/go', '{"ok":true}');
     assert.equal(res.status, 202);
     assert.deepEqual(await res.json(), {});
-    const done = await host.engine.client.waitForCompletion('raise-1', { timeoutMs: 5000 });
+    const done = await host.engine.client.waitForCompletion('raise-1', { timeoutMs: 60_000 });
     assert.deepEqual(done.output, { ok: true });
   });
 
@@ -118,7 +118,7 @@ describe('Dapr workflow API: instance operations', () => {
     await call('POST', '/v1.0/workflows/dapr/waiter/start?instanceID=purge-1');
     await expectError(await call('POST', '/v1.0/workflows/dapr/purge-1/purge'), 500, 'ERR_PURGE_WORKFLOW', /only COMPLETED, FAILED or TERMINATED/);
     assert.equal((await call('POST', '/v1.0/workflows/dapr/purge-1/terminate')).status, 202);
-    await host.engine.client.waitForCompletion('purge-1', { timeoutMs: 5000 });
+    await host.engine.client.waitForCompletion('purge-1', { timeoutMs: 60_000 });
     assert.equal((await call('POST', '/v1.0/workflows/dapr/purge-1/purge')).status, 202);
     await expectError(await call('GET', '/v1.0/workflows/dapr/purge-1'), 404, 'ERR_INSTANCE_ID_NOT_FOUND');
   });

@@ -48,14 +48,14 @@ describe('@dapr/dapr DaprClient.workflow against swirl serve', () => {
   test('start, get with custom status, raise event, completed output', async () => {
     const id = await client.workflow.start('approval', { item: 'laptop' }, 'approval-1');
     assert.equal(id, 'approval-1');
-    await host.engine.client.waitForStart(id, { timeoutMs: 5000 });
+    await host.engine.client.waitForStart(id, { timeoutMs: 60_000 });
     let state = await client.workflow.get(id);
     assert.equal(state.instanceID, 'approval-1');
     assert.equal(state.workflowName, 'approval');
     assert.ok(state.createdAt instanceof Date && !Number.isNaN(state.createdAt.getTime()));
     assert.deepEqual(JSON.parse(state.properties['dapr.workflow.input']!), { item: 'laptop' });
     await client.workflow.raise(id, 'approve', { by: 'ada' });
-    await host.engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+    await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     state = await client.workflow.get(id);
     assert.equal(state.runtimeStatus, 'COMPLETED');
     assert.deepEqual(JSON.parse(state.properties['dapr.workflow.output']!), { item: 'laptop', approvedBy: 'ada' });
@@ -64,7 +64,7 @@ describe('@dapr/dapr DaprClient.workflow against swirl serve', () => {
 
   test('a failed workflow reports failure fields and no output', async () => {
     const id = await client.workflow.start('failing', { reason: 'no stock' });
-    await host.engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+    await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     const state = await client.workflow.get(id);
     assert.equal(state.runtimeStatus, 'FAILED');
     assert.equal(state.properties['dapr.workflow.failure.error_type'], 'TypeError');
@@ -74,7 +74,7 @@ describe('@dapr/dapr DaprClient.workflow against swirl serve', () => {
 
   test('pause, resume, terminate, purge', async () => {
     const id = await client.workflow.start('approval', { item: 'desk' });
-    await host.engine.client.waitForStart(id, { timeoutMs: 5000 });
+    await host.engine.client.waitForStart(id, { timeoutMs: 60_000 });
     await client.workflow.pause(id);
     await waitStatus(id, 'SUSPENDED');
     await client.workflow.resume(id);
@@ -88,8 +88,8 @@ describe('@dapr/dapr DaprClient.workflow against swirl serve', () => {
   test('strings and numbers travel as text/plain and arrive as JSON values', async () => {
     const a = await client.workflow.start('echo', 'hello');
     const b = await client.workflow.start('echo', 42);
-    assert.equal((await host.engine.client.waitForCompletion(a, { timeoutMs: 5000 })).output, 'hello');
-    assert.equal((await host.engine.client.waitForCompletion(b, { timeoutMs: 5000 })).output, 42);
+    assert.equal((await host.engine.client.waitForCompletion(a, { timeoutMs: 60_000 })).output, 'hello');
+    assert.equal((await host.engine.client.waitForCompletion(b, { timeoutMs: 60_000 })).output, 42);
   });
 
   test('errors surface through the SDK: unknown instance', async () => {

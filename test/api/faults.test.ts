@@ -82,7 +82,7 @@ describe('unserved work in /metrics and in the instance API', () => {
     assert.equal(inst.runtimeStatus, 'PENDING');
     assert.match(inst.waitingFor ?? '', /no worker registered for 'elsewhere'/);
     await other.start();
-    assert.equal((await other.client.waitForCompletion(id, { timeoutMs: 10_000 })).output, 'done elsewhere');
+    assert.equal((await other.client.waitForCompletion(id, { timeoutMs: 60_000 })).output, 'done elsewhere');
     await other.stop();
   });
 });

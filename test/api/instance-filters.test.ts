@@ -28,7 +28,7 @@ before(async () => {
     const id = `${i < 8 ? 'batch-a' : 'batch-b'}-${String(i).padStart(2, '0')}`;
     const res = await app.fetch(new Request('http://swirl.test/v1.0/workflows/dapr/greet/start?instanceID=' + id, { method: 'POST', body: '{}' }));
     assert.equal(res.status, 202, await res.text());
-    await host.engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+    await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 2));
   }
   // An early event for a patient not admitted yet: held in a mailbox instance (swirl.mailbox:…).
@@ -85,7 +85,7 @@ describe('GET /api/v1/workflows/{id}/counts', () => {
     const term = await app.fetch(new Request('http://swirl.test/v1.0/workflows/dapr/patient/start?instanceID=adm-1', { method: 'POST', body: '{}' }));
     assert.equal(term.status, 202);
     await app.fetch(new Request('http://swirl.test/v1.0/workflows/dapr/adm-1/terminate', { method: 'POST' }));
-    await host.engine.client.waitForCompletion('adm-1', { timeoutMs: 5000 });
+    await host.engine.client.waitForCompletion('adm-1', { timeoutMs: 60_000 });
     const greet = await jsonOf(await get('/api/v1/workflows/greet/counts'));
     assert.deepEqual(greet, { workflowName: 'greet', counts: { PENDING: 0, RUNNING: 0, SUSPENDED: 0, COMPLETED: 12, FAILED: 0, TERMINATED: 0, CONTINUED_AS_NEW: 0 }, total: 12 });
     const b = await jsonOf(await get('/api/v1/workflows/greet/counts?idPrefix=batch-b'));

@@ -31,7 +31,7 @@ const get = (path: string, target: App = app) => call(target, 'GET', path);
 async function startWaiter(id: string, target: App = app, headers: Record<string, string> = {}): Promise<void> {
   const res = await call(target, 'POST', `/v1.0/workflows/dapr/waiter/start?instanceID=${id}`, '{}', headers);
   assert.equal(res.status, 202);
-  await host.engine.client.waitForStart(id, { timeoutMs: 30_000 });
+  await host.engine.client.waitForStart(id, { timeoutMs: 60_000 });
 }
 
 const release = (id: string, target: App = app, headers: Record<string, string> = {}) => call(target, 'POST', `/v1.0/workflows/dapr/${id}/raiseEvent/go`, '"done"', headers);

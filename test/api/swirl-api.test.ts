@@ -51,6 +51,17 @@ const req = (method: string, path: string, body?: string, headers: Record<string
   app.fetch(new Request(`http://swirl.test${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
 const jsonOf = async (res: Response) => (await res.json()) as any;
 
+/** Polls GET /api/v1/instances/{id} until its current state waits for an event (30 s at most). */
+async function untilWaitingForEvent(id: string): Promise<void> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) {
+    const res = await req('GET', `/api/v1/instances/${id}`);
+    if (res.status !== 200) continue;
+    const body = (await res.json()) as { currentStates?: { waitingFor?: { kind?: string } }[] };
+    if (body.currentStates?.some((s) => s.waitingFor?.kind === 'event')) return;
+  }
+  throw new Error(`instance ${id} did not start waiting for an event within 30 s`);
+}
+
 before(async () => {
   host = await createHost({ store: 'memory', engine: { pollIntervalMs: 20 } });
   await host.start();
@@ -116,7 +127,7 @@ describe('instances', () => {
       const res = await req('POST', `/v1.0/workflows/dapr/greet/start?instanceID=greet-${i}`, JSON.stringify({ name: `n${i}` }), { 'content-type': 'application/json' });
       assert.equal(res.status, 202);
     }
-    for (let i = 0; i < 5; i++) await host.engine.client.waitForCompletion(`greet-${i}`, { timeoutMs: 5000 });
+    for (let i = 0; i < 5; i++) await host.engine.client.waitForCompletion(`greet-${i}`, { timeoutMs: 60_000 });
     const seen: string[] = [];
     let token: string | undefined;
     do {
@@ -163,7 +174,7 @@ describe('instances', () => {
 
   test('bulk purge: an unknown filter key or an empty filter is a 400 and deletes nothing; "all": true purges every finished instance', async () => {
     await req('POST', '/v1.0/workflows/dapr/greet/start?instanceID=purge-guard', '{"name":"g"}');
-    await host.engine.client.waitForCompletion('purge-guard', { timeoutMs: 5000 });
+    await host.engine.client.waitForCompletion('purge-guard', { timeoutMs: 60_000 });
     const typo = await req('POST', '/api/v1/instances/purge', JSON.stringify({ worklfow: 'greet' }));
     assert.equal(typo.status, 400);
     assert.deepEqual(await typo.json(), { errorCode: 'ERR_BAD_REQUEST', message: "unknown purge filter key 'worklfow' (allowed: workflow, status, createdFrom, createdTo, recursive, all)" });
@@ -205,7 +216,7 @@ describe('CloudEvents ingress', () => {
     });
     assert.equal(vitals.status, 202);
     assert.deepEqual((await jsonOf(vitals)).events[0].delivered, [id]);
-    const done = await host.engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+    const done = await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     assert.equal(done.runtimeStatus, 'COMPLETED');
     assert.deepEqual(done.output, { admission: { bed: 12 }, vitals: { pulse: 71 } });
   });
@@ -217,13 +228,16 @@ describe('CloudEvents ingress', () => {
     assert.deepEqual(early.events[0].kept, [id]);
     const admitted = { specversion: '1.0', id: 'adm-8', source: '/ward', type: 'hospital.admitted', patientid: 'p-8', data: { admission: { bed: 3 } } };
     await req('POST', '/api/v1/events', JSON.stringify(admitted), { 'content-type': 'application/cloudevents+json' });
-    const done = await host.engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+    const done = await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     assert.deepEqual(done.output, { admission: { bed: 3 }, vitals: { pulse: 90 } });
   });
 
   test('batch: events correlate with API-started instances by input field', async () => {
     await req('POST', '/v1.0/workflows/dapr/await-payment/start?instanceID=order-a', '{"orderid":"A"}');
     await req('POST', '/v1.0/workflows/dapr/await-payment/start?instanceID=order-b', '{"orderid":"B"}');
+    // An API-started instance is found by its wait's correlation key once its first turn has
+    // registered the wait (an event before that is not delivered to it).
+    for (const id of ['order-a', 'order-b']) await untilWaitingForEvent(id);
     const batch = [
       { specversion: '1.0', id: 'pay-b', source: '/psp', type: 'shop.paid', orderid: 'B', data: { payment: { amount: 20 } } },
       { specversion: '1.0', id: 'pay-a', source: '/psp', type: 'shop.paid', orderid: 'A', data: { payment: { amount: 10 } } },
@@ -231,8 +245,8 @@ describe('CloudEvents ingress', () => {
     const res = await req('POST', '/api/v1/events', JSON.stringify(batch), { 'content-type': 'application/cloudevents-batch+json' });
     assert.equal(res.status, 202);
     assert.deepEqual((await jsonOf(res)).events.map((e: { delivered: string[] }) => e.delivered), [['order-b'], ['order-a']]);
-    assert.deepEqual((await host.engine.client.waitForCompletion('order-a', { timeoutMs: 5000 })).output, { orderid: 'A', payment: { amount: 10 } });
-    assert.deepEqual((await host.engine.client.waitForCompletion('order-b', { timeoutMs: 5000 })).output, { orderid: 'B', payment: { amount: 20 } });
+    assert.deepEqual((await host.engine.client.waitForCompletion('order-a', { timeoutMs: 60_000 })).output, { orderid: 'A', payment: { amount: 10 } });
+    assert.deepEqual((await host.engine.client.waitForCompletion('order-b', { timeoutMs: 60_000 })).output, { orderid: 'B', payment: { amount: 20 } });
   });
 
   test('invalid CloudEvents are 400s that say what is wrong, and change nothing', async () => {
@@ -259,7 +273,7 @@ describe('metrics', () => {
       return yield ctx.callActivity('probe', 1);
     });
     const id = await host.engine.client.start('probing');
-    assert.equal((await host.engine.client.waitForCompletion(id, { timeoutMs: 5000 })).output, 2);
+    assert.equal((await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).output, 2);
     const res = await req('GET', '/metrics');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type')!, /^text\/plain; version=0.0.4/);

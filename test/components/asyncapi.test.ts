@@ -206,7 +206,7 @@ describe('asyncapi functions', { skip }, () => {
   test('publish through Redis streams: the channel parameter comes from the arguments, the rest is the message', async () => {
     const h = await host();
     const id = await h.engine.client.start('light', { lumens: 340 });
-    assert.equal((await h.engine.client.waitForCompletion(id, { timeoutMs: 30_000 })).runtimeStatus, 'COMPLETED');
+    assert.equal((await h.engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
     const r = new Redis(redis.url);
     const entries = (await r.xrange(`light.${run}.s7`, '-', '+')) as Array<[string, string[]]>;
     r.disconnect();
@@ -223,7 +223,7 @@ describe('asyncapi functions', { skip }, () => {
     await sub.subscribeAsync(`alarms/${run}`, { qos: 1 });
     const got = new Promise<Record<string, unknown>>((r) => sub.on('message', (_t, p) => r(JSON.parse(p.toString()) as Record<string, unknown>)));
     const id = await h.engine.client.start('alarm', {});
-    assert.equal((await h.engine.client.waitForCompletion(id, { timeoutMs: 30_000 })).runtimeStatus, 'COMPLETED');
+    assert.equal((await h.engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
     const event = await got;
     await sub.endAsync();
     assert.equal(event.type, 'Alarm');
@@ -239,7 +239,7 @@ describe('asyncapi functions', { skip }, () => {
       await sub.subscribeAsync(`alarms/${run}`, { qos: 1 });
       const got = new Promise<Record<string, unknown>>((r) => sub.on('message', (_t, p) => r(JSON.parse(p.toString()) as Record<string, unknown>)));
       const id = await h.engine.client.start('remote', {});
-      assert.equal((await h.engine.client.waitForCompletion(id, { timeoutMs: 30_000 })).runtimeStatus, 'COMPLETED');
+      assert.equal((await h.engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
       const event = await got;
       assert.equal(event.type, 'Alarm');
       assert.deepEqual(event.data, { level: 4 });
@@ -255,7 +255,7 @@ describe('asyncapi functions', { skip }, () => {
     // The activity has subscribed once its queue (<consumerID>-<topic>) has a consumer.
     await until('the subscribe activity consumes', () => consumed(`${run}-jobs-${run}`));
     await h.components!.publish({ pubsub: 'jobs', topic: `jobs-${run}`, event: { specversion: '1.0', id: 'j1', source: '/test', type: 'Job', data: { job: 'weld' } } });
-    const done = await h.engine.client.waitForCompletion(id, { timeoutMs: 30_000 });
+    const done = await h.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     assert.equal(done.runtimeStatus, 'COMPLETED');
     assert.deepEqual(done.output, { job: 'weld' });
   });
@@ -263,7 +263,7 @@ describe('asyncapi functions', { skip }, () => {
   test('a subscribe with nothing to receive fails with the action timeout', async () => {
     const h = await host();
     const id = await h.engine.client.start('impatient', {});
-    const done = await h.engine.client.waitForCompletion(id, { timeoutMs: 30_000 });
+    const done = await h.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     assert.equal(done.runtimeStatus, 'FAILED');
     assert.equal(done.failure?.code, 'timeout', JSON.stringify(done.failure));
     assert.match(JSON.stringify(done.failure ?? done), /actionExecTimeout of action .* expired|within 1000 ms/);
@@ -280,7 +280,7 @@ describe('asyncapi functions', { skip }, () => {
       await ch.bindQueue(queue, `jobs-out-${run}`, '');
       const got = new Promise<Record<string, unknown>>((r) => void ch.consume(queue, (m) => m && r(JSON.parse(m.content.toString()) as Record<string, unknown>), { noAck: true }));
       const id = await h.engine.client.start('postjob', { job: 'sand' });
-      assert.equal((await h.engine.client.waitForCompletion(id, { timeoutMs: 30_000 })).runtimeStatus, 'COMPLETED');
+      assert.equal((await h.engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
       const event = await got;
       assert.equal(event.type, 'Job');
       assert.equal(event.source, '/swirl/postjob');
@@ -301,7 +301,7 @@ describe('asyncapi functions', { skip }, () => {
       })();
       await nc.flush();
       const id = await h.engine.client.start('postorder', {});
-      assert.equal((await h.engine.client.waitForCompletion(id, { timeoutMs: 30_000 })).runtimeStatus, 'COMPLETED');
+      assert.equal((await h.engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
       const event = await got;
       assert.equal(event?.type, 'Order');
       assert.deepEqual(event?.data, { order: 31 });
@@ -318,7 +318,7 @@ describe('asyncapi functions', { skip }, () => {
     const r = new Redis(redis.url);
     try {
       await r.xadd(`readings.in.${run}`, '*', 'data', JSON.stringify({ specversion: '1.0', id: 'rd-1', source: '/test', type: 'Reading', data: { lux: 12 } }));
-      const done = await h.engine.client.waitForCompletion(id, { timeoutMs: 30_000 });
+      const done = await h.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(done.runtimeStatus, 'COMPLETED', JSON.stringify(done.failure));
       assert.deepEqual(done.output, { lux: 12 });
       // Acknowledged once recorded: nothing pending in the group.
@@ -401,7 +401,7 @@ describe('asyncapi functions', { skip }, () => {
         const failure = (await h.engine.client.history(id)).find((e) => e.type === 'TaskFailed') as { failure?: { code?: string } } | undefined;
         assert.equal(failure?.failure?.code, 'COMPONENT_UNAVAILABLE');
         open = true;
-        const done = await h.engine.client.waitForCompletion(id, { timeoutMs: 30_000 });
+        const done = await h.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
         assert.equal(done.runtimeStatus, 'COMPLETED', JSON.stringify(done.failure));
         assert.deepEqual((await got).data, { job: 'glue' });
       } finally {
@@ -418,17 +418,17 @@ describe('asyncapi functions', { skip }, () => {
   test('failures: a channel no component speaks is ASYNCAPI_NO_COMPONENT (nonRetryable), a component outside its scopes ERR_PUBSUB_NOT_FOUND, a missing channel parameter ASYNCAPI_PARAMETER', async () => {
     const h = await host();
     const nowhereId = await h.engine.client.start('nowhere', {});
-    const nowhere = await h.engine.client.waitForCompletion(nowhereId, { timeoutMs: 30_000 });
+    const nowhere = await h.engine.client.waitForCompletion(nowhereId, { timeoutMs: 60_000 });
     assert.equal(nowhere.runtimeStatus, 'FAILED');
     assert.equal(nowhere.failure?.code, 'ASYNCAPI_NO_COMPONENT');
     const attempt = (await h.engine.client.history(nowhereId)).find((e) => e.type === 'TaskFailed') as { failure?: { nonRetryable?: boolean } } | undefined;
     assert.equal(attempt?.failure?.nonRetryable, true);
     assert.match(nowhere.failure!.message, /server 'nowhere' \(kafka\): no Swirl pub\/sub type speaks this protocol/);
-    const scoped = await h.engine.client.waitForCompletion(await h.engine.client.start('privpub', {}), { timeoutMs: 30_000 });
+    const scoped = await h.engine.client.waitForCompletion(await h.engine.client.start('privpub', {}), { timeoutMs: 60_000 });
     assert.equal(scoped.runtimeStatus, 'FAILED');
     assert.equal(scoped.failure?.code, 'ERR_PUBSUB_NOT_FOUND');
     assert.match(scoped.failure!.message, /pub\/sub component 'private' is not in scope for workflow 'privpub' \(its scopes: billing; add 'privpub' to use it\)/);
-    const noparam = await h.engine.client.waitForCompletion(await h.engine.client.start('noparam', {}), { timeoutMs: 30_000 });
+    const noparam = await h.engine.client.waitForCompletion(await h.engine.client.start('noparam', {}), { timeoutMs: 60_000 });
     assert.equal(noparam.runtimeStatus, 'FAILED');
     assert.equal(noparam.failure?.code, 'ASYNCAPI_PARAMETER');
     assert.match(noparam.failure!.message, /sensor/);
@@ -453,7 +453,7 @@ describe('asyncapi functions', { skip }, () => {
     await publisher.components!.publish({ pubsub: 'stream', topic: `orders.${run}`, event: { specversion: '1.0', id: 'o1', source: '/test', type: 'Order', data: { order: 12 } } });
     await publisher.stop();
     const second = await host(`sqlite:${file}`);
-    const done = await second.engine.client.waitForCompletion(id, { timeoutMs: 20_000 });
+    const done = await second.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     assert.equal(done.runtimeStatus, 'COMPLETED');
     assert.deepEqual(done.output, { order: 12 });
   });

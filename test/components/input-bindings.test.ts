@@ -166,14 +166,14 @@ states:
     const send = (orderid: string, body: unknown) =>
       new Promise<void>((res, rej) => ch.sendToQueue(queue, Buffer.from(JSON.stringify(body)), { persistent: true, messageId: `ship-${orderid}`, headers: { orderid } }, (e) => (e ? rej(e) : res())));
     await send('B', { carrier: 'ups' });
-    const b = await client.waitForCompletion('ship-b', { timeoutMs: 30_000 });
+    const b = await client.waitForCompletion('ship-b', { timeoutMs: 60_000 });
     assert.equal(b.runtimeStatus, 'COMPLETED');
     assert.deepEqual(b.output, { orderId: 'B', stage: 'packed', shipment: { carrier: 'ups' } });
     // A's wait was not touched by B's message: it is still waiting, nothing raised on it.
     assert.equal((await client.get('ship-a'))?.runtimeStatus, 'RUNNING');
     assert.equal((await client.history('ship-a')).filter((e) => e.type === 'EventRaised').length, 0);
     await send('A', { carrier: 'dhl' });
-    const a = await client.waitForCompletion('ship-a', { timeoutMs: 30_000 });
+    const a = await client.waitForCompletion('ship-a', { timeoutMs: 60_000 });
     assert.deepEqual(a.output, { orderId: 'A', stage: 'packed', shipment: { carrier: 'dhl' } });
     assert.equal((await ch.checkQueue(queue)).messageCount, 0, 'both messages were acknowledged');
     await ch.close();
@@ -275,7 +275,7 @@ errors:
       const http = (scopes: string) => componentYaml('out', 'bindings.http', { url }, `scopes: ${scopes}\n`);
       const refused = await hostWith({ 'out.yaml': http('[someone-else]') }, { 'caller.yaml': caller });
       const id = await refused.engine.client.start('caller', {});
-      const done = await refused.engine.client.waitForCompletion(id, { timeoutMs: 30_000 });
+      const done = await refused.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(done?.runtimeStatus, 'COMPLETED', 'onErrors caught the scope error');
       const failed = JSON.stringify((await refused.engine.client.history(id)).filter((e) => e.type === 'TaskFailed'));
       assert.match(failed, /binding 'out' is not in scope for workflow 'caller' \(its scopes: someone-else; add 'caller' to use it\)/);
@@ -283,7 +283,7 @@ errors:
       for (const scopes of ['[caller]', '[swirl]']) {
         const allowed = await hostWith({ 'out.yaml': http(scopes) }, { 'caller.yaml': caller });
         const ok = await allowed.engine.client.start('caller', {});
-        assert.equal((await allowed.engine.client.waitForCompletion(ok, { timeoutMs: 30_000 }))?.runtimeStatus, 'COMPLETED');
+        assert.equal((await allowed.engine.client.waitForCompletion(ok, { timeoutMs: 60_000 }))?.runtimeStatus, 'COMPLETED');
       }
       assert.deepEqual(received, [{ x: 1 }, { x: 1 }], "scopes naming the workflow, or the host's app id, let the call through");
     } finally {
@@ -313,7 +313,7 @@ states:
 `;
     const h = await hostWith({ 'bus.yaml': bus('[billing]') }, { 'sender.yaml': sender });
     const id = await h.engine.client.start('sender', {});
-    const done = await h.engine.client.waitForCompletion(id, { timeoutMs: 30_000 });
+    const done = await h.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     assert.equal(done.runtimeStatus, 'FAILED');
     assert.match(JSON.stringify(done.failure), /ERR_PUBSUB_NOT_FOUND|pub\/sub component 'bus' is not in scope for workflow 'sender' \(its scopes: billing; add 'sender' to use it\)/);
     assert.match(JSON.stringify(done.failure), /not in scope for workflow 'sender'/);

@@ -95,7 +95,7 @@ const NEW_OUTPUT = { payment: { amount: 5 }, note: 'NEW', stamped: true };
 const output = (id: string, o: Record<string, unknown>) => ({ ...o, orderid: id });
 
 async function waitRunning(host: SwirlHost, id: string): Promise<void> {
-  await host.engine.client.waitForStart(id, { timeoutMs: 5000 });
+  await host.engine.client.waitForStart(id, { timeoutMs: 60_000 });
 }
 
 test('finding 9: a redeploy mid-run over the API: the running instance finishes on the old definition, a new one on the new; get shows each one`s version', async () => {
@@ -122,8 +122,8 @@ test('finding 9: a redeploy mid-run over the API: the running instance finishes 
 
   await pay(app, 'o1');
   await pay(app, 'o2');
-  assert.deepEqual((await host.engine.client.waitForCompletion('o1', { timeoutMs: 5000 })).output, output('o1', OLD_OUTPUT));
-  assert.deepEqual((await host.engine.client.waitForCompletion('o2', { timeoutMs: 5000 })).output, output('o2', NEW_OUTPUT));
+  assert.deepEqual((await host.engine.client.waitForCompletion('o1', { timeoutMs: 60_000 })).output, output('o1', OLD_OUTPUT));
+  assert.deepEqual((await host.engine.client.waitForCompletion('o2', { timeoutMs: 60_000 })).output, output('o2', NEW_OUTPUT));
   // Both versions were stored before the API answered.
   assert.deepEqual(
     (await host.engine.store.listDefinitions('order')).map((d) => d.hash),
@@ -160,8 +160,8 @@ test('finding 9: a redeploy mid-run across a restart on a SQLite file: the old v
 
   await pay(app, 'r1');
   await pay(app, 'r2');
-  assert.deepEqual((await host.engine.client.waitForCompletion('r1', { timeoutMs: 5000 })).output, output('r1', OLD_OUTPUT));
-  assert.deepEqual((await host.engine.client.waitForCompletion('r2', { timeoutMs: 5000 })).output, output('r2', NEW_OUTPUT));
+  assert.deepEqual((await host.engine.client.waitForCompletion('r1', { timeoutMs: 60_000 })).output, output('r1', OLD_OUTPUT));
+  assert.deepEqual((await host.engine.client.waitForCompletion('r2', { timeoutMs: 60_000 })).output, output('r2', NEW_OUTPUT));
   await host.stop();
 
   // Nobody runs the old version any more: the next start forgets it.
@@ -188,8 +188,8 @@ test('finding 9: a changed file in the workflows folder at restart: running inst
   await waitRunning(host, 'f2');
   await pay(app, 'f1');
   await pay(app, 'f2');
-  assert.deepEqual((await host.engine.client.waitForCompletion('f1', { timeoutMs: 5000 })).output, output('f1', OLD_OUTPUT));
-  assert.deepEqual((await host.engine.client.waitForCompletion('f2', { timeoutMs: 5000 })).output, output('f2', NEW_OUTPUT));
+  assert.deepEqual((await host.engine.client.waitForCompletion('f1', { timeoutMs: 60_000 })).output, output('f1', OLD_OUTPUT));
+  assert.deepEqual((await host.engine.client.waitForCompletion('f2', { timeoutMs: 60_000 })).output, output('f2', NEW_OUTPUT));
   await host.stop();
 });
 
@@ -232,7 +232,7 @@ test('a rollback to an earlier version while instances run it stays current acro
   assert.equal((await jsonOf(await call(app, 'GET', '/api/v1/instances/b2'))).definitionHash, oldHash);
   await pay(app, 'b1');
   await pay(app, 'b2');
-  assert.deepEqual((await host.engine.client.waitForCompletion('b2', { timeoutMs: 5000 })).output, output('b2', OLD_OUTPUT));
+  assert.deepEqual((await host.engine.client.waitForCompletion('b2', { timeoutMs: 60_000 })).output, output('b2', OLD_OUTPUT));
   assert.ok((await host.engine.store.listDefinitions('order')).some((d) => d.hash === newHash), 'NEW is kept (within the grace period)');
   await host.stop();
 });
@@ -260,6 +260,6 @@ test('two hosts on one SQLite file: a host starting does not delete the version 
   const listed = (await jsonOf(await call(b2.app, 'GET', '/api/v1/workflows'))).workflows.find((w: { id: string }) => w.id === 'order');
   assert.equal(listed.hash, newHash);
   await pay(b2.app, 'n1');
-  assert.deepEqual((await b2.host.engine.client.waitForCompletion('n1', { timeoutMs: 5000 })).output, output('n1', NEW_OUTPUT));
+  assert.deepEqual((await b2.host.engine.client.waitForCompletion('n1', { timeoutMs: 60_000 })).output, output('n1', NEW_OUTPUT));
   await b2.host.stop();
 });

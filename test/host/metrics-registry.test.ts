@@ -41,15 +41,15 @@ test('a scrape reads no stored instance; instance and routing counters follow wh
   assert.equal((await call('POST', '/api/v1/workflows', ORDER, { 'content-type': 'application/yaml' })).status, 201);
   // The input's orderid is the instance's correlation value.
   for (const id of ['o-1', 'o-2', 'o-3']) assert.equal((await call('POST', `/v1.0/workflows/dapr/order/start?instanceID=${id}`, JSON.stringify({ orderid: id }), { 'content-type': 'application/json' })).status, 202);
-  for (const id of ['o-1', 'o-2', 'o-3']) await host.engine.client.waitForStart(id, { timeoutMs: 5000 });
+  for (const id of ['o-1', 'o-2', 'o-3']) await host.engine.client.waitForStart(id, { timeoutMs: 60_000 });
   await host.engine.client.terminate('o-3', { reason: 'cancelled' });
   const ce = (id: string, orderid: string) => JSON.stringify({ specversion: '1.0', id, source: '/shop', type: 'shop.paid', orderid });
   const ingest = (body: string) => call('POST', '/api/v1/events', body, { 'content-type': 'application/cloudevents+json' });
   assert.equal((await ingest(ce('e-1', 'o-1'))).status, 202);
   assert.equal((await ingest(ce('e-1', 'o-1'))).status, 202); // the same (source, id) again
   assert.equal((await ingest(JSON.stringify({ specversion: '1.0', id: 'e-2', source: '/elsewhere', type: 'other.thing' }))).status, 404); // reaches nothing: refused (ERR_EVENT_NOT_DELIVERED), still routed as unmatched
-  assert.equal((await host.engine.client.waitForCompletion('o-1', { timeoutMs: 5000 })).runtimeStatus, 'COMPLETED');
-  await host.engine.client.waitForCompletion('o-3', { timeoutMs: 5000 });
+  assert.equal((await host.engine.client.waitForCompletion('o-1', { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
+  await host.engine.client.waitForCompletion('o-3', { timeoutMs: 60_000 });
 
   const scrape = async () => (await call('GET', '/metrics')).text();
   const first = await scrape();
@@ -109,7 +109,7 @@ test('state durations: swirl_state_seconds by workflow, state and outcome, with 
     app.fetch(new Request(`http://swirl.test${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
   assert.equal((await call('POST', '/api/v1/workflows', PAUSE, { 'content-type': 'application/yaml' })).status, 201);
   assert.equal((await call('POST', '/v1.0/workflows/dapr/pause/start?instanceID=p-1', '{}', { 'content-type': 'application/json' })).status, 202);
-  assert.equal((await host.engine.client.waitForCompletion('p-1', { timeoutMs: 10_000 })).runtimeStatus, 'FAILED');
+  assert.equal((await host.engine.client.waitForCompletion('p-1', { timeoutMs: 60_000 })).runtimeStatus, 'FAILED');
   const text = await (await call('GET', '/metrics')).text();
   assert.match(text, /^# TYPE swirl_state_seconds histogram$/m);
   assert.equal(sample(text, 'swirl_state_seconds_count{workflow="pause",state="Prepare",outcome="ok"}'), 1);
@@ -168,7 +168,7 @@ test('leases and queue lag: a running activity holds a task lease until it is do
   assert.equal(sample(text, 'swirl_unserved_work{kind="orchestration",name="elsewhere"}'), 1);
   assert.equal(sample(text, 'swirl_queued_work{kind="orchestration",name="hold"}'), undefined, 'the waiting instance is not ready work');
   release();
-  assert.equal((await host.engine.client.waitForCompletion(id, { timeoutMs: 30_000 })).output, 'open');
+  assert.equal((await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 })).output, 'open');
   // The worker lets go of the task after its result is committed (which may already have ended the instance).
   let after = await scrape();
   while (sample(after, 'swirl_task_leases') !== 0 || sample(after, 'swirl_instance_leases') !== 0) {

@@ -60,7 +60,7 @@ after(async () => {
 test('waitForCompletion on B returns when A finishes the instance', async () => {
   assert.ok((await a.catalog.register(WAIT)).workflow);
   const id = await a.engine.client.start('wait', {}, { instanceId: 'w-1' });
-  const waiting = b.engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+  const waiting = b.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
   await sleep(300);
   await a.engine.client.raiseEvent(id, 'Go', { go: 'went' });
   const done = await waiting;
@@ -78,7 +78,7 @@ test('a node that lacks a definition does not claim its instances; once it learn
   assert.match(waiting?.waitingFor ?? '', /no worker registered for 'late'/);
   await b.refreshDefinitions();
   assert.deepEqual(b.workflows().map((w) => w.id).sort(), ['late', 'wait']);
-  const done = await b.engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+  const done = await b.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
   assert.equal(done.runtimeStatus, 'COMPLETED');
   assert.deepEqual(done.output, { ran: true });
   a = await node('hostA');

@@ -88,7 +88,7 @@ describe('samples', () => {
   test('hello', async () => {
     const host = await hostFor(copySample('hello'));
     const id = await host.engine.client.start('hello', input('hello'));
-    const done = await host.engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+    const done = await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     await host.stop();
     assert.equal(done.runtimeStatus, 'COMPLETED');
     assert.match((done.output as { message: string }).message, /^Hello, /);
@@ -97,7 +97,7 @@ describe('samples', () => {
   test('fan-out: foreach prices every line through service invocation', async () => {
     const host = await hostFor(copySample('fan-out'));
     const id = await host.engine.client.start('quote', input('fan-out'));
-    const done = await host.engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+    const done = await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     await host.stop();
     assert.equal(done.runtimeStatus, 'COMPLETED', JSON.stringify(done.failure));
     const out = done.output as { lines: { sku: string; total: number }[]; total: number };
@@ -112,12 +112,12 @@ describe('samples', () => {
     const api = createApp(host);
     const first = await host.engine.client.start('approval', input('approval'), { instanceId: 'exp-42' });
     const other = await host.engine.client.start('approval', { ...(input('approval') as object), requestid: 'exp-43' }, { instanceId: 'exp-43' });
-    await host.engine.client.waitForStart(first, { timeoutMs: 5000 });
+    await host.engine.client.waitForStart(first, { timeoutMs: 60_000 });
     const res = await api.fetch(new Request('http://swirl/api/v1/events', { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: readFileSync(join(samples, 'approval', 'decision.json')) }));
     assert.equal(res.status, 202);
     assert.deepEqual(((await res.json()) as { events: { delivered: string[] }[] }).events[0]!.delivered, ['exp-42']);
-    const approved = await host.engine.client.waitForCompletion(first, { timeoutMs: 5000 });
-    const escalated = await host.engine.client.waitForCompletion(other, { timeoutMs: 5000 });
+    const approved = await host.engine.client.waitForCompletion(first, { timeoutMs: 60_000 });
+    const escalated = await host.engine.client.waitForCompletion(other, { timeoutMs: 60_000 });
     await host.stop();
     assert.equal((approved.output as { status: string }).status, 'approved');
     assert.deepEqual((approved.output as { decision: unknown }).decision, { approved: true, by: 'grace' });
@@ -144,8 +144,8 @@ describe('samples', () => {
     const orderId = `o-${Date.now()}`;
     const ok = await host.engine.client.start('order', { ...(input('order-processing') as object), orderId });
     const declined = await host.engine.client.start('order', { orderId: `${orderId}-big`, items: [{ sku: 'kettle', price: 45, quantity: 3 }] });
-    const a = await host.engine.client.waitForCompletion(ok, { timeoutMs: 10_000 });
-    const b = await host.engine.client.waitForCompletion(declined, { timeoutMs: 10_000 });
+    const a = await host.engine.client.waitForCompletion(ok, { timeoutMs: 60_000 });
+    const b = await host.engine.client.waitForCompletion(declined, { timeoutMs: 60_000 });
     await host.stop();
     assert.equal(a.runtimeStatus, 'COMPLETED', JSON.stringify(a.failure));
     assert.equal((a.output as { receipt: { amount: number } }).receipt.amount, 21);

@@ -103,7 +103,7 @@ states:
   assert.deepEqual((await runs(host, 'bids')).length, 0);
   const [outcome] = await host.ingest([{ specversion: '1.0', id: 'b1', source: '/auction', type: 'bid.made', data: { amount: 5 } }]);
   assert.equal(outcome!.started.length, 1);
-  const done = await host.engine.client.waitForCompletion(outcome!.started[0]!, { timeoutMs: 5000 });
+  const done = await host.engine.client.waitForCompletion(outcome!.started[0]!, { timeoutMs: 60_000 });
   await host.stop();
   assert.deepEqual(done.output, { amount: 5 });
 });

@@ -73,7 +73,7 @@ states:
   const sub = await host.components!.subscribe({ pubsub: 'bus', topic, handler: async (e) => void got.push(e) });
   cleanups.push(() => sub.close());
   await host.engine.client.start('fanout', {}, { instanceId: 'f-1', traceparent: `00-${TRACE_ID}-${'e'.repeat(16)}-01` });
-  assert.equal((await host.engine.client.waitForCompletion('f-1', { timeoutMs: 15_000 })).runtimeStatus, 'COMPLETED');
+  assert.equal((await host.engine.client.waitForCompletion('f-1', { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
   await waitFor(() => got.length >= 2, 15_000, 'both CloudEvents');
   await host.tracer!.flush();
   const spans = exporter.getFinishedSpans();
@@ -130,7 +130,7 @@ states:
   const sub = await host.components!.subscribe({ pubsub: 'bus', topic, handler: async (e) => void got.push(e) });
   cleanups.push(() => sub.close());
   await host.engine.client.start('notify', {}, { instanceId: 'n-1', traceparent: `00-${TRACE_ID}-${'e'.repeat(16)}-01` });
-  assert.equal((await host.engine.client.waitForCompletion('n-1', { timeoutMs: 15_000 })).runtimeStatus, 'COMPLETED');
+  assert.equal((await host.engine.client.waitForCompletion('n-1', { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
   await waitFor(() => got.length >= 1, 15_000, 'the asyncapi CloudEvent');
   await host.tracer!.flush();
   const span = exporter.getFinishedSpans().find((s) => s.name === 'action callAsync')?.spanContext().spanId;

@@ -96,7 +96,7 @@ test('the span tree of an instance: the start request is its parent; the action 
     new Request('http://swirl.test/v1.0/workflows/dapr/order/start?instanceID=o-1', { method: 'POST', headers: { 'content-type': 'application/json', traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` }, body: '{}' }),
   );
   assert.equal(res.status, 202);
-  assert.equal((await host.engine.client.waitForCompletion('o-1', { timeoutMs: 10_000 })).runtimeStatus, 'COMPLETED');
+  assert.equal((await host.engine.client.waitForCompletion('o-1', { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
   await host.tracer!.flush();
   const spans = exporter.getFinishedSpans();
 
@@ -205,7 +205,7 @@ test('no span twice: every turn replayed from the store (no cache), then a resta
   cleanups.push(() => host2.stop());
   await host2.start();
   await host2.engine.client.raiseEvent('w-1', 'go', { x: 1 });
-  assert.equal((await host2.engine.client.waitForCompletion('w-1', { timeoutMs: 10_000 })).runtimeStatus, 'COMPLETED');
+  assert.equal((await host2.engine.client.waitForCompletion('w-1', { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
   await host2.tracer!.flush();
   const later = second.getFinishedSpans();
   assert.deepEqual(later.map((s) => s.name).sort(), ['state Done', 'state Wait', 'workflow waiter']);
@@ -272,15 +272,15 @@ test('the other start requests: a CloudEvent traceparent extension, gRPC StartIn
   assert.equal((await app.fetch(new Request('http://swirl.test/api/v1/events', { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(ce) }))).status, 202);
   const bad = await app.fetch(new Request('http://swirl.test/v1.0/workflows/dapr/greet/start?instanceID=g-bad', { method: 'POST', headers: { 'content-type': 'application/json', traceparent: '00-not-a-trace-01' }, body: '{}' }));
   assert.equal(bad.status, 202, 'an invalid traceparent is ignored, not refused');
-  await host.engine.client.waitForCompletion('g-grpc', { timeoutMs: 10_000 });
-  await host.engine.client.waitForCompletion('g-bad', { timeoutMs: 10_000 });
+  await host.engine.client.waitForCompletion('g-grpc', { timeoutMs: 60_000 });
+  await host.engine.client.waitForCompletion('g-bad', { timeoutMs: 60_000 });
   // A rerun is a start request too: its traceparent header parents the new instance.
   const rerunTrace = 'e'.repeat(31) + '3';
   const rr = await app.fetch(
     new Request('http://swirl.test/api/v1/instances/g-grpc/rerun', { method: 'POST', headers: { 'content-type': 'application/json', traceparent: `00-${rerunTrace}-${'f'.repeat(16)}-01` }, body: JSON.stringify({ fromState: 'Say', instanceID: 'g-rerun' }) }),
   );
   assert.equal(rr.status, 202, await rr.clone().text());
-  await host.engine.client.waitForCompletion('g-rerun', { timeoutMs: 10_000 });
+  await host.engine.client.waitForCompletion('g-rerun', { timeoutMs: 60_000 });
   const deadline = Date.now() + 10_000;
   const roots = () => exporter.getFinishedSpans().filter((s) => s.name.startsWith('workflow '));
   while (roots().length < 4) {
@@ -338,7 +338,7 @@ test("a subflow's instance hangs under its calling action; a continue-as-new sta
   cleanups.push(() => host.stop());
   await host.start();
   await host.engine.client.start('parent', {}, { instanceId: 'p-1', traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` });
-  assert.equal((await host.engine.client.waitForCompletion('p-1', { timeoutMs: 10_000 })).runtimeStatus, 'COMPLETED');
+  assert.equal((await host.engine.client.waitForCompletion('p-1', { timeoutMs: 60_000 })).runtimeStatus, 'COMPLETED');
   const deadline = Date.now() + 10_000;
   const spans = () => exporter.getFinishedSpans();
   while (spans().filter((s) => s.name === 'workflow child').length < 2 || spans().filter((s) => s.name === 'workflow parent').length < 2) {

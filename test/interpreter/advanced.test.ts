@@ -66,7 +66,7 @@ describe('subflows and continueAs', () => {
     );
     assert.deepEqual(r.output, { fast: true });
     const [child] = (await r.engine.client.list({ parentInstanceId: r.instanceId })).instances;
-    assert.equal((await r.engine.client.waitForCompletion(child.instanceId, { timeoutMs: 3000 })).runtimeStatus, 'TERMINATED');
+    assert.equal((await r.engine.client.waitForCompletion(child.instanceId, { timeoutMs: 60_000 })).runtimeStatus, 'TERMINATED');
   });
 
   it('fails clearly when the subflow is unknown', async () => {

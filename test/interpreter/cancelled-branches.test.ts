@@ -38,7 +38,7 @@ describe('cancelled parallel branches', () => {
     assert.equal(r.failure?.code, '500');
     const [child] = (await r.engine.client.list({ parentInstanceId: r.instanceId })).instances;
     assert.ok(child, 'the branch started its subflow');
-    assert.equal((await r.engine.client.waitForCompletion(child.instanceId, { timeoutMs: 3000 })).runtimeStatus, 'TERMINATED');
+    assert.equal((await r.engine.client.waitForCompletion(child.instanceId, { timeoutMs: 60_000 })).runtimeStatus, 'TERMINATED');
   });
 
   it('atLeast: a cancelled branch never starts its later actions, nor retries its failed one', async () => {
@@ -93,7 +93,7 @@ describe('cancelled parallel branches', () => {
   async function childOf(r: { engine: { client: { list(f: { parentInstanceId: string }): Promise<{ instances: { instanceId: string }[] }>; waitForCompletion(id: string, o: { timeoutMs: number }): Promise<{ runtimeStatus: string }> } }; instanceId: string }) {
     const [child] = (await r.engine.client.list({ parentInstanceId: r.instanceId })).instances;
     assert.ok(child, 'a subflow was started');
-    return (await r.engine.client.waitForCompletion(child.instanceId, { timeoutMs: 3000 })).runtimeStatus;
+    return (await r.engine.client.waitForCompletion(child.instanceId, { timeoutMs: 60_000 })).runtimeStatus;
   }
 
   it('fail-fast in actionMode parallel: a failing action cancels its siblings\' subflows', async () => {

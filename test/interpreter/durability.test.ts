@@ -42,7 +42,7 @@ describe('durability', { skip: sqliteAvailable ? false : 'needs the sqlite store
     const name = registerWorkflow(e, await graphOf(DURABLE_WORKFLOW), { components: flakyHost() as never });
     await e.start();
     const refId = await e.client.start(name, {});
-    const reference = await e.client.waitForCompletion(refId, { timeoutMs: 20_000 });
+    const reference = await e.client.waitForCompletion(refId, { timeoutMs: 60_000 });
     assert.equal(reference.runtimeStatus, 'COMPLETED', JSON.stringify(reference.failure));
     assert.deepEqual(reference.output, { numbers: [1, 2, 3, 4, 5, 6], squares: [1, 4, 9, 16, 25, 36], left: 'item-1', right: 100 });
 

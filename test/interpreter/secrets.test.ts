@@ -44,7 +44,7 @@ describe('secrets', () => {
     assert.equal(lookups, 1);
     await e.start();
     const id = await e.client.start(name, {});
-    const r = await e.client.waitForCompletion(id, { timeoutMs: 10_000 });
+    const r = await e.client.waitForCompletion(id, { timeoutMs: 60_000 });
     assert.deepEqual(r.output, { ok: true, keyLength: VALUE.length });
     assert.ok(!JSON.stringify(await e.client.history(id)).includes(VALUE));
     assert.equal(lookups, 1, 'looked up once per process, not per instance');
@@ -59,7 +59,7 @@ describe('secrets', () => {
     const name = registerWorkflow(e, await graphOf({ ...def, id: 'slow-secret' }), { secrets: source });
     await e.start();
     const id = await e.client.start(name, {});
-    const r = await e.client.waitForCompletion(id, { timeoutMs: 10_000 });
+    const r = await e.client.waitForCompletion(id, { timeoutMs: 60_000 });
     assert.deepEqual(r.output, { ok: true, keyLength: VALUE.length });
   });
 
@@ -109,7 +109,7 @@ describe('secrets after a restart', () => {
       registerWorkflow(second, await graphOf(napping), { secrets: slow, logger: { debug() {}, info() {}, warn() {}, error: (m: string) => void logged.push(m) } });
       if (awaitSecrets) await secretsReady(second);
       await second.start();
-      const r = await second.client.waitForCompletion(id, { timeoutMs: 10_000 });
+      const r = await second.client.waitForCompletion(id, { timeoutMs: 60_000 });
       return { r, history: JSON.stringify(await second.client.history(id)) };
     } finally {
       await second.stop();

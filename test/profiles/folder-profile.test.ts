@@ -84,7 +84,7 @@ test('a host serving the tree as its workflows folder loads both, each under its
     assert.deepEqual(host.loadReport.refused, []);
     assert.deepEqual(host.loadReport.loaded.map((l) => l.id).sort(), ['hello', 'sfgreet']);
     const id = await host.engine.client.start('sfgreet', {});
-    const done = await host.engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+    const done = await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
     assert.deepEqual(done.output, { greeting: 'Hello from SonataFlow' });
   } finally {
     await host.stop();

@@ -17,7 +17,7 @@ describe('serve --profile sonataflow', () => {
       assert.deepEqual(host.loadReport.refused, []);
       assert.deepEqual(host.loadReport.loaded.map((l) => l.id), ['jsongreet']);
       const id = await host.engine.client.start('jsongreet', { name: 'Eva', language: 'English' });
-      const r = await host.engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+      const r = await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.equal(r.runtimeStatus, 'COMPLETED', JSON.stringify(r.failure));
       assert.deepEqual(r.output, { name: 'Eva', language: 'English', greeting: 'Hello from JSON Workflow, ' });
     } finally {
@@ -42,7 +42,7 @@ describe('serve --profile sonataflow', () => {
       assert.deepEqual(result.diagnostics.map((d) => [d.severity, d.code]), [['info', 'SPEC_VERSION_ASSUMED'], ['warning', 'STRING_BOOLEAN']]);
       assert.equal(workflow?.id, 'api-sf');
       const id = await host.engine.client.start('api-sf', {});
-      const r = await host.engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+      const r = await host.engine.client.waitForCompletion(id, { timeoutMs: 60_000 });
       assert.deepEqual(r.output, { ok: true });
     } finally {
       await host.stop();
