@@ -7,8 +7,18 @@
  * it, or refuses: backreferences, lookaround, `\b`, and the constructs where JS and RE2 capture or
  * match differently (a quantified group that can match empty, a capture inside a quantified group).
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type * as Re2js from 're2js';
 import type { RegexMatch } from './fallback-runner.js';
+
+type RE2JS = Re2js.RE2JS;
+let lib: typeof Re2js | undefined;
+
+/** re2js (its CommonJS build), required with the first risky pattern (issue 12: not at start-up). */
+function re2js(): typeof Re2js.RE2JS {
+  lib ??= createRequire(import.meta.url)('re2js') as typeof Re2js;
+  return lib.RE2JS;
+}
 
 /** How `$` (end, or before a final newline) is spelled for a subject: see {@link linearFor}. */
 type Dollar = 'end' | 'line';
@@ -17,7 +27,8 @@ type Dollar = 'end' | 'line';
 export interface Linear {
   readonly usesDollar: boolean;
   readonly translate: (dollar: Dollar) => string;
-  readonly flags: number;
+  readonly ignoreCase: boolean;
+  readonly dotAll: boolean;
   readonly compiled: Map<Dollar, RE2JS | null>;
 }
 
@@ -226,8 +237,7 @@ export function toLinear(source: string, ignoreCase: boolean, dotAll: boolean): 
     throw err;
   }
   const src = part.src;
-  const flags = (ignoreCase ? RE2JS.CASE_INSENSITIVE : 0) | (dotAll ? RE2JS.DOTALL : 0);
-  const linear: Linear = { usesDollar: reader.usesDollar, translate: (d) => src.replaceAll('\u0000', DOLLAR[d]), flags, compiled: new Map() };
+  const linear: Linear = { usesDollar: reader.usesDollar, translate: (d) => src.replaceAll('\u0000', DOLLAR[d]), ignoreCase, dotAll, compiled: new Map() };
   return linearFor(linear, '') ? linear : undefined;
 }
 
@@ -246,7 +256,8 @@ export function linearFor(linear: Linear, subject: string): RE2JS | undefined {
   let re = linear.compiled.get(dollar);
   if (re === undefined) {
     try {
-      re = RE2JS.compile(linear.translate(dollar), linear.flags);
+      const RE2 = re2js();
+      re = RE2.compile(linear.translate(dollar), (linear.ignoreCase ? RE2.CASE_INSENSITIVE : 0) | (linear.dotAll ? RE2.DOTALL : 0));
     } catch {
       // RE2's own limits (a repeat count over 1,000, an unknown property name): not linear.
       re = null;
