@@ -74,6 +74,7 @@ class Reader {
   constructor(
     private readonly s: string,
     private readonly dotAll: boolean,
+    private readonly ignoreCase: boolean,
   ) {}
 
   all(): Part {
@@ -190,7 +191,8 @@ class Reader {
         return `\\x{${cp.toString(16)}}`;
       }
     }
-    if (e === 'p' || e === 'P') {
+    // Under i, JS folds the complement `\P{Lu}` (matching every letter), RE2 folds then negates.
+    if (e === 'p' || (e === 'P' && !this.ignoreCase)) {
       const name = /^\{([A-Z][a-z]?|Any)\}/.exec(this.s.slice(this.i));
       if (name) {
         this.i += name[0].length;
@@ -228,7 +230,7 @@ class Reader {
  * flags i and s; undefined when RE2 cannot give it the meaning the JS RegExp path does.
  */
 export function toLinear(source: string, ignoreCase: boolean, dotAll: boolean): Linear | undefined {
-  const reader = new Reader(source, dotAll);
+  const reader = new Reader(source, dotAll, ignoreCase);
   let part: Part;
   try {
     part = reader.all();
