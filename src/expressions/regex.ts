@@ -253,21 +253,34 @@ export function matches(s: Value, re: Value, flags: Value, forceGlobal = false):
   const { re: regexp, global, dropEmpty } = compiled;
   const names = groupNames(regexp);
   const out: MatchObject[] = [];
-  const cp = (i: number): number => codePointLength(str.slice(0, i));
+  // Code point offsets, counted on from the previous match (matches come in order) rather than
+  // from the start of the subject each time, which made a global match quadratic.
+  let at = 0;
+  let atCp = 0;
+  const cp = (i: number): number => {
+    if (i >= at) atCp += codePointLength(str.slice(at, i));
+    else atCp -= codePointLength(str.slice(i, at));
+    at = i;
+    return atCp;
+  };
   for (const m of search(compiled, str, global || forceGlobal)) {
     const whole = m.groups[0]!;
     if (dropEmpty && whole === '') continue;
     const captures: MatchObject['captures'] = [];
     const indices = m.starts;
+    const offset = cp(m.index);
+    // A group starts inside its match (or before it, behind a lookbehind): count from the match.
+    const cpAt = (i: number): number =>
+      i >= m.index ? offset + codePointLength(str.slice(m.index, i)) : offset - codePointLength(str.slice(i, m.index));
     for (let g = 1; g < m.groups.length; g++) {
       const text = m.groups[g];
       captures.push(
         text === undefined
           ? { offset: -1, length: 0, string: null, name: names[g] ?? null }
-          : { offset: cp(indices[g]), length: codePointLength(text), string: text, name: names[g] ?? null },
+          : { offset: cpAt(indices[g]), length: codePointLength(text), string: text, name: names[g] ?? null },
       );
     }
-    out.push({ offset: cp(m.index), length: codePointLength(whole), string: whole, captures });
+    out.push({ offset, length: codePointLength(whole), string: whole, captures });
   }
   return out;
 }

@@ -110,6 +110,14 @@ describe('linear-time regexes (re2js)', () => {
     // A capture's offset is where it matched, not the first place its text occurs.
     assert.deepEqual(both('match("a(a)+") | .captures[0].offset', 'aaa'), [2]);
     assert.deepEqual(both('capture("(?<y>\\\\d{4})-(?<m>\\\\d{2})+")', 'on 2026-12-02'), [{ y: '2026', m: '12' }]);
+    // Offsets over many matches, counted on from match to match, and a capture behind a lookbehind.
+    const many = '😀aé'.repeat(2000);
+    assert.deepEqual(
+      both('[match("(😀)(a)+"; "g") | [.offset, .captures[1].offset]]', many),
+      [Array.from({ length: 2000 }, (_, i) => [3 * i, 3 * i + 1])],
+    );
+    assert.deepEqual(both('[match("(?<=(é))(b)+") | .offset, .captures[0].offset]', 'x😀éb'), [[3, 2]]);
+    assert.deepEqual(both('gsub("(?<x>a+)"; "<\\(.x)>") | length', 'baaacaa'.repeat(20_000)), ['b<aaa>c<aa>'.length * 20_000]);
   });
 
   it('agree with the backtracking path on random patterns (fixed seed)', () => {
