@@ -16,6 +16,8 @@ export type RawAnswer = { stdout: string; stderr: string; exitCode: number } | {
 export interface RegexMatch {
   readonly index: number;
   readonly groups: readonly (string | undefined)[];
+  /** Where each group starts (UTF-16 index; -1 when it did not take part). */
+  readonly starts: readonly number[];
 }
 
 interface Runner {
@@ -58,7 +60,7 @@ function searchAll({ source, flags, subject, all, max }) {
     const m = re.exec(subject);
     if (!m) break;
     if (m[0] === '') re.lastIndex = m.index + (subject.codePointAt(m.index) > 0xffff ? 2 : 1);
-    out.push({ index: m.index, groups: Array.from(m) });
+    out.push({ index: m.index, groups: Array.from(m), starts: m.indices.map((at) => (at ? at[0] : -1)) });
     if (!all || m.index >= subject.length) break;
   }
   return { matches: out };
@@ -97,7 +99,7 @@ export function rawBounded(text: string, program: string, flags: string[], timeo
 }
 
 /**
- * Every match of the JS regex `source`/`flags` (which must include `g`) in `subject` (only the
+ * Every match of the JS regex `source`/`flags` (which must include `g` and `d`) in `subject` (only the
  * first unless `all`; at most `max + 1`), searched in the worker; `'timeout'` past `timeoutMs`.
  */
 export function regexBounded(source: string, flags: string, subject: string, all: boolean, max: number, timeoutMs: number): RegexMatch[] | { trap: string } | 'timeout' {

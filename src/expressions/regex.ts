@@ -8,6 +8,7 @@
 import { LimitExceeded, checkLength, expressionLimits } from './budget.js';
 import { fromOne, type Code } from './code.js';
 import { regexBounded, startFallbackWorker, type RegexMatch } from './fallback-runner.js';
+import { linearFor, searchLinear, toLinear, type Linear } from './regex-linear.js';
 import { define, defineN, onLoad } from './builtins.js';
 import { Unsupported, fail } from './runtime.js';
 import { codePointLength, describe, setKey, typeOf, type Value } from './values.js';
@@ -17,6 +18,8 @@ interface Compiled {
   readonly global: boolean;
   readonly dropEmpty: boolean;
   readonly risk: BacktrackRisk;
+  /** The RE2 form, for a risky pattern RE2 can express (expressions/regex-linear). */
+  readonly linear: Linear | undefined;
 }
 
 /** What decides whether a search may run on the main thread (see {@link searchesHere}). */
@@ -69,10 +72,26 @@ function searchesHere(risk: BacktrackRisk, length: number): boolean {
   return length <= 20;
 }
 
-/** Every match of `regexp` in `str` (only the first unless `all`), on this thread or bounded in the worker. */
+let linearOn = true;
+
+/**
+ * @internal Turns the RE2 path off (risky patterns then all search in the worker, as before it):
+ * the differential test compares the two paths on the same patterns.
+ */
+export function useLinearRegexes(on: boolean): void {
+  linearOn = on;
+}
+
+/**
+ * Every match of `regexp` in `str` (only the first unless `all`): with JS RegExp when it cannot
+ * backtrack far, else in linear time with RE2 when RE2 can express it, else bounded in the worker.
+ */
 function search(compiled: Compiled, str: string, all: boolean): RegexMatch[] {
   const limits = expressionLimits();
-  if (searchesHere(compiled.risk, str.length)) {
+  const here = searchesHere(compiled.risk, str.length);
+  const linear = !here && linearOn && compiled.linear ? linearFor(compiled.linear, str) : undefined;
+  if (linear) return searchLinear(linear, str, all, checkLength);
+  if (here) {
     const regexp = compiled.re;
     const out: RegexMatch[] = [];
     regexp.lastIndex = 0;
@@ -80,7 +99,7 @@ function search(compiled: Compiled, str: string, all: boolean): RegexMatch[] {
       const m = regexp.exec(str);
       if (!m) break;
       if (m[0] === '') regexp.lastIndex = m.index + (str.codePointAt(m.index)! > 0xffff ? 2 : 1);
-      out.push({ index: m.index, groups: Array.from(m) });
+      out.push({ index: m.index, groups: Array.from(m), starts: m.indices!.map((at) => (at ? at[0] : -1)) });
       checkLength(out.length);
       if (!all || m.index >= str.length) break;
     }
@@ -155,16 +174,20 @@ export function compileRegex(re: Value, flags: Value): Compiled {
     source = source.slice(4);
     if (!js.includes('i')) js += 'i';
   }
+  const onig = source;
   source = translate(source);
   let regexp: RegExp;
   try {
-    regexp = new RegExp(source, `${js}g`);
+    regexp = new RegExp(source, `${js}gd`);
   } catch (e) {
     return fail(`${re as string} (at offset 0) is not a valid regex: ${(e as Error).message}`);
   }
-  const compiled = { re: regexp, global, dropEmpty, risk: backtrackRisk(source) };
+  const risk = backtrackRisk(source);
+  const risky = risk.quantifiedGroup || risk.quantifiers > 0;
+  const linear = risky ? toLinear(onig, js.includes('i'), js.includes('s')) : undefined;
+  const compiled = { re: regexp, global, dropEmpty, risk, linear };
   // A regex that may search in the worker (searchesHere) starts it now, ahead of its first search.
-  if (compiled.risk.quantifiedGroup || compiled.risk.quantifiers > 0) startFallbackWorker();
+  if (risky && (!linear || linear.usesDollar)) startFallbackWorker();
   if (cache.size > 1000) cache.clear();
   cache.set(key, compiled);
   return compiled;
@@ -230,40 +253,36 @@ export function matches(s: Value, re: Value, flags: Value, forceGlobal = false):
   const { re: regexp, global, dropEmpty } = compiled;
   const names = groupNames(regexp);
   const out: MatchObject[] = [];
-  const cp = (i: number): number => codePointLength(str.slice(0, i));
+  // Code point offsets, counted on from the previous match (matches come in order) rather than
+  // from the start of the subject each time, which made a global match quadratic.
+  let at = 0;
+  let atCp = 0;
+  const cp = (i: number): number => {
+    if (i >= at) atCp += codePointLength(str.slice(at, i));
+    else atCp -= codePointLength(str.slice(i, at));
+    at = i;
+    return atCp;
+  };
   for (const m of search(compiled, str, global || forceGlobal)) {
     const whole = m.groups[0]!;
     if (dropEmpty && whole === '') continue;
     const captures: MatchObject['captures'] = [];
-    const indices = groupStarts(m, str);
+    const indices = m.starts;
+    const offset = cp(m.index);
+    // A group starts inside its match (or before it, behind a lookbehind): count from the match.
+    const cpAt = (i: number): number =>
+      i >= m.index ? offset + codePointLength(str.slice(m.index, i)) : offset - codePointLength(str.slice(i, m.index));
     for (let g = 1; g < m.groups.length; g++) {
       const text = m.groups[g];
       captures.push(
         text === undefined
           ? { offset: -1, length: 0, string: null, name: names[g] ?? null }
-          : { offset: cp(indices[g]), length: codePointLength(text), string: text, name: names[g] ?? null },
+          : { offset: cpAt(indices[g]), length: codePointLength(text), string: text, name: names[g] ?? null },
       );
     }
-    out.push({ offset: cp(m.index), length: codePointLength(whole), string: whole, captures });
+    out.push({ offset, length: codePointLength(whole), string: whole, captures });
   }
   return out;
-}
-
-/** Start offsets of each group: JS gives them only with the d flag, so find them by search. */
-function groupStarts(m: RegexMatch, input: string): number[] {
-  const starts: number[] = [m.index];
-  let from = m.index;
-  for (let g = 1; g < m.groups.length; g++) {
-    const t = m.groups[g];
-    if (t === undefined) {
-      starts.push(-1);
-      continue;
-    }
-    const at = input.indexOf(t, from);
-    starts.push(at < 0 ? m.index : at);
-    if (at >= 0) from = at;
-  }
-  return starts;
 }
 
 const namesCache = new WeakMap<RegExp, (string | undefined)[]>();

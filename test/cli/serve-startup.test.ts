@@ -38,7 +38,7 @@ Module._load = function (request, parent, isMain) {
 const FEATURE_PACKAGES = [
   'mqtt', 'ioredis', 'nats', 'pg', 'amqplib', 'undici', '@apidevtools/swagger-parser', '@opentelemetry/sdk-trace-base',
   '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources', '@grpc/grpc-js', '@grpc/proto-loader',
-  '@serverlessworkflow/sdk-typescript', 'ajv', 'cloudevents', 'elkjs', 'pino-pretty', 'croner', 'jsonpath-plus',
+  '@serverlessworkflow/sdk-typescript', 'ajv', 'cloudevents', 'elkjs', 'pino-pretty', 'croner', 'jsonpath-plus', 're2js',
 ];
 
 async function freePort(): Promise<number> {

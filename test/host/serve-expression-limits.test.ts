@@ -28,8 +28,11 @@ before(() => {
     });
   writeFileSync(join(dir, 'workflows', 'spin.json'), flow('spin', 'until(false; .)'));
   writeFileSync(join(dir, 'workflows', 'count.json'), flow('count', 'reduce range(500) as $i (0; . + 1)'));
-  // Catastrophic backtracking on the input's string (searched off the main thread, bounded in time).
-  writeFileSync(join(dir, 'workflows', 'backtrack.json'), flow('backtrack', '.s | test("(a+)+$")'));
+  // Catastrophic backtracking on the input's string: with lookahead, beyond RE2, so searched off
+  // the main thread, bounded in time.
+  writeFileSync(join(dir, 'workflows', 'backtrack.json'), flow('backtrack', '.s | test("(a+)+(?=b)")'));
+  // The classic catastrophic pattern RE2 expresses: searched in linear time, it just answers.
+  writeFileSync(join(dir, 'workflows', 'linear.json'), flow('linear', '.s | test("(a+)+$")'));
   // An endless loop of states that need no durable step (each within every expression limit).
   writeFileSync(
     join(dir, 'workflows', 'churn.json'),
@@ -95,6 +98,17 @@ test('a runaway expression fails its instance with EXPRESSION_LIMIT; the server 
   const regexFailure = ((await (await fetch(`${s.base}/api/v1/instances/regex-1`)).json()) as { failure: { code: string; message: string } }).failure;
   assert.equal(regexFailure.code, 'EXPRESSION_LIMIT', JSON.stringify(regexFailure));
   assert.match(regexFailure.message, /state 'Go'.*more than 200 ms in one regex search/);
+
+  // test("(a+)+$") on 100,000 characters completes (false) under the same 200 ms regex budget.
+  const l = await fetch(`${s.base}/v1.0/workflows/dapr/linear/start?instanceID=linear-1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ s: `${'a'.repeat(100_000)}!` }) });
+  assert.equal(l.status, 202);
+  let linear = await status(s.base, 'linear-1');
+  while (linear.runtimeStatus !== 'COMPLETED' && linear.runtimeStatus !== 'FAILED' && Date.now() < regexDeadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    linear = await status(s.base, 'linear-1');
+  }
+  assert.equal(linear.runtimeStatus, 'COMPLETED', JSON.stringify(linear.properties));
+  assert.equal((JSON.parse(linear.properties['dapr.workflow.output']!) as { out: unknown }).out, false);
 });
 
 test('an endless loop of states without a durable step does not hold the server: /healthz and other starts answer, terminate stops it', async () => {

@@ -167,7 +167,7 @@ export function registerServe(program: Command): void {
     .option('--expression-steps <n>', 'evaluation steps one jq expression may spend (loop iterations, def calls, iterated values); more fails with EXPRESSION_LIMIT', String(DEFAULT_EXPRESSION_LIMITS.steps))
     .option('--expression-max-length <n>', 'longest array one jq expression may build', String(DEFAULT_EXPRESSION_LIMITS.collectionLength))
     .option('--expression-max-string <n>', 'longest string one jq expression may build (UTF-16 code units)', String(DEFAULT_EXPRESSION_LIMITS.stringLength))
-    .option('--expression-regex-time <ms>', 'milliseconds one regex search that could backtrack exponentially may take (run off the main thread); more fails with EXPRESSION_LIMIT', String(DEFAULT_EXPRESSION_LIMITS.regexTimeMs))
+    .option('--expression-regex-time <ms>', 'milliseconds one regex search that could backtrack exponentially and that RE2 cannot express (lookaround, back references) may take, off the main thread; more fails with EXPRESSION_LIMIT', String(DEFAULT_EXPRESSION_LIMITS.regexTimeMs))
     .option('--expression-fallback-time <ms>', 'milliseconds one evaluation on the jq-wasm fallback may take; more fails with EXPRESSION_LIMIT', String(DEFAULT_EXPRESSION_LIMITS.fallbackTimeMs))
     .option('--max-subflow-depth <n>', 'deepest subflow (sub-orchestration) nesting, a started instance being depth 0; a deeper subflow action fails with SUBFLOW_DEPTH_LIMIT', String(ENGINE_DEFAULTS.maxSubOrchestrationDepth))
     .option('--max-instances-per-root <n>', 'most subflow instances created under one started instance (its whole tree); more fail with FANOUT_LIMIT', String(ENGINE_DEFAULTS.maxInstancesPerRoot))
