@@ -39,7 +39,7 @@ describe('mqtt3 components', { skip: svc.skip, timeout: 60_000 }, () => {
   it('binding create publishes data to the component topic, or to metadata.topic', async () => {
     await host.invokeBinding({ name: 'out', operation: 'create', data: { n: 1 } });
     await host.invokeBinding({ name: 'out', operation: 'create', data: 'text', metadata: { topic: `${prefix}/retained`, retain: 'true' } });
-    await waitFor(() => seen.length >= 2, 5000, 'messages');
+    await waitFor(() => seen.length >= 2, 30_000, 'messages');
     assert.deepEqual(seen.find((m) => m.topic === `${prefix}/out`)?.payload, '{"n":1}');
     assert.deepEqual(seen.find((m) => m.topic === `${prefix}/retained`)?.payload, 'text');
     // A late subscriber still sees the retained message.
@@ -47,7 +47,7 @@ describe('mqtt3 components', { skip: svc.skip, timeout: 60_000 }, () => {
     const got: string[] = [];
     late.on('message', (_t, p) => got.push(p.toString()));
     await late.subscribeAsync(`${prefix}/retained`, { qos: 1 });
-    await waitFor(() => got.length === 1, 5000, 'retained message');
+    await waitFor(() => got.length === 1, 30_000, 'retained message');
     assert.equal(got[0], 'text');
     await late.endAsync();
   });
@@ -58,9 +58,9 @@ describe('mqtt3 components', { skip: svc.skip, timeout: 60_000 }, () => {
     const sub = await host.subscribe({ pubsub: 'bus', topic, handler: async (e) => void got.push(e) });
     const event = toCloudEvent({ source: 'test', type: 'order.created', data: { id: 3 } });
     await host.publish({ pubsub: 'bus', topic, event });
-    await waitFor(() => got.length === 1, 5000, 'delivery');
+    await waitFor(() => got.length === 1, 30_000, 'delivery');
     assert.deepEqual(got[0], event);
-    await waitFor(() => seen.some((m) => m.topic === topic), 5000, 'watcher copy');
+    await waitFor(() => seen.some((m) => m.topic === topic), 30_000, 'watcher copy');
     assert.deepEqual(JSON.parse(seen.find((m) => m.topic === topic)!.payload), event);
     await sub.close();
   });
@@ -71,7 +71,7 @@ describe('mqtt3 components', { skip: svc.skip, timeout: 60_000 }, () => {
     const sub = await host.subscribe({ pubsub: 'bus', topic, handler: async (e) => { ids.push(e.id); if (ids.length < 3) throw new Error('later'); } });
     const event = toCloudEvent({ source: 'test', type: 't', data: 1 });
     await host.publish({ pubsub: 'bus', topic, event });
-    await waitFor(() => ids.length >= 3, 5000, 'retries');
+    await waitFor(() => ids.length >= 3, 30_000, 'retries');
     assert.deepEqual(new Set(ids), new Set([event.id]));
     await sub.close();
   });
@@ -115,7 +115,7 @@ describe('mqtt3 components', { skip: svc.skip, timeout: 60_000 }, () => {
     t.after(() => second.close()); // also when an assertion fails: open sockets would keep the test process alive
     const got: CloudEventJson[] = [];
     await second.subscribe({ pubsub: 'bus', topic, handler: async (e) => void got.push(e) });
-    await waitFor(() => got.length === 1, 5000, 'queued delivery');
+    await waitFor(() => got.length === 1, 30_000, 'queued delivery');
     assert.equal(got[0].id, event.id);
     await second.close();
     // Connecting once with a clean session makes the broker forget this test's persistent session.

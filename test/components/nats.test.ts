@@ -41,7 +41,7 @@ describe('pubsub.nats (JetStream)', { skip: svc.skip, timeout: 60_000 }, () => {
     const sub = await host.subscribe({ pubsub: 'js', topic, handler: async (e) => void got.push(e) });
     const event = toCloudEvent({ source: 'test', type: 'order.created', data: { id: 5 } });
     await host.publish({ pubsub: 'js', topic, event });
-    await waitFor(() => got.length === 1, 5000, 'delivery');
+    await waitFor(() => got.length === 1, 30_000, 'delivery');
     assert.deepEqual(got[0], event);
     const info = await jsm.streams.info(stream);
     assert.deepEqual(info.config.subjects, [topic]);
@@ -57,7 +57,7 @@ describe('pubsub.nats (JetStream)', { skip: svc.skip, timeout: 60_000 }, () => {
     assert.deepEqual(info.config.subjects, [`${prefix}.orders`, topic]); // the stream was extended
     const got: CloudEventJson[] = [];
     const sub = await host.subscribe({ pubsub: 'js', topic, handler: async (e) => void got.push(e) });
-    await waitFor(() => got.length === 1, 5000, 'delivery');
+    await waitFor(() => got.length === 1, 30_000, 'delivery');
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(got.length, 1);
     await sub.close();
@@ -69,7 +69,7 @@ describe('pubsub.nats (JetStream)', { skip: svc.skip, timeout: 60_000 }, () => {
     const sub = await host.subscribe({ pubsub: 'js', topic, handler: async (e) => { ids.push(e.id); if (ids.length < 2) throw new Error('later'); } });
     const event = toCloudEvent({ source: 'test', type: 't', data: 1 });
     await host.publish({ pubsub: 'js', topic, event });
-    await waitFor(() => ids.length >= 2, 5000, 'redelivery');
+    await waitFor(() => ids.length >= 2, 30_000, 'redelivery');
     assert.deepEqual(new Set(ids), new Set([event.id]));
     await sub.close();
     // Published while nobody consumes: the durable consumer delivers it on the next subscribe.
@@ -77,7 +77,7 @@ describe('pubsub.nats (JetStream)', { skip: svc.skip, timeout: 60_000 }, () => {
     await host.publish({ pubsub: 'js', topic, event: later });
     const got: CloudEventJson[] = [];
     const again = await host.subscribe({ pubsub: 'js', topic, handler: async (e) => void got.push(e) });
-    await waitFor(() => got.length === 1, 5000, 'resumed delivery');
+    await waitFor(() => got.length === 1, 30_000, 'resumed delivery');
     assert.equal(got[0].id, later.id);
     await again.close();
   });

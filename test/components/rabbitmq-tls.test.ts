@@ -83,7 +83,7 @@ for (const [label, port, tls] of [
     const got: CloudEventJson[] = [];
     const sub = await input.readBinding!('tls-in', async (e) => void got.push(e));
     await output.invokeBinding({ name: 'tls-out', operation: 'create', data: { order: 7 } });
-    await waitFor(() => got.length === 1, 10_000, 'the message through the TLS terminator');
+    await waitFor(() => got.length === 1, 30_000, 'the message through the TLS terminator');
     assert.equal(got[0]!.type, 'tlsorder');
     assert.deepEqual(got[0]!.data, { order: 7 });
     await sub.close();
@@ -95,7 +95,7 @@ for (const [label, port, tls] of [
     const got: CloudEventJson[] = [];
     const sub = await h.subscribe({ pubsub: 'tls-bus', topic, handler: async (e) => void got.push(e) });
     await h.publish({ pubsub: 'tls-bus', topic, event: { specversion: '1.0', id: uniqueName('e'), source: '/t', type: 't', data: { secure: true } } });
-    await waitFor(() => got.length === 1, 10_000, 'the event through the TLS terminator');
+    await waitFor(() => got.length === 1, 30_000, 'the event through the TLS terminator');
     assert.deepEqual(got[0]!.data, { secure: true });
     await sub.close();
   });

@@ -62,7 +62,7 @@ describe('rabbitmq components', { skip: svc.skip, timeout: 60_000 }, () => {
     await other.subscribe({ pubsub: 'bus', topic, handler: async (e) => void gotOther.push(e) });
     const event = toCloudEvent({ source: 'test', type: 'order.created', data: { id: 9 } });
     await host.publish({ pubsub: 'bus', topic, event });
-    await waitFor(() => got.length === 1 && gotOther.length === 1, 5000, 'delivery');
+    await waitFor(() => got.length === 1 && gotOther.length === 1, 30_000, 'delivery');
     assert.deepEqual(got[0], event);
     assert.deepEqual(gotOther[0], event);
     await other.close();
@@ -79,7 +79,7 @@ describe('rabbitmq components', { skip: svc.skip, timeout: 60_000 }, () => {
     const sub = await host.subscribe({ pubsub: 'bus', topic, handler: async (e) => { ids.push(e.id); if (ids.length < 3) throw new Error('later'); } });
     const event = toCloudEvent({ source: 'test', type: 't', data: 1 });
     await host.publish({ pubsub: 'bus', topic, event });
-    await waitFor(() => ids.length >= 3, 5000, 'redelivery');
+    await waitFor(() => ids.length >= 3, 30_000, 'redelivery');
     assert.deepEqual(new Set(ids), new Set([event.id]));
     await sub.close();
   });

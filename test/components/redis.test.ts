@@ -73,7 +73,7 @@ describe('redis components', { skip: svc.skip, timeout: 60_000 }, () => {
     const sub = await host.subscribe({ pubsub: 'events', topic, handler: async (e) => void got.push(e) });
     const event = toCloudEvent({ source: 'test', type: 'order.created', data: { id: 42 }, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
     await host.publish({ pubsub: 'events', topic, event });
-    await waitFor(() => got.length === 1, 5000, 'delivery');
+    await waitFor(() => got.length === 1, 30_000, 'delivery');
     assert.deepEqual(got[0], event);
     const [[, fields]] = (await raw.xrange(topic, '-', '+')) as Array<[string, string[]]>;
     assert.equal(fields[0], 'data');
@@ -98,7 +98,7 @@ describe('redis components', { skip: svc.skip, timeout: 60_000 }, () => {
     });
     const event = toCloudEvent({ source: 'test', type: 't', data: 1 });
     await host.publish({ pubsub: 'events', topic, event });
-    await waitFor(() => attempts.length >= 3, 8000, 'redelivery');
+    await waitFor(() => attempts.length >= 3, 30_000, 'redelivery');
     assert.deepEqual(new Set(attempts), new Set([event.id]));
     await waitFor(() => true);
     const pending = (await raw.xpending(topic, `${prefix}_group`)) as [number];
@@ -117,14 +117,14 @@ describe('redis components', { skip: svc.skip, timeout: 60_000 }, () => {
     await first.subscribe({ pubsub: 'events', topic, handler: () => { started = true; return new Promise<void>((_, reject) => (release = () => reject(new Error('crash')))); } });
     const event = toCloudEvent({ source: 'test', type: 't', data: 'x' });
     await first.publish({ pubsub: 'events', topic, event });
-    await waitFor(() => started, 5000, 'first delivery');
+    await waitFor(() => started, 30_000, 'first delivery');
     release(); // the handler fails: not acked
     await first.close();
     const second = await loadComponents(d.dir, { env: {} });
     t.after(() => second.close()); // also when an assertion fails: open sockets would keep the test process alive
     const got: CloudEventJson[] = [];
     await second.subscribe({ pubsub: 'events', topic, handler: async (e) => void got.push(e) });
-    await waitFor(() => got.length === 1, 5000, 'redelivery after restart');
+    await waitFor(() => got.length === 1, 30_000, 'redelivery after restart');
     assert.equal(got[0].id, event.id);
     await second.close();
     await d.cleanup();
@@ -139,7 +139,7 @@ describe('redis components', { skip: svc.skip, timeout: 60_000 }, () => {
     await h.subscribe({ pubsub: `${prefix}_drop`, topic, handler: async (e) => void got.push(e) });
     const first = toCloudEvent({ source: 'test', type: 't', data: 1 });
     await h.publish({ pubsub: `${prefix}_drop`, topic, event: first });
-    await waitFor(() => got.length === 1, 5000, 'first delivery');
+    await waitFor(() => got.length === 1, 30_000, 'first delivery');
     // Kill this component's connections only (publisher and blocked reader, named swirl-<component>),
     // as a Redis restart would; other users of the shared Redis are left alone.
     const list = (await raw.call('CLIENT', 'LIST')) as string;
@@ -156,7 +156,7 @@ describe('redis components', { skip: svc.skip, timeout: 60_000 }, () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    await waitFor(() => got.length === 2, 8000, 'delivery after reconnect');
+    await waitFor(() => got.length === 2, 30_000, 'delivery after reconnect');
     assert.equal(got[1].id, second.id);
     await h.close();
     await d.cleanup();
@@ -170,7 +170,7 @@ describe('redis components', { skip: svc.skip, timeout: 60_000 }, () => {
     const event = toCloudEvent({ source: 'test', type: 't', data: 'after wipe' });
     // The reader gets NOGROUP and re-creates the group from '0', so an entry added before that is still read.
     await host.publish({ pubsub: 'events', topic, event });
-    await waitFor(() => got.length === 1, 5000, 'delivery after the stream was re-created');
+    await waitFor(() => got.length === 1, 30_000, 'delivery after the stream was re-created');
     assert.equal(got[0].id, event.id);
     await sub.close();
   });
@@ -180,7 +180,7 @@ describe('redis components', { skip: svc.skip, timeout: 60_000 }, () => {
     const got: CloudEventJson[] = [];
     const sub = await host.subscribe({ pubsub: 'events', topic, handler: async (e) => void got.push(e) });
     const id = await raw.xadd(topic, '*', 'data', '{"plain":true}');
-    await waitFor(() => got.length === 1, 5000, 'raw delivery');
+    await waitFor(() => got.length === 1, 30_000, 'raw delivery');
     assert.equal(got[0].id, `${topic}/${id}`);
     assert.deepEqual(got[0].data, { plain: true });
     await sub.close();

@@ -50,7 +50,7 @@ export async function componentDir(files: Record<string, string>): Promise<{ dir
 }
 
 /** Resolves when `cond()` is true, polling every 20 ms; rejects after `ms`. */
-export async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(cond: () => boolean, ms = 30_000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
