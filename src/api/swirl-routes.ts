@@ -131,6 +131,8 @@ export async function readJsonObject(req: Request): Promise<Record<string, unkno
 
 /** The keys a bulk purge body may have (anything else is a typo that must not widen the purge). */
 const PURGE_KEYS: readonly string[] = ['workflow', 'status', 'createdFrom', 'createdTo', 'recursive', 'all'];
+/** The query parameters of GET /api/v1/instances. */
+const LIST_KEYS: readonly string[] = ['workflow', 'status', 'createdFrom', 'createdTo', 'idPrefix', 'order', 'pageSize', 'pageToken'];
 
 /**
  * The filter of a bulk purge body. Unknown keys are refused (a typo such as `worklfow` would
@@ -172,6 +174,10 @@ export function registerSwirlRoutes(router: Router, host: SwirlHost, waits: Inst
 
   router.on('GET', '/api/v1/instances', async (_req, _p, url) => {
     const q = url.searchParams;
+    // A misspelt filter (workflowName=…) must not silently list everything.
+    for (const k of q.keys()) {
+      if (!LIST_KEYS.includes(k)) throw new HttpError(400, 'ERR_BAD_REQUEST', `unknown query parameter '${k.length > 60 ? `${k.slice(0, 60)}…` : k}' (allowed: ${LIST_KEYS.join(', ')})`);
+    }
     const filter = filterFrom((k) => q.get(k), (k) => q.getAll(k));
     const idPrefix = parseIdPrefix(q.get('idPrefix'));
     const order = parseOrder(q.get('order'));

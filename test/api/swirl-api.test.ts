@@ -158,6 +158,13 @@ describe('instances', () => {
     assert.equal((await req('GET', '/api/v1/instances?createdFrom=yesterday')).status, 400);
     assert.equal((await req('GET', '/api/v1/instances?pageSize=0')).status, 400);
     assert.equal((await req('GET', '/api/v1/instances/nobody/history')).status, 404);
+    // A misspelt filter is refused, not ignored (which would list every instance).
+    const typo = await req('GET', '/api/v1/instances?workflowName=greet');
+    assert.equal(typo.status, 400);
+    assert.deepEqual(await typo.json(), {
+      errorCode: 'ERR_BAD_REQUEST',
+      message: "unknown query parameter 'workflowName' (allowed: workflow, status, createdFrom, createdTo, idPrefix, order, pageSize, pageToken)",
+    });
   });
 
   test('bulk purge by filter deletes finished instances only', async () => {

@@ -144,7 +144,7 @@ describe('WorkflowRuntime (@dapr/dapr 3.18) on swirl serve', () => {
     const done = await client.waitForWorkflowCompletion(id, true, 15);
     assert.equal(done?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, done?.workflowFailureDetails?.getErrorMessage());
     assert.deepEqual(JSON.parse(done!.serializedOutput!), { all: ['Hello x1!', 'Hello x2!', 'Hello x3!'], child: ['Hello child-a!', 'Hello child-b!'], timerWon: true });
-    const children = (await (await fetch(`${s.base}/api/v1/instances?parentInstanceId=rt-fan`)).json()) as { instances?: Array<{ instanceID?: string; instanceId?: string }> };
+    const children = (await (await fetch(`${s.base}/api/v1/instances?idPrefix=${encodeURIComponent('rt-fan:')}`)).json()) as { instances?: Array<{ instanceID?: string; instanceId?: string }> };
     assert.ok(JSON.stringify(children).includes('rt-fan:'), JSON.stringify(children));
   });
 
