@@ -11,13 +11,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createComponentHost, parseComponentText, type CloudEventJson, type ComponentHost } from '../../src/components/index.js';
 import { freePort } from '../host/free-port.js';
 import { hasOpenssl, makeTestPki } from './test-pki.js';
-import { componentYaml, waitFor } from './support.js';
+import { componentYaml, untilListening, waitFor } from './support.js';
 
 const NATS = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p));
 const skip = !NATS || !hasOpenssl ? 'skipped: needs nats-server and openssl' : false;
@@ -32,16 +31,7 @@ before(async () => {
   mkdirSync(join(dir, 'js'));
   port = await freePort();
   server = spawn(NATS!, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'js'), '--tlsverify', '--tlscert', join(dir, 'server.pem'), '--tlskey', join(dir, 'server.key'), '--tlscacert', join(dir, 'ca.pem')], { stdio: 'ignore' });
-  const end = Date.now() + 30_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => (s.end(), r(true)));
-      s.on('error', () => r(false));
-    });
-    if (ok) break;
-    if (Date.now() > end) throw new Error('the TLS nats-server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilListening(port, 'the TLS nats-server');
 });
 
 after(async () => {

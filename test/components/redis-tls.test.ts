@@ -11,13 +11,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createComponentHost, parseComponentText, type CloudEventJson, type ComponentHost } from '../../src/components/index.js';
 import { freePort } from '../host/free-port.js';
 import { hasOpenssl, makeTestPki } from './test-pki.js';
-import { componentYaml, waitFor } from './support.js';
+import { componentYaml, untilListening, waitFor } from './support.js';
 
 const REDIS = ['/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
 const skip = !REDIS || !hasOpenssl ? 'skipped: needs redis-server and openssl' : false;
@@ -36,16 +35,7 @@ before(async () => {
     ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--tls-cert-file', join(dir, 'server.pem'), '--tls-key-file', join(dir, 'server.key'), '--tls-ca-cert-file', join(dir, 'ca.pem'), '--tls-auth-clients', 'yes', '--save', '', '--appendonly', 'no', '--dir', dir],
     { stdio: 'ignore' },
   );
-  const end = Date.now() + 30_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => (s.end(), r(true)));
-      s.on('error', () => r(false));
-    });
-    if (ok) break;
-    if (Date.now() > end) throw new Error('the TLS redis-server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilListening(port, 'the TLS redis-server');
 });
 
 after(async () => {

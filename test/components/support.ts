@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 
 /** The env variable of each real service the component tests talk to. */
 export const SERVICE_ENV = {
@@ -55,6 +56,20 @@ export async function waitFor(cond: () => boolean, ms = 30_000, what = 'conditio
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Resolves once 127.0.0.1:`port` accepts a TCP connection (a server the test started), polling every 100 ms for 30 s. */
+export async function untilListening(port: number, what: string): Promise<void> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1', () => (s.end(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`${what} did not start`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

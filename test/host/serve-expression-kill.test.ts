@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServe, type Server } from './serve-child.js';
+import { expressionWorkflow } from './expression-workflow.js';
 
 const started: ChildProcess[] = [];
 let dir: string;
@@ -20,20 +21,11 @@ const LIMITS = ['--expression-steps', '100000', '--expression-fallback-time', '1
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'swirl-serve-expr-kill-'));
   mkdirSync(join(dir, 'workflows'));
-  const flow = (id: string, expr: string) =>
-    JSON.stringify({
-      id,
-      version: '1.0',
-      specVersion: '0.8',
-      start: 'Go',
-      functions: [{ name: 'f', type: 'expression', operation: expr }],
-      states: [{ name: 'Go', type: 'operation', actions: [{ functionRef: 'f', actionDataFilter: { toStateData: '${ .out }' } }], end: true }],
-    });
   // Step-counted by the compiled code: the same outcome on every run.
-  writeFileSync(join(dir, 'workflows', 'spin.json'), flow('spin', 'until(false; .)'));
+  writeFileSync(join(dir, 'workflows', 'spin.json'), expressionWorkflow('spin', 'until(false; .)'));
   // Deeper than the JS stack: the jq-wasm fallback in the worker, bounded by --expression-fallback-time.
-  writeFileSync(join(dir, 'workflows', 'recurse.json'), flow('recurse', 'def f: f; f'));
-  writeFileSync(join(dir, 'workflows', 'count.json'), flow('count', 'reduce range(500) as $i (0; . + 1)'));
+  writeFileSync(join(dir, 'workflows', 'recurse.json'), expressionWorkflow('recurse', 'def f: f; f'));
+  writeFileSync(join(dir, 'workflows', 'count.json'), expressionWorkflow('count', 'reduce range(500) as $i (0; . + 1)'));
 });
 after(() => {
   for (const p of started) p.kill('SIGKILL');

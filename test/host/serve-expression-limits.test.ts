@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServe } from './serve-child.js';
+import { expressionWorkflow } from './expression-workflow.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const started: ChildProcess[] = [];
@@ -17,22 +18,13 @@ let dir: string;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'swirl-serve-limits-'));
   mkdirSync(join(dir, 'workflows'));
-  const flow = (id: string, expr: string) =>
-    JSON.stringify({
-      id,
-      version: '1.0',
-      specVersion: '0.8',
-      start: 'Go',
-      functions: [{ name: 'f', type: 'expression', operation: expr }],
-      states: [{ name: 'Go', type: 'operation', actions: [{ functionRef: 'f', actionDataFilter: { toStateData: '${ .out }' } }], end: true }],
-    });
-  writeFileSync(join(dir, 'workflows', 'spin.json'), flow('spin', 'until(false; .)'));
-  writeFileSync(join(dir, 'workflows', 'count.json'), flow('count', 'reduce range(500) as $i (0; . + 1)'));
+  writeFileSync(join(dir, 'workflows', 'spin.json'), expressionWorkflow('spin', 'until(false; .)'));
+  writeFileSync(join(dir, 'workflows', 'count.json'), expressionWorkflow('count', 'reduce range(500) as $i (0; . + 1)'));
   // Catastrophic backtracking on the input's string: with lookahead, beyond RE2, so searched off
   // the main thread, bounded in time.
-  writeFileSync(join(dir, 'workflows', 'backtrack.json'), flow('backtrack', '.s | test("(a+)+(?=b)")'));
+  writeFileSync(join(dir, 'workflows', 'backtrack.json'), expressionWorkflow('backtrack', '.s | test("(a+)+(?=b)")'));
   // The classic catastrophic pattern RE2 expresses: searched in linear time, it just answers.
-  writeFileSync(join(dir, 'workflows', 'linear.json'), flow('linear', '.s | test("(a+)+$")'));
+  writeFileSync(join(dir, 'workflows', 'linear.json'), expressionWorkflow('linear', '.s | test("(a+)+$")'));
   // An endless loop of states that need no durable step (each within every expression limit).
   writeFileSync(
     join(dir, 'workflows', 'churn.json'),
