@@ -14,132 +14,14 @@
  * there when it stops.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
 import { closedLoop, describeLoop, fmt, median, startChainEngine, tempDir, type LoopResult } from './engine-common.js';
+import { dispatcher, measureHttp, startNoopApp, startServe, stopServe, type HttpRun } from './serve-http.js';
 
 const REPETITIONS = Number(process.argv[2] ?? 3);
 const C1_RUNS = Number(process.argv[3] ?? 100);
 const C100_RUNS = Number(process.argv[4] ?? 1000);
 const POLL_RUNS = Math.round(C100_RUNS / 4);
 const POLL_INTERVAL_MS = 5;
-/** Linux clock ticks per second (utime/stime of /proc/<pid>/stat); `getconf CLK_TCK` on this machine. */
-const CLK_TCK = 100;
-
-const CHAIN = `id: chain
-specVersion: '0.8'
-functions:
-  - name: inc
-    type: custom
-    operation: invoke:noop/inc
-    metadata: { httpVerb: POST }
-states:
-${[1, 2, 3]
-  .map(
-    (k) => `  - name: Step${k}
-    type: operation
-    actions:
-      - functionRef: { refName: inc, arguments: { n: '\${ .n }' } }
-    ${k < 3 ? `transition: Step${k + 1}` : 'end: true'}`,
-  )
-  .join('\n')}
-`;
-
-/** The no-op app: answers `{n: n + 1}` to every POST; counts its calls. */
-async function startNoopApp(): Promise<{ server: Server; port: number; calls: () => number }> {
-  let calls = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      calls++;
-      const { n } = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { n?: number };
-      const body = JSON.stringify({ n: (n ?? 0) + 1 });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as AddressInfo).port, calls: () => calls };
-}
-
-/** `swirl serve` as a child process on a fresh SQLite database; resolves with its base URL. */
-async function startServe(dir: string, appPort: number): Promise<{ proc: ChildProcess; base: string }> {
-  mkdirSync(join(dir, 'workflows'));
-  mkdirSync(join(dir, 'components'));
-  writeFileSync(join(dir, 'workflows', 'chain.yaml'), CHAIN);
-  writeFileSync(
-    join(dir, 'components', 'apps.yaml'),
-    `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: { name: apps }\nspec:\n  type: nameresolution.static\n  version: v1\n  metadata:\n    - { name: noop, value: "http://127.0.0.1:${appPort}" }\n`,
-  );
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const profDir = process.env.BENCH_CPU_PROF;
-  const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--grpc-port', '0', '--log-level', 'warn', '--workflows', join(dir, 'workflows'), '--components', join(dir, 'components'), '--store', `sqlite:${join(dir, 'chain.db')}`];
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'test', 'cli', 'run-cli.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const base = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    proc.once('exit', (code) => reject(new Error(`swirl serve exited with ${code}: ${out}`)));
-  });
-  return { proc, base };
-}
-
-/** CPU ms (user + system) the process has used so far. */
-function cpuMsOf(pid: number): number {
-  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK;
-}
-
-interface HttpRun {
-  loop: LoopResult;
-  serverCpuMs: number;
-  appCalls: number;
-  gets: number;
-}
-
-const dispatcher = new Agent({ connections: 256, keepAliveTimeout: 60_000, pipelining: 1 });
-
-/** One workflow over HTTP: start, then wait (long poll, or polling every POLL_INTERVAL_MS). */
-function oneOverHttp(base: string, mode: 'wait' | 'poll', counter: { gets: number }) {
-  return async (i: number): Promise<void> => {
-    const started = await request(`${base}/v1.0/workflows/dapr/chain/start`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: i }) });
-    if (started.statusCode !== 202) throw new Error(`start answered ${started.statusCode}: ${await started.body.text()}`);
-    const { instanceID } = (await started.body.json()) as { instanceID: string };
-    for (;;) {
-      counter.gets++;
-      const res = await request(`${base}/v1.0/workflows/dapr/${instanceID}${mode === 'wait' ? '?wait=60s' : ''}`, { dispatcher });
-      const body = (await res.body.json()) as { runtimeStatus: string; properties?: Record<string, string> };
-      if (body.runtimeStatus === 'COMPLETED') {
-        const out = JSON.parse(body.properties?.['dapr.workflow.output'] ?? 'null') as { n?: number };
-        if (out.n !== i + 3) throw new Error(`chain ${instanceID} output ${JSON.stringify(out)}`);
-        return;
-      }
-      if (body.runtimeStatus !== 'RUNNING' && body.runtimeStatus !== 'PENDING') throw new Error(`chain ${instanceID} ended ${body.runtimeStatus}`);
-      if (mode === 'poll') await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
-    }
-  };
-}
-
-async function measureHttp(base: string, pid: number, calls: () => number, runs: number, concurrency: number, mode: 'wait' | 'poll'): Promise<HttpRun> {
-  const counter = { gets: 0 };
-  const cpu0 = cpuMsOf(pid);
-  const calls0 = calls();
-  const loop = await closedLoop(runs, concurrency, oneOverHttp(base, mode, counter));
-  return { loop, serverCpuMs: (cpuMsOf(pid) - cpu0) / runs, appCalls: (calls() - calls0) / runs, gets: counter.gets / runs };
-}
 
 async function measureEmbedded(): Promise<{ c1: LoopResult; c100: LoopResult }> {
   const { one, close } = await startChainEngine('swirl-bench-decl-embedded-');
@@ -167,7 +49,7 @@ try {
     const embedded = await measureEmbedded();
     const c1 = await measureHttp(serve.base, pid, app.calls, C1_RUNS, 1, 'wait');
     const c100 = await measureHttp(serve.base, pid, app.calls, C100_RUNS, 100, 'wait');
-    const poll = await measureHttp(serve.base, pid, app.calls, POLL_RUNS, 100, 'poll');
+    const poll = await measureHttp(serve.base, pid, app.calls, POLL_RUNS, 100, 'poll', POLL_INTERVAL_MS);
     reps.push({ embedded, c1, c100, poll });
     console.log(describeLoop(`embedded   rep ${r + 1}`, embedded.c1));
     console.log(describeLoop(`embedded   rep ${r + 1}`, embedded.c100));
@@ -176,8 +58,7 @@ try {
     }
   }
 } finally {
-  serve.proc.kill('SIGTERM');
-  await new Promise((r) => serve.proc.once('exit', r));
+  await stopServe(serve);
   await dispatcher.close();
   app.server.close();
   tmp.remove();
@@ -210,8 +91,7 @@ async function profileOnly(): Promise<void> {
     const h = await measureHttp(child.base, child.proc.pid!, app.calls, C100_RUNS, 100, 'wait');
     console.log(`${describeLoop('profiled http wait', h.loop)}; server CPU ${fmt(h.serverCpuMs, 2)} ms/wf (profiling included)`);
   } finally {
-    child.proc.kill('SIGTERM');
-    await new Promise((r) => child.proc.once('exit', r));
+    await stopServe(child);
     await dispatcher.close();
     app.server.close();
     dir.remove();
