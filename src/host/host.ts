@@ -177,8 +177,14 @@ export class SwirlHost {
     });
   }
 
-  /** Loads the definitions folder, starts the engine, subscriptions and schedules. */
-  async start(): Promise<void> {
+  /**
+   * Loads the definitions folder, starts the engine, subscriptions and schedules. With
+   * `{ work: false }` the engine's workers and the schedules wait for {@link startWork}: a server
+   * opens its listeners first, so that recovering a backlog (instances and activities a killed
+   * process left, whose turns and calls would otherwise run in the gaps of the start-up) does not
+   * delay the moment it answers (bench/recovery.ts, issue 12).
+   */
+  async start(options: { work?: boolean } = {}): Promise<void> {
     if (this.state !== 'created') return;
     // Definition versions (specs/engine.md): first the stored versions unfinished instances still
     // run (for replay only), then the current ones (folder, then API), then forget the rest.
@@ -191,7 +197,7 @@ export class SwirlHost {
     this.loadReport.warnings.push(...persisted.warnings, ...inUse.warnings);
     const deleted = await this.catalog.collectUnused(Date.now(), this.options.unusedDefinitionGraceMs ?? UNUSED_DEFINITION_GRACE_MS);
     if (deleted.length > 0) this.logger.info(`deleted ${deleted.length} stored definition version(s) no instance runs any more`, { definitionHashes: deleted });
-    await this.engine.start();
+    if (options.work !== false) await this.engine.start();
     await this.events.recover();
     const ttl = this.events.mailboxes.heldEventTtlMs;
     this.expirySweep = setInterval(() => {
@@ -209,6 +215,16 @@ export class SwirlHost {
     this.definitionRefresh.unref();
     for (const w of this.catalog.list()) await this.subscribe(w.id);
     await this.readInputBindings();
+    if (options.work !== false) this.scheduler.start();
+  }
+
+  /**
+   * Starts the engine's workers (taking back the leases of a previous run of this worker id) and
+   * the schedules, after `start({ work: false })`. Idempotent; a no-op once stopped.
+   */
+  async startWork(): Promise<void> {
+    if (this.state !== 'running') return;
+    await this.engine.start();
     this.scheduler.start();
   }
 

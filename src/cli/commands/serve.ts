@@ -5,7 +5,8 @@
  * `--workflows` (./workflows when absent, else none; invalid ones are refused with their diagnostics, the rest
  * load), reloads the definitions registered over the API (kept in `<store file>.workflows/`),
  * serves the HTTP API, and shuts down gracefully on SIGTERM/SIGINT. Instances left running by a
- * previous process resume where they were, and CloudEvents held for instances not started yet
+ * previous process resume where they were once it listens (the default worker id takes a killed
+ * run's leases back at once, test/durability/serve-kill.test.ts), and CloudEvents held for instances not started yet
  * are still held. When the store fails fatally (a failed fsync) the node turns unhealthy, logs the
  * cause and exits with code 3 (ExitCode.StoreFailed) so that a supervisor restarts it. Options may
  * also come from `swirl.yaml` (or `--config <file>`, config/serve-config.ts); flags win.
@@ -333,7 +334,9 @@ export function registerServe(program: Command): void {
           ...(workflowsDir !== undefined ? { workflowsDir } : {}),
           ...(opts.components !== undefined ? { componentsDir: opts.components } : {}),
         });
-        await host.start();
+        // The workers start once the listeners are up (below): a backlog left by a killed process
+        // must not hold back the listening line.
+        await host.start({ work: false });
       } catch (err) {
         process.stderr.write(`swirl serve: ${(err as Error).message}\n`);
         await host?.stop().catch(() => undefined);
@@ -395,6 +398,7 @@ export function registerServe(program: Command): void {
         );
       }
       process.stdout.write(`swirl serve listening on ${server.scheme}://${opts.host}:${server.port} (store ${opts.store}${token ? `, api token required (from ${tokenOrError.source})` : ''}${mtls})\n`);
+      await host.startWork();
       // SIGHUP: read the certificate files again and serve them to new connections (HTTP and gRPC).
       const onHangup = () => {
         if (!tlsFiles) {
