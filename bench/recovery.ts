@@ -13,25 +13,29 @@
  * expected call executed, at most one re-execution per call, and a re-execution only for calls
  * that were in flight at the kill (held by the app; or answered but not yet recorded — counted).
  *
- * Run: `npm run build && npx tsx bench/recovery.ts [instances=2000] [repetitions=3] [downMs=0]`
+ * Run: `npm run build && npx tsx bench/recovery.ts [instances=2000] [repetitions=3] [downMs=0] [--before <checkout>]`
+ * (`--before`: a checkout with its own build, e.g. the code before a change; its server is
+ * restarted in the same repetitions, on stores of its own, and compared as a ratio).
  */
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { ServerResponse } from 'node:http';
+import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { closedLoop, fmt, median, tempDir } from './engine-common.js';
-import { answerJson, cpuMsOf, dispatcher, getOverHttp, spawnServe, startJsonApp, startOverHttp, stopServe, writeServeDir, type ServeChild } from './serve-http.js';
+import { judgeExecutions, kindOf as kindIn, slowCount, startCountingApp, stepsOf } from './recovery-workload.js';
+import { cpuMsOf, dispatcher, getOverHttp, spawnServe, startOverHttp, stopServe, writeServeDir, type ServeChild } from './serve-http.js';
 
-const TOTAL = Number(process.argv[2] ?? 2000);
-const REPETITIONS = Number(process.argv[3] ?? 3);
-const DOWN_MS = Number(process.argv[4] ?? 0);
-/** Held calls stay below the default activityConcurrency (100), so the other kinds still run before the kill. */
-const SLOW = Math.min(80, Math.floor(TOTAL / 10));
-
-type Kind = 'slow' | 'sleep' | 'chain';
-const kindOf = (i: number): Kind => (i < SLOW ? 'slow' : i % 2 === 0 ? 'sleep' : 'chain');
-const stepsOf = (kind: Kind): number[] => (kind === 'sleep' ? [3] : [1, 2, 3]);
+const beforeAt = process.argv.indexOf('--before');
+/** `--before <checkout>`: each repetition also restarts with that checkout's build (the code before a change). */
+const BEFORE = beforeAt > 0 ? process.argv[beforeAt + 1] : undefined;
+const positional = process.argv.slice(2).filter((_, i, all) => all[i] !== '--before' && all[i - 1] !== '--before');
+const TOTAL = Number(positional[0] ?? 2000);
+const REPETITIONS = Number(positional[1] ?? 3);
+const DOWN_MS = Number(positional[2] ?? 0);
+const SLOW = slowCount(TOTAL);
+const kindOf = (i: number) => kindIn(i, TOTAL);
 
 const step = (k: number, next: string): string => `  - name: Step${k}
     type: operation
@@ -61,20 +65,8 @@ ${step(2, 'transition: Step3')}
 ${step(3, 'end: true')}
 `;
 
-/** The app: counts executions per call (`k:step`), holds the first call of a slow instance open. */
-const executions = new Map<string, number>();
-const held = new Map<string, ServerResponse>();
-const app = await startJsonApp((body, _req, res) => {
-  const key = `${String(body.k)}:${String(body.step)}`;
-  const n = (executions.get(key) ?? 0) + 1;
-  executions.set(key, n);
-  if (body.kind === 'slow' && body.step === 1 && n === 1) {
-    held.set(key, res);
-    res.once('close', () => held.delete(key));
-    return;
-  }
-  answerJson(res, { [`s${String(body.step)}`]: n });
-});
+const app = await startCountingApp();
+const { executions, held } = app;
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -97,6 +89,15 @@ async function until(what: string, ms: number, probe: () => boolean | Promise<bo
   }
 }
 
+/**
+ * The calls the killed process had sent, other than the held ones: read once the requests still in
+ * the sockets when it died have reached the app (100 ms after its exit, before the restart).
+ */
+async function callsSentBeforeDeath(heldAtKill: Set<string>): Promise<Set<string>> {
+  await new Promise((done) => setTimeout(done, 100));
+  return new Set([...executions.keys()].filter((k) => !heldAtKill.has(k)));
+}
+
 interface Rep {
   /** The first start, on the new (empty) store: the baseline for ready. */
   freshReadyMs: number;
@@ -113,11 +114,11 @@ interface Rep {
   problems: string[];
 }
 
-async function repetition(r: number): Promise<Rep> {
+async function repetition(r: number, checkout?: string): Promise<Rep> {
   executions.clear();
   const tmp = tempDir(`swirl-bench-recovery-${r}-`);
   writeServeDir(tmp.dir, { recover: WORKFLOW }, app.port);
-  const options = { store: `sqlite:${join(tmp.dir, 'recover.db')}`, grpcPort: await freePort(), launcher: 'dist' as const };
+  const options = { store: `sqlite:${join(tmp.dir, 'recover.db')}`, grpcPort: await freePort(), launcher: 'dist' as const, ...(checkout !== undefined ? { checkout } : {}) };
   let first: ServeChild | undefined;
   let second: ServeChild | undefined;
   try {
@@ -127,11 +128,11 @@ async function repetition(r: number): Promise<Rep> {
     await closedLoop(TOTAL, 50, async (i) => void (await startOverHttp(live.base, 'recover', { k: i, kind: kindOf(i) }, id(i))));
     await until('every slow call held by the app', 30_000, () => held.size === SLOW);
     const atKill = await counts(live.base);
-    const answeredAtKill = new Set([...executions.keys()].filter((k) => !held.has(k)));
     const heldAtKill = new Set(held.keys());
     const exited = new Promise((done) => live.proc.once('exit', done));
     live.proc.kill('SIGKILL');
     await exited;
+    const answeredAtKill = await callsSentBeforeDeath(heldAtKill);
     if (DOWN_MS > 0) await new Promise((done) => setTimeout(done, DOWN_MS));
 
     second = await spawnServe(tmp.dir, options);
@@ -155,21 +156,9 @@ async function repetition(r: number): Promise<Rep> {
       const missing = stepsOf(kindOf(i)).filter((s) => out?.[`s${s}`] === undefined);
       if (got.runtimeStatus !== 'COMPLETED' || out?.k !== i || missing.length > 0) problems.push(`${id(i)}: ${got.runtimeStatus} ${JSON.stringify(out)}`);
     });
-    let reExecutedHeld = 0;
-    let reExecutedAnswered = 0;
-    for (let i = 0; i < TOTAL; i++) {
-      for (const s of stepsOf(kindOf(i))) {
-        const key = `${i}:${s}`;
-        const n = executions.get(key) ?? 0;
-        if (n === 0) problems.push(`call ${key} never executed`);
-        if (n > 2) problems.push(`call ${key} executed ${n} times`);
-        if (n === 2 && heldAtKill.has(key)) reExecutedHeld++;
-        else if (n === 2 && answeredAtKill.has(key)) reExecutedAnswered++;
-        else if (n === 2) problems.push(`call ${key} executed twice though it started after the restart`);
-      }
-    }
-    const expectedCalls = Array.from({ length: TOTAL }, (_, i) => stepsOf(kindOf(i)).length).reduce((a, b) => a + b, 0);
-    if (executions.size !== expectedCalls) problems.push(`${executions.size} distinct calls, ${expectedCalls} expected`);
+    const judged = judgeExecutions(TOTAL, executions, heldAtKill, answeredAtKill);
+    problems.push(...judged.problems);
+    const { reExecutedHeld, reExecutedAnswered } = judged;
     return { freshReadyMs: live.readyMs, freshCpuAtReadyMs: live.cpuAtReadyMs, atKill, heldAtKill: heldAtKill.size, readyMs: second.readyMs, cpuAtReadyMs: second.cpuAtReadyMs, doneMs, doneAfterReadyMs: doneMs - second.readyMs, cpuUntilDoneMs, reExecutedHeld, reExecutedAnswered, problems };
   } finally {
     if (first && first.proc.exitCode === null && first.proc.signalCode === null) first.proc.kill('SIGKILL');
@@ -178,27 +167,102 @@ async function repetition(r: number): Promise<Rep> {
   }
 }
 
+/** A bench/recovery-embedded.ts child; resolves at its `ready` line with the time and CPU then. */
+async function spawnEmbedded(dbPath: string, mode: 'start' | 'resume'): Promise<{ proc: ChildProcess; readyMs: number; cpuAtReadyMs: number; line: () => Promise<string> }> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, ['--import', 'tsx', new URL('./recovery-embedded.ts', import.meta.url).pathname, dbPath, String(app.port), mode, String(TOTAL)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiting: ((l: string) => void)[] = [];
+  createInterface({ input: proc.stdout! }).on('line', (l) => {
+    const w = waiting.shift();
+    if (w) w(l);
+    else lines.push(l);
+  });
+  const line = (): Promise<string> => (lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((r) => waiting.push(r)));
+  const first = await line();
+  if (first !== 'ready') throw new Error(`embedded child said ${first}`);
+  return { proc, readyMs: performance.now() - t0, cpuAtReadyMs: cpuMsOf(proc.pid!), line };
+}
+
+/** The same kill -9 and restart with an embedded engine process (the mix as code, tsx). */
+async function embeddedRepetition(r: number): Promise<Rep> {
+  executions.clear();
+  const tmp = tempDir(`swirl-bench-recovery-embedded-${r}-`);
+  const db = join(tmp.dir, 'recover.db');
+  try {
+    const first = await spawnEmbedded(db, 'start');
+    if ((await first.line()) !== 'started') throw new Error('embedded child did not start its instances');
+    await until('every slow call held by the app', 30_000, () => held.size === SLOW);
+    const heldAtKill = new Set(held.keys());
+    const exited = new Promise((done) => first.proc.once('exit', done));
+    first.proc.kill('SIGKILL');
+    await exited;
+    const answeredAtKill = await callsSentBeforeDeath(heldAtKill);
+    if (DOWN_MS > 0) await new Promise((done) => setTimeout(done, DOWN_MS));
+    const second = await spawnEmbedded(db, 'resume');
+    const spawnedAt = performance.now() - second.readyMs;
+    if ((await second.line()) !== 'done') throw new Error('embedded child did not finish');
+    const doneMs = performance.now() - spawnedAt;
+    const cpuUntilDoneMs = cpuMsOf(second.proc.pid!);
+    const problems = JSON.parse(await second.line()) as string[];
+    const judged = judgeExecutions(TOTAL, executions, heldAtKill, answeredAtKill);
+    problems.push(...judged.problems);
+    await new Promise((done) => (second.proc.exitCode !== null ? done(undefined) : second.proc.once('exit', done)));
+    return { freshReadyMs: first.readyMs, freshCpuAtReadyMs: first.cpuAtReadyMs, atKill: {}, heldAtKill: heldAtKill.size, readyMs: second.readyMs, cpuAtReadyMs: second.cpuAtReadyMs, doneMs, doneAfterReadyMs: doneMs - second.readyMs, cpuUntilDoneMs, reExecutedHeld: judged.reExecutedHeld, reExecutedAnswered: judged.reExecutedAnswered, problems };
+  } finally {
+    tmp.remove();
+  }
+}
+
 const reps: Rep[] = [];
+const befores: Rep[] = [];
+const embeddedReps: Rep[] = [];
 for (let r = 0; r < REPETITIONS; r++) {
+  if (BEFORE !== undefined) {
+    const b = await repetition(r + 1000, BEFORE);
+    befores.push(b);
+    console.log(`rep ${r + 1} before: fresh store ready ${fmt(b.freshReadyMs, 0)} ms (CPU ${fmt(b.freshCpuAtReadyMs, 0)} ms); restarted: ready ${fmt(b.readyMs, 0)} ms (CPU ${fmt(b.cpuAtReadyMs, 0)} ms), all COMPLETED ${fmt(b.doneMs, 0)} ms after spawn (CPU ${fmt(b.cpuUntilDoneMs, 0)} ms); problems: ${b.problems.length ? b.problems.slice(0, 5).join('; ') : 'none'}`);
+  }
   const x = await repetition(r);
   reps.push(x);
+  const e = await embeddedRepetition(r);
+  embeddedReps.push(e);
+  console.log(
+    `rep ${r + 1} embedded: fresh store ready ${fmt(e.freshReadyMs, 0)} ms (CPU ${fmt(e.freshCpuAtReadyMs, 0)} ms); restarted: ready ${fmt(e.readyMs, 0)} ms (CPU ${fmt(e.cpuAtReadyMs, 0)} ms), all ${TOTAL} COMPLETED ${fmt(e.doneMs, 0)} ms after spawn (CPU ${fmt(e.cpuUntilDoneMs, 0)} ms); re-executed: ${e.reExecutedHeld} held, ${e.reExecutedAnswered} answered-but-unrecorded; problems: ${e.problems.length ? e.problems.slice(0, 5).join('; ') : 'none'}`,
+  );
   console.log(
     `rep ${r + 1}: fresh store ready ${fmt(x.freshReadyMs, 0)} ms (CPU ${fmt(x.freshCpuAtReadyMs, 0)} ms); at the kill ${JSON.stringify(x.atKill)}, ${x.heldAtKill} calls held open; restarted: ready ${fmt(x.readyMs, 0)} ms (CPU ${fmt(x.cpuAtReadyMs, 0)} ms), all ${TOTAL} COMPLETED ${fmt(x.doneMs, 0)} ms after spawn (${fmt(x.doneAfterReadyMs, 0)} ms after ready, CPU ${fmt(x.cpuUntilDoneMs, 0)} ms); re-executed: ${x.reExecutedHeld} held, ${x.reExecutedAnswered} answered-but-unrecorded; problems: ${x.problems.length ? x.problems.slice(0, 5).join('; ') : 'none'}`,
   );
 }
 await dispatcher.close();
-app.server.close();
+app.close();
 
-const med = (f: (x: Rep) => number): string => `${fmt(median(reps.map(f)), 0)} [${fmt(Math.min(...reps.map(f)), 0)}–${fmt(Math.max(...reps.map(f)), 0)}]`;
-console.log(`\n| kill -9 with ${TOTAL} in flight, restart at once (median of ${REPETITIONS} [min–max]) | value | goal |`);
-console.log('|---|---:|---:|');
-console.log(`| not COMPLETED at the kill | ${med((x) => TOTAL - (x.atKill.COMPLETED ?? 0))} | |`);
-console.log(`| spawn → listening line (ms) | ${med((x) => x.readyMs)} | ≤ 1000 |`);
+const medOf = (rs: Rep[], f: (x: Rep) => number): string => `${fmt(median(rs.map(f)), 0)} [${fmt(Math.min(...rs.map(f)), 0)}–${fmt(Math.max(...rs.map(f)), 0)}]`;
+const med = (f: (x: Rep) => number): string => `${medOf(reps, f)} | ${medOf(embeddedReps, f)}`;
+console.log(`\n| kill -9 with ${TOTAL} in flight, restart at once (median of ${REPETITIONS} [min–max]) | \`swirl serve\` (Serverless Workflow, bin/swirl) | embedded engine process (code, tsx) | goal |`);
+console.log('|---|---:|---:|---:|');
+console.log(`| not COMPLETED at the kill | ${medOf(reps, (x) => TOTAL - (x.atKill.COMPLETED ?? 0))} | | |`);
+console.log(`| spawn → ready: listening line / engine started (ms) | ${med((x) => x.readyMs)} | ≤ 1000 |`);
 console.log(`| the same, first start on the empty store (baseline) | ${med((x) => x.freshReadyMs)} | |`);
-console.log(`| server CPU at ready (ms) | ${med((x) => x.cpuAtReadyMs)} | |`);
+console.log(`| process CPU at ready (ms) | ${med((x) => x.cpuAtReadyMs)} | |`);
 console.log(`| the same, first start on the empty store (baseline) | ${med((x) => x.freshCpuAtReadyMs)} | |`);
 console.log(`| spawn → all COMPLETED (ms) | ${med((x) => x.doneMs)} | ≤ 2000 |`);
 console.log(`| ready → all COMPLETED (ms) | ${med((x) => x.doneAfterReadyMs)} | |`);
-console.log(`| server CPU spawn → all COMPLETED (ms) | ${med((x) => x.cpuUntilDoneMs)} | |`);
-console.log(`| calls re-executed: held open at the kill / answered but not recorded | ${med((x) => x.reExecutedHeld)} / ${med((x) => x.reExecutedAnswered)} | ≤ 1 each, only in-flight |`);
-console.log(`| problems (lost, duplicated, wrong output) | ${reps.reduce((a, x) => a + x.problems.length, 0)} | 0 |`);
+console.log(`| process CPU spawn → all COMPLETED (ms) | ${med((x) => x.cpuUntilDoneMs)} | |`);
+const reExec = (rs: Rep[]): string => `${medOf(rs, (x) => x.reExecutedHeld)} / ${medOf(rs, (x) => x.reExecutedAnswered)}`;
+console.log(`| calls re-executed: held open at the kill / answered but not recorded | ${reExec(reps)} | ${reExec(embeddedReps)} | ≤ 1 each, only in-flight |`);
+console.log(`| problems (lost, duplicated, wrong output) | ${reps.reduce((a, x) => a + x.problems.length, 0)} | ${embeddedReps.reduce((a, x) => a + x.problems.length, 0)} | 0 |`);
+if (BEFORE !== undefined) {
+  const ratio = (f: (x: Rep) => number): string => {
+    const xs = reps.map((x, i) => f(x) / f(befores[i]!));
+    return `**${fmt(median(xs), 2)}×** [${xs.map((x) => fmt(x, 2)).join(', ')}]`;
+  };
+  const medB = (f: (x: Rep) => number): string => fmt(median(befores.map(f)), 0);
+  console.log(`\n| restarted after kill -9, this build vs ${BEFORE} (median of ${REPETITIONS}) | before | after | after / before, per repetition |`);
+  console.log('|---|---:|---:|---:|');
+  console.log(`| spawn → listening line (ms) | ${medB((x) => x.readyMs)} | ${fmt(median(reps.map((x) => x.readyMs)), 0)} | ${ratio((x) => x.readyMs)} |`);
+  console.log(`| server CPU at ready (ms) | ${medB((x) => x.cpuAtReadyMs)} | ${fmt(median(reps.map((x) => x.cpuAtReadyMs)), 0)} | ${ratio((x) => x.cpuAtReadyMs)} |`);
+  console.log(`| server CPU at ready − the same build's start on an empty store (ms) | ${medB((x) => x.cpuAtReadyMs - x.freshCpuAtReadyMs)} | ${fmt(median(reps.map((x) => x.cpuAtReadyMs - x.freshCpuAtReadyMs)), 0)} | |`);
+  console.log(`| spawn → all COMPLETED (ms) | ${medB((x) => x.doneMs)} | ${fmt(median(reps.map((x) => x.doneMs)), 0)} | ${ratio((x) => x.doneMs)} |`);
+  console.log(`| problems (before) | ${befores.reduce((a, x) => a + x.problems.length, 0)} | | |`);
+}

@@ -101,6 +101,8 @@ export interface SpawnOptions {
   grpcPort?: number;
   /** 'tsx': the sources through tsx (default); 'dist': bin/swirl on the build (`npm run build`), as a user runs it. */
   launcher?: 'tsx' | 'dist';
+  /** With launcher 'dist': the checkout whose build runs (default this one), e.g. a build of the code before a change. */
+  checkout?: string;
   extraArgs?: string[];
 }
 
@@ -115,7 +117,7 @@ export async function spawnServe(dir: string, options: SpawnOptions = {}): Promi
   const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
   const store = options.store ?? `sqlite:${join(dir, 'chain.db')}`;
   const args = ['serve', '--port', String(options.port ?? 0), '--host', '127.0.0.1', '--grpc-port', String(options.grpcPort ?? 0), '--log-level', 'warn', '--workflows', join(dir, 'workflows'), '--components', join(dir, 'components'), '--store', store, ...(options.extraArgs ?? [])];
-  const entry = options.launcher === 'dist' ? [join(root, 'bin', 'swirl')] : ['--import', 'tsx', join(root, 'test', 'cli', 'run-cli.ts')];
+  const entry = options.launcher === 'dist' ? [join(options.checkout ?? root, 'bin', 'swirl')] : ['--import', 'tsx', join(root, 'test', 'cli', 'run-cli.ts')];
   const logFile = process.env.BENCH_SERVE_LOG;
   if (logFile) args.push('--log-level', 'info');
   const t0 = performance.now();
