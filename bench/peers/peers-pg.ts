@@ -24,6 +24,8 @@ export interface PrivateDb {
   name: string;
   url: string;
   counters: () => Promise<PgCounters>;
+  /** Rows inserted, updated and deleted so far, by table (pg_stat_user_tables of this database). */
+  tableWrites: () => Promise<{ table: string; ins: number; upd: number; del: number }[]>;
   drop: () => Promise<void>;
 }
 
@@ -43,6 +45,17 @@ export async function createPrivateDb(name: string): Promise<PrivateDb> {
       await admin.query('SELECT pg_stat_clear_snapshot()');
       const r = (await admin.query<{ c: string; w: string }>('SELECT xact_commit AS c, tup_inserted + tup_updated + tup_deleted AS w FROM pg_stat_database WHERE datname = $1', [name])).rows[0];
       return { commits: Number(r.c), writes: Number(r.w) };
+    },
+    tableWrites: async () => {
+      await new Promise((r) => setTimeout(r, 1500));
+      const c = new pg.Client({ connectionString: u.toString() });
+      await c.connect();
+      try {
+        const rows = (await c.query<{ t: string; i: string; u: string; d: string }>("SELECT schemaname || '.' || relname AS t, n_tup_ins AS i, n_tup_upd AS u, n_tup_del AS d FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC")).rows;
+        return rows.map((r) => ({ table: r.t, ins: Number(r.i), upd: Number(r.u), del: Number(r.d) }));
+      } finally {
+        await c.end();
+      }
     },
     drop: async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -42,6 +42,7 @@ interface Measured {
   pg?: { commits: number; writes: number; storeTx?: number; roundTrips?: number };
 }
 const perRep: Record<System, Measured>[] = [];
+const tables: string[] = [];
 
 const pid = process.pid;
 const work = tempDir('swirl-bench-peers-');
@@ -106,6 +107,12 @@ try {
       console.log(`rep ${r + 1} ${s.padEnd(8)}: c=1 p50 ${fmt(m.c1.p50Ms, 2)} ms; c=100 ${fmt(m.c100.perSecond, 0)} wf/s, p50 ${fmt(m.c100.p50Ms, 1)} ms; CPU ${fmt(m.cpuMs, 2)} ms/wf${m.pg ? `; PG ${fmt(m.pg.commits, 2)} commits, ${fmt(m.pg.writes, 2)} row writes per wf` : ''}`);
     }
   }
+  // Which tables take the writes (whole run, warm-up included), per workflow run on each system.
+  const ran = WARM_UP + REPETITIONS * (C1_RUNS + C100_RUNS);
+  for (const [label, db] of [['DBOS 5.3.0', dbosDb], ['Swirl engine on PostgreSQL', swirlDb]] as const) {
+    tables.push(`\n| ${label}: rows written per workflow, by table | inserted | updated | deleted |\n|---|---:|---:|---:|`);
+    for (const t of await db.tableWrites()) tables.push(`| ${t.table} | ${fmt(t.ins / ran, 2)} | ${fmt(t.upd / ran, 2)} | ${fmt(t.del / ran, 2)} |`);
+  }
 } finally {
   await restate.stop();
   await dbos.stop();
@@ -145,4 +152,5 @@ console.log(`\n| PostgreSQL writes per workflow at c=100 (median of ${REPETITION
 console.log('|---|---:|---:|---:|---:|');
 console.log(`| DBOS 5.3.0 | ${fmt(med((x) => x.dbos.pg!.commits), 2)} | ${fmt(med((x) => x.dbos.pg!.writes), 2)} | — | — |`);
 console.log(`| Swirl engine on PostgreSQL | ${fmt(med((x) => x.swirlPg.pg!.commits), 2)} | ${fmt(med((x) => x.swirlPg.pg!.writes), 2)} | ${fmt(med((x) => x.swirlPg.pg!.storeTx!), 2)} | ${fmt(med((x) => x.swirlPg.pg!.roundTrips!), 1)} |`);
+for (const line of tables) console.log(line);
 process.exit(0);
