@@ -1,7 +1,7 @@
 /**
  * `host.start({ work: false })` then `host.startWork()` (what `swirl serve` does so that its
  * listeners open before a backlog is worked on): in between the API answers and instances can be
- * started, but nothing runs them; once the work starts they complete.
+ * started, but nothing runs them (readiness says so); once the work starts they complete.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,8 +35,10 @@ test('start({ work: false }) serves the API but runs nothing until startWork()',
   const waiting = (await (await call('GET', '/v1.0/workflows/dapr/g-1?wait=0.3s')).json()) as { runtimeStatus: string };
   assert.equal(waiting.runtimeStatus, 'PENDING');
   assert.equal(host.engine.running, false);
+  assert.deepEqual(host.readiness(), { ready: false, reasons: ['the engine workers are not running'] });
 
   await host.startWork();
+  assert.deepEqual(host.readiness(), { ready: true, reasons: [] });
   await host.startWork(); // idempotent
   const done = await host.engine.client.waitForCompletion('g-1', { timeoutMs: 60_000 });
   assert.equal(done.runtimeStatus, 'COMPLETED');
