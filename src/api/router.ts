@@ -4,8 +4,9 @@
  * URL-decoded, first match wins. 404 for unknown paths, 405 for a known path with another method.
  */
 
-/** Path parameters by name. */
-export type Params = Record<string, string>;
+import { fromWebRequest, toWebResponse, type Params, type PlainHandler } from './plain.js';
+
+export type { Params } from './plain.js';
 
 /** A route handler. */
 export type Handler = (req: Request, params: Params, url: URL) => Promise<Response> | Response;
@@ -14,7 +15,12 @@ interface Route {
   method: string;
   segments: string[];
   handler: Handler;
+  /** The hot routes' handler without web Request/Response (api/plain.ts); `handler` adapts to it. */
+  plain?: PlainHandler;
 }
+
+/** What {@link Router.match} finds. */
+export type RouteMatch = { handler: Handler; params: Params; plain?: PlainHandler } | { allowed: string[] };
 
 /** Routes in registration order. */
 export class Router {
@@ -26,8 +32,18 @@ export class Router {
     return this;
   }
 
+  /**
+   * Adds a hot route: the socket adapter calls `plain` straight from node:http, `app.fetch`
+   * through a web Request adapted to it — one handler, so both answer alike.
+   */
+  onPlain(method: string, pattern: string, plain: PlainHandler): this {
+    const handler: Handler = async (req, params, url) => toWebResponse(await plain(fromWebRequest(req, url), params));
+    this.routes.push({ method, segments: pattern.replace(/^\/+/, '').split('/'), handler, plain });
+    return this;
+  }
+
   /** Finds the handler: `{ handler, params }`, or `{ allowed }` (methods of a matching path) when none fits. */
-  match(method: string, pathname: string): { handler: Handler; params: Params } | { allowed: string[] } {
+  match(method: string, pathname: string): RouteMatch {
     // Empty inner segments are kept (`/workflows/dapr//start` has an empty name: a 400, not a 404).
     const parts = pathname.replace(/^\/+/, '').replace(/\/+$/, '').split('/');
     const allowed: string[] = [];
@@ -48,7 +64,7 @@ export class Router {
         else ok = seg === part;
       }
       if (!ok) continue;
-      if (r.method === method) return { handler: r.handler, params };
+      if (r.method === method) return r.plain ? { handler: r.handler, params, plain: r.plain } : { handler: r.handler, params };
       allowed.push(r.method);
     }
     return { allowed };
