@@ -46,26 +46,31 @@ export class Router {
   match(method: string, pathname: string): RouteMatch {
     // Empty inner segments are kept (`/workflows/dapr//start` has an empty name: a 400, not a 404).
     const parts = pathname.replace(/^\/+/, '').replace(/\/+$/, '').split('/');
+    // Decoded once for all routes; a part that is not valid percent-encoding matches no route.
+    const decoded: string[] = [];
+    for (const part of parts) {
+      try {
+        decoded.push(decodeURIComponent(part));
+      } catch {
+        return { allowed: [] };
+      }
+    }
     const allowed: string[] = [];
     for (const r of this.routes) {
-      if (r.segments.length !== parts.length) continue;
-      const params: Params = {};
+      if (r.segments.length !== decoded.length) continue;
       let ok = true;
-      for (let i = 0; i < parts.length && ok; i++) {
+      for (let i = 0; i < decoded.length && ok; i++) {
         const seg = r.segments[i]!;
-        let part: string;
-        try {
-          part = decodeURIComponent(parts[i]!);
-        } catch {
-          ok = false;
-          break;
-        }
-        if (seg.startsWith(':')) params[seg.slice(1)] = part;
-        else ok = seg === part;
+        ok = seg.startsWith(':') || seg === decoded[i];
       }
       if (!ok) continue;
-      if (r.method === method) return r.plain ? { handler: r.handler, params, plain: r.plain } : { handler: r.handler, params };
-      allowed.push(r.method);
+      if (r.method !== method) {
+        allowed.push(r.method);
+        continue;
+      }
+      const params: Params = {};
+      for (let i = 0; i < decoded.length; i++) if (r.segments[i]!.startsWith(':')) params[r.segments[i]!.slice(1)] = decoded[i]!;
+      return r.plain ? { handler: r.handler, params, plain: r.plain } : { handler: r.handler, params };
     }
     return { allowed };
   }
