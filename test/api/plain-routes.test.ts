@@ -115,6 +115,18 @@ describe('hot routes over the socket answer as app.fetch does', () => {
     });
   }
 
+  test('a hot-route answer has the headers of an answer through app.fetch', async () => {
+    // Both 404 JSON bodies: GET of an instance (hot) and GET of its history (app.fetch).
+    const hot = await overSocket(server.port, 'GET', '/api/v1/instances/no-such-instance');
+    const other = await overSocket(server.port, 'GET', '/api/v1/instances/no-such-instance/history');
+    assert.equal(hot.status, 404);
+    assert.equal(other.status, 404);
+    const shape = (a: Answer) => Object.keys(a.headers).sort();
+    assert.deepEqual(shape(hot), shape(other));
+    assert.equal(hot.headers['content-length'], String(Buffer.byteLength(JSON.stringify(hot.body))));
+    assert.equal(hot.headers.connection, other.headers.connection);
+  });
+
   test('a start of an unknown workflow, and the routes beside the hot ones', async () => {
     for (const [method, path] of [
       ['POST', '/v1.0/workflows/dapr/no-such-workflow/start'],
