@@ -5,9 +5,10 @@
  * close idle keep-alive sockets). The app's preflight (the API token) is answered before the body
  * is read. The hot routes (`app.plain`: Dapr start and get, Swirl get instance) are answered
  * straight from node:http — no web Request, Headers, ReadableStream or AbortSignal per request
- * (api/plain.ts); every other route goes through `app.fetch`. With TLS material it serves HTTPS, with a client CA it requires client certificates
- * signed by it (mutual TLS), and {@link RunningServer.reloadTls} swaps the certificate for new
- * connections (specs/security.md "Transport security").
+ * (api/plain.ts); every other route goes through `app.fetch`. With TLS material it serves HTTPS,
+ * with a client CA it requires client certificates signed by it (mutual TLS), and
+ * {@link RunningServer.reloadTls} swaps the certificate for new connections (specs/security.md
+ * "Transport security").
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
