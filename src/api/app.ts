@@ -7,7 +7,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { SwirlHost } from '../host/host.js';
 import { registerDaprRoutes } from './dapr-routes.js';
-import { errorBody, json, toErrorResponse } from './http-error.js';
+import { errorAnswer, errorBody, json, toErrorResponse } from './http-error.js';
+import type { HeaderLookup, PlainAnswer, PlainRequest } from './plain.js';
 import type { Logger } from '../engine/logger.js';
 import { metricsResponse } from './metrics.js';
 import { parseTraceParent } from './traceparent.js';
@@ -40,7 +41,13 @@ export interface App {
    * or undefined when it must be handled. The socket adapter calls it before reading the body, so
    * an unauthenticated client cannot make the server buffer (or even read) its body.
    */
-  preflight(method: string, pathname: string, headers: Headers): Response | undefined;
+  preflight(method: string, pathname: string, headers: HeaderLookup): Response | undefined;
+  /**
+   * The hot routes (Dapr start and get, Swirl get instance) without web Request/Response: the
+   * runner of `method` `url` when it is one, else undefined (then {@link fetch}). The runner
+   * answers what `fetch` would — the token check, the route, the error map (api/plain.ts).
+   */
+  plain?(method: string, url: URL): ((req: PlainRequest) => Promise<PlainAnswer>) | undefined;
   /** The server is stopping: open `?wait=` requests answer now with the current state, later ones do not wait. */
   closeWaits?(): void;
 }
@@ -88,14 +95,36 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
   registerDiagramRoutes(router, host);
   const ui = createUiHandler(options.uiDir);
   const token = options.apiToken !== undefined && options.apiToken !== '' ? Buffer.from(options.apiToken) : undefined;
-  const unauthorized = (pathname: string, headers: Headers): Response | undefined => {
-    if (!token || PUBLIC_PATHS.has(pathname) || isUiPath(pathname) || tokenMatches(token, headers.get('dapr-api-token'))) return undefined;
-    return errorBody(401, 'ERR_UNAUTHORIZED', headers.has('dapr-api-token') ? 'invalid api token' : 'missing api token: send it in the dapr-api-token header');
+  const refusal = (pathname: string, headers: HeaderLookup): PlainAnswer | undefined => {
+    if (!token || PUBLIC_PATHS.has(pathname) || isUiPath(pathname)) return undefined;
+    const given = headers.get('dapr-api-token');
+    if (tokenMatches(token, given)) return undefined;
+    return { status: 401, body: { errorCode: 'ERR_UNAUTHORIZED', message: given !== null ? 'invalid api token' : 'missing api token: send it in the dapr-api-token header' } };
+  };
+  const unauthorized = (pathname: string, headers: HeaderLookup): Response | undefined => {
+    const refused = refusal(pathname, headers);
+    return refused ? json(refused.status, refused.body) : undefined;
   };
 
   const app: App = {
     preflight: (_method, pathname, headers) => unauthorized(pathname, headers),
     closeWaits: () => waits.close(),
+    plain(method, url) {
+      // What fetch refuses before routing ('//…') or serves apart (the dashboard) is not a hot route.
+      if (url.pathname.startsWith('//')) return undefined;
+      const found = router.match(method, url.pathname);
+      if (!('plain' in found) || found.plain === undefined) return undefined;
+      const { plain, params } = found;
+      return async (req) => {
+        const refused = refusal(url.pathname, req.headers);
+        if (refused) return refused;
+        try {
+          return await plain(req, params);
+        } catch (err) {
+          return errorAnswer(err);
+        }
+      };
+    },
     async fetch(req: Request): Promise<Response> {
       let url: URL;
       try {
@@ -126,14 +155,35 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
 
 /** The app, logging one line per request once it is answered. */
 function withAccessLog(app: App, log: Logger): App {
+  const logged = (method: string, path: string, status: number, t0: bigint, headers: HeaderLookup): void => {
+    const trace = parseTraceParent(headers.get('traceparent'));
+    log.info(`${method} ${path} ${status}`, {
+      event: 'http.request',
+      method,
+      path,
+      status,
+      durationMs: Math.round(Number(process.hrtime.bigint() - t0) / 1e4) / 100,
+      ...(trace ? { traceId: trace.traceId, spanId: trace.spanId } : {}),
+    });
+  };
   return {
-    preflight(method: string, pathname: string, headers: Headers): Response | undefined {
+    preflight(method: string, pathname: string, headers: HeaderLookup): Response | undefined {
       const refused = app.preflight(method, pathname, headers);
       // Refused before the body was read: logged like any answer (no time spent worth measuring).
       if (refused) log.info(`${method} ${pathname} ${refused.status}`, { event: 'http.request', method, path: pathname, status: refused.status, durationMs: 0 });
       return refused;
     },
     closeWaits: () => app.closeWaits?.(),
+    plain(method, url) {
+      const run = app.plain?.(method, url);
+      if (run === undefined) return undefined;
+      return async (req) => {
+        const t0 = process.hrtime.bigint();
+        const answer = await run(req);
+        logged(method, url.pathname, answer.status, t0, req.headers);
+        return answer;
+      };
+    },
     async fetch(req: Request): Promise<Response> {
       const t0 = process.hrtime.bigint();
       const response = await app.fetch(req);
@@ -143,15 +193,7 @@ function withAccessLog(app: App, log: Logger): App {
       } catch {
         // A malformed URL is logged as given (the app answered 400).
       }
-      const trace = parseTraceParent(req.headers.get('traceparent'));
-      log.info(`${req.method} ${path} ${response.status}`, {
-        event: 'http.request',
-        method: req.method,
-        path,
-        status: response.status,
-        durationMs: Math.round(Number(process.hrtime.bigint() - t0) / 1e4) / 100,
-        ...(trace ? { traceId: trace.traceId, spanId: trace.spanId } : {}),
-      });
+      logged(req.method, path, response.status, t0, req.headers);
       return response;
     },
   };

@@ -13,9 +13,13 @@ import { assertJsonDepth } from './json-depth.js';
  * text/plain) and the string itself otherwise.
  */
 export async function readJsonBody(req: Request): Promise<unknown> {
-  const text = await req.text();
+  return parseJsonBody(await req.text(), req.headers.get('content-type'));
+}
+
+/** {@link readJsonBody} of a body already read as text, with its `content-type` header (null: none). */
+export function parseJsonBody(text: string, contentType: string | null): unknown {
   if (text.length === 0) return undefined;
-  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'text/plain') {
     let value: unknown;
     try {

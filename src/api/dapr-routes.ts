@@ -9,8 +9,9 @@
 import { VERSION } from '../version.js';
 import type { InstanceMetadata } from '../engine/client.js';
 import type { SwirlHost } from '../host/host.js';
-import { readJsonBody } from './body.js';
-import { HttpError, json, toErrorResponse, type DaprOperationName } from './http-error.js';
+import { parseJsonBody, readJsonBody } from './body.js';
+import { HttpError, errorAnswer, json, toErrorResponse, type DaprOperationName } from './http-error.js';
+import type { PlainAnswer } from './plain.js';
 import { parseWait, type InstanceWaits } from './instance-wait.js';
 import type { Router } from './router.js';
 
@@ -69,6 +70,15 @@ async function guarded(op: DaprOperationName, subject: string, fn: () => Promise
   }
 }
 
+/** {@link guarded} of a hot route (api/plain.ts): the same error map, as an answer. */
+async function guardedPlain(op: DaprOperationName, subject: string, fn: () => Promise<PlainAnswer>): Promise<PlainAnswer> {
+  try {
+    return await fn();
+  } catch (err) {
+    return errorAnswer(err, { op, subject });
+  }
+}
+
 const accepted = (): Response => json(202, {});
 
 /** Registers the Dapr workflow routes and `/v1.0/metadata`. */
@@ -76,28 +86,29 @@ export function registerDaprRoutes(router: Router, host: SwirlHost, waits: Insta
   const client = host.client;
   for (const v of DAPR_WORKFLOW_API_VERSIONS) {
     const base = `/${v}/workflows/:component`;
-    router.on('POST', `${base}/:name/start`, (req, p, url) =>
-      guarded('start', p.name ?? '', async () => {
+    // The hot routes (start, get) are answered straight from node:http by the socket adapter.
+    router.onPlain('POST', `${base}/:name/start`, (req, p) =>
+      guardedPlain('start', p.name ?? '', async () => {
         if (!p.name) throw new HttpError(400, 'ERR_WORKFLOW_NAME_MISSING', 'workflow name is not configured');
-        const requested = url.searchParams.get('instanceID');
+        const requested = req.url.searchParams.get('instanceID');
         if (requested !== null && requested !== '') checkNewInstanceId(requested);
-        const input = await readJsonBody(req);
+        const input = parseJsonBody(await req.text(), req.headers.get('content-type'));
         await host.knowWorkflow(p.name);
         host.checkInput(p.name, input);
         // W3C Trace Context: the instance's span continues the caller's trace (an invalid header is ignored).
         const traceparent = req.headers.get('traceparent') ?? undefined;
         const instanceID = await client.start(p.name, input, { ...(requested ? { instanceId: requested } : {}), ...(traceparent !== undefined ? { traceparent } : {}) });
-        return json(202, { instanceID });
+        return { status: 202, body: { instanceID } };
       }),
     );
-    router.on('GET', `${base}/:id`, (req, p, url) =>
-      guarded('get', p.id ?? '', async () => {
+    router.onPlain('GET', `${base}/:id`, (req, p) =>
+      guardedPlain('get', p.id ?? '', async () => {
         const id = requireInstanceId(p.id);
         // Not daprd's: `?wait=` answers once the instance has finished (api/instance-wait.ts).
-        const waitMs = parseWait(url.searchParams.get('wait'));
-        const m = (waitMs !== undefined ? await waits.untilFinished(id, waitMs, req.signal) : undefined) ?? (await client.get(id));
+        const waitMs = parseWait(req.url.searchParams.get('wait'));
+        const m = (waitMs !== undefined ? await waits.untilFinished(id, waitMs, req.hangUp) : undefined) ?? (await client.get(id));
         if (!m) throw new HttpError(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance ID: ${p.id}`);
-        return json(200, toDaprWorkflowState(m));
+        return { status: 200, body: toDaprWorkflowState(m) };
       }),
     );
     router.on('POST', `${base}/:id/raiseEvent/:event`, (req, p) =>

@@ -8,6 +8,7 @@
  * outcome is unknown has its own code, so a client never takes "may have happened" for "failed".
  */
 import { InvalidInputError, SwirlError } from '../errors.js';
+import { toWebResponse, type PlainAnswer } from './plain.js';
 
 /** An error with its HTTP status and error code decided where it is raised. */
 export class HttpError extends Error {
@@ -46,69 +47,76 @@ export function errorBody(status: number, errorCode: string, message: string): R
   return json(status, { errorCode, message });
 }
 
+const fail = (status: number, errorCode: string, message: string): PlainAnswer => ({ status, body: { errorCode, message } });
+
 /** Maps any thrown value to a response. `dapr` names the Dapr operation and its subject (workflow name or instance id). */
 export function toErrorResponse(err: unknown, dapr?: { op: DaprOperationName; subject: string }): Response {
-  if (err instanceof HttpError) return errorBody(err.status, err.errorCode, err.message);
+  return toWebResponse(errorAnswer(err, dapr));
+}
+
+/** Maps any thrown value to its status and JSON body (what {@link toErrorResponse} sends). */
+export function errorAnswer(err: unknown, dapr?: { op: DaprOperationName; subject: string }): PlainAnswer {
+  if (err instanceof HttpError) return fail(err.status, err.errorCode, err.message);
   // Input the workflow would fail on: nothing was started; each problem names where in the input.
-  if (err instanceof InvalidInputError) return json(400, { errorCode: 'ERR_INVALID_INPUT', message: err.message, problems: err.problems });
+  if (err instanceof InvalidInputError) return { status: 400, body: { errorCode: 'ERR_INVALID_INPUT', message: err.message, problems: err.problems } };
   let code = err instanceof SwirlError ? err.code : undefined;
   // daprd checks ids only when creating; any other id it cannot find is simply not found.
   if (code === 'INVALID_INSTANCE_ID' && dapr && dapr.op !== 'start') code = 'INSTANCE_NOT_FOUND';
   const message = err instanceof Error ? err.message : String(err);
   switch (code) {
     case 'INVALID_INSTANCE_ID':
-      return errorBody(400, 'ERR_INSTANCE_ID_INVALID', message);
+      return fail(400, 'ERR_INSTANCE_ID_INVALID', message);
     case 'PAYLOAD_TOO_LARGE':
     case 'PAYLOAD_NOT_SERIALIZABLE':
     case 'INVALID_ARGUMENT':
-      return errorBody(400, 'ERR_MALFORMED_REQUEST', message);
+      return fail(400, 'ERR_MALFORMED_REQUEST', message);
     case 'INVALID_PAGE_TOKEN':
       // A token the client made up or mangled: its mistake, not the server's.
-      return errorBody(400, 'ERR_INVALID_PAGE_TOKEN', `${message}: pass the nextPageToken of the previous page unchanged`);
+      return fail(400, 'ERR_INVALID_PAGE_TOKEN', `${message}: pass the nextPageToken of the previous page unchanged`);
     case 'INVALID_CLOUDEVENT':
-      return errorBody(400, 'ERR_CLOUDEVENT_INVALID', message);
+      return fail(400, 'ERR_CLOUDEVENT_INVALID', message);
     case 'INSTANCE_NOT_FOUND':
-      if (!dapr || NOT_FOUND_IS_404.has(dapr.op)) return errorBody(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance ID: ${dapr?.subject ?? ''}`.trimEnd());
+      if (!dapr || NOT_FOUND_IS_404.has(dapr.op)) return fail(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance ID: ${dapr?.subject ?? ''}`.trimEnd());
       break;
     case 'WORKFLOW_REGISTERED':
-      if (!dapr) return errorBody(409, 'ERR_WORKFLOW_REGISTERED', message);
+      if (!dapr) return fail(409, 'ERR_WORKFLOW_REGISTERED', message);
       break;
     case 'INSTANCE_NOT_TERMINAL':
-      if (!dapr) return errorBody(409, 'ERR_INSTANCE_NOT_TERMINAL', message);
+      if (!dapr) return fail(409, 'ERR_INSTANCE_NOT_TERMINAL', message);
       break;
     case 'INSTANCE_FINISHED':
       // raiseEvent on a completed/failed/terminated instance: refused, not accepted and dropped.
-      return errorBody(409, 'ERR_INSTANCE_FINISHED', message);
+      return fail(409, 'ERR_INSTANCE_FINISHED', message);
     case 'EVENT_BACKLOG_FULL': {
       // Nothing is dropped silently: the sender keeps the event and retries (pub/sub redelivers).
       // `cap` names the limit hit (its swirl serve flag): the total, the sender's or the target's share.
       const cap = (err as { cap?: unknown }).cap;
-      return json(429, { errorCode: 'ERR_EVENT_BACKLOG_FULL', message, ...(typeof cap === 'string' ? { cap } : {}) });
+      return { status: 429, body: { errorCode: 'ERR_EVENT_BACKLOG_FULL', message, ...(typeof cap === 'string' ? { cap } : {}) } };
     }
     case 'EVENT_IN_PROGRESS':
       // A copy of an event another request is still routing: retrying later answers its outcome.
-      return errorBody(409, 'ERR_EVENT_IN_PROGRESS', message);
+      return fail(409, 'ERR_EVENT_IN_PROGRESS', message);
     case 'ENGINE_STOPPED':
-      return errorBody(503, 'ERR_SHUTTING_DOWN', message);
+      return fail(503, 'ERR_SHUTTING_DOWN', message);
     case 'WRITE_OUTCOME_UNKNOWN': {
       // Not a failure: the start (or event) may have been recorded. The id lets the client retry
       // idempotently instead of starting a duplicate under a new id.
       const instanceId = (err as { instanceId?: unknown }).instanceId;
-      return json(503, { errorCode: 'ERR_OUTCOME_UNKNOWN', message, ...(typeof instanceId === 'string' ? { instanceID: instanceId } : {}) });
+      return { status: 503, body: { errorCode: 'ERR_OUTCOME_UNKNOWN', message, ...(typeof instanceId === 'string' ? { instanceID: instanceId } : {}) } };
     }
     case 'STORE_FAILED':
-      return errorBody(503, 'ERR_STORE_FAILED', message);
+      return fail(503, 'ERR_STORE_FAILED', message);
     case 'STORE_READ_FAILED':
     case 'STORE_WRITE_FAILED':
     case 'STORE_CLOSED':
       // Nothing was changed: retrying later is safe.
-      return errorBody(503, 'ERR_STORE_UNAVAILABLE', message);
+      return fail(503, 'ERR_STORE_UNAVAILABLE', message);
     default:
       break;
   }
   if (dapr) {
     const op = DaprOperation[dapr.op];
-    return errorBody(500, op.code, `${op.prefix(dapr.subject)}: ${message}`);
+    return fail(500, op.code, `${op.prefix(dapr.subject)}: ${message}`);
   }
-  return errorBody(500, 'ERR_INTERNAL', message);
+  return fail(500, 'ERR_INTERNAL', message);
 }

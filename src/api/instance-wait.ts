@@ -9,6 +9,7 @@
 import type { InstanceMetadata } from '../engine/client.js';
 import type { PublicClient } from '../host/public-client.js';
 import { HttpError } from './http-error.js';
+import type { HangUp } from './plain.js';
 
 /** The longest wait one request may ask for. */
 export const MAX_WAIT_MS = 60_000;
@@ -68,7 +69,7 @@ export class InstanceWaits {
    * then reads the current state, or answers 404 for an unknown id as a GET does); 503
    * ERR_TOO_MANY_WAITERS when the cap is reached.
    */
-  async untilFinished(instanceId: string, ms: number, request: AbortSignal): Promise<InstanceMetadata | undefined> {
+  async untilFinished(instanceId: string, ms: number, request: HangUp): Promise<InstanceMetadata | undefined> {
     if (ms <= 0 || this.closed || request.aborted) return undefined;
     if (this.open.size >= this.maxWaiters) {
       throw new HttpError(503, 'ERR_TOO_MANY_WAITERS', `${this.maxWaiters} waits are open on this server: retry later, or poll without ?wait=`);

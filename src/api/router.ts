@@ -4,8 +4,9 @@
  * URL-decoded, first match wins. 404 for unknown paths, 405 for a known path with another method.
  */
 
-/** Path parameters by name. */
-export type Params = Record<string, string>;
+import { fromWebRequest, toWebResponse, type Params, type PlainHandler } from './plain.js';
+
+export type { Params } from './plain.js';
 
 /** A route handler. */
 export type Handler = (req: Request, params: Params, url: URL) => Promise<Response> | Response;
@@ -14,7 +15,12 @@ interface Route {
   method: string;
   segments: string[];
   handler: Handler;
+  /** The hot routes' handler without web Request/Response (api/plain.ts); `handler` adapts to it. */
+  plain?: PlainHandler;
 }
+
+/** What {@link Router.match} finds. */
+export type RouteMatch = { handler: Handler; params: Params; plain?: PlainHandler } | { allowed: string[] };
 
 /** Routes in registration order. */
 export class Router {
@@ -26,30 +32,45 @@ export class Router {
     return this;
   }
 
+  /**
+   * Adds a hot route: the socket adapter calls `plain` straight from node:http, `app.fetch`
+   * through a web Request adapted to it — one handler, so both answer alike.
+   */
+  onPlain(method: string, pattern: string, plain: PlainHandler): this {
+    const handler: Handler = async (req, params, url) => toWebResponse(await plain(fromWebRequest(req, url), params));
+    this.routes.push({ method, segments: pattern.replace(/^\/+/, '').split('/'), handler, plain });
+    return this;
+  }
+
   /** Finds the handler: `{ handler, params }`, or `{ allowed }` (methods of a matching path) when none fits. */
-  match(method: string, pathname: string): { handler: Handler; params: Params } | { allowed: string[] } {
+  match(method: string, pathname: string): RouteMatch {
     // Empty inner segments are kept (`/workflows/dapr//start` has an empty name: a 400, not a 404).
     const parts = pathname.replace(/^\/+/, '').replace(/\/+$/, '').split('/');
+    // Decoded once for all routes; a part that is not valid percent-encoding matches no route.
+    const decoded: string[] = [];
+    for (const part of parts) {
+      try {
+        decoded.push(decodeURIComponent(part));
+      } catch {
+        return { allowed: [] };
+      }
+    }
     const allowed: string[] = [];
     for (const r of this.routes) {
-      if (r.segments.length !== parts.length) continue;
-      const params: Params = {};
+      if (r.segments.length !== decoded.length) continue;
       let ok = true;
-      for (let i = 0; i < parts.length && ok; i++) {
+      for (let i = 0; i < decoded.length && ok; i++) {
         const seg = r.segments[i]!;
-        let part: string;
-        try {
-          part = decodeURIComponent(parts[i]!);
-        } catch {
-          ok = false;
-          break;
-        }
-        if (seg.startsWith(':')) params[seg.slice(1)] = part;
-        else ok = seg === part;
+        ok = seg.startsWith(':') || seg === decoded[i];
       }
       if (!ok) continue;
-      if (r.method === method) return { handler: r.handler, params };
-      allowed.push(r.method);
+      if (r.method !== method) {
+        allowed.push(r.method);
+        continue;
+      }
+      const params: Params = {};
+      for (let i = 0; i < decoded.length; i++) if (r.segments[i]!.startsWith(':')) params[r.segments[i]!.slice(1)] = decoded[i]!;
+      return r.plain ? { handler: r.handler, params, plain: r.plain } : { handler: r.handler, params };
     }
     return { allowed };
   }

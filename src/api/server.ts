@@ -3,14 +3,18 @@
  * The node:http (or node:https) adapter of the fetch app: converts requests and responses, tracks
  * open connections, and closes gracefully (stop accepting, let requests in flight finish, then
  * close idle keep-alive sockets). The app's preflight (the API token) is answered before the body
- * is read. With TLS material it serves HTTPS, with a client CA it requires client certificates
- * signed by it (mutual TLS), and {@link RunningServer.reloadTls} swaps the certificate for new
- * connections (specs/security.md "Transport security").
+ * is read. The hot routes (`app.plain`: Dapr start and get, Swirl get instance) are answered
+ * straight from node:http — no web Request, Headers, ReadableStream or AbortSignal per request
+ * (api/plain.ts); every other route goes through `app.fetch`. With TLS material it serves HTTPS,
+ * with a client CA it requires client certificates signed by it (mutual TLS), and
+ * {@link RunningServer.reloadTls} swaps the certificate for new connections (specs/security.md
+ * "Transport security").
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { App } from './app.js';
+import { NEVER_HUNG_UP, nodeHeaders, type HangUp, type PlainAnswer } from './plain.js';
 
 /** PEM material of an HTTPS listener. */
 export interface TlsMaterial {
@@ -87,20 +91,17 @@ function headersOf(req: IncomingMessage): Headers {
   return headers;
 }
 
-async function toRequest(req: IncomingMessage, url: URL, headers: Headers, signal: AbortSignal | undefined): Promise<Request> {
-  const method = req.method ?? 'GET';
-  let body: Buffer | undefined;
-  if (method !== 'GET' && method !== 'HEAD') {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req) {
-      size += (c as Buffer).length;
-      if (size > MAX_BODY_BYTES) throw new BodyTooLarge(`the request body is larger than ${MAX_BODY_BYTES} bytes`);
-      chunks.push(c as Buffer);
-    }
-    body = Buffer.concat(chunks);
+/** The body of a request that may have one (not GET or HEAD), at most {@link MAX_BODY_BYTES}. */
+async function readBody(req: IncomingMessage, method: string): Promise<Buffer | undefined> {
+  if (method === 'GET' || method === 'HEAD') return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge(`the request body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(c as Buffer);
   }
-  return new Request(url, { method, headers, ...(signal ? { signal } : {}), ...(body ? { body } : {}) });
+  return Buffer.concat(chunks);
 }
 
 async function send(res: ServerResponse, response: Response, closing = false): Promise<void> {
@@ -111,6 +112,42 @@ async function send(res: ServerResponse, response: Response, closing = false): P
   const body = Buffer.from(await response.arrayBuffer());
   res.writeHead(response.status, { ...headers, 'content-length': String(body.length) });
   res.end(body);
+}
+
+/** A hot route's answer, with the headers {@link send} writes for the same JSON `Response`. */
+function sendPlain(res: ServerResponse, answer: PlainAnswer, closing: boolean): void {
+  const body = Buffer.from(JSON.stringify(answer.body));
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (closing) headers.connection = 'close';
+  headers['content-length'] = String(body.length);
+  res.writeHead(answer.status, headers);
+  res.end(body);
+}
+
+/** UTF-8 as `Request.text()` decodes it (a leading BOM dropped, bad bytes replaced). */
+const UTF8 = new TextDecoder();
+
+/** The client hung up before its answer: the response closed unfinished (one listener, no AbortSignal). */
+class ResponseHangUp implements HangUp {
+  aborted = false;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(res: ServerResponse) {
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.aborted = true;
+      for (const l of [...this.listeners]) l();
+      this.listeners.clear();
+    });
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners.add(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners.delete(listener);
+  }
 }
 
 /** Node's TLS options for the material. */
@@ -129,8 +166,15 @@ function tlsOptions(material: TlsMaterial) {
 export function startServer(app: App, options: { port: number; host?: string; tls?: TlsMaterial }): Promise<RunningServer> {
   const scheme = options.tls ? 'https' : 'http';
   let closing = false;
+  const fail = (res: ServerResponse, err: unknown): void => {
+    const tooLarge = err instanceof BodyTooLarge;
+    const bad = err instanceof BadRequestLine;
+    const status = tooLarge ? 413 : bad ? 400 : 500;
+    // The body of a refused request is not read: close the connection rather than drain it.
+    if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json', ...(tooLarge || bad ? { connection: 'close' } : {}) });
+    res.end(JSON.stringify({ errorCode: tooLarge ? 'ERR_REQUEST_TOO_LARGE' : bad ? err.errorCode : 'ERR_INTERNAL', message: (err as Error).message }));
+  };
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const headers = headersOf(req);
     let url: URL;
     try {
       url = requestUrl(req, scheme);
@@ -140,35 +184,40 @@ export function startServer(app: App, options: { port: number; host?: string; tl
       res.end(JSON.stringify({ errorCode: bad.errorCode, message: bad.message }));
       return;
     }
+    const method = req.method ?? 'GET';
+    const lookup = nodeHeaders(req.headers);
     // Before the body: a refused request is answered at once and its body never buffered (Node
     // discards what still arrives; `connection: close` ends the socket after the answer).
-    const early = app.preflight(req.method ?? 'GET', url.pathname, headers);
+    const early = app.preflight(method, url.pathname, lookup);
     if (early) {
       early.headers.set('connection', 'close');
       void send(res, early).catch(() => res.destroy());
       return;
     }
+    const run = app.plain?.(method, url);
+    if (run) {
+      // A GET is held open (`?wait=`) and ends when the client hangs up before its answer.
+      const hangUp = method === 'GET' ? new ResponseHangUp(res) : NEVER_HUNG_UP;
+      readBody(req, method)
+        .then((body) => run({ method, url, headers: lookup, text: () => Promise.resolve(body ? UTF8.decode(body) : ''), hangUp }))
+        .then((answer) => sendPlain(res, answer, closing))
+        .catch((err: unknown) => fail(res, err));
+      return;
+    }
     // A GET's signal aborts when the client hangs up before its answer (a `?wait=` long poll then
     // ends). Only GETs are held open; an AbortController per request is measurable CPU at load.
     let signal: AbortSignal | undefined;
-    if (req.method === 'GET') {
+    if (method === 'GET') {
       const hangUp = new AbortController();
       res.once('close', () => {
         if (!res.writableFinished) hangUp.abort();
       });
       signal = hangUp.signal;
     }
-    toRequest(req, url, headers, signal)
-      .then((r) => app.fetch(r))
+    readBody(req, method)
+      .then((body) => app.fetch(new Request(url, { method, headers: headersOf(req), ...(signal ? { signal } : {}), ...(body ? { body } : {}) })))
       .then((response) => send(res, response, closing))
-      .catch((err: unknown) => {
-        const tooLarge = err instanceof BodyTooLarge;
-        const bad = err instanceof BadRequestLine;
-        const status = tooLarge ? 413 : bad ? 400 : 500;
-        // The body of a refused request is not read: close the connection rather than drain it.
-        if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json', ...(tooLarge || bad ? { connection: 'close' } : {}) });
-        res.end(JSON.stringify({ errorCode: tooLarge ? 'ERR_REQUEST_TOO_LARGE' : bad ? err.errorCode : 'ERR_INTERNAL', message: (err as Error).message }));
-      });
+      .catch((err: unknown) => fail(res, err));
   };
   const tls = options.tls;
   const secure = tls ? createHttpsServer(tlsOptions(tls), handle) : undefined;

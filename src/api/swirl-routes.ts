@@ -196,14 +196,15 @@ export function registerSwirlRoutes(router: Router, host: SwirlHost, waits: Inst
     return json(200, await client.purgeInstances({ ...filter, recursive }));
   });
 
-  router.on('GET', '/api/v1/instances/:id', async (req, p, url) => {
+  // A hot route: answered straight from node:http by the socket adapter (api/plain.ts).
+  router.onPlain('GET', '/api/v1/instances/:id', async (req, p) => {
     // `?wait=`: answered once finished or when the wait passes (api/instance-wait.ts).
-    const waitMs = parseWait(url.searchParams.get('wait'));
-    const finished = waitMs !== undefined ? await waits.untilFinished(p.id!, waitMs, req.signal) : undefined;
+    const waitMs = parseWait(req.url.searchParams.get('wait'));
+    const finished = waitMs !== undefined ? await waits.untilFinished(p.id!, waitMs, req.hangUp) : undefined;
     const m = finished ?? (await client.get(p.id!));
     if (!m) throw new HttpError(404, 'ERR_INSTANCE_ID_NOT_FOUND', `unable to find workflow with the provided instance ID: ${p.id}`);
     // The state-level view (specs/timeline.md): current states and waits, definition, children.
-    return json(200, { ...detail(m), ...(await instanceState(host.engine, m)) });
+    return { status: 200, body: { ...detail(m), ...(await instanceState(host.engine, m)) } };
   });
 
   registerTimelineRoutes(router, host);

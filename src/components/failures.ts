@@ -66,7 +66,7 @@ export function networkError(what: string, cause: unknown): InfrastructureError 
 }
 
 /** The caller's AbortSignal fired (or the default timeout elapsed). */
-export function abortError(what: string, signal: AbortSignal): InfrastructureError {
+export function abortError(what: string, signal: { readonly reason: unknown }): InfrastructureError {
   const reason: unknown = signal.reason;
   const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
   return new InfrastructureError(timedOut ? 'TIMEOUT' : 'ABORTED', `${what}: ${timedOut ? 'timed out' : 'aborted'}`, { cause: reason });

@@ -38,9 +38,7 @@ export class LatencyRecorder {
     s.count += 1;
     if (failed) s.errors += 1;
     s.sumSeconds += seconds;
-    STORE_LATENCY_BUCKETS.forEach((b, i) => {
-      if (seconds <= b) s.buckets[i]! += 1;
-    });
+    for (let i = 0; i < STORE_LATENCY_BUCKETS.length; i++) if (seconds <= STORE_LATENCY_BUCKETS[i]!) s.buckets[i]! += 1;
   }
 
   /** Times a promise-returning call. */
@@ -65,23 +63,30 @@ export class LatencyRecorder {
 /** Wraps a store; `timings()` returns a copy of the counters so far. */
 export function timedStore(store: Store, sink?: LatencySink): { store: Store; timings: () => StoreTimings } {
   const rec = new LatencyRecorder(sink);
+  // One timed wrapper per member, made on first use (not a new closure on every call).
+  const wrappers = new Map<string, { of: unknown; timed: (...args: unknown[]) => unknown }>();
+  const timed = (prop: string, value: (...a: unknown[]) => unknown) => (...args: unknown[]) => {
+    const t0 = process.hrtime.bigint();
+    const result = value.apply(store, args);
+    // Synchronous members (if any) pass through untimed.
+    if (!(result instanceof Promise)) return result;
+    return result.then(
+      (v) => (rec.record(prop, Number(process.hrtime.bigint() - t0) / 1e9, false), v),
+      (e: unknown) => {
+        rec.record(prop, Number(process.hrtime.bigint() - t0) / 1e9, true);
+        throw e;
+      },
+    );
+  };
   const proxy = new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function' || typeof prop !== 'string' || prop === 'close') return value;
-      return (...args: unknown[]) => {
-        const t0 = process.hrtime.bigint();
-        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-        // Synchronous members (if any) pass through untimed.
-        if (!(result instanceof Promise)) return result;
-        return result.then(
-          (v) => (rec.record(prop, Number(process.hrtime.bigint() - t0) / 1e9, false), v),
-          (e: unknown) => {
-            rec.record(prop, Number(process.hrtime.bigint() - t0) / 1e9, true);
-            throw e;
-          },
-        );
-      };
+      const known = wrappers.get(prop);
+      if (known?.of === value) return known.timed;
+      const made = { of: value, timed: timed(prop, value as (...a: unknown[]) => unknown) };
+      wrappers.set(prop, made);
+      return made.timed;
     },
   });
   return { store: proxy, timings: () => rec.snapshot() };

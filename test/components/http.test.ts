@@ -120,6 +120,27 @@ describe('service invocation and bindings.http', () => {
     await assert.rejects(p, (err: InfrastructureError) => err instanceof InfrastructureError && err.code === 'ABORTED');
   });
 
+  it("the host's own call timeout is a TIMEOUT; a signal aborted before the call is ABORTED and sends nothing", async () => {
+    const d = await componentDir({ 'apps.yaml': componentYaml('apps', 'nameresolution.static', { orders: `${base}/orders-app` }) });
+    const quick = await loadComponents(d.dir, { appId: 'swirl-test', env: {}, timeoutMs: 150 });
+    try {
+      const t0 = Date.now();
+      await assert.rejects(quick.invokeService({ appId: 'orders', method: 'slow' }), (err: InfrastructureError) => err instanceof InfrastructureError && err.code === 'TIMEOUT' && /timed out/.test(err.message));
+      assert.ok(Date.now() - t0 < 1900, 'the call ended at its timeout, not when the slow answer came');
+      // A caller's signal that ends first still wins over the host's timeout (and the other way round above).
+      const ac = new AbortController();
+      ac.abort();
+      const before = seen.length;
+      await assert.rejects(quick.invokeService({ appId: 'orders', method: 'new', signal: ac.signal }), (err: InfrastructureError) => err instanceof InfrastructureError && err.code === 'ABORTED');
+      assert.equal(seen.length, before);
+      // A call that answers in time is untouched by the timer.
+      assert.deepEqual((await quick.invokeService({ appId: 'orders', method: 'new', data: { id: 7 } })).data, { method: 'POST', path: '/orders-app/new', got: { id: 7 } });
+    } finally {
+      await quick.close();
+      await d.cleanup();
+    }
+  });
+
   it('bindings.http: operation = verb, metadata path and headers, statusCode in the response metadata', async () => {
     const res = await host.invokeBinding({ name: 'api', operation: 'create', data: { a: 1 }, metadata: { path: '/items', 'x-trace': 't1' }, idempotencyKey: 'k-9' });
     assert.deepEqual(res.data, { method: 'POST', path: '/api/items', got: { a: 1 } });

@@ -75,6 +75,10 @@ test('a scrape reads no stored instance; instance and routing counters follow wh
   assert.equal(sample(third, 'swirl_instance_leases'), 0);
   assert.equal(sample(third, 'swirl_leases_lost_total'), 0);
   assert.match(third, /^# TYPE swirl_queue_lag_seconds gauge$/m);
+  // Every store operation made has its error counter, at 0 when none failed (a rate() exists at once).
+  const operations = [...third.matchAll(/^swirl_store_operation_seconds_count\{operation="([^"]+)"\}/gm)].map((m) => m[1]!);
+  assert.ok(operations.includes('commitTurn') && operations.includes('getInstance'), operations.join(', '));
+  for (const op of operations) assert.equal(sample(third, `swirl_store_operation_errors_total{operation="${op}"}`), 0, op);
 });
 
 const PAUSE = `

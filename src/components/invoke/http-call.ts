@@ -1,12 +1,13 @@
 /**
  * @module components/invoke/http-call
  * One HTTP exchange with undici, shared by service invocation and `bindings.http`: JSON bodies,
- * a default timeout layered on the caller's AbortSignal, and the error mapping of
+ * a default timeout layered on the caller's AbortSignal (one {@link CallDeadline}, not two AbortSignals), and the error mapping of
  * components/failures (error status → WorkflowError "<status>", network → InfrastructureError).
  */
 import { Agent, request } from 'undici';
 import { abortError, networkError, statusError } from '../failures.js';
 import { decodePayload, encodePayload } from '../payload.js';
+import { CallDeadline } from './call-deadline.js';
 
 /** A prepared request. */
 export interface HttpCall {
@@ -43,8 +44,7 @@ export async function httpCall(dispatcher: Agent, call: HttpCall): Promise<HttpA
       headers['content-type'] = typeof call.data === 'string' ? 'text/plain; charset=utf-8' : Buffer.isBuffer(call.data) || call.data instanceof Uint8Array ? 'application/octet-stream' : 'application/json';
     }
   }
-  const timeout = AbortSignal.timeout(call.timeoutMs);
-  const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+  const signal = new CallDeadline(call.timeoutMs, call.signal);
   if (signal.aborted) throw abortError(call.what, signal);
   let res: Awaited<ReturnType<typeof request>>;
   let text: string;
@@ -54,6 +54,8 @@ export async function httpCall(dispatcher: Agent, call: HttpCall): Promise<HttpA
   } catch (err) {
     if (signal.aborted) throw abortError(call.what, signal);
     throw networkError(`${call.what} (${method} ${call.url})`, err);
+  } finally {
+    signal.dispose();
   }
   const outHeaders: Record<string, string> = {};
   for (const [k, v] of Object.entries(res.headers)) {

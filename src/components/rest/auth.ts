@@ -9,8 +9,15 @@ import { InfrastructureError, WorkflowError } from '../../errors.js';
 import { loadOnUse } from '../../optional-module.js';
 
 /** undici, loaded with the first call (issue 12: not at start-up). */
+let loaded: Promise<typeof import('undici')> | undefined;
+
+/** undici, loaded once per process (a dynamic `import()` per call costs the module loader's work every time). */
 function undici(): Promise<typeof import('undici')> {
-  return loadOnUse(() => import('undici'), 'undici', 'oauth2 credentials (authRef)');
+  if (loaded === undefined) {
+    loaded = loadOnUse(() => import('undici'), 'undici', 'oauth2 credentials (authRef)');
+    loaded.catch(() => (loaded = undefined)); // a failed load is retried by the next call
+  }
+  return loaded;
 }
 
 /** Resolved credentials (values, not expressions). */

@@ -14,8 +14,15 @@ import { OpenApiCache, documentUrl, findOperation } from './openapi.js';
 export type { HttpAuth } from './auth.js';
 
 /** undici, loaded with the first call (issue 12: not at start-up). */
+let loaded: Promise<typeof import('undici')> | undefined;
+
+/** undici, loaded once per process (a dynamic `import()` per call costs the module loader's work every time). */
 function undici(): Promise<typeof import('undici')> {
-  return loadOnUse(() => import('undici'), 'undici', 'rest (OpenAPI) functions');
+  if (loaded === undefined) {
+    loaded = loadOnUse(() => import('undici'), 'undici', 'rest (OpenAPI) functions');
+    loaded.catch(() => (loaded = undefined)); // a failed load is retried by the next call
+  }
+  return loaded;
 }
 
 /** One call of a rest function. */
