@@ -1,16 +1,18 @@
 /**
  * @module bench/engine-chain
  * The 3-step activity chain on SQLite (synchronous=FULL): workflows/s at concurrency 100 and
- * p50/p99 latency at concurrency 1, next to the naive floor (bench/engine-floor.ts: one fsync'd
- * transaction per transition) measured in the same run, as ratios. Also CPU per workflow, store
- * transactions and WAL syncs per workflow, which show what group commit buys.
+ * p50/p99 latency at concurrency 1, next to both floors of bench/engine-floor.ts measured in the same
+ * repetition — the naive one (one fsync'd transaction per transition) and the group-commit one (the
+ * physical limit: concurrent chains' transitions share one fsync'd transaction per tick) — as
+ * ratios per repetition. Also CPU per workflow, store transactions and WAL syncs per workflow at
+ * both concurrencies.
  *
  * Run: `npx tsx bench/engine-chain.ts [repetitions=3]`
  */
 
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { closedLoop, describeLoop, fmt, median, startChainEngine, type LoopResult } from './engine-common.js';
-import { FLOOR_TRANSITIONS_PER_WORKFLOW, runNaiveFloor } from './engine-floor.js';
+import { FLOOR_TRANSITIONS_PER_WORKFLOW, runGroupCommitFloor, runNaiveFloor, type FloorResult } from './engine-floor.js';
 
 const REPETITIONS = Number(process.argv[2] ?? 3);
 const C1_RUNS = 300;
@@ -21,6 +23,8 @@ interface EngineRun {
   c100: LoopResult;
   commitsPerWorkflow: number;
   syncsPerWorkflow: number;
+  c1CommitsPerWorkflow: number;
+  c1SyncsPerWorkflow: number;
   bytesPerWorkflow: number;
 }
 
@@ -29,6 +33,7 @@ async function runEngine(): Promise<EngineRun> {
   const { store, one, close } = await startChainEngine('swirl-bench-chain-');
   try {
     await closedLoop(300, 100, one); // warm-up: JIT, caches, WAL file growth
+    const c1Before = store.commitStats;
     const c1 = await closedLoop(C1_RUNS, 1, one);
     const before = store.commitStats;
     const c100 = await closedLoop(C100_RUNS, 100, one);
@@ -39,6 +44,8 @@ async function runEngine(): Promise<EngineRun> {
       c100,
       commitsPerWorkflow: (after.commits - before.commits) / C100_RUNS,
       syncsPerWorkflow: (after.walSyncs - before.walSyncs) / C100_RUNS,
+      c1CommitsPerWorkflow: (before.commits - c1Before.commits) / C1_RUNS,
+      c1SyncsPerWorkflow: (before.walSyncs - c1Before.walSyncs) / C1_RUNS,
       bytesPerWorkflow: pages / (300 + C1_RUNS + C100_RUNS),
     };
   } finally {
@@ -54,55 +61,65 @@ async function pageBytes(store: Awaited<ReturnType<typeof openSqliteStore>>): Pr
 }
 
 const engineRuns: EngineRun[] = [];
-const floorC1: LoopResult[] = [];
-const floorC100: LoopResult[] = [];
+const naiveC1: FloorResult[] = [];
+const naiveC100: FloorResult[] = [];
+const groupC1: FloorResult[] = [];
+const groupC100: FloorResult[] = [];
 for (let r = 0; r < REPETITIONS; r++) {
   const e = await runEngine();
   engineRuns.push(e);
-  console.log(describeLoop(`engine  rep ${r + 1}`, e.c1));
-  console.log(describeLoop(`engine  rep ${r + 1}`, e.c100));
+  console.log(describeLoop(`engine        rep ${r + 1}`, e.c1));
+  console.log(describeLoop(`engine        rep ${r + 1}`, e.c100));
   console.log(
-    `engine  rep ${r + 1}: ${fmt(e.commitsPerWorkflow, 2)} store transactions and ${fmt(e.syncsPerWorkflow, 2)} WAL syncs per workflow at concurrency 100; ${fmt(e.bytesPerWorkflow, 0)} B on disk per completed workflow`,
+    `engine        rep ${r + 1}: ${fmt(e.c1CommitsPerWorkflow, 2)} store transactions and ${fmt(e.c1SyncsPerWorkflow, 2)} WAL syncs per workflow at concurrency 1, ` +
+      `${fmt(e.commitsPerWorkflow, 2)} and ${fmt(e.syncsPerWorkflow, 2)} at concurrency 100; ${fmt(e.bytesPerWorkflow, 0)} B on disk per completed workflow`,
   );
-  floorC1.push(await runNaiveFloor(C1_RUNS, 1));
-  floorC100.push(await runNaiveFloor(C100_RUNS, 100));
-  console.log(describeLoop(`floor   rep ${r + 1}`, floorC1[r]));
-  console.log(describeLoop(`floor   rep ${r + 1}`, floorC100[r]));
+  groupC1.push(await runGroupCommitFloor(C1_RUNS, 1));
+  groupC100.push(await runGroupCommitFloor(C100_RUNS, 100));
+  console.log(describeLoop(`group floor   rep ${r + 1}`, groupC1[r]));
+  console.log(`${describeLoop(`group floor   rep ${r + 1}`, groupC100[r])}, ${fmt(groupC100[r].commitsPerWorkflow, 2)} fsync'd transactions per chain`);
+  naiveC1.push(await runNaiveFloor(C1_RUNS, 1));
+  naiveC100.push(await runNaiveFloor(C100_RUNS, 100));
+  console.log(describeLoop(`naive floor   rep ${r + 1}`, naiveC1[r]));
+  console.log(describeLoop(`naive floor   rep ${r + 1}`, naiveC100[r]));
 }
 
-const m = {
-  engineWfs: median(engineRuns.map((e) => e.c100.perSecond)),
-  engineP50: median(engineRuns.map((e) => e.c1.p50Ms)),
-  engineP99: median(engineRuns.map((e) => e.c1.p99Ms)),
-  engineC100P50: median(engineRuns.map((e) => e.c100.p50Ms)),
-  engineC100P99: median(engineRuns.map((e) => e.c100.p99Ms)),
-  engineCpu: median(engineRuns.map((e) => e.c100.cpuMsPerRun)),
-  commits: median(engineRuns.map((e) => e.commitsPerWorkflow)),
-  syncs: median(engineRuns.map((e) => e.syncsPerWorkflow)),
-  bytes: median(engineRuns.map((e) => e.bytesPerWorkflow)),
-  floorWfs: median(floorC100.map((f) => f.perSecond)),
-  floorP50: median(floorC1.map((f) => f.p50Ms)),
-  floorP99: median(floorC1.map((f) => f.p99Ms)),
-  floorCpu: median(floorC100.map((f) => f.cpuMsPerRun)),
-};
-const range = (xs: number[]): string => `${fmt(Math.min(...xs), 0)}–${fmt(Math.max(...xs), 0)}`;
-// Paired ratios: each repetition's engine and floor ran minutes apart at most, so they saw similar
+const range = (xs: number[], digits = 0): string => `${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)}`;
+const cell = (xs: number[], digits = 0): string => `${fmt(median(xs), digits)} [${range(xs, digits)}]`;
+// Paired ratios: each repetition's engine and floors ran minutes apart at most, so they saw similar
 // disk conditions; fsync latency on a shared VM swings several-fold between repetitions.
-const paired = engineRuns.map((e, r) => e.c100.perSecond / floorC100[r].perSecond);
-console.log(`\nper-repetition throughput ratio engine/floor at concurrency 100: ${paired.map((x) => `${fmt(x, 2)}×`).join(', ')}`);
+const pairedWith = (floor: FloorResult[], pick: (l: LoopResult) => number, engine: (e: EngineRun) => LoopResult): number[] =>
+  engineRuns.map((e, r) => pick(engine(e)) / pick(floor[r]));
+const ratioCell = (xs: number[]): string => `**${fmt(median(xs), 2)}×** [${xs.map((x) => fmt(x, 2)).join(', ')}]`;
+const wfsVsGroup = pairedWith(groupC100, (l) => l.perSecond, (e) => e.c100);
+const wfsVsNaive = pairedWith(naiveC100, (l) => l.perSecond, (e) => e.c100);
+const p50VsGroup = pairedWith(groupC1, (l) => l.p50Ms, (e) => e.c1);
+const p50VsNaive = pairedWith(naiveC1, (l) => l.p50Ms, (e) => e.c1);
+const cpuVsGroup = pairedWith(groupC100, (l) => l.cpuMsPerRun, (e) => e.c100);
+const engine = (f: (e: EngineRun) => number): number[] => engineRuns.map(f);
 console.log(
-  `floor fsync cost in each repetition (ms per fsync'd transaction, from its concurrency-1 p50 / ${FLOOR_TRANSITIONS_PER_WORKFLOW}): ` +
-    floorC1.map((f) => fmt(f.p50Ms / FLOOR_TRANSITIONS_PER_WORKFLOW, 2)).join(', '),
+  `\nfloor fsync cost in each repetition (ms per fsync'd transaction, naive floor's concurrency-1 p50 / ${FLOOR_TRANSITIONS_PER_WORKFLOW}): ` +
+    naiveC1.map((f) => fmt(f.p50Ms / FLOOR_TRANSITIONS_PER_WORKFLOW, 2)).join(', '),
 );
-console.log(`\n| 3-step chain, SQLite synchronous=FULL (median of ${REPETITIONS} [min–max]) | Swirl engine | naive floor (${FLOOR_TRANSITIONS_PER_WORKFLOW} fsync'd txns/wf) | ratio |`);
-console.log('|---|---|---|---|');
+console.log(`\n| 3-step chain, SQLite synchronous=FULL, median of ${REPETITIONS} [min–max] | Swirl engine | group-commit floor | naive floor | engine / group-commit floor, per repetition | engine / naive floor, per repetition |`);
+console.log('|---|---:|---:|---:|---:|---:|');
 console.log(
-  `| throughput at concurrency 100 (wf/s) | ${fmt(m.engineWfs, 0)} [${range(engineRuns.map((e) => e.c100.perSecond))}] | ${fmt(m.floorWfs, 0)} [${range(floorC100.map((f) => f.perSecond))}] | **${fmt(median(paired), 2)}×** median of paired [${paired.map((x) => fmt(x, 2)).join(', ')}] |`,
+  `| throughput at concurrency 100 (wf/s) | ${cell(engine((e) => e.c100.perSecond))} | ${cell(groupC100.map((f) => f.perSecond))} | ${cell(naiveC100.map((f) => f.perSecond))} | ${ratioCell(wfsVsGroup)} | ${ratioCell(wfsVsNaive)} |`,
 );
-console.log(`| latency at concurrency 1, p50 (ms) | ${fmt(m.engineP50, 2)} | ${fmt(m.floorP50, 2)} | ${fmt(m.engineP50 / m.floorP50, 2)}× |`);
-console.log(`| latency at concurrency 1, p99 (ms) | ${fmt(m.engineP99, 2)} | ${fmt(m.floorP99, 2)} | ${fmt(m.engineP99 / m.floorP99, 2)}× |`);
-console.log(`| latency at concurrency 100, p50 / p99 (ms) | ${fmt(m.engineC100P50, 1)} / ${fmt(m.engineC100P99, 1)} | — | |`);
-console.log(`| process CPU per workflow at concurrency 100 (ms) | ${fmt(m.engineCpu, 2)} | ${fmt(m.floorCpu, 2)} | ${fmt(m.engineCpu / m.floorCpu, 2)}× |`);
-console.log(`| store transactions per workflow at concurrency 100 | ${fmt(m.commits, 2)} | ${FLOOR_TRANSITIONS_PER_WORKFLOW} | |`);
-console.log(`| fsyncs per workflow at concurrency 100 | ${fmt(m.syncs, 2)} | ${FLOOR_TRANSITIONS_PER_WORKFLOW} | |`);
-console.log(`| bytes on disk per completed workflow | ${fmt(m.bytes, 0)} | | |`);
+console.log(
+  `| latency at concurrency 1, p50 (ms) | ${cell(engine((e) => e.c1.p50Ms), 2)} | ${cell(groupC1.map((f) => f.p50Ms), 2)} | ${cell(naiveC1.map((f) => f.p50Ms), 2)} | ${ratioCell(p50VsGroup)} | ${ratioCell(p50VsNaive)} |`,
+);
+console.log(
+  `| latency at concurrency 1, p99 (ms) | ${cell(engine((e) => e.c1.p99Ms), 2)} | ${cell(groupC1.map((f) => f.p99Ms), 2)} | ${cell(naiveC1.map((f) => f.p99Ms), 2)} | | |`,
+);
+console.log(`| latency at concurrency 100, p50 / p99 (ms) | ${fmt(median(engine((e) => e.c100.p50Ms)), 1)} / ${fmt(median(engine((e) => e.c100.p99Ms)), 1)} | ${fmt(median(groupC100.map((f) => f.p50Ms)), 1)} / ${fmt(median(groupC100.map((f) => f.p99Ms)), 1)} | ${fmt(median(naiveC100.map((f) => f.p50Ms)), 1)} / ${fmt(median(naiveC100.map((f) => f.p99Ms)), 1)} | | |`);
+console.log(
+  `| process CPU per workflow at concurrency 100 (ms) | ${cell(engine((e) => e.c100.cpuMsPerRun), 2)} | ${cell(groupC100.map((f) => f.cpuMsPerRun), 2)} | ${cell(naiveC100.map((f) => f.cpuMsPerRun), 2)} | ${ratioCell(cpuVsGroup)} | |`,
+);
+console.log(
+  `| store transactions per workflow, concurrency 1 / 100 | ${fmt(median(engine((e) => e.c1CommitsPerWorkflow)), 2)} / ${fmt(median(engine((e) => e.commitsPerWorkflow)), 2)} | ${fmt(median(groupC1.map((f) => f.commitsPerWorkflow)), 2)} / ${fmt(median(groupC100.map((f) => f.commitsPerWorkflow)), 2)} | ${FLOOR_TRANSITIONS_PER_WORKFLOW} / ${FLOOR_TRANSITIONS_PER_WORKFLOW} | | |`,
+);
+console.log(
+  `| fsyncs per workflow, concurrency 1 / 100 | ${fmt(median(engine((e) => e.c1SyncsPerWorkflow)), 2)} / ${fmt(median(engine((e) => e.syncsPerWorkflow)), 2)} | ${fmt(median(groupC1.map((f) => f.commitsPerWorkflow)), 2)} / ${fmt(median(groupC100.map((f) => f.commitsPerWorkflow)), 2)} | ${FLOOR_TRANSITIONS_PER_WORKFLOW} / ${FLOOR_TRANSITIONS_PER_WORKFLOW} | | |`,
+);
+console.log(`| bytes on disk per completed workflow | ${fmt(median(engine((e) => e.bytesPerWorkflow)), 0)} | | | | |`);

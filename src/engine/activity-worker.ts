@@ -13,7 +13,7 @@ import { LogEvent } from './logger.js';
 import { newMessage, type ActivityTaskData } from './messages.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { ActivityContext, ActivityFunction, Registry } from './registry.js';
-import { StoreErrorCode, type ActivityWorkItem, type Store } from '../store/types.js';
+import { StoreErrorCode, type ActivityWorkItem, type NewActivityTask, type Store, type TurnCommit } from '../store/types.js';
 import { EngineErrorCode } from './error-codes.js';
 import { serializePayload } from './validation.js';
 import { runClaimLoop } from './claim-loop.js';
@@ -39,6 +39,16 @@ interface Running {
   detached: boolean;
 }
 
+/**
+ * Capacity held for the tasks a turn is about to create (store feature `turnShortcuts`): the turn
+ * commits them already leased to this worker (`lease`), and `settle` hands the leased items over
+ * (or gives the capacity back when the commit failed or leased nothing).
+ */
+export interface ActivityReservation {
+  lease: NonNullable<TurnCommit['taskLease']>;
+  settle(leased: readonly ActivityWorkItem[] | undefined): void;
+}
+
 /** Claims and runs activity tasks; see the module doc. */
 export class ActivityWorker {
   /** Activity executions started by this worker (benchmarks, tests). */
@@ -54,6 +64,8 @@ export class ActivityWorker {
   private loopDone: Promise<void> | undefined;
   private leaseCounter = 0;
   private readonly unservedLogged = new Set<string>();
+  /** Capacity promised to turns whose tasks come pre-leased (see reserveFor). */
+  private reserved = 0;
 
   constructor(
     private readonly store: Store,
@@ -83,6 +95,37 @@ export class ActivityWorker {
 
   notify(): void {
     this.wakeup.notify();
+  }
+
+  /**
+   * For a turn about to create `tasks`: the ones this worker would run at once (due now, served
+   * here, within free capacity), to be inserted already leased to it in the turn's transaction —
+   * the claim they skip could only have handed them to this worker. Undefined when none qualify
+   * or the store cannot (feature `turnShortcuts`). The capacity is held until `settle`.
+   */
+  reserveFor(tasks: readonly NewActivityTask[], now: number): ActivityReservation | undefined {
+    if (!this.active || this.store.features?.turnShortcuts !== true) return undefined;
+    const free = this.opts.activityConcurrency - this.running.size - this.reserved;
+    const picked: number[] = [];
+    for (let i = 0; i < tasks.length && picked.length < free; i++) {
+      if (tasks[i].visibleAt <= now && this.registry.activity(tasks[i].name) !== undefined) picked.push(i);
+    }
+    if (picked.length === 0) return undefined;
+    this.reserved += picked.length;
+    let open = true;
+    return {
+      lease: { leaseId: `${this.leasePrefix}a${++this.leaseCounter}`, lockExpiresAt: now + this.opts.leaseMs, tasks: picked },
+      settle: (leased) => {
+        if (!open) return;
+        open = false;
+        this.reserved -= picked.length;
+        for (const item of leased ?? []) {
+          // Stopped meanwhile: give the task back at once rather than leave it to its lease expiry.
+          if (this.active) this.launch(item);
+          else void this.store.abandonActivity(item.id, item.leaseId).catch(() => undefined);
+        }
+      },
+    };
   }
 
   /**
@@ -135,7 +178,7 @@ export class ActivityWorker {
       {
         what: 'activities',
         isActive: () => this.active,
-        capacity: () => this.opts.activityConcurrency - this.running.size,
+        capacity: () => this.opts.activityConcurrency - this.running.size - this.reserved,
         claim: async (now, limit) => {
           // Only activities registered here (read at each claim, so later registrations count).
           const names = this.registry.activityNames();

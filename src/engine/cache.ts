@@ -28,6 +28,11 @@ export class OrchestrationCache {
     return e;
   }
 
+  /** The entry, if any, without taking it or touching its LRU place. */
+  peek(instanceId: string): CachedOrchestration | undefined {
+    return this.map.get(instanceId);
+  }
+
   put(instanceId: string, entry: CachedOrchestration): void {
     if (this.capacity <= 0) return;
     this.map.delete(instanceId);

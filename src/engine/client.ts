@@ -14,7 +14,9 @@ import {
   StoreErrorCode,
   TERMINAL_STATUSES,
   isTerminalStatus,
+  type CreateInstanceRequest,
   type InstanceRecord,
+  type OrchestrationWorkItem,
   type Store,
 } from '../store/types.js';
 import { EngineErrorCode } from './error-codes.js';
@@ -134,6 +136,18 @@ export interface ClientHost {
   waitForChange(instanceId: string, ms: number): { changed: Promise<RuntimeStatus | undefined>; cancel: () => void };
   /** Work was enqueued. */
   notify(): void;
+  /**
+   * The local orchestration worker's reservation for a start due now (store feature
+   * `turnShortcuts`): the create claims it in the same transaction and `settle` hands the claimed
+   * item to the worker (or gives the capacity back). Undefined: start the ordinary way.
+   */
+  reserveStart?(name: string, now: number): StartReservation | undefined;
+}
+
+/** See {@link ClientHost.reserveStart}. */
+export interface StartReservation {
+  claim: NonNullable<CreateInstanceRequest['claim']>;
+  settle(claimed: OrchestrationWorkItem | undefined): void;
 }
 
 const toMs = (t: Date | number): number => (typeof t === 'number' ? t : t.getTime());
@@ -213,6 +227,8 @@ export class EngineClient {
       ...(reg.definitionHash !== undefined ? { definitionHash: reg.definitionHash } : {}),
       ...(parseTraceParent(options.traceparent) !== undefined ? { traceparent: (options.traceparent as string).trim() } : {}),
     });
+    const visibleAt = Math.max(now, startAt ?? now);
+    const reservation = visibleAt <= now ? this.host.reserveStart?.(name, now) : undefined;
     const created = this.store.createInstance({
       instanceId,
       executionId,
@@ -222,11 +238,20 @@ export class EngineClient {
       createdAt: now,
       ...(startAt !== undefined ? { scheduledStartAt: startAt } : {}),
       ...(text !== undefined ? { input: text } : {}),
-      startMessage: { data: encodeMessage({ executionId, event: start }), visibleAt: Math.max(now, startAt ?? now) },
+      startMessage: { data: encodeMessage({ executionId, event: start }), visibleAt },
       reusePolicy: options.reusePolicy ?? ReusePolicy.REPLACE_TERMINAL,
+      ...(reservation !== undefined ? { claim: reservation.claim } : {}),
     });
-    await created.catch((e: unknown) => rethrowWrite(e, `the start of instance '${instanceId}'`, `retry with the same instance id '${instanceId}'`, instanceId));
-    this.host.notify();
+    let claimed: OrchestrationWorkItem | undefined;
+    try {
+      ({ claimed } = await created.catch((e: unknown) =>
+        rethrowWrite(e, `the start of instance '${instanceId}'`, `retry with the same instance id '${instanceId}'`, instanceId),
+      ));
+    } finally {
+      // Claimed with the create: the worker runs its first turn at once, no claim of its own.
+      reservation?.settle(claimed);
+    }
+    if (claimed === undefined) this.host.notify();
     return instanceId;
   }
 

@@ -95,6 +95,7 @@ export class Engine {
           this.changed(id, status);
         },
         activitiesEnqueued: () => this.activities.notify(),
+        reserveActivities: (tasks, now) => this.activities.reserveFor(tasks, now),
       },
       this.leasePrefix,
       this.storeHealth,
@@ -130,6 +131,7 @@ export class Engine {
       opts: options,
       waitForChange: (id, ms) => this.waitForChange(id, ms),
       notify: () => this.orchestrations.notify(),
+      reserveStart: (name, now) => this.orchestrations.reserveStart(name, now),
     });
   }
 

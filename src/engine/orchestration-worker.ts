@@ -12,7 +12,9 @@ import {
   StoreErrorCode,
   isTerminalStatus,
   type ActivityWorkItem,
+  type CommittedTurn,
   type InstanceRecord,
+  type NewActivityTask,
   type OrchestrationWorkItem,
   type Store,
   type TurnCommit,
@@ -35,6 +37,8 @@ import type { StoreHealth } from './store-health.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { asReadError, asWriteError } from './store-errors.js';
 import { Wakeup } from './wakeup.js';
+import type { ActivityReservation } from './activity-worker.js';
+import type { StartReservation } from './client.js';
 import { checkRemoteActions, remoteTurnFacts, type RemoteOrchestrator } from './remote.js';
 
 /**
@@ -60,6 +64,11 @@ export interface OrchestrationWorkerHooks {
   committed(instanceId: string, status: RuntimeStatus): void;
   /** Activity tasks were enqueued. */
   activitiesEnqueued(): void;
+  /**
+   * The local activity worker's reservation for tasks a turn is about to create: they are then
+   * committed already leased to it and handed over after the commit (ActivityWorker.reserveFor).
+   */
+  reserveActivities?(tasks: readonly NewActivityTask[], now: number): ActivityReservation | undefined;
 }
 
 /** An activity result recorded directly in a turn (see completeActivityInline). */
@@ -67,6 +76,10 @@ interface InlineCompletion {
   /** The TaskCompleted/TaskFailed event; absent when it belongs to an execution that has ended. */
   event?: HistoryEvent;
   completedTasks: Array<{ taskRowId: number; leaseId: string }>;
+  /** Set when the turn runs without a claim (TurnCommit.claimless). */
+  claimless?: { now: number; executionId: string };
+  /** A claim-free turn found the instance changed: nothing was written, claim it the usual way. */
+  conflict?: boolean;
 }
 
 /** Counters for benchmarks and diagnostics. */
@@ -92,6 +105,8 @@ export class OrchestrationWorker {
   /** "no worker registered for … (definition …)" reasons already logged (once each, not once per poll). */
   private readonly waitingLogged = new Set<string>();
   private running = false;
+  /** Turn capacity promised to starts claimed with their create (see reserveStart). */
+  private reservedStarts = 0;
   private loopDone: Promise<void> | undefined;
   private leaseCounter = 0;
   private readonly describe: DescribeOrchestration;
@@ -163,6 +178,31 @@ export class OrchestrationWorker {
     this.wakeup.notify();
   }
 
+  /**
+   * For a start of `name` due now (store feature `turnShortcuts`): a lease for the create to claim
+   * the new instance with, and `settle`, which runs the claimed item's first turn here — the claim
+   * the worker would make right after the create, made in the create's transaction. Undefined when
+   * this worker does not run `name` or has no capacity free (the start is then claimed as usual).
+   */
+  reserveStart(name: string, now: number): StartReservation | undefined {
+    if (!this.running || this.store.features?.turnShortcuts !== true || this.registry.orchestration(name) === undefined) return undefined;
+    if (this.opts.workerConcurrency - this.inflight.size - this.reservedStarts <= 0) return undefined;
+    this.reservedStarts += 1;
+    let open = true;
+    return {
+      claim: { leaseId: this.newLeaseId(), now, leaseMs: this.opts.leaseMs },
+      settle: (claimed) => {
+        if (!open) return;
+        open = false;
+        this.reservedStarts -= 1;
+        if (claimed === undefined) return;
+        // Stopped meanwhile: give the claim back at once rather than leave it to its lease expiry.
+        if (this.running) this.track(this.runTurn(claimed).then(() => undefined));
+        else void this.store.abandonOrchestration(claimed.instance.instanceId, claimed.leaseId).catch(() => undefined);
+      },
+    };
+  }
+
   private newLeaseId(): string {
     return `${this.leasePrefix}o${++this.leaseCounter}`;
   }
@@ -172,7 +212,7 @@ export class OrchestrationWorker {
       {
         what: 'orchestrations',
         isActive: () => this.running,
-        capacity: () => this.opts.workerConcurrency - this.inflight.size,
+        capacity: () => this.opts.workerConcurrency - this.inflight.size - this.reservedStarts,
         claim: async (now, limit) => {
           // Only names registered here (read at each claim, so later registrations count): work
           // for another node's orchestrations waits for that node instead of failing here.
@@ -206,6 +246,9 @@ export class OrchestrationWorker {
    */
   async completeActivityInline(task: ActivityWorkItem, event: HistoryEvent): Promise<boolean> {
     if (!this.store.features?.inlineActivityCompletion || !this.running || this.active.has(task.instanceId)) return false;
+    const claimFree = await this.completeWithoutClaim(task, event);
+    if (claimFree !== undefined) return claimFree;
+    if (!this.running || this.active.has(task.instanceId)) return false;
     let items: OrchestrationWorkItem[];
     try {
       items = await this.store.claimOrchestrations({
@@ -233,6 +276,39 @@ export class OrchestrationWorker {
     return ok;
   }
 
+  /**
+   * The inline completion without its claim (store feature `turnShortcuts`): when the instance's
+   * runtime is cached here, the turn runs on it at once and commits with `claimless` — the store
+   * writes it only if the instance is unlocked, unchanged and has no visible message, i.e. if the
+   * skipped claim would have returned nothing but the lease. Undefined when it did not apply or
+   * the store refused it (nothing written, the runtime dropped): the caller claims as usual.
+   */
+  private async completeWithoutClaim(task: ActivityWorkItem, event: HistoryEvent): Promise<boolean | undefined> {
+    const id = task.instanceId;
+    if (this.store.features?.turnShortcuts !== true || this.cache.peek(id)?.executionId !== task.executionId) return undefined;
+    let instance: InstanceRecord | undefined;
+    try {
+      instance = await this.store.getInstance(id);
+    } catch {
+      return undefined;
+    }
+    if (instance === undefined || instance.executionId !== task.executionId || isTerminalStatus(instance.status)) return undefined;
+    if (!this.running || this.active.has(id)) return undefined;
+    const inline: InlineCompletion = {
+      event,
+      completedTasks: [{ taskRowId: task.id, leaseId: task.leaseId }],
+      claimless: { now: this.opts.clock.now(), executionId: instance.executionId },
+    };
+    // No lease is held: the epoch is not checked for a claim-free commit (TurnCommit.claimless).
+    const item: OrchestrationWorkItem = { instance, messages: [], leaseId: this.newLeaseId(), epoch: 0 };
+    const done = this.runTurn(item, inline);
+    this.track(done.then(() => undefined));
+    const ok = await done;
+    if (inline.conflict === true) return undefined;
+    this.wakeup.notify(); // messages that arrived meanwhile are still in the inbox
+    return ok;
+  }
+
   /** One turn of one instance; never throws (errors are logged and the lease released). True if it committed. */
   private async runTurn(item: OrchestrationWorkItem, inline?: InlineCompletion): Promise<boolean> {
     const id = item.instance.instanceId;
@@ -249,14 +325,17 @@ export class OrchestrationWorker {
     }
     this.active.set(id, item);
     // A turn may outlast the lease (a slow replay of a long history, a slow disk): keep renewing it
-    // so no other worker takes the instance over and replays it again meanwhile.
+    // so no other worker takes the instance over and replays it again meanwhile. A claim-free turn
+    // holds no lease (its commit is its claim).
     const keeper = new LeaseKeeper(
       () => this.store.renewOrchestrationLease(id, item.leaseId, this.opts.clock.now(), this.opts.leaseMs),
       LeaseKeeper.intervalFor(this.opts.leaseMs),
       (e, lost) =>
         this.opts.logger[lost ? 'warn' : 'debug'](`renewing the lease of '${id}' failed: ${(e as Error).message}`, { event: LogEvent.leaseRenewFailed, instanceId: id }),
       () => item.leaseId,
-    ).start();
+    );
+    if (inline?.claimless === undefined) keeper.start();
+    const claimFreeLease = inline?.claimless === undefined ? undefined : item.leaseId;
     try {
       const committed = await this.turn(item, inline);
       this.failures.delete(id);
@@ -265,6 +344,11 @@ export class OrchestrationWorker {
       keeper.stop();
       this.cache.delete(id);
       const code = (e as { code?: string }).code;
+      if (inline !== undefined && claimFreeLease !== undefined && claimFreeLease === item.leaseId && (code === StoreErrorCode.LEASE_LOST || code === StoreErrorCode.HISTORY_CONFLICT)) {
+        // The claim-free commit was refused (nothing written, no lease taken): the caller claims.
+        inline.conflict = true;
+        return false;
+      }
       if (code === StoreErrorCode.LEASE_LOST || code === StoreErrorCode.HISTORY_CONFLICT) {
         this.opts.logger.warn(`turn of '${id}' discarded: ${(e as Error).message}`, { event: LogEvent.leaseLost, instanceId: id });
         notifyObserver(this.opts.observer, 'leaseLost', { instanceId: id, name: item.instance.name });
@@ -304,24 +388,51 @@ export class OrchestrationWorker {
    * Commits a turn under the claim's lease and epoch (fencing: a stale claim's commit is refused),
    * read now: the turn may have adopted a newer claim of its instance while it ran.
    */
-  private async commit(item: OrchestrationWorkItem, commit: TurnCommit): Promise<void> {
+  private async commit(item: OrchestrationWorkItem, commit: TurnCommit): Promise<CommittedTurn | void> {
     for (;;) {
       const lease = item.leaseId;
       commit.leaseId = lease;
       if (item.epoch !== undefined) commit.epoch = item.epoch;
       try {
-        await asWriteError(this.store.commitTurn(commit), 'commitTurn');
+        const result = await asWriteError(this.store.commitTurn(commit), 'commitTurn');
         // Committed: the lease is released, so a claim from now on is a new turn, not one to adopt.
         if (this.active.get(item.instance.instanceId) === item) this.active.delete(item.instance.instanceId);
-        return;
+        return result;
       } catch (e) {
         // Refused because this node's re-claim (adopted by this turn) landed while the commit was
         // on its way: a refused commit wrote nothing, so the same commit goes again under the
-        // adopted lease. Any other refusal stands.
-        if ((e as { code?: string }).code === StoreErrorCode.LEASE_LOST && item.leaseId !== lease) continue;
+        // adopted lease (a claim-free one now as an ordinary commit under that claim). Any other
+        // refusal stands.
+        if ((e as { code?: string }).code === StoreErrorCode.LEASE_LOST && item.leaseId !== lease) {
+          delete commit.claimless;
+          continue;
+        }
         throw e;
       }
     }
+  }
+
+  /**
+   * Commits a turn with its tasks pre-leased to the local activity worker where it can take them;
+   * returns how many it leased and `settle`, which hands them over (call it once, after the turn's
+   * bookkeeping). Undefined when no task was pre-leased.
+   */
+  private async commitLeasing(item: OrchestrationWorkItem, commit: TurnCommit, now: number): Promise<{ count: number; settle: () => void } | undefined> {
+    const reservation = commit.tasks.length > 0 ? this.hooks.reserveActivities?.(commit.tasks, now) : undefined;
+    if (reservation === undefined) {
+      await this.commit(item, commit);
+      return undefined;
+    }
+    commit.taskLease = reservation.lease;
+    let result: CommittedTurn | void;
+    try {
+      result = await this.commit(item, commit);
+    } catch (e) {
+      reservation.settle(undefined);
+      throw e;
+    }
+    const leased = result?.leasedTasks ?? [];
+    return { count: leased.length, settle: () => reservation.settle(leased) };
   }
 
   /**
@@ -359,7 +470,7 @@ export class OrchestrationWorker {
     if (isTerminalStatus(instance.status)) {
       // Late events for a finished instance: consume them and change nothing.
       const commit = consumeOnly(instance, leaseId, consumed);
-      if (inline) commit.completedTasks = inline.completedTasks;
+      if (inline) withInline(commit, inline);
       await this.commit(item, commit);
       return true;
     }
@@ -370,7 +481,7 @@ export class OrchestrationWorker {
       // Only stale messages (for an execution that has ended): consume them, write no turn. The
       // cached runtime (if any) stays valid: the history did not change.
       const commit = consumeOnly(instance, leaseId, consumed);
-      if (inline) commit.completedTasks = inline.completedTasks;
+      if (inline) withInline(commit, inline);
       await this.commit(item, commit);
       return true;
     }
@@ -466,7 +577,7 @@ export class OrchestrationWorker {
       limits: this.opts,
       ...(runtime?.traceparent !== undefined ? { traceparent: runtime.traceparent } : {}),
     });
-    if (inline) built.commit.completedTasks = inline.completedTasks;
+    if (inline) withInline(built.commit, inline);
     // Wait keys (issue 18): written with the turn when they changed. A new execution starts with
     // none in the store (created, replaced, or continued-as-new by a turn that cleared them).
     let waitKeys: string | undefined;
@@ -475,19 +586,25 @@ export class OrchestrationWorker {
       waitKeys = JSON.stringify(keys);
       if (waitKeys !== (rt.committedWaitKeys ?? (instance.historyLength === 0 ? '[]' : undefined))) built.commit.waitKeys = keys;
     }
-    await this.commit(item, built.commit);
-    if (rt) rt.committedWaitKeys = waitKeys;
-    this.stats.turns += 1;
-    const historyLength = built.commit.firstSeq + built.commit.history.length;
-    // Idle instances (waiting only on events or far timers) leave memory, unless their history is
-    // long enough that replaying it on the next event would cost more than keeping them.
-    if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !rt.isIdle(now + this.opts.cacheIdleTimerMs))) {
-      this.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength });
+    const handOver = await this.commitLeasing(item, built.commit, now);
+    try {
+      if (rt) rt.committedWaitKeys = waitKeys;
+      this.stats.turns += 1;
+      const historyLength = built.commit.firstSeq + built.commit.history.length;
+      // Idle instances (waiting only on events or far timers) leave memory, unless their history is
+      // long enough that replaying it on the next event would cost more than keeping them.
+      if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !rt.isIdle(now + this.opts.cacheIdleTimerMs))) {
+        this.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength });
+      }
+      if (rt?.noteBuffer) this.observeTurn(instance, rt, built.status);
+      logOutcome(this.opts, instance, built.status, forced ?? rt?.outcome, rt?.trace.traceId);
+      this.hooks.committed(id, built.status);
+    } finally {
+      // After the cache holds the runtime: the activities' inline completions find it there.
+      handOver?.settle();
     }
-    if (rt?.noteBuffer) this.observeTurn(instance, rt, built.status);
-    logOutcome(this.opts, instance, built.status, forced ?? rt?.outcome, rt?.trace.traceId);
-    this.hooks.committed(id, built.status);
-    if (built.commit.tasks.length > 0) this.hooks.activitiesEnqueued();
+    // Tasks not handed over pre-leased wait for the activity worker's claim.
+    if (built.commit.tasks.length > (handOver?.count ?? 0)) this.hooks.activitiesEnqueued();
     if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) this.wakeup.notify();
     return true;
   }
@@ -639,4 +756,10 @@ export class OrchestrationWorker {
     this.opts.logger.error(e.message, { event: LogEvent.nonDeterminism, instanceId: instance.instanceId });
     return failedOutcome(toFailureDetails(e));
   }
+}
+
+/** An inline completion's parts of a commit: the tasks it retires, and the claim-free condition. */
+function withInline(commit: TurnCommit, inline: InlineCompletion): void {
+  commit.completedTasks = inline.completedTasks;
+  if (inline.claimless !== undefined) commit.claimless = inline.claimless;
 }

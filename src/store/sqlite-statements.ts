@@ -81,6 +81,8 @@ export class SqliteStatements {
   readonly deleteInboxOf: Database.Statement;
   // tasks
   readonly insertTask: Database.Statement;
+  /** A task inserted already leased (TurnCommit.taskLease): as if claimed right after its insert. */
+  readonly insertLeasedTask: Database.Statement;
   readonly readyTasks: Database.Statement;
   readonly readyTasksNamed: Database.Statement;
   readonly anyReadyTask: Database.Statement;
@@ -102,7 +104,7 @@ export class SqliteStatements {
   constructor(private readonly db: Database.Database) {
     this.instanceExists = db.prepare('SELECT 1 FROM instances WHERE instance_id = ?');
     this.instanceStatus = db.prepare('SELECT status FROM instances WHERE instance_id = ?');
-    this.instanceLock = db.prepare('SELECT locked_by, lease_epoch, history_length, name, status, definition_hash, ready_at FROM instances WHERE instance_id = ?');
+    this.instanceLock = db.prepare('SELECT locked_by, lease_epoch, history_length, execution_id, name, status, definition_hash, ready_at FROM instances WHERE instance_id = ?');
     this.getInstance = db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`);
     this.insertInstance = db.prepare(
       `INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input, parent_instance_id,
@@ -186,6 +188,10 @@ export class SqliteStatements {
 
     this.insertTask = db.prepare(
       'INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data) VALUES (@instance, @exec, @task, @name, @visible, @visible, @detached, @data)',
+    );
+    this.insertLeasedTask = db.prepare(
+      `INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data, locked_by, lock_expires_at, dequeue_count)
+       VALUES (@instance, @exec, @task, @name, @visible, @expires, @detached, @data, @lease, @expires, 1) RETURNING id`,
     );
     // Tasks: ready_at = lock expiry while leased, else visible_at; claims are oldest-ready first.
     this.readyTasks = db.prepare('SELECT id, ready_at FROM tasks WHERE ready_at <= @now ORDER BY ready_at, id LIMIT @limit');

@@ -8,7 +8,18 @@
 import type Database from 'better-sqlite3';
 import { SwirlError } from '../errors.js';
 import { ReadyUpdate, type SqliteStatements } from './sqlite-statements.js';
-import { isTerminalStatus, ReusePolicy, RuntimeStatus, StoreErrorCode, storeError, type CreateInstanceRequest, type NewMessage, type TurnCommit } from './types.js';
+import {
+  isTerminalStatus,
+  ReusePolicy,
+  RuntimeStatus,
+  StoreErrorCode,
+  storeError,
+  type ActivityWorkItem,
+  type CommittedTurn,
+  type CreateInstanceRequest,
+  type NewMessage,
+  type TurnCommit,
+} from './types.js';
 
 /** The write bodies that touch instances and their inboxes. */
 export class SqliteTurnWriter {
@@ -80,22 +91,36 @@ export class SqliteTurnWriter {
     }
   }
 
-  /** commitTurn: the checks of the Store doc in order, then the turn's writes; the lock is released last. */
-  commitTurn(turn: TurnCommit): void {
+  /**
+   * commitTurn: the checks of the Store doc in order, then the turn's writes; the lock is released
+   * last. Returns the tasks inserted leased (TurnCommit.taskLease), if any were asked for.
+   */
+  commitTurn(turn: TurnCommit): CommittedTurn | undefined {
     const current = this.sql.instanceLock.get(turn.instanceId) as
       | {
           locked_by: string | null;
           lease_epoch: number;
           history_length: number;
+          execution_id: string;
           name: string;
           status: string;
           definition_hash: string | null;
           ready_at: number | null;
         }
       | undefined;
-    if (current === undefined || current.locked_by !== turn.leaseId) throw leaseLost('instance', turn.instanceId, turn.leaseId);
-    if (turn.epoch !== undefined && turn.epoch !== current.lease_epoch) {
-      throw storeError(StoreErrorCode.LEASE_LOST, `instance '${turn.instanceId}' is at lease epoch ${current.lease_epoch}, not ${turn.epoch} (claimed again since)`);
+    if (turn.claimless !== undefined) {
+      // No claim was made: commit only if that claim would have found nothing to hand over — no
+      // lock (not even an expired one: its holder may still be committing), the same execution,
+      // no visible message (ready_at of an unlocked row is its inbox's earliest visible-at).
+      const { now, executionId } = turn.claimless;
+      if (current === undefined || current.locked_by !== null || current.execution_id !== executionId || (current.ready_at !== null && current.ready_at <= now)) {
+        throw storeError(StoreErrorCode.LEASE_LOST, `instance '${turn.instanceId}' changed since its last turn here (a claim-free turn needs it unlocked, with no visible message)`);
+      }
+    } else {
+      if (current === undefined || current.locked_by !== turn.leaseId) throw leaseLost('instance', turn.instanceId, turn.leaseId);
+      if (turn.epoch !== undefined && turn.epoch !== current.lease_epoch) {
+        throw storeError(StoreErrorCode.LEASE_LOST, `instance '${turn.instanceId}' is at lease epoch ${current.lease_epoch}, not ${turn.epoch} (claimed again since)`);
+      }
     }
     const expectedSeq = turn.resetHistory ? 0 : current.history_length;
     if (turn.firstSeq !== expectedSeq) {
@@ -135,9 +160,19 @@ export class SqliteTurnWriter {
     }
     // A final turn's own tasks and self-messages would outlive the instance: discarded — except
     // fire-and-forget tasks, which are meant to.
-    for (const t of turn.tasks) {
+    const lease = turn.taskLease;
+    const leasedAt = new Set(lease?.tasks ?? []);
+    const leased: ActivityWorkItem[] = [];
+    for (let i = 0; i < turn.tasks.length; i++) {
+      const t = turn.tasks[i];
       if (turn.dropPendingWork && t.detached !== true) continue;
-      this.sql.insertTask.run({ instance: t.instanceId, exec: t.executionId, task: t.taskId, name: t.name, visible: t.visibleAt, detached: t.detached === true ? 1 : 0, data: t.data });
+      const params = { instance: t.instanceId, exec: t.executionId, task: t.taskId, name: t.name, visible: t.visibleAt, detached: t.detached === true ? 1 : 0, data: t.data };
+      if (lease === undefined || !leasedAt.has(i)) {
+        this.sql.insertTask.run(params);
+        continue;
+      }
+      const { id } = this.sql.insertLeasedTask.get({ ...params, lease: lease.leaseId, expires: lease.lockExpiresAt }) as { id: number };
+      leased.push({ ...t, id, leaseId: lease.leaseId, dequeueCount: 1 });
     }
     // ready_at NULL while locked means the inbox was empty at the claim and nothing arrived since
     // (every arrival sets it): then the inbox after this turn is exactly its own self-messages,
@@ -175,6 +210,7 @@ export class SqliteTurnWriter {
       failure: s.failure ?? null,
       length: turn.firstSeq + turn.history.length,
     });
+    return lease === undefined ? undefined : { leasedTasks: leased };
   }
 
   /** TreeLimit steps 1 and 2 (store/types-requests.ts): the message delivered instead of creating `child`, if refused. */

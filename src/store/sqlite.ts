@@ -27,6 +27,7 @@ import {
   type ActivityWorkItem,
   type ClaimActivitiesRequest,
   type ClaimOrchestrationsRequest,
+  type CommittedTurn,
   type CompleteActivityRequest,
   type CreateInstanceRequest,
   type DefinitionRecord,
@@ -115,8 +116,8 @@ export async function openSqliteStore(options: string | SqliteStoreOptions): Pro
 /** The SQLite {@link Store}. Create it with {@link openSqliteStore}. */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
-  /** Claim by instance ids and complete tasks inside a turn (see INTERFACE-CHANGES.md). */
-  readonly features = { inlineActivityCompletion: true };
+  /** Claim by instance ids and complete tasks inside a turn; pre-leased tasks and claim-free turns (see INTERFACE-CHANGES.md). */
+  readonly features = { inlineActivityCompletion: true, turnShortcuts: true };
   /** The file this store writes (or ':memory:'). */
   readonly path: string;
   private readonly db: Database.Database;
@@ -175,8 +176,15 @@ export class SqliteStore implements Store {
 
   // ── writes (all group-committed) ────────────────────────────────────────────────────────────
 
-  createInstance(request: CreateInstanceRequest): Promise<{ created: boolean }> {
-    return this.write(() => this.turns.createInstance(request));
+  createInstance(request: CreateInstanceRequest): Promise<{ created: boolean; claimed?: OrchestrationWorkItem }> {
+    return this.write(() => {
+      const result = this.turns.createInstance(request);
+      const claim = request.claim;
+      if (!result.created || claim === undefined) return result;
+      // The claim a worker would make right after the create, in the same transaction.
+      const [claimed] = claimOrchestrationsNow(this.sql, { ...claim, limit: 1, instanceIds: [request.instanceId], names: [request.name] });
+      return claimed === undefined ? result : { created: true, claimed };
+    });
   }
 
   enqueueMessages(messages: NewMessage[]): Promise<void> {
@@ -192,7 +200,7 @@ export class SqliteStore implements Store {
     return this.write(() => claimOrchestrationsNow(this.sql, request), this.claimsDurable);
   }
 
-  commitTurn(turn: TurnCommit): Promise<void> {
+  commitTurn(turn: TurnCommit): Promise<CommittedTurn | undefined> {
     return this.write(() => this.turns.commitTurn(turn));
   }
 

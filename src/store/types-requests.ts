@@ -5,7 +5,7 @@
  * store/types.ts).
  */
 
-import type { HistoryRecord, InstanceRecord, InstanceState, NewActivityTask, NewMessage } from './types-records.js';
+import type { ActivityWorkItem, HistoryRecord, InstanceRecord, InstanceState, NewActivityTask, NewMessage } from './types-records.js';
 import type { RuntimeStatus } from './types-status.js';
 
 // ── requests ────────────────────────────────────────────────────────────────────────────────────
@@ -40,6 +40,13 @@ export interface CreateInstanceRequest {
   startMessage: { data: string; visibleAt: number };
   /** @default ReusePolicy.REPLACE_TERMINAL */
   reusePolicy?: ReusePolicy;
+  /**
+   * Feature `turnShortcuts`: once created, claim the new instance in the same transaction, exactly
+   * as `claimOrchestrations({ ...claim, limit: 1, instanceIds: [instanceId] })` right after the
+   * create would (the engine asks only for a start due now whose orchestration it runs); the result
+   * then carries the work item as `claimed`. Not for sub-orchestrations (newInstances ignore it).
+   */
+  claim?: { leaseId: string; now: number; leaseMs: number };
 }
 
 /** A sub-orchestration start inside a turn. */
@@ -134,6 +141,24 @@ export interface TurnCommit {
    * turn with dropPendingWork deletes them whatever is given, as deleting the instance does.
    */
   waitKeys?: string[];
+  /**
+   * Feature `turnShortcuts`: insert the tasks at these indexes of `tasks` already leased — locked
+   * by `leaseId` until `lockExpiresAt`, dequeueCount 1 — exactly as if claimActivities had claimed
+   * them right after this commit; commitTurn then resolves with them ({@link CommittedTurn}). The
+   * engine only names tasks its own activity worker takes at once. Tasks not inserted (a final
+   * turn's) are not returned.
+   */
+  taskLease?: { leaseId: string; lockExpiresAt: number; tasks: number[] };
+  /**
+   * Feature `turnShortcuts`: this turn was computed without claiming the instance (an inline
+   * activity completion on a cached runtime). Instead of the lease and epoch checks, the commit
+   * requires that the instance is not locked at all, runs execution `executionId`, has no inbox
+   * message visible at `now`, and has `firstSeq` events — i.e. the claim it skipped would have
+   * returned no messages and the instance is unchanged since the engine last committed it;
+   * otherwise LEASE_LOST and nothing is written (the engine then claims as usual). `leaseId` and
+   * `epoch` are not checked; the instance stays unlocked.
+   */
+  claimless?: { now: number; executionId: string };
 }
 
 /** Claims orchestrations with work; see {@link Store.claimOrchestrations}. */
@@ -236,6 +261,20 @@ export interface StoreFeatures {
    * per step on the latency path; the engine falls back to completeActivity without it).
    */
   inlineActivityCompletion?: boolean;
+  /**
+   * `createInstance` honours `claim` (the start is claimed in the create's transaction),
+   * `commitTurn` honours `taskLease` (the tasks a turn creates are inserted already leased to the
+   * local activity worker, no separate claim) and `claimless` (a turn committed without a prior
+   * claim, when nothing else can have happened to the instance meanwhile): fewer store
+   * transactions per step on the latency path (specs/engine.md, "Fewer transactions per step").
+   */
+  turnShortcuts?: boolean;
+}
+
+/** What {@link Store.commitTurn} reports back (backends without `turnShortcuts` report nothing). */
+export interface CommittedTurn {
+  /** The tasks `taskLease` named, as inserted and leased, in the order of `tasks`. */
+  leasedTasks: ActivityWorkItem[];
 }
 
 /** Filter and page of {@link Store.queryInstances}. All given criteria must hold (AND). */

@@ -25,6 +25,7 @@ import type {
 import type {
   ClaimActivitiesRequest,
   ClaimOrchestrationsRequest,
+  CommittedTurn,
   CompleteActivityRequest,
   CreateInstanceRequest,
   DefinitionRecord,
@@ -93,9 +94,10 @@ export interface Store extends SharedHostState {
    * inbox with the given visibleAt (a scheduled start is a future visibleAt). An existing id is
    * handled by `reusePolicy` (default REPLACE_TERMINAL): refused with INSTANCE_EXISTS, replaced
    * (old history, inbox and tasks deleted), or left untouched (IGNORE).
-   * @returns `created: false` only under IGNORE when the id existed.
+   * @returns `created: false` only under IGNORE when the id existed; `claimed`: the work item of
+   *   `request.claim` (feature `turnShortcuts`), when it was asked for and the claim found the instance.
    */
-  createInstance(request: CreateInstanceRequest): Promise<{ created: boolean }>;
+  createInstance(request: CreateInstanceRequest): Promise<{ created: boolean; claimed?: OrchestrationWorkItem }>;
 
   /**
    * Appends messages to existing instances' inboxes (raise event, suspend, resume, terminate).
@@ -134,8 +136,10 @@ export interface Store extends SharedHostState {
    * (reuse policy, onConflict). Messages that arrived during the turn and were not consumed stay
    * in the inbox, claimable once the lock is released.
    * May be group-committed with other concurrent calls (see the interface doc).
+   * Feature `turnShortcuts`: `taskLease` and `claimless` (see {@link TurnCommit}); the tasks it
+   * leased are reported back. Without the feature the result is undefined (the fields are ignored).
    */
-  commitTurn(turn: TurnCommit): Promise<void>;
+  commitTurn(turn: TurnCommit): Promise<CommittedTurn | void>;
 
   /**
    * Releases an orchestration lease without consuming anything (the worker is stopping, or the

@@ -22,7 +22,10 @@ describe('faults (sqlite)', () => {
     const { store, fail } = await failingSqlite(path);
     const errors: Array<{ msg: string; event: unknown }> = [];
     const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (msg, meta) => errors.push({ msg, event: meta?.event }) };
-    const engine = track(await createEngine({ store, logger, pollIntervalMs: 20 }));
+    // One workerId for the node and its restart (as `swirl serve` has by default): the start was
+    // claimed in its create's transaction (store feature turnShortcuts), and the restarted node
+    // releases that claim at once instead of waiting for its lease to expire.
+    const engine = track(await createEngine({ store, logger, pollIntervalMs: 20, workerId: 'faults-node' }));
     engine.registerOrchestration('hello', (_ctx, name: string) => `hello ${name}`);
     const fatal = new Promise<Error>((r) => engine.onFatal(r));
     await engine.start();
@@ -57,7 +60,7 @@ describe('faults (sqlite)', () => {
     await store.close().catch(() => undefined);
 
     // The restarted node finds the start recorded and runs it: "unknown" was the honest answer.
-    const again = track(await createEngine({ store: `sqlite:${path}`, pollIntervalMs: 20 }));
+    const again = track(await createEngine({ store: `sqlite:${path}`, pollIntervalMs: 20, workerId: 'faults-node' }));
     again.registerOrchestration('hello', (_ctx, name: string) => `hello ${name}`);
     await again.start();
     const done = await again.client.waitForCompletion('maybe-1', { timeoutMs: 10_000 });

@@ -126,11 +126,13 @@ for (const kind of STORE_KINDS) {
           return yield ctx.callActivity('side-effect');
         });
       };
-      // The engine's activity worker sees no tasks until a "dead worker" has claimed the task.
+      // The engine's activity worker sees no tasks until a "dead worker" has claimed the task (nor
+      // gets them pre-leased by the turn that creates them: store feature turnShortcuts).
       let gate = true;
       const gated = new Proxy(store, {
         get(target, prop) {
           if (prop === 'claimActivities' && gate) return async () => [];
+          if (prop === 'features' && gate) return { ...target.features, turnShortcuts: false };
           const v = Reflect.get(target, prop, target) as unknown;
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },
