@@ -19,6 +19,7 @@ import { createEngine } from '../src/engine/engine.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { roundTrips } from '../src/store/postgres-sql.js';
 import { closedLoop, describeLoop, fmt, type LoopResult } from './engine-common.js';
+import { cpuSnapshot, cpuUse, postmasterOf, type CpuUse } from './cpu-account.js';
 
 const PG_URL = process.env.SWIRL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RUNS = Number(process.argv[2] ?? 1500);
@@ -28,6 +29,7 @@ const STEPS = 3;
 const admin = new pg.Client({ connectionString: PG_URL });
 await admin.connect();
 const database = (await admin.query<{ d: string }>('SELECT current_database() AS d')).rows[0].d;
+const postmaster = postmasterOf((await admin.query<{ p: number }>('SELECT pg_backend_pid() AS p')).rows[0].p);
 
 /** Commits and row writes of this database so far (other sessions on it are counted too). */
 async function dbCounters(): Promise<{ commits: number; writes: number }> {
@@ -52,6 +54,7 @@ function schemaUrl(schema: string): string {
 
 interface Measured {
   loop: LoopResult;
+  cpu: CpuUse;
   commitsPerStep: number;
   writesPerStep: number;
 }
@@ -85,10 +88,12 @@ async function floor(): Promise<Measured> {
     await closedLoop(200, CONCURRENCY, (i) => one(1_000_000 + i));
     await settle();
     const before = await dbCounters();
+    const c0 = cpuSnapshot(postmaster, []);
     const loop = await closedLoop(RUNS, CONCURRENCY, one);
+    const cpu = cpuUse(c0, cpuSnapshot(postmaster, []), RUNS * STEPS, loop.seconds * 1000);
     await settle();
     const after = await dbCounters();
-    return { loop, commitsPerStep: (after.commits - before.commits) / RUNS / STEPS, writesPerStep: (after.writes - before.writes) / RUNS / STEPS };
+    return { loop, cpu, commitsPerStep: (after.commits - before.commits) / RUNS / STEPS, writesPerStep: (after.writes - before.writes) / RUNS / STEPS };
   } finally {
     await pool.end();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -100,6 +105,8 @@ interface NodeStats {
   transactions: number;
   retries: number;
   roundTrips: number;
+  batches: number;
+  batchedTurns: number;
 }
 
 /** Starts a node process and waits for its 'ready' line. */
@@ -119,7 +126,7 @@ async function startNode(url: string): Promise<{ child: ChildProcess; stats: Pro
 }
 
 /** The chain with `nodes` engine processes on one fresh schema. */
-async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number }> {
+async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number }> {
   const schema = `swirl_bench_chain_${process.pid}_${nodes}`;
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   const url = schemaUrl(schema);
@@ -142,14 +149,20 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
     await closedLoop(200, CONCURRENCY, (i) => one(1_000_000 + i));
     await settle();
     const before = await dbCounters();
+    const pids = started.map((n) => n.child.pid ?? 0);
+    const c0 = cpuSnapshot(postmaster, pids);
     const loop = await closedLoop(RUNS, CONCURRENCY, one);
+    const cpu = cpuUse(c0, cpuSnapshot(postmaster, pids), RUNS * STEPS, loop.seconds * 1000);
     await settle();
     const after = await dbCounters();
     for (const n of started) n.child.kill('SIGTERM');
     const stats = await Promise.all(started.map((n) => n.stats));
     const tx = stats.reduce((a, s) => a + s.transactions, 0) + driverStore.stats.transactions;
+    const batches = stats.reduce((a, s) => a + (s.batches ?? 0), 0);
     return {
       loop,
+      cpu,
+      turnsPerBatch: batches === 0 ? 0 : stats.reduce((a, s) => a + (s.batchedTurns ?? 0), 0) / batches,
       commitsPerStep: (after.commits - before.commits) / RUNS / STEPS,
       writesPerStep: (after.writes - before.writes) / RUNS / STEPS,
       storeTxPerStep: tx / (RUNS + 200) / STEPS,
@@ -171,7 +184,7 @@ const results: Array<{ nodes: number } & Awaited<ReturnType<typeof engines>>> = 
 for (const nodes of [1, 2, 3]) {
   const r = await engines(nodes);
   results.push({ nodes, ...r });
-  console.log(describeLoop(`engine, ${nodes} node(s)`, r.loop) + `; retries ${r.retries}`);
+  console.log(describeLoop(`engine, ${nodes} node(s)`, r.loop) + `; retries ${r.retries}; turns per batch statement ${fmt(r.turnsPerBatch, 1)}`);
 }
 await admin.end();
 
@@ -183,3 +196,10 @@ for (const r of results) {
     `| Swirl, ${r.nodes} node process${r.nodes > 1 ? 'es' : ''} | ${fmt(r.loop.perSecond, 0)} | ${fmt(r.loop.perSecond / f.loop.perSecond, 2)}× | ${fmt(r.loop.perSecond / results[0].loop.perSecond, 2)}× | ${fmt(r.loop.p50Ms, 1)} | ${fmt(r.loop.p99Ms, 1)} | ${fmt(r.commitsPerStep, 2)} | ${fmt(r.writesPerStep, 2)} | ${fmt(r.storeTxPerStep, 2)} | ${fmt(r.roundTripsPerStep, 1)} |`,
   );
 }
+
+console.log(`\n| CPU during the measured runs (ms per workflow step) | PG server | node processes | driver | others on the box | machine busy | PG, % of a core | nodes, % of a core |`);
+console.log('|---|---|---|---|---|---|---|---|');
+const cpuRow = (label: string, c: CpuUse): string =>
+  `| ${label} | ${fmt(c.pgMsPerUnit, 2)} | ${fmt(c.processesMsPerUnit, 2)} | ${fmt(c.selfMsPerUnit, 2)} | ${fmt(c.otherMsPerUnit, 2)} | ${fmt(c.machineBusyPct, 0)}% | ${fmt(c.pgCorePct, 0)}% | ${fmt(c.processesCorePct, 0)}% |`;
+console.log(cpuRow('PG floor', f.cpu));
+for (const r of results) console.log(cpuRow(`Swirl, ${r.nodes} node${r.nodes > 1 ? 's' : ''}`, r.cpu));

@@ -2,14 +2,16 @@
  * @module bench/pg-node
  * One engine node of bench/engine-chain-pg.ts, in its own process: opens the PostgreSQL store
  * named by argv[2], runs the 3-step chain's workers until SIGTERM, then prints its store's
- * transaction and round-trip counts as one JSON line and exits.
+ * transaction and round-trip counts, its CPU time and its turn batches as one JSON line and exits.
+ * SWIRL_BENCH_TURN_FLIGHTS sets the store's turnCommitsInFlight.
  */
 
 import { createEngine } from '../src/engine/engine.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { roundTrips } from '../src/store/postgres-sql.js';
 
-const store = await openPostgresStore({ url: process.argv[2], poolSize: 10 });
+const inFlight = process.env.SWIRL_BENCH_TURN_FLIGHTS;
+const store = await openPostgresStore({ url: process.argv[2], poolSize: 10, ...(inFlight !== undefined ? { turnCommitsInFlight: Number(inFlight) } : {}) });
 const engine = await createEngine({ store, workerId: `bench-${process.pid}` });
 engine.registerActivity('inc', async (x: number) => x + 1);
 engine.registerOrchestration('chain', function* (ctx, x: number) {
@@ -22,7 +24,8 @@ process.stdout.write('ready\n');
 process.once('SIGTERM', () => {
   void (async () => {
     await engine.stop();
-    const stats = { ...store.stats, roundTrips: roundTrips.count };
+    const cpu = process.cpuUsage();
+    const stats = { ...store.stats, roundTrips: roundTrips.count, cpuMs: (cpu.user + cpu.system) / 1000, ...store.turnBatches.stats };
     await store.close();
     process.stdout.write(JSON.stringify(stats) + '\n');
     process.exit(0);

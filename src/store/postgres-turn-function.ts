@@ -27,52 +27,62 @@ export function oneStatementTurn(turn: TurnCommit): boolean {
   );
 }
 
-/** Commits `turn` with one statement; throws the store's LEASE_LOST / HISTORY_CONFLICT on a failed check. */
-export async function commitTurnInOneStatement(db: pg.Pool, turn: TurnCommit, toDb: ToDb): Promise<void> {
+/** The 26 parameters of `swirl_commit_turn` (migration 6) for `turn`; checks its history seqs first. */
+export function turnParams(turn: TurnCommit, toDb: ToDb): unknown[] {
   checkContiguous(turn);
   const done = turn.completedTasks ?? [];
   const h = turn.history;
   const t = turn.tasks;
   const m = turn.messages;
   const s = turn.state;
+  return [
+    turn.instanceId,
+    turn.leaseId,
+    turn.epoch ?? null,
+    turn.firstSeq,
+    done.map((d) => d.taskRowId),
+    done.map((d) => d.leaseId),
+    h.map((e) => e.seq),
+    h.map((e) => e.type),
+    h.map((e) => e.timestamp),
+    h.map((e) => e.data),
+    turn.consumedMessageIds,
+    t.map((x) => x.instanceId),
+    t.map((x) => x.executionId),
+    t.map((x) => x.taskId),
+    t.map((x) => x.name),
+    t.map((x) => toDb(x.visibleAt)),
+    t.map((x) => x.detached === true),
+    t.map((x) => x.data),
+    m.map((x) => x.instanceId),
+    m.map((x) => x.executionId ?? null),
+    m.map((x) => toDb(x.visibleAt)),
+    m.map((x) => x.data),
+    [s.executionId, s.name, s.status, s.definitionHash ?? null, s.definitionVersion ?? null, s.input ?? null, s.output ?? null, s.customStatus ?? null, s.failure ?? null],
+    s.lastUpdatedAt,
+    s.completedAt ?? null,
+    turn.waitKeys ?? null,
+  ];
+}
+
+/** Commits `turn` with one statement; throws the store's LEASE_LOST / HISTORY_CONFLICT on a failed check. */
+export async function commitTurnInOneStatement(db: pg.Pool, turn: TurnCommit, toDb: ToDb): Promise<void> {
+  const params = turnParams(turn, toDb);
   try {
-    await run(db, 'commitTurn', [
-      turn.instanceId,
-      turn.leaseId,
-      turn.epoch ?? null,
-      turn.firstSeq,
-      done.map((d) => d.taskRowId),
-      done.map((d) => d.leaseId),
-      h.map((e) => e.seq),
-      h.map((e) => e.type),
-      h.map((e) => e.timestamp),
-      h.map((e) => e.data),
-      turn.consumedMessageIds,
-      t.map((x) => x.instanceId),
-      t.map((x) => x.executionId),
-      t.map((x) => x.taskId),
-      t.map((x) => x.name),
-      t.map((x) => toDb(x.visibleAt)),
-      t.map((x) => x.detached === true),
-      t.map((x) => x.data),
-      m.map((x) => x.instanceId),
-      m.map((x) => x.executionId ?? null),
-      m.map((x) => toDb(x.visibleAt)),
-      m.map((x) => x.data),
-      [s.executionId, s.name, s.status, s.definitionHash ?? null, s.definitionVersion ?? null, s.input ?? null, s.output ?? null, s.customStatus ?? null, s.failure ?? null],
-      s.lastUpdatedAt,
-      s.completedAt ?? null,
-      turn.waitKeys ?? null,
-    ]);
+    await run(db, 'commitTurn', params);
   } catch (error) {
-    throw checkFailure(turn, error) ?? error;
+    const state = sqlState(error);
+    throw (state === undefined ? undefined : checkFailure(turn, state, (error as Error).message)) ?? error;
   }
 }
 
-/** The store error for a check the function raised, or undefined for any other failure. */
-function checkFailure(turn: TurnCommit, error: unknown): Error | undefined {
-  const stored = (): number => Number((error as Error).message);
-  switch (sqlState(error)) {
+/**
+ * The store error for a check the function raised (SQLSTATE `state`, its message `message`: the
+ * stored epoch or history length for SW002 / SW003), or undefined for any other SQLSTATE.
+ */
+export function checkFailure(turn: TurnCommit, state: string, message: string): Error | undefined {
+  const stored = (): number => Number(message);
+  switch (state) {
     case 'SW001':
       return leaseLost('instance', turn.instanceId, turn.leaseId);
     case 'SW002':
