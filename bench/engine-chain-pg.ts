@@ -7,8 +7,10 @@
  * (insert the event + update the instance: one round trip, one commit). Reports workflows/s at
  * concurrency 100, p50/p99, and from pg_stat_database the commits and row writes per workflow step.
  *
- * Run: `npx tsx bench/engine-chain-pg.ts [runs=1500]` (SWIRL_TEST_PG_URL or 127.0.0.1:5432; the
- * benchmark creates and drops its own schemas).
+ * Run: `npx tsx bench/engine-chain-pg.ts [runs=1500] [node counts=1,2,3]` (SWIRL_TEST_PG_URL or 127.0.0.1:5432; the
+ * benchmark creates and drops its own schemas). SWIRL_BENCH_NODE_ARGS: extra flags for the node
+ * processes (a CPU profile: `--cpu-prof --cpu-prof-dir=DIR`); SWIRL_BENCH_TURN_FLIGHTS: their
+ * turnCommitsInFlight (0 = no group commit of turns).
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +25,10 @@ import { cpuSnapshot, cpuUse, postmasterOf, type CpuUse } from './cpu-account.js
 
 const PG_URL = process.env.SWIRL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RUNS = Number(process.argv[2] ?? 1500);
+/** Extra node flags for the engine node processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */
+const NODE_ARGS = (process.env.SWIRL_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+/** Which node counts to run (argv[3], e.g. `1` or `1,2,3`). */
+const NODE_COUNTS = (process.argv[3] ?? '1,2,3').split(',').map(Number);
 const CONCURRENCY = 100;
 const STEPS = 3;
 
@@ -107,11 +113,12 @@ interface NodeStats {
   roundTrips: number;
   batches: number;
   batchedTurns: number;
+  byName: Record<string, number>;
 }
 
 /** Starts a node process and waits for its 'ready' line. */
 async function startNode(url: string): Promise<{ child: ChildProcess; stats: Promise<NodeStats> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./pg-node.ts', import.meta.url).pathname, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_ARGS, '--import', 'tsx', new URL('./pg-node.ts', import.meta.url).pathname, url], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   let resolveStats!: (s: NodeStats) => void;
   const stats = new Promise<NodeStats>((r) => (resolveStats = r));
@@ -126,7 +133,7 @@ async function startNode(url: string): Promise<{ child: ChildProcess; stats: Pro
 }
 
 /** The chain with `nodes` engine processes on one fresh schema. */
-async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number }> {
+async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number; tripsByName: Record<string, number> }> {
   const schema = `swirl_bench_chain_${process.pid}_${nodes}`;
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   const url = schemaUrl(schema);
@@ -142,7 +149,9 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
   const started = await Promise.all(Array.from({ length: nodes }, () => startNode(url)));
   const one = async (i: number): Promise<void> => {
     const id = await driver.client.start('chain', i);
-    const r = await driver.client.waitForCompletion(id, { timeoutMs: 120_000 });
+    // Woken by LISTEN/NOTIFY; the store is re-read only as a safety net (the default 500 ms recheck
+    // made the 100 waiting clients read each instance every 500 ms: ~2.6 reads per step).
+    const r = await driver.client.waitForCompletion(id, { timeoutMs: 120_000, recheckMs: 5000 });
     if (r.runtimeStatus !== 'COMPLETED' || r.output !== i + STEPS) throw new Error(`chain ${id} ended ${r.runtimeStatus} with ${JSON.stringify(r.output)}`);
   };
   try {
@@ -157,11 +166,19 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
     const after = await dbCounters();
     for (const n of started) n.child.kill('SIGTERM');
     const stats = await Promise.all(started.map((n) => n.stats));
+    // Let them exit on their own (a CPU profile is written at exit), for up to 20 s.
+    await Promise.all(started.map((n) => new Promise((r) => (n.child.exitCode !== null ? r(undefined) : (n.child.once('exit', r), setTimeout(r, 20_000).unref())))));
     const tx = stats.reduce((a, s) => a + s.transactions, 0) + driverStore.stats.transactions;
     const batches = stats.reduce((a, s) => a + (s.batches ?? 0), 0);
+    // Round trips per workflow step by statement, nodes and driver together (warm-up included).
+    const tripsByName: Record<string, number> = {};
+    for (const [name, n] of [...stats.flatMap((s) => Object.entries(s.byName ?? {})), ...Object.entries(roundTrips.byName)]) tripsByName[name] = (tripsByName[name] ?? 0) + n;
+    for (const name of Object.keys(tripsByName)) tripsByName[name] = tripsByName[name] / (RUNS + 200) / STEPS;
+    for (const name of Object.keys(roundTrips.byName)) delete roundTrips.byName[name];
     return {
       loop,
       cpu,
+      tripsByName,
       turnsPerBatch: batches === 0 ? 0 : stats.reduce((a, s) => a + (s.batchedTurns ?? 0), 0) / batches,
       commitsPerStep: (after.commits - before.commits) / RUNS / STEPS,
       writesPerStep: (after.writes - before.writes) / RUNS / STEPS,
@@ -181,7 +198,7 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
 const f = await floor();
 console.log(describeLoop('PG floor (5 single-statement txns/wf)', f.loop));
 const results: Array<{ nodes: number } & Awaited<ReturnType<typeof engines>>> = [];
-for (const nodes of [1, 2, 3]) {
+for (const nodes of NODE_COUNTS) {
   const r = await engines(nodes);
   results.push({ nodes, ...r });
   console.log(describeLoop(`engine, ${nodes} node(s)`, r.loop) + `; retries ${r.retries}; turns per batch statement ${fmt(r.turnsPerBatch, 1)}`);
@@ -203,3 +220,9 @@ const cpuRow = (label: string, c: CpuUse): string =>
   `| ${label} | ${fmt(c.pgMsPerUnit, 2)} | ${fmt(c.processesMsPerUnit, 2)} | ${fmt(c.selfMsPerUnit, 2)} | ${fmt(c.otherMsPerUnit, 2)} | ${fmt(c.machineBusyPct, 0)}% | ${fmt(c.pgCorePct, 0)}% | ${fmt(c.processesCorePct, 0)}% |`;
 console.log(cpuRow('PG floor', f.cpu));
 for (const r of results) console.log(cpuRow(`Swirl, ${r.nodes} node${r.nodes > 1 ? 's' : ''}`, r.cpu));
+
+console.log('\nround trips per workflow step, by statement (nodes and driver, warm-up included):');
+for (const r of results) {
+  const top = Object.entries(r.tripsByName).sort((a, b) => b[1] - a[1]);
+  console.log(`  ${r.nodes} node(s): ` + top.map(([n, v]) => `${n} ${fmt(v, 2)}`).join(', '));
+}

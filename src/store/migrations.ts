@@ -7,6 +7,8 @@
  * history, inbox (new events with a visible-at time — how timers work) and an activity task queue.
  */
 
+import { COMMIT_TURN_V8, TRY_COMMIT_TURN } from './postgres-turn-sql.js';
+
 /** One schema step. Versions are contiguous from 1; a released migration is never edited. */
 export interface Migration {
   /** 1, 2, 3 … in order. */
@@ -426,32 +428,14 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
-    // Group commit of turns (postgres-turn-batch.ts): several swirl_commit_turn calls in ONE
-    // autocommit statement. Each call runs in its own subtransaction (the EXCEPTION block): a
-    // failed check (SW001–SW004) rolls back that turn's writes only and is returned as
-    // '<SQLSTATE>:<message>'; NULL means committed. Any other error fails the whole statement.
+    // The one-statement turn commit also for final turns (dropPendingWork: the instance's inbox,
+    // attached tasks and wait keys go), and group commit of turns (postgres-turn-batch.ts):
+    // several commits in ONE statement, each in its own subtransaction. The SQL is in
+    // postgres-turn-sql.ts. Version 6's function stays for nodes of the previous build.
     version: 8,
-    name: 'group commit of turns',
+    name: 'final turns in one statement; group commit of turns',
     sqlite: [],
-    postgres: [
-      `CREATE FUNCTION swirl_try_commit_turn(
-         p_instance TEXT, p_lease TEXT, p_epoch BIGINT, p_first_seq INTEGER,
-         p_done_ids BIGINT[], p_done_leases TEXT[],
-         p_h_seq INTEGER[], p_h_type TEXT[], p_h_ts BIGINT[], p_h_data TEXT[],
-         p_consumed BIGINT[],
-         p_t_inst TEXT[], p_t_exec TEXT[], p_t_task INTEGER[], p_t_name TEXT[], p_t_vis BIGINT[], p_t_det BOOLEAN[], p_t_data TEXT[],
-         p_m_inst TEXT[], p_m_exec TEXT[], p_m_vis BIGINT[], p_m_data TEXT[],
-         p_state TEXT[], p_updated_at BIGINT, p_completed_at BIGINT, p_wait_keys TEXT[]
-       ) RETURNS TEXT LANGUAGE plpgsql AS $fn$
-       BEGIN
-         PERFORM swirl_commit_turn(p_instance, p_lease, p_epoch, p_first_seq, p_done_ids, p_done_leases, p_h_seq, p_h_type, p_h_ts, p_h_data,
-           p_consumed, p_t_inst, p_t_exec, p_t_task, p_t_name, p_t_vis, p_t_det, p_t_data, p_m_inst, p_m_exec, p_m_vis, p_m_data,
-           p_state, p_updated_at, p_completed_at, p_wait_keys);
-         RETURN NULL;
-       EXCEPTION WHEN SQLSTATE 'SW001' OR SQLSTATE 'SW002' OR SQLSTATE 'SW003' OR SQLSTATE 'SW004' THEN
-         RETURN SQLSTATE || ':' || SQLERRM;
-       END $fn$`,
-    ],
+    postgres: [COMMIT_TURN_V8, TRY_COMMIT_TURN],
   },
 ];
 

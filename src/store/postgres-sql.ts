@@ -58,6 +58,16 @@ export const SQL = {
                      parent_instance_id, history_length, definition_hash, definition_version, lease_epoch, ready_at)
                    VALUES ($1, $2, $3, 'PENDING', $4, $4, $5, $6, $7, 0, $8, $9, $10, $11)
                    ON CONFLICT (instance_id) DO NOTHING RETURNING 1 AS inserted`,
+  /**
+   * A create of a new id in ONE statement (autocommit): the row and its start message; no row
+   * back when the id exists (the caller then applies the reuse policy in a transaction). $10
+   * visible-at of the start message, $11 its data.
+   */
+  createNew: `WITH i AS (INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input,
+                parent_instance_id, history_length, definition_hash, definition_version, lease_epoch, ready_at)
+              VALUES ($1, $2, $3, 'PENDING', $4, $4, $5, $6, $7, 0, $8, $9, 0, $10)
+              ON CONFLICT (instance_id) DO NOTHING RETURNING instance_id)
+              INSERT INTO inbox (instance_id, execution_id, visible_at, data) SELECT instance_id, NULL, $10, $11 FROM i RETURNING 1 AS inserted`,
   getInstance: `SELECT ${COLUMNS} FROM instances WHERE instance_id = $1`,
   deleteInstance: 'DELETE FROM instances WHERE instance_id = $1 RETURNING lease_epoch',
   /** The tree columns of locked rows (TreeLimit, migration 7). */
@@ -90,8 +100,8 @@ export const SQL = {
                  completed_at = $8, input = $9, output = $10, custom_status = $11, failure = $12, history_length = $13,
                  locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${ready('NULL::bigint')}
                WHERE instance_id = $1`,
-  /** The common turn commit in one statement (migration 6, postgres-turn-function.ts). */
-  commitTurn: `SELECT swirl_commit_turn($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
+  /** The common turn commit in one statement (migration 8, postgres-turn-function.ts). */
+  commitTurn: `SELECT swirl_commit_turn_v8($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
   // ── history ──
   insertHistory: `INSERT INTO history (instance_id, seq, type, timestamp, data)
                   SELECT $1, s, t, ts, d FROM unnest($2::int[], $3::text[], $4::bigint[], $5::text[]) AS h(s, t, ts, d)`,
@@ -166,7 +176,13 @@ export type SqlName = keyof typeof SQL;
  * Statements this process sent through {@link run} plus BEGIN/COMMIT of store transactions: the
  * round trips to PostgreSQL, for benchmarks (process-wide: every store of the process adds here).
  */
-export const roundTrips = { count: 0 };
+export const roundTrips: { count: number; byName: Record<string, number> } = { count: 0, byName: {} };
+
+/** Counts one round trip of statement `name` (see {@link roundTrips}). */
+export function countTrip(name: string, n = 1): void {
+  roundTrips.count += n;
+  roundTrips.byName[name] = (roundTrips.byName[name] ?? 0) + n;
+}
 
 /** Runs the named statement with `values` (prepared once per connection by its name). */
 export function run<R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -174,6 +190,6 @@ export function run<R extends pg.QueryResultRow = pg.QueryResultRow>(
   name: SqlName,
   values: unknown[],
 ): Promise<pg.QueryResult<R>> {
-  roundTrips.count++;
+  countTrip(name);
   return db.query<R>({ name, text: SQL[name], values });
 }

@@ -17,16 +17,16 @@
 
 import type pg from 'pg';
 import { InfrastructureError } from '../errors.js';
-import { roundTrips } from './postgres-sql.js';
+import { countTrip } from './postgres-sql.js';
 import { checkFailure, commitTurnInOneStatement, turnParams } from './postgres-turn-function.js';
 import type { ToDb } from './postgres-turn.js';
 import { StoreFaultCode, type TurnCommit } from './types.js';
 
-/** Most turns in one statement: 26 parameters each, and one subtransaction each (PostgreSQL caches 64 per backend). */
+/** Most turns in one statement: 27 parameters each, and one subtransaction each (PostgreSQL caches 64 per backend). */
 export const MAX_TURN_BATCH = 32;
 
 /** Parameters of `swirl_commit_turn` / `swirl_try_commit_turn`. */
-const TURN_PARAMS = 26;
+const TURN_PARAMS = 27;
 
 interface Pending {
   turn: TurnCommit;
@@ -43,7 +43,7 @@ export interface TurnBatchStats {
   batchedTurns: number;
 }
 
-/** The batch statement for `n` turns ($1: every instance to lock; then 26 parameters per turn). */
+/** The batch statement for `n` turns ($1: every instance to lock; then 27 parameters per turn). */
 function batchSql(n: number): string {
   const calls = Array.from({ length: n }, (_, i) => {
     const first = 2 + i * TURN_PARAMS;
@@ -131,7 +131,7 @@ export class TurnBatcher {
     let row: Record<string, string | null>;
     try {
       row = await this.statement(async () => {
-        roundTrips.count++;
+        countTrip('commitTurns');
         return (await this.pool.query<Record<string, string | null>>({ name, text: batchSql(sent.length), values })).rows[0];
       });
     } catch (error) {

@@ -1,12 +1,13 @@
 /**
  * @module store/postgres-turn-function
- * The common turn commit in ONE round trip: a call of the `swirl_commit_turn` function
- * (migration 6) in autocommit — the lease, epoch and history checks, the completed-task deletes,
+ * The common turn commit in ONE round trip: a call of the `swirl_commit_turn_v8` function
+ * (migration 8, postgres-turn-sql.ts) in autocommit — the lease, epoch and history checks, the completed-task deletes,
  * the history, inbox, task and wait-key writes, the ready_at refreshes and the instance update, all in the
  * one transaction of that statement. A failed check raises an SQLSTATE of class SW, mapped here
  * to the same errors the multi-statement path throws (postgres-turn.ts). Turns that create
- * children (savepoints, reuse policies, fan-out counts), reset the history, drop pending work or send
- * a recursive terminate take that path.
+ * children (savepoints, reuse policies, fan-out counts), reset the history, drop another execution's
+ * work (dropWorkOf) or send a recursive terminate take that path; final turns (dropPendingWork) are
+ * one statement too.
  */
 
 import type pg from 'pg';
@@ -20,20 +21,21 @@ export function oneStatementTurn(turn: TurnCommit): boolean {
   return (
     turn.newInstances.length === 0 &&
     turn.resetHistory !== true &&
-    turn.dropPendingWork !== true &&
     turn.dropWorkOf === undefined &&
     // A recursive terminate marks its target (TreeLimit): written by postgres-turn.ts.
     !turn.messages.some((m) => m.terminates === true)
   );
 }
 
-/** The 26 parameters of `swirl_commit_turn` (migration 6) for `turn`; checks its history seqs first. */
+/** The 27 parameters of `swirl_commit_turn_v8` (migration 8) for `turn`; checks its history seqs first. */
 export function turnParams(turn: TurnCommit, toDb: ToDb): unknown[] {
   checkContiguous(turn);
+  const drop = turn.dropPendingWork === true;
   const done = turn.completedTasks ?? [];
   const h = turn.history;
-  const t = turn.tasks;
-  const m = turn.messages;
+  // A final turn's own tasks and self-messages would outlive it — except fire-and-forget tasks.
+  const t = drop ? turn.tasks.filter((x) => x.detached === true) : turn.tasks;
+  const m = drop ? turn.messages.filter((x) => x.instanceId !== turn.instanceId) : turn.messages;
   const s = turn.state;
   return [
     turn.instanceId,
@@ -61,7 +63,8 @@ export function turnParams(turn: TurnCommit, toDb: ToDb): unknown[] {
     [s.executionId, s.name, s.status, s.definitionHash ?? null, s.definitionVersion ?? null, s.input ?? null, s.output ?? null, s.customStatus ?? null, s.failure ?? null],
     s.lastUpdatedAt,
     s.completedAt ?? null,
-    turn.waitKeys ?? null,
+    drop ? null : (turn.waitKeys ?? null),
+    drop,
   ];
 }
 

@@ -151,9 +151,11 @@ export class PostgresStore implements Store {
   // ── writes ──────────────────────────────────────────────────────────────────────────────────
 
   async createInstance(request: CreateInstanceRequest): Promise<{ created: boolean }> {
-    const result = await this.order.run([request.instanceId], () =>
-      this.write(async (tx) => this.turns.createInstance(tx, request, (await this.turns.lock(tx, [request.instanceId])).get(request.instanceId))),
-    );
+    const result = await this.order.run([request.instanceId], async () => {
+      // A new id (nearly every create): one statement. An existing id: the reuse policy, in a transaction.
+      if (await this.statement(() => this.turns.createNew(this.pool, request))) return { created: true };
+      return this.write(async (tx) => this.turns.createInstance(tx, request, (await this.turns.lock(tx, [request.instanceId])).get(request.instanceId)));
+    });
     if (result.created) this.notifier.work();
     return result;
   }
