@@ -7,7 +7,7 @@
  * (insert the event + update the instance: one round trip, one commit). Reports workflows/s at
  * concurrency 100, p50/p99, and from pg_stat_database the commits and row writes per workflow step.
  *
- * Run: `npx tsx bench/engine-chain-pg.ts [runs=1500] [node counts=1,2,3]` (SWIRL_TEST_PG_URL or 127.0.0.1:5432; the
+ * Run: `npx tsx bench/engine-chain-pg.ts [runs=1500] [node counts=1,2,3] [chain|sw5]` (SWIRL_TEST_PG_URL or 127.0.0.1:5432; the
  * benchmark creates and drops its own schemas). SWIRL_BENCH_NODE_ARGS: extra flags for the node
  * processes (a CPU profile: `--cpu-prof --cpu-prof-dir=DIR`); SWIRL_BENCH_TURN_FLIGHTS: their
  * turnCommitsInFlight (0 = no group commit of turns).
@@ -22,6 +22,7 @@ import { openPostgresStore } from '../src/store/postgres.js';
 import { roundTrips } from '../src/store/postgres-sql.js';
 import { closedLoop, describeLoop, fmt, type LoopResult } from './engine-common.js';
 import { cpuSnapshot, cpuUse, postmasterOf, type CpuUse } from './cpu-account.js';
+import { registerWorkload, type WorkloadKind } from './pg-workloads.js';
 
 const PG_URL = process.env.SWIRL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RUNS = Number(process.argv[2] ?? 1500);
@@ -30,7 +31,9 @@ const NODE_ARGS = (process.env.SWIRL_BENCH_NODE_ARGS ?? '').split(' ').filter((a
 /** Which node counts to run (argv[3], e.g. `1` or `1,2,3`). */
 const NODE_COUNTS = (process.argv[3] ?? '1,2,3').split(',').map(Number);
 const CONCURRENCY = 100;
-const STEPS = 3;
+/** The workload (argv[4]): `chain` (3-step code chain) or `sw5` (a 5-state Serverless Workflow). */
+const WORKLOAD = (process.argv[4] ?? 'chain') as WorkloadKind;
+const STEPS = WORKLOAD === 'sw5' ? 5 : 3;
 
 const admin = new pg.Client({ connectionString: PG_URL });
 await admin.connect();
@@ -118,7 +121,7 @@ interface NodeStats {
 
 /** Starts a node process and waits for its 'ready' line. */
 async function startNode(url: string): Promise<{ child: ChildProcess; stats: Promise<NodeStats> }> {
-  const child = spawn(process.execPath, [...NODE_ARGS, '--import', 'tsx', new URL('./pg-node.ts', import.meta.url).pathname, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_ARGS, '--import', 'tsx', new URL('./pg-node.ts', import.meta.url).pathname, url, WORKLOAD], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   let resolveStats!: (s: NodeStats) => void;
   const stats = new Promise<NodeStats>((r) => (resolveStats = r));
@@ -141,18 +144,14 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
   const driverStore = await openPostgresStore({ url, poolSize: 10 });
   const driver = await createEngine({ store: driverStore }); // never started: a client only
   // Registered so that start() accepts the name; this engine runs no workers.
-  driver.registerOrchestration('chain', function* (ctx, x: number) {
-    let v = x;
-    for (let i = 0; i < STEPS; i++) v = (yield ctx.callActivity('inc', v)) as number;
-    return v;
-  });
+  const workload = await registerWorkload(driver, WORKLOAD);
   const started = await Promise.all(Array.from({ length: nodes }, () => startNode(url)));
   const one = async (i: number): Promise<void> => {
-    const id = await driver.client.start('chain', i);
+    const id = await driver.client.start(workload.name, workload.input(i));
     // Woken by LISTEN/NOTIFY; the store is re-read only as a safety net (the default 500 ms recheck
     // made the 100 waiting clients read each instance every 500 ms: ~2.6 reads per step).
     const r = await driver.client.waitForCompletion(id, { timeoutMs: 120_000, recheckMs: 5000 });
-    if (r.runtimeStatus !== 'COMPLETED' || r.output !== i + STEPS) throw new Error(`chain ${id} ended ${r.runtimeStatus} with ${JSON.stringify(r.output)}`);
+    if (r.runtimeStatus !== 'COMPLETED' || !workload.check(r.output, i)) throw new Error(`chain ${id} ended ${r.runtimeStatus} with ${JSON.stringify(r.output)}`);
   };
   try {
     await closedLoop(200, CONCURRENCY, (i) => one(1_000_000 + i));
@@ -196,7 +195,7 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
 }
 
 const f = await floor();
-console.log(describeLoop('PG floor (5 single-statement txns/wf)', f.loop));
+console.log(describeLoop(`PG floor (${STEPS + 2} single-statement txns/wf)`, f.loop));
 const results: Array<{ nodes: number } & Awaited<ReturnType<typeof engines>>> = [];
 for (const nodes of NODE_COUNTS) {
   const r = await engines(nodes);
@@ -205,7 +204,7 @@ for (const nodes of NODE_COUNTS) {
 }
 await admin.end();
 
-console.log(`\n| 3-step chain on PostgreSQL, concurrency ${CONCURRENCY}, ${RUNS} workflows | wf/s | × floor | × 1 node | p50 ms | p99 ms | commits/step | row writes/step | store txns/step | round trips/step |`);
+console.log(`\n| ${WORKLOAD === 'sw5' ? 'SW 5-step workflow' : '3-step chain'} on PostgreSQL, concurrency ${CONCURRENCY}, ${RUNS} workflows | wf/s | × floor | × 1 node | p50 ms | p99 ms | commits/step | row writes/step | store txns/step | round trips/step |`);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 console.log(`| PG floor (bare pg, 1 txn per transition) | ${fmt(f.loop.perSecond, 0)} | 1.00× | | ${fmt(f.loop.p50Ms, 1)} | ${fmt(f.loop.p99Ms, 1)} | ${fmt(f.commitsPerStep, 2)} | ${fmt(f.writesPerStep, 2)} | 1 | 1 |`);
 for (const r of results) {

@@ -14,6 +14,7 @@ import { CompletionBatcher } from './postgres-completion-batch.js';
 import { PgNotifier } from './postgres-notify.js';
 import { oneStatementTurn } from './postgres-turn-function.js';
 import { TurnBatcher } from './postgres-turn-batch.js';
+import { ClaimBatcher } from './postgres-claim-batch.js';
 import { KeyedOrder } from './postgres-order.js';
 import { createPool, measureClockOffset, migrate, parsePostgresUrl, type PostgresLocation } from './postgres-schema.js';
 import { run } from './postgres-sql.js';
@@ -110,6 +111,8 @@ export class PostgresStore implements Store {
   private readonly completions: CompletionBatcher;
   /** Concurrent one-statement turns commit together (postgres-turn-batch.ts). */
   readonly turnBatches: TurnBatcher;
+  /** Concurrent one-instance claims (inline activity completions) share statements (postgres-claim-batch.ts). */
+  readonly claimBatches: ClaimBatcher;
   /** Calls about one instance apply in call order (see postgres-order.ts). */
   private readonly order = new KeyedOrder();
   private closed = false;
@@ -126,6 +129,7 @@ export class PostgresStore implements Store {
   ) {
     this.turns = new PgTurnWriter((t) => this.toDb(t));
     this.turnBatches = new TurnBatcher(pool, (body) => this.statement(body), (t) => this.toDb(t), turnCommitsInFlight);
+    this.claimBatches = new ClaimBatcher(pool, (body) => this.statement(body), (t) => this.fromDb(t));
     this.notifier = new PgNotifier(location);
     this.completions = new CompletionBatcher((body) => this.write(body), this.turns, () => this.notifier.work());
   }
@@ -172,6 +176,10 @@ export class PostgresStore implements Store {
   async claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]> {
     const now = this.toDb(request.now);
     const names = request.names === undefined ? null : [...new Set(request.names)];
+    if (request.instanceIds?.length === 1 && request.limit >= 1) {
+      if (this.closed) throw closedError();
+      return this.claimBatches.claim(request, now);
+    }
     if (request.instanceIds === undefined) {
       // Idle workers poll: answer "nothing" from one index probe, without a write transaction.
       const probe = await this.read(() => run<{ found: boolean }>(this.pool, 'anyReadyInstance', [now, names]));
