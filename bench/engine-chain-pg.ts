@@ -28,6 +28,8 @@ const PG_URL = process.env.SWIRL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5
 const RUNS = Number(process.argv[2] ?? 1500);
 /** Extra node flags for the engine node processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */
 const NODE_ARGS = (process.env.SWIRL_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+/** How often the driver's waits re-read the store without a notification (SWIRL_BENCH_RECHECK_MS). */
+const RECHECK_MS = Number(process.env.SWIRL_BENCH_RECHECK_MS ?? 5000);
 /** Which node counts to run (argv[3], e.g. `1` or `1,2,3`). */
 const NODE_COUNTS = (process.argv[3] ?? '1,2,3').split(',').map(Number);
 const CONCURRENCY = 100;
@@ -150,7 +152,7 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
     const id = await driver.client.start(workload.name, workload.input(i));
     // Woken by LISTEN/NOTIFY; the store is re-read only as a safety net (the default 500 ms recheck
     // made the 100 waiting clients read each instance every 500 ms: ~2.6 reads per step).
-    const r = await driver.client.waitForCompletion(id, { timeoutMs: 120_000, recheckMs: 5000 });
+    const r = await driver.client.waitForCompletion(id, { timeoutMs: 120_000, recheckMs: RECHECK_MS });
     if (r.runtimeStatus !== 'COMPLETED' || !workload.check(r.output, i)) throw new Error(`chain ${id} ended ${r.runtimeStatus} with ${JSON.stringify(r.output)}`);
   };
   try {
