@@ -7,8 +7,10 @@
  * (insert the event + update the instance: one round trip, one commit). Reports workflows/s at
  * concurrency 100, p50/p99, and from pg_stat_database the commits and row writes per workflow step.
  *
- * Run: `npx tsx bench/engine-chain-pg.ts [runs=1500]` (SWIRL_TEST_PG_URL or 127.0.0.1:5432; the
- * benchmark creates and drops its own schemas).
+ * Run: `npx tsx bench/engine-chain-pg.ts [runs=1500] [node counts=1,2,3] [chain|sw5]` (SWIRL_TEST_PG_URL or 127.0.0.1:5432; the
+ * benchmark creates and drops its own schemas). SWIRL_BENCH_NODE_ARGS: extra flags for the node
+ * processes (a CPU profile: `--cpu-prof --cpu-prof-dir=DIR`); SWIRL_BENCH_TURN_FLIGHTS: their
+ * turnCommitsInFlight (0 = no group commit of turns).
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,15 +21,26 @@ import { createEngine } from '../src/engine/engine.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { roundTrips } from '../src/store/postgres-sql.js';
 import { closedLoop, describeLoop, fmt, type LoopResult } from './engine-common.js';
+import { cpuSnapshot, cpuUse, postmasterOf, type CpuUse } from './cpu-account.js';
+import { registerWorkload, type WorkloadKind } from './pg-workloads.js';
 
 const PG_URL = process.env.SWIRL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RUNS = Number(process.argv[2] ?? 1500);
+/** Extra node flags for the engine node processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */
+const NODE_ARGS = (process.env.SWIRL_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+/** How often the driver's waits re-read the store without a notification (SWIRL_BENCH_RECHECK_MS). */
+const RECHECK_MS = Number(process.env.SWIRL_BENCH_RECHECK_MS ?? 5000);
+/** Which node counts to run (argv[3], e.g. `1` or `1,2,3`). */
+const NODE_COUNTS = (process.argv[3] ?? '1,2,3').split(',').map(Number);
 const CONCURRENCY = 100;
-const STEPS = 3;
+/** The workload (argv[4]): `chain` (3-step code chain) or `sw5` (a 5-state Serverless Workflow). */
+const WORKLOAD = (process.argv[4] ?? 'chain') as WorkloadKind;
+const STEPS = WORKLOAD === 'sw5' ? 5 : 3;
 
 const admin = new pg.Client({ connectionString: PG_URL });
 await admin.connect();
 const database = (await admin.query<{ d: string }>('SELECT current_database() AS d')).rows[0].d;
+const postmaster = postmasterOf((await admin.query<{ p: number }>('SELECT pg_backend_pid() AS p')).rows[0].p);
 
 /** Commits and row writes of this database so far (other sessions on it are counted too). */
 async function dbCounters(): Promise<{ commits: number; writes: number }> {
@@ -52,6 +65,7 @@ function schemaUrl(schema: string): string {
 
 interface Measured {
   loop: LoopResult;
+  cpu: CpuUse;
   commitsPerStep: number;
   writesPerStep: number;
 }
@@ -85,10 +99,12 @@ async function floor(): Promise<Measured> {
     await closedLoop(200, CONCURRENCY, (i) => one(1_000_000 + i));
     await settle();
     const before = await dbCounters();
+    const c0 = cpuSnapshot(postmaster, []);
     const loop = await closedLoop(RUNS, CONCURRENCY, one);
+    const cpu = cpuUse(c0, cpuSnapshot(postmaster, []), RUNS * STEPS, loop.seconds * 1000);
     await settle();
     const after = await dbCounters();
-    return { loop, commitsPerStep: (after.commits - before.commits) / RUNS / STEPS, writesPerStep: (after.writes - before.writes) / RUNS / STEPS };
+    return { loop, cpu, commitsPerStep: (after.commits - before.commits) / RUNS / STEPS, writesPerStep: (after.writes - before.writes) / RUNS / STEPS };
   } finally {
     await pool.end();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -100,11 +116,14 @@ interface NodeStats {
   transactions: number;
   retries: number;
   roundTrips: number;
+  batches: number;
+  batchedTurns: number;
+  byName: Record<string, number>;
 }
 
 /** Starts a node process and waits for its 'ready' line. */
 async function startNode(url: string): Promise<{ child: ChildProcess; stats: Promise<NodeStats> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./pg-node.ts', import.meta.url).pathname, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_ARGS, '--import', 'tsx', new URL('./pg-node.ts', import.meta.url).pathname, url, WORKLOAD], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   let resolveStats!: (s: NodeStats) => void;
   const stats = new Promise<NodeStats>((r) => (resolveStats = r));
@@ -119,7 +138,7 @@ async function startNode(url: string): Promise<{ child: ChildProcess; stats: Pro
 }
 
 /** The chain with `nodes` engine processes on one fresh schema. */
-async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number }> {
+async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number; tripsByName: Record<string, number> }> {
   const schema = `swirl_bench_chain_${process.pid}_${nodes}`;
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   const url = schemaUrl(schema);
@@ -127,29 +146,41 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
   const driverStore = await openPostgresStore({ url, poolSize: 10 });
   const driver = await createEngine({ store: driverStore }); // never started: a client only
   // Registered so that start() accepts the name; this engine runs no workers.
-  driver.registerOrchestration('chain', function* (ctx, x: number) {
-    let v = x;
-    for (let i = 0; i < STEPS; i++) v = (yield ctx.callActivity('inc', v)) as number;
-    return v;
-  });
+  const workload = await registerWorkload(driver, WORKLOAD);
   const started = await Promise.all(Array.from({ length: nodes }, () => startNode(url)));
   const one = async (i: number): Promise<void> => {
-    const id = await driver.client.start('chain', i);
-    const r = await driver.client.waitForCompletion(id, { timeoutMs: 120_000 });
-    if (r.runtimeStatus !== 'COMPLETED' || r.output !== i + STEPS) throw new Error(`chain ${id} ended ${r.runtimeStatus} with ${JSON.stringify(r.output)}`);
+    const id = await driver.client.start(workload.name, workload.input(i));
+    // Woken by LISTEN/NOTIFY; the store is re-read only as a safety net (the default 500 ms recheck
+    // made the 100 waiting clients read each instance every 500 ms: ~2.6 reads per step).
+    const r = await driver.client.waitForCompletion(id, { timeoutMs: 120_000, recheckMs: RECHECK_MS });
+    if (r.runtimeStatus !== 'COMPLETED' || !workload.check(r.output, i)) throw new Error(`chain ${id} ended ${r.runtimeStatus} with ${JSON.stringify(r.output)}`);
   };
   try {
     await closedLoop(200, CONCURRENCY, (i) => one(1_000_000 + i));
     await settle();
     const before = await dbCounters();
+    const pids = started.map((n) => n.child.pid ?? 0);
+    const c0 = cpuSnapshot(postmaster, pids);
     const loop = await closedLoop(RUNS, CONCURRENCY, one);
+    const cpu = cpuUse(c0, cpuSnapshot(postmaster, pids), RUNS * STEPS, loop.seconds * 1000);
     await settle();
     const after = await dbCounters();
     for (const n of started) n.child.kill('SIGTERM');
     const stats = await Promise.all(started.map((n) => n.stats));
+    // Let them exit on their own (a CPU profile is written at exit), for up to 20 s.
+    await Promise.all(started.map((n) => new Promise((r) => (n.child.exitCode !== null ? r(undefined) : (n.child.once('exit', r), setTimeout(r, 20_000).unref())))));
     const tx = stats.reduce((a, s) => a + s.transactions, 0) + driverStore.stats.transactions;
+    const batches = stats.reduce((a, s) => a + (s.batches ?? 0), 0);
+    // Round trips per workflow step by statement, nodes and driver together (warm-up included).
+    const tripsByName: Record<string, number> = {};
+    for (const [name, n] of [...stats.flatMap((s) => Object.entries(s.byName ?? {})), ...Object.entries(roundTrips.byName)]) tripsByName[name] = (tripsByName[name] ?? 0) + n;
+    for (const name of Object.keys(tripsByName)) tripsByName[name] = tripsByName[name] / (RUNS + 200) / STEPS;
+    for (const name of Object.keys(roundTrips.byName)) delete roundTrips.byName[name];
     return {
       loop,
+      cpu,
+      tripsByName,
+      turnsPerBatch: batches === 0 ? 0 : stats.reduce((a, s) => a + (s.batchedTurns ?? 0), 0) / batches,
       commitsPerStep: (after.commits - before.commits) / RUNS / STEPS,
       writesPerStep: (after.writes - before.writes) / RUNS / STEPS,
       storeTxPerStep: tx / (RUNS + 200) / STEPS,
@@ -166,20 +197,33 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
 }
 
 const f = await floor();
-console.log(describeLoop('PG floor (5 single-statement txns/wf)', f.loop));
+console.log(describeLoop(`PG floor (${STEPS + 2} single-statement txns/wf)`, f.loop));
 const results: Array<{ nodes: number } & Awaited<ReturnType<typeof engines>>> = [];
-for (const nodes of [1, 2, 3]) {
+for (const nodes of NODE_COUNTS) {
   const r = await engines(nodes);
   results.push({ nodes, ...r });
-  console.log(describeLoop(`engine, ${nodes} node(s)`, r.loop) + `; retries ${r.retries}`);
+  console.log(describeLoop(`engine, ${nodes} node(s)`, r.loop) + `; retries ${r.retries}; turns per batch statement ${fmt(r.turnsPerBatch, 1)}`);
 }
 await admin.end();
 
-console.log(`\n| 3-step chain on PostgreSQL, concurrency ${CONCURRENCY}, ${RUNS} workflows | wf/s | × floor | × 1 node | p50 ms | p99 ms | commits/step | row writes/step | store txns/step | round trips/step |`);
+console.log(`\n| ${WORKLOAD === 'sw5' ? 'SW 5-step workflow' : '3-step chain'} on PostgreSQL, concurrency ${CONCURRENCY}, ${RUNS} workflows | wf/s | × floor | × 1 node | p50 ms | p99 ms | commits/step | row writes/step | store txns/step | round trips/step |`);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 console.log(`| PG floor (bare pg, 1 txn per transition) | ${fmt(f.loop.perSecond, 0)} | 1.00× | | ${fmt(f.loop.p50Ms, 1)} | ${fmt(f.loop.p99Ms, 1)} | ${fmt(f.commitsPerStep, 2)} | ${fmt(f.writesPerStep, 2)} | 1 | 1 |`);
 for (const r of results) {
   console.log(
     `| Swirl, ${r.nodes} node process${r.nodes > 1 ? 'es' : ''} | ${fmt(r.loop.perSecond, 0)} | ${fmt(r.loop.perSecond / f.loop.perSecond, 2)}× | ${fmt(r.loop.perSecond / results[0].loop.perSecond, 2)}× | ${fmt(r.loop.p50Ms, 1)} | ${fmt(r.loop.p99Ms, 1)} | ${fmt(r.commitsPerStep, 2)} | ${fmt(r.writesPerStep, 2)} | ${fmt(r.storeTxPerStep, 2)} | ${fmt(r.roundTripsPerStep, 1)} |`,
   );
+}
+
+console.log(`\n| CPU during the measured runs (ms per workflow step) | PG server | node processes | driver | others on the box | machine busy | PG, % of a core | nodes, % of a core |`);
+console.log('|---|---|---|---|---|---|---|---|');
+const cpuRow = (label: string, c: CpuUse): string =>
+  `| ${label} | ${fmt(c.pgMsPerUnit, 2)} | ${fmt(c.processesMsPerUnit, 2)} | ${fmt(c.selfMsPerUnit, 2)} | ${fmt(c.otherMsPerUnit, 2)} | ${fmt(c.machineBusyPct, 0)}% | ${fmt(c.pgCorePct, 0)}% | ${fmt(c.processesCorePct, 0)}% |`;
+console.log(cpuRow('PG floor', f.cpu));
+for (const r of results) console.log(cpuRow(`Swirl, ${r.nodes} node${r.nodes > 1 ? 's' : ''}`, r.cpu));
+
+console.log('\nround trips per workflow step, by statement (nodes and driver, warm-up included):');
+for (const r of results) {
+  const top = Object.entries(r.tripsByName).sort((a, b) => b[1] - a[1]);
+  console.log(`  ${r.nodes} node(s): ` + top.map(([n, v]) => `${n} ${fmt(v, 2)}`).join(', '));
 }

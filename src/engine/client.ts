@@ -130,10 +130,12 @@ export interface ClientHost {
   registry: Registry;
   opts: CompiledEngineOptions;
   /**
-   * Subscribes to the next committed turn of `instanceId` (or `ms` passing). Subscribe before
-   * reading the status, so a change between the read and the wait is not missed.
+   * Calls `listener` with every committed status of `instanceId` (undefined: the engine stopped)
+   * until the returned function is called. Watch before reading the status, so a change between
+   * the read and the wait is not missed; the watch stays for the whole wait, so two changes
+   * reported in one tick (two nodes' notifications in one read of the LISTEN socket) are both seen.
    */
-  waitForChange(instanceId: string, ms: number): { changed: Promise<RuntimeStatus | undefined>; cancel: () => void };
+  watchChanges(instanceId: string, listener: (status?: RuntimeStatus) => void): () => void;
   /** Work was enqueued. */
   notify(): void;
   /**
@@ -452,58 +454,51 @@ export class EngineClient {
   ): Promise<InstanceMetadata> {
     checkInstanceId(instanceId);
     signal?.throwIfAborted();
-    let sub: ReturnType<ClientHost['waitForChange']> | undefined;
-    // An abort resolves the pending subscription; the loop then throws the signal's reason.
-    const onAbort = (): void => sub?.cancel();
+    // Changes heard since the last look: `heard` any, `wanted` one we wait for (or the engine stopped).
+    let heard = false;
+    let wanted = false;
+    let wake: (() => void) | undefined;
+    const unwatch = this.host.watchChanges(instanceId, (status) => {
+      heard = true;
+      if (status === undefined || done(status)) wanted = true;
+      wake?.();
+    });
+    const onAbort = (): void => wake?.();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.waitLoop(instanceId, timeoutMs, done, what, signal, recheckMs, (s) => (sub = s));
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
-  private async waitLoop(
-    instanceId: string,
-    timeoutMs: number | undefined,
-    done: (s: RuntimeStatus) => boolean,
-    what: string,
-    signal: AbortSignal | undefined,
-    recheckMs: number,
-    subscribed: (sub: ReturnType<ClientHost['waitForChange']>) => void,
-  ): Promise<InstanceMetadata> {
-    const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
-    let read = true;
-    let last: InstanceRecord | undefined;
-    for (;;) {
-      const left = deadline - Date.now();
-      const sub = this.host.waitForChange(instanceId, Math.max(0, Math.min(left, recheckMs)));
-      subscribed(sub);
-      if (read) {
-        try {
+      const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
+      let read = true;
+      let last: InstanceRecord | undefined;
+      for (;;) {
+        const left = deadline - Date.now();
+        if (read) {
           last = await this.store.getInstance(instanceId);
-        } catch (e) {
-          sub.cancel();
-          throw e;
+          if (!last) throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`);
+          if (done(last.status)) return toMetadata(last);
         }
-        if (!last) {
-          sub.cancel();
-          throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`);
+        if (left <= 0) {
+          throw new SwirlError(EngineErrorCode.WAIT_TIMEOUT, `instance '${instanceId}' did not finish waiting ${what} within ${timeoutMs} ms (status ${last?.status})`);
         }
-        if (done(last.status)) {
-          sub.cancel();
-          return toMetadata(last);
+        signal?.throwIfAborted();
+        if (!heard) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.max(0, Math.min(left, recheckMs)));
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
         }
+        signal?.throwIfAborted();
+        // A local commit tells us the new status: read the store only when it is the one we wait
+        // for, or when nothing was heard (the change may have come from another process).
+        read = !heard || wanted;
+        heard = wanted = false;
       }
-      if (left <= 0) {
-        sub.cancel();
-        throw new SwirlError(EngineErrorCode.WAIT_TIMEOUT, `instance '${instanceId}' did not finish waiting ${what} within ${timeoutMs} ms (status ${last?.status})`);
-      }
-      // A local commit tells us the new status: read the store only when it is the one we wait
-      // for, or when the wait timed out (the change may have come from another process).
-      const status = await sub.changed;
-      signal?.throwIfAborted();
-      read = status === undefined || done(status);
+    } finally {
+      unwatch();
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -129,7 +129,7 @@ export class Engine {
       },
       registry: this.registry,
       opts: options,
-      waitForChange: (id, ms) => this.waitForChange(id, ms),
+      watchChanges: (id, listener) => this.watchChanges(id, listener),
       notify: () => this.orchestrations.notify(),
       reserveStart: (name, now) => this.orchestrations.reserveStart(name, now),
     });
@@ -312,22 +312,18 @@ export class Engine {
     for (const l of [...set]) l(status);
   }
 
-  private waitForChange(instanceId: string, ms: number): { changed: Promise<RuntimeStatus | undefined>; cancel: () => void } {
+  /** Calls `listener` with every committed status of `instanceId` (undefined: the engine stopped) until the returned function is called. */
+  private watchChanges(instanceId: string, listener: (status?: RuntimeStatus) => void): () => void {
     let set = this.listeners.get(instanceId);
     if (!set) this.listeners.set(instanceId, (set = new Set()));
-    let resolve!: (status: RuntimeStatus | undefined) => void;
-    const changed = new Promise<RuntimeStatus | undefined>((r) => (resolve = r));
-    const done = (status?: RuntimeStatus): void => {
-      clearTimeout(timer);
+    set.add(listener);
+    return () => {
       const s = this.listeners.get(instanceId);
-      s?.delete(done);
+      s?.delete(listener);
       if (s && s.size === 0) this.listeners.delete(instanceId);
-      resolve(status);
     };
-    const timer = setTimeout(() => done(), ms);
-    set.add(done);
-    return { changed, cancel: done };
   }
+
 }
 
 /**

@@ -7,6 +7,8 @@
  * history, inbox (new events with a visible-at time — how timers work) and an activity task queue.
  */
 
+import { COMMIT_TURN_V8, TRY_COMMIT_TURN } from './postgres-turn-sql.js';
+
 /** One schema step. Versions are contiguous from 1; a released migration is never edited. */
 export interface Migration {
   /** 1, 2, 3 … in order. */
@@ -424,6 +426,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE instances ADD COLUMN tree_size integer NOT NULL DEFAULT 0`,
       `ALTER TABLE instances ADD COLUMN terminating boolean NOT NULL DEFAULT false`,
     ],
+  },
+  {
+    // The one-statement turn commit also for final turns (dropPendingWork: the instance's inbox,
+    // attached tasks and wait keys go), and group commit of turns (postgres-turn-batch.ts):
+    // several commits in ONE statement, each in its own subtransaction. The SQL is in
+    // postgres-turn-sql.ts. Version 6's function stays for nodes of the previous build.
+    version: 8,
+    name: 'final turns in one statement; group commit of turns',
+    sqlite: [],
+    postgres: [COMMIT_TURN_V8, TRY_COMMIT_TURN],
   },
 ];
 

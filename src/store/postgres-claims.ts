@@ -51,17 +51,39 @@ export async function claimOrchestrations(db: pg.Pool, request: ClaimOrchestrati
     // Oldest ready first, then by id (byte order, as the candidate query).
     rows.sort((a, b) => (a.was_ready ?? 0) - (b.was_ready ?? 0) || (a.instance_id < b.instance_id ? -1 : a.instance_id > b.instance_id ? 1 : 0));
   }
-  return rows.map((row) => {
-    const ids = row.m_id ?? [];
-    const messages: InboxMessage[] = ids.map((id, i) => ({
-      id: Number(id),
-      instanceId: row.instance_id,
-      data: (row.m_data ?? [])[i],
-      visibleAt: fromDb(Number((row.m_visible ?? [])[i])),
-      dequeueCount: (row.m_count ?? [])[i],
-    }));
-    return { instance: toInstanceRecord(row), messages, leaseId: request.leaseId, epoch: row.lease_epoch };
-  });
+  return rows.map((row) => toWorkItem(row, request.leaseId, fromDb));
+}
+
+/**
+ * Single-instance claims (each `instanceIds: [id]`, the same names, leaseMs and message limit)
+ * in ONE statement, each under its own lease; by instance id, the claims that got their instance.
+ */
+export async function claimEach(
+  db: pg.Pool,
+  requests: readonly ClaimOrchestrationsRequest[],
+  at: DbClaim,
+  fromDb: (t: number) => number,
+): Promise<Map<string, OrchestrationWorkItem>> {
+  const first = requests[0];
+  const max = first.maxMessagesPerInstance ?? DEFAULT_MAX_MESSAGES_PER_INSTANCE;
+  const ids = requests.map((r) => r.instanceIds![0]);
+  const rows = (
+    await run<ClaimRow & { lease: string }>(db, 'claimListedMany', [at.now, requests.length, max, requests.map((r) => r.leaseId), at.lockUntil, namesParam(first.names), ids])
+  ).rows;
+  return new Map(rows.map((row) => [row.instance_id, toWorkItem(row, row.lease, fromDb)]));
+}
+
+/** A claimed row as the engine's work item, under `leaseId`. */
+function toWorkItem(row: ClaimRow, leaseId: string, fromDb: (t: number) => number): OrchestrationWorkItem {
+  const ids = row.m_id ?? [];
+  const messages: InboxMessage[] = ids.map((id, i) => ({
+    id: Number(id),
+    instanceId: row.instance_id,
+    data: (row.m_data ?? [])[i],
+    visibleAt: fromDb(Number((row.m_visible ?? [])[i])),
+    dequeueCount: (row.m_count ?? [])[i],
+  }));
+  return { instance: toInstanceRecord(row), messages, leaseId, epoch: row.lease_epoch };
 }
 
 /** The activity claim body: oldest-ready tasks first (ready time, then id). */

@@ -28,19 +28,22 @@ const COLUMNS = INSTANCE_COLUMNS;
 const PINNED = (message: string, instance: string): string =>
   `(${instance}.history_length = 0 AND ${message}.execution_id IS NOT NULL AND ${message}.execution_id = ${instance}.execution_id)`;
 
-/** The one-statement claim around a candidate query `candidates` (see SQL.claimReady). */
-function claimStatement(candidates: string): string {
+/**
+ * The one-statement claim around a candidate query `candidates` (see SQL.claimReady); `lease` is
+ * the lease each claimed row gets (`$4`, or a column of the candidates: claimListedMany).
+ */
+function claimStatement(candidates: string, lease = '$4'): string {
   return `WITH c AS (${candidates}),
     m AS (UPDATE inbox SET dequeue_count = dequeue_count + 1 WHERE id IN (
             SELECT id FROM (SELECT i.id, row_number() OVER (PARTITION BY i.instance_id ORDER BY ${PINNED('i', 'x')} DESC, i.id) AS n
                             FROM inbox i JOIN c ON i.instance_id = c.instance_id JOIN instances x ON x.instance_id = i.instance_id
                             WHERE i.visible_at <= $1) w WHERE w.n <= $3)
           RETURNING id, instance_id, execution_id, visible_at, dequeue_count, data),
-    l AS (UPDATE instances SET locked_by = $4, lock_expires_at = $5, lease_epoch = lease_epoch + 1, claim_now = $1,
+    l AS (UPDATE instances SET locked_by = ${lease}, lock_expires_at = $5, lease_epoch = lease_epoch + 1, claim_now = $1,
             claim_last_id = (SELECT MAX(m.id) FROM m WHERE m.instance_id = instances.instance_id),
             ready_at = ${ready('$5::bigint')}
           FROM c WHERE instances.instance_id = c.instance_id
-          RETURNING ${COLUMNS.split(', ').map((col) => `instances.${col}`).join(', ')}, instances.lease_epoch, c.ready_at AS was_ready)
+          RETURNING ${COLUMNS.split(', ').map((col) => `instances.${col}`).join(', ')}, instances.lease_epoch, instances.locked_by AS lease, c.ready_at AS was_ready)
     SELECT l.*, (SELECT array_agg(m.id ORDER BY ${PINNED('m', 'l')} DESC, m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_id,
                 (SELECT array_agg(m.visible_at ORDER BY ${PINNED('m', 'l')} DESC, m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_visible,
                 (SELECT array_agg(m.dequeue_count ORDER BY ${PINNED('m', 'l')} DESC, m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_count,
@@ -58,6 +61,16 @@ export const SQL = {
                      parent_instance_id, history_length, definition_hash, definition_version, lease_epoch, ready_at)
                    VALUES ($1, $2, $3, 'PENDING', $4, $4, $5, $6, $7, 0, $8, $9, $10, $11)
                    ON CONFLICT (instance_id) DO NOTHING RETURNING 1 AS inserted`,
+  /**
+   * A create of a new id in ONE statement (autocommit): the row and its start message; no row
+   * back when the id exists (the caller then applies the reuse policy in a transaction). $10
+   * visible-at of the start message, $11 its data.
+   */
+  createNew: `WITH i AS (INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input,
+                parent_instance_id, history_length, definition_hash, definition_version, lease_epoch, ready_at)
+              VALUES ($1, $2, $3, 'PENDING', $4, $4, $5, $6, $7, 0, $8, $9, 0, $10)
+              ON CONFLICT (instance_id) DO NOTHING RETURNING instance_id)
+              INSERT INTO inbox (instance_id, execution_id, visible_at, data) SELECT instance_id, NULL, $10, $11 FROM i RETURNING 1 AS inserted`,
   getInstance: `SELECT ${COLUMNS} FROM instances WHERE instance_id = $1`,
   deleteInstance: 'DELETE FROM instances WHERE instance_id = $1 RETURNING lease_epoch',
   /** The tree columns of locked rows (TreeLimit, migration 7). */
@@ -78,6 +91,16 @@ export const SQL = {
                               ORDER BY ready_at, instance_id LIMIT $2 FOR UPDATE SKIP LOCKED`),
   claimListed: claimStatement(`SELECT instance_id, ready_at FROM instances WHERE instance_id = ANY($7::text[]) AND (locked_by IS NULL OR lock_expires_at <= $1)
                                AND ($6::text[] IS NULL OR name = ANY($6::text[])) ORDER BY instance_id LIMIT $2 FOR UPDATE SKIP LOCKED`),
+  /**
+   * Several single-instance claims at once (concurrent inline claims, postgres-claim-batch.ts):
+   * instance $7[k] under lease $4[k]; the rest as claimListed.
+   */
+  claimListedMany: claimStatement(
+    `SELECT x.instance_id, x.ready_at, q.lease FROM instances x JOIN unnest($7::text[], $4::text[]) AS q(id, lease) ON x.instance_id = q.id
+     WHERE (x.locked_by IS NULL OR x.lock_expires_at <= $1) AND ($6::text[] IS NULL OR x.name = ANY($6::text[]))
+     ORDER BY x.instance_id LIMIT $2 FOR UPDATE OF x SKIP LOCKED`,
+    'c.lease',
+  ),
   claimWindow: 'SELECT claim_last_id, claim_now FROM instances WHERE instance_id = $1 AND locked_by = $2 FOR UPDATE',
   delayWindow: 'UPDATE inbox SET visible_at = $2 WHERE instance_id = $1 AND id <= $3 AND visible_at <= $4',
   unlockInstance: `UPDATE instances SET locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${ready('NULL::bigint')}
@@ -90,8 +113,8 @@ export const SQL = {
                  completed_at = $8, input = $9, output = $10, custom_status = $11, failure = $12, history_length = $13,
                  locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${ready('NULL::bigint')}
                WHERE instance_id = $1`,
-  /** The common turn commit in one statement (migration 6, postgres-turn-function.ts). */
-  commitTurn: `SELECT swirl_commit_turn($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
+  /** The common turn commit in one statement (migration 8, postgres-turn-function.ts). */
+  commitTurn: `SELECT swirl_commit_turn_v8($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
   // ── history ──
   insertHistory: `INSERT INTO history (instance_id, seq, type, timestamp, data)
                   SELECT $1, s, t, ts, d FROM unnest($2::int[], $3::text[], $4::bigint[], $5::text[]) AS h(s, t, ts, d)`,
@@ -166,7 +189,13 @@ export type SqlName = keyof typeof SQL;
  * Statements this process sent through {@link run} plus BEGIN/COMMIT of store transactions: the
  * round trips to PostgreSQL, for benchmarks (process-wide: every store of the process adds here).
  */
-export const roundTrips = { count: 0 };
+export const roundTrips: { count: number; byName: Record<string, number> } = { count: 0, byName: {} };
+
+/** Counts one round trip of statement `name` (see {@link roundTrips}). */
+export function countTrip(name: string, n = 1): void {
+  roundTrips.count += n;
+  roundTrips.byName[name] = (roundTrips.byName[name] ?? 0) + n;
+}
 
 /** Runs the named statement with `values` (prepared once per connection by its name). */
 export function run<R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -174,6 +203,6 @@ export function run<R extends pg.QueryResultRow = pg.QueryResultRow>(
   name: SqlName,
   values: unknown[],
 ): Promise<pg.QueryResult<R>> {
-  roundTrips.count++;
+  countTrip(name);
   return db.query<R>({ name, text: SQL[name], values });
 }

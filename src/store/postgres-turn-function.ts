@@ -1,12 +1,13 @@
 /**
  * @module store/postgres-turn-function
- * The common turn commit in ONE round trip: a call of the `swirl_commit_turn` function
- * (migration 6) in autocommit — the lease, epoch and history checks, the completed-task deletes,
+ * The common turn commit in ONE round trip: a call of the `swirl_commit_turn_v8` function
+ * (migration 8, postgres-turn-sql.ts) in autocommit — the lease, epoch and history checks, the completed-task deletes,
  * the history, inbox, task and wait-key writes, the ready_at refreshes and the instance update, all in the
  * one transaction of that statement. A failed check raises an SQLSTATE of class SW, mapped here
  * to the same errors the multi-statement path throws (postgres-turn.ts). Turns that create
- * children (savepoints, reuse policies, fan-out counts), reset the history, drop pending work or send
- * a recursive terminate take that path.
+ * children (savepoints, reuse policies, fan-out counts), reset the history, drop another execution's
+ * work (dropWorkOf) or send a recursive terminate take that path; final turns (dropPendingWork) are
+ * one statement too.
  */
 
 import type pg from 'pg';
@@ -20,59 +21,71 @@ export function oneStatementTurn(turn: TurnCommit): boolean {
   return (
     turn.newInstances.length === 0 &&
     turn.resetHistory !== true &&
-    turn.dropPendingWork !== true &&
     turn.dropWorkOf === undefined &&
     // A recursive terminate marks its target (TreeLimit): written by postgres-turn.ts.
     !turn.messages.some((m) => m.terminates === true)
   );
 }
 
-/** Commits `turn` with one statement; throws the store's LEASE_LOST / HISTORY_CONFLICT on a failed check. */
-export async function commitTurnInOneStatement(db: pg.Pool, turn: TurnCommit, toDb: ToDb): Promise<void> {
+/** The 27 parameters of `swirl_commit_turn_v8` (migration 8) for `turn`; checks its history seqs first. */
+export function turnParams(turn: TurnCommit, toDb: ToDb): unknown[] {
   checkContiguous(turn);
+  const drop = turn.dropPendingWork === true;
   const done = turn.completedTasks ?? [];
   const h = turn.history;
-  const t = turn.tasks;
-  const m = turn.messages;
+  // A final turn's own tasks and self-messages would outlive it — except fire-and-forget tasks.
+  const t = drop ? turn.tasks.filter((x) => x.detached === true) : turn.tasks;
+  const m = drop ? turn.messages.filter((x) => x.instanceId !== turn.instanceId) : turn.messages;
   const s = turn.state;
+  return [
+    turn.instanceId,
+    turn.leaseId,
+    turn.epoch ?? null,
+    turn.firstSeq,
+    done.map((d) => d.taskRowId),
+    done.map((d) => d.leaseId),
+    h.map((e) => e.seq),
+    h.map((e) => e.type),
+    h.map((e) => e.timestamp),
+    h.map((e) => e.data),
+    turn.consumedMessageIds,
+    t.map((x) => x.instanceId),
+    t.map((x) => x.executionId),
+    t.map((x) => x.taskId),
+    t.map((x) => x.name),
+    t.map((x) => toDb(x.visibleAt)),
+    t.map((x) => x.detached === true),
+    t.map((x) => x.data),
+    m.map((x) => x.instanceId),
+    m.map((x) => x.executionId ?? null),
+    m.map((x) => toDb(x.visibleAt)),
+    m.map((x) => x.data),
+    [s.executionId, s.name, s.status, s.definitionHash ?? null, s.definitionVersion ?? null, s.input ?? null, s.output ?? null, s.customStatus ?? null, s.failure ?? null],
+    s.lastUpdatedAt,
+    s.completedAt ?? null,
+    drop ? null : (turn.waitKeys ?? null),
+    drop,
+  ];
+}
+
+/** Commits `turn` with one statement; throws the store's LEASE_LOST / HISTORY_CONFLICT on a failed check. */
+export async function commitTurnInOneStatement(db: pg.Pool, turn: TurnCommit, toDb: ToDb): Promise<void> {
+  const params = turnParams(turn, toDb);
   try {
-    await run(db, 'commitTurn', [
-      turn.instanceId,
-      turn.leaseId,
-      turn.epoch ?? null,
-      turn.firstSeq,
-      done.map((d) => d.taskRowId),
-      done.map((d) => d.leaseId),
-      h.map((e) => e.seq),
-      h.map((e) => e.type),
-      h.map((e) => e.timestamp),
-      h.map((e) => e.data),
-      turn.consumedMessageIds,
-      t.map((x) => x.instanceId),
-      t.map((x) => x.executionId),
-      t.map((x) => x.taskId),
-      t.map((x) => x.name),
-      t.map((x) => toDb(x.visibleAt)),
-      t.map((x) => x.detached === true),
-      t.map((x) => x.data),
-      m.map((x) => x.instanceId),
-      m.map((x) => x.executionId ?? null),
-      m.map((x) => toDb(x.visibleAt)),
-      m.map((x) => x.data),
-      [s.executionId, s.name, s.status, s.definitionHash ?? null, s.definitionVersion ?? null, s.input ?? null, s.output ?? null, s.customStatus ?? null, s.failure ?? null],
-      s.lastUpdatedAt,
-      s.completedAt ?? null,
-      turn.waitKeys ?? null,
-    ]);
+    await run(db, 'commitTurn', params);
   } catch (error) {
-    throw checkFailure(turn, error) ?? error;
+    const state = sqlState(error);
+    throw (state === undefined ? undefined : checkFailure(turn, state, (error as Error).message)) ?? error;
   }
 }
 
-/** The store error for a check the function raised, or undefined for any other failure. */
-function checkFailure(turn: TurnCommit, error: unknown): Error | undefined {
-  const stored = (): number => Number((error as Error).message);
-  switch (sqlState(error)) {
+/**
+ * The store error for a check the function raised (SQLSTATE `state`, its message `message`: the
+ * stored epoch or history length for SW002 / SW003), or undefined for any other SQLSTATE.
+ */
+export function checkFailure(turn: TurnCommit, state: string, message: string): Error | undefined {
+  const stored = (): number => Number(message);
+  switch (state) {
     case 'SW001':
       return leaseLost('instance', turn.instanceId, turn.leaseId);
     case 'SW002':

@@ -7,6 +7,7 @@
  * their transactions commit (specs/store-postgres.md, "ordering rule").
  */
 
+import type pg from 'pg';
 import { SwirlError } from '../errors.js';
 import { run } from './postgres-sql.js';
 import type { Tx } from './postgres-tx.js';
@@ -33,6 +34,25 @@ export class PgTurnWriter {
     const sorted = [...new Set(ids)].sort();
     const rows = sorted.length === 0 ? [] : (await run<LockedRow>(tx, 'lockInstances', [sorted])).rows;
     return new Map(rows.map((r) => [r.instance_id, r]));
+  }
+
+  /** Creates `request` if its id is free, in one autocommit statement; false (nothing written) if the id exists. */
+  async createNew(db: pg.Pool, request: CreateInstanceRequest): Promise<boolean> {
+    const visible = this.toDb(request.startMessage.visibleAt);
+    const inserted = await run(db, 'createNew', [
+      request.instanceId,
+      request.executionId,
+      request.name,
+      request.createdAt,
+      request.scheduledStartAt ?? null,
+      request.input ?? null,
+      request.parentInstanceId ?? null,
+      request.definitionHash ?? null,
+      request.definitionVersion ?? null,
+      visible,
+      request.startMessage.data,
+    ]);
+    return (inserted.rowCount ?? 0) > 0;
   }
 
   /** createInstance with the instance row already locked if it exists (`existing`). */

@@ -7,7 +7,7 @@
 
 import type pg from 'pg';
 import { InfrastructureError, SwirlError } from '../errors.js';
-import { roundTrips } from './postgres-sql.js';
+import { countTrip } from './postgres-sql.js';
 import { StoreFaultCode } from './types.js';
 
 /** A query runner bound to one connection inside a transaction. */
@@ -46,7 +46,7 @@ export async function transaction<T>(pool: pg.Pool, stats: TxStats, body: (tx: T
     let committing = false;
     let broken: unknown;
     try {
-      roundTrips.count += 2; // BEGIN and COMMIT
+      countTrip('BEGIN/COMMIT', 2);
       await client.query('BEGIN');
       const value = await body(client);
       committing = true;

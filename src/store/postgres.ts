@@ -12,7 +12,9 @@ import { claimActivities, claimOrchestrations } from './postgres-claims.js';
 import { countInstances, deleteUnusedDefinitions, getDefinition, listDefinitions, pendingWork, putDefinition, queryInstances, queuedWork } from './postgres-inspection.js';
 import { CompletionBatcher } from './postgres-completion-batch.js';
 import { PgNotifier } from './postgres-notify.js';
-import { commitTurnInOneStatement, oneStatementTurn } from './postgres-turn-function.js';
+import { oneStatementTurn } from './postgres-turn-function.js';
+import { TurnBatcher } from './postgres-turn-batch.js';
+import { ClaimBatcher } from './postgres-claim-batch.js';
 import { KeyedOrder } from './postgres-order.js';
 import { createPool, measureClockOffset, migrate, parsePostgresUrl, type PostgresLocation } from './postgres-schema.js';
 import { run } from './postgres-sql.js';
@@ -67,6 +69,12 @@ export interface PostgresStoreOptions {
   clockToleranceMs?: number;
   /** LISTEN for other nodes' changes (wake-ups). @default true */
   listen?: boolean;
+  /**
+   * Group commit of turns (postgres-turn-batch.ts): how many turn-commit statements may be in
+   * flight at once; turns arriving while all are busy commit together in the next. 0: off, each
+   * turn its own statement. @default 1
+   */
+  turnCommitsInFlight?: number;
 }
 
 /** Opens (creating and migrating the schema as needed) a PostgreSQL store. */
@@ -81,7 +89,7 @@ export async function openPostgresStore(options: string | PostgresStoreOptions):
     await migrate(pool, location.schema);
     const measured = await measureClockOffset(pool, o.clock ?? Date.now);
     const offset = Math.abs(measured) < (o.clockToleranceMs ?? 250) ? 0 : measured;
-    const store = new PostgresStore(pool, location, offset);
+    const store = new PostgresStore(pool, location, offset, o.turnCommitsInFlight ?? 1);
     if (o.listen !== false) await store.startListening();
     return store;
   } catch (cause) {
@@ -101,6 +109,10 @@ export class PostgresStore implements Store {
   private readonly notifier: PgNotifier;
   /** Concurrent activity completions commit together (postgres-completion-batch.ts). */
   private readonly completions: CompletionBatcher;
+  /** Concurrent one-statement turns commit together (postgres-turn-batch.ts). */
+  readonly turnBatches: TurnBatcher;
+  /** Concurrent one-instance claims (inline activity completions) share statements (postgres-claim-batch.ts). */
+  readonly claimBatches: ClaimBatcher;
   /** Calls about one instance apply in call order (see postgres-order.ts). */
   private readonly order = new KeyedOrder();
   private closed = false;
@@ -113,8 +125,11 @@ export class PostgresStore implements Store {
     readonly pool: pg.Pool,
     readonly location: PostgresLocation,
     readonly offsetMs: number,
+    turnCommitsInFlight = 1,
   ) {
     this.turns = new PgTurnWriter((t) => this.toDb(t));
+    this.turnBatches = new TurnBatcher(pool, (body) => this.statement(body), (t) => this.toDb(t), turnCommitsInFlight);
+    this.claimBatches = new ClaimBatcher(pool, (body) => this.statement(body), (t) => this.fromDb(t));
     this.notifier = new PgNotifier(location);
     this.completions = new CompletionBatcher((body) => this.write(body), this.turns, () => this.notifier.work());
   }
@@ -140,9 +155,11 @@ export class PostgresStore implements Store {
   // ── writes ──────────────────────────────────────────────────────────────────────────────────
 
   async createInstance(request: CreateInstanceRequest): Promise<{ created: boolean }> {
-    const result = await this.order.run([request.instanceId], () =>
-      this.write(async (tx) => this.turns.createInstance(tx, request, (await this.turns.lock(tx, [request.instanceId])).get(request.instanceId))),
-    );
+    const result = await this.order.run([request.instanceId], async () => {
+      // A new id (nearly every create): one statement. An existing id: the reuse policy, in a transaction.
+      if (await this.statement(() => this.turns.createNew(this.pool, request))) return { created: true };
+      return this.write(async (tx) => this.turns.createInstance(tx, request, (await this.turns.lock(tx, [request.instanceId])).get(request.instanceId)));
+    });
     if (result.created) this.notifier.work();
     return result;
   }
@@ -159,6 +176,10 @@ export class PostgresStore implements Store {
   async claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]> {
     const now = this.toDb(request.now);
     const names = request.names === undefined ? null : [...new Set(request.names)];
+    if (request.instanceIds?.length === 1 && request.limit >= 1) {
+      if (this.closed) throw closedError();
+      return this.claimBatches.claim(request, now);
+    }
     if (request.instanceIds === undefined) {
       // Idle workers poll: answer "nothing" from one index probe, without a write transaction.
       const probe = await this.read(() => run<{ found: boolean }>(this.pool, 'anyReadyInstance', [now, names]));
@@ -168,7 +189,10 @@ export class PostgresStore implements Store {
   }
 
   async commitTurn(turn: TurnCommit): Promise<void> {
-    if (oneStatementTurn(turn)) await this.statement(() => commitTurnInOneStatement(this.pool, turn, (t) => this.toDb(t)));
+    if (oneStatementTurn(turn)) {
+      if (this.closed) throw closedError();
+      await this.turnBatches.commit(turn);
+    }
     else await this.write((tx) => this.turns.commitTurn(tx, turn));
     this.notifier.changed(turn.instanceId, turn.state.status);
     if (turn.messages.length > 0 || turn.tasks.length > 0 || turn.newInstances.length > 0) this.notifier.work();

@@ -1,0 +1,159 @@
+/**
+ * @module store/postgres-turn-batch
+ * Group commit of turns on PostgreSQL. The one-statement turns (postgres-turn-function.ts) that
+ * arrive while a turn commit is in flight are committed together by the next one: ONE autocommit
+ * statement that first locks every instance row of every turn in the batch, in id order (the
+ * store's one lock order: two batches, or a batch and any other write, cannot deadlock), then
+ * calls `swirl_try_commit_turn` (migration 8) once per turn. Each call runs in its own
+ * subtransaction, so a turn whose lease, epoch or history check fails writes nothing and fails
+ * alone with its own LEASE_LOST / HISTORY_CONFLICT, while the others commit — one transaction, one
+ * WAL flush, one round trip for the batch. At c=1 nothing waits: a turn with no commit in flight
+ * is sent at once, as the single-turn statement.
+ *
+ * A batch statement that PostgreSQL refuses (a SQLSTATE: nothing was written) is committed again
+ * turn by turn, so each turn gets exactly the outcome it would have had alone; one whose outcome
+ * is unknown (the connection was lost) fails every turn of the batch with that error.
+ */
+
+import type pg from 'pg';
+import { InfrastructureError } from '../errors.js';
+import { countTrip } from './postgres-sql.js';
+import { checkFailure, commitTurnInOneStatement, turnParams } from './postgres-turn-function.js';
+import type { ToDb } from './postgres-turn.js';
+import { StoreFaultCode, type TurnCommit } from './types.js';
+
+/** Most turns in one statement: 27 parameters each, and one subtransaction each (PostgreSQL caches 64 per backend). */
+export const MAX_TURN_BATCH = 32;
+
+/** Parameters of `swirl_commit_turn` / `swirl_try_commit_turn`. */
+const TURN_PARAMS = 27;
+
+interface Pending {
+  turn: TurnCommit;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Runs one statement in autocommit, with the store's retry on deadlock and fault mapping. */
+type Statement = <T>(body: () => Promise<T>) => Promise<T>;
+
+/** Counters for benchmarks: batch statements sent and the turns they carried. */
+export interface TurnBatchStats {
+  batches: number;
+  batchedTurns: number;
+}
+
+/** The batch statement for `n` turns ($1: every instance to lock; then 27 parameters per turn). */
+function batchSql(n: number): string {
+  const calls = Array.from({ length: n }, (_, i) => {
+    const first = 2 + i * TURN_PARAMS;
+    const params = Array.from({ length: TURN_PARAMS }, (_, k) => `$${first + k}`).join(', ');
+    return `swirl_try_commit_turn(${params}) AS r${i}`;
+  });
+  return `WITH l AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE) x)
+          SELECT ${calls.join(', ')} FROM l`;
+}
+
+/** Coalesces concurrent one-statement turn commits into shared statements. */
+export class TurnBatcher {
+  private queue: Pending[] = [];
+  private flights = 0;
+  readonly stats: TurnBatchStats = { batches: 0, batchedTurns: 0 };
+
+  /**
+   * @param maxInFlight commit statements in flight at once (each takes one pooled connection);
+   *                    turns arriving while all are busy wait and go together in the next. 0
+   *                    turns group commit off (each turn its own statement, unbounded).
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly statement: Statement,
+    private readonly toDb: ToDb,
+    private readonly maxInFlight = 1,
+  ) {}
+
+  /** Resolves once `turn` is committed; rejects with its own LEASE_LOST / HISTORY_CONFLICT, or the batch's fault. */
+  commit(turn: TurnCommit): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      // 0: no group commit, every turn its own statement at once (for comparison in bench/).
+      if (this.maxInFlight <= 0) return void this.alone({ turn, resolve, reject });
+      this.queue.push({ turn, resolve, reject });
+      if (this.flights < this.maxInFlight) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flights++;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_TURN_BATCH);
+        if (batch.length === 1) await this.alone(batch[0]);
+        else await this.together(batch);
+      }
+    } finally {
+      this.flights--;
+    }
+  }
+
+  /** One turn: the single-turn statement (the same as without batching). */
+  private async alone(p: Pending): Promise<void> {
+    try {
+      await this.statement(() => commitTurnInOneStatement(this.pool, p.turn, this.toDb));
+      p.resolve();
+    } catch (error) {
+      p.reject(error);
+    }
+  }
+
+  private async together(batch: Pending[]): Promise<void> {
+    const values: unknown[] = [[]];
+    const lock = new Set<string>();
+    const sent: Pending[] = [];
+    for (const p of batch) {
+      let params: unknown[];
+      try {
+        params = turnParams(p.turn, this.toDb);
+      } catch (error) {
+        p.reject(error); // a malformed turn (non-contiguous seqs) fails alone, before anything is sent
+        continue;
+      }
+      lock.add(p.turn.instanceId);
+      for (const m of p.turn.messages) lock.add(m.instanceId);
+      values.push(...params);
+      sent.push(p);
+    }
+    if (sent.length <= 1) {
+      for (const p of sent) await this.alone(p);
+      return;
+    }
+    values[0] = [...lock].sort();
+    const name = `commitTurns${sent.length}`;
+    let row: Record<string, string | null>;
+    try {
+      row = await this.statement(async () => {
+        countTrip('commitTurns');
+        return (await this.pool.query<Record<string, string | null>>({ name, text: batchSql(sent.length), values })).rows[0];
+      });
+    } catch (error) {
+      if (error instanceof InfrastructureError && error.code === StoreFaultCode.STORE_WRITE_FAILED) {
+        // Refused as a whole (nothing written): each turn again on its own, for its own outcome.
+        for (const p of sent) await this.alone(p);
+      } else {
+        for (const p of sent) p.reject(error);
+      }
+      return;
+    }
+    this.stats.batches++;
+    this.stats.batchedTurns += sent.length;
+    sent.forEach((p, i) => {
+      const failed = row[`r${i}`];
+      if (failed === null) {
+        p.resolve();
+        return;
+      }
+      const colon = failed.indexOf(':');
+      const state = failed.slice(0, colon);
+      p.reject(checkFailure(p.turn, state, failed.slice(colon + 1)) ?? new Error(`turn of '${p.turn.instanceId}' failed with SQLSTATE ${state}`));
+    });
+  }
+}
