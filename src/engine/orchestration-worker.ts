@@ -35,7 +35,7 @@ import type { StoreHealth } from './store-health.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { asReadError, asWriteError } from './store-errors.js';
 import { Wakeup } from './wakeup.js';
-import { checkRemoteActions, remoteTurnFacts, type RemoteOrchestrator } from './remote.js';
+import { checkRemoteActions, RemoteHistoryCache, remoteTurnFacts, type RemoteOrchestrator } from './remote.js';
 
 /**
  * History length from which an idle instance stays cached (LRU-bounded): below it a replay costs
@@ -81,6 +81,7 @@ export interface OrchestrationWorkerStats {
 export class OrchestrationWorker {
   readonly stats: OrchestrationWorkerStats = { turns: 0, replays: 0, replayedEvents: 0, cacheHits: 0 };
   private readonly cache: OrchestrationCache;
+  private readonly remotePast: RemoteHistoryCache;
   private readonly wakeup = new Wakeup();
   private readonly inflight = new Set<Promise<void>>();
   /**
@@ -114,6 +115,7 @@ export class OrchestrationWorker {
     private readonly storeHealth?: StoreHealth,
   ) {
     this.cache = new OrchestrationCache(opts.cacheSize);
+    this.remotePast = new RemoteHistoryCache(opts.cacheSize);
     this.describe = (name) => {
       const r = registry.orchestration(name);
       if (!r) return undefined;
@@ -147,6 +149,7 @@ export class OrchestrationWorker {
     await this.loopDone;
     await Promise.allSettled([...this.inflight]);
     this.cache.clear();
+    this.remotePast.clear();
   }
 
   /**
@@ -501,10 +504,14 @@ export class OrchestrationWorker {
   private async remoteTurn(item: OrchestrationWorkItem, remote: RemoteOrchestrator, events: HistoryEvent[], now: number): Promise<boolean> {
     const { instance, leaseId } = item;
     const id = instance.instanceId;
-    const past = instance.historyLength > 0 ? (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord) : [];
+    const past =
+      instance.historyLength === 0
+        ? []
+        : (this.remotePast.take(id, instance.executionId, instance.historyLength) ?? (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord));
     const newEvents: HistoryEvent[] = [{ type: EventType.OrchestratorStarted, eventId: -1, timestamp: now }, ...events];
     const answer = await remote.executeTurn({ instanceId: id, executionId: instance.executionId, name: instance.name, pastEvents: past, newEvents });
     if ('unavailable' in answer) {
+      if (past.length > 0) this.remotePast.put(id, instance.executionId, past);
       return this.releaseToWait(item, this.waitingLogged, `remote:${instance.name}`, () =>
         this.opts.logger.warn(`'${id}' (remote orchestration '${instance.name}') waits: ${answer.unavailable}`, { event: LogEvent.workUnserved, instanceId: id, name: instance.name }),
       );
@@ -549,6 +556,10 @@ export class OrchestrationWorker {
     });
     await this.commit(item, built.commit);
     this.stats.turns += 1;
+    const committed = built.events;
+    // The next turn's past, unless this execution ended (continue-as-new starts an empty history).
+    if (outcome || built.commit.resetHistory) this.remotePast.delete(id);
+    else this.remotePast.put(id, instance.executionId, past.concat(committed));
     if (this.opts.observer?.remoteTurnCommitted) {
       notifyObserver(this.opts.observer, 'remoteTurnCommitted', {
         instanceId: id,
@@ -558,7 +569,7 @@ export class OrchestrationWorker {
         startedAtMs: started?.timestamp ?? now,
         turnTimeMs: now,
         past,
-        history: built.commit.history.map(fromHistoryRecord),
+        history: committed,
         status: built.status,
         ...(outcome?.failure ? { failure: outcome.failure } : {}),
       });
