@@ -1,43 +1,65 @@
 /**
  * @module bench/grpc-chain
- * The 3-step activity chain as an app orchestration over gRPC — a @dapr/dapr 3.18
- * `WorkflowRuntime` (orchestrator + activity) connected to Swirl's gRPC sidecar
- * (`startGrpcServer` over a host on SQLite) — against the same chain as an in-process code
- * orchestration (bench/engine-common.ts startChainEngine, SQLite), measured in the same run:
- * workflows/s and p50 latency at concurrency 1 and 100, the ratios, and the gRPC cost per work
- * item (each chain is 4 orchestrator turns + 3 activity work items) in µs of latency (concurrency
- * 1) and of CPU.
+ * The 3-step activity chain as an app orchestration over gRPC against the same chain as an
+ * in-process code orchestration (bench/engine-common.ts startChainEngine, SQLite), measured in the
+ * same run: workflows/s and p50 latency at concurrency 1 and 100, the ratios, and the CPU per work
+ * item (each chain is 4 orchestrator turns + 3 activity work items), per process where the
+ * processes are separate.
  *
- * Everything runs in this one process (engine, gRPC server, the app's worker), so both sides share
- * the same CPU budget; both start and await instances through the engine client, so the
- * difference is the worker protocol: history sent per turn, actions decoded, activities sent and
- * answered over gRPC.
+ * Shapes:
+ * - **same process**: Swirl's gRPC sidecar (`startGrpcServer` over a host on SQLite) and the app's
+ *   worker in this one process (one CPU budget); starts and waits through the engine client, so the
+ *   difference to in-process is the worker protocol. The app is a @dapr/dapr 3.18 `WorkflowRuntime`
+ *   (bench/grpc-chain-app.ts) or the lean protocol worker (bench/grpc-lean-worker.ts: grpc-js and
+ *   the same descriptors, next action from newEvents, no SDK, no replay).
+ * - **sidecar process**: `swirl serve` as its own process (the deployment shape; `--log-level
+ *   warn`, as the in-process engine logs nothing), the app in 1 or 2 child processes (@dapr/dapr)
+ *   or 1 (lean), and a `DaprWorkflowClient` in this process (starts and waits over gRPC). CPU is
+ *   read per process from /proc: sidecar, apps, client.
  *
- * A third measurement is the deployment shape: `swirl serve` as its own process (the sidecar, on
- * SQLite) with the app's worker and a `DaprWorkflowClient` in this process, so the two share the
- * machine's cores as a sidecar and its app do; starts and waits go over gRPC too.
- *
- * Run: `npx tsx bench/grpc-chain.ts [c1Runs=100] [c100Runs=1000]` (about a minute on 2 vCPUs).
+ * Run: `npx tsx bench/grpc-chain.ts [c1Runs=100] [c100Runs=1000]` (about two minutes on 2 vCPUs).
+ * With `GRPC_BENCH_CPU_PROF=<dir>` the child processes (sidecar, apps) write V8 CPU profiles
+ * there (`node --cpu-prof`; read them with bench/cpu-profile-top.ts); `GRPC_BENCH_ONLY=<regex>`
+ * runs only the shapes whose label matches (the in-process baseline always runs).
  */
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DaprWorkflowClient, WorkflowRuntime, WorkflowRuntimeStatus, type WorkflowActivityContext, type WorkflowContext } from '@dapr/dapr';
+import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
+import { fromJSON } from '@grpc/proto-loader';
+import { DaprWorkflowClient, WorkflowRuntimeStatus } from '@dapr/dapr';
 import { createHost } from '../src/host/host.js';
 import { startGrpcServer } from '../src/grpc/server.js';
+import { DAPR_RUNTIME_DESCRIPTOR, PROTO_LOADER_OPTIONS } from '../src/grpc/proto.js';
 import { closedLoop, describeLoop, fmt, startChainEngine, tempDir, type LoopResult } from './engine-common.js';
+import { chain, chainRuntime } from './grpc-chain-app.js';
+import { startLeanWorker } from './grpc-lean-worker.js';
 
 const C1_RUNS = Number(process.argv[2] ?? 100);
 const C100_RUNS = Number(process.argv[3] ?? 1000);
 /** Work items per chain over gRPC: turns (start + 3 completions) and the 3 activities. */
 const WORK_ITEMS_PER_CHAIN = 7;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const CLK_TCK = 100;
+
+/** CPU ms per chain of each process, for one loop. */
+interface ProcCpu {
+  sidecar: number;
+  apps: number;
+  client: number;
+}
 
 interface Side {
   c1: LoopResult;
   c100: LoopResult;
+  cpu?: { c1: ProcCpu; c100: ProcCpu };
 }
+
+type AppKind = 'dapr' | 'lean';
 
 async function inProcess(): Promise<Side> {
   const { one, close } = await startChainEngine('swirl-bench-grpc-inproc-');
@@ -49,20 +71,22 @@ async function inProcess(): Promise<Side> {
   }
 }
 
-const inc = async (_ctx: WorkflowActivityContext, x: number): Promise<number> => x + 1;
-const chain = async function* (ctx: WorkflowContext, x: number): any {
-  let v = x;
-  for (let i = 0; i < 3; i++) v = yield ctx.callActivity(inc, v);
-  return v;
-};
-
-async function overGrpc(): Promise<Side> {
+/** Sidecar and app in this process. */
+async function sameProcess(kind: AppKind): Promise<Side> {
   const tmp = tempDir('swirl-bench-grpc-');
   const host = await createHost({ store: `sqlite:${join(tmp.dir, 'chain.db')}` });
   await host.start();
   const server = await startGrpcServer(host, { port: 0, host: '127.0.0.1' });
-  const runtime = new WorkflowRuntime({ daprHost: '127.0.0.1', daprPort: String(server.port) }).registerWorkflow(chain).registerActivity(inc);
-  await runtime.start();
+  let stopApp: () => Promise<void>;
+  if (kind === 'dapr') {
+    const runtime = chainRuntime(server.port);
+    await runtime.start();
+    stopApp = () => runtime.stop().catch(() => undefined);
+  } else {
+    const w = await startLeanWorker(server.port);
+    stopApp = async () => w.stop();
+  }
+  await connectedWorkers(server.port, 1);
   // The first start comes from the app's client, as a user's would: Swirl learns 'chain' is the app's.
   const dapr = new DaprWorkflowClient({ daprHost: '127.0.0.1', daprPort: String(server.port) });
   await dapr.waitForWorkflowCompletion(await dapr.scheduleNewWorkflow(chain, 1), false, 30);
@@ -78,7 +102,7 @@ async function overGrpc(): Promise<Side> {
     await closedLoop(200, 50, one); // warm-up (also: the names are learned)
     return { c1: await closedLoop(C1_RUNS, 1, one), c100: await closedLoop(C100_RUNS, 100, one) };
   } finally {
-    await runtime.stop().catch(() => undefined);
+    await stopApp();
     await server.close();
     await host.stop();
     tmp.remove();
@@ -88,6 +112,7 @@ async function overGrpc(): Promise<Side> {
 // The 3.18 worker logs every work item with console.info and WorkflowRuntime passes it no logger
 // options: silenced here, so the bench measures the protocol rather than the terminal.
 console.info = () => undefined;
+
 /** A free loopback port. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -100,40 +125,84 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `swirl serve` as a separate process (the sidecar), the app and its client here. */
-async function sidecarProcess(): Promise<Side> {
-  const tmp = tempDir('swirl-bench-grpc-serve-');
-  const grpcPort = await freePort();
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'test', 'cli', 'run-cli.ts'), 'serve', '--port', '0', '--host', '127.0.0.1', '--grpc-port', String(grpcPort), '--workflows', tmp.dir, '--store', `sqlite:${join(tmp.dir, 'chain.db')}`], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/** User + system CPU ms of a process so far (/proc/<pid>/stat fields 14 and 15). */
+function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+/** Spawns `node --import tsx <script> ...args`; resolves when its stdout matches `ready`. */
+async function spawnNode(script: string, args: string[], ready: RegExp): Promise<ChildProcess> {
+  const prof = process.env.GRPC_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.GRPC_BENCH_CPU_PROF}`] : [];
+  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (/listening on http:/.test(out)) resolve();
+      if (ready.test(out)) resolve();
     });
-    proc.once('exit', (code) => reject(new Error(`swirl serve exited with ${code}: ${out}`)));
+    proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
   });
-  const opts = { daprHost: '127.0.0.1', daprPort: String(grpcPort) };
-  const runtime = new WorkflowRuntime(opts).registerWorkflow(chain).registerActivity(inc);
-  await runtime.start();
-  const dapr = new DaprWorkflowClient(opts);
-  const one = async (i: number): Promise<void> => {
-    const id = await dapr.scheduleNewWorkflow(chain, i + 1);
-    const r = await dapr.waitForWorkflowCompletion(id, true, 60);
-    if (r?.runtimeStatus !== WorkflowRuntimeStatus.COMPLETED || JSON.parse(r.serializedOutput ?? 'null') !== i + 4) throw new Error(`chain ${id} ended ${r?.runtimeStatus} with ${r?.serializedOutput}`);
-  };
+  return proc;
+}
+
+async function stopProc(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+/** Waits until the sidecar reports `n` connected app workers (Dapr GetMetadata). */
+async function connectedWorkers(port: number, n: number): Promise<void> {
+  const def = fromJSON(JSON.parse(readFileSync(DAPR_RUNTIME_DESCRIPTOR, 'utf8')), PROTO_LOADER_OPTIONS);
+  const Dapr = (loadPackageDefinition(def) as any).dapr.proto.runtime.v1.Dapr;
+  const c = new Dapr(`127.0.0.1:${port}`, credentials.createInsecure());
   try {
-    await closedLoop(200, 50, one);
-    return { c1: await closedLoop(C1_RUNS, 1, one), c100: await closedLoop(C100_RUNS, 100, one) };
+    for (let i = 0; i < 300; i++) {
+      const md = await new Promise<any>((resolve, reject) => c.GetMetadata({}, (err: Error | null, res: any) => (err ? reject(err) : resolve(res))));
+      if ((md.workflows?.connected_workers ?? 0) >= n) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${n} app workers did not connect`);
   } finally {
-    await runtime.stop().catch(() => undefined);
+    c.close();
+  }
+}
+
+/** `swirl serve` as its own process, `apps` app processes of `kind`, the client here. */
+async function sidecarProcess(kind: AppKind, apps: number): Promise<Side> {
+  const tmp = tempDir('swirl-bench-grpc-serve-');
+  const grpcPort = await freePort();
+  const serveArgs = ['serve', '--port', '0', '--host', '127.0.0.1', '--grpc-port', String(grpcPort), '--workflows', tmp.dir, '--store', `sqlite:${join(tmp.dir, 'chain.db')}`, '--log-level', 'warn'];
+  const sidecar = await spawnNode('test/cli/run-cli.ts', serveArgs, /listening on http:/);
+  const children: ChildProcess[] = [];
+  const opts = { daprHost: '127.0.0.1', daprPort: String(grpcPort) };
+  const dapr = new DaprWorkflowClient(opts);
+  try {
+    for (let i = 0; i < apps; i++) children.push(await spawnNode('bench/grpc-lean-worker.ts', [kind, String(grpcPort)], /ready/));
+    await connectedWorkers(grpcPort, apps);
+    const one = async (i: number): Promise<void> => {
+      const id = await dapr.scheduleNewWorkflow(chain, i + 1);
+      const r = await dapr.waitForWorkflowCompletion(id, true, 60);
+      if (r?.runtimeStatus !== WorkflowRuntimeStatus.COMPLETED || JSON.parse(r.serializedOutput ?? 'null') !== i + 4) throw new Error(`chain ${id} ended ${r?.runtimeStatus} with ${r?.serializedOutput}`);
+    };
+    const measured = async (runs: number, concurrency: number): Promise<{ loop: LoopResult; cpu: ProcCpu }> => {
+      const s0 = procCpuMs(sidecar.pid!);
+      const a0 = children.reduce((t, p) => t + procCpuMs(p.pid!), 0);
+      const loop = await closedLoop(runs, concurrency, one);
+      const cpu = { sidecar: (procCpuMs(sidecar.pid!) - s0) / runs, apps: (children.reduce((t, p) => t + procCpuMs(p.pid!), 0) - a0) / runs, client: loop.cpuMsPerRun };
+      return { loop, cpu };
+    };
+    await closedLoop(200, 50, one); // warm-up
+    const c1 = await measured(C1_RUNS, 1);
+    const c100 = await measured(C100_RUNS, 100);
+    return { c1: c1.loop, c100: c100.loop, cpu: { c1: c1.cpu, c100: c100.cpu } };
+  } finally {
     await dapr.stop();
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
+    for (const p of children) await stopProc(p);
+    await stopProc(sidecar);
     tmp.remove();
   }
 }
@@ -141,26 +210,34 @@ async function sidecarProcess(): Promise<Side> {
 const local = await inProcess();
 console.log(describeLoop('in-process', local.c1));
 console.log(describeLoop('in-process', local.c100));
-const remote = await overGrpc();
-console.log(describeLoop('gRPC app  ', remote.c1));
-console.log(describeLoop('gRPC app  ', remote.c100));
-const sidecar = await sidecarProcess();
-console.log(describeLoop('sidecar   ', sidecar.c1));
-console.log(describeLoop('sidecar   ', sidecar.c100));
+const shapes: [string, Side][] = [];
+/** GRPC_BENCH_ONLY=<regex>: only the shapes whose label matches (in-process always runs). */
+const only = process.env.GRPC_BENCH_ONLY ? new RegExp(process.env.GRPC_BENCH_ONLY) : undefined;
+const run = async (label: string, f: () => Promise<Side>): Promise<void> => {
+  if (only && !only.test(label)) return;
+  const side = await f();
+  console.log(describeLoop(label, side.c1));
+  console.log(describeLoop(label, side.c100));
+  shapes.push([label, side]);
+};
+await run('same process, @dapr/dapr app', () => sameProcess('dapr'));
+await run('same process, lean worker', () => sameProcess('lean'));
+await run('sidecar process, 1 @dapr/dapr app process', () => sidecarProcess('dapr', 1));
+await run('sidecar process, 2 @dapr/dapr app processes', () => sidecarProcess('dapr', 2));
+await run('sidecar process, lean worker process', () => sidecarProcess('lean', 1));
 
-const latencyUs = ((remote.c1.p50Ms - local.c1.p50Ms) * 1000) / WORK_ITEMS_PER_CHAIN;
-const cpuUs = ((remote.c100.cpuMsPerRun - local.c100.cpuMsPerRun) * 1000) / WORK_ITEMS_PER_CHAIN;
+const us = (msPerChain: number): string => fmt((msPerChain * 1000) / WORK_ITEMS_PER_CHAIN, 0);
 console.log('');
-console.log('| | in-process code | app over gRPC | ratio (gRPC / in-process) |');
-console.log('|---|---:|---:|---:|');
-console.log(`| workflows/s, concurrency 1 | ${fmt(local.c1.perSecond)} | ${fmt(remote.c1.perSecond)} | ${fmt(remote.c1.perSecond / local.c1.perSecond, 2)} |`);
-console.log(`| workflows/s, concurrency 100 | ${fmt(local.c100.perSecond)} | ${fmt(remote.c100.perSecond)} | ${fmt(remote.c100.perSecond / local.c100.perSecond, 2)} |`);
-console.log(`| p50 ms, concurrency 1 | ${fmt(local.c1.p50Ms, 2)} | ${fmt(remote.c1.p50Ms, 2)} | ${fmt(remote.c1.p50Ms / local.c1.p50Ms, 2)} |`);
-console.log(`| p50 ms, concurrency 100 | ${fmt(local.c100.p50Ms, 1)} | ${fmt(remote.c100.p50Ms, 1)} | ${fmt(remote.c100.p50Ms / local.c100.p50Ms, 2)} |`);
-console.log(`| CPU ms per workflow, concurrency 100 | ${fmt(local.c100.cpuMsPerRun, 2)} | ${fmt(remote.c100.cpuMsPerRun, 2)} | ${fmt(remote.c100.cpuMsPerRun / local.c100.cpuMsPerRun, 2)} |`);
-console.log(`| sidecar process: workflows/s, concurrency 1 / 100 | | ${fmt(sidecar.c1.perSecond)} / ${fmt(sidecar.c100.perSecond)} | ${fmt(sidecar.c1.perSecond / local.c1.perSecond, 2)} / ${fmt(sidecar.c100.perSecond / local.c100.perSecond, 2)} |`);
-console.log(`| sidecar process: p50 ms, concurrency 1 / 100 | | ${fmt(sidecar.c1.p50Ms, 2)} / ${fmt(sidecar.c100.p50Ms, 1)} | ${fmt(sidecar.c1.p50Ms / local.c1.p50Ms, 2)} / ${fmt(sidecar.c100.p50Ms / local.c100.p50Ms, 2)} |`);
+console.log(`in-process code: ${fmt(local.c1.perSecond)} / ${fmt(local.c100.perSecond)} workflows/s at concurrency 1 / 100, p50 ${fmt(local.c1.p50Ms, 2)} / ${fmt(local.c100.p50Ms, 1)} ms, CPU ${fmt(local.c100.cpuMsPerRun, 2)} ms per workflow at 100`);
 console.log('');
-console.log(`gRPC cost per work item (${WORK_ITEMS_PER_CHAIN} per chain): ${fmt(latencyUs, 0)} µs of p50 latency at concurrency 1, ${fmt(cpuUs, 0)} µs of CPU at concurrency 100`);
-const ratio = remote.c100.perSecond / local.c100.perSecond;
-console.log(`goal ≥ 0.5× in-process throughput at concurrency 100: ${fmt(ratio, 2)}× → ${ratio >= 0.5 ? 'met' : 'NOT met'}`);
+console.log('| shape | wf/s c=1 | ratio c=1 | wf/s c=100 | ratio c=100 | p50 ms c=1 / c=100 | CPU µs per work item at c=100: total (sidecar + apps + client) |');
+console.log('|---|---:|---:|---:|---:|---:|---|');
+for (const [label, s] of shapes) {
+  const cpu = s.cpu ? `${us(s.cpu.c100.sidecar + s.cpu.c100.apps + s.cpu.c100.client)} (${us(s.cpu.c100.sidecar)} + ${us(s.cpu.c100.apps)} + ${us(s.cpu.c100.client)})` : `${us(s.c100.cpuMsPerRun)} (one process; in-process ${us(local.c100.cpuMsPerRun)})`;
+  console.log(`| ${label} | ${fmt(s.c1.perSecond)} | ${fmt(s.c1.perSecond / local.c1.perSecond, 2)} | ${fmt(s.c100.perSecond)} | ${fmt(s.c100.perSecond / local.c100.perSecond, 2)} | ${fmt(s.c1.p50Ms, 2)} / ${fmt(s.c100.p50Ms, 1)} | ${cpu} |`);
+}
+console.log('');
+for (const [label, s] of shapes) {
+  if (s.cpu) console.log(`${label}: CPU µs per work item at c=1: sidecar ${us(s.cpu.c1.sidecar)}, apps ${us(s.cpu.c1.apps)}, client ${us(s.cpu.c1.client)}`);
+}
+for (const [label, s] of shapes) console.log(`${label}: ${fmt(((s.c1.p50Ms - local.c1.p50Ms) * 1000) / WORK_ITEMS_PER_CHAIN, 0)} µs of p50 latency per work item at concurrency 1 over in-process`);

@@ -39,7 +39,7 @@ import { asReadError, asWriteError } from './store-errors.js';
 import { Wakeup } from './wakeup.js';
 import type { ActivityReservation } from './activity-worker.js';
 import type { StartReservation } from './client.js';
-import { checkRemoteActions, remoteTurnFacts, type RemoteOrchestrator } from './remote.js';
+import { checkRemoteActions, RemoteHistoryCache, remoteTurnFacts, type RemoteOrchestrator } from './remote.js';
 
 /**
  * History length from which an idle instance stays cached (LRU-bounded): below it a replay costs
@@ -94,6 +94,7 @@ export interface OrchestrationWorkerStats {
 export class OrchestrationWorker {
   readonly stats: OrchestrationWorkerStats = { turns: 0, replays: 0, replayedEvents: 0, cacheHits: 0 };
   private readonly cache: OrchestrationCache;
+  private readonly remotePast: RemoteHistoryCache;
   private readonly wakeup = new Wakeup();
   private readonly inflight = new Set<Promise<void>>();
   /**
@@ -129,6 +130,7 @@ export class OrchestrationWorker {
     private readonly storeHealth?: StoreHealth,
   ) {
     this.cache = new OrchestrationCache(opts.cacheSize);
+    this.remotePast = new RemoteHistoryCache(opts.cacheSize);
     this.describe = (name) => {
       const r = registry.orchestration(name);
       if (!r) return undefined;
@@ -162,6 +164,7 @@ export class OrchestrationWorker {
     await this.loopDone;
     await Promise.allSettled([...this.inflight]);
     this.cache.clear();
+    this.remotePast.clear();
   }
 
   /**
@@ -618,10 +621,14 @@ export class OrchestrationWorker {
   private async remoteTurn(item: OrchestrationWorkItem, remote: RemoteOrchestrator, events: HistoryEvent[], now: number): Promise<boolean> {
     const { instance, leaseId } = item;
     const id = instance.instanceId;
-    const past = instance.historyLength > 0 ? (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord) : [];
+    const past =
+      instance.historyLength === 0
+        ? []
+        : (this.remotePast.take(id, instance.executionId, instance.historyLength) ?? (await asReadError(this.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord));
     const newEvents: HistoryEvent[] = [{ type: EventType.OrchestratorStarted, eventId: -1, timestamp: now }, ...events];
     const answer = await remote.executeTurn({ instanceId: id, executionId: instance.executionId, name: instance.name, pastEvents: past, newEvents });
     if ('unavailable' in answer) {
+      if (past.length > 0) this.remotePast.put(id, instance.executionId, past);
       return this.releaseToWait(item, this.waitingLogged, `remote:${instance.name}`, () =>
         this.opts.logger.warn(`'${id}' (remote orchestration '${instance.name}') waits: ${answer.unavailable}`, { event: LogEvent.workUnserved, instanceId: id, name: instance.name }),
       );
@@ -666,6 +673,10 @@ export class OrchestrationWorker {
     });
     await this.commit(item, built.commit);
     this.stats.turns += 1;
+    const committed = built.events;
+    // The next turn's past, unless this execution ended (continue-as-new starts an empty history).
+    if (outcome || built.commit.resetHistory) this.remotePast.delete(id);
+    else this.remotePast.put(id, instance.executionId, past.concat(committed));
     if (this.opts.observer?.remoteTurnCommitted) {
       notifyObserver(this.opts.observer, 'remoteTurnCommitted', {
         instanceId: id,
@@ -675,7 +686,7 @@ export class OrchestrationWorker {
         startedAtMs: started?.timestamp ?? now,
         turnTimeMs: now,
         past,
-        history: built.commit.history.map(fromHistoryRecord),
+        history: committed,
         status: built.status,
         ...(outcome?.failure ? { failure: outcome.failure } : {}),
       });

@@ -111,3 +111,45 @@ export function checkRemoteActions(instanceId: string, past: readonly HistoryEve
     used.add(a.id);
   }
 }
+
+interface CachedPast {
+  executionId: string;
+  historyLength: number;
+  events: HistoryEvent[];
+}
+
+/**
+ * The committed history of remote orchestrations between their turns (an LRU of at most
+ * `capacity` instances, the engine's `cacheSize`), so a turn reads and parses the store's history
+ * only on a miss — as the live-orchestration cache does for in-process code (engine/cache.ts). An
+ * entry is trusted only while the store's execution id and history length still match it; the
+ * arrays are never mutated (a turn's past is a new array).
+ */
+export class RemoteHistoryCache {
+  private readonly map = new Map<string, CachedPast>();
+  constructor(private readonly capacity: number) {}
+
+  /** The cached past if it matches the store's view of the instance; a stale entry is dropped. */
+  take(instanceId: string, executionId: string, historyLength: number): HistoryEvent[] | undefined {
+    const e = this.map.get(instanceId);
+    if (!e) return undefined;
+    this.map.delete(instanceId);
+    if (e.executionId !== executionId || e.historyLength !== historyLength) return undefined;
+    return e.events;
+  }
+
+  put(instanceId: string, executionId: string, events: HistoryEvent[]): void {
+    if (this.capacity <= 0) return;
+    this.map.delete(instanceId);
+    this.map.set(instanceId, { executionId, historyLength: events.length, events });
+    while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
+  }
+
+  delete(instanceId: string): void {
+    this.map.delete(instanceId);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}

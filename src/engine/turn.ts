@@ -56,6 +56,8 @@ export interface BuiltTurn {
   commit: TurnCommit;
   /** The instance's status after the commit. */
   status: RuntimeStatus;
+  /** The events of `commit.history`, as objects (the turn's new events, then one per action, then OrchestratorCompleted). */
+  events: HistoryEvent[];
 }
 
 function message(instanceId: string, executionId: string | undefined, event: HistoryEvent, visibleAt: number): NewMessage {
@@ -245,7 +247,7 @@ export function buildTurn(t: TurnInput): BuiltTurn {
   if (history.length > 0) history.push({ type: EventType.OrchestratorCompleted, eventId: -1, timestamp: now });
   commit.history = history.map((e, i) => toHistoryRecord(e, commit.firstSeq + i));
   commit.state.status = status;
-  return { commit, status };
+  return { commit, status, events: history };
 }
 
 /** A commit that only consumes messages (for an instance that already ended), leaving it unchanged. */

@@ -41,8 +41,8 @@ function traceContext(x: SentExecution | undefined, spanId: (instanceId: string,
 }
 
 /**
- * One engine event as a protobuf HistoryEvent; undefined for engine-only events the protocol has
- * no place for. With `x` (the execution sent), TaskScheduled and SubOrchestrationInstanceCreated
+ * One engine event as a protobuf HistoryEvent; undefined for events not sent to apps
+ * (OrchestratorCompleted). With `x` (the execution sent), TaskScheduled and SubOrchestrationInstanceCreated
  * carry their span as parentTraceContext and ExecutionStarted the instance span as
  * orchestrationSpanID (specs/observability.md "Remote workers").
  */
@@ -79,7 +79,10 @@ export function toProtoEvent(e: HistoryEvent, x?: SentExecution): ProtoEvent | u
     case 'OrchestratorStarted':
       return { ...base, orchestratorStarted: {} };
     case 'OrchestratorCompleted':
-      return { ...base, orchestratorCompleted: {} };
+      // Not sent: it only marks where a turn's events end, the JS SDKs' executors have no case for
+      // it (each one logged "Unknown history event type: ORCHESTRATORCOMPLETED … skipping" on every
+      // replay) and it was a fifth of a short history's events (specs/grpc.md).
+      return undefined;
     case 'TaskScheduled':
       return { ...base, taskScheduled: { name: e.name, input: str(e.input), parentTraceContext: traceContext(x, remoteTaskSpanId, e.eventId) } };
     case 'TaskCompleted':

@@ -44,7 +44,12 @@ export function taskHubService(): ServiceDefinition {
   if (taskHub) return taskHub;
   const def = fromJSON(JSON.parse(readFileSync(TASKHUB_DESCRIPTOR, 'utf8')), PROTO_LOADER_OPTIONS);
   const pkg = loadPackageDefinition(def) as unknown as { TaskHubSidecarService: { service: ServiceDefinition } };
-  taskHub = pkg.TaskHubSidecarService.service;
+  const service = pkg.TaskHubSidecarService.service;
+  // GetWorkItems writes orchestrator work items already encoded (work-item-encoding.ts): a Buffer
+  // goes out as it is, an object (an activity work item) is encoded as for every other message.
+  const items = service.GetWorkItems!;
+  const encode = items.responseSerialize;
+  taskHub = { ...service, GetWorkItems: { ...items, responseSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : encode(value)) } };
   return taskHub;
 }
 

@@ -17,7 +17,8 @@ import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import type { ActivityContext } from '../engine/registry.js';
 import { ActivityUnavailableError, type RemoteOrchestrator, type RemoteTurnAnswer, type RemoteTurnRequest } from '../engine/remote.js';
 import type { Logger } from '../engine/logger.js';
-import { fromProtoActions, fromProtoFailure, sentExecution, toProtoEvents } from './history-map.js';
+import { fromProtoActions, fromProtoFailure, sentExecution } from './history-map.js';
+import { orchestratorWorkItem } from './work-item-encoding.js';
 import type { StringValue, TaskFailureDetails } from './proto.js';
 import { GrpcRequestError } from './request-error.js';
 
@@ -141,7 +142,8 @@ export class WorkDispatcher implements RemoteOrchestrator {
     return list[this.next];
   }
 
-  private send(w: Worker, item: object, key: string): void {
+  /** Writes a work item: an object (encoded by the method's serializer) or an encoded WorkItem (work-item-encoding.ts). */
+  private send(w: Worker, item: object | Buffer, key: string): void {
     w.outstanding += 1;
     w.pending.add(key);
     this.stats.workItemsSent += 1;
@@ -162,18 +164,7 @@ export class WorkDispatcher implements RemoteOrchestrator {
     const sent = sentExecution([...req.pastEvents, ...req.newEvents]);
     return new Promise((resolve) => {
       this.turns.set(req.instanceId, { worker: w, name: req.name, resolve });
-      this.send(
-        w,
-        {
-          orchestratorRequest: {
-            instanceId: req.instanceId,
-            executionId: { value: req.executionId },
-            pastEvents: toProtoEvents(req.pastEvents, sent),
-            newEvents: toProtoEvents(req.newEvents, sent),
-          },
-        },
-        req.instanceId,
-      );
+      this.send(w, orchestratorWorkItem(req.instanceId, req.executionId, req.pastEvents, req.newEvents, sent), req.instanceId);
     });
   }
 
