@@ -2,13 +2,15 @@
  * @module engine/turn-runtime
  * What a turn runs on: the orchestration runtime for an instance on the definition version it
  * started on (or why there is none: waiting for that version, or not registered), and the forced
- * outcomes a turn commits without running code (a failure, a terminate before the start).
+ * outcomes a turn commits without running code (a failure, a terminate before the start, a
+ * replay that hit non-determinism).
  */
 
-import { WorkflowError, type SwirlError } from '../errors.js';
+import { NonDeterminismError, WorkflowError, type SwirlError } from '../errors.js';
 import type { InstanceRecord } from '../store/types.js';
 import { EngineErrorCode } from './error-codes.js';
-import { EventType, type FailureDetails, type HistoryEvent } from './history.js';
+import { EventType, toFailureDetails, type FailureDetails, type HistoryEvent } from './history.js';
+import { LogEvent } from './logger.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 import { OrchestrationRuntime, type ExecutionOutcome } from './replay/runtime.js';
@@ -87,4 +89,14 @@ export function terminatedOutcome(events: HistoryEvent[]): ExecutionOutcome {
 export function parentOf(events: HistoryEvent[]) {
   const s = events.find((e) => e.type === EventType.ExecutionStarted);
   return s && s.type === EventType.ExecutionStarted ? s.parent : undefined;
+}
+
+/**
+ * The FAILED outcome a turn commits when replaying its instance hit a NonDeterminismError (logged);
+ * any other error is rethrown.
+ */
+export function nonDeterminismOutcome(opts: Pick<CompiledEngineOptions, 'logger'>, instance: InstanceRecord, e: unknown): ExecutionOutcome {
+  if (!(e instanceof NonDeterminismError)) throw e;
+  opts.logger.error(e.message, { event: LogEvent.nonDeterminism, instanceId: instance.instanceId });
+  return failedOutcome(toFailureDetails(e));
 }

@@ -1,0 +1,78 @@
+/**
+ * @module engine/status-wait
+ * Waiting for an instance to reach a status (EngineClient.waitForCompletion, waitForStart):
+ * watch its committed statuses for the whole wait (from before the first store read), read
+ * again only when a local commit reports the awaited status or a recheck interval passes without
+ * news (a change made by another process), end on the deadline or the caller's abort signal.
+ */
+
+import { SwirlError } from '../errors.js';
+import type { InstanceRecord, RuntimeStatus } from '../store/types.js';
+import type { ClientHost } from './client-host.js';
+import { EngineErrorCode } from './error-codes.js';
+import { toMetadata, type InstanceMetadata } from './instance-metadata.js';
+import { checkInstanceId } from './validation.js';
+
+/**
+ * Waits until `done` holds for the instance's status and returns it.
+ * @throws SwirlError WAIT_TIMEOUT after `timeoutMs` (wall-clock), INSTANCE_NOT_FOUND; the
+ *   signal's reason when `signal` aborts
+ */
+export async function waitForStatus(
+  host: ClientHost,
+  instanceId: string,
+  timeoutMs: number | undefined,
+  done: (s: RuntimeStatus) => boolean,
+  what: string,
+  signal?: AbortSignal,
+  recheckMs: number = host.opts.pollIntervalMs,
+): Promise<InstanceMetadata> {
+  checkInstanceId(instanceId);
+  signal?.throwIfAborted();
+  // Changes heard since the last look: `heard` any, `wanted` one we wait for (or the engine stopped).
+  let heard = false;
+  let wanted = false;
+  let wake: (() => void) | undefined;
+  const unwatch = host.watchChanges(instanceId, (status) => {
+    heard = true;
+    if (status === undefined || done(status)) wanted = true;
+    wake?.();
+  });
+  const onAbort = (): void => wake?.();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
+    let read = true;
+    let last: InstanceRecord | undefined;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (read) {
+        last = await host.store().getInstance(instanceId);
+        if (!last) throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`);
+        if (done(last.status)) return toMetadata(last);
+      }
+      if (left <= 0) {
+        throw new SwirlError(EngineErrorCode.WAIT_TIMEOUT, `instance '${instanceId}' did not finish waiting ${what} within ${timeoutMs} ms (status ${last?.status})`);
+      }
+      signal?.throwIfAborted();
+      if (!heard) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(0, Math.min(left, recheckMs)));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+      signal?.throwIfAborted();
+      // A local commit tells us the new status: read the store only when it is the one we wait
+      // for, or when nothing was heard (the change may have come from another process).
+      read = !heard || wanted;
+      heard = wanted = false;
+    }
+  } finally {
+    unwatch();
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

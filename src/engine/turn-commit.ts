@@ -1,0 +1,63 @@
+/**
+ * @module engine/turn-commit
+ * Committing a turn under its claim: with the claim's lease and epoch read at commit time
+ * (fencing: a stale claim's commit is refused; a turn that adopted a newer claim of its instance
+ * while it ran commits under that one, and a refused commit goes again under the adopted lease),
+ * and the pre-leased task hand-off — a turn's new activity tasks committed already leased to the
+ * local activity worker, handed over once the turn's bookkeeping is done.
+ */
+
+import { StoreErrorCode, type CommittedTurn, type OrchestrationWorkItem, type TurnCommit } from '../store/types.js';
+import { asWriteError } from './store-errors.js';
+import type { OrchestrationWorkerContext } from './worker-context.js';
+
+/**
+ * Commits a turn under the claim's lease and epoch (fencing: a stale claim's commit is refused),
+ * read now: the turn may have adopted a newer claim of its instance while it ran.
+ */
+export async function commitUnderClaim(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, commit: TurnCommit): Promise<CommittedTurn | void> {
+  for (;;) {
+    const lease = item.leaseId;
+    commit.leaseId = lease;
+    if (item.epoch !== undefined) commit.epoch = item.epoch;
+    try {
+      const result = await asWriteError(ctx.store.commitTurn(commit), 'commitTurn');
+      // Committed: the lease is released, so a claim from now on is a new turn, not one to adopt.
+      if (ctx.active.get(item.instance.instanceId) === item) ctx.active.delete(item.instance.instanceId);
+      return result;
+    } catch (e) {
+      // Refused because this node's re-claim (adopted by this turn) landed while the commit was
+      // on its way: a refused commit wrote nothing, so the same commit goes again under the
+      // adopted lease (a claim-free one now as an ordinary commit under that claim). Any other
+      // refusal stands.
+      if ((e as { code?: string }).code === StoreErrorCode.LEASE_LOST && item.leaseId !== lease) {
+        delete commit.claimless;
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+/**
+ * Commits a turn with its tasks pre-leased to the local activity worker where it can take them;
+ * returns how many it leased and `settle`, which hands them over (call it once, after the turn's
+ * bookkeeping). Undefined when no task was pre-leased.
+ */
+export async function commitLeasing(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, commit: TurnCommit, now: number): Promise<{ count: number; settle: () => void } | undefined> {
+  const reservation = commit.tasks.length > 0 ? ctx.hooks.reserveActivities?.(commit.tasks, now) : undefined;
+  if (reservation === undefined) {
+    await commitUnderClaim(ctx, item, commit);
+    return undefined;
+  }
+  commit.taskLease = reservation.lease;
+  let result: CommittedTurn | void;
+  try {
+    result = await commitUnderClaim(ctx, item, commit);
+  } catch (e) {
+    reservation.settle(undefined);
+    throw e;
+  }
+  const leased = result?.leasedTasks ?? [];
+  return { count: leased.length, settle: () => reservation.settle(leased) };
+}

@@ -1,0 +1,67 @@
+/**
+ * @module engine/worker-context
+ * What the parts of one orchestration worker share: its store, registry, options and engine
+ * hooks, and the per-worker state its turns read and write (the runtime cache, the instances
+ * whose turn runs here, the failure counts, the once-only log keys). The worker owns one of these;
+ * the turn modules (turn-runner, local-turn, remote-turn, turn-commit, turn-release, poison-turn,
+ * inline-completion) receive it instead of reaching into the worker class.
+ */
+
+import type { NewActivityTask, OrchestrationWorkItem, RuntimeStatus, Store } from '../store/types.js';
+import type { ActivityReservation } from './activity-worker.js';
+import type { OrchestrationCache } from './cache.js';
+import type { RemoteHistoryCache } from './remote.js';
+import type { CompiledEngineOptions } from './options.js';
+import type { Registry } from './registry.js';
+import type { DescribeOrchestration } from './turn.js';
+import type { Wakeup } from './wakeup.js';
+
+/** Callbacks into the engine. */
+export interface OrchestrationWorkerHooks {
+  /** A turn of `instanceId` committed (wakes waitForCompletion). */
+  committed(instanceId: string, status: RuntimeStatus): void;
+  /** Activity tasks were enqueued. */
+  activitiesEnqueued(): void;
+  /**
+   * The local activity worker's reservation for tasks a turn is about to create: they are then
+   * committed already leased to it and handed over after the commit (ActivityWorker.reserveFor).
+   */
+  reserveActivities?(tasks: readonly NewActivityTask[], now: number): ActivityReservation | undefined;
+}
+
+/** Counters for benchmarks and diagnostics. */
+export interface OrchestrationWorkerStats {
+  turns: number;
+  replays: number;
+  replayedEvents: number;
+  cacheHits: number;
+}
+
+/** One orchestration worker's collaborators and shared turn state; see the module doc. */
+export interface OrchestrationWorkerContext {
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly opts: CompiledEngineOptions;
+  readonly hooks: OrchestrationWorkerHooks;
+  readonly stats: OrchestrationWorkerStats;
+  /** Live runtimes kept between turns (LRU). */
+  readonly cache: OrchestrationCache;
+  /** Past events of remote orchestrations kept between their turns (LRU), trusted while execution id and history length match. */
+  readonly remotePast: RemoteHistoryCache;
+  /** Wakes the claim loop (work may be available). */
+  readonly wakeup: Wakeup;
+  /** Version and definition hash of a registered orchestration, for the turns' new instances. */
+  readonly describe: DescribeOrchestration;
+  /**
+   * Instances whose turn runs here, with the claim it runs under: when this node claims such an
+   * instance again (its lease expired meanwhile), the running turn adopts the new claim's lease
+   * and epoch (the item is updated in place) and commits under it.
+   */
+  readonly active: Map<string, OrchestrationWorkItem>;
+  /** "no worker registered for … (definition …)" reasons already logged (once each, not once per poll). */
+  readonly waitingLogged: Set<string>;
+  /** Unregistered names already logged (once per name, not once per poll). */
+  readonly unservedLogged: Set<string>;
+  /** Consecutive non-store turn failures per instance (see POISON_TURN_ATTEMPTS in poison-turn.ts). */
+  readonly failures: Map<string, number>;
+}
