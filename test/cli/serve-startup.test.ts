@@ -39,6 +39,7 @@ const FEATURE_PACKAGES = [
   'mqtt', 'ioredis', 'nats', 'pg', 'amqplib', 'undici', '@apidevtools/swagger-parser', '@opentelemetry/sdk-trace-base',
   '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources', '@grpc/grpc-js', '@grpc/proto-loader',
   '@serverlessworkflow/sdk-typescript', 'ajv', 'cloudevents', 'elkjs', 'pino-pretty', 'croner', 'jsonpath-plus', 're2js',
+  'protobufjs',
 ];
 
 async function freePort(): Promise<number> {
@@ -97,10 +98,10 @@ test('swirl serve with no workflows, components, tracing or gRPC loads none of t
   assert.deepEqual(FEATURE_PACKAGES.filter((p) => loaded.has(p)), []);
 });
 
-test('with the gRPC port on (the default), grpc-js and proto-loader are loaded before the listening line, nothing else optional', async () => {
+test('with the gRPC port on (the default), grpc-js is loaded before the listening line, nothing else optional: protobuf.js waits for the first message', async () => {
   const loaded = await packagesAtReady('grpc', ['--grpc-port', String(await freePort())]);
-  assert.ok(loaded.has('@grpc/grpc-js') && loaded.has('@grpc/proto-loader'), [...loaded].join(', '));
-  assert.deepEqual(FEATURE_PACKAGES.filter((p) => loaded.has(p) && !p.startsWith('@grpc/')), []);
+  assert.ok(loaded.has('@grpc/grpc-js'), [...loaded].join(', '));
+  assert.deepEqual(FEATURE_PACKAGES.filter((p) => loaded.has(p) && p !== '@grpc/grpc-js'), []);
 });
 
 test('a package that cannot be loaded on first use is an error naming the package and the feature, not a loader stack', async () => {
