@@ -17,6 +17,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build also bundles the CLI (scripts/build-cli.mjs) and the dashboard (scripts/build-ui.mjs, from ui/).
+COPY scripts ./scripts
+COPY ui ./ui
 RUN npm rebuild better-sqlite3 \
  && npm run build \
  && npm prune --omit=dev --no-audit --no-fund \

@@ -165,6 +165,12 @@ async function main(): Promise<void> {
   }
 }
 
+/** min–max of the CPU samples. */
+function spread(s: Sample[]): string {
+  const cpu = s.map((x) => x.cpuMs);
+  return `${Math.min(...cpu).toFixed(0)}–${Math.max(...cpu).toFixed(0)}`;
+}
+
 function report(serve: Sample[], noGrpc: Sample[], before: Sample[], bare: Sample[], modules: Array<[string, number]>): void {
   const pick = (s: Sample[], k: keyof Sample) => median(s.map((x) => x[k]));
   const row = (label: string, k: keyof Sample) => {
@@ -178,7 +184,7 @@ function report(serve: Sample[], noGrpc: Sample[], before: Sample[], bare: Sampl
   const lines = [
     '## Start-up of `swirl serve` (issue 12)',
     '',
-    `Run ${when} UTC, Node ${process.version}, the tsc build in dist/. Command: \`npm run build && npx tsx bench/startup.ts ${REPS}${MODULES ? ' --modules' : ''}${BEFORE ? ' --before <checkout>' : ''} --write\`.`,
+    `Run ${when} UTC, Node ${process.version}, the build in dist/ (bin/swirl runs the CLI bundle, dist/cli-bundle/). Command: \`npm run build && npx tsx bench/startup.ts ${REPS}${MODULES ? ' --modules' : ''}${BEFORE ? ' --before <checkout>' : ''} --write\`.`,
     `Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on a shared 2-vCPU VM. Median of ${REPS} starts each, alternating;`,
     '`swirl serve --port 0 --grpc-port <free>` on a new SQLite file store, no workflows, no components (HTTP and gRPC on,',
     'tracing off), and the same with `--grpc-port 0`. Ready = its "swirl serve listening on" line (printed once HTTP and gRPC both listen); CPU = user + system',
@@ -189,6 +195,8 @@ function report(serve: Sample[], noGrpc: Sample[], before: Sample[], bare: Sampl
     row('CPU (ms)', 'cpuMs'),
     row('wall time to the listening line (ms)', 'wallMs'),
     row('wall time to the first `GET /healthz` 200 (ms)', 'healthzMs'),
+    '',
+    `CPU spread (min–max, ms): \`swirl serve\` ${spread(serve)}, \`--grpc-port 0\` ${spread(noGrpc)}, bare ${spread(bare)}${before.length > 0 ? `, before ${spread(before)}` : ''}.`,
     '',
     ...(BEFORE ? [`"before" is \`swirl serve\` of the checkout given with \`--before\` (the code before the change, built), started in the same rounds.`, ''] : []),
     `Goal (issue 12): ready ≤ 500 ms of CPU → ${pick(serve, 'cpuMs') <= 500 ? 'met' : 'not met'} (${pick(serve, 'cpuMs').toFixed(0)} ms).`,

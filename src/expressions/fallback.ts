@@ -5,7 +5,7 @@
  * reference/jq-notes.md), so it is never the hot path; it only becomes synchronous after `loadJq()`
  * resolved, which is why {@link loadFallback} must be awaited once at startup.
  */
-import { loadJq, type Jq } from 'jq-wasm';
+import type { Jq } from 'jq-wasm';
 import { LimitExceeded, expressionLimits } from './budget.js';
 import { ExpressionError, ExpressionErrorCode, positionAt, type SourcePosition } from './errors.js';
 import { rawBounded } from './fallback-runner.js';
@@ -14,11 +14,17 @@ import { TokenKind, tokenize, type Token } from './lexer.js';
 let handle: Jq | undefined;
 let loading: Promise<Jq> | undefined;
 
+/** Imports jq-wasm and instantiates it (the package itself loads here, not with this module). */
+function loadJq(): Promise<Jq> {
+  return import('jq-wasm').then((m) => m.loadJq());
+}
+
 /**
- * Loads jq-wasm once (about 85 ms the first time); later calls return the same promise. The
- * worker that runs bounded evaluations starts with the first expression or regex that may need it
- * (index.ts fallbackExpression, regex.ts), not here: a server whose workflows never need it does
- * not spend its start-up CPU on it (issue 12).
+ * Loads jq-wasm once (about 85 ms the first time); later calls return the same promise. Validating
+ * a definition awaits it (definition/validate.ts), before any of its expressions compiles; a
+ * server with no definition to validate yet does not load it at start-up (issue 12). The worker
+ * that runs bounded evaluations starts with the first expression or regex that may need it
+ * (index.ts fallbackExpression, regex.ts), not here.
  */
 export function loadFallback(): Promise<void> {
   loading ??= loadJq().then((jq) => (handle = jq));

@@ -1,8 +1,7 @@
 /**
  * @module grpc/proto
- * The service definitions Swirl serves over gRPC, loaded at runtime with @grpc/proto-loader from
- * the .proto files in the package's `proto/` folder — verbatim copies of the ones @dapr/durabletask-js
- * and @dapr/dapr ship (proto/README.md: sources, licences), so an installed Swirl needs neither SDK;
+ * The service definitions Swirl serves over gRPC, from the .proto files in the package's `proto/`
+ * folder — verbatim copies of the ones @dapr/durabletask-js and @dapr/dapr ship (proto/README.md: sources, licences), so an installed Swirl needs neither SDK;
  * no hand-written protobuf encoding.
  * - The Durable Task `TaskHubSidecarService` (orchestrator_service.proto): no package statement,
  *   so the method paths are `/TaskHubSidecarService/<Rpc>`, as daprd serves them.
@@ -10,15 +9,18 @@
  *   workflow methods and GetMetadata.
  * At start-up they load from their JSON form (proto/descriptors/, written from the .proto files by
  * scripts/proto-descriptors.mjs; test/grpc/proto-files.test.ts checks it is current): parsing the
- * .proto text was a third of the cost of loading them (issue 12: start-up CPU).
+ * .proto text was a third of the cost of loading them (issue 12: start-up CPU). The definitions are
+ * built from that JSON by grpc/service-definition.ts, which encodes and decodes as proto-loader's
+ * `fromJSON` does but builds the protobuf.js types with the first message, not at start-up.
  * Messages are plain objects: field names as in the proto (keepCase), enums as their names,
  * wrappers as `{ value }`, timestamps as `{ seconds, nanos }`, bytes as Buffers, oneofs with a
  * virtual field naming the case that is set.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fromJSON, type Options } from '@grpc/proto-loader';
-import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
+import type { Options } from '@grpc/proto-loader';
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { serviceDefinition } from './service-definition.js';
 
 /** The package's proto/ folder (src/grpc/ and dist/grpc/ are both two levels below the root). */
 export const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
@@ -42,9 +44,7 @@ let daprRuntime: ServiceDefinition | undefined;
 /** The TaskHubSidecarService definition to pass to `grpc.Server#addService` (loaded once). */
 export function taskHubService(): ServiceDefinition {
   if (taskHub) return taskHub;
-  const def = fromJSON(JSON.parse(readFileSync(TASKHUB_DESCRIPTOR, 'utf8')), PROTO_LOADER_OPTIONS);
-  const pkg = loadPackageDefinition(def) as unknown as { TaskHubSidecarService: { service: ServiceDefinition } };
-  const service = pkg.TaskHubSidecarService.service;
+  const service = serviceDefinition(JSON.parse(readFileSync(TASKHUB_DESCRIPTOR, 'utf8')), 'TaskHubSidecarService', PROTO_LOADER_OPTIONS);
   // GetWorkItems writes orchestrator work items already encoded (work-item-encoding.ts): a Buffer
   // goes out as it is, an object (an activity work item) is encoded as for every other message.
   const items = service.GetWorkItems!;
@@ -56,9 +56,7 @@ export function taskHubService(): ServiceDefinition {
 /** The `dapr.proto.runtime.v1.Dapr` definition (loaded once). */
 export function daprRuntimeService(): ServiceDefinition {
   if (daprRuntime) return daprRuntime;
-  const def = fromJSON(JSON.parse(readFileSync(DAPR_RUNTIME_DESCRIPTOR, 'utf8')), PROTO_LOADER_OPTIONS);
-  const pkg = loadPackageDefinition(def) as unknown as { dapr: { proto: { runtime: { v1: { Dapr: { service: ServiceDefinition } } } } } };
-  daprRuntime = pkg.dapr.proto.runtime.v1.Dapr.service;
+  daprRuntime = serviceDefinition(JSON.parse(readFileSync(DAPR_RUNTIME_DESCRIPTOR, 'utf8')), 'dapr.proto.runtime.v1.Dapr', PROTO_LOADER_OPTIONS);
   return daprRuntime;
 }
 

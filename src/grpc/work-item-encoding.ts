@@ -16,23 +16,42 @@
  * (proto.ts taskHubService) and encodes objects (activity work items) as before.
  */
 import { readFileSync } from 'node:fs';
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type { Type } from 'protobufjs';
 import type { HistoryEvent } from '../engine/history.js';
 import { toProtoEvent, type SentExecution } from './history-map.js';
 import { TASKHUB_DESCRIPTOR } from './proto.js';
 
-const root = protobuf.Root.fromJSON(JSON.parse(readFileSync(TASKHUB_DESCRIPTOR, 'utf8')));
-const HistoryEventType = root.lookupType('HistoryEvent');
-/** OrchestratorRequest with pastEvents (3) and newEvents (4) as already-encoded HistoryEvents. */
-const OrchestratorRequestBytes = new protobuf.Type('SwirlOrchestratorRequestBytes')
-  .add(new protobuf.Field('instanceId', 1, 'string'))
-  .add(new protobuf.Field('executionId', 2, 'google.protobuf.StringValue'))
-  .add(new protobuf.Field('pastEvents', 3, 'bytes', 'repeated'))
-  .add(new protobuf.Field('newEvents', 4, 'bytes', 'repeated'));
-/** WorkItem with orchestratorRequest (1) as an already-encoded OrchestratorRequest. */
-const WorkItemBytes = new protobuf.Type('SwirlWorkItemBytes').add(new protobuf.Field('orchestratorRequest', 1, 'bytes'));
-root.add(OrchestratorRequestBytes).add(WorkItemBytes);
-root.resolveAll();
+/** The reflection types this file encodes with. */
+interface Codec {
+  historyEvent: Type;
+  /** OrchestratorRequest with pastEvents (3) and newEvents (4) as already-encoded HistoryEvents. */
+  orchestratorRequestBytes: Type;
+  /** WorkItem with orchestratorRequest (1) as an already-encoded OrchestratorRequest. */
+  workItemBytes: Type;
+}
+
+let codec: Codec | undefined;
+
+/**
+ * The types, built with the first orchestrator work item: protobuf.js and the descriptor load then,
+ * not at start-up (specs/cli.md "`swirl serve` start-up: what loads when"), as in service-definition.ts.
+ */
+function types(): Codec {
+  if (codec) return codec;
+  const protobuf = createRequire(import.meta.url)('protobufjs/light') as typeof import('protobufjs');
+  const root = protobuf.Root.fromJSON(JSON.parse(readFileSync(TASKHUB_DESCRIPTOR, 'utf8')));
+  const orchestratorRequestBytes = new protobuf.Type('SwirlOrchestratorRequestBytes')
+    .add(new protobuf.Field('instanceId', 1, 'string'))
+    .add(new protobuf.Field('executionId', 2, 'google.protobuf.StringValue'))
+    .add(new protobuf.Field('pastEvents', 3, 'bytes', 'repeated'))
+    .add(new protobuf.Field('newEvents', 4, 'bytes', 'repeated'));
+  const workItemBytes = new protobuf.Type('SwirlWorkItemBytes').add(new protobuf.Field('orchestratorRequest', 1, 'bytes'));
+  root.add(orchestratorRequestBytes).add(workItemBytes);
+  root.resolveAll();
+  codec = { historyEvent: root.lookupType('HistoryEvent'), orchestratorRequestBytes, workItemBytes };
+  return codec;
+}
 
 /** Each engine event's encoding (undefined: the protocol has no place for it), kept while the event object lives. */
 const encoded = new WeakMap<HistoryEvent, Uint8Array | null>();
@@ -42,6 +61,7 @@ export function encodedEvent(e: HistoryEvent, x: SentExecution | undefined): Uin
   const hit = encoded.get(e);
   if (hit !== undefined) return hit;
   const p = toProtoEvent(e, x);
+  const HistoryEventType = types().historyEvent;
   const bytes = p === undefined ? null : HistoryEventType.encode(HistoryEventType.fromObject(p)).finish();
   encoded.set(e, bytes);
   return bytes;
@@ -62,7 +82,8 @@ function encodedEvents(events: readonly HistoryEvent[], x: SentExecution | undef
  * changes, so an event's bytes stay valid for every later turn.
  */
 export function orchestratorWorkItem(instanceId: string, executionId: string, pastEvents: readonly HistoryEvent[], newEvents: readonly HistoryEvent[], x: SentExecution | undefined): Buffer {
-  const request = OrchestratorRequestBytes.encode({ instanceId, executionId: { value: executionId }, pastEvents: encodedEvents(pastEvents, x), newEvents: encodedEvents(newEvents, x) }).finish();
-  const item = WorkItemBytes.encode({ orchestratorRequest: request }).finish();
+  const { orchestratorRequestBytes, workItemBytes } = types();
+  const request = orchestratorRequestBytes.encode({ instanceId, executionId: { value: executionId }, pastEvents: encodedEvents(pastEvents, x), newEvents: encodedEvents(newEvents, x) }).finish();
+  const item = workItemBytes.encode({ orchestratorRequest: request }).finish();
   return Buffer.from(item.buffer, item.byteOffset, item.byteLength);
 }

@@ -7,7 +7,7 @@
 import type { Profile } from '../definition/profiles/profile.js';
 import { InvalidInputError, SwirlError } from '../errors.js';
 import { formatInputProblems, inputProblems } from '../graph/input.js';
-import { expressionStats, initExpressions } from '../expressions/index.js';
+import { expressionStats } from '../expressions/index.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import type { EngineOptions } from '../engine/options.js';
 import { noopLogger, type Logger } from '../engine/logger.js';
@@ -453,7 +453,8 @@ export class SwirlHost {
  * file fails here, naming the file and field), creates the engine. Call `start()` next.
  */
 export async function createHost(options: HostOptions = {}): Promise<SwirlHost> {
-  await initExpressions();
+  // jq-wasm (the expression fallback) is not loaded here: every definition is validated before it
+  // compiles, and validation loads it (definition/validate.ts; issue 12: start-up CPU).
   const logger = options.logger ?? noopLogger;
   const raw = typeof options.store === 'object' ? options.store : await openStore((options.store ?? 'memory') as Parameters<typeof openStore>[0]);
   // The registry's gauges read the host, which exists only below: they are read at scrape time.

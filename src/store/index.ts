@@ -27,9 +27,7 @@ export async function openStore(url: string): Promise<Store> {
     if (path.length === 0) throw new DefinitionError('INVALID_STORE_URL', `store URL '${url}' has no file path (expected 'sqlite:<path>')`);
     let mod: { openSqliteStore?: (path: string) => Promise<Store> | Store };
     try {
-      // A computed specifier keeps TypeScript from requiring the module before it exists.
-      const specifier = './sqlite.js';
-      mod = (await import(specifier)) as typeof mod;
+      mod = (await import('./sqlite.js')) as typeof mod;
     } catch (e) {
       throw new InfrastructureError('STORE_UNAVAILABLE', `the sqlite store backend could not be loaded (src/store/sqlite.ts): ${(e as Error).message}`, { cause: e });
     }
@@ -41,8 +39,7 @@ export async function openStore(url: string): Promise<Store> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     let mod: { openPostgresStore?: (url: string) => Promise<Store> };
     try {
-      const specifier = './postgres.js';
-      mod = (await import(specifier)) as typeof mod;
+      mod = (await import('./postgres.js')) as typeof mod;
     } catch (e) {
       throw new InfrastructureError('STORE_UNAVAILABLE', `the postgres store backend could not be loaded (src/store/postgres.ts): ${(e as Error).message}`, { cause: e });
     }

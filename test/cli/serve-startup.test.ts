@@ -39,6 +39,7 @@ const FEATURE_PACKAGES = [
   'mqtt', 'ioredis', 'nats', 'pg', 'amqplib', 'undici', '@apidevtools/swagger-parser', '@opentelemetry/sdk-trace-base',
   '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources', '@grpc/grpc-js', '@grpc/proto-loader',
   '@serverlessworkflow/sdk-typescript', 'ajv', 'cloudevents', 'elkjs', 'pino-pretty', 'croner', 'jsonpath-plus', 're2js',
+  'protobufjs', 'jq-wasm',
 ];
 
 async function freePort(): Promise<number> {
@@ -49,8 +50,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `swirl serve` from source, waits for its listening line, stops it; the packages src/ loaded by then. */
-async function packagesAtReady(name: string, args: string[]): Promise<Set<string>> {
+/** Starts `swirl serve` (from source, or the bundle: test/cli/cli-under-test.ts), waits for its listening line, stops it; the packages src/ loaded by then. */
+async function packagesAtReady(name: string, args: string[], whileReady?: (base: string) => Promise<void>): Promise<Set<string>> {
   const trace = join(dir, `${name}.trace`);
   writeFileSync(trace, '');
   const child = spawn(
@@ -79,10 +80,12 @@ async function packagesAtReady(name: string, args: string[]): Promise<Set<string
     const loaded = new Set<string>();
     for (const line of text.split('\n')) {
       const [url, parent] = line.split(' <- ');
-      if (!url || !parent?.startsWith(`file://${root}src/`)) continue;
+      // Swirl's files: src/, or the bundle under SWIRL_TEST_CLI=bundle (test/cli/cli-under-test.ts).
+      if (!url || !(parent?.startsWith(`file://${root}src/`) || parent?.startsWith(`file://${root}dist/`))) continue;
       const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
       if (m) loaded.add(m[1]!);
     }
+    await whileReady?.(/swirl serve listening on (\S+)/.exec(out)![1]!);
     return loaded;
   } finally {
     child.kill('SIGTERM');
@@ -97,10 +100,33 @@ test('swirl serve with no workflows, components, tracing or gRPC loads none of t
   assert.deepEqual(FEATURE_PACKAGES.filter((p) => loaded.has(p)), []);
 });
 
-test('with the gRPC port on (the default), grpc-js and proto-loader are loaded before the listening line, nothing else optional', async () => {
+test('jq-wasm (the expression fallback) loads with the first definition validated: one registered after start runs an expression only jq-wasm handles', async () => {
+  const yaml = [
+    'id: fallback', 'version: "1.0"', 'specVersion: "0.8"', 'start: Replace',
+    'states:', '  - name: Replace', '    type: inject', '    data: {}',
+    '    stateDataFilter:', '      output: \'${ {out: [.word | sub("a"; "x", "y")]} }\'', '    end: true',
+  ].join('\n');
+  const loaded = await packagesAtReady('fallback', ['--grpc-port', '0'], async (base) => {
+    const registered = await fetch(`${base}/api/v1/workflows`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml });
+    assert.equal(registered.status, 201, await registered.text());
+    const started = await fetch(`${base}/v1.0/workflows/dapr/fallback/start?instanceID=f1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ word: 'aba' }) });
+    assert.equal(started.status, 202, await started.text());
+    let state: { runtimeStatus?: string; properties?: Record<string, string> } = {};
+    for (let i = 0; i < 200 && state.runtimeStatus !== 'COMPLETED'; i++) {
+      await new Promise((done) => setTimeout(done, 50));
+      state = (await (await fetch(`${base}/v1.0/workflows/dapr/f1`)).json()) as typeof state;
+    }
+    assert.deepEqual(JSON.parse(state.properties?.['dapr.workflow.output'] ?? 'null'), { out: ['xba', 'yba'] });
+    // It did run on jq-wasm (the compiler leaves a sub() with several replacements to it).
+    assert.match(await (await fetch(`${base}/metrics`)).text(), /^swirl_jq_fallback_evaluations_total [1-9]/m);
+  });
+  assert.ok(!loaded.has('jq-wasm'), 'not loaded by the listening line');
+});
+
+test('with the gRPC port on (the default), grpc-js is loaded before the listening line, nothing else optional: protobuf.js waits for the first message', async () => {
   const loaded = await packagesAtReady('grpc', ['--grpc-port', String(await freePort())]);
-  assert.ok(loaded.has('@grpc/grpc-js') && loaded.has('@grpc/proto-loader'), [...loaded].join(', '));
-  assert.deepEqual(FEATURE_PACKAGES.filter((p) => loaded.has(p) && !p.startsWith('@grpc/')), []);
+  assert.ok(loaded.has('@grpc/grpc-js'), [...loaded].join(', '));
+  assert.deepEqual(FEATURE_PACKAGES.filter((p) => loaded.has(p) && p !== '@grpc/grpc-js'), []);
 });
 
 test('a package that cannot be loaded on first use is an error naming the package and the feature, not a loader stack', async () => {

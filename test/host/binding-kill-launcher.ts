@@ -50,4 +50,7 @@ DefaultComponentHost.prototype.receive = async function (this: DefaultComponentH
   return message;
 };
 
+// The fault is patched into src/ modules, so this always runs the CLI from source (never the
+// bundle that SWIRL_TEST_CLI=bundle selects, test/cli/cli-under-test.ts).
+delete process.env.SWIRL_TEST_CLI;
 await import('../cli/run-cli.js');

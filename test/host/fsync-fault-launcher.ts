@@ -21,4 +21,7 @@ const faulty = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => vo
 fs.fdatasync = faulty;
 syncBuiltinESMExports();
 
+// The fault is patched into src/ modules, so this always runs the CLI from source (never the
+// bundle that SWIRL_TEST_CLI=bundle selects, test/cli/cli-under-test.ts).
+delete process.env.SWIRL_TEST_CLI;
 await import('../cli/run-cli.js');
