@@ -20,7 +20,7 @@ import type { StoreHealth } from './store-health.js';
 import { Wakeup } from './wakeup.js';
 import type { StartReservation } from './client-host.js';
 import { completeActivityInline, type InlineCompletionHost } from './inline-completion.js';
-import { runTurn } from './turn-runner.js';
+import { adoptClaim, runTurn } from './turn-runner.js';
 import type { OrchestrationWorkerContext, OrchestrationWorkerHooks, OrchestrationWorkerStats } from './worker-context.js';
 
 export type { OrchestrationWorkerHooks, OrchestrationWorkerStats } from './worker-context.js';
@@ -71,6 +71,7 @@ export class OrchestrationWorker {
       waitingLogged: new Set<string>(),
       unservedLogged: new Set<string>(),
       failures: new Map<string, number>(),
+      claimInFlight: undefined,
     };
     this.inlineHost = {
       ctx: this.ctx,
@@ -161,7 +162,18 @@ export class OrchestrationWorker {
           // for another node's orchestrations waits for that node instead of failing here.
           const names = this.registry.orchestrationNames();
           if (names.length === 0) return [];
-          return this.store.claimOrchestrations({ leaseId: this.newLeaseId(), now, leaseMs: this.opts.leaseMs, limit, names });
+          const claimed = this.store.claimOrchestrations({ leaseId: this.newLeaseId(), now, leaseMs: this.opts.leaseMs, limit, names }).then((items) => {
+            // A re-claim of an instance whose turn still runs here: that turn adopts it now, before
+            // a commit refused because of it looks at its lease (runTurn adopts it too, and logs).
+            for (const item of items) adoptClaim(this.ctx, item);
+            return items;
+          });
+          this.ctx.claimInFlight = claimed;
+          try {
+            return await claimed;
+          } finally {
+            if (this.ctx.claimInFlight === claimed) this.ctx.claimInFlight = undefined;
+          }
         },
         launch: (item) => this.track(runTurn(this.ctx, item).then(() => undefined)),
       },

@@ -30,7 +30,11 @@ export async function commitUnderClaim(ctx: OrchestrationWorkerContext, item: Or
       // on its way: a refused commit wrote nothing, so the same commit goes again under the
       // adopted lease (a claim-free one now as an ordinary commit under that claim). Any other
       // refusal stands.
-      if ((e as { code?: string }).code === StoreErrorCode.LEASE_LOST && item.leaseId !== lease) {
+      if ((e as { code?: string }).code !== StoreErrorCode.LEASE_LOST) throw e;
+      // The refusal may have crossed this node's re-claim in the store before the claim's answer
+      // got here (separate connections: PostgreSQL): let the claim land and be adopted first.
+      if (item.leaseId === lease && ctx.claimInFlight !== undefined) await ctx.claimInFlight.catch(() => undefined);
+      if (item.leaseId !== lease) {
         delete commit.claimless;
         continue;
       }

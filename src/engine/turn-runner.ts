@@ -18,17 +18,26 @@ import { notifyObserver } from './observer.js';
 import { countFailure, failPoisoned, POISON_TURN_ATTEMPTS } from './poison-turn.js';
 import type { OrchestrationWorkerContext } from './worker-context.js';
 
+/**
+ * A claim of an instance whose turn runs here: the running turn takes over the claim's lease and
+ * epoch (renewals and its commit use them). True if there was such a turn.
+ */
+export function adoptClaim(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem): boolean {
+  const running = ctx.active.get(item.instance.instanceId);
+  if (running === undefined || running === item) return false;
+  running.leaseId = item.leaseId;
+  running.epoch = item.epoch;
+  return true;
+}
+
 /** One turn of one instance; never throws (errors are logged and the lease released). True if it committed. */
 export async function runTurn(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, inline?: InlineCompletion): Promise<boolean> {
   const id = item.instance.instanceId;
-  const running = ctx.active.get(id);
-  if (running) {
+  if (adoptClaim(ctx, item)) {
     // Our own earlier lease expired while its turn still runs and this node claimed the instance
     // again: the running turn adopts the new lease (renewals and its commit use it). Abandoning
     // the claim instead made it claimable at once — a claim/abandon spin — and left the running
     // turn's commit to fail LEASE_LOST.
-    running.leaseId = item.leaseId;
-    running.epoch = item.epoch;
     ctx.opts.logger.warn(`instance '${id}' was claimed again while its turn runs here: the turn adopts the new lease`, { event: LogEvent.turnLeaseAdopted, instanceId: id });
     return false;
   }

@@ -64,4 +64,10 @@ export interface OrchestrationWorkerContext {
   readonly unservedLogged: Set<string>;
   /** Consecutive non-store turn failures per instance (see POISON_TURN_ATTEMPTS in poison-turn.ts). */
   readonly failures: Map<string, number>;
+  /**
+   * The claim loop's store claim while it is on its way, settled once every instance it returned
+   * that runs here has been adopted by its running turn: a commit refused LEASE_LOST may have met
+   * this very claim in the store before its answer reached us (turn-commit.ts waits for it).
+   */
+  claimInFlight: Promise<unknown> | undefined;
 }
