@@ -39,19 +39,7 @@ export class PgTurnWriter {
   /** Creates `request` if its id is free, in one autocommit statement; false (nothing written) if the id exists. */
   async createNew(db: pg.Pool, request: CreateInstanceRequest): Promise<boolean> {
     const visible = this.toDb(request.startMessage.visibleAt);
-    const inserted = await run(db, 'createNew', [
-      request.instanceId,
-      request.executionId,
-      request.name,
-      request.createdAt,
-      request.scheduledStartAt ?? null,
-      request.input ?? null,
-      request.parentInstanceId ?? null,
-      request.definitionHash ?? null,
-      request.definitionVersion ?? null,
-      visible,
-      request.startMessage.data,
-    ]);
+    const inserted = await run(db, 'createNew', [...instanceColumns(request), visible, request.startMessage.data]);
     return (inserted.rowCount ?? 0) > 0;
   }
 
@@ -77,19 +65,7 @@ export class PgTurnWriter {
       }
     }
     const visible = this.toDb(request.startMessage.visibleAt);
-    const inserted = await run(tx, 'insertInstance', [
-      request.instanceId,
-      request.executionId,
-      request.name,
-      request.createdAt,
-      request.scheduledStartAt ?? null,
-      request.input ?? null,
-      request.parentInstanceId ?? null,
-      request.definitionHash ?? null,
-      request.definitionVersion ?? null,
-      epoch,
-      visible,
-    ]);
+    const inserted = await run(tx, 'insertInstance', [...instanceColumns(request), epoch, visible]);
     if (inserted.rowCount === 0) {
       // Another transaction created the id after our lock query found nothing (ON CONFLICT waited
       // for it to commit): the id is taken and, being new, not terminal.
@@ -303,4 +279,19 @@ export function checkContiguous(turn: TurnCommit): void {
 /** The LEASE_LOST error of every lease check. */
 export function leaseLost(what: string, id: string, leaseId: string): SwirlError {
   return storeError(StoreErrorCode.LEASE_LOST, `${what} '${id}' is not held by lease '${leaseId}' (expired and claimed by another worker, or deleted)`);
+}
+
+/** The new instance row's columns both create statements start with (createNew, insertInstance). */
+function instanceColumns(request: CreateInstanceRequest): unknown[] {
+  return [
+    request.instanceId,
+    request.executionId,
+    request.name,
+    request.createdAt,
+    request.scheduledStartAt ?? null,
+    request.input ?? null,
+    request.parentInstanceId ?? null,
+    request.definitionHash ?? null,
+    request.definitionVersion ?? null,
+  ];
 }

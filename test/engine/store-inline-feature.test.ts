@@ -2,35 +2,9 @@
 // every backend that declares it: claim by instance ids, and completedTasks deleted in the turn.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORE_KINDS, freshStoreUrl, rejectsWithCode } from './harness.js';
-import { openStore } from '../../src/store/index.js';
-import type { Store, TurnCommit, OrchestrationWorkItem } from '../../src/store/types.js';
-
-const T = 1_000_000;
-
-async function withStore(kind: string, body: (s: Store) => Promise<void>): Promise<void> {
-  const store = await openStore(freshStoreUrl(kind));
-  try {
-    await body(store);
-  } finally {
-    await store.close();
-  }
-}
-
-function turn(item: OrchestrationWorkItem, extra: Partial<TurnCommit>): TurnCommit {
-  return {
-    instanceId: item.instance.instanceId,
-    leaseId: item.leaseId,
-    firstSeq: item.instance.historyLength,
-    history: [{ seq: item.instance.historyLength, type: 'OrchestratorStarted', timestamp: T, data: '{}' }],
-    state: { executionId: item.instance.executionId, name: item.instance.name, status: 'RUNNING', lastUpdatedAt: T },
-    consumedMessageIds: item.messages.map((m) => m.id),
-    tasks: [],
-    messages: [],
-    newInstances: [],
-    ...extra,
-  };
-}
+import { STORE_KINDS, rejectsWithCode } from './harness.js';
+import { T, turn, withStore } from './store-feature-helpers.js';
+import type { Store } from '../../src/store/types.js';
 
 /** Creates instance `id`, runs its first turn scheduling one task, and claims that task. */
 async function instanceWithClaimedTask(store: Store, id: string): Promise<{ taskRowId: number; leaseId: string }> {

@@ -3,36 +3,9 @@
 // committed without a claim only when the skipped claim would have found nothing.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORE_KINDS, freshStoreUrl, rejectsWithCode } from './harness.js';
-import { openStore } from '../../src/store/index.js';
+import { STORE_KINDS, rejectsWithCode } from './harness.js';
+import { T, turn, withStore } from './store-feature-helpers.js';
 import { ReusePolicy, type NewActivityTask, type OrchestrationWorkItem, type Store, type TurnCommit } from '../../src/store/types.js';
-
-const T = 1_000_000;
-
-async function withStore(kind: string, body: (s: Store) => Promise<void>): Promise<void> {
-  const store = await openStore(freshStoreUrl(kind));
-  try {
-    await body(store);
-  } finally {
-    await store.close();
-  }
-}
-
-function turn(item: OrchestrationWorkItem, extra: Partial<TurnCommit>): TurnCommit {
-  return {
-    instanceId: item.instance.instanceId,
-    leaseId: item.leaseId,
-    epoch: item.epoch,
-    firstSeq: item.instance.historyLength,
-    history: [{ seq: item.instance.historyLength, type: 'OrchestratorStarted', timestamp: T, data: '{}' }],
-    state: { executionId: item.instance.executionId, name: item.instance.name, status: 'RUNNING', lastUpdatedAt: T },
-    consumedMessageIds: item.messages.map((m) => m.id),
-    tasks: [],
-    messages: [],
-    newInstances: [],
-    ...extra,
-  };
-}
 
 function task(id: string, taskId: number, visibleAt = T): NewActivityTask {
   return { instanceId: id, executionId: `${id}-e`, taskId, name: 'act', data: `{"n":${taskId}}`, visibleAt };
