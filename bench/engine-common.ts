@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createEngine } from '../src/engine/engine.js';
+import { createEngine, type Engine } from '../src/engine/engine.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 
 /** Outcome of one closed-loop run. */
@@ -100,6 +100,16 @@ export function collectGarbage(): void {
   }
 }
 
+/** Registers the 3-step activity chain of the engine benchmarks: `chain(x)` calls `inc` three times, x + 3. */
+export function registerChain(engine: Engine): void {
+  engine.registerActivity('inc', async (x: number) => x + 1);
+  engine.registerOrchestration('chain', function* (ctx, x: number) {
+    let v = x;
+    for (let i = 0; i < 3; i++) v = (yield ctx.callActivity('inc', v)) as number;
+    return v;
+  });
+}
+
 /**
  * The 3-step activity chain of the engine benchmarks on a fresh SQLite database: `one(i)` runs one
  * workflow to completion and checks its output; `close()` stops the engine and removes the files.
@@ -112,12 +122,7 @@ export async function startChainEngine(prefix: string): Promise<{
   const tmp = tempDir(prefix);
   const store = await openSqliteStore(join(tmp.dir, 'chain.db'));
   const engine = await createEngine({ store });
-  engine.registerActivity('inc', async (x: number) => x + 1);
-  engine.registerOrchestration('chain', function* (ctx, x: number) {
-    let v = x;
-    for (let i = 0; i < 3; i++) v = (yield ctx.callActivity('inc', v)) as number;
-    return v;
-  });
+  registerChain(engine);
   await engine.start();
   const one = async (i: number): Promise<void> => {
     const id = await engine.client.start('chain', i);

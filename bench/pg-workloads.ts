@@ -8,6 +8,7 @@
  */
 
 import type { Engine } from '../src/engine/engine.js';
+import { registerChain } from './engine-common.js';
 import { initExpressions } from '../src/expressions/index.js';
 import { loadWorkflowText } from '../src/graph/load.js';
 import { registerWorkflow } from '../src/interpreter/index.js';
@@ -44,12 +45,7 @@ const SW5 = {
 export async function registerWorkload(engine: Engine, kind: WorkloadKind): Promise<Workload> {
   switch (kind) {
     case 'chain':
-      engine.registerActivity('inc', async (x: number) => x + 1);
-      engine.registerOrchestration('chain', function* (ctx, x: number) {
-        let v = x;
-        for (let i = 0; i < 3; i++) v = (yield ctx.callActivity('inc', v)) as number;
-        return v;
-      });
+      registerChain(engine);
       return { name: 'chain', steps: 3, input: (i) => i, check: (o, i) => o === i + 3 };
     case 'sw5': {
       await initExpressions();

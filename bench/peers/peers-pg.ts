@@ -8,6 +8,7 @@
 
 import pg from 'pg';
 import { createEngine } from '../../src/engine/engine.js';
+import { registerChain } from '../engine-common.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { roundTrips } from '../../src/store/postgres-sql.js';
 
@@ -72,12 +73,7 @@ export async function startPgChainEngine(url: string): Promise<{
 }> {
   const store = await openPostgresStore({ url, poolSize: 10 });
   const engine = await createEngine({ store });
-  engine.registerActivity('inc', async (x: number) => x + 1);
-  engine.registerOrchestration('chain', function* (ctx, x: number) {
-    let v = x;
-    for (let i = 0; i < 3; i++) v = (yield ctx.callActivity('inc', v)) as number;
-    return v;
-  });
+  registerChain(engine);
   await engine.start();
   return {
     one: async (i: number): Promise<void> => {
