@@ -11,6 +11,7 @@
  */
 
 import type pg from 'pg';
+import { BatchQueue } from './postgres-batch-queue.js';
 import { claimEach, type DbClaim } from './postgres-claims.js';
 import type { ClaimOrchestrationsRequest, OrchestrationWorkItem } from './types.js';
 
@@ -34,10 +35,27 @@ function keyOf(r: ClaimOrchestrationsRequest): string {
   return `${r.leaseMs}\u0001${r.maxMessagesPerInstance ?? ''}\u0001${names}`;
 }
 
+/** The next batch: the oldest claim and the later ones that can share its statement. */
+function takeSharing(queue: Pending[]): { batch: Pending[]; rest: Pending[] } {
+  const key = keyOf(queue[0].request);
+  const ids = new Set<string>();
+  const batch: Pending[] = [];
+  const rest: Pending[] = [];
+  for (const p of queue) {
+    const id = p.request.instanceIds![0];
+    if (batch.length < MAX_CLAIM_BATCH && !ids.has(id) && keyOf(p.request) === key) {
+      ids.add(id);
+      batch.push(p);
+    } else {
+      rest.push(p);
+    }
+  }
+  return { batch, rest };
+}
+
 /** Coalesces concurrent one-instance orchestration claims. */
 export class ClaimBatcher {
-  private queue: Pending[] = [];
-  private flushing = false;
+  private readonly queue = new BatchQueue<Pending>((batch) => this.send(batch), takeSharing);
   /** Statements sent and the claims they carried (benchmarks). */
   readonly stats = { batches: 0, batchedClaims: 0 };
 
@@ -49,38 +67,7 @@ export class ClaimBatcher {
 
   /** Claims `request` (exactly one listed instance, limit ≥ 1); `now` is its time in the database frame. */
   claim(request: ClaimOrchestrationsRequest, now: number): Promise<OrchestrationWorkItem[]> {
-    return new Promise<OrchestrationWorkItem[]>((resolve, reject) => {
-      this.queue.push({ request, now, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) await this.send(this.take());
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  /** The next batch: the oldest claim and the later ones that can share its statement. */
-  private take(): Pending[] {
-    const key = keyOf(this.queue[0].request);
-    const ids = new Set<string>();
-    const batch: Pending[] = [];
-    const rest: Pending[] = [];
-    for (const p of this.queue) {
-      const id = p.request.instanceIds![0];
-      if (batch.length < MAX_CLAIM_BATCH && !ids.has(id) && keyOf(p.request) === key) {
-        ids.add(id);
-        batch.push(p);
-      } else {
-        rest.push(p);
-      }
-    }
-    this.queue = rest;
-    return batch;
+    return new Promise<OrchestrationWorkItem[]>((resolve, reject) => this.queue.push({ request, now, resolve, reject }));
   }
 
   private async send(batch: Pending[]): Promise<void> {

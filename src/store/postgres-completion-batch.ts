@@ -11,6 +11,7 @@
  * flight starts its transaction at once.
  */
 
+import { BatchQueue, firstOf } from './postgres-batch-queue.js';
 import { run } from './postgres-sql.js';
 import type { Tx } from './postgres-tx.js';
 import { leaseLost, type PgTurnWriter } from './postgres-turn.js';
@@ -30,8 +31,7 @@ type Write = <T>(body: (tx: Tx) => Promise<T>) => Promise<T>;
 
 /** Coalesces concurrent `completeActivity` calls into shared transactions. */
 export class CompletionBatcher {
-  private queue: Pending[] = [];
-  private flushing = false;
+  private readonly queue = new BatchQueue<Pending>((batch) => this.send(batch), firstOf(MAX_BATCH));
 
   constructor(
     private readonly write: Write,
@@ -41,33 +41,22 @@ export class CompletionBatcher {
 
   /** Resolves once this completion is committed; LEASE_LOST when its task is not held by its lease. */
   complete(request: CompleteActivityRequest): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
+    return new Promise<void>((resolve, reject) => this.queue.push({ request, resolve, reject }));
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
+  private async send(batch: Pending[]): Promise<void> {
+    let accepted: ReadonlySet<Pending>;
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        let accepted: ReadonlySet<Pending>;
-        try {
-          accepted = await this.write((tx) => this.commit(tx, batch));
-        } catch (error) {
-          for (const p of batch) p.reject(error);
-          continue;
-        }
-        for (const p of batch) {
-          if (accepted.has(p)) p.resolve();
-          else p.reject(leaseLost('activity task', String(p.request.taskRowId), p.request.leaseId));
-        }
-        if (accepted.size > 0) this.committed();
-      }
-    } finally {
-      this.flushing = false;
+      accepted = await this.write((tx) => this.commit(tx, batch));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
     }
+    for (const p of batch) {
+      if (accepted.has(p)) p.resolve();
+      else p.reject(leaseLost('activity task', String(p.request.taskRowId), p.request.leaseId));
+    }
+    if (accepted.size > 0) this.committed();
   }
 
   /** The batch's writes; returns the completions that held their task (the others wrote nothing). */

@@ -17,6 +17,7 @@
 
 import type pg from 'pg';
 import { InfrastructureError } from '../errors.js';
+import { BatchQueue, firstOf } from './postgres-batch-queue.js';
 import { countTrip } from './postgres-sql.js';
 import { checkFailure, commitTurnInOneStatement, turnParams } from './postgres-turn-function.js';
 import type { ToDb } from './postgres-turn.js';
@@ -56,8 +57,7 @@ function batchSql(n: number): string {
 
 /** Coalesces concurrent one-statement turn commits into shared statements. */
 export class TurnBatcher {
-  private queue: Pending[] = [];
-  private flights = 0;
+  private readonly queue: BatchQueue<Pending>;
   readonly stats: TurnBatchStats = { batches: 0, batchedTurns: 0 };
 
   /**
@@ -70,7 +70,9 @@ export class TurnBatcher {
     private readonly statement: Statement,
     private readonly toDb: ToDb,
     private readonly maxInFlight = 1,
-  ) {}
+  ) {
+    this.queue = new BatchQueue<Pending>((batch) => (batch.length === 1 ? this.alone(batch[0]) : this.together(batch)), firstOf(MAX_TURN_BATCH), maxInFlight);
+  }
 
   /** Resolves once `turn` is committed; rejects with its own LEASE_LOST / HISTORY_CONFLICT, or the batch's fault. */
   commit(turn: TurnCommit): Promise<void> {
@@ -78,21 +80,7 @@ export class TurnBatcher {
       // 0: no group commit, every turn its own statement at once (for comparison in bench/).
       if (this.maxInFlight <= 0) return void this.alone({ turn, resolve, reject });
       this.queue.push({ turn, resolve, reject });
-      if (this.flights < this.maxInFlight) void this.flush();
     });
-  }
-
-  private async flush(): Promise<void> {
-    this.flights++;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_TURN_BATCH);
-        if (batch.length === 1) await this.alone(batch[0]);
-        else await this.together(batch);
-      }
-    } finally {
-      this.flights--;
-    }
   }
 
   /** One turn: the single-turn statement (the same as without batching). */
