@@ -7,13 +7,17 @@
  * (insert the event + update the instance: one round trip, one commit). Reports workflows/s at
  * concurrency 100, p50/p99, and from pg_stat_database the commits and row writes per workflow step.
  *
- * Run: `npx tsx bench/engine-chain-pg.ts [runs=1500] [node counts=1,2,3] [chain|sw5]` (SWIRL_TEST_PG_URL or 127.0.0.1:5432; the
+ * Run: `npx tsx bench/engine-chain-pg.ts [runs=1500] [node counts=1,2,3] [chain|sw5|chain8k]` (SWIRL_TEST_PG_URL or 127.0.0.1:5432; the
  * benchmark creates and drops its own schemas). SWIRL_BENCH_NODE_ARGS: extra flags for the node
  * processes (a CPU profile: `--cpu-prof --cpu-prof-dir=DIR`); SWIRL_BENCH_TURN_FLIGHTS: their
- * turnCommitsInFlight (0 = no group commit of turns).
+ * turnCommitsInFlight (0 = no group commit of turns); SWIRL_BENCH_STICKY_MS their stickyClaimsMs.
+ * Also reported: the node processes' I/O bytes per workflow (/proc/<pid>/io rchar + wchar over the
+ * measured runs: on these processes, the PostgreSQL socket traffic) and loadHistory per step
+ * (cache misses).
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import pg from 'pg';
@@ -63,7 +67,23 @@ function schemaUrl(schema: string): string {
   return u.toString();
 }
 
+/** Bytes the processes `pids` have read and written so far (/proc/<pid>/io rchar + wchar; 0 where unreadable). */
+function ioBytes(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+      for (const key of ['rchar', 'wchar']) total += Number(new RegExp(`^${key}: (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    } catch {
+      // not Linux, or the process is gone
+    }
+  }
+  return total;
+}
+
 interface Measured {
+  /** Node processes' I/O bytes per workflow over the measured runs (the floor: 0, not measured). */
+  bytesPerWorkflow?: number;
   loop: LoopResult;
   cpu: CpuUse;
   commitsPerStep: number;
@@ -161,8 +181,10 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
     const before = await dbCounters();
     const pids = started.map((n) => n.child.pid ?? 0);
     const c0 = cpuSnapshot(postmaster, pids);
+    const io0 = ioBytes(pids);
     const loop = await closedLoop(RUNS, CONCURRENCY, one);
     const cpu = cpuUse(c0, cpuSnapshot(postmaster, pids), RUNS * STEPS, loop.seconds * 1000);
+    const bytesPerWorkflow = (ioBytes(pids) - io0) / RUNS;
     await settle();
     const after = await dbCounters();
     for (const n of started) n.child.kill('SIGTERM');
@@ -179,6 +201,7 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
     return {
       loop,
       cpu,
+      bytesPerWorkflow,
       tripsByName,
       turnsPerBatch: batches === 0 ? 0 : stats.reduce((a, s) => a + (s.batchedTurns ?? 0), 0) / batches,
       commitsPerStep: (after.commits - before.commits) / RUNS / STEPS,
@@ -221,6 +244,11 @@ const cpuRow = (label: string, c: CpuUse): string =>
   `| ${label} | ${fmt(c.pgMsPerUnit, 2)} | ${fmt(c.processesMsPerUnit, 2)} | ${fmt(c.selfMsPerUnit, 2)} | ${fmt(c.otherMsPerUnit, 2)} | ${fmt(c.machineBusyPct, 0)}% | ${fmt(c.pgCorePct, 0)}% | ${fmt(c.processesCorePct, 0)}% |`;
 console.log(cpuRow('PG floor', f.cpu));
 for (const r of results) console.log(cpuRow(`Swirl, ${r.nodes} node${r.nodes > 1 ? 's' : ''}`, r.cpu));
+
+console.log('\ncache misses and bytes (node processes, measured runs for bytes):');
+for (const r of results) {
+  console.log(`  ${r.nodes} node(s): loadHistory per step ${fmt(r.tripsByName.loadHistory ?? 0, 3)}; node I/O ${fmt((r.bytesPerWorkflow ?? 0) / 1024, 1)} KiB per workflow`);
+}
 
 console.log('\nround trips per workflow step, by statement (nodes and driver, warm-up included):');
 for (const r of results) {

@@ -4,7 +4,7 @@
  * named by argv[2], runs the workers of the workload argv[3] (bench/pg-workloads.ts, default the
  * 3-step chain) until SIGTERM, then prints its store's
  * transaction and round-trip counts, its CPU time and its turn batches as one JSON line and exits.
- * SWIRL_BENCH_TURN_FLIGHTS sets the store's turnCommitsInFlight.
+ * SWIRL_BENCH_TURN_FLIGHTS sets the store's turnCommitsInFlight, SWIRL_BENCH_STICKY_MS its stickyClaimsMs.
  */
 
 import { createEngine } from '../src/engine/engine.js';
@@ -13,7 +13,13 @@ import { roundTrips } from '../src/store/postgres-sql.js';
 import { registerWorkload, type WorkloadKind } from './pg-workloads.js';
 
 const inFlight = process.env.SWIRL_BENCH_TURN_FLIGHTS;
-const store = await openPostgresStore({ url: process.argv[2], poolSize: 10, ...(inFlight !== undefined ? { turnCommitsInFlight: Number(inFlight) } : {}) });
+const sticky = process.env.SWIRL_BENCH_STICKY_MS;
+const store = await openPostgresStore({
+  url: process.argv[2],
+  poolSize: 10,
+  ...(inFlight !== undefined ? { turnCommitsInFlight: Number(inFlight) } : {}),
+  ...(sticky !== undefined ? { stickyClaimsMs: Number(sticky) } : {}),
+});
 const engine = await createEngine({ store, workerId: `bench-${process.pid}` });
 await registerWorkload(engine, (process.argv[3] ?? 'chain') as WorkloadKind);
 await engine.start();

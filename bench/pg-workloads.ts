@@ -4,7 +4,8 @@
  * client accepts the name) and on every node process (bench/pg-node.ts): `chain`, the 3-step
  * activity chain as a code orchestration, and `sw5`, a Serverless Workflow 0.8 of 5 operation
  * states, each one `activity:` action (specs/custom-operations.md) whose result becomes the state
- * data — 5 durable steps through the interpreter.
+ * data — 5 durable steps through the interpreter; `chain8k`, the chain with an 8 KiB input (what a
+ * claim without payload omission drags along every step).
  */
 
 import type { Engine } from '../src/engine/engine.js';
@@ -13,7 +14,10 @@ import { initExpressions } from '../src/expressions/index.js';
 import { loadWorkflowText } from '../src/graph/load.js';
 import { registerWorkflow } from '../src/interpreter/index.js';
 
-export type WorkloadKind = 'chain' | 'sw5';
+export type WorkloadKind = 'chain' | 'sw5' | 'chain8k';
+
+/** The input padding of `chain8k` (bytes): what every claim and turn would carry without payload omission. */
+const PAD_BYTES = 8192;
 
 export interface Workload {
   /** The orchestration name to start. */
@@ -52,6 +56,15 @@ export async function registerWorkload(engine: Engine, kind: WorkloadKind): Prom
       engine.registerActivity('incv', async (a: { v: number }) => a.v + 1);
       const name = registerWorkflow(engine, await loadWorkflowText(JSON.stringify(SW5)));
       return { name, steps: SW5_STATES, input: (i) => ({ v: i }), check: (o, i) => (o as { v?: number } | null)?.v === i + SW5_STATES };
+    }
+    case 'chain8k': {
+      engine.registerActivity('inc', async (x: number) => x + 1);
+      engine.registerOrchestration('chain8k', function* (ctx, input: { v: number; pad: string }) {
+        let v = input.v;
+        for (let i = 0; i < 3; i++) v = (yield ctx.callActivity('inc', v)) as number;
+        return v;
+      });
+      return { name: 'chain8k', steps: 3, input: (i) => ({ v: i, pad: 'x'.repeat(PAD_BYTES) }), check: (o, i) => o === i + 3 };
     }
     default: {
       const never: never = kind;

@@ -49,8 +49,11 @@ export async function completeActivityInline(host: InlineCompletionHost, task: A
   if (claimFree !== undefined) return claimFree;
   if (!host.isRunning() || ctx.active.has(task.instanceId)) return false;
   let items: OrchestrationWorkItem[];
+  // What the cache holds of the instance: on a match the store leaves its input and output out.
+  const held = ctx.cache.peek(task.instanceId);
   try {
     items = await ctx.store.claimOrchestrations({
+      ...(held !== undefined ? { cached: [{ instanceId: task.instanceId, executionId: held.executionId, historyLength: held.historyLength }] } : {}),
       leaseId: host.newLeaseId(),
       now: ctx.opts.clock.now(),
       leaseMs: ctx.opts.leaseMs,

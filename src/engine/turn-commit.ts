@@ -16,6 +16,7 @@ import type { OrchestrationWorkerContext } from './worker-context.js';
  * read now: the turn may have adopted a newer claim of its instance while it ran.
  */
 export async function commitUnderClaim(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, commit: TurnCommit): Promise<CommittedTurn | void> {
+  keepOmittedPayloads(item, commit);
   for (;;) {
     const lease = item.leaseId;
     commit.leaseId = lease;
@@ -64,4 +65,17 @@ export async function commitLeasing(ctx: OrchestrationWorkerContext, item: Orche
   }
   const leased = result?.leasedTasks ?? [];
   return { count: leased.length, settle: () => reservation.settle(leased) };
+}
+
+/**
+ * A claim that left the instance's input and output out (OrchestrationWorkItem.payloadsOmitted:
+ * the cache held the instance) gave the turn nothing to write back: the commit keeps the stored
+ * ones — except what the turn sets itself. A new execution (continue-as-new: resetHistory) sets
+ * its input and starts without output; a final turn (dropPendingWork) sets the output. Every
+ * other turn leaves both as they were (turn.ts: only those two outcomes change them).
+ */
+export function keepOmittedPayloads(item: OrchestrationWorkItem, commit: TurnCommit): void {
+  if (item.payloadsOmitted !== true || commit.resetHistory === true) return;
+  commit.keepInput = true;
+  if (commit.dropPendingWork !== true) commit.keepOutput = true;
 }

@@ -11,6 +11,7 @@ import { MemoryHostState } from './memory-host-state.js';
 import { MemoryWaitKeys } from './memory-wait-keys.js';
 import { compareText, countRecords, queryRecords } from './memory-query.js';
 import { ReadyIndex } from './memory-ready-index.js';
+import { omitCachedPayloads, payloadsToWrite } from './payload-omission.js';
 import { copyInstance, taskReadyAt, unlock, type InboxRow, type InstanceRow, type TaskRow } from './memory-rows.js';
 import {
   ReusePolicy,
@@ -127,8 +128,10 @@ export class MemoryStore implements Store {
     const rows = turn.resetHistory ? [] : this.history.get(turn.instanceId) ?? [];
     for (const h of turn.history) rows.push({ ...h });
     this.history.set(turn.instanceId, rows);
+    const { input: _input, output: _output, ...rest } = turn.state;
     const record: InstanceRecord = {
-      ...turn.state,
+      ...rest,
+      ...payloadsToWrite(turn, row.record),
       instanceId: row.record.instanceId,
       createdAt: row.record.createdAt,
       historyLength: rows.length,
@@ -476,7 +479,7 @@ export class MemoryStore implements Store {
       }
     }
     row.claimNow = request.now;
-    return { instance: copyInstance(row.record), messages, leaseId: request.leaseId, epoch: row.epoch };
+    return omitCachedPayloads(request, { instance: copyInstance(row.record), messages, leaseId: request.leaseId, epoch: row.epoch });
   }
 
   /** The visible messages among `ids` pinned to `executionId`, in id order. */

@@ -7,7 +7,7 @@
  * history, inbox (new events with a visible-at time — how timers work) and an activity task queue.
  */
 
-import { COMMIT_TURN_V8, TRY_COMMIT_TURN } from './postgres-turn-sql.js';
+import { COMMIT_TURN_V8, COMMIT_TURN_V9, TRY_COMMIT_TURN, TRY_COMMIT_TURN_V9 } from './postgres-turn-sql.js';
 
 /** One schema step. Versions are contiguous from 1; a released migration is never edited. */
 export interface Migration {
@@ -436,6 +436,25 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'final turns in one statement; group commit of turns',
     sqlite: [],
     postgres: [COMMIT_TURN_V8, TRY_COMMIT_TURN],
+  },
+  {
+    // Issue 10's open bullets (specs/store-postgres.md): turns that keep the stored input/output
+    // (after a claim that omitted them), and sticky claims — the node of a turn is recorded on
+    // the instance (last_node) and on the tasks it creates (node), and claims take their own
+    // node's work first, anyone's once it waited the stickiness window. The indexes serve the
+    // "own work" probe; the "anyone's" probe keeps using the ready_at indexes. Version 8's
+    // functions stay for nodes of the previous build. SQLite: nothing (one process).
+    version: 9,
+    name: 'claims without payloads on a cache hit; sticky claims',
+    sqlite: [],
+    postgres: [
+      `ALTER TABLE instances ADD COLUMN last_node text`,
+      `ALTER TABLE tasks ADD COLUMN node text`,
+      `CREATE INDEX instances_by_node_ready ON instances (last_node, ready_at, instance_id) WHERE ready_at IS NOT NULL AND last_node IS NOT NULL`,
+      `CREATE INDEX tasks_by_node_ready ON tasks (node, ready_at, id) WHERE node IS NOT NULL`,
+      COMMIT_TURN_V9,
+      TRY_COMMIT_TURN_V9,
+    ],
   },
 ];
 

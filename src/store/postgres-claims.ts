@@ -19,6 +19,17 @@ const DEFAULT_MAX_MESSAGES_PER_INSTANCE = 1000;
 export interface DbClaim {
   now: number;
   lockUntil: number;
+  /**
+   * Sticky claims (unlisted claims only): this store's node, and `since` = now − the stickiness
+   * window — other nodes' work is a candidate once ready at `since`, own and unowned work at once.
+   */
+  sticky?: { node: string; since: number };
+}
+
+/** `request.cached` as three aligned arrays (ids, execution ids, history lengths). */
+function cachedParams(request: ClaimOrchestrationsRequest): [string[], string[], number[]] {
+  const c = request.cached ?? [];
+  return [c.map((x) => x.instanceId), c.map((x) => x.executionId), c.map((x) => x.historyLength)];
 }
 
 /** `names` as a SQL parameter: NULL = any name. */
@@ -34,6 +45,8 @@ type ClaimRow = InstanceRow & {
   m_visible: string[] | null;
   m_count: number[] | null;
   m_data: string[] | null;
+  /** The caller's cache holds the row as it is: input and output were not sent (SQL OMIT). */
+  omitted: boolean | null;
 };
 
 /** The orchestration claim: ONE statement (see SQL.claimReady); `fromDb` maps visible-at back to the caller's frame. */
@@ -42,8 +55,10 @@ export async function claimOrchestrations(db: pg.Pool, request: ClaimOrchestrati
   const max = request.maxMessagesPerInstance ?? DEFAULT_MAX_MESSAGES_PER_INSTANCE;
   const values: unknown[] = [at.now, request.limit, max, request.leaseId, at.lockUntil, namesParam(request.names)];
   const listed = request.instanceIds === undefined ? undefined : [...new Set(request.instanceIds)];
-  if (listed !== undefined) values.push(listed);
-  const rows = (await run<ClaimRow>(db, listed === undefined ? 'claimReady' : 'claimListed', values)).rows;
+  if (listed !== undefined) values.push(listed, ...cachedParams(request));
+  else if (at.sticky !== undefined) values.push(at.sticky.node, at.sticky.since);
+  const statement = listed !== undefined ? 'claimListed' : at.sticky !== undefined ? 'claimReadySticky' : 'claimReady';
+  const rows = (await run<ClaimRow>(db, statement, values)).rows;
   if (listed !== undefined) {
     const position = new Map(listed.map((id, i) => [id, i]));
     rows.sort((a, b) => (position.get(a.instance_id) ?? 0) - (position.get(b.instance_id) ?? 0));
@@ -67,8 +82,20 @@ export async function claimEach(
   const first = requests[0];
   const max = first.maxMessagesPerInstance ?? DEFAULT_MAX_MESSAGES_PER_INSTANCE;
   const ids = requests.map((r) => r.instanceIds![0]);
+  // What each claim's cache holds of its instance (NULL: nothing).
+  const cached = requests.map((r, i) => r.cached?.find((c) => c.instanceId === ids[i]));
   const rows = (
-    await run<ClaimRow & { lease: string }>(db, 'claimListedMany', [at.now, requests.length, max, requests.map((r) => r.leaseId), at.lockUntil, namesParam(first.names), ids])
+    await run<ClaimRow & { lease: string }>(db, 'claimListedMany', [
+      at.now,
+      requests.length,
+      max,
+      requests.map((r) => r.leaseId),
+      at.lockUntil,
+      namesParam(first.names),
+      ids,
+      cached.map((c) => c?.executionId ?? null),
+      cached.map((c) => c?.historyLength ?? null),
+    ])
   ).rows;
   return new Map(rows.map((row) => [row.instance_id, toWorkItem(row, row.lease, fromDb)]));
 }
@@ -83,21 +110,17 @@ function toWorkItem(row: ClaimRow, leaseId: string, fromDb: (t: number) => numbe
     visibleAt: fromDb(Number((row.m_visible ?? [])[i])),
     dequeueCount: (row.m_count ?? [])[i],
   }));
-  return { instance: toInstanceRecord(row), messages, leaseId, epoch: row.lease_epoch };
+  const item: OrchestrationWorkItem = { instance: toInstanceRecord(row), messages, leaseId, epoch: row.lease_epoch };
+  if (row.omitted === true) item.payloadsOmitted = true;
+  return item;
 }
 
 /** The activity claim body: oldest-ready tasks first (ready time, then id). */
 export async function claimActivities(db: pg.Pool, request: ClaimActivitiesRequest, at: DbClaim, fromDb: (t: number) => number): Promise<ActivityWorkItem[]> {
   if (request.limit <= 0) return [];
-  const rows = (
-    await run<Omit<TaskRow, 'detached'> & { detached: boolean; was_ready: number }>(db, 'claimTasks', [
-      at.now,
-      request.limit,
-      request.leaseId,
-      namesParam(request.names),
-      at.lockUntil,
-    ])
-  ).rows;
+  const values: unknown[] = [at.now, request.limit, request.leaseId, namesParam(request.names), at.lockUntil];
+  if (at.sticky !== undefined) values.push(at.sticky.node, at.sticky.since);
+  const rows = (await run<Omit<TaskRow, 'detached'> & { detached: boolean; was_ready: number }>(db, at.sticky !== undefined ? 'claimTasksSticky' : 'claimTasks', values)).rows;
   rows.sort((a, b) => a.was_ready - b.was_ready || a.id - b.id);
   return rows.map((row) => ({
     id: row.id,

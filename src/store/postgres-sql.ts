@@ -29,11 +29,49 @@ const PINNED = (message: string, instance: string): string =>
   `(${instance}.history_length = 0 AND ${message}.execution_id IS NOT NULL AND ${message}.execution_id = ${instance}.execution_id)`;
 
 /**
+ * A claimed row whose execution and history length equal what the caller's cache holds (the
+ * candidates' `exec` / `len`, NULL when not cached): its input and output are not sent back
+ * (ClaimOrchestrationsRequest.cached).
+ */
+const OMIT = '(c.exec IS NOT NULL AND instances.execution_id = c.exec AND instances.history_length = c.len)';
+
+/** The instance columns a claim returns: input and output NULL when {@link OMIT}. */
+const RETURNED = COLUMNS.split(', ')
+  .map((col) => (col === 'input' || col === 'output' ? `CASE WHEN ${OMIT} THEN NULL ELSE instances.${col} END AS ${col}` : `instances.${col}`))
+  .join(', ');
+
+/** The candidate filter on served names ($6; NULL: any). */
+const SERVED = (t: string): string => `($6::text[] IS NULL OR ${t}.name = ANY($6::text[]))`;
+
+/**
+ * Sticky candidates (specs/store-postgres.md "Sticky claims"): this node's own rows (`own` =
+ * `node`: the last_node / node column) and rows of no node, ready now ($1), through the (node,
+ * ready_at) index; anyone else's only once ready at `since` (now − the stickiness window), through the
+ * ready_at index. Each probe locks at most `limit` rows (SKIP LOCKED); the oldest `limit` of them
+ * are claimed, the rest unlocked when the statement ends.
+ */
+function stickyCandidates(table: string, own: string, key: string, served: string, p: { limit: string; node: string; since: string }, extra = ''): string {
+  const { limit, node, since } = p;
+  const probe = (where: string): string => `SELECT ${key}, ready_at FROM ${table} t WHERE ${where} AND ${served} ORDER BY ready_at, ${key} LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+  return `s1 AS (${probe(`t.${own} = ${node} AND t.ready_at <= $1`)}),
+    s2 AS (${probe(`t.${own} IS NULL AND t.ready_at <= $1`)}),
+    s3 AS (${probe(`t.ready_at <= ${since} AND t.${own} <> ${node}`)}),
+    c AS (SELECT ${key}, ready_at${extra} FROM (SELECT * FROM s1 UNION ALL SELECT * FROM s2 UNION ALL SELECT * FROM s3) u ORDER BY ready_at, ${key} LIMIT ${limit})`;
+}
+
+/** The lease of the task candidates `c` (claimTasks): $3 lease, $5 lock until. */
+const TASK_CLAIM = `UPDATE tasks SET locked_by = $3, lock_expires_at = $5, ready_at = $5, dequeue_count = tasks.dequeue_count + 1 FROM c WHERE tasks.id = c.id
+               RETURNING tasks.id, tasks.instance_id, tasks.execution_id, tasks.task_id, tasks.name, tasks.visible_at, tasks.dequeue_count,
+                         tasks.locked_by, tasks.detached, tasks.data, c.ready_at AS was_ready`;
+
+/**
  * The one-statement claim around a candidate query `candidates` (see SQL.claimReady); `lease` is
  * the lease each claimed row gets (`$4`, or a column of the candidates: claimListedMany).
  */
 function claimStatement(candidates: string, lease = '$4'): string {
-  return `WITH c AS (${candidates}),
+  // Sticky candidates come as CTEs ending in `c AS (…)`; a plain query becomes `c`.
+  const c = candidates.startsWith('s1 AS') ? candidates : `c AS (${candidates})`;
+  return `WITH ${c},
     m AS (UPDATE inbox SET dequeue_count = dequeue_count + 1 WHERE id IN (
             SELECT id FROM (SELECT i.id, row_number() OVER (PARTITION BY i.instance_id ORDER BY ${PINNED('i', 'x')} DESC, i.id) AS n
                             FROM inbox i JOIN c ON i.instance_id = c.instance_id JOIN instances x ON x.instance_id = i.instance_id
@@ -43,7 +81,7 @@ function claimStatement(candidates: string, lease = '$4'): string {
             claim_last_id = (SELECT MAX(m.id) FROM m WHERE m.instance_id = instances.instance_id),
             ready_at = ${ready('$5::bigint')}
           FROM c WHERE instances.instance_id = c.instance_id
-          RETURNING ${COLUMNS.split(', ').map((col) => `instances.${col}`).join(', ')}, instances.lease_epoch, instances.locked_by AS lease, c.ready_at AS was_ready)
+          RETURNING ${RETURNED}, instances.lease_epoch, instances.locked_by AS lease, c.ready_at AS was_ready, ${OMIT} AS omitted)
     SELECT l.*, (SELECT array_agg(m.id ORDER BY ${PINNED('m', 'l')} DESC, m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_id,
                 (SELECT array_agg(m.visible_at ORDER BY ${PINNED('m', 'l')} DESC, m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_visible,
                 (SELECT array_agg(m.dequeue_count ORDER BY ${PINNED('m', 'l')} DESC, m.id) FROM m WHERE m.instance_id = l.instance_id) AS m_count,
@@ -87,16 +125,23 @@ export const SQL = {
    * come back as arrays per instance. $1 now, $2 limit, $3 max messages, $4 lease, $5 lock until,
    * $6 names (NULL: any); the listed form takes $7 instance ids.
    */
-  claimReady: claimStatement(`SELECT instance_id, ready_at FROM instances WHERE ready_at <= $1 AND ($6::text[] IS NULL OR name = ANY($6::text[]))
+  claimReady: claimStatement(`SELECT instance_id, ready_at, NULL::text AS exec, NULL::int AS len FROM instances WHERE ready_at <= $1 AND ($6::text[] IS NULL OR name = ANY($6::text[]))
                               ORDER BY ready_at, instance_id LIMIT $2 FOR UPDATE SKIP LOCKED`),
-  claimListed: claimStatement(`SELECT instance_id, ready_at FROM instances WHERE instance_id = ANY($7::text[]) AND (locked_by IS NULL OR lock_expires_at <= $1)
-                               AND ($6::text[] IS NULL OR name = ANY($6::text[])) ORDER BY instance_id LIMIT $2 FOR UPDATE SKIP LOCKED`),
+  /** claimReady with sticky candidates: $7 this node, $8 now − the stickiness window (migration 9). */
+  claimReadySticky: claimStatement(stickyCandidates('instances', 'last_node', 'instance_id', SERVED('t'), { limit: '$2', node: '$7', since: '$8' }, ', NULL::text AS exec, NULL::int AS len')),
+  /** $8 / $9 / $10: what the caller's cache holds (instance ids, execution ids, history lengths). */
+  claimListed: claimStatement(`SELECT x.instance_id, x.ready_at, q.exec, q.len FROM instances x
+                               LEFT JOIN unnest($8::text[], $9::text[], $10::int[]) AS q(id, exec, len) ON q.id = x.instance_id
+                               WHERE x.instance_id = ANY($7::text[]) AND (x.locked_by IS NULL OR x.lock_expires_at <= $1)
+                               AND ($6::text[] IS NULL OR x.name = ANY($6::text[])) ORDER BY x.instance_id LIMIT $2 FOR UPDATE OF x SKIP LOCKED`),
   /**
    * Several single-instance claims at once (concurrent inline claims, postgres-claim-batch.ts):
-   * instance $7[k] under lease $4[k]; the rest as claimListed.
+   * instance $7[k] under lease $4[k], cached at execution $8[k] and history length $9[k] (NULL:
+   * not cached); the rest as claimListed.
    */
   claimListedMany: claimStatement(
-    `SELECT x.instance_id, x.ready_at, q.lease FROM instances x JOIN unnest($7::text[], $4::text[]) AS q(id, lease) ON x.instance_id = q.id
+    `SELECT x.instance_id, x.ready_at, q.lease, q.exec, q.len FROM instances x
+     JOIN unnest($7::text[], $4::text[], $8::text[], $9::int[]) AS q(id, lease, exec, len) ON x.instance_id = q.id
      WHERE (x.locked_by IS NULL OR x.lock_expires_at <= $1) AND ($6::text[] IS NULL OR x.name = ANY($6::text[]))
      ORDER BY x.instance_id LIMIT $2 FOR UPDATE OF x SKIP LOCKED`,
     'c.lease',
@@ -108,13 +153,17 @@ export const SQL = {
   renewInstance: `UPDATE instances SET lock_expires_at = $3, ready_at = ${ready('$3::bigint')} WHERE instance_id = $1 AND locked_by = $2`,
   releaseInstances: `UPDATE instances SET locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${ready('NULL::bigint')}
                      WHERE locked_by IS NOT NULL AND left(locked_by, length($1)) = $1`,
-  /** The end of a turn: state rewritten, lock released, ready_at from the inbox the turn left. */
+  /**
+   * The end of a turn: state rewritten (input / output kept when $14 / $15: TurnCommit.keepInput /
+   * keepOutput), the committing node recorded ($16), lock released, ready_at from the inbox the turn left.
+   */
   finishTurn: `UPDATE instances SET execution_id = $2, name = $3, status = $4, definition_hash = $5, definition_version = $6, last_updated_at = $7,
-                 completed_at = $8, input = $9, output = $10, custom_status = $11, failure = $12, history_length = $13,
+                 completed_at = $8, input = CASE WHEN $14 THEN input ELSE $9 END, output = CASE WHEN $15 THEN output ELSE $10 END,
+                 custom_status = $11, failure = $12, history_length = $13, last_node = $16,
                  locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${ready('NULL::bigint')}
                WHERE instance_id = $1`,
-  /** The common turn commit in one statement (migration 8, postgres-turn-function.ts). */
-  commitTurn: `SELECT swirl_commit_turn_v8($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
+  /** The common turn commit in one statement (migration 9, postgres-turn-function.ts). */
+  commitTurn: `SELECT swirl_commit_turn_v9($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
   // ── history ──
   insertHistory: `INSERT INTO history (instance_id, seq, type, timestamp, data)
                   SELECT $1, s, t, ts, d FROM unnest($2::int[], $3::text[], $4::bigint[], $5::text[]) AS h(s, t, ts, d)`,
@@ -127,14 +176,18 @@ export const SQL = {
   deleteInbox: 'DELETE FROM inbox WHERE instance_id = $1',
   deleteInboxOf: 'DELETE FROM inbox WHERE instance_id = $1 AND execution_id = $2',
   // ── tasks ──
-  insertTasks: `INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data)
-                SELECT i, e, k, n, v, v, x, d FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::boolean[], $7::text[])
+  insertTasks: `INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data, node)
+                SELECT i, e, k, n, v, v, x, d, $8 FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::boolean[], $7::text[])
                 WITH ORDINALITY AS t(i, e, k, n, v, x, d, o) ORDER BY o`,
   claimTasks: `WITH c AS (SELECT id, ready_at FROM tasks WHERE ready_at <= $1 AND ($4::text[] IS NULL OR name = ANY($4::text[]))
                           ORDER BY ready_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-               UPDATE tasks SET locked_by = $3, lock_expires_at = $5, ready_at = $5, dequeue_count = tasks.dequeue_count + 1 FROM c WHERE tasks.id = c.id
-               RETURNING tasks.id, tasks.instance_id, tasks.execution_id, tasks.task_id, tasks.name, tasks.visible_at, tasks.dequeue_count,
-                         tasks.locked_by, tasks.detached, tasks.data, c.ready_at AS was_ready`,
+               ${TASK_CLAIM}`,
+  /** claimTasks with sticky candidates: $6 this node, $7 now − the stickiness window (migration 9). */
+  claimTasksSticky: `WITH ${stickyCandidates('tasks', 'node', 'id', '($4::text[] IS NULL OR t.name = ANY($4::text[]))', { limit: '$2', node: '$6', since: '$7' })}
+               ${TASK_CLAIM}`,
+  /** A closing node's queued work, no longer its own (sticky claims; served by the migration 9 indexes). */
+  releaseNodeInstances: 'UPDATE instances SET last_node = NULL WHERE last_node = $1 AND ready_at IS NOT NULL',
+  releaseNodeTasks: 'UPDATE tasks SET node = NULL WHERE node = $1',
   deleteLockedTasksReturning: 'DELETE FROM tasks t USING unnest($1::bigint[], $2::text[]) AS d(id, lease) WHERE t.id = d.id AND t.locked_by = d.lease RETURNING t.id, d.lease',
   /** Several held tasks at once (a turn's completedTasks): the caller compares the count. */
   deleteLockedTasks: 'DELETE FROM tasks t USING unnest($1::bigint[], $2::text[]) AS d(id, lease) WHERE t.id = d.id AND t.locked_by = d.lease',

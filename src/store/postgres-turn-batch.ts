@@ -49,7 +49,7 @@ function batchSql(n: number): string {
   const calls = Array.from({ length: n }, (_, i) => {
     const first = 2 + i * TURN_PARAMS;
     const params = Array.from({ length: TURN_PARAMS }, (_, k) => `$${first + k}`).join(', ');
-    return `swirl_try_commit_turn(${params}) AS r${i}`;
+    return `swirl_try_commit_turn_v9(${params}) AS r${i}`;
   });
   return `WITH l AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE) x)
           SELECT ${calls.join(', ')} FROM l`;
@@ -70,6 +70,8 @@ export class TurnBatcher {
     private readonly statement: Statement,
     private readonly toDb: ToDb,
     private readonly maxInFlight = 1,
+    /** The committing store's node (recorded by migration 9's function: sticky claims). */
+    private readonly node = '',
   ) {
     this.queue = new BatchQueue<Pending>((batch) => (batch.length === 1 ? this.alone(batch[0]) : this.together(batch)), firstOf(MAX_TURN_BATCH), maxInFlight);
   }
@@ -86,7 +88,7 @@ export class TurnBatcher {
   /** One turn: the single-turn statement (the same as without batching). */
   private async alone(p: Pending): Promise<void> {
     try {
-      await this.statement(() => commitTurnInOneStatement(this.pool, p.turn, this.toDb));
+      await this.statement(() => commitTurnInOneStatement(this.pool, p.turn, this.toDb, this.node));
       p.resolve();
     } catch (error) {
       p.reject(error);
@@ -100,7 +102,7 @@ export class TurnBatcher {
     for (const p of batch) {
       let params: unknown[];
       try {
-        params = turnParams(p.turn, this.toDb);
+        params = turnParams(p.turn, this.toDb, this.node);
       } catch (error) {
         p.reject(error); // a malformed turn (non-contiguous seqs) fails alone, before anything is sent
         continue;

@@ -1,7 +1,7 @@
 /**
  * @module store/postgres-turn-function
- * The common turn commit in ONE round trip: a call of the `swirl_commit_turn_v8` function
- * (migration 8, postgres-turn-sql.ts) in autocommit — the lease, epoch and history checks, the completed-task deletes,
+ * The common turn commit in ONE round trip: a call of the `swirl_commit_turn_v9` function
+ * (migration 9, postgres-turn-sql.ts) in autocommit — the lease, epoch and history checks, the completed-task deletes,
  * the history, inbox, task and wait-key writes, the ready_at refreshes and the instance update, all in the
  * one transaction of that statement. A failed check raises an SQLSTATE of class SW, mapped here
  * to the same errors the multi-statement path throws (postgres-turn.ts). Turns that create
@@ -27,8 +27,11 @@ export function oneStatementTurn(turn: TurnCommit): boolean {
   );
 }
 
-/** The 27 parameters of `swirl_commit_turn_v8` (migration 8) for `turn`; checks its history seqs first. */
-export function turnParams(turn: TurnCommit, toDb: ToDb): unknown[] {
+/**
+ * The 27 parameters of `swirl_commit_turn_v9` (migration 9) for `turn`, committed by store node
+ * `node`; checks its history seqs first.
+ */
+export function turnParams(turn: TurnCommit, toDb: ToDb, node: string): unknown[] {
   checkContiguous(turn);
   const drop = turn.dropPendingWork === true;
   const done = turn.completedTasks ?? [];
@@ -60,7 +63,11 @@ export function turnParams(turn: TurnCommit, toDb: ToDb): unknown[] {
     m.map((x) => x.executionId ?? null),
     m.map((x) => toDb(x.visibleAt)),
     m.map((x) => x.data),
-    [s.executionId, s.name, s.status, s.definitionHash ?? null, s.definitionVersion ?? null, s.input ?? null, s.output ?? null, s.customStatus ?? null, s.failure ?? null],
+    [
+      s.executionId, s.name, s.status, s.definitionHash ?? null, s.definitionVersion ?? null, s.input ?? null, s.output ?? null, s.customStatus ?? null, s.failure ?? null,
+      // Migration 9: keep the stored input / output (the claim omitted them), the committing node.
+      turn.keepInput === true ? '1' : '0', turn.keepOutput === true ? '1' : '0', node,
+    ],
     s.lastUpdatedAt,
     s.completedAt ?? null,
     drop ? null : (turn.waitKeys ?? null),
@@ -69,8 +76,8 @@ export function turnParams(turn: TurnCommit, toDb: ToDb): unknown[] {
 }
 
 /** Commits `turn` with one statement; throws the store's LEASE_LOST / HISTORY_CONFLICT on a failed check. */
-export async function commitTurnInOneStatement(db: pg.Pool, turn: TurnCommit, toDb: ToDb): Promise<void> {
-  const params = turnParams(turn, toDb);
+export async function commitTurnInOneStatement(db: pg.Pool, turn: TurnCommit, toDb: ToDb, node: string): Promise<void> {
+  const params = turnParams(turn, toDb, node);
   try {
     await run(db, 'commitTurn', params);
   } catch (error) {

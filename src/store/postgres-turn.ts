@@ -27,7 +27,14 @@ export type ToDb = (t: number) => number;
 
 /** The write bodies. `toDb` maps the caller's clock to the database clock (specs/store-postgres.md). */
 export class PgTurnWriter {
-  constructor(private readonly toDb: ToDb) {}
+  /**
+   * @param node the store's node id, recorded on the instances its turns finish and the tasks they
+   *             create (sticky claims, postgres-claims.ts)
+   */
+  constructor(
+    private readonly toDb: ToDb,
+    private readonly node = '',
+  ) {}
 
   /** Locks the rows of `ids` (that exist) in id order; returns them by id. */
   async lock(tx: Tx, ids: Iterable<string>): Promise<Map<string, LockedRow>> {
@@ -154,6 +161,7 @@ export class PgTurnWriter {
         tasks.map((t) => this.toDb(t.visibleAt)),
         tasks.map((t) => t.detached === true),
         tasks.map((t) => t.data),
+        this.node,
       ]);
     }
     // Messages to instances that do not exist (now, before this turn's children) are dropped.
@@ -175,6 +183,9 @@ export class PgTurnWriter {
       s.customStatus ?? null,
       s.failure ?? null,
       turn.firstSeq + turn.history.length,
+      turn.keepInput === true,
+      turn.keepOutput === true,
+      this.node,
     ]);
   }
 

@@ -6,9 +6,10 @@
  * LISTEN/NOTIFY wake-ups (postgres-notify.ts). Specification: specs/store-postgres.md.
  */
 
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { InfrastructureError } from '../errors.js';
-import { claimActivities, claimOrchestrations } from './postgres-claims.js';
+import { claimActivities, claimOrchestrations, type DbClaim } from './postgres-claims.js';
 import { countInstances, deleteUnusedDefinitions, getDefinition, listDefinitions, pendingWork, putDefinition, queryInstances, queuedWork } from './postgres-inspection.js';
 import { CompletionBatcher } from './postgres-completion-batch.js';
 import { PgNotifier } from './postgres-notify.js';
@@ -75,7 +76,18 @@ export interface PostgresStoreOptions {
    * turn its own statement. @default 1
    */
   turnCommitsInFlight?: number;
+  /**
+   * Sticky claims (specs/store-postgres.md): work this node's turns created (an instance's next
+   * turn, the tasks a turn scheduled) is claimed by this node first; other nodes take it only
+   * once it has been ready this long — so the node that holds the instance's runtime in its
+   * cache runs its next turn, and a dead node's work still moves on. 0: off (any node at once).
+   * @default 2000
+   */
+  stickyClaimsMs?: number;
 }
+
+/** How long other nodes leave a node's work to it (PostgresStoreOptions.stickyClaimsMs). */
+const DEFAULT_STICKY_CLAIMS_MS = 2000;
 
 /** Opens (creating and migrating the schema as needed) a PostgreSQL store. */
 export async function openPostgresStore(options: string | PostgresStoreOptions): Promise<PostgresStore> {
@@ -89,7 +101,7 @@ export async function openPostgresStore(options: string | PostgresStoreOptions):
     await migrate(pool, location.schema);
     const measured = await measureClockOffset(pool, o.clock ?? Date.now);
     const offset = Math.abs(measured) < (o.clockToleranceMs ?? 250) ? 0 : measured;
-    const store = new PostgresStore(pool, location, offset, o.turnCommitsInFlight ?? 1);
+    const store = new PostgresStore(pool, location, offset, o.turnCommitsInFlight ?? 1, o.stickyClaimsMs ?? DEFAULT_STICKY_CLAIMS_MS);
     if (o.listen !== false) await store.startListening();
     return store;
   } catch (cause) {
@@ -116,6 +128,11 @@ export class PostgresStore implements Store {
   /** Calls about one instance apply in call order (see postgres-order.ts). */
   private readonly order = new KeyedOrder();
   private closed = false;
+  /**
+   * This store's node: recorded on the instances its turns finish and the tasks they create
+   * (migration 9), so that its claims can prefer them (sticky claims). New at every open.
+   */
+  readonly nodeId = randomBytes(6).toString('base64url');
 
   /**
    * @param offsetMs how far the caller's clock is ahead of the database clock: scheduling times
@@ -126,9 +143,11 @@ export class PostgresStore implements Store {
     readonly location: PostgresLocation,
     readonly offsetMs: number,
     turnCommitsInFlight = 1,
+    /** PostgresStoreOptions.stickyClaimsMs (0: off). */
+    readonly stickyClaimsMs = 0,
   ) {
-    this.turns = new PgTurnWriter((t) => this.toDb(t));
-    this.turnBatches = new TurnBatcher(pool, (body) => this.statement(body), (t) => this.toDb(t), turnCommitsInFlight);
+    this.turns = new PgTurnWriter((t) => this.toDb(t), this.nodeId);
+    this.turnBatches = new TurnBatcher(pool, (body) => this.statement(body), (t) => this.toDb(t), turnCommitsInFlight, this.nodeId);
     this.claimBatches = new ClaimBatcher(pool, (body) => this.statement(body), (t) => this.fromDb(t));
     this.notifier = new PgNotifier(location);
     this.completions = new CompletionBatcher((body) => this.write(body), this.turns, () => this.notifier.work());
@@ -185,7 +204,14 @@ export class PostgresStore implements Store {
       const probe = await this.read(() => run<{ found: boolean }>(this.pool, 'anyReadyInstance', [now, names]));
       if (!probe.rows[0].found) return [];
     }
-    return this.statement(() => claimOrchestrations(this.pool, request, { now, lockUntil: now + request.leaseMs }, (t) => this.fromDb(t)));
+    return this.statement(() => claimOrchestrations(this.pool, request, this.dbClaim(now, request.leaseMs), (t) => this.fromDb(t)));
+  }
+
+  /** A claim at database time `now`: its lock expiry, and the sticky window when on. */
+  private dbClaim(now: number, leaseMs: number): DbClaim {
+    const at: DbClaim = { now, lockUntil: now + leaseMs };
+    if (this.stickyClaimsMs > 0) at.sticky = { node: this.nodeId, since: now - this.stickyClaimsMs };
+    return at;
   }
 
   async commitTurn(turn: TurnCommit): Promise<void> {
@@ -229,7 +255,7 @@ export class PostgresStore implements Store {
   async claimActivities(request: ClaimActivitiesRequest): Promise<ActivityWorkItem[]> {
     const now = this.toDb(request.now);
     // One statement, no probe first: with nothing ready it reads an index range and changes nothing.
-    return this.statement(() => claimActivities(this.pool, request, { now, lockUntil: now + request.leaseMs }, (t) => this.fromDb(t)));
+    return this.statement(() => claimActivities(this.pool, request, this.dbClaim(now, request.leaseMs), (t) => this.fromDb(t)));
   }
 
   completeActivity(request: CompleteActivityRequest): Promise<void> {
@@ -367,6 +393,13 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.notifier.close();
+    // A node that stops hands its queued work over at once (sticky claims): the next node need not
+    // wait out the window. Best effort — a node that dies instead is waited for, then taken over.
+    if (this.stickyClaimsMs > 0) {
+      await run(this.pool, 'releaseNodeInstances', [this.nodeId])
+        .then(() => run(this.pool, 'releaseNodeTasks', [this.nodeId]))
+        .catch(() => undefined);
+    }
     await this.pool.end();
   }
 

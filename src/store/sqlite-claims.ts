@@ -7,6 +7,7 @@
  */
 
 import type Database from 'better-sqlite3';
+import { omitCachedPayloads } from './payload-omission.js';
 import { toActivityWorkItem, toInboxMessage, toInstanceRecord, type InboxRow, type InstanceRow, type TaskRow } from './sqlite-rows.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 import type { ActivityWorkItem, ClaimActivitiesRequest, ClaimOrchestrationsRequest, OrchestrationWorkItem } from './types.js';
@@ -73,7 +74,7 @@ export function claimOrchestrationsNow(sql: SqliteStatements, request: ClaimOrch
     if (last !== null) sql.takeMessages.run({ id, now: request.now, last });
     // The rows were read before the update counted this delivery.
     const messages = rows.map((m) => ({ ...toInboxMessage(m), dequeueCount: m.dequeue_count + 1 }));
-    return { instance: toInstanceRecord(row), messages, leaseId: request.leaseId, epoch: row.lease_epoch };
+    return omitCachedPayloads(request, { instance: toInstanceRecord(row), messages, leaseId: request.leaseId, epoch: row.lease_epoch });
   });
 }
 

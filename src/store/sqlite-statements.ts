@@ -263,7 +263,8 @@ export class SqliteStatements {
     }
     return this.db.prepare(
       `UPDATE instances SET execution_id = @exec, ${setName ? 'name = @name, ' : ''}${setStatus ? 'status = @status, ' : ''}${setHash ? 'definition_hash = @hash, ' : ''}
-         definition_version = @version, last_updated_at = @updated, completed_at = @completed, input = @input, output = @output,
+         definition_version = @version, last_updated_at = @updated, completed_at = @completed,
+         input = CASE WHEN @keepInput = 1 THEN input ELSE @input END, output = CASE WHEN @keepOutput = 1 THEN output ELSE @output END,
          custom_status = @custom, failure = @failure, history_length = @length,
          locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL${readySql}
        WHERE instance_id = @id`,

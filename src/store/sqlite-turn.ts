@@ -206,6 +206,9 @@ export class SqliteTurnWriter {
       completed: s.completedAt ?? null,
       input: s.input ?? null,
       output: s.output ?? null,
+      // TurnCommit.keepInput / keepOutput: after a claim that omitted them, the stored ones stay.
+      keepInput: turn.keepInput === true ? 1 : 0,
+      keepOutput: turn.keepOutput === true ? 1 : 0,
       custom: s.customStatus ?? null,
       failure: s.failure ?? null,
       length: turn.firstSeq + turn.history.length,

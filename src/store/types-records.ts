@@ -158,4 +158,10 @@ export interface OrchestrationWorkItem {
    * does not match the row's current epoch fails with LEASE_LOST.
    */
   epoch: number;
+  /**
+   * True when the claim matched the request's {@link ClaimOrchestrationsRequest.cached} entry and
+   * `instance.input` / `instance.output` were left out (absent, not empty). A turn committed under
+   * such a claim must say `keepInput` / `keepOutput` for what it does not set itself.
+   */
+  payloadsOmitted?: boolean;
 }

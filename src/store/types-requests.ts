@@ -159,6 +159,21 @@ export interface TurnCommit {
    * `epoch` are not checked; the instance stays unlocked.
    */
   claimless?: { now: number; executionId: string };
+  /**
+   * Leave the instance's stored `input` (resp. `output`) as it is; `state.input` (`state.output`)
+   * is ignored. The engine sets them after a claim that omitted the payloads
+   * ({@link OrchestrationWorkItem.payloadsOmitted}): it never had them, so it must not write
+   * them back. Every backend honours them. Absent: written from `state`, as always.
+   */
+  keepInput?: boolean;
+  keepOutput?: boolean;
+}
+
+/** What the caller's live-instance cache holds of an instance ({@link ClaimOrchestrationsRequest.cached}). */
+export interface CachedInstance {
+  instanceId: string;
+  executionId: string;
+  historyLength: number;
 }
 
 /** Claims orchestrations with work; see {@link Store.claimOrchestrations}. */
@@ -188,6 +203,14 @@ export interface ClaimOrchestrationsRequest {
    * messages — possibly none (the caller brings the event itself). Unknown or locked ones are skipped.
    */
   instanceIds?: string[];
+  /**
+   * Instances the caller holds live (its cache): a claimed instance whose stored execution id and
+   * history length both equal an entry here is returned WITHOUT `input` and `output`
+   * ({@link OrchestrationWorkItem.payloadsOmitted}) — nothing can have changed them since the
+   * caller's last turn of it. Any mismatch (another node ran a turn, continue-as-new, id reuse)
+   * returns them as usual. A backend may ignore it (payloads always returned).
+   */
+  cached?: CachedInstance[];
 }
 
 /** Claims activity tasks; see {@link Store.claimActivities}. */

@@ -17,6 +17,7 @@ import { waitKeyContract } from './contract-wait-keys.js';
 import { leaseContract } from './contract-leases.js';
 import { queueContract } from './contract-queues.js';
 import { workContract } from './contract-work.js';
+import { payloadContract } from './contract-payloads.js';
 
 export type { ContractBackend } from './contract-helpers.js';
 
@@ -326,6 +327,7 @@ export function storeContract(name: string, backend: ContractBackend): void {
     waitKeyContract(current);
     fanoutContract(current);
     workContract(current);
+    payloadContract(current);
 
     describe('queryInstances', () => {
       beforeEach(async () => {

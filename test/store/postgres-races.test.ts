@@ -21,10 +21,14 @@ after(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
+/**
+ * Two nodes on one fresh schema. Sticky claims off: these races have each node claim the other's
+ * work at once (which node prefers what is test/store/postgres-sticky.test.ts's subject).
+ */
 async function pair(label: string, options: { clockA?: () => number; clockB?: () => number } = {}): Promise<[PostgresStore, PostgresStore, string]> {
   const url = freshPgUrl(label);
-  const a = await openPostgresStore({ url, poolSize: 8, ...(options.clockA ? { clock: options.clockA } : {}) });
-  const b = await openPostgresStore({ url, poolSize: 8, ...(options.clockB ? { clock: options.clockB } : {}) });
+  const a = await openPostgresStore({ url, poolSize: 8, stickyClaimsMs: 0, ...(options.clockA ? { clock: options.clockA } : {}) });
+  const b = await openPostgresStore({ url, poolSize: 8, stickyClaimsMs: 0, ...(options.clockB ? { clock: options.clockB } : {}) });
   open.push(a, b);
   return [a, b, url];
 }

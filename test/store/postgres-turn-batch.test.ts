@@ -18,8 +18,9 @@ after(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
+/** A store on `url`; sticky claims off (two of them claim each other's work at once below). */
 async function store(url: string): Promise<PostgresStore> {
-  const s = await openPostgresStore({ url, poolSize: 4 });
+  const s = await openPostgresStore({ url, poolSize: 4, stickyClaimsMs: 0 });
   open.push(s);
   return s;
 }

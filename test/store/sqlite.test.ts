@@ -252,7 +252,7 @@ describe('SQLite store: index-driven claims and wake-ups (finding 12)', () => {
       statements[key] = own.sql[key];
     }
     for (const key of ['readyInstancesByName', 'readyTasksByName', 'inboxSummary', 'deleteUnusedDefinition']) statements[key] = own.inspection[key];
-    const params = { now: 1, limit: 10, name: 'x', id: 'a', lease: 'l', lock: 5, last: 3, visible: 1, prefix: 'p', expires: 1, exec: 'e', status: 's', hash: 'h', version: 'v', updated: 1, completed: 1, input: 'i', output: 'o', custom: 'c', failure: 'f', length: 1, before: 1 };
+    const params = { now: 1, limit: 10, name: 'x', id: 'a', lease: 'l', lock: 5, last: 3, visible: 1, prefix: 'p', expires: 1, exec: 'e', status: 's', hash: 'h', version: 'v', updated: 1, completed: 1, input: 'i', output: 'o', keepInput: 0, keepOutput: 0, custom: 'c', failure: 'f', length: 1, before: 1 };
     for (const [key, statement] of Object.entries(statements)) {
       assert.ok(statement, key);
       const plan = (own.db.prepare(`EXPLAIN QUERY PLAN ${statement.source}`).all(params) as Array<{ detail: string }>).map((row) => row.detail);
