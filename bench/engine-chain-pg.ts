@@ -81,6 +81,23 @@ function ioBytes(pids: number[]): number {
   return total;
 }
 
+/** Row writes per step of each table of `schema` (pg_stat_user_tables, warm-up included), and its index count. */
+async function tableWrites(schema: string, steps: number): Promise<string[]> {
+  await admin.query('SELECT pg_stat_clear_snapshot()');
+  const rows = (
+    await admin.query<{ t: string; ins: string; upd: string; hot: string; del: string; idx: string }>(
+      `SELECT relname AS t, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_hot_upd AS hot, n_tup_del AS del,
+              (SELECT COUNT(*) FROM pg_indexes i WHERE i.schemaname = s.schemaname AND i.tablename = s.relname) AS idx
+       FROM pg_stat_user_tables s WHERE schemaname = $1 ORDER BY relname`,
+      [schema],
+    )
+  ).rows;
+  const per = (x: string): string => fmt(Number(x) / steps, 2);
+  return rows
+    .filter((r) => Number(r.ins) + Number(r.upd) + Number(r.del) > 0)
+    .map((r) => `${r.t}: ins ${per(r.ins)} upd ${per(r.upd)} (HOT ${per(r.hot)}) del ${per(r.del)}, ${r.idx} indexes`);
+}
+
 interface Measured {
   /** Node processes' I/O bytes per workflow over the measured runs (the floor: 0, not measured). */
   bytesPerWorkflow?: number;
@@ -158,7 +175,7 @@ async function startNode(url: string): Promise<{ child: ChildProcess; stats: Pro
 }
 
 /** The chain with `nodes` engine processes on one fresh schema. */
-async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number; tripsByName: Record<string, number> }> {
+async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number; tripsByName: Record<string, number>; tables: string[] }> {
   const schema = `swirl_bench_chain_${process.pid}_${nodes}`;
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   const url = schemaUrl(schema);
@@ -191,6 +208,7 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
     const stats = await Promise.all(started.map((n) => n.stats));
     // Let them exit on their own (a CPU profile is written at exit), for up to 20 s.
     await Promise.all(started.map((n) => new Promise((r) => (n.child.exitCode !== null ? r(undefined) : (n.child.once('exit', r), setTimeout(r, 20_000).unref())))));
+    const tables = await tableWrites(schema, (RUNS + 200) * STEPS);
     const tx = stats.reduce((a, s) => a + s.transactions, 0) + driverStore.stats.transactions;
     const batches = stats.reduce((a, s) => a + (s.batches ?? 0), 0);
     // Round trips per workflow step by statement, nodes and driver together (warm-up included).
@@ -210,6 +228,7 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
       // Warm-up included (the nodes count from their start); the driver's own calls too.
       roundTripsPerStep: (stats.reduce((a, s) => a + s.roundTrips, 0) + roundTrips.count - driverTrips) / (RUNS + 200) / STEPS,
       retries: stats.reduce((a, s) => a + s.retries, 0),
+      tables,
     };
   } finally {
     for (const n of started) if (n.child.exitCode === null) n.child.kill('SIGKILL');
@@ -249,6 +268,9 @@ console.log('\ncache misses and bytes (node processes, measured runs for bytes):
 for (const r of results) {
   console.log(`  ${r.nodes} node(s): loadHistory per step ${fmt(r.tripsByName.loadHistory ?? 0, 3)}; node I/O ${fmt((r.bytesPerWorkflow ?? 0) / 1024, 1)} KiB per workflow`);
 }
+
+console.log('\nrow writes per workflow step by table (pg_stat_user_tables, warm-up included; an insert or non-HOT update also writes one entry per index):');
+for (const r of results) console.log(`  ${r.nodes} node(s): ` + r.tables.join('; '));
 
 console.log('\nround trips per workflow step, by statement (nodes and driver, warm-up included):');
 for (const r of results) {
