@@ -156,6 +156,8 @@ interface NodeStats {
   batches: number;
   batchedTurns: number;
   byName: Record<string, number>;
+  /** The node process's CPU time over its whole life (ms). */
+  cpuMs?: number;
 }
 
 /** Starts a node process and waits for its 'ready' line. */
@@ -175,7 +177,7 @@ async function startNode(url: string): Promise<{ child: ChildProcess; stats: Pro
 }
 
 /** The chain with `nodes` engine processes on one fresh schema. */
-async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number; tripsByName: Record<string, number>; tables: string[] }> {
+async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number; tripsByName: Record<string, number>; tables: string[]; nodeCpuMs: number[] }> {
   const schema = `swirl_bench_chain_${process.pid}_${nodes}`;
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   const url = schemaUrl(schema);
@@ -229,6 +231,7 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
       roundTripsPerStep: (stats.reduce((a, s) => a + s.roundTrips, 0) + roundTrips.count - driverTrips) / (RUNS + 200) / STEPS,
       retries: stats.reduce((a, s) => a + s.retries, 0),
       tables,
+      nodeCpuMs: stats.map((s) => s.cpuMs ?? 0),
     };
   } finally {
     for (const n of started) if (n.child.exitCode === null) n.child.kill('SIGKILL');
@@ -244,7 +247,10 @@ const results: Array<{ nodes: number } & Awaited<ReturnType<typeof engines>>> = 
 for (const nodes of NODE_COUNTS) {
   const r = await engines(nodes);
   results.push({ nodes, ...r });
-  console.log(describeLoop(`engine, ${nodes} node(s)`, r.loop) + `; retries ${r.retries}; turns per batch statement ${fmt(r.turnsPerBatch, 1)}`);
+  console.log(
+    describeLoop(`engine, ${nodes} node(s)`, r.loop) +
+      `; retries ${r.retries}; turns per batch statement ${fmt(r.turnsPerBatch, 1)}; CPU per node (whole life) ${r.nodeCpuMs.map((ms) => `${fmt(ms, 0)} ms`).join(' / ')}`,
+  );
 }
 await admin.end();
 
