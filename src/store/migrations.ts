@@ -450,8 +450,9 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: [
       `ALTER TABLE instances ADD COLUMN last_node text`,
       `ALTER TABLE tasks ADD COLUMN node text`,
-      `CREATE INDEX instances_by_node_ready ON instances (last_node, ready_at, instance_id) WHERE ready_at IS NOT NULL AND last_node IS NOT NULL`,
-      `CREATE INDEX tasks_by_node_ready ON tasks (node, ready_at, id) WHERE node IS NOT NULL`,
+      // Not partial on the node: the "no node" probe (node IS NULL) is served by them too.
+      `CREATE INDEX instances_by_node_ready ON instances (last_node, ready_at, instance_id) WHERE ready_at IS NOT NULL`,
+      `CREATE INDEX tasks_by_node_ready ON tasks (node, ready_at, id)`,
       COMMIT_TURN_V9,
       TRY_COMMIT_TURN_V9,
     ],

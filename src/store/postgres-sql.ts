@@ -46,17 +46,19 @@ const SERVED = (t: string): string => `($6::text[] IS NULL OR ${t}.name = ANY($6
 /**
  * Sticky candidates (specs/store-postgres.md "Sticky claims"): this node's own rows (`own` =
  * `node`: the last_node / node column) and rows of no node, ready now ($1), through the (node,
- * ready_at) index; anyone else's only once ready at `since` (now − the stickiness window), through the
- * ready_at index. Each probe locks at most `limit` rows (SKIP LOCKED); the oldest `limit` of them
- * are claimed, the rest unlocked when the statement ends.
+ * ready_at) index; anyone's rows (own ones again included, UNION drops the duplicates) once ready
+ * at `since` (now − the stickiness window), through the ready_at index — unfiltered by node, so
+ * the probe stops after `limit` rows however large this node's own old backlog is. Each probe
+ * locks at most `limit` rows (SKIP LOCKED; a row locked twice by this statement is not skipped);
+ * the oldest `limit` of them are claimed, the rest unlocked when the statement ends.
  */
 function stickyCandidates(table: string, own: string, key: string, served: string, p: { limit: string; node: string; since: string }, extra = ''): string {
   const { limit, node, since } = p;
   const probe = (where: string): string => `SELECT ${key}, ready_at FROM ${table} t WHERE ${where} AND ${served} ORDER BY ready_at, ${key} LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
   return `s1 AS (${probe(`t.${own} = ${node} AND t.ready_at <= $1`)}),
     s2 AS (${probe(`t.${own} IS NULL AND t.ready_at <= $1`)}),
-    s3 AS (${probe(`t.ready_at <= ${since} AND t.${own} <> ${node}`)}),
-    c AS (SELECT ${key}, ready_at${extra} FROM (SELECT * FROM s1 UNION ALL SELECT * FROM s2 UNION ALL SELECT * FROM s3) u ORDER BY ready_at, ${key} LIMIT ${limit})`;
+    s3 AS (${probe(`t.ready_at <= ${since}`)}),
+    c AS (SELECT ${key}, ready_at${extra} FROM (SELECT * FROM s1 UNION SELECT * FROM s2 UNION SELECT * FROM s3) u ORDER BY ready_at, ${key} LIMIT ${limit})`;
 }
 
 /** The lease of the task candidates `c` (claimTasks): $3 lease, $5 lock until. */
