@@ -1,18 +1,18 @@
 /**
  * @module definition/schema
- * Structural validation against the Serverless Workflow 0.8 JSON Schema, using the SDK's compiled
- * validators on the plain parsed object (not `WorkflowValidator`, which mangles string timeouts and
- * auth: ../shared/reference/sw-0.8-notes.md §5.2). ajv's raw errors are translated into messages
- * that say which property is wrong or missing, on which state.
+ * Structural validation against the Serverless Workflow 0.8 JSON Schema, using the SDK's validators
+ * (precompiled: sdk-validators.generated.ts) on the plain parsed object (not `WorkflowValidator`,
+ * which mangles string timeouts and auth: ../shared/reference/sw-0.8-notes.md §5.2). ajv's raw
+ * errors are translated into messages that say which property is wrong or missing, on which state.
  *
- * The SDK's validators stop at the first failing keyword, so each state, function, event, retry and
+ * The validators stop at the first failing keyword, so each state, function, event, retry and
  * error is validated on its own (one precise finding per broken item), and the workflow root with
  * those sections set aside.
  */
-import { createRequire } from 'node:module';
 import { DiagnosticCode } from './diagnostic.js';
 import { getAtPointer, joinPointer, splitPointer } from './json-pointer.js';
 import type { Reporter } from './report.js';
+import { sdkSchemaFiles, sdkValidateFunctions, VALIDATOR_REFS } from './sdk-validators.generated.js';
 import { closest, didYouMean } from './suggest.js';
 import { STATE_TYPES } from './types.js';
 
@@ -42,15 +42,33 @@ interface ValidateFn {
 let sdkValidators: Map<string, ValidateFn> | undefined;
 
 /**
- * The SDK compiles all of its ~80 validators when it is loaded (~0.35 s of CPU), so it is required
- * (it is CommonJS) with the first document validated, not when Swirl starts: `swirl serve` with no
- * workflows folder, and the commands that validate nothing, never pay for it (issue 12).
+ * The SDK's validators, from their ajv standalone code (sdk-validators.generated.ts, made by
+ * scripts/sdk-validators.mjs from the SDK's schemas and options): requiring the SDK compiles all of
+ * its ~80 validators (0.3–0.7 s of CPU), which `swirl serve` paid on every start with a workflows
+ * folder, restarts after a crash included (issue 12). Each function carries the SDK's `schema` and
+ * `schemaEnv.root.schema`, which knownProperties reads; test/definition/sdk-validators.test.ts checks
+ * that they answer exactly like the SDK's. Built with the first document validated.
  */
 function validator(name: string): ValidateFn {
-  sdkValidators ??= (createRequire(import.meta.url)('@serverlessworkflow/sdk-typescript') as { validators: Map<string, ValidateFn> }).validators;
+  sdkValidators ??= loadValidators();
   const v = sdkValidators.get(name);
   if (!v) throw new Error(`the SDK has no validator '${name}'`);
   return v;
+}
+
+function loadValidators(): Map<string, ValidateFn> {
+  const files = sdkSchemaFiles() as Record<string, Record<string, unknown>>;
+  const fns = sdkValidateFunctions() as Record<string, ValidateFn>;
+  const out = new Map<string, ValidateFn>();
+  for (const [name, ref] of Object.entries(VALIDATOR_REFS as Record<string, string>)) {
+    const [id, fragment = ''] = ref.split('#');
+    const root = files[id];
+    const v = fns[name];
+    v.schema = getAtPointer(root, fragment);
+    v.schemaEnv = { root: { schema: root } };
+    out.set(name, v);
+  }
+  return out;
 }
 
 /** Validator per state type; a switch picks its data- or event-based form. */

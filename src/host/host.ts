@@ -519,8 +519,8 @@ function traceIdOf(traceparent: string | undefined): string | undefined {
 
 /** The turn observer that finishes steps (state durations for the metrics, spans when tracing). */
 function stepObserver(prometheus: HostMetricsRegistry, tracer: StepTracer | undefined): (o: TurnObservation) => void {
-  // Without a tracer the steps only time states for the metrics: no span ids to derive.
-  const tracker = new StepTracker({ spanIds: tracer !== undefined });
+  // Without a tracer the steps only time states for the metrics: no spans to build.
+  const tracker = new StepTracker({ spans: tracer !== undefined });
   return (o) => {
     // Swirl's own instances (held-event mailboxes) are not user workflows: no spans, no metrics.
     if (isInternal(o.name)) return;

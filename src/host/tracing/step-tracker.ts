@@ -67,11 +67,12 @@ export class StepTracker {
   private readonly sessions = new WeakMap<object, Session>();
 
   /**
-   * `spanIds: false` (no tracer: the steps only feed the state-duration metrics) leaves the span
-   * ids of states and actions empty — each is a SHA-256 of the instance, execution and position,
-   * ~40-80 µs of CPU per workflow of three states that nothing would read.
+   * `spans: false` (no tracer: the steps only feed the state-duration metrics, which read a state
+   * step's workflow, state, outcome and times) finishes state steps only, with no span ids (each a
+   * SHA-256 of the instance, execution and position, ~40-80 µs of CPU per workflow of three states)
+   * and no attributes: no action or instance steps, which nothing would read.
    */
-  constructor(private readonly options: { spanIds: boolean } = { spanIds: true }) {}
+  constructor(private readonly options: { spans: boolean } = { spans: true }) {}
 
   /** The steps a committed turn finished (none for a turn that only replayed). */
   turn(o: TurnObservation): FinishedStep[] {
@@ -90,7 +91,7 @@ export class StepTracker {
       s.actions.clear();
       s.states = [];
       this.sessions.delete(o.session);
-      out.push(instanceStep(o));
+      if (this.options.spans) out.push(instanceStep(o));
     }
     return out;
   }
@@ -103,11 +104,11 @@ export class StepTracker {
         s.states.push({
           kind: 'state',
           name: `state ${e.state}`,
-          spanId: this.options.spanIds ? stateSpanId(o.instanceId, o.executionId, n.index) : '',
+          spanId: this.options.spans ? stateSpanId(o.instanceId, o.executionId, n.index) : '',
           parentSpanId: o.trace.spanId,
           startMs: n.timeMs,
           state: e.state,
-          attributes: { 'swirl.state.name': e.state, 'swirl.state.type': e.type, ...(e.compensation ? { 'swirl.state.compensation': true } : {}) },
+          attributes: this.options.spans ? { 'swirl.state.name': e.state, 'swirl.state.type': e.type, ...(e.compensation ? { 'swirl.state.compensation': true } : {}) } : {},
         });
         return;
       case 'stateExited':
@@ -122,14 +123,15 @@ export class StepTracker {
         return;
       }
       case 'actionStarted': {
+        if (!this.options.spans) return; // an action step only becomes a span
         const parent = s.states[lastIndex(s.states, (st) => st.state === e.state)];
         const target: Record<string, string> =
           'function' in e ? { 'swirl.function.name': e.function, 'swirl.function.type': e.functionType } : 'subflow' in e ? { 'swirl.subflow.id': e.subflow, 'swirl.subflow.instance.id': e.instanceId } : { 'swirl.event.trigger': e.triggerEvent };
         s.actions.set(`${e.id}/${e.attempt}`, {
           kind: 'action',
           name: `action ${e.action}`,
-          spanId: this.options.spanIds ? actionSpanId(o.instanceId, o.executionId, e.id, e.attempt) : '',
-          parentSpanId: parent !== undefined && this.options.spanIds ? parent.spanId : o.trace.spanId,
+          spanId: actionSpanId(o.instanceId, o.executionId, e.id, e.attempt),
+          parentSpanId: parent !== undefined ? parent.spanId : o.trace.spanId,
           startMs: n.timeMs,
           state: e.state,
           ...('function' in e ? { function: e.function } : {}),
@@ -189,7 +191,7 @@ export class StepTracker {
       instanceId: o.instanceId,
       state: st.state,
       ...(st.function !== undefined ? { function: st.function } : {}),
-      attributes: { ...base(o), ...st.attributes },
+      attributes: this.options.spans ? { ...base(o), ...st.attributes } : {},
     };
   }
 }
