@@ -7,7 +7,7 @@
 
 import type Database from 'better-sqlite3';
 import { SwirlError } from '../errors.js';
-import { ReadyUpdate, type SqliteStatements } from './sqlite-statements.js';
+import { HISTORY_ROWS_PER_INSERT, ReadyUpdate, type SqliteStatements } from './sqlite-statements.js';
 import {
   isTerminalStatus,
   ReusePolicy,
@@ -141,10 +141,8 @@ export class SqliteTurnWriter {
     }
     if (turn.resetHistory) this.sql.deleteHistory.run(turn.instanceId);
     if (turn.resetTreeCount) this.sql.resetTreeSize.run(turn.instanceId);
-    for (const event of turn.history) {
-      // The primary key (instance_id, seq) refuses a duplicate append even if the checks above were bypassed.
-      this.sql.insertHistory.run(turn.instanceId, event.seq, event.type, event.timestamp, event.data);
-    }
+    // The primary key (instance_id, seq) refuses a duplicate append even if the checks above were bypassed.
+    this.appendHistory(turn.instanceId, turn.history);
     for (const messageId of turn.consumedMessageIds) this.sql.deleteMessage.run(messageId, turn.instanceId);
     if (turn.dropPendingWork) {
       this.sql.deleteInbox.run(turn.instanceId);
@@ -211,6 +209,19 @@ export class SqliteTurnWriter {
       length: turn.firstSeq + turn.history.length,
     });
     return lease === undefined ? undefined : { leasedTasks: leased };
+  }
+
+  /** Inserts a turn's history rows, up to HISTORY_ROWS_PER_INSERT per statement. */
+  private appendHistory(instanceId: string, history: TurnCommit['history']): void {
+    for (let start = 0; start < history.length; start += HISTORY_ROWS_PER_INSERT) {
+      const end = Math.min(history.length, start + HISTORY_ROWS_PER_INSERT);
+      const params: unknown[] = [];
+      for (let i = start; i < end; i++) {
+        const event = history[i];
+        params.push(instanceId, event.seq, event.type, event.timestamp, event.data);
+      }
+      this.sql.insertHistoryRows(end - start).run(params);
+    }
   }
 
   /** TreeLimit steps 1 and 2 (store/types-requests.ts): the message delivered instead of creating `child`, if refused. */
