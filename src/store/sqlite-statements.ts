@@ -47,6 +47,8 @@ export class SqliteStatements {
   readonly instanceLock: Database.Statement;
   readonly getInstance: Database.Statement;
   readonly insertInstance: Database.Statement;
+  /** An instance inserted already claimed (CreateInstanceRequest.claim), as the claim right after its insert would leave it. */
+  readonly insertClaimedInstance: Database.Statement;
   readonly deleteInstance: Database.Statement;
   /** tree_size and terminating of one instance (TreeLimit, migration 7). */
   readonly treeOf: Database.Statement;
@@ -70,6 +72,8 @@ export class SqliteStatements {
   readonly deleteHistory: Database.Statement;
   // inbox
   readonly insertMessage: Database.Statement;
+  /** A start message inserted as taken by one claim (dequeue_count 1). */
+  readonly insertTakenMessage: Database.Statement;
   readonly insertMessageIfExists: Database.Statement;
   /** Lowers the target's ready_at for one new message (never below its lock expiry). */
   readonly noteMessage: Database.Statement;
@@ -113,6 +117,12 @@ export class SqliteStatements {
       `INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input, parent_instance_id,
                               history_length, definition_hash, definition_version, lease_epoch, ready_at)
        VALUES (@id, @exec, @name, @status, @created, @created, @scheduled, @input, @parent, 0, @hash, @version, @epoch, @ready)`,
+    );
+    // A create with its claim: the row as the claim right after the insert leaves it (sqlite-turn createClaimed).
+    this.insertClaimedInstance = db.prepare(
+      `INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input, parent_instance_id,
+                              history_length, definition_hash, definition_version, lease_epoch, ready_at, locked_by, lock_expires_at, claim_last_id, claim_now)
+       VALUES (@id, @exec, @name, @status, @created, @created, @scheduled, @input, @parent, 0, @hash, @version, @epoch, @lock, @lease, @lock, @last, @now)`,
     );
     this.deleteInstance = db.prepare('DELETE FROM instances WHERE instance_id = ? RETURNING lease_epoch');
     this.treeOf = db.prepare('SELECT tree_size, terminating FROM instances WHERE instance_id = ?');
@@ -159,6 +169,7 @@ export class SqliteStatements {
     this.deleteHistory = db.prepare('DELETE FROM history WHERE instance_id = ?');
 
     this.insertMessage = db.prepare('INSERT INTO inbox (instance_id, execution_id, visible_at, data) VALUES (@id, @exec, @visible, @data)');
+    this.insertTakenMessage = db.prepare('INSERT INTO inbox (instance_id, execution_id, visible_at, data, dequeue_count) VALUES (@id, @exec, @visible, @data, 1)');
     this.insertMessageIfExists = db.prepare(
       `INSERT INTO inbox (instance_id, execution_id, visible_at, data)
        SELECT @id, @exec, @visible, @data WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = @id)`,
