@@ -105,7 +105,13 @@ export class ActivityWorker {
    */
   reserveFor(tasks: readonly NewActivityTask[], now: number): ActivityReservation | undefined {
     if (!this.active || this.store.features?.turnShortcuts !== true) return undefined;
-    const free = this.opts.activityConcurrency - this.running.size - this.reserved;
+    // Activities whose function has returned do not count: the turn asking is typically the
+    // inline completion of one of them (its entry leaves once that turn commits), so at full
+    // load — as many instances as activityConcurrency, one activity each — counting it sent
+    // every such task the long way (inserted unleased, then probed for and claimed).
+    let executing = 0;
+    for (const r of this.running.values()) if (!r.returned) executing++;
+    const free = this.opts.activityConcurrency - executing - this.reserved;
     const picked: number[] = [];
     for (let i = 0; i < tasks.length && picked.length < free; i++) {
       if (tasks[i].visibleAt <= now && this.registry.activity(tasks[i].name) !== undefined) picked.push(i);

@@ -5,6 +5,7 @@
  * store's history length and execution id still match what the runtime has seen.
  */
 
+import type { InstanceRecord } from '../store/types.js';
 import type { OrchestrationRuntime } from './replay/runtime.js';
 
 /** A cached runtime and the history length it corresponds to. */
@@ -12,6 +13,14 @@ export interface CachedOrchestration {
   runtime: OrchestrationRuntime;
   executionId: string;
   historyLength: number;
+  /**
+   * The instance record as the turn that cached the runtime left it (engine/turn.ts
+   * committedRecord). A claim-free turn (store feature `turnShortcuts`) starts from it instead of
+   * reading the row: only turn commits change a record's fields, and the store refuses a
+   * claim-free commit once another turn has committed (history length), a claim holds the row or a
+   * message is visible — so a record that is no longer the row's never reaches the store.
+   */
+  instance?: InstanceRecord;
 }
 
 /** LRU map (a Map keeps insertion order; a hit re-inserts the key at the end). */

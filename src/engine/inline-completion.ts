@@ -88,12 +88,17 @@ export async function completeActivityInline(host: InlineCompletionHost, task: A
 async function completeWithoutClaim(host: InlineCompletionHost, task: ActivityWorkItem, event: HistoryEvent): Promise<boolean | undefined> {
   const ctx = host.ctx;
   const id = task.instanceId;
-  if (ctx.store.features?.turnShortcuts !== true || ctx.cache.peek(id)?.executionId !== task.executionId) return undefined;
-  let instance: InstanceRecord | undefined;
-  try {
-    instance = await ctx.store.getInstance(id);
-  } catch {
-    return undefined;
+  const cached = ctx.cache.peek(id);
+  if (ctx.store.features?.turnShortcuts !== true || cached?.executionId !== task.executionId) return undefined;
+  // The record the cached runtime's turn committed (cache.ts): the claim-free commit is refused
+  // if the row changed since, so it need not be read again.
+  let instance: InstanceRecord | undefined = cached.instance;
+  if (instance === undefined) {
+    try {
+      instance = await ctx.store.getInstance(id);
+    } catch {
+      return undefined;
+    }
   }
   if (instance === undefined || instance.executionId !== task.executionId || isTerminalStatus(instance.status)) return undefined;
   if (!host.isRunning() || ctx.active.has(id)) return undefined;

@@ -21,7 +21,7 @@ import { asReadError } from './store-errors.js';
 import { commitLeasing, commitUnderClaim } from './turn-commit.js';
 import { releaseUnserved, waitForDefinition } from './turn-release.js';
 import { failedOutcome, nonDeterminismOutcome, parentOf, runtimeForInstance, terminatedOutcome } from './turn-runtime.js';
-import { buildTurn, consumeOnly } from './turn.js';
+import { buildTurn, committedRecord, consumeOnly } from './turn.js';
 import type { OrchestrationWorkerContext } from './worker-context.js';
 
 /**
@@ -166,7 +166,7 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
     // Idle instances (waiting only on events or far timers) leave memory, unless their history is
     // long enough that replaying it on the next event would cost more than keeping them.
     if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !rt.isIdle(now + ctx.opts.cacheIdleTimerMs))) {
-      ctx.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength });
+      ctx.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength, instance: committedRecord(instance, built.commit) });
     }
     if (rt?.noteBuffer) observeTurn(ctx.opts, instance, rt, built.status);
     logOutcome(ctx.opts, instance, built.status, forced ?? rt?.outcome, rt?.trace.traceId);

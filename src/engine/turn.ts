@@ -256,6 +256,33 @@ export function consumeOnly(instance: InstanceRecord, leaseId: string, consumedM
   return { instanceId: instance.instanceId, leaseId, firstSeq: instance.historyLength, history: [], state, consumedMessageIds, tasks: [], messages: [], newInstances: [] };
 }
 
+/**
+ * The instance record as a committed turn leaves it: the turn's state over the columns no turn
+ * changes (created, scheduled start, parent), what the store's getInstance then returns.
+ */
+export function committedRecord(before: InstanceRecord, commit: TurnCommit): InstanceRecord {
+  const s = commit.state;
+  const r: InstanceRecord = {
+    instanceId: before.instanceId,
+    executionId: s.executionId,
+    name: s.name,
+    status: s.status,
+    createdAt: before.createdAt,
+    lastUpdatedAt: s.lastUpdatedAt,
+    historyLength: commit.firstSeq + commit.history.length,
+  };
+  if (s.completedAt !== undefined) r.completedAt = s.completedAt;
+  if (before.scheduledStartAt !== undefined) r.scheduledStartAt = before.scheduledStartAt;
+  if (s.input !== undefined) r.input = s.input;
+  if (s.output !== undefined) r.output = s.output;
+  if (s.customStatus !== undefined) r.customStatus = s.customStatus;
+  if (s.failure !== undefined) r.failure = s.failure;
+  if (before.parentInstanceId !== undefined) r.parentInstanceId = before.parentInstanceId;
+  if (s.definitionHash !== undefined) r.definitionHash = s.definitionHash;
+  if (s.definitionVersion !== undefined) r.definitionVersion = s.definitionVersion;
+  return r;
+}
+
 function baseState(instance: InstanceRecord, now: number): InstanceState {
   const s: InstanceState = { executionId: instance.executionId, name: instance.name, status: instance.status, lastUpdatedAt: now };
   if (instance.completedAt !== undefined) s.completedAt = instance.completedAt;

@@ -27,6 +27,9 @@ export const ReadyUpdate = {
 export type ReadyUpdate = (typeof ReadyUpdate)[keyof typeof ReadyUpdate];
 const READY_UPDATES: readonly ReadyUpdate[] = [ReadyUpdate.RECOMPUTE, ReadyUpdate.VALUE, ReadyUpdate.KEEP];
 
+/** Most history rows one INSERT statement appends (longer turns take several). */
+export const HISTORY_ROWS_PER_INSERT = 16;
+
 /**
  * The prepared statements. Lock rule used throughout: a lock is unexpired while
  * `lock_expires_at > now`; at `lock_expires_at <= now` the row may be claimed again.
@@ -36,6 +39,7 @@ const READY_UPDATES: readonly ReadyUpdate[] = [ReadyUpdate.RECOMPUTE, ReadyUpdat
 export class SqliteStatements {
   private readonly dynamic = new Map<string, Database.Statement>();
   private readonly updates: Array<Database.Statement | undefined> = [];
+  private readonly historyInserts: Array<Database.Statement | undefined> = [];
 
   // instances
   readonly instanceExists: Database.Statement;
@@ -43,6 +47,8 @@ export class SqliteStatements {
   readonly instanceLock: Database.Statement;
   readonly getInstance: Database.Statement;
   readonly insertInstance: Database.Statement;
+  /** An instance inserted already claimed (CreateInstanceRequest.claim), as the claim right after its insert would leave it. */
+  readonly insertClaimedInstance: Database.Statement;
   readonly deleteInstance: Database.Statement;
   /** tree_size and terminating of one instance (TreeLimit, migration 7). */
   readonly treeOf: Database.Statement;
@@ -62,11 +68,12 @@ export class SqliteStatements {
   /** Recomputes ready_at of an unlocked instance from its inbox (after deletes). */
   readonly refreshReady: Database.Statement;
   // history
-  readonly insertHistory: Database.Statement;
   readonly loadHistory: Database.Statement;
   readonly deleteHistory: Database.Statement;
   // inbox
   readonly insertMessage: Database.Statement;
+  /** A start message inserted as taken by one claim (dequeue_count 1). */
+  readonly insertTakenMessage: Database.Statement;
   readonly insertMessageIfExists: Database.Statement;
   /** Lowers the target's ready_at for one new message (never below its lock expiry). */
   readonly noteMessage: Database.Statement;
@@ -111,6 +118,12 @@ export class SqliteStatements {
                               history_length, definition_hash, definition_version, lease_epoch, ready_at)
        VALUES (@id, @exec, @name, @status, @created, @created, @scheduled, @input, @parent, 0, @hash, @version, @epoch, @ready)`,
     );
+    // A create with its claim: the row as the claim right after the insert leaves it (sqlite-turn createClaimed).
+    this.insertClaimedInstance = db.prepare(
+      `INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input, parent_instance_id,
+                              history_length, definition_hash, definition_version, lease_epoch, ready_at, locked_by, lock_expires_at, claim_last_id, claim_now)
+       VALUES (@id, @exec, @name, @status, @created, @created, @scheduled, @input, @parent, 0, @hash, @version, @epoch, @lock, @lease, @lock, @last, @now)`,
+    );
     this.deleteInstance = db.prepare('DELETE FROM instances WHERE instance_id = ? RETURNING lease_epoch');
     this.treeOf = db.prepare('SELECT tree_size, terminating FROM instances WHERE instance_id = ?');
     this.markTerminating = db.prepare('UPDATE instances SET terminating = 1 WHERE instance_id = ? AND terminating = 0');
@@ -152,11 +165,11 @@ export class SqliteStatements {
     );
     this.refreshReady = db.prepare('UPDATE instances SET ready_at = (SELECT MIN(m.visible_at) FROM inbox m WHERE m.instance_id = @id) WHERE instance_id = @id');
 
-    this.insertHistory = db.prepare('INSERT INTO history (instance_id, seq, type, timestamp, data) VALUES (?, ?, ?, ?, ?)');
     this.loadHistory = db.prepare('SELECT seq, type, timestamp, data FROM history WHERE instance_id = ? AND seq >= ? ORDER BY seq');
     this.deleteHistory = db.prepare('DELETE FROM history WHERE instance_id = ?');
 
     this.insertMessage = db.prepare('INSERT INTO inbox (instance_id, execution_id, visible_at, data) VALUES (@id, @exec, @visible, @data)');
+    this.insertTakenMessage = db.prepare('INSERT INTO inbox (instance_id, execution_id, visible_at, data, dequeue_count) VALUES (@id, @exec, @visible, @data, 1)');
     this.insertMessageIfExists = db.prepare(
       `INSERT INTO inbox (instance_id, execution_id, visible_at, data)
        SELECT @id, @exec, @visible, @data WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = @id)`,
@@ -269,6 +282,21 @@ export class SqliteStatements {
          locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL${readySql}
        WHERE instance_id = @id`,
     );
+  }
+
+  /**
+   * INSERT of `count` history rows in one statement (1 ≤ count ≤ {@link HISTORY_ROWS_PER_INSERT}),
+   * prepared once per count: a turn appends its events with one statement instead of one each
+   * (4 per step of a chain; the per-statement bind/step/reset showed in profiles). Parameters:
+   * instance id, seq, type, timestamp, data of each row in turn.
+   */
+  insertHistoryRows(count: number): Database.Statement {
+    let statement = this.historyInserts[count];
+    if (statement === undefined) {
+      const rows = Array.from({ length: count }, () => '(?, ?, ?, ?, ?)').join(', ');
+      statement = this.historyInserts[count] = this.db.prepare(`INSERT INTO history (instance_id, seq, type, timestamp, data) VALUES ${rows}`);
+    }
+    return statement;
   }
 
   /**

@@ -7,7 +7,7 @@
 
 import type Database from 'better-sqlite3';
 import { SwirlError } from '../errors.js';
-import { ReadyUpdate, type SqliteStatements } from './sqlite-statements.js';
+import { HISTORY_ROWS_PER_INSERT, ReadyUpdate, type SqliteStatements } from './sqlite-statements.js';
 import {
   isTerminalStatus,
   ReusePolicy,
@@ -17,7 +17,9 @@ import {
   type ActivityWorkItem,
   type CommittedTurn,
   type CreateInstanceRequest,
+  type InstanceRecord,
   type NewMessage,
+  type OrchestrationWorkItem,
   type TurnCommit,
 } from './types.js';
 
@@ -30,13 +32,55 @@ export class SqliteTurnWriter {
 
   /** createInstance: the reuse policy, then the row (ready at its start message) and the start message. */
   createInstance(request: CreateInstanceRequest): { created: boolean } {
+    const epoch = this.admit(request);
+    if (epoch === undefined) return { created: false };
+    this.sql.insertInstance.run({ ...instanceParams(request, epoch), ready: request.startMessage.visibleAt });
+    this.sql.insertMessage.run({ id: request.instanceId, exec: null, visible: request.startMessage.visibleAt, data: request.startMessage.data });
+    return { created: true };
+  }
+
+  /**
+   * createInstance with its claim (CreateInstanceRequest.claim) for a start due at the claim's
+   * `now`: the row and its start message are written as the claim right after the create leaves
+   * them — locked by the claim's lease (epoch + 1, ready at the lock expiry, the claim window at
+   * the start message), the message taken once — instead of inserted and then claimed. The new
+   * row's inbox is exactly its start message (a replaced row's inbox went with it, and messages
+   * reach existing instances only), so that claim would hand over just that message.
+   */
+  createClaimed(request: CreateInstanceRequest, claim: NonNullable<CreateInstanceRequest['claim']>): { created: boolean; claimed?: OrchestrationWorkItem } {
+    const epoch = this.admit(request);
+    if (epoch === undefined) return { created: false };
+    const start = request.startMessage;
+    const messageId = Number(this.sql.insertTakenMessage.run({ id: request.instanceId, exec: null, visible: start.visibleAt, data: start.data }).lastInsertRowid);
+    const lock = claim.now + claim.leaseMs;
+    this.sql.insertClaimedInstance.run({ ...instanceParams(request, epoch + 1), lease: claim.leaseId, lock, last: messageId, now: claim.now });
+    const instance: InstanceRecord = {
+      instanceId: request.instanceId,
+      executionId: request.executionId,
+      name: request.name,
+      status: RuntimeStatus.PENDING,
+      createdAt: request.createdAt,
+      lastUpdatedAt: request.createdAt,
+      historyLength: 0,
+    };
+    if (request.scheduledStartAt !== undefined) instance.scheduledStartAt = request.scheduledStartAt;
+    if (request.input !== undefined) instance.input = request.input;
+    if (request.parentInstanceId !== undefined) instance.parentInstanceId = request.parentInstanceId;
+    if (request.definitionHash !== undefined) instance.definitionHash = request.definitionHash;
+    if (request.definitionVersion !== undefined) instance.definitionVersion = request.definitionVersion;
+    const message = { id: messageId, instanceId: request.instanceId, data: start.data, visibleAt: start.visibleAt, dequeueCount: 1 };
+    return { created: true, claimed: { instance, messages: [message], leaseId: claim.leaseId, epoch: epoch + 1 } };
+  }
+
+  /** The reuse policy of a create: the lease epoch the new row starts from, undefined when IGNORE keeps the existing one. */
+  private admit(request: CreateInstanceRequest): number | undefined {
     const existing = this.sql.instanceStatus.get(request.instanceId) as { status: RuntimeStatus } | undefined;
     let epoch = 0;
     if (existing !== undefined) {
       const policy = request.reusePolicy ?? ReusePolicy.REPLACE_TERMINAL;
       switch (policy) {
         case ReusePolicy.IGNORE:
-          return { created: false };
+          return undefined;
         case ReusePolicy.REJECT:
           throw storeError(StoreErrorCode.INSTANCE_EXISTS, `an instance with id '${request.instanceId}' already exists (${existing.status})`);
         case ReusePolicy.REPLACE_TERMINAL:
@@ -55,22 +99,7 @@ export class SqliteTurnWriter {
         }
       }
     }
-    this.sql.insertInstance.run({
-      id: request.instanceId,
-      exec: request.executionId,
-      name: request.name,
-      status: RuntimeStatus.PENDING,
-      created: request.createdAt,
-      scheduled: request.scheduledStartAt ?? null,
-      input: request.input ?? null,
-      parent: request.parentInstanceId ?? null,
-      hash: request.definitionHash ?? null,
-      version: request.definitionVersion ?? null,
-      epoch,
-      ready: request.startMessage.visibleAt,
-    });
-    this.sql.insertMessage.run({ id: request.instanceId, exec: null, visible: request.startMessage.visibleAt, data: request.startMessage.data });
-    return { created: true };
+    return epoch;
   }
 
   /** enqueueMessages: atomic, INSTANCE_NOT_FOUND for an unknown target (the batch savepoint undoes the rest). */
@@ -141,10 +170,8 @@ export class SqliteTurnWriter {
     }
     if (turn.resetHistory) this.sql.deleteHistory.run(turn.instanceId);
     if (turn.resetTreeCount) this.sql.resetTreeSize.run(turn.instanceId);
-    for (const event of turn.history) {
-      // The primary key (instance_id, seq) refuses a duplicate append even if the checks above were bypassed.
-      this.sql.insertHistory.run(turn.instanceId, event.seq, event.type, event.timestamp, event.data);
-    }
+    // The primary key (instance_id, seq) refuses a duplicate append even if the checks above were bypassed.
+    this.appendHistory(turn.instanceId, turn.history);
     for (const messageId of turn.consumedMessageIds) this.sql.deleteMessage.run(messageId, turn.instanceId);
     if (turn.dropPendingWork) {
       this.sql.deleteInbox.run(turn.instanceId);
@@ -216,6 +243,19 @@ export class SqliteTurnWriter {
     return lease === undefined ? undefined : { leasedTasks: leased };
   }
 
+  /** Inserts a turn's history rows, up to HISTORY_ROWS_PER_INSERT per statement. */
+  private appendHistory(instanceId: string, history: TurnCommit['history']): void {
+    for (let start = 0; start < history.length; start += HISTORY_ROWS_PER_INSERT) {
+      const end = Math.min(history.length, start + HISTORY_ROWS_PER_INSERT);
+      const params: unknown[] = [];
+      for (let i = start; i < end; i++) {
+        const event = history[i];
+        params.push(instanceId, event.seq, event.type, event.timestamp, event.data);
+      }
+      this.sql.insertHistoryRows(end - start).run(params);
+    }
+  }
+
   /** TreeLimit steps 1 and 2 (store/types-requests.ts): the message delivered instead of creating `child`, if refused. */
   private treeRefusal(child: TurnCommit['newInstances'][number], self: string): NewMessage | undefined {
     const tree = child.tree;
@@ -267,6 +307,23 @@ export class SqliteTurnWriter {
 interface TreeRow {
   tree_size: number;
   terminating: number;
+}
+
+/** Named parameters of the instance inserts, except how the row is ready (or locked). */
+function instanceParams(request: CreateInstanceRequest, epoch: number) {
+  return {
+    id: request.instanceId,
+    exec: request.executionId,
+    name: request.name,
+    status: RuntimeStatus.PENDING,
+    created: request.createdAt,
+    scheduled: request.scheduledStartAt ?? null,
+    input: request.input ?? null,
+    parent: request.parentInstanceId ?? null,
+    hash: request.definitionHash ?? null,
+    version: request.definitionVersion ?? null,
+    epoch,
+  };
 }
 
 /** Named parameters of the inbox inserts. */

@@ -178,8 +178,9 @@ export class SqliteStore implements Store {
 
   createInstance(request: CreateInstanceRequest): Promise<{ created: boolean; claimed?: OrchestrationWorkItem }> {
     return this.write(() => {
-      const result = this.turns.createInstance(request);
       const claim = request.claim;
+      if (claim !== undefined && request.startMessage.visibleAt <= claim.now) return this.turns.createClaimed(request, claim);
+      const result = this.turns.createInstance(request);
       if (!result.created || claim === undefined) return result;
       // The claim a worker would make right after the create, in the same transaction.
       const [claimed] = claimOrchestrationsNow(this.sql, { ...claim, limit: 1, instanceIds: [request.instanceId], names: [request.name] });

@@ -70,6 +70,27 @@ for (const kind of STORE_KINDS) {
       });
     });
 
+    it('a create-claim given back with a delay hands its start out again then, as a claim would', async (t) => {
+      await withStore(kind, async (store) => {
+        if (!store.features?.turnShortcuts) return t.skip('feature not declared');
+        const r = await store.createInstance({
+          instanceId: 'd',
+          executionId: 'd-e',
+          name: 'wf',
+          createdAt: T,
+          input: '{"in":1}',
+          startMessage: { data: '{"start":1}', visibleAt: T },
+          claim: { leaseId: 'n:1:o1', now: T, leaseMs: 500 },
+        });
+        assert.deepEqual(r.claimed?.instance, await store.getInstance('d'), 'the claimed record is the row');
+        await store.abandonOrchestration('d', 'n:1:o1', T + 300);
+        assert.deepEqual(await store.claimOrchestrations({ leaseId: 'x', now: T + 299, leaseMs: 500, limit: 10 }), []);
+        const [again] = await store.claimOrchestrations({ leaseId: 'y', now: T + 300, leaseMs: 500, limit: 10 });
+        assert.deepEqual(again?.messages.map((m) => [m.id, m.data, m.dequeueCount]), [[r.claimed!.messages[0]!.id, '{"start":1}', 2]]);
+        assert.equal(again!.epoch, r.claimed!.epoch + 1);
+      });
+    });
+
     it('inserts the named tasks leased, as a claim right after the commit would have', async (t) => {
       await withStore(kind, async (store) => {
         if (!store.features?.turnShortcuts) return t.skip('feature not declared');

@@ -180,6 +180,15 @@ export function storeContract(name: string, backend: ContractBackend): void {
         assert.equal((await claimOne(store, 'a', 1001)).instance.historyLength, 3);
       });
 
+      it('appends a long turn (40 events) whole and in order', async () => {
+        await store.createInstance(createRequest('a'));
+        const item = await claimOne(store, 'a', 1000);
+        await store.commitTurn(turnFor(item, 'RUNNING', 40));
+        assert.equal((await store.getInstance('a'))?.historyLength, 40);
+        assert.deepEqual(await store.loadHistory('a'), events(0, 40, 1001));
+        assert.deepEqual(await store.loadHistory('a', 33), events(0, 40, 1001).slice(33));
+      });
+
       it('refuses a turn whose firstSeq does not match (HISTORY_CONFLICT) and writes none of it', async () => {
         await store.createInstance(createRequest('a'));
         const item = await claimOne(store, 'a', 1000, 'L');

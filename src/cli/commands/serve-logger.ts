@@ -39,10 +39,18 @@ function fields(meta: LogMeta | undefined): LogMeta {
 }
 
 function adapt(p: PinoLogger): Logger {
+  // The level is checked before the fields are copied: at `--log-level warn` the engine's
+  // per-state info lines are dropped without building anything (pino only skips the write).
   return {
-    debug: (msg, meta) => p.debug(fields(meta), msg),
-    info: (msg, meta) => p.info(fields(meta), msg),
-    warn: (msg, meta) => p.warn(fields(meta), msg),
+    debug: (msg, meta) => {
+      if (p.isLevelEnabled('debug')) p.debug(fields(meta), msg);
+    },
+    info: (msg, meta) => {
+      if (p.isLevelEnabled('info')) p.info(fields(meta), msg);
+    },
+    warn: (msg, meta) => {
+      if (p.isLevelEnabled('warn')) p.warn(fields(meta), msg);
+    },
     error: (msg, meta) => p.error(fields(meta), msg),
   };
 }
