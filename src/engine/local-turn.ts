@@ -21,7 +21,7 @@ import { asReadError } from './store-errors.js';
 import { commitLeasing, commitUnderClaim } from './turn-commit.js';
 import { releaseUnserved, waitForDefinition } from './turn-release.js';
 import { failedOutcome, nonDeterminismOutcome, parentOf, runtimeForInstance, terminatedOutcome } from './turn-runtime.js';
-import { buildTurn, committedRecord, consumeOnly } from './turn.js';
+import { buildTurn, cacheableRecord, consumeOnly } from './turn.js';
 import type { OrchestrationWorkerContext } from './worker-context.js';
 
 /**
@@ -60,6 +60,7 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
   const now = ctx.opts.clock.now();
   let runtime: OrchestrationRuntime | undefined;
   let forced: ExecutionOutcome | undefined;
+  let cachedRecord: InstanceRecord | undefined;
 
   if (instance.historyLength === 0) {
     const startIdx = events.findIndex((e) => e.type === EventType.ExecutionStarted);
@@ -84,6 +85,7 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
     const cached = ctx.cache.take(id, instance.executionId, instance.historyLength);
     if (cached) {
       runtime = cached.runtime;
+      cachedRecord = cached.instance;
       ctx.stats.cacheHits += 1;
     } else {
       if (!ctx.registry.orchestration(instance.name)) return releaseUnserved(ctx, item);
@@ -166,7 +168,8 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
     // Idle instances (waiting only on events or far timers) leave memory, unless their history is
     // long enough that replaying it on the next event would cost more than keeping them.
     if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !rt.isIdle(now + ctx.opts.cacheIdleTimerMs))) {
-      ctx.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength, instance: committedRecord(instance, built.commit) });
+      const record = cacheableRecord(instance, built.commit, item.payloadsOmitted === true, cachedRecord);
+      ctx.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength, ...(record !== undefined ? { instance: record } : {}) });
     }
     if (rt?.noteBuffer) observeTurn(ctx.opts, instance, rt, built.status);
     logOutcome(ctx.opts, instance, built.status, forced ?? rt?.outcome, rt?.trace.traceId);

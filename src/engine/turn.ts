@@ -283,6 +283,28 @@ export function committedRecord(before: InstanceRecord, commit: TurnCommit): Ins
   return r;
 }
 
+/**
+ * The record to cache after a turn (cache.ts CachedOrchestration.instance). After a claim that left
+ * the input and output out (OrchestrationWorkItem.payloadsOmitted) the commit kept the stored ones
+ * (TurnCommit.keepInput / keepOutput) and `before` lacks them, so they come from `previous`, the
+ * record cached before the turn; without one nothing is cached and a claim-free turn reads the row
+ * — a record without them would write them away.
+ */
+export function cacheableRecord(before: InstanceRecord, commit: TurnCommit, payloadsOmitted: boolean, previous: InstanceRecord | undefined): InstanceRecord | undefined {
+  const r = committedRecord(before, commit);
+  if (!payloadsOmitted) return r;
+  if (previous === undefined || previous.executionId !== r.executionId) return undefined;
+  if (commit.keepInput === true) {
+    if (previous.input === undefined) delete r.input;
+    else r.input = previous.input;
+  }
+  if (commit.keepOutput === true) {
+    if (previous.output === undefined) delete r.output;
+    else r.output = previous.output;
+  }
+  return r;
+}
+
 function baseState(instance: InstanceRecord, now: number): InstanceState {
   const s: InstanceState = { executionId: instance.executionId, name: instance.name, status: instance.status, lastUpdatedAt: now };
   if (instance.completedAt !== undefined) s.completedAt = instance.completedAt;

@@ -3,7 +3,8 @@
 // that cached it — on every backend, with every optional column set and unset.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { committedRecord } from '../../src/engine/turn.js';
+import { keepOmittedPayloads } from '../../src/engine/turn-commit.js';
+import { cacheableRecord, committedRecord } from '../../src/engine/turn.js';
 import { STORE_KINDS } from './harness.js';
 import { T, turn, withStore } from './store-feature-helpers.js';
 
@@ -40,6 +41,29 @@ for (const kind of STORE_KINDS) {
           await store.commitTurn(commit);
           assert.deepEqual(committedRecord(item.instance, commit), await store.getInstance(item.instance.instanceId));
         }
+      });
+    });
+
+    it('after a claim without payloads, is the row with the kept input and output, or nothing without the record cached before', async () => {
+      await withStore(kind, async (store) => {
+        await store.createInstance({ instanceId: 'k', executionId: 'k-e', name: 'wf', createdAt: T, input: '{"in":1}', startMessage: { data: '{}', visibleAt: T } });
+        const [first] = await store.claimOrchestrations({ leaseId: 'l1', now: T, leaseMs: 1000, limit: 1 });
+        assert.ok(first);
+        const c1 = turn(first, { state: { executionId: 'k-e', name: 'wf', status: 'RUNNING', lastUpdatedAt: T + 1, input: '{"in":1}', output: '"partial"' } });
+        await store.commitTurn(c1);
+        const previous = committedRecord(first.instance, c1);
+        await store.enqueueMessages([{ instanceId: 'k', data: '{}', visibleAt: T + 1 }]);
+        const [second] = await store.claimOrchestrations({ leaseId: 'l2', now: T + 2, leaseMs: 1000, limit: 1, instanceIds: ['k'], cached: [{ instanceId: 'k', executionId: 'k-e', historyLength: previous.historyLength }] });
+        assert.ok(second);
+        assert.equal(second.payloadsOmitted, true, 'the claim left the payloads out');
+        assert.equal(second.instance.input, undefined);
+        const c2 = turn(second, { state: { executionId: 'k-e', name: 'wf', status: 'RUNNING', lastUpdatedAt: T + 3 } });
+        keepOmittedPayloads(second, c2);
+        await store.commitTurn(c2);
+        const row = await store.getInstance('k');
+        assert.equal(row?.input, '{"in":1}');
+        assert.deepEqual(cacheableRecord(second.instance, c2, true, previous), row);
+        assert.equal(cacheableRecord(second.instance, c2, true, undefined), undefined, 'no record to take the payloads from');
       });
     });
   });

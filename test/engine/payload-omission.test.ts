@@ -53,5 +53,41 @@ for (const kind of STORE_KINDS) {
       // Stores with claim-free turns (turnShortcuts) need no claim on a cache hit at all.
       if (store.features?.turnShortcuts !== true) assert.ok(omitted() > 0, 'some claims were cache hits without payloads');
     });
+
+    it('keeps the input when a claim-free turn follows a turn whose claim left the payloads out', async () => {
+      // An event that arrives while an activity runs makes the store refuse the claim-free
+      // completion (a visible message), so the result goes through an inline claim — a cache hit
+      // without payloads — and the activities after it complete claim-free again (turnShortcuts)
+      // from the record that turn left in the cache.
+      const { store } = await countingStore(kind);
+      const engine = track(await createEngine({ store, pollIntervalMs: 20 }));
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      let entered: () => void = () => undefined;
+      const inHeld = new Promise<void>((r) => (entered = r));
+      engine.registerActivity('hold', async (x: number) => {
+        entered();
+        await held;
+        return x + 1;
+      });
+      engine.registerActivity('inc', (x: number) => x + 1);
+      engine.registerOrchestration('held', function* (ctx, input: { v: number; pad: string }) {
+        let v = (yield ctx.callActivity('hold', input.v)) as number;
+        for (let i = 0; i < 3; i++) v = (yield ctx.callActivity('inc', v)) as number;
+        const noise = (yield ctx.waitForExternalEvent('noise')) as number;
+        return { v: v + noise, padLength: input.pad.length };
+      });
+      await engine.start();
+      const input = { v: 1, pad: 'q'.repeat(3000) };
+      const id = await engine.client.start('held', input);
+      await inHeld;
+      await engine.client.raiseEvent(id, 'noise', 100);
+      release();
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 30_000 });
+      assert.equal(r.runtimeStatus, 'COMPLETED');
+      assert.deepEqual(r.output, { v: 105, padLength: 3000 });
+      assert.deepEqual(r.input, input, 'the input survived');
+      assert.deepEqual((await engine.client.get(id))?.input, input);
+    });
   });
 }
