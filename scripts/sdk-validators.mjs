@@ -7,9 +7,11 @@
 // compiled for the validators Swirl uses, built from the SDK's own schemas and ajv options
 // (`strict: false`, the `uri` format accepting everything), so a document gets the same errors.
 //
-// Run `node scripts/sdk-validators.mjs` after upgrading @serverlessworkflow/sdk-typescript or ajv;
-// test/definition/sdk-validators.test.ts fails while the committed file is stale, and checks that
-// each generated validator answers exactly like the SDK's on every fixture and sample.
+// `npm run build` (and so `npm install`, through `prepare`) runs it first: the generated file is
+// not in git (it is the SDK's schemas compiled by ajv, made from the installed packages). Run it
+// again after upgrading @serverlessworkflow/sdk-typescript or ajv without a build;
+// test/definition/sdk-validators.test.ts fails while the file is stale, and checks that each
+// generated validator answers exactly like the SDK's on every fixture and sample.
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

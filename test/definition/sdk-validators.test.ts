@@ -31,7 +31,7 @@ const files = sdkSchemaFiles() as Record<string, unknown>;
 test('the committed generated file is what the generator makes from the installed SDK and ajv', () => {
   assert.equal(GENERATED_FROM.sdk, (require('@serverlessworkflow/sdk-typescript/package.json') as { version: string }).version);
   assert.equal(GENERATED_FROM.ajv, (require('ajv/package.json') as { version: string }).version);
-  assert.ok(readFileSync(GENERATED_PATH, 'utf8') === generateSdkValidators(), 'src/definition/sdk-validators.generated.ts is stale: run node scripts/sdk-validators.mjs');
+  assert.ok(readFileSync(GENERATED_PATH, 'utf8') === generateSdkValidators(), 'src/definition/sdk-validators.generated.ts is stale: run node scripts/sdk-validators.mjs (npm run build does)');
 });
 
 test('each generated validator has the SDK validator\'s schema and schema file', () => {
