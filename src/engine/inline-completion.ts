@@ -85,7 +85,9 @@ export async function completeActivityInline(host: InlineCompletionHost, task: A
 async function completeWithoutClaim(host: InlineCompletionHost, task: ActivityWorkItem, event: HistoryEvent): Promise<boolean | undefined> {
   const ctx = host.ctx;
   const id = task.instanceId;
-  if (ctx.store.features?.turnShortcuts !== true || ctx.cache.peek(id)?.executionId !== task.executionId) return undefined;
+  if (ctx.store.features?.turnShortcuts !== true) return undefined;
+  // Cached here: an in-process runtime, or a remote orchestration's past events (its next turn goes to the app).
+  if (ctx.cache.peek(id)?.executionId !== task.executionId && ctx.remotePast.executionOf(id) !== task.executionId) return undefined;
   let instance: InstanceRecord | undefined;
   try {
     instance = await ctx.store.getInstance(id);

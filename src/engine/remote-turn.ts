@@ -15,7 +15,8 @@ import { checkRemoteActions, remoteTurnFacts, type RemoteOrchestrator } from './
 import type { ExecutionOutcome } from './replay/runtime.js';
 import { asReadError } from './store-errors.js';
 import { executionTrace, remoteChildSpanId, remoteTaskSpanId, spanTraceParent } from './trace-context.js';
-import { commitUnderClaim } from './turn-commit.js';
+import { withInline, type InlineCompletion } from './inline-completion.js';
+import { commitLeasing } from './turn-commit.js';
 import { releaseToWait } from './turn-release.js';
 import { nonDeterminismOutcome } from './turn-runtime.js';
 import { buildTurn } from './turn.js';
@@ -26,8 +27,14 @@ import type { OrchestrationWorkerContext } from './worker-context.js';
  * go to the remote side, its actions are checked against the history and committed exactly as
  * an in-process turn's (one transaction, under this claim's lease, which the LeaseKeeper renews
  * while the remote side works). No worker able to take it: the instance waits.
+ *
+ * With `inline` (an activity result, engine/inline-completion.ts) the turn retires the activity's
+ * task in the same commit — claim-free when `inline.claimless` is set, the instance's past being
+ * cached here. The turn's new tasks that the local activity worker can start now (a connected
+ * worker serves them) are committed already leased to it and handed over after the commit, so a
+ * remote activity's work item is sent without a claim of its own (store feature `turnShortcuts`).
  */
-export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, remote: RemoteOrchestrator, events: HistoryEvent[], now: number): Promise<boolean> {
+export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, remote: RemoteOrchestrator, events: HistoryEvent[], now: number, inline?: InlineCompletion): Promise<boolean> {
   const { instance, leaseId } = item;
   const id = instance.instanceId;
   const past =
@@ -38,6 +45,8 @@ export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: Orche
   const answer = await remote.executeTurn({ instanceId: id, executionId: instance.executionId, name: instance.name, pastEvents: past, newEvents });
   if ('unavailable' in answer) {
     if (past.length > 0) ctx.remotePast.put(id, instance.executionId, past);
+    // A claim-free turn holds nothing to give back: its caller records the activity result in the inbox.
+    if (inline?.claimless !== undefined) return false;
     return releaseToWait(ctx, item, ctx.waitingLogged, `remote:${instance.name}`, () =>
       ctx.opts.logger.warn(`'${id}' (remote orchestration '${instance.name}') waits: ${answer.unavailable}`, { event: LogEvent.workUnserved, instanceId: id, name: instance.name }),
     );
@@ -80,29 +89,36 @@ export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: Orche
     limits: ctx.opts,
     ...(traceparent !== undefined ? { traceparent } : {}),
   });
-  await commitUnderClaim(ctx, item, built.commit);
-  ctx.stats.turns += 1;
+  if (inline) withInline(built.commit, inline);
+  const handOver = await commitLeasing(ctx, item, built.commit, now);
   const committed = built.events;
-  // The next turn's past, unless this execution ended (continue-as-new starts an empty history).
-  if (outcome || built.commit.resetHistory) ctx.remotePast.delete(id);
-  else ctx.remotePast.put(id, instance.executionId, past.concat(committed));
-  if (ctx.opts.observer?.remoteTurnCommitted) {
-    notifyObserver(ctx.opts.observer, 'remoteTurnCommitted', {
-      instanceId: id,
-      name: instance.name,
-      executionId: instance.executionId,
-      trace,
-      startedAtMs: started?.timestamp ?? now,
-      turnTimeMs: now,
-      past,
-      history: committed,
-      status: built.status,
-      ...(outcome?.failure ? { failure: outcome.failure } : {}),
-    });
+  try {
+    ctx.stats.turns += 1;
+    // The next turn's past, unless this execution ended (continue-as-new starts an empty history).
+    if (outcome || built.commit.resetHistory) ctx.remotePast.delete(id);
+    else ctx.remotePast.put(id, instance.executionId, past.concat(committed));
+    if (ctx.opts.observer?.remoteTurnCommitted) {
+      notifyObserver(ctx.opts.observer, 'remoteTurnCommitted', {
+        instanceId: id,
+        name: instance.name,
+        executionId: instance.executionId,
+        trace,
+        startedAtMs: started?.timestamp ?? now,
+        turnTimeMs: now,
+        past,
+        history: committed,
+        status: built.status,
+        ...(outcome?.failure ? { failure: outcome.failure } : {}),
+      });
+    }
+    logOutcome(ctx.opts, instance, built.status, outcome, trace.traceId);
+    ctx.hooks.committed(id, built.status);
+  } finally {
+    // After the past is cached: the activities' inline completions find it there.
+    handOver?.settle();
   }
-  logOutcome(ctx.opts, instance, built.status, outcome, trace.traceId);
-  ctx.hooks.committed(id, built.status);
-  if (built.commit.tasks.length > 0) ctx.hooks.activitiesEnqueued();
+  // Tasks not handed over pre-leased wait for the activity worker's claim.
+  if (built.commit.tasks.length > (handOver?.count ?? 0)) ctx.hooks.activitiesEnqueued();
   if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) ctx.wakeup.notify();
   return true;
 }
