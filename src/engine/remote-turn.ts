@@ -16,7 +16,7 @@ import type { ExecutionOutcome } from './replay/runtime.js';
 import { asReadError } from './store-errors.js';
 import { executionTrace, remoteChildSpanId, remoteTaskSpanId, spanTraceParent } from './trace-context.js';
 import { withInline, type InlineCompletion } from './inline-completion.js';
-import { commitLeasing } from './turn-commit.js';
+import { commitUnderClaim } from './turn-commit.js';
 import { releaseToWait } from './turn-release.js';
 import { nonDeterminismOutcome } from './turn-runtime.js';
 import { buildTurn } from './turn.js';
@@ -30,9 +30,10 @@ import type { OrchestrationWorkerContext } from './worker-context.js';
  *
  * With `inline` (an activity result, engine/inline-completion.ts) the turn retires the activity's
  * task in the same commit — claim-free when `inline.claimless` is set, the instance's past being
- * cached here. The turn's new tasks that the local activity worker can start now (a connected
- * worker serves them) are committed already leased to it and handed over after the commit, so a
- * remote activity's work item is sent without a claim of its own (store feature `turnShortcuts`).
+ * cached here (store feature `turnShortcuts`). Its new tasks are NOT committed pre-leased to the
+ * local activity worker (commitLeasing), unlike an in-process turn's: measured, handing remote
+ * activities over one turn at a time cost the sidecar and the app more CPU per work item than the
+ * activity worker's batched claim saves (bench/README.md, "Dapr SDK app over gRPC", 2026-12-06).
  */
 export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, remote: RemoteOrchestrator, events: HistoryEvent[], now: number, inline?: InlineCompletion): Promise<boolean> {
   const { instance, leaseId } = item;
@@ -90,35 +91,29 @@ export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: Orche
     ...(traceparent !== undefined ? { traceparent } : {}),
   });
   if (inline) withInline(built.commit, inline);
-  const handOver = await commitLeasing(ctx, item, built.commit, now);
+  await commitUnderClaim(ctx, item, built.commit);
   const committed = built.events;
-  try {
-    ctx.stats.turns += 1;
-    // The next turn's past, unless this execution ended (continue-as-new starts an empty history).
-    if (outcome || built.commit.resetHistory) ctx.remotePast.delete(id);
-    else ctx.remotePast.put(id, instance.executionId, past.concat(committed));
-    if (ctx.opts.observer?.remoteTurnCommitted) {
-      notifyObserver(ctx.opts.observer, 'remoteTurnCommitted', {
-        instanceId: id,
-        name: instance.name,
-        executionId: instance.executionId,
-        trace,
-        startedAtMs: started?.timestamp ?? now,
-        turnTimeMs: now,
-        past,
-        history: committed,
-        status: built.status,
-        ...(outcome?.failure ? { failure: outcome.failure } : {}),
-      });
-    }
-    logOutcome(ctx.opts, instance, built.status, outcome, trace.traceId);
-    ctx.hooks.committed(id, built.status);
-  } finally {
-    // After the past is cached: the activities' inline completions find it there.
-    handOver?.settle();
+  ctx.stats.turns += 1;
+  // The next turn's past, unless this execution ended (continue-as-new starts an empty history).
+  if (outcome || built.commit.resetHistory) ctx.remotePast.delete(id);
+  else ctx.remotePast.put(id, instance.executionId, past.concat(committed));
+  if (ctx.opts.observer?.remoteTurnCommitted) {
+    notifyObserver(ctx.opts.observer, 'remoteTurnCommitted', {
+      instanceId: id,
+      name: instance.name,
+      executionId: instance.executionId,
+      trace,
+      startedAtMs: started?.timestamp ?? now,
+      turnTimeMs: now,
+      past,
+      history: committed,
+      status: built.status,
+      ...(outcome?.failure ? { failure: outcome.failure } : {}),
+    });
   }
-  // Tasks not handed over pre-leased wait for the activity worker's claim.
-  if (built.commit.tasks.length > (handOver?.count ?? 0)) ctx.hooks.activitiesEnqueued();
+  logOutcome(ctx.opts, instance, built.status, outcome, trace.traceId);
+  ctx.hooks.committed(id, built.status);
+  if (built.commit.tasks.length > 0) ctx.hooks.activitiesEnqueued();
   if (built.commit.messages.length > 0 || built.commit.newInstances.length > 0) ctx.wakeup.notify();
   return true;
 }
