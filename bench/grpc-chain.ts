@@ -53,10 +53,17 @@ interface ProcCpu {
   client: number;
 }
 
+/** Store transactions and WAL syncs per chain (SQLite commitStats; same-process shapes only). */
+interface TxCounts {
+  transactions: number;
+  walSyncs: number;
+}
+
 interface Side {
   c1: LoopResult;
   c100: LoopResult;
   cpu?: { c1: ProcCpu; c100: ProcCpu };
+  tx?: { c1: TxCounts; c100: TxCounts };
 }
 
 type AppKind = 'dapr' | 'lean';
@@ -98,9 +105,21 @@ async function sameProcess(kind: AppKind): Promise<Side> {
     const r = await client.waitForCompletion(id, { timeoutMs: 60_000 });
     if (r.runtimeStatus !== 'COMPLETED' || r.output !== i + 4) throw new Error(`chain ${id} ended ${r.runtimeStatus} with ${JSON.stringify(r.output)}`);
   };
+  const stats = (): TxCounts => {
+    const st = (host.engine.store as { commitStats?: { commits: number; walSyncs: number } }).commitStats;
+    return { transactions: st?.commits ?? NaN, walSyncs: st?.walSyncs ?? NaN };
+  };
+  const counted = async (runs: number, concurrency: number): Promise<{ loop: LoopResult; tx: TxCounts }> => {
+    const before = stats();
+    const loop = await closedLoop(runs, concurrency, one);
+    const after = stats();
+    return { loop, tx: { transactions: (after.transactions - before.transactions) / runs, walSyncs: (after.walSyncs - before.walSyncs) / runs } };
+  };
   try {
     await closedLoop(200, 50, one); // warm-up (also: the names are learned)
-    return { c1: await closedLoop(C1_RUNS, 1, one), c100: await closedLoop(C100_RUNS, 100, one) };
+    const c1 = await counted(C1_RUNS, 1);
+    const c100 = await counted(C100_RUNS, 100);
+    return { c1: c1.loop, c100: c100.loop, tx: { c1: c1.tx, c100: c100.tx } };
   } finally {
     await stopApp();
     await server.close();
@@ -239,5 +258,8 @@ for (const [label, s] of shapes) {
 console.log('');
 for (const [label, s] of shapes) {
   if (s.cpu) console.log(`${label}: CPU µs per work item at c=1: sidecar ${us(s.cpu.c1.sidecar)}, apps ${us(s.cpu.c1.apps)}, client ${us(s.cpu.c1.client)}`);
+}
+for (const [label, s] of shapes) {
+  if (s.tx) console.log(`${label}: store transactions / WAL syncs per chain: ${fmt(s.tx.c1.transactions, 2)} / ${fmt(s.tx.c1.walSyncs, 2)} at c=1, ${fmt(s.tx.c100.transactions, 2)} / ${fmt(s.tx.c100.walSyncs, 2)} at c=100`);
 }
 for (const [label, s] of shapes) console.log(`${label}: ${fmt(((s.c1.p50Ms - local.c1.p50Ms) * 1000) / WORK_ITEMS_PER_CHAIN, 0)} µs of p50 latency per work item at concurrency 1 over in-process`);

@@ -114,7 +114,8 @@ export class ActivityWorker {
     const free = this.opts.activityConcurrency - executing - this.reserved;
     const picked: number[] = [];
     for (let i = 0; i < tasks.length && picked.length < free; i++) {
-      if (tasks[i].visibleAt <= now && this.registry.activity(tasks[i].name) !== undefined) picked.push(i);
+      // Served here now: a remote activity only while a capable worker is connected (else its task stays queued, unserved).
+      if (tasks[i].visibleAt <= now && this.registry.serves('activity', tasks[i].name)) picked.push(i);
     }
     if (picked.length === 0) return undefined;
     this.reserved += picked.length;

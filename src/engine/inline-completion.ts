@@ -88,11 +88,14 @@ export async function completeActivityInline(host: InlineCompletionHost, task: A
 async function completeWithoutClaim(host: InlineCompletionHost, task: ActivityWorkItem, event: HistoryEvent): Promise<boolean | undefined> {
   const ctx = host.ctx;
   const id = task.instanceId;
+  if (ctx.store.features?.turnShortcuts !== true) return undefined;
+  // Cached here: an in-process runtime, or a remote orchestration's past events (its next turn goes to the app).
   const cached = ctx.cache.peek(id);
-  if (ctx.store.features?.turnShortcuts !== true || cached?.executionId !== task.executionId) return undefined;
+  const runtimeHeld = cached !== undefined && cached.executionId === task.executionId;
+  if (!runtimeHeld && ctx.remotePast.executionOf(id) !== task.executionId) return undefined;
   // The record the cached runtime's turn committed (cache.ts): the claim-free commit is refused
   // if the row changed since, so it need not be read again.
-  let instance: InstanceRecord | undefined = cached.instance;
+  let instance: InstanceRecord | undefined = runtimeHeld ? cached.instance : undefined;
   if (instance === undefined) {
     try {
       instance = await ctx.store.getInstance(id);

@@ -79,7 +79,7 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
   }
 
   const remote = forced ? undefined : ctx.registry.orchestration(instance.name)?.remote;
-  if (remote) return runRemoteTurn(ctx, item, remote, events, now);
+  if (remote) return runRemoteTurn(ctx, item, remote, events, now, inline);
 
   if (!forced) {
     const cached = ctx.cache.take(id, instance.executionId, instance.historyLength);

@@ -15,6 +15,7 @@ import { checkRemoteActions, remoteTurnFacts, type RemoteOrchestrator } from './
 import type { ExecutionOutcome } from './replay/runtime.js';
 import { asReadError } from './store-errors.js';
 import { executionTrace, remoteChildSpanId, remoteTaskSpanId, spanTraceParent } from './trace-context.js';
+import { withInline, type InlineCompletion } from './inline-completion.js';
 import { commitUnderClaim } from './turn-commit.js';
 import { releaseToWait } from './turn-release.js';
 import { nonDeterminismOutcome } from './turn-runtime.js';
@@ -26,8 +27,15 @@ import type { OrchestrationWorkerContext } from './worker-context.js';
  * go to the remote side, its actions are checked against the history and committed exactly as
  * an in-process turn's (one transaction, under this claim's lease, which the LeaseKeeper renews
  * while the remote side works). No worker able to take it: the instance waits.
+ *
+ * With `inline` (an activity result, engine/inline-completion.ts) the turn retires the activity's
+ * task in the same commit — claim-free when `inline.claimless` is set, the instance's past being
+ * cached here (store feature `turnShortcuts`). Its new tasks are NOT committed pre-leased to the
+ * local activity worker (commitLeasing), unlike an in-process turn's: measured, handing remote
+ * activities over one turn at a time cost the sidecar and the app more CPU per work item than the
+ * activity worker's batched claim saves (bench/README.md, "Dapr SDK app over gRPC", 2026-12-06).
  */
-export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, remote: RemoteOrchestrator, events: HistoryEvent[], now: number): Promise<boolean> {
+export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, remote: RemoteOrchestrator, events: HistoryEvent[], now: number, inline?: InlineCompletion): Promise<boolean> {
   const { instance, leaseId } = item;
   const id = instance.instanceId;
   const past =
@@ -38,6 +46,8 @@ export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: Orche
   const answer = await remote.executeTurn({ instanceId: id, executionId: instance.executionId, name: instance.name, pastEvents: past, newEvents });
   if ('unavailable' in answer) {
     if (past.length > 0) ctx.remotePast.put(id, instance.executionId, past);
+    // A claim-free turn holds nothing to give back: its caller records the activity result in the inbox.
+    if (inline?.claimless !== undefined) return false;
     return releaseToWait(ctx, item, ctx.waitingLogged, `remote:${instance.name}`, () =>
       ctx.opts.logger.warn(`'${id}' (remote orchestration '${instance.name}') waits: ${answer.unavailable}`, { event: LogEvent.workUnserved, instanceId: id, name: instance.name }),
     );
@@ -80,9 +90,10 @@ export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: Orche
     limits: ctx.opts,
     ...(traceparent !== undefined ? { traceparent } : {}),
   });
+  if (inline) withInline(built.commit, inline);
   await commitUnderClaim(ctx, item, built.commit);
-  ctx.stats.turns += 1;
   const committed = built.events;
+  ctx.stats.turns += 1;
   // The next turn's past, unless this execution ended (continue-as-new starts an empty history).
   if (outcome || built.commit.resetHistory) ctx.remotePast.delete(id);
   else ctx.remotePast.put(id, instance.executionId, past.concat(committed));

@@ -138,6 +138,11 @@ export class RemoteHistoryCache {
     return e.events;
   }
 
+  /** The execution id cached for the instance, without taking the entry (a claim-free turn's precondition). */
+  executionOf(instanceId: string): string | undefined {
+    return this.map.get(instanceId)?.executionId;
+  }
+
   put(instanceId: string, executionId: string, events: HistoryEvent[]): void {
     if (this.capacity <= 0) return;
     this.map.delete(instanceId);
