@@ -28,6 +28,7 @@ import {
   type ActivityWorkItem,
   type ClaimActivitiesRequest,
   type ClaimOrchestrationsRequest,
+  type CommittedTurn,
   type CompleteActivityRequest,
   type CreateInstanceRequest,
   type DefinitionRecord,
@@ -114,7 +115,8 @@ export async function openPostgresStore(options: string | PostgresStoreOptions):
 /** The PostgreSQL {@link Store}. Create it with {@link openPostgresStore}. */
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
-  readonly features = { inlineActivityCompletion: true };
+  /** Claim by instance ids and complete tasks inside a turn; pre-leased tasks, claim-free turns and claiming creates (specs/store-postgres.md, "Turn shortcuts"). */
+  readonly features = { inlineActivityCompletion: true, turnShortcuts: true };
   /** Transactions committed and retries after deadlocks / serialization failures, since open. */
   readonly stats: TxStats = { transactions: 0, retries: 0 };
   private readonly turns: PgTurnWriter;
@@ -173,13 +175,23 @@ export class PostgresStore implements Store {
 
   // ── writes ──────────────────────────────────────────────────────────────────────────────────
 
-  async createInstance(request: CreateInstanceRequest): Promise<{ created: boolean }> {
-    const result = await this.order.run([request.instanceId], async () => {
-      // A new id (nearly every create): one statement. An existing id: the reuse policy, in a transaction.
-      if (await this.statement(() => this.turns.createNew(this.pool, request))) return { created: true };
-      return this.write(async (tx) => this.turns.createInstance(tx, request, (await this.turns.lock(tx, [request.instanceId])).get(request.instanceId)));
+  async createInstance(request: CreateInstanceRequest): Promise<{ created: boolean; claimed?: OrchestrationWorkItem }> {
+    const claim = request.claim;
+    const result = await this.order.run([request.instanceId], async (): Promise<{ created: boolean; claimed?: OrchestrationWorkItem }> => {
+      // A new id (nearly every create): one statement — claimed in it when asked (feature
+      // turnShortcuts) and the start is visible at the claim's now. An existing id: the reuse
+      // policy, in a transaction (then, rarely, the claim in a statement of its own).
+      if (claim !== undefined && this.toDb(request.startMessage.visibleAt) <= this.toDb(claim.now)) {
+        const claimed = await this.statement(() => this.turns.createNewClaimed(this.pool, request, claim, (t) => this.fromDb(t)));
+        if (claimed !== undefined) return { created: true, claimed };
+      } else if (await this.statement(() => this.turns.createNew(this.pool, request))) return { created: true };
+      const created = await this.write(async (tx) => this.turns.createInstance(tx, request, (await this.turns.lock(tx, [request.instanceId])).get(request.instanceId)));
+      if (!created.created || claim === undefined) return created;
+      const [claimed] = await this.claimOrchestrations({ ...claim, limit: 1, instanceIds: [request.instanceId], names: [request.name] });
+      return claimed === undefined ? created : { created: true, claimed };
     });
-    if (result.created) this.notifier.work();
+    // A start claimed here needs no other node's attention.
+    if (result.created && result.claimed === undefined) this.notifier.work();
     return result;
   }
 
@@ -214,14 +226,17 @@ export class PostgresStore implements Store {
     return at;
   }
 
-  async commitTurn(turn: TurnCommit): Promise<void> {
+  async commitTurn(turn: TurnCommit): Promise<CommittedTurn | void> {
+    let committed: CommittedTurn | undefined;
     if (oneStatementTurn(turn)) {
       if (this.closed) throw closedError();
-      await this.turnBatches.commit(turn);
-    }
-    else await this.write((tx) => this.turns.commitTurn(tx, turn));
+      committed = await this.turnBatches.commit(turn);
+    } else committed = await this.write((tx) => this.turns.commitTurn(tx, turn));
     this.notifier.changed(turn.instanceId, turn.state.status);
-    if (turn.messages.length > 0 || turn.tasks.length > 0 || turn.newInstances.length > 0) this.notifier.work();
+    // Tasks leased to this node's worker need no wake-up of other nodes.
+    const unleased = turn.tasks.length - (turn.taskLease?.tasks.length ?? 0);
+    if (turn.messages.length > 0 || unleased > 0 || turn.newInstances.length > 0) this.notifier.work();
+    return committed;
   }
 
   async abandonOrchestration(instanceId: string, leaseId: string, visibleAt?: number): Promise<void> {
