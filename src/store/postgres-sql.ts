@@ -125,6 +125,8 @@ export const SQL = {
                 SELECT s.id, i.instance_id, NULL, $10, 1, $11 FROM i, s RETURNING id)
               SELECT i.*, m.id AS m_id FROM i, m`,
   getInstance: `SELECT ${COLUMNS} FROM instances WHERE instance_id = $1`,
+  /** Several getInstance reads in one statement (postgres-read-batch.ts). */
+  getInstances: `SELECT ${COLUMNS} FROM instances WHERE instance_id = ANY($1::text[])`,
   deleteInstance: 'DELETE FROM instances WHERE instance_id = $1 RETURNING lease_epoch',
   /** The tree columns of locked rows (TreeLimit, migration 7). */
   treeOf: 'SELECT instance_id, tree_size, terminating FROM instances WHERE instance_id = ANY($1::text[])',

@@ -16,12 +16,13 @@ import { PgNotifier } from './postgres-notify.js';
 import { oneStatementTurn } from './postgres-turn-function.js';
 import { TurnBatcher } from './postgres-turn-batch.js';
 import { ClaimBatcher } from './postgres-claim-batch.js';
+import { InstanceReadBatcher } from './postgres-read-batch.js';
 import { KeyedOrder } from './postgres-order.js';
 import { createPool, measureClockOffset, migrate, parsePostgresUrl, type PostgresLocation } from './postgres-schema.js';
 import { run } from './postgres-sql.js';
 import { autocommit, read, transaction, type Tx, type TxStats } from './postgres-tx.js';
 import { leaseLost, PgTurnWriter } from './postgres-turn.js';
-import { toHistoryRecord, toInstanceRecord, type HistoryRow, type InstanceRow } from './sqlite-rows.js';
+import { toHistoryRecord, type HistoryRow } from './sqlite-rows.js';
 import {
   isTerminalStatus,
   StoreFaultCode,
@@ -127,6 +128,8 @@ export class PostgresStore implements Store {
   readonly turnBatches: TurnBatcher;
   /** Concurrent one-instance claims (inline activity completions) share statements (postgres-claim-batch.ts). */
   readonly claimBatches: ClaimBatcher;
+  /** Concurrent getInstance reads share statements (postgres-read-batch.ts). */
+  readonly instanceReads: InstanceReadBatcher;
   /** Calls about one instance apply in call order (see postgres-order.ts). */
   private readonly order = new KeyedOrder();
   private closed = false;
@@ -151,6 +154,7 @@ export class PostgresStore implements Store {
     this.turns = new PgTurnWriter((t) => this.toDb(t), this.nodeId);
     this.turnBatches = new TurnBatcher(pool, (body) => this.statement(body), (t) => this.toDb(t), turnCommitsInFlight, this.nodeId);
     this.claimBatches = new ClaimBatcher(pool, (body) => this.statement(body), (t) => this.fromDb(t));
+    this.instanceReads = new InstanceReadBatcher(pool, (body) => this.read(body));
     this.notifier = new PgNotifier(location);
     this.completions = new CompletionBatcher((body) => this.write(body), this.turns, () => this.notifier.work());
   }
@@ -318,9 +322,9 @@ export class PostgresStore implements Store {
 
   // ── reads ───────────────────────────────────────────────────────────────────────────────────
 
-  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
-    const row = (await this.read(() => run<InstanceRow>(this.pool, 'getInstance', [instanceId]))).rows[0];
-    return row === undefined ? undefined : toInstanceRecord(row);
+  getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    if (this.closed) return Promise.reject(closedError());
+    return this.instanceReads.get(instanceId);
   }
 
   async loadHistory(instanceId: string, fromSeq = 0): Promise<HistoryRecord[]> {
