@@ -8,6 +8,7 @@
  */
 
 import { COMMIT_TURN_V8, COMMIT_TURN_V9, TRY_COMMIT_TURN, TRY_COMMIT_TURN_V9 } from './postgres-turn-sql.js';
+import { COMMIT_TURN_V10, TRY_COMMIT_TURN_V10 } from './postgres-turn-sql-v10.js';
 
 /** One schema step. Versions are contiguous from 1; a released migration is never edited. */
 export interface Migration {
@@ -456,6 +457,17 @@ export const MIGRATIONS: readonly Migration[] = [
       COMMIT_TURN_V9,
       TRY_COMMIT_TURN_V9,
     ],
+  },
+  {
+    // Store feature turnShortcuts on PostgreSQL (specs/store-postgres.md, "Turn shortcuts"): the
+    // turn commit inserts the tasks named by TurnCommit.taskLease already leased and returns
+    // their ids, and commits a claim-free turn (TurnCommit.claimless) only if the instance is
+    // unlocked, at its execution, with nothing visible in its inbox — postgres-turn-sql-v10.ts.
+    // Version 9's functions stay for nodes of the previous build. SQLite: nothing.
+    version: 10,
+    name: 'turn shortcuts: pre-leased tasks, claim-free turns',
+    sqlite: [],
+    postgres: [COMMIT_TURN_V10, TRY_COMMIT_TURN_V10],
   },
 ];
 

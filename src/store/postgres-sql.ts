@@ -111,7 +111,22 @@ export const SQL = {
               VALUES ($1, $2, $3, 'PENDING', $4, $4, $5, $6, $7, 0, $8, $9, 0, $10)
               ON CONFLICT (instance_id) DO NOTHING RETURNING instance_id)
               INSERT INTO inbox (instance_id, execution_id, visible_at, data) SELECT instance_id, NULL, $10, $11 FROM i RETURNING 1 AS inserted`,
+  /**
+   * createNew claimed at once (feature turnShortcuts): $12 lease, $13 lock until, $14 now. The
+   * start's inbox id is drawn first, so the row records it as its claim's window (claim_last_id).
+   */
+  createNewClaimed: `WITH s AS (SELECT nextval(pg_get_serial_sequence('inbox', 'id')) AS id),
+              i AS (INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input,
+                parent_instance_id, history_length, definition_hash, definition_version, lease_epoch, ready_at,
+                locked_by, lock_expires_at, claim_now, claim_last_id)
+              VALUES ($1, $2, $3, 'PENDING', $4, $4, $5, $6, $7, 0, $8, $9, 1, GREATEST($13::bigint, $10::bigint), $12, $13, $14, (SELECT id FROM s))
+              ON CONFLICT (instance_id) DO NOTHING RETURNING ${COLUMNS}, lease_epoch),
+              m AS (INSERT INTO inbox (id, instance_id, execution_id, visible_at, dequeue_count, data)
+                SELECT s.id, i.instance_id, NULL, $10, 1, $11 FROM i, s RETURNING id)
+              SELECT i.*, m.id AS m_id FROM i, m`,
   getInstance: `SELECT ${COLUMNS} FROM instances WHERE instance_id = $1`,
+  /** Several getInstance reads in one statement (postgres-read-batch.ts). */
+  getInstances: `SELECT ${COLUMNS} FROM instances WHERE instance_id = ANY($1::text[])`,
   deleteInstance: 'DELETE FROM instances WHERE instance_id = $1 RETURNING lease_epoch',
   /** The tree columns of locked rows (TreeLimit, migration 7). */
   treeOf: 'SELECT instance_id, tree_size, terminating FROM instances WHERE instance_id = ANY($1::text[])',
@@ -164,8 +179,8 @@ export const SQL = {
                  custom_status = $11, failure = $12, history_length = $13, last_node = $16,
                  locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL, ready_at = ${ready('NULL::bigint')}
                WHERE instance_id = $1`,
-  /** The common turn commit in one statement (migration 9, postgres-turn-function.ts). */
-  commitTurn: `SELECT swirl_commit_turn_v9($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
+  /** The common turn commit in one statement (migration 10, postgres-turn-function.ts): the ids of the tasks it leased. */
+  commitTurn: `SELECT swirl_commit_turn_v10(${Array.from({ length: 32 }, (_, i) => `$${i + 1}`).join(', ')}) AS ids`,
   // ── history ──
   insertHistory: `INSERT INTO history (instance_id, seq, type, timestamp, data)
                   SELECT $1, s, t, ts, d FROM unnest($2::int[], $3::text[], $4::bigint[], $5::text[]) AS h(s, t, ts, d)`,
@@ -178,9 +193,14 @@ export const SQL = {
   deleteInbox: 'DELETE FROM inbox WHERE instance_id = $1',
   deleteInboxOf: 'DELETE FROM inbox WHERE instance_id = $1 AND execution_id = $2',
   // ── tasks ──
-  insertTasks: `INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data, node)
-                SELECT i, e, k, n, v, v, x, d, $8 FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::boolean[], $7::text[])
-                WITH ORDINALITY AS t(i, e, k, n, v, x, d, o) ORDER BY o`,
+  /** A turn's tasks; those flagged in $9 leased to $10 until $11 (TurnCommit.taskLease): their ids in insertion order. */
+  insertTasks: `WITH ins AS (INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data, node, locked_by, lock_expires_at, dequeue_count)
+                SELECT i, e, k, n, v, CASE WHEN l THEN $11::bigint ELSE v END, x, d, $8, CASE WHEN l THEN $10::text END, CASE WHEN l THEN $11::bigint END, CASE WHEN l THEN 1 ELSE 0 END
+                FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::boolean[], $7::text[], $9::boolean[])
+                WITH ORDINALITY AS t(i, e, k, n, v, x, d, l, o) WHERE i IS NOT NULL ORDER BY o RETURNING id, locked_by)
+                SELECT id FROM ins WHERE locked_by IS NOT NULL ORDER BY id`,
+  /** What a claim-free turn requires (TurnCommit.claimless), of a row the transaction has locked. */
+  claimFreeCheck: `SELECT (locked_by IS NULL AND execution_id = $2 AND (ready_at IS NULL OR ready_at > $3)) AS ok FROM instances WHERE instance_id = $1`,
   claimTasks: `WITH c AS (SELECT id, ready_at FROM tasks WHERE ready_at <= $1 AND ($4::text[] IS NULL OR name = ANY($4::text[]))
                           ORDER BY ready_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
                ${TASK_CLAIM}`,

@@ -4,7 +4,7 @@
  * arrive while a turn commit is in flight are committed together by the next one: ONE autocommit
  * statement that first locks every instance row of every turn in the batch, in id order (the
  * store's one lock order: two batches, or a batch and any other write, cannot deadlock), then
- * calls `swirl_try_commit_turn` (migration 8) once per turn. Each call runs in its own
+ * calls `swirl_try_commit_turn_v10` (migration 10) once per turn. Each call runs in its own
  * subtransaction, so a turn whose lease, epoch or history check fails writes nothing and fails
  * alone with its own LEASE_LOST / HISTORY_CONFLICT, while the others commit — one transaction, one
  * WAL flush, one round trip for the batch. At c=1 nothing waits: a turn with no commit in flight
@@ -20,18 +20,18 @@ import { InfrastructureError } from '../errors.js';
 import { BatchQueue, firstOf } from './postgres-batch-queue.js';
 import { countTrip } from './postgres-sql.js';
 import { checkFailure, commitTurnInOneStatement, turnParams } from './postgres-turn-function.js';
-import type { ToDb } from './postgres-turn.js';
-import { StoreFaultCode, type TurnCommit } from './types.js';
+import { committedTurn, type ToDb } from './postgres-turn.js';
+import { StoreFaultCode, type CommittedTurn, type NewActivityTask, type TurnCommit } from './types.js';
 
-/** Most turns in one statement: 27 parameters each, and one subtransaction each (PostgreSQL caches 64 per backend). */
+/** Most turns in one statement: 32 parameters each, and one subtransaction each (PostgreSQL caches 64 per backend). */
 export const MAX_TURN_BATCH = 32;
 
-/** Parameters of `swirl_commit_turn` / `swirl_try_commit_turn`. */
-const TURN_PARAMS = 27;
+/** Parameters of `swirl_commit_turn_v10` / `swirl_try_commit_turn_v10`. */
+const TURN_PARAMS = 32;
 
 interface Pending {
   turn: TurnCommit;
-  resolve: () => void;
+  resolve: (committed: CommittedTurn | undefined) => void;
   reject: (error: unknown) => void;
 }
 
@@ -44,12 +44,12 @@ export interface TurnBatchStats {
   batchedTurns: number;
 }
 
-/** The batch statement for `n` turns ($1: every instance to lock; then 27 parameters per turn). */
+/** The batch statement for `n` turns ($1: every instance to lock; then 32 parameters per turn). */
 function batchSql(n: number): string {
   const calls = Array.from({ length: n }, (_, i) => {
     const first = 2 + i * TURN_PARAMS;
     const params = Array.from({ length: TURN_PARAMS }, (_, k) => `$${first + k}`).join(', ');
-    return `swirl_try_commit_turn_v9(${params}) AS r${i}`;
+    return `swirl_try_commit_turn_v10(${params}) AS r${i}`;
   });
   return `WITH l AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE) x)
           SELECT ${calls.join(', ')} FROM l`;
@@ -77,8 +77,8 @@ export class TurnBatcher {
   }
 
   /** Resolves once `turn` is committed; rejects with its own LEASE_LOST / HISTORY_CONFLICT, or the batch's fault. */
-  commit(turn: TurnCommit): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  commit(turn: TurnCommit): Promise<CommittedTurn | undefined> {
+    return new Promise<CommittedTurn | undefined>((resolve, reject) => {
       // 0: no group commit, every turn its own statement at once (for comparison in bench/).
       if (this.maxInFlight <= 0) return void this.alone({ turn, resolve, reject });
       this.queue.push({ turn, resolve, reject });
@@ -88,8 +88,7 @@ export class TurnBatcher {
   /** One turn: the single-turn statement (the same as without batching). */
   private async alone(p: Pending): Promise<void> {
     try {
-      await this.statement(() => commitTurnInOneStatement(this.pool, p.turn, this.toDb, this.node));
-      p.resolve();
+      p.resolve(await this.statement(() => commitTurnInOneStatement(this.pool, p.turn, this.toDb, this.node)));
     } catch (error) {
       p.reject(error);
     }
@@ -99,10 +98,13 @@ export class TurnBatcher {
     const values: unknown[] = [[]];
     const lock = new Set<string>();
     const sent: Pending[] = [];
+    const leased: NewActivityTask[][] = [];
     for (const p of batch) {
       let params: unknown[];
       try {
-        params = turnParams(p.turn, this.toDb, this.node);
+        const call = turnParams(p.turn, this.toDb, this.node);
+        params = call.params;
+        leased.push(call.leased);
       } catch (error) {
         p.reject(error); // a malformed turn (non-contiguous seqs) fails alone, before anything is sent
         continue;
@@ -136,9 +138,11 @@ export class TurnBatcher {
     this.stats.batches++;
     this.stats.batchedTurns += sent.length;
     sent.forEach((p, i) => {
-      const failed = row[`r${i}`];
-      if (failed === null) {
-        p.resolve();
+      const failed = row[`r${i}`] ?? '';
+      if (failed.startsWith('+')) {
+        // Committed: '+' and the ids of the tasks it leased.
+        const ids = failed.length === 1 ? [] : failed.slice(1).split(',').map(Number);
+        p.resolve(committedTurn(p.turn, leased[i], ids));
         return;
       }
       const colon = failed.indexOf(':');

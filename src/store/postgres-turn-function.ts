@@ -1,9 +1,10 @@
 /**
  * @module store/postgres-turn-function
- * The common turn commit in ONE round trip: a call of the `swirl_commit_turn_v9` function
- * (migration 9, postgres-turn-sql.ts) in autocommit — the lease, epoch and history checks, the completed-task deletes,
+ * The common turn commit in ONE round trip: a call of the `swirl_commit_turn_v10` function
+ * (migration 10, postgres-turn-sql-v10.ts) in autocommit — the lease, epoch and history checks, the completed-task deletes,
  * the history, inbox, task and wait-key writes, the ready_at refreshes and the instance update, all in the
- * one transaction of that statement. A failed check raises an SQLSTATE of class SW, mapped here
+ * one transaction of that statement; tasks of TurnCommit.taskLease are inserted leased and come
+ * back as work items, a TurnCommit.claimless turn is checked instead of its lease. A failed check raises an SQLSTATE of class SW, mapped here
  * to the same errors the multi-statement path throws (postgres-turn.ts). Turns that create
  * children (savepoints, reuse policies, fan-out counts), reset the history, drop another execution's
  * work (dropWorkOf) or send a recursive terminate take that path; final turns (dropPendingWork) are
@@ -13,8 +14,8 @@
 import type pg from 'pg';
 import { sqlState } from './postgres-tx.js';
 import { run } from './postgres-sql.js';
-import { checkContiguous, epochMoved, historyMoved, leaseLost, taskLeaseLost, type ToDb } from './postgres-turn.js';
-import type { TurnCommit } from './types.js';
+import { checkContiguous, claimFreeRefused, committedTurn, epochMoved, historyMoved, leaseLost, taskLeaseLost, type ToDb } from './postgres-turn.js';
+import type { CommittedTurn, NewActivityTask, TurnCommit } from './types.js';
 
 /** Whether `turn` can commit through the function (else: postgres-turn.ts's transaction). */
 export function oneStatementTurn(turn: TurnCommit): boolean {
@@ -27,20 +28,29 @@ export function oneStatementTurn(turn: TurnCommit): boolean {
   );
 }
 
+/** The parameters of one turn's function call, with the tasks it inserts leased (in insertion order). */
+export interface TurnCall {
+  params: unknown[];
+  leased: NewActivityTask[];
+}
+
 /**
- * The 27 parameters of `swirl_commit_turn_v9` (migration 9) for `turn`, committed by store node
- * `node`; checks its history seqs first.
+ * The 32 parameters of `swirl_commit_turn_v10` (migration 10) for `turn`, committed by store node
+ * `node`, and the tasks it inserts leased; checks its history seqs first.
  */
-export function turnParams(turn: TurnCommit, toDb: ToDb, node: string): unknown[] {
+export function turnParams(turn: TurnCommit, toDb: ToDb, node: string): TurnCall {
   checkContiguous(turn);
   const drop = turn.dropPendingWork === true;
   const done = turn.completedTasks ?? [];
   const h = turn.history;
+  const lease = turn.taskLease;
+  const leasedAt = new Set(lease?.tasks ?? []);
   // A final turn's own tasks and self-messages would outlive it — except fire-and-forget tasks.
-  const t = drop ? turn.tasks.filter((x) => x.detached === true) : turn.tasks;
+  const kept = turn.tasks.map((x, i) => ({ x, leased: lease !== undefined && leasedAt.has(i) })).filter((k) => !drop || k.x.detached === true);
+  const t = kept.map((k) => k.x);
   const m = drop ? turn.messages.filter((x) => x.instanceId !== turn.instanceId) : turn.messages;
   const s = turn.state;
-  return [
+  const params = [
     turn.instanceId,
     turn.leaseId,
     turn.epoch ?? null,
@@ -72,14 +82,22 @@ export function turnParams(turn: TurnCommit, toDb: ToDb, node: string): unknown[
     s.completedAt ?? null,
     drop ? null : (turn.waitKeys ?? null),
     drop,
+    // Migration 10: the task lease (TurnCommit.taskLease), the claim-free check (TurnCommit.claimless).
+    kept.map((k) => k.leased),
+    lease?.leaseId ?? null,
+    lease === undefined ? null : toDb(lease.lockExpiresAt),
+    turn.claimless === undefined ? null : toDb(turn.claimless.now),
+    turn.claimless?.executionId ?? null,
   ];
+  return { params, leased: kept.filter((k) => k.leased).map((k) => k.x) };
 }
 
 /** Commits `turn` with one statement; throws the store's LEASE_LOST / HISTORY_CONFLICT on a failed check. */
-export async function commitTurnInOneStatement(db: pg.Pool, turn: TurnCommit, toDb: ToDb, node: string): Promise<void> {
-  const params = turnParams(turn, toDb, node);
+export async function commitTurnInOneStatement(db: pg.Pool, turn: TurnCommit, toDb: ToDb, node: string): Promise<CommittedTurn | undefined> {
+  const { params, leased } = turnParams(turn, toDb, node);
   try {
-    await run(db, 'commitTurn', params);
+    const row = (await run<{ ids: string[] }>(db, 'commitTurn', params)).rows[0];
+    return committedTurn(turn, leased, row.ids.map(Number));
   } catch (error) {
     const state = sqlState(error);
     throw (state === undefined ? undefined : checkFailure(turn, state, (error as Error).message)) ?? error;
@@ -101,7 +119,10 @@ export function checkFailure(turn: TurnCommit, state: string, message: string): 
       return historyMoved(turn, stored());
     case 'SW004':
       return taskLeaseLost(turn);
+    case 'SW005':
+      return claimFreeRefused(turn);
     default:
       return undefined;
   }
 }
+

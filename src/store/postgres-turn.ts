@@ -11,7 +11,8 @@ import type pg from 'pg';
 import { SwirlError } from '../errors.js';
 import { run } from './postgres-sql.js';
 import type { Tx } from './postgres-tx.js';
-import { isTerminalStatus, ReusePolicy, RuntimeStatus, StoreErrorCode, storeError, type CreateInstanceRequest, type NewMessage, type TurnCommit } from './types.js';
+import { toInstanceRecord, type InstanceRow } from './sqlite-rows.js';
+import { isTerminalStatus, ReusePolicy, RuntimeStatus, StoreErrorCode, storeError, type ActivityWorkItem, type CommittedTurn, type CreateInstanceRequest, type NewActivityTask, type NewMessage, type OrchestrationWorkItem, type TurnCommit } from './types.js';
 
 /** A locked instance row (what the lock query returns). */
 interface LockedRow {
@@ -48,6 +49,27 @@ export class PgTurnWriter {
     const visible = this.toDb(request.startMessage.visibleAt);
     const inserted = await run(db, 'createNew', [...instanceColumns(request), visible, request.startMessage.data]);
     return (inserted.rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Creates `request` if its id is free and claims it at once under `claim` (its start visible at
+   * `claim.now`), in one autocommit statement: the row as claimOrchestrations right after the
+   * create would leave it (locked, epoch 1, the start's dequeueCount 1, the claim's window), and
+   * the work item; undefined (nothing written) if the id exists.
+   */
+  async createNewClaimed(
+    db: pg.Pool,
+    request: CreateInstanceRequest,
+    claim: NonNullable<CreateInstanceRequest['claim']>,
+    fromDb: ToDb,
+  ): Promise<OrchestrationWorkItem | undefined> {
+    const now = this.toDb(claim.now);
+    const visible = this.toDb(request.startMessage.visibleAt);
+    const params = [...instanceColumns(request), visible, request.startMessage.data, claim.leaseId, now + claim.leaseMs, now];
+    const row = (await run<InstanceRow & { lease_epoch: number; m_id: string }>(db, 'createNewClaimed', params)).rows[0];
+    if (row === undefined) return undefined;
+    const start = { id: Number(row.m_id), instanceId: request.instanceId, data: request.startMessage.data, visibleAt: fromDb(visible), dequeueCount: 1 };
+    return { instance: toInstanceRecord(row), messages: [start], leaseId: claim.leaseId, epoch: row.lease_epoch };
   }
 
   /** createInstance with the instance row already locked if it exists (`existing`). */
@@ -111,7 +133,7 @@ export class PgTurnWriter {
   }
 
   /** commitTurn: lock every instance the turn touches (sorted), the checks of the Store doc, then the writes. */
-  async commitTurn(tx: Tx, turn: TurnCommit): Promise<void> {
+  async commitTurn(tx: Tx, turn: TurnCommit): Promise<CommittedTurn | undefined> {
     const touched = [turn.instanceId, ...turn.messages.map((m) => m.instanceId), ...turn.newInstances.map((c) => c.instanceId)];
     for (const c of turn.newInstances) {
       if (c.onConflict !== undefined) touched.push(c.onConflict.instanceId);
@@ -120,8 +142,14 @@ export class PgTurnWriter {
     }
     const rows = await this.lock(tx, touched);
     const current = rows.get(turn.instanceId);
-    if (current === undefined || current.locked_by !== turn.leaseId) throw leaseLost('instance', turn.instanceId, turn.leaseId);
-    if (turn.epoch !== undefined && turn.epoch !== current.lease_epoch) throw epochMoved(turn, current.lease_epoch);
+    if (turn.claimless !== undefined) {
+      // No claim was made: only if that claim would have found nothing (as migration 10's function).
+      const check = current === undefined ? undefined : (await run<{ ok: boolean }>(tx, 'claimFreeCheck', [turn.instanceId, turn.claimless.executionId, this.toDb(turn.claimless.now)])).rows[0];
+      if (current === undefined || check?.ok !== true) throw claimFreeRefused(turn);
+    } else {
+      if (current === undefined || current.locked_by !== turn.leaseId) throw leaseLost('instance', turn.instanceId, turn.leaseId);
+      if (turn.epoch !== undefined && turn.epoch !== current.lease_epoch) throw epochMoved(turn, current.lease_epoch);
+    }
     const expectedSeq = turn.resetHistory ? 0 : current.history_length;
     if (turn.firstSeq !== expectedSeq) throw historyMoved(turn, expectedSeq);
     checkContiguous(turn);
@@ -151,9 +179,13 @@ export class PgTurnWriter {
       await run(tx, 'deleteTasksOf', [turn.instanceId, turn.dropWorkOf]);
     }
     // A final turn's own tasks and self-messages would outlive it — except fire-and-forget tasks.
-    const tasks = turn.tasks.filter((t) => !turn.dropPendingWork || t.detached === true);
+    const lease = turn.taskLease;
+    const leasedAt = new Set(lease?.tasks ?? []);
+    const kept = turn.tasks.map((t, i) => ({ t, leased: lease !== undefined && leasedAt.has(i) })).filter((k) => !turn.dropPendingWork || k.t.detached === true);
+    const tasks = kept.map((k) => k.t);
+    let leasedIds: number[] = [];
     if (tasks.length > 0) {
-      await run(tx, 'insertTasks', [
+      const inserted = await run<{ id: string }>(tx, 'insertTasks', [
         tasks.map((t) => t.instanceId),
         tasks.map((t) => t.executionId),
         tasks.map((t) => t.taskId),
@@ -162,7 +194,11 @@ export class PgTurnWriter {
         tasks.map((t) => t.detached === true),
         tasks.map((t) => t.data),
         this.node,
+        kept.map((k) => k.leased),
+        lease?.leaseId ?? null,
+        lease === undefined ? null : this.toDb(lease.lockExpiresAt),
       ]);
+      leasedIds = inserted.rows.map((r) => Number(r.id));
     }
     // Messages to instances that do not exist (now, before this turn's children) are dropped.
     const delivered = turn.messages.filter((m) => (m.instanceId === turn.instanceId ? !turn.dropPendingWork : rows.has(m.instanceId)));
@@ -187,6 +223,11 @@ export class PgTurnWriter {
       turn.keepOutput === true,
       this.node,
     ]);
+    return committedTurn(
+      turn,
+      kept.filter((k) => k.leased).map((k) => k.t),
+      leasedIds,
+    );
   }
 
   /** Deletes the instance with its history, inbox, tasks and wait keys; returns its lease epoch (undefined if absent). */
@@ -305,4 +346,20 @@ function instanceColumns(request: CreateInstanceRequest): unknown[] {
     request.definitionHash ?? null,
     request.definitionVersion ?? null,
   ];
+}
+
+/** A claim-free turn (TurnCommit.claimless) whose instance changed since the engine last committed it. */
+export function claimFreeRefused(turn: TurnCommit): Error {
+  return storeError(StoreErrorCode.LEASE_LOST, `instance '${turn.instanceId}' changed since its last turn here (a claim-free turn needs it unlocked, at its execution, with no visible message)`);
+}
+
+/**
+ * What commitTurn resolves with for `turn`: its leased tasks as work items (`ids`: their rows, in
+ * insertion order), or nothing when it asked for no lease.
+ */
+export function committedTurn(turn: TurnCommit, leased: readonly NewActivityTask[], ids: readonly number[]): CommittedTurn | undefined {
+  const lease = turn.taskLease;
+  if (lease === undefined) return undefined;
+  const leasedTasks: ActivityWorkItem[] = leased.map((t, i) => ({ ...t, id: ids[i], leaseId: lease.leaseId, dequeueCount: 1 }));
+  return { leasedTasks };
 }

@@ -16,18 +16,20 @@ import { PgNotifier } from './postgres-notify.js';
 import { oneStatementTurn } from './postgres-turn-function.js';
 import { TurnBatcher } from './postgres-turn-batch.js';
 import { ClaimBatcher } from './postgres-claim-batch.js';
+import { InstanceReadBatcher } from './postgres-read-batch.js';
 import { KeyedOrder } from './postgres-order.js';
 import { createPool, measureClockOffset, migrate, parsePostgresUrl, type PostgresLocation } from './postgres-schema.js';
 import { run } from './postgres-sql.js';
 import { autocommit, read, transaction, type Tx, type TxStats } from './postgres-tx.js';
 import { leaseLost, PgTurnWriter } from './postgres-turn.js';
-import { toHistoryRecord, toInstanceRecord, type HistoryRow, type InstanceRow } from './sqlite-rows.js';
+import { toHistoryRecord, type HistoryRow } from './sqlite-rows.js';
 import {
   isTerminalStatus,
   StoreFaultCode,
   type ActivityWorkItem,
   type ClaimActivitiesRequest,
   type ClaimOrchestrationsRequest,
+  type CommittedTurn,
   type CompleteActivityRequest,
   type CreateInstanceRequest,
   type DefinitionRecord,
@@ -114,7 +116,8 @@ export async function openPostgresStore(options: string | PostgresStoreOptions):
 /** The PostgreSQL {@link Store}. Create it with {@link openPostgresStore}. */
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
-  readonly features = { inlineActivityCompletion: true };
+  /** Claim by instance ids and complete tasks inside a turn; pre-leased tasks, claim-free turns and claiming creates (specs/store-postgres.md, "Turn shortcuts"). */
+  readonly features = { inlineActivityCompletion: true, turnShortcuts: true };
   /** Transactions committed and retries after deadlocks / serialization failures, since open. */
   readonly stats: TxStats = { transactions: 0, retries: 0 };
   private readonly turns: PgTurnWriter;
@@ -125,6 +128,8 @@ export class PostgresStore implements Store {
   readonly turnBatches: TurnBatcher;
   /** Concurrent one-instance claims (inline activity completions) share statements (postgres-claim-batch.ts). */
   readonly claimBatches: ClaimBatcher;
+  /** Concurrent getInstance reads share statements (postgres-read-batch.ts). */
+  readonly instanceReads: InstanceReadBatcher;
   /** Calls about one instance apply in call order (see postgres-order.ts). */
   private readonly order = new KeyedOrder();
   private closed = false;
@@ -149,6 +154,7 @@ export class PostgresStore implements Store {
     this.turns = new PgTurnWriter((t) => this.toDb(t), this.nodeId);
     this.turnBatches = new TurnBatcher(pool, (body) => this.statement(body), (t) => this.toDb(t), turnCommitsInFlight, this.nodeId);
     this.claimBatches = new ClaimBatcher(pool, (body) => this.statement(body), (t) => this.fromDb(t));
+    this.instanceReads = new InstanceReadBatcher(pool, (body) => this.read(body));
     this.notifier = new PgNotifier(location);
     this.completions = new CompletionBatcher((body) => this.write(body), this.turns, () => this.notifier.work());
   }
@@ -173,13 +179,23 @@ export class PostgresStore implements Store {
 
   // ── writes ──────────────────────────────────────────────────────────────────────────────────
 
-  async createInstance(request: CreateInstanceRequest): Promise<{ created: boolean }> {
-    const result = await this.order.run([request.instanceId], async () => {
-      // A new id (nearly every create): one statement. An existing id: the reuse policy, in a transaction.
-      if (await this.statement(() => this.turns.createNew(this.pool, request))) return { created: true };
-      return this.write(async (tx) => this.turns.createInstance(tx, request, (await this.turns.lock(tx, [request.instanceId])).get(request.instanceId)));
+  async createInstance(request: CreateInstanceRequest): Promise<{ created: boolean; claimed?: OrchestrationWorkItem }> {
+    const claim = request.claim;
+    const result = await this.order.run([request.instanceId], async (): Promise<{ created: boolean; claimed?: OrchestrationWorkItem }> => {
+      // A new id (nearly every create): one statement — claimed in it when asked (feature
+      // turnShortcuts) and the start is visible at the claim's now. An existing id: the reuse
+      // policy, in a transaction (then, rarely, the claim in a statement of its own).
+      if (claim !== undefined && this.toDb(request.startMessage.visibleAt) <= this.toDb(claim.now)) {
+        const claimed = await this.statement(() => this.turns.createNewClaimed(this.pool, request, claim, (t) => this.fromDb(t)));
+        if (claimed !== undefined) return { created: true, claimed };
+      } else if (await this.statement(() => this.turns.createNew(this.pool, request))) return { created: true };
+      const created = await this.write(async (tx) => this.turns.createInstance(tx, request, (await this.turns.lock(tx, [request.instanceId])).get(request.instanceId)));
+      if (!created.created || claim === undefined) return created;
+      const [claimed] = await this.claimOrchestrations({ ...claim, limit: 1, instanceIds: [request.instanceId], names: [request.name] });
+      return claimed === undefined ? created : { created: true, claimed };
     });
-    if (result.created) this.notifier.work();
+    // A start claimed here needs no other node's attention.
+    if (result.created && result.claimed === undefined) this.notifier.work();
     return result;
   }
 
@@ -214,14 +230,17 @@ export class PostgresStore implements Store {
     return at;
   }
 
-  async commitTurn(turn: TurnCommit): Promise<void> {
+  async commitTurn(turn: TurnCommit): Promise<CommittedTurn | void> {
+    let committed: CommittedTurn | undefined;
     if (oneStatementTurn(turn)) {
       if (this.closed) throw closedError();
-      await this.turnBatches.commit(turn);
-    }
-    else await this.write((tx) => this.turns.commitTurn(tx, turn));
+      committed = await this.turnBatches.commit(turn);
+    } else committed = await this.write((tx) => this.turns.commitTurn(tx, turn));
     this.notifier.changed(turn.instanceId, turn.state.status);
-    if (turn.messages.length > 0 || turn.tasks.length > 0 || turn.newInstances.length > 0) this.notifier.work();
+    // Tasks leased to this node's worker need no wake-up of other nodes.
+    const unleased = turn.tasks.length - (turn.taskLease?.tasks.length ?? 0);
+    if (turn.messages.length > 0 || unleased > 0 || turn.newInstances.length > 0) this.notifier.work();
+    return committed;
   }
 
   async abandonOrchestration(instanceId: string, leaseId: string, visibleAt?: number): Promise<void> {
@@ -303,9 +322,9 @@ export class PostgresStore implements Store {
 
   // ── reads ───────────────────────────────────────────────────────────────────────────────────
 
-  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
-    const row = (await this.read(() => run<InstanceRow>(this.pool, 'getInstance', [instanceId]))).rows[0];
-    return row === undefined ? undefined : toInstanceRecord(row);
+  getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    if (this.closed) return Promise.reject(closedError());
+    return this.instanceReads.get(instanceId);
   }
 
   async loadHistory(instanceId: string, fromSeq = 0): Promise<HistoryRecord[]> {

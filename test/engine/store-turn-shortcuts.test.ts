@@ -167,5 +167,32 @@ for (const kind of STORE_KINDS) {
         assert.equal((await store.getInstance('a'))?.historyLength, 3);
       });
     });
+
+    it('does both in a turn that also starts a child (PostgreSQL: the multi-statement commit)', async (t) => {
+      await withStore(kind, async (store) => {
+        if (!store.features?.turnShortcuts) return t.skip('feature not declared');
+        const child = (id: string) => ({
+          instanceId: id,
+          executionId: `${id}-e`,
+          name: 'wf',
+          createdAt: T,
+          parentInstanceId: 'a',
+          startMessage: { data: '{}', visibleAt: T },
+        });
+        await store.createInstance({ instanceId: 'a', executionId: 'a-e', name: 'wf', createdAt: T, startMessage: { data: '{}', visibleAt: T } });
+        const [item] = await store.claimOrchestrations({ leaseId: 'l1', now: T, leaseMs: 1000, limit: 1, instanceIds: ['a'] });
+        const leased = await store.commitTurn(
+          turn(item!, { tasks: [task('a', 1), task('a', 2)], taskLease: { leaseId: 'p:a1', lockExpiresAt: T + 500, tasks: [1] }, newInstances: [child('c1')] }),
+        );
+        assert.deepEqual(leased?.leasedTasks.map((w) => [w.taskId, w.leaseId, w.dequeueCount]), [[2, 'p:a1', 1]]);
+        assert.deepEqual((await store.claimActivities({ leaseId: 'c', now: T + 1, leaseMs: 1000, limit: 10 })).map((w) => w.taskId), [1]);
+        // Claim-free, with a child: written when unchanged, refused (nothing written, no child) when changed.
+        await rejectsWithCode(store.commitTurn({ ...claimFree('a', 1, { newInstances: [child('c2')] }), claimless: { now: T + 10, executionId: 'other' } }), 'LEASE_LOST');
+        assert.equal(await store.getInstance('c2'), undefined, 'the refused turn created nothing');
+        const free = await store.commitTurn(claimFree('a', 1, { newInstances: [child('c2')], tasks: [task('a', 3)], taskLease: { leaseId: 'p:a2', lockExpiresAt: T + 500, tasks: [0] } }));
+        assert.deepEqual(free?.leasedTasks.map((w) => w.taskId), [3]);
+        assert.deepEqual([(await store.getInstance('a'))?.historyLength, (await store.getInstance('c2'))?.name], [2, 'wf']);
+      });
+    });
   });
 }
