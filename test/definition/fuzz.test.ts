@@ -9,22 +9,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiagnosticCode, validateText } from '../../src/index.js';
+import { prng } from './seeded-random.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const examples = new URL('./examples/', import.meta.url).pathname;
 const seed = Number(process.env.SWIRL_FUZZ_SEED ?? 20261124);
 const codes = new Set<string>(Object.values(DiagnosticCode));
 
-/** xorshift32: small, fast, deterministic. */
-function prng(s: number): () => number {
-  let x = s >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
 
 const corpus: { name: string; text: string }[] = [];
 for (const dir of [join(fixtures, 'valid'), join(fixtures, 'invalid'), examples]) {

@@ -16,6 +16,7 @@ import { load as loadYaml } from 'js-yaml';
 import { GENERATED_FROM, sdkSchemaFiles, sdkValidateFunctions, VALIDATOR_REFS } from '../../src/definition/sdk-validators.generated.js';
 // @ts-expect-error -- a plain .mjs script without declarations
 import { GENERATED_PATH, VALIDATOR_NAMES, generateSdkValidators } from '../../scripts/sdk-validators.mjs';
+import { prng } from './seeded-random.js';
 
 interface Fn {
   (data: unknown): boolean;
@@ -75,16 +76,6 @@ function parts(doc: unknown): unknown[] {
   return out;
 }
 
-/** xorshift32, seeded: a failure reproduces. */
-function prng(s: number): () => number {
-  let x = s >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
 const WEIRD: unknown[] = [null, 0, -1, 1.5, '', 'x', 'PT5S', true, [], {}, [null], { name: 1 }, 'a'.repeat(300)];
 function mutate(value: unknown, rand: () => number): unknown {
   if (Array.isArray(value)) {
