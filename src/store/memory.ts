@@ -6,6 +6,7 @@
  */
 
 import { InfrastructureError } from '../errors.js';
+import { createdRecord } from './created-record.js';
 import { MemoryDefinitions } from './memory-definitions.js';
 import { MemoryHostState } from './memory-host-state.js';
 import { MemoryWaitKeys } from './memory-wait-keys.js';
@@ -518,20 +519,7 @@ export class MemoryStore implements Store {
       }
       this.deleteInstance(request.instanceId);
     }
-    const record: InstanceRecord = {
-      instanceId: request.instanceId,
-      executionId: request.executionId,
-      name: request.name,
-      status: 'PENDING',
-      createdAt: request.createdAt,
-      lastUpdatedAt: request.createdAt,
-      historyLength: 0,
-    };
-    if (request.scheduledStartAt !== undefined) record.scheduledStartAt = request.scheduledStartAt;
-    if (request.input !== undefined) record.input = request.input;
-    if (request.parentInstanceId !== undefined) record.parentInstanceId = request.parentInstanceId;
-    if (request.definitionHash !== undefined) record.definitionHash = request.definitionHash;
-    if (request.definitionVersion !== undefined) record.definitionVersion = request.definitionVersion;
+    const record = createdRecord(request);
     // A replaced id keeps counting epochs, so an old lease's epoch can never match the new row.
     this.instances.set(request.instanceId, { record, epoch: existing?.epoch ?? 0 });
     this.insertMessage({ instanceId: request.instanceId, data: request.startMessage.data, visibleAt: request.startMessage.visibleAt });

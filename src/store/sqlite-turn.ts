@@ -7,6 +7,7 @@
 
 import type Database from 'better-sqlite3';
 import { SwirlError } from '../errors.js';
+import { createdRecord } from './created-record.js';
 import { HISTORY_ROWS_PER_INSERT, ReadyUpdate, type SqliteStatements } from './sqlite-statements.js';
 import {
   isTerminalStatus,
@@ -17,7 +18,6 @@ import {
   type ActivityWorkItem,
   type CommittedTurn,
   type CreateInstanceRequest,
-  type InstanceRecord,
   type NewMessage,
   type OrchestrationWorkItem,
   type TurnCommit,
@@ -54,20 +54,7 @@ export class SqliteTurnWriter {
     const messageId = Number(this.sql.insertTakenMessage.run({ id: request.instanceId, exec: null, visible: start.visibleAt, data: start.data }).lastInsertRowid);
     const lock = claim.now + claim.leaseMs;
     this.sql.insertClaimedInstance.run({ ...instanceParams(request, epoch + 1), lease: claim.leaseId, lock, last: messageId, now: claim.now });
-    const instance: InstanceRecord = {
-      instanceId: request.instanceId,
-      executionId: request.executionId,
-      name: request.name,
-      status: RuntimeStatus.PENDING,
-      createdAt: request.createdAt,
-      lastUpdatedAt: request.createdAt,
-      historyLength: 0,
-    };
-    if (request.scheduledStartAt !== undefined) instance.scheduledStartAt = request.scheduledStartAt;
-    if (request.input !== undefined) instance.input = request.input;
-    if (request.parentInstanceId !== undefined) instance.parentInstanceId = request.parentInstanceId;
-    if (request.definitionHash !== undefined) instance.definitionHash = request.definitionHash;
-    if (request.definitionVersion !== undefined) instance.definitionVersion = request.definitionVersion;
+    const instance = createdRecord(request);
     const message = { id: messageId, instanceId: request.instanceId, data: start.data, visibleAt: start.visibleAt, dequeueCount: 1 };
     return { created: true, claimed: { instance, messages: [message], leaseId: claim.leaseId, epoch: epoch + 1 } };
   }
