@@ -32,12 +32,16 @@ async function health(path = '/healthz'): Promise<{ status: number; body: { stat
   return { status: r.status, body: (await r.json()) as { status?: string; reason?: string; reasons?: string[] } };
 }
 
-/** Polls /healthz every 100 ms until it answers `status` (a 60 s deadlock guard, not a speed check). */
-async function healthUntil(status: number): Promise<{ status: number; body: { status?: string; reason?: string } }> {
+/**
+ * Polls /healthz every 100 ms until it answers `status` with a reason matching `reason` (a 60 s
+ * deadlock guard, not a speed check). The kick that makes a change visible fails the claims in
+ * flight first ("terminating connection"), so a 503 is awaited until it gives the cause under test.
+ */
+async function healthUntil(status: number, reason?: RegExp): Promise<{ status: number; body: { status?: string; reason?: string } }> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const h = await health();
-    if (h.status === status) return h;
+    if (h.status === status && (reason === undefined || reason.test(h.body.reason ?? ''))) return h;
     if (Date.now() > deadline) assert.fail(`/healthz still answers ${h.status} ${JSON.stringify(h.body)}; stderr:\n${s.stderr().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -81,7 +85,7 @@ describe('the store health in /healthz', { skip: pgSkipReason }, () => {
     await runHello('before');
 
     await alterAndKick(`ALTER DATABASE "${db}" SET default_transaction_read_only = on`);
-    const readOnly = await healthUntil(503);
+    const readOnly = await healthUntil(503, /read-only transaction/);
     assert.equal(readOnly.body.status, 'unhealthy');
     assert.match(readOnly.body.reason ?? '', /^the store is failing: claiming (orchestrations|activities) fails since \d{4}-\d\d-\d\dT[\d:.]+Z: .*read-only transaction/, JSON.stringify(readOnly.body));
     const ready = await health('/readyz');
@@ -93,7 +97,7 @@ describe('the store health in /healthz', { skip: pgSkipReason }, () => {
     assert.equal((await healthUntil(200)).body.status, 'ok');
 
     await alterAndKick(`ALTER DATABASE "${db}" ALLOW_CONNECTIONS false`);
-    const gone = await healthUntil(503);
+    const gone = await healthUntil(503, /not currently accepting connections/);
     assert.match(gone.body.reason ?? '', /^the store is failing: claiming (orchestrations|activities) fails since .*: .*not currently accepting connections/, JSON.stringify(gone.body));
 
     await admin.query(`ALTER DATABASE "${db}" ALLOW_CONNECTIONS true`);
