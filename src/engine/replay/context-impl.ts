@@ -10,6 +10,7 @@ import { ActionType, type OrchestratorAction } from './actions.js';
 import type { CallActivityOptions, CallSubOrchestratorOptions, ContinueAsNewOptions, OrchestrationContext, WaitForEventOptions } from './context.js';
 import { uuidV5 } from './guid.js';
 import { compileRetryPolicy } from './retry-policy.js';
+import { openCall } from './open-tasks.js';
 import type { OrchestrationRuntime } from './runtime.js';
 import { Task, WhenAllTask, WhenAnyTask } from './task.js';
 import { INSTANCE_ID_PATTERN } from '../validation.js';
@@ -59,7 +60,7 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
       const detached = options?.detached === true;
       // A detached call outlives the orchestration, so no retry can follow it.
       const policy = options?.retry && !detached ? compileRetryPolicy(options.retry) : undefined;
-      return rt.retried('activity', name, policy, (attempt, logical) => ({ id: rt.scheduleActivity(name, text, attempt, logical, detached, options?.traceparent) }));
+      return openCall(rt.open, rt.nowMs, 'activity', name, policy, (attempt, logical) => ({ id: rt.scheduleActivity(name, text, attempt, logical, detached, options?.traceparent) }));
     },
     createTimer(fireAt: Date | number) {
       const at = typeof fireAt === 'number' ? rt.nowMs + Math.max(0, fireAt) : fireAt.getTime();
@@ -79,7 +80,7 @@ export function createContext(rt: OrchestrationRuntime): OrchestrationContext {
       if (childId !== undefined && !INSTANCE_ID_PATTERN.test(childId)) {
         throw new WorkflowError('INVALID_INSTANCE_ID', `invalid sub-orchestration instance id '${childId}': use 1-200 characters from A-Z a-z 0-9 _ - . :`, { nonRetryable: true });
       }
-      return rt.retried('sub', name, policy, () => {
+      return openCall(rt.open, rt.nowMs, 'sub', name, policy, () => {
         const r = rt.scheduleSub(name, childId, text, options?.traceparent);
         childId = r.childId; // retries reuse the first attempt's child id
         return r;

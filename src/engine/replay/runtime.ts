@@ -23,8 +23,10 @@ import type { AnyOrchestrationFunction, OrchestrationContext } from './context.j
 import { createContext } from './context-impl.js';
 import { ExternalEvents } from './external-events.js';
 import type { Logger } from '../logger.js';
-import { nextRetryDelay, type CompiledRetryPolicy } from './retry-policy.js';
+import { nextRetryDelay } from './retry-policy.js';
 import { Task, TaskFailedError } from './task.js';
+import type { OpenKind, OpenTask } from './open-tasks.js';
+import { confirmAction } from './determinism.js';
 import type { EngineFlag } from '../flags.js';
 import { carryOver } from './carryover.js';
 
@@ -44,31 +46,6 @@ export interface ExecutionOutcome {
   tree?: boolean;
   /** The sequence id of the completing action (-1 for TERMINATED). */
   actionId: number;
-}
-
-/** Retry bookkeeping of one logical activity/sub-orchestration call with a retry policy. */
-export interface RetryState {
-  policy: CompiledRetryPolicy;
-  firstAttemptAt: number;
-  attempt: number;
-  logicalTaskId: number;
-  /** Schedules the next attempt and returns its sequence id. */
-  scheduleAttempt: (attempt: number) => number;
-}
-
-export type OpenKind = 'activity' | 'timer' | 'sub';
-
-/** A task waiting for a completion event, keyed by its sequence id. */
-export interface OpenTask {
-  kind: OpenKind;
-  name: string;
-  task: Task<unknown>;
-  /** Set when this attempt (or the timer between attempts) belongs to a retried call. */
-  retry?: RetryState;
-  /** sub: the child instance id. */
-  childInstanceId?: string;
-  /** timer: when it fires. */
-  fireAt?: number;
 }
 
 /** Checks payload sizes inside orchestration code (throws a catchable WorkflowError). */
@@ -258,20 +235,20 @@ export class OrchestrationRuntime {
         this.start(e.name, e.instanceId, e.executionId, e.parent, fromPayload(e.input));
         return;
       case EventType.TaskScheduled:
-        this.confirm(e.eventId, ActionType.ScheduleTask, e.type, e.name);
+        confirmAction(this, e.eventId, ActionType.ScheduleTask, e.type, e.name);
         return;
       case EventType.TimerCreated:
-        this.confirm(e.eventId, ActionType.CreateTimer, e.type, undefined);
+        confirmAction(this, e.eventId, ActionType.CreateTimer, e.type, undefined);
         return;
       case EventType.SubOrchestrationInstanceCreated:
-        this.confirm(e.eventId, ActionType.CreateSubOrchestration, e.type, e.name);
+        confirmAction(this, e.eventId, ActionType.CreateSubOrchestration, e.type, e.name);
         return;
       case EventType.EventSent:
-        this.confirm(e.eventId, ActionType.SendEvent, e.type, e.name);
+        confirmAction(this, e.eventId, ActionType.SendEvent, e.type, e.name);
         return;
       case EventType.ExecutionCompleted:
       case EventType.ContinueAsNew:
-        if (e.eventId > 0) this.confirm(e.eventId, ActionType.CompleteOrchestration, e.type, undefined);
+        if (e.eventId > 0) confirmAction(this, e.eventId, ActionType.CompleteOrchestration, e.type, undefined);
         return;
       case EventType.ExecutionSuspended:
         if (!this.outcome) this.suspended = true;
@@ -372,27 +349,6 @@ export class OrchestrationRuntime {
     } else {
       this.finishWithOutput(result);
     }
-  }
-
-  /** Matches a history event against the action the code decided at the same sequence id. */
-  private confirm(id: number, expected: ActionType, eventType: string, name: string | undefined): void {
-    const action = this.pending.get(id);
-    const found = `${eventType} #${id}${name !== undefined ? ` '${name}'` : ''}`;
-    if (!action) {
-      throw new NonDeterminismError(
-        `orchestration '${this.name}' (instance '${this.instanceId}'): history has ${found}, but the code did not schedule anything with id ${id}` +
-          ` (it scheduled ${this.seq} action(s) so far). The orchestration code or definition probably changed while this instance was running.`,
-      );
-    }
-    const actionName = 'name' in action ? action.name : undefined;
-    if (action.type !== expected || (name !== undefined && actionName !== name)) {
-      throw new NonDeterminismError(
-        `orchestration '${this.name}' (instance '${this.instanceId}'): history has ${found}, but the code now does ` +
-          `${action.type} #${id}${actionName !== undefined ? ` '${actionName}'` : ''}. ` +
-          'The orchestration code or definition probably changed while this instance was running.',
-      );
-    }
-    this.pending.delete(id);
   }
 
   private completeOpen(id: number, kind: OpenKind, value: unknown): void {
@@ -546,31 +502,6 @@ export class OrchestrationRuntime {
     if (traceparent !== undefined) action.traceparent = traceparent;
     this.pending.set(id, action);
     return { id, childId };
-  }
-
-  /** @internal Creates the task of a (possibly retried) call. */
-  retried(kind: 'activity' | 'sub', name: string, policy: CompiledRetryPolicy | undefined, schedule: (attempt: number, logical: number | undefined) => { id: number; childId?: string }): Task<any> {
-    const task = new Task<unknown>();
-    if (!policy) {
-      const { id, childId } = schedule(1, undefined);
-      this.open.set(id, { kind, name, task, childInstanceId: childId });
-      return task;
-    }
-    const state: RetryState = {
-      policy,
-      firstAttemptAt: this.nowMs,
-      attempt: 1,
-      logicalTaskId: 0,
-      scheduleAttempt: (attempt) => {
-        const { id, childId } = schedule(attempt, state.logicalTaskId);
-        this.open.set(id, { kind, name, task, retry: state, childInstanceId: childId });
-        return id;
-      },
-    };
-    const first = schedule(1, undefined);
-    state.logicalTaskId = first.id;
-    this.open.set(first.id, { kind, name, task, retry: state, childInstanceId: first.childId });
-    return task;
   }
 
 }
