@@ -11,9 +11,10 @@ import { MemoryDefinitions } from './memory-definitions.js';
 import { MemoryHostState } from './memory-host-state.js';
 import { MemoryWaitKeys } from './memory-wait-keys.js';
 import { compareText, countRecords, queryRecords } from './memory-query.js';
-import { ReadyIndex } from './memory-ready-index.js';
-import { omitCachedPayloads, payloadsToWrite } from './payload-omission.js';
-import { copyInstance, taskReadyAt, unlock, type InboxRow, type InstanceRow, type TaskRow } from './memory-rows.js';
+import { MemoryInbox } from './memory-inbox.js';
+import { leaseInstance } from './memory-lease.js';
+import { payloadsToWrite } from './payload-omission.js';
+import { copyInstance, taskReadyAt, unlock, type InstanceRow, type TaskRow } from './memory-rows.js';
 import {
   ReusePolicy,
   StoreErrorCode,
@@ -29,7 +30,6 @@ import {
   type EventClaim,
   type EventClaimRequest,
   type HistoryRecord,
-  type InboxMessage,
   type InstancePage,
   type InstanceCount,
   type InstanceCountQuery,
@@ -44,25 +44,17 @@ import {
   type TurnCommit,
 } from './types.js';
 
-const DEFAULT_MAX_MESSAGES_PER_INSTANCE = 1000;
-
 /** In-memory Store. Single process; all operations complete synchronously behind promises. */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
   readonly features = { inlineActivityCompletion: true };
   private readonly instances = new Map<string, InstanceRow>();
   private readonly history = new Map<string, HistoryRecord[]>();
-  /** Insertion order = id order, which is the FIFO order the contract asks for. */
-  private readonly inbox = new Map<number, InboxRow>();
-  /** Message ids per instance, in id order (inserted in increasing id order). */
-  private readonly inboxByInstance = new Map<string, Set<number>>();
-  /** Earliest visible-at per instance inbox (what readyAt needs without scanning messages). */
-  private readonly ready = new ReadyIndex();
+  private readonly inbox = new MemoryInbox();
   private readonly tasks = new Map<number, TaskRow>();
   private readonly definitions = new MemoryDefinitions();
   private readonly hostState = new MemoryHostState();
   private readonly waitKeys = new MemoryWaitKeys();
-  private nextMessageId = 1;
   private nextTaskId = 1;
   private closed = false;
 
@@ -103,7 +95,7 @@ export class MemoryStore implements Store {
       ready.sort((a, b) => a.at - b.at);
       for (const r of ready.slice(0, Math.max(0, limit))) picked.push(r.row);
     }
-    return picked.map((row) => this.lease(row, request));
+    return picked.map((row) => leaseInstance(this.inbox, row, request));
   }
 
   async commitTurn(turn: TurnCommit): Promise<void> {
@@ -144,7 +136,7 @@ export class MemoryStore implements Store {
     unlock(row);
     for (const id of turn.consumedMessageIds) {
       const m = this.inbox.get(id);
-      if (m && m.instanceId === turn.instanceId) this.deleteMessage(id);
+      if (m && m.instanceId === turn.instanceId) this.inbox.delete(id);
     }
     for (const c of turn.completedTasks ?? []) this.tasks.delete(c.taskRowId);
     if (turn.dropPendingWork) this.dropWork(turn.instanceId);
@@ -175,12 +167,8 @@ export class MemoryStore implements Store {
     this.checkOpen();
     const row = this.heldInstance(instanceId, leaseId);
     if (visibleAt !== undefined && row.claimLastId !== undefined) {
-      for (const id of this.inboxByInstance.get(instanceId) ?? []) {
-        const m = this.inbox.get(id)!;
-        if (m.id <= row.claimLastId && m.visibleAt <= (row.claimNow ?? 0)) {
-          m.visibleAt = visibleAt;
-          this.ready.push(instanceId, m.id, visibleAt);
-        }
+      for (const m of this.inbox.of(instanceId)) {
+        if (m.id <= row.claimLastId && m.visibleAt <= (row.claimNow ?? 0)) this.inbox.retime(m, visibleAt);
       }
     }
     unlock(row);
@@ -267,16 +255,14 @@ export class MemoryStore implements Store {
 
   async pendingWork(instanceId: string, now: number): Promise<PendingWork> {
     this.checkOpen();
-    const ids = [...(this.inboxByInstance.get(instanceId) ?? [])];
     let nextMessageAt: number | undefined;
-    for (const id of ids) {
-      const v = this.inbox.get(id)!.visibleAt;
+    for (const { visibleAt: v } of this.inbox.of(instanceId)) {
       if (v > now && (nextMessageAt === undefined || v < nextMessageAt)) nextMessageAt = v;
     }
     const tasks = [...this.tasks.values()]
       .filter((t) => t.instanceId === instanceId)
       .map((t) => ({ taskId: t.taskId, name: t.name, visibleAt: t.visibleAt, leased: t.lockedBy !== undefined && (t.lockExpiresAt ?? 0) > now, dequeueCount: t.dequeueCount }));
-    const work: PendingWork = { inboxMessages: ids.length, tasks };
+    const work: PendingWork = { inboxMessages: this.inbox.count(instanceId), tasks };
     if (nextMessageAt !== undefined) work.nextMessageAt = nextMessageAt;
     return work;
   }
@@ -437,60 +423,9 @@ export class MemoryStore implements Store {
    * an empty inbox; else its earliest message visible-at, and never before the lock expires.
    */
   private readyAt(row: InstanceRow): number | undefined {
-    const min = this.ready.earliest(row.record.instanceId, (id, visibleAt) => {
-      const m = this.inbox.get(id);
-      return m !== undefined && m.visibleAt === visibleAt;
-    });
+    const min = this.inbox.earliest(row.record.instanceId);
     if (min === undefined) return undefined;
     return row.lockedBy !== undefined && row.lockExpiresAt !== undefined ? Math.max(min, row.lockExpiresAt) : min;
-  }
-
-  /** Locks `row` for the claim and takes its first visible messages (the instance's whole inbox belongs to the lease). */
-  private lease(row: InstanceRow, request: ClaimOrchestrationsRequest): OrchestrationWorkItem {
-    const maxMessages = request.maxMessagesPerInstance ?? DEFAULT_MAX_MESSAGES_PER_INSTANCE;
-    row.lockedBy = request.leaseId;
-    row.lockExpiresAt = request.now + request.leaseMs;
-    row.epoch += 1;
-    const messages: InboxMessage[] = [];
-    const take = (m: InboxRow): void => {
-      m.dequeueCount += 1;
-      messages.push({ id: m.id, instanceId: m.instanceId, data: m.data, visibleAt: m.visibleAt, dequeueCount: m.dequeueCount });
-    };
-    const ids = this.inboxByInstance.get(row.record.instanceId) ?? new Set<number>();
-    // An execution not started yet: its own (pinned) messages — its start — come first, whatever
-    // backlog of instance-level messages precedes them (types.ts ClaimOrchestrationsRequest).
-    const pinned = row.record.historyLength === 0 ? this.pinnedVisible(ids, row.record.executionId, request.now) : [];
-    for (const m of pinned.slice(0, maxMessages)) take(m);
-    const first = new Set(messages.map((m) => m.id));
-    for (const id of ids) {
-      if (messages.length >= maxMessages) break;
-      const m = this.inbox.get(id)!;
-      if (m.visibleAt > request.now || first.has(id)) continue;
-      take(m);
-    }
-    row.claimLastId = messages.length > 0 ? Math.max(...messages.map((m) => m.id)) : undefined;
-    if (pinned.length > 0 && row.claimLastId !== undefined) {
-      // The window runs up to the start: what it spans and did not return counts a delivery too
-      // (as in the SQL backends, which count by window).
-      const returned = new Set(messages.map((m) => m.id));
-      for (const id of ids) {
-        if (id > row.claimLastId) break;
-        const m = this.inbox.get(id)!;
-        if (m.visibleAt <= request.now && !returned.has(id)) m.dequeueCount += 1;
-      }
-    }
-    row.claimNow = request.now;
-    return omitCachedPayloads(request, { instance: copyInstance(row.record), messages, leaseId: request.leaseId, epoch: row.epoch });
-  }
-
-  /** The visible messages among `ids` pinned to `executionId`, in id order. */
-  private pinnedVisible(ids: Set<number>, executionId: string, now: number): InboxRow[] {
-    const out: InboxRow[] = [];
-    for (const id of ids) {
-      const m = this.inbox.get(id)!;
-      if (m.executionId === executionId && m.visibleAt <= now) out.push(m);
-    }
-    return out;
   }
 
   private heldInstance(instanceId: string, leaseId: string): InstanceRow {
@@ -551,26 +486,7 @@ export class MemoryStore implements Store {
       const target = this.instances.get(m.instanceId);
       if (target) target.terminating = true;
     }
-    const id = this.nextMessageId++;
-    const row: InboxRow = { id, instanceId: m.instanceId, data: m.data, visibleAt: m.visibleAt, dequeueCount: 0 };
-    if (m.executionId !== undefined) row.executionId = m.executionId;
-    this.inbox.set(id, row);
-    let set = this.inboxByInstance.get(m.instanceId);
-    if (!set) this.inboxByInstance.set(m.instanceId, (set = new Set()));
-    set.add(id);
-    this.ready.push(m.instanceId, id, m.visibleAt);
-  }
-
-  private deleteMessage(id: number): void {
-    const m = this.inbox.get(id);
-    if (!m) return;
-    this.inbox.delete(id);
-    const set = this.inboxByInstance.get(m.instanceId);
-    set?.delete(id);
-    if (set && set.size === 0) {
-      this.inboxByInstance.delete(m.instanceId);
-      this.ready.clear(m.instanceId);
-    }
+    this.inbox.insert(m);
   }
 
   private insertTask(t: NewActivityTask): void {
@@ -583,9 +499,7 @@ export class MemoryStore implements Store {
    * execution. Detached (fire-and-forget) tasks stay unless `withDetached` (the instance is deleted).
    */
   private dropWork(instanceId: string, executionId?: string, withDetached = false): void {
-    for (const id of [...(this.inboxByInstance.get(instanceId) ?? [])]) {
-      if (executionId === undefined || this.inbox.get(id)!.executionId === executionId) this.deleteMessage(id);
-    }
+    this.inbox.dropOf(instanceId, executionId);
     for (const [id, t] of this.tasks) {
       if (t.instanceId !== instanceId || (t.detached === true && !withDetached)) continue;
       if (executionId === undefined || t.executionId === executionId) this.tasks.delete(id);
