@@ -90,7 +90,8 @@ export type { Store, StoreUrl, InstanceRecord, HistoryRecord, InstanceQuery, Ins
 // host/ wires the layers into a running server; api/ is the HTTP shell over it. Both import the
 // layers they use directly: nothing inside src/ (but cli/, a consumer) imports this file.
 export { createHost, SwirlHost } from './host/host.js';
-export type { HostOptions, HostMetrics } from './host/host.js';
+export type { HostMetrics } from './host/host.js';
+export type { HostOptions } from './host/host-options.js';
 export { otlpProtocolProblem, otlpTracing, tracingRequested } from './host/tracing/otlp.js';
 export type { TracingOptions } from './host/tracing/otel-tracer.js';
 export type { WorkflowInfo, CatalogLoadReport } from './host/catalog.js';

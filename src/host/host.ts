@@ -4,99 +4,28 @@
  * folder validated and registered by id, CloudEvent routing, pub/sub subscriptions and start
  * schedules. `swirl serve` and the HTTP API sit on top of it; tests build one in memory.
  */
-import type { Profile } from '../definition/profiles/profile.js';
 import { InvalidInputError, SwirlError } from '../errors.js';
 import { formatInputProblems, inputProblems } from '../graph/input.js';
 import { expressionStats } from '../expressions/index.js';
 import { createEngine, type Engine } from '../engine/engine.js';
-import type { EngineOptions } from '../engine/options.js';
 import { noopLogger, type Logger } from '../engine/logger.js';
-import { isTerminalStatus, openStore, type Store } from '../store/index.js';
+import { isTerminalStatus, openStore } from '../store/index.js';
 import { inScope, loadComponents, validateCloudEvent, type CloudEventJson, type ComponentHost, type ComponentSummary, type Subscription } from '../components/index.js';
-import type { ReachPolicy } from '../definition/reach.js';
 import { WorkflowCatalog, type CatalogLoadReport, type WorkflowInfo } from './catalog.js';
-import { DEFAULT_SECRET_ENV, allowsEnvSecret, type SecretEnvPolicy } from './secret-env.js';
+import { DEFAULT_SECRET_ENV, allowsEnvSecret } from './secret-env.js';
 import { EventRouter } from './event-router.js';
-import { EVENT_BACKLOG_FULL, EventMailboxes, type MailboxOptions } from './event-mailbox.js';
+import { EVENT_BACKLOG_FULL, EventMailboxes } from './event-mailbox.js';
 import { DefinitionStore } from './definition-store.js';
 import { Scheduler } from './scheduler.js';
-import { EventDedup, type DedupedOutcome, type EventDedupOptions } from './event-dedup.js';
+import { EventDedup, type DedupedOutcome } from './event-dedup.js';
 import { DropReason, EventDrops, INSTANCE_FINISHED } from './event-drops.js';
-import { PublicClient, isInternal } from './public-client.js';
-import { timeActivities, timedStore, type ActivityExecution, type StoreTimings } from './latency.js';
+import { PublicClient } from './public-client.js';
+import { timeActivities, timedStore, type StoreTimings } from './latency.js';
 import { HostMetricsRegistry } from './metrics-registry.js';
-import type { StepTracer, TracingOptions } from './tracing/otel-tracer.js';
+import type { StepTracer } from './tracing/otel-tracer.js';
 import { loadOnUse } from '../optional-module.js';
-import { StepTracker } from './tracing/step-tracker.js';
-import { remoteSteps } from './tracing/remote-steps.js';
-import type { RemoteTurnObservation, TurnObservation } from '../engine/observer.js';
-import { parseTraceParent } from '../engine/trace-context.js';
-
-/** Default of {@link HostOptions.unusedDefinitionGraceMs}: 24 hours. */
-const UNUSED_DEFINITION_GRACE_MS = 24 * 60 * 60 * 1000;
-
-/** Options of {@link createHost}. */
-export interface HostOptions {
-  /** `memory` or `sqlite:<path>` (or a Store). @default 'memory' */
-  store?: string | Store;
-  /** Folder of workflow definitions loaded at start. */
-  workflowsDir?: string;
-  /** Folder of Dapr component files. */
-  componentsDir?: string;
-  /** Components built elsewhere (tests); wins over componentsDir. */
-  components?: ComponentHost;
-  /** This app's id (Dapr metadata, pub/sub consumer id). @default 'swirl' */
-  appId?: string;
-  logger?: Logger;
-  /** Extra engine options (workers, timeouts, clock). */
-  engine?: Omit<EngineOptions, 'store' | 'logger'>;
-  /**
-   * How often definitions registered over the API on other nodes of the store are looked for
-   * (one read of a change stamp when nothing changed). @default 2000
-   */
-  definitionRefreshMs?: number;
-  /** Schedule check period. @default 1000 */
-  scheduleTickMs?: number;
-  /**
-   * Legacy folder of definitions registered over the API before they were kept in the store:
-   * moved into the store at start (each file renamed `*.yaml.migrated`).
-   * @default `<path>.workflows` for a `sqlite:<path>` store; none for memory or a given Store
-   */
-  definitionsDir?: string;
-  /** Limits of the events held for instances that do not exist yet (count, time-to-live). */
-  heldEvents?: MailboxOptions;
-  /** CloudEvent de-duplication by (source, id) in the store: retention window and waits. */
-  eventDedup?: EventDedupOptions;
-  /**
-   * Stored definition versions are collected at start only once registered (or registered again)
-   * at least this long ago: another node sharing the store may have just stored one it is about
-   * to start instances on. @default 86_400_000 (24 h)
-   */
-  unusedDefinitionGraceMs?: number;
-  /**
-   * What definitions registered over the API may reach: files under `fileRoot`, URLs with one of
-   * `urlPrefixes` (specs/security.md). The `workflowsDir` folder's definitions are not limited.
-   * @default nothing (no file, no URL)
-   */
-  reach?: ReachPolicy;
-  /** The environment variables `$SECRETS` may read after the secret stores. @default names starting with `SWIRL_SECRET_` */
-  secretEnv?: SecretEnvPolicy;
-  /**
-   * OpenTelemetry traces (specs/observability.md "Traces"): a span per instance, state and
-   * action, sent to these span processors. @default off
-   */
-  tracing?: TracingOptions;
-  /**
-   * The profile every definition is validated and run under (`--profile` on the command line);
-   * folder files (a `swirl.yaml` with `profile:` beside the definitions) are then not read
-   * (specs/sonataflow-profile.md). @default none
-   */
-  profile?: Profile;
-  /** Without `profile`: the profile of API definitions and of folder files no folder file covers. @default 'standard' */
-  defaultProfile?: Profile;
-  /** The swirl.yaml configuring this server, if any: not read as a folder file. */
-  configFile?: string;
-}
+import { UNUSED_DEFINITION_GRACE_MS, type HostOptions } from './host-options.js';
+import { logActionFailure, remoteStepObserver, stepObserver } from './turn-observers.js';
 
 /** `<file>.workflows` next to a SQLite file; none for memory stores (SQLite's `:memory:` included). */
 function defaultDefinitionsDir(store: HostOptions['store']): string | undefined {
@@ -510,53 +439,4 @@ export async function createHost(options: HostOptions = {}): Promise<SwirlHost> 
     };
   }
   return host;
-}
-
-/** The trace id of an activity's traceparent (the action's span), if any. */
-function traceIdOf(traceparent: string | undefined): string | undefined {
-  return parseTraceParent(traceparent)?.traceId;
-}
-
-/** The turn observer that finishes steps (state durations for the metrics, spans when tracing). */
-function stepObserver(prometheus: HostMetricsRegistry, tracer: StepTracer | undefined): (o: TurnObservation) => void {
-  // Without a tracer the steps only time states for the metrics: no spans to build.
-  const tracker = new StepTracker({ spans: tracer !== undefined });
-  return (o) => {
-    // Swirl's own instances (held-event mailboxes) are not user workflows: no spans, no metrics.
-    if (isInternal(o.name)) return;
-    for (const step of tracker.turn(o)) {
-      prometheus.step(step);
-      tracer?.emit(step);
-    }
-  };
-}
-
-/** The turn observer of remote orchestrations: their instance, activity and sub-orchestration spans. */
-function remoteStepObserver(tracer: StepTracer): (o: RemoteTurnObservation) => void {
-  return (o) => {
-    if (isInternal(o.name)) return;
-    for (const step of remoteSteps(o)) tracer.emit(step);
-  };
-}
-
-/**
- * An action's function call that threw, logged with where it ran (a retried attempt is not yet
- * a failure of the instance; an instance that fails logs its own warn line).
- */
-function logActionFailure(logger: Logger, e: ActivityExecution): void {
-  const call = e.input as { workflow?: unknown; state?: unknown; function?: unknown } | undefined;
-  const err = e.error as { code?: unknown; message?: unknown } | undefined;
-  const message = typeof err?.message === 'string' ? err.message : String(e.error);
-  logger.info(`activity '${e.name}' of '${e.ctx.instanceId}' failed (attempt ${e.ctx.attempt}): ${message}`, {
-    event: 'action.failed',
-    instanceId: e.ctx.instanceId,
-    ...(typeof call?.workflow === 'string' ? { name: call.workflow } : {}),
-    ...(typeof call?.state === 'string' ? { state: call.state } : {}),
-    ...(typeof call?.function === 'string' ? { function: call.function } : {}),
-    activity: e.name,
-    attempt: e.ctx.attempt,
-    ...(traceIdOf(e.ctx.traceparent) !== undefined ? { traceId: traceIdOf(e.ctx.traceparent) } : {}),
-    durationMs: Math.round(e.seconds * 1000),
-    error: { ...(typeof err?.code === 'string' ? { code: err.code } : {}), message },
-  });
 }
