@@ -41,7 +41,11 @@ export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: Orche
   const cached = instance.historyLength === 0 ? undefined : ctx.remotePast.take(id, instance.executionId, instance.historyLength);
   const past = instance.historyLength === 0 ? [] : (cached?.events ?? (await asReadError(ctx.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord));
   const newEvents: HistoryEvent[] = [{ type: EventType.OrchestratorStarted, eventId: -1, timestamp: now }, ...events];
-  const answer = await remote.executeTurn({ instanceId: id, executionId: instance.executionId, name: instance.name, pastEvents: past, newEvents });
+  // OrchestratorStarted comes first: the execution's ExecutionStarted follows it in its first turn.
+  const started = past.find((e) => e.type === EventType.ExecutionStarted) ?? newEvents.find((e) => e.type === EventType.ExecutionStarted);
+  const traceparent = started?.type === EventType.ExecutionStarted ? started.traceparent : undefined;
+  const trace = executionTrace(id, instance.executionId, traceparent);
+  const answer = await remote.executeTurn({ instanceId: id, executionId: instance.executionId, name: instance.name, pastEvents: past, newEvents, ...(started !== undefined ? { trace } : {}) });
   if ('unavailable' in answer) {
     if (past.length > 0) ctx.remotePast.put(id, instance.executionId, past, cached?.instance);
     // A claim-free turn holds nothing to give back: its caller records the activity result in the inbox.
@@ -60,10 +64,6 @@ export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: Orche
     actions = [];
   }
   const facts = remoteTurnFacts([...past, ...newEvents]);
-  // OrchestratorStarted comes first: the execution's ExecutionStarted follows it in its first turn.
-  const started = past.find((e) => e.type === EventType.ExecutionStarted) ?? newEvents.find((e) => e.type === EventType.ExecutionStarted);
-  const traceparent = started?.type === EventType.ExecutionStarted ? started.traceparent : undefined;
-  const trace = executionTrace(id, instance.executionId, traceparent);
   // The app's code cannot name spans: its tasks and children get the spans Swirl emits for them.
   actions = actions.map((a) =>
     a.type === 'ScheduleTask'

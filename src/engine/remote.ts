@@ -11,6 +11,7 @@ import { NonDeterminismError } from '../errors.js';
 import { EventType, type HistoryEvent, type ParentInstance } from './history.js';
 import type { InstanceRecord } from '../store/types.js';
 import type { OrchestratorAction } from './replay/actions.js';
+import type { ExecutionTrace } from './trace-context.js';
 import type { ExecutionOutcome } from './replay/runtime.js';
 
 /** One turn handed to the remote side. */
@@ -22,6 +23,8 @@ export interface RemoteTurnRequest {
   pastEvents: HistoryEvent[];
   /** This turn's events: OrchestratorStarted, then the inbox events. */
   newEvents: HistoryEvent[];
+  /** The execution's trace (trace-context.ts executionTrace of its ExecutionStarted); absent when the history has none. */
+  trace?: ExecutionTrace;
 }
 
 /** What the remote code decided. */
