@@ -92,10 +92,11 @@ async function completeWithoutClaim(host: InlineCompletionHost, task: ActivityWo
   // Cached here: an in-process runtime, or a remote orchestration's past events (its next turn goes to the app).
   const cached = ctx.cache.peek(id);
   const runtimeHeld = cached !== undefined && cached.executionId === task.executionId;
-  if (!runtimeHeld && ctx.remotePast.executionOf(id) !== task.executionId) return undefined;
-  // The record the cached runtime's turn committed (cache.ts): the claim-free commit is refused
-  // if the row changed since, so it need not be read again.
-  let instance: InstanceRecord | undefined = runtimeHeld ? cached.instance : undefined;
+  const remote = runtimeHeld ? undefined : ctx.remotePast.peek(id);
+  if (!runtimeHeld && remote?.executionId !== task.executionId) return undefined;
+  // The record the cached runtime's (or remote past's) turn committed (cache.ts): the claim-free
+  // commit is refused if the row changed since, so it need not be read again.
+  let instance: InstanceRecord | undefined = runtimeHeld ? cached.instance : remote?.instance;
   if (instance === undefined) {
     try {
       instance = await ctx.store.getInstance(id);

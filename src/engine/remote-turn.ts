@@ -19,7 +19,7 @@ import { withInline, type InlineCompletion } from './inline-completion.js';
 import { commitUnderClaim } from './turn-commit.js';
 import { releaseToWait } from './turn-release.js';
 import { nonDeterminismOutcome } from './turn-runtime.js';
-import { buildTurn } from './turn.js';
+import { buildTurn, cacheableRecord } from './turn.js';
 import type { OrchestrationWorkerContext } from './worker-context.js';
 
 /**
@@ -38,14 +38,16 @@ import type { OrchestrationWorkerContext } from './worker-context.js';
 export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, remote: RemoteOrchestrator, events: HistoryEvent[], now: number, inline?: InlineCompletion): Promise<boolean> {
   const { instance, leaseId } = item;
   const id = instance.instanceId;
-  const past =
-    instance.historyLength === 0
-      ? []
-      : (ctx.remotePast.take(id, instance.executionId, instance.historyLength) ?? (await asReadError(ctx.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord));
+  const cached = instance.historyLength === 0 ? undefined : ctx.remotePast.take(id, instance.executionId, instance.historyLength);
+  const past = instance.historyLength === 0 ? [] : (cached?.events ?? (await asReadError(ctx.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord));
   const newEvents: HistoryEvent[] = [{ type: EventType.OrchestratorStarted, eventId: -1, timestamp: now }, ...events];
-  const answer = await remote.executeTurn({ instanceId: id, executionId: instance.executionId, name: instance.name, pastEvents: past, newEvents });
+  // OrchestratorStarted comes first: the execution's ExecutionStarted follows it in its first turn.
+  const started = past.find((e) => e.type === EventType.ExecutionStarted) ?? newEvents.find((e) => e.type === EventType.ExecutionStarted);
+  const traceparent = started?.type === EventType.ExecutionStarted ? started.traceparent : undefined;
+  const trace = executionTrace(id, instance.executionId, traceparent);
+  const answer = await remote.executeTurn({ instanceId: id, executionId: instance.executionId, name: instance.name, pastEvents: past, newEvents, ...(started !== undefined ? { trace } : {}) });
   if ('unavailable' in answer) {
-    if (past.length > 0) ctx.remotePast.put(id, instance.executionId, past);
+    if (past.length > 0) ctx.remotePast.put(id, instance.executionId, past, cached?.instance);
     // A claim-free turn holds nothing to give back: its caller records the activity result in the inbox.
     if (inline?.claimless !== undefined) return false;
     return releaseToWait(ctx, item, ctx.waitingLogged, `remote:${instance.name}`, () =>
@@ -62,10 +64,6 @@ export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: Orche
     actions = [];
   }
   const facts = remoteTurnFacts([...past, ...newEvents]);
-  // OrchestratorStarted comes first: the execution's ExecutionStarted follows it in its first turn.
-  const started = past.find((e) => e.type === EventType.ExecutionStarted) ?? newEvents.find((e) => e.type === EventType.ExecutionStarted);
-  const traceparent = started?.type === EventType.ExecutionStarted ? started.traceparent : undefined;
-  const trace = executionTrace(id, instance.executionId, traceparent);
   // The app's code cannot name spans: its tasks and children get the spans Swirl emits for them.
   actions = actions.map((a) =>
     a.type === 'ScheduleTask'
@@ -96,7 +94,9 @@ export async function runRemoteTurn(ctx: OrchestrationWorkerContext, item: Orche
   ctx.stats.turns += 1;
   // The next turn's past, unless this execution ended (continue-as-new starts an empty history).
   if (outcome || built.commit.resetHistory) ctx.remotePast.delete(id);
-  else ctx.remotePast.put(id, instance.executionId, past.concat(committed));
+  // With the record this commit left (as a cached runtime keeps it): the claim-free completion of
+  // the next activity result starts from it instead of reading the row (inline-completion.ts).
+  else ctx.remotePast.put(id, instance.executionId, past.concat(committed), cacheableRecord(instance, built.commit, item.payloadsOmitted === true, cached?.instance));
   if (ctx.opts.observer?.remoteTurnCommitted) {
     notifyObserver(ctx.opts.observer, 'remoteTurnCommitted', {
       instanceId: id,

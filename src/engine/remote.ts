@@ -9,7 +9,9 @@
  */
 import { NonDeterminismError } from '../errors.js';
 import { EventType, type HistoryEvent, type ParentInstance } from './history.js';
+import type { InstanceRecord } from '../store/types.js';
 import type { OrchestratorAction } from './replay/actions.js';
+import type { ExecutionTrace } from './trace-context.js';
 import type { ExecutionOutcome } from './replay/runtime.js';
 
 /** One turn handed to the remote side. */
@@ -21,6 +23,8 @@ export interface RemoteTurnRequest {
   pastEvents: HistoryEvent[];
   /** This turn's events: OrchestratorStarted, then the inbox events. */
   newEvents: HistoryEvent[];
+  /** The execution's trace (trace-context.ts executionTrace of its ExecutionStarted); absent when the history has none. */
+  trace?: ExecutionTrace;
 }
 
 /** What the remote code decided. */
@@ -116,6 +120,12 @@ interface CachedPast {
   executionId: string;
   historyLength: number;
   events: HistoryEvent[];
+  /**
+   * The instance record as the turn that cached the past left it (engine/turn.ts cacheableRecord):
+   * a claim-free turn starts from it instead of reading the row, as for a cached runtime
+   * (engine/cache.ts CachedOrchestration.instance says why a stale one never reaches the store).
+   */
+  instance?: InstanceRecord;
 }
 
 /**
@@ -129,24 +139,24 @@ export class RemoteHistoryCache {
   private readonly map = new Map<string, CachedPast>();
   constructor(private readonly capacity: number) {}
 
-  /** The cached past if it matches the store's view of the instance; a stale entry is dropped. */
-  take(instanceId: string, executionId: string, historyLength: number): HistoryEvent[] | undefined {
+  /** The cached past (and record) if it matches the store's view of the instance; a stale entry is dropped. */
+  take(instanceId: string, executionId: string, historyLength: number): { events: HistoryEvent[]; instance?: InstanceRecord } | undefined {
     const e = this.map.get(instanceId);
     if (!e) return undefined;
     this.map.delete(instanceId);
     if (e.executionId !== executionId || e.historyLength !== historyLength) return undefined;
-    return e.events;
+    return e;
   }
 
-  /** The execution id cached for the instance, without taking the entry (a claim-free turn's precondition). */
-  executionOf(instanceId: string): string | undefined {
-    return this.map.get(instanceId)?.executionId;
+  /** The entry cached for the instance, without taking it (a claim-free turn's precondition and record). */
+  peek(instanceId: string): { executionId: string; instance?: InstanceRecord } | undefined {
+    return this.map.get(instanceId);
   }
 
-  put(instanceId: string, executionId: string, events: HistoryEvent[]): void {
+  put(instanceId: string, executionId: string, events: HistoryEvent[], instance?: InstanceRecord): void {
     if (this.capacity <= 0) return;
     this.map.delete(instanceId);
-    this.map.set(instanceId, { executionId, historyLength: events.length, events });
+    this.map.set(instanceId, { executionId, historyLength: events.length, events, ...(instance !== undefined ? { instance } : {}) });
     while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
   }
 

@@ -86,7 +86,9 @@ function unimplemented(service: ServiceDefinition, token: Buffer | undefined): U
 /** Starts the gRPC server over `host`; resolves with the bound port. */
 export async function startGrpcServer(host: SwirlHost, options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const token = options.apiToken ? Buffer.from(options.apiToken) : undefined;
-  const server = new Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES });
+  // No channelz: Swirl serves no channelz service, and its bookkeeping (per-call trackers, a
+  // Date.now() per message) ran on every work item and completion for nobody to read.
+  const server = new Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES, 'grpc.enable_channelz': 0 });
   const w = workerSide(host, options.logger ?? noopLogger);
   const c = clientHandlers(host, w.starting);
   const service = taskHubService();

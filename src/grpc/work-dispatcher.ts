@@ -161,7 +161,8 @@ export class WorkDispatcher implements RemoteOrchestrator {
     const w = this.pick(`o:${req.name}`);
     if (!w) return Promise.resolve({ unavailable: this.workers.size === 0 ? 'no app worker is connected' : `no connected app worker serves orchestration '${req.name}'` });
     if (this.turns.has(req.instanceId)) return Promise.resolve({ unavailable: `a turn of '${req.instanceId}' is already with a worker` });
-    const sent = sentExecution([...req.pastEvents, ...req.newEvents]);
+    // The engine's trace of the execution when it has one (what sentExecution would derive again from the events).
+    const sent = req.trace !== undefined ? { instanceId: req.instanceId, executionId: req.executionId, trace: req.trace } : sentExecution([...req.pastEvents, ...req.newEvents]);
     return new Promise((resolve) => {
       this.turns.set(req.instanceId, { worker: w, name: req.name, resolve });
       this.send(w, orchestratorWorkItem(req.instanceId, req.executionId, req.pastEvents, req.newEvents, sent), req.instanceId);

@@ -24,6 +24,9 @@ const history = (): HistoryEvent[] => [
   { type: 'SubOrchestrationInstanceCreated', eventId: 3, timestamp: 1_500, instanceId: 'i-1:0003', name: 'child', input: '"x"' },
   { type: 'EventRaised', eventId: -1, timestamp: 1_600, name: 'go', input: '{"a":1}' },
   { type: 'TaskFailed', eventId: -1, timestamp: 1_700, taskScheduledId: 1, failure: { errorType: 'Boom', message: 'no', stackTrace: 'at x' } },
+  { type: 'TimerFired', eventId: -1, timestamp: 9_001, fireAt: 9_000, timerId: 2 },
+  { type: 'SubOrchestrationInstanceFailed', eventId: -1, timestamp: 9_002, taskScheduledId: 3, failure: { errorType: 'E', message: 'm', nonRetryable: true, inner: { errorType: 'I', message: 'i' } } },
+  { type: 'ExecutionCompleted', eventId: -1, timestamp: 9_003, status: 'COMPLETED', result: '4' },
 ];
 
 /** The WorkItem as the dispatcher wrote it before: one object, encoded by the method's serializer. */
@@ -55,7 +58,7 @@ test('the SDK decodes the encoded work item: instance, execution, every past and
   assert.equal(req.getPasteventsList().length, 5);
   const ORCHESTRATORCOMPLETED = pb.HistoryEvent.EventtypeCase.ORCHESTRATORCOMPLETED;
   assert.ok([...req.getPasteventsList(), ...req.getNeweventsList()].every((e: any) => e.getEventtypeCase() !== ORCHESTRATORCOMPLETED));
-  assert.equal(req.getNeweventsList().length, 4);
+  assert.equal(req.getNeweventsList().length, 7);
   const started = req.getPasteventsList()[1].getExecutionstarted();
   assert.equal(started.getName(), 'chain');
   assert.equal(started.getInput().getValue(), '1');
