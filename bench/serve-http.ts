@@ -3,7 +3,8 @@
  * What the benchmarks that drive a real `swirl serve` child share: the 3-step no-op chain as a
  * Serverless Workflow (each step an `invoke:noop/inc` service invocation), the no-op app it calls,
  * starting `swirl serve` (tsx, SQLite file store, `--log-level warn`) on a directory, the child's
- * CPU from /proc, and one workflow over HTTP (Dapr start route, then `GET …?wait=60s` or polling).
+ * CPU from /proc, and one workflow over HTTP (Dapr start route, then `GET …?wait=60s` or polling;
+ * or `POST …/start?wait=60s`, started and awaited in one exchange).
  * Used by bench/declarative-http.ts, bench/peers/run.ts and bench/recovery.ts.
  */
 
@@ -183,9 +184,33 @@ export async function getOverHttp(base: string, id: string, waitMs?: number): Pr
   return { runtimeStatus: body.runtimeStatus, output: output === undefined ? undefined : JSON.parse(output) };
 }
 
-/** One CHAIN workflow over HTTP: start, then wait (long poll, or polling every `pollMs`); checks the output. */
-export function chainOverHttp(base: string, mode: 'wait' | 'poll', counter: { gets: number }, pollMs = 5) {
+/** A started CHAIN workflow awaited in the start request (`POST …/start?wait=60s`: one exchange); its final state. */
+export async function startAndWaitOverHttp(base: string, workflow: string, input: unknown): Promise<{ instanceID: string; runtimeStatus: string; output: unknown }> {
+  const res = await request(`${base}/v1.0/workflows/dapr/${workflow}/start?wait=60s`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  if (res.statusCode !== 200) throw new Error(`start?wait= answered ${res.statusCode}: ${await res.body.text()}`);
+  const body = (await res.body.json()) as { instanceID: string; runtimeStatus: string; properties?: Record<string, string> };
+  const output = body.properties?.['dapr.workflow.output'];
+  return { instanceID: body.instanceID, runtimeStatus: body.runtimeStatus, output: output === undefined ? undefined : JSON.parse(output) };
+}
+
+/** How a client awaits the workflow: `GET ?wait=` long poll, polling GET, or `?wait=` on the start itself. */
+export type AwaitMode = 'wait' | 'poll' | 'start-wait';
+
+/** One CHAIN workflow over HTTP: start, then wait (long poll, or polling every `pollMs`; or in the start); checks the output. */
+export function chainOverHttp(base: string, mode: AwaitMode, counter: { gets: number }, pollMs = 5) {
   return async (i: number): Promise<void> => {
+    if (mode === 'start-wait') {
+      const done = await startAndWaitOverHttp(base, 'chain', { n: i });
+      // A wait that passed (60 s) would leave it running: then long-poll GETs as in 'wait'.
+      let got: { runtimeStatus: string; output: unknown } = done;
+      while (got.runtimeStatus === 'RUNNING' || got.runtimeStatus === 'PENDING') {
+        counter.gets++;
+        got = await getOverHttp(base, done.instanceID, 60_000);
+      }
+      const out = got.output as { n?: number } | undefined;
+      if (got.runtimeStatus !== 'COMPLETED' || out?.n !== i + 3) throw new Error(`chain ${done.instanceID} ended ${got.runtimeStatus} with ${JSON.stringify(out)}`);
+      return;
+    }
     const id = await startOverHttp(base, 'chain', { n: i });
     for (;;) {
       counter.gets++;
@@ -209,7 +234,7 @@ export interface HttpRun {
   gets: number;
 }
 
-export async function measureHttp(base: string, pid: number, calls: () => number, runs: number, concurrency: number, mode: 'wait' | 'poll', pollMs = 5): Promise<HttpRun> {
+export async function measureHttp(base: string, pid: number, calls: () => number, runs: number, concurrency: number, mode: AwaitMode, pollMs = 5): Promise<HttpRun> {
   const counter = { gets: 0 };
   const cpu0 = cpuMsOf(pid);
   const calls0 = calls();

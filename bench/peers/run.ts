@@ -3,7 +3,8 @@
  * The peers comparison in one run (README.md here): the 3-step no-op chain on
  *  - Swirl, embedded engine, code chain, SQLite (bench/engine-common.ts startChainEngine);
  *  - Swirl, the chain as a Serverless Workflow over `swirl serve` HTTP (bench/serve-http.ts, as
- *    bench/declarative-http.ts: Dapr start route, then GET ?wait=);
+ *    bench/declarative-http.ts: Dapr start route, then GET ?wait=; and started and awaited in one
+ *    exchange, `POST …/start?wait=`, as Restate's one synchronous call);
  *  - Swirl, embedded engine on PostgreSQL (private database);
  *  - DBOS 5.3.0 in-process on PostgreSQL (own process, private database);
  *  - Restate 1.7.12 over its HTTP ingress (server + handler endpoint, two processes);
@@ -26,10 +27,11 @@ const C1_RUNS = Number(process.argv[3] ?? 100);
 const C100_RUNS = Number(process.argv[4] ?? 1000);
 const WARM_UP = Number(process.env.PEERS_WARM_UP ?? 300);
 
-type System = 'embedded' | 'http' | 'swirlPg' | 'dbos' | 'restate';
+type System = 'embedded' | 'http' | 'httpOne' | 'swirlPg' | 'dbos' | 'restate';
 const SYSTEMS: Record<System, string> = {
   embedded: 'Swirl embedded engine, code chain, SQLite',
-  http: 'Swirl, Serverless Workflow over `swirl serve` HTTP (?wait=)',
+  http: 'Swirl, Serverless Workflow over `swirl serve` HTTP (start, GET ?wait=)',
+  httpOne: 'Swirl, Serverless Workflow over `swirl serve` HTTP (one exchange: start?wait=)',
   swirlPg: 'Swirl embedded engine, code chain, PostgreSQL',
   dbos: 'DBOS 5.3.0, in-process, PostgreSQL',
   restate: 'Restate 1.7.12, HTTP ingress',
@@ -76,6 +78,9 @@ try {
     const c1h = await measureHttp(serve.base, serve.proc.pid!, app.calls, C1_RUNS, 1, 'wait');
     const c100h = await measureHttp(serve.base, serve.proc.pid!, app.calls, C100_RUNS, 100, 'wait');
     const http: Measured = { c1: c1h.loop, c100: c100h.loop, cpuMs: c100h.serverCpuMs };
+    const c1o = await measureHttp(serve.base, serve.proc.pid!, app.calls, C1_RUNS, 1, 'start-wait');
+    const c100o = await measureHttp(serve.base, serve.proc.pid!, app.calls, C100_RUNS, 100, 'start-wait');
+    const httpOne: Measured = { c1: c1o.loop, c100: c100o.loop, cpuMs: c100o.serverCpuMs };
 
     const pgC1 = await closedLoop(C1_RUNS, 1, swirlPg.one);
     const s0 = await swirlDb.counters();
@@ -101,7 +106,7 @@ try {
     const rC100 = await closedLoop(C100_RUNS, 100, restate.one);
     const restateM: Measured = { c1: rC1, c100: rC100, cpuMs: (cpuOf(restate.server.pid!, restate.service.pid!) - rc0) / C100_RUNS };
 
-    const rep = { embedded, http, swirlPg: swirlPgM, dbos: dbosM, restate: restateM };
+    const rep = { embedded, http, httpOne, swirlPg: swirlPgM, dbos: dbosM, restate: restateM };
     perRep.push(rep);
     for (const [s, m] of Object.entries(rep) as [System, Measured][]) {
       console.log(`rep ${r + 1} ${s.padEnd(8)}: c=1 p50 ${fmt(m.c1.p50Ms, 2)} ms; c=100 ${fmt(m.c100.perSecond, 0)} wf/s, p50 ${fmt(m.c100.p50Ms, 1)} ms; CPU ${fmt(m.cpuMs, 2)} ms/wf${m.pg ? `; PG ${fmt(m.pg.commits, 2)} commits, ${fmt(m.pg.writes, 2)} row writes per wf` : ''}`);
@@ -140,6 +145,8 @@ console.log('\n| ratio at c=100 (wf/s), per repetition | median [each repetition
 console.log('|---|---|');
 console.log(`| Swirl SW over HTTP / Restate | ${ratios((x) => x.http.c100.perSecond / x.restate.c100.perSecond)} |`);
 console.log(`| Swirl SW over HTTP / Swirl embedded | ${ratios((x) => x.http.c100.perSecond / x.embedded.c100.perSecond)} |`);
+console.log(`| Swirl SW over HTTP, one exchange / Restate | ${ratios((x) => x.httpOne.c100.perSecond / x.restate.c100.perSecond)} |`);
+console.log(`| Swirl SW over HTTP, one exchange / Swirl embedded | ${ratios((x) => x.httpOne.c100.perSecond / x.embedded.c100.perSecond)} |`);
 console.log(`| Swirl embedded / Restate | ${ratios((x) => x.embedded.c100.perSecond / x.restate.c100.perSecond)} |`);
 console.log(`| Swirl embedded / DBOS | ${ratios((x) => x.embedded.c100.perSecond / x.dbos.c100.perSecond)} |`);
 console.log(`| Swirl on PostgreSQL / DBOS | ${ratios((x) => x.swirlPg.c100.perSecond / x.dbos.c100.perSecond)} |`);
@@ -147,6 +154,8 @@ console.log('\n| c=1 p50 ratio, per repetition | median [each repetition] |');
 console.log('|---|---|');
 console.log(`| Swirl SW over HTTP / Swirl embedded | ${ratios((x) => x.http.c1.p50Ms / x.embedded.c1.p50Ms)} |`);
 console.log(`| Swirl SW over HTTP / Restate | ${ratios((x) => x.http.c1.p50Ms / x.restate.c1.p50Ms)} |`);
+console.log(`| Swirl SW over HTTP, one exchange / Swirl embedded | ${ratios((x) => x.httpOne.c1.p50Ms / x.embedded.c1.p50Ms)} |`);
+console.log(`| Swirl SW over HTTP, one exchange / Restate | ${ratios((x) => x.httpOne.c1.p50Ms / x.restate.c1.p50Ms)} |`);
 console.log(`| Swirl on PostgreSQL / DBOS | ${ratios((x) => x.swirlPg.c1.p50Ms / x.dbos.c1.p50Ms)} |`);
 console.log(`\n| PostgreSQL writes per workflow at c=100 (median of ${REPETITIONS}) | commits | row writes (ins+upd+del) | store transactions | round trips |`);
 console.log('|---|---:|---:|---:|---:|');

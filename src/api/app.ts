@@ -9,6 +9,7 @@ import type { SwirlHost } from '../host/host.js';
 import { registerDaprRoutes } from './dapr-routes.js';
 import { errorAnswer, errorBody, json, toErrorResponse } from './http-error.js';
 import type { HeaderLookup, PlainAnswer, PlainRequest } from './plain.js';
+import type { RequestTarget } from './request-target.js';
 import type { Logger } from '../engine/logger.js';
 import { metricsResponse } from './metrics.js';
 import { parseTraceParent } from './traceparent.js';
@@ -47,7 +48,7 @@ export interface App {
    * runner of `method` `url` when it is one, else undefined (then {@link fetch}). The runner
    * answers what `fetch` would — the token check, the route, the error map (api/plain.ts).
    */
-  plain?(method: string, url: URL): ((req: PlainRequest) => Promise<PlainAnswer>) | undefined;
+  plain?(method: string, url: RequestTarget): ((req: PlainRequest) => Promise<PlainAnswer>) | undefined;
   /** The server is stopping: open `?wait=` requests answer now with the current state, later ones do not wait. */
   closeWaits?(): void;
 }

@@ -2,7 +2,7 @@
  * @module api/dapr-routes
  * The Dapr workflow HTTP API (daprd pkg/api/http/workflow.go), registered under `v1.0`,
  * `v1.0-beta1` and `v1.0-alpha1`, so `DaprClient.workflow` of the Dapr SDKs works unchanged:
- * start (202 `{"instanceID"}`), get (200, protojson GetWorkflowResponse), raiseEvent, terminate
+ * start (202 `{"instanceID"}`; with Swirl's `?wait=`, 200 and the GET body once finished), get (200, protojson GetWorkflowResponse), raiseEvent, terminate
  * (recursive), pause, resume, purge (recursive) — each 202 `{}` — and `GET /v1.0/metadata`.
  * The workflow name is the definition id; `{workflowComponent}` is accepted as daprd does.
  */
@@ -11,7 +11,7 @@ import type { InstanceMetadata } from '../engine/client.js';
 import type { SwirlHost } from '../host/host.js';
 import { parseJsonBody, readJsonBody } from './body.js';
 import { HttpError, errorAnswer, json, toErrorResponse, type DaprOperationName } from './http-error.js';
-import type { PlainAnswer } from './plain.js';
+import type { HangUp, PlainAnswer } from './plain.js';
 import { parseWait, type InstanceWaits } from './instance-wait.js';
 import type { Router } from './router.js';
 
@@ -84,6 +84,20 @@ const accepted = (): Response => json(202, {});
 /** Registers the Dapr workflow routes and `/v1.0/metadata`. */
 export function registerDaprRoutes(router: Router, host: SwirlHost, waits: InstanceWaits): void {
   const client = host.client;
+  /**
+   * The answer of a start with `?wait=`: 200 with the instance's state once it has finished or
+   * the wait has passed (the GET body). The instance is started whatever happens next: when no
+   * wait can be opened (ERR_TOO_MANY_WAITERS) or its state cannot be read, the start's own 202.
+   */
+  const startedState = async (instanceID: string, waitMs: number, hangUp: HangUp): Promise<PlainAnswer> => {
+    try {
+      const m = (await waits.untilFinished(instanceID, waitMs, hangUp)) ?? (await client.get(instanceID));
+      if (m) return { status: 200, body: toDaprWorkflowState(m) };
+    } catch {
+      // Started: answered as a start without ?wait= (the client can GET the instance).
+    }
+    return { status: 202, body: { instanceID } };
+  };
   for (const v of DAPR_WORKFLOW_API_VERSIONS) {
     const base = `/${v}/workflows/:component`;
     // The hot routes (start, get) are answered straight from node:http by the socket adapter.
@@ -92,13 +106,17 @@ export function registerDaprRoutes(router: Router, host: SwirlHost, waits: Insta
         if (!p.name) throw new HttpError(400, 'ERR_WORKFLOW_NAME_MISSING', 'workflow name is not configured');
         const requested = req.url.searchParams.get('instanceID');
         if (requested !== null && requested !== '') checkNewInstanceId(requested);
+        // Not daprd's: `?wait=` answers once the instance has finished, as GET …/{id}?wait= would
+        // (checked before anything is started: a bad value starts nothing).
+        const waitMs = parseWait(req.url.searchParams.get('wait'));
         const input = parseJsonBody(await req.text(), req.headers.get('content-type'));
         await host.knowWorkflow(p.name);
         host.checkInput(p.name, input);
         // W3C Trace Context: the instance's span continues the caller's trace (an invalid header is ignored).
         const traceparent = req.headers.get('traceparent') ?? undefined;
         const instanceID = await client.start(p.name, input, { ...(requested ? { instanceId: requested } : {}), ...(traceparent !== undefined ? { traceparent } : {}) });
-        return { status: 202, body: { instanceID } };
+        if (waitMs === undefined || waitMs <= 0) return { status: 202, body: { instanceID } };
+        return await startedState(instanceID, waitMs, req.hangUp);
       }),
     );
     router.onPlain('GET', `${base}/:id`, (req, p) =>

@@ -7,6 +7,7 @@
  * are capped, and a server that stops answers every open wait at once.
  */
 import type { InstanceMetadata } from '../engine/client.js';
+import type { WaitSignal } from '../engine/status-wait.js';
 import type { PublicClient } from '../host/public-client.js';
 import { HttpError } from './http-error.js';
 import type { HangUp } from './plain.js';
@@ -48,9 +49,37 @@ const WAIT_OVER: ReadonlySet<string> = new Set(['WAIT_TIMEOUT', 'INSTANCE_NOT_FO
 /** Why a wait ended early (the signal's reason). */
 class WaitEnded extends Error {}
 
+/**
+ * Ends one wait early (the client went away, the server is stopping): the engine's wait takes any
+ * {@link WaitSignal}, and this one is lighter than an AbortController and its AbortSignal per request.
+ */
+class WaitCancel implements WaitSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listener: (() => void) | undefined;
+
+  abort(reason: WaitEnded): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const l = this.listener;
+    this.listener = undefined;
+    l?.();
+  }
+
+  /** The engine's wait listens with one listener at a time. */
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.listener = listener;
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    if (this.listener === listener) this.listener = undefined;
+  }
+}
+
 /** The open waits of one app: the cap, and the switch that answers them all at shutdown. */
 export class InstanceWaits {
-  private readonly open = new Set<AbortController>();
+  private readonly open = new Set<WaitCancel>();
   private closed = false;
 
   constructor(
@@ -74,12 +103,12 @@ export class InstanceWaits {
     if (this.open.size >= this.maxWaiters) {
       throw new HttpError(503, 'ERR_TOO_MANY_WAITERS', `${this.maxWaiters} waits are open on this server: retry later, or poll without ?wait=`);
     }
-    const ac = new AbortController();
+    const ac = new WaitCancel();
     const onRequestAbort = (): void => ac.abort(new WaitEnded('the client went away'));
     request.addEventListener('abort', onRequestAbort, { once: true });
     this.open.add(ac);
     try {
-      return await this.client.waitForCompletion(instanceId, { timeoutMs: ms, signal: ac.signal, recheckMs: RECHECK_MS });
+      return await this.client.waitForCompletion(instanceId, { timeoutMs: ms, signal: ac, recheckMs: RECHECK_MS });
     } catch (e) {
       // An unknown or malformed id is answered by the GET that follows, exactly as without ?wait=.
       if (e instanceof WaitEnded || WAIT_OVER.has(String((e as { code?: unknown }).code))) return undefined;

@@ -8,6 +8,8 @@
  * a web `Request` to the same handler ({@link fromWebRequest}), so both paths answer alike.
  */
 
+import type { RequestTarget } from './request-target.js';
+
 /** Path parameters by name. */
 export type Params = Record<string, string>;
 
@@ -26,7 +28,8 @@ export interface HeaderLookup {
 /** A request of a hot route. */
 export interface PlainRequest {
   readonly method: string;
-  readonly url: URL;
+  /** Path and query: a `URL`, or the socket adapter's {@link RequestTarget} of a simple target. */
+  readonly url: RequestTarget;
   readonly headers: HeaderLookup;
   /** The body as text, UTF-8 decoded as `Request.text()` does (a leading BOM dropped); '' when there is none. */
   text(): Promise<string>;

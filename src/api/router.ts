@@ -22,13 +22,20 @@ interface Route {
 /** What {@link Router.match} finds. */
 export type RouteMatch = { handler: Handler; params: Params; plain?: PlainHandler } | { allowed: string[] };
 
-/** Routes in registration order. */
+/** Routes in registration order (first match wins). */
 export class Router {
-  private readonly routes: Route[] = [];
+  /** The routes by segment count, each list in registration order: only those can match a path. */
+  private readonly bySegments = new Map<number, Route[]>();
+
+  private add(route: Route): void {
+    const same = this.bySegments.get(route.segments.length);
+    if (same) same.push(route);
+    else this.bySegments.set(route.segments.length, [route]);
+  }
 
   /** Adds a route; `:name` segments capture. */
   on(method: string, pattern: string, handler: Handler): this {
-    this.routes.push({ method, segments: pattern.replace(/^\/+/, '').split('/'), handler });
+    this.add({ method, segments: pattern.replace(/^\/+/, '').split('/'), handler });
     return this;
   }
 
@@ -38,7 +45,7 @@ export class Router {
    */
   onPlain(method: string, pattern: string, plain: PlainHandler): this {
     const handler: Handler = async (req, params, url) => toWebResponse(await plain(fromWebRequest(req, url), params));
-    this.routes.push({ method, segments: pattern.replace(/^\/+/, '').split('/'), handler, plain });
+    this.add({ method, segments: pattern.replace(/^\/+/, '').split('/'), handler, plain });
     return this;
   }
 
@@ -49,6 +56,11 @@ export class Router {
     // Decoded once for all routes; a part that is not valid percent-encoding matches no route.
     const decoded: string[] = [];
     for (const part of parts) {
+      // Without a '%' there is nothing to decode.
+      if (!part.includes('%')) {
+        decoded.push(part);
+        continue;
+      }
       try {
         decoded.push(decodeURIComponent(part));
       } catch {
@@ -56,8 +68,7 @@ export class Router {
       }
     }
     const allowed: string[] = [];
-    for (const r of this.routes) {
-      if (r.segments.length !== decoded.length) continue;
+    for (const r of this.bySegments.get(decoded.length) ?? []) {
       let ok = true;
       for (let i = 0; i < decoded.length && ok; i++) {
         const seg = r.segments[i]!;

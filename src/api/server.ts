@@ -15,6 +15,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { App } from './app.js';
 import { NEVER_HUNG_UP, nodeHeaders, type HangUp, type PlainAnswer } from './plain.js';
+import { simpleTarget, type RequestTarget } from './request-target.js';
 
 /** PEM material of an HTTPS listener. */
 export interface TlsMaterial {
@@ -59,21 +60,22 @@ class BadRequestLine extends Error {
 /** host[:port]: a name, an IPv4 or a bracketed IPv6 address. */
 const HOST_HEADER = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
-/**
- * The request URL from the Host header and the request target, or a BadRequestLine. The target
- * is appended to the origin as text, never resolved against it: `//x` is a path here, not a
- * protocol-relative URL naming host `x` (specs/http-api.openapi.yaml "Client mistakes").
- */
-function requestUrl(req: IncomingMessage, scheme: 'http' | 'https'): URL {
-  const host = req.headers.host ?? 'localhost';
-  let origin: string;
+/** The origin of a request from its Host header, or a BadRequestLine. */
+function originOf(host: string, scheme: 'http' | 'https'): string {
   try {
     if (!HOST_HEADER.test(host)) throw new Error('not host[:port]');
-    origin = new URL(`${scheme}://${host}`).origin;
+    return new URL(`${scheme}://${host}`).origin;
   } catch {
     throw new BadRequestLine('ERR_BAD_HOST', `the Host header ${JSON.stringify(host.slice(0, 100))} is not a valid host[:port]`);
   }
-  const target = req.url ?? '/';
+}
+
+/**
+ * The request URL from its origin and the request target, or a BadRequestLine. The target is
+ * appended to the origin as text, never resolved against it: `//x` is a path here, not a
+ * protocol-relative URL naming host `x` (specs/http-api.openapi.yaml "Client mistakes").
+ */
+function requestUrl(origin: string, target: string): URL {
   try {
     return new URL(target.startsWith('/') ? origin + target : target);
   } catch {
@@ -176,10 +178,23 @@ export function startServer(app: App, options: { port: number; host?: string; tl
     if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json', ...(tooLarge || bad ? { connection: 'close' } : {}) });
     res.end(JSON.stringify({ errorCode: tooLarge ? 'ERR_REQUEST_TOO_LARGE' : bad ? err.errorCode : 'ERR_INTERNAL', message: (err as Error).message }));
   };
+  // Clients send the same Host header on every request: its origin is parsed once, not per request.
+  let lastHost: string | undefined;
+  let lastOrigin = '';
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    let url: URL;
+    const target = req.url ?? '/';
+    // A simple target is read without a URL parse (api/request-target.ts); the others, and any
+    // request that goes on to app.fetch, get their URL as before.
+    let url: RequestTarget;
+    let origin: string;
     try {
-      url = requestUrl(req, scheme);
+      const host = req.headers.host ?? 'localhost';
+      if (host !== lastHost) {
+        lastOrigin = originOf(host, scheme);
+        lastHost = host;
+      }
+      origin = lastOrigin;
+      url = simpleTarget(target) ?? requestUrl(origin, target);
     } catch (err) {
       const bad = err as BadRequestLine;
       res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
@@ -198,8 +213,8 @@ export function startServer(app: App, options: { port: number; host?: string; tl
     }
     const run = app.plain?.(method, url);
     if (run) {
-      // A GET is held open (`?wait=`) and ends when the client hangs up before its answer.
-      const hangUp = method === 'GET' ? new ResponseHangUp(res) : NEVER_HUNG_UP;
+      // A GET, or a start with `?wait=`, is held open and ends when the client hangs up before its answer.
+      const hangUp = method === 'GET' || target.includes('wait=') ? new ResponseHangUp(res) : NEVER_HUNG_UP;
       readBody(req, method)
         .then((body) => run({ method, url, headers: lookup, text: () => Promise.resolve(body ? UTF8.decode(body) : ''), hangUp }))
         .then((answer) => sendPlain(res, answer, closing))
@@ -217,7 +232,7 @@ export function startServer(app: App, options: { port: number; host?: string; tl
       signal = hangUp.signal;
     }
     readBody(req, method)
-      .then((body) => app.fetch(new Request(url, { method, headers: headersOf(req), ...(signal ? { signal } : {}), ...(body ? { body } : {}) })))
+      .then((body) => app.fetch(new Request(url instanceof URL ? url : requestUrl(origin, target), { method, headers: headersOf(req), ...(signal ? { signal } : {}), ...(body ? { body } : {}) })))
       .then((response) => send(res, response, closing))
       .catch((err: unknown) => fail(res, err));
   };

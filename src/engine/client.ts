@@ -18,7 +18,7 @@ import { purgeInstance, purgeMatching } from './instance-purge.js';
 import { startInstance, type StartOptions } from './instance-start.js';
 import { inspectInstance, type InstanceInspection } from './inspect.js';
 import { fromHistoryRecord, newMessage } from './messages.js';
-import { waitForStatus } from './status-wait.js';
+import { waitForStatus, type WaitSignal } from './status-wait.js';
 import { rethrowWrite } from './store-errors.js';
 import { checkInstanceId, checkName, checkPayloadSize, serializePayload } from './validation.js';
 
@@ -187,7 +187,7 @@ export class EngineClient {
    * change no notification reported) @default pollIntervalMs.
    * @throws SwirlError WAIT_TIMEOUT after `timeoutMs` (wall-clock), INSTANCE_NOT_FOUND
    */
-  async waitForCompletion(instanceId: string, options: { timeoutMs?: number; signal?: AbortSignal; recheckMs?: number } = {}): Promise<InstanceMetadata> {
+  async waitForCompletion(instanceId: string, options: { timeoutMs?: number; signal?: WaitSignal; recheckMs?: number } = {}): Promise<InstanceMetadata> {
     return waitForStatus(this.host, instanceId, options.timeoutMs, (s) => isTerminalStatus(s), 'to complete', options.signal, options.recheckMs);
   }
 

@@ -14,6 +14,22 @@ import { toMetadata, type InstanceMetadata } from './instance-metadata.js';
 import { checkInstanceId } from './validation.js';
 
 /**
+ * What ends a wait early: an AbortSignal, or any object with its `aborted`, `reason` and abort
+ * listeners (the HTTP API's waits use a lighter one than an AbortController per request).
+ */
+export interface WaitSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** Throws the signal's reason once it has aborted (AbortSignal.throwIfAborted, for any {@link WaitSignal}). */
+function throwIfAborted(signal: WaitSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason;
+}
+
+/**
  * Waits until `done` holds for the instance's status and returns it.
  * @throws SwirlError WAIT_TIMEOUT after `timeoutMs` (wall-clock), INSTANCE_NOT_FOUND; the
  *   signal's reason when `signal` aborts
@@ -24,11 +40,11 @@ export async function waitForStatus(
   timeoutMs: number | undefined,
   done: (s: RuntimeStatus) => boolean,
   what: string,
-  signal?: AbortSignal,
+  signal?: WaitSignal,
   recheckMs: number = host.opts.pollIntervalMs,
 ): Promise<InstanceMetadata> {
   checkInstanceId(instanceId);
-  signal?.throwIfAborted();
+  throwIfAborted(signal);
   // Changes heard since the last look: `heard` any, `wanted` one we wait for (or the engine stopped).
   let heard = false;
   let wanted = false;
@@ -54,7 +70,7 @@ export async function waitForStatus(
       if (left <= 0) {
         throw new SwirlError(EngineErrorCode.WAIT_TIMEOUT, `instance '${instanceId}' did not finish waiting ${what} within ${timeoutMs} ms (status ${last?.status})`);
       }
-      signal?.throwIfAborted();
+      throwIfAborted(signal);
       if (!heard) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.max(0, Math.min(left, recheckMs)));
@@ -65,7 +81,7 @@ export async function waitForStatus(
         });
         wake = undefined;
       }
-      signal?.throwIfAborted();
+      throwIfAborted(signal);
       // A local commit tells us the new status: read the store only when it is the one we wait
       // for, or when nothing was heard (the change may have come from another process).
       read = !heard || wanted;

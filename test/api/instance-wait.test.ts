@@ -2,7 +2,8 @@
  * Long-poll completion waits (`?wait=` on GET of an instance, Swirl's and Dapr's routes): the
  * finished instance is answered as soon as it finishes, a wait that passes answers the running
  * state, bad values are 400 ERR_BAD_WAIT, unknown ids 404 as for GET, the cap on open waits, a
- * client that hangs up frees its wait, the API token, and a stopping server answers open waits.
+ * client that hangs up frees its wait, the API token, and a stopping server answers open waits;
+ * and `?wait=` on the Dapr start (200 with the GET body once finished).
  */
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
@@ -153,6 +154,56 @@ describe('?wait= on GET of an instance', () => {
     const res = await waiting;
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { runtimeStatus: string }).runtimeStatus, 'COMPLETED');
+  });
+});
+
+describe('?wait= on the Dapr start', () => {
+  const startWaiting = (id: string, wait: string, target: App = app) => call(target, 'POST', `/v1.0/workflows/dapr/waiter/start?instanceID=${id}&wait=${wait}`, '{}');
+
+  test('answers 200 with the GET body once the started instance has finished', async () => {
+    const answering = startWaiting('start-wait', '60s');
+    // The instance waits for its event: an answer before the release would show it RUNNING.
+    while ((await host.engine.client.get('start-wait'))?.runtimeStatus !== 'RUNNING') await new Promise((r) => setTimeout(r, 5));
+    assert.equal((await release('start-wait')).status, 202);
+    const res = await answering;
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as Record<string, any>;
+    assert.deepEqual(body, (await (await get('/v1.0/workflows/dapr/start-wait')).json()) as Record<string, any>);
+    assert.equal(body.instanceID, 'start-wait');
+    assert.equal(body.runtimeStatus, 'COMPLETED');
+    assert.equal(body.properties['dapr.workflow.output'], '"done"');
+  });
+
+  test('a wait that passes answers 200 with the running state; wait=0 and no wait are the plain 202', async () => {
+    const res = await startWaiting('start-wait-passes', '50ms');
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as Record<string, any>;
+    assert.equal(body.instanceID, 'start-wait-passes');
+    assert.ok(['PENDING', 'RUNNING'].includes(body.runtimeStatus), body.runtimeStatus);
+    const zero = await startWaiting('start-wait-zero', '0');
+    assert.equal(zero.status, 202);
+    assert.deepEqual(await zero.json(), { instanceID: 'start-wait-zero' });
+  });
+
+  test('a bad wait is 400 ERR_BAD_WAIT and starts nothing', async () => {
+    const res = await startWaiting('start-wait-bad', 'soon');
+    assert.equal(res.status, 400);
+    assert.equal((await errorOf(res)).errorCode, 'ERR_BAD_WAIT');
+    assert.equal((await get('/v1.0/workflows/dapr/start-wait-bad')).status, 404);
+  });
+
+  test('with every wait slot taken the instance is still started: the plain 202', async () => {
+    const single = createApp(host, { maxWaiters: 1 });
+    await startWaiter('start-wait-full-holder');
+    const holding = get('/api/v1/instances/start-wait-full-holder?wait=60s', single);
+    await startWaiter('start-wait-full-probe');
+    await untilWaitsOpen(single, 'start-wait-full-probe');
+    const res = await startWaiting('start-wait-full', '60s', single);
+    assert.equal(res.status, 202);
+    assert.deepEqual(await res.json(), { instanceID: 'start-wait-full' });
+    await host.engine.client.waitForStart('start-wait-full', { timeoutMs: 60_000 });
+    await release('start-wait-full-holder');
+    assert.equal((await holding).status, 200);
   });
 });
 

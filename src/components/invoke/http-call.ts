@@ -4,10 +4,11 @@
  * a default timeout layered on the caller's AbortSignal (one {@link CallDeadline}, not two AbortSignals), and the error mapping of
  * components/failures (error status → WorkflowError "<status>", network → InfrastructureError).
  */
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { abortError, networkError, statusError } from '../failures.js';
 import { decodePayload, encodePayload } from '../payload.js';
 import { CallDeadline } from './call-deadline.js';
+import { exchange, type Exchanged } from './http-exchange.js';
 
 /** A prepared request. */
 export interface HttpCall {
@@ -46,11 +47,9 @@ export async function httpCall(dispatcher: Agent, call: HttpCall): Promise<HttpA
   }
   const signal = new CallDeadline(call.timeoutMs, call.signal);
   if (signal.aborted) throw abortError(call.what, signal);
-  let res: Awaited<ReturnType<typeof request>>;
-  let text: string;
+  let res: Exchanged;
   try {
-    res = await request(call.url, { method: method as never, headers, body, signal, dispatcher });
-    text = await res.body.text();
+    res = await exchange(dispatcher, call.url, { method, headers, body }, signal);
   } catch (err) {
     if (signal.aborted) throw abortError(call.what, signal);
     throw networkError(`${call.what} (${method} ${call.url})`, err);
@@ -61,7 +60,7 @@ export async function httpCall(dispatcher: Agent, call: HttpCall): Promise<HttpA
   for (const [k, v] of Object.entries(res.headers)) {
     if (v !== undefined) outHeaders[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
   }
-  const data = decodePayload(text);
+  const data = decodePayload(res.text);
   if (res.statusCode >= 400 && call.throwOnErrorStatus !== false) throw statusError(call.what, res.statusCode, data);
   return { status: res.statusCode, data, headers: outHeaders };
 }
