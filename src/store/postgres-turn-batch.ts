@@ -7,8 +7,10 @@
  * calls `swirl_try_commit_turn_v10` (migration 10) once per turn. Each call runs in its own
  * subtransaction, so a turn whose lease, epoch or history check fails writes nothing and fails
  * alone with its own LEASE_LOST / HISTORY_CONFLICT, while the others commit — one transaction, one
- * WAL flush, one round trip for the batch. At c=1 nothing waits: a turn with no commit in flight
- * is sent at once, as the single-turn statement.
+ * WAL flush, one round trip for the batch. Since migration 11 a batch of turns of distinct
+ * instances is instead ONE set-based call, `swirl_commit_turns_v11` (postgres-turn-sql-v11.ts,
+ * parameters from postgres-turn-columns.ts): the same outcome per turn, ~12 statements per batch.
+ * At c=1 nothing waits: a turn with no commit in flight is sent at once, as the single-turn statement.
  *
  * A batch statement that PostgreSQL refuses (a SQLSTATE: nothing was written) is committed again
  * turn by turn, so each turn gets exactly the outcome it would have had alone; one whose outcome
