@@ -27,6 +27,7 @@ import { roundTrips } from '../src/store/postgres-sql.js';
 import { closedLoop, describeLoop, fmt, type LoopResult } from './engine-common.js';
 import { cpuSnapshot, cpuUse, postmasterOf, type CpuUse } from './cpu-account.js';
 import { registerWorkload, type WorkloadKind } from './pg-workloads.js';
+import { backendCpu, backendCpuSince } from './pg-backend-cpu.js';
 
 const PG_URL = process.env.SWIRL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RUNS = Number(process.argv[2] ?? 1500);
@@ -105,6 +106,8 @@ interface Measured {
   cpu: CpuUse;
   commitsPerStep: number;
   writesPerStep: number;
+  /** CPU of this phase's own PostgreSQL backends per workflow step (pg-backend-cpu.ts). */
+  ownPgMsPerStep: number;
 }
 
 /** The PG floor: 5 single-statement transactions per chain on a pool of 10. */
@@ -113,7 +116,7 @@ async function floor(): Promise<Measured> {
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema};
     CREATE TABLE ${schema}.inst (id TEXT PRIMARY KEY, status TEXT NOT NULL, updated BIGINT NOT NULL, output TEXT);
     CREATE TABLE ${schema}.hist (id TEXT NOT NULL, seq INT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (id, seq));`);
-  const pool = new pg.Pool({ connectionString: PG_URL, max: 10 });
+  const pool = new pg.Pool({ connectionString: PG_URL, max: 10, application_name: `swirl/${schema}` });
   const event = (id: string, seq: number, type: string, value: number): string =>
     JSON.stringify({ eventId: seq, type, timestamp: Date.now(), instanceId: id, taskId: seq, result: value, pad: 'x'.repeat(40) });
   const start = { name: 'floor-start', text: `WITH i AS (INSERT INTO ${schema}.inst (id, status, updated) VALUES ($1, 'RUNNING', $2)) INSERT INTO ${schema}.hist VALUES ($1, 0, $3)` };
@@ -137,11 +140,13 @@ async function floor(): Promise<Measured> {
     await settle();
     const before = await dbCounters();
     const c0 = cpuSnapshot(postmaster, []);
+    const own0 = await backendCpu(admin, schema);
     const loop = await closedLoop(RUNS, CONCURRENCY, one);
     const cpu = cpuUse(c0, cpuSnapshot(postmaster, []), RUNS * STEPS, loop.seconds * 1000);
+    const ownPgMsPerStep = backendCpuSince(own0, await backendCpu(admin, schema)) / RUNS / STEPS;
     await settle();
     const after = await dbCounters();
-    return { loop, cpu, commitsPerStep: (after.commits - before.commits) / RUNS / STEPS, writesPerStep: (after.writes - before.writes) / RUNS / STEPS };
+    return { loop, cpu, ownPgMsPerStep, commitsPerStep: (after.commits - before.commits) / RUNS / STEPS, writesPerStep: (after.writes - before.writes) / RUNS / STEPS };
   } finally {
     await pool.end();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -200,9 +205,11 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
     const before = await dbCounters();
     const pids = started.map((n) => n.child.pid ?? 0);
     const c0 = cpuSnapshot(postmaster, pids);
+    const own0 = await backendCpu(admin, schema);
     const io0 = ioBytes(pids);
     const loop = await closedLoop(RUNS, CONCURRENCY, one);
     const cpu = cpuUse(c0, cpuSnapshot(postmaster, pids), RUNS * STEPS, loop.seconds * 1000);
+    const ownPgMsPerStep = backendCpuSince(own0, await backendCpu(admin, schema)) / RUNS / STEPS;
     const bytesPerWorkflow = (ioBytes(pids) - io0) / RUNS;
     await settle();
     const after = await dbCounters();
@@ -221,6 +228,7 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
     return {
       loop,
       cpu,
+      ownPgMsPerStep,
       bytesPerWorkflow,
       tripsByName,
       turnsPerBatch: batches === 0 ? 0 : stats.reduce((a, s) => a + (s.batchedTurns ?? 0), 0) / batches,
@@ -263,12 +271,12 @@ for (const r of results) {
   );
 }
 
-console.log(`\n| CPU during the measured runs (ms per workflow step) | PG server | node processes | driver | others on the box | machine busy | PG, % of a core | nodes, % of a core |`);
-console.log('|---|---|---|---|---|---|---|---|');
-const cpuRow = (label: string, c: CpuUse): string =>
-  `| ${label} | ${fmt(c.pgMsPerUnit, 2)} | ${fmt(c.processesMsPerUnit, 2)} | ${fmt(c.selfMsPerUnit, 2)} | ${fmt(c.otherMsPerUnit, 2)} | ${fmt(c.machineBusyPct, 0)}% | ${fmt(c.pgCorePct, 0)}% | ${fmt(c.processesCorePct, 0)}% |`;
-console.log(cpuRow('PG floor', f.cpu));
-for (const r of results) console.log(cpuRow(`Swirl, ${r.nodes} node${r.nodes > 1 ? 's' : ''}`, r.cpu));
+console.log(`\n| CPU during the measured runs (ms per workflow step) | PG: own backends | PG server | node processes | driver | others on the box | machine busy | PG, % of a core | nodes, % of a core |`);
+console.log('|---|---|---|---|---|---|---|---|---|');
+const cpuRow = (label: string, c: CpuUse, own: number): string =>
+  `| ${label} | ${fmt(own, 2)} | ${fmt(c.pgMsPerUnit, 2)} | ${fmt(c.processesMsPerUnit, 2)} | ${fmt(c.selfMsPerUnit, 2)} | ${fmt(c.otherMsPerUnit, 2)} | ${fmt(c.machineBusyPct, 0)}% | ${fmt(c.pgCorePct, 0)}% | ${fmt(c.processesCorePct, 0)}% |`;
+console.log(cpuRow('PG floor', f.cpu, f.ownPgMsPerStep));
+for (const r of results) console.log(cpuRow(`Swirl, ${r.nodes} node${r.nodes > 1 ? 's' : ''}`, r.cpu, r.ownPgMsPerStep));
 
 console.log('\ncache misses and bytes (node processes, measured runs for bytes):');
 for (const r of results) {

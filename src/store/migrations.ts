@@ -9,6 +9,7 @@
 
 import { COMMIT_TURN_V8, COMMIT_TURN_V9, TRY_COMMIT_TURN, TRY_COMMIT_TURN_V9 } from './postgres-turn-sql.js';
 import { COMMIT_TURN_V10, TRY_COMMIT_TURN_V10 } from './postgres-turn-sql-v10.js';
+import { COMMIT_TURNS_V11 } from './postgres-turn-sql-v11.js';
 
 /** One schema step. Versions are contiguous from 1; a released migration is never edited. */
 export interface Migration {
@@ -468,6 +469,21 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'turn shortcuts: pre-leased tasks, claim-free turns',
     sqlite: [],
     postgres: [COMMIT_TURN_V10, TRY_COMMIT_TURN_V10],
+  },
+  {
+    // Group commit of turns as set-based statements (postgres-turn-sql-v11.ts): the whole batch
+    // in one function call taking column arrays, ~12 statements per batch instead of a
+    // subtransaction and ~8 statements per turn — PostgreSQL's CPU per step was the turn
+    // function's (bench/README.md, PostgreSQL, 2026-12-07). Version 10's functions stay (single
+    // turns, batches with two turns of one instance, nodes of the previous build). SQLite: nothing.
+    // Free space on each page for HOT updates: rows inserted together (a batch of creates, of
+    // messages) fill their pages, and a claim-free turn's update of an instance row, or a
+    // claim's of an inbox row, changes no indexed column but stays HOT (no new entry in any of
+    // the 10 / 3 indexes) only if the new version fits on the same page. New pages only.
+    version: 11,
+    name: 'set-based group commit of turns; free space for HOT updates',
+    sqlite: [],
+    postgres: [COMMIT_TURNS_V11, `ALTER TABLE instances SET (fillfactor = 80)`, `ALTER TABLE inbox SET (fillfactor = 80)`],
   },
 ];
 

@@ -111,6 +111,16 @@ export const SQL = {
               VALUES ($1, $2, $3, 'PENDING', $4, $4, $5, $6, $7, 0, $8, $9, 0, $10)
               ON CONFLICT (instance_id) DO NOTHING RETURNING instance_id)
               INSERT INTO inbox (instance_id, execution_id, visible_at, data) SELECT instance_id, NULL, $10, $11 FROM i RETURNING 1 AS inserted`,
+  /** Several createNew as column arrays ($1 … $11: its parameters), rows inserted in id order; the ids inserted (postgres-create-batch.ts). */
+  createMany: `WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[])
+                 WITH ORDINALITY AS r(id, exec, name, created, sched, input, parent, hash, ver, visible, data, o)),
+       i AS (INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input,
+               parent_instance_id, history_length, definition_hash, definition_version, lease_epoch, ready_at)
+             SELECT id, exec, name, 'PENDING', created, created, sched, input, parent, 0, hash, ver, 0, visible FROM r ORDER BY id
+             ON CONFLICT (instance_id) DO NOTHING RETURNING instance_id),
+       m AS (INSERT INTO inbox (instance_id, execution_id, visible_at, data)
+             SELECT r.id, NULL, r.visible, r.data FROM r JOIN i ON i.instance_id = r.id ORDER BY r.o RETURNING instance_id)
+  SELECT instance_id FROM m`,
   /**
    * createNew claimed at once (feature turnShortcuts): $12 lease, $13 lock until, $14 now. The
    * start's inbox id is drawn first, so the row records it as its claim's window (claim_last_id).

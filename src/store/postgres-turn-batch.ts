@@ -7,8 +7,10 @@
  * calls `swirl_try_commit_turn_v10` (migration 10) once per turn. Each call runs in its own
  * subtransaction, so a turn whose lease, epoch or history check fails writes nothing and fails
  * alone with its own LEASE_LOST / HISTORY_CONFLICT, while the others commit — one transaction, one
- * WAL flush, one round trip for the batch. At c=1 nothing waits: a turn with no commit in flight
- * is sent at once, as the single-turn statement.
+ * WAL flush, one round trip for the batch. Since migration 11 a batch of turns of distinct
+ * instances is instead ONE set-based call, `swirl_commit_turns_v11` (postgres-turn-sql-v11.ts,
+ * parameters from postgres-turn-columns.ts): the same outcome per turn, ~12 statements per batch.
+ * At c=1 nothing waits: a turn with no commit in flight is sent at once, as the single-turn statement.
  *
  * A batch statement that PostgreSQL refuses (a SQLSTATE: nothing was written) is committed again
  * turn by turn, so each turn gets exactly the outcome it would have had alone; one whose outcome
@@ -21,6 +23,8 @@ import { BatchQueue, firstOf } from './postgres-batch-queue.js';
 import { countTrip } from './postgres-sql.js';
 import { checkFailure, commitTurnInOneStatement, turnParams } from './postgres-turn-function.js';
 import { committedTurn, type ToDb } from './postgres-turn.js';
+import { turnColumns } from './postgres-turn-columns.js';
+import { COMMIT_TURNS_V11_PARAMS } from './postgres-turn-sql-v11.js';
 import { StoreFaultCode, type CommittedTurn, type NewActivityTask, type TurnCommit } from './types.js';
 
 /** Most turns in one statement: 32 parameters each, and one subtransaction each (PostgreSQL caches 64 per backend). */
@@ -54,6 +58,9 @@ function batchSql(n: number): string {
   return `WITH l AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM instances WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE) x)
           SELECT ${calls.join(', ')} FROM l`;
 }
+
+/** The set-based batch statement (migration 11): one call of `swirl_commit_turns_v11` for the whole batch. */
+const SET_BATCH_SQL = `SELECT swirl_commit_turns_v11(${Array.from({ length: COMMIT_TURNS_V11_PARAMS }, (_, i) => `$${i + 1}`).join(', ')}) AS r`;
 
 /** Coalesces concurrent one-statement turn commits into shared statements. */
 export class TurnBatcher {
@@ -95,36 +102,42 @@ export class TurnBatcher {
   }
 
   private async together(batch: Pending[]): Promise<void> {
-    const values: unknown[] = [[]];
+    const calls: unknown[][] = [];
     const lock = new Set<string>();
+    const instances = new Set<string>();
     const sent: Pending[] = [];
     const leased: NewActivityTask[][] = [];
     for (const p of batch) {
-      let params: unknown[];
       try {
         const call = turnParams(p.turn, this.toDb, this.node);
-        params = call.params;
+        calls.push(call.params);
         leased.push(call.leased);
       } catch (error) {
         p.reject(error); // a malformed turn (non-contiguous seqs) fails alone, before anything is sent
         continue;
       }
       lock.add(p.turn.instanceId);
+      instances.add(p.turn.instanceId);
       for (const m of p.turn.messages) lock.add(m.instanceId);
-      values.push(...params);
       sent.push(p);
     }
     if (sent.length <= 1) {
       for (const p of sent) await this.alone(p);
       return;
     }
-    values[0] = [...lock].sort();
-    const name = `commitTurns${sent.length}`;
-    let row: Record<string, string | null>;
+    // Set-based (migration 11) unless two turns of one instance came together: those commit one
+    // after another, the later one failing its checks, which only the per-turn statement does.
+    const setBased = instances.size === sent.length;
+    const name = setBased ? 'commitTurnsSet' : `commitTurns${sent.length}`;
+    const text = setBased ? SET_BATCH_SQL : batchSql(sent.length);
+    const values = setBased ? turnColumns(calls, this.node) : [[...lock].sort(), ...calls.flat()];
+    let slots: (string | null)[];
     try {
-      row = await this.statement(async () => {
-        countTrip('commitTurns');
-        return (await this.pool.query<Record<string, string | null>>({ name, text: batchSql(sent.length), values })).rows[0];
+      slots = await this.statement(async () => {
+        countTrip(setBased ? 'commitTurnsSet' : 'commitTurns');
+        const row = (await this.pool.query<Record<string, unknown>>({ name, text, values })).rows[0];
+        // One result per turn: the set-based function's array, or the per-turn columns r0, r1, …
+        return setBased ? (row.r as string[]) : sent.map((_, i) => row[`r${i}`] as string | null);
       });
     } catch (error) {
       if (error instanceof InfrastructureError && error.code === StoreFaultCode.STORE_WRITE_FAILED) {
@@ -138,7 +151,7 @@ export class TurnBatcher {
     this.stats.batches++;
     this.stats.batchedTurns += sent.length;
     sent.forEach((p, i) => {
-      const failed = row[`r${i}`] ?? '';
+      const failed = slots[i] ?? '';
       if (failed.startsWith('+')) {
         // Committed: '+' and the ids of the tasks it leased.
         const ids = failed.length === 1 ? [] : failed.slice(1).split(',').map(Number);

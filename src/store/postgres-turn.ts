@@ -44,11 +44,12 @@ export class PgTurnWriter {
     return new Map(rows.map((r) => [r.instance_id, r]));
   }
 
-  /** Creates `request` if its id is free, in one autocommit statement; false (nothing written) if the id exists. */
-  async createNew(db: pg.Pool, request: CreateInstanceRequest): Promise<boolean> {
-    const visible = this.toDb(request.startMessage.visibleAt);
-    const inserted = await run(db, 'createNew', [...instanceColumns(request), visible, request.startMessage.data]);
-    return (inserted.rowCount ?? 0) > 0;
+  /**
+   * The parameters of SQL.createNew — a create of `request` if its id is free, in one autocommit
+   * statement, alone or with concurrent ones (postgres-create-batch.ts).
+   */
+  createNewParams(request: CreateInstanceRequest): unknown[] {
+    return [...instanceColumns(request), this.toDb(request.startMessage.visibleAt), request.startMessage.data];
   }
 
   /**

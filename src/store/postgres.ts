@@ -17,6 +17,7 @@ import { oneStatementTurn } from './postgres-turn-function.js';
 import { TurnBatcher } from './postgres-turn-batch.js';
 import { ClaimBatcher } from './postgres-claim-batch.js';
 import { InstanceReadBatcher } from './postgres-read-batch.js';
+import { CreateBatcher } from './postgres-create-batch.js';
 import { KeyedOrder } from './postgres-order.js';
 import { createPool, measureClockOffset, migrate, parsePostgresUrl, type PostgresLocation } from './postgres-schema.js';
 import { run } from './postgres-sql.js';
@@ -126,6 +127,8 @@ export class PostgresStore implements Store {
   private readonly completions: CompletionBatcher;
   /** Concurrent one-statement turns commit together (postgres-turn-batch.ts). */
   readonly turnBatches: TurnBatcher;
+  /** Creates of free ids committed together (postgres-create-batch.ts). */
+  readonly createBatches: CreateBatcher;
   /** Concurrent one-instance claims (inline activity completions) share statements (postgres-claim-batch.ts). */
   readonly claimBatches: ClaimBatcher;
   /** Concurrent getInstance reads share statements (postgres-read-batch.ts). */
@@ -155,6 +158,7 @@ export class PostgresStore implements Store {
     this.turnBatches = new TurnBatcher(pool, (body) => this.statement(body), (t) => this.toDb(t), turnCommitsInFlight, this.nodeId);
     this.claimBatches = new ClaimBatcher(pool, (body) => this.statement(body), (t) => this.fromDb(t));
     this.instanceReads = new InstanceReadBatcher(pool, (body) => this.read(body));
+    this.createBatches = new CreateBatcher(pool, (body) => this.statement(body));
     this.notifier = new PgNotifier(location);
     this.completions = new CompletionBatcher((body) => this.write(body), this.turns, () => this.notifier.work());
   }
@@ -188,7 +192,7 @@ export class PostgresStore implements Store {
       if (claim !== undefined && this.toDb(request.startMessage.visibleAt) <= this.toDb(claim.now)) {
         const claimed = await this.statement(() => this.turns.createNewClaimed(this.pool, request, claim, (t) => this.fromDb(t)));
         if (claimed !== undefined) return { created: true, claimed };
-      } else if (await this.statement(() => this.turns.createNew(this.pool, request))) return { created: true };
+      } else if (await this.createBatches.create(this.turns.createNewParams(request))) return { created: true };
       const created = await this.write(async (tx) => this.turns.createInstance(tx, request, (await this.turns.lock(tx, [request.instanceId])).get(request.instanceId)));
       if (!created.created || claim === undefined) return created;
       const [claimed] = await this.claimOrchestrations({ ...claim, limit: 1, instanceIds: [request.instanceId], names: [request.name] });
