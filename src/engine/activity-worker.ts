@@ -216,6 +216,8 @@ export class ActivityWorker {
       return;
     }
     const controller = new AbortController();
+    // A task hides no other work while it runs: its end matters to the loop only as capacity.
+    const mark = this.wakeup.mark();
     const entry: Running = { item, controller, done: Promise.resolve(), returned: false, detached: false };
     entry.done = this.run(entry)
       .catch((e: unknown) => {
@@ -225,7 +227,7 @@ export class ActivityWorker {
       })
       .finally(() => {
         if (this.running.get(item.id) === entry) this.running.delete(item.id);
-        this.wakeup.notify();
+        this.wakeup.notifyIfMissed(mark);
       });
     this.running.set(item.id, entry);
   }

@@ -38,7 +38,7 @@ export async function runClaimLoop<T>(
   while (loop.isActive()) {
     const capacity = loop.capacity();
     if (capacity <= 0) {
-      await wakeup.wait(opts.pollIntervalMs);
+      await wakeup.waitForCapacity(opts.pollIntervalMs);
       continue;
     }
     let items: T[] = [];

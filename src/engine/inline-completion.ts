@@ -31,8 +31,11 @@ export interface InlineCompletionHost {
   newLeaseId(): string;
   /** Runs one turn of the item (turn-runner.ts), with the completion. */
   runTurn(item: OrchestrationWorkItem, inline: InlineCompletion): Promise<boolean>;
-  /** Counts the turn as in flight (the worker's stop waits for it). */
-  track(p: Promise<void>): void;
+  /**
+   * Counts the turn as in flight (the worker's stop waits for it); when it settles, wakes the
+   * worker's loop if needed (`mark`: Wakeup.mark() taken before the turn's claim, see Wakeup.notifyIfMissed).
+   */
+  track(turn: Promise<boolean>, mark: number): void;
 }
 
 /**
@@ -45,7 +48,9 @@ export interface InlineCompletionHost {
 export async function completeActivityInline(host: InlineCompletionHost, task: ActivityWorkItem, event: HistoryEvent): Promise<boolean> {
   const ctx = host.ctx;
   if (!ctx.store.features?.inlineActivityCompletion || !host.isRunning() || ctx.active.has(task.instanceId)) return false;
-  const claimFree = await completeWithoutClaim(host, task, event);
+  // Before any claim (or claim-free commit) of the instance: what the loop may miss meanwhile.
+  const mark = ctx.wakeup.mark();
+  const claimFree = await completeWithoutClaim(host, task, event, mark);
   if (claimFree !== undefined) return claimFree;
   if (!host.isRunning() || ctx.active.has(task.instanceId)) return false;
   let items: OrchestrationWorkItem[];
@@ -72,10 +77,9 @@ export async function completeActivityInline(host: InlineCompletionHost, task: A
   // A result for an execution that has ended (continue-as-new, reuse) is dropped; the task row goes.
   if (task.executionId === item.instance.executionId) extra.event = event;
   const done = host.runTurn(item, extra);
-  host.track(done.then(() => undefined));
-  const ok = await done;
-  ctx.wakeup.notify(); // messages that arrived meanwhile are still in the inbox
-  return ok;
+  // Messages that arrived meanwhile are still in the inbox: track wakes the loop for them.
+  host.track(done, mark);
+  return done;
 }
 
 /**
@@ -85,7 +89,7 @@ export async function completeActivityInline(host: InlineCompletionHost, task: A
  * skipped claim would have returned nothing but the lease. Undefined when it did not apply or
  * the store refused it (nothing written, the runtime dropped): the caller claims as usual.
  */
-async function completeWithoutClaim(host: InlineCompletionHost, task: ActivityWorkItem, event: HistoryEvent): Promise<boolean | undefined> {
+async function completeWithoutClaim(host: InlineCompletionHost, task: ActivityWorkItem, event: HistoryEvent, mark: number): Promise<boolean | undefined> {
   const ctx = host.ctx;
   const id = task.instanceId;
   if (ctx.store.features?.turnShortcuts !== true) return undefined;
@@ -114,10 +118,11 @@ async function completeWithoutClaim(host: InlineCompletionHost, task: ActivityWo
   // No lease is held: the epoch is not checked for a claim-free commit (TurnCommit.claimless).
   const item: OrchestrationWorkItem = { instance, messages: [], leaseId: host.newLeaseId(), epoch: 0 };
   const done = host.runTurn(item, inline);
-  host.track(done.then(() => undefined));
+  // Messages that arrived meanwhile are still in the inbox: track wakes the loop for them (and
+  // after a refused commit, which did not commit, always).
+  host.track(done, mark);
   const ok = await done;
   if (inline.conflict === true) return undefined;
-  ctx.wakeup.notify(); // messages that arrived meanwhile are still in the inbox
   return ok;
 }
 

@@ -34,6 +34,8 @@ export class OrchestrationWorker {
   private running = false;
   /** Turn capacity promised to starts claimed with their create (see reserveStart). */
   private reservedStarts = 0;
+  /** The wake-up mark taken before the loop's current claim (see Wakeup.notifyIfMissed). */
+  private claimMark = 0;
   private loopDone: Promise<void> | undefined;
   private leaseCounter = 0;
 
@@ -78,7 +80,7 @@ export class OrchestrationWorker {
       isRunning: () => this.running,
       newLeaseId: () => this.newLeaseId(),
       runTurn: (item, inline) => runTurn(this.ctx, item, inline),
-      track: (p) => this.track(p),
+      track: (p, mark) => this.track(p, mark),
     };
   }
 
@@ -132,6 +134,8 @@ export class OrchestrationWorker {
     if (!this.running || this.store.features?.turnShortcuts !== true || this.registry.orchestration(name) === undefined) return undefined;
     if (this.opts.workerConcurrency - this.inflight.size - this.reservedStarts <= 0) return undefined;
     this.reservedStarts += 1;
+    // Before the create that locks the instance is submitted (see Wakeup.notifyIfMissed).
+    const mark = this.ctx.wakeup.mark();
     let open = true;
     return {
       claim: { leaseId: this.newLeaseId(), now, leaseMs: this.opts.leaseMs },
@@ -141,7 +145,7 @@ export class OrchestrationWorker {
         this.reservedStarts -= 1;
         if (claimed === undefined) return;
         // Stopped meanwhile: give the claim back at once rather than leave it to its lease expiry.
-        if (this.running) this.track(runTurn(this.ctx, claimed).then(() => undefined));
+        if (this.running) this.track(runTurn(this.ctx, claimed), mark);
         else void this.store.abandonOrchestration(claimed.instance.instanceId, claimed.leaseId).catch(() => undefined);
       },
     };
@@ -162,6 +166,7 @@ export class OrchestrationWorker {
           // for another node's orchestrations waits for that node instead of failing here.
           const names = this.registry.orchestrationNames();
           if (names.length === 0) return [];
+          this.claimMark = this.ctx.wakeup.mark();
           const claimed = this.store.claimOrchestrations({ leaseId: this.newLeaseId(), now, leaseMs: this.opts.leaseMs, limit, names }).then((items) => {
             // A re-claim of an instance whose turn still runs here: that turn adopts it now, before
             // a commit refused because of it looks at its lease (runTurn adopts it too, and logs).
@@ -175,7 +180,8 @@ export class OrchestrationWorker {
             if (this.ctx.claimInFlight === claimed) this.ctx.claimInFlight = undefined;
           }
         },
-        launch: (item) => this.track(runTurn(this.ctx, item).then(() => undefined)),
+        // Launched right after the claim that returned them, before the loop's next claim.
+        launch: (item) => this.track(runTurn(this.ctx, item), this.claimMark),
       },
       this.store,
       this.ctx.wakeup,
@@ -184,12 +190,24 @@ export class OrchestrationWorker {
     );
   }
 
-  private track(p: Promise<void>): void {
+  /**
+   * Counts a turn as in flight until it settles; then wakes the loop if it may have missed work
+   * because of it (Wakeup.notifyIfMissed, `mark` taken before the turn's instance was locked) or
+   * the turn did not commit (its instance may be claimable again at once).
+   */
+  private track(turn: Promise<boolean>, mark: number): void {
+    const p = turn.then(
+      (committed) => {
+        this.inflight.delete(p);
+        if (committed) this.ctx.wakeup.notifyIfMissed(mark);
+        else this.ctx.wakeup.notify();
+      },
+      () => {
+        this.inflight.delete(p);
+        this.ctx.wakeup.notify();
+      },
+    );
     this.inflight.add(p);
-    void p.finally(() => {
-      this.inflight.delete(p);
-      this.ctx.wakeup.notify();
-    });
   }
 
   /**

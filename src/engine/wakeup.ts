@@ -10,15 +10,50 @@ export class Wakeup {
   private pending = false;
   private resolve: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** notify() calls so far (see {@link mark}). */
+  private notifies = 0;
+  /** The loop sleeps because it has no capacity (see {@link waitForCapacity}). */
+  private capacityWait = false;
 
   /** Wakes the waiter now, or the next wait() if nobody waits. */
   notify(): void {
+    this.notifies++;
     if (this.resolve) this.release();
     else this.pending = true;
   }
 
+  /**
+   * A mark for {@link notifyIfMissed}, taken before an item of work is locked (claimed, or
+   * created claimed) for this process.
+   */
+  mark(): number {
+    return this.notifies;
+  }
+
+  /**
+   * An item that held its work since `mark` has finished. Its loop needs waking only if it may
+   * have missed something because of the item: work was announced meanwhile (a message for an
+   * instance the item held stays unclaimable until the item lets go — the loop looked, found it
+   * locked, and went to sleep), or the loop waits for the capacity the item gives back. Otherwise
+   * the loop has not been told of anything since, so it has nothing to look again for: waking it
+   * would only run a claim probe and a next-wake read that find nothing (at concurrency 1, twice
+   * per step of a chain). Work of other processes is found by the loop's polls as before.
+   */
+  notifyIfMissed(mark: number): void {
+    if (this.capacityWait || this.notifies !== mark) this.notify();
+  }
+
+  /** {@link wait} of a loop that has no capacity: every finished item wakes it (notifyIfMissed). */
+  waitForCapacity(ms: number): Promise<void> {
+    const woken = this.wait(ms);
+    this.capacityWait = true;
+    return woken;
+  }
+
   /** Resolves on notify() or after `ms`. */
   wait(ms: number): Promise<void> {
+    // Conservative until the next wait: a loop woken from waitForCapacity may still lack capacity.
+    this.capacityWait = false;
     if (this.pending) {
       this.pending = false;
       // Through the macrotask queue, not a resolved promise: on a store whose calls are microtasks
