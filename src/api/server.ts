@@ -214,7 +214,8 @@ export function startServer(app: App, options: { port: number; host?: string; tl
     const run = app.plain?.(method, url);
     if (run) {
       // A GET, or a start with `?wait=`, is held open and ends when the client hangs up before its answer.
-      const hangUp = method === 'GET' || target.includes('wait=') ? new ResponseHangUp(res) : NEVER_HUNG_UP;
+      // (The parameter as the route reads it, decoded: `?w%61it=` is a wait too.)
+      const hangUp = method === 'GET' || (target.includes('?') && url.searchParams.has('wait')) ? new ResponseHangUp(res) : NEVER_HUNG_UP;
       readBody(req, method)
         .then((body) => run({ method, url, headers: lookup, text: () => Promise.resolve(body ? UTF8.decode(body) : ''), hangUp }))
         .then((answer) => sendPlain(res, answer, closing))

@@ -35,7 +35,7 @@ export interface InlineCompletionHost {
    * Counts the turn as in flight (the worker's stop waits for it); when it settles, wakes the
    * worker's loop if needed (`mark`: Wakeup.mark() taken before the turn's claim, see Wakeup.notifyIfMissed).
    */
-  track(turn: Promise<boolean>, mark: number): void;
+  track(turn: Promise<boolean>, mark: number, instanceId: string): void;
 }
 
 /**
@@ -78,7 +78,7 @@ export async function completeActivityInline(host: InlineCompletionHost, task: A
   if (task.executionId === item.instance.executionId) extra.event = event;
   const done = host.runTurn(item, extra);
   // Messages that arrived meanwhile are still in the inbox: track wakes the loop for them.
-  host.track(done, mark);
+  host.track(done, mark, task.instanceId);
   return done;
 }
 
@@ -120,7 +120,7 @@ async function completeWithoutClaim(host: InlineCompletionHost, task: ActivityWo
   const done = host.runTurn(item, inline);
   // Messages that arrived meanwhile are still in the inbox: track wakes the loop for them (and
   // after a refused commit, which did not commit, always).
-  host.track(done, mark);
+  host.track(done, mark, task.instanceId);
   const ok = await done;
   if (inline.conflict === true) return undefined;
   return ok;

@@ -80,7 +80,7 @@ export class OrchestrationWorker {
       isRunning: () => this.running,
       newLeaseId: () => this.newLeaseId(),
       runTurn: (item, inline) => runTurn(this.ctx, item, inline),
-      track: (p, mark) => this.track(p, mark),
+      track: (p, mark, instanceId) => this.track(p, mark, instanceId),
     };
   }
 
@@ -145,7 +145,7 @@ export class OrchestrationWorker {
         this.reservedStarts -= 1;
         if (claimed === undefined) return;
         // Stopped meanwhile: give the claim back at once rather than leave it to its lease expiry.
-        if (this.running) this.track(runTurn(this.ctx, claimed), mark);
+        if (this.running) this.track(runTurn(this.ctx, claimed), mark, claimed.instance.instanceId);
         else void this.store.abandonOrchestration(claimed.instance.instanceId, claimed.leaseId).catch(() => undefined);
       },
     };
@@ -181,7 +181,7 @@ export class OrchestrationWorker {
           }
         },
         // Launched right after the claim that returned them, before the loop's next claim.
-        launch: (item) => this.track(runTurn(this.ctx, item), this.claimMark),
+        launch: (item) => this.track(runTurn(this.ctx, item), this.claimMark, item.instance.instanceId),
       },
       this.store,
       this.ctx.wakeup,
@@ -193,13 +193,18 @@ export class OrchestrationWorker {
   /**
    * Counts a turn as in flight until it settles; then wakes the loop if it may have missed work
    * because of it (Wakeup.notifyIfMissed, `mark` taken before the turn's instance was locked) or
-   * the turn did not commit (its instance may be claimable again at once).
+   * the turn did not commit (its instance may be claimable again at once), or a timer of its
+   * instance came due while the turn held it (no one announces that: the loop found the instance
+   * locked and sleeps until its next poll) — or it cannot tell (no cached runtime: a remote
+   * orchestration, an evicted or ended one).
    */
-  private track(turn: Promise<boolean>, mark: number): void {
+  private track(turn: Promise<boolean>, mark: number, instanceId: string): void {
     const p = turn.then(
       (committed) => {
         this.inflight.delete(p);
-        if (committed) this.ctx.wakeup.notifyIfMissed(mark);
+        const cached = this.ctx.cache.peek(instanceId);
+        const timerDue = cached === undefined || cached.runtime.timerDueBy(this.ctx.opts.clock.now());
+        if (committed && !timerDue) this.ctx.wakeup.notifyIfMissed(mark);
         else this.ctx.wakeup.notify();
       },
       () => {

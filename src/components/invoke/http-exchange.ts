@@ -25,9 +25,13 @@ interface Target {
   path: string;
 }
 
-/** Targets parsed so far: a service's URLs repeat on every call. Cleared when full (bounded memory). */
+/**
+ * Targets parsed so far: a service's URLs repeat on every call. Cleared when full, and only URLs
+ * up to MAX_CACHED_URL characters are kept (a URL built from workflow data may be large): bounded memory.
+ */
 const targets = new Map<string, Target>();
 const MAX_TARGETS = 1024;
+const MAX_CACHED_URL = 2048;
 
 /** `url` split as undici's `request(url)` does (the same errors for a bad URL or protocol). */
 function targetOf(url: string): Target {
@@ -36,6 +40,7 @@ function targetOf(url: string): Target {
   const u = new URL(url);
   if (!/^https?:/.test(u.origin || u.protocol)) throw new errors.InvalidArgumentError('Invalid URL protocol: the URL must start with `http:` or `https:`.');
   const made = { origin: u.origin, path: u.search ? `${u.pathname}${u.search}` : u.pathname };
+  if (url.length > MAX_CACHED_URL) return made;
   if (targets.size >= MAX_TARGETS) targets.clear();
   targets.set(url, made);
   return made;

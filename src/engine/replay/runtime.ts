@@ -217,6 +217,12 @@ export class OrchestrationRuntime {
     return true;
   }
 
+  /** True when a timer the execution waits on is due at `t`: its TimerFired may be visible in the inbox. */
+  timerDueBy(t: number): boolean {
+    for (const o of this.open.values()) if (o.kind === 'timer' && o.fireAt !== undefined && o.fireAt <= t) return true;
+    return false;
+  }
+
   // ── event handling ───────────────────────────────────────────────────────────────────────────
 
   private applyOne(e: HistoryEvent): void {
