@@ -49,8 +49,9 @@ export class SeriesHistogram<L extends string> {
   /** The series of these label values (created empty on first use). */
   seriesOf(values: LabelValues<L>): HistogramSeries {
     const names = this.labelNames;
-    // One label (the store and activity histograms): its value is the key, no join.
-    const key = names.length === 1 ? values[names[0]!] : names.map((n) => values[n]).join('\u0000');
+    // One label (the store and activity histograms): its value is the key, no join. Several: each
+    // value with its length, so no two label sets share a key whatever characters they hold.
+    const key = names.length === 1 ? values[names[0]!] : names.map((n) => `${values[n].length}:${values[n]}`).join('');
     let s = this.series.get(key);
     if (s === undefined) {
       const labels: Record<string, string> = {};

@@ -14,6 +14,9 @@ const OBSERVATIONS: [Record<'workflow' | 'state', string>, number][] = [
   [{ workflow: 'say "hi"\\\n', state: 'Ship' }, 0.05],
   [{ workflow: 'orders', state: 'Charge' }, 7],
   [{ workflow: 'orders', state: 'Ship' }, 0.2],
+  // Two label sets that a plain join of the values with a separator would merge into one series.
+  [{ workflow: 'w', state: 'a\u0000b' }, 0.003],
+  [{ workflow: 'w\u0000a', state: 'b' }, 0.3],
 ];
 
 test('a SeriesHistogram renders as prom-client’s Histogram does, in text and in JSON', async () => {
