@@ -6,20 +6,14 @@
  */
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
+import { describe, it } from 'node:test';
 import { createRequest } from './contract-helpers.js';
-import { freshPgUrl, pgSkipReason } from './postgres-fixture.js';
+import { openFreshPgStore, pgSkipReason } from './postgres-fixture.js';
 
-const open: PostgresStore[] = [];
-after(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
 
 describe('PostgreSQL store: one-instance claims share statements', { skip: pgSkipReason }, () => {
   it('20 concurrent claims: each its own instance, lease and start message; a held instance and a second claim of one id get nothing', async () => {
-    const s = await openPostgresStore({ url: freshPgUrl('claimbatch'), poolSize: 4 });
-    open.push(s);
+    const s = await openFreshPgStore('claimbatch');
     const ids = Array.from({ length: 20 }, (_, i) => `c${String(i).padStart(2, '0')}`);
     for (const id of ids) await s.createInstance(createRequest(id));
     // c19 is held by another lease.

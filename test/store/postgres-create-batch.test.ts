@@ -7,20 +7,14 @@
  */
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
+import { describe, it } from 'node:test';
 import { createRequest } from './contract-helpers.js';
-import { freshPgUrl, pgSkipReason } from './postgres-fixture.js';
+import { openFreshPgStore, pgSkipReason } from './postgres-fixture.js';
 
-const open: PostgresStore[] = [];
-after(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
 
 describe('PostgreSQL store: creates commit together', { skip: pgSkipReason }, () => {
   it('40 concurrent creates, 5 of existing ids, share a few statements; each gets its own outcome', async () => {
-    const s = await openPostgresStore({ url: freshPgUrl('createbatch'), poolSize: 4 });
-    open.push(s);
+    const s = await openFreshPgStore('createbatch');
     for (const id of ['c05', 'c10', 'c15', 'c20', 'c25']) await s.createInstance({ ...createRequest(id), input: '"first"' });
     const ids = Array.from({ length: 40 }, (_, i) => `c${String(i).padStart(2, '0')}`);
     const before = s.stats.transactions;

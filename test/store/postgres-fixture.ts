@@ -7,6 +7,7 @@
 
 import { after } from 'node:test';
 import pg from 'pg';
+import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres.js';
 
 /** The server the tests use. */
 export const PG_URL = process.env.SWIRL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -55,3 +56,18 @@ export async function dropPgSchemas(): Promise<void> {
 }
 
 after(dropPgSchemas);
+
+const opened: PostgresStore[] = [];
+after(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
+
+/**
+ * A store on a fresh schema (`label` names it; a pool of 4 unless `options` say otherwise). Every
+ * store opened so is closed after the file's tests.
+ */
+export async function openFreshPgStore(label: string, options: Omit<PostgresStoreOptions, 'url'> = {}): Promise<PostgresStore> {
+  const s = await openPostgresStore({ poolSize: 4, ...options, url: freshPgUrl(label) });
+  opened.push(s);
+  return s;
+}

@@ -6,20 +6,14 @@
  */
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
+import { describe, it } from 'node:test';
 import { createRequest } from './contract-helpers.js';
-import { freshPgUrl, pgSkipReason } from './postgres-fixture.js';
+import { openFreshPgStore, pgSkipReason } from './postgres-fixture.js';
 
-const open: PostgresStore[] = [];
-after(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
 
 describe('PostgreSQL store: instance reads share statements', { skip: pgSkipReason }, () => {
   it('30 concurrent reads (one id twice, one unknown): each its own record; a read after a commit sees it', async () => {
-    const s = await openPostgresStore({ url: freshPgUrl('readbatch'), poolSize: 4 });
-    open.push(s);
+    const s = await openFreshPgStore('readbatch');
     const ids = Array.from({ length: 28 }, (_, i) => `r${String(i).padStart(2, '0')}`);
     for (const id of ids) await s.createInstance(createRequest(id));
     const asked = [...ids, 'r03', 'nobody'];

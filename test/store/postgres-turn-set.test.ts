@@ -9,22 +9,16 @@
  */
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
+import { describe, it } from 'node:test';
+import type { PostgresStore } from '../../src/store/postgres.js';
 import type { CommittedTurn, NewActivityTask, OrchestrationWorkItem, TurnCommit } from '../../src/store/types.js';
 import { createRequest, turnFor } from './contract-helpers.js';
-import { freshPgUrl, pgSkipReason } from './postgres-fixture.js';
+import { openFreshPgStore, pgSkipReason } from './postgres-fixture.js';
 import { roundTrips } from '../../src/store/postgres-sql.js';
 
-const open: PostgresStore[] = [];
-after(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
 
 async function store(name: string): Promise<PostgresStore> {
-  const s = await openPostgresStore({ url: freshPgUrl(name), poolSize: 4, stickyClaimsMs: 0 });
-  open.push(s);
-  return s;
+  return openFreshPgStore(name, { stickyClaimsMs: 0 });
 }
 
 /** Creates `ids` and claims them all under `leaseId`; returns the work items by id. */
