@@ -10,7 +10,9 @@ import { assertJsonDepth } from './json-depth.js';
 /**
  * The JSON value of a body: undefined when empty; `application/json` (or no content type) must
  * parse; `text/plain` is JSON when it parses (the Dapr SDK sends numbers and booleans as
- * text/plain) and the string itself otherwise.
+ * text/plain) and the string itself otherwise. `application/x-www-form-urlencoded` is read as
+ * text/plain: it is what `curl -d` sends when no content type is given, and daprd passes such a
+ * body through as it is (its workflow API never reads the content type).
  */
 export async function readJsonBody(req: Request): Promise<unknown> {
   return parseJsonBody(await req.text(), req.headers.get('content-type'));
@@ -20,7 +22,7 @@ export async function readJsonBody(req: Request): Promise<unknown> {
 export function parseJsonBody(text: string, contentType: string | null): unknown {
   if (text.length === 0) return undefined;
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'text/plain') {
+  if (type === 'text/plain' || type === 'application/x-www-form-urlencoded') {
     let value: unknown;
     try {
       value = JSON.parse(text) as unknown;

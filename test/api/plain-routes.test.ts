@@ -65,6 +65,7 @@ const STARTS: { name: string; body: string | Buffer; headers: Record<string, str
   { name: 'bad JSON', body: '{"n":', headers: json },
   { name: 'JSON nested too deep', body: '['.repeat(600) + ']'.repeat(600), headers: json },
   { name: 'an unsupported content type', body: '<n/>', headers: { 'content-type': 'application/xml' } },
+  { name: "curl -d's default form content type", body: '{"n":2}', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
   { name: 'an instance id too long', body: '{}', headers: json, query: `instanceID=${'x'.repeat(65)}` },
   { name: 'an instance id with bad characters', body: '{}', headers: json, query: 'instanceID=a.b' },
 ];
@@ -103,8 +104,12 @@ describe('hot routes over the socket answer as app.fetch does', () => {
   test('the instance input a start records', async () => {
     await overSocket(server.port, 'POST', '/v1.0/workflows/dapr/echo/start?instanceID=plain-input-bom', STARTS[4]!.body, json);
     await overSocket(server.port, 'POST', '/v1.0/workflows/dapr/echo/start?instanceID=plain-input-text', 'hello', { 'content-type': 'text/plain' });
+    await overSocket(server.port, 'POST', '/v1.0/workflows/dapr/echo/start?instanceID=plain-input-form', '{"n":2}', { 'content-type': 'application/x-www-form-urlencoded' });
+    await overSocket(server.port, 'POST', '/v1.0/workflows/dapr/echo/start?instanceID=plain-input-form-text', 'n=2', { 'content-type': 'application/x-www-form-urlencoded' });
     assert.deepEqual((await host.engine.client.waitForCompletion('plain-input-bom', { timeoutMs: 30_000 })).output, { name: 'Zoë' });
     assert.equal((await host.engine.client.waitForCompletion('plain-input-text', { timeoutMs: 30_000 })).output, 'hello');
+    assert.deepEqual((await host.engine.client.waitForCompletion('plain-input-form', { timeoutMs: 30_000 })).output, { n: 2 });
+    assert.equal((await host.engine.client.waitForCompletion('plain-input-form-text', { timeoutMs: 30_000 })).output, 'n=2');
   });
 
   for (const get of ['/v1.0/workflows/dapr/no-such-instance', '/v1.0/workflows/dapr/no-such-instance?wait=10ms', '/v1.0/workflows/dapr/x?wait=soon', '/v1.0/workflows/dapr/x?wait=2m', '/api/v1/instances/no-such-instance', '/api/v1/instances/no-such-instance?wait=5ms', '/api/v1/instances/x?wait=-1', '/v1.0/workflows/dapr/swirl.mailbox:x']) {
