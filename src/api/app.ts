@@ -140,6 +140,7 @@ export function createApp(host: SwirlHost, options: AppOptions = {}): App {
       const page = ui(req, url.pathname);
       if (page) return page;
       const found = router.match(req.method, url.pathname);
+      if ('malformed' in found) return errorBody(400, 'ERR_MALFORMED_REQUEST', `the path segment '${found.malformed.slice(0, 100)}' is not valid percent-encoding`);
       if ('allowed' in found) {
         if (found.allowed.length > 0) return errorBody(405, 'ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname} (allowed: ${found.allowed.join(', ')})`);
         return errorBody(404, 'ERR_NOT_FOUND', `no route for ${req.method} ${url.pathname}`);

@@ -19,8 +19,11 @@ interface Route {
   plain?: PlainHandler;
 }
 
-/** What {@link Router.match} finds. */
-export type RouteMatch = { handler: Handler; params: Params; plain?: PlainHandler } | { allowed: string[] };
+/**
+ * What {@link Router.match} finds: a route, the methods of a matching path when none fits
+ * (`allowed`: empty for no such path), or a segment that is not valid percent-encoding.
+ */
+export type RouteMatch = { handler: Handler; params: Params; plain?: PlainHandler } | { allowed: string[] } | { malformed: string };
 
 /** Routes in registration order (first match wins). */
 export class Router {
@@ -49,11 +52,11 @@ export class Router {
     return this;
   }
 
-  /** Finds the handler: `{ handler, params }`, or `{ allowed }` (methods of a matching path) when none fits. */
+  /** Finds the handler: `{ handler, params }`, `{ allowed }` (methods of a matching path) when none fits, or `{ malformed }`. */
   match(method: string, pathname: string): RouteMatch {
     // Empty inner segments are kept (`/workflows/dapr//start` has an empty name: a 400, not a 404).
     const parts = pathname.replace(/^\/+/, '').replace(/\/+$/, '').split('/');
-    // Decoded once for all routes; a part that is not valid percent-encoding matches no route.
+    // Decoded once for all routes; a part that is not valid percent-encoding is the client's mistake.
     const decoded: string[] = [];
     for (const part of parts) {
       // Without a '%' there is nothing to decode.
@@ -64,7 +67,7 @@ export class Router {
       try {
         decoded.push(decodeURIComponent(part));
       } catch {
-        return { allowed: [] };
+        return { malformed: part };
       }
     }
     const allowed: string[] = [];

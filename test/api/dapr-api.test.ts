@@ -135,6 +135,12 @@ describe('Dapr workflow API: instance operations', () => {
     await expectError(await call('GET', '/v1.0/nothing'), 404, 'ERR_NOT_FOUND');
     await expectError(await call('DELETE', '/v1.0/workflows/dapr/x'), 405, 'ERR_METHOD_NOT_ALLOWED', /GET/);
   });
+
+  test('a path segment that is not valid percent-encoding is 400, not an unknown route', async () => {
+    await expectError(await call('GET', '/v1.0/workflows/dapr/%ff'), 400, 'ERR_MALFORMED_REQUEST', /the path segment '%ff' is not valid percent-encoding/);
+    await expectError(await call('GET', '/api/v1/instances/a%zz'), 400, 'ERR_MALFORMED_REQUEST', /'a%zz'/);
+    await expectError(await call('POST', '/v1.0/workflows/dapr/%E0%A4%A/start', '{}'), 400, 'ERR_MALFORMED_REQUEST');
+  });
 });
 
 describe('API token', () => {

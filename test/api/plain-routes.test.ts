@@ -112,7 +112,7 @@ describe('hot routes over the socket answer as app.fetch does', () => {
     assert.equal((await host.engine.client.waitForCompletion('plain-input-form-text', { timeoutMs: 30_000 })).output, 'n=2');
   });
 
-  for (const get of ['/v1.0/workflows/dapr/no-such-instance', '/v1.0/workflows/dapr/no-such-instance?wait=10ms', '/v1.0/workflows/dapr/x?wait=soon', '/v1.0/workflows/dapr/x?wait=2m', '/api/v1/instances/no-such-instance', '/api/v1/instances/no-such-instance?wait=5ms', '/api/v1/instances/x?wait=-1', '/v1.0/workflows/dapr/swirl.mailbox:x']) {
+  for (const get of ['/v1.0/workflows/dapr/no-such-instance', '/v1.0/workflows/dapr/no-such-instance?wait=10ms', '/v1.0/workflows/dapr/x?wait=soon', '/v1.0/workflows/dapr/x?wait=2m', '/api/v1/instances/no-such-instance', '/api/v1/instances/no-such-instance?wait=5ms', '/api/v1/instances/x?wait=-1', '/v1.0/workflows/dapr/swirl.mailbox:x', '/v1.0/workflows/dapr/%ff', '/api/v1/instances/%zz?wait=1s']) {
     test(`GET ${get}`, async () => {
       const sock = await overSocket(server.port, 'GET', get);
       assert.ok(sock.status >= 400, `${get}: ${sock.status}`);
