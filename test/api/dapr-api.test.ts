@@ -72,8 +72,13 @@ describe('Dapr workflow API: start', () => {
     await expectError(await call('POST', '/v1.0/workflows/dapr//start', '{}'), 400, 'ERR_WORKFLOW_NAME_MISSING', /^workflow name is not configured$/);
   });
 
-  test('unknown workflow: 500 ERR_START_WORKFLOW naming it', async () => {
-    await expectError(await call('POST', '/v1.0/workflows/dapr/nope/start', '{}'), 500, 'ERR_START_WORKFLOW', /error starting workflow 'nope': no orchestration named 'nope'/);
+  test('unknown workflow: 500 ERR_START_WORKFLOW naming it and the workflow ids, not the engine internals', async () => {
+    const def = "id: listed\nversion: '1.0'\nspecVersion: '0.8'\nstates:\n  - name: S\n    type: inject\n    data: {}\n    end: true\n";
+    assert.equal((await call('POST', '/api/v1/workflows', def, { 'content-type': 'application/yaml' })).status, 201);
+    const res = await call('POST', '/v1.0/workflows/dapr/nope/start', '{}');
+    const body = (await res.clone().json()) as { message: string };
+    await expectError(res, 500, 'ERR_START_WORKFLOW', /^error starting workflow 'nope': no workflow named 'nope' is registered \(workflow definitions: listed\)$/);
+    assert.doesNotMatch(body.message, /swirl\.mailbox|@/, body.message);
   });
 
   test('a second start with the id of a running instance is refused', async () => {
