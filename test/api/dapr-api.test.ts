@@ -63,6 +63,12 @@ describe('Dapr workflow API: start', () => {
     assert.equal(await host.engine.client.get('bad-json'), undefined);
   });
 
+  test('an input over the 4 MiB payload limit is 413 ERR_PAYLOAD_TOO_LARGE naming the limit, and starts nothing', async () => {
+    const big = JSON.stringify({ a: 'x'.repeat(5_000_000) });
+    await expectError(await call('POST', '/v1.0/workflows/dapr/echo/start?instanceID=too-big', big), 413, 'ERR_PAYLOAD_TOO_LARGE', /over the limit of 4194304 bytes/);
+    assert.equal(await host.engine.client.get('too-big'), undefined);
+  });
+
   test('invalid and too long instance ids', async () => {
     await expectError(await call('POST', '/v1.0/workflows/dapr/echo/start?instanceID=a.b', '{}'), 400, 'ERR_INSTANCE_ID_INVALID', /^workflow instance ID 'a\.b' is invalid: only alphanumeric and underscore characters are allowed$/);
     await expectError(await call('POST', `/v1.0/workflows/dapr/echo/start?instanceID=${'x'.repeat(65)}`, '{}'), 400, 'ERR_INSTANCE_ID_TOO_LONG', /^workflow instance ID exceeds the max length of 64 characters$/);
