@@ -131,7 +131,9 @@ function checkState(state: unknown, pointer: string, r: Reporter): void {
   const label = typeof s.name === 'string' ? `state '${s.name}'` : `state #${Number(splitPointer(pointer)[1]) + 1}`;
   if (s.type === undefined) {
     // 'tpye: inject' reads as a missing type; say which key was probably meant (at that key).
-    const typo = Object.keys(s).find((k) => k.length >= 3 && editDistance(k, 'type') <= 2);
+    // One edit, or the same letters reordered ('tpye'); not any key two edits away ('time').
+    const sameLetters = (k: string) => [...k.toLowerCase()].sort().join('') === 'epty';
+    const typo = Object.keys(s).find((k) => k.length >= 3 && (editDistance(k, 'type') <= 1 || sameLetters(k)));
     if (typo !== undefined) {
       r.error(DiagnosticCode.MissingProperty, joinPointer(pointer, typo), `${label}: missing required property 'type'; property '${typo}' looks like a misspelling of it`, {
         atKey: true,
