@@ -9,6 +9,7 @@
 import { VERSION } from '../version.js';
 import type { InstanceMetadata } from '../engine/client.js';
 import type { SwirlHost } from '../host/host.js';
+import { SwirlError } from '../errors.js';
 import { parseJsonBody, readJsonBody } from './body.js';
 import { HttpError, errorAnswer, json, toErrorResponse, type DaprOperationName } from './http-error.js';
 import type { HangUp, PlainAnswer } from './plain.js';
@@ -81,6 +82,18 @@ async function guardedPlain(op: DaprOperationName, subject: string, fn: () => Pr
 
 const accepted = (): Response => json(202, {});
 
+/**
+ * An unknown workflow name, said in the API's words: the engine's message lists every
+ * orchestration it has (`swirl.mailbox`, the `id@version` aliases), the caller wants the workflow
+ * ids it may start. Any other error passes unchanged.
+ */
+function unknownWorkflow(err: unknown, name: string, host: SwirlHost): unknown {
+  if (!(err instanceof SwirlError) || err.code !== 'ORCHESTRATION_NOT_REGISTERED') return err;
+  const ids = host.workflows().map((w) => w.id);
+  const shown = ids.length > 10 ? `${ids.slice(0, 10).join(', ')}, …` : ids.join(', ');
+  return new SwirlError(err.code, `no workflow named '${name}' is registered` + (ids.length > 0 ? ` (workflow definitions: ${shown})` : ''));
+}
+
 /** Registers the Dapr workflow routes and `/v1.0/metadata`. */
 export function registerDaprRoutes(router: Router, host: SwirlHost, waits: InstanceWaits): void {
   const client = host.client;
@@ -114,7 +127,11 @@ export function registerDaprRoutes(router: Router, host: SwirlHost, waits: Insta
         host.checkInput(p.name, input);
         // W3C Trace Context: the instance's span continues the caller's trace (an invalid header is ignored).
         const traceparent = req.headers.get('traceparent') ?? undefined;
-        const instanceID = await client.start(p.name, input, { ...(requested ? { instanceId: requested } : {}), ...(traceparent !== undefined ? { traceparent } : {}) });
+        const instanceID = await client
+          .start(p.name, input, { ...(requested ? { instanceId: requested } : {}), ...(traceparent !== undefined ? { traceparent } : {}) })
+          .catch((err: unknown) => {
+            throw unknownWorkflow(err, p.name!, host);
+          });
         if (waitMs === undefined || waitMs <= 0) return { status: 202, body: { instanceID } };
         return await startedState(instanceID, waitMs, req.hangUp);
       }),

@@ -67,6 +67,8 @@ export function errorAnswer(err: unknown, dapr?: { op: DaprOperationName; subjec
     case 'INVALID_INSTANCE_ID':
       return fail(400, 'ERR_INSTANCE_ID_INVALID', message);
     case 'PAYLOAD_TOO_LARGE':
+      // Well-formed but over the engine's payload limit (4 MiB): not a malformed request.
+      return fail(413, 'ERR_PAYLOAD_TOO_LARGE', message);
     case 'PAYLOAD_NOT_SERIALIZABLE':
     case 'INVALID_ARGUMENT':
       return fail(400, 'ERR_MALFORMED_REQUEST', message);

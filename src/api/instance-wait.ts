@@ -25,8 +25,9 @@ const RECHECK_MS = 5_000;
 /** Waits open at the same time, by default; one more is refused (503) rather than queued. */
 export const DEFAULT_MAX_WAITERS = 10_000;
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+// `h` is read only to say that an hour is over the limit (rather than "not a duration").
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /**
  * `?wait=` as milliseconds: `30s`, `500ms`, `1m`, or a number of milliseconds (`250`); `0` is a

@@ -13,7 +13,7 @@ import { DiagnosticCode } from './diagnostic.js';
 import { getAtPointer, joinPointer, splitPointer } from './json-pointer.js';
 import type { Reporter } from './report.js';
 import { sdkSchemaFiles, sdkValidateFunctions, VALIDATOR_REFS } from './sdk-validators.generated.js';
-import { closest, didYouMean } from './suggest.js';
+import { closest, didYouMean, editDistance } from './suggest.js';
 import { STATE_TYPES } from './types.js';
 
 /** Timeout properties that authors put on states directly (spec example 8 does). */
@@ -130,6 +130,17 @@ function checkState(state: unknown, pointer: string, r: Reporter): void {
   const s = state as Record<string, unknown>;
   const label = typeof s.name === 'string' ? `state '${s.name}'` : `state #${Number(splitPointer(pointer)[1]) + 1}`;
   if (s.type === undefined) {
+    // 'tpye: inject' reads as a missing type; say which key was probably meant (at that key).
+    // One edit, or the same letters reordered ('tpye'); not any key two edits away ('time').
+    const sameLetters = (k: string) => [...k.toLowerCase()].sort().join('') === 'epty';
+    const typo = Object.keys(s).find((k) => k.length >= 3 && (editDistance(k, 'type') <= 1 || sameLetters(k)));
+    if (typo !== undefined) {
+      r.error(DiagnosticCode.MissingProperty, joinPointer(pointer, typo), `${label}: missing required property 'type'; property '${typo}' looks like a misspelling of it`, {
+        atKey: true,
+        hint: `rename '${typo}' to 'type' (one of: ${STATE_TYPES.join(', ')})`,
+      });
+      return;
+    }
     r.error(DiagnosticCode.MissingProperty, pointer, `${label}: missing required property 'type'`, {
       hint: `one of: ${STATE_TYPES.join(', ')}`,
     });

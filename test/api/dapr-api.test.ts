@@ -63,6 +63,12 @@ describe('Dapr workflow API: start', () => {
     assert.equal(await host.engine.client.get('bad-json'), undefined);
   });
 
+  test('an input over the 4 MiB payload limit is 413 ERR_PAYLOAD_TOO_LARGE naming the limit, and starts nothing', async () => {
+    const big = JSON.stringify({ a: 'x'.repeat(5_000_000) });
+    await expectError(await call('POST', '/v1.0/workflows/dapr/echo/start?instanceID=too-big', big), 413, 'ERR_PAYLOAD_TOO_LARGE', /over the limit of 4194304 bytes/);
+    assert.equal(await host.engine.client.get('too-big'), undefined);
+  });
+
   test('invalid and too long instance ids', async () => {
     await expectError(await call('POST', '/v1.0/workflows/dapr/echo/start?instanceID=a.b', '{}'), 400, 'ERR_INSTANCE_ID_INVALID', /^workflow instance ID 'a\.b' is invalid: only alphanumeric and underscore characters are allowed$/);
     await expectError(await call('POST', `/v1.0/workflows/dapr/echo/start?instanceID=${'x'.repeat(65)}`, '{}'), 400, 'ERR_INSTANCE_ID_TOO_LONG', /^workflow instance ID exceeds the max length of 64 characters$/);
@@ -72,8 +78,13 @@ describe('Dapr workflow API: start', () => {
     await expectError(await call('POST', '/v1.0/workflows/dapr//start', '{}'), 400, 'ERR_WORKFLOW_NAME_MISSING', /^workflow name is not configured$/);
   });
 
-  test('unknown workflow: 500 ERR_START_WORKFLOW naming it', async () => {
-    await expectError(await call('POST', '/v1.0/workflows/dapr/nope/start', '{}'), 500, 'ERR_START_WORKFLOW', /error starting workflow 'nope': no orchestration named 'nope'/);
+  test('unknown workflow: 500 ERR_START_WORKFLOW naming it and the workflow ids, not the engine internals', async () => {
+    const def = "id: listed\nversion: '1.0'\nspecVersion: '0.8'\nstates:\n  - name: S\n    type: inject\n    data: {}\n    end: true\n";
+    assert.equal((await call('POST', '/api/v1/workflows', def, { 'content-type': 'application/yaml' })).status, 201);
+    const res = await call('POST', '/v1.0/workflows/dapr/nope/start', '{}');
+    const body = (await res.clone().json()) as { message: string };
+    await expectError(res, 500, 'ERR_START_WORKFLOW', /^error starting workflow 'nope': no workflow named 'nope' is registered \(workflow definitions: listed\)$/);
+    assert.doesNotMatch(body.message, /swirl\.mailbox|@/, body.message);
   });
 
   test('a second start with the id of a running instance is refused', async () => {

@@ -104,7 +104,8 @@ describe('?wait= on GET of an instance', () => {
     const cases: [string, RegExp][] = [
       ['abc', /wait 'abc' is not a duration/],
       ['-5', /wait '-5' is not a duration/],
-      ['1h', /wait '1h' is not a duration/],
+      ['1h', /wait '1h' is longer than the limit of 60s/],
+      ['1d', /wait '1d' is not a duration/],
       ['', /wait '' is not a duration/],
       ['61s', /wait '61s' is longer than the limit of 60s/],
       ['2m', /wait '2m' is longer than the limit of 60s/],

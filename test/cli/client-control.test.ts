@@ -96,6 +96,22 @@ test('suspend, resume and raise: a confirmation line each, and the instance comp
   assert.deepEqual(done.output, { approved: true, by: 'grace' });
 });
 
+test('terminate, suspend and resume of a finished instance say it is left as it is (not "terminated")', async () => {
+  assert.equal((await cli(['instances', 'start', 'approve', '--id', 'f1'], env)).code, 0);
+  await waitFor('f1', 'RUNNING');
+  assert.equal((await cli(['instances', 'raise', 'f1', 'Approval', '--data', '{}'], env)).code, 0);
+  await waitFor('f1', 'COMPLETED');
+  assert.deepEqual(await cli(['instances', 'terminate', 'f1'], env), { code: 0, stdout: 'instance f1 was already COMPLETED: left as it is\n', stderr: '' });
+  assert.deepEqual(await cli(['instances', 'suspend', 'f1'], env), { code: 0, stdout: 'instance f1 is already COMPLETED: nothing to suspend\n', stderr: '' });
+  assert.deepEqual(await cli(['instances', 'resume', 'f1', '-o', 'json'], env), {
+    code: 0,
+    stdout: '{\n  "instanceID": "f1",\n  "resumed": false,\n  "runtimeStatus": "COMPLETED"\n}\n',
+    stderr: '',
+  });
+  assert.equal((await detail('f1')).runtimeStatus, 'COMPLETED');
+  assert.equal((await cli(['instances', 'purge', 'f1'], env)).code, 0);
+});
+
 test('unknown instances exit 4 for every control command', async () => {
   for (const args of [['raise', 'ghost', 'Approval'], ['suspend', 'ghost'], ['resume', 'ghost'], ['terminate', 'ghost'], ['purge', 'ghost']]) {
     const r = await cli(['instances', ...args], env);

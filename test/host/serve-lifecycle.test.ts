@@ -84,12 +84,14 @@ test('HTTP port in use: swirl serve exits 1 at once, saying it cannot listen and
   assert.ok(Date.now() - t0 < 30_000, `exited after ${Date.now() - t0} ms`);
 });
 
-test('gRPC port in use: swirl serve exits 1 at once, naming the gRPC address', { timeout: 60_000 }, async () => {
+test('gRPC port in use: swirl serve exits 1 at once, naming the gRPC address and the --grpc-port way out', { timeout: 60_000 }, async () => {
   const port = await busyPort();
   const dir = folder({ 'hello.yaml': HELLO });
   await assert.rejects(startServe(dir, started, ['--grpc-port', String(port)]), (err: Error) => {
     assert.match(err.message, /exited with 1 before listening/);
     assert.match(err.message, new RegExp(`swirl serve: cannot listen for gRPC on 127\\.0\\.0\\.1:${port}`));
+    // What to do about it: a second node on this machine needs its own gRPC port (or none).
+    assert.match(err.message, new RegExp(`hint: another process \\(another swirl serve\\?\\) listens on port ${port}: pass --grpc-port <a free port>, or --grpc-port 0 to serve no gRPC`));
     return true;
   });
 });

@@ -62,6 +62,8 @@ describe('swirl run', () => {
     assert.deepEqual(JSON.parse(r.stdout), { name: 'Ada', greeting: 'Hello Ada', fromChild: true });
     assert.equal(r.stdout.trim().split('\n').length, 1);
     assert.match(r.stderr, /state 'Greet' \(operation\)/);
+    // The start is said before the instance's first state (the workers start after it).
+    assert.match(r.stderr, /^\[swirl\] started instance [0-9a-f-]+ of '[^']+'\n\[swirl\] state 'Greet' \(operation\)/m);
   });
 
   it('exits 1 with the failure on stderr, 2 on definition or usage errors', async () => {

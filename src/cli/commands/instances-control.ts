@@ -32,9 +32,13 @@ const instancePath = (id: string, action: string) => `/v1.0/workflows/dapr/${enc
  * daprd answers raise/pause/resume of an unknown instance with 500, not 404: ask first, so a
  * script gets exit 4 (not found) rather than 1.
  */
-async function requireInstance(ctx: ClientContext, id: string): Promise<void> {
-  await ctx.api.get(`/api/v1/instances/${encodeURIComponent(id)}`);
+async function requireInstance(ctx: ClientContext, id: string): Promise<string | undefined> {
+  const got = (await ctx.api.get(`/api/v1/instances/${encodeURIComponent(id)}`)) as { runtimeStatus?: unknown } | null;
+  return typeof got?.runtimeStatus === 'string' ? got.runtimeStatus : undefined;
 }
+
+/** Statuses an instance never leaves: terminate, suspend and resume change nothing there. */
+const FINISHED: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'TERMINATED']);
 
 /** Adds the control commands to the `instances` group. */
 export function registerInstanceControl(group: Command): void {
@@ -58,7 +62,12 @@ export function registerInstanceControl(group: Command): void {
       .argument('<id>', 'instance id')
       .action((id: string, flags: ClientFlags, command: Command) =>
         runClient(command, flags, async (ctx) => {
-          await requireInstance(ctx, id);
+          const status = await requireInstance(ctx, id);
+          // The server accepts it (202, as daprd) and changes nothing: do not claim it did.
+          if (status !== undefined && FINISHED.has(status)) {
+            print(ctx.format, { instanceID: id, [done]: false, runtimeStatus: status }, () => `instance ${id} is already ${status}: nothing to ${name}\n`);
+            return;
+          }
           await ctx.api.post(instancePath(id, route));
           print(ctx.format, { instanceID: id, [done]: true }, () => `instance ${id} ${done}\n`);
         }),
@@ -70,7 +79,13 @@ export function registerInstanceControl(group: Command): void {
     .action((id: string, flags: TerminateFlags, command: Command) =>
       runClient(command, flags, async (ctx) => {
         const recursive = flags.recursive === true;
+        const status = await requireInstance(ctx, id);
         await ctx.api.post(`${instancePath(id, 'terminate')}?recursive=${recursive}`);
+        // A finished instance is left as it is (the server answers 202 all the same): say so.
+        if (status !== undefined && FINISHED.has(status)) {
+          print(ctx.format, { instanceID: id, terminated: false, runtimeStatus: status, recursive }, () => `instance ${id} was already ${status}: left as it is\n`);
+          return;
+        }
         print(ctx.format, { instanceID: id, terminated: true, recursive }, () => `instance ${id} terminated${recursive ? ' with its sub-workflows' : ''}\n`);
       }),
     );

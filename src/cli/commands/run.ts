@@ -202,7 +202,6 @@ async function execute(file: string, opts: RunOptions, profileFromCommandLine: b
   }
   // Asynchronous secret sources are prefetched at registration; a resumed instance needs them.
   await secretsReady(engine);
-  await engine.start();
   const instanceId = opts.instanceId ?? randomUUID();
   const stop = interruption();
   let watch: { stop(): Promise<string[]> } | undefined;
@@ -217,6 +216,8 @@ async function execute(file: string, opts: RunOptions, profileFromCommandLine: b
       await engine.client.start(name, input, { instanceId });
       process.stderr.write(`[swirl] started instance ${instanceId} of '${name}'\n`);
     }
+    // Workers start after the line above, so the instance's progress lines follow it.
+    await engine.start();
     // Only a workflow with event definitions can wait for an event.
     if (graph.events.size > 0) watch = watchEventWaits(engine, graph, instanceId, events, process.stderr);
     const outcome = await Promise.race([engine.client.waitForCompletion(instanceId), stop.signal]);

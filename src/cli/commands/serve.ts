@@ -380,7 +380,10 @@ export function registerServe(program: Command): void {
         try {
           grpc = await startGrpcServer(host, { port: grpcPort, host: opts.host, logger, ...(token ? { apiToken: token } : {}), ...(tls ? { tls } : {}) });
         } catch (err) {
-          process.stderr.write(`swirl serve: ${(err as Error).message}\n`);
+          const message = (err as Error).message;
+          process.stderr.write(`swirl serve: ${message}\n`);
+          // Two nodes on one machine (README "Several nodes") both default to daprd's 50001.
+          if (message.includes('EADDRINUSE')) process.stderr.write(`    hint: another process (another swirl serve?) listens on port ${grpcPort}: pass --grpc-port <a free port>, or --grpc-port 0 to serve no gRPC\n`);
           await server.close();
           await metricsServer?.close();
           await host.stop().catch(() => undefined);
