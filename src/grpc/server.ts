@@ -10,7 +10,8 @@
  * naming the RPC.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { format } from 'node:util';
+import { Server, ServerCredentials, setLogger, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { SwirlHost } from '../host/host.js';
 import { clientHandlers } from './client-service.js';
 import { workerSide } from './worker-service.js';
@@ -83,8 +84,20 @@ function unimplemented(service: ServiceDefinition, token: Buffer | undefined): U
   return impl;
 }
 
+/**
+ * grpc-js's own log lines ("E No address added out of total 1 resolved" before a failed bind)
+ * go to the server's logger at debug level instead of bare stderr: every failure they describe
+ * also reaches Swirl through the call or bind that failed, which reports it in its own words.
+ * The logger is grpc-js's process-wide one; this sets it for the process that serves.
+ */
+function routeGrpcLogs(logger: Logger): void {
+  const line = (args: unknown[]): void => logger.debug(format(...args), { event: 'grpc.log' });
+  setLogger({ error: (...args: unknown[]) => line(args), info: (...args: unknown[]) => line(args), debug: (...args: unknown[]) => line(args) });
+}
+
 /** Starts the gRPC server over `host`; resolves with the bound port. */
 export async function startGrpcServer(host: SwirlHost, options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  if (options.logger) routeGrpcLogs(options.logger);
   const token = options.apiToken ? Buffer.from(options.apiToken) : undefined;
   // No channelz: Swirl serves no channelz service, and its bookkeeping (per-call trackers, a
   // Date.now() per message) ran on every work item and completion for nobody to read.
