@@ -16,6 +16,20 @@ import { registerWorkflows } from './commands/workflows.js';
 import { ExitCode } from './exit.js';
 
 
+/**
+ * Flags that take no value, with what to say when one is given one (`--wait 10s`): commander
+ * reports only "too many arguments", which does not name the flag.
+ */
+const VALUELESS_FLAGS: Readonly<Record<string, string>> = {
+  '--wait': '--wait takes no value: it waits until the instance finishes (Ctrl-C stops waiting; the instance goes on on the server)',
+};
+
+/** The hint for "too many arguments" when a valueless flag is followed by a word, else undefined. */
+function excessArgumentHint(argv: readonly string[]): string | undefined {
+  const i = argv.findIndex((a, at) => Object.hasOwn(VALUELESS_FLAGS, a) && argv[at + 1]?.startsWith('-') === false);
+  return i < 0 ? undefined : VALUELESS_FLAGS[argv[i]!];
+}
+
 /** Builds the commander program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('swirl')
@@ -48,6 +62,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit through here with code 0; usage errors were already printed.
+      if (err.code === 'commander.excessArguments') {
+        const hint = excessArgumentHint(argv);
+        if (hint !== undefined) process.stderr.write(`hint: ${hint}\n`);
+      }
       return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
     throw err;

@@ -163,6 +163,17 @@ test('list filters: --workflow, --status (comma list), --since, --id-prefix, --l
   });
 });
 
+test('start --wait 10s: a usage error that says --wait takes no value', async () => {
+  const r = await cli(['instances', 'start', 'hello', '--wait', '10s'], env);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /too many arguments for 'start'/);
+  assert.match(r.stderr, /hint: --wait takes no value: it waits until the instance finishes/);
+  // Any other excess argument gets commander's message alone.
+  const other = await cli(['instances', 'start', 'hello', 'extra'], env);
+  assert.equal(other.code, 2);
+  assert.doesNotMatch(other.stderr, /hint:/);
+});
+
 test('start --wait of a failing instance exits 1 with the failure on stderr', async () => {
   const r = await cli(['instances', 'start', 'fail', '--id', 'f1', '--wait'], env);
   assert.equal(r.code, 1);
