@@ -13,6 +13,8 @@ export interface ReportOptions {
   hint?: string;
   /** Point at the property name rather than its value (unknown/duplicate properties). */
   atKey?: boolean;
+  /** Point at character `index` of the string value (a syntax error inside an expression). */
+  within?: { value: string; index: number };
 }
 
 /** Collects diagnostics for one document. */
@@ -29,7 +31,7 @@ export class Reporter {
   ) {}
 
   report(code: DiagnosticCode, pointer: string, message: string, options: ReportOptions = {}): void {
-    const { line, column } = this.source.locate(pointer, options.atKey ?? false);
+    const { line, column } = options.within !== undefined ? this.source.locateWithin(pointer, options.within.value, options.within.index) : this.source.locate(pointer, options.atKey ?? false);
     const d: Diagnostic = {
       severity: options.severity ?? Severity.Error,
       code,

@@ -18,6 +18,8 @@ export class SourceMap {
   private readonly lineStarts: number[];
   /** pointer → offset of the value. */
   private readonly values = new Map<string, number>();
+  /** pointer → offset of the value's first character inside its quotes (scalars only). */
+  private readonly scalars = new Map<string, number>();
   /** pointer → offset of the key that introduces the value (mapping entries only). */
   private readonly keys = new Map<string, number>();
 
@@ -32,6 +34,22 @@ export class SourceMap {
     const value = valueOffset >= 0 ? valueOffset : keyOffset;
     if (value !== undefined && value >= 0) this.values.set(pointer, value);
     if (keyOffset !== undefined && keyOffset >= 0) this.keys.set(pointer, keyOffset);
+  }
+
+  /** @internal used while building: where a scalar's content starts (after an opening quote). */
+  recordScalar(pointer: string, contentOffset: number): void {
+    if (contentOffset >= 0) this.scalars.set(pointer, contentOffset);
+  }
+
+  /**
+   * Where character `index` of the string value at `pointer` is written: exact when the text up
+   * to it is written as it reads (no escapes, no folded lines, no stripped indentation before
+   * it); otherwise where the value starts, as {@link locate}.
+   */
+  locateWithin(pointer: string, value: string, index: number): Position {
+    const start = this.scalars.get(pointer);
+    if (start !== undefined && index >= 0 && index <= value.length && this.text.startsWith(value.slice(0, index), start)) return this.positionOf(start + index);
+    return this.locate(pointer);
   }
 
   /** Line/column of a text offset. */
@@ -105,6 +123,7 @@ function walk(events: Event[], map: SourceMap): void {
     const e = events[i++];
     if (!e) return;
     map.record(pointer, startOf(e), keyOffset);
+    if (e.type === EVENT_ID.SCALAR) map.recordScalar(pointer, e.valueStart);
     if (e.type === EVENT_ID.MAPPING) {
       while (i < events.length && events[i].type !== EVENT_ID.POP) {
         const k = events[i];

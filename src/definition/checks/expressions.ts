@@ -138,6 +138,8 @@ function checkSite(site: ExpressionSite, r: Reporter, fns: ReadonlySet<string> |
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
     const reason = (err as Error).message.replace(/\s+/g, ' ').trim();
-    r.error(DiagnosticCode.InvalidExpression, site.pointer, `${owner}: invalid expression '${site.text.trim()}': ${reason}`);
+    // file:line:column is where in the expression jq stopped, when the text allows it.
+    const at = (err as ExpressionError).position;
+    r.error(DiagnosticCode.InvalidExpression, site.pointer, `${owner}: invalid expression '${site.text.trim()}': ${reason}`, at !== undefined ? { within: { value: site.text, index: site.offset + at.offset } } : {});
   }
 }
