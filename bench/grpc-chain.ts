@@ -26,7 +26,9 @@
  * in-process rate at c=100): the cores of this machine shared by sidecar, app and client give each
  * workflow at most `cores / (0.5 × in-process wf/s)` ms of CPU; printed against what each process
  * used per workflow, and the ratio the shape would reach if all cores ran it at that CPU cost
- * (its CPU ceiling: `cores / total CPU per workflow / in-process wf/s`). Each is also given as a
+ * (its CPU ceiling: `cores / total CPU per workflow / in-process wf/s`, and the same with the
+ * in-process rate an idle box gives, `IN_PROCESS_IDLE_CORES / in-process CPU`, and the sidecar's
+ * own: one Node main thread at its CPU per workflow). Each is also given as a
  * multiple of the in-process chain's CPU per workflow, which moves less with the machine's load
  * than the in-process rate (bench/README.md "h-grpc3": the budget is ≈ 3.2× that on an idle box).
  */
@@ -273,6 +275,14 @@ for (const [label, s] of shapes) {
 }
 for (const [label, s] of shapes) console.log(`${label}: ${fmt(((s.c1.p50Ms - local.c1.p50Ms) * 1000) / WORK_ITEMS_PER_CHAIN, 0)} µs of p50 latency per work item at concurrency 1 over in-process`);
 
+/**
+ * Cores the in-process chain keeps busy at c=100 when it has the machine to itself (its main
+ * thread and the SQLite WAL sync; 2692 wf/s × 0.46 ms and 2247 × 0.56 ms on the 2-vCPU bench box,
+ * bench/README.md "h-grpc3"): with it, a ceiling that does not loosen when the load starves the
+ * in-process run.
+ */
+const IN_PROCESS_IDLE_CORES = 1.25;
+
 /** The goal's CPU budget per workflow at c=100 against each process's use (see the header). */
 const cores = availableParallelism();
 const budgetMs = (cores * 1000) / (0.5 * local.c100.perSecond);
@@ -284,5 +294,5 @@ for (const [label, s] of shapes) {
   const total = sidecar + apps + client;
   // Also as a multiple of the in-process chain's CPU: steadier than the budget under load, which moves with the in-process rate.
   const share = (ms: number): string => `${fmt(ms, 2)} ms (${fmt(ms / budgetMs, 2)}× budget, ${fmt(ms / local.c100.cpuMsPerRun, 1)}× in-process CPU)`;
-  console.log(`${label}: app ${share(apps)}, client ${share(client)}, app + client ${share(apps + client)}, sidecar ${share(sidecar)}, all ${share(total)}; CPU ceiling ${fmt((cores * 1000) / total, 0)} wf/s = ${fmt((cores * 1000) / total / local.c100.perSecond, 2)}× in-process`);
+  console.log(`${label}: app ${share(apps)}, client ${share(client)}, app + client ${share(apps + client)}, sidecar ${share(sidecar)}, all ${share(total)}; CPU ceiling ${fmt((cores * 1000) / total, 0)} wf/s = ${fmt((cores * 1000) / total / local.c100.perSecond, 2)}× in-process (on an idle box ≈ ${fmt((cores * local.c100.cpuMsPerRun) / (IN_PROCESS_IDLE_CORES * total), 2)}×; the sidecar alone on its one main thread ≈ ${fmt(local.c100.cpuMsPerRun / (IN_PROCESS_IDLE_CORES * sidecar), 2)}×)`);
 }
