@@ -21,11 +21,22 @@
  * With `GRPC_BENCH_CPU_PROF=<dir>` the child processes (sidecar, apps) write V8 CPU profiles
  * there (`node --cpu-prof`; read them with bench/cpu-profile-top.ts); `GRPC_BENCH_ONLY=<regex>`
  * runs only the shapes whose label matches (the in-process baseline always runs).
+ *
+ * Last, for each shape with separate processes, the CPU budget of the goal (over gRPC ≥ 0.5× the
+ * in-process rate at c=100): the cores of this machine shared by sidecar, app and client give each
+ * workflow at most `cores / (0.5 × in-process wf/s)` ms of CPU; printed against what each process
+ * used per workflow, and the ratio the shape would reach if all cores ran it at that CPU cost
+ * (its CPU ceiling: `cores / total CPU per workflow / in-process wf/s`, and the same with the
+ * in-process rate an idle box gives, `IN_PROCESS_IDLE_CORES / in-process CPU`, and the sidecar's
+ * own: one Node main thread at its CPU per workflow). Each is also given as a
+ * multiple of the in-process chain's CPU per workflow, which moves less with the machine's load
+ * than the in-process rate (bench/README.md "h-grpc3": the budget is ≈ 3.2× that on an idle box).
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
@@ -263,3 +274,25 @@ for (const [label, s] of shapes) {
   if (s.tx) console.log(`${label}: store transactions / WAL syncs per chain: ${fmt(s.tx.c1.transactions, 2)} / ${fmt(s.tx.c1.walSyncs, 2)} at c=1, ${fmt(s.tx.c100.transactions, 2)} / ${fmt(s.tx.c100.walSyncs, 2)} at c=100`);
 }
 for (const [label, s] of shapes) console.log(`${label}: ${fmt(((s.c1.p50Ms - local.c1.p50Ms) * 1000) / WORK_ITEMS_PER_CHAIN, 0)} µs of p50 latency per work item at concurrency 1 over in-process`);
+
+/**
+ * Cores the in-process chain keeps busy at c=100 when it has the machine to itself (its main
+ * thread and the SQLite WAL sync; 2692 wf/s × 0.46 ms and 2247 × 0.56 ms on the 2-vCPU bench box,
+ * bench/README.md "h-grpc3"): with it, a ceiling that does not loosen when the load starves the
+ * in-process run.
+ */
+const IN_PROCESS_IDLE_CORES = 1.25;
+
+/** The goal's CPU budget per workflow at c=100 against each process's use (see the header). */
+const cores = availableParallelism();
+const budgetMs = (cores * 1000) / (0.5 * local.c100.perSecond);
+console.log('');
+console.log(`CPU budget for 0.5× in-process at c=100: ${cores} cores / (0.5 × ${fmt(local.c100.perSecond)} wf/s) = ${fmt(budgetMs, 2)} ms of CPU per workflow (sidecar + app + client); in-process uses ${fmt(local.c100.cpuMsPerRun, 2)} ms`);
+for (const [label, s] of shapes) {
+  if (!s.cpu) continue;
+  const { sidecar, apps, client } = s.cpu.c100;
+  const total = sidecar + apps + client;
+  // Also as a multiple of the in-process chain's CPU: steadier than the budget under load, which moves with the in-process rate.
+  const share = (ms: number): string => `${fmt(ms, 2)} ms (${fmt(ms / budgetMs, 2)}× budget, ${fmt(ms / local.c100.cpuMsPerRun, 1)}× in-process CPU)`;
+  console.log(`${label}: app ${share(apps)}, client ${share(client)}, app + client ${share(apps + client)}, sidecar ${share(sidecar)}, all ${share(total)}; CPU ceiling ${fmt((cores * 1000) / total, 0)} wf/s = ${fmt((cores * 1000) / total / local.c100.perSecond, 2)}× in-process (on an idle box ≈ ${fmt((cores * local.c100.cpuMsPerRun) / (IN_PROCESS_IDLE_CORES * total), 2)}×; the sidecar alone on its one main thread ≈ ${fmt(local.c100.cpuMsPerRun / (IN_PROCESS_IDLE_CORES * sidecar), 2)}×)`);
+}
