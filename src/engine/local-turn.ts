@@ -15,6 +15,7 @@ import { fromHistoryRecord, inboxBatch } from './messages.js';
 import { notifyObserver } from './observer.js';
 import type { CompiledEngineOptions } from './options.js';
 import { logOutcome } from './outcome-log.js';
+import { isIdle, openChildren } from './replay/open-tasks.js';
 import type { ExecutionOutcome, OrchestrationRuntime } from './replay/runtime.js';
 import { runRemoteTurn } from './remote-turn.js';
 import { asReadError } from './store-errors.js';
@@ -146,7 +147,7 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
     customStatus: rt ? rt.customStatus : instance.customStatus,
     suspended: rt?.suspended ?? false,
     parent: runtime?.parent ?? parentOf(events),
-    openChildren: runtime ? runtime.openChildren() : [],
+    openChildren: runtime ? openChildren(runtime.open, runtime.pending) : [],
     describe: ctx.describe,
     limits: ctx.opts,
     ...(runtime?.traceparent !== undefined ? { traceparent: runtime.traceparent } : {}),
@@ -167,7 +168,7 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
     const historyLength = built.commit.firstSeq + built.commit.history.length;
     // Idle instances (waiting only on events or far timers) leave memory, unless their history is
     // long enough that replaying it on the next event would cost more than keeping them.
-    if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !rt.isIdle(now + ctx.opts.cacheIdleTimerMs))) {
+    if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !isIdle(rt.open, now + ctx.opts.cacheIdleTimerMs))) {
       const record = cacheableRecord(instance, built.commit, item.payloadsOmitted === true, cachedRecord);
       ctx.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength, ...(record !== undefined ? { instance: record } : {}) });
     }

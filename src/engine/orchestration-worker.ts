@@ -18,6 +18,7 @@ import type { Registry } from './registry.js';
 import { runClaimLoop } from './claim-loop.js';
 import type { StoreHealth } from './store-health.js';
 import { Wakeup } from './wakeup.js';
+import { timerDueBy } from './replay/open-tasks.js';
 import type { StartReservation } from './client-host.js';
 import { completeActivityInline, type InlineCompletionHost } from './inline-completion.js';
 import { adoptClaim, runTurn } from './turn-runner.js';
@@ -203,7 +204,7 @@ export class OrchestrationWorker {
       (committed) => {
         this.inflight.delete(p);
         const cached = this.ctx.cache.peek(instanceId);
-        const timerDue = cached === undefined || cached.runtime.timerDueBy(this.ctx.opts.clock.now());
+        const timerDue = cached === undefined || timerDueBy(cached.runtime.open, this.ctx.opts.clock.now());
         if (committed && !timerDue) this.ctx.wakeup.notifyIfMissed(mark);
         else this.ctx.wakeup.notify();
       },
