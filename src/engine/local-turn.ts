@@ -168,13 +168,18 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
     const historyLength = built.commit.firstSeq + built.commit.history.length;
     // Idle instances (waiting only on events or far timers) leave memory, unless their history is
     // long enough that replaying it on the next event would cost more than keeping them.
+    // The record this commit left, built at most once: for the cache, and for waiters (a
+    // waitForCompletion that hears the status it waits for returns it instead of reading the row).
+    let record: InstanceRecord | undefined | null = null;
+    const committedRecord = (): InstanceRecord | undefined =>
+      record === null ? (record = cacheableRecord(instance, built.commit, item.payloadsOmitted === true, cachedRecord)) : record;
     if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !isIdle(rt.open, now + ctx.opts.cacheIdleTimerMs))) {
-      const record = cacheableRecord(instance, built.commit, item.payloadsOmitted === true, cachedRecord);
-      ctx.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength, ...(record !== undefined ? { instance: record } : {}) });
+      const r = committedRecord();
+      ctx.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength, ...(r !== undefined ? { instance: r } : {}) });
     }
     if (rt?.noteBuffer) observeTurn(ctx.opts, instance, rt, built.status);
     logOutcome(ctx.opts, instance, built.status, forced ?? rt?.outcome, rt?.trace.traceId);
-    ctx.hooks.committed(id, built.status);
+    ctx.hooks.committed(id, built.status, committedRecord);
   } finally {
     // After the cache holds the runtime: the activities' inline completions find it there.
     handOver?.settle();
