@@ -56,8 +56,10 @@ export async function waitForStatus(
     if (status === undefined || done(status)) {
       wanted = true;
       if (status !== undefined && reached === undefined) reached = record?.();
+      wake?.();
     }
-    wake?.();
+    // Any other change only spares the next recheck's read (the waiter sleeps on): waking for it
+    // cost a new timer and promise per turn of the instance (4 per 3-step chain).
   });
   const onAbort = (): void => wake?.();
   signal?.addEventListener('abort', onAbort, { once: true });

@@ -25,7 +25,8 @@ for (const kind of STORE_KINDS) {
   describe(`waitForCompletion answered from the local commit (${kind})`, () => {
     for (const outcome of ['completes', 'fails'] as const) {
       it(`an instance that ${outcome} after the wait began: one read (the wait's first), the same answer as get()`, async () => {
-        const engine = await makeEngine(kind);
+        // Rechecks (pollIntervalMs) a minute apart: a read counted here is not a timed recheck.
+        const engine = await makeEngine(kind, { pollIntervalMs: 60_000 });
         engine.registerActivity('double', (n: number) => n * 2);
         engine.registerOrchestration('waits', function* (ctx, n: number) {
           ctx.setCustomStatus({ waiting: true });
