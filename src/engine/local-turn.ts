@@ -180,6 +180,7 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
     if (rt?.noteBuffer) observeTurn(ctx.opts, instance, rt, built.status);
     logOutcome(ctx.opts, instance, built.status, forced ?? rt?.outcome, rt?.trace.traceId);
     ctx.hooks.committed(id, built.status, committedRecord);
+    if (isTerminalStatus(built.status)) ctx.endedHere.add(id);
   } finally {
     // After the cache holds the runtime: the activities' inline completions find it there.
     handOver?.settle();

@@ -69,6 +69,12 @@ export interface OrchestrationWorkerContext {
   /** Consecutive non-store turn failures per instance (see POISON_TURN_ATTEMPTS in poison-turn.ts). */
   readonly failures: Map<string, number>;
   /**
+   * Instances whose turn here just committed a terminal status: no timer of theirs can be due, so
+   * the end of that turn wakes the claim loop only if it may have missed work (notifyIfMissed).
+   * Added by the local turn, taken out by the worker when the turn settles.
+   */
+  readonly endedHere: Set<string>;
+  /**
    * The claim loop's store claim while it is on its way, settled once every instance it returned
    * that runs here has been adopted by its running turn: a commit refused LEASE_LOST may have met
    * this very claim in the store before its answer reached us (turn-commit.ts waits for it).
