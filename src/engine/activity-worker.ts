@@ -19,6 +19,7 @@ import { serializePayload } from './validation.js';
 import { runClaimLoop } from './claim-loop.js';
 import type { StoreHealth } from './store-health.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { LazyAbort } from './lazy-abort.js';
 import { ActivityUnavailableError } from './remote.js';
 import { Wakeup } from './wakeup.js';
 
@@ -31,7 +32,8 @@ const ABORT_GRACE_MS = 1000;
 interface Running {
   /** The claim; `leaseId` is replaced when the task is claimed again while it runs (adopted). */
   item: ActivityWorkItem;
-  controller: AbortController;
+  /** Aborts the run (stop, or its instance ended); its AbortSignal is made only if the code asks for it. */
+  controller: LazyAbort;
   done: Promise<void>;
   /** The function has returned or thrown (only its result is still being recorded). */
   returned: boolean;
@@ -215,7 +217,7 @@ export class ActivityWorker {
       });
       return;
     }
-    const controller = new AbortController();
+    const controller = new LazyAbort();
     // A task hides no other work while it runs: its end matters to the loop only as capacity.
     const mark = this.wakeup.mark();
     const entry: Running = { item, controller, done: Promise.resolve(), returned: false, detached: false };
@@ -299,7 +301,9 @@ export class ActivityWorker {
       idempotencyKey: `${item.instanceId}:${item.executionId}:${data.logicalTaskId}`,
       attempt: data.attempt,
       deliveryCount: item.dequeueCount,
-      signal: controller.signal,
+      get signal() {
+        return controller.signal;
+      },
       ...(data.traceparent !== undefined ? { traceparent: data.traceparent } : {}),
       afterRecord,
     };
@@ -316,7 +320,7 @@ export class ActivityWorker {
       event = { type: EventType.TaskCompleted, eventId: -1, timestamp: this.opts.clock.now(), taskScheduledId: item.taskId };
       if (result !== undefined) event.result = result;
     } catch (err) {
-      if (controller.signal.aborted) {
+      if (controller.aborted) {
         // Stopped mid-flight: give the task back rather than record a failure nobody caused.
         if (!entry.detached) await this.store.abandonActivity(entry.item.id, entry.item.leaseId).catch(() => undefined);
         return false;
@@ -333,7 +337,7 @@ export class ActivityWorker {
       event = this.failed(item, failure);
     }
     if (entry.detached) return false;
-    if (controller.signal.aborted) {
+    if (controller.aborted) {
       await this.store.abandonActivity(entry.item.id, entry.item.leaseId).catch(() => undefined);
       return false;
     }

@@ -5,9 +5,16 @@
  * local orchestration worker's reservation for a start claimed with its create.
  */
 
-import type { CreateInstanceRequest, OrchestrationWorkItem, RuntimeStatus, Store } from '../store/types.js';
+import type { CreateInstanceRequest, InstanceRecord, OrchestrationWorkItem, RuntimeStatus, Store } from '../store/types.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
+
+/**
+ * Hears one committed status of a watched instance (undefined: the engine stopped). `record`, given
+ * for a commit made by this process, returns the instance record that commit left (undefined when
+ * it cannot tell): a waiter may use it instead of reading the row.
+ */
+export type StatusListener = (status?: RuntimeStatus, record?: () => InstanceRecord | undefined) => void;
 
 /** Things the client needs from the engine. */
 export interface ClientHost {
@@ -20,7 +27,7 @@ export interface ClientHost {
    * the read and the wait is not missed; the watch stays for the whole wait, so two changes
    * reported in one tick (two nodes' notifications in one read of the LISTEN socket) are both seen.
    */
-  watchChanges(instanceId: string, listener: (status?: RuntimeStatus) => void): () => void;
+  watchChanges(instanceId: string, listener: StatusListener): () => void;
   /** Work was enqueued. */
   notify(): void;
   /**

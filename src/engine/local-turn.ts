@@ -15,6 +15,7 @@ import { fromHistoryRecord, inboxBatch } from './messages.js';
 import { notifyObserver } from './observer.js';
 import type { CompiledEngineOptions } from './options.js';
 import { logOutcome } from './outcome-log.js';
+import { isIdle, openChildren } from './replay/open-tasks.js';
 import type { ExecutionOutcome, OrchestrationRuntime } from './replay/runtime.js';
 import { runRemoteTurn } from './remote-turn.js';
 import { asReadError } from './store-errors.js';
@@ -146,7 +147,7 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
     customStatus: rt ? rt.customStatus : instance.customStatus,
     suspended: rt?.suspended ?? false,
     parent: runtime?.parent ?? parentOf(events),
-    openChildren: runtime ? runtime.openChildren() : [],
+    openChildren: runtime ? openChildren(runtime.open, runtime.pending) : [],
     describe: ctx.describe,
     limits: ctx.opts,
     ...(runtime?.traceparent !== undefined ? { traceparent: runtime.traceparent } : {}),
@@ -167,13 +168,19 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
     const historyLength = built.commit.firstSeq + built.commit.history.length;
     // Idle instances (waiting only on events or far timers) leave memory, unless their history is
     // long enough that replaying it on the next event would cost more than keeping them.
-    if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !rt.isIdle(now + ctx.opts.cacheIdleTimerMs))) {
-      const record = cacheableRecord(instance, built.commit, item.payloadsOmitted === true, cachedRecord);
-      ctx.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength, ...(record !== undefined ? { instance: record } : {}) });
+    // The record this commit left, built at most once: for the cache, and for waiters (a
+    // waitForCompletion that hears the status it waits for returns it instead of reading the row).
+    let record: InstanceRecord | undefined | null = null;
+    const committedRecord = (): InstanceRecord | undefined =>
+      record === null ? (record = cacheableRecord(instance, built.commit, item.payloadsOmitted === true, cachedRecord)) : record;
+    if (rt && !rt.outcome && (historyLength >= IDLE_KEEP_HISTORY || !isIdle(rt.open, now + ctx.opts.cacheIdleTimerMs))) {
+      const r = committedRecord();
+      ctx.cache.put(id, { runtime: rt, executionId: instance.executionId, historyLength, ...(r !== undefined ? { instance: r } : {}) });
     }
     if (rt?.noteBuffer) observeTurn(ctx.opts, instance, rt, built.status);
     logOutcome(ctx.opts, instance, built.status, forced ?? rt?.outcome, rt?.trace.traceId);
-    ctx.hooks.committed(id, built.status);
+    ctx.hooks.committed(id, built.status, committedRecord);
+    if (isTerminalStatus(built.status)) ctx.endedHere.add(id);
   } finally {
     // After the cache holds the runtime: the activities' inline completions find it there.
     handOver?.settle();

@@ -18,6 +18,7 @@ import type { Registry } from './registry.js';
 import { runClaimLoop } from './claim-loop.js';
 import type { StoreHealth } from './store-health.js';
 import { Wakeup } from './wakeup.js';
+import { timerDueBy } from './replay/open-tasks.js';
 import type { StartReservation } from './client-host.js';
 import { completeActivityInline, type InlineCompletionHost } from './inline-completion.js';
 import { adoptClaim, runTurn } from './turn-runner.js';
@@ -73,6 +74,7 @@ export class OrchestrationWorker {
       waitingLogged: new Set<string>(),
       unservedLogged: new Set<string>(),
       failures: new Map<string, number>(),
+      endedHere: new Set<string>(),
       claimInFlight: undefined,
     };
     this.inlineHost = {
@@ -196,19 +198,27 @@ export class OrchestrationWorker {
    * the turn did not commit (its instance may be claimable again at once), or a timer of its
    * instance came due while the turn held it (no one announces that: the loop found the instance
    * locked and sleeps until its next poll) — or it cannot tell (no cached runtime: a remote
-   * orchestration, an evicted or ended one).
+   * orchestration, an evicted one; not when a later turn of the instance already runs here, which
+   * is tracked in turn, nor when this turn ended the instance: nothing of it is due any more).
    */
   private track(turn: Promise<boolean>, mark: number, instanceId: string): void {
     const p = turn.then(
       (committed) => {
         this.inflight.delete(p);
+        // Ended by this turn: no timer of it can be due.
+        const ended = this.ctx.endedHere.delete(instanceId);
         const cached = this.ctx.cache.peek(instanceId);
-        const timerDue = cached === undefined || cached.runtime.timerDueBy(this.ctx.opts.clock.now());
+        // Not cached because the instance's next turn already runs here (an inline completion
+        // took the runtime from the cache before this callback ran): that turn holds the instance
+        // now and its own end looks at its timers, so this one need not wake the loop for them.
+        const next = cached === undefined && this.ctx.active.has(instanceId);
+        const timerDue = !next && !ended && (cached === undefined || timerDueBy(cached.runtime.open, this.ctx.opts.clock.now()));
         if (committed && !timerDue) this.ctx.wakeup.notifyIfMissed(mark);
         else this.ctx.wakeup.notify();
       },
       () => {
         this.inflight.delete(p);
+        this.ctx.endedHere.delete(instanceId);
         this.ctx.wakeup.notify();
       },
     );

@@ -45,14 +45,21 @@ export async function waitForStatus(
 ): Promise<InstanceMetadata> {
   checkInstanceId(instanceId);
   throwIfAborted(signal);
-  // Changes heard since the last look: `heard` any, `wanted` one we wait for (or the engine stopped).
+  // Changes heard since the last look: `heard` any, `wanted` one we wait for (or the engine stopped),
+  // `reached` the record a local commit of a wanted status left (then no read is needed).
   let heard = false;
   let wanted = false;
+  let reached: InstanceRecord | undefined;
   let wake: (() => void) | undefined;
-  const unwatch = host.watchChanges(instanceId, (status) => {
+  const unwatch = host.watchChanges(instanceId, (status, record) => {
     heard = true;
-    if (status === undefined || done(status)) wanted = true;
-    wake?.();
+    if (status === undefined || done(status)) {
+      wanted = true;
+      if (status !== undefined && reached === undefined) reached = record?.();
+      wake?.();
+    }
+    // Any other change only spares the next recheck's read (the waiter sleeps on): waking for it
+    // cost a new timer and promise per turn of the instance (4 per 3-step chain).
   });
   const onAbort = (): void => wake?.();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -82,6 +89,9 @@ export async function waitForStatus(
         wake = undefined;
       }
       throwIfAborted(signal);
+      // A local commit of the status we wait for hands over the record it left (durable: it is
+      // reported after its commit): that is what a read would return now, so it is the answer.
+      if (reached !== undefined && done(reached.status)) return toMetadata(reached);
       // A local commit tells us the new status: read the store only when it is the one we wait
       // for, or when nothing was heard (the change may have come from another process).
       read = !heard || wanted;

@@ -7,7 +7,7 @@
  * inline-completion) receive it instead of reaching into the worker class.
  */
 
-import type { NewActivityTask, OrchestrationWorkItem, RuntimeStatus, Store } from '../store/types.js';
+import type { InstanceRecord, NewActivityTask, OrchestrationWorkItem, RuntimeStatus, Store } from '../store/types.js';
 import type { ActivityReservation } from './activity-worker.js';
 import type { OrchestrationCache } from './cache.js';
 import type { RemoteHistoryCache } from './remote.js';
@@ -18,8 +18,12 @@ import type { Wakeup } from './wakeup.js';
 
 /** Callbacks into the engine. */
 export interface OrchestrationWorkerHooks {
-  /** A turn of `instanceId` committed (wakes waitForCompletion). */
-  committed(instanceId: string, status: RuntimeStatus): void;
+  /**
+   * A turn of `instanceId` committed (wakes waitForCompletion). `record`, when given, returns the
+   * instance record as that commit left it — what getInstance would read now (turn.ts
+   * cacheableRecord), or undefined when the turn cannot tell (its claim omitted the payloads).
+   */
+  committed(instanceId: string, status: RuntimeStatus, record?: () => InstanceRecord | undefined): void;
   /** Activity tasks were enqueued. */
   activitiesEnqueued(): void;
   /**
@@ -64,6 +68,12 @@ export interface OrchestrationWorkerContext {
   readonly unservedLogged: Set<string>;
   /** Consecutive non-store turn failures per instance (see POISON_TURN_ATTEMPTS in poison-turn.ts). */
   readonly failures: Map<string, number>;
+  /**
+   * Instances whose turn here just committed a terminal status: no timer of theirs can be due, so
+   * the end of that turn wakes the claim loop only if it may have missed work (notifyIfMissed).
+   * Added by the local turn, taken out by the worker when the turn settles.
+   */
+  readonly endedHere: Set<string>;
   /**
    * The claim loop's store claim while it is on its way, settled once every instance it returned
    * that runs here has been adopted by its running turn: a commit refused LEASE_LOST may have met

@@ -27,6 +27,40 @@ export const ReadyUpdate = {
 export type ReadyUpdate = (typeof ReadyUpdate)[keyof typeof ReadyUpdate];
 const READY_UPDATES: readonly ReadyUpdate[] = [ReadyUpdate.RECOMPUTE, ReadyUpdate.VALUE, ReadyUpdate.KEEP];
 
+/** The values of the end-of-turn update ({@link SqliteStatements.updateInstance}). */
+export interface UpdateValues {
+  id: string;
+  exec: string;
+  name: string;
+  status: string;
+  hash: string | null;
+  version: string | null;
+  updated: number;
+  completed: number | null;
+  keepInput: 0 | 1;
+  input: string | null;
+  keepOutput: 0 | 1;
+  output: string | null;
+  custom: string | null;
+  failure: string | null;
+  length: number;
+  /** ready_at for ReadyUpdate.VALUE. */
+  ready: number | null;
+}
+
+/** The positional parameters of the update that {@link SqliteStatements.updateInstance} returned for the same flags. */
+export function updateParams(setName: boolean, setStatus: boolean, setHash: boolean, ready: ReadyUpdate, v: UpdateValues): unknown[] {
+  const p: unknown[] = [v.exec];
+  if (setName) p.push(v.name);
+  if (setStatus) p.push(v.status);
+  if (setHash) p.push(v.hash);
+  p.push(v.version, v.updated, v.completed, v.keepInput, v.input, v.keepOutput, v.output, v.custom, v.failure, v.length);
+  if (ready === ReadyUpdate.RECOMPUTE) p.push(v.id);
+  else if (ready === ReadyUpdate.VALUE) p.push(v.ready);
+  p.push(v.id);
+  return p;
+}
+
 /** Most history rows one INSERT statement appends (longer turns take several). */
 export const HISTORY_ROWS_PER_INSERT = 16;
 
@@ -47,7 +81,12 @@ export class SqliteStatements {
   readonly instanceLock: Database.Statement;
   readonly getInstance: Database.Statement;
   readonly insertInstance: Database.Statement;
-  /** An instance inserted already claimed (CreateInstanceRequest.claim), as the claim right after its insert would leave it. */
+  /**
+   * An instance inserted already claimed (CreateInstanceRequest.claim), as the claim right after its
+   * insert would leave it. Positional, in this order: id, execution id, name, status, created (twice:
+   * created and last updated), scheduled start, input, parent, definition hash and version, lease
+   * epoch, ready at (the lock expiry), lease id, lock expiry, claim's last message id, claim's now.
+   */
   readonly insertClaimedInstance: Database.Statement;
   readonly deleteInstance: Database.Statement;
   /** tree_size and terminating of one instance (TreeLimit, migration 7). */
@@ -72,7 +111,7 @@ export class SqliteStatements {
   readonly deleteHistory: Database.Statement;
   // inbox
   readonly insertMessage: Database.Statement;
-  /** A start message inserted as taken by one claim (dequeue_count 1). */
+  /** A start message inserted as taken by one claim (dequeue_count 1). Positional: instance id, execution id, visible at, data. */
   readonly insertTakenMessage: Database.Statement;
   readonly insertMessageIfExists: Database.Statement;
   /** Lowers the target's ready_at for one new message (never below its lock expiry). */
@@ -87,8 +126,14 @@ export class SqliteStatements {
   readonly deleteInbox: Database.Statement;
   readonly deleteInboxOf: Database.Statement;
   // tasks
+  /** Positional: instance id, execution id, task id, name, visible at, ready at (= visible at), detached (0/1), data. */
   readonly insertTask: Database.Statement;
-  /** A task inserted already leased (TurnCommit.taskLease): as if claimed right after its insert. */
+  /**
+   * A task inserted already leased (TurnCommit.taskLease): as if claimed right after its insert.
+   * Positional: instance id, execution id, task id, name, visible at, ready at (= the lock expiry),
+   * detached (0/1), data, lease id, lock expiry. Its id is the run's lastInsertRowid (no RETURNING:
+   * SQLite buffers a RETURNING row and better-sqlite3 builds an object for it).
+   */
   readonly insertLeasedTask: Database.Statement;
   readonly readyTasks: Database.Statement;
   readonly readyTasksNamed: Database.Statement;
@@ -122,7 +167,7 @@ export class SqliteStatements {
     this.insertClaimedInstance = db.prepare(
       `INSERT INTO instances (instance_id, execution_id, name, status, created_at, last_updated_at, scheduled_start_at, input, parent_instance_id,
                               history_length, definition_hash, definition_version, lease_epoch, ready_at, locked_by, lock_expires_at, claim_last_id, claim_now)
-       VALUES (@id, @exec, @name, @status, @created, @created, @scheduled, @input, @parent, 0, @hash, @version, @epoch, @lock, @lease, @lock, @last, @now)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.deleteInstance = db.prepare('DELETE FROM instances WHERE instance_id = ? RETURNING lease_epoch');
     this.treeOf = db.prepare('SELECT tree_size, terminating FROM instances WHERE instance_id = ?');
@@ -169,7 +214,7 @@ export class SqliteStatements {
     this.deleteHistory = db.prepare('DELETE FROM history WHERE instance_id = ?');
 
     this.insertMessage = db.prepare('INSERT INTO inbox (instance_id, execution_id, visible_at, data) VALUES (@id, @exec, @visible, @data)');
-    this.insertTakenMessage = db.prepare('INSERT INTO inbox (instance_id, execution_id, visible_at, data, dequeue_count) VALUES (@id, @exec, @visible, @data, 1)');
+    this.insertTakenMessage = db.prepare('INSERT INTO inbox (instance_id, execution_id, visible_at, data, dequeue_count) VALUES (?, ?, ?, ?, 1)');
     this.insertMessageIfExists = db.prepare(
       `INSERT INTO inbox (instance_id, execution_id, visible_at, data)
        SELECT @id, @exec, @visible, @data WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = @id)`,
@@ -200,11 +245,11 @@ export class SqliteStatements {
     this.deleteInboxOf = db.prepare('DELETE FROM inbox WHERE instance_id = ? AND execution_id = ?');
 
     this.insertTask = db.prepare(
-      'INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data) VALUES (@instance, @exec, @task, @name, @visible, @visible, @detached, @data)',
+      'INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertLeasedTask = db.prepare(
       `INSERT INTO tasks (instance_id, execution_id, task_id, name, visible_at, ready_at, detached, data, locked_by, lock_expires_at, dequeue_count)
-       VALUES (@instance, @exec, @task, @name, @visible, @expires, @detached, @data, @lease, @expires, 1) RETURNING id`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
     );
     // Tasks: ready_at = lock expiry while leased, else visible_at; claims are oldest-ready first.
     this.readyTasks = db.prepare('SELECT id, ready_at FROM tasks WHERE ready_at <= @now ORDER BY ready_at, id LIMIT @limit');
@@ -248,6 +293,11 @@ export class SqliteStatements {
    * caller), or left alone (known unchanged). SQLite rewrites the entries of every index whose
    * column a SET assigns, changed or not, so name, status, definition hash and ready_at are set
    * only when they may change (most turns change none): one prepared statement per combination.
+   * Parameters are positional (binding a named-parameter object cost ~1 µs more per run, on every
+   * turn), in this order: execution id, [name], [status], [definition hash], definition version,
+   * last updated, completed at, keep input (0/1), input, keep output (0/1), output, custom status,
+   * failure, history length, [instance id: RECOMPUTE | ready at: VALUE], instance id — the
+   * bracketed ones only when the statement sets them ({@link updateParams} builds the list).
    */
   updateInstance(setName: boolean, setStatus: boolean, setHash: boolean, ready: ReadyUpdate = ReadyUpdate.RECOMPUTE): Database.Statement {
     const key = ((setName ? 4 : 0) + (setStatus ? 2 : 0) + (setHash ? 1 : 0)) * 3 + READY_UPDATES.indexOf(ready);
@@ -261,10 +311,10 @@ export class SqliteStatements {
     let readySql: string;
     switch (ready) {
       case ReadyUpdate.RECOMPUTE:
-        readySql = ', ready_at = (SELECT MIN(m.visible_at) FROM inbox m WHERE m.instance_id = @id)';
+        readySql = ', ready_at = (SELECT MIN(m.visible_at) FROM inbox m WHERE m.instance_id = ?)';
         break;
       case ReadyUpdate.VALUE:
-        readySql = ', ready_at = @ready';
+        readySql = ', ready_at = ?';
         break;
       case ReadyUpdate.KEEP:
         readySql = '';
@@ -275,12 +325,12 @@ export class SqliteStatements {
       }
     }
     return this.db.prepare(
-      `UPDATE instances SET execution_id = @exec, ${setName ? 'name = @name, ' : ''}${setStatus ? 'status = @status, ' : ''}${setHash ? 'definition_hash = @hash, ' : ''}
-         definition_version = @version, last_updated_at = @updated, completed_at = @completed,
-         input = CASE WHEN @keepInput = 1 THEN input ELSE @input END, output = CASE WHEN @keepOutput = 1 THEN output ELSE @output END,
-         custom_status = @custom, failure = @failure, history_length = @length,
+      `UPDATE instances SET execution_id = ?, ${setName ? 'name = ?, ' : ''}${setStatus ? 'status = ?, ' : ''}${setHash ? 'definition_hash = ?, ' : ''}
+         definition_version = ?, last_updated_at = ?, completed_at = ?,
+         input = CASE WHEN ? = 1 THEN input ELSE ? END, output = CASE WHEN ? = 1 THEN output ELSE ? END,
+         custom_status = ?, failure = ?, history_length = ?,
          locked_by = NULL, lock_expires_at = NULL, claim_last_id = NULL, claim_now = NULL${readySql}
-       WHERE instance_id = @id`,
+       WHERE instance_id = ?`,
     );
   }
 

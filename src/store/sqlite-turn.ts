@@ -8,7 +8,7 @@
 import type Database from 'better-sqlite3';
 import { SwirlError } from '../errors.js';
 import { createdRecord } from './created-record.js';
-import { HISTORY_ROWS_PER_INSERT, ReadyUpdate, type SqliteStatements } from './sqlite-statements.js';
+import { HISTORY_ROWS_PER_INSERT, ReadyUpdate, updateParams, type SqliteStatements } from './sqlite-statements.js';
 import {
   isTerminalStatus,
   ReusePolicy,
@@ -51,9 +51,27 @@ export class SqliteTurnWriter {
     const epoch = this.admit(request);
     if (epoch === undefined) return { created: false };
     const start = request.startMessage;
-    const messageId = Number(this.sql.insertTakenMessage.run({ id: request.instanceId, exec: null, visible: start.visibleAt, data: start.data }).lastInsertRowid);
+    const messageId = Number(this.sql.insertTakenMessage.run(request.instanceId, null, start.visibleAt, start.data).lastInsertRowid);
     const lock = claim.now + claim.leaseMs;
-    this.sql.insertClaimedInstance.run({ ...instanceParams(request, epoch + 1), lease: claim.leaseId, lock, last: messageId, now: claim.now });
+    this.sql.insertClaimedInstance.run(
+      request.instanceId,
+      request.executionId,
+      request.name,
+      RuntimeStatus.PENDING,
+      request.createdAt,
+      request.createdAt,
+      request.scheduledStartAt ?? null,
+      request.input ?? null,
+      request.parentInstanceId ?? null,
+      request.definitionHash ?? null,
+      request.definitionVersion ?? null,
+      epoch + 1,
+      lock,
+      claim.leaseId,
+      lock,
+      messageId,
+      claim.now,
+    );
     const instance = createdRecord(request);
     const message = { id: messageId, instanceId: request.instanceId, data: start.data, visibleAt: start.visibleAt, dequeueCount: 1 };
     return { created: true, claimed: { instance, messages: [message], leaseId: claim.leaseId, epoch: epoch + 1 } };
@@ -145,11 +163,12 @@ export class SqliteTurnWriter {
         `turn of '${turn.instanceId}' starts at seq ${turn.firstSeq} but the stored history has ${expectedSeq} events`,
       );
     }
-    turn.history.forEach((event, i) => {
-      if (event.seq !== turn.firstSeq + i) {
-        throw storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}': history seq ${event.seq} is not contiguous (expected ${turn.firstSeq + i})`);
+    for (let i = 0; i < turn.history.length; i++) {
+      const seq = turn.history[i].seq;
+      if (seq !== turn.firstSeq + i) {
+        throw storeError(StoreErrorCode.HISTORY_CONFLICT, `turn of '${turn.instanceId}': history seq ${seq} is not contiguous (expected ${turn.firstSeq + i})`);
       }
-    });
+    }
     // inlineActivityCompletion: the results recorded in this turn's history retire their tasks
     // here, so result and next turn are one write. A task lost to another lease undoes the turn.
     for (const done of turn.completedTasks ?? []) {
@@ -175,17 +194,18 @@ export class SqliteTurnWriter {
     // A final turn's own tasks and self-messages would outlive the instance: discarded — except
     // fire-and-forget tasks, which are meant to.
     const lease = turn.taskLease;
-    const leasedAt = new Set(lease?.tasks ?? []);
+    const leasedAt = lease === undefined ? undefined : new Set(lease.tasks);
     const leased: ActivityWorkItem[] = [];
     for (let i = 0; i < turn.tasks.length; i++) {
       const t = turn.tasks[i];
       if (turn.dropPendingWork && t.detached !== true) continue;
-      const params = { instance: t.instanceId, exec: t.executionId, task: t.taskId, name: t.name, visible: t.visibleAt, detached: t.detached === true ? 1 : 0, data: t.data };
-      if (lease === undefined || !leasedAt.has(i)) {
-        this.sql.insertTask.run(params);
+      const detached = t.detached === true ? 1 : 0;
+      if (lease === undefined || leasedAt?.has(i) !== true) {
+        this.sql.insertTask.run(t.instanceId, t.executionId, t.taskId, t.name, t.visibleAt, t.visibleAt, detached, t.data);
         continue;
       }
-      const { id } = this.sql.insertLeasedTask.get({ ...params, lease: lease.leaseId, expires: lease.lockExpiresAt }) as { id: number };
+      const expires = lease.lockExpiresAt;
+      const id = Number(this.sql.insertLeasedTask.run(t.instanceId, t.executionId, t.taskId, t.name, t.visibleAt, expires, detached, t.data, lease.leaseId, expires).lastInsertRowid);
       leased.push({ ...t, id, leaseId: lease.leaseId, dequeueCount: 1 });
     }
     // ready_at NULL while locked means the inbox was empty at the claim and nothing arrived since
@@ -208,7 +228,10 @@ export class SqliteTurnWriter {
       current.ready_at !== null || deliveredToSelf ? ReadyUpdate.RECOMPUTE : ownEarliest === undefined ? ReadyUpdate.KEEP : ReadyUpdate.VALUE;
     const s = turn.state;
     const hash = s.definitionHash ?? null;
-    this.sql.updateInstance(s.name !== current.name, s.status !== current.status, hash !== current.definition_hash, ready).run({
+    const setName = s.name !== current.name;
+    const setStatus = s.status !== current.status;
+    const setHash = hash !== current.definition_hash;
+    const params = updateParams(setName, setStatus, setHash, ready, {
       id: turn.instanceId,
       ready: ownEarliest ?? null,
       exec: s.executionId,
@@ -227,6 +250,7 @@ export class SqliteTurnWriter {
       failure: s.failure ?? null,
       length: turn.firstSeq + turn.history.length,
     });
+    this.sql.updateInstance(setName, setStatus, setHash, ready).run(params);
     return lease === undefined ? undefined : { leasedTasks: leased };
   }
 

@@ -7,6 +7,7 @@ import { EventType, type HistoryEvent } from '../../src/engine/history.js';
 import { CURRENT_FLAGS } from '../../src/engine/flags.js';
 import { inboxEvents } from '../../src/engine/messages.js';
 import { execute } from '../../src/engine/replay/execute.js';
+import { openChildren } from '../../src/engine/replay/open-tasks.js';
 import { OrchestrationRuntime } from '../../src/engine/replay/runtime.js';
 import type { OrchestrationFunction } from '../../src/engine/replay/context.js';
 import type { InboxMessage, InstanceRecord } from '../../src/store/types.js';
@@ -115,6 +116,6 @@ describe('terminate from a parent (unit)', () => {
     rt.apply([orchStarted, ps, { type: EventType.EventRaised, eventId: -1, timestamp: T, name: 'spawn' }, terminate()], false);
     assert.equal(rt.outcome?.status, 'TERMINATED');
     assert.deepEqual(rt.takeActions(), []);
-    assert.deepEqual(rt.openChildren(), []);
+    assert.deepEqual(openChildren(rt.open, rt.pending), []);
   });
 });

@@ -63,3 +63,33 @@ export function openCall(open: Map<number, OpenTask>, nowMs: number, kind: 'acti
   open.set(first.id, { kind, name, task, retry: state, childInstanceId: first.childId });
   return task;
 }
+
+/**
+ * Instance ids of sub-orchestrations started (in history) and not yet finished: the open `sub`
+ * tasks whose start is not still `pending` (decided but not yet confirmed by history).
+ */
+export function openChildren(open: ReadonlyMap<number, OpenTask>, pending: ReadonlyMap<number, unknown>): string[] {
+  const out: string[] = [];
+  for (const [id, o] of open) {
+    if (o.kind === 'sub' && o.childInstanceId !== undefined && !pending.has(id)) out.push(o.childInstanceId);
+  }
+  return out;
+}
+
+/**
+ * True when the execution waits only on timers (none due before `dueBefore`) and external events,
+ * not on activities or children: the worker evicts such idle instances from its cache.
+ */
+export function isIdle(open: ReadonlyMap<number, OpenTask>, dueBefore: number): boolean {
+  for (const o of open.values()) {
+    if (o.kind !== 'timer') return false;
+    if (o.fireAt !== undefined && o.fireAt < dueBefore) return false;
+  }
+  return true;
+}
+
+/** True when a timer the execution waits on is due at `t`: its TimerFired may be visible in the inbox. */
+export function timerDueBy(open: ReadonlyMap<number, OpenTask>, t: number): boolean {
+  for (const o of open.values()) if (o.kind === 'timer' && o.fireAt !== undefined && o.fireAt <= t) return true;
+  return false;
+}

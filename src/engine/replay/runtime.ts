@@ -196,33 +196,6 @@ export class OrchestrationRuntime {
     return [...this.pending.values()].sort((a, b) => a.id - b.id);
   }
 
-  /** Instance ids of sub-orchestrations started (in history) and not yet finished. */
-  openChildren(): string[] {
-    const out: string[] = [];
-    for (const [id, o] of this.open) {
-      if (o.kind === 'sub' && o.childInstanceId !== undefined && !this.pending.has(id)) out.push(o.childInstanceId);
-    }
-    return out;
-  }
-
-  /**
-   * True when the execution waits only on timers (none due before `dueBefore`) and external events,
-   * not on activities or children: the worker evicts such idle instances from its cache.
-   */
-  isIdle(dueBefore: number): boolean {
-    for (const o of this.open.values()) {
-      if (o.kind !== 'timer') return false;
-      if (o.fireAt !== undefined && o.fireAt < dueBefore) return false;
-    }
-    return true;
-  }
-
-  /** True when a timer the execution waits on is due at `t`: its TimerFired may be visible in the inbox. */
-  timerDueBy(t: number): boolean {
-    for (const o of this.open.values()) if (o.kind === 'timer' && o.fireAt !== undefined && o.fireAt <= t) return true;
-    return false;
-  }
-
   // ── event handling ───────────────────────────────────────────────────────────────────────────
 
   private applyOne(e: HistoryEvent): void {
