@@ -5,7 +5,7 @@
  * local orchestration worker's reservation for a start claimed with its create.
  */
 
-import type { CreateInstanceRequest, OrchestrationWorkItem, RuntimeStatus, Store } from '../store/types.js';
+import type { CreateInstanceRequest, InstanceRecord, OrchestrationWorkItem, RuntimeStatus, Store } from '../store/types.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 
@@ -19,8 +19,10 @@ export interface ClientHost {
    * until the returned function is called. Watch before reading the status, so a change between
    * the read and the wait is not missed; the watch stays for the whole wait, so two changes
    * reported in one tick (two nodes' notifications in one read of the LISTEN socket) are both seen.
+   * `record`, with a final status committed by this process: the instance as that turn left it
+   * (OrchestrationWorkerHooks.committed), which a waiter may answer without reading it back.
    */
-  watchChanges(instanceId: string, listener: (status?: RuntimeStatus) => void): () => void;
+  watchChanges(instanceId: string, listener: (status?: RuntimeStatus, record?: InstanceRecord) => void): () => void;
   /** Work was enqueued. */
   notify(): void;
   /**

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { SwirlError } from '../errors.js';
 import { openStore } from '../store/index.js';
-import { isTerminalStatus, type QueuedWorkCount, type RuntimeStatus, type Store } from '../store/types.js';
+import { isTerminalStatus, type InstanceRecord, type QueuedWorkCount, type RuntimeStatus, type Store } from '../store/types.js';
 import { ActivityWorker } from './activity-worker.js';
 import { EngineClient } from './client.js';
 import { EngineErrorCode } from './error-codes.js';
@@ -59,7 +59,7 @@ export class Engine {
   private readonly registry = new Registry();
   private readonly orchestrations: OrchestrationWorker;
   private readonly activities: ActivityWorker;
-  private readonly listeners = new Map<string, Set<(status?: RuntimeStatus) => void>>();
+  private readonly listeners = new Map<string, Set<(status?: RuntimeStatus, record?: InstanceRecord) => void>>();
   private readonly ownsStore: boolean;
   private state: 'created' | 'running' | 'stopped' = 'created';
   private unsubscribeClock: (() => void) | undefined;
@@ -90,9 +90,9 @@ export class Engine {
       this.registry,
       options,
       {
-        committed: (id, status) => {
+        committed: (id, status, record) => {
           if (isTerminalStatus(status)) this.activities.instanceEnded(id);
-          this.changed(id, status);
+          this.changed(id, status, record);
         },
         activitiesEnqueued: () => this.activities.notify(),
         reserveActivities: (tasks, now) => this.activities.reserveFor(tasks, now),
@@ -306,14 +306,14 @@ export class Engine {
     }
   }
 
-  private changed(instanceId: string, status: RuntimeStatus): void {
+  private changed(instanceId: string, status: RuntimeStatus, record?: InstanceRecord): void {
     const set = this.listeners.get(instanceId);
     if (!set) return;
-    for (const l of [...set]) l(status);
+    for (const l of [...set]) l(status, record);
   }
 
-  /** Calls `listener` with every committed status of `instanceId` (undefined: the engine stopped) until the returned function is called. */
-  private watchChanges(instanceId: string, listener: (status?: RuntimeStatus) => void): () => void {
+  /** Calls `listener` with every committed status of `instanceId` (undefined: the engine stopped) until the returned function is called (ClientHost.watchChanges). */
+  private watchChanges(instanceId: string, listener: (status?: RuntimeStatus, record?: InstanceRecord) => void): () => void {
     let set = this.listeners.get(instanceId);
     if (!set) this.listeners.set(instanceId, (set = new Set()));
     set.add(listener);

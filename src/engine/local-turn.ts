@@ -173,7 +173,10 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
     }
     if (rt?.noteBuffer) observeTurn(ctx.opts, instance, rt, built.status);
     logOutcome(ctx.opts, instance, built.status, forced ?? rt?.outcome, rt?.trace.traceId);
-    ctx.hooks.committed(id, built.status);
+    // A final turn hands its record to the waiters (they answer without reading it back): only
+    // when it is whole — after a claim without payloads, cacheableRecord completes it from the
+    // record cached before the turn, or gives none.
+    ctx.hooks.committed(id, built.status, isTerminalStatus(built.status) ? cacheableRecord(instance, built.commit, item.payloadsOmitted === true, cachedRecord) : undefined);
   } finally {
     // After the cache holds the runtime: the activities' inline completions find it there.
     handOver?.settle();

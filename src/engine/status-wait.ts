@@ -45,13 +45,16 @@ export async function waitForStatus(
 ): Promise<InstanceMetadata> {
   checkInstanceId(instanceId);
   throwIfAborted(signal);
-  // Changes heard since the last look: `heard` any, `wanted` one we wait for (or the engine stopped).
+  // Changes heard since the last look: `heard` any, `wanted` one we wait for (or the engine stopped);
+  // `reached`: the record a local commit of an awaited status reported (answered without a read).
   let heard = false;
   let wanted = false;
+  let reached: InstanceRecord | undefined;
   let wake: (() => void) | undefined;
-  const unwatch = host.watchChanges(instanceId, (status) => {
+  const unwatch = host.watchChanges(instanceId, (status, record) => {
     heard = true;
     if (status === undefined || done(status)) wanted = true;
+    if (record !== undefined && done(record.status)) reached = record;
     wake?.();
   });
   const onAbort = (): void => wake?.();
@@ -62,6 +65,7 @@ export async function waitForStatus(
     let last: InstanceRecord | undefined;
     for (;;) {
       const left = deadline - Date.now();
+      if (reached !== undefined) return toMetadata(reached);
       if (read) {
         last = await host.store().getInstance(instanceId);
         if (!last) throw new SwirlError(EngineErrorCode.INSTANCE_NOT_FOUND, `no instance with id '${instanceId}'`);

@@ -7,7 +7,7 @@
  * inline-completion) receive it instead of reaching into the worker class.
  */
 
-import type { NewActivityTask, OrchestrationWorkItem, RuntimeStatus, Store } from '../store/types.js';
+import type { InstanceRecord, NewActivityTask, OrchestrationWorkItem, RuntimeStatus, Store } from '../store/types.js';
 import type { ActivityReservation } from './activity-worker.js';
 import type { OrchestrationCache } from './cache.js';
 import type { RemoteHistoryCache } from './remote.js';
@@ -18,8 +18,12 @@ import type { Wakeup } from './wakeup.js';
 
 /** Callbacks into the engine. */
 export interface OrchestrationWorkerHooks {
-  /** A turn of `instanceId` committed (wakes waitForCompletion). */
-  committed(instanceId: string, status: RuntimeStatus): void;
+  /**
+   * A turn of `instanceId` committed (wakes waitForCompletion). `record`: the instance as the
+   * turn left it (what getInstance now returns), given for a final turn when it is known whole,
+   * so that a waiter answers without reading it back.
+   */
+  committed(instanceId: string, status: RuntimeStatus, record?: InstanceRecord): void;
   /** Activity tasks were enqueued. */
   activitiesEnqueued(): void;
   /**
