@@ -106,7 +106,9 @@ export function registerDaprRoutes(router: Router, host: SwirlHost, waits: Insta
     try {
       const m = (await waits.untilFinished(instanceID, waitMs, hangUp)) ?? (await client.get(instanceID));
       if (m) return { status: 200, body: toDaprWorkflowState(m) };
-    } catch {
+    } catch (err) {
+      // The client hung up: nothing more is read for it (499, logged, sent to nobody).
+      if (hangUp.aborted) throw err;
       // Started: answered as a start without ?wait= (the client can GET the instance).
     }
     return { status: 202, body: { instanceID } };

@@ -51,6 +51,15 @@ const WAIT_OVER: ReadonlySet<string> = new Set(['WAIT_TIMEOUT', 'INSTANCE_NOT_FO
 class WaitEnded extends Error {}
 
 /**
+ * The client hung up before its answer (nginx's 499, "client closed request"): thrown instead of
+ * answering, so that the route reads nothing more — no instance, no state — for an answer nobody
+ * receives. The access log shows the status.
+ */
+export function clientGone(): HttpError {
+  return new HttpError(499, 'ERR_CLIENT_CLOSED_REQUEST', 'the client closed the request before its answer');
+}
+
+/**
  * Ends one wait early (the client went away, the server is stopping): the engine's wait takes any
  * {@link WaitSignal}, and this one is lighter than an AbortController and its AbortSignal per request.
  */
@@ -95,12 +104,13 @@ export class InstanceWaits {
 
   /**
    * Waits up to `ms` for `instanceId` to finish. Resolves with the finished instance, or
-   * undefined when the wait passed, the request was aborted or the server is closing (the caller
-   * then reads the current state, or answers 404 for an unknown id as a GET does); 503
-   * ERR_TOO_MANY_WAITERS when the cap is reached.
+   * undefined when the wait passed or the server is closing (the caller then reads the current
+   * state, or answers 404 for an unknown id as a GET does); 503 ERR_TOO_MANY_WAITERS when the cap
+   * is reached; 499 ({@link clientGone}) when the client hung up, before or during the wait.
    */
   async untilFinished(instanceId: string, ms: number, request: HangUp): Promise<InstanceMetadata | undefined> {
-    if (ms <= 0 || this.closed || request.aborted) return undefined;
+    if (request.aborted) throw clientGone();
+    if (ms <= 0 || this.closed) return undefined;
     if (this.open.size >= this.maxWaiters) {
       throw new HttpError(503, 'ERR_TOO_MANY_WAITERS', `${this.maxWaiters} waits are open on this server: retry later, or poll without ?wait=`);
     }
@@ -111,6 +121,7 @@ export class InstanceWaits {
     try {
       return await this.client.waitForCompletion(instanceId, { timeoutMs: ms, signal: ac, recheckMs: RECHECK_MS });
     } catch (e) {
+      if (request.aborted) throw clientGone();
       // An unknown or malformed id is answered by the GET that follows, exactly as without ?wait=.
       if (e instanceof WaitEnded || WAIT_OVER.has(String((e as { code?: unknown }).code))) return undefined;
       throw e;

@@ -1,14 +1,20 @@
 /**
  * @module components/bounded-http
- * The HTTP dispatcher of the graphql and odata callers: a response body larger than
- * {@link MAX_RESPONSE_BYTES} is cut off by undici while it arrives (never read whole into memory)
- * and becomes RESPONSE_TOO_LARGE — a service must not be able to exhaust the engine's memory.
+ * The response size limit of every outbound HTTP call (service invocation and bindings.http,
+ * rest/OpenAPI calls and documents, oauth2 tokens, graphql, odata, remote .proto files): a
+ * response body larger than {@link MAX_RESPONSE_BYTES} is cut off by undici while it arrives
+ * (never buffered past the limit) and becomes RESPONSE_TOO_LARGE — a service must not be able to
+ * exhaust the engine's memory.
  */
-import { Agent } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { WorkflowError } from '../errors.js';
 
-/** Twice the engine's default payload limit (4 MiB): a bigger result could not be stored anyway. */
-export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+/**
+ * The engine's default payload limit (engine/options.ts `maxPayloadBytes`, 4 MiB; components may
+ * not import the engine, test/components/response-limit.test.ts keeps the two equal): a bigger
+ * result could not be stored as an activity result anyway.
+ */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 let agent: Agent | undefined;
 
@@ -18,8 +24,34 @@ export function boundedDispatcher(): Agent {
   return agent;
 }
 
-/** RESPONSE_TOO_LARGE when `err` is undici's size-limit error, else undefined. */
+/** True when `err` is undici's size-limit error (the `maxResponseSize` of the dispatcher). */
+export function isTooLarge(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
+}
+
+/**
+ * RESPONSE_TOO_LARGE when `err` is undici's size-limit error, else undefined. `what` names the
+ * call and its URL ("GET http://…/svc"); the message names the limit. Not retryable: the same
+ * service answers the same way again.
+ */
 export function tooLarge(err: unknown, what: string): WorkflowError | undefined {
-  if ((err as { code?: unknown } | null)?.code !== 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return undefined;
-  return new WorkflowError('RESPONSE_TOO_LARGE', `${what}: the response is larger than ${MAX_RESPONSE_BYTES} bytes`, { nonRetryable: true });
+  if (!isTooLarge(err)) return undefined;
+  return new WorkflowError('RESPONSE_TOO_LARGE', `${what}: the response is larger than ${MAX_RESPONSE_BYTES} bytes (${MAX_RESPONSE_BYTES / (1024 * 1024)} MiB, the limit of a payload)`, { nonRetryable: true });
+}
+
+/** undici's `request` through {@link boundedDispatcher} (the callers that load undici on first use import this module then). */
+export function boundedRequest(url: string | URL, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>): Promise<Dispatcher.ResponseData> {
+  return request(url, { ...options, dispatcher: boundedDispatcher() });
+}
+
+/**
+ * The body of `res` as text; a body over the limit (undici ends it while it arrives) rejects with
+ * RESPONSE_TOO_LARGE naming `what`, any other failure as it is.
+ */
+export async function boundedText(res: Dispatcher.ResponseData, what: string): Promise<string> {
+  try {
+    return await res.body.text();
+  } catch (err) {
+    throw tooLarge(err, what) ?? err;
+  }
 }

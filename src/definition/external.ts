@@ -9,8 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiagnosticCode, Severity, type Diagnostic } from './diagnostic.js';
-import { parseDocument, type ParsedDocument } from './parse.js';
+import { DOCUMENT_LIMITS, parseDocument, type ParsedDocument } from './parse.js';
 import { reachProblem } from './reach.js';
+import { cappedText } from './remote-text.js';
 
 /** A document that another one refers to, loaded and parsed, or the diagnostic why not. */
 export type LoadedReference = { ok: true; document: ParsedDocument } | { ok: false; diagnostics: Diagnostic[] };
@@ -75,8 +76,12 @@ export async function readReference(ref: string, fromFile: string): Promise<{ na
   const target = resolveReference(ref, fromFile);
   if (target.kind === 'url') {
     const res = await fetch(target.url, { signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS) });
-    if (!res.ok) throw new Error(`GET ${target.url} answered ${res.status}`);
-    return { name: target.url, text: await res.text() };
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new Error(`GET ${target.url} answered ${res.status}`);
+    }
+    // A document past the parse limit would be refused anyway: not read past it.
+    return { name: target.url, text: await cappedText(res, target.url, DOCUMENT_LIMITS.length) };
   }
   return { name: target.path, text: await readFile(target.path, 'utf8') };
 }

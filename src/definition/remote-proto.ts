@@ -9,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { REMOTE_TIMEOUT_MS } from './external.js';
+import { cappedText, RemoteTooLarge } from './remote-text.js';
 import type { ReachPolicy } from './reach.js';
 import { urlRefusal } from './reach.js';
 
@@ -52,8 +53,9 @@ export async function mirrorRemoteProto(url: URL, dir: string, reach: ReachPolic
         await res.body?.cancel();
         return { ok: false, kind: 'unreachable', reason: `fetching '${at.href}' failed with HTTP ${res.status}` };
       }
-      text = await res.text();
+      text = await cappedText(res, at.href, MAX_FILE_BYTES);
     } catch (err) {
+      if (err instanceof RemoteTooLarge) return { ok: false, kind: 'invalid', reason: `'${at.href}' is larger than ${MAX_FILE_BYTES} bytes` };
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       return { ok: false, kind: 'unreachable', reason: `cannot fetch '${at.href}': ${cause?.code ?? cause?.message ?? (err as Error).message}` };
     }

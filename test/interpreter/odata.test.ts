@@ -50,7 +50,7 @@ describe('odata functions', () => {
           if (flaky++ < 2) return json(503, { error: { code: 'Busy', message: 'busy' } });
           return json(200, { value: [] });
         case '/svc/Huge':
-          // 9 MiB of entities, more than a caller reads (8 MiB).
+          // 9 MiB of entities, more than a caller reads (4 MiB).
           return json(200, { value: Array.from({ length: 9 * 1024 }, (_, i) => ({ Id: i, Blob: 'x'.repeat(1024) })) });
         case '/svc/Slow':
           setTimeout(() => json(200, { value: [] }), 1500).unref();
@@ -159,10 +159,10 @@ describe('odata functions', () => {
     assert.equal(seen.length, 0);
   });
 
-  it('a response larger than 8 MiB is refused while it arrives (RESPONSE_TOO_LARGE)', async () => {
+  it('a response larger than 4 MiB is refused while it arrives (RESPONSE_TOO_LARGE)', async () => {
     const r = await run(one('odatahuge', { functionRef: { refName: 'huge', arguments: {} } }), {}, opts);
     assert.equal(r.runtimeStatus, 'FAILED');
     assert.equal(r.failure?.code, 'RESPONSE_TOO_LARGE');
-    assert.match(r.failure!.message, /GET http:\/\/127\.0\.0\.1:\d+\/svc\/Huge: the response is larger than 8388608 bytes/);
+    assert.match(r.failure!.message, /GET http:\/\/127\.0\.0\.1:\d+\/svc\/Huge: the response is larger than 4194304 bytes \(4 MiB, the limit of a payload\)/);
   });
 });

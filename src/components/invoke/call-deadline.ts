@@ -5,9 +5,11 @@
  * add/removeEventListener). It replaces `AbortSignal.any([caller, AbortSignal.timeout(ms)])`,
  * which builds two AbortSignals per call — and Node 20 makes every AbortSignal transferable, a
  * measurable share of the CPU of a workflow of `invoke:` calls (bench/README.md "Declarative over
- * HTTP"). One listener on the caller's signal, released by {@link dispose}; the timeouts of all calls
- * in flight are checked by one shared timer every {@link TICK_MS} (a `setTimeout` + `clearTimeout`
- * per call was ~5 µs of CPU each at load), so a call times out up to that much after its time.
+ * HTTP"). The timeouts of all calls in flight, and their callers' signals, are checked by one
+ * shared timer every {@link TICK_MS} (a `setTimeout` + `clearTimeout` per call was ~5 µs of CPU
+ * each at load; an abort listener added to and removed from the caller's AbortSignal per call —
+ * an EventTarget — about as much again), so a call times out, or ends after its caller aborted,
+ * up to that much after the fact.
  */
 
 /** How often the shared timer looks for calls past their time. */
@@ -19,7 +21,7 @@ let ticker: NodeJS.Timeout | undefined;
 
 function tick(): void {
   const now = performance.now();
-  for (const d of pending) d.expireBy(now);
+  for (const d of pending) d.check(now);
   if (pending.size === 0 && ticker !== undefined) {
     clearInterval(ticker);
     ticker = undefined;
@@ -50,15 +52,16 @@ export class CallDeadline {
     }
     pending.add(this);
     ticker ??= setInterval(tick, TICK_MS);
-    caller?.addEventListener('abort', this.onCallerAbort, { once: true });
   }
 
-  /** Aborts with a TimeoutError when its time has come by `now` (the shared timer's check). */
-  expireBy(now: number): void {
-    if (now >= this.dueAt) this.abort(timeoutReason());
+  /**
+   * The shared timer's check: aborts with the caller's reason once the caller's signal has aborted,
+   * or with a TimeoutError when its time has come by `now`.
+   */
+  check(now: number): void {
+    if (this.caller?.aborted) this.abort(this.caller.reason);
+    else if (now >= this.dueAt) this.abort(timeoutReason());
   }
-
-  private readonly onCallerAbort = (): void => this.abort(this.caller?.reason);
 
   private abort(reason: unknown): void {
     if (this.aborted) return;
@@ -79,9 +82,8 @@ export class CallDeadline {
     if (this.listener === listener) this.listener = undefined;
   }
 
-  /** The call is over: no longer timed, no longer listening to the caller. */
+  /** The call is over: no longer timed, no longer watching the caller. */
   dispose(): void {
     pending.delete(this);
-    this.caller?.removeEventListener('abort', this.onCallerAbort);
   }
 }

@@ -5,6 +5,7 @@
  * components/failures (error status → WorkflowError "<status>", network → InfrastructureError).
  */
 import { Agent } from 'undici';
+import { MAX_RESPONSE_BYTES, tooLarge } from '../bounded-http.js';
 import { abortError, networkError, statusError } from '../failures.js';
 import { decodePayload, encodePayload } from '../payload.js';
 import { CallDeadline } from './call-deadline.js';
@@ -52,7 +53,7 @@ export async function httpCall(dispatcher: Agent, call: HttpCall): Promise<HttpA
     res = await exchange(dispatcher, call.url, { method, headers, body }, signal);
   } catch (err) {
     if (signal.aborted) throw abortError(call.what, signal);
-    throw networkError(`${call.what} (${method} ${call.url})`, err);
+    throw tooLarge(err, `${call.what} (${method} ${call.url})`) ?? networkError(`${call.what} (${method} ${call.url})`, err);
   } finally {
     signal.dispose();
   }
@@ -65,7 +66,11 @@ export async function httpCall(dispatcher: Agent, call: HttpCall): Promise<HttpA
   return { status: res.statusCode, data, headers: outHeaders };
 }
 
-/** An Agent with a bounded connect timeout (so an unreachable host fails fast, not after minutes). */
+/**
+ * An Agent with a bounded connect timeout (so an unreachable host fails fast, not after minutes)
+ * and the response size limit of components/bounded-http (undici ends a longer body while it
+ * arrives: a call fails with RESPONSE_TOO_LARGE, nothing past the limit is buffered).
+ */
 export function createHttpAgent(connectTimeoutMs: number): Agent {
-  return new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 10_000 });
+  return new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 10_000, maxResponseSize: MAX_RESPONSE_BYTES });
 }

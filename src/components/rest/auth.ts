@@ -9,12 +9,12 @@ import { InfrastructureError, WorkflowError } from '../../errors.js';
 import { loadOnUse } from '../../optional-module.js';
 
 /** undici, loaded with the first call (issue 12: not at start-up). */
-let loaded: Promise<typeof import('undici')> | undefined;
+let loaded: Promise<typeof import('../bounded-http.js')> | undefined;
 
 /** undici, loaded once per process (a dynamic `import()` per call costs the module loader's work every time). */
-function undici(): Promise<typeof import('undici')> {
+function undici(): Promise<typeof import('../bounded-http.js')> {
   if (loaded === undefined) {
-    loaded = loadOnUse(() => import('undici'), 'undici', 'oauth2 credentials (authRef)');
+    loaded = loadOnUse(() => import('../bounded-http.js'), 'undici', 'oauth2 credentials (authRef)');
     loaded.catch(() => (loaded = undefined)); // a failed load is retried by the next call
   }
   return loaded;
@@ -103,13 +103,14 @@ async function fetchToken(auth: Extract<HttpAuth, { scheme: 'oauth2' }>, signal?
     form.set('client_id', auth.clientId);
   }
   const started = Date.now();
+  const http = await undici();
   let res;
   try {
-    res = await (await undici()).request(auth.tokenEndpoint, { method: 'POST', headers, body: form.toString(), signal });
+    res = await http.boundedRequest(auth.tokenEndpoint, { method: 'POST', headers, body: form.toString(), signal });
   } catch (err) {
     throw new InfrastructureError('OAUTH2_UNREACHABLE', `oauth2 token endpoint ${auth.tokenEndpoint}: ${(err as Error).message}`, { cause: err });
   }
-  const text = await res.body.text();
+  const text = await http.boundedText(res, `oauth2 token endpoint POST ${auth.tokenEndpoint}`);
   if (res.statusCode >= 400) {
     // A refused client is a configuration error (not retryable); a failing endpoint may recover.
     const code = res.statusCode >= 500 ? String(res.statusCode) : 'OAUTH2_DENIED';

@@ -13,13 +13,13 @@ import { OpenApiCache, documentUrl, findOperation } from './openapi.js';
 
 export type { HttpAuth } from './auth.js';
 
-/** undici, loaded with the first call (issue 12: not at start-up). */
-let loaded: Promise<typeof import('undici')> | undefined;
+/** undici (through the size-limited dispatcher of bounded-http), loaded with the first call (issue 12: not at start-up). */
+let loaded: Promise<typeof import('../bounded-http.js')> | undefined;
 
 /** undici, loaded once per process (a dynamic `import()` per call costs the module loader's work every time). */
-function undici(): Promise<typeof import('undici')> {
+function undici(): Promise<typeof import('../bounded-http.js')> {
   if (loaded === undefined) {
-    loaded = loadOnUse(() => import('undici'), 'undici', 'rest (OpenAPI) functions');
+    loaded = loadOnUse(() => import('../bounded-http.js'), 'undici', 'rest (OpenAPI) functions');
     loaded.catch(() => (loaded = undefined)); // a failed load is retried by the next call
   }
   return loaded;
@@ -114,13 +114,15 @@ export function createRestCaller(): RestCaller {
       if (Object.keys(rest).length > 0 && op.method !== 'GET' && op.method !== 'HEAD') {
         ({ body, type: headers['content-type'] } = encodeBody(rest, op.bodyType));
       }
+      const http = await undici();
       let res;
+      let raw: string;
       try {
-        res = await (await undici()).request(target, { method: op.method as 'GET', headers, body, signal: req.signal });
+        res = await http.boundedRequest(target, { method: op.method as 'GET', headers, body, signal: req.signal });
+        raw = await res.body.text();
       } catch (err) {
-        throw new InfrastructureError('NETWORK_ERROR', `${op.method} ${target}: ${(err as Error).message}`, { cause: err });
+        throw http.tooLarge(err, `${op.method} ${target}`) ?? new InfrastructureError('NETWORK_ERROR', `${op.method} ${target}: ${(err as Error).message}`, { cause: err });
       }
-      const raw = await res.body.text();
       let data: unknown = raw === '' ? null : raw;
       const type = String(res.headers['content-type'] ?? '');
       if (raw !== '' && (type.includes('json') || /^[[{"]/.test(raw.trim()))) {

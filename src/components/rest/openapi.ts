@@ -14,8 +14,8 @@ import { InfrastructureError, WorkflowError } from '../../errors.js';
 import { loadOnUse } from '../../optional-module.js';
 
 /** undici, loaded with the first call (issue 12: not at start-up). */
-function undici(): Promise<typeof import('undici')> {
-  return loadOnUse(() => import('undici'), 'undici', 'rest (OpenAPI) functions');
+function undici(): Promise<typeof import('../bounded-http.js')> {
+  return loadOnUse(() => import('../bounded-http.js'), 'undici', 'rest (OpenAPI) functions');
 }
 
 /** The OpenAPI parser, loaded with the first document (issue 12: not at start-up). */
@@ -65,13 +65,14 @@ async function fetchText(url: URL, authorization?: string): Promise<string> {
       throw new WorkflowError('OPENAPI_NOT_FOUND', `cannot read OpenAPI document ${fileURLToPath(url)}: ${(err as Error).message}`, { cause: err, nonRetryable: true });
     }
   }
+  const http = await undici();
   let res;
   try {
-    res = await (await undici()).request(url, { method: 'GET', headers: authorization ? { authorization } : {} });
+    res = await http.boundedRequest(url, { method: 'GET', headers: authorization ? { authorization } : {} });
   } catch (err) {
     throw new InfrastructureError('OPENAPI_UNREACHABLE', `cannot fetch OpenAPI document ${url.href}: ${(err as Error).message}`, { cause: err });
   }
-  const text = await res.body.text();
+  const text = await http.boundedText(res, `GET ${url.href}`);
   if (res.statusCode >= 400) throw new WorkflowError(String(res.statusCode), `fetching OpenAPI document ${url.href} failed with HTTP ${res.statusCode}`);
   return text;
 }

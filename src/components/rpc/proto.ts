@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load, type MethodDefinition, type Options, type PackageDefinition } from '@grpc/proto-loader';
-import { request } from 'undici';
 import { InfrastructureError, WorkflowError } from '../../errors.js';
+import { boundedRequest, boundedText } from '../bounded-http.js';
 
 /**
  * proto-loader options giving the proto3 JSON mapping (specs/function-types.md): lowerCamelCase
@@ -69,11 +69,11 @@ export function protoImports(text: string): string[] {
 async function fetchProto(url: URL): Promise<string> {
   let res;
   try {
-    res = await request(url, { method: 'GET', headersTimeout: FETCH_TIMEOUT_MS, bodyTimeout: FETCH_TIMEOUT_MS });
+    res = await boundedRequest(url, { method: 'GET', headersTimeout: FETCH_TIMEOUT_MS, bodyTimeout: FETCH_TIMEOUT_MS });
   } catch (err) {
     throw new InfrastructureError('PROTO_UNREACHABLE', `cannot fetch proto file ${url.href}: ${(err as Error).message}`, { cause: err });
   }
-  const text = await res.body.text();
+  const text = await boundedText(res, `GET ${url.href}`);
   if (res.statusCode >= 400) throw new WorkflowError('PROTO_NOT_FOUND', `fetching proto file ${url.href} failed with HTTP ${res.statusCode}`, { nonRetryable: true });
   if (text.length > MAX_FILE_BYTES) throw new WorkflowError('PROTO_TOO_LARGE', `proto file ${url.href} is larger than ${MAX_FILE_BYTES} bytes`, { nonRetryable: true });
   return text;

@@ -10,8 +10,9 @@
 import { DiagnosticCode, type Diagnostic } from '../diagnostic.js';
 import { REMOTE_TIMEOUT_MS } from '../external.js';
 import { joinPointer } from '../json-pointer.js';
-import type { ParsedDocument } from '../parse.js';
+import { DOCUMENT_LIMITS, type ParsedDocument } from '../parse.js';
 import { urlRefusal } from '../reach.js';
+import { cappedText } from '../remote-text.js';
 import { Reporter } from '../report.js';
 import { closest, didYouMean } from '../suggest.js';
 import { actionsOf, isObject, states } from '../walk.js';
@@ -36,7 +37,14 @@ async function introspect(endpoint: string): Promise<Introspected> {
       body: JSON.stringify({ query: QUERY, operationName: 'SwirlIntrospection' }),
       signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS),
     });
-    const body = (await res.json().catch(() => undefined)) as { data?: { __schema?: Obj }; errors?: { message?: string }[] } | undefined;
+    // Read with the document size cap (definition/remote-text): a schema is far smaller.
+    const text = await cappedText(res, endpoint, DOCUMENT_LIMITS.length);
+    let body: { data?: { __schema?: Obj }; errors?: { message?: string }[] } | undefined;
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      body = undefined;
+    }
     const schema = body?.data?.__schema;
     if (!schema) return { ok: false, reason: body?.errors?.[0]?.message ?? `HTTP ${res.status} without a schema` };
     return { ok: true, query: rootFields(schema.queryType), mutation: rootFields(schema.mutationType) };
