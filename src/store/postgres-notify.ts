@@ -53,8 +53,6 @@ export class PgNotifier {
   private reconnectTimer: NodeJS.Timeout | undefined;
   /** work() calls so far: what a store read about claimable times holds while this is unchanged. */
   workAnnounced = 0;
-  /** Work of instances other stores announced (or may have, around a reconnect), so far. */
-  instanceWorkHeard = 0;
   /** Notifications sent and received (for tests and benchmarks). */
   readonly counts = { sent: 0, received: 0, reconnects: 0 };
 
@@ -132,7 +130,6 @@ export class PgNotifier {
         () => {
           this.counts.reconnects++;
           // Whatever was sent while we were deaf is unknown: wake everyone up once.
-          this.instanceWorkHeard++;
           this.emit({ kind: 'work' });
         },
         () => this.reconnect(),
@@ -150,7 +147,6 @@ export class PgNotifier {
     }
     if (wire.n === this.node) return;
     this.counts.received++;
-    if (wire.w === 1 && wire.k !== 't') this.instanceWorkHeard++;
     if (wire.w === 1) this.emit(wire.k === 'i' ? { kind: 'work', what: 'instances' } : wire.k === 't' ? { kind: 'work', what: 'tasks' } : { kind: 'work' });
     for (const [instanceId, status] of wire.c ?? []) this.emit({ kind: 'instance', instanceId, status });
   }

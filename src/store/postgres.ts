@@ -142,8 +142,6 @@ export class PostgresStore implements Store {
    * trip, unless this store announced work since (a commit that may have scheduled something).
    */
   private probedWake: { now: number; at: number | null; work: number } | undefined;
-  /** The notifier's instanceWorkHeard when this store's last idle claim ran (see claimOrchestrations). */
-  private heardAtLastClaim = -1;
   /**
    * This store's node: recorded on the instances its turns finish and the tasks they create
    * (migration 9), so that its claims can prefer them (sticky claims). New at every open.
@@ -227,13 +225,10 @@ export class PostgresStore implements Store {
       if (this.closed) throw closedError();
       return this.claimBatches.claim(request, now);
     }
-    // Idle workers poll: answer "nothing" from one index probe, without a write transaction —
-    // unless another node announced instance work since the last such claim: then the probe
-    // would find it, and the claim alone is one round trip instead of two.
-    const heard = this.notifier.instanceWorkHeard;
-    const announced = heard !== this.heardAtLastClaim;
-    if (request.instanceIds === undefined) this.heardAtLastClaim = heard;
-    if (request.instanceIds === undefined && !announced) {
+    // Idle workers poll: answer "nothing" from one index probe, without a write transaction. The
+    // probe stays even after another node announced work: with two nodes both hear each start,
+    // and the loser's empty claim costs PostgreSQL far more than the probe (bench/README.md h-pg4).
+    if (request.instanceIds === undefined) {
       const work = this.notifier.workAnnounced;
       const probe = (await this.read(() => run<{ found: boolean; t: number | null }>(this.pool, 'anyReadyInstance', [now, names]))).rows[0];
       if (!probe.found) {
