@@ -13,7 +13,9 @@
  * turnCommitsInFlight (0 = no group commit of turns); SWIRL_BENCH_STICKY_MS their stickyClaimsMs.
  * Also reported: the node processes' I/O bytes per workflow (/proc/<pid>/io rchar + wchar over the
  * measured runs: on these processes, the PostgreSQL socket traffic) and loadHistory per step
- * (cache misses).
+ * (cache misses); round trips per step by statement for the node processes and the driver apart,
+ * with how many found nothing (no row, or a probe's `found = false`), the LISTEN/NOTIFY
+ * notifications sent and received, and each node's system CPU.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
