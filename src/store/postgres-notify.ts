@@ -51,8 +51,11 @@ export class PgNotifier {
   private attempts = 0;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  /** work() calls so far: what a store read about claimable times holds while this is unchanged. */
-  workAnnounced = 0;
+  /**
+   * work() and changed() calls so far (every commit of this store announces one of them): what
+   * the store read about claimable times before still holds while this is unchanged.
+   */
+  announced = 0;
   /** Notifications sent and received (for tests and benchmarks). */
   readonly counts = { sent: 0, received: 0, reconnects: 0 };
 
@@ -72,7 +75,7 @@ export class PgNotifier {
 
   /** Announces new work of instances, of activity tasks, or of both (after a commit). */
   work(what: WorkKind | 'all'): void {
-    this.workAnnounced++;
+    this.announced++;
     if (what !== 'tasks') this.pendingWork.instances = true;
     if (what !== 'instances') this.pendingWork.tasks = true;
     this.schedule();
@@ -80,6 +83,7 @@ export class PgNotifier {
 
   /** Announces that an instance changed (after a commit). */
   changed(instanceId: string, status: RuntimeStatus): void {
+    this.announced++;
     this.pendingChanges.set(instanceId, status);
     this.schedule();
   }

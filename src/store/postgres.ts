@@ -138,8 +138,9 @@ export class PostgresStore implements Store {
   private closed = false;
   /**
    * The next wake an empty idle probe read (database ms) at the caller's `now`, and the notifier's
-   * work count then: the claim loop's nextWakeAt(now) right after takes it instead of a round
-   * trip, unless this store announced work since (a commit that may have scheduled something).
+   * announcement count then: the claim loop's nextWakeAt(now) right after takes it instead of a
+   * round trip, unless this store committed anything since (a turn that unlocked an instance with
+   * a timer due, new work: it may be claimable sooner).
    */
   private probedWake: { now: number; at: number | null; work: number } | undefined;
   /**
@@ -229,7 +230,7 @@ export class PostgresStore implements Store {
     // probe stays even after another node announced work: with two nodes both hear each start,
     // and the loser's empty claim costs PostgreSQL far more than the probe (bench/README.md h-pg4).
     if (request.instanceIds === undefined) {
-      const work = this.notifier.workAnnounced;
+      const work = this.notifier.announced;
       const probe = (await this.read(() => run<{ found: boolean; t: number | null }>(this.pool, 'anyReadyInstance', [now, names]))).rows[0];
       if (!probe.found) {
         this.probedWake = { now: request.now, at: probe.t, work };
@@ -360,7 +361,7 @@ export class PostgresStore implements Store {
     const probed = this.probedWake;
     this.probedWake = undefined;
     const t =
-      probed !== undefined && probed.now === now && probed.work === this.notifier.workAnnounced
+      probed !== undefined && probed.now === now && probed.work === this.notifier.announced
         ? probed.at
         : (await this.read(() => run<{ t: number | null }>(this.pool, 'nextWake', [this.toDb(now)]))).rows[0].t;
     return t === null ? undefined : this.fromDb(t);

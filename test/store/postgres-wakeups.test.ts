@@ -13,7 +13,7 @@ import pg from 'pg';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
 import { roundTrips } from '../../src/store/postgres-sql.js';
 import type { StoreChange } from '../../src/store/types.js';
-import { createRequest } from './contract-helpers.js';
+import { createRequest, turnFor } from './contract-helpers.js';
 import { freshPgUrl, pgSkipReason, PG_URL } from './postgres-fixture.js';
 
 const open: PostgresStore[] = [];
@@ -96,5 +96,20 @@ describe('PostgreSQL wake-ups and idle probes', { skip: pgSkipReason }, () => {
     assert.deepEqual(await claim(), []);
     await s.createInstance(createRequest('sooner', T + 1000));
     assert.equal(await s.nextWakeAt(T), T + 1000, 'the start committed after the probe is seen');
+  });
+
+  it('a next wake read by a probe is not reused after a turn of this store committed', async () => {
+    const url = freshPgUrl('wake_turn');
+    const s = await store(url);
+    await s.createInstance(createRequest('busy', T));
+    await s.enqueueMessages([{ instanceId: 'busy', data: 'timer', visibleAt: T + 1000 }]);
+    await s.createInstance(createRequest('later', T + 5000));
+    const [item] = await s.claimOrchestrations({ leaseId: 'L1', now: T, leaseMs: 30_000, limit: 1 });
+    assert.equal(item?.instance.instanceId, 'busy');
+    // 'busy' is leased: claimable again only when its lease expires, though its timer is due at T + 1000.
+    assert.deepEqual(await s.claimOrchestrations({ leaseId: 'L2', now: T, leaseMs: 30_000, limit: 10 }), []);
+    // A turn that schedules nothing new (no work announced) but unlocks the instance.
+    await s.commitTurn(turnFor(item, 'RUNNING', 1));
+    assert.equal(await s.nextWakeAt(T), T + 1000, 'the unlocked instance’s timer is seen');
   });
 });
