@@ -13,7 +13,9 @@
  * turnCommitsInFlight (0 = no group commit of turns); SWIRL_BENCH_STICKY_MS their stickyClaimsMs.
  * Also reported: the node processes' I/O bytes per workflow (/proc/<pid>/io rchar + wchar over the
  * measured runs: on these processes, the PostgreSQL socket traffic) and loadHistory per step
- * (cache misses).
+ * (cache misses); round trips per step by statement for the node processes and the driver apart,
+ * with how many found nothing (no row, or a probe's `found = false`), the LISTEN/NOTIFY
+ * notifications sent and received, and each node's system CPU.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -161,8 +163,14 @@ interface NodeStats {
   batches: number;
   batchedTurns: number;
   byName: Record<string, number>;
+  /** Statements that found nothing (no rows, or one row of NULL / false), by name. */
+  emptyByName?: Record<string, number>;
+  /** LISTEN/NOTIFY notifications the node's store sent and received. */
+  notifications?: { sent: number; received: number };
   /** The node process's CPU time over its whole life (ms). */
   cpuMs?: number;
+  /** Of it, system (kernel) time (ms). */
+  sysMs?: number;
 }
 
 /** Starts a node process and waits for its 'ready' line. */
@@ -182,7 +190,7 @@ async function startNode(url: string): Promise<{ child: ChildProcess; stats: Pro
 }
 
 /** The chain with `nodes` engine processes on one fresh schema. */
-async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number; tripsByName: Record<string, number>; tables: string[]; nodeCpuMs: number[] }> {
+async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number; tripsByName: Record<string, number>; nodeTrips: string; driverTrips: string; notifications: string; tables: string[]; nodeCpuMs: number[]; nodeSysMs: number[] }> {
   const schema = `swirl_bench_chain_${process.pid}_${nodes}`;
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   const url = schemaUrl(schema);
@@ -224,13 +232,37 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
     const tripsByName: Record<string, number> = {};
     for (const [name, n] of [...stats.flatMap((s) => Object.entries(s.byName ?? {})), ...Object.entries(roundTrips.byName)]) tripsByName[name] = (tripsByName[name] ?? 0) + n;
     for (const name of Object.keys(tripsByName)) tripsByName[name] = tripsByName[name] / (RUNS + 200) / STEPS;
+    const steps = (RUNS + 200) * STEPS;
+    // Per process kind: each statement's round trips per step and (in brackets) how many of them found nothing.
+    const byKind = (all: Array<{ byName?: Record<string, number>; emptyByName?: Record<string, number> }>): string => {
+      const sum: Record<string, [number, number]> = {};
+      for (const s of all) {
+        for (const [n, v] of Object.entries(s.byName ?? {})) (sum[n] ??= [0, 0])[0] += v;
+        for (const [n, v] of Object.entries(s.emptyByName ?? {})) (sum[n] ??= [0, 0])[1] += v;
+      }
+      return Object.entries(sum)
+        .sort((a, b) => b[1][0] - a[1][0])
+        .filter(([, [v]]) => v / steps >= 0.001)
+        .map(([n, [v, e]]) => `${n} ${fmt(v / steps, 3)}${e > 0 ? ` (empty ${fmt(e / steps, 3)})` : ''}`)
+        .join(', ');
+    };
+    const nodeTrips = byKind(stats);
+    const driverByName = byKind([roundTrips]);
+    const sent = stats.reduce((a, s) => a + (s.notifications?.sent ?? 0), 0);
+    const received = stats.reduce((a, s) => a + (s.notifications?.received ?? 0), 0);
+    const d = driverStore.notificationCounts;
+    const notifications = `nodes sent ${fmt(sent / steps, 3)} received ${fmt(received / steps, 3)}; driver sent ${fmt(d.sent / steps, 3)} received ${fmt(d.received / steps, 3)} per step`;
     for (const name of Object.keys(roundTrips.byName)) delete roundTrips.byName[name];
+    for (const name of Object.keys(roundTrips.emptyByName ?? {})) delete roundTrips.emptyByName[name];
     return {
       loop,
       cpu,
       ownPgMsPerStep,
       bytesPerWorkflow,
       tripsByName,
+      nodeTrips,
+      driverTrips: driverByName,
+      notifications,
       turnsPerBatch: batches === 0 ? 0 : stats.reduce((a, s) => a + (s.batchedTurns ?? 0), 0) / batches,
       commitsPerStep: (after.commits - before.commits) / RUNS / STEPS,
       writesPerStep: (after.writes - before.writes) / RUNS / STEPS,
@@ -240,6 +272,7 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
       retries: stats.reduce((a, s) => a + s.retries, 0),
       tables,
       nodeCpuMs: stats.map((s) => s.cpuMs ?? 0),
+      nodeSysMs: stats.map((s) => s.sysMs ?? 0),
     };
   } finally {
     for (const n of started) if (n.child.exitCode === null) n.child.kill('SIGKILL');
@@ -257,7 +290,7 @@ for (const nodes of NODE_COUNTS) {
   results.push({ nodes, ...r });
   console.log(
     describeLoop(`engine, ${nodes} node(s)`, r.loop) +
-      `; retries ${r.retries}; turns per batch statement ${fmt(r.turnsPerBatch, 1)}; CPU per node (whole life) ${r.nodeCpuMs.map((ms) => `${fmt(ms, 0)} ms`).join(' / ')}`,
+      `; retries ${r.retries}; turns per batch statement ${fmt(r.turnsPerBatch, 1)}; CPU per node (whole life) ${r.nodeCpuMs.map((ms, i) => `${fmt(ms, 0)} ms (sys ${fmt(r.nodeSysMs[i], 0)})`).join(' / ')}`,
   );
 }
 await admin.end();
@@ -290,4 +323,11 @@ console.log('\nround trips per workflow step, by statement (nodes and driver, wa
 for (const r of results) {
   const top = Object.entries(r.tripsByName).sort((a, b) => b[1] - a[1]);
   console.log(`  ${r.nodes} node(s): ` + top.map(([n, v]) => `${n} ${fmt(v, 2)}`).join(', '));
+}
+
+console.log('\nround trips per workflow step by statement, nodes / driver (empty: found nothing), and notifications:');
+for (const r of results) {
+  console.log(`  ${r.nodes} node(s), nodes: ${r.nodeTrips}`);
+  console.log(`  ${r.nodes} node(s), driver: ${r.driverTrips}`);
+  console.log(`  ${r.nodes} node(s), notifications: ${r.notifications}`);
 }

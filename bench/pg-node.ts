@@ -28,7 +28,7 @@ process.once('SIGTERM', () => {
   void (async () => {
     await engine.stop();
     const cpu = process.cpuUsage();
-    const stats = { ...store.stats, roundTrips: roundTrips.count, byName: roundTrips.byName, cpuMs: (cpu.user + cpu.system) / 1000, ...store.turnBatches.stats };
+    const stats = { ...store.stats, roundTrips: roundTrips.count, byName: roundTrips.byName, emptyByName: roundTrips.emptyByName, notifications: store.notificationCounts, cpuMs: (cpu.user + cpu.system) / 1000, sysMs: cpu.system / 1000, ...store.turnBatches.stats };
     await store.close();
     process.stdout.write(JSON.stringify(stats) + '\n');
     process.exit(0);

@@ -114,8 +114,9 @@ export class Engine {
     // subscribed here, not in start(), so that a client-only engine's waitForCompletion hears them too.
     this.unsubscribeStore = store.onChange?.((change) => {
       if (change.kind === 'work') {
-        this.orchestrations.notify();
-        this.activities.notify();
+        // Only the worker the work is for: an activity claim after a start elsewhere finds nothing.
+        if (change.what !== 'tasks') this.orchestrations.notify();
+        if (change.what !== 'instances') this.activities.notify();
       } else {
         if (isTerminalStatus(change.status)) this.activities.instanceEnded(change.instanceId);
         this.changed(change.instanceId, change.status);

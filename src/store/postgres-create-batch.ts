@@ -13,6 +13,7 @@
 
 import type pg from 'pg';
 import { InfrastructureError } from '../errors.js';
+import { arrayLiteral } from './postgres-array.js';
 import { BatchQueue, firstOf } from './postgres-batch-queue.js';
 import { run } from './postgres-sql.js';
 import { StoreFaultCode } from './types.js';
@@ -65,7 +66,7 @@ export class CreateBatcher {
       (ids.has(id) ? twice : distinct).push(p);
       ids.add(id);
     }
-    const columns = Array.from({ length: 11 }, (_, c) => distinct.map((p) => p.params[c]));
+    const columns = Array.from({ length: 11 }, (_, c) => arrayLiteral(distinct.map((p) => p.params[c])));
     let created: Set<string>;
     try {
       created = await this.statement(async () => new Set((await run<{ instance_id: string }>(this.pool, 'createMany', columns)).rows.map((r) => r.instance_id)));

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { applicationName, type PostgresLocation } from './postgres-schema.js';
-import type { RuntimeStatus, StoreChange } from './types.js';
+import type { RuntimeStatus, StoreChange, WorkKind } from './types.js';
 
 /** NOTIFY payloads must stay under 8000 bytes. */
 const MAX_PAYLOAD = 7000;
@@ -25,6 +25,11 @@ interface Wire {
   n: string;
   /** New work. */
   w?: 1;
+  /**
+   * Whose work `w` is: 'i' instances, 't' activity tasks; absent: either. A separate field, so that
+   * a node of an earlier version reads `w` as before and wakes both of its workers.
+   */
+  k?: 'i' | 't';
   /** Changed instances [id, status]. */
   c?: Array<[string, RuntimeStatus]>;
 }
@@ -37,7 +42,8 @@ export class PgNotifier {
   private client: pg.Client | undefined;
   /** Connection used to send (not the LISTEN one, so that a send never waits behind a reconnect). */
   private sender: pg.Client | undefined;
-  private pendingWork = false;
+  /** Announced work not sent yet: none, of instances, of tasks, or both. */
+  private pendingWork = { instances: false, tasks: false };
   private pendingChanges = new Map<string, RuntimeStatus>();
   private flushScheduled = false;
   /** The running flush (flushes are serialized on the one sender connection). */
@@ -45,6 +51,11 @@ export class PgNotifier {
   private attempts = 0;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /**
+   * work() and changed() calls so far (every commit of this store announces one of them): what
+   * the store read about claimable times before still holds while this is unchanged.
+   */
+  announced = 0;
   /** Notifications sent and received (for tests and benchmarks). */
   readonly counts = { sent: 0, received: 0, reconnects: 0 };
 
@@ -62,14 +73,17 @@ export class PgNotifier {
     return () => this.listeners.delete(listener);
   }
 
-  /** Announces new work (after a commit). */
-  work(): void {
-    this.pendingWork = true;
+  /** Announces new work of instances, of activity tasks, or of both (after a commit). */
+  work(what: WorkKind | 'all'): void {
+    this.announced++;
+    if (what !== 'tasks') this.pendingWork.instances = true;
+    if (what !== 'instances') this.pendingWork.tasks = true;
     this.schedule();
   }
 
   /** Announces that an instance changed (after a commit). */
   changed(instanceId: string, status: RuntimeStatus): void {
+    this.announced++;
     this.pendingChanges.set(instanceId, status);
     this.schedule();
   }
@@ -137,7 +151,7 @@ export class PgNotifier {
     }
     if (wire.n === this.node) return;
     this.counts.received++;
-    if (wire.w === 1) this.emit({ kind: 'work' });
+    if (wire.w === 1) this.emit(wire.k === 'i' ? { kind: 'work', what: 'instances' } : wire.k === 't' ? { kind: 'work', what: 'tasks' } : { kind: 'work' });
     for (const [instanceId, status] of wire.c ?? []) this.emit({ kind: 'instance', instanceId, status });
   }
 
@@ -182,7 +196,9 @@ export class PgNotifier {
   private drain(): string[] {
     const out: string[] = [];
     let current: Wire = { n: this.node };
-    if (this.pendingWork) current.w = 1;
+    const { instances, tasks } = this.pendingWork;
+    if (instances || tasks) current.w = 1;
+    if (instances !== tasks) current.k = instances ? 'i' : 't';
     let size = JSON.stringify(current).length;
     for (const [id, status] of this.pendingChanges) {
       const entry: [string, RuntimeStatus] = [id, status];
@@ -196,7 +212,7 @@ export class PgNotifier {
       size += add;
     }
     if (current.w === 1 || current.c !== undefined) out.push(JSON.stringify(current));
-    this.pendingWork = false;
+    this.pendingWork = { instances: false, tasks: false };
     this.pendingChanges = new Map();
     return out;
   }

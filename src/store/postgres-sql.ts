@@ -17,6 +17,9 @@ const ready = (lock: string): string =>
   `(SELECT CASE WHEN MIN(m.visible_at) IS NULL THEN NULL WHEN ${lock} IS NULL THEN MIN(m.visible_at) ELSE GREATEST(${lock}, MIN(m.visible_at)) END
     FROM inbox m WHERE m.instance_id = instances.instance_id)`;
 
+/** When the next instance or task becomes claimable after $1 (NULL: nothing is scheduled). */
+const NEXT_WAKE = 'LEAST((SELECT MIN(ready_at) FROM instances WHERE ready_at > $1), (SELECT MIN(ready_at) FROM tasks WHERE ready_at > $1))';
+
 /** Instance columns as returned to the engine, prefixed for joins. */
 const COLUMNS = INSTANCE_COLUMNS;
 
@@ -145,7 +148,13 @@ export const SQL = {
   resetTreeSize: 'UPDATE instances SET tree_size = 0 WHERE instance_id = $1',
   /** Recomputes ready_at of an instance after its inbox changed (lock kept). */
   refreshReady: `UPDATE instances SET ready_at = ${ready('instances.lock_expires_at')} WHERE instance_id = $1`,
-  anyReadyInstance: 'SELECT EXISTS (SELECT 1 FROM instances WHERE ready_at <= $1 AND ($2::text[] IS NULL OR name = ANY($2::text[]))) AS found',
+  /**
+   * The idle probe: is an instance of the served names ($2) ready at $1? When none is, also the
+   * next wake (`t`, as {@link SQL.nextWake}), which the claim loop asks for next (one round trip
+   * instead of two; CASE runs the MIN subqueries only then).
+   */
+  anyReadyInstance: `SELECT p.found, CASE WHEN p.found THEN NULL ELSE ${NEXT_WAKE} END AS t
+    FROM (SELECT EXISTS (SELECT 1 FROM instances WHERE ready_at <= $1 AND ($2::text[] IS NULL OR name = ANY($2::text[]))) AS found) p`,
   /**
    * The whole orchestration claim in ONE statement (autocommit: one round trip): candidates
    * (SKIP LOCKED), their first $3 visible messages counted as delivered, and the lease. Messages
@@ -232,7 +241,7 @@ export const SQL = {
   deleteAttachedTasks: 'DELETE FROM tasks WHERE instance_id = $1 AND NOT detached',
   deleteTasksOf: 'DELETE FROM tasks WHERE instance_id = $1 AND execution_id = $2 AND NOT detached',
   // ── wake-ups and inspection ──
-  nextWake: `SELECT LEAST((SELECT MIN(ready_at) FROM instances WHERE ready_at > $1), (SELECT MIN(ready_at) FROM tasks WHERE ready_at > $1)) AS t`,
+  nextWake: `SELECT ${NEXT_WAKE} AS t`,
   inboxSummary: 'SELECT COUNT(*)::int AS n, MIN(visible_at) FILTER (WHERE visible_at > $2) AS next FROM inbox WHERE instance_id = $1',
   instanceTasks: 'SELECT task_id, name, visible_at, locked_by, lock_expires_at, dequeue_count FROM tasks WHERE instance_id = $1 ORDER BY id',
   readyInstancesByName: 'SELECT name, COUNT(*)::int AS ready, MIN(ready_at) AS oldest FROM instances WHERE ready_at <= $1 GROUP BY name ORDER BY name',
@@ -274,7 +283,16 @@ export type SqlName = keyof typeof SQL;
  * Statements this process sent through {@link run} plus BEGIN/COMMIT of store transactions: the
  * round trips to PostgreSQL, for benchmarks (process-wide: every store of the process adds here).
  */
-export const roundTrips: { count: number; byName: Record<string, number> } = { count: 0, byName: {} };
+export const roundTrips: { count: number; byName: Record<string, number>; emptyByName: Record<string, number> } = { count: 0, byName: {}, emptyByName: {} };
+
+/** True for a result that found nothing: no rows, or one row of only NULL / false values (a probe). */
+function foundNothing(r: pg.QueryResult): boolean {
+  if (r.rows.length === 0) return r.rowCount === 0 || r.rowCount === null;
+  if (r.rows.length > 1) return false;
+  if ((r.rows[0] as { found?: unknown }).found === false) return true;
+  for (const v of Object.values(r.rows[0] as Record<string, unknown>)) if (v !== null && v !== false) return false;
+  return true;
+}
 
 /** Counts one round trip of statement `name` (see {@link roundTrips}). */
 export function countTrip(name: string, n = 1): void {
@@ -289,5 +307,8 @@ export function run<R extends pg.QueryResultRow = pg.QueryResultRow>(
   values: unknown[],
 ): Promise<pg.QueryResult<R>> {
   countTrip(name);
-  return db.query<R>({ name, text: SQL[name], values });
+  return db.query<R>({ name, text: SQL[name], values }).then((r) => {
+    if (foundNothing(r)) roundTrips.emptyByName[name] = (roundTrips.emptyByName[name] ?? 0) + 1;
+    return r;
+  });
 }

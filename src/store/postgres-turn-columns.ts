@@ -7,6 +7,8 @@
  * completed task, history event, consumed message, wait key, task and message.
  */
 
+import { arrayLiteral } from './postgres-array.js';
+
 /** Column arrays of the batch, in the order of the function's parameters. */
 export function turnColumns(calls: readonly (readonly unknown[])[], node: string): unknown[] {
   const per = Array.from({ length: 24 }, (): unknown[] => []);
@@ -30,8 +32,8 @@ export function turnColumns(calls: readonly (readonly unknown[])[], node: string
     tag(rows.t, k, [tInst, tExec, tTask, tName, tVis, tDet, tData, tLeased]);
     tag(rows.m, k, [mInst, mExec, mVis, mData]);
   });
-  // p_node sits after the 16 per-turn columns up to p_keep_out.
-  return [...per.slice(0, 16), node, ...per.slice(16, 24), ...rows.d, ...rows.h, ...rows.c, ...rows.w, ...rows.t, ...rows.m];
+  // p_node sits after the 16 per-turn columns up to p_keep_out; every column as its array literal.
+  return [...per.slice(0, 16), node, ...per.slice(16, 24), ...rows.d, ...rows.h, ...rows.c, ...rows.w, ...rows.t, ...rows.m].map((v) => (Array.isArray(v) ? arrayLiteral(v) : v));
 }
 
 function cols(n: number): unknown[][] {

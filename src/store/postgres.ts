@@ -137,6 +137,13 @@ export class PostgresStore implements Store {
   private readonly order = new KeyedOrder();
   private closed = false;
   /**
+   * The next wake an empty idle probe read (database ms) at the caller's `now`, and the notifier's
+   * announcement count then: the claim loop's nextWakeAt(now) right after takes it instead of a
+   * round trip, unless this store committed anything since (a turn that unlocked an instance with
+   * a timer due, new work: it may be claimable sooner).
+   */
+  private probedWake: { now: number; at: number | null; work: number } | undefined;
+  /**
    * This store's node: recorded on the instances its turns finish and the tasks they create
    * (migration 9), so that its claims can prefer them (sticky claims). New at every open.
    */
@@ -160,7 +167,7 @@ export class PostgresStore implements Store {
     this.instanceReads = new InstanceReadBatcher(pool, (body) => this.read(body));
     this.createBatches = new CreateBatcher(pool, (body) => this.statement(body));
     this.notifier = new PgNotifier(location);
-    this.completions = new CompletionBatcher((body) => this.write(body), this.turns, () => this.notifier.work());
+    this.completions = new CompletionBatcher((body) => this.write(body), this.turns, () => this.notifier.work('instances'));
   }
 
   /** Notifications sent and received, and LISTEN reconnects, since open. */
@@ -199,7 +206,7 @@ export class PostgresStore implements Store {
       return claimed === undefined ? created : { created: true, claimed };
     });
     // A start claimed here needs no other node's attention.
-    if (result.created && result.claimed === undefined) this.notifier.work();
+    if (result.created && result.claimed === undefined) this.notifier.work('instances');
     return result;
   }
 
@@ -209,7 +216,7 @@ export class PostgresStore implements Store {
       messages.map((m) => m.instanceId),
       () => this.write((tx) => this.turns.enqueue(tx, messages)),
     );
-    this.notifier.work();
+    this.notifier.work('instances');
   }
 
   async claimOrchestrations(request: ClaimOrchestrationsRequest): Promise<OrchestrationWorkItem[]> {
@@ -219,10 +226,16 @@ export class PostgresStore implements Store {
       if (this.closed) throw closedError();
       return this.claimBatches.claim(request, now);
     }
+    // Idle workers poll: answer "nothing" from one index probe, without a write transaction. The
+    // probe stays even after another node announced work: with two nodes both hear each start,
+    // and the loser's empty claim costs PostgreSQL far more than the probe (bench/README.md h-pg4).
     if (request.instanceIds === undefined) {
-      // Idle workers poll: answer "nothing" from one index probe, without a write transaction.
-      const probe = await this.read(() => run<{ found: boolean }>(this.pool, 'anyReadyInstance', [now, names]));
-      if (!probe.rows[0].found) return [];
+      const work = this.notifier.announced;
+      const probe = (await this.read(() => run<{ found: boolean; t: number | null }>(this.pool, 'anyReadyInstance', [now, names]))).rows[0];
+      if (!probe.found) {
+        this.probedWake = { now: request.now, at: probe.t, work };
+        return [];
+      }
     }
     return this.statement(() => claimOrchestrations(this.pool, request, this.dbClaim(now, request.leaseMs), (t) => this.fromDb(t)));
   }
@@ -243,7 +256,8 @@ export class PostgresStore implements Store {
     this.notifier.changed(turn.instanceId, turn.state.status);
     // Tasks leased to this node's worker need no wake-up of other nodes.
     const unleased = turn.tasks.length - (turn.taskLease?.tasks.length ?? 0);
-    if (turn.messages.length > 0 || unleased > 0 || turn.newInstances.length > 0) this.notifier.work();
+    if (turn.messages.length > 0 || turn.newInstances.length > 0) this.notifier.work(unleased > 0 ? 'all' : 'instances');
+    else if (unleased > 0) this.notifier.work('tasks');
     return committed;
   }
 
@@ -257,7 +271,7 @@ export class PostgresStore implements Store {
       }
       await run(tx, 'unlockInstance', [instanceId, leaseId]);
     });
-    this.notifier.work();
+    this.notifier.work('instances');
   }
 
   async renewOrchestrationLease(instanceId: string, leaseId: string, now: number, leaseMs: number): Promise<void> {
@@ -271,7 +285,7 @@ export class PostgresStore implements Store {
       instances: (await run(tx, 'releaseInstances', [leasePrefix])).rowCount ?? 0,
       tasks: (await run(tx, 'releaseTasks', [leasePrefix])).rowCount ?? 0,
     }));
-    if (released.instances + released.tasks > 0) this.notifier.work();
+    if (released.instances + released.tasks > 0) this.notifier.work(released.tasks === 0 ? 'instances' : released.instances === 0 ? 'tasks' : 'all');
     return released;
   }
 
@@ -292,7 +306,7 @@ export class PostgresStore implements Store {
         throw leaseLost('activity task', String(taskRowId), leaseId);
       }
     });
-    this.notifier.work();
+    this.notifier.work('tasks');
   }
 
   async renewActivityLease(taskRowId: number, leaseId: string, now: number, leaseMs: number): Promise<void> {
@@ -344,7 +358,12 @@ export class PostgresStore implements Store {
   }
 
   async nextWakeAt(now: number): Promise<number | undefined> {
-    const t = (await this.read(() => run<{ t: number | null }>(this.pool, 'nextWake', [this.toDb(now)]))).rows[0].t;
+    const probed = this.probedWake;
+    this.probedWake = undefined;
+    const t =
+      probed !== undefined && probed.now === now && probed.work === this.notifier.announced
+        ? probed.at
+        : (await this.read(() => run<{ t: number | null }>(this.pool, 'nextWake', [this.toDb(now)]))).rows[0].t;
     return t === null ? undefined : this.fromDb(t);
   }
 

@@ -7,13 +7,21 @@
 
 import type { RuntimeStatus } from './types-status.js';
 
+/** Which worker a {@link StoreChange} of kind `work` is for. */
+export type WorkKind = 'instances' | 'tasks';
+
 /**
  * A change another process committed, as a shared backend reports it ({@link Store.onChange}):
  * a wake-up hint only — it may be lost or late, so a listener keeps polling as the safety net.
  */
 export type StoreChange =
-  /** New or newly claimable work may exist (a message, a task, a released lease). */
-  | { kind: 'work' }
+  /**
+   * New or newly claimable work may exist (a message, a task, a released lease): of instances
+   * (`what: 'instances'`: a message, a start, a released instance lease), of activity tasks
+   * (`'tasks'`), or either (absent), so that a node wakes only the worker that has something to
+   * look for.
+   */
+  | { kind: 'work'; what?: WorkKind }
   /** A turn of the instance committed; its status after it. */
   | { kind: 'instance'; instanceId: string; status: RuntimeStatus };
 
