@@ -50,9 +50,14 @@ export async function waitForStatus(
   let heard = false;
   let wanted = false;
   let reached: InstanceRecord | undefined;
+  // When the last change was heard (Date.now()): a change that spares a read moves the next
+  // recheck to one interval after it, never further (a sleep already running is not restarted).
+  let heardAt = 0;
+  let spared: number | undefined;
   let wake: (() => void) | undefined;
   const unwatch = host.watchChanges(instanceId, (status, record) => {
     heard = true;
+    heardAt = Date.now();
     if (status === undefined || done(status)) {
       wanted = true;
       if (status !== undefined && reached === undefined) reached = record?.();
@@ -79,8 +84,12 @@ export async function waitForStatus(
       }
       throwIfAborted(signal);
       if (!heard) {
+        // One recheck interval after the last news: a change heard during the previous sleep
+        // spared that sleep's read, so this one ends an interval after the change, not after it.
+        const interval = spared === undefined ? recheckMs : spared + recheckMs - Date.now();
+        spared = undefined;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.max(0, Math.min(left, recheckMs)));
+          const timer = setTimeout(resolve, Math.max(0, Math.min(left, interval)));
           wake = () => {
             clearTimeout(timer);
             resolve();
@@ -95,6 +104,7 @@ export async function waitForStatus(
       // A local commit tells us the new status: read the store only when it is the one we wait
       // for, or when nothing was heard (the change may have come from another process).
       read = !heard || wanted;
+      if (heard && !wanted) spared = heardAt;
       heard = wanted = false;
     }
   } finally {
