@@ -26,6 +26,9 @@ import pg from 'pg';
 import { createEngine } from '../src/engine/engine.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { roundTrips } from '../src/store/postgres-sql.js';
+
+// Results that found nothing are counted by statement (emptyByName): only benchmarks pay for that.
+roundTrips.countEmpty = true;
 import { closedLoop, describeLoop, fmt, type LoopResult } from './engine-common.js';
 import { cpuSnapshot, cpuUse, postmasterOf, type CpuUse } from './cpu-account.js';
 import { registerWorkload, type WorkloadKind } from './pg-workloads.js';

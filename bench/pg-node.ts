@@ -10,6 +10,9 @@
 import { createEngine } from '../src/engine/engine.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { roundTrips } from '../src/store/postgres-sql.js';
+
+// Results that found nothing are counted by statement (emptyByName): only benchmarks pay for that.
+roundTrips.countEmpty = true;
 import { registerWorkload, type WorkloadKind } from './pg-workloads.js';
 
 const inFlight = process.env.SWIRL_BENCH_TURN_FLIGHTS;
