@@ -48,6 +48,8 @@ export const LogEvent = {
   activityLeaseAdopted: 'activity.lease-adopted',
   /** An orchestration's own lease expired and this worker claimed it again while its turn runs: the turn adopts it. */
   turnLeaseAdopted: 'turn.lease-adopted',
+  /** A claim of an instance made right after its turn's commit landed, answered before that commit: it runs as the next turn. */
+  turnClaimAfterCommit: 'turn.claim-after-commit',
   /** stop(): an activity ignored its abort signal; its task was released without waiting for it. */
   activityAbandoned: 'activity.abandoned',
   /** Claimed work this node has no registration for (a store that ignores `names`): released. */

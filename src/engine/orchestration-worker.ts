@@ -71,6 +71,7 @@ export class OrchestrationWorker {
         return d;
       },
       active: new Map<string, OrchestrationWorkItem>(),
+      turnEnds: new WeakMap(),
       waitingLogged: new Set<string>(),
       unservedLogged: new Set<string>(),
       failures: new Map<string, number>(),

@@ -24,7 +24,11 @@ export async function commitUnderClaim(ctx: OrchestrationWorkerContext, item: Or
     try {
       const result = await asWriteError(ctx.store.commitTurn(commit), 'commitTurn');
       // Committed: the lease is released, so a claim from now on is a new turn, not one to adopt.
+      // One adopted already under another lease was made after this commit landed (it held the
+      // row under `lease`) and only answered first: it is a new turn too (turn-runner.ts).
       if (ctx.active.get(item.instance.instanceId) === item) ctx.active.delete(item.instance.instanceId);
+      const end = ctx.turnEnds.get(item);
+      if (end !== undefined) end.landedUnder = lease;
       return result;
     } catch (e) {
       // Refused because this node's re-claim (adopted by this turn) landed while the commit was

@@ -5,7 +5,9 @@
  * — a lost lease or history conflict discards the turn, a claim-free commit that was refused
  * tells its caller to claim, any other error releases the claim for a retry (and ends a poison
  * turn's instance). Lease adoption: a re-claim of an instance whose turn still runs here is not a
- * new turn; the running one adopts the new claim's lease and epoch.
+ * new turn; the running one adopts the new claim's lease and epoch — unless the running turn's
+ * commit had landed under its own lease before the claim (the claim's answer merely came first):
+ * then the claim is run as the next turn once the running one has ended.
  */
 
 import { InfrastructureError } from '../errors.js';
@@ -16,7 +18,7 @@ import { runLocalTurn } from './local-turn.js';
 import { LogEvent } from './logger.js';
 import { notifyObserver } from './observer.js';
 import { countFailure, failPoisoned, POISON_TURN_ATTEMPTS } from './poison-turn.js';
-import type { OrchestrationWorkerContext } from './worker-context.js';
+import type { OrchestrationWorkerContext, TurnEnd } from './worker-context.js';
 
 /**
  * A claim of an instance whose turn runs here: the running turn takes over the claim's lease and
@@ -33,14 +35,32 @@ export function adoptClaim(ctx: OrchestrationWorkerContext, item: OrchestrationW
 /** One turn of one instance; never throws (errors are logged and the lease released). True if it committed. */
 export async function runTurn(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, inline?: InlineCompletion): Promise<boolean> {
   const id = item.instance.instanceId;
+  const running = ctx.active.get(id);
   if (adoptClaim(ctx, item)) {
     // Our own earlier lease expired while its turn still runs and this node claimed the instance
     // again: the running turn adopts the new lease (renewals and its commit use it). Abandoning
     // the claim instead made it claimable at once — a claim/abandon spin — and left the running
     // turn's commit to fail LEASE_LOST.
-    ctx.opts.logger.warn(`instance '${id}' was claimed again while its turn runs here: the turn adopts the new lease`, { event: LogEvent.turnLeaseAdopted, instanceId: id });
-    return false;
+    // Or the running turn's commit landed (releasing the lease) and a message already in the
+    // inbox made the instance claimable at once; this claim was made after it but answered
+    // before it (separate connections: PostgreSQL). No commit uses such a claim: unless this turn
+    // runs it, it holds the instance, and its claimed messages, until its lease expires.
+    // Only the latest claim adopted can be such a one: an earlier one was superseded by a later
+    // claim (its lease had expired), which the running turn adopted in its turn.
+    const runningEnd = running === undefined ? undefined : ctx.turnEnds.get(running);
+    if (runningEnd !== undefined) await runningEnd.done;
+    if (runningEnd?.landedUnder === undefined || runningEnd.landedUnder === item.leaseId || running?.leaseId !== item.leaseId) {
+      ctx.opts.logger.warn(`instance '${id}' was claimed again while its turn runs here: the turn adopts the new lease`, { event: LogEvent.turnLeaseAdopted, instanceId: id });
+      return false;
+    }
+    ctx.opts.logger.debug(`instance '${id}' was claimed again right after its turn committed (the claim answered first): the claim runs as the next turn`, {
+      event: LogEvent.turnClaimAfterCommit,
+      instanceId: id,
+    });
   }
+  let ended!: () => void;
+  const end: TurnEnd = { done: new Promise<void>((r) => (ended = r)) };
+  ctx.turnEnds.set(item, end);
   ctx.active.set(id, item);
   // A turn may outlast the lease (a slow replay of a long history, a slow disk): keep renewing it
   // so no other worker takes the instance over and replays it again meanwhile. A claim-free turn
@@ -90,5 +110,6 @@ export async function runTurn(ctx: OrchestrationWorkerContext, item: Orchestrati
   } finally {
     keeper.stop();
     if (ctx.active.get(id) === item) ctx.active.delete(id);
+    ended();
   }
 }

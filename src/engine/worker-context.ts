@@ -41,6 +41,14 @@ export interface OrchestrationWorkerStats {
   cacheHits: number;
 }
 
+/** The end of one turn running here (OrchestrationWorkerContext.turnEnds). */
+export interface TurnEnd {
+  /** Settles when the turn has ended (committed, given its claim back or failed). */
+  readonly done: Promise<void>;
+  /** The lease its commit landed under; unset while it has not committed (or never did). */
+  landedUnder?: string;
+}
+
 /** One orchestration worker's collaborators and shared turn state; see the module doc. */
 export interface OrchestrationWorkerContext {
   readonly store: Store;
@@ -62,6 +70,12 @@ export interface OrchestrationWorkerContext {
    * and epoch (the item is updated in place) and commits under it.
    */
   readonly active: Map<string, OrchestrationWorkItem>;
+  /**
+   * How each turn running here ends (keyed by its claim's item): a claim adopted while the turn's
+   * commit was on its way, but answered before it, is only the turn's own if the commit landed
+   * under it (turn-runner.ts runs it as the next turn otherwise).
+   */
+  readonly turnEnds: WeakMap<OrchestrationWorkItem, TurnEnd>;
   /** "no worker registered for … (definition …)" reasons already logged (once each, not once per poll). */
   readonly waitingLogged: Set<string>;
   /** Unregistered names already logged (once per name, not once per poll). */

@@ -2,7 +2,8 @@
 // root, and a recursive terminate that stops a tree that is still growing — on every store.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORE_KINDS, makeEngine, track, until } from './harness.js';
+import { STORE_KINDS, freshStoreUrl, makeEngine, track, until } from './harness.js';
+import { stuckReport } from './stuck-report.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { freshPgUrl, pgSkipReason } from '../store/postgres-fixture.js';
 import { EventType } from '../../src/engine/history.js';
@@ -93,7 +94,8 @@ for (const kind of STORE_KINDS) {
     });
 
     it('a recursive terminate stops a tree that is still growing: every instance of it ends TERMINATED, none is created after', async () => {
-      const engine = await makeEngine(kind, { maxInstancesPerRoot: 5000 });
+      const url = freshStoreUrl(kind);
+      const engine = track(await createEngine({ store: url, pollIntervalMs: 20, maxInstancesPerRoot: 5000 }));
       engine.registerOrchestration('grow', function* (ctx) {
         yield ctx.createTimer(10);
         const kids = ['a', 'b'].map((s) => ctx.callSubOrchestrator('grow', undefined, { instanceId: `${ctx.instanceId}${s}` }));
@@ -106,7 +108,7 @@ for (const kind of STORE_KINDS) {
       await engine.client.terminate(id);
       await until(async () => (await everyInstance(engine)).every((i) => i.runtimeStatus === 'TERMINATED'), 30_000, 'every instance terminated').catch(async (e: Error) => {
         const bad = (await everyInstance(engine)).filter((i) => i.runtimeStatus !== 'TERMINATED');
-        throw new Error(`${e.message}: ${JSON.stringify(bad)} ${JSON.stringify(await Promise.all(bad.slice(0, 1).map(async (i) => (await engine.client.get(i.instanceId))?.failure)))}`);
+        throw new Error(`${e.message}: ${JSON.stringify(bad)}\n${await stuckReport(engine, url, bad.slice(0, 2).map((i) => i.instanceId))}`);
       });
       const count = (await everyInstance(engine)).length;
       await new Promise((r) => setTimeout(r, 300));
