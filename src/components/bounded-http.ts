@@ -2,26 +2,25 @@
  * @module components/bounded-http
  * The response size limit of every outbound HTTP call (service invocation and bindings.http,
  * rest/OpenAPI calls and documents, oauth2 tokens, graphql, odata, remote .proto files): a
- * response body larger than {@link MAX_RESPONSE_BYTES} is cut off by undici while it arrives
- * (never buffered past the limit) and becomes RESPONSE_TOO_LARGE — a service must not be able to
- * exhaust the engine's memory.
+ * response body larger than the limit (components/response-limit: the engine's payload limit) is
+ * cut off by undici while it arrives (never buffered past the limit) and becomes
+ * RESPONSE_TOO_LARGE — a service must not be able to exhaust the engine's memory, and a bigger
+ * result could not be stored as an activity result anyway.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { WorkflowError } from '../errors.js';
+import { responseLimitBytes } from './response-limit.js';
 
-/**
- * The engine's default payload limit (engine/options.ts `maxPayloadBytes`, 4 MiB; components may
- * not import the engine, test/components/response-limit.test.ts keeps the two equal): a bigger
- * result could not be stored as an activity result anyway.
- */
-export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+let agent: { agent: Agent; limit: number } | undefined;
 
-let agent: Agent | undefined;
-
-/** The shared dispatcher with the response size limit. */
+/** The shared dispatcher with the response size limit (a new one once the limit was raised). */
 export function boundedDispatcher(): Agent {
-  agent ??= new Agent({ maxResponseSize: MAX_RESPONSE_BYTES });
-  return agent;
+  const limit = responseLimitBytes();
+  if (agent?.limit !== limit) {
+    void agent?.agent.close().catch(() => undefined);
+    agent = { agent: new Agent({ maxResponseSize: limit }), limit };
+  }
+  return agent.agent;
 }
 
 /** True when `err` is undici's size-limit error (the `maxResponseSize` of the dispatcher). */
@@ -36,7 +35,8 @@ export function isTooLarge(err: unknown): boolean {
  */
 export function tooLarge(err: unknown, what: string): WorkflowError | undefined {
   if (!isTooLarge(err)) return undefined;
-  return new WorkflowError('RESPONSE_TOO_LARGE', `${what}: the response is larger than ${MAX_RESPONSE_BYTES} bytes (${MAX_RESPONSE_BYTES / (1024 * 1024)} MiB, the limit of a payload)`, { nonRetryable: true });
+  const limit = responseLimitBytes();
+  return new WorkflowError('RESPONSE_TOO_LARGE', `${what}: the response is larger than ${limit} bytes (${+(limit / (1024 * 1024)).toFixed(2)} MiB, the limit of a payload)`, { nonRetryable: true });
 }
 
 /** undici's `request` through {@link boundedDispatcher} (the callers that load undici on first use import this module then). */

@@ -8,6 +8,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { SwirlError } from '../errors.js';
+import { raiseResponseLimit } from '../components/response-limit.js';
 import { openStore } from '../store/index.js';
 import { isTerminalStatus, type InstanceRecord, type QueuedWorkCount, type RuntimeStatus, type Store } from '../store/types.js';
 import type { StatusListener } from './client-host.js';
@@ -84,6 +85,8 @@ export class Engine {
     options: CompiledEngineOptions,
   ) {
     this.options = options;
+    // Outbound HTTP calls may read a response as large as a result this engine can store.
+    raiseResponseLimit(options.maxPayloadBytes);
     this.ownsStore = typeof options.store === 'string';
     this.leasePrefix = `${options.workerId}:${Date.now().toString(36)}${randomBytes(3).toString('hex')}:`;
     this.orchestrations = new OrchestrationWorker(

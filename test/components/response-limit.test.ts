@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowError } from '../../src/errors.js';
-import { MAX_RESPONSE_BYTES } from '../../src/components/bounded-http.js';
+import { DEFAULT_RESPONSE_LIMIT_BYTES as MAX_RESPONSE_BYTES } from '../../src/components/response-limit.js';
 import { loadComponents, type ComponentHost } from '../../src/components/index.js';
 import { ENGINE_DEFAULTS } from '../../src/engine/options.js';
 import { run } from '../interpreter/harness.js';

@@ -5,7 +5,8 @@
  * components/failures (error status → WorkflowError "<status>", network → InfrastructureError).
  */
 import { Agent } from 'undici';
-import { MAX_RESPONSE_BYTES, tooLarge } from '../bounded-http.js';
+import { tooLarge } from '../bounded-http.js';
+import { responseLimitBytes } from '../response-limit.js';
 import { abortError, networkError, statusError } from '../failures.js';
 import { decodePayload, encodePayload } from '../payload.js';
 import { CallDeadline } from './call-deadline.js';
@@ -68,9 +69,9 @@ export async function httpCall(dispatcher: Agent, call: HttpCall): Promise<HttpA
 
 /**
  * An Agent with a bounded connect timeout (so an unreachable host fails fast, not after minutes)
- * and the response size limit of components/bounded-http (undici ends a longer body while it
+ * and the response size limit of components/response-limit as it is now (undici ends a longer body while it
  * arrives: a call fails with RESPONSE_TOO_LARGE, nothing past the limit is buffered).
  */
 export function createHttpAgent(connectTimeoutMs: number): Agent {
-  return new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 10_000, maxResponseSize: MAX_RESPONSE_BYTES });
+  return new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 10_000, maxResponseSize: responseLimitBytes() });
 }
