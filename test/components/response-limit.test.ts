@@ -18,6 +18,7 @@ import { loadComponents, type ComponentHost } from '../../src/components/index.j
 import { ENGINE_DEFAULTS } from '../../src/engine/options.js';
 import { run } from '../interpreter/harness.js';
 import { componentDir, componentYaml } from './support.js';
+import { streamEndlessly } from '../fixtures/endless-response.js';
 
 /** The endless answer stops here: a client that reads past the limit would get this far. */
 const STREAM_CAP = 64 * 1024 * 1024;
@@ -46,22 +47,7 @@ describe('outbound HTTP response size limit', () => {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
           return;
         }
-        // No content-length: the limit can only be applied while the body arrives.
-        res.writeHead(200, { 'content-type': 'application/json' });
-        let sent = 0;
-        let done = false;
-        const pump = (): void => {
-          while (!done && sent < STREAM_CAP) {
-            sent += chunk.length;
-            if (!res.write(chunk)) return void res.once('drain', pump);
-          }
-          if (!done) res.end();
-        };
-        res.once('close', () => {
-          done = true;
-          written.push(sent);
-        });
-        pump();
+        streamEndlessly(res, { chunk, cap: STREAM_CAP, written });
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateText } from '../../src/definition/validate.js';
+import { streamEndlessly } from '../fixtures/endless-response.js';
 
 /** The endless answer stops here: a reader without a cap would read this far. */
 const STREAM_CAP = 64 * 1024 * 1024;
@@ -23,23 +24,7 @@ before(async () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ name: 'f', type: 'expression', operation: '.a' }]));
       return;
     }
-    // No content-length: the cap applies while the body arrives.
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('[');
-    let sent = 0;
-    let done = false;
-    const pump = (): void => {
-      while (!done && sent < STREAM_CAP) {
-        sent += chunk.length;
-        if (!res.write(chunk)) return void res.once('drain', pump);
-      }
-      if (!done) res.end(']');
-    };
-    res.once('close', () => {
-      done = true;
-      written.push(sent);
-    });
-    pump();
+    streamEndlessly(res, { chunk, cap: STREAM_CAP, written, open: '[', close: ']' });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
