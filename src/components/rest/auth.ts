@@ -6,19 +6,8 @@
  * caches it until shortly before it expires.
  */
 import { InfrastructureError, WorkflowError } from '../../errors.js';
-import { loadOnUse } from '../../optional-module.js';
+import { boundedHttp } from '../bounded-http-on-use.js';
 
-/** undici, loaded with the first call (issue 12: not at start-up). */
-let loaded: Promise<typeof import('../bounded-http.js')> | undefined;
-
-/** undici, loaded once per process (a dynamic `import()` per call costs the module loader's work every time). */
-function undici(): Promise<typeof import('../bounded-http.js')> {
-  if (loaded === undefined) {
-    loaded = loadOnUse(() => import('../bounded-http.js'), 'undici', 'oauth2 credentials (authRef)');
-    loaded.catch(() => (loaded = undefined)); // a failed load is retried by the next call
-  }
-  return loaded;
-}
 
 /** Resolved credentials (values, not expressions). */
 export type HttpAuth =
@@ -103,7 +92,7 @@ async function fetchToken(auth: Extract<HttpAuth, { scheme: 'oauth2' }>, signal?
     form.set('client_id', auth.clientId);
   }
   const started = Date.now();
-  const http = await undici();
+  const http = await boundedHttp('oauth2 credentials (authRef)');
   let res;
   try {
     res = await http.boundedRequest(auth.tokenEndpoint, { method: 'POST', headers, body: form.toString(), signal });

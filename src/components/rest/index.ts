@@ -7,23 +7,12 @@
  * Credentials (auth.ts) apply to the document fetch and/or the invocation, as the caller says.
  */
 import { InfrastructureError, WorkflowError } from '../../errors.js';
-import { loadOnUse } from '../../optional-module.js';
+import { boundedHttp } from '../bounded-http-on-use.js';
 import { AuthorizationProvider, type HttpAuth } from './auth.js';
 import { OpenApiCache, documentUrl, findOperation } from './openapi.js';
 
 export type { HttpAuth } from './auth.js';
 
-/** undici (through the size-limited dispatcher of bounded-http), loaded with the first call (issue 12: not at start-up). */
-let loaded: Promise<typeof import('../bounded-http.js')> | undefined;
-
-/** undici, loaded once per process (a dynamic `import()` per call costs the module loader's work every time). */
-function undici(): Promise<typeof import('../bounded-http.js')> {
-  if (loaded === undefined) {
-    loaded = loadOnUse(() => import('../bounded-http.js'), 'undici', 'rest (OpenAPI) functions');
-    loaded.catch(() => (loaded = undefined)); // a failed load is retried by the next call
-  }
-  return loaded;
-}
 
 /** One call of a rest function. */
 export interface RestCall {
@@ -114,7 +103,7 @@ export function createRestCaller(): RestCaller {
       if (Object.keys(rest).length > 0 && op.method !== 'GET' && op.method !== 'HEAD') {
         ({ body, type: headers['content-type'] } = encodeBody(rest, op.bodyType));
       }
-      const http = await undici();
+      const http = await boundedHttp('rest (OpenAPI) functions');
       let res;
       let raw: string;
       try {

@@ -12,11 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import { InfrastructureError, WorkflowError } from '../../errors.js';
 import { loadOnUse } from '../../optional-module.js';
-
-/** undici, loaded with the first call (issue 12: not at start-up). */
-function undici(): Promise<typeof import('../bounded-http.js')> {
-  return loadOnUse(() => import('../bounded-http.js'), 'undici', 'rest (OpenAPI) functions');
-}
+import { boundedHttp } from '../bounded-http-on-use.js';
 
 /** The OpenAPI parser, loaded with the first document (issue 12: not at start-up). */
 async function swaggerParser(): Promise<typeof import('@apidevtools/swagger-parser')> {
@@ -65,7 +61,7 @@ async function fetchText(url: URL, authorization?: string): Promise<string> {
       throw new WorkflowError('OPENAPI_NOT_FOUND', `cannot read OpenAPI document ${fileURLToPath(url)}: ${(err as Error).message}`, { cause: err, nonRetryable: true });
     }
   }
-  const http = await undici();
+  const http = await boundedHttp('rest (OpenAPI) functions');
   let res;
   try {
     res = await http.boundedRequest(url, { method: 'GET', headers: authorization ? { authorization } : {} });
