@@ -88,7 +88,8 @@ test('start prints the id alone; --wait prints the output and exits 0; the list 
   assert.equal(h.code, 0, h.stderr);
   assert.equal(h.stdout, '{"message":"Hello, Ada!"}\n');
   assert.match(h.stderr, /^started instance h1 of 'hello'; waiting for it to finish/);
-  const a = await cli(['instances', 'start', 'approve', '--id', 'a1'], env);
+  // `--instance-id` is the same option (the spelling `swirl run` uses).
+  const a = await cli(['instances', 'start', 'approve', '--instance-id', 'a1'], env);
   assert.deepEqual(a, { code: 0, stdout: 'a1\n', stderr: '' });
   await waitFor('a1', 'RUNNING');
 

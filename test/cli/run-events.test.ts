@@ -145,14 +145,15 @@ test('a wait nobody will satisfy: the hint names the event once; SIGINT exits 13
   assert.equal(run.stdout(), '');
 });
 
-test('SIGTERM on a SQLite store exits 130 and says how to resume; that command, given the event, completes the instance', { timeout: 90_000 }, async () => {
+test('SIGTERM on a SQLite store exits 130 and says how to resume; that command (or --id), given the event, completes the instance', { timeout: 90_000 }, async () => {
   const store = `sqlite:${join(dir, 'resume.db')}`;
   const first = swirl(['run', approve, '--store', store, '--instance-id', 'order-19', '--input', '{"order":"o-19"}']);
   await first.waitFor(/nothing delivers it in this run/);
   first.kill('SIGTERM');
   assert.equal(await first.code, 130, first.stderr());
   assert.match(first.stderr(), new RegExp(`swirl run: interrupted \\(SIGTERM\\); instance order-19 is kept in '${store}'\\. Re-run with --store ${store} --instance-id order-19 to resume\\.\\n`));
-  const again = swirl(['run', approve, '--store', store, '--instance-id', 'order-19', '--event', 'approval="yes"']);
+  // `--id` is the same option (the spelling `swirl instances start` uses).
+  const again = swirl(['run', approve, '--store', store, '--id', 'order-19', '--event', 'approval="yes"']);
   assert.equal(await again.code, 0, again.stderr());
   assert.match(again.stderr(), /\[swirl\] resuming instance order-19 \(RUNNING\)/);
   assert.equal(again.stdout(), '{"order":"o-19","decision":"yes"}\n');

@@ -41,7 +41,7 @@ interface HistoryFlags extends ClientFlags {
 interface RerunFlags extends ClientFlags {
   from: string;
   input?: string;
-  id?: string;
+  instanceId?: string;
 }
 
 /** The largest timeline page the API gives; `history` pages through all of them. */
@@ -62,7 +62,7 @@ export function registerInstanceState(group: Command): void {
     .argument('<id>', 'the finished instance')
     .requiredOption('--from <state>', 'the state to start at (one the instance entered)')
     .option('-i, --input <json>', "the state's input, JSON or @file (default: the input it was entered with)")
-    .option('--id <instanceId>', 'id of the new instance (default: the server makes one)')
+    .option('--id, --instance-id <id>', 'id of the new instance (default: the server makes one)')
     .action((id: string, flags: RerunFlags, command: Command) => runClient(command, flags, (ctx) => rerun(ctx, id, flags)));
 }
 
@@ -204,7 +204,7 @@ async function history(ctx: ClientContext, id: string, flags: HistoryFlags): Pro
 async function rerun(ctx: ClientContext, id: string, flags: RerunFlags): Promise<void> {
   const input = flags.input !== undefined ? jsonArgument(flags.input, '--input') : undefined;
   if (flags.from === '') throw new ClientError('--from needs a state name', ExitCode.Usage);
-  const body = { fromState: flags.from, ...(input !== undefined ? { input } : {}), ...(flags.id !== undefined ? { instanceID: flags.id } : {}) };
+  const body = { fromState: flags.from, ...(input !== undefined ? { input } : {}), ...(flags.instanceId !== undefined ? { instanceID: flags.instanceId } : {}) };
   const answer = (await ctx.api.post(instanceUrl(id, '/rerun'), { json: body })).body as { instanceID: string };
   print(ctx.format, answer, () => `${answer.instanceID}\n`);
 }

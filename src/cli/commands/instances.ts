@@ -36,7 +36,7 @@ interface ListFlags extends ClientFlags {
 
 interface StartFlags extends ClientFlags {
   input?: string;
-  id?: string;
+  instanceId?: string;
   wait?: boolean;
 }
 
@@ -55,7 +55,7 @@ export function registerInstances(program: Command): Command {
   clientCommand(group, 'start', 'start an instance; prints its id (with --wait, its output)')
     .argument('<workflow>', 'workflow id')
     .option('-i, --input <json>', 'input JSON, or @file to read it from a file (@- reads stdin)')
-    .option('--id <instanceId>', 'instance id (default: the server makes one)')
+    .option('--id, --instance-id <id>', 'instance id (default: the server makes one)')
     .option('--wait', 'wait until the instance finishes and print its output; exit 0 when COMPLETED, 1 when FAILED or TERMINATED')
     .action((workflow: string, flags: StartFlags, command: Command) => runClient(command, flags, (ctx) => start(ctx, workflow, flags)));
   registerInstanceControl(group);
@@ -96,7 +96,7 @@ async function start(ctx: ClientContext, workflow: string, flags: StartFlags): P
   const input = flags.input !== undefined ? jsonArgument(flags.input, '--input') : undefined;
   // An unknown workflow is "not found" (exit 4), which the Dapr start route cannot tell apart.
   await ctx.api.get(`/api/v1/workflows/${encodeURIComponent(workflow)}`);
-  const query = flags.id !== undefined ? `?instanceID=${encodeURIComponent(flags.id)}` : '';
+  const query = flags.instanceId !== undefined ? `?instanceID=${encodeURIComponent(flags.instanceId)}` : '';
   const answer = await ctx.api.post(`/v1.0/workflows/dapr/${encodeURIComponent(workflow)}/start${query}`, input !== undefined ? { json: input } : undefined);
   const id = (answer.body as { instanceID: string }).instanceID;
   if (!flags.wait) {

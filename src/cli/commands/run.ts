@@ -249,7 +249,7 @@ export function registerRun(program: Command): void {
     .option('-i, --input <json>', 'workflow input JSON, or @file to read it from a file')
     .option('-w, --workflows <dir>', 'directory with the definitions subflows and continueAs refer to')
     .option('-s, --store <url>', 'store: sqlite:<path> (embedded, durable: runs are resumable), postgres://user@host:port/db[?schema=name] or memory', 'sqlite:swirl.db')
-    .option('--instance-id <id>', 'instance id (re-run with the same id and store to resume)')
+    .option('--id, --instance-id <id>', 'instance id (re-run with the same id and store to resume)')
     .option('-e, --event <name=json>', "deliver this event when the instance waits for it: the event definition's name = its data as JSON, @file.json, or a whole CloudEvent (repeatable: one per wait)", collectEvent, [])
     .option('--verbose', 'also log debug progress')
     .option('--profile <profile>', `${PROFILES.join(' or ')}: sonataflow runs SonataFlow's extensions (specs/sonataflow-profile.md)`, 'standard')
