@@ -14,8 +14,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
 import { closedLoop, type LoopResult } from './engine-common.js';
+import { dispatcher, exchange } from './http-client.js';
+
+export { dispatcher };
 
 /** Linux clock ticks per second (utime/stime of /proc/<pid>/stat); `getconf CLK_TCK` on this machine. */
 const CLK_TCK = 100;
@@ -165,30 +167,27 @@ export function cpuMsOf(pid: number): number {
   return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK;
 }
 
-/** The HTTP client's connection pool for every request of these benchmarks. */
-export const dispatcher = new Agent({ connections: 256, keepAliveTimeout: 60_000, pipelining: 1 });
-
 /** Starts `workflow` over the Dapr start route; resolves with the instance id. */
 export async function startOverHttp(base: string, workflow: string, input: unknown, instanceId?: string): Promise<string> {
   const query = instanceId === undefined ? '' : `?instanceID=${encodeURIComponent(instanceId)}`;
-  const started = await request(`${base}/v1.0/workflows/dapr/${workflow}/start${query}`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
-  if (started.statusCode !== 202) throw new Error(`start answered ${started.statusCode}: ${await started.body.text()}`);
-  return ((await started.body.json()) as { instanceID: string }).instanceID;
+  const started = await exchange(`${base}/v1.0/workflows/dapr/${workflow}/start${query}`, 'POST', JSON.stringify(input));
+  if (started.statusCode !== 202) throw new Error(`start answered ${started.statusCode}: ${started.text}`);
+  return (JSON.parse(started.text) as { instanceID: string }).instanceID;
 }
 
 /** One GET of an instance (Dapr route), with `?wait=` when `waitMs` is given. */
 export async function getOverHttp(base: string, id: string, waitMs?: number): Promise<{ runtimeStatus: string; output: unknown }> {
-  const res = await request(`${base}/v1.0/workflows/dapr/${encodeURIComponent(id)}${waitMs === undefined ? '' : `?wait=${waitMs / 1000}s`}`, { dispatcher });
-  const body = (await res.body.json()) as { runtimeStatus: string; properties?: Record<string, string> };
+  const res = await exchange(`${base}/v1.0/workflows/dapr/${encodeURIComponent(id)}${waitMs === undefined ? '' : `?wait=${waitMs / 1000}s`}`, 'GET');
+  const body = JSON.parse(res.text) as { runtimeStatus: string; properties?: Record<string, string> };
   const output = body.properties?.['dapr.workflow.output'];
   return { runtimeStatus: body.runtimeStatus, output: output === undefined ? undefined : JSON.parse(output) };
 }
 
 /** A started CHAIN workflow awaited in the start request (`POST …/start?wait=60s`: one exchange); its final state. */
 export async function startAndWaitOverHttp(base: string, workflow: string, input: unknown): Promise<{ instanceID: string; runtimeStatus: string; output: unknown }> {
-  const res = await request(`${base}/v1.0/workflows/dapr/${workflow}/start?wait=60s`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
-  if (res.statusCode !== 200) throw new Error(`start?wait= answered ${res.statusCode}: ${await res.body.text()}`);
-  const body = (await res.body.json()) as { instanceID: string; runtimeStatus: string; properties?: Record<string, string> };
+  const res = await exchange(`${base}/v1.0/workflows/dapr/${workflow}/start?wait=60s`, 'POST', JSON.stringify(input));
+  if (res.statusCode !== 200) throw new Error(`start?wait= answered ${res.statusCode}: ${res.text}`);
+  const body = JSON.parse(res.text) as { instanceID: string; runtimeStatus: string; properties?: Record<string, string> };
   const output = body.properties?.['dapr.workflow.output'];
   return { instanceID: body.instanceID, runtimeStatus: body.runtimeStatus, output: output === undefined ? undefined : JSON.parse(output) };
 }

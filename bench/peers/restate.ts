@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { request } from 'undici';
 import { dispatcher } from '../serve-http.js';
+import { exchange } from '../http-client.js';
 
 const INGRESS_PORT = Number(process.env.PEERS_RESTATE_INGRESS_PORT ?? 28080);
 const ADMIN_PORT = Number(process.env.PEERS_RESTATE_ADMIN_PORT ?? 29070);
@@ -62,8 +63,8 @@ export async function startRestate(dir: string): Promise<RestateRun> {
   if (deployed.statusCode >= 300) throw new Error(`restate deployment answered ${deployed.statusCode}: ${await deployed.body.text()}`);
   await deployed.body.dump();
   const one = async (i: number): Promise<void> => {
-    const res = await request(`http://127.0.0.1:${INGRESS_PORT}/chain/run`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: JSON.stringify(i) });
-    const text = await res.body.text();
+    const res = await exchange(`http://127.0.0.1:${INGRESS_PORT}/chain/run`, 'POST', JSON.stringify(i));
+    const text = res.text;
     if (res.statusCode !== 200 || Number(text) !== i + 3) throw new Error(`restate chain ${i} answered ${res.statusCode}: ${text}`);
   };
   await until('ingress', 30_000, async () => (await one(0), true));
