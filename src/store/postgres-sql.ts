@@ -231,7 +231,7 @@ export const SQL = {
                 SELECT id FROM ins WHERE locked_by IS NOT NULL ORDER BY id`,
   /** What a claim-free turn requires (TurnCommit.claimless), of a row the transaction has locked. */
   claimFreeCheck: `SELECT (locked_by IS NULL AND execution_id = $2 AND (ready_at IS NULL OR ready_at > $3)) AS ok FROM instances WHERE instance_id = $1`,
-  /** A closing node's queued work, no longer its own (sticky claims; served by the migration 9 indexes). */
+  /** A closing node's queued work, no longer its own (sticky claims): unlocked rows (instances_by_node_ready) and leased ones (instances_leased). */
   releaseNodeInstances: `UPDATE instances SET last_node = NULL WHERE instance_id IN (
                            SELECT instance_id FROM instances WHERE locked_by IS NULL AND last_node = $1 AND ready_at IS NOT NULL
                            UNION ALL SELECT instance_id FROM instances WHERE locked_by IS NOT NULL AND last_node = $1 AND ready_at IS NOT NULL)`,
