@@ -33,6 +33,7 @@ import { closedLoop, describeLoop, fmt, type LoopResult } from './engine-common.
 import { cpuSnapshot, cpuUse, postmasterOf, type CpuUse } from './cpu-account.js';
 import { registerWorkload, type WorkloadKind } from './pg-workloads.js';
 import { backendCpu, backendCpuSince } from './pg-backend-cpu.js';
+import { describeIndexEntries, walIndexEntries, walMark } from './pg-wal-index-entries.js';
 
 const PG_URL = process.env.SWIRL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RUNS = Number(process.argv[2] ?? 1500);
@@ -193,7 +194,7 @@ async function startNode(url: string): Promise<{ child: ChildProcess; stats: Pro
 }
 
 /** The chain with `nodes` engine processes on one fresh schema. */
-async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number; tripsByName: Record<string, number>; nodeTrips: string; driverTrips: string; notifications: string; tables: string[]; nodeCpuMs: number[]; nodeSysMs: number[] }> {
+async function engines(nodes: number): Promise<Measured & { storeTxPerStep: number; roundTripsPerStep: number; retries: number; turnsPerBatch: number; tripsByName: Record<string, number>; nodeTrips: string; driverTrips: string; notifications: string; tables: string[]; nodeCpuMs: number[]; nodeSysMs: number[]; indexEntries: string[] }> {
   const schema = `swirl_bench_chain_${process.pid}_${nodes}`;
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   const url = schemaUrl(schema);
@@ -202,6 +203,7 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
   const driver = await createEngine({ store: driverStore }); // never started: a client only
   // Registered so that start() accepts the name; this engine runs no workers.
   const workload = await registerWorkload(driver, WORKLOAD);
+  const wal0 = await walMark(admin);
   const started = await Promise.all(Array.from({ length: nodes }, () => startNode(url)));
   const one = async (i: number): Promise<void> => {
     const id = await driver.client.start(workload.name, workload.input(i));
@@ -229,6 +231,10 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
     // Let them exit on their own (a CPU profile is written at exit), for up to 20 s.
     await Promise.all(started.map((n) => new Promise((r) => (n.child.exitCode !== null ? r(undefined) : (n.child.once('exit', r), setTimeout(r, 20_000).unref())))));
     const tables = await tableWrites(schema, (RUNS + 200) * STEPS);
+    const indexEntries = await walIndexEntries(admin, schema, wal0).then(
+      (c) => describeIndexEntries(c, (RUNS + 200) * STEPS, fmt),
+      (e: Error) => [`n/a (${e.message})`],
+    );
     const tx = stats.reduce((a, s) => a + s.transactions, 0) + driverStore.stats.transactions;
     const batches = stats.reduce((a, s) => a + (s.batches ?? 0), 0);
     // Round trips per workflow step by statement, nodes and driver together (warm-up included).
@@ -276,6 +282,7 @@ async function engines(nodes: number): Promise<Measured & { storeTxPerStep: numb
       tables,
       nodeCpuMs: stats.map((s) => s.cpuMs ?? 0),
       nodeSysMs: stats.map((s) => s.sysMs ?? 0),
+      indexEntries,
     };
   } finally {
     for (const n of started) if (n.child.exitCode === null) n.child.kill('SIGKILL');
@@ -321,6 +328,9 @@ for (const r of results) {
 
 console.log('\nrow writes per workflow step by table (pg_stat_user_tables, warm-up included; an insert or non-HOT update also writes one entry per index):');
 for (const r of results) console.log(`  ${r.nodes} node(s): ` + r.tables.join('; '));
+
+console.log('\nindex entries written per workflow step (B-tree leaf inserts in the WAL, bench/pg-wal-index-entries.ts; warm-up included), and heap records:');
+for (const r of results) for (const line of r.indexEntries) console.log(`  ${r.nodes} node(s): ${line}`);
 
 console.log('\nround trips per workflow step, by statement (nodes and driver, warm-up included):');
 for (const r of results) {

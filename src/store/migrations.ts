@@ -10,6 +10,7 @@
 import { COMMIT_TURN_V8, COMMIT_TURN_V9, TRY_COMMIT_TURN, TRY_COMMIT_TURN_V9 } from './postgres-turn-sql.js';
 import { COMMIT_TURN_V10, TRY_COMMIT_TURN_V10 } from './postgres-turn-sql-v10.js';
 import { COMMIT_TURNS_V11 } from './postgres-turn-sql-v11.js';
+import { MIGRATION_12 } from './migrations-postgres-v12.js';
 
 /** One schema step. Versions are contiguous from 1; a released migration is never edited. */
 export interface Migration {
@@ -485,6 +486,8 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: [],
     postgres: [COMMIT_TURNS_V11, `ALTER TABLE instances SET (fillfactor = 80)`, `ALTER TABLE inbox SET (fillfactor = 80)`],
   },
+  // Leased tasks out of the claim indexes, one inbox index fewer (migrations-postgres-v12.ts).
+  MIGRATION_12,
 ];
 
 /** The schema version this build of Swirl writes. */

@@ -8,6 +8,7 @@
 
 import type pg from 'pg';
 import { INSTANCE_COLUMNS } from './sqlite-rows.js';
+import { NEXT_TASK_WAKE, TASK_SQL } from './postgres-task-sql.js';
 
 /**
  * ready_at of instance row `instances` from its inbox, given the lock expiry `lock` it has (or
@@ -18,7 +19,7 @@ const ready = (lock: string): string =>
     FROM inbox m WHERE m.instance_id = instances.instance_id)`;
 
 /** When the next instance or task becomes claimable after $1 (NULL: nothing is scheduled). */
-const NEXT_WAKE = 'LEAST((SELECT MIN(ready_at) FROM instances WHERE ready_at > $1), (SELECT MIN(ready_at) FROM tasks WHERE ready_at > $1))';
+const NEXT_WAKE = `LEAST((SELECT MIN(ready_at) FROM instances WHERE locked_by IS NULL AND ready_at > $1), (SELECT MIN(ready_at) FROM instances WHERE locked_by IS NOT NULL AND ready_at > $1), ${NEXT_TASK_WAKE})`;
 
 /** Instance columns as returned to the engine, prefixed for joins. */
 const COLUMNS = INSTANCE_COLUMNS;
@@ -47,27 +48,37 @@ const RETURNED = COLUMNS.split(', ')
 const SERVED = (t: string): string => `($6::text[] IS NULL OR ${t}.name = ANY($6::text[]))`;
 
 /**
- * Sticky candidates (specs/store-postgres.md "Sticky claims"): this node's own rows (`own` =
- * `node`: the last_node / node column) and rows of no node, ready now ($1), through the (node,
- * ready_at) index; anyone's rows (own ones again included, UNION drops the duplicates) once ready
- * at `since` (now − the stickiness window), through the ready_at index — unfiltered by node, so
- * the probe stops after `limit` rows however large this node's own old backlog is. Each probe
- * locks at most `limit` rows (SKIP LOCKED; a row locked twice by this statement is not skipped);
- * the oldest `limit` of them are claimed, the rest unlocked when the statement ends.
+ * Candidate probes of the orchestration claims (migration 12): unlocked rows through the ready_at
+ * indexes (partial on `locked_by IS NULL`), leased rows through instances_leased, whose range
+ * `ready_at <= now` holds only rows whose lease expired with work in their inbox (a leased row's
+ * ready_at is never before its lock expiry). Each probe `ORDER BY ready_at, instance_id LIMIT $2
+ * FOR UPDATE SKIP LOCKED`; the oldest $2 of their rows are claimed (UNION: a row two probes
+ * locked comes once; the rest are unlocked when the statement ends).
  */
-function stickyCandidates(table: string, own: string, key: string, served: string, p: { limit: string; node: string; since: string }, extra = ''): string {
-  const { limit, node, since } = p;
-  const probe = (where: string): string => `SELECT ${key}, ready_at FROM ${table} t WHERE ${where} AND ${served} ORDER BY ready_at, ${key} LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-  return `s1 AS (${probe(`t.${own} = ${node} AND t.ready_at <= $1`)}),
-    s2 AS (${probe(`t.${own} IS NULL AND t.ready_at <= $1`)}),
-    s3 AS (${probe(`t.ready_at <= ${since}`)}),
-    c AS (SELECT ${key}, ready_at${extra} FROM (SELECT * FROM s1 UNION SELECT * FROM s2 UNION SELECT * FROM s3) u ORDER BY ready_at, ${key} LIMIT ${limit})`;
+function instanceCandidates(wheres: string[]): string {
+  const probe = (where: string): string =>
+    `SELECT instance_id, ready_at FROM instances t WHERE ${where} AND ${SERVED('t')} ORDER BY ready_at, instance_id LIMIT $2 FOR UPDATE SKIP LOCKED`;
+  return `${wheres.map((w, i) => `s${i + 1} AS (${probe(w)})`).join(',\n    ')},
+    c AS (SELECT instance_id, ready_at, NULL::text AS exec, NULL::int AS len FROM (${wheres.map((_, i) => `SELECT * FROM s${i + 1}`).join(' UNION ')}) u
+          ORDER BY ready_at, instance_id LIMIT $2)`;
 }
 
-/** The lease of the task candidates `c` (claimTasks): $3 lease, $5 lock until. */
-const TASK_CLAIM = `UPDATE tasks SET locked_by = $3, lock_expires_at = $5, ready_at = $5, dequeue_count = tasks.dequeue_count + 1 FROM c WHERE tasks.id = c.id
-               RETURNING tasks.id, tasks.instance_id, tasks.execution_id, tasks.task_id, tasks.name, tasks.visible_at, tasks.dequeue_count,
-                         tasks.locked_by, tasks.detached, tasks.data, c.ready_at AS was_ready`;
+/**
+ * Sticky candidates (specs/store-postgres.md "Sticky claims"), $7 this node, $8 now − the
+ * stickiness window: this node's own unlocked rows and rows of no node, ready now ($1), through
+ * the (last_node, ready_at) index; anyone's once ready at $8, through the ready_at index —
+ * unfiltered by node, so the probe stops after $2 rows however large this node's own old backlog
+ * is; expired leases with the same rule as a filter (a range of only the expired ones).
+ */
+const STICKY_INSTANCES = instanceCandidates([
+  't.locked_by IS NULL AND t.last_node = $7 AND t.ready_at <= $1',
+  't.locked_by IS NULL AND t.last_node IS NULL AND t.ready_at <= $1',
+  't.locked_by IS NULL AND t.ready_at <= $8',
+  't.locked_by IS NOT NULL AND t.ready_at <= $1 AND (t.last_node = $7 OR t.last_node IS NULL OR t.ready_at <= $8)',
+]);
+
+/** Unlocked rows ready at $1 and the rows whose lease expired with work waiting (either side's index). */
+const READY_INSTANCES = '(SELECT instance_id, name, ready_at FROM instances WHERE locked_by IS NULL AND ready_at <= $1 UNION ALL SELECT instance_id, name, ready_at FROM instances WHERE locked_by IS NOT NULL AND ready_at <= $1)';
 
 /**
  * The one-statement claim around a candidate query `candidates` (see SQL.claimReady); `lease` is
@@ -154,17 +165,17 @@ export const SQL = {
    * instead of two; CASE runs the MIN subqueries only then).
    */
   anyReadyInstance: `SELECT p.found, CASE WHEN p.found THEN NULL ELSE ${NEXT_WAKE} END AS t
-    FROM (SELECT EXISTS (SELECT 1 FROM instances WHERE ready_at <= $1 AND ($2::text[] IS NULL OR name = ANY($2::text[]))) AS found) p`,
+    FROM (SELECT EXISTS (SELECT 1 FROM instances WHERE locked_by IS NULL AND ready_at <= $1 AND ($2::text[] IS NULL OR name = ANY($2::text[])))
+              OR EXISTS (SELECT 1 FROM instances WHERE locked_by IS NOT NULL AND ready_at <= $1 AND ($2::text[] IS NULL OR name = ANY($2::text[]))) AS found) p`,
   /**
    * The whole orchestration claim in ONE statement (autocommit: one round trip): candidates
    * (SKIP LOCKED), their first $3 visible messages counted as delivered, and the lease. Messages
    * come back as arrays per instance. $1 now, $2 limit, $3 max messages, $4 lease, $5 lock until,
    * $6 names (NULL: any); the listed form takes $7 instance ids.
    */
-  claimReady: claimStatement(`SELECT instance_id, ready_at, NULL::text AS exec, NULL::int AS len FROM instances WHERE ready_at <= $1 AND ($6::text[] IS NULL OR name = ANY($6::text[]))
-                              ORDER BY ready_at, instance_id LIMIT $2 FOR UPDATE SKIP LOCKED`),
+  claimReady: claimStatement(instanceCandidates(['t.locked_by IS NULL AND t.ready_at <= $1', 't.locked_by IS NOT NULL AND t.ready_at <= $1'])),
   /** claimReady with sticky candidates: $7 this node, $8 now − the stickiness window (migration 9). */
-  claimReadySticky: claimStatement(stickyCandidates('instances', 'last_node', 'instance_id', SERVED('t'), { limit: '$2', node: '$7', since: '$8' }, ', NULL::text AS exec, NULL::int AS len')),
+  claimReadySticky: claimStatement(STICKY_INSTANCES),
   /** $8 / $9 / $10: what the caller's cache holds (instance ids, execution ids, history lengths). */
   claimListed: claimStatement(`SELECT x.instance_id, x.ready_at, q.exec, q.len FROM instances x
                                LEFT JOIN unnest($8::text[], $9::text[], $10::int[]) AS q(id, exec, len) ON q.id = x.instance_id
@@ -220,23 +231,16 @@ export const SQL = {
                 SELECT id FROM ins WHERE locked_by IS NOT NULL ORDER BY id`,
   /** What a claim-free turn requires (TurnCommit.claimless), of a row the transaction has locked. */
   claimFreeCheck: `SELECT (locked_by IS NULL AND execution_id = $2 AND (ready_at IS NULL OR ready_at > $3)) AS ok FROM instances WHERE instance_id = $1`,
-  claimTasks: `WITH c AS (SELECT id, ready_at FROM tasks WHERE ready_at <= $1 AND ($4::text[] IS NULL OR name = ANY($4::text[]))
-                          ORDER BY ready_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-               ${TASK_CLAIM}`,
-  /** claimTasks with sticky candidates: $6 this node, $7 now − the stickiness window (migration 9). */
-  claimTasksSticky: `WITH ${stickyCandidates('tasks', 'node', 'id', '($4::text[] IS NULL OR t.name = ANY($4::text[]))', { limit: '$2', node: '$6', since: '$7' })}
-               ${TASK_CLAIM}`,
-  /** A closing node's queued work, no longer its own (sticky claims; served by the migration 9 indexes). */
-  releaseNodeInstances: 'UPDATE instances SET last_node = NULL WHERE last_node = $1 AND ready_at IS NOT NULL',
-  releaseNodeTasks: 'UPDATE tasks SET node = NULL WHERE node = $1',
+  /** A closing node's queued work, no longer its own (sticky claims): unlocked rows (instances_by_node_ready) and leased ones (instances_leased). */
+  releaseNodeInstances: `UPDATE instances SET last_node = NULL WHERE instance_id IN (
+                           SELECT instance_id FROM instances WHERE locked_by IS NULL AND last_node = $1 AND ready_at IS NOT NULL
+                           UNION ALL SELECT instance_id FROM instances WHERE locked_by IS NOT NULL AND last_node = $1 AND ready_at IS NOT NULL)`,
   deleteLockedTasksReturning: 'DELETE FROM tasks t USING unnest($1::bigint[], $2::text[]) AS d(id, lease) WHERE t.id = d.id AND t.locked_by = d.lease RETURNING t.id, d.lease',
   /** Several held tasks at once (a turn's completedTasks): the caller compares the count. */
   deleteLockedTasks: 'DELETE FROM tasks t USING unnest($1::bigint[], $2::text[]) AS d(id, lease) WHERE t.id = d.id AND t.locked_by = d.lease',
   unlockTask: `UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, visible_at = COALESCE($3, visible_at), ready_at = COALESCE($3, visible_at)
                WHERE id = $1 AND locked_by = $2`,
   renewTask: 'UPDATE tasks SET lock_expires_at = $3, ready_at = $3 WHERE id = $1 AND locked_by = $2',
-  releaseTasks: `UPDATE tasks SET locked_by = NULL, lock_expires_at = NULL, ready_at = visible_at
-                 WHERE locked_by IS NOT NULL AND left(locked_by, length($1)) = $1`,
   deleteTasks: 'DELETE FROM tasks WHERE instance_id = $1',
   deleteAttachedTasks: 'DELETE FROM tasks WHERE instance_id = $1 AND NOT detached',
   deleteTasksOf: 'DELETE FROM tasks WHERE instance_id = $1 AND execution_id = $2 AND NOT detached',
@@ -244,8 +248,7 @@ export const SQL = {
   nextWake: `SELECT ${NEXT_WAKE} AS t`,
   inboxSummary: 'SELECT COUNT(*)::int AS n, MIN(visible_at) FILTER (WHERE visible_at > $2) AS next FROM inbox WHERE instance_id = $1',
   instanceTasks: 'SELECT task_id, name, visible_at, locked_by, lock_expires_at, dequeue_count FROM tasks WHERE instance_id = $1 ORDER BY id',
-  readyInstancesByName: 'SELECT name, COUNT(*)::int AS ready, MIN(ready_at) AS oldest FROM instances WHERE ready_at <= $1 GROUP BY name ORDER BY name',
-  readyTasksByName: 'SELECT name, COUNT(*)::int AS ready, MIN(ready_at) AS oldest FROM tasks WHERE ready_at <= $1 GROUP BY name ORDER BY name',
+  readyInstancesByName: `SELECT name, COUNT(*)::int AS ready, MIN(ready_at) AS oldest FROM ${READY_INSTANCES} r GROUP BY name ORDER BY name`,
   // ── definitions ──
   putDefinition: `INSERT INTO definitions (hash, id, version, text, source, registered_at) VALUES ($1, $2, $3, $4, $5, $6)
                   ON CONFLICT (hash) DO UPDATE SET registered_at = GREATEST(definitions.registered_at, EXCLUDED.registered_at)`,
@@ -274,6 +277,8 @@ export const SQL = {
   deleteWaitKeys: 'DELETE FROM wait_keys WHERE instance_id = $1',
   insertWaitKeys: 'INSERT INTO wait_keys (wait_key, instance_id) SELECT DISTINCT k, $1 FROM unnest($2::text[]) AS k',
   findWaitKey: 'SELECT instance_id FROM wait_keys WHERE wait_key = $1 ORDER BY instance_id LIMIT $2',
+  // ── the task queue's claims and scans (migration 12: untaken and leased rows indexed apart) ──
+  ...TASK_SQL,
 } as const;
 
 /** A statement name. */
