@@ -147,8 +147,18 @@ export class OrchestrationWorker {
     const fuse =
       this.store.features?.fusedStart === true
         ? (request: CreateInstanceRequest): Promise<CreatedInstance | undefined> => {
-            const fused = runFusedStart(this.ctx, request, claim.leaseId);
-            // In flight like any turn (its end wakes the loop as a turn's does).
+            // In flight like any turn from now on (its end wakes the loop as a turn's does): its
+            // capacity moves from the reservation to the turns in flight, not counted twice.
+            open = false;
+            this.reservedStarts -= 1;
+            const fused = runFusedStart(this.ctx, request, claim.leaseId).then((r) => {
+              if (r === undefined) {
+                // Not fused (nothing written): the claimed create's turn needs the reservation again.
+                open = true;
+                this.reservedStarts += 1;
+              }
+              return r;
+            });
             this.track(fused.then((r) => r?.created === true), mark, request.instanceId);
             return fused;
           }
