@@ -49,6 +49,7 @@ import {
   type PendingWork,
   type QueuedWorkCount,
   type Store,
+  type StoreFeatures,
   type StoreChange,
   type TurnCommit,
 } from './types.js';
@@ -89,6 +90,14 @@ export interface PostgresStoreOptions {
    * @default 2000
    */
   stickyClaimsMs?: number;
+  /**
+   * Declare store feature `fusedStart`, so that the engine commits a start's first turn with its
+   * create. The store honours `CreateInstanceRequest.firstTurn` either way; off by default because
+   * here it costs more than it saves: the fused create is a transaction of ~9 round trips, while
+   * the claimed create and the first turn are one statement each (bench/README.md "h-fuse": 13.0
+   * vs 6.0 round trips per 3-step chain at c=1, p50 5.3 vs 4.3 ms). @default false
+   */
+  fusedStart?: boolean;
 }
 
 /** How long other nodes leave a node's work to it (PostgresStoreOptions.stickyClaimsMs). */
@@ -106,7 +115,7 @@ export async function openPostgresStore(options: string | PostgresStoreOptions):
     await migrate(pool, location.schema);
     const measured = await measureClockOffset(pool, o.clock ?? Date.now);
     const offset = Math.abs(measured) < (o.clockToleranceMs ?? 250) ? 0 : measured;
-    const store = new PostgresStore(pool, location, offset, o.turnCommitsInFlight ?? 1, o.stickyClaimsMs ?? DEFAULT_STICKY_CLAIMS_MS);
+    const store = new PostgresStore(pool, location, offset, o.turnCommitsInFlight ?? 1, o.stickyClaimsMs ?? DEFAULT_STICKY_CLAIMS_MS, o.fusedStart === true);
     if (o.listen !== false) await store.startListening();
     return store;
   } catch (cause) {
@@ -120,7 +129,7 @@ export async function openPostgresStore(options: string | PostgresStoreOptions):
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
   /** Claim by instance ids and complete tasks inside a turn; pre-leased tasks, claim-free turns and claiming creates (specs/store-postgres.md, "Turn shortcuts"). */
-  readonly features = { inlineActivityCompletion: true, turnShortcuts: true, fusedStart: true };
+  readonly features: StoreFeatures;
   /** Transactions committed and retries after deadlocks / serialization failures, since open. */
   readonly stats: TxStats = { transactions: 0, retries: 0 };
   private readonly turns: PgTurnWriter;
@@ -162,7 +171,10 @@ export class PostgresStore implements Store {
     turnCommitsInFlight = 1,
     /** PostgresStoreOptions.stickyClaimsMs (0: off). */
     readonly stickyClaimsMs = 0,
+    /** PostgresStoreOptions.fusedStart. */
+    fusedStart = false,
   ) {
+    this.features = { inlineActivityCompletion: true, turnShortcuts: true, ...(fusedStart ? { fusedStart: true } : {}) };
     this.turns = new PgTurnWriter((t) => this.toDb(t), this.nodeId);
     this.turnBatches = new TurnBatcher(pool, (body) => this.statement(body), (t) => this.toDb(t), turnCommitsInFlight, this.nodeId);
     this.claimBatches = new ClaimBatcher(pool, (body) => this.statement(body), (t) => this.fromDb(t));

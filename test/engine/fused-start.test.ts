@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import type { EngineOptions } from '../../src/engine/options.js';
 import { openStore } from '../../src/store/index.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
 import { ReusePolicy, type CreateInstanceRequest, type Store, type TurnCommit } from '../../src/store/types.js';
 import { STORE_KINDS, freshStoreUrl, rejectsWithCode, track } from './harness.js';
 
@@ -46,12 +47,18 @@ async function engineOn(store: Store, setup: (e: Engine) => void, options: Engin
   return engine;
 }
 
+/** A fresh store of `kind`; PostgreSQL declares fusedStart only when asked (off by default: it costs round trips there). */
+async function fresh(kind: string): Promise<Store> {
+  const url = freshStoreUrl(kind);
+  return kind === 'postgres' ? openPostgresStore({ url, fusedStart: true }) : openStore(url);
+}
+
 const types = async (engine: Engine, id: string): Promise<string[]> => (await engine.client.history(id)).map((e) => e.type);
 
 for (const kind of STORE_KINDS) {
   describe(`fused start: a start and its first turn in one commit (${kind})`, () => {
     it('a chain: the first turn (its task scheduled, pre-leased) commits with the create; history and output as before', async () => {
-      const raw = await openStore(freshStoreUrl(kind));
+      const raw = await fresh(kind);
       const c = counting(raw);
       const engine = await engineOn(c.store, (e) => {
         e.registerActivity('inc', (n: number) => n + 1);
@@ -78,7 +85,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('a first turn that completes or fails the instance at once: one commit, status, output and failure as before', async () => {
-      const raw = await openStore(freshStoreUrl(kind));
+      const raw = await fresh(kind);
       const c = counting(raw);
       const engine = await engineOn(c.store, (e) => {
         e.registerOrchestration('now', (_ctx, x: string) => `got ${x}`);
@@ -104,7 +111,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('INSTANCE_EXISTS: nothing of the new first turn is written, the running instance is untouched; IGNORE keeps it too', async () => {
-      const raw = await openStore(freshStoreUrl(kind));
+      const raw = await fresh(kind);
       const c = counting(raw);
       let runs = 0;
       const engine = await engineOn(c.store, (e) => {
@@ -132,7 +139,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('REPLACE_TERMINAL: a finished id starts again from a fresh history in one commit', async () => {
-      const raw = await openStore(freshStoreUrl(kind));
+      const raw = await fresh(kind);
       const c = counting(raw);
       const engine = await engineOn(c.store, (e) => e.registerOrchestration('echo', (_ctx, x: number) => x * 2));
       await engine.client.start('echo', 1, { instanceId: 'r1' });
@@ -148,7 +155,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('sub-orchestrations and continue-as-new from a fused first turn: children start as before, the new execution runs', async () => {
-      const raw = await openStore(freshStoreUrl(kind));
+      const raw = await fresh(kind);
       const c = counting(raw);
       const engine = await engineOn(c.store, (e) => {
         e.registerOrchestration('child', (_ctx, x: number) => x + 1);
@@ -173,7 +180,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('a scheduled start is not fused; a refused fused create is the start error and wrote nothing (retry with the same id works)', async () => {
-      const raw = await openStore(freshStoreUrl(kind));
+      const raw = await fresh(kind);
       let failNext = true;
       const c = counting(raw, () => (failNext ? ((failNext = false), new Error('injected: connection reset')) : undefined));
       const engine = await engineOn(c.store, (e) => e.registerOrchestration('echo', (_ctx, x: number) => x));

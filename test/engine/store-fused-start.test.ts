@@ -4,8 +4,22 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { STORE_KINDS, rejectsWithCode } from './harness.js';
-import { T, withStore } from './store-feature-helpers.js';
+import { T } from './store-feature-helpers.js';
+import { openStore } from '../../src/store/index.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
+import { freshStoreUrl } from './harness.js';
 import { ReusePolicy, type CreateInstanceRequest, type Store, type TurnCommit } from '../../src/store/types.js';
+
+/** A fresh store of `kind`; PostgreSQL declares the feature only when asked (PostgresStoreOptions.fusedStart). */
+async function withStore(kind: string, body: (s: Store) => Promise<void>): Promise<void> {
+  const url = freshStoreUrl(kind);
+  const store = kind === 'postgres' ? await openPostgresStore({ url, fusedStart: true }) : await openStore(url);
+  try {
+    await body(store);
+  } finally {
+    await store.close();
+  }
+}
 
 /** A create of `id` with a first turn that records two events, schedules task 1 (leased), sets a timer and a custom status. */
 function fusedCreate(id: string, extra: Partial<TurnCommit> = {}, policy?: ReusePolicy): CreateInstanceRequest {
