@@ -179,6 +179,33 @@ for (const kind of STORE_KINDS) {
       await raw.close();
     });
 
+    it('a first turn that throws before its commit: nothing written by it, the start goes the ordinary way (claimed create, turn retried as any turn)', async () => {
+      const raw = await fresh(kind);
+      const c = counting(raw);
+      // The turn's clock read throws once (an engine-side error inside the fused turn): the reads
+      // from the start call to the turn's are synchronous, so it is the second one after arming.
+      let armed = -1;
+      const clock = {
+        now: (): number => {
+          if (armed >= 0 && ++armed === 2) {
+            armed = -1;
+            throw new Error('injected: the turn threw');
+          }
+          return Date.now();
+        },
+      };
+      const engine = await engineOn(c.store, (e) => e.registerOrchestration('echo', (_ctx, x: number) => x + 1), { clock });
+      armed = 0;
+      const id = await engine.client.start('echo', 1);
+      assert.equal(armed, -1, 'the injected throw happened');
+      assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 5000 })).output, 2);
+      assert.deepEqual(c.fused, [], 'the fused create was never sent');
+      assert.ok(c.turns.includes(0), 'the first turn committed on its own after the claimed create');
+      assert.deepEqual(await types(engine, id), ['OrchestratorStarted', 'ExecutionStarted', 'ExecutionCompleted', 'OrchestratorCompleted']);
+      await engine.stop();
+      await raw.close();
+    });
+
     it('a scheduled start is not fused; a refused fused create is the start error and wrote nothing (retry with the same id works)', async () => {
       const raw = await fresh(kind);
       let failNext = true;
