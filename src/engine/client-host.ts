@@ -5,7 +5,7 @@
  * local orchestration worker's reservation for a start claimed with its create.
  */
 
-import type { CreateInstanceRequest, InstanceRecord, OrchestrationWorkItem, RuntimeStatus, Store } from '../store/types.js';
+import type { CreatedInstance, CreateInstanceRequest, InstanceRecord, OrchestrationWorkItem, RuntimeStatus, Store } from '../store/types.js';
 import type { CompiledEngineOptions } from './options.js';
 import type { Registry } from './registry.js';
 
@@ -41,5 +41,12 @@ export interface ClientHost {
 /** See {@link ClientHost.reserveStart}. */
 export interface StartReservation {
   claim: NonNullable<CreateInstanceRequest['claim']>;
+  /**
+   * Store feature `fusedStart`: computes the first turn here and commits it with the create (one
+   * transaction; engine/fused-start.ts). Resolves with the create's result, or undefined when
+   * the start could not be fused (nothing written: create it with `claim`). Rejects with what the
+   * create threw. Call `settle(undefined)` afterwards all the same.
+   */
+  fuse?(request: CreateInstanceRequest): Promise<CreatedInstance | undefined>;
   settle(claimed: OrchestrationWorkItem | undefined): void;
 }

@@ -4,12 +4,13 @@
  * names), its ExecutionStarted as the start message, and the create — claimed in the same
  * transaction by the local orchestration worker when it has the capacity (store feature
  * `turnShortcuts`; ClientHost.reserveStart), so that worker runs the first turn with no claim of
- * its own.
+ * its own — or, with store feature `fusedStart`, the first turn computed here and committed in
+ * the create's transaction (engine/fused-start.ts).
  */
 
 import { randomUUID } from 'node:crypto';
 import { SwirlError } from '../errors.js';
-import { ReusePolicy, type OrchestrationWorkItem } from '../store/types.js';
+import { ReusePolicy, type CreatedInstance, type CreateInstanceRequest, type OrchestrationWorkItem } from '../store/types.js';
 import type { ClientHost } from './client-host.js';
 import { EngineErrorCode } from './error-codes.js';
 import { toMs } from './instance-metadata.js';
@@ -80,7 +81,7 @@ export async function startInstance(host: ClientHost, name: string, input?: unkn
   });
   const visibleAt = Math.max(now, startAt ?? now);
   const reservation = visibleAt <= now ? host.reserveStart?.(name, now) : undefined;
-  const created = host.store().createInstance({
+  const request: CreateInstanceRequest = {
     instanceId,
     executionId,
     name,
@@ -91,17 +92,22 @@ export async function startInstance(host: ClientHost, name: string, input?: unkn
     ...(text !== undefined ? { input: text } : {}),
     startMessage: { data: encodeMessage({ executionId, event: start }), visibleAt },
     reusePolicy: options.reusePolicy ?? ReusePolicy.REPLACE_TERMINAL,
-    ...(reservation !== undefined ? { claim: reservation.claim } : {}),
-  });
+  };
+  const failed = (e: unknown): never => rethrowWrite(e, `the start of instance '${instanceId}'`, `retry with the same instance id '${instanceId}'`, instanceId);
   let claimed: OrchestrationWorkItem | undefined;
+  let fused: CreatedInstance | undefined;
   try {
-    ({ claimed } = await created.catch((e: unknown) =>
-      rethrowWrite(e, `the start of instance '${instanceId}'`, `retry with the same instance id '${instanceId}'`, instanceId),
-    ));
+    // Store feature fusedStart: the first turn computed here and committed with the create.
+    if (reservation?.fuse !== undefined) fused = await reservation.fuse(request).catch(failed);
+    if (fused === undefined) {
+      const created = host.store().createInstance(reservation !== undefined ? { ...request, claim: reservation.claim } : request);
+      ({ claimed } = await created.catch(failed));
+    }
   } finally {
     // Claimed with the create: the worker runs its first turn at once, no claim of its own.
     reservation?.settle(claimed);
   }
+  if (fused !== undefined) return instanceId;
   if (claimed === undefined) host.notify();
   return instanceId;
 }

@@ -19,7 +19,7 @@ import { isIdle, openChildren } from './replay/open-tasks.js';
 import type { ExecutionOutcome, OrchestrationRuntime } from './replay/runtime.js';
 import { runRemoteTurn } from './remote-turn.js';
 import { asReadError } from './store-errors.js';
-import { commitLeasing, commitUnderClaim } from './turn-commit.js';
+import { commitLeasing, commitUnderClaim, FusedStartDeclined, type FusedCreate } from './turn-commit.js';
 import { releaseUnserved, waitForDefinition } from './turn-release.js';
 import { failedOutcome, nonDeterminismOutcome, parentOf, runtimeForInstance, terminatedOutcome } from './turn-runtime.js';
 import { buildTurn, cacheableRecord, consumeOnly } from './turn.js';
@@ -36,7 +36,7 @@ const IDLE_KEEP_HISTORY = 200;
  * True if it committed; false if the claim was given back (the instance waits). Throws what the
  * commit or the store throws (turn-runner.ts handles it).
  */
-export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, inline?: InlineCompletion): Promise<boolean> {
+export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, inline?: InlineCompletion, fused?: FusedCreate): Promise<boolean> {
   const { instance, leaseId } = item;
   const id = instance.instanceId;
   const consumed = item.messages.map((m) => m.id);
@@ -80,6 +80,8 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
   }
 
   const remote = forced ? undefined : ctx.registry.orchestration(instance.name)?.remote;
+  // A fused start's instance is not stored yet: only a turn that runs here to its commit fits it.
+  if (fused !== undefined && (remote !== undefined || forced !== undefined)) throw new FusedStartDeclined('not a local turn');
   if (remote) return runRemoteTurn(ctx, item, remote, events, now, inline);
 
   if (!forced) {
@@ -89,6 +91,7 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
       cachedRecord = cached.instance;
       ctx.stats.cacheHits += 1;
     } else {
+      if (fused !== undefined && !ctx.registry.orchestration(instance.name)) throw new FusedStartDeclined('not served here');
       if (!ctx.registry.orchestration(instance.name)) return releaseUnserved(ctx, item);
       // Read at most once, and only when needed: the replay needs it, and its ExecutionStarted
       // names the definition of rows written before instances had a definition hash. A node that
@@ -97,6 +100,7 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
       const loadPast = async (): Promise<HistoryEvent[]> =>
         (loaded ??= instance.historyLength > 0 ? (await asReadError(ctx.store.loadHistory(id), 'loadHistory')).map(fromHistoryRecord) : []);
       const made = await runtimeForInstance(instance, events, loadPast, ctx.registry, ctx.opts);
+      if ('waiting' in made && fused !== undefined) throw new FusedStartDeclined(made.waiting);
       if ('waiting' in made) return waitForDefinition(ctx, item, made.waiting);
       if ('failure' in made) forced = failedOutcome(made.failure);
       else {
@@ -161,7 +165,7 @@ export async function runLocalTurn(ctx: OrchestrationWorkerContext, item: Orches
     waitKeys = JSON.stringify(keys);
     if (waitKeys !== (rt.committedWaitKeys ?? (instance.historyLength === 0 ? '[]' : undefined))) built.commit.waitKeys = keys;
   }
-  const handOver = await commitLeasing(ctx, item, built.commit, now);
+  const handOver = await commitLeasing(ctx, item, built.commit, now, fused);
   try {
     if (rt) rt.committedWaitKeys = waitKeys;
     ctx.stats.turns += 1;

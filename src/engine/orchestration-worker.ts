@@ -9,7 +9,7 @@
  * inline activity completion is in inline-completion.ts.
  */
 
-import type { ActivityWorkItem, OrchestrationWorkItem, Store } from '../store/types.js';
+import type { ActivityWorkItem, CreatedInstance, CreateInstanceRequest, OrchestrationWorkItem, Store } from '../store/types.js';
 import { OrchestrationCache } from './cache.js';
 import { RemoteHistoryCache } from './remote.js';
 import type { HistoryEvent } from './history.js';
@@ -22,6 +22,7 @@ import { timerDueBy } from './replay/open-tasks.js';
 import type { StartReservation } from './client-host.js';
 import { completeActivityInline, type InlineCompletionHost } from './inline-completion.js';
 import { adoptClaim, runTurn } from './turn-runner.js';
+import { runFusedStart } from './fused-start.js';
 import type { OrchestrationWorkerContext, OrchestrationWorkerHooks, OrchestrationWorkerStats } from './worker-context.js';
 
 export type { OrchestrationWorkerHooks, OrchestrationWorkerStats } from './worker-context.js';
@@ -128,20 +129,43 @@ export class OrchestrationWorker {
   }
 
   /**
-   * For a start of `name` due now (store feature `turnShortcuts`): a lease for the create to claim
-   * the new instance with, and `settle`, which runs the claimed item's first turn here — the claim
+   * For a start of `name` due now (store feature `turnShortcuts` or `fusedStart`): a lease for the
+   * create to claim the new instance with (`fuse`: to commit its first turn with, computed here),
+   * and `settle`, which runs the claimed item's first turn here — the claim
    * the worker would make right after the create, made in the create's transaction. Undefined when
    * this worker does not run `name` or has no capacity free (the start is then claimed as usual).
    */
   reserveStart(name: string, now: number): StartReservation | undefined {
-    if (!this.running || this.store.features?.turnShortcuts !== true || this.registry.orchestration(name) === undefined) return undefined;
+    const features = this.store.features;
+    if (!this.running || (features?.turnShortcuts !== true && features?.fusedStart !== true) || this.registry.orchestration(name) === undefined) return undefined;
     if (this.opts.workerConcurrency - this.inflight.size - this.reservedStarts <= 0) return undefined;
     this.reservedStarts += 1;
     // Before the create that locks the instance is submitted (see Wakeup.notifyIfMissed).
     const mark = this.ctx.wakeup.mark();
     let open = true;
+    const claim = { leaseId: this.newLeaseId(), now, leaseMs: this.opts.leaseMs };
+    const fuse =
+      this.store.features?.fusedStart === true
+        ? (request: CreateInstanceRequest): Promise<CreatedInstance | undefined> => {
+            // In flight like any turn from now on (its end wakes the loop as a turn's does): its
+            // capacity moves from the reservation to the turns in flight, not counted twice.
+            open = false;
+            this.reservedStarts -= 1;
+            const fused = runFusedStart(this.ctx, request, claim.leaseId).then((r) => {
+              if (r === undefined) {
+                // Not fused (nothing written): the claimed create's turn needs the reservation again.
+                open = true;
+                this.reservedStarts += 1;
+              }
+              return r;
+            });
+            this.track(fused.then((r) => r?.created === true), mark, request.instanceId);
+            return fused;
+          }
+        : undefined;
     return {
-      claim: { leaseId: this.newLeaseId(), now, leaseMs: this.opts.leaseMs },
+      claim,
+      ...(fuse !== undefined ? { fuse } : {}),
       settle: (claimed) => {
         if (!open) return;
         open = false;

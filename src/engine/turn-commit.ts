@@ -7,15 +7,51 @@
  * local activity worker, handed over once the turn's bookkeeping is done.
  */
 
-import { StoreErrorCode, type CommittedTurn, type OrchestrationWorkItem, type TurnCommit } from '../store/types.js';
+import { StoreErrorCode, type CommittedTurn, type CreatedInstance, type CreateInstanceRequest, type OrchestrationWorkItem, type TurnCommit } from '../store/types.js';
 import { asWriteError } from './store-errors.js';
 import type { OrchestrationWorkerContext } from './worker-context.js';
+
+/** Thrown in a fused start's turn where it cannot go on without a stored instance (fused-start.ts): nothing written. */
+export class FusedStartDeclined extends Error {
+  constructor(readonly reason: string) {
+    super(`the first turn cannot be committed with the create: ${reason}`);
+    this.name = 'FusedStartDeclined';
+  }
+}
+
+/** The create of a fused start (fused-start.ts), whose first turn commits with it. */
+export interface FusedCreate {
+  request: CreateInstanceRequest;
+  /** Set once the create with the turn was sent to the store: from then on its errors are the start's. */
+  sent: boolean;
+  /** What the store answered. */
+  result?: CreatedInstance;
+}
+
+/**
+ * The first turn of a fused start, committed by the create that carries it (store feature
+ * `fusedStart`). The start message was never inserted, so the turn consumes none. A create that
+ * IGNORE turned down wrote nothing of the turn: FusedStartDeclined, so the turn's bookkeeping
+ * (cache, waiters) does not run.
+ */
+async function commitWithCreate(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, commit: TurnCommit, fused: FusedCreate): Promise<CommittedTurn | undefined> {
+  commit.consumedMessageIds = [];
+  fused.sent = true;
+  const result = await ctx.store.createInstance({ ...fused.request, firstTurn: commit });
+  fused.result = result;
+  if (!result.created) throw new FusedStartDeclined('the id exists and the reuse policy kept it');
+  if (ctx.active.get(item.instance.instanceId) === item) ctx.active.delete(item.instance.instanceId);
+  const end = ctx.turnEnds.get(item);
+  if (end !== undefined) end.landedUnder = commit.leaseId;
+  return result.committed;
+}
 
 /**
  * Commits a turn under the claim's lease and epoch (fencing: a stale claim's commit is refused),
  * read now: the turn may have adopted a newer claim of its instance while it ran.
  */
-export async function commitUnderClaim(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, commit: TurnCommit): Promise<CommittedTurn | void> {
+export async function commitUnderClaim(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, commit: TurnCommit, fused?: FusedCreate): Promise<CommittedTurn | void> {
+  if (fused !== undefined) return commitWithCreate(ctx, item, commit, fused);
   keepOmittedPayloads(item, commit);
   for (;;) {
     const lease = item.leaseId;
@@ -53,16 +89,22 @@ export async function commitUnderClaim(ctx: OrchestrationWorkerContext, item: Or
  * returns how many it leased and `settle`, which hands them over (call it once, after the turn's
  * bookkeeping). Undefined when no task was pre-leased.
  */
-export async function commitLeasing(ctx: OrchestrationWorkerContext, item: OrchestrationWorkItem, commit: TurnCommit, now: number): Promise<{ count: number; settle: () => void } | undefined> {
+export async function commitLeasing(
+  ctx: OrchestrationWorkerContext,
+  item: OrchestrationWorkItem,
+  commit: TurnCommit,
+  now: number,
+  fused?: FusedCreate,
+): Promise<{ count: number; settle: () => void } | undefined> {
   const reservation = commit.tasks.length > 0 ? ctx.hooks.reserveActivities?.(commit.tasks, now) : undefined;
   if (reservation === undefined) {
-    await commitUnderClaim(ctx, item, commit);
+    await commitUnderClaim(ctx, item, commit, fused);
     return undefined;
   }
   commit.taskLease = reservation.lease;
   let result: CommittedTurn | void;
   try {
-    result = await commitUnderClaim(ctx, item, commit);
+    result = await commitUnderClaim(ctx, item, commit, fused);
   } catch (e) {
     reservation.settle(undefined);
     throw e;

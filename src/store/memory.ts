@@ -7,6 +7,7 @@
 
 import { InfrastructureError } from '../errors.js';
 import { createdRecord } from './created-record.js';
+import { checkFirstTurn } from './first-turn.js';
 import { MemoryDefinitions } from './memory-definitions.js';
 import { MemoryHostState } from './memory-host-state.js';
 import { MemoryWaitKeys } from './memory-wait-keys.js';
@@ -47,7 +48,7 @@ import {
 /** In-memory Store. Single process; all operations complete synchronously behind promises. */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
-  readonly features = { inlineActivityCompletion: true };
+  readonly features = { inlineActivityCompletion: true, fusedStart: true };
   private readonly instances = new Map<string, InstanceRow>();
   private readonly history = new Map<string, HistoryRecord[]>();
   private readonly inbox = new MemoryInbox();
@@ -60,7 +61,17 @@ export class MemoryStore implements Store {
 
   async createInstance(request: CreateInstanceRequest): Promise<{ created: boolean }> {
     this.checkOpen();
-    return { created: this.create(request) };
+    const turn = request.firstTurn;
+    if (turn === undefined) return { created: this.create(request) };
+    // fusedStart: created without its start message (the turn's), locked by the turn's lease, and
+    // the turn committed under it at once — the checks cannot fail after the create (checkFirstTurn).
+    checkFirstTurn(request, turn);
+    if (!this.create(request, false)) return { created: false };
+    const row = this.instances.get(request.instanceId)!;
+    row.lockedBy = turn.leaseId;
+    row.lockExpiresAt = turn.state.lastUpdatedAt;
+    this.commitNow(turn);
+    return { created: true };
   }
 
   async enqueueMessages(messages: NewMessage[]): Promise<void> {
@@ -100,6 +111,10 @@ export class MemoryStore implements Store {
 
   async commitTurn(turn: TurnCommit): Promise<void> {
     this.checkOpen();
+    this.commitNow(turn);
+  }
+
+  private commitNow(turn: TurnCommit): void {
     const row = this.heldInstance(turn.instanceId, turn.leaseId);
     if (turn.epoch !== undefined && turn.epoch !== row.epoch) {
       throw storeError(StoreErrorCode.LEASE_LOST, `lease '${turn.leaseId}' on instance '${turn.instanceId}' is at epoch ${row.epoch}, not ${turn.epoch}`);
@@ -441,7 +456,7 @@ export class MemoryStore implements Store {
   }
 
   /** Applies the reuse policy; throws INSTANCE_EXISTS when it refuses. */
-  private create(request: CreateInstanceRequest): boolean {
+  private create(request: CreateInstanceRequest, withStartMessage = true): boolean {
     const existing = this.instances.get(request.instanceId);
     const policy = request.reusePolicy ?? ReusePolicy.REPLACE_TERMINAL;
     if (existing) {
@@ -457,7 +472,7 @@ export class MemoryStore implements Store {
     const record = createdRecord(request);
     // A replaced id keeps counting epochs, so an old lease's epoch can never match the new row.
     this.instances.set(request.instanceId, { record, epoch: existing?.epoch ?? 0 });
-    this.insertMessage({ instanceId: request.instanceId, data: request.startMessage.data, visibleAt: request.startMessage.visibleAt });
+    if (withStartMessage) this.insertMessage({ instanceId: request.instanceId, data: request.startMessage.data, visibleAt: request.startMessage.visibleAt });
     return true;
   }
 

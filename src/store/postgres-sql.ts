@@ -115,6 +115,8 @@ export const SQL = {
                      parent_instance_id, history_length, definition_hash, definition_version, lease_epoch, ready_at)
                    VALUES ($1, $2, $3, 'PENDING', $4, $4, $5, $6, $7, 0, $8, $9, $10, $11)
                    ON CONFLICT (instance_id) DO NOTHING RETURNING 1 AS inserted`,
+  /** A create with its first turn (fusedStart): the new row, empty inbox, locked by the turn's lease until the turn's finishTurn. */
+  lockCreated: 'UPDATE instances SET locked_by = $2, ready_at = NULL WHERE instance_id = $1',
   /**
    * A create of a new id in ONE statement (autocommit): the row and its start message; no row
    * back when the id exists (the caller then applies the reuse policy in a transaction). $10

@@ -73,8 +73,12 @@ export class PgTurnWriter {
     return { instance: toInstanceRecord(row), messages: [start], leaseId: claim.leaseId, epoch: row.lease_epoch };
   }
 
-  /** createInstance with the instance row already locked if it exists (`existing`). */
-  async createInstance(tx: Tx, request: CreateInstanceRequest, existing: LockedRow | undefined): Promise<{ created: boolean }> {
+  /**
+   * createInstance with the instance row already locked if it exists (`existing`). With
+   * `firstTurnLease` (CreateInstanceRequest.firstTurn): no start message, the row locked by that
+   * lease for the turn committed next in the same transaction.
+   */
+  async createInstance(tx: Tx, request: CreateInstanceRequest, existing: LockedRow | undefined, firstTurnLease?: string): Promise<{ created: boolean }> {
     const policy = request.reusePolicy ?? ReusePolicy.REPLACE_TERMINAL;
     let epoch = 0;
     if (existing !== undefined) {
@@ -102,7 +106,8 @@ export class PgTurnWriter {
       if (policy === ReusePolicy.IGNORE) return { created: false };
       throw exists(request.instanceId, RuntimeStatus.PENDING);
     }
-    await run(tx, 'insertMessages', [[request.instanceId], [null], [visible], [request.startMessage.data]]);
+    if (firstTurnLease !== undefined) await run(tx, 'lockCreated', [request.instanceId, firstTurnLease]);
+    else await run(tx, 'insertMessages', [[request.instanceId], [null], [visible], [request.startMessage.data]]);
     return { created: true };
   }
 

@@ -8,6 +8,7 @@
 import type Database from 'better-sqlite3';
 import { SwirlError } from '../errors.js';
 import { createdRecord } from './created-record.js';
+import { checkFirstTurn } from './first-turn.js';
 import { HISTORY_ROWS_PER_INSERT, ReadyUpdate, updateParams, type SqliteStatements } from './sqlite-statements.js';
 import {
   isTerminalStatus,
@@ -18,6 +19,7 @@ import {
   type ActivityWorkItem,
   type CommittedTurn,
   type CreateInstanceRequest,
+  type CreatedInstance,
   type NewMessage,
   type OrchestrationWorkItem,
   type TurnCommit,
@@ -75,6 +77,40 @@ export class SqliteTurnWriter {
     const instance = createdRecord(request);
     const message = { id: messageId, instanceId: request.instanceId, data: start.data, visibleAt: start.visibleAt, dequeueCount: 1 };
     return { created: true, claimed: { instance, messages: [message], leaseId: claim.leaseId, epoch: epoch + 1 } };
+  }
+
+  /**
+   * createInstance with its first turn (CreateInstanceRequest.firstTurn, feature `fusedStart`):
+   * the row is inserted locked by the turn's lease with an empty inbox (the start message is the
+   * turn's, never inserted), then the turn commits under that lock exactly as commitTurn does and
+   * unlocks it — all in the one batch operation, so a refusal anywhere writes nothing.
+   */
+  createWithTurn(request: CreateInstanceRequest, turn: TurnCommit): CreatedInstance {
+    checkFirstTurn(request, turn);
+    const epoch = this.admit(request);
+    if (epoch === undefined) return { created: false };
+    this.sql.insertClaimedInstance.run(
+      request.instanceId,
+      request.executionId,
+      request.name,
+      RuntimeStatus.PENDING,
+      request.createdAt,
+      request.createdAt,
+      request.scheduledStartAt ?? null,
+      request.input ?? null,
+      request.parentInstanceId ?? null,
+      request.definitionHash ?? null,
+      request.definitionVersion ?? null,
+      epoch,
+      // ready_at NULL while locked: nothing in the inbox (commitTurn keeps or sets it from the turn's own messages).
+      null,
+      turn.leaseId,
+      turn.state.lastUpdatedAt,
+      null,
+      null,
+    );
+    const committed = this.commitTurn(turn);
+    return committed === undefined ? { created: true } : { created: true, committed };
   }
 
   /** The reuse policy of a create: the lease epoch the new row starts from, undefined when IGNORE keeps the existing one. */

@@ -30,6 +30,7 @@ import {
   type CommittedTurn,
   type CompleteActivityRequest,
   type CreateInstanceRequest,
+  type CreatedInstance,
   type DefinitionRecord,
   type EventClaim,
   type EventClaimRequest,
@@ -117,7 +118,7 @@ export async function openSqliteStore(options: string | SqliteStoreOptions): Pro
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   /** Claim by instance ids and complete tasks inside a turn; pre-leased tasks and claim-free turns (see INTERFACE-CHANGES.md). */
-  readonly features = { inlineActivityCompletion: true, turnShortcuts: true };
+  readonly features = { inlineActivityCompletion: true, turnShortcuts: true, fusedStart: true };
   /** The file this store writes (or ':memory:'). */
   readonly path: string;
   private readonly db: Database.Database;
@@ -176,8 +177,9 @@ export class SqliteStore implements Store {
 
   // ── writes (all group-committed) ────────────────────────────────────────────────────────────
 
-  createInstance(request: CreateInstanceRequest): Promise<{ created: boolean; claimed?: OrchestrationWorkItem }> {
-    return this.write(() => {
+  createInstance(request: CreateInstanceRequest): Promise<CreatedInstance> {
+    return this.write((): CreatedInstance => {
+      if (request.firstTurn !== undefined) return this.turns.createWithTurn(request, request.firstTurn);
       const claim = request.claim;
       if (claim !== undefined && request.startMessage.visibleAt <= claim.now) return this.turns.createClaimed(request, claim);
       const result = this.turns.createInstance(request);

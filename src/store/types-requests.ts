@@ -5,7 +5,7 @@
  * store/types.ts).
  */
 
-import type { ActivityWorkItem, HistoryRecord, InstanceRecord, InstanceState, NewActivityTask, NewMessage } from './types-records.js';
+import type { ActivityWorkItem, HistoryRecord, InstanceRecord, InstanceState, NewActivityTask, NewMessage, OrchestrationWorkItem } from './types-records.js';
 import type { RuntimeStatus } from './types-status.js';
 
 // ── requests ────────────────────────────────────────────────────────────────────────────────────
@@ -47,6 +47,20 @@ export interface CreateInstanceRequest {
    * then carries the work item as `claimed`. Not for sub-orchestrations (newInstances ignore it).
    */
   claim?: { leaseId: string; now: number; leaseMs: number };
+  /**
+   * Feature `fusedStart`: the new instance's first turn, computed by the engine before the create
+   * (from this request's start message), committed in the create's transaction — exactly as if
+   * the create had been claimed under `firstTurn.leaseId` and then {@link Store.commitTurn} had
+   * committed it: history, state, tasks (`taskLease` honoured), messages, children, wait keys,
+   * dropPendingWork. The start message is not put in the inbox (the turn consumed it), so
+   * `consumedMessageIds` must be empty, `firstSeq` 0, and `claim`, `claimless`, `epoch` and
+   * `completedTasks` absent (`resetHistory`, a first turn that continues as new, deletes nothing). The instance is left unlocked, as commitTurn leaves
+   * it. Refused (INSTANCE_EXISTS) or kept (IGNORE on an existing id): nothing of the turn is
+   * written. The result carries the turn's {@link CommittedTurn} as `committed`. Only for a start
+   * due now (`startMessage.visibleAt` ≤ the turn's time); not for sub-orchestrations
+   * (newInstances ignore it).
+   */
+  firstTurn?: TurnCommit;
 }
 
 /** A sub-orchestration start inside a turn. */
@@ -292,6 +306,20 @@ export interface StoreFeatures {
    * transactions per step on the latency path (specs/engine.md, "Fewer transactions per step").
    */
   turnShortcuts?: boolean;
+  /**
+   * `createInstance` honours `firstTurn`: a start and its first turn in ONE transaction (one fsync
+   * per start instead of two at c=1; specs/engine.md, "A start and its first turn in one commit").
+   */
+  fusedStart?: boolean;
+}
+
+/** What {@link Store.createInstance} reports back. */
+export interface CreatedInstance {
+  created: boolean;
+  /** The claim of CreateInstanceRequest.claim (feature `turnShortcuts`), if made. */
+  claimed?: OrchestrationWorkItem;
+  /** The commit of CreateInstanceRequest.firstTurn (feature `fusedStart`), when created with it. */
+  committed?: CommittedTurn;
 }
 
 /** What {@link Store.commitTurn} reports back (backends without `turnShortcuts` report nothing). */

@@ -28,6 +28,7 @@ import type {
   CommittedTurn,
   CompleteActivityRequest,
   CreateInstanceRequest,
+  CreatedInstance,
   DefinitionRecord,
   InstanceCount,
   InstanceCountQuery,
@@ -95,9 +96,10 @@ export interface Store extends SharedHostState {
    * handled by `reusePolicy` (default REPLACE_TERMINAL): refused with INSTANCE_EXISTS, replaced
    * (old history, inbox and tasks deleted), or left untouched (IGNORE).
    * @returns `created: false` only under IGNORE when the id existed; `claimed`: the work item of
-   *   `request.claim` (feature `turnShortcuts`), when it was asked for and the claim found the instance.
+   *   `request.claim` (feature `turnShortcuts`), when it was asked for and the claim found the instance;
+   *   `committed`: what the commit of `request.firstTurn` (feature `fusedStart`) reports, when created with it.
    */
-  createInstance(request: CreateInstanceRequest): Promise<{ created: boolean; claimed?: OrchestrationWorkItem }>;
+  createInstance(request: CreateInstanceRequest): Promise<CreatedInstance>;
 
   /**
    * Appends messages to existing instances' inboxes (raise event, suspend, resume, terminate).

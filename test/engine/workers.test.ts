@@ -11,7 +11,7 @@ import { ActivityUnavailableError } from '../../src/engine/remote.js';
 import { LogEvent, type Logger } from '../../src/engine/logger.js';
 import { InfrastructureError, SwirlError } from '../../src/errors.js';
 import { openStore } from '../../src/store/index.js';
-import { StoreErrorCode, StoreFaultCode, storeError, type Store, type TurnCommit } from '../../src/store/types.js';
+import { StoreErrorCode, StoreFaultCode, storeError, type CreateInstanceRequest, type Store, type TurnCommit } from '../../src/store/types.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -136,6 +136,13 @@ for (const kind of STORE_KINDS) {
           await sleep(750);
           return raw.loadHistory(id, from);
         },
+        // A start's first turn commits with its create (store feature fusedStart): a commit too,
+        // under no claim (the new row is locked by the turn's own lease inside the create).
+        createInstance: async (request: CreateInstanceRequest) => {
+          const r = await raw.createInstance(request);
+          if (request.firstTurn !== undefined && r.created) commits++;
+          return r;
+        },
         commitTurn: async (turn: TurnCommit) => {
           epochs.push(turn.epoch);
           try {
@@ -196,6 +203,12 @@ for (const kind of STORE_KINDS) {
           const items = await raw.claimOrchestrations(req);
           if (items.some((i) => i.instance.instanceId === watched)) claimsOfIt++;
           return items;
+        },
+        // The start's first turn commits with its create (store feature fusedStart).
+        createInstance: async (request: CreateInstanceRequest) => {
+          const r = await raw.createInstance(request);
+          if (request.firstTurn !== undefined && r.created) commits++;
+          return r;
         },
         commitTurn: async (turn: TurnCommit) => {
           try {
