@@ -25,6 +25,9 @@ export async function runFusedStart(ctx: OrchestrationWorkerContext, request: Cr
   const reg = ctx.registry.orchestration(request.name);
   if (reg === undefined || reg.remote !== undefined) return undefined;
   const id = request.instanceId;
+  // The id is live here (a turn running, or its runtime cached): the ordinary create decides
+  // (INSTANCE_EXISTS, IGNORE), and that instance's turn and cache entry stay as they are.
+  if (ctx.active.has(id) || ctx.cache.peek(id) !== undefined) return undefined;
   const item: OrchestrationWorkItem = {
     instance: pendingRecord(request),
     // The start message as the claim would hand it over; never inserted (its id is never used).

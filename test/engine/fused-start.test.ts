@@ -138,6 +138,33 @@ for (const kind of STORE_KINDS) {
       await raw.close();
     });
 
+    it('a duplicate start of an instance whose runtime is cached here (waiting on an activity): INSTANCE_EXISTS, and that runtime goes on without a replay', async () => {
+      const raw = await fresh(kind);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const engine = await engineOn(raw, (e) => {
+        e.registerActivity('slow', async (x: number) => {
+          await gate;
+          return x + 1;
+        });
+        e.registerOrchestration('slowChain', function* (ctx, x: number) {
+          const a: number = yield ctx.callActivity('slow', x);
+          return a * 10;
+        });
+      });
+      const id = await engine.client.start('slowChain', 1, { instanceId: 'd1' });
+      await engine.client.waitForStart(id, { timeoutMs: 5000 });
+      const before = await types(engine, id);
+      await rejectsWithCode(engine.client.start('slowChain', 100, { instanceId: 'd1' }), 'INSTANCE_EXISTS');
+      assert.deepEqual(await types(engine, id), before, 'nothing of the refused start written');
+      release();
+      const done = await engine.client.waitForCompletion(id, { timeoutMs: 5000 });
+      assert.equal(done.output, 20);
+      assert.equal(engine.stats().replays, 0, 'the refused start left the running instance\'s cached runtime alone');
+      await engine.stop();
+      await raw.close();
+    });
+
     it('REPLACE_TERMINAL: a finished id starts again from a fresh history in one commit', async () => {
       const raw = await fresh(kind);
       const c = counting(raw);
