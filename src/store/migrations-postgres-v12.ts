@@ -48,6 +48,11 @@ export const MIGRATION_12: Migration = {
   name: 'leased tasks and instances out of the claim indexes; one inbox index fewer; inbox ids in the instances collation',
   sqlite: [],
   postgres: [
+    // The three tables locked up front, instances first: the order a version-11 node's turn takes
+    // them (commit_turns locks instance rows, then reaches tasks and the inbox). Dropping the task
+    // indexes first would hold tasks while waiting for instances behind such a turn: a deadlock
+    // that fails the opening node (test/store/postgres-upgrade-locks.test.ts).
+    `LOCK TABLE instances, inbox, tasks IN ACCESS EXCLUSIVE MODE`,
     `DROP INDEX tasks_by_ready`,
     `DROP INDEX tasks_by_name_ready`,
     `DROP INDEX tasks_by_node_ready`,
