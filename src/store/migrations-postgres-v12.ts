@@ -38,10 +38,13 @@ import type { Migration } from './migrations.js';
  *   (instance_id, visible_at)` (an instance's rows, its visible rows, MIN(visible_at)).
  *
  * DDL in the migration transaction (under the advisory lock): index builds lock the tasks and
- * inbox tables against writes while they run; both tables hold only queued work. A node of the
- * previous build still running against the upgraded schema stays correct (its statements do not
- * name indexes), its task claims just cannot use the partial indexes (they lack the untaken
- * predicate) and scan the tasks table. SQLite: nothing.
+ * inbox tables against writes while they run; both tables hold only queued work. Stop every node
+ * of the previous build before the first node of this one opens the database: the collation
+ * change re-types `inbox.instance_id`, and a previous-build connection that had prepared the
+ * batched create (whose result is the inbox's `RETURNING instance_id`) gets PostgreSQL's "cached
+ * plan must not change result type" for it until that node restarts (nothing is written, the
+ * start fails); its task claims would also lack the untaken predicate and scan the tasks table.
+ * SQLite: nothing.
  */
 export const MIGRATION_12: Migration = {
   version: 12,
