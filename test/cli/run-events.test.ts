@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -163,4 +163,13 @@ test('an --event for an event the workflow does not define is a usage error with
   const run = swirl(['run', approve, '--store', 'memory', '--event', 'aproval={}']);
   assert.equal(await run.code, 2);
   assert.equal(run.stderr(), "swirl run: --event aproval: workflow 'approve' has no event definition named 'aproval' (it defines 'approval'); did you mean 'approval'?\n");
+});
+
+test('a malformed --id is a usage error (exit 2) that names the flag and the rule; no store is created', async () => {
+  const store = join(dir, 'never.db');
+  const run = swirl(['run', approve, '--store', `sqlite:${store}`, '--id', 'bad id!']);
+  assert.equal(await run.code, 2);
+  assert.equal(run.stderr(), "swirl run: --instance-id 'bad id!' is not an instance id: use 1-200 characters from A-Z a-z 0-9 _ - . :\n");
+  assert.equal(run.stdout(), '');
+  assert.equal(existsSync(store), false);
 });

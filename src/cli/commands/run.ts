@@ -21,6 +21,7 @@ import {
   type ProfileChoice,
   initExpressions,
   inputProblems,
+  INSTANCE_ID_PATTERN,
   loadWorkflow,
   parseProfile,
   PROFILES,
@@ -154,6 +155,12 @@ async function execute(file: string, opts: RunOptions, profileFromCommandLine: b
   let input: unknown;
   let graph: WorkflowGraph;
   let others: WorkflowGraph[];
+  // A malformed id is a usage mistake, said before the store is opened (or created).
+  if (opts.instanceId !== undefined && !INSTANCE_ID_PATTERN.test(opts.instanceId)) {
+    const id = opts.instanceId.length > 60 ? `${opts.instanceId.slice(0, 60)}…` : opts.instanceId;
+    process.stderr.write(`swirl run: --instance-id '${id}' is not an instance id: use 1-200 characters from A-Z a-z 0-9 _ - . :\n`);
+    return ExitCode.Usage;
+  }
   const p = parseProfile(opts.profile);
   if (!p.ok) {
     process.stderr.write(`swirl run: --profile: ${p.message}\n`);
