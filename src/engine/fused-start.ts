@@ -9,8 +9,8 @@
  * the ordinary claimed create, whose turn then runs, and fails, as any other.
  */
 
-import type { CreatedInstance, CreateInstanceRequest, InstanceRecord, OrchestrationWorkItem } from '../store/types.js';
-import { RuntimeStatus } from '../store/types.js';
+import { createdRecord } from '../store/created-record.js';
+import type { CreatedInstance, CreateInstanceRequest, OrchestrationWorkItem } from '../store/types.js';
 import { runLocalTurn } from './local-turn.js';
 import { LogEvent } from './logger.js';
 import { FusedStartDeclined, type FusedCreate } from './turn-commit.js';
@@ -29,7 +29,8 @@ export async function runFusedStart(ctx: OrchestrationWorkerContext, request: Cr
   // (INSTANCE_EXISTS, IGNORE), and that instance's turn and cache entry stay as they are.
   if (ctx.active.has(id) || ctx.cache.peek(id) !== undefined) return undefined;
   const item: OrchestrationWorkItem = {
-    instance: pendingRecord(request),
+    // The record the create leaves, which the turn starts from.
+    instance: createdRecord(request),
     // The start message as the claim would hand it over; never inserted (its id is never used).
     messages: [{ id: -1, instanceId: id, data: request.startMessage.data, visibleAt: request.startMessage.visibleAt, dequeueCount: 1 }],
     leaseId,
@@ -62,23 +63,4 @@ export async function runFusedStart(ctx: OrchestrationWorkerContext, request: Cr
     if (ctx.active.get(id) === item) ctx.active.delete(id);
     ended();
   }
-}
-
-/** The record a create leaves (store/created-record.ts), which the turn starts from. */
-function pendingRecord(request: CreateInstanceRequest): InstanceRecord {
-  const r: InstanceRecord = {
-    instanceId: request.instanceId,
-    executionId: request.executionId,
-    name: request.name,
-    status: RuntimeStatus.PENDING,
-    createdAt: request.createdAt,
-    lastUpdatedAt: request.createdAt,
-    historyLength: 0,
-  };
-  if (request.scheduledStartAt !== undefined) r.scheduledStartAt = request.scheduledStartAt;
-  if (request.input !== undefined) r.input = request.input;
-  if (request.parentInstanceId !== undefined) r.parentInstanceId = request.parentInstanceId;
-  if (request.definitionHash !== undefined) r.definitionHash = request.definitionHash;
-  if (request.definitionVersion !== undefined) r.definitionVersion = request.definitionVersion;
-  return r;
 }

@@ -55,25 +55,7 @@ export class SqliteTurnWriter {
     const start = request.startMessage;
     const messageId = Number(this.sql.insertTakenMessage.run(request.instanceId, null, start.visibleAt, start.data).lastInsertRowid);
     const lock = claim.now + claim.leaseMs;
-    this.sql.insertClaimedInstance.run(
-      request.instanceId,
-      request.executionId,
-      request.name,
-      RuntimeStatus.PENDING,
-      request.createdAt,
-      request.createdAt,
-      request.scheduledStartAt ?? null,
-      request.input ?? null,
-      request.parentInstanceId ?? null,
-      request.definitionHash ?? null,
-      request.definitionVersion ?? null,
-      epoch + 1,
-      lock,
-      claim.leaseId,
-      lock,
-      messageId,
-      claim.now,
-    );
+    this.insertLocked(request, epoch + 1, lock, claim.leaseId, lock, messageId, claim.now);
     const instance = createdRecord(request);
     const message = { id: messageId, instanceId: request.instanceId, data: start.data, visibleAt: start.visibleAt, dequeueCount: 1 };
     return { created: true, claimed: { instance, messages: [message], leaseId: claim.leaseId, epoch: epoch + 1 } };
@@ -89,6 +71,14 @@ export class SqliteTurnWriter {
     checkFirstTurn(request, turn);
     const epoch = this.admit(request);
     if (epoch === undefined) return { created: false };
+    // ready_at NULL while locked: nothing in the inbox (commitTurn keeps or sets it from the turn's own messages).
+    this.insertLocked(request, epoch, null, turn.leaseId, turn.state.lastUpdatedAt, null, null);
+    const committed = this.commitTurn(turn);
+    return committed === undefined ? { created: true } : { created: true, committed };
+  }
+
+  /** The new PENDING row of `request`, locked by `leaseId` until `lockExpiresAt` (insertClaimedInstance binds by position). */
+  private insertLocked(request: CreateInstanceRequest, epoch: number, readyAt: number | null, leaseId: string, lockExpiresAt: number, claimLastId: number | null, claimedAt: number | null): void {
     this.sql.insertClaimedInstance.run(
       request.instanceId,
       request.executionId,
@@ -102,15 +92,12 @@ export class SqliteTurnWriter {
       request.definitionHash ?? null,
       request.definitionVersion ?? null,
       epoch,
-      // ready_at NULL while locked: nothing in the inbox (commitTurn keeps or sets it from the turn's own messages).
-      null,
-      turn.leaseId,
-      turn.state.lastUpdatedAt,
-      null,
-      null,
+      readyAt,
+      leaseId,
+      lockExpiresAt,
+      claimLastId,
+      claimedAt,
     );
-    const committed = this.commitTurn(turn);
-    return committed === undefined ? { created: true } : { created: true, committed };
   }
 
   /** The reuse policy of a create: the lease epoch the new row starts from, undefined when IGNORE keeps the existing one. */
