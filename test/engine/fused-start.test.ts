@@ -233,6 +233,50 @@ for (const kind of STORE_KINDS) {
       await raw.close();
     });
 
+    it('a first turn that keeps throwing: the fused attempt falls back, the ordinary turn fails 5 times in a row, the instance ends FAILED (TURN_FAILED)', async () => {
+      const raw = await fresh(kind);
+      const c = counting(raw);
+      // The fused turn's clock read throws once (as in the test above); then every commit of the
+      // first turn throws an engine-side error (not a store fault), as a turn with an engine bug would.
+      let armed = -1;
+      const clock = {
+        now: (): number => {
+          if (armed >= 0 && ++armed === 2) {
+            armed = -1;
+            throw new Error('injected: the turn threw');
+          }
+          return Date.now();
+        },
+      };
+      let firstTurnThrows = 0;
+      const store = new Proxy(c.store, {
+        get(target, prop, receiver) {
+          if (prop === 'commitTurn') {
+            return (turn: TurnCommit) => {
+              if (turn.firstSeq === 0 && turn.state.status !== 'FAILED') {
+                firstTurnThrows++;
+                throw new Error('injected: the first turn cannot commit');
+              }
+              return target.commitTurn(turn);
+            };
+          }
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const engine = await engineOn(store, (e) => e.registerOrchestration('echo', (_ctx, x: number) => x + 1), { clock });
+      armed = 0;
+      const id = await engine.client.start('echo', 1);
+      const r = await engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
+      assert.equal(r.runtimeStatus, 'FAILED');
+      assert.equal(r.failure?.code, 'TURN_FAILED');
+      assert.match(r.failure!.message, /failed 5 turns in a row: .*the first turn cannot commit/);
+      assert.equal(firstTurnThrows, 5);
+      assert.deepEqual(c.fused, [], 'the fused create was never sent');
+      await engine.stop();
+      await raw.close();
+    });
+
     it('a scheduled start is not fused; a refused fused create is the start error and wrote nothing (retry with the same id works)', async () => {
       const raw = await fresh(kind);
       let failNext = true;
