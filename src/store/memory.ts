@@ -13,9 +13,10 @@ import { MemoryHostState } from './memory-host-state.js';
 import { MemoryWaitKeys } from './memory-wait-keys.js';
 import { compareText, countRecords, queryRecords } from './memory-query.js';
 import { MemoryInbox } from './memory-inbox.js';
+import { MemoryTasks } from './memory-tasks.js';
 import { leaseInstance } from './memory-lease.js';
 import { payloadsToWrite } from './payload-omission.js';
-import { copyInstance, taskReadyAt, unlock, type InstanceRow, type TaskRow } from './memory-rows.js';
+import { copyInstance, taskReadyAt, unlock, type InstanceRow } from './memory-rows.js';
 import {
   ReusePolicy,
   StoreErrorCode,
@@ -36,7 +37,6 @@ import {
   type InstanceCountQuery,
   type InstanceQuery,
   type InstanceRecord,
-  type NewActivityTask,
   type NewMessage,
   type OrchestrationWorkItem,
   type PendingWork,
@@ -52,11 +52,10 @@ export class MemoryStore implements Store {
   private readonly instances = new Map<string, InstanceRow>();
   private readonly history = new Map<string, HistoryRecord[]>();
   private readonly inbox = new MemoryInbox();
-  private readonly tasks = new Map<number, TaskRow>();
+  private readonly tasks = new MemoryTasks();
   private readonly definitions = new MemoryDefinitions();
   private readonly hostState = new MemoryHostState();
   private readonly waitKeys = new MemoryWaitKeys();
-  private nextTaskId = 1;
   private closed = false;
 
   async createInstance(request: CreateInstanceRequest): Promise<{ created: boolean }> {
@@ -160,7 +159,7 @@ export class MemoryStore implements Store {
     if (turn.dropWorkOf !== undefined) this.dropWork(turn.instanceId, turn.dropWorkOf);
     // A final turn's own work would outlive the instance: discarded (messages to others still go).
     // A final turn's own tasks would outlive the instance, except fire-and-forget ones (meant to).
-    for (const t of turn.tasks) if (!turn.dropPendingWork || t.detached === true) this.insertTask(t);
+    for (const t of turn.tasks) if (!turn.dropPendingWork || t.detached === true) this.tasks.insert(t);
     for (const m of turn.messages) {
       if (turn.dropPendingWork && m.instanceId === turn.instanceId) continue;
       if (this.instances.has(m.instanceId)) this.insertMessage(m);
@@ -214,44 +213,19 @@ export class MemoryStore implements Store {
 
   async claimActivities(request: ClaimActivitiesRequest): Promise<ActivityWorkItem[]> {
     this.checkOpen();
-    const names = request.names === undefined ? undefined : new Set(request.names);
-    const ready: Array<{ t: TaskRow; at: number }> = [];
-    for (const t of this.tasks.values()) {
-      if (names !== undefined && !names.has(t.name)) continue;
-      const at = taskReadyAt(t);
-      if (at <= request.now) ready.push({ t, at });
-    }
-    // (ready time, id): the order of the SQL backends' tasks ready index.
-    ready.sort((a, b) => a.at - b.at || a.t.id - b.t.id);
-    return ready.slice(0, Math.max(0, request.limit)).map(({ t }) => {
-      t.lockedBy = request.leaseId;
-      t.lockExpiresAt = request.now + request.leaseMs;
-      t.dequeueCount += 1;
-      return {
-        id: t.id,
-        instanceId: t.instanceId,
-        executionId: t.executionId,
-        taskId: t.taskId,
-        name: t.name,
-        data: t.data,
-        visibleAt: t.visibleAt,
-        leaseId: request.leaseId,
-        dequeueCount: t.dequeueCount,
-        ...(t.detached === true ? { detached: true } : {}),
-      };
-    });
+    return this.tasks.claim(request);
   }
 
   async completeActivity(request: CompleteActivityRequest): Promise<void> {
     this.checkOpen();
-    this.heldTask(request.taskRowId, request.leaseId);
+    this.tasks.held(request.taskRowId, request.leaseId);
     this.tasks.delete(request.taskRowId);
     if (this.instances.has(request.message.instanceId)) this.insertMessage(request.message);
   }
 
   async abandonActivity(taskRowId: number, leaseId: string, visibleAt?: number): Promise<void> {
     this.checkOpen();
-    const t = this.heldTask(taskRowId, leaseId);
+    const t = this.tasks.held(taskRowId, leaseId);
     t.lockedBy = undefined;
     t.lockExpiresAt = undefined;
     if (visibleAt !== undefined) t.visibleAt = visibleAt;
@@ -259,7 +233,7 @@ export class MemoryStore implements Store {
 
   async renewActivityLease(taskRowId: number, leaseId: string, now: number, leaseMs: number): Promise<void> {
     this.checkOpen();
-    this.heldTask(taskRowId, leaseId).lockExpiresAt = now + leaseMs;
+    this.tasks.held(taskRowId, leaseId).lockExpiresAt = now + leaseMs;
   }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
@@ -449,12 +423,6 @@ export class MemoryStore implements Store {
     return row;
   }
 
-  private heldTask(taskRowId: number, leaseId: string): TaskRow {
-    const t = this.tasks.get(taskRowId);
-    if (!t || t.lockedBy !== leaseId) throw storeError(StoreErrorCode.LEASE_LOST, `lease '${leaseId}' on task ${taskRowId} is no longer held`);
-    return t;
-  }
-
   /** Applies the reuse policy; throws INSTANCE_EXISTS when it refuses. */
   private create(request: CreateInstanceRequest, withStartMessage = true): boolean {
     const existing = this.instances.get(request.instanceId);
@@ -504,21 +472,13 @@ export class MemoryStore implements Store {
     this.inbox.insert(m);
   }
 
-  private insertTask(t: NewActivityTask): void {
-    const id = this.nextTaskId++;
-    this.tasks.set(id, { ...t, id, dequeueCount: 0 });
-  }
-
   /**
    * Deletes the instance's inbox messages and tasks; with `executionId`, only those of that
    * execution. Detached (fire-and-forget) tasks stay unless `withDetached` (the instance is deleted).
    */
   private dropWork(instanceId: string, executionId?: string, withDetached = false): void {
     this.inbox.dropOf(instanceId, executionId);
-    for (const [id, t] of this.tasks) {
-      if (t.instanceId !== instanceId || (t.detached === true && !withDetached)) continue;
-      if (executionId === undefined || t.executionId === executionId) this.tasks.delete(id);
-    }
+    this.tasks.dropOf(instanceId, executionId, withDetached);
   }
 
   private deleteInstance(instanceId: string): void {
