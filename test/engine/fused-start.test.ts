@@ -53,6 +53,28 @@ async function fresh(kind: string): Promise<Store> {
   return kind === 'postgres' ? openPostgresStore({ url, fusedStart: true }) : openStore(url);
 }
 
+/**
+ * An engine clock whose read inside the next fused first turn throws once (an engine-side error in
+ * the turn, before its commit): the reads from the start call to the turn's are synchronous, so it
+ * is the second read after `arm()`.
+ */
+function fusedTurnFault(): { clock: { now(): number }; arm(): void; fired(): boolean } {
+  let armed = -1;
+  return {
+    clock: {
+      now: (): number => {
+        if (armed >= 0 && ++armed === 2) {
+          armed = -1;
+          throw new Error('injected: the turn threw');
+        }
+        return Date.now();
+      },
+    },
+    arm: () => void (armed = 0),
+    fired: () => armed === -1,
+  };
+}
+
 const types = async (engine: Engine, id: string): Promise<string[]> => (await engine.client.history(id)).map((e) => e.type);
 
 for (const kind of STORE_KINDS) {
@@ -209,22 +231,11 @@ for (const kind of STORE_KINDS) {
     it('a first turn that throws before its commit: nothing written by it, the start goes the ordinary way (claimed create, turn retried as any turn)', async () => {
       const raw = await fresh(kind);
       const c = counting(raw);
-      // The turn's clock read throws once (an engine-side error inside the fused turn): the reads
-      // from the start call to the turn's are synchronous, so it is the second one after arming.
-      let armed = -1;
-      const clock = {
-        now: (): number => {
-          if (armed >= 0 && ++armed === 2) {
-            armed = -1;
-            throw new Error('injected: the turn threw');
-          }
-          return Date.now();
-        },
-      };
-      const engine = await engineOn(c.store, (e) => e.registerOrchestration('echo', (_ctx, x: number) => x + 1), { clock });
-      armed = 0;
+      const fault = fusedTurnFault();
+      const engine = await engineOn(c.store, (e) => e.registerOrchestration('echo', (_ctx, x: number) => x + 1), { clock: fault.clock });
+      fault.arm();
       const id = await engine.client.start('echo', 1);
-      assert.equal(armed, -1, 'the injected throw happened');
+      assert.equal(fault.fired(), true, 'the injected throw happened');
       assert.equal((await engine.client.waitForCompletion(id, { timeoutMs: 5000 })).output, 2);
       assert.deepEqual(c.fused, [], 'the fused create was never sent');
       assert.ok(c.turns.includes(0), 'the first turn committed on its own after the claimed create');
@@ -236,18 +247,9 @@ for (const kind of STORE_KINDS) {
     it('a first turn that keeps throwing: the fused attempt falls back, the ordinary turn fails 5 times in a row, the instance ends FAILED (TURN_FAILED)', async () => {
       const raw = await fresh(kind);
       const c = counting(raw);
-      // The fused turn's clock read throws once (as in the test above); then every commit of the
-      // first turn throws an engine-side error (not a store fault), as a turn with an engine bug would.
-      let armed = -1;
-      const clock = {
-        now: (): number => {
-          if (armed >= 0 && ++armed === 2) {
-            armed = -1;
-            throw new Error('injected: the turn threw');
-          }
-          return Date.now();
-        },
-      };
+      // The fused turn throws once (as in the test above); then every commit of the first turn
+      // throws an engine-side error (not a store fault), as a turn with an engine bug would.
+      const fault = fusedTurnFault();
       let firstTurnThrows = 0;
       const store = new Proxy(c.store, {
         get(target, prop, receiver) {
@@ -264,8 +266,8 @@ for (const kind of STORE_KINDS) {
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },
       });
-      const engine = await engineOn(store, (e) => e.registerOrchestration('echo', (_ctx, x: number) => x + 1), { clock });
-      armed = 0;
+      const engine = await engineOn(store, (e) => e.registerOrchestration('echo', (_ctx, x: number) => x + 1), { clock: fault.clock });
+      fault.arm();
       const id = await engine.client.start('echo', 1);
       const r = await engine.client.waitForCompletion(id, { timeoutMs: 10_000 });
       assert.equal(r.runtimeStatus, 'FAILED');
